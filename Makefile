@@ -1,0 +1,39 @@
+# Fieldday: `make run` serves the app with demo data on SQLite; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Demo only: every demo user (admin, manager, rep1..rep4) gets this password.
+DEMO_PASSWORD ?= fieldday-demo
+
+.PHONY: run test bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi seed-demo --if-empty --password '$(DEMO_PASSWORD)'
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python -m pytest tests/benchmarks -m benchmark -s -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache

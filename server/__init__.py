@@ -1,0 +1,54 @@
+"""Fieldday: the Flask application factory."""
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import errors, security
+from .config import Config
+from .extensions import api, db, jwt, migrate
+
+BLUEPRINTS = (
+    "auth", "health", "accounts", "contacts", "devices", "opportunities",
+    "visits", "activities", "appointments", "route_plans",
+)
+
+
+def create_app(config=None):
+    """Create the app; `config` is a Config, a mapping of overrides, or None for the environment."""
+    app = Flask(__name__, instance_path=os.path.abspath(os.environ.get("FIELDDAY_INSTANCE", "instance")))
+    base = config if isinstance(config, Config) else Config(instance_path=app.instance_path)
+    app.config.from_object(base)
+    if isinstance(config, dict):
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    jwt.init_app(app)
+    api.init_app(app)
+    security.init_app(app)
+
+    from importlib import import_module
+
+    for name in BLUEPRINTS:
+        api.register_blueprint(import_module(f".{name}", __name__).blp)
+
+    from . import cli, docs
+
+    docs.init_app(app)
+    cli.init_app(app)
+    errors.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Turn on foreign keys and WAL for SQLite; other databases are left alone."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

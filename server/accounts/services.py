@@ -1,0 +1,78 @@
+"""Account rules: territory, reassignment and the A/B/C cadence."""
+from datetime import timedelta
+
+from sqlalchemy import case, or_
+
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from ..models import Account, User, utcnow
+from ..models.vocab import CADENCE_DAYS
+from ..resource import ScopedResource, may_write_account
+from ..scoping import account_scope, may_manage_user
+
+
+def overdue_clause(now=None):
+    """Accounts never contacted, or last contacted longer ago than their class cadence."""
+    now = now or utcnow()
+    cutoff = case(
+        *[(Account.account_class == cls, now - timedelta(days=days)) for cls, days in CADENCE_DAYS.items()],
+        else_=now - timedelta(days=max(CADENCE_DAYS.values())),
+    )
+    return or_(Account.last_contact_at.is_(None), Account.last_contact_at < cutoff)
+
+
+class AccountService(ScopedResource):
+    model = Account
+    label = "account"
+    default_order = (Account.name,)
+
+    def read_scope(self, principal):
+        return account_scope(principal)
+
+    def filter(self, stmt, args):
+        if args.get("q"):
+            like = f"%{args['q']}%"
+            stmt = stmt.where(or_(Account.name.ilike(like), Account.address.ilike(like)))
+        if args.get("account_class"):
+            stmt = stmt.where(Account.account_class == args["account_class"])
+        if args.get("region"):
+            stmt = stmt.where(Account.region == args["region"])
+        if args.get("owner_id"):
+            stmt = stmt.where(Account.owner_id == args["owner_id"])
+        if args.get("overdue") is True:
+            stmt = stmt.where(overdue_clause())
+        elif args.get("overdue") is False:
+            stmt = stmt.where(~overdue_clause())
+        return stmt
+
+    def _check_owner(self, principal, owner_id):
+        owner = db.session.get(User, owner_id) if owner_id else None
+        if owner_id is not None and (owner is None or owner.role != "rep"):
+            raise NotFound(f"No rep {owner_id}.", {"owner_id": ["Unknown rep."]})
+        if not principal.is_admin and not may_manage_user(principal, owner):
+            raise Forbidden("You may not give this account to that owner.", {"owner_id": ["Not in your team."]})
+
+    def prepare_create(self, principal, data):
+        if principal.is_rep:
+            data.setdefault("owner_id", principal.id)
+        self._check_owner(principal, data.get("owner_id"))
+
+    def check_write(self, principal, obj):
+        if not may_write_account(principal, obj):
+            raise Forbidden("You may read this account but not change it.")
+
+    def check_changes(self, principal, obj, changes):
+        if "owner_id" in changes and changes["owner_id"] != obj.owner_id:
+            if principal.is_rep:
+                raise Forbidden("Only a manager reassigns accounts.", {"owner_id": ["Managers only."]})
+            self._check_owner(principal, changes["owner_id"])
+
+    def delete(self, principal, record_id):
+        if principal.is_rep:
+            self.get(principal, record_id)
+            raise Forbidden("Only a manager deletes accounts.")
+        super().delete(principal, record_id)
+
+
+accounts = AccountService()
+

@@ -1,0 +1,49 @@
+"""Day-clock rules: a rep's own stretches of time, each ending after it starts."""
+from ..errors import Forbidden, ValidationFailed
+from ..extensions import db
+from ..field_rules import check_rep_write, refuse_rep_change, require_order
+from ..models import Activity, Visit
+from ..resource import ScopedResource, resolve_rep
+from ..scoping import owner_scope
+
+
+class ActivityService(ScopedResource):
+    model = Activity
+    label = "activity"
+    default_order = (Activity.started_at.desc(),)
+
+    def read_scope(self, principal):
+        return owner_scope(principal, Activity.rep_id)
+
+    def filter(self, stmt, args):
+        for key in ("rep_id", "category"):
+            if args.get(key):
+                stmt = stmt.where(getattr(Activity, key) == args[key])
+        if args.get("from_"):
+            stmt = stmt.where(Activity.started_at >= args["from_"])
+        if args.get("to"):
+            stmt = stmt.where(Activity.started_at < args["to"])
+        return stmt
+
+    def prepare_create(self, principal, data):
+        if principal.is_manager:
+            raise Forbidden("The day clock is kept by the rep.")
+        resolve_rep(principal, data)
+
+    def check_write(self, principal, obj):
+        if principal.is_manager:
+            raise Forbidden("The day clock is kept by the rep.")
+        check_rep_write(principal, obj.rep_id, "activity")
+
+    def check_changes(self, principal, obj, changes):
+        refuse_rep_change(principal, obj, changes)
+
+    def validate(self, obj):
+        require_order(obj.started_at, obj.ended_at, "started_at", "ended_at")
+        if obj.visit_id is not None:
+            visit = db.session.get(Visit, obj.visit_id)
+            if visit is None or visit.rep_id != obj.rep_id:
+                raise ValidationFailed("No such visit of yours.", {"visit_id": ["Unknown visit."]})
+
+
+activities = ActivityService()

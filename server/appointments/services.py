@@ -1,0 +1,42 @@
+"""Appointment rules: at an account in the rep's territory, ending after it starts."""
+from ..field_rules import check_rep_write, refuse_rep_change, require_order
+from ..models import Appointment
+from ..resource import ScopedResource, resolve_rep, writable_account
+from ..scoping import visible_to_rep_or_account
+
+
+class AppointmentService(ScopedResource):
+    model = Appointment
+    label = "appointment"
+    default_order = (Appointment.starts_at,)
+
+    def read_scope(self, principal):
+        return visible_to_rep_or_account(principal, Appointment.rep_id, Appointment.account_id)
+
+    def filter(self, stmt, args):
+        for key in ("account_id", "rep_id"):
+            if args.get(key):
+                stmt = stmt.where(getattr(Appointment, key) == args[key])
+        if args.get("from_"):
+            stmt = stmt.where(Appointment.starts_at >= args["from_"])
+        if args.get("to"):
+            stmt = stmt.where(Appointment.starts_at < args["to"])
+        return stmt
+
+    def prepare_create(self, principal, data):
+        resolve_rep(principal, data)
+        writable_account(principal, data.get("account_id"))
+
+    def check_write(self, principal, obj):
+        check_rep_write(principal, obj.rep_id, "appointment")
+
+    def check_changes(self, principal, obj, changes):
+        refuse_rep_change(principal, obj, changes)
+        if "account_id" in changes and changes["account_id"] != obj.account_id:
+            writable_account(principal, changes["account_id"])
+
+    def validate(self, obj):
+        require_order(obj.starts_at, obj.ends_at, "starts_at", "ends_at", strict=True)
+
+
+appointments = AppointmentService()

@@ -1,0 +1,75 @@
+"""Password checks, login throttling and token revocation."""
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import TooManyRequests, Unauthorized
+from ..extensions import db
+from ..models import LoginFailure, RevokedToken, Team, User, utcnow
+
+# Compared against when the username is unknown, so both paths cost the same.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def hash_password(password):
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def authenticate(username, password, max_failures, window_s, now=None):
+    """Return the user for valid credentials; throttle after `max_failures` in `window_s`."""
+    now = now or utcnow()
+    since = now - timedelta(seconds=window_s)
+    failures = db.session.scalar(
+        select(func.count()).select_from(LoginFailure)
+        .where(LoginFailure.username == username, LoginFailure.at > since)
+    )
+    if failures >= max_failures:
+        raise TooManyRequests(
+            "Too many failed logins for this user; wait a minute and try again.",
+            extra={"retry_after_s": window_s},
+        )
+    user = db.session.scalar(select(User).where(User.username == username))
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        db.session.add(LoginFailure(username=username, at=now))
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+        db.session.commit()
+        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    db.session.commit()
+    return user
+
+
+def revoke(payload, user_id):
+    """Record a token as revoked until it would have expired anyway."""
+    if db.session.get(RevokedToken, payload["jti"]) is not None:
+        return
+    db.session.add(RevokedToken(
+        jti=payload["jti"],
+        token_type=payload.get("type", "access"),
+        user_id=user_id,
+        expires_at=datetime.fromtimestamp(payload["exp"], timezone.utc),
+    ))
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    db.session.commit()
+
+
+def create_user(username, password, role, team_name=None, display_name="", **fields):
+    """Create a user, and their team if it does not exist yet."""
+    team = None
+    if team_name:
+        team = db.session.scalar(select(Team).where(Team.name == team_name))
+        if team is None:
+            team = Team(name=team_name)
+            db.session.add(team)
+            db.session.flush()
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                team_id=team.id if team else None, display_name=display_name or username, **fields)
+    db.session.add(user)
+    db.session.flush()
+    if team is not None and role == "manager" and team.manager_id is None:
+        team.manager_id = user.id
+    db.session.commit()
+    return user

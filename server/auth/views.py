@@ -1,0 +1,74 @@
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    current_user,
+    decode_token,
+    get_jwt,
+    jwt_required,
+)
+from jwt import PyJWTError
+from flask_jwt_extended.exceptions import JWTExtendedException
+
+from ..errors import AppError
+from . import blp
+from .schemas import AccessTokenSchema, LoginSchema, LogoutSchema, TokensSchema, UserSchema
+from .services import authenticate, revoke
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokensSchema)
+    def post(self, data):
+        """Exchange a username and password for an access and a refresh token"""
+        user = authenticate(
+            data["username"], data["password"],
+            current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_FAILURE_WINDOW_S"],
+        )
+        return {
+            "access_token": create_access_token(identity=user),
+            "refresh_token": create_refresh_token(identity=user),
+            "user": user,
+        }
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    decorators = [jwt_required(refresh=True)]
+
+    @blp.response(200, AccessTokenSchema)
+    def post(self):
+        """Get a new access token with a refresh token"""
+        return {"access_token": create_access_token(identity=current_user)}
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    decorators = [jwt_required(verify_type=False)]
+
+    @blp.arguments(LogoutSchema, required=False)
+    @blp.response(204)
+    def post(self, data):
+        """Revoke the presented token, and the refresh token if one is sent"""
+        revoke(get_jwt(), current_user.id)
+        refresh_token = (data or {}).get("refresh_token")
+        if refresh_token:
+            try:
+                payload = decode_token(refresh_token)
+            except (PyJWTError, JWTExtendedException) as exc:
+                raise AppError("The refresh token is invalid.", {"refresh_token": [str(exc)]}) from exc
+            if payload.get("sub") != str(current_user.id):
+                raise AppError("That refresh token is not yours.", {"refresh_token": ["Not yours."]})
+            revoke(payload, current_user.id)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, UserSchema)
+    def get(self):
+        """Who the token belongs to"""
+        return current_user

@@ -1,0 +1,61 @@
+"""Command-line tasks: `flask --app wsgi create-user | seed-demo` (and `db upgrade` from Flask-Migrate)."""
+import secrets
+import sys
+
+import click
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import User
+from .models.vocab import ROLES
+
+
+def init_app(app):
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--team", "team_name", default=None, help="Team name; created if missing.")
+@click.option("--display-name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(username, role, team_name, display_name, password_stdin):
+    """Create a user; the password is prompted for, or read from stdin."""
+    from .auth.services import create_user
+
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.ClickException(f"user {username!r} already exists")
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    user = create_user(username, password, role, team_name=team_name, display_name=display_name)
+    click.echo(f"created {user.role} {user.username} ({user.id})")
+
+
+@click.command("seed-demo")
+@click.option("--password", default=None, help="Password for every demo user (demo only!).")
+@click.option("--reps", default=4, show_default=True, type=click.IntRange(3, 50))
+@click.option("--accounts-per-rep", default=160, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(0, 104))
+@click.option("--seed", "rng_seed", default=845, show_default=True, help="Random seed: same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
+def seed_demo_command(password, reps, accounts_per_rep, weeks, rng_seed, if_empty):
+    """Load the deterministic Shanghai demo data set (admin, manager, rep1..repN)."""
+    from .demo import seed
+
+    if db.session.scalar(select(func.count()).select_from(User)):
+        if if_empty:
+            click.echo("demo data: users already exist, nothing to do")
+            return
+        raise click.ClickException("the database already has users; seed-demo needs an empty database")
+    generated = password is None
+    password = password or secrets.token_urlsafe(9)
+    counts = seed(password, reps=reps, accounts_per_rep=accounts_per_rep, weeks=weeks, rng_seed=rng_seed)
+    click.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    click.echo(f"users: admin, manager, rep1..rep{reps}; password: {password}"
+               + (" (generated)" if generated else "") + " -- demo only")

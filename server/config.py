@@ -1,0 +1,58 @@
+"""Settings, read from the environment when the app is created (never at import)."""
+import os
+import secrets
+from datetime import timedelta
+
+
+def _int(env, name, default):
+    value = env.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Production-shaped defaults; every value can be overridden by an environment variable."""
+
+    def __init__(self, env=None, instance_path="instance"):
+        env = os.environ if env is None else env
+        default_db = "sqlite:///" + os.path.abspath(os.path.join(instance_path, "fieldday.sqlite3"))
+        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(env.get("DATABASE_URL") or default_db)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        secret = env.get("JWT_SECRET_KEY")
+        if not secret:
+            secret = _instance_secret(instance_path)
+        self.JWT_SECRET_KEY = secret
+        self.SECRET_KEY = secret
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int(env, "JWT_ACCESS_MINUTES", 15))
+        # Refresh tokens outlive the longest offline stretch a rep may have (see sync/PROTOCOL.md).
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int(env, "JWT_REFRESH_DAYS", 30))
+        self.MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.LOGIN_MAX_FAILURES = _int(env, "LOGIN_MAX_FAILURES", 10)
+        self.LOGIN_FAILURE_WINDOW_S = _int(env, "LOGIN_FAILURE_WINDOW_S", 60)
+        self.DEFAULT_TIMEZONE = env.get("FIELDDAY_TIMEZONE", "Asia/Shanghai")
+        self.API_TITLE = "Fieldday API"
+        self.API_VERSION = "1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.JSON_SORT_KEYS = False
+
+
+def _normalise_db_url(url):
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance_path):
+    """Keep one random signing key per installation so tokens survive restarts."""
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "jwt-secret")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path) as fh:
+        return fh.read().strip()

@@ -1,0 +1,250 @@
+"""A deterministic demo data set: one Shanghai sales team with eight weeks of history.
+
+The same seed gives the same accounts, contacts, machines and opportunities; the
+visit history is laid on the weeks before `today`, so every later screen (cadence,
+funnel, time split, first-appointment habit) has something true to show.
+"""
+import random
+import uuid
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from .auth.services import hash_password
+from .extensions import db
+from .models import (
+    Account, Activity, Appointment, Contact, Device, Opportunity, StageChange, Team, User, Visit,
+)
+from .models.vocab import CADENCE_DAYS, FUNNEL_STAGES, LOSS_REASONS
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+# District name, centre latitude/longitude, spread in degrees.
+DISTRICTS = [
+    ("黄浦", "Huangpu", 31.2317, 121.4846, 0.012),
+    ("静安", "Jing'an", 31.2296, 121.4481, 0.014),
+    ("虹口", "Hongkou", 31.2646, 121.5054, 0.014),
+    ("徐汇", "Xuhui", 31.1885, 121.4365, 0.018),
+    ("长宁", "Changning", 31.2204, 121.4243, 0.016),
+    ("闵行", "Minhang", 31.1128, 121.3817, 0.030),
+    ("浦东新", "Pudong", 31.2215, 121.5447, 0.035),
+    ("普陀", "Putuo", 31.2497, 121.3972, 0.016),
+    ("杨浦", "Yangpu", 31.2595, 121.5260, 0.016),
+    ("宝山", "Baoshan", 31.4050, 121.4894, 0.030),
+    ("嘉定", "Jiading", 31.3747, 121.2655, 0.030),
+    ("松江", "Songjiang", 31.0322, 121.2277, 0.030),
+]
+NAME_WORDS = ["华", "东", "申", "浦", "新", "联", "瑞", "通", "达", "恒", "信", "宏", "力", "嘉", "盛",
+              "博", "源", "泰", "安", "德", "智", "海", "明", "天", "正", "金", "光", "科", "远", "鼎"]
+INDUSTRIES = [("制造", "manufacturing"), ("物流", "logistics"), ("金融", "finance"), ("医疗", "healthcare"),
+              ("教育", "education"), ("律师事务所", "legal"), ("设计", "design"), ("贸易", "trade"),
+              ("软件", "software"), ("酒店", "hospitality")]
+ROADS = ["南京西", "淮海中", "延安东", "四川北", "漕溪北", "天山", "虹桥", "世纪大道", "张杨", "长寿",
+         "武宁", "国权", "黄兴", "牡丹江", "曹安", "中山北", "龙华中", "古北", "莘庄", "江场"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ["伟", "芳", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "霞", "平"]
+TITLES = [("总经理", "decision_maker"), ("行政经理", "person_in_charge"), ("采购主管", "person_in_charge"),
+          ("IT 主管", "influencer"), ("财务总监", "influencer"), ("前台", "operator"), ("文员", "operator")]
+BRANDS_OURS = [("Fieldday", "FD-C3530"), ("Fieldday", "FD-M4020"), ("Fieldday", "FD-C6010")]
+BRANDS_THEIRS = [("Ricoh", "IM C3000"), ("Canon", "iR-ADV C5535"), ("Konica Minolta", "bizhub C360i"),
+                 ("Kyocera", "TASKalfa 4054ci"), ("Sharp", "MX-3071"), ("Xerox", "VersaLink C7025")]
+PURPOSES = ["了解复印机使用情况与月印量", "介绍新款彩色机型", "确认预算来源与采购流程", "演示扫描到云端方案",
+            "提交更换方案报价", "跟进合同签署", "交付后回访与培训", "认识决策人并确认需求"]
+OUTCOMES = ["客户认可方案，约定下周演示", "决策人不在，留下资料", "确认年底有预算", "竞争对手已报价，需要调整方案",
+            "客户需求明确，进入提案阶段", "获得口头承诺"]
+NEXT_STEPS = ["下周二提交正式报价", "约决策人演示", "发送案例资料", "月底前再次拜访", "安排技术人员现场评估"]
+
+
+def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=None):
+    """Write the demo data set and return counts per record type."""
+    rng = random.Random(rng_seed)
+    today = today or datetime.now(TZ).date()
+    pw_hash = hash_password(password)
+    team = Team(id=_uuid(rng), name="上海一部 Shanghai Team 1", timezone="Asia/Shanghai")
+    db.session.add(team)
+    db.session.flush()
+    admin = User(id=_uuid(rng), username="admin", password_hash=pw_hash, role="admin", display_name="管理员 Admin")
+    manager = User(id=_uuid(rng), username="manager", password_hash=pw_hash, role="manager",
+                   display_name="陈经理 Manager Chen", team_id=team.id)
+    db.session.add_all([admin, manager])
+    db.session.flush()
+    team.manager_id = manager.id
+
+    territories = [DISTRICTS[i::reps] for i in range(reps)]
+    counts = {"users": 2, "accounts": 0, "contacts": 0, "devices": 0, "opportunities": 0,
+              "visits": 0, "activities": 0, "appointments": 0}
+    for n, districts in enumerate(territories, start=1):
+        home = districts[0]
+        rep = User(id=_uuid(rng), username=f"rep{n}", password_hash=pw_hash, role="rep", team_id=team.id,
+                   display_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)} rep{n}",
+                   start_label=f"{home[0]}区 home", start_lat=round(home[2] + rng.uniform(-.01, .01), 6),
+                   start_lng=round(home[3] + rng.uniform(-.01, .01), 6), first_appointment_time=time(8, 45))
+        db.session.add(rep)
+        db.session.flush()
+        counts["users"] += 1
+        accounts = _accounts(rng, rep, districts, accounts_per_rep, counts)
+        _history(rng, rep, accounts, today, weeks, counts)
+        _appointments(rng, rep, accounts, today, counts)
+        db.session.flush()
+    db.session.commit()
+    return counts
+
+
+def _uuid(rng):
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _local(day, hh_mm):
+    return datetime.combine(day, time(0), TZ) + timedelta(minutes=hh_mm)
+
+
+def _accounts(rng, rep, districts, how_many, counts):
+    accounts = []
+    for i in range(how_many):
+        zh, en, lat, lng, spread = districts[i % len(districts)]
+        industry_zh, industry_en = rng.choice(INDUSTRIES)
+        cls = rng.choices("ABC", weights=(15, 30, 55))[0]
+        org = rng.choices(("head_office", "branch", "factory"), weights=(5, 3, 2))[0]
+        name = f"上海{rng.choice(NAME_WORDS)}{rng.choice(NAME_WORDS)}{industry_zh}" + (
+            "有限公司" if org == "head_office" else ("分公司" if org == "branch" else "工厂"))
+        account = Account(
+            id=_uuid(rng), name=f"{name} {rep.username[3:]}-{i + 1:03d}",
+            address=f"上海市{zh}区{rng.choice(ROADS)}路{rng.randint(1, 1999)}号",
+            latitude=round(rng.gauss(lat, spread / 2), 6), longitude=round(rng.gauss(lng, spread / 2), 6),
+            region=en, industry=industry_en, employee_band=rng.choice(("1-49", "50-199", "200-999", "1000+")),
+            org_type=org, account_class=cls, owner_id=rep.id,
+            last_year_sales=Decimal(rng.choice((0, 0, 12000, 38000, 86000, 150000, 420000))),
+            external_key=f"DEMO-{rep.username}-{i + 1:04d}",
+        )
+        db.session.add(account)
+        accounts.append(account)
+        for _ in range(rng.randint(1, 3)):
+            title, role = rng.choice(TITLES)
+            db.session.add(Contact(id=_uuid(rng), account_id=account.id, title=title, purchase_role=role,
+                                   name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(GIVEN)}",
+                                   phone=f"1{rng.randint(30, 89)}{rng.randint(10000000, 99999999)}"))
+            counts["contacts"] += 1
+        for _ in range(rng.choices((0, 1, 2, 3, 4), weights=(2, 4, 3, 2, 1))[0]):
+            ours = rng.random() < 0.35
+            brand, model = rng.choice(BRANDS_OURS if ours else BRANDS_THEIRS)
+            db.session.add(Device(
+                id=_uuid(rng), account_id=account.id, ownership="ours" if ours else "competitor",
+                brand=brand, model=model, colour=rng.choice(("colour", "mono")),
+                installed_on=date.today() - timedelta(days=rng.randint(60, 8 * 365)),
+                monthly_volume=int(rng.lognormvariate(8, 1)),
+            ))
+            counts["devices"] += 1
+        if rng.random() < 0.35:
+            _opportunity(rng, rep, account)
+            counts["opportunities"] += 1
+    counts["accounts"] += how_many
+    db.session.flush()
+    return accounts
+
+
+def _opportunity(rng, rep, account):
+    stage = rng.choices(FUNNEL_STAGES, weights=(30, 25, 15, 12, 10, 8))[0]
+    lost = stage != "O" and rng.random() < 0.15
+    status = "won" if stage == "O" else ("lost" if lost else "open")
+    now = datetime.now(TZ)
+    opened = now - timedelta(days=rng.randint(20, 200))
+    opp = Opportunity(
+        id=_uuid(rng), account_id=account.id, owner_id=rep.id, stage=stage, status=status,
+        title=rng.choice(["彩色机更换", "打印集中管理方案", "新办公室采购", "扫描归档方案"]),
+        kind=rng.choice(("replacement", "consolidation", "new_site")),
+        man_money=FUNNEL_STAGES.index(stage) >= 2 or rng.random() < .3,
+        man_authority=FUNNEL_STAGES.index(stage) >= 2 or rng.random() < .3,
+        man_need=FUNNEL_STAGES.index(stage) >= 1,
+        amount=Decimal(rng.choice((28000, 45000, 68000, 120000, 260000))),
+        expected_close=(now + timedelta(days=rng.randint(5, 170))).date(),
+        loss_reason=rng.choice(LOSS_REASONS[:5]) if lost else None,
+    )
+    moment = opened
+    previous = None
+    for code in FUNNEL_STAGES[: FUNNEL_STAGES.index(stage) + 1]:
+        opp.stage_changes.append(StageChange(from_stage=previous, to_stage=code, status="open",
+                                             changed_at=moment, changed_by=rep.id))
+        previous = code
+        moment += timedelta(days=rng.randint(3, 25))
+    moment = min(moment, now)
+    if status != "open":
+        opp.stage_changes.append(StageChange(from_stage=stage, to_stage=stage, status=status,
+                                             changed_at=moment, changed_by=rep.id))
+        opp.closed_at = moment
+    opp.stage_changed_at = opp.stage_changes[-1].changed_at
+    db.session.add(opp)
+
+
+def _history(rng, rep, accounts, today, weeks, counts):
+    """Lay `weeks` of working days: first visit near 8:45, travel, visits, admin, meetings."""
+    last_contact = {}
+    start = today - timedelta(weeks=weeks)
+    day = start
+    while day < today:
+        if day.weekday() < 5:
+            _working_day(rng, rep, accounts, day, last_contact, counts)
+        day += timedelta(days=1)
+    for account in accounts:
+        account.last_contact_at = last_contact.get(account.id)
+
+
+def _working_day(rng, rep, accounts, day, last_contact, counts):
+    def due(account):
+        seen = last_contact.get(account.id)
+        if seen is None:
+            return 999
+        return (_local(day, 0) - seen).days - CADENCE_DAYS[account.account_class]
+
+    candidates = sorted(accounts, key=lambda a: (-due(a), rng.random()))[:12]
+    chosen = rng.sample(candidates, k=rng.randint(3, 6))
+    activities = []
+    clock = 8 * 60 + rng.choice((0, 10, 20))  # leaves the morning meeting / home
+    if rng.random() < 0.4:
+        activities.append(("meeting", clock, clock + 30))
+        clock += 30
+    first = 8 * 60 + 45 + rng.choice((-5, 0, 0, 0, 5, 15, 30, 50))
+    activities.append(("travel", clock, max(first, clock + 15)))
+    clock = max(first, clock + 15)
+    for account in chosen:
+        duration = rng.randint(25, 70)
+        check_in, check_out = _local(day, clock), _local(day, clock + duration)
+        db.session.add(Visit(
+            id=_uuid(rng), account_id=account.id, rep_id=rep.id, planned_start=check_in,
+            purpose=rng.choice(PURPOSES), check_in_at=check_in, check_out_at=check_out,
+            check_in_lat=account.latitude, check_in_lng=account.longitude,
+            check_in_accuracy_m=rng.choice((8.0, 15.0, 35.0)), outcome=rng.choice(OUTCOMES),
+            next_step=rng.choice(NEXT_STEPS),
+        ))
+        counts["visits"] += 1
+        last_contact[account.id] = check_in
+        clock += duration
+        if 12 * 60 <= clock < 13 * 60 + 30 and rng.random() < 0.8:
+            clock += 45  # lunch is unrecorded time
+        travel = rng.randint(12, 40)
+        activities.append(("travel", clock, clock + travel))
+        clock += travel
+    admin = rng.randint(60, 180)
+    activities.append(("admin", clock, clock + admin))
+    clock += admin
+    if rng.random() < 0.5:
+        activities.append(("meeting", clock, clock + rng.randint(30, 90)))
+    for category, begin, end in activities:
+        db.session.add(Activity(id=_uuid(rng), rep_id=rep.id, category=category,
+                                started_at=_local(day, begin), ended_at=_local(day, end)))
+        counts["activities"] += 1
+
+
+def _appointments(rng, rep, accounts, today, counts):
+    """A couple of fixed appointments on each of the next working days, the first at 8:45."""
+    day, booked = today, 0
+    while booked < 3:
+        day += timedelta(days=1)
+        if day.weekday() >= 5:
+            continue
+        account = rng.choice(accounts)
+        begin = 8 * 60 + 45 if booked == 0 else rng.choice((10 * 60, 14 * 60, 15 * 60 + 30))
+        db.session.add(Appointment(id=_uuid(rng), account_id=account.id, rep_id=rep.id,
+                                   starts_at=_local(day, begin), ends_at=_local(day, begin + 45),
+                                   purpose=rng.choice(PURPOSES)))
+        booked += 1
+        counts["appointments"] += 1

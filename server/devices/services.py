@@ -1,0 +1,25 @@
+from datetime import date
+
+from ..errors import ValidationFailed
+from ..account_children import AccountChildService
+from ..models import Device
+
+
+class DeviceService(AccountChildService):
+    model = Device
+    label = "device"
+    default_order = (Device.installed_on,)
+
+    def filter(self, stmt, args):
+        stmt = super().filter(stmt, args)
+        if args.get("ownership"):
+            stmt = stmt.where(Device.ownership == args["ownership"])
+        return stmt
+
+    def validate(self, obj):
+        if obj.installed_on is not None and obj.installed_on > date.today():
+            raise ValidationFailed("A machine cannot be installed in the future.",
+                                   {"installed_on": ["Must not be in the future."]})
+
+
+devices = DeviceService()

@@ -1,0 +1,135 @@
+"""One error envelope for every 4xx/5xx: {"error": {"code", "message", "fields"}}."""
+import logging
+
+from flask import jsonify
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+class AppError(Exception):
+    """A domain error that services raise; views never build error bodies themselves."""
+
+    status = 400
+    code = None
+
+    def __init__(self, message, fields=None, code=None, extra=None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.code = code or self.code or CODES.get(self.status, "error")
+        self.extra = extra or {}
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class Unauthorized(AppError):
+    status = 401
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class ValidationFailed(AppError):
+    status = 422
+
+
+class TooManyRequests(AppError):
+    status = 429
+
+
+def error_response(status, message, fields=None, code=None, extra=None):
+    """Build the envelope response."""
+    body = {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}
+    body.update(extra or {})
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def _flatten_messages(messages):
+    """Turn webargs' {location: {field: [msgs]}} into {field: [msgs]}."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages}
+    fields = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            fields.update(errors)
+        else:
+            fields[location] = errors
+    return fields
+
+
+def handle_http_exception(exc):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    fields = _flatten_messages(data["messages"]) if "messages" in data else {}
+    message = data.get("message") or exc.description or CODES.get(status, "error")
+    if status == 422 and fields:
+        message = "The request has invalid fields: " + ", ".join(sorted(map(str, fields)))
+    if status == 400 and "Invalid JSON" in str(fields) + message:
+        message, fields = "The body is not valid JSON.", {}
+    if status == 413:
+        message = "The request body is too large."
+    response = error_response(status, message, fields)
+    for name in ("WWW-Authenticate", "Allow", "Retry-After"):
+        headers = dict(exc.get_headers()) if hasattr(exc, "get_headers") else {}
+        if name in headers:
+            response.headers[name] = headers[name]
+    return response
+
+
+def handle_app_error(exc):
+    db.session.rollback()
+    return error_response(exc.status, exc.message, exc.fields, exc.code, exc.extra)
+
+
+def handle_integrity_error(exc):
+    db.session.rollback()
+    log.info("integrity error: %s", exc.orig)
+    return error_response(409, "The change conflicts with stored data (duplicate or missing reference).")
+
+
+def handle_stale_data(exc):
+    db.session.rollback()
+    return error_response(409, "The record was changed by someone else; reload and try again.", code="version_conflict")
+
+
+def handle_unexpected(exc):
+    db.session.rollback()
+    log.exception("unhandled error")
+    return error_response(500, "Internal error; nothing was saved.")
+
+
+def init_app(app):
+    """Register the handlers; called after the API so ours replace its defaults."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(Exception, handle_unexpected)

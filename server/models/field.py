@@ -1,0 +1,132 @@
+"""The rep's day: visits, day-clock activities, appointments and route plans."""
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    JSON,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Timestamped, UTCDateTime, UUIDPrimaryKey, Versioned
+from .vocab import ACTIVITY_CATEGORIES
+
+
+class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
+    """A visit to an account: purpose set before, outcome and next step after (拜访)."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        CheckConstraint("check_out_at IS NULL OR check_in_at IS NOT NULL", name="out_needs_in"),
+        CheckConstraint("check_out_at IS NULL OR check_out_at >= check_in_at", name="out_after_in"),
+        Index("ix_visits_rep_check_in", "rep_id", "check_in_at"),
+        Index("ix_visits_account_check_in", "account_id", "check_in_at"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("opportunities.id", ondelete="SET NULL")
+    )
+    planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(String(500))
+    check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_in_lat: Mapped[float | None] = mapped_column(Float)
+    check_in_lng: Mapped[float | None] = mapped_column(Float)
+    check_in_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    check_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_out_lat: Mapped[float | None] = mapped_column(Float)
+    check_out_lng: Mapped[float | None] = mapped_column(Float)
+    check_out_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    next_step: Mapped[str] = mapped_column(Text, default="")
+
+    account = relationship("Account")
+
+
+class Activity(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
+    """A stretch of the day on the day clock: face-to-face, travel, admin or meeting."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
+        Index("ix_activities_rep_started", "rep_id", "started_at"),
+    )
+
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(
+        Enum(*ACTIVITY_CATEGORIES, name="activity_category", native_enum=False, create_constraint=True)
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visits.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Appointment(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
+    """A fixed time window at an account; the route planner must keep it."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        Index("ix_appointments_rep_starts", "rep_id", "starts_at"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(String(500), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    account = relationship("Account")
+
+
+class RoutePlan(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
+    """A rep's ordered stops for one day."""
+
+    __tablename__ = "route_plans"
+    __table_args__ = (UniqueConstraint("rep_id", "plan_date", name="uq_route_plans_rep_date"),)
+
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    plan_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    total_travel_s: Mapped[int] = mapped_column(Integer, default=0)
+    # Stops the planner left out, with the reason for each.
+    dropped: Mapped[list] = mapped_column(JSON, default=list)
+
+    stops: Mapped[list["RouteStop"]] = relationship(
+        back_populates="plan", order_by="RouteStop.position", cascade="all, delete-orphan"
+    )
+
+
+class RouteStop(UUIDPrimaryKey, db.Model):
+    __tablename__ = "route_stops"
+    __table_args__ = (UniqueConstraint("route_plan_id", "position", name="uq_route_stops_plan_position"),)
+
+    route_plan_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("route_plans.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointments.id", ondelete="SET NULL")
+    )
+    planned_arrival: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    travel_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    plan: Mapped[RoutePlan] = relationship(back_populates="stops")

@@ -1,0 +1,69 @@
+"""People, teams and authentication state."""
+import uuid
+from datetime import datetime, time
+
+from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Time, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Timestamped, UTCDateTime, UUIDPrimaryKey, utcnow
+from .vocab import ROLES
+
+
+class Team(UUIDPrimaryKey, Timestamped, db.Model):
+    __tablename__ = "teams"
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
+    )
+
+    members: Mapped[list["User"]] = relationship(
+        back_populates="team", foreign_keys="User.team_id", order_by="User.username"
+    )
+    manager: Mapped["User | None"] = relationship(foreign_keys=[manager_id], post_update=True)
+
+
+class User(UUIDPrimaryKey, Timestamped, db.Model):
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(Enum(*ROLES, name="user_role", native_enum=False, create_constraint=True))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("teams.id", ondelete="SET NULL"))
+    locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Where the rep's day starts and ends (home or office) and the 8:45 habit.
+    start_label: Mapped[str] = mapped_column(String(200), default="")
+    start_lat: Mapped[float | None] = mapped_column(Float)
+    start_lng: Mapped[float | None] = mapped_column(Float)
+    end_lat: Mapped[float | None] = mapped_column(Float)
+    end_lng: Mapped[float | None] = mapped_column(Float)
+    first_appointment_time: Mapped[time] = mapped_column(Time, default=time(8, 45))
+
+    team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
+
+
+class RevokedToken(db.Model):
+    """A logged-out token; kept in the database so revocation survives a restart."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_type: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(db.Model):
+    """One failed login, counted per username to throttle password guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

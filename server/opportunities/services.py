@@ -1,0 +1,48 @@
+"""Funnel rules: a won deal is an order (stage O), a lost one says why; every move is logged."""
+from ..account_children import AccountChildService
+from ..errors import ValidationFailed
+from ..models import Opportunity, StageChange, utcnow
+from ..resource import writable_account
+
+
+class OpportunityService(AccountChildService):
+    model = Opportunity
+    label = "opportunity"
+    default_order = (Opportunity.stage_changed_at.desc(),)
+
+    def filter(self, stmt, args):
+        stmt = super().filter(stmt, args)
+        for key in ("stage", "status"):
+            if args.get(key):
+                stmt = stmt.where(getattr(Opportunity, key) == args[key])
+        return stmt
+
+    def prepare_create(self, principal, data):
+        account = writable_account(principal, data.get("account_id"))
+        data["owner_id"] = account.owner_id
+
+    def validate(self, obj):
+        status = obj.status or "open"
+        stage = obj.stage or "S"
+        if status == "won" and stage != "O":
+            raise ValidationFailed("A won opportunity is an order: set stage O.", {"stage": ["Must be O when won."]})
+        if status == "lost" and not obj.loss_reason:
+            raise ValidationFailed("Say why the opportunity was lost.", {"loss_reason": ["Required when lost."]})
+        if status != "lost" and obj.loss_reason:
+            raise ValidationFailed("Only a lost opportunity has a loss reason.",
+                                   {"loss_reason": ["Only when status is lost."]})
+
+    def before_save(self, principal, obj, before):
+        old_stage = None if before is None else before.get("stage", obj.stage)
+        old_status = None if before is None else before.get("status", obj.status)
+        if before is None or old_stage != obj.stage or old_status != obj.status:
+            now = utcnow()
+            obj.stage_changed_at = now
+            obj.closed_at = now if obj.status in ("won", "lost") else None
+            obj.stage_changes.append(StageChange(
+                from_stage=old_stage, to_stage=obj.stage or "S",
+                status=obj.status or "open", changed_at=now, changed_by=principal.id,
+            ))
+
+
+opportunities = OpportunityService()

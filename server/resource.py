@@ -1,0 +1,146 @@
+"""A scoped CRUD service: list, get, create, update, delete within the caller's territory.
+
+Each resource subclasses ScopedResource with its model, its read scope, its
+write rules and its filters. Services take plain values (a Principal and
+validated data) and commit in one place.
+"""
+from sqlalchemy import func, select
+
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .extensions import db
+from .models import Account, User
+from .scoping import may_manage_user
+
+
+class ScopedResource:
+    model = None
+    label = "record"
+    default_order = ()
+
+    # --- hooks a resource overrides -------------------------------------------
+    def read_scope(self, principal):
+        raise NotImplementedError
+
+    def filter(self, stmt, args):
+        return stmt
+
+    def prepare_create(self, principal, data):
+        """Check the caller may create this and fill server-owned fields."""
+
+    def check_write(self, principal, obj):
+        """Raise if the caller may not change or delete `obj`."""
+
+    def check_changes(self, principal, obj, changes):
+        """Raise if the caller may not apply `changes` to `obj`."""
+
+    def validate(self, obj):
+        """Cross-field rules checked on the merged record before it is saved."""
+
+    def before_save(self, principal, obj, before):
+        """Set derived fields before the write is flushed; `before` is None on create."""
+
+    def after_write(self, principal, obj, before):
+        """Keep derived data current; `before` is None on create."""
+
+    # --- operations ------------------------------------------------------------
+    def list(self, principal, args):
+        args = dict(args)
+        page, per_page = args.pop("page", 1), args.pop("per_page", 50)
+        stmt = self.filter(select(self.model).where(self.read_scope(principal)), args)
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        order = self.default_order or (self.model.id,)
+        items = db.session.scalars(
+            stmt.order_by(*order, self.model.id).limit(per_page).offset((page - 1) * per_page)
+        ).all()
+        return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+    def get(self, principal, record_id):
+        obj = db.session.scalars(
+            select(self.model).where(self.model.id == record_id, self.read_scope(principal))
+        ).first()
+        if obj is None:
+            raise NotFound(f"No {self.label} {record_id} in your territory.")
+        return obj
+
+    def create(self, principal, data):
+        data = dict(data)
+        data.pop("version", None)
+        record_id = data.get("id")
+        if record_id is not None and db.session.get(self.model, record_id) is not None:
+            raise Conflict(f"A {self.label} with id {record_id} already exists.", {"id": ["Already exists."]})
+        self.prepare_create(principal, data)
+        obj = self.model(**data)
+        self.validate(obj)
+        self.before_save(principal, obj, None)
+        db.session.add(obj)
+        db.session.flush()
+        self.after_write(principal, obj, None)
+        db.session.commit()
+        return obj
+
+    def update(self, principal, record_id, data):
+        data = dict(data)
+        obj = self.get(principal, record_id)
+        self.check_write(principal, obj)
+        expected = data.pop("version", None)
+        if expected is not None and expected != obj.version:
+            raise Conflict(
+                f"The {self.label} changed since version {expected}; it is now version {obj.version}.",
+                {"version": [f"Stale: the current version is {obj.version}."]},
+                code="version_conflict",
+            )
+        if "id" in data and data.pop("id") != obj.id:
+            raise Conflict("The id of a record cannot change.", {"id": ["Cannot change."]})
+        self.check_changes(principal, obj, data)
+        before = {key: getattr(obj, key) for key in data}
+        for key, value in data.items():
+            setattr(obj, key, value)
+        self.validate(obj)
+        self.before_save(principal, obj, before)
+        db.session.flush()
+        self.after_write(principal, obj, before)
+        db.session.commit()
+        return obj
+
+    def delete(self, principal, record_id):
+        obj = self.get(principal, record_id)
+        self.check_write(principal, obj)
+        db.session.delete(obj)
+        db.session.flush()
+        self.after_write(principal, obj, {"deleted": True})
+        db.session.commit()
+
+
+def writable_account(principal, account_id, field="account_id"):
+    """Return the account if the caller may write under it, else a 404 naming the field."""
+    account = db.session.get(Account, account_id) if account_id is not None else None
+    if account is None or not may_write_account(principal, account):
+        raise NotFound(
+            f"No account {account_id} in your territory.",
+            {field: ["Unknown account or not in your territory."]},
+        )
+    return account
+
+
+def may_write_account(principal, account):
+    if principal.is_admin:
+        return True
+    owner = db.session.get(User, account.owner_id) if account.owner_id else None
+    if principal.is_manager:
+        return may_manage_user(principal, owner)
+    return account.owner_id == principal.id
+
+
+def resolve_rep(principal, data, field="rep_id"):
+    """Reps act for themselves; managers for their team; admins for anyone."""
+    rep_id = data.get(field)
+    if principal.is_rep:
+        if rep_id is not None and rep_id != principal.id:
+            raise Forbidden("A rep records only their own work.", {field: ["Must be yourself."]})
+        data[field] = principal.id
+        return
+    if rep_id is None:
+        raise ValidationFailed("Say which rep this is for.", {field: ["Missing data for required field."]})
+    rep = db.session.get(User, rep_id)
+    if rep is None or rep.role != "rep" or not may_manage_user(principal, rep):
+        raise NotFound(f"No rep {rep_id} in your team.", {field: ["Unknown rep or not in your team."]})

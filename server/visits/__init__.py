@@ -1,0 +1,6 @@
+"""Visits: purpose before, check-in/out, outcome and next step after."""
+from flask_smorest import Blueprint
+
+blp = Blueprint("visits", __name__, url_prefix="/api/visits", description="Visits: purpose before, check-in/out, outcome and next step after.")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,30 @@
+from marshmallow import fields, validate
+
+from ..schemas import PeriodArgs, RecordSchema, instant, latitude, longitude, required_text, text
+
+accuracy = dict(validate=validate.Range(min=0, max=100_000), allow_none=True)
+
+
+class VisitSchema(RecordSchema):
+    account_id = fields.UUID(required=True)
+    rep_id = fields.UUID()
+    opportunity_id = fields.UUID(allow_none=True)
+    planned_start = instant(allow_none=True)
+    purpose = required_text(500, metadata={"description": "拜访目的: set before check-in"})
+    check_in_at = instant(allow_none=True)
+    check_in_lat = latitude()
+    check_in_lng = longitude()
+    check_in_accuracy_m = fields.Float(**accuracy)
+    check_out_at = instant(allow_none=True)
+    check_out_lat = latitude()
+    check_out_lng = longitude()
+    check_out_accuracy_m = fields.Float(**accuracy)
+    outcome = text(5000)
+    notes = text(20000)
+    next_step = text(2000)
+
+
+class VisitQuery(PeriodArgs):
+    account_id = fields.UUID()
+    rep_id = fields.UUID()
+    open = fields.Boolean(metadata={"description": "Checked in but not yet checked out"})

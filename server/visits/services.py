@@ -1,0 +1,79 @@
+"""Visit rules: the rep records their own visits in their own territory; check-out follows check-in."""
+from sqlalchemy import func, select
+
+from ..errors import Forbidden, ValidationFailed
+from ..extensions import db
+from ..field_rules import check_rep_write, refuse_rep_change, require_order
+from ..models import Account, Opportunity, Visit
+from ..resource import ScopedResource, resolve_rep, writable_account
+from ..scoping import visible_to_rep_or_account
+
+
+class VisitService(ScopedResource):
+    model = Visit
+    label = "visit"
+    default_order = (Visit.check_in_at.desc(), Visit.planned_start.desc())
+
+    def read_scope(self, principal):
+        return visible_to_rep_or_account(principal, Visit.rep_id, Visit.account_id)
+
+    def filter(self, stmt, args):
+        for key in ("account_id", "rep_id"):
+            if args.get(key):
+                stmt = stmt.where(getattr(Visit, key) == args[key])
+        when = func.coalesce(Visit.check_in_at, Visit.planned_start)
+        if args.get("from_"):
+            stmt = stmt.where(when >= args["from_"])
+        if args.get("to"):
+            stmt = stmt.where(when < args["to"])
+        if args.get("open") is True:
+            stmt = stmt.where(Visit.check_in_at.is_not(None), Visit.check_out_at.is_(None))
+        return stmt
+
+    def prepare_create(self, principal, data):
+        if principal.is_manager:
+            raise Forbidden("Visits are recorded by the rep who makes them.")
+        resolve_rep(principal, data)
+        writable_account(principal, data.get("account_id"))
+
+    def check_write(self, principal, obj):
+        if principal.is_manager:
+            raise Forbidden("Visits are recorded by the rep who makes them.")
+        check_rep_write(principal, obj.rep_id, "visit")
+
+    def check_changes(self, principal, obj, changes):
+        refuse_rep_change(principal, obj, changes)
+        if "account_id" in changes and changes["account_id"] != obj.account_id:
+            writable_account(principal, changes["account_id"])
+
+    def validate(self, obj):
+        if not (obj.purpose or "").strip():
+            raise ValidationFailed("Set the visit's purpose first.", {"purpose": ["Required."]})
+        if obj.check_out_at is not None and obj.check_in_at is None:
+            raise ValidationFailed("Check in before checking out.", {"check_out_at": ["Needs check_in_at."]})
+        require_order(obj.check_in_at, obj.check_out_at, "check_in_at", "check_out_at")
+        if obj.opportunity_id is not None:
+            opp = db.session.get(Opportunity, obj.opportunity_id)
+            if opp is None or opp.account_id != obj.account_id:
+                raise ValidationFailed("The opportunity is not at this account.",
+                                       {"opportunity_id": ["Not an opportunity of this account."]})
+
+    def after_write(self, principal, obj, before):
+        account_ids = {obj.account_id}
+        if before and before.get("account_id"):
+            account_ids.add(before["account_id"])
+        for account_id in account_ids:
+            refresh_last_contact(account_id)
+
+
+def refresh_last_contact(account_id):
+    """Recompute an account's last face-to-face contact from its visits."""
+    latest = db.session.scalar(
+        select(func.max(Visit.check_in_at)).where(Visit.account_id == account_id)
+    )
+    account = db.session.get(Account, account_id)
+    if account is not None and account.last_contact_at != latest:
+        account.last_contact_at = latest
+
+
+visits = VisitService()

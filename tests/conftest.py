@@ -1,0 +1,145 @@
+"""Fixtures: a migrated database per backend (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pytest
+from flask_jwt_extended import create_access_token
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from server import create_app
+from server.extensions import db
+from server.models import Account, Contact, Device, Opportunity, Team, User
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+FAST_HASH = "pbkdf2:sha256:1000"  # tests only: production uses scrypt
+
+
+def make_config(url, **extra):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+    }
+    config.update(extra)
+    return config
+
+
+def _normalise(url):
+    from server.config import _normalise_db_url
+
+    return _normalise_db_url(url)
+
+
+def reset_schema(url):
+    """Start from an empty database and run every migration."""
+    app = create_app(make_config(url))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    else:
+        url = _normalise(os.environ["TEST_DATABASE_URL"])
+    reset_schema(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDDAY_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(make_config(database_url))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class World:
+    """Two teams, their people, and one account (with children) per rep."""
+
+    users: dict = field(default_factory=dict)
+    accounts: dict = field(default_factory=dict)
+    contacts: dict = field(default_factory=dict)
+    devices: dict = field(default_factory=dict)
+    opportunities: dict = field(default_factory=dict)
+    app: object = None
+
+    def headers(self, username):
+        with self.app.app_context():
+            user = db.session.get(User, self.users[username])
+            token = create_access_token(identity=user)
+        return {"Authorization": f"Bearer {token}"}
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def world(app):
+    from server.auth.services import hash_password
+
+    w = World(app=app)
+    with app.app_context():
+        pw = hash_password(PASSWORD)
+        north, south = Team(name="North"), Team(name="South")
+        db.session.add_all([north, south])
+        db.session.flush()
+        people = [
+            ("admin", "admin", None), ("m1", "manager", north), ("r1", "rep", north),
+            ("r2", "rep", north), ("m2", "manager", south), ("r3", "rep", south),
+        ]
+        for username, role, team in people:
+            user = User(username=username, password_hash=pw, role=role, team_id=team.id if team else None,
+                        start_lat=31.23, start_lng=121.47)
+            db.session.add(user)
+            db.session.flush()
+            w.users[username] = user.id
+        north.manager_id, south.manager_id = w.users["m1"], w.users["m2"]
+        for rep in ("r1", "r2", "r3"):
+            account = Account(name=f"Account of {rep}", address=f"{rep} road 1", latitude=31.2,
+                              longitude=121.4, region="Xuhui", account_class="A", owner_id=w.users[rep])
+            db.session.add(account)
+            db.session.flush()
+            w.accounts[rep] = account.id
+            contact = Contact(account_id=account.id, name=f"Contact {rep}", purchase_role="decision_maker")
+            device = Device(account_id=account.id, ownership="competitor", brand="Canon", monthly_volume=4000)
+            opp = Opportunity(account_id=account.id, title=f"Deal {rep}", stage="P", owner_id=w.users[rep])
+            db.session.add_all([contact, device, opp])
+            db.session.flush()
+            w.contacts[rep], w.devices[rep], w.opportunities[rep] = contact.id, device.id, opp.id
+        db.session.commit()
+    return w
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+def iso(year, month, day, hour=0, minute=0):
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc).isoformat()

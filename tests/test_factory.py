@@ -1,0 +1,75 @@
+from sqlalchemy import text
+
+from server import create_app
+from server.config import Config
+from server.extensions import db
+
+
+def test_config_reads_environment(tmp_path):
+    config = Config(env={"DATABASE_URL": "postgresql://u@h/db", "JWT_SECRET_KEY": "k" * 40,
+                         "JWT_ACCESS_MINUTES": "5"}, instance_path=str(tmp_path))
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@h/db"
+    assert config.JWT_SECRET_KEY == "k" * 40
+    assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 300
+
+
+def test_default_database_is_sqlite_under_instance(tmp_path):
+    config = Config(env={}, instance_path=str(tmp_path))
+    assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path}/fieldday.sqlite3"
+    # The generated signing key is kept, so tokens survive a restart.
+    assert Config(env={}, instance_path=str(tmp_path)).JWT_SECRET_KEY == config.JWT_SECRET_KEY
+    assert len(config.JWT_SECRET_KEY) == 64
+
+
+def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
+    url = f"sqlite:///{tmp_path}/x.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "JWT_SECRET_KEY": "x" * 40})
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_health_reports_database(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_json_405(client):
+    response = client.delete("/api/health")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_openapi_documents_every_endpoint(app, client):
+    spec = client.get("/api/openapi.json").get_json()
+    documented = {(path, method.upper()) for path, item in spec["paths"].items() for method in item
+                  if method != "parameters"}
+    api_rules = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.rule in ("/api/openapi.json", "/api/docs"):
+            continue
+        path = rule.rule.replace("<uuid:record_id>", "{record_id}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            api_rules.add((path, method))
+    assert api_rules and api_rules <= documented
+    for name in ("Account", "AccountPatch", "Visit", "Activity", "Appointment", "Contact", "Device",
+                 "Opportunity", "Login", "Tokens"):
+        assert name in spec["components"]["schemas"], name
+    visit = spec["components"]["schemas"]["Visit"]
+    assert {"purpose", "account_id"} <= set(visit["required"])
+
+
+def test_docs_page_lists_endpoints(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "/api/accounts/{record_id}" in page and "/api/auth/login" in page
