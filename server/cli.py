@@ -3,6 +3,7 @@ import secrets
 import sys
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -16,6 +17,7 @@ def init_app(app):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--team", "team_name", default=None, help="Team name; created if missing.")
@@ -38,6 +40,7 @@ def create_user_command(username, role, team_name, display_name, password_stdin)
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", default=None, help="Password for every demo user (demo only!).")
 @click.option("--reps", default=4, show_default=True, type=click.IntRange(3, 50))
 @click.option("--accounts-per-rep", default=160, show_default=True, type=click.IntRange(1, 10000))

@@ -2,7 +2,7 @@
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask_jwt_extended import create_access_token
@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from server import create_app
 from server.extensions import db
-from server.models import Account, Contact, Device, Opportunity, Team, User
+from server.models import Account, Activity, Appointment, Contact, Device, Opportunity, Team, User, Visit
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: production uses scrypt
@@ -88,6 +88,9 @@ class World:
     contacts: dict = field(default_factory=dict)
     devices: dict = field(default_factory=dict)
     opportunities: dict = field(default_factory=dict)
+    visits: dict = field(default_factory=dict)
+    activities: dict = field(default_factory=dict)
+    appointments: dict = field(default_factory=dict)
     app: object = None
 
     def headers(self, username):
@@ -130,9 +133,17 @@ def world(app):
             contact = Contact(account_id=account.id, name=f"Contact {rep}", purchase_role="decision_maker")
             device = Device(account_id=account.id, ownership="competitor", brand="Canon", monthly_volume=4000)
             opp = Opportunity(account_id=account.id, title=f"Deal {rep}", stage="P", owner_id=w.users[rep])
-            db.session.add_all([contact, device, opp])
+            start = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+            visit = Visit(account_id=account.id, rep_id=w.users[rep], purpose="Meet the buyer",
+                          check_in_at=start, check_out_at=start + timedelta(minutes=40))
+            activity = Activity(rep_id=w.users[rep], category="travel", started_at=start - timedelta(minutes=30),
+                                ended_at=start)
+            appointment = Appointment(account_id=account.id, rep_id=w.users[rep], starts_at=start + timedelta(days=1),
+                                      ends_at=start + timedelta(days=1, minutes=45), purpose="Demo")
+            db.session.add_all([contact, device, opp, visit, activity, appointment])
             db.session.flush()
             w.contacts[rep], w.devices[rep], w.opportunities[rep] = contact.id, device.id, opp.id
+            w.visits[rep], w.activities[rep], w.appointments[rep] = visit.id, activity.id, appointment.id
         db.session.commit()
     return w
 

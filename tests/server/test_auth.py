@@ -1,0 +1,138 @@
+from datetime import timedelta
+
+from flask_jwt_extended import create_access_token
+
+from server import create_app
+from server.extensions import db
+from server.models import LoginFailure, RevokedToken, User
+from tests.conftest import PASSWORD, make_config
+
+
+def login(client, username="r1", password=PASSWORD):
+    return client.post("/api/auth/login", json={"username": username, "password": password})
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_login_returns_tokens_and_user(client, world):
+    response = login(client)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["user"]["username"] == "r1" and body["user"]["role"] == "rep"
+    assert body["user"]["first_appointment_time"] == "08:45"
+    assert "password_hash" not in body["user"]
+    me = client.get("/api/auth/me", headers=bearer(body["access_token"]))
+    assert me.status_code == 200 and me.get_json()["id"] == str(world.users["r1"])
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(client, world):
+    wrong = login(client, password="nope")
+    unknown = login(client, username="ghost", password="nope")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json() == unknown.get_json()
+    assert wrong.get_json()["error"]["code"] == "invalid_credentials"
+
+
+def test_login_body_is_validated(client, world):
+    response = client.post("/api/auth/login", json={"username": "r1"})
+    assert response.status_code == 422
+    assert "password" in response.get_json()["error"]["fields"]
+
+
+def test_passwords_are_hashed(app, world):
+    with app.app_context():
+        stored = db.session.get(User, world.users["r1"]).password_hash
+    assert PASSWORD not in stored and stored.startswith("pbkdf2:")
+
+
+def test_refresh_gives_a_new_access_token(client, world):
+    tokens = login(client).get_json()
+    response = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert response.status_code == 200
+    assert client.get("/api/accounts", headers=bearer(response.get_json()["access_token"])).status_code == 200
+
+
+def test_an_access_token_cannot_refresh(client, world):
+    tokens = login(client).get_json()
+    response = client.post("/api/auth/refresh", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "token_invalid"
+
+
+def test_logout_revokes_access_and_refresh_tokens(client, world):
+    tokens = login(client).get_json()
+    response = client.post("/api/auth/logout", headers=bearer(tokens["access_token"]),
+                           json={"refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 204
+    again = client.get("/api/accounts", headers=bearer(tokens["access_token"]))
+    assert again.status_code == 401 and again.get_json()["error"]["code"] == "token_revoked"
+    refresh = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert refresh.status_code == 401 and refresh.get_json()["error"]["code"] == "token_revoked"
+
+
+def test_revocation_survives_a_restart(app, client, world, database_url):
+    tokens = login(client).get_json()
+    assert client.post("/api/auth/logout", headers=bearer(tokens["access_token"])).status_code == 204
+    restarted = create_app(make_config(database_url))
+    try:
+        response = restarted.test_client().get("/api/accounts", headers=bearer(tokens["access_token"]))
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "token_revoked"
+    finally:
+        with restarted.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_logout_refuses_someone_elses_refresh_token(client, world):
+    mine = login(client).get_json()
+    theirs = login(client, "r2").get_json()
+    response = client.post("/api/auth/logout", headers=bearer(mine["access_token"]),
+                           json={"refresh_token": theirs["refresh_token"]})
+    assert response.status_code == 400
+    assert "refresh_token" in response.get_json()["error"]["fields"]
+    assert client.post("/api/auth/refresh", headers=bearer(theirs["refresh_token"])).status_code == 200
+
+
+def test_ten_failures_in_a_minute_get_429(app, client, world):
+    for _ in range(10):
+        assert login(client, password="bad").status_code == 401
+    blocked = login(client)  # even the right password waits
+    assert blocked.status_code == 429
+    assert blocked.get_json()["error"]["code"] == "too_many_requests"
+    assert login(client, "r2").status_code == 200  # other users are not affected
+    with app.app_context():  # a minute later the window has passed
+        for failure in db.session.query(LoginFailure).all():
+            failure.at = failure.at - timedelta(seconds=61)
+        db.session.commit()
+    assert login(client).status_code == 200
+
+
+def test_missing_expired_and_garbage_tokens_are_401_envelopes(app, client, world):
+    missing = client.get("/api/accounts")
+    assert missing.status_code == 401 and missing.get_json()["error"]["code"] == "unauthorized"
+    garbage = client.get("/api/accounts", headers=bearer("not.a.token"))
+    assert garbage.status_code == 401 and garbage.get_json()["error"]["code"] == "token_invalid"
+    with app.app_context():
+        user = db.session.get(User, world.users["r1"])
+        expired = create_access_token(identity=user, expires_delta=timedelta(seconds=-1))
+    response = client.get("/api/accounts", headers=bearer(expired))
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "token_expired"
+
+
+def test_revoked_tokens_are_stored(app, client, world):
+    tokens = login(client).get_json()
+    client.post("/api/auth/logout", headers=bearer(tokens["access_token"]))
+    with app.app_context():
+        assert db.session.query(RevokedToken).count() == 1
+
+
+def test_inactive_user_cannot_log_in_or_use_a_token(app, client, world):
+    tokens = login(client).get_json()
+    with app.app_context():
+        db.session.get(User, world.users["r1"]).active = False
+        db.session.commit()
+    assert login(client).status_code == 401
+    assert client.get("/api/accounts", headers=bearer(tokens["access_token"])).status_code == 401
