@@ -5,13 +5,14 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import errors, security
+from . import changelog, errors, security  # noqa: F401  (changelog registers its flush hook)
 from .config import Config
 from .extensions import api, db, jwt, migrate
+from .models import utcnow
 
 BLUEPRINTS = (
     "auth", "health", "accounts", "contacts", "devices", "opportunities",
-    "visits", "activities", "appointments", "route_plans",
+    "visits", "activities", "appointments", "route_plans", "sync_api",
 )
 
 
@@ -39,6 +40,13 @@ def create_app(config=None):
     docs.init_app(app)
     cli.init_app(app)
     errors.init_app(app)
+
+    @app.after_request
+    def _server_time(response):
+        # Every answer carries the server clock so the app can show the phone's skew.
+        response.headers["X-Server-Time"] = utcnow().isoformat()
+        return response
+
     return app
 
 

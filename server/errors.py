@@ -2,7 +2,7 @@
 import logging
 
 from flask import jsonify
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -20,8 +20,10 @@ CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
+    426: "upgrade_required",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -120,6 +122,14 @@ def handle_stale_data(exc):
     return error_response(409, "The record was changed by someone else; reload and try again.", code="version_conflict")
 
 
+def handle_transient(exc):
+    db.session.rollback()
+    log.warning("transient database error: %s", exc)
+    response = error_response(503, "The database is busy; retry shortly. Nothing was half-saved.", code="unavailable")
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def handle_unexpected(exc):
     db.session.rollback()
     log.exception("unhandled error")
@@ -132,4 +142,5 @@ def init_app(app):
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(OperationalError, handle_transient)
     app.register_error_handler(Exception, handle_unexpected)

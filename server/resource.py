@@ -63,6 +63,21 @@ class ScopedResource:
         return obj
 
     def create(self, principal, data):
+        obj = self.apply_create(principal, data)
+        db.session.commit()
+        return obj
+
+    def update(self, principal, record_id, data):
+        obj = self.apply_update(principal, record_id, data)
+        db.session.commit()
+        return obj
+
+    def delete(self, principal, record_id):
+        self.apply_delete(principal, record_id)
+        db.session.commit()
+
+    # --- the same without committing, for callers that own the transaction (sync) --
+    def apply_create(self, principal, data):
         data = dict(data)
         data.pop("version", None)
         record_id = data.get("id")
@@ -75,10 +90,9 @@ class ScopedResource:
         db.session.add(obj)
         db.session.flush()
         self.after_write(principal, obj, None)
-        db.session.commit()
         return obj
 
-    def update(self, principal, record_id, data):
+    def apply_update(self, principal, record_id, data):
         data = dict(data)
         obj = self.get(principal, record_id)
         self.check_write(principal, obj)
@@ -99,16 +113,14 @@ class ScopedResource:
         self.before_save(principal, obj, before)
         db.session.flush()
         self.after_write(principal, obj, before)
-        db.session.commit()
         return obj
 
-    def delete(self, principal, record_id):
+    def apply_delete(self, principal, record_id):
         obj = self.get(principal, record_id)
         self.check_write(principal, obj)
         db.session.delete(obj)
         db.session.flush()
         self.after_write(principal, obj, {"deleted": True})
-        db.session.commit()
 
 
 def writable_account(principal, account_id, field="account_id"):

@@ -57,21 +57,21 @@ class AccountService(ScopedResource):
             data.setdefault("owner_id", principal.id)
         self._check_owner(principal, data.get("owner_id"))
 
-    def check_write(self, principal, obj):
-        if not may_write_account(principal, obj):
-            raise Forbidden("You may read this account but not change it.")
-
     def check_changes(self, principal, obj, changes):
         if "owner_id" in changes and changes["owner_id"] != obj.owner_id:
             if principal.is_rep:
                 raise Forbidden("Only a manager reassigns accounts.", {"owner_id": ["Managers only."]})
             self._check_owner(principal, changes["owner_id"])
 
-    def delete(self, principal, record_id):
+    def check_write(self, principal, obj):
+        if not may_write_account(principal, obj):
+            raise Forbidden("You may read this account but not change it.")
+
+    def apply_delete(self, principal, record_id):
         if principal.is_rep:
             self.get(principal, record_id)
             raise Forbidden("Only a manager deletes accounts.")
-        super().delete(principal, record_id)
+        super().apply_delete(principal, record_id)
 
 
 accounts = AccountService()

@@ -1,10 +1,10 @@
 """Visit rules: the rep records their own visits in their own territory; check-out follows check-in."""
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from ..errors import Forbidden, ValidationFailed
+from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..field_rules import check_rep_write, refuse_rep_change, require_order
-from ..models import Account, Opportunity, Visit
+from ..models import Account, Change, Opportunity, Visit
 from ..resource import ScopedResource, resolve_rep, writable_account
 from ..scoping import visible_to_rep_or_account
 
@@ -34,7 +34,12 @@ class VisitService(ScopedResource):
         if principal.is_manager:
             raise Forbidden("Visits are recorded by the rep who makes them.")
         resolve_rep(principal, data)
-        writable_account(principal, data.get("account_id"))
+        try:
+            writable_account(principal, data.get("account_id"))
+        except NotFound:
+            # A visit made while offline to an account reassigned meanwhile still happened: keep it.
+            if not (principal.is_rep and held_territory(principal.id, data.get("account_id"))):
+                raise
 
     def check_write(self, principal, obj):
         if principal.is_manager:
@@ -64,6 +69,18 @@ class VisitService(ScopedResource):
             account_ids.add(before["account_id"])
         for account_id in account_ids:
             refresh_last_contact(account_id)
+
+
+def held_territory(rep_id, account_id):
+    """Whether the change log shows the account was ever in this rep's territory."""
+    if account_id is None or db.session.get(Account, account_id) is None:
+        return False
+    return db.session.scalar(
+        select(Change.seq).where(
+            Change.entity == "account", Change.entity_id == account_id,
+            or_(Change.owner_id == rep_id, Change.prev_owner_id == rep_id),
+        ).limit(1)
+    ) is not None
 
 
 def refresh_last_contact(account_id):

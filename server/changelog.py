@@ -1,0 +1,124 @@
+"""Record every change to a synced record in the change log, in the same transaction.
+
+Numbers come from one counter row that each write transaction updates (and so
+locks until it commits): transactions that write changes commit in number order,
+so a reader that has seen number N has seen every change up to N, on PostgreSQL
+as on SQLite. Each change row notes whose territory the record is in (and was in,
+after a reassignment) so a pull can pick the caller's changes without leaking others'.
+"""
+import uuid
+
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
+
+from .models import (
+    Account, Activity, Appointment, Change, Contact, Device, Opportunity, RoutePlan, RouteStop, SyncState, Visit,
+)
+
+ENTITY_OF = {
+    Account: "account", Contact: "contact", Device: "device", Opportunity: "opportunity",
+    Appointment: "appointment", Visit: "visit", Activity: "activity", RoutePlan: "route_plan",
+}
+ACCOUNT_CHILDREN = (Contact, Device, Opportunity, Appointment, Visit)
+
+
+def _changed_fields(obj):
+    state = inspect(obj)
+    return sorted(
+        attr.key for attr in state.mapper.column_attrs
+        if attr.key not in ("version", "updated_at") and state.attrs[attr.key].history.has_changes()
+    )
+
+
+def _account_owner(session, account_id):
+    account = session.get(Account, account_id)
+    return account.owner_id if account is not None else None
+
+
+def _audience(session, obj):
+    """(owner_id, rep_id) of a record: the territory it sits in and its author."""
+    if isinstance(obj, Account):
+        return obj.owner_id, None
+    if isinstance(obj, (Activity, RoutePlan)):
+        return obj.rep_id, obj.rep_id
+    owner = _account_owner(session, obj.account_id)
+    return owner, getattr(obj, "rep_id", None)
+
+
+def _subtree(session, account_id):
+    for model in ACCOUNT_CHILDREN:
+        for child in session.scalars(select(model).where(model.account_id == account_id)):
+            yield child
+
+
+def _collect(session):
+    """List (op, obj, fields, version, owner, prev_owner, rep) for what this flush writes."""
+    out = []
+    for obj in list(session.new):
+        if type(obj) in ENTITY_OF:
+            if obj.id is None:
+                obj.id = uuid.uuid4()
+            owner, rep = _audience(session, obj)
+            out.append(("upsert", obj, None, obj.version or 1, owner, None, rep))
+    touched_plans = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, RouteStop):
+            touched_plans.add(obj.route_plan_id or (obj.plan.id if obj.plan is not None else None))
+    for obj in list(session.dirty):
+        if type(obj) not in ENTITY_OF or not session.is_modified(obj, include_collections=False):
+            if isinstance(obj, RoutePlan):
+                touched_plans.add(obj.id)
+            continue
+        fields = _changed_fields(obj)
+        if not fields:
+            continue
+        owner, rep = _audience(session, obj)
+        prev = None
+        if isinstance(obj, Account) and "owner_id" in fields:
+            deleted = inspect(obj).attrs.owner_id.history.deleted
+            prev = deleted[0] if deleted else None
+            for child in _subtree(session, obj.id):
+                out.append(("upsert", child, [], child.version, owner, prev, getattr(child, "rep_id", None)))
+        out.append(("upsert", obj, fields, (obj.version or 0) + 1, owner, prev, rep))
+        touched_plans.discard(getattr(obj, "id", None))
+    for plan_id in touched_plans - {None}:
+        plan = session.get(RoutePlan, plan_id)
+        if plan is not None and plan not in session.deleted and plan not in session.new:
+            out.append(("upsert", plan, ["stops"], plan.version, plan.rep_id, None, plan.rep_id))
+    for obj in list(session.deleted):
+        if type(obj) not in ENTITY_OF:
+            continue
+        owner, rep = _audience(session, obj)
+        if isinstance(obj, Account):
+            # The database cascades the subtree away; the phones need a tombstone for each record.
+            for child in _subtree(session, obj.id):
+                if child not in session.deleted:
+                    out.append(("delete", child, None, child.version, owner, None, getattr(child, "rep_id", None)))
+        out.append(("delete", obj, None, obj.version, owner, None, rep))
+    return out
+
+
+def next_numbers(session, count):
+    """Take `count` change numbers; the counter row stays locked until this transaction ends."""
+    head = session.execute(
+        update(SyncState).where(SyncState.id == 1).values(counter=SyncState.counter + count)
+        .returning(SyncState.counter)
+    ).scalar()
+    if head is None:
+        session.add(SyncState(id=1, counter=count, epoch=uuid.uuid4().hex, horizon=0))
+        head = count
+    return head - count + 1
+
+
+@event.listens_for(Session, "before_flush")
+def _log_changes(session, _flush_context, _instances):
+    with session.no_autoflush:
+        pending = _collect(session)
+        if not pending:
+            return
+        first = next_numbers(session, len(pending))
+    for offset, (op, obj, fields, version, owner, prev, rep) in enumerate(pending):
+        session.add(Change(
+            seq=first + offset, entity=ENTITY_OF[type(obj)], entity_id=obj.id, op=op, version=version or 1,
+            owner_id=owner, prev_owner_id=prev, rep_id=rep, fields=fields,
+        ))

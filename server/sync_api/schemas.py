@@ -1,0 +1,63 @@
+from marshmallow import Schema, fields, validate
+
+from sync import protocol
+
+from ..schemas import StrictSchema
+
+
+class PullArgs(StrictSchema):
+    cursor = fields.String(validate=validate.Length(max=2000), metadata={"description": "Opaque; omit for a full snapshot"})
+    limit = fields.Integer(load_default=protocol.DEFAULT_PULL, validate=validate.Range(min=1, max=protocol.MAX_PULL))
+
+
+class ChangeSchema(Schema):
+    entity = fields.String()
+    id = fields.String()
+    op = fields.String(metadata={"description": "upsert | delete"})
+    version = fields.Integer()
+    data = fields.Dict(allow_none=True)
+
+
+class PullSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema))
+    cursor = fields.String()
+    has_more = fields.Boolean()
+    reset_required = fields.Boolean()
+    reason = fields.String()
+    server_time = fields.AwareDateTime()
+
+
+class MutationSchema(StrictSchema):
+    id = fields.UUID(required=True, metadata={"description": "Names the mutation"})
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    entity = fields.String(required=True, validate=validate.OneOf(protocol.ENTITIES))
+    entity_id = fields.UUID(required=True)
+    op = fields.String(required=True, validate=validate.OneOf(("create", "update", "delete")))
+    base_version = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    data = fields.Dict(load_default=dict)
+    schema = fields.Integer(load_default=protocol.SCHEMA_VERSION, strict=True)
+    client_time = fields.AwareDateTime(allow_none=True, metadata={"description": "Phone clock when queued; data only"})
+
+
+class PushSchema(StrictSchema):
+    client_id = fields.UUID(required=True)
+    mutations = fields.List(fields.Nested(MutationSchema), required=True,
+                            validate=validate.Length(max=protocol.MAX_MUTATIONS))
+
+
+class ResultSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "applied | duplicate | rejected | conflict"})
+    first_status = fields.String()
+    version = fields.Integer()
+    reason = fields.String()
+    message = fields.String()
+    field_errors = fields.Dict(attribute="fields", data_key="fields")
+    server = fields.Dict()
+    conflicts = fields.Dict()
+
+
+class PushResultSchema(Schema):
+    results = fields.List(fields.Nested(ResultSchema))
+    last_seq = fields.Integer()
+    server_time = fields.AwareDateTime()

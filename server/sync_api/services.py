@@ -1,0 +1,297 @@
+"""Pull and push: the protocol's decisions (sync/) applied to the database."""
+import uuid
+
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from sync import merge, protocol
+
+from ..errors import AppError, Conflict, Forbidden, ValidationFailed
+from ..extensions import db
+from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
+from ..scoping import team_member_ids
+from .entities import ENTITIES
+
+ENTITY_ORDER = protocol.ENTITIES
+
+
+class ResetRequired(Exception):
+    """The client's cursor is unusable; it must drop its server copy and pull again."""
+
+
+# --- pull ------------------------------------------------------------------------
+
+def _state():
+    state = db.session.get(SyncState, 1)
+    if state is None:  # a database created before the sync migration's seed row
+        state = SyncState(id=1, counter=0, epoch=uuid.uuid4().hex, horizon=0)
+        db.session.add(state)
+        db.session.commit()
+    return state
+
+
+def _audience(principal):
+    """Change-log rows that concern the caller: their territory now or before, or their own work."""
+    if principal.is_admin:
+        return true()
+    if principal.is_manager:
+        team = team_member_ids(principal)
+        return or_(Change.owner_id.in_(team), Change.prev_owner_id.in_(team), Change.rep_id.in_(team))
+    me = principal.id
+    return or_(Change.owner_id == me, Change.prev_owner_id == me, Change.rep_id == me)
+
+
+def _upsert(entity, obj):
+    return {"entity": entity.name, "id": str(obj.id), "op": "upsert", "version": obj.version,
+            "data": entity.schema.dump(obj)}
+
+
+def pull(principal, cursor_text, limit):
+    """Return one page of changes for the caller after `cursor_text` (None: start a snapshot)."""
+    state = _state()
+    head, epoch = state.counter, state.epoch
+    if cursor_text is None:
+        cursor = protocol.Cursor(epoch=epoch, seq=head, entity=0)
+    else:
+        try:
+            cursor = protocol.Cursor.decode(cursor_text)
+            protocol.check_cursor(cursor, epoch, head, state.horizon)
+        except protocol.CursorError as exc:
+            raise ResetRequired(str(exc)) from exc
+    if cursor.in_snapshot:
+        return _snapshot_page(principal, cursor, limit)
+    return _change_page(principal, cursor, limit)
+
+
+def _snapshot_page(principal, cursor, limit):
+    """Page through the caller's current records, entity by entity, in id order."""
+    changes, index, after = [], cursor.entity, cursor.after_id
+    while index < len(ENTITY_ORDER) and len(changes) < limit:
+        entity = ENTITIES[ENTITY_ORDER[index]]
+        model = entity.model
+        stmt = select(model).where(entity.service.read_scope(principal))
+        if after is not None:
+            stmt = stmt.where(model.id > uuid.UUID(after))
+        rows = db.session.scalars(stmt.order_by(model.id).limit(limit - len(changes))).all()
+        changes += [_upsert(entity, obj) for obj in rows]
+        if len(rows) and len(changes) >= limit:
+            after = str(rows[-1].id)
+            break
+        index, after = index + 1, None
+    if index >= len(ENTITY_ORDER):
+        next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq)
+        return {"changes": changes, "cursor": next_cursor.encode(), "has_more": _has_changes_after(principal, cursor.seq)}
+    next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, entity=index, after_id=after)
+    return {"changes": changes, "cursor": next_cursor.encode(), "has_more": True}
+
+
+def _has_changes_after(principal, seq):
+    return db.session.scalar(
+        select(Change.seq).where(Change.seq > seq, _audience(principal)).limit(1)
+    ) is not None
+
+
+def _change_page(principal, cursor, limit):
+    rows = db.session.scalars(
+        select(Change).where(Change.seq > cursor.seq, _audience(principal)).order_by(Change.seq).limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    latest = {}
+    for row in rows:  # the newest change per record wins within the page
+        latest.pop((row.entity, row.entity_id), None)
+        latest[(row.entity, row.entity_id)] = row
+    by_entity = {}
+    for (name, record_id), row in latest.items():
+        if row.op == "upsert":
+            by_entity.setdefault(name, []).append(record_id)
+    current = {}
+    for name, ids in by_entity.items():
+        entity = ENTITIES[name]
+        for obj in db.session.scalars(
+            select(entity.model).where(entity.model.id.in_(ids), entity.service.read_scope(principal))
+        ):
+            current[(name, obj.id)] = obj
+    changes = []
+    for key, row in latest.items():
+        obj = current.get(key)
+        if obj is not None:
+            changes.append(_upsert(ENTITIES[row.entity], obj))
+        else:  # deleted, or no longer in the caller's scope: the phone drops it
+            changes.append({"entity": row.entity, "id": str(row.entity_id), "op": "delete",
+                            "version": row.version, "data": None})
+    last = rows[-1].seq if rows else cursor.seq
+    return {"changes": changes, "cursor": protocol.Cursor(epoch=cursor.epoch, seq=last).encode(),
+            "has_more": has_more}
+
+
+# --- push ------------------------------------------------------------------------
+
+class SequenceError(Conflict):
+    """A gap or a reused seq: nothing from this mutation on is applied."""
+
+
+class UpgradeRequired(SequenceError):
+    """A mutation written in a schema this server no longer (or not yet) reads: the app must update."""
+
+    status = 426
+
+
+def push(principal, client_id, mutations):
+    """Apply mutations in seq order, each in its own transaction; return one result per mutation."""
+    _claim_client(principal, client_id)
+    results = []
+    for mutation in mutations:
+        try:
+            results.append(_apply_one(principal, client_id, mutation))
+        except SequenceError as exc:
+            exc.extra.update({"results": results, "last_seq": _last_seq(client_id)})
+            raise
+    return {"results": results, "last_seq": _last_seq(client_id)}
+
+
+def _last_seq(client_id):
+    return db.session.scalar(select(SyncClient.last_seq).where(SyncClient.id == client_id)) or 0
+
+
+def _claim_client(principal, client_id):
+    client = db.session.get(SyncClient, client_id)
+    if client is None:
+        try:
+            db.session.add(SyncClient(id=client_id, user_id=principal.id, last_seq=0))
+            db.session.commit()
+        except IntegrityError:  # another request registered it first
+            db.session.rollback()
+            client = db.session.get(SyncClient, client_id)
+    if client is not None and client.user_id != principal.id:
+        raise Forbidden("This client id belongs to another user; log in as that user to push its outbox.",
+                        {"client_id": ["Belongs to another user."]})
+    if client is not None:
+        client.last_seen_at = utcnow()
+        db.session.commit()
+
+
+def _apply_one(principal, client_id, mutation):
+    digest = protocol.payload_hash(mutation)
+    client = db.session.scalars(
+        select(SyncClient).where(SyncClient.id == client_id).with_for_update()
+    ).one()
+    verdict = protocol.sequence_verdict(client.last_seq, mutation["seq"])
+    if verdict == "replay":
+        stored = db.session.get(SyncMutation, (client_id, mutation["seq"]))
+        db.session.commit()
+        if stored is not None and stored.payload_hash != digest:
+            raise SequenceError(f"seq {mutation['seq']} was already used for a different mutation.",
+                                {"seq": ["Reused with a different payload."]}, code="seq_reused",
+                                extra={"seq": mutation["seq"]})
+        result = dict(stored.result) if stored is not None else {"id": str(mutation["id"])}
+        result["first_status"] = result.get("status")
+        result["status"] = "duplicate"
+        return result
+    schema = mutation.get("schema", protocol.SCHEMA_VERSION)
+    if verdict == "apply" and not protocol.schema_supported(schema):
+        db.session.commit()
+        raise UpgradeRequired(
+            f"Mutation seq {mutation['seq']} uses schema {schema}; this server reads "
+            f"{protocol.OLDEST_SCHEMA_VERSION}..{protocol.SCHEMA_VERSION}. Update the app; the outbox is kept.",
+            {"schema": ["Unsupported."]}, code="upgrade_required")
+    if verdict == "gap":
+        expected = client.last_seq + 1
+        db.session.commit()
+        raise SequenceError(f"Expected seq {expected}, got {mutation['seq']}; nothing from here on was applied.",
+                            {"seq": [f"Expected {expected}."]}, code="seq_gap",
+                            extra={"expected_seq": expected})
+    try:
+        result = _effect(principal, mutation)
+    except (AppError, IntegrityError, StaleDataError) as exc:  # permanent: record it, let the queue go on
+        db.session.rollback()
+        if not isinstance(exc, AppError):
+            exc = Conflict("The change clashes with stored data.", code="integrity")
+        client = db.session.scalars(
+            select(SyncClient).where(SyncClient.id == client_id).with_for_update()
+        ).one()
+        result = {"status": "rejected", "reason": exc.code, "message": exc.message, "fields": exc.fields}
+    result = {"id": str(mutation["id"]), **result}
+    client.last_seq = mutation["seq"]
+    db.session.add(SyncMutation(client_id=client_id, seq=mutation["seq"], mutation_id=mutation["id"],
+                                payload_hash=digest, result=result))
+    db.session.commit()
+    return result
+
+
+def _load(entity, mutation):
+    """Deserialise a mutation's data with the entity's API schema (the same rules as REST)."""
+    schema = type(entity.schema)(partial=mutation["op"] == "update")
+    data = dict(mutation.get("data") or {})
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed("The mutation's data is invalid.", exc.normalized_messages()) from exc
+    loaded.pop("version", None)
+    return loaded
+
+
+def _effect(principal, mutation):
+    entity = ENTITIES.get(mutation["entity"])
+    if entity is None or not entity.writable:
+        raise ValidationFailed(f"Entity {mutation['entity']!r} cannot be changed by sync.",
+                               {"entity": ["Not writable."]})
+    op, record_id = mutation["op"], mutation["entity_id"]
+    existing = db.session.get(entity.model, record_id)
+    if op == "delete":
+        if existing is None:
+            return {"status": "applied"}  # already gone: deleting twice is deleting once
+        entity.service.apply_delete(principal, record_id)
+        return {"status": "applied"}
+    data = _load(entity, mutation)
+    late = merge.too_far_ahead(data, utcnow())
+    if late:
+        raise ValidationFailed("A time lies more than 24 h ahead of the server clock; check the phone's clock.",
+                               {name: ["More than 24 h in the future."] for name in late}, code="clock_skew")
+    if op == "create":
+        data.pop("id", None)
+        if existing is None:
+            obj = entity.service.apply_create(principal, {**data, "id": record_id})
+            return {"status": "applied", "version": obj.version}
+        op = "update"  # a create seen before (two devices, a lost ack): apply it as an edit
+    if existing is None:
+        if _was_deleted(entity.name, record_id):
+            raise AppError("The record was deleted on the server; the edit is dropped.", code="target_deleted")
+        raise AppError("No such record.", code="not_found")
+    data.pop("id", None)
+    conflicts = {}
+    base = mutation.get("base_version")
+    if entity.name not in merge.AUTHOR_OWNED and base is not None and base < existing.version:
+        changed = _fields_changed_since(entity.name, record_id, base)
+        server_values = {name: getattr(existing, name) for name in data}
+        data, conflicts = merge.merge_update(data, server_values, changed)
+    obj = entity.service.apply_update(principal, record_id, data) if data else entity.service.get(principal, record_id)
+    if conflicts:
+        return {"status": "conflict", "version": obj.version, "server": entity.schema.dump(obj),
+                "conflicts": {name: {"client": entity.schema.dump({name: c["client"]}).get(name),
+                                     "server": entity.schema.dump({name: c["server"]}).get(name)}
+                              for name, c in conflicts.items()}}
+    return {"status": "applied", "version": obj.version}
+
+
+def _was_deleted(entity_name, record_id):
+    return db.session.scalar(
+        select(func.count()).select_from(Change)
+        .where(Change.entity == entity_name, Change.entity_id == record_id, Change.op == "delete")
+    ) > 0
+
+
+def _fields_changed_since(entity_name, record_id, base_version):
+    """Fields the server wrote after `base_version`; None when a change wrote every field."""
+    rows = db.session.scalars(
+        select(Change.fields).where(Change.entity == entity_name, Change.entity_id == record_id,
+                                    Change.version > base_version, Change.op == "upsert")
+    ).all()
+    names = set()
+    for fields in rows:
+        if fields is None:
+            return None
+        names.update(fields)
+    return names

@@ -1,0 +1,41 @@
+from flask.views import MethodView
+
+from ..errors import ValidationFailed
+from ..models import utcnow
+from ..security import login_required, principal
+from . import blp, services
+from .schemas import PullArgs, PullSchema, PushResultSchema, PushSchema
+
+
+@blp.route("/pull")
+class Pull(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(PullArgs, location="query")
+    @blp.response(200, PullSchema)
+    def get(self, args):
+        """Get the caller's changes after a cursor (no cursor: a paginated full snapshot)"""
+        now = utcnow()
+        try:
+            page = services.pull(principal(), args.get("cursor"), args["limit"])
+        except services.ResetRequired as exc:
+            return {"changes": [], "cursor": "", "has_more": True, "reset_required": True,
+                    "server_time": now, "reason": str(exc)}
+        return {**page, "reset_required": False, "server_time": now}
+
+
+@blp.route("/push")
+class Push(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(PushSchema)
+    @blp.response(200, PushResultSchema)
+    def post(self, body):
+        """Apply queued mutations in seq order; a retried push returns the same results"""
+        seqs = [m["seq"] for m in body["mutations"]]
+        if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+            raise ValidationFailed("Mutations must be sent in increasing seq order.", {"mutations": ["Out of order."]})
+        for m in body["mutations"]:
+            m["data"] = m.get("data") or {}
+        result = services.push(principal(), body["client_id"], body["mutations"])
+        return {**result, "server_time": utcnow()}

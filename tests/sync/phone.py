@@ -1,0 +1,86 @@
+"""A simulated phone: a local store, an outbox with per-client seq, and the pull/push loop."""
+import uuid
+
+
+class Phone:
+    def __init__(self, client, headers, client_id=None):
+        self.client = client
+        self.headers = headers
+        self.client_id = str(client_id or uuid.uuid4())
+        self.store = {}  # (entity, id) -> {"version", "data"}
+        self.outbox = []  # queued mutations, oldest first
+        self.seq = 0
+        self.cursor = None
+        self.results = {}  # mutation id -> last result seen
+
+    # --- local writes -------------------------------------------------------
+    def queue(self, entity, op, entity_id, data=None, base_version=None):
+        """Add a mutation to the outbox with the next seq; return it."""
+        self.seq += 1
+        mutation = {"id": str(uuid.uuid4()), "seq": self.seq, "entity": entity, "entity_id": str(entity_id),
+                    "op": op, "data": data or {}}
+        if base_version is not None:
+            mutation["base_version"] = base_version
+        self.outbox.append(mutation)
+        return mutation
+
+    def create(self, entity, data):
+        record_id = str(uuid.uuid4())
+        self.queue(entity, "create", record_id, data)
+        return record_id
+
+    # --- network ------------------------------------------------------------
+    def push(self, batch=None):
+        batch = self.outbox[: batch or len(self.outbox)]
+        if not batch:
+            return None
+        response = self.client.post("/api/sync/push", json={"client_id": self.client_id, "mutations": batch},
+                                    headers=self.headers)
+        if response is not None and response.status_code == 200:  # None: the answer never came
+            self.ack(response.get_json()["results"])
+        return response
+
+    def ack(self, results):
+        done = {r["id"] for r in results}
+        for r in results:
+            self.results[r["id"]] = r
+        self.outbox = [m for m in self.outbox if m["id"] not in done]
+
+    def pull_page(self, limit=500):
+        query = f"/api/sync/pull?limit={limit}" + (f"&cursor={self.cursor}" if self.cursor else "")
+        response = self.client.get(query, headers=self.headers)
+        if response is None:  # the answer never came: nothing applied, the cursor stays
+            return None
+        assert response.status_code == 200, response.get_json()
+        page = response.get_json()
+        if page["reset_required"]:
+            self.store.clear()  # the server copy is rebuilt; the outbox is kept
+            self.cursor = None
+            return page
+        self.apply(page)
+        return page
+
+    def apply(self, page):
+        for change in page["changes"]:
+            key = (change["entity"], change["id"])
+            if change["op"] == "delete":
+                self.store.pop(key, None)
+            elif key not in self.store or change["version"] >= self.store[key]["version"]:
+                self.store[key] = {"version": change["version"], "data": change["data"]}
+        self.cursor = page["cursor"]
+
+    def pull(self, limit=500):
+        for _ in range(10000):
+            page = self.pull_page(limit)
+            if page is not None and not page["has_more"] and not page["reset_required"]:
+                return
+        raise AssertionError("pull did not finish")
+
+    def sync(self):
+        while self.outbox:
+            response = self.push()
+            assert response.status_code == 200, response.get_json()
+        self.pull()
+
+    def ids(self, entity):
+        return {record_id for (name, record_id) in self.store if name == entity}

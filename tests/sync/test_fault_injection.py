@@ -1,0 +1,164 @@
+"""Randomised schedules over a flaky network: every mutation lands exactly once and phones converge.
+
+Each schedule gives one rep two phones that work offline (visits, day-clock
+activities, account edits, deletes) while a manager reassigns accounts between
+two reps. Their pushes and pulls go through a transport that drops requests,
+drops answers after the server committed, sends batches twice and restarts the
+server between calls. Then the network heals, both phones sync to quiescence,
+and the invariants are checked. SYNC_FUZZ_SCHEDULES sets how many schedules run.
+"""
+import os
+import random
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from server import create_app
+from server.extensions import db
+from server.models import SyncClient, SyncMutation, Visit
+from tests.conftest import make_config
+from tests.sync.phone import Phone
+from tests.sync.test_sync_api import phone_state, server_state
+
+SCHEDULES = int(os.environ.get("SYNC_FUZZ_SCHEDULES", "120"))
+
+
+class FlakyNetwork:
+    """Wraps the test client: each call may be dropped, lose its answer, be doubled, or meet a restarted server."""
+
+    def __init__(self, rng, database_url, app):
+        self.rng, self.url = rng, database_url
+        self.apps = [app]
+        self.client = app.test_client()
+        self.healed = False
+        self.stats = {"dropped": 0, "lost_answer": 0, "doubled": 0, "restarts": 0, "ok": 0}
+
+    def _restart(self):
+        self.apps.append(create_app(make_config(self.url)))
+        self.client = self.apps[-1].test_client()
+        self.stats["restarts"] += 1
+
+    def _call(self, method, *args, **kwargs):
+        if self.healed:
+            return getattr(self.client, method)(*args, **kwargs)
+        roll = self.rng.random()
+        if roll < 0.05:
+            self._restart()
+        if roll < 0.20:
+            self.stats["dropped"] += 1
+            return None
+        response = getattr(self.client, method)(*args, **kwargs)
+        if roll < 0.35:
+            self.stats["lost_answer"] += 1
+            return None
+        if roll < 0.45:
+            self.stats["doubled"] += 1
+            response = getattr(self.client, method)(*args, **kwargs)
+        self.stats["ok"] += 1
+        return response
+
+    def post(self, *args, **kwargs):
+        return self._call("post", *args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self._call("get", *args, **kwargs)
+
+    def patch(self, *args, **kwargs):
+        return self._call("patch", *args, **kwargs)
+
+    def close(self):
+        for app in self.apps[1:]:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+class FlakyPhone(Phone):
+    """A phone that pushes its outbox in small random batches."""
+
+    def __init__(self, client, headers, rng):
+        super().__init__(client, headers)
+        self.rng = rng
+
+    def push(self, batch=None):
+        return super().push(batch or self.rng.randint(1, 4))
+
+
+def _now(minutes=0):
+    return (datetime.now(timezone.utc) + timedelta(minutes=minutes)).isoformat()
+
+
+def test_random_schedules_deliver_exactly_once_and_converge(app, client, world, database_url):
+    rng = random.Random(int(os.environ.get("SYNC_FUZZ_SEED", "845")))
+    net = FlakyNetwork(rng, database_url, app)
+    r1 = world.headers("r1")
+    manager = world.headers("m1")
+    # Two more accounts that the manager moves between r1 and r2 during the run.
+    movable = [client.post("/api/accounts", json={"name": f"Movable {i}", "owner_id": str(world.users["r1"])},
+                           headers=manager).get_json()["id"] for i in range(2)]
+    created_visits, deleted = {}, set()
+    phones_seen = []
+    try:
+        for _ in range(SCHEDULES):
+            net.healed = False
+            phones = [FlakyPhone(net, r1, rng), FlakyPhone(net, r1, rng)]
+            phones_seen += phones
+            for _step in range(rng.randint(4, 10)):
+                phone = rng.choice(phones)
+                action = rng.random()
+                held = [str(world.accounts["r1"])] + movable
+                if action < 0.35:
+                    visit_id = phone.create("visit", {"account_id": rng.choice(held), "purpose": "Fuzz visit",
+                                                      "check_in_at": _now(-rng.randint(1, 600))})
+                    created_visits[visit_id] = (phone, phone.outbox[-1]["id"])
+                elif action < 0.50:
+                    phone.create("activity", {"category": rng.choice(["travel", "admin", "meeting"]),
+                                              "started_at": _now(-30), "ended_at": _now(-5)})
+                elif action < 0.60 and created_visits:
+                    visit_id = rng.choice(list(created_visits))
+                    phone.queue("visit", "update", visit_id, {"notes": f"edit {rng.random():.4f}"})
+                elif action < 0.65 and created_visits:
+                    visit_id = rng.choice(list(created_visits))
+                    phone.queue("visit", "delete", visit_id)
+                    deleted.add(visit_id)
+                elif action < 0.75:
+                    key = ("account", str(world.accounts["r1"]))
+                    base = phone.store.get(key, {}).get("version")
+                    phone.queue("account", "update", world.accounts["r1"], {"notes": f"n{rng.random():.4f}"}, base)
+                elif action < 0.85:
+                    target = rng.choice(movable)
+                    owner = rng.choice(["r1", "r2"])
+                    net.patch(f"/api/accounts/{target}", json={"owner_id": str(world.users[owner])}, headers=manager)
+                elif action < 0.95:
+                    phone.push()
+                else:
+                    phone.pull_page(limit=rng.randint(1, 5))
+            net.healed = True
+            for phone in phones:
+                phone.sync()
+            for phone in phones:
+                phone.pull()
+                assert phone.outbox == []
+                assert phone_state(phone) == server_state(net.client, r1)
+    finally:
+        net.close()
+
+    assert net.stats["dropped"] and net.stats["lost_answer"] and net.stats["doubled"] and net.stats["restarts"]
+    with app.app_context():
+        for phone in phones_seen:
+            client_row = db.session.get(SyncClient, uuid.UUID(phone.client_id))
+            if phone.seq == 0:
+                continue
+            # Every mutation reached the server once: one journal row per seq, none skipped.
+            assert client_row.last_seq == phone.seq
+            journal = db.session.scalar(select(func.count()).select_from(SyncMutation)
+                                        .where(SyncMutation.client_id == client_row.id))
+            assert journal == phone.seq
+        stored = {str(v) for v in db.session.scalars(select(Visit.id))}
+    for visit_id, (phone, mutation_id) in created_visits.items():
+        result = phone.results[mutation_id]
+        # Applied the first time it arrived (a retry reports that first status), never refused.
+        assert result.get("first_status", result["status"]) == "applied", result
+        if visit_id not in deleted:
+            assert visit_id in stored, "a visit the phone recorded was lost"

@@ -1,0 +1,397 @@
+"""The sync protocol through the HTTP API: the failure scenarios F1-F18 of shared/SYNC-ANCHORS.md."""
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from flask_jwt_extended import create_access_token
+from sqlalchemy import select, update
+
+from server import create_app
+from server.extensions import db
+from server.models import Account, Change, SyncState, User, Visit
+from sync import protocol
+from tests.conftest import make_config
+from tests.sync.phone import Phone
+
+REST = {"account": "accounts", "contact": "contacts", "device": "devices", "opportunity": "opportunities",
+        "appointment": "appointments", "visit": "visits", "activity": "activities", "route_plan": "route-plans"}
+
+
+def server_state(client, headers):
+    """What the REST API says the caller may see: {(entity, id): version}."""
+    state = {}
+    for entity, path in REST.items():
+        page = 1
+        while True:
+            body = client.get(f"/api/{path}?per_page=500&page={page}", headers=headers).get_json()
+            state.update({(entity, item["id"]): item["version"] for item in body["items"]})
+            if page * 500 >= body["total"]:
+                break
+            page += 1
+    return state
+
+
+def phone_state(phone):
+    return {key: value["version"] for key, value in phone.store.items()}
+
+
+def now_iso(**delta):
+    return (datetime.now(timezone.utc) + timedelta(**delta)).isoformat()
+
+
+def visit_data(world, rep="r1", **extra):
+    return {"account_id": str(world.accounts[rep]), "purpose": "Check the copier", **extra}
+
+
+def count_visits(app):
+    with app.app_context():
+        return db.session.query(Visit).count()
+
+
+@pytest.fixture
+def phone(client, world):
+    return Phone(client, world.headers("r1"))
+
+
+def test_first_pull_is_a_paginated_snapshot_of_the_territory(client, world, phone):
+    phone.pull(limit=2)
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+    assert phone.ids("account") == {str(world.accounts["r1"])}
+    assert phone.ids("visit") == {str(world.visits["r1"])}
+
+
+def test_manager_and_admin_snapshots_match_their_scope(client, world):
+    for user in ("m1", "admin"):
+        phone = Phone(client, world.headers(user))
+        phone.pull(limit=3)
+        assert phone_state(phone) == server_state(client, world.headers(user))
+
+
+def test_changes_after_the_snapshot_arrive_once(client, world, phone):
+    phone.pull()
+    other = Phone(client, world.headers("r1"))
+    visit_id = other.create("visit", visit_data(world, check_in_at=now_iso()))
+    other.sync()
+    client.patch(f"/api/contacts/{world.contacts['r1']}", json={"title": "CFO"}, headers=world.headers("m1"))
+    phone.pull()
+    assert ("visit", visit_id) in phone.store
+    assert phone.store[("contact", str(world.contacts["r1"]))]["data"]["title"] == "CFO"
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+def test_f1_response_lost_after_commit_then_retry(app, client, world, phone):
+    visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso()))
+    batch = list(phone.outbox)
+    lost = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": batch},
+                       headers=phone.headers)
+    assert lost.status_code == 200  # the phone never sees this answer
+    retry = phone.push()
+    result = retry.get_json()["results"][0]
+    assert result["status"] == "duplicate" and result["first_status"] == "applied"
+    assert retry.get_json()["last_seq"] == 1 and phone.outbox == []
+    with app.app_context():
+        assert db.session.query(Visit).filter_by(id=uuid.UUID(visit_id)).count() == 1
+
+
+def test_f2_same_batch_pushed_twice_at_once(app, world, database_url):
+    client_id = str(uuid.uuid4())
+    visit_id = str(uuid.uuid4())
+    batch = [{"id": str(uuid.uuid4()), "seq": 1, "entity": "visit", "entity_id": visit_id, "op": "create",
+              "data": visit_data(world)}]
+    headers = world.headers("r1")
+    statuses, bodies = [], []
+
+    def send():
+        response = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": batch},
+                                          headers=headers)
+        statuses.append(response.status_code)
+        bodies.append(response.get_json())
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 500 not in statuses and 200 in statuses
+    # Whatever raced, a retry settles it and there is exactly one visit.
+    again = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": batch},
+                                   headers=headers)
+    assert again.status_code == 200 and again.get_json()["results"][0]["status"] == "duplicate"
+    assert count_visits(app) == 4
+
+
+def test_f3_gap_is_refused_and_nothing_after_it_applied(app, client, world, phone):
+    phone.create("visit", visit_data(world))
+    phone.create("visit", visit_data(world))
+    phone.create("visit", visit_data(world))
+    del phone.outbox[1]  # seq 2 went missing
+    response = phone.push()
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "seq_gap" and error["expected_seq"] == 2
+    assert [r["status"] for r in error["results"]] == ["applied"] and error["last_seq"] == 1
+    assert count_visits(app) == 3 + 1
+
+
+def test_f3_same_seq_with_different_payload_is_409(app, client, world, phone):
+    phone.create("visit", visit_data(world))
+    first = dict(phone.outbox[0])
+    assert phone.push().status_code == 200
+    forged = {**first, "id": str(uuid.uuid4()), "data": visit_data(world, purpose="Something else")}
+    response = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": [forged]},
+                           headers=phone.headers)
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "seq_reused"
+
+
+def test_f4_two_devices_edit_one_account_offline(client, world):
+    a, b = Phone(client, world.headers("r1")), Phone(client, world.headers("r1"))
+    a.pull()
+    b.pull()
+    key = ("account", str(world.accounts["r1"]))
+    base = a.store[key]["version"]
+    a.queue("account", "update", world.accounts["r1"], {"notes": "from A", "industry": "logistics"}, base)
+    b.queue("account", "update", world.accounts["r1"], {"notes": "from B", "region": "Pudong"}, base)
+    assert a.push().get_json()["results"][0]["status"] == "applied"
+    result = b.push().get_json()["results"][0]
+    assert result["status"] == "conflict"
+    assert result["conflicts"] == {"notes": {"client": "from B", "server": "from A"}}
+    assert result["server"]["notes"] == "from A" and result["server"]["region"] == "Pudong"
+    a.pull()
+    b.pull()
+    assert a.store[key] == b.store[key]
+    data = a.store[key]["data"]
+    assert (data["notes"], data["industry"], data["region"]) == ("from A", "logistics", "Pudong")
+
+
+def test_f5_protected_field_is_rejected_and_the_queue_goes_on(client, world, phone):
+    phone.pull()
+    base = phone.store[("account", str(world.accounts["r1"]))]["version"]
+    phone.queue("account", "update", world.accounts["r1"], {"owner_id": str(world.users["r2"])}, base)
+    visit_id = phone.create("visit", visit_data(world))
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert results[0]["reason"] == "forbidden" and "owner_id" in results[0]["fields"]
+    account = client.get(f"/api/accounts/{world.accounts['r1']}", headers=world.headers("r1")).get_json()
+    assert account["owner_id"] == str(world.users["r1"])
+    assert client.get(f"/api/visits/{visit_id}", headers=world.headers("r1")).status_code == 200
+
+
+def test_f6_expired_token_keeps_the_outbox_and_client_ids_belong_to_one_user(app, client, world):
+    with app.app_context():
+        expired = create_access_token(identity=db.session.get(User, world.users["r1"]),
+                                      expires_delta=timedelta(seconds=-1))
+    phone = Phone(client, {"Authorization": f"Bearer {expired}"})
+    phone.create("visit", visit_data(world))
+    assert phone.push().status_code == 401 and len(phone.outbox) == 1
+    thief = Phone(client, world.headers("r2"), client_id=phone.client_id)
+    phone.headers = world.headers("r1")  # after refresh or a new login
+    assert phone.push().status_code == 200 and phone.outbox == []
+    thief.create("visit", visit_data(world, "r2"))
+    response = thief.push()
+    assert response.status_code == 403 and "client_id" in response.get_json()["error"]["fields"]
+
+
+def test_f7_phone_clock_far_ahead_is_rejected_behind_is_data(client, world, phone):
+    ahead = phone.create("visit", visit_data(world, check_in_at=now_iso(days=3)))
+    behind = phone.create("visit", visit_data(world, check_in_at=now_iso(days=-365)))
+    response = phone.push()
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert results[0]["reason"] == "clock_skew" and "check_in_at" in results[0]["fields"]
+    assert datetime.fromisoformat(response.get_json()["server_time"])
+    assert response.headers["X-Server-Time"]
+    assert client.get(f"/api/visits/{ahead}", headers=world.headers("r1")).status_code == 404
+    assert client.get(f"/api/visits/{behind}", headers=world.headers("r1")).status_code == 200
+
+
+def test_f8_unsupported_schema_is_426_and_keeps_the_outbox(app, client, world, phone):
+    phone.create("visit", visit_data(world))
+    phone.create("visit", visit_data(world))
+    phone.outbox[1]["schema"] = protocol.SCHEMA_VERSION + 1
+    response = phone.push()
+    assert response.status_code == 426
+    body = response.get_json()["error"]
+    assert body["code"] == "upgrade_required" and [r["status"] for r in body["results"]] == ["applied"]
+    assert count_visits(app) == 4
+    # The app updates; the same mutation written in a supported schema drains.
+    phone.outbox = phone.outbox[1:]
+    phone.outbox[0]["schema"] = protocol.SCHEMA_VERSION
+    assert phone.push().status_code == 200 and count_visits(app) == 5
+
+
+def test_f9_pull_cut_mid_page_resumes(client, world, phone):
+    phone.pull_page(limit=2)
+    saved_cursor, saved_store = phone.cursor, dict(phone.store)
+    phone.pull_page(limit=2)  # this answer is lost: restore what was committed locally
+    phone.cursor, phone.store = saved_cursor, saved_store
+    phone.pull(limit=2)
+    fresh = Phone(client, world.headers("r1"))
+    fresh.pull()
+    assert phone_state(phone) == phone_state(fresh) == server_state(client, world.headers("r1"))
+
+
+def test_f10_a_writer_committing_late_is_not_skipped(app, client, world, phone, database_url):
+    phone.pull()
+    writer_app = create_app(make_config(database_url))
+    with writer_app.app_context():
+        session = db.session
+        session.get(Account, world.accounts["r1"]).notes = "written slowly"
+        session.flush()  # holds change number N, not yet committed
+        phone.pull()  # a reader meanwhile must not move past N
+        assert phone.store[("account", str(world.accounts["r1"]))]["data"]["notes"] == ""
+        session.commit()
+        session.remove()
+        db.engine.dispose()
+    phone.pull()
+    assert phone.store[("account", str(world.accounts["r1"]))]["data"]["notes"] == "written slowly"
+
+
+def test_f11_stale_future_and_foreign_cursors_reset_and_keep_the_outbox(app, client, world, phone):
+    phone.pull()
+    phone.create("visit", visit_data(world))
+    with app.app_context():
+        state = db.session.get(SyncState, 1)
+        epoch, head = state.epoch, state.counter
+    for cursor in (protocol.Cursor(epoch, head + 50), protocol.Cursor("f" * 32, head)):
+        phone.cursor = cursor.encode()
+        page = phone.pull_page()
+        assert page["reset_required"] is True and phone.store == {} and len(phone.outbox) == 1
+    phone.cursor = "not-a-cursor"
+    assert phone.pull_page()["reset_required"] is True
+    phone.pull()
+    with app.app_context():  # tombstones older than the horizon were pruned
+        db.session.execute(update(SyncState).values(horizon=head + 1))
+        db.session.commit()
+    phone.cursor = protocol.Cursor(epoch, head).encode()
+    assert phone.pull_page()["reset_required"] is True
+    phone.sync()
+    assert phone.outbox == [] and phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+def test_f12_reassigned_account_old_rep_visit_kept_and_subtree_dropped(app, client, world):
+    old, new = Phone(client, world.headers("r1")), Phone(client, world.headers("r2"))
+    old.pull()
+    new.pull()
+    visit_id = old.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))  # offline
+    moved = client.patch(f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])},
+                         headers=world.headers("m1"))
+    assert moved.status_code == 200
+    result = old.push().get_json()["results"][0]
+    assert result["status"] == "applied"
+    old.pull()
+    new.pull()
+    account = str(world.accounts["r1"])
+    assert ("account", account) not in old.store and ("contact", str(world.contacts["r1"])) not in old.store
+    assert ("visit", visit_id) in old.store  # their own visit stays theirs
+    assert ("account", account) in new.store and ("contact", str(world.contacts["r1"])) in new.store
+    assert ("visit", visit_id) in new.store
+    assert new.store[("visit", visit_id)]["data"]["rep_id"] == str(world.users["r1"])
+    assert phone_state(old) == server_state(client, world.headers("r1"))
+    assert phone_state(new) == server_state(client, world.headers("r2"))
+
+
+def test_f12_visit_to_an_account_never_held_is_rejected(client, world, phone):
+    phone.create("visit", visit_data(world, "r3"))
+    result = phone.push().get_json()["results"][0]
+    assert result["status"] == "rejected" and result["reason"] == "not_found"
+
+
+def test_f13_visit_for_an_account_deleted_on_the_server(client, world, phone):
+    phone.pull()
+    assert client.delete(f"/api/accounts/{world.accounts['r1']}", headers=world.headers("m1")).status_code == 204
+    phone.create("visit", visit_data(world))
+    follow = phone.create("activity", {"category": "admin", "started_at": now_iso(hours=-1)})
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    phone.pull()
+    assert phone.ids("account") == set() and phone.ids("contact") == set() and phone.ids("visit") == set()
+    assert ("activity", follow) in phone.store
+
+
+def test_f14_delete_beats_a_concurrent_edit(client, world, phone):
+    phone.pull()
+    contact = world.contacts["r1"]
+    base = phone.store[("contact", str(contact))]["version"]
+    assert client.delete(f"/api/contacts/{contact}", headers=world.headers("m1")).status_code == 204
+    phone.queue("contact", "update", contact, {"phone": "13800000000"}, base)
+    phone.queue("contact", "delete", contact)
+    results = phone.push().get_json()["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [("rejected", "target_deleted"), ("applied", None)]
+    phone.pull()
+    assert ("contact", str(contact)) not in phone.store
+
+
+def test_f15_permanent_error_does_not_block_the_queue(app, client, world, phone):
+    first = phone.create("visit", visit_data(world))
+    phone.create("visit", {"account_id": str(world.accounts["r1"])})  # no purpose: permanent error
+    third = phone.create("visit", visit_data(world))
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["reason"] == "validation_failed" and "purpose" in results[1]["fields"]
+    for visit_id in (first, third):
+        assert client.get(f"/api/visits/{visit_id}", headers=world.headers("r1")).status_code == 200
+
+
+def test_f18_limits(app, client, world, phone):
+    for _ in range(protocol.MAX_MUTATIONS + 1):
+        phone.create("visit", visit_data(world))
+    too_many = phone.push()
+    assert too_many.status_code == 422 and "mutations" in too_many.get_json()["error"]["fields"]
+    phone.outbox = phone.outbox[:1]
+    phone.outbox[0]["data"]["notes"] = "n" * (2 * 1024 * 1024)
+    assert phone.push().status_code == 413
+    assert count_visits(app) == 3
+    assert client.get("/api/sync/pull?limit=1001", headers=phone.headers).status_code == 422
+
+
+def test_create_from_two_devices_with_one_uuid_makes_one_visit(app, client, world):
+    a, b = Phone(client, world.headers("r1")), Phone(client, world.headers("r1"))
+    visit_id = a.create("visit", visit_data(world))
+    b.queue("visit", "create", visit_id, visit_data(world, notes="second device"))
+    assert a.push().get_json()["results"][0]["status"] == "applied"
+    assert b.push().get_json()["results"][0]["status"] == "applied"
+    with app.app_context():
+        visits = db.session.scalars(select(Visit).where(Visit.id == uuid.UUID(visit_id))).all()
+        assert len(visits) == 1 and visits[0].notes == "second device"
+
+
+def test_deletes_leave_tombstones_in_the_change_log(app, client, world, phone):
+    phone.pull()
+    visit = world.visits["r1"]
+    phone.queue("visit", "delete", visit)
+    phone.queue("visit", "delete", visit)  # deleting twice is deleting once
+    assert [r["status"] for r in phone.push().get_json()["results"]] == ["applied", "applied"]
+    other = Phone(client, world.headers("r1"))
+    other.pull()
+    assert ("visit", str(visit)) not in other.store
+    with app.app_context():
+        assert db.session.scalars(select(Change.op).where(Change.entity_id == visit)).all()[-1] == "delete"
+
+
+def test_pull_pages_stay_consistent_while_others_write(client, world):
+    phone = Phone(client, world.headers("m1"))
+    writer = Phone(client, world.headers("r1"))
+    for i in range(12):
+        phone.pull_page(limit=2)
+        writer.create("visit", visit_data(world, notes=f"while paging {i}"))
+        writer.push()
+        if i % 3 == 0:
+            client.patch(f"/api/contacts/{world.contacts['r2']}", json={"title": f"T{i}"}, headers=world.headers("m1"))
+    phone.pull(limit=2)
+    assert phone_state(phone) == server_state(client, world.headers("m1"))
+
+
+def test_push_body_is_validated(client, world, phone):
+    response = client.post("/api/sync/push", json={"client_id": "x", "mutations": [{"seq": "one"}]},
+                           headers=phone.headers)
+    assert response.status_code == 422
+    assert "client_id" in response.get_json()["error"]["fields"]
+    phone.create("visit", visit_data(world))
+    phone.create("visit", visit_data(world))
+    phone.outbox.reverse()
+    assert phone.push().status_code == 422
+    phone.outbox = [{**phone.outbox[0], "entity": "route_plan"}]
+    phone.outbox[0]["seq"] = 1
+    result = phone.push().get_json()["results"][0]
+    assert result["status"] == "rejected"
