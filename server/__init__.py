@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import changelog, errors, security  # noqa: F401  (changelog registers its flush hook)
+from . import changelog, compression, errors, security  # noqa: F401  (changelog registers its flush hook)
 from .config import Config
 from .extensions import api, db, jwt, migrate
 from .models import utcnow
@@ -40,6 +40,7 @@ def create_app(config=None):
     docs.init_app(app)
     cli.init_app(app)
     errors.init_app(app)
+    compression.init_app(app)
 
     @app.after_request
     def _server_time(response):

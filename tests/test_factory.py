@@ -73,3 +73,16 @@ def test_docs_page_lists_endpoints(client):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "/api/accounts/{record_id}" in page and "/api/auth/login" in page
+
+
+def test_large_json_is_gzipped_for_clients_that_accept_it(client, world):
+    import gzip
+    import json
+
+    headers = {**world.headers("admin"), "Accept-Encoding": "gzip, deflate"}
+    response = client.get("/api/sync/pull", headers=headers)
+    assert response.headers["Content-Encoding"] == "gzip"
+    page = json.loads(gzip.decompress(response.get_data()))
+    assert page["changes"]
+    plain = client.get("/api/sync/pull", headers=world.headers("admin"))
+    assert "Content-Encoding" not in plain.headers and plain.get_json()["changes"]

@@ -43,9 +43,10 @@ def _audience(principal):
     return or_(Change.owner_id == me, Change.prev_owner_id == me, Change.rep_id == me)
 
 
-def _upsert(entity, obj):
-    return {"entity": entity.name, "id": str(obj.id), "op": "upsert", "version": obj.version,
-            "data": entity.schema.dump(obj)}
+def _upserts(entity, objs):
+    """Serialise records with the entity's REST schema, in one pass."""
+    return [{"entity": entity.name, "id": data["id"], "op": "upsert", "version": obj.version, "data": data}
+            for obj, data in zip(objs, entity.schema.dump(objs, many=True))]
 
 
 def pull(principal, cursor_text, limit):
@@ -75,7 +76,7 @@ def _snapshot_page(principal, cursor, limit):
         if after is not None:
             stmt = stmt.where(model.id > uuid.UUID(after))
         rows = db.session.scalars(stmt.order_by(model.id).limit(limit - len(changes))).all()
-        changes += [_upsert(entity, obj) for obj in rows]
+        changes += _upserts(entity, rows)
         if len(rows) and len(changes) >= limit:
             after = str(rows[-1].id)
             break
@@ -110,15 +111,16 @@ def _change_page(principal, cursor, limit):
     current = {}
     for name, ids in by_entity.items():
         entity = ENTITIES[name]
-        for obj in db.session.scalars(
+        objs = db.session.scalars(
             select(entity.model).where(entity.model.id.in_(ids), entity.service.read_scope(principal))
-        ):
-            current[(name, obj.id)] = obj
+        ).all()
+        for obj, change in zip(objs, _upserts(entity, objs)):
+            current[(name, obj.id)] = change
     changes = []
     for key, row in latest.items():
-        obj = current.get(key)
-        if obj is not None:
-            changes.append(_upsert(ENTITIES[row.entity], obj))
+        change = current.get(key)
+        if change is not None:
+            changes.append(change)
         else:  # deleted, or no longer in the caller's scope: the phone drops it
             changes.append({"entity": row.entity, "id": str(row.entity_id), "op": "delete",
                             "version": row.version, "data": None})

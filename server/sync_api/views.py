@@ -1,3 +1,4 @@
+from flask import jsonify
 from flask.views import MethodView
 
 from ..errors import ValidationFailed
@@ -15,13 +16,14 @@ class Pull(MethodView):
     @blp.response(200, PullSchema)
     def get(self, args):
         """Get the caller's changes after a cursor (no cursor: a paginated full snapshot)"""
-        now = utcnow()
+        now = utcnow().isoformat()
         try:
             page = services.pull(principal(), args.get("cursor"), args["limit"])
         except services.ResetRequired as exc:
-            return {"changes": [], "cursor": "", "has_more": True, "reset_required": True,
-                    "server_time": now, "reason": str(exc)}
-        return {**page, "reset_required": False, "server_time": now}
+            return jsonify({"changes": [], "cursor": "", "has_more": True, "reset_required": True,
+                            "server_time": now, "reason": str(exc)})
+        # Records are already serialised by their own schemas; skip a second pass over a 1,000-record page.
+        return jsonify({**page, "reset_required": False, "server_time": now})
 
 
 @blp.route("/push")

@@ -63,13 +63,21 @@ class VisitService(ScopedResource):
                 raise ValidationFailed("The opportunity is not at this account.",
                                        {"opportunity_id": ["Not an opportunity of this account."]})
 
+    def before_save(self, principal, obj, before):
+        if before is None and obj.check_in_at is not None:
+            # A new visit can only move the last contact forward: no need to scan the account's visits.
+            account = db.session.get(Account, obj.account_id)
+            if account is not None and (account.last_contact_at is None or obj.check_in_at > account.last_contact_at):
+                account.last_contact_at = obj.check_in_at
+
     def after_write(self, principal, obj, before):
+        if before is None:
+            return
         account_ids = {obj.account_id}
-        if before and before.get("account_id"):
+        if before.get("account_id"):
             account_ids.add(before["account_id"])
         for account_id in account_ids:
             refresh_last_contact(account_id)
-
 
 def held_territory(rep_id, account_id):
     """Whether the change log shows the account was ever in this rep's territory."""

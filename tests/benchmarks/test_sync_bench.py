@@ -1,0 +1,224 @@
+"""Sync figures: a 5,000-account territory's first pull, a 500-visit push, 100 reps syncing at once.
+
+    make bench                      # SQLite, and PostgreSQL too when TEST_DATABASE_URL is set
+    BENCH_LOAD_SECONDS=60 make bench
+
+The load run needs PostgreSQL (TEST_DATABASE_URL) and starts gunicorn on 127.0.0.1.
+"""
+import gzip
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+
+from server import create_app
+from server.demo import seed
+from server.extensions import db
+from server.models import Visit
+from tests.conftest import make_config
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _pg_schema_url(schema):
+    from server.config import _normalise_db_url
+
+    base = _normalise_db_url(os.environ["TEST_DATABASE_URL"])
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+
+
+def _fresh_app(backend, tmp_path, schema):
+    url = f"sqlite:///{tmp_path}/bench.sqlite3" if backend == "sqlite" else _pg_schema_url(schema)
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade()
+    return app, url
+
+
+def _login(client, username):
+    response = client.post("/api/auth/login", json={"username": username, "password": "bench-password"})
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_initial_pull_and_push(backend, tmp_path):
+    app, _ = _fresh_app(backend, tmp_path, "bench_pull")
+    with app.app_context():
+        started = time.perf_counter()
+        counts = seed("bench-password", reps=1, accounts_per_rep=5000, weeks=0)
+        seeded = time.perf_counter() - started
+    client = app.test_client()
+    plain = _login(client, "rep1")
+    headers = {**plain, "Accept-Encoding": "gzip"}
+
+    cursor, pages, gz_bytes, records, server_s = None, 0, 0, 0, 0.0
+    while True:
+        query = "/api/sync/pull?limit=1000" + (f"&cursor={cursor}" if cursor else "")
+        t0 = time.perf_counter()
+        response = client.get(query, headers=headers)
+        server_s += time.perf_counter() - t0
+        assert response.status_code == 200
+        gz_bytes += len(response.get_data())
+        page = json.loads(gzip.decompress(response.get_data()))
+        pages += 1
+        records += len(page["changes"])
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    print(f"\n[{backend}] seeded {counts} in {seeded:.1f}s")
+    print(f"[{backend}] initial pull: {records} records, {pages} pages, {gz_bytes / 1e6:.2f} MB gzipped, "
+          f"{server_s:.2f} s server time (target < 3 s, < 2 MB)")
+
+    account_ids = [c for c in _account_ids(client, headers)][:500]
+    now = datetime.now(timezone.utc)
+    mutations = [{"id": str(uuid.uuid4()), "seq": i + 1, "entity": "visit", "entity_id": str(uuid.uuid4()),
+                  "op": "create", "data": {"account_id": account_ids[i % len(account_ids)], "purpose": "Bench visit",
+                                           "check_in_at": (now - timedelta(minutes=600 - i)).isoformat(),
+                                           "check_out_at": (now - timedelta(minutes=590 - i)).isoformat(),
+                                           "outcome": "ok", "next_step": "call back"}}
+                 for i in range(500)]
+    t0 = time.perf_counter()
+    response = client.post("/api/sync/push", json={"client_id": str(uuid.uuid4()), "mutations": mutations},
+                           headers=plain)
+    push_s = time.perf_counter() - t0
+    assert response.status_code == 200
+    statuses = {r["status"] for r in response.get_json()["results"]}
+    assert statuses == {"applied"}
+    print(f"[{backend}] push of 500 visits: {push_s:.2f} s (target < 1 s)")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _account_ids(client, headers):
+    body = client.get("/api/accounts?per_page=500", headers=headers)
+    data = body.get_data()
+    if body.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
+    return [a["id"] for a in json.loads(data)["items"]]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Rep(threading.Thread):
+    """One simulated rep: push a visit, pull changes, repeat until time is up."""
+
+    def __init__(self, port, username, deadline, stats):
+        super().__init__(daemon=True)
+        self.port, self.username, self.deadline, self.stats = port, username, deadline, stats
+        self.client_id, self.seq, self.cursor = str(uuid.uuid4()), 0, None
+        self.acked = []
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        t0 = time.perf_counter()
+        try:
+            conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                         headers={"Content-Type": "application/json", **(headers or {})})
+            response = conn.getresponse()
+            data = response.read()
+            status = response.status
+        except OSError:
+            status, data = 0, b""
+        finally:
+            conn.close()
+        self.stats["latency"].append(time.perf_counter() - t0)
+        if status >= 500 or status == 0:
+            self.stats["errors"] += 1
+        return status, (json.loads(data) if data else None)
+
+    def run(self):
+        status, body = self.request("POST", "/api/auth/login", {"username": self.username, "password": "bench-password"})
+        if status != 200:
+            self.stats["errors"] += 1
+            return
+        auth = {"Authorization": f"Bearer {body['access_token']}"}
+        status, page = self.request("GET", "/api/accounts?per_page=20", headers=auth)
+        accounts = [a["id"] for a in page["items"]]
+        outbox = []
+        while time.time() < self.deadline:
+            self.seq += 1
+            visit_id = str(uuid.uuid4())
+            outbox.append({"id": str(uuid.uuid4()), "seq": self.seq, "entity": "visit", "entity_id": visit_id,
+                           "op": "create", "data": {"account_id": accounts[self.seq % len(accounts)],
+                                                    "purpose": "Load visit"}})
+            status, body = self.request("POST", "/api/sync/push", {"client_id": self.client_id, "mutations": outbox},
+                                        headers=auth)
+            if status == 200:
+                self.acked += [m["entity_id"] for m in outbox]
+                outbox = []
+            query = "/api/sync/pull?limit=200" + (f"&cursor={self.cursor}" if self.cursor else "")
+            status, page = self.request("GET", query, headers=auth)
+            if status == 200:
+                self.cursor = page["cursor"]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the load run needs PostgreSQL (TEST_DATABASE_URL)")
+def test_load_100_reps_against_gunicorn(tmp_path):
+    seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+    app, url = _fresh_app("postgresql", tmp_path, "bench_load")
+    with app.app_context():
+        seed("bench-password", reps=100, accounts_per_rep=30, weeks=0)
+        db.session.remove()
+        db.engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "JWT_SECRET_KEY": "bench-secret-key-long-enough-for-hs256",
+           "FIELDDAY_INSTANCE": str(tmp_path / "instance")}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "4", "-b",
+                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        stats = {"latency": [], "errors": 0}
+        deadline = time.time() + seconds
+        reps = [Rep(port, f"rep{i}", deadline, stats) for i in range(1, 101)]
+        started = time.time()
+        for rep in reps:
+            rep.start()
+        for rep in reps:
+            rep.join(timeout=seconds + 120)
+        elapsed = time.time() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = {str(v) for v in conn.execute(select(Visit.id)).scalars()}
+        total = conn.execute(select(func.count()).select_from(Visit)).scalar()
+    engine.dispose()
+    acked = [v for rep in reps for v in rep.acked]
+    lost = [v for v in acked if v not in stored]
+    latencies = sorted(stats["latency"])
+    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    print(f"\n[postgresql/gunicorn] 100 reps for {elapsed:.0f} s: {len(latencies)} requests, "
+          f"{len(latencies) / elapsed:.0f} req/s, p95 {p95 * 1000:.0f} ms, median "
+          f"{statistics.median(latencies) * 1000:.0f} ms, errors {stats['errors']}, "
+          f"visits acked {len(acked)}, stored {total}, lost {len(lost)}")
+    assert not lost
