@@ -70,7 +70,8 @@ def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=No
     db.session.flush()
     team.manager_id = manager.id
 
-    territories = [DISTRICTS[i::reps] for i in range(reps)]
+    # Districts dealt out like cards; with more reps than districts, reps share a district.
+    territories = [DISTRICTS[i::reps] or [DISTRICTS[i % len(DISTRICTS)]] for i in range(reps)]
     counts = {"users": 2, "accounts": 0, "contacts": 0, "devices": 0, "opportunities": 0,
               "visits": 0, "activities": 0, "appointments": 0}
     for n, districts in enumerate(territories, start=1):

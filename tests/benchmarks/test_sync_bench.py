@@ -186,9 +186,9 @@ def test_load_100_reps_against_gunicorn(tmp_path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "JWT_SECRET_KEY": "bench-secret-key-long-enough-for-hs256",
            "FIELDDAY_INSTANCE": str(tmp_path / "instance")}
+    log = open(tmp_path / "gunicorn.log", "wb")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "4", "-b",
-                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         for _ in range(100):
             try:
@@ -208,6 +208,7 @@ def test_load_100_reps_against_gunicorn(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     engine = create_engine(url)
     with engine.connect() as conn:
         stored = {str(v) for v in conn.execute(select(Visit.id)).scalars()}
