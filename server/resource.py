@@ -77,11 +77,12 @@ class ScopedResource:
         db.session.commit()
 
     # --- the same without committing, for callers that own the transaction (sync) --
-    def apply_create(self, principal, data):
+    def apply_create(self, principal, data, known_new=False):
+        """Create without committing; `known_new` skips the id check a caller already made."""
         data = dict(data)
         data.pop("version", None)
         record_id = data.get("id")
-        if record_id is not None and db.session.get(self.model, record_id) is not None:
+        if not known_new and record_id is not None and db.session.get(self.model, record_id) is not None:
             raise Conflict(f"A {self.label} with id {record_id} already exists.", {"id": ["Already exists."]})
         self.prepare_create(principal, data)
         obj = self.model(**data)
@@ -137,8 +138,8 @@ def writable_account(principal, account_id, field="account_id"):
 def may_write_account(principal, account):
     if principal.is_admin:
         return True
-    owner = db.session.get(User, account.owner_id) if account.owner_id else None
     if principal.is_manager:
+        owner = db.session.get(User, account.owner_id) if account.owner_id else None
         return may_manage_user(principal, owner)
     return account.owner_id == principal.id
 

@@ -255,7 +255,7 @@ def _effect(principal, mutation):
     if op == "create":
         data.pop("id", None)
         if existing is None:
-            obj = entity.service.apply_create(principal, {**data, "id": record_id})
+            obj = entity.service.apply_create(principal, {**data, "id": record_id}, known_new=True)
             return {"status": "applied", "version": obj.version}
         op = "update"  # a create seen before (two devices, a lost ack): apply it as an edit
     if existing is None:

@@ -395,3 +395,37 @@ def test_push_body_is_validated(client, world, phone):
     phone.outbox[0]["seq"] = 1
     result = phone.push().get_json()["results"][0]
     assert result["status"] == "rejected"
+
+
+def test_overlapping_batches_pushed_at_once_apply_each_mutation_once(app, world):
+    """Two threads push seq 1-3 and seq 2-5 of one outbox at the same moment."""
+    headers = world.headers("r1")
+    client_id = str(uuid.uuid4())
+    mutations = [{"id": str(uuid.uuid4()), "seq": n, "entity": "visit", "entity_id": str(uuid.uuid4()),
+                  "op": "create", "data": visit_data(world, notes=f"visit {n}")} for n in range(1, 6)]
+    statuses = []
+    barrier = threading.Barrier(2)
+
+    def send(batch):
+        barrier.wait()
+        response = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": batch},
+                                          headers=headers)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=(batch,)) for batch in (mutations[0:3], mutations[1:5])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 500 not in statuses
+    # The phone retries whatever was not acknowledged; the whole outbox then reads as done.
+    final = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": mutations},
+                                   headers=headers)
+    assert final.status_code == 200
+    results = final.get_json()["results"]
+    # Each mutation was applied exactly once, by whichever push reached it first.
+    assert [r.get("first_status", r["status"]) for r in results] == ["applied"] * 5
+    assert final.get_json()["last_seq"] == 5
+    with app.app_context():
+        ids = {uuid.UUID(m["entity_id"]) for m in mutations}
+        assert db.session.query(Visit).filter(Visit.id.in_(ids)).count() == 5
