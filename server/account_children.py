@@ -17,13 +17,10 @@ class AccountChildQuery(PageArgs):
 class AccountChildService(ScopedResource):
     """Readable and writable exactly where the parent account is."""
 
+    equal_filters = ("account_id",)
+
     def read_scope(self, principal):
         return child_scope(principal, self.model.account_id)
-
-    def filter(self, stmt, args):
-        if args.get("account_id"):
-            stmt = stmt.where(self.model.account_id == args["account_id"])
-        return stmt
 
     def prepare_create(self, principal, data):
         writable_account(principal, data.get("account_id"))

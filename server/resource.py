@@ -16,12 +16,25 @@ class ScopedResource:
     model = None
     label = "record"
     default_order = ()
+    # Query arguments matched by equality against the column of the same name.
+    equal_filters = ()
+    # The column (or expression) that `from` and `to` bound, as [from, to).
+    period_column = None
 
     # --- hooks a resource overrides -------------------------------------------
     def read_scope(self, principal):
         raise NotImplementedError
 
     def filter(self, stmt, args):
+        for key in self.equal_filters:
+            if args.get(key) is not None:
+                stmt = stmt.where(getattr(self.model, key) == args[key])
+        column = type(self).period_column  # read on the class: a mapped attribute is a descriptor
+        if column is not None:
+            if args.get("from_"):
+                stmt = stmt.where(column >= args["from_"])
+            if args.get("to"):
+                stmt = stmt.where(column < args["to"])
         return stmt
 
     def prepare_create(self, principal, data):

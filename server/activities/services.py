@@ -11,19 +11,11 @@ class ActivityService(ScopedResource):
     model = Activity
     label = "activity"
     default_order = (Activity.started_at.desc(),)
+    equal_filters = ("rep_id", "category")
+    period_column = Activity.started_at
 
     def read_scope(self, principal):
         return owner_scope(principal, Activity.rep_id)
-
-    def filter(self, stmt, args):
-        for key in ("rep_id", "category"):
-            if args.get(key):
-                stmt = stmt.where(getattr(Activity, key) == args[key])
-        if args.get("from_"):
-            stmt = stmt.where(Activity.started_at >= args["from_"])
-        if args.get("to"):
-            stmt = stmt.where(Activity.started_at < args["to"])
-        return stmt
 
     def prepare_create(self, principal, data):
         if principal.is_manager:

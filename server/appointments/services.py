@@ -9,19 +9,11 @@ class AppointmentService(ScopedResource):
     model = Appointment
     label = "appointment"
     default_order = (Appointment.starts_at,)
+    equal_filters = ("account_id", "rep_id")
+    period_column = Appointment.starts_at
 
     def read_scope(self, principal):
         return visible_to_rep_or_account(principal, Appointment.rep_id, Appointment.account_id)
-
-    def filter(self, stmt, args):
-        for key in ("account_id", "rep_id"):
-            if args.get(key):
-                stmt = stmt.where(getattr(Appointment, key) == args[key])
-        if args.get("from_"):
-            stmt = stmt.where(Appointment.starts_at >= args["from_"])
-        if args.get("to"):
-            stmt = stmt.where(Appointment.starts_at < args["to"])
-        return stmt
 
     def prepare_create(self, principal, data):
         resolve_rep(principal, data)

@@ -9,12 +9,7 @@ class DeviceService(AccountChildService):
     model = Device
     label = "device"
     default_order = (Device.installed_on,)
-
-    def filter(self, stmt, args):
-        stmt = super().filter(stmt, args)
-        if args.get("ownership"):
-            stmt = stmt.where(Device.ownership == args["ownership"])
-        return stmt
+    equal_filters = ("account_id", "ownership")
 
     def validate(self, obj):
         if obj.installed_on is not None and obj.installed_on > date.today():

@@ -9,13 +9,7 @@ class OpportunityService(AccountChildService):
     model = Opportunity
     label = "opportunity"
     default_order = (Opportunity.stage_changed_at.desc(),)
-
-    def filter(self, stmt, args):
-        stmt = super().filter(stmt, args)
-        for key in ("stage", "status"):
-            if args.get(key):
-                stmt = stmt.where(getattr(Opportunity, key) == args[key])
-        return stmt
+    equal_filters = ("account_id", "stage", "status")
 
     def prepare_create(self, principal, data):
         account = writable_account(principal, data.get("account_id"))

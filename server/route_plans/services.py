@@ -8,13 +8,13 @@ class RoutePlanService(ScopedResource):
     model = RoutePlan
     label = "route plan"
     default_order = (RoutePlan.plan_date.desc(),)
+    equal_filters = ("rep_id",)
 
     def read_scope(self, principal):
         return owner_scope(principal, RoutePlan.rep_id)
 
     def filter(self, stmt, args):
-        if args.get("rep_id"):
-            stmt = stmt.where(RoutePlan.rep_id == args["rep_id"])
+        stmt = super().filter(stmt, args)
         if args.get("date"):
             stmt = stmt.where(RoutePlan.plan_date == args["date"])
         return stmt

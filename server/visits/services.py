@@ -13,19 +13,14 @@ class VisitService(ScopedResource):
     model = Visit
     label = "visit"
     default_order = (Visit.check_in_at.desc(), Visit.planned_start.desc())
+    equal_filters = ("account_id", "rep_id")
+    period_column = func.coalesce(Visit.check_in_at, Visit.planned_start)
 
     def read_scope(self, principal):
         return visible_to_rep_or_account(principal, Visit.rep_id, Visit.account_id)
 
     def filter(self, stmt, args):
-        for key in ("account_id", "rep_id"):
-            if args.get(key):
-                stmt = stmt.where(getattr(Visit, key) == args[key])
-        when = func.coalesce(Visit.check_in_at, Visit.planned_start)
-        if args.get("from_"):
-            stmt = stmt.where(when >= args["from_"])
-        if args.get("to"):
-            stmt = stmt.where(when < args["to"])
+        stmt = super().filter(stmt, args)
         if args.get("open") is True:
             stmt = stmt.where(Visit.check_in_at.is_not(None), Visit.check_out_at.is_(None))
         return stmt

@@ -143,3 +143,21 @@ def test_deleting_an_account_removes_what_hangs_off_it(client, world):
     for resource in ("contacts", "devices", "opportunities", "visits", "appointments"):
         record = getattr(world, resource)["r1"]
         assert client.get(f"/api/{resource}/{record}", headers=world.headers("admin")).status_code == 404
+
+
+def test_activity_and_appointment_filters(client, world):
+    h = world.headers("r1")
+    made = client.post("/api/activities", json={"category": "admin", "started_at": "2026-11-05T09:00:00+08:00",
+                                                "ended_at": "2026-11-05T10:00:00+08:00"}, headers=h).get_json()
+    day = "from=2026-11-05T00:00:00%2B08:00&to=2026-11-06T00:00:00%2B08:00"
+    assert [a["id"] for a in client.get(f"/api/activities?{day}", headers=h).get_json()["items"]] == [made["id"]]
+    assert client.get(f"/api/activities?{day}&category=travel", headers=h).get_json()["items"] == []
+    # The world's appointment for r1 is on 2026-11-03 (UTC); a window that misses it finds nothing.
+    hit = client.get("/api/appointments?from=2026-11-03T00:00:00%2B00:00&to=2026-11-04T00:00:00%2B00:00",
+                     headers=h).get_json()["items"]
+    assert [a["id"] for a in hit] == [str(world.appointments["r1"])]
+    miss = client.get("/api/appointments?from=2026-11-04T00:00:00%2B00:00", headers=h).get_json()["items"]
+    assert miss == []
+    by_account = client.get(f"/api/contacts?account_id={world.accounts['r1']}&purchase_role=decision_maker",
+                            headers=world.headers("m1")).get_json()["items"]
+    assert [c["id"] for c in by_account] == [str(world.contacts["r1"])]
