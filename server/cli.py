@@ -14,6 +14,7 @@ from .models.vocab import ROLES
 def init_app(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(prune_changes_command)
 
 
 @click.command("create-user")
@@ -62,3 +63,14 @@ def seed_demo_command(password, reps, accounts_per_rep, weeks, rng_seed, if_empt
     click.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     click.echo(f"users: admin, manager, rep1..rep{reps}; password: {password}"
                + (" (generated)" if generated else "") + " -- demo only")
+
+
+@click.command("prune-changes")
+@with_appcontext
+@click.option("--days", default=180, show_default=True, type=click.IntRange(180, 100000),
+              help="Keep changes and tombstones at least this long (never under 180 days).")
+def prune_changes_command(days):
+    """Drop sync change-log rows older than --days; phones with older cursors re-pull."""
+    from .sync_api.services import prune
+
+    click.echo(f"pruned {prune(days)} change rows older than {days} days")

@@ -1,8 +1,9 @@
 """Pull and push: the protocol's decisions (sync/) applied to the database."""
 import uuid
+from datetime import timedelta
 
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -266,7 +267,7 @@ def _effect(principal, mutation):
     conflicts = {}
     base = mutation.get("base_version")
     if entity.name not in merge.AUTHOR_OWNED and base is not None and base < existing.version:
-        changed = _fields_changed_since(entity.name, record_id, base)
+        changed = _fields_changed_since(entity.name, record_id, base, existing.version)
         server_values = {name: getattr(existing, name) for name in data}
         data, conflicts = merge.merge_update(data, server_values, changed)
     obj = entity.service.apply_update(principal, record_id, data) if data else entity.service.get(principal, record_id)
@@ -285,15 +286,32 @@ def _was_deleted(entity_name, record_id):
     ) > 0
 
 
-def _fields_changed_since(entity_name, record_id, base_version):
-    """Fields the server wrote after `base_version`; None when a change wrote every field."""
-    rows = db.session.scalars(
-        select(Change.fields).where(Change.entity == entity_name, Change.entity_id == record_id,
-                                    Change.version > base_version, Change.op == "upsert")
+def _fields_changed_since(entity_name, record_id, base_version, current_version):
+    """Fields the server wrote after `base_version`; None when unknown (a change wrote every
+    field, or the log no longer holds every version since then)."""
+    rows = db.session.execute(
+        select(Change.version, Change.fields).where(
+            Change.entity == entity_name, Change.entity_id == record_id,
+            Change.version > base_version, Change.op == "upsert")
     ).all()
+    if {version for version, _ in rows} != set(range(base_version + 1, current_version + 1)):
+        return None  # part of the history was pruned: assume the server changed everything
     names = set()
-    for fields in rows:
+    for _, fields in rows:
         if fields is None:
             return None
         names.update(fields)
     return names
+
+
+def prune(days, now=None):
+    """Drop change rows older than `days` and raise the horizon; older cursors then reset."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    last = db.session.scalar(select(func.max(Change.seq)).where(Change.at < cutoff))
+    if last is None:
+        return 0
+    removed = db.session.execute(delete(Change).where(Change.seq <= last)).rowcount
+    state = db.session.scalars(select(SyncState).where(SyncState.id == 1).with_for_update()).one()
+    state.horizon = max(state.horizon, last + 1)
+    db.session.commit()
+    return removed

@@ -429,3 +429,26 @@ def test_overlapping_batches_pushed_at_once_apply_each_mutation_once(app, world)
     with app.app_context():
         ids = {uuid.UUID(m["entity_id"]) for m in mutations}
         assert db.session.query(Visit).filter(Visit.id.in_(ids)).count() == 5
+
+
+def test_pruning_old_changes_resets_old_cursors_and_keeps_merges_safe(app, client, world, runner):
+    old_phone = Phone(client, world.headers("r1"))
+    old_phone.pull()
+    base = old_phone.store[("account", str(world.accounts["r1"]))]["version"]
+    client.patch(f"/api/accounts/{world.accounts['r1']}", json={"notes": "server edit"}, headers=world.headers("r1"))
+    with app.app_context():  # everything so far happened 200 days ago
+        db.session.execute(update(Change).values(at=datetime.now(timezone.utc) - timedelta(days=200)))
+        db.session.commit()
+    result = runner.invoke(args=["prune-changes", "--days", "180"])
+    assert result.exit_code == 0 and "pruned" in result.output
+    assert runner.invoke(args=["prune-changes", "--days", "30"]).exit_code != 0  # never under 180 days
+    with app.app_context():
+        assert db.session.query(Change).count() == 0
+        assert db.session.get(SyncState, 1).horizon > 0
+    assert old_phone.pull_page()["reset_required"] is True
+    # The history behind the phone's base version is gone: a differing field is a conflict, not a blind write.
+    old_phone.queue("account", "update", world.accounts["r1"], {"notes": "phone edit"}, base)
+    outcome = old_phone.push().get_json()["results"][0]
+    assert outcome["status"] == "conflict" and outcome["server"]["notes"] == "server edit"
+    old_phone.pull()
+    assert phone_state(old_phone) == server_state(client, world.headers("r1"))
