@@ -1,0 +1,120 @@
+"""Order a rep's day: exact for small days, OR-Tools routing for larger ones."""
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .exact import MAX_STOPS, solve_exact
+from .matrix import geodesic_matrix
+from .model import Plan, PlannedStop, Unplannable
+from .schedule import PENALTY_UNIT, best_timeline, lower_bound, upper_bound
+
+
+def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS):
+    """Plan the day; raise Unplannable when a mandatory stop cannot be kept."""
+    usable, dropped = _screen(day)
+    day = _with_stops(day, usable)
+    if matrix is None:
+        points = [day.start] + [(s.lat, s.lng) for s in day.stops] + [day.end]
+        matrix = geodesic_matrix(points)
+    _screen_reach(day, matrix)
+    if len(day.stops) <= exact_max:
+        found = solve_exact(day, matrix)
+        proven = True
+    else:
+        found = _solve_routing(day, matrix, time_limit_s)
+        proven = False
+    if found is None:
+        names = [s.id for s in day.stops if s.mandatory]
+        raise Unplannable(",".join(names), "the mandatory stops cannot all fit in the day")
+    order = list(found[0])
+    times = best_timeline(day, order, matrix)
+    if times is None:  # the solver's order breaks a rule it did not model exactly: should not happen
+        raise Unplannable(",".join(day.stops[i].id for i in order), "no feasible timeline for the order found")
+    visited = set(order)
+    dropped += [(s.id, "not_worth_the_time" if not s.mandatory else "mandatory")
+                for i, s in enumerate(day.stops) if i not in visited]
+    prev, planned = 0, []
+    for k, i in enumerate(order):
+        stop = day.stops[i]
+        planned.append(PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1],
+                                   stop.reason))
+        prev = i + 1
+    return Plan(leave_at=times["leave"], back_at=times["back"], stops=planned, dropped=dropped,
+                travel_s=times["travel"], service_s=sum(day.stops[i].service_s for i in order),
+                lunch_start=times["lunch_start"], proven_optimal=proven)
+
+
+def _with_stops(day, stops):
+    from dataclasses import replace
+
+    return replace(day, stops=tuple(stops))
+
+
+def _screen(day):
+    """Stops that can be planned at all; the others dropped (optional) or refused (mandatory)."""
+    usable, dropped = [], []
+    for stop in day.stops:
+        reason = None
+        if stop.lat is None or stop.lng is None:
+            reason = "no_coordinates"
+        elif stop.window and (stop.window[1] < day.day_start or stop.window[0] > day.day_end
+                              or stop.window[1] < stop.window[0]):
+            reason = "window_outside_day"
+        if reason is None:
+            usable.append(stop)
+        elif stop.mandatory:
+            raise Unplannable(stop.id, reason)
+        else:
+            dropped.append((stop.id, reason))
+    return usable, dropped
+
+
+def _screen_reach(day, matrix):
+    for i, stop in enumerate(day.stops):
+        if day.day_start + matrix[0][i + 1] > upper_bound(day, stop) and stop.mandatory:
+            raise Unplannable(stop.id, "cannot_be_reached_in_its_window")
+
+
+def _solve_routing(day, matrix, time_limit_s):
+    """OR-Tools routing with a time dimension, windows, a lunch break and drop penalties."""
+    n = len(day.stops)
+    manager = pywrapcp.RoutingIndexManager(n + 2, 1, [0], [n + 1])
+    routing = pywrapcp.RoutingModel(manager)
+    service = [0] + [s.service_s for s in day.stops] + [0]
+
+    def travel(from_index, to_index):
+        return matrix[manager.IndexToNode(from_index)][manager.IndexToNode(to_index)]
+
+    def transit(from_index, to_index):
+        node = manager.IndexToNode(from_index)
+        return matrix[node][manager.IndexToNode(to_index)] + service[node]
+
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(travel))
+    transit_index = routing.RegisterTransitCallback(transit)
+    routing.AddDimension(transit_index, day.day_end, day.day_end, False, "Time")
+    time = routing.GetDimensionOrDie("Time")
+    for i, stop in enumerate(day.stops):
+        index = manager.NodeToIndex(i + 1)
+        time.CumulVar(index).SetRange(max(day.day_start, lower_bound(day, stop)), upper_bound(day, stop))
+        if not stop.mandatory:
+            routing.AddDisjunction([index], stop.priority * PENALTY_UNIT)
+    time.CumulVar(routing.Start(0)).SetRange(day.day_start, day.day_end)
+    time.CumulVar(routing.End(0)).SetRange(day.day_start, day.day_end)
+    if day.lunch is not None:
+        lunch = routing.solver().FixedDurationIntervalVar(
+            day.lunch.earliest, day.lunch.latest, day.lunch.duration, False, "lunch")
+        # Lunch may not overlap a visit: tell the dimension which part of each transit is the visit.
+        visit_transits = [service[manager.IndexToNode(i)] for i in range(routing.Size())]
+        time.SetBreakIntervalsOfVehicle([lunch], 0, visit_transits)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    # Insertion copes with fixed appointments and optional stops better than growing a path greedily.
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
+    solution = routing.SolveWithParameters(params)
+    if solution is None:
+        return None
+    order = []
+    index = solution.Value(routing.NextVar(routing.Start(0)))
+    while not routing.IsEnd(index):
+        order.append(manager.IndexToNode(index) - 1)
+        index = solution.Value(routing.NextVar(index))
+    return tuple(order), solution.ObjectiveValue()

@@ -1,0 +1,195 @@
+"""The optimiser's plans checked against the day's rules, independently of how they were found."""
+import itertools
+import random
+
+import pytest
+
+from server.routing import Day, Lunch, Stop, Unplannable, solve
+from server.routing.exact import solve_exact
+from server.routing.matrix import geodesic_matrix
+from server.routing.schedule import PENALTY_UNIT
+
+HOME = (31.2304, 121.4737)
+LUNCH = Lunch(12 * 3600, 13 * 3600, 45 * 60)
+
+
+def hm(h, m=0):
+    return h * 3600 + m * 60
+
+
+def random_day(seed, n, appointments=1, lunch=LUNCH, mandatory=2):
+    rng = random.Random(seed)
+    times = rng.sample([hm(10), hm(14), hm(15, 30)], appointments)
+    stops = []
+    for i in range(n):
+        window = None
+        if i < appointments:
+            window = (times[i], times[i])  # a fixed appointment
+        stops.append(Stop(f"s{i}", HOME[0] + rng.uniform(-0.06, 0.06), HOME[1] + rng.uniform(-0.06, 0.06),
+                          service_s=rng.choice([1800, 2700, 3600]), window=window,
+                          mandatory=i < max(appointments, mandatory), priority=rng.randint(1, 4)))
+    return Day(start=HOME, end=HOME, stops=tuple(stops), lunch=lunch)
+
+
+def matrix_for(day):
+    return geodesic_matrix([day.start] + [(s.lat, s.lng) for s in day.stops] + [day.end])
+
+
+def check_plan(day, plan, matrix):
+    """Every rule of the day, recomputed from the plan and the matrix alone."""
+    index = {s.id: i for i, s in enumerate(day.stops)}
+    ids = [p.stop_id for p in plan.stops]
+    assert len(ids) == len(set(ids))
+    assert {s.id for s in day.stops if s.mandatory} <= set(ids), "a mandatory stop is missing"
+    assert set(ids) | {d[0] for d in plan.dropped} == {s.id for s in day.stops}
+    clock, prev, travel = plan.leave_at, 0, 0
+    assert plan.leave_at >= day.day_start
+    lunch_done = plan.lunch_start is None
+    for planned in plan.stops:
+        stop = day.stops[index[planned.stop_id]]
+        leg = matrix[prev][index[planned.stop_id] + 1]
+        assert planned.travel_s == leg
+        earliest = clock + leg
+        if plan.lunch_start is not None and clock <= plan.lunch_start < planned.arrival:
+            earliest += day.lunch.duration  # lunch taken in this leg
+            lunch_done = True
+        assert planned.arrival >= earliest, "arrives before it can"
+        low = stop.window[0] if stop.window else day.first_appointment
+        assert planned.arrival >= low
+        if stop.window:
+            assert planned.arrival <= stop.window[1], "window missed"
+        assert planned.departure == planned.arrival + stop.service_s
+        clock, prev, travel = planned.departure, index[planned.stop_id] + 1, travel + leg
+    last_leg = matrix[prev][len(day.stops) + 1]
+    travel += last_leg
+    back_min = clock + last_leg
+    if plan.lunch_start is not None and plan.lunch_start >= clock:
+        back_min += day.lunch.duration
+        lunch_done = True
+    assert plan.back_at >= back_min and plan.back_at <= day.day_end
+    assert plan.travel_s == travel
+    if day.lunch is not None and plan.stops:
+        if plan.lunch_start is None:
+            assert plan.back_at <= day.lunch.latest, "a day through lunch without lunch"
+        else:
+            assert day.lunch.earliest <= plan.lunch_start <= day.lunch.latest and lunch_done
+            for p in plan.stops:  # lunch never overlaps a visit
+                assert plan.lunch_start + day.lunch.duration <= p.arrival or plan.lunch_start >= p.departure
+    if plan.stops:
+        first = day.stops[index[plan.stops[0].stop_id]]
+        # Leave just in time: arrive at the first stop exactly when it can start.
+        assert plan.stops[0].arrival == max(plan.leave_at + plan.stops[0].travel_s,
+                                            first.window[0] if first.window else day.first_appointment)
+        assert plan.leave_at + plan.stops[0].travel_s == plan.stops[0].arrival or plan.leave_at == day.day_start
+
+
+def objective(day, plan):
+    dropped = {d[0] for d in plan.dropped}
+    return plan.travel_s + PENALTY_UNIT * sum(s.priority for s in day.stops if s.id in dropped)
+
+
+def brute_force(day, matrix):
+    """The optimum by trying every subset and order (tiny days only)."""
+    from server.routing.schedule import best_timeline
+
+    n, best = len(day.stops), None
+    mandatory = [i for i, s in enumerate(day.stops) if s.mandatory]
+    optional = [i for i, s in enumerate(day.stops) if not s.mandatory]
+    for r in range(len(optional) + 1):
+        for extra in itertools.combinations(optional, r):
+            chosen = mandatory + list(extra)
+            penalty = PENALTY_UNIT * sum(day.stops[i].priority for i in optional if i not in extra)
+            for order in itertools.permutations(chosen):
+                times = best_timeline(day, list(order), matrix)
+                if times is not None and (best is None or times["travel"] + penalty < best):
+                    best = times["travel"] + penalty
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_small_days_are_solved_to_the_brute_force_optimum(seed):
+    day = random_day(seed, n=6)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix)
+    check_plan(day, plan, matrix)
+    assert plan.proven_optimal
+    assert objective(day, plan) == brute_force(day, matrix)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_or_tools_plans_keep_every_rule_and_never_beat_the_exact_optimum(seed):
+    day = random_day(100 + seed, n=9)
+    matrix = matrix_for(day)
+    exact = solve(day, matrix)
+    heuristic = solve(day, matrix, time_limit_s=1.0, exact_max=0)
+    check_plan(day, exact, matrix)
+    check_plan(day, heuristic, matrix)
+    assert not heuristic.proven_optimal and exact.proven_optimal
+    assert objective(day, exact) <= objective(day, heuristic)
+    assert objective(day, exact) == solve_exact(day, matrix)[1]
+
+
+def test_a_larger_day_by_or_tools_keeps_every_rule():
+    day = random_day(7, n=18, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix, time_limit_s=1.0)
+    assert not plan.proven_optimal
+    check_plan(day, plan, matrix)
+
+
+def test_first_visit_at_the_first_appointment_and_lunch_kept():
+    stops = tuple(Stop(f"s{i}", HOME[0] + 0.01 * i, HOME[1] + 0.01, service_s=3600, mandatory=True) for i in range(5))
+    day = Day(start=HOME, end=HOME, stops=stops, lunch=LUNCH)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix)
+    check_plan(day, plan, matrix)
+    assert plan.stops[0].arrival == hm(8, 45)
+    assert plan.leave_at == hm(8, 45) - plan.stops[0].travel_s
+    assert LUNCH.earliest <= plan.lunch_start <= LUNCH.latest
+
+
+def test_full_day_drops_the_least_valuable_optional_stops():
+    stops = tuple(Stop(f"s{i}", HOME[0] + 0.02, HOME[1] + 0.002 * i, service_s=2 * 3600, priority=1 + (i == 3) * 5)
+                  for i in range(7))
+    day = Day(start=HOME, end=HOME, stops=stops, lunch=LUNCH)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix)
+    check_plan(day, plan, matrix)
+    assert "s3" in {p.stop_id for p in plan.stops}
+    assert plan.dropped and all(reason == "not_worth_the_time" for _, reason in plan.dropped)
+
+
+@pytest.mark.parametrize("stop,reason", [
+    (Stop("nowhere", None, None, mandatory=True), "no_coordinates"),
+    (Stop("yesterday", 31.2, 121.4, window=(hm(5), hm(6)), mandatory=True), "window_outside_day"),
+    (Stop("too-far", 32.5, 121.4, window=(hm(7), hm(7, 10)), mandatory=True), "cannot_be_reached_in_its_window"),
+])
+def test_an_impossible_mandatory_stop_is_named(stop, reason):
+    day = Day(start=HOME, end=HOME, stops=(Stop("ok", 31.22, 121.47), stop), lunch=LUNCH)
+    with pytest.raises(Unplannable) as info:
+        solve(day)
+    assert info.value.stop_id == stop.id and info.value.reason == reason
+
+
+def test_an_optional_stop_without_coordinates_is_dropped_with_its_reason():
+    day = Day(start=HOME, end=HOME, stops=(Stop("ok", 31.22, 121.47), Stop("nowhere", None, None)), lunch=LUNCH)
+    plan = solve(day)
+    assert [p.stop_id for p in plan.stops] == ["ok"] and plan.dropped == [("nowhere", "no_coordinates")]
+
+
+def test_mandatory_stops_that_cannot_all_fit_are_refused():
+    stops = tuple(Stop(f"a{i}", 31.2 + 0.05 * i, 121.4, window=(hm(10), hm(10)), mandatory=True) for i in range(2))
+    with pytest.raises(Unplannable) as info:
+        solve(Day(start=HOME, end=HOME, stops=stops))
+    assert "a0" in info.value.stop_id and "a1" in info.value.stop_id
+
+
+def test_the_optimiser_imports_no_flask():
+    import subprocess
+    import sys
+
+    # server/__init__ imports Flask, so stand in an empty package for it and import the optimiser alone.
+    code = ("import importlib.util, sys, types; pkg = types.ModuleType('server'); pkg.__path__ = ['server']; "
+            "sys.modules['server'] = pkg; import server.routing; print('flask' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
