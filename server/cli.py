@@ -15,6 +15,7 @@ def init_app(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(prune_changes_command)
+    app.cli.add_command(plan_day_command)
 
 
 @click.command("create-user")
@@ -74,3 +75,16 @@ def prune_changes_command(days):
     from .sync_api.services import prune
 
     click.echo(f"pruned {prune(days)} change rows older than {days} days")
+
+
+@click.command("plan-day")
+@with_appcontext
+@click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--team", "team_name", default=None, help="Only this team's reps.")
+@click.option("--time-limit", default=2.0, show_default=True, help="Seconds of search per rep (larger days).")
+def plan_day_command(day, team_name, time_limit):
+    """Plan the day for every rep (the evening batch) and store the plans."""
+    from .route_plans.planner import plan_team
+
+    for username, outcome in plan_team(day.date(), team_name, time_limit).items():
+        click.echo(f"{username}: {outcome if isinstance(outcome, str) else f'{outcome} stops'}")

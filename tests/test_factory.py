@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import text
 
 from server import create_app
@@ -57,7 +59,7 @@ def test_openapi_documents_every_endpoint(app, client):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.rule in ("/api/openapi.json", "/api/docs"):
             continue
-        path = rule.rule.replace("<uuid:record_id>", "{record_id}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             api_rules.add((path, method))
     assert api_rules and api_rules <= documented

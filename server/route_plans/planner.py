@@ -1,0 +1,130 @@
+"""Tomorrow's route for a rep: pick candidate stops from the method's rules, order them, store the plan."""
+import uuid
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User
+from ..models.vocab import CADENCE_DAYS
+from ..routing import Day, Lunch, Stop, Unplannable, solve
+
+SERVICE_MINUTES = {"A": 60, "B": 45, "C": 30}
+CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
+STAGE_PRIORITY = {"P": 2, "A": 3, "D": 4, "C": 5}
+MAX_OPTIONAL = 25  # the most valuable candidates the solver considers
+LUNCH = Lunch(12 * 3600, 13 * 3600, 45 * 60)
+
+
+def _tz(rep):
+    team = db.session.get(Team, rep.team_id) if rep.team_id else None
+    return ZoneInfo(team.timezone if team else "Asia/Shanghai")
+
+
+def _seconds(moment, day, tz):
+    local = moment.astimezone(tz)
+    return (local.date() - day).days * 86400 + local.hour * 3600 + local.minute * 60 + local.second
+
+
+def candidates(rep, day, tz):
+    """Stops for `day`: fixed appointments (mandatory), then accounts due by cadence, with open
+    opportunities in stages P to C, or never visited, each with why it is there."""
+    start = datetime.combine(day, time(0), tz)
+    stops, reasons, priority = {}, {}, {}
+    for appt in db.session.scalars(select(Appointment).where(
+            Appointment.rep_id == rep.id, Appointment.starts_at >= start, Appointment.starts_at < start + timedelta(days=1))):
+        account = db.session.get(Account, appt.account_id)
+        at = _seconds(appt.starts_at, day, tz)
+        stops[str(appt.id)] = Stop(str(appt.id), account.latitude, account.longitude,
+                                   service_s=int((appt.ends_at - appt.starts_at).total_seconds()),
+                                   window=(at, at), mandatory=True, priority=10, reason="appointment")
+    booked = set(stops)
+    accounts = db.session.scalars(select(Account).where(Account.owner_id == rep.id)).all()
+    open_stage = dict(db.session.execute(
+        select(Opportunity.account_id, Opportunity.stage).where(
+            Opportunity.status == "open", Opportunity.stage.in_(tuple(STAGE_PRIORITY)),
+            Opportunity.account_id.in_([a.id for a in accounts]))).all())
+    for account in accounts:
+        why, weight = [], 0
+        if account.last_contact_at is None:
+            why.append("first_visit")
+            weight = max(weight, 2)
+        else:
+            days = (start - account.last_contact_at).days
+            cadence = CADENCE_DAYS.get(account.account_class, 30)
+            if days >= cadence:
+                why.append("cadence_due")
+                weight = max(weight, CLASS_PRIORITY.get(account.account_class, 2) + (days >= 2 * cadence))
+        stage = open_stage.get(account.id)
+        if stage:
+            why.append(f"opportunity_{stage}")
+            weight = max(weight, STAGE_PRIORITY[stage])
+        if why:
+            reasons[str(account.id)] = ",".join(why)
+            priority[str(account.id)] = weight
+            stops[str(account.id)] = Stop(str(account.id), account.latitude, account.longitude,
+                                          service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,
+                                          priority=weight, reason=",".join(why))
+    optional = sorted((k for k in stops if k not in booked), key=lambda k: (-priority[k], k))
+    chosen = [stops[k] for k in booked] + [stops[k] for k in optional[:MAX_OPTIONAL]]
+    return chosen
+
+
+def plan_day(rep_id, day, time_limit_s=2.0):
+    """Plan `day` for the rep and store it (replacing an earlier plan for that day)."""
+    rep = db.session.get(User, rep_id)
+    if rep is None or rep.role != "rep":
+        raise NotFound(f"No rep {rep_id}.", {"rep_id": ["Unknown rep."]})
+    if rep.start_lat is None or rep.start_lng is None:
+        raise ValidationFailed("The rep has no start location (home or office).", {"rep_id": ["No start location."]})
+    tz = _tz(rep)
+    start = (rep.start_lat, rep.start_lng)
+    end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else start
+    fa = rep.first_appointment_time
+    stops = candidates(rep, day, tz)
+    try:
+        plan = solve(Day(start=start, end=end, stops=tuple(stops), lunch=LUNCH,
+                         first_appointment=fa.hour * 3600 + fa.minute * 60), time_limit_s=time_limit_s)
+    except Unplannable as exc:
+        raise ValidationFailed(f"Cannot plan {day}: {exc}", {"stops": [f"{exc.stop_id}: {exc.reason}"]}) from exc
+    by_id = {s.id: s for s in stops}
+    stored = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep.id, RoutePlan.plan_date == day))
+    if stored is None:
+        stored = RoutePlan(rep_id=rep.id, plan_date=day)
+        db.session.add(stored)
+    stored.stops.clear()
+    db.session.flush()
+    midnight = datetime.combine(day, time(0), tz)
+    for position, planned in enumerate(plan.stops):
+        appointment = db.session.get(Appointment, uuid.UUID(planned.stop_id)) if by_id[planned.stop_id].mandatory else None
+        stored.stops.append(RouteStop(
+            position=position,
+            account_id=appointment.account_id if appointment else uuid.UUID(planned.stop_id),
+            appointment_id=appointment.id if appointment else None,
+            planned_arrival=midnight + timedelta(seconds=planned.arrival),
+            service_minutes=by_id[planned.stop_id].service_s // 60,
+            travel_minutes=round(planned.travel_s / 60), reason=planned.reason,
+            pinned=appointment is not None))
+    stored.total_travel_s = plan.travel_s
+    stored.status = "planned"
+    stored.dropped = [{"id": stop_id, "reason": reason} for stop_id, reason in plan.dropped]
+    db.session.commit()
+    return stored
+
+
+def plan_team(day, team_name=None, time_limit_s=2.0):
+    """Plan `day` for every active rep (of one team); return {username: stops or error}."""
+    query = select(User).where(User.role == "rep", User.active.is_(True))
+    if team_name:
+        query = query.join(Team, User.team_id == Team.id).where(Team.name == team_name)
+    outcome = {}
+    for rep in db.session.scalars(query.order_by(User.username)).all():
+        try:
+            outcome[rep.username] = len(plan_day(rep.id, day, time_limit_s).stops)
+        except (ValidationFailed, NotFound) as exc:
+            db.session.rollback()
+            outcome[rep.username] = exc.message
+    return outcome
+

@@ -1,0 +1,63 @@
+"""Planning a rep's day from the database, through the API, the evening batch and sync."""
+from tests.sync.phone import Phone
+
+
+def test_rep_plans_their_day_first_visit_at_845(client, world):
+    response = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1"))
+    assert response.status_code == 200, response.get_json()
+    plan = response.get_json()
+    assert plan["rep_id"] == str(world.users["r1"]) and plan["plan_date"] == "2026-11-10"
+    first = plan["stops"][0]
+    assert first["account_id"] == str(world.accounts["r1"])
+    assert first["planned_arrival"] == "2026-11-10T00:45:00+00:00"  # 08:45 in Shanghai
+    assert "first_visit" in first["reason"] or "cadence_due" in first["reason"]
+    stored = client.get(f"/api/routes/{world.users['r1']}/2026-11-10", headers=world.headers("r1"))
+    assert stored.status_code == 200 and stored.get_json()["stops"] == plan["stops"]
+
+
+def test_fixed_appointments_are_kept_at_their_time(client, world):
+    plan = client.post("/api/routes/plan", json={"date": "2026-11-03"}, headers=world.headers("r1")).get_json()
+    pinned = [s for s in plan["stops"] if s["pinned"]]
+    assert len(pinned) == 1 and pinned[0]["appointment_id"] == str(world.appointments["r1"])
+    assert pinned[0]["planned_arrival"] == "2026-11-03T01:00:00+00:00"
+
+
+def test_replanning_replaces_the_stored_plan(client, world):
+    first = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    again = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    assert again["id"] == first["id"]
+    listed = client.get("/api/route-plans?date=2026-11-10", headers=world.headers("r1")).get_json()
+    assert listed["total"] == 1
+
+
+def test_who_may_plan_whom(client, world):
+    body = {"date": "2026-11-10", "rep_id": str(world.users["r2"])}
+    assert client.post("/api/routes/plan", json=body, headers=world.headers("r1")).status_code == 403
+    assert client.post("/api/routes/plan", json=body, headers=world.headers("m1")).status_code == 200
+    assert client.post("/api/routes/plan", json=body, headers=world.headers("m2")).status_code == 404
+    assert client.get(f"/api/routes/{world.users['r2']}/2026-11-10", headers=world.headers("r1")).status_code == 404
+    assert client.get(f"/api/routes/{world.users['r2']}/2026-11-10", headers=world.headers("m1")).status_code == 200
+    assert client.get(f"/api/routes/{world.users['r2']}/not-a-date", headers=world.headers("m1")).status_code == 404
+    bad = client.post("/api/routes/plan", json={"date": "tomorrow"}, headers=world.headers("r1"))
+    assert bad.status_code == 422 and "date" in bad.get_json()["error"]["fields"]
+
+
+def test_a_rep_without_a_start_location_gets_a_clear_error(app, client, world):
+    from server.extensions import db
+    from server.models import User
+
+    with app.app_context():
+        db.session.get(User, world.users["r1"]).start_lat = None
+        db.session.commit()
+    response = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1"))
+    assert response.status_code == 422 and "rep_id" in response.get_json()["error"]["fields"]
+
+
+def test_evening_batch_plans_every_rep_and_the_plan_reaches_the_phone(client, world, runner):
+    result = runner.invoke(args=["plan-day", "--date", "2026-11-10"])
+    assert result.exit_code == 0, result.output
+    assert {line.split(":")[0] for line in result.output.splitlines()} == {"r1", "r2", "r3"}
+    phone = Phone(client, world.headers("r1"))
+    phone.pull()
+    plans = [v["data"] for (entity, _), v in phone.store.items() if entity == "route_plan"]
+    assert len(plans) == 1 and plans[0]["plan_date"] == "2026-11-10" and plans[0]["stops"]
