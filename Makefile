@@ -7,7 +7,7 @@ PORT ?= 5000
 # Demo only: every demo user (admin, manager, rep1..rep4) gets this password.
 DEMO_PASSWORD ?= fieldday-demo
 
-.PHONY: run test bench install install-test clean
+.PHONY: run test bench install install-test chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,16 @@ run: install
 	$(BIN)/flask --app wsgi seed-demo --if-empty --password '$(DEMO_PASSWORD)'
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install-test
+# The browser tests drive Debian's Chromium; install it when missing and we may (root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "Chromium is missing: apt-get install -y chromium (browser tests skip; under CI=true they fail)"
+
+test: install-test chromium
 	$(BIN)/python -m pytest
 
-bench: install-test
+bench: install-test chromium
 	$(BIN)/python -m pytest tests/benchmarks -m benchmark -s -q
 
 clean:

@@ -35,9 +35,10 @@ def create_app(config=None):
     for name in BLUEPRINTS:
         api.register_blueprint(import_module(f".{name}", __name__).blp)
 
-    from . import cli, docs
+    from . import cli, docs, pwa
 
     docs.init_app(app)
+    pwa.init_app(app)
     cli.init_app(app)
     errors.init_app(app)
     compression.init_app(app)

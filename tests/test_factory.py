@@ -88,8 +88,3 @@ def test_large_json_is_gzipped_for_clients_that_accept_it(client, world):
     assert page["changes"]
     plain = client.get("/api/sync/pull", headers=world.headers("admin"))
     assert "Content-Encoding" not in plain.headers and plain.get_json()["changes"]
-
-
-def test_root_leads_to_the_api_reference(client):
-    response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/api/docs")

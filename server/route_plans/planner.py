@@ -1,5 +1,6 @@
 """Tomorrow's route for a rep: pick candidate stops from the method's rules, order them, store the plan."""
 import uuid
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,11 +29,13 @@ def _seconds(moment, day, tz):
     return (local.date() - day).days * 86400 + local.hour * 3600 + local.minute * 60 + local.second
 
 
-def candidates(rep, day, tz):
+def candidates(rep, day, tz, choices=None):
     """Stops for `day`: fixed appointments (mandatory), then accounts due by cadence, with open
-    opportunities in stages P to C, or never visited, each with why it is there."""
+    opportunities in stages P to C, or never visited, each with why it is there; then the rep's
+    own choices (`Choices`: accounts picked, left out, or pinned to a time)."""
+    choices = choices or Choices()
     start = datetime.combine(day, time(0), tz)
-    stops, reasons, priority = {}, {}, {}
+    stops, reasons, priority, appointed = {}, {}, {}, set()
     for appt in db.session.scalars(select(Appointment).where(
             Appointment.rep_id == rep.id, Appointment.starts_at >= start, Appointment.starts_at < start + timedelta(days=1))):
         account = db.session.get(Account, appt.account_id)
@@ -40,6 +43,7 @@ def candidates(rep, day, tz):
         stops[str(appt.id)] = Stop(str(appt.id), account.latitude, account.longitude,
                                    service_s=int((appt.ends_at - appt.starts_at).total_seconds()),
                                    window=(at, at), mandatory=True, priority=10, reason="appointment")
+        appointed.add(str(account.id))
     booked = set(stops)
     accounts = db.session.scalars(select(Account).where(Account.owner_id == rep.id)).all()
     open_stage = dict(db.session.execute(
@@ -47,6 +51,8 @@ def candidates(rep, day, tz):
             Opportunity.status == "open", Opportunity.stage.in_(tuple(STAGE_PRIORITY)),
             Opportunity.account_id.in_([a.id for a in accounts]))).all())
     for account in accounts:
+        if str(account.id) in appointed:
+            continue  # the appointment is that account's visit today
         why, weight = [], 0
         if account.last_contact_at is None:
             why.append("first_visit")
@@ -67,12 +73,51 @@ def candidates(rep, day, tz):
             stops[str(account.id)] = Stop(str(account.id), account.latitude, account.longitude,
                                           service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,
                                           priority=weight, reason=",".join(why))
+    _apply_choices(choices, rep, stops, booked, priority, appointed)
     optional = sorted((k for k in stops if k not in booked), key=lambda k: (-priority[k], k))
     chosen = [stops[k] for k in booked] + [stops[k] for k in optional[:MAX_OPTIONAL]]
     return chosen
 
 
-def plan_day(rep_id, day, time_limit_s=2.0):
+@dataclass(frozen=True)
+class Choices:
+    """What the rep decided on the phone: accounts to add, to leave out, and times to keep."""
+
+    include: tuple = ()
+    exclude: tuple = ()
+    pins: dict = field(default_factory=dict)  # account id -> datetime.time
+
+
+def _apply_choices(choices, rep, stops, booked, priority, appointed):
+    named = {str(a) for a in (*choices.include, *choices.exclude, *choices.pins)}
+    if not named:
+        return
+    owned = {str(a.id): a for a in db.session.scalars(select(Account).where(
+        Account.owner_id == rep.id, Account.id.in_([uuid.UUID(a) for a in named])))}
+    unknown = sorted(named - set(owned))
+    if unknown:
+        raise ValidationFailed("Only accounts of the rep's own territory can be picked, left out or pinned.",
+                               {"accounts": [f"Not in the territory: {a}" for a in unknown]})
+    fixed = sorted({str(a) for a in choices.pins} & appointed)
+    if fixed:
+        raise ValidationFailed("These accounts have a fixed appointment that day; its time cannot be pinned.",
+                               {"pins": [f"Has an appointment: {a}" for a in fixed]})
+    for account_id in map(str, choices.exclude):
+        stops.pop(account_id, None)
+        priority.pop(account_id, None)
+    for account_id in {str(a) for a in (*choices.include, *choices.pins)} - appointed:
+        account = owned[account_id]
+        stop = stops.get(account_id) or Stop(account_id, account.latitude, account.longitude,
+                                             service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,
+                                             reason="picked")
+        pin = {str(k): v for k, v in choices.pins.items()}.get(account_id)
+        window = (pin.hour * 3600 + pin.minute * 60,) * 2 if pin else stop.window
+        stops[account_id] = replace(stop, mandatory=True, priority=max(stop.priority, 5), window=window)
+        priority[account_id] = stops[account_id].priority
+        booked.add(account_id)
+
+
+def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
     """Plan `day` for the rep and store it (replacing an earlier plan for that day)."""
     rep = db.session.get(User, rep_id)
     if rep is None or rep.role != "rep":
@@ -83,7 +128,7 @@ def plan_day(rep_id, day, time_limit_s=2.0):
     start = (rep.start_lat, rep.start_lng)
     end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else start
     fa = rep.first_appointment_time
-    stops = candidates(rep, day, tz)
+    stops = candidates(rep, day, tz, choices)
     try:
         plan = solve(Day(start=start, end=end, stops=tuple(stops), lunch=LUNCH,
                          first_appointment=fa.hour * 3600 + fa.minute * 60), time_limit_s=time_limit_s)
@@ -106,7 +151,7 @@ def plan_day(rep_id, day, time_limit_s=2.0):
             planned_arrival=midnight + timedelta(seconds=planned.arrival),
             service_minutes=by_id[planned.stop_id].service_s // 60,
             travel_minutes=round(planned.travel_s / 60), reason=planned.reason,
-            pinned=appointment is not None))
+            pinned=appointment is not None or by_id[planned.stop_id].window is not None))
     stored.total_travel_s = plan.travel_s
     stored.status = "planned"
     stored.dropped = [{"id": stop_id, "reason": reason} for stop_id, reason in plan.dropped]

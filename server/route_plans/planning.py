@@ -1,7 +1,7 @@
 """`/api/routes`: plan a rep's day on demand and read the stored plan."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..errors import NotFound
 from ..extensions import db
@@ -10,15 +10,33 @@ from ..resource import resolve_rep
 from ..schemas import StrictSchema
 from ..scoping import may_manage_user
 from ..security import login_required, principal
-from .planner import plan_day
+from .planner import Choices, plan_day
 from .schemas import RoutePlanSchema
 
 blp = Blueprint("routes", __name__, url_prefix="/api/routes", description="Route planning (OR-Tools)")
 
 
+class PinSchema(StrictSchema):
+    account_id = fields.UUID(required=True)
+    at = fields.Time(required=True, format="%H:%M", metadata={"description": "Arrival to keep, HH:MM local"})
+
+
 class PlanRequest(StrictSchema):
     rep_id = fields.UUID(metadata={"description": "Managers and admins name the rep; a rep plans themselves"})
     date = fields.Date(required=True)
+    include = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50),
+                          metadata={"description": "Accounts the rep adds to the day"})
+    exclude = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=500),
+                          metadata={"description": "Accounts the rep leaves out of the day"})
+    pins = fields.List(fields.Nested(PinSchema), load_default=list, validate=validate.Length(max=50),
+                       metadata={"description": "Stops whose arrival time the plan must keep"})
+
+    @validates_schema
+    def _disjoint(self, data, **_):
+        left_out = set(data.get("exclude", ()))
+        clash = left_out & (set(data.get("include", ())) | {p["account_id"] for p in data.get("pins", ())})
+        if clash:
+            raise ValidationError(f"Both kept and left out: {sorted(map(str, clash))}", "exclude")
 
 
 @blp.route("/plan")
@@ -31,7 +49,9 @@ class Plan(MethodView):
         """Plan a rep's day now: candidate stops ordered for the least travel, first visit at 8:45"""
         caller = principal()
         resolve_rep(caller, body)
-        return plan_day(body["rep_id"], body["date"])
+        choices = Choices(include=tuple(body["include"]), exclude=tuple(body["exclude"]),
+                          pins={p["account_id"]: p["at"] for p in body["pins"]})
+        return plan_day(body["rep_id"], body["date"], choices=choices)
 
 
 @blp.route("/<uuid:rep_id>/<string:day>")

@@ -61,3 +61,61 @@ def test_evening_batch_plans_every_rep_and_the_plan_reaches_the_phone(client, wo
     phone.pull()
     plans = [v["data"] for (entity, _), v in phone.store.items() if entity == "route_plan"]
     assert len(plans) == 1 and plans[0]["plan_date"] == "2026-11-10" and plans[0]["stops"]
+
+
+def _more_accounts(app, world, rep="r1"):
+    """Three more accounts in the rep's territory: two never visited, one visited yesterday (not due)."""
+    from datetime import datetime, timezone
+
+    from server.extensions import db
+    from server.models import Account
+
+    ids = []
+    with app.app_context():
+        for i, last in enumerate([None, None, datetime(2026, 11, 9, 2, tzinfo=timezone.utc)]):
+            account = Account(name=f"Extra {i}", latitude=31.21 + i / 100, longitude=121.45, account_class="B",
+                              owner_id=world.users[rep], last_contact_at=last)
+            db.session.add(account)
+            db.session.flush()
+            ids.append(str(account.id))
+        db.session.commit()
+    return ids
+
+
+def test_an_account_with_an_appointment_is_on_the_route_once(client, world):
+    plan = client.post("/api/routes/plan", json={"date": "2026-11-03"}, headers=world.headers("r1")).get_json()
+    assert [s["account_id"] for s in plan["stops"]] == [str(world.accounts["r1"])]
+    assert plan["stops"][0]["reason"] == "appointment"
+
+
+def test_the_rep_leaves_out_adds_and_pins_stops(app, client, world):
+    left_out, pinned, not_due = _more_accounts(app, world)
+    plain = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    assert {left_out, pinned} <= {s["account_id"] for s in plain["stops"]}
+    assert not_due not in {s["account_id"] for s in plain["stops"]}
+    body = {"date": "2026-11-10", "exclude": [left_out], "include": [not_due],
+            "pins": [{"account_id": pinned, "at": "15:00"}]}
+    response = client.post("/api/routes/plan", json=body, headers=world.headers("r1"))
+    assert response.status_code == 200, response.get_json()
+    stops = {s["account_id"]: s for s in response.get_json()["stops"]}
+    assert left_out not in stops
+    assert stops[not_due]["reason"] == "picked"
+    assert stops[pinned]["planned_arrival"] == "2026-11-10T07:00:00+00:00" and stops[pinned]["pinned"]
+    assert not stops[not_due]["pinned"]
+
+
+def test_choices_outside_the_territory_or_contradicting_are_refused(client, world):
+    foreign = str(world.accounts["r3"])
+    response = client.post("/api/routes/plan", json={"date": "2026-11-10", "include": [foreign]},
+                           headers=world.headers("r1"))
+    assert response.status_code == 422 and foreign in str(response.get_json()["error"]["fields"]["accounts"])
+    own = str(world.accounts["r1"])
+    clash = client.post("/api/routes/plan", json={"date": "2026-11-10", "include": [own], "exclude": [own]},
+                        headers=world.headers("r1"))
+    assert clash.status_code == 422 and "exclude" in clash.get_json()["error"]["fields"]
+    fixed = client.post("/api/routes/plan", json={"date": "2026-11-03", "pins": [{"account_id": own, "at": "16:00"}]},
+                        headers=world.headers("r1"))
+    assert fixed.status_code == 422 and "pins" in fixed.get_json()["error"]["fields"]
+    bad_time = client.post("/api/routes/plan", json={"date": "2026-11-10", "pins": [{"account_id": own, "at": "25:00"}]},
+                           headers=world.headers("r1"))
+    assert bad_time.status_code == 422 and "pins" in bad_time.get_json()["error"]["fields"]

@@ -1,0 +1,75 @@
+// HTTP to the Fieldday API: attaches the token when sending, refreshes it once on 401,
+// and turns every failure into an ApiError carrying the server's error envelope.
+import { getMeta, setMeta } from "./db.js";
+import { emit } from "./state.js";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = body?.error ?? {};
+    super(error.message || (status === 0 ? "offline" : `HTTP ${status}`));
+    this.status = status; // 0: the network did not answer
+    this.code = error.code || (status === 0 ? "offline" : "http_error");
+    this.fields = error.fields || {};
+    this.body = body;
+  }
+}
+
+export async function session() {
+  return getMeta("auth", null);
+}
+
+async function send(method, path, body, token) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+async function refresh(auth) {
+  try {
+    const { access_token } = await send("POST", "/api/auth/refresh", undefined, auth.refresh_token);
+    const updated = { ...auth, access_token };
+    await setMeta("auth", updated);
+    return updated;
+  } catch (error) {
+    if (error.status === 401 || error.status === 422) return null;
+    throw error;
+  }
+}
+
+/** Call the API as the logged-in user; a 401 that a refresh cannot fix asks for a new login. */
+export async function request(method, path, body) {
+  let auth = await session();
+  if (!auth) throw new ApiError(401, { error: { code: "login_required", message: "Log in first." } });
+  try {
+    return await send(method, path, body, auth.access_token);
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    auth = await refresh(auth);
+    if (!auth) {
+      await setMeta("auth", { ...(await session()), expired: true });
+      emit("auth-required");
+      throw new ApiError(401, { error: { code: "login_required", message: "Your session ended; log in again." } });
+    }
+    return send(method, path, body, auth.access_token);
+  }
+}
+
+export async function login(username, password) {
+  return send("POST", "/api/auth/login", { username, password });
+}
+
+export async function logout() {
+  const auth = await session();
+  if (auth && !auth.expired) {
+    await send("POST", "/api/auth/logout", { refresh_token: auth.refresh_token }, auth.access_token).catch(() => {});
+  }
+}

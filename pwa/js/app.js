@@ -1,0 +1,148 @@
+// The app shell: boot, hash routes, the sync indicator, the language switch, the service worker.
+import { logout, session } from "./api.js";
+import { setMeta } from "./db.js";
+import { lang, setLang, t } from "./i18n.js";
+import { on } from "./state.js";
+import { currentStatus, dismissRejected, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
+import { hhmm, html, raw } from "./ui.js";
+import * as accounts from "./views/accounts.js";
+import * as clock from "./views/clock.js";
+import * as login from "./views/login.js";
+import * as today from "./views/today.js";
+import * as tomorrow from "./views/tomorrow.js";
+import * as visit from "./views/visit.js";
+
+const main = document.getElementById("view");
+const tabs = document.getElementById("tabs");
+const banner = document.getElementById("banner");
+let user = null;
+
+const ROUTES = [
+  [/^#\/today$/, (m) => today.render(main, { user }), "today"],
+  [/^#\/accounts$/, (m, query) => accounts.renderList(main, { query }), "accounts"],
+  [/^#\/account\/([\w-]+)$/, (m) => accounts.renderDetail(main, { id: m[1] }), "accounts"],
+  [/^#\/visit\/new$/, (m, query) => visit.renderNew(main, { query, navigate }), "today"],
+  [/^#\/visit\/([\w-]+)$/, (m) => visit.render(main, { id: m[1] }), "today"],
+  [/^#\/clock$/, () => clock.render(main), "clock"],
+  [/^#\/tomorrow$/, () => tomorrow.render(main), "tomorrow"],
+];
+const TABS = [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"]];
+
+export function navigate(hash, { replace = false } = {}) {
+  if (replace) history.replaceState(null, "", hash);
+  else history.pushState(null, "", hash);
+  route();
+}
+
+async function route() {
+  if (!user) return;
+  const [path, search = ""] = (location.hash || "#/today").split("?");
+  const query = new URLSearchParams(search);
+  for (const [pattern, view, tab] of ROUTES) {
+    const match = path.match(pattern);
+    if (match) {
+      renderTabs(tab);
+      await view(match, query);
+      return;
+    }
+  }
+  navigate("#/today", { replace: true });
+}
+
+function renderTabs(active) {
+  tabs.hidden = false;
+  tabs.innerHTML = TABS.map(([name, href]) => html`<a href="${href}" ${raw(name === active ? 'aria-current="page"' : "")}>${t(`tab.${name}`)}</a>`)
+    .join("") + html`<a href="#/logout" id="logout">${t("logout")}</a>`;
+}
+
+function showStatus(status) {
+  const button = document.getElementById("sync-status");
+  button.dataset.state = status.state;
+  const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? t("sync.syncing") : t("sync.online"),
+    t("sync.waiting", { n: status.waiting }),
+    status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never")];
+  button.textContent = parts.join(" · ");
+  button.setAttribute("aria-label", parts.join(", "));
+  const messages = [];
+  if (status.state === "error" && status.error) messages.push(t("sync.error", { message: status.error }));
+  if (status.state === "login") messages.push(t("sync.login"));
+  if (status.rejected?.length) {
+    messages.push(t("sync.rejected", { n: status.rejected.length, reason: status.rejected.map((r) => r.message || r.reason).join("; ") }));
+  }
+  banner.hidden = !messages.length;
+  banner.className = "banner error";
+  const dismiss = status.rejected?.length
+    ? raw(html`<button type="button" id="dismiss-rejected" class="secondary">${t("sync.dismiss")}</button>`) : "";
+  banner.innerHTML = messages.length ? html`${messages.join(" ")} ${dismiss}` : "";
+  document.getElementById("dismiss-rejected")?.addEventListener("click", dismissRejected);
+}
+
+async function showLogin() {
+  user = null;
+  tabs.hidden = true;
+  await login.render(main, { onLoggedIn: (u) => start(u) });
+}
+
+async function start(u) {
+  user = u;
+  if (!location.hash || location.hash === "#/logout") history.replaceState(null, "", "#/today");
+  await route();
+  syncNow();
+}
+
+function renderLangSwitch() {
+  const button = document.getElementById("lang-switch");
+  button.textContent = t("lang.switch");
+  button.setAttribute("aria-label", t("lang.switch.label"));
+}
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  let controlled = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!controlled) {
+      controlled = true; // the first install taking control of this page, not an update
+      return;
+    }
+    // A new version took over; the outbox lives in IndexedDB and is untouched by it.
+    banner.hidden = false;
+    banner.className = "banner";
+    banner.innerHTML = html`${t("sync.update")} <button type="button" id="reload-app">${t("sync.reload")}</button>`;
+    document.getElementById("reload-app").addEventListener("click", () => location.reload());
+  });
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => console.warn("service worker", error));
+}
+
+async function boot() {
+  renderLangSwitch();
+  document.getElementById("lang-switch").addEventListener("click", () => {
+    setLang(lang() === "zh-CN" ? "en" : "zh-CN");
+    renderLangSwitch();
+    showStatus(currentStatus());
+    user ? route() : showLogin();
+  });
+  document.getElementById("sync-status").addEventListener("click", () => syncNow());
+  window.addEventListener("hashchange", async () => {
+    if (location.hash === "#/logout") {
+      await logout();
+      await setMeta("auth", { user: (await session())?.user, expired: true, logged_out: true });
+      return showLogin();
+    }
+    route();
+  });
+  on("sync-status", showStatus);
+  on("auth-required", showLogin);
+  on("local-write", () => { refreshStatus(); syncNow(); });
+  on("data-changed", () => {
+    // Re-draw read-only screens with fresh data; never a form the rep is typing in.
+    if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !main.contains(document.activeElement)) route();
+  });
+  navigator.storage?.persist?.();
+  registerServiceWorker();
+  startSyncTriggers();
+  const auth = await session();
+  if (auth?.user && !auth.expired) await start(auth.user);
+  else await showLogin();
+}
+
+boot();

@@ -1,0 +1,124 @@
+// The phone's copy of the territory and its outbox, in IndexedDB through idb.
+// Rules: a local write and its outbox entry share one transaction; no fetch inside a
+// transaction; upgrades add stores step by step and never drop the outbox.
+import { openDB, deleteDB } from "../vendor/idb/idb.js";
+import { emit } from "./state.js";
+
+export const DB_NAME = "fieldday";
+export const DB_VERSION = 1;
+export const SCHEMA = 1; // the sync protocol's mutation schema this app writes
+
+// Sync entity name -> object store, and the indexes each store keeps.
+export const STORES = {
+  account: ["accounts", []],
+  contact: ["contacts", ["account_id"]],
+  device: ["devices", ["account_id"]],
+  opportunity: ["opportunities", ["account_id"]],
+  appointment: ["appointments", ["account_id"]],
+  visit: ["visits", ["account_id"]],
+  activity: ["activities", ["started_at"]],
+  route_plan: ["route_plans", ["plan_date"]],
+};
+export const RECORD_STORES = Object.values(STORES).map(([name]) => name);
+
+let opening = null;
+
+export function db() {
+  opening ??= openDB(DB_NAME, DB_VERSION, {
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        for (const [name, indexes] of Object.values(STORES)) {
+          const store = database.createObjectStore(name, { keyPath: "id" });
+          for (const index of indexes) store.createIndex(index, index);
+        }
+        // Outbox entries are keyed by their protocol seq, so key order is push order.
+        database.createObjectStore("outbox", { keyPath: "seq" });
+        database.createObjectStore("meta");
+      }
+      // Version 2 and later: add `if (oldVersion < 2) { ... }` steps here; never delete "outbox".
+    },
+    blocking() {
+      // A newer app version in another tab wants to upgrade: step aside.
+      opening?.then((d) => d.close());
+      opening = null;
+    },
+  });
+  return opening;
+}
+
+export async function getMeta(key, fallback = undefined) {
+  const value = await (await db()).get("meta", key);
+  return value === undefined ? fallback : value;
+}
+
+export async function setMeta(key, value) {
+  return (await db()).put("meta", value, key);
+}
+
+export async function all(store) {
+  return (await db()).getAll(store);
+}
+
+export async function get(store, id) {
+  return (await db()).get(store, id);
+}
+
+export async function byIndex(store, index, value) {
+  return (await db()).getAllFromIndex(store, index, value);
+}
+
+export function uuid() {
+  return crypto.randomUUID();
+}
+
+/**
+ * Write a record locally and queue its mutation, in one transaction.
+ * `op` is create|update|delete; for update, `changes` holds only the changed fields.
+ */
+export async function writeLocal(entity, op, id, changes, { baseVersion } = {}) {
+  const [storeName] = STORES[entity];
+  const tx = (await db()).transaction([storeName, "outbox", "meta"], "readwrite");
+  const store = tx.objectStore(storeName);
+  const meta = tx.objectStore("meta");
+  const seq = (await meta.get("next_seq")) ?? 1;
+  const current = await store.get(id);
+  if (op === "delete") {
+    await store.delete(id);
+  } else {
+    await store.put({ ...(current ?? {}), ...changes, id, version: current?.version ?? 0 });
+  }
+  const mutation = {
+    seq, id: uuid(), entity, entity_id: id, op, schema: SCHEMA, client_time: new Date().toISOString(),
+  };
+  if (op !== "delete") mutation.data = op === "create" ? { id, ...changes } : changes;
+  if (baseVersion !== undefined) mutation.base_version = baseVersion;
+  await tx.objectStore("outbox").put(mutation);
+  await meta.put(seq + 1, "next_seq");
+  await tx.done;
+  emit("local-write", mutation);
+  return mutation;
+}
+
+export async function outbox() {
+  return (await db()).getAll("outbox");
+}
+
+/** Records waiting to sync: distinct records, however many edits each has queued. */
+export async function waitingCount() {
+  const entries = await outbox();
+  return new Set(entries.map((m) => `${m.entity}:${m.entity_id}`)).size;
+}
+
+/** Forget every server record (a reset or another user), keeping the outbox. */
+export async function clearRecords() {
+  const tx = (await db()).transaction([...RECORD_STORES, "meta"], "readwrite");
+  await Promise.all(RECORD_STORES.map((name) => tx.objectStore(name).clear()));
+  await tx.objectStore("meta").delete("cursor");
+  await tx.done;
+}
+
+export async function wipe() {
+  (await db()).close();
+  opening = null;
+  await deleteDB(DB_NAME);
+}

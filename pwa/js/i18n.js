@@ -1,0 +1,150 @@
+// One message catalogue for every string the app shows, in English and zh-CN.
+const CATALOGUE = {
+  en: {
+    "app.name": "Fieldday",
+    "lang.switch": "中文",
+    "lang.switch.label": "Switch language to Chinese",
+    "tab.today": "Today", "tab.accounts": "Accounts", "tab.clock": "Day clock", "tab.tomorrow": "Tomorrow",
+    "tab.team": "Team", "tab.report": "Daily report",
+    "sync.offline": "Offline", "sync.syncing": "Syncing…", "sync.online": "Online",
+    "sync.waiting": "{n} waiting", "sync.last": "synced {time}", "sync.never": "not synced yet",
+    "sync.error": "Sync failed: {message}", "sync.login": "Log in again to send your records",
+    "sync.rejected": "{n} record(s) refused by the server: {reason}", "sync.dismiss": "Dismiss",
+    "sync.update": "A new version of the app is ready.", "sync.reload": "Reload",
+    "login.title": "Log in", "login.username": "Username", "login.password": "Password", "login.submit": "Log in",
+    "login.failed": "Login failed: {message}", "login.offline": "You are offline: logging in needs a connection.",
+    "login.other_user": "Records of {user} are still waiting to sync. Log in as {user} to send them first.",
+    "login.again": "Your session has ended. Log in again; nothing you recorded is lost.",
+    "logout": "Log out",
+    "today.title": "Today, {date}", "today.none": "No route planned for today.", "today.plan": "Plan today",
+    "today.planning": "Planning…", "today.offline_plan": "Planning needs a connection; showing the last plan.",
+    "today.travel": "{min} min travel", "today.leave": "Leave at {time}", "today.total_travel": "Travel {min} min in all",
+    "today.navigate": "Navigate", "today.maps": "Map app", "today.visit": "Visit", "today.map": "Map of today's stops",
+    "reason.appointment": "Appointment", "reason.cadence_due": "Cadence due", "reason.first_visit": "First visit",
+    "reason.opportunity": "Opportunity {stage}", "reason.picked": "Picked by you", "reason.pinned": "Pinned",
+    "accounts.title": "Accounts", "accounts.search": "Search name or address", "accounts.class": "Class",
+    "accounts.region": "Region", "accounts.any": "Any", "accounts.overdue": "Overdue only",
+    "accounts.count": "{shown} of {total}", "accounts.more": "Refine the search to see the other {n}.",
+    "accounts.empty": "No accounts match.",
+    "account.days": "{days} days since last contact (cadence {cadence})", "account.never": "Never visited",
+    "account.overdue": "Overdue", "account.contacts": "Contacts", "account.devices": "Installed base (MIF)",
+    "account.opportunities": "Opportunities", "account.visits": "Visit history", "account.none": "None yet.",
+    "account.new_visit": "New visit", "account.missing": "This account is not on this phone.",
+    "device.ours": "ours", "device.competitor": "competitor", "device.volume": "{n} pages/month",
+    "visit.title": "Visit: {name}", "visit.purpose": "Purpose of this visit (required)",
+    "visit.purpose_needed": "Set the purpose before checking in.", "visit.opportunity": "Opportunity",
+    "visit.no_opportunity": "None", "visit.check_in": "Check in", "visit.check_out": "Check out",
+    "visit.checked_in": "Checked in at {time}", "visit.checked_out": "Checked out at {time}",
+    "visit.gps": "GPS ±{m} m", "visit.no_gps": "No position", "visit.notes": "Notes", "visit.outcome": "Outcome",
+    "visit.next_step": "Next step", "visit.stage": "Stage", "visit.man": "M-A-N",
+    "visit.man_money": "Money: has budget", "visit.man_authority": "Authority: decision maker reached",
+    "visit.man_need": "Need: confirmed", "visit.save": "Save", "visit.saved": "Saved on this phone.",
+    "visit.unknown": "This visit is not on this phone.",
+    "clock.title": "Day clock", "clock.now": "Now: {category} since {time}", "clock.idle": "Nothing running.",
+    "clock.in_visit": "In a visit (face-to-face) since {time}", "clock.split": "Today's split",
+    "clock.stop": "Stop", "clock.total": "Recorded", "clock.minutes": "min",
+    "category.face_to_face": "Face-to-face", "category.travel": "Travel", "category.admin": "Admin",
+    "category.meeting": "Meeting",
+    "tomorrow.title": "Tomorrow, {date}", "tomorrow.none": "No plan for tomorrow yet.",
+    "tomorrow.replan": "Re-plan", "tomorrow.offline": "Re-planning needs a connection; the last plan stays.",
+    "tomorrow.keep": "Keep", "tomorrow.pin": "Pin time", "tomorrow.dropped": "Not in the plan",
+    "drop.not_worth_the_time": "Did not fit: others are worth more", "drop.no_coordinates": "No map position",
+    "drop.window_outside_day": "Its time is outside the working day", "drop.mandatory": "Must be visited",
+    "tomorrow.add": "Add", "tomorrow.failed": "Re-plan failed: {message}", "tomorrow.done": "Plan updated.",
+    "stage.S": "S Suspect", "stage.P": "P Prospect", "stage.A": "A Approach", "stage.D": "D Demonstrate",
+    "stage.C": "C Close", "stage.O": "O Order",
+    "error.field": "{field}: {message}",
+  },
+  "zh-CN": {
+    "app.name": "Fieldday",
+    "lang.switch": "EN",
+    "lang.switch.label": "切换为英文",
+    "tab.today": "今天", "tab.accounts": "客户", "tab.clock": "时间记录", "tab.tomorrow": "明天",
+    "tab.team": "团队", "tab.report": "每日报告",
+    "sync.offline": "离线", "sync.syncing": "同步中…", "sync.online": "在线",
+    "sync.waiting": "{n} 条待同步", "sync.last": "已同步 {time}", "sync.never": "尚未同步",
+    "sync.error": "同步失败：{message}", "sync.login": "请重新登录以发送记录",
+    "sync.rejected": "服务器拒收 {n} 条记录：{reason}", "sync.dismiss": "知道了",
+    "sync.update": "新版本已就绪。", "sync.reload": "重新加载",
+    "login.title": "登录", "login.username": "用户名", "login.password": "密码", "login.submit": "登录",
+    "login.failed": "登录失败：{message}", "login.offline": "当前离线：登录需要网络。",
+    "login.other_user": "{user} 的记录尚未同步。请先以 {user} 登录发送。",
+    "login.again": "登录已过期，请重新登录；已记录的内容不会丢失。",
+    "logout": "退出",
+    "today.title": "今天 {date}", "today.none": "今天还没有路线。", "today.plan": "规划今天",
+    "today.planning": "规划中…", "today.offline_plan": "规划需要网络；显示上一次的路线。",
+    "today.travel": "路程 {min} 分钟", "today.leave": "{time} 出发", "today.total_travel": "总路程 {min} 分钟",
+    "today.navigate": "导航", "today.maps": "地图应用", "today.visit": "拜访", "today.map": "今日拜访地图",
+    "reason.appointment": "预约", "reason.cadence_due": "到期拜访", "reason.first_visit": "首次拜访",
+    "reason.opportunity": "商机 {stage}", "reason.picked": "手动添加", "reason.pinned": "已固定时间",
+    "accounts.title": "客户", "accounts.search": "搜索名称或地址", "accounts.class": "等级",
+    "accounts.region": "区域", "accounts.any": "全部", "accounts.overdue": "仅显示逾期",
+    "accounts.count": "{shown} / {total}", "accounts.more": "还有 {n} 个，请缩小搜索范围。",
+    "accounts.empty": "没有符合条件的客户。",
+    "account.days": "距上次接触 {days} 天（周期 {cadence} 天）", "account.never": "从未拜访",
+    "account.overdue": "已逾期", "account.contacts": "联系人", "account.devices": "保有机器（MIF）",
+    "account.opportunities": "商机", "account.visits": "拜访记录", "account.none": "暂无。",
+    "account.new_visit": "新建拜访", "account.missing": "此手机上没有该客户。",
+    "device.ours": "本公司", "device.competitor": "竞争对手", "device.volume": "月印量 {n}",
+    "visit.title": "拜访：{name}", "visit.purpose": "拜访目的（必填）",
+    "visit.purpose_needed": "签到前请先填写拜访目的。", "visit.opportunity": "商机",
+    "visit.no_opportunity": "无", "visit.check_in": "签到", "visit.check_out": "签退",
+    "visit.checked_in": "{time} 已签到", "visit.checked_out": "{time} 已签退",
+    "visit.gps": "定位 ±{m} 米", "visit.no_gps": "无定位", "visit.notes": "备注", "visit.outcome": "结果",
+    "visit.next_step": "下一步", "visit.stage": "阶段", "visit.man": "M-A-N",
+    "visit.man_money": "M 资金：有预算", "visit.man_authority": "A 权限：已接触决策者",
+    "visit.man_need": "N 需求：已确认", "visit.save": "保存", "visit.saved": "已保存在手机上。",
+    "visit.unknown": "此手机上没有该拜访。",
+    "clock.title": "时间记录", "clock.now": "当前：{category}，自 {time}", "clock.idle": "未计时。",
+    "clock.in_visit": "拜访中（面谈），自 {time}", "clock.split": "今日时间分配",
+    "clock.stop": "停止", "clock.total": "已记录", "clock.minutes": "分钟",
+    "category.face_to_face": "面谈", "category.travel": "路途", "category.admin": "事务",
+    "category.meeting": "会议",
+    "tomorrow.title": "明天 {date}", "tomorrow.none": "明天还没有路线。",
+    "tomorrow.replan": "重新规划", "tomorrow.offline": "重新规划需要网络；保留上一次的路线。",
+    "tomorrow.keep": "保留", "tomorrow.pin": "固定时间", "tomorrow.dropped": "未排入",
+    "drop.not_worth_the_time": "排不下：其他拜访价值更高", "drop.no_coordinates": "缺少地图位置",
+    "drop.window_outside_day": "时间不在工作时段内", "drop.mandatory": "必须拜访",
+    "tomorrow.add": "加入", "tomorrow.failed": "重新规划失败：{message}", "tomorrow.done": "路线已更新。",
+    "stage.S": "S 潜在", "stage.P": "P 意向", "stage.A": "A 接近", "stage.D": "D 演示",
+    "stage.C": "C 成交", "stage.O": "O 订单",
+    "error.field": "{field}：{message}",
+  },
+};
+
+export const LANGUAGES = Object.keys(CATALOGUE);
+let current = choose();
+
+function choose() {
+  const saved = localStorage.getItem("fieldday.lang");
+  if (saved && CATALOGUE[saved]) return saved;
+  const wanted = navigator.languages?.length ? navigator.languages : [navigator.language || "en"];
+  for (const tag of wanted) {
+    if (tag.toLowerCase().startsWith("zh")) return "zh-CN";
+    if (tag.toLowerCase().startsWith("en")) return "en";
+  }
+  return "en";
+}
+
+export function lang() {
+  return current;
+}
+
+export function setLang(value) {
+  current = CATALOGUE[value] ? value : "en";
+  localStorage.setItem("fieldday.lang", current);
+  document.documentElement.lang = current;
+}
+
+export function t(key, params = {}) {
+  const text = CATALOGUE[current][key] ?? CATALOGUE.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? ""));
+}
+
+export function missingKeys() {
+  const keys = (l) => new Set(Object.keys(CATALOGUE[l]));
+  const [a, b] = LANGUAGES.map(keys);
+  return [...a].filter((k) => !b.has(k)).concat([...b].filter((k) => !a.has(k)));
+}
+
+document.documentElement.lang = current;

@@ -1,0 +1,85 @@
+// Small view helpers: escaping, dates in the phone's local time, the method's cadence.
+import { lang, t } from "./i18n.js";
+
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+export function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+/** Tagged template that escapes every interpolated value except arrays of already-built HTML (raw()). */
+export function html(strings, ...values) {
+  return strings.reduce((out, s, i) => {
+    const v = values[i - 1];
+    const text = v instanceof Raw ? v.text : Array.isArray(v) ? v.map((x) => (x instanceof Raw ? x.text : esc(x))).join("") : esc(v);
+    return out + text + s;
+  });
+}
+
+class Raw {
+  constructor(text) { this.text = text; }
+}
+
+export function raw(text) {
+  return new Raw(text);
+}
+
+export const CADENCE_DAYS = { A: 7, B: 14, C: 30 };
+
+export function localDate(date = new Date()) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+export function addDays(date, days) {
+  const copy = new Date(date);
+  copy.setDate(copy.getDate() + days);
+  return copy;
+}
+
+export function hhmm(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+export function shortDate(iso) {
+  return new Date(iso).toLocaleDateString(lang(), { month: "short", day: "numeric", weekday: "short" });
+}
+
+export function daysSince(iso, now = new Date()) {
+  return iso ? Math.floor((now - new Date(iso)) / 86_400_000) : null;
+}
+
+export function isOverdue(account, now = new Date()) {
+  const days = daysSince(account.last_contact_at, now);
+  return days === null || days >= (CADENCE_DAYS[account.account_class] ?? 30);
+}
+
+export function reasonLabels(reason) {
+  return String(reason || "").split(",").filter(Boolean).map((code) => {
+    if (code.startsWith("opportunity_")) return t("reason.opportunity", { stage: code.slice(-1) });
+    return t(`reason.${code}`);
+  });
+}
+
+export function fieldErrors(error) {
+  return Object.entries(error.fields || {}).map(([field, messages]) =>
+    t("error.field", { field, message: [].concat(messages).join(" ") }));
+}
+
+export function minutesBetween(a, b) {
+  return Math.max(0, (new Date(b) - new Date(a)) / 60_000);
+}
+
+export function position(timeoutMs = 5000) {
+  // GPS is recorded when the browser grants it; a visit never waits on it for long.
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) return resolve(null);
+    const timer = setTimeout(() => resolve(null), timeoutMs + 500);
+    navigator.geolocation.getCurrentPosition(
+      (p) => { clearTimeout(timer); resolve({ lat: p.coords.latitude, lng: p.coords.longitude, accuracy: p.coords.accuracy }); },
+      () => { clearTimeout(timer); resolve(null); },
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 60_000 },
+    );
+  });
+}

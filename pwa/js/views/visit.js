@@ -1,0 +1,124 @@
+// A visit: purpose first (the method requires it), check in with GPS when granted, record, check out.
+import { byIndex, get, writeLocal } from "../db.js";
+import { t } from "../i18n.js";
+import { hhmm, html, position, raw } from "../ui.js";
+import { stopRunning } from "./clock.js";
+
+const STAGES = ["S", "P", "A", "D", "C", "O"];
+
+function gpsText(lat, accuracy) {
+  return lat == null ? t("visit.no_gps") : t("visit.gps", { m: Math.round(accuracy ?? 0) });
+}
+
+export async function renderNew(main, { query, navigate }) {
+  const account = await get("accounts", query.get("account"));
+  if (!account) {
+    main.innerHTML = html`<p class="card">${t("account.missing")}</p>`;
+    return;
+  }
+  const opportunities = (await byIndex("opportunities", "account_id", account.id)).filter((o) => o.status === "open");
+  main.innerHTML = html`
+    <h1>${t("visit.title", { name: account.name })}</h1>
+    <form id="visit-start" class="card" novalidate>
+      <label for="purpose">${t("visit.purpose")}</label>
+      <input id="purpose" name="purpose" required maxlength="500" aria-describedby="purpose-hint">
+      <p id="purpose-hint" class="muted">${t("visit.purpose_needed")}</p>
+      <label for="opportunity">${t("visit.opportunity")}</label>
+      <select id="opportunity" name="opportunity">
+        <option value="">${t("visit.no_opportunity")}</option>
+        ${opportunities.map((o) => raw(html`<option value="${o.id}">${o.title} (${o.stage})</option>`))}
+      </select>
+      <p></p>
+      <button id="check-in" type="submit" disabled>${t("visit.check_in")}</button>
+    </form>`;
+  const form = main.querySelector("#visit-start");
+  const button = main.querySelector("#check-in");
+  form.purpose.addEventListener("input", () => { button.disabled = !form.purpose.value.trim(); });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const purpose = form.purpose.value.trim();
+    if (!purpose) return;
+    button.disabled = true;
+    const at = new Date().toISOString();
+    const gps = await position();
+    const id = crypto.randomUUID();
+    await stopRunning(at); // the visit itself is the face-to-face time
+    await writeLocal("visit", "create", id, {
+      account_id: account.id, purpose, opportunity_id: form.opportunity.value || null, check_in_at: at,
+      check_in_lat: gps?.lat ?? null, check_in_lng: gps?.lng ?? null, check_in_accuracy_m: gps?.accuracy ?? null,
+      outcome: "", notes: "", next_step: "",
+    });
+    navigate(`#/visit/${id}`, { replace: true });
+  });
+}
+
+export async function render(main, { id }) {
+  const visit = await get("visits", id);
+  if (!visit) {
+    main.innerHTML = html`<p class="card">${t("visit.unknown")}</p>`;
+    return;
+  }
+  const account = (await get("accounts", visit.account_id)) ?? { name: "?" };
+  const opportunity = visit.opportunity_id ? await get("opportunities", visit.opportunity_id) : null;
+  const open = !visit.check_out_at;
+  main.innerHTML = html`
+    <h1>${t("visit.title", { name: account.name })}</h1>
+    <p class="card"><strong>${visit.purpose}</strong><br>
+      ${visit.check_in_at ? t("visit.checked_in", { time: hhmm(visit.check_in_at) }) : ""}
+      · ${gpsText(visit.check_in_lat, visit.check_in_accuracy_m)}
+      ${visit.check_out_at ? raw(html`<br>${t("visit.checked_out", { time: hhmm(visit.check_out_at) })}`) : ""}</p>
+    <form id="visit-form" class="card" novalidate>
+      <label for="notes">${t("visit.notes")}</label>
+      <textarea id="notes" name="notes" maxlength="20000">${visit.notes ?? ""}</textarea>
+      <label for="outcome">${t("visit.outcome")}</label>
+      <textarea id="outcome" name="outcome" maxlength="5000">${visit.outcome ?? ""}</textarea>
+      <label for="next_step">${t("visit.next_step")}</label>
+      <input id="next_step" name="next_step" maxlength="2000" value="${visit.next_step ?? ""}">
+      ${opportunity ? raw(html`
+        <fieldset><legend>${opportunity.title}</legend>
+          <label for="stage">${t("visit.stage")}</label>
+          <select id="stage" name="stage">${STAGES.map((s) => raw(html`<option value="${s}" ${raw(s === opportunity.stage ? "selected" : "")}>${t(`stage.${s}`)}</option>`))}</select>
+          <p><strong>${t("visit.man")}</strong></p>
+          ${["money", "authority", "need"].map((k) => raw(html`<label class="check"><input type="checkbox" name="man_${k}" ${raw(opportunity[`man_${k}`] ? "checked" : "")}>${t(`visit.man_${k}`)}</label>`))}
+        </fieldset>`) : ""}
+      <p id="visit-saved" class="muted" aria-live="polite"></p>
+      <div class="row">
+        <button id="save-visit" type="submit" class="secondary">${t("visit.save")}</button>
+        ${open ? raw(html`<button id="check-out" type="button">${t("visit.check_out")}</button>`) : ""}
+      </div>
+    </form>`;
+  const form = main.querySelector("#visit-form");
+  const save = async (extra = {}) => {
+    const latest = await get("visits", id);
+    const changes = {};
+    for (const field of ["notes", "outcome", "next_step"]) {
+      if (form[field].value !== (latest[field] ?? "")) changes[field] = form[field].value;
+    }
+    Object.assign(changes, extra);
+    if (Object.keys(changes).length) await writeLocal("visit", "update", id, changes);
+    if (opportunity) {
+      const current = await get("opportunities", opportunity.id);
+      const oppChanges = {};
+      if (form.stage.value !== current.stage) oppChanges.stage = form.stage.value;
+      for (const k of ["money", "authority", "need"]) {
+        if (form[`man_${k}`].checked !== Boolean(current[`man_${k}`])) oppChanges[`man_${k}`] = form[`man_${k}`].checked;
+      }
+      if (Object.keys(oppChanges).length) {
+        await writeLocal("opportunity", "update", opportunity.id, oppChanges, { baseVersion: current.version });
+      }
+    }
+    main.querySelector("#visit-saved").textContent = t("visit.saved");
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await save();
+  });
+  main.querySelector("#check-out")?.addEventListener("click", async (event) => {
+    event.target.disabled = true;
+    const at = new Date().toISOString();
+    const gps = await position();
+    await save({ check_out_at: at, check_out_lat: gps?.lat ?? null, check_out_lng: gps?.lng ?? null,
+                 check_out_accuracy_m: gps?.accuracy ?? null });
+    await render(main, { id });
+  });
+}

@@ -1,0 +1,246 @@
+"""The field app in a real browser at phone size: log in, today's route, accounts, visits offline."""
+import json
+import urllib.request
+
+from tests.pwa.conftest import (IDB_GET_META, IDB_PUT_META, PASSWORD, PHONE, idb_all, log_in, record_visit, shot, today_local, wait_controlled,
+                               wait_synced, waiting_text)
+
+
+def api(live_server, path, token=None, body=None):
+    request = urllib.request.Request(live_server.url + path, method="POST" if body is not None else "GET",
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def token(live_server, username="rep1"):
+    return api(live_server, "/api/auth/login", body={"username": username, "password": PASSWORD})["access_token"]
+
+
+def test_log_in_see_todays_route_and_open_an_account(page, live_server):
+    log_in(page)
+    wait_synced(page)
+    stops = page.locator("#route li.stop")
+    plan = api(live_server, f"/api/routes/{api(live_server, '/api/auth/me', token(live_server))['id']}/"
+                            f"{today_local()}", token(live_server))
+    assert stops.count() == len(plan["stops"]) > 0
+    first = stops.first
+    assert first.locator(".time").inner_text() == _hhmm(plan["stops"][0]["planned_arrival"])
+    assert first.locator("a[href^='geo:']").count() == 1
+    assert page.locator("#today-map .leaflet-marker-icon").count() == len(plan["stops"])
+    shot(page, "today")
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_label("Search name or address").fill(page.locator("#account-list li strong").first.inner_text()[:4])
+    page.locator("#account-list a.item").first.click()
+    page.wait_for_selector("text=Installed base (MIF)")
+    assert page.get_by_role("link", name="New visit").is_visible()
+    shot(page, "account")
+
+
+def _hhmm(iso):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+
+
+def _rep_visits(live_server, rep="rep1"):
+    t = token(live_server, rep)
+    me = api(live_server, "/api/auth/me", t)
+    return api(live_server, f"/api/visits?rep_id={me['id']}&from={today_local()}T00:00:00%2B08:00&per_page=500", t)["items"]
+
+
+def test_offline_reload_record_queue_and_drain_exactly_once(context, page, live_server):
+    log_in(page, "rep2")
+    wait_synced(page)
+    wait_controlled(page)
+    before = {v["id"] for v in _rep_visits(live_server, "rep2")}
+    names = [a["name"] for a in idb_all(page, "accounts")]
+
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#route, #plan-today")
+    page.get_by_role("link", name="Accounts").click()
+    page.wait_for_selector("#account-list a.item")
+    assert page.locator("#account-list a.item").count() == min(len(names), 100)
+    shot(page, "accounts-offline")
+
+    first = record_visit(page, names[0])
+    page.get_by_role("link", name="Accounts").click()
+    second = record_visit(page, names[1], purpose="Demo the new colour model")
+    waiting_text(page, 2)
+    assert "Offline" in page.locator("#sync-status").inner_text()
+    shot(page, "visit-offline")
+    page.get_by_role("link", name="Day clock").click()
+    page.get_by_role("button", name="Travel").click()
+    page.wait_for_selector("button[data-category='travel'][aria-pressed='true']")
+    waiting_text(page, 3)
+    shot(page, "day-clock")
+    page.get_by_role("button", name="Travel").click()  # tapping the running activity stops it
+    page.wait_for_selector("text=Nothing running.")
+    waiting_text(page, 3)
+
+    page.close()
+    again = context.new_page()
+    again.goto("/")
+    again.wait_for_selector("#route, #plan-today")
+    waiting_text(again, 3)
+    pushes = []
+    again.on("request", lambda r: pushes.append(r.url) if "/api/sync/push" in r.url else None)
+
+    context.set_offline(False)
+    wait_synced(again, 0)
+    after = [v for v in _rep_visits(live_server, "rep2") if v["id"] not in before]
+    assert sorted(v["id"] for v in after) == sorted([first, second])
+    by_id = {v["id"]: v for v in after}
+    assert by_id[first]["outcome"] == "Quote requested" and by_id[first]["check_out_at"]
+    assert by_id[second]["purpose"] == "Demo the new colour model"
+    assert idb_all(again, "outbox") == []
+    pushed = len(pushes)
+    assert pushed >= 1
+
+    again.locator("#sync-status").click()  # a second sync has nothing to send
+    again.wait_for_timeout(300)
+    wait_synced(again, 0)
+    assert len(pushes) == pushed
+    assert len([v for v in _rep_visits(live_server, "rep2") if v["id"] not in before]) == 2
+
+
+def _expired_tokens(live_server, username):
+    from datetime import timedelta
+
+    from flask_jwt_extended import create_access_token, create_refresh_token
+
+    from server.extensions import db
+    from server.models import User
+
+    with live_server.app.app_context():
+        user = db.session.query(User).filter_by(username=username).one()
+        gone = timedelta(seconds=-60)
+        tokens = create_access_token(identity=user, expires_delta=gone), create_refresh_token(identity=user, expires_delta=gone)
+        db.session.remove()
+    return tokens
+
+
+def test_token_expiring_offline_keeps_the_queue_until_the_rep_logs_in_again(context, page, live_server):
+    log_in(page, "rep2")
+    wait_synced(page)
+    before = {v["id"] for v in _rep_visits(live_server, "rep2")}
+    context.set_offline(True)
+    page.get_by_role("link", name="Accounts").click()
+    visit_id = record_visit(page)
+    waiting_text(page, 1)
+    access, refresh = _expired_tokens(live_server, "rep2")
+    auth = page.evaluate(IDB_GET_META, "auth")
+    page.evaluate(IDB_PUT_META, ["auth", {**auth, "access_token": access, "refresh_token": refresh}])
+
+    context.set_offline(False)
+    page.wait_for_selector("text=Your session has ended")
+    assert len(idb_all(page, "outbox")) >= 1
+    assert visit_id not in {v["id"] for v in _rep_visits(live_server, "rep2")}
+    # Someone else cannot log in over rep2's queued records.
+    page.get_by_label("Username").fill("rep1")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("text=Records of rep2 are still waiting")
+    page.get_by_label("Username").fill("rep2")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    wait_synced(page, 0)
+    new = [v["id"] for v in _rep_visits(live_server, "rep2") if v["id"] not in before]
+    assert new == [visit_id]
+
+
+def test_a_new_app_version_takes_over_without_losing_the_outbox(context, page, live_server):
+    log_in(page, "rep2")
+    wait_synced(page)
+    wait_controlled(page)
+    old_caches = page.evaluate("caches.keys()")
+    assert len(old_caches) == 1 and old_caches[0].startswith("fieldday-shell-")
+    context.set_offline(True)
+    page.get_by_role("link", name="Accounts").click()
+    visit_id = record_visit(page)
+    waiting_text(page, 1)
+    # The server is reachable again but sync answers fail, so the outbox is still full when the update lands.
+    context.route("**/api/sync/**", lambda route: route.abort())
+    live_server.app.config["PWA_BUILD"] = "next-release"
+    try:
+        context.set_offline(False)
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.wait_for_selector("text=A new version of the app is ready")
+        page.wait_for_function("(old) => caches.keys().then((k) => k.length === 1 && k[0] !== old)", arg=old_caches[0])
+        waiting_text(page, 1)
+        page.get_by_role("button", name="Reload").click()
+        page.wait_for_selector("text=Checked out at")  # the reload opened the same visit
+        waiting_text(page, 1)
+        assert [m["entity_id"] for m in idb_all(page, "outbox")][0] == visit_id
+    finally:
+        live_server.app.config["PWA_BUILD"] = ""
+        context.unroute("**/api/sync/**")
+    page.locator("#sync-status").click()
+    wait_synced(page, 0)
+    assert visit_id in {v["id"] for v in _rep_visits(live_server, "rep2")}
+
+
+def test_check_in_records_the_position_when_the_browser_grants_it(context, page, live_server):
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation({"latitude": 31.2304, "longitude": 121.4737, "accuracy": 12})
+    log_in(page, "rep1")
+    wait_synced(page)
+    page.get_by_role("link", name="Accounts").click()
+    visit_id = record_visit(page)
+    assert "GPS ±12 m" in page.locator("main").inner_text()
+    wait_synced(page, 0)
+    stored = {v["id"]: v for v in _rep_visits(live_server, "rep1")}[visit_id]
+    assert (stored["check_in_lat"], stored["check_in_lng"], stored["check_in_accuracy_m"]) == (31.2304, 121.4737, 12)
+
+
+def test_speaks_chinese_to_a_chinese_browser_and_switches(browser, live_server):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("用户名").fill("rep1")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_selector("text=今天")
+        assert page.get_by_role("link", name="客户").is_visible()
+        shot(page, "today-zh")
+        assert page.evaluate("import('/js/i18n.js').then((m) => m.missingKeys())") == []
+        page.get_by_role("button", name="切换为英文").click()
+        assert page.get_by_role("link", name="Accounts").is_visible()
+        page.reload()
+        assert page.get_by_role("link", name="Accounts").is_visible()  # the choice is kept
+    finally:
+        context.close()
+
+
+def test_tomorrow_replans_online_with_a_pin_and_says_so_offline(context, page, live_server):
+    log_in(page, "rep1")
+    wait_synced(page)
+    page.get_by_role("link", name="Tomorrow").click()
+    page.get_by_role("button", name="Re-plan").click()
+    page.wait_for_selector("text=Plan updated.")
+    free = [i.get_attribute("value") for i in page.locator("input[name='keep']:not([disabled])").all()]
+    assert len(free) >= 2 and len(free) == len(set(free))  # an account is on the route once
+    left_out, pinned_account = free[0], free[1]
+    page.locator(f"li[data-account='{left_out}'] input[name='keep']").uncheck()
+    page.locator(f"input[name='pin'][data-account='{pinned_account}']").fill("15:30")
+    page.get_by_role("button", name="Re-plan").click()
+    page.wait_for_selector("text=Plan updated.")
+    shot(page, "tomorrow")
+    plan = [p for p in idb_all(page, "route_plans") if p["plan_date"] == str(today_local() + _one_day())][0]
+    stops = {s["account_id"]: s for s in plan["stops"]}
+    assert left_out not in stops
+    assert _hhmm(stops[pinned_account]["planned_arrival"]) == "15:30" and stops[pinned_account]["pinned"]
+    context.set_offline(True)
+    page.get_by_role("button", name="Re-plan").click()
+    page.wait_for_selector("text=Re-planning needs a connection")
+
+
+def _one_day():
+    from datetime import timedelta
+
+    return timedelta(days=1)
