@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from .models import (
     Account, Activity, Appointment, Change, Contact, Device, Opportunity, RoutePlan, RouteStop, SyncState, Visit,
+    utcnow,
 )
 
 ENTITY_OF = {
@@ -110,9 +111,22 @@ def next_numbers(session, count):
     return head - count + 1
 
 
+def _touch_last_contact(session):
+    """A checked-in visit is contact: move its account's last contact forward (never back, never ahead of now)."""
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, Visit) or obj.check_in_at is None or obj.account_id is None:
+            continue
+        account = session.get(Account, obj.account_id)
+        contact = min(obj.check_in_at, utcnow())
+        if account is not None and (account.last_contact_at is None or account.last_contact_at < contact):
+            account.last_contact_at = contact
+
+
 @event.listens_for(Session, "before_flush")
 def _log_changes(session, _flush_context, _instances):
     with session.no_autoflush:
+        # Derived fields first, so that their changes are logged (and reach the phones) too.
+        _touch_last_contact(session)
         pending = _collect(session)
         if not pending:
             return

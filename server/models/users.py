@@ -15,6 +15,8 @@ class Team(UUIDPrimaryKey, Timestamped, db.Model):
 
     name: Mapped[str] = mapped_column(String(120), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # The manager's goal for the share of the working day spent face-to-face, in percent.
+    face_time_target_pct: Mapped[float] = mapped_column(Float, default=30.0, server_default="30")
     manager_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )

@@ -1,0 +1,80 @@
+"""Whose numbers a caller may see: a rep their own, a manager their team's, an admin anyone's."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import Team, User
+
+MAX_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Scope:
+    team: Team | None
+    reps: list  # [User], the reps reported on
+    tz: ZoneInfo
+    start: date  # first local date, inclusive
+    end: date  # last local date, inclusive
+
+    @property
+    def start_utc(self):
+        return datetime.combine(self.start, time(0), self.tz)
+
+    @property
+    def end_utc(self):
+        return datetime.combine(self.end + timedelta(days=1), time(0), self.tz)
+
+    @property
+    def rep_ids(self):
+        return [r.id for r in self.reps]
+
+    def days(self):
+        day = self.start
+        while day <= self.end:
+            yield day
+            day += timedelta(days=1)
+
+
+def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=None):
+    """The reps and period a report covers, or Forbidden when the caller may not see them."""
+    if rep_id is not None:
+        rep = db.session.get(User, rep_id)
+        if rep is None or rep.role != "rep":
+            raise NotFound("No such rep.", {"rep_id": ["Unknown rep."]})
+        if not (principal.is_admin or rep.id == principal.id
+                or (principal.is_manager and rep.team_id is not None and rep.team_id == principal.team_id)):
+            raise Forbidden("You may see your own figures (managers: their team's).", {"rep_id": ["Not yours."]})
+        if team_id is not None and rep.team_id != team_id:
+            raise ValidationFailed("That rep is not in that team.", {"rep_id": ["Not in the team."]})
+        team = db.session.get(Team, rep.team_id) if rep.team_id else None
+        reps = [rep]
+    else:
+        if principal.role == "rep":
+            if team_id is not None:
+                raise Forbidden("A rep sees their own figures only.", {"team_id": ["Reps see themselves only."]})
+            return resolve(principal, None, principal.id, start, end, today)
+        team_id = team_id or principal.team_id
+        if team_id is None:
+            raise ValidationFailed("Name a team or a rep.", {"team_id": ["Required."]})
+        team = db.session.get(Team, team_id)
+        if team is None:
+            raise NotFound("No such team.", {"team_id": ["Unknown team."]})
+        if not (principal.is_admin or (principal.is_manager and principal.team_id == team.id)):
+            raise Forbidden("Managers see their own team only.", {"team_id": ["Not your team."]})
+        reps = db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")
+                                  .order_by(User.username)).all()
+    tz = ZoneInfo(team.timezone if team else "Asia/Shanghai")
+    today = today or datetime.now(tz).date()
+    if start is None and end is None:
+        start, end = today.replace(day=1), today
+    start = start or end.replace(day=1)
+    end = end or today
+    if end < start:
+        raise ValidationFailed("The period ends before it starts.", {"to": ["Before `from`."]})
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationFailed(f"A report covers at most {MAX_DAYS} days.", {"to": [f"At most {MAX_DAYS} days."]})
+    return Scope(team, list(reps), tz, start, end)

@@ -1,0 +1,362 @@
+"""The manager's numbers, computed from recorded visits, activities, plans and opportunities.
+
+Every function takes a resolved `Scope` (reps, period, time zone) and returns plain data:
+`rows` (one per rep), `team` (the same figures for all of them) and report-specific extras.
+"""
+import statistics
+from collections import Counter, defaultdict
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, SalesTarget, StageChange, Visit, utcnow
+from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
+from .timesplit import BASELINE_PCT, CATEGORIES, Interval, add, by_local_day, day_minutes, shares, week_start
+
+VOLUME_BANDS = (("<1K", 0), ("1-3K", 1000), ("3-5K", 3000), ("5-10K", 5000), ("10-20K", 10000), ("20K+", 20000))
+AGE_BANDS = ("<1", "1-2", "2-3", "3-4", "4-5", "5+")
+HIGH_VOLUME = {"5-10K", "10-20K", "20K+"}
+
+
+def _rep_row(rep):
+    return {"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username}
+
+
+def _recorded(scope):
+    """Per rep: {local date: [Interval]} plus counts of records still open (no check-out or end)."""
+    lookback = scope.start_utc - timedelta(days=1)  # a visit or activity may start the evening before
+    per_rep = defaultdict(list)
+    open_visits, open_activities = Counter(), Counter()
+    visits = db.session.execute(select(Visit.rep_id, Visit.check_in_at, Visit.check_out_at).where(
+        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= lookback, Visit.check_in_at < scope.end_utc))
+    for rep_id, start, end in visits:
+        if end is None:
+            if start >= scope.start_utc:
+                open_visits[rep_id] += 1
+        elif end > start:
+            per_rep[rep_id].append(Interval(start, end, "face_to_face", True))
+    activities = db.session.execute(select(Activity.rep_id, Activity.category, Activity.started_at, Activity.ended_at)
+                                    .where(Activity.rep_id.in_(scope.rep_ids), Activity.started_at >= lookback,
+                                           Activity.started_at < scope.end_utc))
+    for rep_id, category, start, end in activities:
+        if end is None:
+            if start >= scope.start_utc:
+                open_activities[rep_id] += 1
+        elif end > start:
+            per_rep[rep_id].append(Interval(start, end, category))
+    days = {rep_id: {d: v for d, v in by_local_day(items, scope.tz).items() if scope.start <= d <= scope.end}
+            for rep_id, items in per_rep.items()}
+    return days, open_visits, open_activities
+
+
+def _ratio_fields(minutes):
+    out = {f"{k}_min": round(minutes.get(k, 0.0), 1) for k in (*CATEGORIES, "unrecorded", "span")}
+    out.update({f"{k}_pct": v for k, v in shares(minutes).items()})
+    return out
+
+
+def time_ratios(scope):
+    """Share of the working day face-to-face, travelling, on admin, in meetings and unrecorded."""
+    days, open_visits, open_activities = _recorded(scope)
+    target = scope.team.face_time_target_pct if scope.team else 30.0
+    rows, team_total, weekly = [], {}, defaultdict(dict)
+    for rep in scope.reps:
+        total = {}
+        for day, intervals in days.get(rep.id, {}).items():
+            minutes = day_minutes(intervals)
+            add(total, minutes)
+            add(weekly[week_start(day)], minutes)
+        add(team_total, total)
+        row = {**_rep_row(rep), "working_days": len(days.get(rep.id, {})), **_ratio_fields(total),
+               "open_visits": open_visits[rep.id], "open_activities": open_activities[rep.id]}
+        row["meets_target"] = row["face_to_face_pct"] is not None and row["face_to_face_pct"] >= target
+        rows.append(row)
+    team = {"working_days": sum(r["working_days"] for r in rows), **_ratio_fields(team_total),
+            "open_visits": sum(open_visits.values()), "open_activities": sum(open_activities.values())}
+    trend = [{"week_start": w.isoformat(), **_ratio_fields(m)} for w, m in sorted(weekly.items())]
+    return {"rows": rows, "team": team, "baseline_pct": BASELINE_PCT, "face_time_target_pct": target, "weeks": trend}
+
+
+def _first_check_ins(scope):
+    """{rep id: {local date: first check-in (local datetime)}} for visits in the period."""
+    first = defaultdict(dict)
+    visits = db.session.execute(select(Visit.rep_id, Visit.check_in_at).where(
+        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc))
+    for rep_id, at in visits:
+        local = at.astimezone(scope.tz)
+        current = first[rep_id].get(local.date())
+        if current is None or local < current:
+            first[rep_id][local.date()] = local
+    return first
+
+
+def _hhmm(minutes):
+    return None if minutes is None else f"{int(minutes) // 60:02d}:{int(round(minutes)) % 60:02d}"
+
+
+def first_appointment(scope, tolerance_min=10):
+    """Per rep: the share of working days whose first visit started by their first-appointment time."""
+    days, _, _ = _recorded(scope)
+    first = _first_check_ins(scope)
+    rows = []
+    for rep in scope.reps:
+        worked = set(days.get(rep.id, {})) | set(first.get(rep.id, {}))
+        target = rep.first_appointment_time or time(8, 45)
+        limit = target.hour * 60 + target.minute + tolerance_min
+        starts = [t.hour * 60 + t.minute + t.second / 60 for t in first.get(rep.id, {}).values()]
+        on_time = sum(1 for m in starts if m <= limit)
+        rows.append({**_rep_row(rep), "first_appointment_time": target.strftime("%H:%M"), "tolerance_min": tolerance_min,
+                     "working_days": len(worked), "days_with_visit": len(starts), "on_time_days": on_time,
+                     "on_time_pct": round(on_time / len(worked) * 100, 1) if worked else None,
+                     "median_first_visit": _hhmm(statistics.median(starts)) if starts else None})
+    worked = sum(r["working_days"] for r in rows)
+    on_time = sum(r["on_time_days"] for r in rows)
+    all_starts = [t.hour * 60 + t.minute + t.second / 60 for rep in first.values() for t in rep.values()]
+    team = {"working_days": worked, "on_time_days": on_time,
+            "on_time_pct": round(on_time / worked * 100, 1) if worked else None,
+            "median_first_visit": _hhmm(statistics.median(all_starts)) if all_starts else None}
+    return {"rows": rows, "team": team}
+
+
+def activity(scope):
+    """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
+    days, _, _ = _recorded(scope)
+    first = _first_check_ins(scope)
+    counts = defaultdict(Counter)
+    done = set()
+    visits = db.session.execute(select(Visit.rep_id, Visit.account_id, Visit.check_in_at, Visit.check_out_at,
+                                       Visit.purpose).where(
+        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc))
+    for rep_id, account_id, check_in, check_out, purpose in visits:
+        c = counts[rep_id]
+        c["visits"] += 1
+        c["face_to_face_visits"] += check_out is not None
+        c["with_purpose"] += bool((purpose or "").strip())
+        done.add((rep_id, account_id, check_in.astimezone(scope.tz).date()))
+    stops = db.session.execute(select(RoutePlan.rep_id, RoutePlan.plan_date, RouteStop.account_id)
+                               .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id)
+                               .where(RoutePlan.rep_id.in_(scope.rep_ids), RoutePlan.plan_date >= scope.start,
+                                      RoutePlan.plan_date <= scope.end))
+    for rep_id, plan_date, account_id in stops:
+        counts[rep_id]["planned"] += 1
+        counts[rep_id]["planned_done"] += (rep_id, account_id, plan_date) in done
+    rows = []
+    for rep in scope.reps:
+        c = counts[rep.id]
+        worked = len(set(days.get(rep.id, {})) | set(first.get(rep.id, {})))
+        rows.append({**_rep_row(rep), "working_days": worked, **_activity_figures(c, worked)})
+    team_counts = sum(counts.values(), Counter())
+    team = {"working_days": sum(r["working_days"] for r in rows),
+            **_activity_figures(team_counts, sum(r["working_days"] for r in rows))}
+    return {"rows": rows, "team": team}
+
+
+def _activity_figures(c, worked):
+    return {"visits": c["visits"], "face_to_face_visits": c["face_to_face_visits"], "with_purpose": c["with_purpose"],
+            "visits_per_day": round(c["visits"] / worked, 2) if worked else None,
+            "planned": c["planned"], "planned_done": c["planned_done"],
+            "plan_done_pct": round(c["planned_done"] / c["planned"] * 100, 1) if c["planned"] else None}
+
+
+def funnel(scope):
+    """Opportunities per stage, stage-to-stage conversion, median days in stage, won/lost and why."""
+    opps = db.session.execute(select(Opportunity.id, Opportunity.owner_id, Opportunity.stage, Opportunity.status,
+                                     Opportunity.closed_at, Opportunity.loss_reason, Opportunity.amount).where(
+        Opportunity.owner_id.in_(scope.rep_ids), Opportunity.created_at < scope.end_utc,
+        or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc))).all()
+    history = defaultdict(list)
+    ids = [o.id for o in opps]
+    for chunk in range(0, len(ids), 500):
+        for opp_id, to_stage, at in db.session.execute(
+                select(StageChange.opportunity_id, StageChange.to_stage, StageChange.changed_at)
+                .where(StageChange.opportunity_id.in_(ids[chunk:chunk + 500]))):
+            history[opp_id].append((at, to_stage))
+    per_rep = defaultdict(lambda: {"opps": [], "stays": defaultdict(list)})
+    for o in opps:
+        entry = per_rep[o.owner_id]
+        entry["opps"].append(o)
+        changes = sorted(history.get(o.id, []))
+        for (at, stage), (next_at, next_stage) in zip(changes, changes[1:]):
+            if next_stage != stage:
+                entry["stays"][stage].append((next_at - at).total_seconds() / 86400)
+    rows = [{**_rep_row(rep), **_funnel_figures(per_rep[rep.id], history, scope)} for rep in scope.reps]
+    merged = {"opps": [o for e in per_rep.values() for o in e["opps"]], "stays": defaultdict(list)}
+    for e in per_rep.values():
+        for stage, stays in e["stays"].items():
+            merged["stays"][stage].extend(stays)
+    return {"rows": rows, "team": _funnel_figures(merged, history, scope), "stages": list(FUNNEL_STAGES)}
+
+
+def _funnel_figures(entry, history, scope):
+    index = {s: i for i, s in enumerate(FUNNEL_STAGES)}
+    reached = Counter()
+    open_by_stage = Counter()
+    won = lost = 0
+    won_amount = Decimal(0)
+    reasons = Counter()
+    for o in entry["opps"]:
+        furthest = max([index[o.stage]] + [index[s] for _, s in history.get(o.id, [])])
+        for i in range(furthest + 1):
+            reached[FUNNEL_STAGES[i]] += 1
+        if o.status == "open":
+            open_by_stage[o.stage] += 1
+        elif o.closed_at is not None and scope.start_utc <= o.closed_at < scope.end_utc:
+            if o.status == "won":
+                won += 1
+                won_amount += o.amount or 0
+            else:
+                lost += 1
+                reasons[o.loss_reason or "other"] += 1
+    conversion = {f"{a}>{b}": (round(reached[b] / reached[a] * 100, 1) if reached[a] else None)
+                  for a, b in zip(FUNNEL_STAGES, FUNNEL_STAGES[1:])}
+    median_days = {s: (round(statistics.median(entry["stays"][s]), 1) if entry["stays"].get(s) else None)
+                   for s in FUNNEL_STAGES[:-1]}
+    return {"open_by_stage": {s: open_by_stage[s] for s in FUNNEL_STAGES}, "reached": {s: reached[s] for s in FUNNEL_STAGES},
+            "conversion_pct": conversion, "median_days_in_stage": median_days, "won": won, "lost": lost,
+            "won_amount": float(won_amount), "win_rate_pct": round(won / (won + lost) * 100, 1) if won + lost else None,
+            "loss_reasons": dict(reasons)}
+
+
+def _as_of(scope):
+    return min(scope.end_utc, utcnow())
+
+
+def cadence(scope):
+    """A/B/C accounts past their 7/14/30-day cadence at the end of the period, per rep, with the list."""
+    as_of = _as_of(scope)
+    accounts = db.session.execute(select(Account.id, Account.name, Account.owner_id, Account.account_class,
+                                         Account.last_contact_at).where(Account.owner_id.in_(scope.rep_ids))
+                                  .order_by(Account.name)).all()
+    per_rep = defaultdict(lambda: {c: {"total": 0, "overdue": 0} for c in CADENCE_DAYS})
+    overdue = []
+    for a in accounts:
+        cell = per_rep[a.owner_id][a.account_class]
+        cell["total"] += 1
+        days = None if a.last_contact_at is None else (as_of - a.last_contact_at).days
+        if days is None or days >= CADENCE_DAYS[a.account_class]:
+            cell["overdue"] += 1
+            overdue.append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
+                            "rep_id": str(a.owner_id), "days_since_contact": days,
+                            "cadence_days": CADENCE_DAYS[a.account_class]})
+    rows = []
+    for rep in scope.reps:
+        cells = per_rep[rep.id]
+        rows.append({**_rep_row(rep), **{f"{c}_{k}": cells[c][k] for c in CADENCE_DAYS for k in ("total", "overdue")},
+                     "overdue": sum(cells[c]["overdue"] for c in CADENCE_DAYS)})
+    team = {f"{c}_{k}": sum(r[f"{c}_{k}"] for r in rows) for c in CADENCE_DAYS for k in ("total", "overdue")}
+    team["overdue"] = sum(r["overdue"] for r in rows)
+    overdue.sort(key=lambda o: (-(o["days_since_contact"] if o["days_since_contact"] is not None else 10**6), o["name"]))
+    return {"rows": rows, "team": team, "as_of": as_of.isoformat(), "overdue_accounts": overdue}
+
+
+def volume_band(volume):
+    band = VOLUME_BANDS[0][0]
+    for name, floor in VOLUME_BANDS:
+        if (volume or 0) >= floor:
+            band = name
+    return band
+
+
+def age_band(installed_on, as_of):
+    if installed_on is None:
+        return "unknown"
+    years = (as_of - installed_on).days / 365.25
+    return AGE_BANDS[min(max(int(years), 0), 5)]
+
+
+def installed_base(scope):
+    """The MIF matrix: monthly volume band x machine age, ours and competitors', with each cell's accounts."""
+    as_of = _as_of(scope).astimezone(scope.tz).date()
+    devices = db.session.execute(select(Device.ownership, Device.monthly_volume, Device.installed_on, Device.account_id)
+                                 .join(Account, Account.id == Device.account_id)
+                                 .where(Account.owner_id.in_(scope.rep_ids))).all()
+    cells = defaultdict(lambda: {"devices": 0, "accounts": set()})
+    for ownership, volume, installed_on, account_id in devices:
+        cell = cells[(ownership, volume_band(volume), age_band(installed_on, as_of))]
+        cell["devices"] += 1
+        cell["accounts"].add(str(account_id))
+    rows = []
+    for (ownership, vband, aband), cell in sorted(cells.items()):
+        rows.append({"ownership": ownership, "volume_band": vband, "age_band": aband, "devices": cell["devices"],
+                     "accounts": len(cell["accounts"]), "account_ids": sorted(cell["accounts"]),
+                     "replacement_opportunity": aband == "5+" and vband in HIGH_VOLUME})
+    return {"rows": rows, "volume_bands": [b for b, _ in VOLUME_BANDS], "age_bands": [*AGE_BANDS, "unknown"],
+            "as_of": as_of.isoformat(), "team": {"devices": sum(r["devices"] for r in rows)}}
+
+
+def _months(start, end):
+    month = start.replace(day=1)
+    while month <= end:
+        yield month
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _working_days(first, last):
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)
+            if (first + timedelta(days=i)).weekday() < 5]
+
+
+def targets(scope):
+    """Each rep's monthly target, broken down to weeks and working days, against orders won."""
+    months = list(_months(scope.start, scope.end))
+    stored = {(t.rep_id, t.month): t.amount for t in db.session.scalars(select(SalesTarget).where(
+        SalesTarget.rep_id.in_(scope.rep_ids), SalesTarget.month.in_(months)))}
+    first_utc = datetime.combine(months[0], time(0), scope.tz)
+    last_utc = datetime.combine(_next_month(months[-1]), time(0), scope.tz)
+    won = defaultdict(lambda: defaultdict(Decimal))  # rep -> local date -> amount
+    for owner_id, closed_at, amount in db.session.execute(select(Opportunity.owner_id, Opportunity.closed_at, Opportunity.amount)
+                                                          .where(Opportunity.owner_id.in_(scope.rep_ids),
+                                                                 Opportunity.status == "won",
+                                                                 Opportunity.closed_at >= first_utc,
+                                                                 Opportunity.closed_at < last_utc)):
+        won[owner_id][closed_at.astimezone(scope.tz).date()] += amount or 0
+    rows = []
+    for rep in scope.reps:
+        for month in months:
+            last = _next_month(month) - timedelta(days=1)
+            working = _working_days(month, last)
+            target = stored.get((rep.id, month))
+            per_day = (target / len(working)) if target is not None and working else None
+            weeks = []
+            for monday in sorted({week_start(d) for d in working}):
+                in_week = [d for d in working if week_start(d) == monday]
+                won_week = sum((a for d, a in won[rep.id].items() if monday <= d < monday + timedelta(days=7)
+                                and month <= d <= last), Decimal(0))
+                weeks.append({"week_start": monday.isoformat(), "working_days": len(in_week),
+                              "target": _money(per_day * len(in_week)) if per_day is not None else None,
+                              "won": _money(won_week)})
+            won_month = sum((a for d, a in won[rep.id].items() if month <= d <= last), Decimal(0))
+            rows.append({**_rep_row(rep), "month": month.strftime("%Y-%m"), "target": _money(target),
+                         "working_days": len(working), "target_per_day": _money(per_day), "won": _money(won_month),
+                         "attainment_pct": round(float(won_month / target * 100), 1) if target else None,
+                         "weeks": weeks})
+    team = {"target": _money(sum((stored.get((r.id, m)) or 0 for r in scope.reps for m in months), Decimal(0))),
+            "won": sum(r["won"] for r in rows)}
+    return {"rows": rows, "team": team}
+
+
+def _next_month(month):
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _money(value):
+    return None if value is None else round(float(value), 2)
+
+
+def set_target(rep, month, amount):
+    """Store (or replace) a rep's target for a month."""
+    target = db.session.scalar(select(SalesTarget).where(SalesTarget.rep_id == rep.id, SalesTarget.month == month))
+    if target is None:
+        target = SalesTarget(rep_id=rep.id, month=month, amount=amount)
+        db.session.add(target)
+    target.amount = amount
+    db.session.commit()
+    return target
+
+
+REPORTS = {
+    "time-ratios": time_ratios, "first-appointment": first_appointment, "activity": activity, "funnel": funnel,
+    "cadence": cadence, "installed-base": installed_base, "targets": targets,
+}

@@ -1,0 +1,120 @@
+"""`/api/reports/*`: JSON by default, CSV with `format=csv`; reps see themselves, managers their team."""
+from datetime import date
+
+from flask.views import MethodView
+
+from ..csvio import csv_response
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import Team, User
+from ..security import login_required, principal
+from . import blp
+from .schemas import FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery, ReportSchema, TargetBody, TargetSchema
+from .scope import resolve
+from .services import REPORTS, set_target
+
+
+def _flatten(row, prefix=""):
+    flat = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}_"))
+        elif isinstance(value, list):
+            if value and isinstance(value[0], dict):
+                continue  # nested tables (weeks) have their own CSV
+            flat[name] = " ".join(map(str, value))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _run(name, args, **options):
+    scope = resolve(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
+    result = REPORTS[name](scope, **options)
+    rows = result.pop("rows")
+    team = result.pop("team", None)
+    period = {"from": scope.start.isoformat(), "to": scope.end.isoformat(), "timezone": str(scope.tz),
+              "team_id": str(scope.team.id) if scope.team else None}
+    if args["format"] == "csv":
+        table = args["table"]
+        if table == "weeks":
+            if "weeks" not in result:
+                raise ValidationFailed("This report has no weekly table.", {"table": ["Not for this report."]})
+            flat = [_flatten(w) for w in result["weeks"]]
+        elif table == "overdue":
+            if "overdue_accounts" not in result:
+                raise ValidationFailed("This report has no overdue list.", {"table": ["Not for this report."]})
+            flat = [_flatten(o) for o in result["overdue_accounts"]]
+        else:
+            flat = [_flatten(r) for r in rows]
+            if team is not None and len(rows) > 1 and name != "installed-base":
+                flat.append(_flatten({"username": "TEAM", **team}))
+        columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
+        return csv_response(columns, flat, f"{name}-{scope.start}-{scope.end}.csv")
+    return {"period": period, "rows": rows, "team": team, "extra": result}
+
+
+def _report(name, query=ReportQuery, summary=""):
+    class Report(MethodView):
+        decorators = [login_required()]
+
+        @blp.arguments(query, location="query")
+        @blp.response(200, ReportSchema)
+        def get(self, args):
+            options = {"tolerance_min": args["tolerance_min"]} if "tolerance_min" in args else {}
+            return _run(name, args, **options)
+
+    Report.get.__doc__ = summary  # the OpenAPI summary; set before the route reads it
+    return blp.route(f"/{name}", endpoint=name.replace("-", "_"))(Report)
+
+
+_report("time-ratios", summary="Share of the working day face-to-face, travelling, admin, meetings, unrecorded")
+_report("first-appointment", FirstAppointmentQuery, "Share of working days whose first visit started by 8:45")
+_report("activity", summary="Visits per day, effective visits, visits with a purpose, plan vs actual")
+_report("funnel", summary="S-P-A-D-C-O counts, conversion, median days in stage, won/lost and why")
+_report("cadence", summary="A/B/C accounts past their 7/14/30-day cadence, with the list")
+_report("installed-base", summary="MIF matrix: monthly volume band x machine age, ours and competitors'")
+_report("targets", summary="Monthly target per rep by week and working day, against orders won")
+
+
+def _managed_rep(rep_id):
+    rep = db.session.get(User, rep_id)
+    if rep is None or rep.role != "rep":
+        raise NotFound("No such rep.", {"rep_id": ["Unknown rep."]})
+    caller = principal()
+    if not (caller.is_admin or (caller.is_manager and rep.team_id is not None and rep.team_id == caller.team_id)):
+        raise Forbidden("Only the rep's manager or an admin sets targets.", {"rep_id": ["Not your team."]})
+    return rep
+
+
+@blp.route("/targets/monthly")
+class MonthlyTarget(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(TargetBody)
+    @blp.response(200, TargetSchema)
+    def put(self, body):
+        """Set a rep's sales target for a month (managers: their team)"""
+        rep = _managed_rep(body["rep_id"])
+        year, month = map(int, body["month"].split("-"))
+        return set_target(rep, date(year, month, 1), body["amount"])
+
+
+@blp.route("/face-time-target")
+class FaceTimeTarget(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(FaceTimeTargetBody)
+    @blp.response(200, FaceTimeTargetBody)
+    def put(self, body):
+        """Set the team's goal for the face-to-face share of the day, in percent"""
+        caller = principal()
+        team = db.session.get(Team, body["team_id"])
+        if team is None:
+            raise NotFound("No such team.", {"team_id": ["Unknown team."]})
+        if not (caller.is_admin or (caller.is_manager and caller.team_id == team.id)):
+            raise Forbidden("Only the team's manager or an admin sets its target.", {"team_id": ["Not your team."]})
+        team.face_time_target_pct = body["face_time_target_pct"]
+        db.session.commit()
+        return {"team_id": team.id, "face_time_target_pct": team.face_time_target_pct}
