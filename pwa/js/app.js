@@ -8,6 +8,7 @@ import { hhmm, html, raw } from "./ui.js";
 import * as accounts from "./views/accounts.js";
 import * as clock from "./views/clock.js";
 import * as login from "./views/login.js";
+import * as team from "./views/team.js";
 import * as today from "./views/today.js";
 import * as tomorrow from "./views/tomorrow.js";
 import * as visit from "./views/visit.js";
@@ -25,8 +26,16 @@ const ROUTES = [
   [/^#\/visit\/([\w-]+)$/, (m) => visit.render(main, { id: m[1] }), "today"],
   [/^#\/clock$/, () => clock.render(main), "clock"],
   [/^#\/tomorrow$/, () => tomorrow.render(main), "tomorrow"],
+  [/^#\/team$/, () => team.render(main, { user }), "team"],
 ];
-const TABS = [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"]];
+const TABS = {
+  rep: [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"]],
+  manager: [["team", "#/team"], ["accounts", "#/accounts"]],
+};
+
+function home() {
+  return user?.role === "rep" ? "#/today" : "#/team";
+}
 
 export function navigate(hash, { replace = false } = {}) {
   if (replace) history.replaceState(null, "", hash);
@@ -36,7 +45,7 @@ export function navigate(hash, { replace = false } = {}) {
 
 async function route() {
   if (!user) return;
-  const [path, search = ""] = (location.hash || "#/today").split("?");
+  const [path, search = ""] = (location.hash || home()).split("?");
   const query = new URLSearchParams(search);
   for (const [pattern, view, tab] of ROUTES) {
     const match = path.match(pattern);
@@ -46,12 +55,12 @@ async function route() {
       return;
     }
   }
-  navigate("#/today", { replace: true });
+  navigate(home(), { replace: true });
 }
 
 function renderTabs(active) {
   tabs.hidden = false;
-  tabs.innerHTML = TABS.map(([name, href]) => html`<a href="${href}" ${raw(name === active ? 'aria-current="page"' : "")}>${t(`tab.${name}`)}</a>`)
+  tabs.innerHTML = (TABS[user.role] ?? TABS.manager).map(([name, href]) => html`<a href="${href}" ${raw(name === active ? 'aria-current="page"' : "")}>${t(`tab.${name}`)}</a>`)
     .join("") + html`<a href="#/logout" id="logout">${t("logout")}</a>`;
 }
 
@@ -85,7 +94,7 @@ async function showLogin() {
 
 async function start(u) {
   user = u;
-  if (!location.hash || location.hash === "#/logout") history.replaceState(null, "", "#/today");
+  if (!location.hash || location.hash === "#/logout") history.replaceState(null, "", home());
   await route();
   syncNow();
 }

@@ -16,7 +16,7 @@ import pytest
 
 from server.pwa import PWA_DIR, shell_files
 from tests.conftest import make_config, reset_schema
-from tests.pwa.conftest import PASSWORD, PHONE, TZ, LiveServer, today_local
+from tests.pwa.conftest import PASSWORD, PHONE, TZ, LiveServer, browser, today_local  # noqa: F401 (fixture)
 
 ACCOUNTS = int(os.environ.get("BENCH_PWA_ACCOUNTS", "5000"))
 
@@ -77,7 +77,9 @@ def test_field_app_figures(browser, big_server):
     page.get_by_label("Password").fill(PASSWORD)
     t0 = time.perf_counter()
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_function("document.getElementById('sync-status').textContent.includes('synced')", timeout=300_000)
+    page.wait_for_function("""() => { const s = document.getElementById('sync-status');
+        return s.dataset.state === 'idle' && s.textContent.includes('synced') && !s.textContent.includes('not synced'); }""",
+                           timeout=600_000)
     accounts = page.evaluate("""async () => { const db = await new Promise((ok) => { const r = indexedDB.open('fieldday');
         r.onsuccess = () => ok(r.result); }); return new Promise((ok) => { const r = db.transaction('accounts')
         .objectStore('accounts').count(); r.onsuccess = () => { db.close(); ok(r.result); }; }); }""")

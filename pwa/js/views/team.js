@@ -1,0 +1,180 @@
+// The manager's screen: where the team's time goes and the method's numbers, with tables and CSV.
+import { ApiError, request, session } from "../api.js";
+import { all } from "../db.js";
+import { t } from "../i18n.js";
+import { addDays, html, localDate, raw } from "../ui.js";
+
+const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"];
+const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
+const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
+const charts = [];
+
+function period(kind, anchor = new Date()) {
+  const today = localDate(anchor);
+  if (kind === "day") return [today, today];
+  if (kind === "week") {
+    const monday = addDays(anchor, -((anchor.getDay() + 6) % 7));
+    return [localDate(monday), today];
+  }
+  return [`${today.slice(0, 8)}01`, today];
+}
+
+function table(columns, rows) {
+  return raw(html`<div style="overflow-x:auto"><table class="report-table">
+    <thead><tr>${columns.map(([, label]) => raw(html`<th scope="col">${label}</th>`))}</tr></thead>
+    <tbody>${rows.map((row) => raw(html`<tr>${columns.map(([key]) => raw(html`<td>${fmt(row[key])}</td>`))}</tr>`))}</tbody>
+  </table></div>`);
+}
+
+function fmt(value) {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return String(value);
+}
+
+async function downloadCsv(name, query, table = "rows") {
+  const auth = await session();
+  const response = await fetch(`/api/reports/${name}?${query}&format=csv&table=${table}`,
+    { headers: { Authorization: `Bearer ${auth.access_token}` } });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: `${name}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function section(name, title, body) {
+  return raw(html`<section class="card" id="report-${name}" aria-labelledby="h-${name}">
+    <div class="row"><h2 id="h-${name}">${title}</h2>
+      <button type="button" class="secondary" data-csv="${name}" style="flex:0 0 auto">${t("team.csv")}</button></div>
+    ${body}</section>`);
+}
+
+function drawCharts(main, data) {
+  charts.splice(0).forEach((c) => c.destroy());
+  if (!window.Chart) return;
+  const ratios = data["time-ratios"];
+  const bars = [...ratios.rows.map((r) => ({ label: r.name, ...r })), { label: t("team.team"), ...ratios.team },
+    { label: t("team.baseline"), ...Object.fromEntries(Object.entries(ratios.extra.baseline_pct).map(([k, v]) => [`${k}_pct`, v])) }];
+  charts.push(new Chart(main.querySelector("#chart-ratios"), {
+    type: "bar",
+    data: { labels: bars.map((b) => b.label),
+            datasets: SPLIT.map((k) => ({ label: t(`category.${k}`), data: bars.map((b) => b[`${k}_pct`] ?? 0), backgroundColor: COLOURS[k] })) },
+    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
+               scales: { x: { stacked: true, max: 100, ticks: { callback: (v) => `${v}%` } }, y: { stacked: true } } },
+  }));
+  const weeks = ratios.extra.weeks;
+  if (weeks.length) {
+    charts.push(new Chart(main.querySelector("#chart-trend"), {
+      type: "line",
+      data: { labels: weeks.map((w) => w.week_start),
+              datasets: [{ label: t("category.face_to_face"), data: weeks.map((w) => w.face_to_face_pct), borderColor: COLOURS.face_to_face },
+                         { label: t("team.target"), data: weeks.map(() => ratios.extra.face_time_target_pct), borderColor: "#b91c1c", borderDash: [6, 4], pointRadius: 0 }] },
+      options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } },
+    }));
+  }
+  const funnel = data.funnel.team;
+  charts.push(new Chart(main.querySelector("#chart-funnel"), {
+    type: "bar",
+    data: { labels: data.funnel.extra.stages, datasets: [{ label: t("team.reached"), data: data.funnel.extra.stages.map((s) => funnel.reached[s]), backgroundColor: "#0f766e" }] },
+    options: { animation: false, responsive: true, maintainAspectRatio: false },
+  }));
+}
+
+function mifMatrix(report) {
+  const cells = new Map(report.rows.map((r) => [`${r.ownership}|${r.volume_band}|${r.age_band}`, r]));
+  return ["ours", "competitor"].map((ownership) => raw(html`<h3>${t(`device.${ownership}`)}</h3>
+    <div style="overflow-x:auto"><table class="report-table"><thead><tr><th>${t("team.volume")}</th>
+      ${report.extra.age_bands.map((a) => raw(html`<th scope="col">${a === "unknown" ? "?" : a}</th>`))}</tr></thead><tbody>
+      ${report.extra.volume_bands.slice().reverse().map((v) => raw(html`<tr><th scope="row">${v}</th>
+        ${report.extra.age_bands.map((a) => {
+          const cell = cells.get(`${ownership}|${v}|${a}`);
+          if (!cell) return raw("<td>·</td>");
+          return raw(html`<td><button type="button" class="${cell.replacement_opportunity ? "" : "secondary"}"
+            data-mif="${cell.account_ids.join(",")}" aria-label="${v} ${a}: ${cell.devices}"
+            title="${cell.replacement_opportunity ? t("team.replacement") : ""}">${cell.devices}</button></td>`);
+        })}</tr>`))}</tbody></table></div>`));
+}
+
+export async function render(main, { user }) {
+  const state = { kind: "month", from: null, to: null, rep: "" };
+  [state.from, state.to] = period("month");
+  const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
+  main.innerHTML = html`
+    <h1>${t("team.title")}</h1>
+    <form id="team-filters" class="card">
+      <div class="row">
+        <div><label for="period">${t("team.period")}</label>
+          <select id="period" name="period">${["day", "week", "month", "custom"].map((k) =>
+            raw(html`<option value="${k}" ${raw(k === "month" ? "selected" : "")}>${t(`team.period.${k}`)}</option>`))}</select></div>
+        <div><label for="from">${t("team.from")}</label><input id="from" name="from" type="date" value="${state.from}"></div>
+        <div><label for="to">${t("team.to")}</label><input id="to" name="to" type="date" value="${state.to}"></div>
+      </div>
+      <button type="submit">${t("team.show")}</button>
+    </form>
+    <p id="team-error" class="error-text" role="alert"></p>
+    <div id="team-reports"></div>`;
+  const form = main.querySelector("#team-filters");
+  form.period.addEventListener("change", () => {
+    if (form.period.value !== "custom") [form.from.value, form.to.value] = period(form.period.value);
+  });
+  const load = async () => {
+    const error = main.querySelector("#team-error");
+    error.textContent = "";
+    if (!navigator.onLine) {
+      error.textContent = t("team.offline");
+      return;
+    }
+    const query = new URLSearchParams({ from: form.from.value, to: form.to.value });
+    if (user.role === "rep") query.set("rep_id", user.id);
+    let data;
+    try {
+      const answers = await Promise.all(REPORTS.map((name) => request("GET", `/api/reports/${name}?${query}`)));
+      data = Object.fromEntries(REPORTS.map((name, i) => [name, answers[i]]));
+    } catch (e) {
+      error.textContent = [e.message, ...Object.entries(e.fields || {}).map(([k, v]) => `${k}: ${v}`)].join(" ");
+      return;
+    }
+    const ratios = data["time-ratios"];
+    const withTeam = (report) => [...report.rows, { name: t("team.team"), ...report.team }];
+    main.querySelector("#team-reports").innerHTML = [
+      section("time-ratios", t("team.ratios"), raw(html`
+        <p class="muted">${t("team.target_line", { pct: ratios.extra.face_time_target_pct })}</p>
+        <div style="height:${60 + 34 * (ratios.rows.length + 2)}px"><canvas id="chart-ratios" role="img" aria-label="${t("team.ratios")}"></canvas></div>
+        ${table([["name", t("team.rep")], ...SPLIT.map((k) => [`${k}_pct`, `${t(`category.${k}`)} %`]), ["working_days", t("team.days")],
+                 ["open_visits", t("team.open_visits")]], withTeam(ratios))}
+        <h3>${t("team.trend")}</h3><div style="height:180px"><canvas id="chart-trend" role="img" aria-label="${t("team.trend")}"></canvas></div>`)),
+      section("first-appointment", t("team.first"), table([["name", t("team.rep")], ["first_appointment_time", t("team.target")],
+        ["working_days", t("team.days")], ["on_time_days", t("team.on_time")], ["on_time_pct", "%"],
+        ["median_first_visit", t("team.median_first")]], withTeam(data["first-appointment"]))),
+      section("activity", t("team.activity"), table([["name", t("team.rep")], ["visits", t("team.visits")],
+        ["visits_per_day", t("team.per_day")], ["face_to_face_visits", t("team.effective")], ["with_purpose", t("team.with_purpose")],
+        ["planned", t("team.planned")], ["planned_done", t("team.done")], ["plan_done_pct", "%"]], withTeam(data.activity))),
+      section("funnel", t("team.funnel"), raw(html`<div style="height:180px"><canvas id="chart-funnel" role="img" aria-label="${t("team.funnel")}"></canvas></div>
+        ${table([["name", t("team.rep")], ...data.funnel.extra.stages.map((s) => [`open_${s}`, s]), ["conv", t("team.conversion")],
+                 ["won", t("team.won")], ["lost", t("team.lost")], ["reasons", t("team.loss_reasons")]],
+                withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
+                  conv: Object.entries(r.conversion_pct).map(([k, v]) => `${k} ${fmt(v)}%`).join(" · "),
+                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${k} ${v}`).join(", ") })))}`)),
+      section("cadence", t("team.cadence"), raw(html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
+        ["overdue", t("team.overdue")]], withTeam(data.cadence))}
+        <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => raw(html`<li><a class="item" href="#/account/${a.account_id}">
+          ${a.name} <span class="tag">${a.account_class}</span> <span class="muted">${a.days_since_contact ?? "–"} / ${a.cadence_days}</span></a></li>`))}</ul>`)),
+      section("installed-base", t("team.mif"), raw(html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
+        <ul id="mif-accounts" class="list" aria-live="polite"></ul>`)),
+      section("targets", t("team.targets"), table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
+        ["target_per_day", t("team.per_day")], ["won", t("team.won")], ["attainment_pct", "%"]], data.targets.rows)),
+    ].map((s) => s.text).join("");
+    drawCharts(main, data);
+    main.querySelectorAll("[data-csv]").forEach((b) => b.addEventListener("click", () =>
+      downloadCsv(b.dataset.csv, query).catch((e) => { main.querySelector("#team-error").textContent = e.message; })));
+    main.querySelectorAll("[data-mif]").forEach((b) => b.addEventListener("click", () => {
+      main.querySelector("#mif-accounts").innerHTML = b.dataset.mif.split(",").map((id) =>
+        html`<li><a class="item" href="#/account/${id}">${accounts.get(id)?.name ?? id}</a></li>`).join("");
+    }));
+  };
+  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  await load();
+}
