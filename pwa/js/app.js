@@ -7,6 +7,7 @@ import { currentStatus, dismissRejected, refreshStatus, startSyncTriggers, syncN
 import { hhmm, html, raw } from "./ui.js";
 import * as accounts from "./views/accounts.js";
 import * as clock from "./views/clock.js";
+import * as daily from "./views/daily.js";
 import * as login from "./views/login.js";
 import * as team from "./views/team.js";
 import * as today from "./views/today.js";
@@ -27,10 +28,12 @@ const ROUTES = [
   [/^#\/clock$/, () => clock.render(main), "clock"],
   [/^#\/tomorrow$/, () => tomorrow.render(main), "tomorrow"],
   [/^#\/team$/, () => team.render(main, { user }), "team"],
+  [/^#\/report$/, () => daily.render(main, { user }), "report"],
 ];
 const TABS = {
-  rep: [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"]],
-  manager: [["team", "#/team"], ["accounts", "#/accounts"]],
+  rep: [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"],
+        ["report", "#/report"]],
+  manager: [["team", "#/team"], ["report", "#/report"], ["accounts", "#/accounts"]],
 };
 
 function home() {

@@ -9,6 +9,7 @@ const BATCH = 200;
 const PAGE = 500;
 const TIMER_MS = 60_000;
 
+let queued = null; // the one follow-up run waiting for the lock
 let status = { state: "idle", waiting: 0, lastSync: null, error: null, rejected: [] };
 
 export function currentStatus() {
@@ -46,8 +47,17 @@ export async function syncNow() {
       await publish({ state, error: state === "offline" ? null : error.message });
     }
   };
-  if (navigator.locks) return navigator.locks.request("fieldday-sync", { ifAvailable: true }, (lock) => lock && run());
-  return run();
+  if (!navigator.locks) return run();
+  return navigator.locks.request("fieldday-sync", { ifAvailable: true }, (lock) => {
+    if (lock) return run();
+    // A sync is running (here or in another tab) and may have passed the outbox already:
+    // queue one more run after it, coalescing any number of requests made meanwhile.
+    queued ??= navigator.locks.request("fieldday-sync", () => {
+      queued = null;
+      return run();
+    });
+    return queued;
+  });
 }
 
 async function push() {

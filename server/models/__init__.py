@@ -3,10 +3,10 @@ from .accounts import Account, Contact, Device, Opportunity, StageChange
 from .base import utcnow
 from .sync import Change, SyncClient, SyncMutation, SyncState
 from .field import Activity, Appointment, RoutePlan, RouteStop, Visit
-from .targets import SalesTarget
+from .targets import DailyReview, SalesTarget
 from .users import LoginFailure, RevokedToken, Team, User
 
 __all__ = [
-    "Account", "Activity", "Appointment", "Contact", "Device", "LoginFailure", "Opportunity",
+    "Account", "Activity", "Appointment", "Contact", "DailyReview", "Device", "LoginFailure", "Opportunity",
     "RevokedToken", "RoutePlan", "RouteStop", "SalesTarget", "StageChange", "SyncClient", "SyncMutation", "SyncState", "Change", "Team", "User", "Visit", "utcnow",
 ]

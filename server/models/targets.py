@@ -1,9 +1,9 @@
-"""Sales targets: a monthly amount per rep, broken down to weeks and working days in reports."""
+"""What managers set and write: monthly sales targets, and comments on daily reports."""
 import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,3 +20,17 @@ class SalesTarget(UUIDPrimaryKey, Timestamped, db.Model):
     rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class DailyReview(UUIDPrimaryKey, Timestamped, db.Model):
+    """The rep's own look back at a day (当天拜访工作总结) and the manager's comment on it."""
+
+    __tablename__ = "daily_reviews"
+    __table_args__ = (UniqueConstraint("rep_id", "day", name="uq_daily_reviews_rep_day"),)
+
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    went_well: Mapped[str] = mapped_column(Text, default="")
+    to_improve: Mapped[str] = mapped_column(Text, default="")
+    manager_comment: Mapped[str] = mapped_column(Text, default="")
+    commented_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))

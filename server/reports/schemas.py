@@ -45,3 +45,33 @@ class FaceTimeTargetBody(StrictSchema):
     def _finite(self, data, **_):
         if data.get("face_time_target_pct") in (float("inf"), float("-inf")):
             raise ValidationError("Must be a number.", "face_time_target_pct")
+
+
+class DailyQuery(StrictSchema):
+    rep_id = fields.UUID(metadata={"description": "The rep (reps: themselves, the default)"})
+    team_id = fields.UUID(metadata={"description": "Managers: every rep of the team for that date"})
+    date = fields.Date(required=True)
+
+
+class DailyReportSchema(Schema):
+    reports = fields.List(fields.Dict())
+
+
+class ReviewBody(StrictSchema):
+    date = fields.Date(required=True)
+    went_well = fields.String(required=True, validate=validate.Length(max=5000))
+    to_improve = fields.String(required=True, validate=validate.Length(max=5000))
+
+
+class CommentBody(StrictSchema):
+    rep_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    comment = fields.String(required=True, validate=validate.Length(max=5000))
+
+
+class ReviewSchema(Schema):
+    rep_id = fields.UUID()
+    day = fields.Date(data_key="date")
+    went_well = fields.String()
+    to_improve = fields.String()
+    manager_comment = fields.String()

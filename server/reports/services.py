@@ -51,6 +51,23 @@ def _recorded(scope):
     return days, open_visits, open_activities
 
 
+def _worked_days(scope):
+    """{rep id: set of local dates with any visit or activity}: cheaper than the full time split."""
+    days = defaultdict(set)
+    lookback = scope.start_utc - timedelta(days=1)
+    rows = list(db.session.execute(select(Visit.rep_id, Visit.check_in_at, Visit.check_out_at).where(
+        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= lookback, Visit.check_in_at < scope.end_utc)))
+    rows += db.session.execute(select(Activity.rep_id, Activity.started_at, Activity.ended_at).where(
+        Activity.rep_id.in_(scope.rep_ids), Activity.started_at >= lookback, Activity.started_at < scope.end_utc))
+    for rep_id, start, end in rows:
+        for moment in (start, end):
+            if moment is not None:
+                local = moment.astimezone(scope.tz).date()
+                if scope.start <= local <= scope.end:
+                    days[rep_id].add(local)
+    return days
+
+
 def _ratio_fields(minutes):
     out = {f"{k}_min": round(minutes.get(k, 0.0), 1) for k in (*CATEGORIES, "unrecorded", "span")}
     out.update({f"{k}_pct": v for k, v in shares(minutes).items()})
@@ -98,11 +115,11 @@ def _hhmm(minutes):
 
 def first_appointment(scope, tolerance_min=10):
     """Per rep: the share of working days whose first visit started by their first-appointment time."""
-    days, _, _ = _recorded(scope)
+    days = _worked_days(scope)
     first = _first_check_ins(scope)
     rows = []
     for rep in scope.reps:
-        worked = set(days.get(rep.id, {})) | set(first.get(rep.id, {}))
+        worked = days.get(rep.id, set())
         target = rep.first_appointment_time or time(8, 45)
         limit = target.hour * 60 + target.minute + tolerance_min
         starts = [t.hour * 60 + t.minute + t.second / 60 for t in first.get(rep.id, {}).values()]
@@ -122,8 +139,7 @@ def first_appointment(scope, tolerance_min=10):
 
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
-    days, _, _ = _recorded(scope)
-    first = _first_check_ins(scope)
+    days = _worked_days(scope)
     counts = defaultdict(Counter)
     done = set()
     visits = db.session.execute(select(Visit.rep_id, Visit.account_id, Visit.check_in_at, Visit.check_out_at,
@@ -145,7 +161,7 @@ def activity(scope):
     rows = []
     for rep in scope.reps:
         c = counts[rep.id]
-        worked = len(set(days.get(rep.id, {})) | set(first.get(rep.id, {})))
+        worked = len(days.get(rep.id, ()))
         rows.append({**_rep_row(rep), "working_days": worked, **_activity_figures(c, worked)})
     team_counts = sum(counts.values(), Counter())
     team = {"working_days": sum(r["working_days"] for r in rows),

@@ -40,16 +40,18 @@ def day_minutes(intervals):
     result = dict.fromkeys((*CATEGORIES, "unrecorded", "span"), 0.0)
     if not intervals:
         return result
-    bounds = sorted({i.start for i in intervals} | {i.end for i in intervals})
+    # Plain numbers from here on: comparing aware datetimes is slow, and a report sweeps thousands of days.
+    spans = sorted((i.start.timestamp(), i.end.timestamp(), i.is_visit, i.category) for i in intervals)
+    bounds = sorted({s for s, _, _, _ in spans} | {e for _, e, _, _ in spans})
     for a, b in zip(bounds, bounds[1:]):
-        covering = [i for i in intervals if i.start <= a and i.end >= b]
-        minutes = (b - a).total_seconds() / 60
-        if covering:
-            winner = max(covering, key=lambda i: (i.is_visit, i.start))
-            result[winner.category] += minutes
-        else:
-            result["unrecorded"] += minutes
-    result["span"] = (bounds[-1] - bounds[0]).total_seconds() / 60
+        winner = None
+        for start, end, is_visit, category in spans:
+            if start > a:
+                break  # sorted by start: nothing later covers [a, b)
+            if end >= b and (winner is None or (is_visit, start) >= winner[:2]):
+                winner = (is_visit, start, category)
+        result[winner[2] if winner else "unrecorded"] += (b - a) / 60
+    result["span"] = (bounds[-1] - bounds[0]) / 60
     return result
 
 

@@ -9,8 +9,10 @@ from ..extensions import db
 from ..models import Team, User
 from ..security import login_required, principal
 from . import blp
-from .schemas import FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery, ReportSchema, TargetBody, TargetSchema
-from .scope import resolve
+from .daily import daily_report, save_review
+from .schemas import (CommentBody, DailyQuery, DailyReportSchema, FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery,
+                      ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema)
+from .scope import Scope, resolve
 from .services import REPORTS, set_target
 
 
@@ -118,3 +120,44 @@ class FaceTimeTarget(MethodView):
         team.face_time_target_pct = body["face_time_target_pct"]
         db.session.commit()
         return {"team_id": team.id, "face_time_target_pct": team.face_time_target_pct}
+
+
+@blp.route("/daily")
+class Daily(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(DailyQuery, location="query")
+    @blp.response(200, DailyReportSchema)
+    def get(self, args):
+        """The daily visit report of a rep (or of every rep of a team) for a date"""
+        scope = resolve(principal(), args.get("team_id"), args.get("rep_id"), args["date"], args["date"])
+        reports = []
+        for rep in scope.reps:
+            reports.append(daily_report(Scope(scope.team, [rep], scope.tz, scope.start, scope.end)))
+        return {"reports": reports}
+
+
+@blp.route("/daily/review")
+class DailyReviewView(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(ReviewBody)
+    @blp.response(200, ReviewSchema)
+    def put(self, body):
+        """The rep's own review of the day: what went well, what to improve"""
+        caller = principal()
+        if caller.role != "rep":
+            raise Forbidden("Only the rep writes their review of the day.")
+        return save_review(caller.id, body["date"], went_well=body["went_well"], to_improve=body["to_improve"])
+
+
+@blp.route("/daily/comment")
+class DailyComment(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(CommentBody)
+    @blp.response(200, ReviewSchema)
+    def put(self, body):
+        """The manager's comment on a rep's day"""
+        rep = _managed_rep(body["rep_id"])
+        return save_review(rep.id, body["date"], manager_comment=body["comment"], commented_by=principal().id)

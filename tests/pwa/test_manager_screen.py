@@ -28,3 +28,37 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(page, 
     page.get_by_label("To", exact=True).fill("2026-12-01")
     page.get_by_role("button", name="Show").click()
     page.wait_for_selector("text=The period ends before it starts.")
+
+
+def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live_server):
+    from tests.pwa.conftest import PHONE, TZ
+
+    for username, field, text in (("rep1", "What went well", "Two demos booked"),
+                                  ("manager", "Manager's comment", "Keep the 8:45 start")):
+        context = browser.new_context(viewport=PHONE, locale="en-US", timezone_id=TZ, base_url=live_server.url)
+        try:
+            page = context.new_page()
+            page.goto("/")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_role("link", name="Daily report").click()
+            report = page.locator("article.daily").first
+            report.wait_for()
+            assert report.get_by_text("Planned stops visited").is_visible()
+            if username == "manager":
+                assert report.get_by_label("What went well").input_value() == "Two demos booked"
+                assert report.get_by_label("What went well").get_attribute("readonly") is not None
+            report.get_by_label(field).fill(text)
+            report.get_by_role("button", name="Save").click()
+            report.get_by_text("Saved.").wait_for()
+            shot(page, f"daily-{username}")
+        finally:
+            context.close()
+    with live_server.app.app_context():
+        from server.extensions import db
+        from server.models import DailyReview
+
+        stored = db.session.query(DailyReview).one()
+        assert (stored.went_well, stored.manager_comment) == ("Two demos booked", "Keep the 8:45 start")
+        db.session.remove()

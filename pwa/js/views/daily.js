@@ -1,0 +1,83 @@
+// The daily visit report (每日销售报告): built by the server from the day's records; the rep adds a
+// short review, the manager a comment; printable.
+import { request } from "../api.js";
+import { t } from "../i18n.js";
+import { hhmm, html, localDate, raw } from "../ui.js";
+
+const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
+
+function one(report, user) {
+  const mine = user.role === "rep";
+  return raw(html`<article class="card daily" data-rep="${report.rep_id}">
+    <h2>${report.name} · ${report.date}</h2>
+    <p>${t("daily.plan", { done: report.plan.done, planned: report.plan.planned })}
+       · ${t("daily.first", { at: report.first_visit.at ?? "–", target: report.first_visit.target })}
+       ${report.first_visit.on_time === false ? raw(html`<span class="tag warn">${t("daily.late")}</span>`) : ""}</p>
+    <h3>${t("daily.visits")}</h3>
+    ${report.visits.length ? raw(html`<ol>${report.visits.map((v) => raw(html`<li><strong>${hhmm(v.check_in_at)} ${v.account}</strong>
+      ${v.planned ? "" : raw(html`<span class="tag">${t("daily.unplanned")}</span>`)}
+      <div>${t("visit.purpose")}: ${v.purpose}</div><div>${t("visit.outcome")}: ${v.outcome || "–"}</div>
+      <div>${t("visit.next_step")}: ${v.next_step || "–"}</div></li>`))}</ol>`) : raw(html`<p class="muted">${t("account.none")}</p>`)}
+    <h3>${t("daily.opportunities")}</h3>
+    <ul>${report.new_opportunities.map((o) => raw(html`<li>${t("daily.new")}: ${o.title} (${o.account}) ${o.stage}</li>`))}
+        ${report.stage_moves.map((m) => raw(html`<li>${m.title} (${m.account}): ${m.from} → ${m.to}</li>`))}</ul>
+    <h3>${t("clock.split")}</h3>
+    <table class="split"><tbody>${SPLIT.map((k) => raw(html`<tr><th>${t(`category.${k}`)}</th>
+      <td class="num">${Math.round(report.time_split[`${k}_min`] ?? 0)} ${t("clock.minutes")}</td>
+      <td class="num">${report.time_split[`${k}_pct`] ?? "–"} %</td></tr>`))}</tbody></table>
+    <h3>${t("daily.overdue")}</h3>
+    <ul>${report.overdue_tomorrow.slice(0, 15).map((a) => raw(html`<li><a href="#/account/${a.account_id}">${a.name}</a>
+      <span class="tag">${a.account_class}</span> ${a.days_since_contact ?? "–"}</li>`))}</ul>
+    <form class="review" data-date="${report.date}" data-rep="${report.rep_id}">
+      <h3>${t("daily.review")}</h3>
+      <label for="went-${report.rep_id}">${t("daily.went_well")}</label>
+      <textarea id="went-${report.rep_id}" name="went_well" maxlength="5000" ${raw(mine ? "" : "readonly")}>${report.review.went_well}</textarea>
+      <label for="improve-${report.rep_id}">${t("daily.to_improve")}</label>
+      <textarea id="improve-${report.rep_id}" name="to_improve" maxlength="5000" ${raw(mine ? "" : "readonly")}>${report.review.to_improve}</textarea>
+      <label for="comment-${report.rep_id}">${t("daily.comment")}</label>
+      <textarea id="comment-${report.rep_id}" name="comment" maxlength="5000" ${raw(mine ? "readonly" : "")}>${report.review.manager_comment}</textarea>
+      <p class="muted" role="status"></p>
+      <button type="submit">${t("visit.save")}</button>
+    </form>
+  </article>`);
+}
+
+export async function render(main, { user }) {
+  main.innerHTML = html`<h1>${t("daily.title")}</h1>
+    <form id="daily-pick" class="row"><div><label for="daily-date">${t("daily.date")}</label>
+      <input id="daily-date" type="date" value="${localDate()}"></div>
+      <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button>
+      <button type="button" id="print" class="secondary" style="flex:0 0 auto;align-self:end">${t("daily.print")}</button></form>
+    <p id="daily-error" class="error-text" role="alert"></p><div id="daily-reports"></div>`;
+  const load = async () => {
+    const error = main.querySelector("#daily-error");
+    error.textContent = navigator.onLine ? "" : t("team.offline");
+    if (!navigator.onLine) return;
+    try {
+      const { reports } = await request("GET", `/api/reports/daily?date=${main.querySelector("#daily-date").value}`);
+      main.querySelector("#daily-reports").innerHTML = reports.map((r) => one(r, user).text).join("");
+    } catch (e) {
+      error.textContent = e.message;
+      return;
+    }
+    main.querySelectorAll("form.review").forEach((form) => form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const status = form.querySelector("[role=status]");
+      try {
+        if (user.role === "rep") {
+          await request("PUT", "/api/reports/daily/review", { date: form.dataset.date, went_well: form.went_well.value,
+                                                             to_improve: form.to_improve.value });
+        } else {
+          await request("PUT", "/api/reports/daily/comment", { rep_id: form.dataset.rep, date: form.dataset.date,
+                                                              comment: form.comment.value });
+        }
+        status.textContent = t("daily.saved");
+      } catch (e) {
+        status.textContent = e.status === 0 ? t("team.offline") : e.message;
+      }
+    }));
+  };
+  main.querySelector("#daily-pick").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  main.querySelector("#print").addEventListener("click", () => window.print());
+  await load();
+}

@@ -1,0 +1,121 @@
+"""Report latency at scale: 50 reps, one year of recorded days (about 150,000 visits).
+
+    make bench          # SQLite, and PostgreSQL too when TEST_DATABASE_URL is set
+
+Data is written with bulk inserts (the change log is not needed to read reports). Prints the
+median and worst of 5 calls per report for a team-month through the API (auth, query, JSON).
+"""
+import random
+import statistics
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from server.auth.services import hash_password
+from server.extensions import db
+from server.models import (Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, Team, User,
+                           Visit)
+from tests.benchmarks.test_sync_bench import BACKENDS, _fresh_app
+
+TZ = ZoneInfo("Asia/Shanghai")
+REPS, ACCOUNTS_PER_REP, VISITS_PER_DAY = 50, 160, 12
+FIRST_DAY = date(2025, 11, 1)
+DAYS = 365
+REPORTS = ("time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets")
+
+
+def _bulk(conn, model, rows):
+    for i in range(0, len(rows), 5000):
+        conn.execute(insert(model.__table__), rows[i:i + 5000])
+
+
+def _generate(rng):
+    team_id, manager_id = uuid.uuid4(), uuid.uuid4()
+    users = [{"id": manager_id, "username": "manager", "password_hash": hash_password("bench-password"),
+              "role": "manager", "team_id": team_id}]
+    accounts, devices, opps, changes, visits, activities, plans, stops = [], [], [], [], [], [], [], []
+    for r in range(REPS):
+        rep_id = uuid.uuid4()
+        users.append({"id": rep_id, "username": f"rep{r}", "password_hash": "x", "role": "rep", "team_id": team_id,
+                      "start_lat": 31.2, "start_lng": 121.4})
+        mine = []
+        for a in range(ACCOUNTS_PER_REP):
+            account_id = uuid.uuid4()
+            mine.append(account_id)
+            accounts.append({"id": account_id, "name": f"Account {r}-{a}", "owner_id": rep_id, "version": 1,
+                             "account_class": rng.choice("ABC"), "latitude": 31.2, "longitude": 121.4,
+                             "last_contact_at": datetime(2026, 10, 1, tzinfo=TZ) - timedelta(days=rng.randint(0, 60))})
+            devices.append({"id": uuid.uuid4(), "account_id": account_id, "ownership": rng.choice(("ours", "competitor")),
+                            "brand": "B", "monthly_volume": rng.randint(0, 30000), "version": 1,
+                            "installed_on": FIRST_DAY - timedelta(days=rng.randint(0, 3000))})
+            if a % 2 == 0:
+                opp_id, stage = uuid.uuid4(), rng.choice("SPADCO")
+                status = "won" if stage == "O" else rng.choice(("open", "open", "lost"))
+                moment = datetime.combine(FIRST_DAY, datetime.min.time(), TZ) + timedelta(days=rng.randint(0, 300))
+                opps.append({"id": opp_id, "account_id": account_id, "owner_id": rep_id, "title": "Deal", "stage": stage,
+                             "status": status, "amount": 50000, "version": 1, "stage_changed_at": moment,
+                             "created_at": moment,
+                             "loss_reason": "price" if status == "lost" else None,
+                             "closed_at": moment + timedelta(days=40) if status != "open" else None})
+                for i, s in enumerate("SPADCO"[: "SPADCO".index(stage) + 1]):
+                    changes.append({"opportunity_id": opp_id, "to_stage": s, "status": "open",
+                                    "changed_at": moment + timedelta(days=7 * i)})
+        for d in range(DAYS):
+            day = FIRST_DAY + timedelta(days=d)
+            if day.weekday() >= 5:
+                continue
+            clock = datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=8, minutes=rng.randint(30, 70))
+            plan_id = uuid.uuid4()
+            plans.append({"id": plan_id, "rep_id": rep_id, "plan_date": day, "version": 1, "dropped": []})
+            for v in range(VISITS_PER_DAY):
+                account_id = rng.choice(mine)
+                stops.append({"id": uuid.uuid4(), "route_plan_id": plan_id, "position": v, "account_id": account_id,
+                              "planned_arrival": clock})
+                visits.append({"id": uuid.uuid4(), "account_id": account_id, "rep_id": rep_id, "purpose": "Visit",
+                               "check_in_at": clock, "check_out_at": clock + timedelta(minutes=25), "version": 1})
+                activities.append({"id": uuid.uuid4(), "rep_id": rep_id, "category": "travel", "version": 1,
+                                   "started_at": clock + timedelta(minutes=25), "ended_at": clock + timedelta(minutes=35)})
+                clock += timedelta(minutes=35)
+    return {"team": [{"id": team_id, "name": "Bench team", "timezone": "Asia/Shanghai", "manager_id": None}],
+            "users": users, "accounts": accounts, "devices": devices, "opps": opps, "changes": changes,
+            "visits": visits, "activities": activities, "plans": plans, "stops": stops, "manager_id": manager_id,
+            "team_id": team_id}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_team_month_report_latency(backend, tmp_path):
+    app, _ = _fresh_app(backend, tmp_path, "bench_reports")
+    t0 = time.perf_counter()
+    with app.app_context():
+        data = _generate(random.Random(845))
+        with db.engine.begin() as conn:
+            for model, key in ((Team, "team"), (User, "users"), (Account, "accounts"), (Device, "devices"),
+                               (Opportunity, "opps"), (StageChange, "changes"), (Visit, "visits"),
+                               (Activity, "activities"), (RoutePlan, "plans"), (RouteStop, "stops")):
+                _bulk(conn, model, data[key])
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        visits = db.session.scalar(select(func.count()).select_from(Visit))
+    print(f"\n[{backend}] {REPS} reps, {visits:,} visits, {len(data['activities']):,} activities, "
+          f"{len(data['stops']):,} planned stops over {DAYS} days, loaded in {time.perf_counter() - t0:.0f} s")
+    client = app.test_client()
+    with app.app_context():
+        from flask_jwt_extended import create_access_token
+
+        token = create_access_token(identity=db.session.get(User, data["manager_id"]))
+    headers = {"Authorization": f"Bearer {token}"}
+    query = f"team_id={data['team_id']}&from=2026-09-01&to=2026-09-30"
+    for name in REPORTS:
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            response = client.get(f"/api/reports/{name}?{query}", headers=headers)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, response.get_json()
+        print(f"[{backend}] {name:>18}: team-month median {statistics.median(times):6.0f} ms, "
+              f"max {max(times):6.0f} ms (target < 300 ms)")
