@@ -149,6 +149,12 @@ async function boot() {
     // Re-draw read-only screens with fresh data; never a form the rep is typing in.
     if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !main.contains(document.activeElement)) route();
   });
+  // A failed local write (storage full, storage evicted) must be loud, never a silent loss.
+  window.addEventListener("unhandledrejection", (event) => {
+    banner.hidden = false;
+    banner.className = "banner error";
+    banner.textContent = t("error.local", { message: event.reason?.message ?? String(event.reason) });
+  });
   navigator.storage?.persist?.();
   registerServiceWorker();
   startSyncTriggers();

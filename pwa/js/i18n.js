@@ -72,6 +72,7 @@ const CATALOGUE = {
     "stage.S": "S Suspect", "stage.P": "P Prospect", "stage.A": "A Approach", "stage.D": "D Demonstrate",
     "stage.C": "C Close", "stage.O": "O Order",
     "error.field": "{field}: {message}",
+    "error.local": "Could not save on this phone: {message}. Nothing was sent; the records waiting are shown above.",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -145,6 +146,7 @@ const CATALOGUE = {
     "stage.S": "S 潜在", "stage.P": "P 意向", "stage.A": "A 接近", "stage.D": "D 演示",
     "stage.C": "C 成交", "stage.O": "O 订单",
     "error.field": "{field}：{message}",
+    "error.local": "无法保存到手机：{message}。未发送任何内容；待同步记录见上方。",
   },
 };
 

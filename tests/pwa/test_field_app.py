@@ -244,3 +244,25 @@ def _one_day():
     from datetime import timedelta
 
     return timedelta(days=1)
+
+
+def test_works_with_the_keyboard_alone(page, live_server):
+    page.goto("/")
+    page.get_by_label("Username").focus()
+    page.keyboard.type("rep1")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#route, #plan-today")
+    wait_synced(page)
+    page.get_by_role("link", name="Day clock").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Admin").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("button[data-category='admin'][aria-pressed='true']")
+    page.get_by_role("button", name="Admin").focus()
+    page.keyboard.press("Space")  # stop it again
+    page.wait_for_selector("text=Nothing running.")
+    small = page.evaluate("""() => [...document.querySelectorAll('button, a.button, .tabs a, input, select')]
+        .filter((e) => e.offsetParent && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80))""")
+    assert small == []  # touch targets of at least 44 px
