@@ -4,11 +4,11 @@ Every function takes a resolved `Scope` (reps, period, time zone) and returns pl
 `rows` (one per rep), `team` (the same figures for all of them) and report-specific extras.
 """
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import Float, String, cast, extract, or_, select, type_coerce
 
 from ..extensions import db
 from ..models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, SalesTarget, StageChange, Visit, utcnow
@@ -24,26 +24,60 @@ def _rep_row(rep):
     return {"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username}
 
 
+def _epoch(column):
+    # Instants come back as epoch seconds computed by the database: a report reads tens of
+    # thousands of them, and building aware datetimes for each costs more than the report itself.
+    return cast(extract("epoch", column), Float)
+
+
+def _raw(column):
+    # Ids as the driver gives them (a hex string on SQLite), not converted row by row to UUID.
+    return type_coerce(column, String)
+
+
+def _rep_keys(scope):
+    """Map a raw rep id (UUID, hex or canonical string) to the rep's UUID."""
+    keys = {}
+    for rep_id in scope.rep_ids:
+        keys.update({rep_id: rep_id, rep_id.hex: rep_id, str(rep_id): rep_id})
+    return keys
+
+
+def _day(epoch, tz):
+    return datetime.fromtimestamp(epoch, tz).date()
+
+
+def _visit_rows(scope, *columns, lookback=True):
+    since = scope.start_utc - timedelta(days=1) if lookback else scope.start_utc
+    return db.session.execute(select(_raw(Visit.rep_id), _epoch(Visit.check_in_at), _epoch(Visit.check_out_at), *columns)
+                              .where(Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= since,
+                                     Visit.check_in_at < scope.end_utc))
+
+
+def _activity_rows(scope):
+    return db.session.execute(select(_raw(Activity.rep_id), _epoch(Activity.started_at), _epoch(Activity.ended_at),
+                                     Activity.category)
+                              .where(Activity.rep_id.in_(scope.rep_ids),
+                                     Activity.started_at >= scope.start_utc - timedelta(days=1),
+                                     Activity.started_at < scope.end_utc))
+
+
 def _recorded(scope):
     """Per rep: {local date: [Interval]} plus counts of records still open (no check-out or end)."""
-    lookback = scope.start_utc - timedelta(days=1)  # a visit or activity may start the evening before
+    keys = _rep_keys(scope)
+    first = scope.start_utc.timestamp()
     per_rep = defaultdict(list)
     open_visits, open_activities = Counter(), Counter()
-    visits = db.session.execute(select(Visit.rep_id, Visit.check_in_at, Visit.check_out_at).where(
-        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= lookback, Visit.check_in_at < scope.end_utc))
-    for rep_id, start, end in visits:
+    for raw_rep, start, end in _visit_rows(scope):
+        rep_id = keys[raw_rep]
         if end is None:
-            if start >= scope.start_utc:
-                open_visits[rep_id] += 1
+            open_visits[rep_id] += start >= first
         elif end > start:
             per_rep[rep_id].append(Interval(start, end, "face_to_face", True))
-    activities = db.session.execute(select(Activity.rep_id, Activity.category, Activity.started_at, Activity.ended_at)
-                                    .where(Activity.rep_id.in_(scope.rep_ids), Activity.started_at >= lookback,
-                                           Activity.started_at < scope.end_utc))
-    for rep_id, category, start, end in activities:
+    for raw_rep, start, end, category in _activity_rows(scope):
+        rep_id = keys[raw_rep]
         if end is None:
-            if start >= scope.start_utc:
-                open_activities[rep_id] += 1
+            open_activities[rep_id] += start >= first
         elif end > start:
             per_rep[rep_id].append(Interval(start, end, category))
     days = {rep_id: {d: v for d, v in by_local_day(items, scope.tz).items() if scope.start <= d <= scope.end}
@@ -53,18 +87,15 @@ def _recorded(scope):
 
 def _worked_days(scope):
     """{rep id: set of local dates with any visit or activity}: cheaper than the full time split."""
+    keys = _rep_keys(scope)
     days = defaultdict(set)
-    lookback = scope.start_utc - timedelta(days=1)
-    rows = list(db.session.execute(select(Visit.rep_id, Visit.check_in_at, Visit.check_out_at).where(
-        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= lookback, Visit.check_in_at < scope.end_utc)))
-    rows += db.session.execute(select(Activity.rep_id, Activity.started_at, Activity.ended_at).where(
-        Activity.rep_id.in_(scope.rep_ids), Activity.started_at >= lookback, Activity.started_at < scope.end_utc))
-    for rep_id, start, end in rows:
+    rows = [(r, s, e) for r, s, e in _visit_rows(scope)] + [(r, s, e) for r, s, e, _ in _activity_rows(scope)]
+    for raw_rep, start, end in rows:
         for moment in (start, end):
             if moment is not None:
-                local = moment.astimezone(scope.tz).date()
+                local = _day(moment, scope.tz)
                 if scope.start <= local <= scope.end:
-                    days[rep_id].add(local)
+                    days[keys[raw_rep]].add(local)
     return days
 
 
@@ -97,15 +128,15 @@ def time_ratios(scope):
 
 
 def _first_check_ins(scope):
-    """{rep id: {local date: first check-in (local datetime)}} for visits in the period."""
+    """{rep id: {local date: minutes after local midnight of the first check-in}} in the period."""
+    keys = _rep_keys(scope)
     first = defaultdict(dict)
-    visits = db.session.execute(select(Visit.rep_id, Visit.check_in_at).where(
-        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc))
-    for rep_id, at in visits:
-        local = at.astimezone(scope.tz)
-        current = first[rep_id].get(local.date())
-        if current is None or local < current:
-            first[rep_id][local.date()] = local
+    for raw_rep, start, _ in _visit_rows(scope, lookback=False):
+        local = datetime.fromtimestamp(start, scope.tz)
+        minutes = local.hour * 60 + local.minute + local.second / 60
+        per_day = first[keys[raw_rep]]
+        if per_day.get(local.date(), 24 * 60) > minutes:
+            per_day[local.date()] = minutes
     return first
 
 
@@ -122,7 +153,7 @@ def first_appointment(scope, tolerance_min=10):
         worked = days.get(rep.id, set())
         target = rep.first_appointment_time or time(8, 45)
         limit = target.hour * 60 + target.minute + tolerance_min
-        starts = [t.hour * 60 + t.minute + t.second / 60 for t in first.get(rep.id, {}).values()]
+        starts = list(first.get(rep.id, {}).values())
         on_time = sum(1 for m in starts if m <= limit)
         rows.append({**_rep_row(rep), "first_appointment_time": target.strftime("%H:%M"), "tolerance_min": tolerance_min,
                      "working_days": len(worked), "days_with_visit": len(starts), "on_time_days": on_time,
@@ -130,7 +161,7 @@ def first_appointment(scope, tolerance_min=10):
                      "median_first_visit": _hhmm(statistics.median(starts)) if starts else None})
     worked = sum(r["working_days"] for r in rows)
     on_time = sum(r["on_time_days"] for r in rows)
-    all_starts = [t.hour * 60 + t.minute + t.second / 60 for rep in first.values() for t in rep.values()]
+    all_starts = [m for rep in first.values() for m in rep.values()]
     team = {"working_days": worked, "on_time_days": on_time,
             "on_time_pct": round(on_time / worked * 100, 1) if worked else None,
             "median_first_visit": _hhmm(statistics.median(all_starts)) if all_starts else None}
@@ -142,20 +173,21 @@ def activity(scope):
     days = _worked_days(scope)
     counts = defaultdict(Counter)
     done = set()
-    visits = db.session.execute(select(Visit.rep_id, Visit.account_id, Visit.check_in_at, Visit.check_out_at,
-                                       Visit.purpose).where(
-        Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc))
-    for rep_id, account_id, check_in, check_out, purpose in visits:
+    keys = _rep_keys(scope)
+    for raw_rep, check_in, check_out, account_id, purpose in _visit_rows(scope, _raw(Visit.account_id), Visit.purpose,
+                                                                          lookback=False):
+        rep_id = keys[raw_rep]
         c = counts[rep_id]
         c["visits"] += 1
         c["face_to_face_visits"] += check_out is not None
         c["with_purpose"] += bool((purpose or "").strip())
-        done.add((rep_id, account_id, check_in.astimezone(scope.tz).date()))
-    stops = db.session.execute(select(RoutePlan.rep_id, RoutePlan.plan_date, RouteStop.account_id)
+        done.add((rep_id, account_id, _day(check_in, scope.tz)))
+    stops = db.session.execute(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
                                .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id)
                                .where(RoutePlan.rep_id.in_(scope.rep_ids), RoutePlan.plan_date >= scope.start,
                                       RoutePlan.plan_date <= scope.end))
-    for rep_id, plan_date, account_id in stops:
+    for raw_rep, plan_date, account_id in stops:
+        rep_id = keys[raw_rep]
         counts[rep_id]["planned"] += 1
         counts[rep_id]["planned_done"] += (rep_id, account_id, plan_date) in done
     rows = []
@@ -176,19 +208,22 @@ def _activity_figures(c, worked):
             "plan_done_pct": round(c["planned_done"] / c["planned"] * 100, 1) if c["planned"] else None}
 
 
+_Opp = namedtuple("_Opp", "id owner_id stage status closed_at loss_reason amount")
+
+
 def funnel(scope):
     """Opportunities per stage, stage-to-stage conversion, median days in stage, won/lost and why."""
-    opps = db.session.execute(select(Opportunity.id, Opportunity.owner_id, Opportunity.stage, Opportunity.status,
-                                     Opportunity.closed_at, Opportunity.loss_reason, Opportunity.amount).where(
-        Opportunity.owner_id.in_(scope.rep_ids), Opportunity.created_at < scope.end_utc,
-        or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc))).all()
+    in_period = (Opportunity.owner_id.in_(scope.rep_ids), Opportunity.created_at < scope.end_utc,
+                 or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc))
+    keys = _rep_keys(scope)
+    opps = [_Opp(o[0], keys[o[1]], *o[2:]) for o in db.session.execute(
+        select(_raw(Opportunity.id), _raw(Opportunity.owner_id), Opportunity.stage, Opportunity.status,
+               _epoch(Opportunity.closed_at), Opportunity.loss_reason, Opportunity.amount).where(*in_period))]
     history = defaultdict(list)
-    ids = [o.id for o in opps]
-    for chunk in range(0, len(ids), 500):
-        for opp_id, to_stage, at in db.session.execute(
-                select(StageChange.opportunity_id, StageChange.to_stage, StageChange.changed_at)
-                .where(StageChange.opportunity_id.in_(ids[chunk:chunk + 500]))):
-            history[opp_id].append((at, to_stage))
+    for opp_id, to_stage, at in db.session.execute(
+            select(_raw(StageChange.opportunity_id), StageChange.to_stage, _epoch(StageChange.changed_at))
+            .join(Opportunity, Opportunity.id == StageChange.opportunity_id).where(*in_period)):
+        history[opp_id].append((at, to_stage))
     per_rep = defaultdict(lambda: {"opps": [], "stays": defaultdict(list)})
     for o in opps:
         entry = per_rep[o.owner_id]
@@ -196,7 +231,7 @@ def funnel(scope):
         changes = sorted(history.get(o.id, []))
         for (at, stage), (next_at, next_stage) in zip(changes, changes[1:]):
             if next_stage != stage:
-                entry["stays"][stage].append((next_at - at).total_seconds() / 86400)
+                entry["stays"][stage].append((next_at - at) / 86400)
     rows = [{**_rep_row(rep), **_funnel_figures(per_rep[rep.id], history, scope)} for rep in scope.reps]
     merged = {"opps": [o for e in per_rep.values() for o in e["opps"]], "stays": defaultdict(list)}
     for e in per_rep.values():
@@ -218,7 +253,7 @@ def _funnel_figures(entry, history, scope):
             reached[FUNNEL_STAGES[i]] += 1
         if o.status == "open":
             open_by_stage[o.stage] += 1
-        elif o.closed_at is not None and scope.start_utc <= o.closed_at < scope.end_utc:
+        elif o.closed_at is not None and scope.start_utc.timestamp() <= o.closed_at < scope.end_utc.timestamp():
             if o.status == "won":
                 won += 1
                 won_amount += o.amount or 0

@@ -16,21 +16,30 @@ BASELINE_PCT = {"face_to_face": 18.9, "travel": 18.8, "admin": 29.8, "meeting": 
 
 @dataclass(frozen=True)
 class Interval:
-    start: datetime
-    end: datetime
+    """[start, end) in epoch seconds (an aware datetime is converted); reports sweep numbers, not datetimes."""
+
+    start: float
+    end: float
     category: str
     is_visit: bool = False
 
+    def __post_init__(self):
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                object.__setattr__(self, name, value.timestamp())
+
 
 def by_local_day(intervals, tz):
-    """Cut intervals at local midnights of `tz`; return {local date: [Interval in local time]}."""
+    """Cut intervals at local midnights of `tz`; return {local date: [Interval]}."""
     days = {}
     for item in intervals:
-        start, end = item.start.astimezone(tz), item.end.astimezone(tz)
+        start, end = item.start, item.end
         while start < end:
-            midnight = datetime.combine(start.date() + timedelta(days=1), time(0), tz)
+            day = datetime.fromtimestamp(start, tz).date()
+            midnight = datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
             piece_end = min(end, midnight)
-            days.setdefault(start.date(), []).append(Interval(start, piece_end, item.category, item.is_visit))
+            days.setdefault(day, []).append(Interval(start, piece_end, item.category, item.is_visit))
             start = piece_end
     return days
 
@@ -40,8 +49,7 @@ def day_minutes(intervals):
     result = dict.fromkeys((*CATEGORIES, "unrecorded", "span"), 0.0)
     if not intervals:
         return result
-    # Plain numbers from here on: comparing aware datetimes is slow, and a report sweeps thousands of days.
-    spans = sorted((i.start.timestamp(), i.end.timestamp(), i.is_visit, i.category) for i in intervals)
+    spans = sorted((i.start, i.end, i.is_visit, i.category) for i in intervals)
     bounds = sorted({s for s, _, _, _ in spans} | {e for _, e, _, _ in spans})
     for a, b in zip(bounds, bounds[1:]):
         winner = None
