@@ -12,7 +12,7 @@ from .models import utcnow
 
 BLUEPRINTS = (
     "auth", "health", "accounts", "contacts", "devices", "opportunities",
-    "visits", "activities", "appointments", "route_plans", "route_plans.planning", "sync_api", "reports",
+    "visits", "activities", "appointments", "route_plans", "route_plans.planning", "sync_api", "reports", "transfer",
 )
 
 

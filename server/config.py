@@ -30,6 +30,10 @@ class Config:
         self.LOGIN_MAX_FAILURES = _int(env, "LOGIN_MAX_FAILURES", 10)
         self.LOGIN_FAILURE_WINDOW_S = _int(env, "LOGIN_FAILURE_WINDOW_S", 60)
         self.DEFAULT_TIMEZONE = env.get("FIELDDAY_TIMEZONE", "Asia/Shanghai")
+        self.GEOCODER = env.get("GEOCODER", "none")
+        self.GEOCODER_URL = env.get("GEOCODER_URL", "")
+        self.GEOCODER_MIN_DELAY_S = float(env.get("GEOCODER_MIN_DELAY_S", "1.0"))
+        self.IMPORT_MAX_BYTES = _int(env, "IMPORT_MAX_BYTES", 20 * 1024 * 1024)
         self.API_TITLE = "Fieldday API"
         self.API_VERSION = "1"
         self.OPENAPI_VERSION = "3.0.3"

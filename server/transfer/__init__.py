@@ -1,0 +1,5 @@
+from flask_smorest import Blueprint
+
+blp = Blueprint("transfer", __name__, url_prefix="/api", description="CSV import and CSV/JSON export")
+
+from . import views  # noqa: E402,F401

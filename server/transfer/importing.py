@@ -1,0 +1,234 @@
+"""Import accounts, installed devices (MIF) and contacts from a CSV file, row by row.
+
+Every row goes through the same marshmallow schema and service rules as the API. Rows are streamed;
+the writes of one file share one transaction, committed only when no row failed (or with
+`skip_invalid`, the valid ones) and not on a dry run. Re-importing a file updates the records it
+made: accounts are matched by `external_key`, else by name + address; devices by account, brand,
+model and install date; contacts by account and name.
+"""
+from dataclasses import asdict, dataclass, field
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.schemas import AccountSchema
+from ..accounts.services import accounts as account_service
+from ..contacts.schemas import ContactSchema
+from ..contacts.services import contacts as contact_service
+from ..csvio import FORMULA_START
+from ..devices.schemas import DeviceSchema
+from ..devices.services import devices as device_service
+from ..errors import AppError
+from ..extensions import db
+from ..models import Account, Contact, Device, User
+from .columns import REQUIRED, VALUES, map_header
+from .reading import FileProblem, read_rows
+
+EXPUNGE_EVERY = 1000
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    geocoded: int = 0
+    written: bool = False
+    errors: list = field(default_factory=list)  # {"row", "field", "message"}
+    warnings: list = field(default_factory=list)
+
+    def error(self, row, field_name, message):
+        self.errors.append({"row": row, "field": field_name, "message": message})
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def _cell(cells, index):
+    value = cells[index].strip() if index is not None and index < len(cells) else ""
+    # Exports put a quote before text a spreadsheet would run as a formula; take it off again.
+    if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_START:
+        value = value[1:]
+    return value
+
+
+class _Rows:
+    """Shared row handling: header mapping, value translation, validation, matching and writing."""
+
+    schema = None
+    service = None
+    model = None
+
+    def __init__(self, principal, report, owner=None, geocoder=None):
+        self.principal, self.report, self.owner, self.geocoder = principal, report, owner, geocoder
+        self.seen = {}
+        self.users = {}
+
+    def values(self, mapping, cells):
+        raw = {f: _cell(cells, i) for f, i in mapping.items()}
+        return {f: VALUES.get(f, {}).get(v, v) for f, v in raw.items() if v != ""}
+
+    def load(self, row, data):
+        try:
+            return self.schema.load(data)
+        except ValidationError as exc:
+            for name, messages in exc.normalized_messages().items():
+                self.report.error(row, name, " ".join(map(str, messages if isinstance(messages, list) else [messages])))
+            return None
+
+    def account_ref(self, row, data):
+        key, name = data.pop("account_key", None), data.pop("account_name", None)
+        address = data.pop("account_address", None)
+        if key:
+            found = db.session.scalars(select(Account.id).where(Account.external_key == key)).all()
+        elif name:
+            query = select(Account.id).where(Account.name == name)
+            if address:
+                query = query.where(Account.address == address)
+            found = db.session.scalars(query).all()
+        else:
+            self.report.error(row, "account", "Name the account: account_key (客户编号) or account_name (客户名称).")
+            return None
+        if len(found) != 1:
+            what = "No" if not found else "More than one"
+            self.report.error(row, "account", f"{what} account matches {key or name!r}.")
+            return None
+        return found[0]
+
+    def write(self, row, data, existing_id):
+        try:
+            if existing_id is None:
+                self.service.apply_create(self.principal, data)
+                self.report.created += 1
+                return
+            current = db.session.get(self.model, existing_id)
+            changes = {k: v for k, v in data.items() if getattr(current, k) != v}
+            if changes:
+                self.service.apply_update(self.principal, existing_id, changes)
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+        except AppError as exc:
+            for name, messages in (exc.fields or {"row": [exc.message]}).items():
+                self.report.error(row, name, " ".join(map(str, messages)))
+
+    def once(self, row, key):
+        """Refuse the second row of a file with the same key."""
+        if key in self.seen:
+            self.report.error(row, "key", f"Same record as row {self.seen[key]}.")
+            return False
+        self.seen[key] = row
+        return True
+
+
+class AccountRows(_Rows):
+    schema, service, model = AccountSchema(), account_service, Account
+
+    def handle(self, row, data):
+        owner = data.pop("owner", None) or self.owner
+        if owner:
+            owner_id = self.users.get(owner) or db.session.scalar(select(User.id).where(User.username == owner))
+            if owner_id is None:
+                self.report.error(row, "owner", f"No user {owner!r}.")
+                return
+            self.users[owner] = data["owner_id"] = owner_id
+        if ("latitude" not in data or "longitude" not in data) and data.get("address") and self.geocoder:
+            try:
+                data["latitude"], data["longitude"] = self.geocoder.lookup(data["address"])
+                self.report.geocoded += 1
+            except LookupError as exc:
+                self.report.warnings.append({"row": row, "field": "address",
+                                             "message": f"Not geocoded ({exc}): imported without a position, not plannable."})
+        loaded = self.load(row, data)
+        if loaded is None:
+            return
+        key = ("key", loaded["external_key"]) if loaded.get("external_key") else ("name", loaded["name"], loaded.get("address", ""))
+        if not self.once(row, key):
+            return
+        if key[0] == "key":
+            existing = db.session.scalar(select(Account.id).where(Account.external_key == key[1]))
+        else:
+            existing = db.session.scalar(select(Account.id).where(Account.name == key[1], Account.address == key[2])
+                                         .order_by(Account.created_at).limit(1))
+        self.write(row, loaded, existing)
+
+
+class DeviceRows(_Rows):
+    schema, service, model = DeviceSchema(), device_service, Device
+
+    def handle(self, row, data):
+        account_id = self.account_ref(row, data)
+        loaded = self.load(row, {**data, "account_id": str(account_id)} if account_id else data)
+        if loaded is None or account_id is None:
+            return
+        key = (account_id, loaded["brand"], loaded.get("model", ""), loaded.get("installed_on"))
+        if not self.once(row, key):
+            return
+        existing = db.session.scalar(select(Device.id).where(
+            Device.account_id == account_id, Device.brand == key[1], Device.model == key[2],
+            Device.installed_on.is_(None) if key[3] is None else Device.installed_on == key[3]).limit(1))
+        self.write(row, loaded, existing)
+
+
+class ContactRows(_Rows):
+    schema, service, model = ContactSchema(), contact_service, Contact
+
+    def handle(self, row, data):
+        account_id = self.account_ref(row, data)
+        loaded = self.load(row, {**data, "account_id": str(account_id)} if account_id else data)
+        if loaded is None or account_id is None:
+            return
+        if not self.once(row, (account_id, loaded["name"])):
+            return
+        existing = db.session.scalar(select(Contact.id).where(Contact.account_id == account_id,
+                                                              Contact.name == loaded["name"]).limit(1))
+        self.write(row, loaded, existing)
+
+
+HANDLERS = {"accounts": AccountRows, "devices": DeviceRows, "contacts": ContactRows}
+
+
+def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_invalid=False, geocoder=None):
+    """Import one CSV file; return the report. Nothing is written on a dry run or when a row fails
+    (unless `skip_invalid`, which writes the valid rows and lists the others)."""
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    handler = HANDLERS[kind](principal, report, owner=owner, geocoder=geocoder)
+    try:
+        rows = read_rows(binary)
+        _, header = next(rows)
+        mapping, unknown = map_header(kind, header)
+        missing = sorted(REQUIRED[kind] - set(mapping))
+        if kind != "accounts" and not {"account_key", "account_name"} & set(mapping):
+            missing.append("account_key or account_name")
+        if missing:
+            report.error(1, "header", f"Missing column(s): {', '.join(missing)}.")
+            return report
+        if unknown:
+            report.warnings.append({"row": 1, "field": "header", "message": f"Ignored column(s): {', '.join(unknown)}."})
+        for number, cells in rows:
+            report.rows += 1
+            before = len(report.errors)
+            try:
+                handler.handle(number, handler.values(mapping, cells))
+            except IntegrityError:
+                db.session.rollback()
+                report.error(number, "row", "Conflicts with a stored record (written meanwhile?); nothing was imported.")
+                return report
+            report.skipped += len(report.errors) > before
+            if report.rows % EXPUNGE_EVERY == 0:
+                db.session.flush()
+                db.session.expunge_all()  # keeps memory flat on large files; the rows are written
+    except FileProblem as exc:
+        report.error(0, "file", str(exc))
+    if dry_run or report.errors and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
+        db.session.rollback()
+        report.skipped = report.rows if not dry_run else report.skipped
+    else:
+        db.session.commit()
+        report.written = True
+    return report

@@ -1,0 +1,221 @@
+"""CSV import (CLI and API), geocoding through a local fake Nominatim, exports and the round trip."""
+import csv
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import Account, Contact, Device
+
+HEADER_ZH = "客户编号,客户名称,地址,纬度,经度,区域,客户等级,负责人,备注\n"
+
+
+def run_import(runner, tmp_path, text, kind="accounts", encoding="utf-8", args=()):
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(text.encode(encoding))
+    return runner.invoke(args=[f"import-{kind}", str(path), *args])
+
+
+def count(app, model=Account):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def rows_zh(n=3, start=1):
+    return "".join(f"K{i},上海客户{i},徐汇区路{i}号,31.{i},121.4,徐汇,B,r1,备注{i}\n" for i in range(start, start + n))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_accounts_import_in_every_excel_encoding_and_reimport_updates(app, runner, world, tmp_path, encoding):
+    before = count(app)
+    result = run_import(runner, tmp_path, HEADER_ZH + rows_zh(), encoding=encoding)
+    assert result.exit_code == 0, result.output
+    assert "3 created" in result.output and count(app) == before + 3
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.external_key == "K2"))
+        assert (account.name, account.latitude, account.account_class, account.owner_id) == (
+            "上海客户2", 31.2, "B", world.users["r1"])
+    again = run_import(runner, tmp_path, HEADER_ZH + rows_zh(2) + "K3,上海客户3 新名,徐汇区路3号,31.3,121.4,徐汇,A,r1,\n",
+                       encoding=encoding)
+    assert "1 updated" in again.output and "2 unchanged" in again.output and count(app) == before + 3
+    with app.app_context():
+        renamed = db.session.scalar(select(Account).where(Account.external_key == "K3"))
+        assert (renamed.name, renamed.account_class) == ("上海客户3 新名", "A")
+
+
+def test_semicolons_english_headers_and_matching_by_name_and_address(app, runner, world, tmp_path):
+    text = "Name;Address;Latitude;Longitude;Class\nAlpha;Road 9;31.1;121.3;C\n"
+    assert run_import(runner, tmp_path, text, args=["--owner", "r2"]).exit_code == 0
+    again = run_import(runner, tmp_path, text, args=["--owner", "r2"])
+    assert "1 unchanged" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(Account.name == "Alpha")) == 1
+
+
+def test_one_bad_row_writes_nothing_dry_run_writes_nothing_skip_invalid_writes_the_rest(app, runner, world, tmp_path):
+    before = count(app)
+    bad = HEADER_ZH + rows_zh(2) + "K9,坏坐标,某路,95,121.4,徐汇,B,r1,\n" + "K8,,某路,31,121,徐汇,B,r1,\n"
+    result = run_import(runner, tmp_path, bad)
+    assert result.exit_code == 1 and count(app) == before
+    assert "row 4: latitude" in result.output and "row 5: name" in result.output
+    dry = run_import(runner, tmp_path, HEADER_ZH + rows_zh(2), args=["--dry-run"])
+    assert dry.exit_code == 0 and "2 created" in dry.output and "nothing written" in dry.output and count(app) == before
+    partial = run_import(runner, tmp_path, bad, args=["--skip-invalid"])
+    assert partial.exit_code == 0 and "2 created" in partial.output and "2 skipped" in partial.output
+    assert count(app) == before + 2
+
+
+@pytest.mark.parametrize("content, message", [
+    ("name,address\n".encode("utf-16"), "neither UTF-8 nor GB18030"),
+    (b"address,region\nRoad,Xuhui\n", "Missing column(s): name"),
+    (b"", "empty"),
+    ("客户编号,客户名称\nK1,甲\nK1,乙\n".encode(), "Same record as row 2"),
+    ("客户名称,负责人\n甲,nobody\n".encode(), "No user 'nobody'"),
+])
+def test_bad_files_are_refused_with_the_reason(app, runner, world, tmp_path, content, message):
+    before = count(app)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    result = runner.invoke(args=["import-accounts", str(path)])
+    assert result.exit_code == 1 and message in result.output and count(app) == before
+
+
+@pytest.fixture
+def fake_nominatim():
+    """A local stand-in for a self-hosted Nominatim: knows one address."""
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            query = parse_qs(urlparse(self.path).query).get("q", [""])[0]
+            asked.append(query)
+            found = [{"lat": "31.1955", "lon": "121.4365", "display_name": query, "place_id": 1,
+                      "boundingbox": ["31.1", "31.2", "121.4", "121.5"]}] if "徐汇" in query else []
+            body = json.dumps(found).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannable(app, client, runner, world, tmp_path,
+                                                                                 fake_nominatim):
+    url, asked = fake_nominatim
+    app.config.update(GEOCODER="nominatim", GEOCODER_URL=url, GEOCODER_MIN_DELAY_S=0)
+    text = ("客户编号,客户名称,地址,负责人\n"
+            "G1,徐汇客户,上海市徐汇区漕溪北路1号,r1\nG2,同址客户,上海市徐汇区漕溪北路1号,r1\nG3,无名客户,火星路1号,r1\n")
+    result = run_import(runner, tmp_path, text)
+    assert result.exit_code == 0, result.output
+    assert "2 geocoded" in result.output and "row 4: address: Not geocoded" in result.output
+    assert asked.count("上海市徐汇区漕溪北路1号") == 1  # cached
+    with app.app_context():
+        found = {a.external_key: a for a in db.session.scalars(select(Account).where(Account.external_key.like("G%")))}
+        assert (found["G1"].latitude, found["G1"].longitude) == (31.1955, 121.4365)
+        assert found["G3"].latitude is None
+        missing = str(found["G3"].id)
+    plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    assert {"id": missing, "reason": "no_coordinates"} in plan["dropped"]
+
+
+def test_devices_and_contacts_import_against_accounts_by_key_or_name(app, runner, world, tmp_path):
+    assert run_import(runner, tmp_path, HEADER_ZH + rows_zh(2)).exit_code == 0
+    devices = ("客户编号,客户名称,归属,品牌,型号,彩色黑白,安装日期,月印量\n"
+               "K1,,竞争对手,Canon,iR-ADV 4545,黑白,2020-05-01,12000\n"
+               ",上海客户2,本公司,Fieldday,FD-C6010,彩色,2024-01-15,3000\n"
+               "K404,,本公司,X,Y,黑白,,10\n")
+    result = run_import(runner, tmp_path, devices, kind="devices", args=["--skip-invalid"])
+    assert result.exit_code == 0 and "2 created" in result.output and "row 4: account: No account" in result.output
+    again = run_import(runner, tmp_path, devices, kind="devices", args=["--skip-invalid"])
+    assert "2 unchanged" in again.output
+    with app.app_context():
+        device = db.session.scalar(select(Device).where(Device.model == "iR-ADV 4545"))
+        assert (device.ownership, device.colour, device.monthly_volume, str(device.installed_on)) == (
+            "competitor", "mono", 12000, "2020-05-01")
+    contacts = "客户编号,姓名,职位,电话,邮箱,采购角色\nK1,王经理,采购经理,021-1234,wang@example.com,决策者\nK2,李,,,not-an-email,\n"
+    result = run_import(runner, tmp_path, contacts, kind="contacts")
+    assert result.exit_code == 1 and "row 3: email" in result.output and count(app, Contact) == 3
+
+
+def _upload(client, world, who, content, query=""):
+    return client.post(f"/api/imports/accounts{query}", headers=world.headers(who),
+                       data={"file": (io.BytesIO(content), "accounts.csv")}, content_type="multipart/form-data")
+
+
+def test_import_through_the_api_for_managers_only(app, client, world):
+    content = (HEADER_ZH + rows_zh(2)).encode("gb18030")
+    assert _upload(client, world, "r1", content).status_code == 403
+    dry = _upload(client, world, "m1", content, "?dry_run=true")
+    assert dry.status_code == 200 and dry.get_json()["created"] == 2 and not dry.get_json()["written"]
+    done = _upload(client, world, "m1", content)
+    assert done.status_code == 200 and done.get_json()["written"]
+    # m1 manages North (r1, r2): an account for r3 (South) is refused, and nothing of the file is written.
+    foreign = (HEADER_ZH + "K7,南区客户,某路,31.1,121.4,闵行,A,r3,\n").encode()
+    refused = _upload(client, world, "m1", foreign)
+    assert refused.status_code == 422 and refused.get_json()["error"]["report"]["errors"][0]["row"] == 2
+    missing = client.post("/api/imports/accounts", headers=world.headers("m1"), data={},
+                          content_type="multipart/form-data")
+    assert missing.status_code == 422 and "file" in missing.get_json()["error"]["fields"]
+
+
+def test_a_50_mb_upload_is_refused_before_it_is_read(app, client, world):
+    app.config["IMPORT_MAX_BYTES"] = 20 * 1024 * 1024
+    big = (HEADER_ZH.encode() + b"K,n,a,31,121,r,A,r1,x\n" * (50 * 1024 * 1024 // 22 + 1))
+    body = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n' + big + b"\r\n--b--\r\n")
+    response = client.post("/api/imports/accounts", headers=world.headers("m1"), data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 413 and response.get_json()["error"]["code"]
+
+
+def _export(client, world, who, kind, fmt="csv", query=""):
+    response = client.get(f"/api/exports/{kind}?format={fmt}{query}", headers=world.headers(who))
+    assert response.status_code == 200, response.get_json()
+    if fmt == "json":
+        return response.get_json()
+    return response.get_data(as_text=True)
+
+
+def test_export_then_import_changes_nothing_and_neutralises_formulas(app, client, runner, world, tmp_path):
+    with app.app_context():
+        account = db.session.get(Account, world.accounts["r1"])
+        account.name, account.external_key, account.notes = "=cmd|' /C calc'!A0", "R1-MAIN", "+1 call back"
+        db.session.commit()
+    exported = {kind: _export(client, world, "m1", kind) for kind in ("accounts", "devices", "contacts")}
+    assert "'=cmd|' /C calc'!A0" in exported["accounts"] and "'+1 call back" in exported["accounts"]
+    counts = {m: count(app, m) for m in (Account, Device, Contact)}
+    for kind, text in exported.items():
+        result = run_import(runner, tmp_path, text.lstrip("\ufeff"), kind=kind, encoding="utf-8-sig")
+        assert result.exit_code == 0, result.output
+        rows = len(list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")))))
+        assert f"{rows} rows: 0 created, 0 updated, {rows} unchanged" in result.output, (kind, result.output)
+    assert {m: count(app, m) for m in (Account, Device, Contact)} == counts
+    with app.app_context():
+        assert db.session.get(Account, world.accounts["r1"]).name == "=cmd|' /C calc'!A0"
+    as_json = _export(client, world, "m1", "accounts", "json")
+    assert as_json["columns"][:2] == ["external_key", "name"] and len(as_json["rows"]) == 2  # r1 and r2 of North
+
+
+def test_exports_of_the_rest_and_who_may_export(client, world):
+    visits = _export(client, world, "r1", "visits", query="&from=2026-11-01&to=2026-11-30")
+    assert "Meet the buyer" in visits and visits.splitlines()[0].lstrip("\ufeff").startswith("rep,account_key")
+    activities = _export(client, world, "r1", "activities", "json", query="&from=2026-11-01&to=2026-11-30")
+    assert [r["category"] for r in activities["rows"]] == ["travel"]
+    opportunities = _export(client, world, "m1", "opportunities", "json")
+    assert {r["title"] for r in opportunities["rows"]} == {"Deal r1", "Deal r2"}
+    assert client.get(f"/api/exports/accounts?rep_id={world.users['r2']}", headers=world.headers("r1")).status_code == 403
+    assert client.get("/api/exports/secrets", headers=world.headers("m1")).status_code == 404
