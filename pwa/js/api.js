@@ -63,6 +63,38 @@ export async function request(method, path, body) {
   }
 }
 
+/** Fetch with the session's token (refreshed once on 401); for bodies that are not JSON. */
+async function authorisedFetch(path, init = {}) {
+  const attempt = async (auth) => {
+    try {
+      return await fetch(path, { ...init, headers: { ...(init.headers || {}), Authorization: `Bearer ${auth.access_token}` } });
+    } catch {
+      throw new ApiError(0, null);
+    }
+  };
+  let auth = await session();
+  if (!auth) throw new ApiError(401, { error: { code: "login_required", message: "Log in first." } });
+  let response = await attempt(auth);
+  if (response.status === 401 && (auth = await refresh(auth))) response = await attempt(auth);
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return response;
+}
+
+/** Download a file the API makes (a CSV export) under `filename`. */
+export async function download(path, filename) {
+  const url = URL.createObjectURL(await (await authorisedFetch(path)).blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** POST a multipart form (a CSV upload); answers the JSON body. */
+export async function upload(path, form) {
+  return (await authorisedFetch(path, { method: "POST", body: form, headers: { Accept: "application/json" } })).json();
+}
+
 export async function login(username, password) {
   return send("POST", "/api/auth/login", { username, password });
 }

@@ -12,6 +12,7 @@ import * as login from "./views/login.js";
 import * as team from "./views/team.js";
 import * as today from "./views/today.js";
 import * as tomorrow from "./views/tomorrow.js";
+import * as transfer from "./views/transfer.js";
 import * as visit from "./views/visit.js";
 
 const main = document.getElementById("view");
@@ -29,11 +30,12 @@ const ROUTES = [
   [/^#\/tomorrow$/, () => tomorrow.render(main), "tomorrow"],
   [/^#\/team$/, () => team.render(main, { user }), "team"],
   [/^#\/report$/, () => daily.render(main, { user }), "report"],
+  [/^#\/data$/, () => transfer.render(main), "data"],
 ];
 const TABS = {
   rep: [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"],
         ["report", "#/report"]],
-  manager: [["team", "#/team"], ["report", "#/report"], ["accounts", "#/accounts"]],
+  manager: [["team", "#/team"], ["report", "#/report"], ["accounts", "#/accounts"], ["data", "#/data"]],
 };
 
 function home() {

@@ -62,3 +62,34 @@ def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live
         stored = db.session.query(DailyReview).one()
         assert (stored.went_well, stored.manager_comment) == ("Two demos booked", "Keep the 8:45 start")
         db.session.remove()
+
+
+def test_manager_imports_a_gb18030_file_after_a_dry_run_and_exports(page, live_server, tmp_path):
+    csv_file = tmp_path / "客户.csv"
+    csv_file.write_bytes("客户编号,客户名称,地址,纬度,经度,客户等级,负责人\nP1,浦东新客户,浦东路1号,31.22,121.54,A,rep1\n"
+                         "P2,坏行,某路,91,121,A,rep1\n".encode("gb18030"))
+    page.goto("/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Data").click()
+    page.get_by_label("CSV file (UTF-8 or GB18030)").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_selector("#import-report")
+    assert "Nothing was written." in page.locator("#import-report").inner_text()
+    assert page.locator("#import-report tr.error td").first.inner_text() == "3"  # the row with latitude 91
+    page.get_by_label("Check only (write nothing)").uncheck()
+    page.get_by_label("Write the valid rows, list the others").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_selector("#import-report >> text=Imported.")
+    shot(page, "import")
+    with live_server.app.app_context():
+        from server.extensions import db
+        from server.models import Account
+
+        assert db.session.query(Account).filter_by(external_key="P1").one().name == "浦东新客户"
+        db.session.remove()
+    with page.expect_download() as download:
+        page.locator("[data-export='accounts']").click()
+    with open(download.value.path(), encoding="utf-8-sig") as f:
+        assert "浦东新客户" in f.read()

@@ -55,7 +55,9 @@ export async function render(main, { user }) {
     if (!navigator.onLine) return;
     try {
       const { reports } = await request("GET", `/api/reports/daily?date=${main.querySelector("#daily-date").value}`);
-      main.querySelector("#daily-reports").innerHTML = reports.map((r) => one(r, user).text).join("");
+      const target = main.querySelector("#daily-reports");
+      if (!target) return; // another screen is showing now
+      target.innerHTML = reports.map((r) => one(r, user).text).join("");
     } catch (e) {
       error.textContent = e.message;
       return;

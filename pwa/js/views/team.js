@@ -1,5 +1,5 @@
 // The manager's screen: where the team's time goes and the method's numbers, with tables and CSV.
-import { ApiError, request, session } from "../api.js";
+import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { addDays, html, localDate, raw } from "../ui.js";
@@ -32,17 +32,8 @@ function fmt(value) {
   return String(value);
 }
 
-async function downloadCsv(name, query, table = "rows") {
-  const auth = await session();
-  const response = await fetch(`/api/reports/${name}?${query}&format=csv&table=${table}`,
-    { headers: { Authorization: `Bearer ${auth.access_token}` } });
-  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
-  const url = URL.createObjectURL(await response.blob());
-  const link = Object.assign(document.createElement("a"), { href: url, download: `${name}.csv` });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+function downloadCsv(name, query, table = "rows") {
+  return download(`/api/reports/${name}?${query}&format=csv&table=${table}`, `${name}.csv`);
 }
 
 function section(name, title, body) {
@@ -134,12 +125,15 @@ export async function render(main, { user }) {
       const answers = await Promise.all(REPORTS.map((name) => request("GET", `/api/reports/${name}?${query}`)));
       data = Object.fromEntries(REPORTS.map((name, i) => [name, answers[i]]));
     } catch (e) {
+      if (!error.isConnected) return;
       error.textContent = [e.message, ...Object.entries(e.fields || {}).map(([k, v]) => `${k}: ${v}`)].join(" ");
       return;
     }
+    const target = main.querySelector("#team-reports");
+    if (!target) return; // the manager moved on to another screen meanwhile
     const ratios = data["time-ratios"];
     const withTeam = (report) => [...report.rows, { name: t("team.team"), ...report.team }];
-    main.querySelector("#team-reports").innerHTML = [
+    target.innerHTML = [
       section("time-ratios", t("team.ratios"), raw(html`
         <p class="muted">${t("team.target_line", { pct: ratios.extra.face_time_target_pct })}</p>
         <div style="height:${60 + 34 * (ratios.rows.length + 2)}px"><canvas id="chart-ratios" role="img" aria-label="${t("team.ratios")}"></canvas></div>

@@ -1,0 +1,66 @@
+// Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
+import { download, upload } from "../api.js";
+import { t } from "../i18n.js";
+import { html, localDate, raw } from "../ui.js";
+
+const IMPORTS = ["accounts", "devices", "contacts"];
+const EXPORTS = ["accounts", "contacts", "devices", "opportunities", "visits", "activities"];
+
+function report(result) {
+  const problems = [...(result.errors || []).map((p) => ({ ...p, kind: "error" })),
+                    ...(result.warnings || []).map((p) => ({ ...p, kind: "warning" }))];
+  return raw(html`<div class="card" id="import-report">
+    <p><strong>${result.written ? t("transfer.written") : t("transfer.not_written")}</strong></p>
+    <p>${t("transfer.counts", result)}</p>
+    ${problems.length ? raw(html`<div style="overflow-x:auto"><table class="report-table"><thead><tr>
+      <th>${t("transfer.row")}</th><th>${t("transfer.field")}</th><th>${t("transfer.message")}</th></tr></thead><tbody>
+      ${problems.slice(0, 500).map((p) => raw(html`<tr class="${p.kind}"><td>${p.row}</td><td>${p.field}</td>
+        <td style="text-align:left">${p.message}</td></tr>`))}</tbody></table></div>`) : ""}
+  </div>`);
+}
+
+export async function render(main) {
+  const month = localDate().slice(0, 8) + "01";
+  main.innerHTML = html`<h1>${t("transfer.title")}</h1>
+    <form id="import-form" class="card">
+      <h2>${t("transfer.import")}</h2>
+      <label for="import-kind">${t("transfer.kind")}</label>
+      <select id="import-kind" name="kind">${IMPORTS.map((k) => raw(html`<option value="${k}">${t(`transfer.${k}`)}</option>`))}</select>
+      <label for="import-file">${t("transfer.file")}</label>
+      <input id="import-file" name="file" type="file" accept=".csv,text/csv" required>
+      <label for="import-owner">${t("transfer.owner")}</label>
+      <input id="import-owner" name="owner" autocomplete="off">
+      <label class="check"><input type="checkbox" name="dry_run" checked>${t("transfer.dry_run")}</label>
+      <label class="check"><input type="checkbox" name="skip_invalid">${t("transfer.skip_invalid")}</label>
+      <button type="submit">${t("transfer.upload")}</button>
+    </form>
+    <p id="import-error" class="error-text" role="alert"></p>
+    <div id="import-result" aria-live="polite"></div>
+    <section class="card"><h2>${t("transfer.export")}</h2>
+      <div class="row"><div><label for="export-from">${t("team.from")}</label><input id="export-from" type="date" value="${month}"></div>
+        <div><label for="export-to">${t("team.to")}</label><input id="export-to" type="date" value="${localDate()}"></div></div>
+      <div class="row">${EXPORTS.map((k) => raw(html`<button type="button" class="secondary" data-export="${k}">${t(`transfer.${k}`)} CSV</button>`))}</div>
+    </section>`;
+  const form = main.querySelector("#import-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = main.querySelector("#import-error");
+    error.textContent = navigator.onLine ? "" : t("team.offline");
+    if (!navigator.onLine || !form.file.files.length) return;
+    const body = new FormData();
+    body.append("file", form.file.files[0]);
+    const query = new URLSearchParams({ dry_run: form.dry_run.checked, skip_invalid: form.skip_invalid.checked });
+    if (form.owner.value.trim()) query.set("owner", form.owner.value.trim());
+    try {
+      main.querySelector("#import-result").innerHTML = report(await upload(`/api/imports/${form.kind.value}?${query}`, body)).text;
+    } catch (e) {
+      error.textContent = e.message;
+      if (e.body?.error?.report) main.querySelector("#import-result").innerHTML = report(e.body.error.report).text;
+    }
+  });
+  main.querySelectorAll("[data-export]").forEach((button) => button.addEventListener("click", () => {
+    const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value });
+    download(`/api/exports/${button.dataset.export}?${query}`, `${button.dataset.export}.csv`)
+      .catch((e) => { main.querySelector("#import-error").textContent = e.message; });
+  }));
+}
