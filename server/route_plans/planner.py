@@ -4,6 +4,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..errors import NotFound, ValidationFailed
@@ -11,12 +12,21 @@ from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User
 from ..models.vocab import CADENCE_DAYS
 from ..routing import Day, Lunch, Stop, Unplannable, solve
+from ..routing.matrix import provider_from_config
 
 SERVICE_MINUTES = {"A": 60, "B": 45, "C": 30}
 CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
 STAGE_PRIORITY = {"P": 2, "A": 3, "D": 4, "C": 5}
 MAX_OPTIONAL = 25  # the most valuable candidates the solver considers
 LUNCH = Lunch(12 * 3600, 13 * 3600, 45 * 60)
+
+
+def _provider():
+    """The app's travel-time provider, made once per app (its cache lives with it)."""
+    app = current_app._get_current_object()
+    if "fieldday.matrix" not in app.extensions:
+        app.extensions["fieldday.matrix"] = provider_from_config(app.config)
+    return app.extensions["fieldday.matrix"]
 
 
 def _tz(rep):
@@ -131,7 +141,8 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
     stops = candidates(rep, day, tz, choices)
     try:
         plan = solve(Day(start=start, end=end, stops=tuple(stops), lunch=LUNCH,
-                         first_appointment=fa.hour * 3600 + fa.minute * 60), time_limit_s=time_limit_s)
+                         first_appointment=fa.hour * 3600 + fa.minute * 60), time_limit_s=time_limit_s,
+                     provider=_provider())
     except Unplannable as exc:
         raise ValidationFailed(f"Cannot plan {day}: {exc}", {"stops": [f"{exc.stop_id}: {exc.reason}"]}) from exc
     by_id = {s.id: s for s in stops}

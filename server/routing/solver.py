@@ -7,13 +7,15 @@ from .model import Plan, PlannedStop, Unplannable
 from .schedule import PENALTY_UNIT, best_timeline, lower_bound, upper_bound
 
 
-def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS):
-    """Plan the day; raise Unplannable when a mandatory stop cannot be kept."""
+def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geodesic_matrix):
+    """Plan the day; raise Unplannable when a mandatory stop cannot be kept.
+
+    `matrix` (travel seconds, start + stops + end) or else `provider(points)` gives travel times."""
     usable, dropped = _screen(day)
     day = _with_stops(day, usable)
     if matrix is None:
         points = [day.start] + [(s.lat, s.lng) for s in day.stops] + [day.end]
-        matrix = geodesic_matrix(points)
+        matrix = provider(points)
     _screen_reach(day, matrix)
     if len(day.stops) <= exact_max:
         found = solve_exact(day, matrix)

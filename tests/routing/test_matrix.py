@@ -1,0 +1,72 @@
+"""Travel-time providers: geodesic by default, OSRM's table service when OSRM_URL is set (a local fake here)."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from server.routing.matrix import GeodesicProvider, OSRMProvider, provider_from_config
+
+
+@pytest.fixture
+def fake_osrm():
+    """Answers every table with 600 s between distinct points, except when told to fail."""
+    state = {"calls": [], "fail": False}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            state["calls"].append(self.path)
+            if state["fail"]:
+                self.send_error(503)
+                return
+            coordinates = self.path.split("/table/v1/driving/")[1].split("?")[0].split(";")
+            n = len(coordinates)
+            durations = [[0 if i == j else (None if state.get("gap") == (i, j) else 600.4) for j in range(n)]
+                         for i in range(n)]
+            body = json.dumps({"code": "Ok", "durations": durations}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", state
+    server.shutdown()
+    server.server_close()
+
+
+POINTS = [(31.23, 121.47), (31.20, 121.44), (31.25, 121.50)]
+
+
+def test_osrm_durations_are_used_and_cached(fake_osrm):
+    url, state = fake_osrm
+    provider = OSRMProvider(url)
+    matrix = provider(POINTS)
+    assert matrix == ((0, 600, 600), (600, 0, 600), (600, 600, 0))
+    assert state["calls"][0].startswith("/table/v1/driving/121.470000,31.230000;121.440000,31.200000;")
+    provider(POINTS)
+    assert len(state["calls"]) == 1
+
+
+def test_unroutable_pairs_and_a_failing_server_fall_back_to_geodesic(fake_osrm, caplog):
+    url, state = fake_osrm
+    geodesic = GeodesicProvider()(POINTS)
+    state["gap"] = (0, 2)
+    assert OSRMProvider(url)(POINTS)[0][2] == geodesic[0][2]
+    state["fail"] = True
+    assert OSRMProvider(url)(POINTS) == geodesic
+    assert "OSRM table failed" in caplog.text
+
+
+def test_the_app_plans_with_osrm_when_configured(app, client, world, fake_osrm):
+    url, state = fake_osrm
+    app.config["OSRM_URL"] = url
+    assert isinstance(provider_from_config(app.config), OSRMProvider)
+    plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    assert state["calls"] and plan["stops"][0]["travel_minutes"] == 10  # 600 s from home to the first stop
+    assert plan["total_travel_s"] == 1200  # there and back
