@@ -84,11 +84,12 @@ def prune_changes_command(days):
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.option("--team", "team_name", default=None, help="Only this team's reps.")
 @click.option("--time-limit", default=2.0, show_default=True, help="Seconds of search per rep (larger days).")
-def plan_day_command(day, team_name, time_limit):
+@click.option("--workers", default=0, type=click.IntRange(0, 64), help="Solver processes (0: one per CPU).")
+def plan_day_command(day, team_name, time_limit, workers):
     """Plan the day for every rep (the evening batch) and store the plans."""
     from .route_plans.planner import plan_team
 
-    for username, outcome in plan_team(day.date(), team_name, time_limit).items():
+    for username, outcome in plan_team(day.date(), team_name, time_limit, workers).items():
         click.echo(f"{username}: {outcome if isinstance(outcome, str) else f'{outcome} stops'}")
 
 

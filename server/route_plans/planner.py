@@ -1,5 +1,8 @@
 """Tomorrow's route for a rep: pick candidate stops from the method's rules, order them, store the plan."""
+import os
 import uuid
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +16,7 @@ from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Te
 from ..models.vocab import CADENCE_DAYS
 from ..routing import Day, Lunch, Stop, Unplannable, solve
 from ..routing.matrix import provider_from_config
+from ..routing.solver import travel_points
 
 SERVICE_MINUTES = {"A": 60, "B": 45, "C": 30}
 CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
@@ -127,11 +131,19 @@ def _apply_choices(choices, rep, stops, booked, priority, appointed):
         booked.add(account_id)
 
 
-def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
-    """Plan `day` for the rep and store it (replacing an earlier plan for that day)."""
-    rep = db.session.get(User, rep_id)
-    if rep is None or rep.role != "rep":
-        raise NotFound(f"No rep {rep_id}.", {"rep_id": ["Unknown rep."]})
+@dataclass
+class _Job:
+    """One rep's day, ready for the solver: everything it needs is plain data (it may go to another process)."""
+
+    rep_id: uuid.UUID
+    username: str
+    day_model: Day
+    matrix: tuple
+    by_id: dict
+    tz: ZoneInfo
+
+
+def _prepare(rep, day, choices=None):
     if rep.start_lat is None or rep.start_lng is None:
         raise ValidationFailed("The rep has no start location (home or office).", {"rep_id": ["No start location."]})
     tz = _tz(rep)
@@ -139,20 +151,33 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
     end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else start
     fa = rep.first_appointment_time
     stops = candidates(rep, day, tz, choices)
+    model = Day(start=start, end=end, stops=tuple(stops), lunch=LUNCH, first_appointment=fa.hour * 3600 + fa.minute * 60)
     try:
-        plan = solve(Day(start=start, end=end, stops=tuple(stops), lunch=LUNCH,
-                         first_appointment=fa.hour * 3600 + fa.minute * 60), time_limit_s=time_limit_s,
-                     provider=_provider())
+        matrix = _provider()(travel_points(model))  # read here: a worker process has no app or network cache
+    except Unplannable:
+        matrix = None  # the solver raises it again, with the stop named
+    return _Job(rep.id, rep.username, model, matrix, {s.id: s for s in stops}, tz)
+
+
+def _solve(job, time_limit_s):
+    """Solve one prepared day (no database, no app: safe in a worker process)."""
+    try:
+        return solve(job.day_model, job.matrix, time_limit_s=time_limit_s)
     except Unplannable as exc:
-        raise ValidationFailed(f"Cannot plan {day}: {exc}", {"stops": [f"{exc.stop_id}: {exc.reason}"]}) from exc
-    by_id = {s.id: s for s in stops}
-    stored = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep.id, RoutePlan.plan_date == day))
+        return exc
+
+
+def _store(job, day, plan):
+    if isinstance(plan, Unplannable):
+        raise ValidationFailed(f"Cannot plan {day}: {plan}", {"stops": [f"{plan.stop_id}: {plan.reason}"]})
+    by_id = job.by_id
+    stored = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == job.rep_id, RoutePlan.plan_date == day))
     if stored is None:
-        stored = RoutePlan(rep_id=rep.id, plan_date=day)
+        stored = RoutePlan(rep_id=job.rep_id, plan_date=day)
         db.session.add(stored)
     stored.stops.clear()
     db.session.flush()
-    midnight = datetime.combine(day, time(0), tz)
+    midnight = datetime.combine(day, time(0), job.tz)
     for position, planned in enumerate(plan.stops):
         appointment = db.session.get(Appointment, uuid.UUID(planned.stop_id)) if by_id[planned.stop_id].mandatory else None
         stored.stops.append(RouteStop(
@@ -170,17 +195,39 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
     return stored
 
 
-def plan_team(day, team_name=None, time_limit_s=2.0):
-    """Plan `day` for every active rep (of one team); return {username: stops or error}."""
+def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
+    """Plan `day` for the rep and store it (replacing an earlier plan for that day)."""
+    rep = db.session.get(User, rep_id)
+    if rep is None or rep.role != "rep":
+        raise NotFound(f"No rep {rep_id}.", {"rep_id": ["Unknown rep."]})
+    job = _prepare(rep, day, choices)
+    return _store(job, day, _solve(job, time_limit_s))
+
+
+def plan_team(day, team_name=None, time_limit_s=2.0, workers=None):
+    """Plan `day` for every active rep (of one team); return {username: stops or error}.
+
+    Candidates and travel times are read here; the solving runs in `workers` processes (default:
+    one per CPU) since each rep's day is independent; the plans are stored here again."""
     query = select(User).where(User.role == "rep", User.active.is_(True))
     if team_name:
         query = query.join(Team, User.team_id == Team.id).where(Team.name == team_name)
-    outcome = {}
+    outcome, jobs = {}, []
     for rep in db.session.scalars(query.order_by(User.username)).all():
         try:
-            outcome[rep.username] = len(plan_day(rep.id, day, time_limit_s).stops)
+            jobs.append(_prepare(rep, day))
         except (ValidationFailed, NotFound) as exc:
-            db.session.rollback()
             outcome[rep.username] = exc.message
-    return outcome
-
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            plans = list(pool.map(_solve, jobs, [time_limit_s] * len(jobs)))
+    else:
+        plans = [_solve(job, time_limit_s) for job in jobs]
+    for job, plan in zip(jobs, plans):
+        try:
+            outcome[job.username] = len(_store(job, day, plan).stops)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            outcome[job.username] = exc.message
+    return dict(sorted(outcome.items()))

@@ -7,6 +7,12 @@ from .model import Plan, PlannedStop, Unplannable
 from .schedule import PENALTY_UNIT, best_timeline, lower_bound, upper_bound
 
 
+def travel_points(day):
+    """The points whose travel times `solve` uses for this day: start, the stops it keeps, end."""
+    usable, _ = _screen(day)
+    return [day.start] + [(s.lat, s.lng) for s in usable] + [day.end]
+
+
 def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geodesic_matrix):
     """Plan the day; raise Unplannable when a mandatory stop cannot be kept.
 

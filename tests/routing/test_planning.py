@@ -119,3 +119,21 @@ def test_choices_outside_the_territory_or_contradicting_are_refused(client, worl
     bad_time = client.post("/api/routes/plan", json={"date": "2026-11-10", "pins": [{"account_id": own, "at": "25:00"}]},
                            headers=world.headers("r1"))
     assert bad_time.status_code == 422 and "pins" in bad_time.get_json()["error"]["fields"]
+
+
+def test_the_batch_gives_the_same_plans_in_worker_processes_as_in_one(app, world):
+    from datetime import date
+
+    from server.extensions import db
+    from server.models import RoutePlan
+    from server.route_plans.planner import plan_team
+
+    def stops():
+        return {str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
+                for p in db.session.query(RoutePlan).filter_by(plan_date=date(2026, 11, 10))}
+
+    with app.app_context():
+        one = plan_team(date(2026, 11, 10), workers=1)
+        first = stops()
+        two = plan_team(date(2026, 11, 10), workers=2)
+        assert one == two and stops() == first and len(first) == 3
