@@ -22,6 +22,8 @@ class AccountSchema(RecordSchema):
     cadence_days = fields.Integer(dump_only=True)
     days_since_contact = fields.Integer(dump_only=True, allow_none=True)
     overdue = fields.Boolean(dump_only=True)
+    plannable = fields.Function(lambda a: a.latitude is not None and a.longitude is not None, dump_only=True,
+                                metadata={"description": "Has a map position, so the route planner can use it"})
 
 
 class AccountQuery(PageArgs):

@@ -15,7 +15,7 @@ HEADER = "客户编号,客户名称,地址,纬度,经度,区域,行业,客户等
 
 
 def _file(rows):
-    lines = [HEADER] + [f"B{i:06d},上海测试客户{i},上海市徐汇区测试路{i}号,31.{i % 1000:03d},121.{i % 997:03d},徐汇,制造,"
+    lines = [HEADER] + [f"B{rows}-{i:06d},上海测试客户{rows}-{i},上海市徐汇区测试路{i}号,31.{i % 1000:03d},121.{i % 997:03d},徐汇,制造,"
                         f"{'ABC'[i % 3]},第{i}行\n" for i in range(rows)]
     return "".join(lines).encode("gb18030")
 

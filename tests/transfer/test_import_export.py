@@ -131,6 +131,7 @@ def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannabl
         missing = str(found["G3"].id)
     plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     assert {"id": missing, "reason": "no_coordinates"} in plan["dropped"]
+    assert client.get(f"/api/accounts/{missing}", headers=world.headers("r1")).get_json()["plannable"] is False
 
 
 def test_devices_and_contacts_import_against_accounts_by_key_or_name(app, runner, world, tmp_path):

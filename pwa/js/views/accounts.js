@@ -89,6 +89,7 @@ export async function renderDetail(main, { id }) {
   main.innerHTML = html`
     <h1>${account.name} <span class="tag">${account.account_class}</span></h1>
     <p class="muted">${account.address} · ${account.region} · ${account.industry}</p>
+    ${account.latitude == null || account.longitude == null ? raw(html`<p><span class="tag bad">${t("account.no_position")}</span></p>`) : ""}
     <p>${days === null ? t("account.never") : t("account.days", { days, cadence })}
        ${isOverdue(account) ? raw(html`<span class="tag warn">${t("account.overdue")}</span>`) : ""}</p>
     <a class="button" href="#/visit/new?account=${account.id}">${t("account.new_visit")}</a>
