@@ -8,12 +8,13 @@ from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Float, String, cast, extract, or_, select, type_coerce
+from sqlalchemy import Float, String, cast, extract, or_, select
 
 from ..extensions import db
 from ..models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, SalesTarget, StageChange, Visit, utcnow
 from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
-from .timesplit import BASELINE_PCT, CATEGORIES, Interval, add, by_local_day, day_minutes, shares, week_start
+from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
+                        week_start)
 
 VOLUME_BANDS = (("<1K", 0), ("1-3K", 1000), ("3-5K", 3000), ("5-10K", 5000), ("10-20K", 10000), ("20K+", 20000))
 AGE_BANDS = ("<1", "1-2", "2-3", "3-4", "4-5", "5+")
@@ -31,8 +32,8 @@ def _epoch(column):
 
 
 def _raw(column):
-    # Ids as the driver gives them (a hex string on SQLite), not converted row by row to UUID.
-    return type_coerce(column, String)
+    # Ids as text made by the database (hex on SQLite, canonical on PostgreSQL), not a UUID object per row.
+    return cast(column, String)
 
 
 def _rep_keys(scope):
@@ -43,19 +44,20 @@ def _rep_keys(scope):
     return keys
 
 
-def _day(epoch, tz):
-    return datetime.fromtimestamp(epoch, tz).date()
+def _rows(statement):
+    # Core, not the ORM: plain column values need none of the ORM's per-row bookkeeping.
+    return db.session.connection().execute(statement).all()
 
 
 def _visit_rows(scope, *columns, lookback=True):
     since = scope.start_utc - timedelta(days=1) if lookback else scope.start_utc
-    return db.session.execute(select(_raw(Visit.rep_id), _epoch(Visit.check_in_at), _epoch(Visit.check_out_at), *columns)
+    return _rows(select(_raw(Visit.rep_id), _epoch(Visit.check_in_at), _epoch(Visit.check_out_at), *columns)
                               .where(Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= since,
                                      Visit.check_in_at < scope.end_utc))
 
 
 def _activity_rows(scope):
-    return db.session.execute(select(_raw(Activity.rep_id), _epoch(Activity.started_at), _epoch(Activity.ended_at),
+    return _rows(select(_raw(Activity.rep_id), _epoch(Activity.started_at), _epoch(Activity.ended_at),
                                      Activity.category)
                               .where(Activity.rep_id.in_(scope.rep_ids),
                                      Activity.started_at >= scope.start_utc - timedelta(days=1),
@@ -80,7 +82,8 @@ def _recorded(scope):
             open_activities[rep_id] += start >= first
         elif end > start:
             per_rep[rep_id].append(Interval(start, end, category))
-    days = {rep_id: {d: v for d, v in by_local_day(items, scope.tz).items() if scope.start <= d <= scope.end}
+    local_day = LocalDays(scope.tz)
+    days = {rep_id: {d: v for d, v in by_local_day(items, scope.tz, local_day).items() if scope.start <= d <= scope.end}
             for rep_id, items in per_rep.items()}
     return days, open_visits, open_activities
 
@@ -88,14 +91,16 @@ def _recorded(scope):
 def _worked_days(scope):
     """{rep id: set of local dates with any visit or activity}: cheaper than the full time split."""
     keys = _rep_keys(scope)
+    local_day = LocalDays(scope.tz)
+    seen = set()
+    for raw_rep, start, end, *_ in (*_visit_rows(scope), *_activity_rows(scope)):
+        seen.add((raw_rep, local_day(start)))
+        if end is not None:
+            seen.add((raw_rep, local_day(end)))
     days = defaultdict(set)
-    rows = [(r, s, e) for r, s, e in _visit_rows(scope)] + [(r, s, e) for r, s, e, _ in _activity_rows(scope)]
-    for raw_rep, start, end in rows:
-        for moment in (start, end):
-            if moment is not None:
-                local = _day(moment, scope.tz)
-                if scope.start <= local <= scope.end:
-                    days[keys[raw_rep]].add(local)
+    for raw_rep, day in seen:
+        if scope.start <= day <= scope.end:
+            days[keys[raw_rep]].add(day)
     return days
 
 
@@ -174,6 +179,7 @@ def activity(scope):
     counts = defaultdict(Counter)
     done = set()
     keys = _rep_keys(scope)
+    local_day = LocalDays(scope.tz)
     for raw_rep, check_in, check_out, account_id, purpose in _visit_rows(scope, _raw(Visit.account_id), Visit.purpose,
                                                                           lookback=False):
         rep_id = keys[raw_rep]
@@ -181,7 +187,7 @@ def activity(scope):
         c["visits"] += 1
         c["face_to_face_visits"] += check_out is not None
         c["with_purpose"] += bool((purpose or "").strip())
-        done.add((rep_id, account_id, _day(check_in, scope.tz)))
+        done.add((rep_id, account_id, local_day(check_in)))
     stops = db.session.execute(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
                                .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id)
                                .where(RoutePlan.rep_id.in_(scope.rep_ids), RoutePlan.plan_date >= scope.start,

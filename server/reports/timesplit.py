@@ -7,37 +7,55 @@ a customer), and of two overlapping activities the one started later wins (the r
 The working day runs from the first recorded instant to the last; the time in between that
 nothing covers is `unrecorded`, shown as its own share rather than hidden.
 """
-from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
 CATEGORIES = ("face_to_face", "travel", "admin", "meeting")
 BASELINE_PCT = {"face_to_face": 18.9, "travel": 18.8, "admin": 29.8, "meeting": 32.5}
 
 
-@dataclass(frozen=True)
-class Interval:
-    """[start, end) in epoch seconds (an aware datetime is converted); reports sweep numbers, not datetimes."""
+class Interval(NamedTuple):
+    """[start, end) in epoch seconds: reports sweep numbers, not datetimes."""
 
     start: float
     end: float
     category: str
     is_visit: bool = False
 
-    def __post_init__(self):
-        for name in ("start", "end"):
-            value = getattr(self, name)
-            if isinstance(value, datetime):
-                object.__setattr__(self, name, value.timestamp())
+    @classmethod
+    def of(cls, start: datetime, end: datetime, category, is_visit=False):
+        return cls(start.timestamp(), end.timestamp(), category, is_visit)
 
 
-def by_local_day(intervals, tz):
+class LocalDays:
+    """epoch seconds -> local date in `tz`, cached per 15 minutes (every UTC offset is a multiple of 15 min,
+    so a local midnight never falls inside a bucket)."""
+
+    def __init__(self, tz):
+        self.tz, self.cache = tz, {}
+
+    def __call__(self, epoch):
+        bucket = int(epoch // 900)
+        day = self.cache.get(bucket)
+        if day is None:
+            day = self.cache[bucket] = datetime.fromtimestamp(bucket * 900, self.tz).date()
+        return day
+
+
+def by_local_day(intervals, tz, local_day=None):
     """Cut intervals at local midnights of `tz`; return {local date: [Interval]}."""
-    days = {}
+    local_day = local_day or LocalDays(tz)
+    days, midnights = {}, {}
     for item in intervals:
         start, end = item.start, item.end
         while start < end:
-            day = datetime.fromtimestamp(start, tz).date()
-            midnight = datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
+            day = local_day(start)
+            midnight = midnights.get(day)
+            if midnight is None:
+                midnight = midnights[day] = datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
+            if end <= midnight and start == item.start:
+                days.setdefault(day, []).append(item)  # the common case: inside one day
+                break
             piece_end = min(end, midnight)
             days.setdefault(day, []).append(Interval(start, piece_end, item.category, item.is_visit))
             start = piece_end
@@ -49,11 +67,11 @@ def day_minutes(intervals):
     result = dict.fromkeys((*CATEGORIES, "unrecorded", "span"), 0.0)
     if not intervals:
         return result
-    spans = sorted((i.start, i.end, i.is_visit, i.category) for i in intervals)
-    bounds = sorted({s for s, _, _, _ in spans} | {e for _, e, _, _ in spans})
+    spans = sorted(intervals)
+    bounds = sorted({i.start for i in spans} | {i.end for i in spans})
     for a, b in zip(bounds, bounds[1:]):
         winner = None
-        for start, end, is_visit, category in spans:
+        for start, end, category, is_visit in spans:
             if start > a:
                 break  # sorted by start: nothing later covers [a, b)
             if end >= b and (winner is None or (is_visit, start) >= winner[:2]):

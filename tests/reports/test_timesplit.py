@@ -12,39 +12,39 @@ def at(hh, mm, day=4):
 
 
 def test_the_methods_day_10h14_with_116_min_face_to_face_is_18_9_percent():
-    day = [Interval(at(8, 0), at(9, 56), "face_to_face", True),  # 116 min
-           Interval(at(9, 56), at(11, 52), "travel"),  # 116 min
-           Interval(at(11, 52), at(14, 55), "admin"),  # 183 min
-           Interval(at(14, 55), at(18, 14), "meeting")]  # 199 min; the day is 08:00-18:14 = 614 min
+    day = [Interval.of(at(8, 0), at(9, 56), "face_to_face", True),  # 116 min
+           Interval.of(at(9, 56), at(11, 52), "travel"),  # 116 min
+           Interval.of(at(11, 52), at(14, 55), "admin"),  # 183 min
+           Interval.of(at(14, 55), at(18, 14), "meeting")]  # 199 min; the day is 08:00-18:14 = 614 min
     minutes = day_minutes(day)
     assert minutes["span"] == 614 and minutes["face_to_face"] == 116 and minutes["unrecorded"] == 0
     assert shares(minutes) == {"face_to_face": 18.9, "travel": 18.9, "admin": 29.8, "meeting": 32.4, "unrecorded": 0.0}
 
 
 def test_a_visit_inside_an_activity_is_counted_once_as_face_to_face():
-    minutes = day_minutes([Interval(at(9, 0), at(11, 0), "travel"), Interval(at(10, 0), at(10, 30), "face_to_face", True)])
+    minutes = day_minutes([Interval.of(at(9, 0), at(11, 0), "travel"), Interval.of(at(10, 0), at(10, 30), "face_to_face", True)])
     assert (minutes["face_to_face"], minutes["travel"], minutes["span"]) == (30, 90, 120)
 
 
 def test_overlapping_activities_give_the_overlap_to_the_later_one():
-    minutes = day_minutes([Interval(at(9, 0), at(11, 0), "admin"), Interval(at(10, 0), at(12, 0), "meeting")])
+    minutes = day_minutes([Interval.of(at(9, 0), at(11, 0), "admin"), Interval.of(at(10, 0), at(12, 0), "meeting")])
     assert (minutes["admin"], minutes["meeting"], minutes["span"]) == (60, 120, 180)
 
 
 def test_gaps_are_unrecorded_time_not_hidden():
-    minutes = day_minutes([Interval(at(9, 0), at(10, 0), "travel"), Interval(at(11, 0), at(12, 0), "admin")])
+    minutes = day_minutes([Interval.of(at(9, 0), at(10, 0), "travel"), Interval.of(at(11, 0), at(12, 0), "admin")])
     assert (minutes["unrecorded"], minutes["span"]) == (60, 180)
     assert shares(minutes)["unrecorded"] == 33.3
 
 
 def test_a_day_spanning_midnight_counts_on_both_dates():
-    days = by_local_day([Interval(at(22, 0), at(1, 0, day=5), "meeting")], SH)
+    days = by_local_day([Interval.of(at(22, 0), at(1, 0, day=5), "meeting")], SH)
     assert {d: day_minutes(v)["meeting"] for d, v in days.items()} == {date(2026, 11, 4): 120, date(2026, 11, 5): 60}
 
 
 def test_utc_instants_are_dated_in_the_teams_time_zone():
     utc = datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc)  # 00:30 on 3 November in Shanghai
-    days = by_local_day([Interval(utc, utc + timedelta(hours=1), "travel")], SH)
+    days = by_local_day([Interval.of(utc, utc + timedelta(hours=1), "travel")], SH)
     assert list(days) == [date(2026, 11, 3)] and day_minutes(days[date(2026, 11, 3)])["travel"] == 60
 
 
