@@ -88,12 +88,13 @@ def _recorded(scope):
     return days, open_visits, open_activities
 
 
-def _worked_days(scope):
-    """{rep id: set of local dates with any visit or activity}: cheaper than the full time split."""
+def _worked_days(scope, visits=None):
+    """{rep id: set of local dates with any visit or activity}: cheaper than the full time split.
+    `visits` may pass rows of `_visit_rows(scope, ...)` (with the day before) already read."""
     keys = _rep_keys(scope)
     local_day = LocalDays(scope.tz)
     seen = set()
-    for raw_rep, start, end, *_ in (*_visit_rows(scope), *_activity_rows(scope)):
+    for raw_rep, start, end, *_ in (*(visits if visits is not None else _visit_rows(scope)), *_activity_rows(scope)):
         seen.add((raw_rep, local_day(start)))
         if end is not None:
             seen.add((raw_rep, local_day(end)))
@@ -175,13 +176,16 @@ def first_appointment(scope, tolerance_min=10):
 
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
-    days = _worked_days(scope)
+    visits = _visit_rows(scope, _raw(Visit.account_id), Visit.purpose)
+    days = _worked_days(scope, visits)
     counts = defaultdict(Counter)
     done = set()
     keys = _rep_keys(scope)
     local_day = LocalDays(scope.tz)
-    for raw_rep, check_in, check_out, account_id, purpose in _visit_rows(scope, _raw(Visit.account_id), Visit.purpose,
-                                                                          lookback=False):
+    first = scope.start_utc.timestamp()
+    for raw_rep, check_in, check_out, account_id, purpose in visits:
+        if check_in < first:
+            continue  # read for working days only: it started the evening before the period
         rep_id = keys[raw_rep]
         c = counts[rep_id]
         c["visits"] += 1
