@@ -192,7 +192,7 @@ def activity(scope):
         c["face_to_face_visits"] += check_out is not None
         c["with_purpose"] += bool((purpose or "").strip())
         done.add((rep_id, account_id, local_day(check_in)))
-    stops = db.session.execute(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
+    stops = _rows(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
                                .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id)
                                .where(RoutePlan.rep_id.in_(scope.rep_ids), RoutePlan.plan_date >= scope.start,
                                       RoutePlan.plan_date <= scope.end))
