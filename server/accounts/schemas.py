@@ -4,6 +4,11 @@ from ..models.vocab import ACCOUNT_CLASSES, EMPLOYEE_BANDS, ORG_TYPES
 from ..schemas import PageArgs, RecordSchema, latitude, longitude, required_text, text
 
 
+def _value(record, name):
+    # Accounts are dumped from models and, in sync conflicts, from plain dicts.
+    return record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+
+
 class AccountSchema(RecordSchema):
     name = required_text(200)
     address = text(400)
@@ -22,8 +27,9 @@ class AccountSchema(RecordSchema):
     cadence_days = fields.Integer(dump_only=True)
     days_since_contact = fields.Integer(dump_only=True, allow_none=True)
     overdue = fields.Boolean(dump_only=True)
-    plannable = fields.Function(lambda a: a.latitude is not None and a.longitude is not None, dump_only=True,
-                                metadata={"description": "Has a map position, so the route planner can use it"})
+    plannable = fields.Function(lambda a: _value(a, "latitude") is not None and _value(a, "longitude") is not None,
+                                dump_only=True, metadata={"type": "boolean",
+                                                          "description": "Has a map position, so the route planner can use it"})
 
 
 class AccountQuery(PageArgs):
