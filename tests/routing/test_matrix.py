@@ -1,11 +1,8 @@
 """Travel-time providers: geodesic by default, OSRM's table service when OSRM_URL is set (a local fake here)."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from server.routing.matrix import GeodesicProvider, OSRMProvider, provider_from_config
+from tests.fake_http import json_server
 
 
 @pytest.fixture
@@ -13,31 +10,17 @@ def fake_osrm():
     """Answers every table with 600 s between distinct points, except when told to fail."""
     state = {"calls": [], "fail": False}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            state["calls"].append(self.path)
-            if state["fail"]:
-                self.send_error(503)
-                return
-            coordinates = self.path.split("/table/v1/driving/")[1].split("?")[0].split(";")
-            n = len(coordinates)
-            durations = [[0 if i == j else (None if state.get("gap") == (i, j) else 600.4) for j in range(n)]
-                         for i in range(n)]
-            body = json.dumps({"code": "Ok", "durations": durations}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path):
+        state["calls"].append(path)
+        if state["fail"]:
+            return 503, {"code": "Unavailable"}
+        n = len(path.split("/table/v1/driving/")[1].split("?")[0].split(";"))
+        durations = [[0 if i == j else (None if state.get("gap") == (i, j) else 600.4) for j in range(n)]
+                     for i in range(n)]
+        return 200, {"code": "Ok", "durations": durations}
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", state
-    server.shutdown()
-    server.server_close()
+    with json_server(answer) as url:
+        yield url, state
 
 
 POINTS = [(31.23, 121.47), (31.20, 121.44), (31.25, 121.50)]

@@ -1,9 +1,6 @@
 """CSV import (CLI and API), geocoding through a local fake Nominatim, exports and the round trip."""
 import csv
 import io
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -11,6 +8,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Account, Contact, Device
+from tests.fake_http import json_server
 
 HEADER_ZH = "客户编号,客户名称,地址,纬度,经度,区域,客户等级,负责人,备注\n"
 
@@ -87,31 +85,18 @@ def test_bad_files_are_refused_with_the_reason(app, runner, world, tmp_path, con
 
 @pytest.fixture
 def fake_nominatim():
-    """A local stand-in for a self-hosted Nominatim: knows one address."""
+    """A local stand-in for a self-hosted Nominatim: knows the addresses in 徐汇."""
     asked = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            query = parse_qs(urlparse(self.path).query).get("q", [""])[0]
-            asked.append(query)
-            found = [{"lat": "31.1955", "lon": "121.4365", "display_name": query, "place_id": 1,
-                      "boundingbox": ["31.1", "31.2", "121.4", "121.5"]}] if "徐汇" in query else []
-            body = json.dumps(found).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path):
+        query = parse_qs(urlparse(path).query).get("q", [""])[0]
+        asked.append(query)
+        found = [{"lat": "31.1955", "lon": "121.4365", "display_name": query, "place_id": 1,
+                  "boundingbox": ["31.1", "31.2", "121.4", "121.5"]}] if "徐汇" in query else []
+        return 200, found
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", asked
-    server.shutdown()
-    server.server_close()
+    with json_server(answer) as url:
+        yield url, asked
 
 
 def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannable(app, client, runner, world, tmp_path,
