@@ -1,6 +1,7 @@
 """People, teams and authentication state."""
 import uuid
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Time, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,6 +26,11 @@ class Team(UUIDPrimaryKey, Timestamped, db.Model):
         back_populates="team", foreign_keys="User.team_id", order_by="User.username"
     )
     manager: Mapped["User | None"] = relationship(foreign_keys=[manager_id], post_update=True)
+
+
+def team_zone(team):
+    """The time zone a team works in (reports and plans are dated in it)."""
+    return ZoneInfo(team.timezone if team else "Asia/Shanghai")
 
 
 class User(UUIDPrimaryKey, Timestamped, db.Model):

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Team, User
+from ..models.users import team_zone
+from ..scoping import may_manage_user
 
 MAX_DAYS = 400
 
@@ -32,12 +34,6 @@ class Scope:
     def rep_ids(self):
         return [r.id for r in self.reps]
 
-    def days(self):
-        day = self.start
-        while day <= self.end:
-            yield day
-            day += timedelta(days=1)
-
 
 def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=None):
     """The reps and period a report covers, or Forbidden when the caller may not see them."""
@@ -45,8 +41,7 @@ def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=No
         rep = db.session.get(User, rep_id)
         if rep is None or rep.role != "rep":
             raise NotFound("No such rep.", {"rep_id": ["Unknown rep."]})
-        if not (principal.is_admin or rep.id == principal.id
-                or (principal.is_manager and rep.team_id is not None and rep.team_id == principal.team_id)):
+        if not may_manage_user(principal, rep):
             raise Forbidden("You may see your own figures (managers: their team's).", {"rep_id": ["Not yours."]})
         if team_id is not None and rep.team_id != team_id:
             raise ValidationFailed("That rep is not in that team.", {"rep_id": ["Not in the team."]})
@@ -67,7 +62,7 @@ def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=No
             raise Forbidden("Managers see their own team only.", {"team_id": ["Not your team."]})
         reps = db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")
                                   .order_by(User.username)).all()
-    tz = ZoneInfo(team.timezone if team else "Asia/Shanghai")
+    tz = team_zone(team)
     today = today or datetime.now(tz).date()
     if start is None and end is None:
         start, end = today.replace(day=1), today

@@ -49,8 +49,9 @@ def _rows(statement):
     return db.session.connection().execute(statement).all()
 
 
-def _visit_rows(scope, *columns, lookback=True):
-    since = scope.start_utc - timedelta(days=1) if lookback else scope.start_utc
+def _visit_rows(scope, *columns):
+    # From the evening before: a visit that started then can end inside the period.
+    since = scope.start_utc - timedelta(days=1)
     return _rows(select(_raw(Visit.rep_id), _epoch(Visit.check_in_at), _epoch(Visit.check_out_at), *columns)
                               .where(Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= since,
                                      Visit.check_in_at < scope.end_utc))
@@ -133,11 +134,15 @@ def time_ratios(scope):
     return {"rows": rows, "team": team, "baseline_pct": BASELINE_PCT, "face_time_target_pct": target, "weeks": trend}
 
 
-def _first_check_ins(scope):
-    """{rep id: {local date: minutes after local midnight of the first check-in}} in the period."""
+def _first_check_ins(scope, visits):
+    """{rep id: {local date: minutes after local midnight of the first check-in}} in the period,
+    from rows of `_visit_rows(scope)`."""
     keys = _rep_keys(scope)
     first = defaultdict(dict)
-    for raw_rep, start, _ in _visit_rows(scope, lookback=False):
+    period_start = scope.start_utc.timestamp()
+    for raw_rep, start, *_ in visits:
+        if start < period_start:
+            continue  # the evening before: read for working days only
         local = datetime.fromtimestamp(start, scope.tz)
         minutes = local.hour * 60 + local.minute + local.second / 60
         per_day = first[keys[raw_rep]]
@@ -152,8 +157,9 @@ def _hhmm(minutes):
 
 def first_appointment(scope, tolerance_min=10):
     """Per rep: the share of working days whose first visit started by their first-appointment time."""
-    days = _worked_days(scope)
-    first = _first_check_ins(scope)
+    visits = _visit_rows(scope)
+    days = _worked_days(scope, visits)
+    first = _first_check_ins(scope, visits)
     rows = []
     for rep in scope.reps:
         worked = days.get(rep.id, set())

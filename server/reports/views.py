@@ -7,6 +7,7 @@ from ..csvio import csv_response
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Team, User
+from ..scoping import may_manage_user
 from ..security import login_required, principal
 from . import blp
 from .daily import daily_report, save_review
@@ -85,7 +86,7 @@ def _managed_rep(rep_id):
     if rep is None or rep.role != "rep":
         raise NotFound("No such rep.", {"rep_id": ["Unknown rep."]})
     caller = principal()
-    if not (caller.is_admin or (caller.is_manager and rep.team_id is not None and rep.team_id == caller.team_id)):
+    if caller.is_rep or not may_manage_user(caller, rep):
         raise Forbidden("Only the rep's manager or an admin sets targets.", {"rep_id": ["Not your team."]})
     return rep
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User
+from ..models.users import team_zone
 from ..models.vocab import CADENCE_DAYS
 from ..routing import Day, Lunch, Stop, Unplannable, solve
 from ..routing.matrix import provider_from_config
@@ -34,8 +35,7 @@ def _provider():
 
 
 def _tz(rep):
-    team = db.session.get(Team, rep.team_id) if rep.team_id else None
-    return ZoneInfo(team.timezone if team else "Asia/Shanghai")
+    return team_zone(db.session.get(Team, rep.team_id) if rep.team_id else None)
 
 
 def _seconds(moment, day, tz):
