@@ -55,3 +55,8 @@ def may_manage_user(principal, user):
     if principal.is_manager:
         return user is not None and user.team_id is not None and user.team_id == principal.team_id
     return user is not None and user.id == principal.id
+
+
+def may_manage_team(principal, team):
+    """Whether the caller may act for a whole team (its manager, or an admin)."""
+    return principal.is_admin or (principal.is_manager and team is not None and principal.team_id == team.id)

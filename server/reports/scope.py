@@ -9,7 +9,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Team, User
 from ..models.users import team_zone
-from ..scoping import may_manage_user
+from ..scoping import may_manage_team, may_manage_user
 
 MAX_DAYS = 400
 
@@ -58,7 +58,7 @@ def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=No
         team = db.session.get(Team, team_id)
         if team is None:
             raise NotFound("No such team.", {"team_id": ["Unknown team."]})
-        if not (principal.is_admin or (principal.is_manager and principal.team_id == team.id)):
+        if not may_manage_team(principal, team):
             raise Forbidden("Managers see their own team only.", {"team_id": ["Not your team."]})
         reps = db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")
                                   .order_by(User.username)).all()

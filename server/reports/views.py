@@ -7,7 +7,7 @@ from ..csvio import csv_response
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Team, User
-from ..scoping import may_manage_user
+from ..scoping import may_manage_team, may_manage_user
 from ..security import login_required, principal
 from . import blp
 from .daily import daily_report, save_review
@@ -116,7 +116,7 @@ class FaceTimeTarget(MethodView):
         team = db.session.get(Team, body["team_id"])
         if team is None:
             raise NotFound("No such team.", {"team_id": ["Unknown team."]})
-        if not (caller.is_admin or (caller.is_manager and caller.team_id == team.id)):
+        if not may_manage_team(caller, team):
             raise Forbidden("Only the team's manager or an admin sets its target.", {"team_id": ["Not your team."]})
         team.face_time_target_pct = body["face_time_target_pct"]
         db.session.commit()
