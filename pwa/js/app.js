@@ -152,11 +152,13 @@ async function boot() {
     if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !main.contains(document.activeElement)) route();
   });
   // A failed local write (storage full, storage evicted) must be loud, never a silent loss.
-  window.addEventListener("unhandledrejection", (event) => {
+  const localError = (reason) => {
     banner.hidden = false;
     banner.className = "banner error";
-    banner.textContent = t("error.local", { message: event.reason?.message ?? String(event.reason) });
-  });
+    banner.textContent = t("error.local", { message: reason?.message ?? String(reason) });
+  };
+  on("local-write-failed", localError);
+  window.addEventListener("unhandledrejection", (event) => localError(event.reason));
   navigator.storage?.persist?.();
   registerServiceWorker();
   startSyncTriggers();

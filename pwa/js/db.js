@@ -78,23 +78,32 @@ export function uuid() {
 export async function writeLocal(entity, op, id, changes, { baseVersion } = {}) {
   const [storeName] = STORES[entity];
   const tx = (await db()).transaction([storeName, "outbox", "meta"], "readwrite");
-  const store = tx.objectStore(storeName);
-  const meta = tx.objectStore("meta");
-  const seq = (await meta.get("next_seq")) ?? 1;
-  const current = await store.get(id);
-  if (op === "delete") {
-    await store.delete(id);
-  } else {
-    await store.put({ ...(current ?? {}), ...changes, id, version: current?.version ?? 0 });
+  tx.done.catch(() => {}); // an abort is reported below, once
+  let mutation;
+  try {
+    const store = tx.objectStore(storeName);
+    const meta = tx.objectStore("meta");
+    const seq = (await meta.get("next_seq")) ?? 1;
+    const current = await store.get(id);
+    if (op === "delete") {
+      await store.delete(id);
+    } else {
+      await store.put({ ...(current ?? {}), ...changes, id, version: current?.version ?? 0 });
+    }
+    mutation = {
+      seq, id: uuid(), entity, entity_id: id, op, schema: SCHEMA, client_time: new Date().toISOString(),
+    };
+    if (op !== "delete") mutation.data = op === "create" ? { id, ...changes } : changes;
+    if (baseVersion !== undefined) mutation.base_version = baseVersion;
+    await tx.objectStore("outbox").put(mutation);
+    await meta.put(seq + 1, "next_seq");
+    await tx.done;
+  } catch (error) {
+    // Storage full, evicted or a value it cannot keep: nothing of this write may stay behind.
+    try { tx.abort(); } catch { /* already aborted by the browser */ }
+    emit("local-write-failed", error);
+    throw error;
   }
-  const mutation = {
-    seq, id: uuid(), entity, entity_id: id, op, schema: SCHEMA, client_time: new Date().toISOString(),
-  };
-  if (op !== "delete") mutation.data = op === "create" ? { id, ...changes } : changes;
-  if (baseVersion !== undefined) mutation.base_version = baseVersion;
-  await tx.objectStore("outbox").put(mutation);
-  await meta.put(seq + 1, "next_seq");
-  await tx.done;
   emit("local-write", mutation);
   return mutation;
 }

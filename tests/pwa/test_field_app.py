@@ -266,3 +266,96 @@ def test_works_with_the_keyboard_alone(page, live_server):
     small = page.evaluate("""() => [...document.querySelectorAll('button, a.button, .tabs a, input, select')]
         .filter((e) => e.offsetParent && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80))""")
     assert small == []  # touch targets of at least 44 px
+
+
+QUOTA_ON_OUTBOX = """(on) => {
+  // Stand in for a full disk: IndexedDB refuses every write to the outbox with the browser's own error.
+  if (!window.__realPut) window.__realPut = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = on ? function (...args) {
+    if (this.name === 'outbox') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    return window.__realPut.apply(this, args);
+  } : window.__realPut;
+}"""
+
+
+def test_a_full_phone_refuses_the_visit_loudly_and_keeps_nothing_half_written(context, page, live_server):
+    """F17: a local write that fails says so, leaves neither the record nor its outbox entry, and can be retried."""
+    log_in(page, "rep1")
+    wait_synced(page)
+    context.set_offline(True)
+    page.get_by_role("link", name="Day clock").click()  # a running activity: check-in ends it, a write too
+    travel = page.locator("button[data-category='travel']")
+    travel.wait_for()
+    if travel.get_attribute("aria-pressed") != "true":
+        travel.click()
+        page.wait_for_selector("button[data-category='travel'][aria-pressed='true']")
+    visits_before, outbox_before = len(idb_all(page, "visits")), len(idb_all(page, "outbox"))
+    running = [a["id"] for a in idb_all(page, "activities") if not a.get("ended_at")]
+    assert len(running) == 1
+    page.evaluate(QUOTA_ON_OUTBOX, True)
+    page.get_by_role("link", name="Accounts").click()
+    page.wait_for_selector("#account-list a.item")
+    page.locator("#account-list a.item").first.click()
+    page.get_by_role("link", name="New visit").click()
+    page.get_by_label("Purpose of this visit (required)").fill("Renewal talk")
+    check_in = page.get_by_role("button", name="Check in")
+    check_in.click()
+    banner = page.locator(".banner.error")
+    banner.wait_for(state="visible")
+    assert "Could not save on this phone" in banner.inner_text() and "quota" in banner.inner_text()
+    assert len(idb_all(page, "visits")) == visits_before and len(idb_all(page, "outbox")) == outbox_before
+    assert [a["id"] for a in idb_all(page, "activities") if not a.get("ended_at")] == running  # still running
+    assert page.locator("#visit-form").count() == 0
+    waiting_text(page, len({m["entity_id"] for m in idb_all(page, "outbox")}))
+    shot(page, "storage-full")
+    page.evaluate(QUOTA_ON_OUTBOX, False)  # space freed: the same button works and the visit is queued once
+    assert check_in.is_enabled()
+    check_in.click()
+    page.wait_for_selector("#visit-form")
+    assert len(idb_all(page, "visits")) == visits_before + 1
+    assert len(idb_all(page, "outbox")) == outbox_before + 2  # the activity ended, the visit created
+    assert [a for a in idb_all(page, "activities") if not a.get("ended_at")] == []
+    waiting_text(page, len({m["entity_id"] for m in idb_all(page, "outbox")}))  # records, not edits
+
+
+def test_a_pull_landing_before_the_push_keeps_the_pending_edit_on_screen(context, page, live_server):
+    """F16: a pull that left before the rep's edit and lands after it never shows the older server copy."""
+    log_in(page, "rep1")
+    wait_synced(page)
+    page.get_by_role("link", name="Accounts").click()
+    visit_id = record_visit(page, purpose="Pull-before-push check")
+    wait_synced(page)
+    t = token(live_server)
+    request = urllib.request.Request(f"{live_server.url}/api/visits/{visit_id}", method="PATCH",
+                                     data=json.dumps({"notes": "From the other phone"}).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {t}"})
+    urllib.request.urlopen(request).close()  # the rep's other phone changes the notes meanwhile
+
+    held, bodies = [], []
+    page.route("**/api/sync/pull*", lambda route: held.append(route))
+    page.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # a sync starts; its pull is held
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the sync never pulled"
+    page.get_by_label("Notes").fill("Typed on this phone")  # the edit is made while that pull is on the wire
+    page.get_by_role("button", name="Save").click()
+    waiting_text(page, 1)
+    response = held[0].fetch()
+    bodies.append(response.text())
+    held[0].fulfill(response=response)
+    assert "From the other phone" in bodies[0]  # the pull really carried the newer server copy
+    page.wait_for_function("() => document.getElementById('sync-status').dataset.state !== 'syncing'")
+    local = next(v for v in idb_all(page, "visits") if v["id"] == visit_id)
+    assert local["notes"] == "Typed on this phone"
+    assert page.get_by_label("Notes").input_value() == "Typed on this phone"
+    assert len(idb_all(page, "outbox")) == 1
+    page.unroute("**/api/sync/pull*")
+    page.unroute("**/api/sync/push")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_synced(page)
+    server = api(live_server, f"/api/visits/{visit_id}", t)
+    local = next(v for v in idb_all(page, "visits") if v["id"] == visit_id)
+    assert server["notes"] == local["notes"] == "Typed on this phone"

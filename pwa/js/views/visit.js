@@ -42,12 +42,17 @@ export async function renderNew(main, { query, navigate }) {
     const at = new Date().toISOString();
     const gps = await position();
     const id = crypto.randomUUID();
-    await stopRunning(at); // the visit itself is the face-to-face time
-    await writeLocal("visit", "create", id, {
-      account_id: account.id, purpose, opportunity_id: form.opportunity.value || null, check_in_at: at,
-      check_in_lat: gps?.lat ?? null, check_in_lng: gps?.lng ?? null, check_in_accuracy_m: gps?.accuracy ?? null,
-      outcome: "", notes: "", next_step: "",
-    });
+    try {
+      await stopRunning(at); // the visit itself is the face-to-face time
+      await writeLocal("visit", "create", id, {
+        account_id: account.id, purpose, opportunity_id: form.opportunity.value || null, check_in_at: at,
+        check_in_lat: gps?.lat ?? null, check_in_lng: gps?.lng ?? null, check_in_accuracy_m: gps?.accuracy ?? null,
+        outcome: "", notes: "", next_step: "",
+      });
+    } catch {
+      button.disabled = false; // the phone refused the write (storage full; the banner says so): retry later
+      return;
+    }
     navigate(`#/visit/${id}`, { replace: true });
   });
 }
