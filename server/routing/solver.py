@@ -1,7 +1,7 @@
-"""Order a rep's day: exact for small days, OR-Tools routing for larger ones."""
+"""Order a rep's day: the bounded exact search up to MAX_STOPS stops, OR-Tools routing beyond."""
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from .exact import MAX_STOPS, solve_exact
+from .exact import BEAM, MAX_STOPS, beam_search, solve_exact
 from .matrix import geodesic_matrix
 from .model import Plan, PlannedStop, Unplannable
 from .schedule import PENALTY_UNIT, best_timeline, lower_bound, upper_bound
@@ -13,6 +13,10 @@ def travel_points(day):
     return [day.start] + [(s.lat, s.lng) for s in usable] + [day.end]
 
 
+EXACT_SHARE = 0.4  # of the time limit for the exact search; a wide beam run follows when it cannot finish
+WIDE_BEAM = 2048  # labels a layer: under a second at 25 stops, and within 1 % of the optimum there
+
+
 def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geodesic_matrix):
     """Plan the day; raise Unplannable when a mandatory stop cannot be kept.
 
@@ -22,20 +26,40 @@ def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geod
     if matrix is None:
         points = [day.start] + [(s.lat, s.lng) for s in day.stops] + [day.end]
         matrix = provider(points)
+    return solve_matrix(day, matrix, time_limit_s, exact_max, dropped)
+
+
+def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=()):
+    """Plan a day whose travel times are given (start, each stop, end): no coordinates needed."""
+    dropped = list(dropped)
+    usable, refused = _screen(day, coordinates=False)
+    if refused:  # stops whose window lies outside the day: keep the matrix aligned with the rest
+        gone = {stop_id for stop_id, _ in refused}
+        keep = [0] + [i + 1 for i, s in enumerate(day.stops) if s.id not in gone] + [len(day.stops) + 1]
+        matrix = [[matrix[a][b] for b in keep] for a in keep]
+        day, dropped = _with_stops(day, usable), dropped + refused
     _screen_reach(day, matrix)
     if len(day.stops) <= exact_max:
-        found = solve_exact(day, matrix)
-        proven = True
+        # Proven optimal when the search completes in time; else the better of its best plan and a
+        # wide beam run of the same search.
+        order, _, proven = solve_exact(day, matrix, time_limit_s=time_limit_s * EXACT_SHARE)
+        orders = [order]
+        if not proven:
+            orders.append(_order(beam_search(day, matrix, WIDE_BEAM)))
     else:
-        found = _solve_routing(day, matrix, time_limit_s)
         proven = False
-    if found is None:
+        orders = [_order(_solve_routing(day, matrix, time_limit_s)), _order(beam_search(day, matrix, BEAM))]
+    best = None  # (objective, order, times) of the best order that keeps every rule, the first on ties
+    for order in orders:
+        times = None if order is None else best_timeline(day, list(order), matrix)
+        if times is not None:
+            objective = times["travel"] + _dropped_penalty(day, order)
+            if best is None or objective < best[0]:
+                best = (objective, list(order), times)
+    if best is None:
         names = [s.id for s in day.stops if s.mandatory]
         raise Unplannable(",".join(names), "the mandatory stops cannot all fit in the day")
-    order = list(found[0])
-    times = best_timeline(day, order, matrix)
-    if times is None:  # the solver's order breaks a rule it did not model exactly: should not happen
-        raise Unplannable(",".join(day.stops[i].id for i in order), "no feasible timeline for the order found")
+    _, order, times = best
     visited = set(order)
     dropped += [(s.id, "not_worth_the_time" if not s.mandatory else "mandatory")
                 for i, s in enumerate(day.stops) if i not in visited]
@@ -50,18 +74,28 @@ def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geod
                 lunch_start=times["lunch_start"], proven_optimal=proven)
 
 
+def _order(found):
+    return None if found is None else found[0]
+
+
+def _dropped_penalty(day, order):
+    """What leaving out the optional stops not in `order` costs; plus travel, what every solver minimises."""
+    visited = set(order)
+    return PENALTY_UNIT * sum(s.priority for i, s in enumerate(day.stops) if i not in visited and not s.mandatory)
+
+
 def _with_stops(day, stops):
     from dataclasses import replace
 
     return replace(day, stops=tuple(stops))
 
 
-def _screen(day):
+def _screen(day, coordinates=True):
     """Stops that can be planned at all; the others dropped (optional) or refused (mandatory)."""
     usable, dropped = [], []
     for stop in day.stops:
         reason = None
-        if stop.lat is None or stop.lng is None:
+        if coordinates and (stop.lat is None or stop.lng is None):
             reason = "no_coordinates"
         elif stop.window and (stop.window[1] < day.day_start or stop.window[0] > day.day_end
                               or stop.window[1] < stop.window[0]):
@@ -81,12 +115,8 @@ def _screen_reach(day, matrix):
             raise Unplannable(stop.id, "cannot_be_reached_in_its_window")
 
 
-def _solve_routing(day, matrix, time_limit_s):
-    """OR-Tools routing with a time dimension, windows, a lunch break and drop penalties."""
-    n = len(day.stops)
-    manager = pywrapcp.RoutingIndexManager(n + 2, 1, [0], [n + 1])
-    routing = pywrapcp.RoutingModel(manager)
-    service = [0] + [s.service_s for s in day.stops] + [0]
+def travel_and_time(routing, manager, matrix, service, horizon):
+    """Arc cost = travel; a "Time" dimension of travel plus the service at the node left. Returns it."""
 
     def travel(from_index, to_index):
         return matrix[manager.IndexToNode(from_index)][manager.IndexToNode(to_index)]
@@ -96,9 +126,18 @@ def _solve_routing(day, matrix, time_limit_s):
         return matrix[node][manager.IndexToNode(to_index)] + service[node]
 
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(travel))
-    transit_index = routing.RegisterTransitCallback(transit)
-    routing.AddDimension(transit_index, day.day_end, day.day_end, False, "Time")
-    time = routing.GetDimensionOrDie("Time")
+    routing.AddDimension(routing.RegisterTransitCallback(transit), horizon, horizon, False, "Time")
+    return routing.GetDimensionOrDie("Time")
+
+
+def _solve_routing(day, matrix, time_limit_s):
+    """OR-Tools routing with a time dimension, windows, a lunch break and drop penalties."""
+    n = len(day.stops)
+    manager = pywrapcp.RoutingIndexManager(n + 2, 1, [0], [n + 1])
+    routing = pywrapcp.RoutingModel(manager)
+    service = [0] + [s.service_s for s in day.stops] + [0]
+
+    time = travel_and_time(routing, manager, matrix, service, day.day_end)
     for i, stop in enumerate(day.stops):
         index = manager.NodeToIndex(i + 1)
         time.CumulVar(index).SetRange(max(day.day_start, lower_bound(day, stop)), upper_bound(day, stop))

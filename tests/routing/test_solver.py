@@ -132,9 +132,52 @@ def test_or_tools_plans_keep_every_rule_and_never_beat_the_exact_optimum(seed):
 def test_a_larger_day_by_or_tools_keeps_every_rule():
     day = random_day(7, n=18, appointments=2, mandatory=3)
     matrix = matrix_for(day)
-    plan = solve(day, matrix, time_limit_s=1.0)
+    plan = solve(day, matrix, time_limit_s=1.0, exact_max=0)
     assert not plan.proven_optimal
     check_plan(day, plan, matrix)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_bounded_search_matches_brute_force_with_appointments_and_lunch(seed):
+    day = random_day(500 + seed, n=7, appointments=2, mandatory=2)
+    matrix = matrix_for(day)
+    order, cost, proven = solve_exact(day, matrix)
+    assert proven
+    assert cost == brute_force(day, matrix)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_bound_never_cuts_off_the_optimum(seed, monkeypatch):
+    """The same search with the bound switched off (only dominance prunes) finds the same optimum."""
+    from server.routing import exact
+
+    day = random_day(600 + seed, n=10, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    bounded = solve_exact(day, matrix)
+    monkeypatch.setattr(exact._Bound, "__call__", lambda self, mask, dep, lunched: -10 ** 12)
+    unbounded = solve_exact(day, matrix, beam=0)
+    assert bounded[2] and unbounded[2]
+    assert bounded[1] == unbounded[1]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_twenty_stop_days_are_proven_and_no_heuristic_beats_them(seed):
+    day = random_day(20000 + seed, n=20, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    exact = solve(day, matrix, time_limit_s=60)
+    check_plan(day, exact, matrix)
+    assert exact.proven_optimal
+    heuristic = solve(day, matrix, time_limit_s=0.5, exact_max=0)
+    check_plan(day, heuristic, matrix)
+    assert objective(day, exact) <= objective(day, heuristic)
+
+
+def test_a_search_cut_short_returns_a_valid_plan_not_called_optimal():
+    day = random_day(25003, n=25, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix, time_limit_s=0.05)
+    check_plan(day, plan, matrix)
+    assert not plan.proven_optimal
 
 
 def test_first_visit_at_the_first_appointment_and_lunch_kept():

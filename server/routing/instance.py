@@ -1,0 +1,51 @@
+"""Routing instances as plain JSON: what `python -m server.routing solve` reads and prints.
+
+One day (a rep, or a single-vehicle TSPTW):
+    {"matrix": [[...]], "end_node": k, "horizon": [earliest, latest], "first_arrival": t | null,
+     "stops": [{"id", "node", "service", "window": [a, b] | null, "mandatory", "priority"}],
+     "time_limit_s": s, "lunch": {"earliest", "latest", "duration"} (optional)}
+Node 0 of the matrix is the start. Times and travel are integers in one unit (seconds or
+minutes); waiting for a window to open is allowed and costs no travel. Dropping an optional
+stop costs `priority` x 3,600 units.
+
+A fleet (capacitated vehicles with time windows, e.g. Solomon) adds "vehicles" and "capacity"
+and a "demand" per stop; see fleet.py.
+"""
+from .fleet import solve_fleet
+from .model import Day, Lunch, Stop, Unplannable
+from .solver import solve_matrix
+
+
+def day_from_instance(data):
+    """(Day, matrix over start + stops + end) for a one-vehicle instance."""
+    matrix = data["matrix"]
+    nodes = [0] + [int(s["node"]) for s in data["stops"]] + [int(data.get("end_node", 0))]
+    sub = [[int(matrix[a][b]) for b in nodes] for a in nodes]
+    earliest, latest = data["horizon"]
+    first = data.get("first_arrival")
+    lunch = data.get("lunch")
+    stops = tuple(Stop(id=str(s["id"]), lat=None, lng=None, service_s=int(s.get("service", 0)),
+                       window=tuple(s["window"]) if s.get("window") else None,
+                       mandatory=bool(s.get("mandatory", True)), priority=int(s.get("priority", 1)))
+                  for s in data["stops"])
+    day = Day(start=None, end=None, stops=stops, day_start=int(earliest), day_end=int(latest),
+              first_appointment=int(first) if first is not None else int(earliest),
+              lunch=Lunch(int(lunch["earliest"]), int(lunch["latest"]), int(lunch["duration"])) if lunch else None)
+    return day, sub
+
+
+def solve_instance(data):
+    """The plan for an instance, as the JSON the CLI prints."""
+    if "vehicles" in data:
+        return solve_fleet(data)
+    day, matrix = day_from_instance(data)
+    try:
+        plan = solve_matrix(day, matrix, time_limit_s=float(data.get("time_limit_s", 2.0)))
+    except Unplannable as exc:
+        return {"error": "unplannable", "stop": exc.stop_id, "reason": exc.reason}
+    return {"route": [p.stop_id for p in plan.stops], "arrivals": [p.arrival for p in plan.stops],
+            "departures": [p.departure for p in plan.stops], "leave": plan.leave_at, "back": plan.back_at,
+            "lunch_start": plan.lunch_start, "travel": plan.travel_s,
+            "dropped": [stop_id for stop_id, _ in plan.dropped],
+            "dropped_reasons": {stop_id: reason for stop_id, reason in plan.dropped},
+            "proven_optimal": plan.proven_optimal}

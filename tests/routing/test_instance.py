@@ -1,0 +1,94 @@
+"""Instances from files: the JSON format, the published formats, the command line, the fleet solver."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.routing import formats
+from server.routing.instance import solve_instance
+
+DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "routing"
+SMALL = {"matrix": [[0, 10, 20, 15], [10, 0, 12, 9], [20, 12, 0, 7], [15, 9, 7, 0]], "end_node": 0,
+         "horizon": [0, 200], "first_arrival": 30, "time_limit_s": 1,
+         "stops": [{"id": "a", "node": 1, "service": 5, "window": None, "mandatory": True, "priority": 1},
+                   {"id": "b", "node": 2, "service": 5, "window": [60, 80], "mandatory": True, "priority": 1},
+                   {"id": "c", "node": 3, "service": 5, "window": None, "mandatory": False, "priority": 1}]}
+
+
+def check_route(data, result):
+    """Recompute the route's times and travel from the instance alone."""
+    matrix, stops = data["matrix"], {s["id"]: s for s in data["stops"]}
+    node, clock, travel = 0, None, 0
+    for stop_id, arrival in zip(result["route"], result["arrivals"]):
+        stop = stops[stop_id]
+        leg = matrix[node][stop["node"]]
+        if clock is not None:
+            assert arrival >= clock + leg
+        low = stop["window"][0] if stop["window"] else (data["first_arrival"] or data["horizon"][0])
+        assert arrival >= low and (stop["window"] is None or arrival <= stop["window"][1])
+        clock, node, travel = arrival + stop["service"], stop["node"], travel + leg
+    travel += matrix[node][data["end_node"]]
+    assert clock + matrix[node][data["end_node"]] <= data["horizon"][1]
+    assert travel == result["travel"]
+    assert set(result["route"]) | set(result["dropped"]) == set(stops)
+    assert {s for s in stops if stops[s]["mandatory"]} <= set(result["route"])
+
+
+def test_a_small_instance_is_solved_to_its_optimum():
+    result = solve_instance(SMALL)
+    check_route(SMALL, result)
+    # a-b-c-home (10+12+7+15 = 44) beats a-c-b (10+9+7+20 = 46) and every order starting elsewhere.
+    assert result["route"] == ["a", "b", "c"] and result["travel"] == 44 and result["proven_optimal"]
+    assert result["arrivals"][0] == 30  # the first visit at first_arrival: the rep left just in time
+
+
+@pytest.mark.parametrize("name,optimum", [("n20w20.001", 378), ("n20w60.001", 335), ("n20w100.001", 237)])
+def test_published_tsptw_instances_reach_their_proven_optimum(name, optimum):
+    data = formats.tsptw((DATA / "tsptw" / f"{name}.txt").read_text(), time_limit_s=30)
+    result = solve_instance(data)
+    check_route(data, result)
+    assert result["travel"] == optimum and result["proven_optimal"]
+
+
+def test_a_solomon_instance_keeps_capacity_and_windows():
+    data = formats.solomon((DATA / "solomon" / "C101.txt").read_text(), customers=25, time_limit_s=2)
+    result = solve_instance(data)
+    stops = {s["id"]: s for s in data["stops"]}
+    assert sorted(sum(result["routes"], [])) == sorted(stops) and not result["dropped"]
+    assert len(result["routes"]) <= data["vehicles"]
+    total = 0
+    for route, arrivals in zip(result["routes"], result["arrivals"]):
+        assert sum(stops[s]["demand"] for s in route) <= data["capacity"]
+        node, clock = 0, 0
+        for stop_id, arrival in zip(route, arrivals):
+            stop = stops[stop_id]
+            assert arrival >= clock + data["matrix"][node][stop["node"]]
+            assert stop["window"][0] <= arrival <= stop["window"][1]
+            total += data["matrix"][node][stop["node"]]
+            node, clock = stop["node"], arrival + stop["service"]
+        total += data["matrix"][node][0]
+    assert total == result["travel"]
+    assert result["travel"] <= 1913 * 1.01  # best known 191.3, in tenths
+
+
+def test_the_command_line_converts_and_solves(tmp_path):
+    instance = tmp_path / "day.json"
+    instance.write_text(json.dumps(SMALL))
+    out = subprocess.run([sys.executable, "-m", "server.routing", "solve", str(instance)],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["route"] == ["a", "b", "c"]
+    converted = subprocess.run([sys.executable, "-m", "server.routing", "convert", "tsptw",
+                                str(DATA / "tsptw" / "n20w20.002.txt")], capture_output=True, text=True, check=True)
+    assert len(json.loads(converted.stdout)["stops"]) == 20
+
+
+def test_a_broken_instance_gets_a_clear_message(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"matrix": [[0]]}))
+    out = subprocess.run([sys.executable, "-m", "server.routing", "solve", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 2 and "not a valid instance" in out.stderr
+    impossible = dict(SMALL, stops=[dict(SMALL["stops"][1], window=[1, 2])])
+    assert solve_instance(impossible) == {"error": "unplannable", "stop": "b",
+                                          "reason": "cannot_be_reached_in_its_window"}
