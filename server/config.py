@@ -33,6 +33,11 @@ class Config:
         self.OSRM_URL = env.get("OSRM_URL", "")
         self.ROUTING_DETOUR = float(env.get("ROUTING_DETOUR", "1.35"))
         self.ROUTING_SPEED_KMH = float(env.get("ROUTING_SPEED_KMH", "22"))
+        # The evening batch on Celery (route_plans/tasks.py) when a broker is set; in-process otherwise.
+        self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
+        self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", "")
+        self.CELERY_BATCH_TIMEOUT_S = _int(env, "CELERY_BATCH_TIMEOUT_S", 1800)
+        self.PLAN_EVENING_AT = env.get("PLAN_EVENING_AT", "19:00")
         self.GEOCODER = env.get("GEOCODER", "none")
         self.GEOCODER_URL = env.get("GEOCODER_URL", "")
         self.GEOCODER_MIN_DELAY_S = float(env.get("GEOCODER_MIN_DELAY_S", "1.0"))

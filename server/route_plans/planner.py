@@ -204,16 +204,28 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
     return _store(job, day, _solve(job, time_limit_s))
 
 
-def plan_team(day, team_name=None, time_limit_s=2.0, workers=None):
-    """Plan `day` for every active rep (of one team); return {username: stops or error}.
-
-    Candidates and travel times are read here; the solving runs in `workers` processes (default:
-    one per CPU) since each rep's day is independent; the plans are stored here again."""
+def active_reps(team_name=None):
+    """Every active rep, or one team's, by username."""
     query = select(User).where(User.role == "rep", User.active.is_(True))
     if team_name:
         query = query.join(Team, User.team_id == Team.id).where(Team.name == team_name)
+    return db.session.scalars(query.order_by(User.username)).all()
+
+
+def plan_team(day, team_name=None, time_limit_s=2.0, workers=None):
+    """Plan `day` for every active rep (of one team); return {username: stops or error}.
+
+    With CELERY_BROKER_URL set, one Celery task per rep (tasks.py). Otherwise candidates and
+    travel times are read here; the solving runs in `workers` processes (default: one per CPU)
+    since each rep's day is independent; the plans are stored here again."""
+    reps = active_reps(team_name)
+    if current_app.config.get("CELERY_BROKER_URL"):
+        from .tasks import fan_out
+
+        app = current_app._get_current_object()
+        return dict(sorted(fan_out(app, reps, day, time_limit_s, app.config["CELERY_BATCH_TIMEOUT_S"]).items()))
     outcome, jobs = {}, []
-    for rep in db.session.scalars(query.order_by(User.username)).all():
+    for rep in reps:
         try:
             jobs.append(_prepare(rep, day))
         except (ValidationFailed, NotFound) as exc:

@@ -137,3 +137,52 @@ def test_the_batch_gives_the_same_plans_in_worker_processes_as_in_one(app, world
         first = stops()
         two = plan_team(date(2026, 11, 10), workers=2)
         assert one == two and stops() == first and len(first) == 3
+
+
+def _redis_reachable():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, runner):
+    """Real Redis, real Celery worker (threads in this process): the same plans as the local batch."""
+    import uuid
+    from datetime import date
+
+    import pytest
+    from celery.contrib.testing.worker import start_worker
+
+    from server.extensions import db
+    from server.models import RoutePlan
+    from server.route_plans.planner import plan_team
+    from server.route_plans.tasks import PLAN_TOMORROW, celery_for
+
+    if not _redis_reachable():
+        pytest.skip("Redis on 127.0.0.1:6379 is not reachable: the Celery path is not tested here")
+    day = date(2026, 11, 10)
+
+    def stops():
+        return {str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
+                for p in db.session.query(RoutePlan).filter_by(plan_date=day)}
+
+    with app.app_context():
+        local = plan_team(day, workers=1)
+        expected = stops()
+        db.session.query(RoutePlan).delete()
+        db.session.commit()
+    queue = f"fieldday-test-{uuid.uuid4().hex}"  # this run's own queue on the shared Redis
+    app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_QUEUE=queue)
+    celery = celery_for(app)
+    assert PLAN_TOMORROW in celery.tasks
+    assert celery.conf.beat_schedule["plan-tomorrow"]["task"] == PLAN_TOMORROW
+    with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
+        result = runner.invoke(args=["plan-day", "--date", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert sorted(result.output.splitlines()) == sorted(f"{name}: {n} stops" for name, n in local.items())
+    with app.app_context():
+        assert stops() == expected and len(expected) == 3

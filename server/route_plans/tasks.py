@@ -1,0 +1,87 @@
+"""The evening batch on Celery workers: one task per rep, and a beat schedule that plans tomorrow.
+
+Used only when CELERY_BROKER_URL is set (a Redis URL). Start the workers and the schedule with
+
+    celery -A server.worker worker        # one process per CPU by default
+    celery -A server.worker beat          # sends the evening run at PLAN_EVENING_AT
+
+`plan-day` then fans the reps out as tasks and waits for their outcomes; without a broker it
+plans in local processes (planner.plan_team).
+"""
+from datetime import date, timedelta
+
+from celery import Celery, Task, group
+from celery.schedules import crontab
+
+PLAN_REP = "fieldday.plan_rep"
+PLAN_TOMORROW = "fieldday.plan_tomorrow"
+
+
+def celery_for(app):
+    """The Celery app bound to this Flask app (made once); tasks run inside its app context."""
+    if "celery" in app.extensions:
+        return app.extensions["celery"]
+
+    class AppTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker = app.config["CELERY_BROKER_URL"]
+    celery = Celery("fieldday", broker=broker, backend=app.config.get("CELERY_RESULT_BACKEND") or broker,
+                    task_cls=AppTask)
+    hour, minute = (int(part) for part in app.config["PLAN_EVENING_AT"].split(":"))
+    celery.conf.update(
+        timezone=app.config["DEFAULT_TIMEZONE"],
+        task_acks_late=True,  # a worker that dies mid-plan leaves the task for another
+        worker_prefetch_multiplier=1,  # solving is CPU-bound: one rep at a time per process
+        result_expires=24 * 3600,
+        beat_schedule={"plan-tomorrow": {"task": PLAN_TOMORROW, "schedule": crontab(hour=hour, minute=minute)}},
+    )
+    if app.config.get("CELERY_QUEUE"):
+        celery.conf.task_default_queue = app.config["CELERY_QUEUE"]
+    celery.task(name=PLAN_REP)(plan_rep)
+    celery.task(name=PLAN_TOMORROW)(plan_tomorrow)
+    app.extensions["celery"] = celery
+    return celery
+
+
+def plan_rep(rep_id, day_iso, time_limit_s=2.0):
+    """Plan and store one rep's day; the number of stops, or the reason it could not be planned."""
+    import uuid
+
+    from ..errors import AppError
+    from ..extensions import db
+    from .planner import plan_day
+
+    try:
+        return len(plan_day(uuid.UUID(rep_id), date.fromisoformat(day_iso), time_limit_s).stops)
+    except AppError as exc:
+        db.session.rollback()
+        return exc.message
+
+
+def plan_tomorrow(time_limit_s=2.0):
+    """The beat's evening run: send one task per active rep for tomorrow; return how many."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from .planner import active_reps
+
+    app = current_app._get_current_object()
+    day = datetime.now(ZoneInfo(app.config["DEFAULT_TIMEZONE"])).date() + timedelta(days=1)
+    reps = active_reps(None)
+    celery = celery_for(app)
+    for rep in reps:
+        celery.send_task(PLAN_REP, args=(str(rep.id), day.isoformat(), time_limit_s))
+    return len(reps)
+
+
+def fan_out(app, reps, day, time_limit_s, timeout_s):
+    """Send one task per rep and wait for all: {username: stops or reason}."""
+    celery = celery_for(app)
+    job = group(celery.signature(PLAN_REP, args=(str(rep.id), day.isoformat(), time_limit_s)) for rep in reps)
+    outcomes = job.apply_async().get(timeout=timeout_s)
+    return {rep.username: outcome for rep, outcome in zip(reps, outcomes)}
