@@ -100,6 +100,13 @@ class _Rows:
             return None
         return found[0]
 
+    def load_for_account(self, row, data):
+        """The row's account and the row validated with its id, or None. The row is validated even
+        when its account is not found, so each of its problems is reported at once."""
+        account_id = self.account_ref(row, data)
+        loaded = self.load(row, {**data, "account_id": str(account_id)} if account_id else data)
+        return None if loaded is None or account_id is None else (account_id, loaded)
+
     def write(self, row, data, existing_id):
         try:
             if existing_id is None:
@@ -162,10 +169,10 @@ class DeviceRows(_Rows):
     schema, service, model = DeviceSchema(), device_service, Device
 
     def handle(self, row, data):
-        account_id = self.account_ref(row, data)
-        loaded = self.load(row, {**data, "account_id": str(account_id)} if account_id else data)
-        if loaded is None or account_id is None:
+        found = self.load_for_account(row, data)
+        if found is None:
             return
+        account_id, loaded = found
         key = (account_id, loaded["brand"], loaded.get("model", ""), loaded.get("installed_on"))
         if not self.once(row, key):
             return
@@ -179,10 +186,10 @@ class ContactRows(_Rows):
     schema, service, model = ContactSchema(), contact_service, Contact
 
     def handle(self, row, data):
-        account_id = self.account_ref(row, data)
-        loaded = self.load(row, {**data, "account_id": str(account_id)} if account_id else data)
-        if loaded is None or account_id is None:
+        found = self.load_for_account(row, data)
+        if found is None:
             return
+        account_id, loaded = found
         if not self.once(row, (account_id, loaded["name"])):
             return
         existing = db.session.scalar(select(Contact.id).where(Contact.account_id == account_id,
