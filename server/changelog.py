@@ -8,7 +8,7 @@ after a reassignment) so a pull can pick the caller's changes without leaking ot
 """
 import uuid
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -131,8 +131,11 @@ def _log_changes(session, _flush_context, _instances):
         if not pending:
             return
         first = next_numbers(session, len(pending))
-    for offset, (op, obj, fields, version, owner, prev, rep) in enumerate(pending):
-        session.add(Change(
-            seq=first + offset, entity=ENTITY_OF[type(obj)], entity_id=obj.id, op=op, version=version or 1,
-            owner_id=owner, prev_owner_id=prev, rep_id=rep, fields=fields,
-        ))
+    now = utcnow()
+    # Written straight away in the flush's transaction: plain rows, no unit-of-work bookkeeping.
+    session.connection().execute(insert(Change.__table__), [
+        {"seq": first + offset, "entity": ENTITY_OF[type(obj)], "entity_id": obj.id, "op": op,
+         "version": version or 1, "owner_id": owner, "prev_owner_id": prev, "rep_id": rep, "fields": fields,
+         "at": now}
+        for offset, (op, obj, fields, version, owner, prev, rep) in enumerate(pending)
+    ])

@@ -1,9 +1,10 @@
 """Pull and push: the protocol's decisions (sync/) applied to the database."""
 import uuid
 from datetime import timedelta
+from functools import cache
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, or_, select, true
+from sqlalchemy import delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -142,17 +143,29 @@ class UpgradeRequired(SequenceError):
     status = 426
 
 
+# Mutations applied per commit. Each mutation is its own savepoint; committing in chunks keeps
+# a 500-mutation push to a handful of commits while the change counter (locked by every write
+# transaction, see changelog.py) is never held for long.
+CHUNK = 100
+
+
 def push(principal, client_id, mutations):
-    """Apply mutations in seq order, each in its own transaction; return one result per mutation."""
+    """Apply mutations in seq order, each atomically (a savepoint of its own); return one result each.
+
+    The client row is locked first, so two pushes from one client run one after the other. A
+    chunk's results are committed with its records: a retry after a lost response finds them."""
     _claim_client(principal, client_id)
-    results = []
-    for mutation in mutations:
+    results, last_seq = [], None
+    for start in range(0, len(mutations), CHUNK):
+        chunk = _Chunk(principal, client_id, mutations[start:start + CHUNK])
         try:
-            results.append(_apply_one(principal, client_id, mutation))
+            for mutation in chunk.mutations:
+                results.append(chunk.apply(mutation))
         except SequenceError as exc:
-            exc.extra.update({"results": results, "last_seq": _last_seq(client_id)})
+            exc.extra.update({"results": results, "last_seq": chunk.commit()})
             raise
-    return {"results": results, "last_seq": _last_seq(client_id)}
+        last_seq = chunk.commit()
+    return {"results": results, "last_seq": last_seq if last_seq is not None else _last_seq(client_id)}
 
 
 def _last_seq(client_id):
@@ -171,62 +184,133 @@ def _claim_client(principal, client_id):
     if client is not None and client.user_id != principal.id:
         raise Forbidden("This client id belongs to another user; log in as that user to push its outbox.",
                         {"client_id": ["Belongs to another user."]})
-    if client is not None:
-        client.last_seen_at = utcnow()
-        db.session.commit()
-
-
-def _apply_one(principal, client_id, mutation):
-    digest = protocol.payload_hash(mutation)
-    client = db.session.scalars(
-        select(SyncClient).where(SyncClient.id == client_id).with_for_update()
-    ).one()
-    verdict = protocol.sequence_verdict(client.last_seq, mutation["seq"])
-    if verdict == "replay":
-        stored = db.session.get(SyncMutation, (client_id, mutation["seq"]))
-        db.session.commit()
-        if stored is not None and stored.payload_hash != digest:
-            raise SequenceError(f"seq {mutation['seq']} was already used for a different mutation.",
-                                {"seq": ["Reused with a different payload."]}, code="seq_reused",
-                                extra={"seq": mutation["seq"]})
-        result = dict(stored.result) if stored is not None else {"id": str(mutation["id"])}
-        result["first_status"] = result.get("status")
-        result["status"] = "duplicate"
-        return result
-    schema = mutation.get("schema", protocol.SCHEMA_VERSION)
-    if verdict == "apply" and not protocol.schema_supported(schema):
-        db.session.commit()
-        raise UpgradeRequired(
-            f"Mutation seq {mutation['seq']} uses schema {schema}; this server reads "
-            f"{protocol.OLDEST_SCHEMA_VERSION}..{protocol.SCHEMA_VERSION}. Update the app; the outbox is kept.",
-            {"schema": ["Unsupported."]}, code="upgrade_required")
-    if verdict == "gap":
-        expected = client.last_seq + 1
-        db.session.commit()
-        raise SequenceError(f"Expected seq {expected}, got {mutation['seq']}; nothing from here on was applied.",
-                            {"seq": [f"Expected {expected}."]}, code="seq_gap",
-                            extra={"expected_seq": expected})
-    try:
-        result = _effect(principal, mutation)
-    except (AppError, IntegrityError, StaleDataError) as exc:  # permanent: record it, let the queue go on
-        db.session.rollback()
-        if not isinstance(exc, AppError):
-            exc = Conflict("The change clashes with stored data.", code="integrity")
-        client = db.session.scalars(
-            select(SyncClient).where(SyncClient.id == client_id).with_for_update()
-        ).one()
-        result = {"status": "rejected", "reason": exc.code, "message": exc.message, "fields": exc.fields}
-    result = {"id": str(mutation["id"]), **result}
-    client.last_seq = mutation["seq"]
-    db.session.add(SyncMutation(client_id=client_id, seq=mutation["seq"], mutation_id=mutation["id"],
-                                payload_hash=digest, result=result))
     db.session.commit()
+
+
+class _Chunk:
+    """Up to CHUNK mutations of one push, applied in one transaction and committed together.
+
+    Opening it locks the client row and reads up front, one query per kind: the journal entries of
+    seqs already applied (a retry), mutation ids already applied under another seq, the records the
+    new mutations name (or the knowledge that they do not exist yet) and the accounts they hang off.
+    The session's identity map holds loaded rows only weakly; `rows` keeps them there for the chunk,
+    so the checks along the way (scope, last contact, change log) need no further reads."""
+
+    def __init__(self, principal, client_id, mutations):
+        self.principal, self.mutations = principal, mutations
+        self.client = _lock_client(client_id)
+        self.last_seq = self.client.last_seq
+        self.journal, self.rows, self.absent = [], [], set()
+        done = [m["seq"] for m in mutations if m["seq"] <= self.last_seq]
+        self.stored = {row.seq: row for row in db.session.scalars(select(SyncMutation).where(
+            SyncMutation.client_id == client_id, SyncMutation.seq.in_(done)))} if done else {}
+        fresh = [m for m in mutations if m["seq"] > self.last_seq]
+        self.applied = {row.mutation_id: row for row in db.session.scalars(select(SyncMutation).where(
+            SyncMutation.mutation_id.in_([m["id"] for m in fresh])))} if fresh else {}
+        self._warm(fresh)
+
+    def _warm(self, fresh):
+        by_entity = {}
+        for m in fresh:
+            if m["entity"] in ENTITIES:
+                by_entity.setdefault(m["entity"], set()).add(m["entity_id"])
+        account_ids = {_as_uuid(m["data"].get("account_id")) for m in fresh if isinstance(m.get("data"), dict)}
+        if account_ids - {None}:
+            by_entity.setdefault("account", set()).update(account_ids - {None})
+        for name, ids in by_entity.items():
+            model = ENTITIES[name].model
+            found = db.session.scalars(select(model).where(model.id.in_(ids))).all()
+            self.rows += found
+            self.absent |= {(name, i) for i in ids} - {(name, row.id) for row in found}
+
+    def existing(self, entity, record_id):
+        """The stored record, or None; a record known absent at the chunk's start costs no query."""
+        if (entity.name, record_id) in self.absent:
+            return None
+        return db.session.get(entity.model, record_id)
+
+    def created(self, entity, obj):
+        self.absent.discard((entity.name, obj.id))
+        self.rows.append(obj)
+
+    def apply(self, mutation):
+        digest = protocol.payload_hash(mutation)
+        verdict = protocol.sequence_verdict(self.last_seq, mutation["seq"])
+        if verdict == "replay":
+            return _duplicate(mutation, self.stored.get(mutation["seq"]), digest)
+        schema = mutation.get("schema", protocol.SCHEMA_VERSION)
+        if verdict == "apply" and not protocol.schema_supported(schema):
+            raise UpgradeRequired(
+                f"Mutation seq {mutation['seq']} uses schema {schema}; this server reads "
+                f"{protocol.OLDEST_SCHEMA_VERSION}..{protocol.SCHEMA_VERSION}. Update the app; the outbox is kept.",
+                {"schema": ["Unsupported."]}, code="upgrade_required")
+        if verdict == "gap":
+            expected = self.last_seq + 1
+            raise SequenceError(f"Expected seq {expected}, got {mutation['seq']}; nothing from here on was applied.",
+                                {"seq": [f"Expected {expected}."]}, code="seq_gap",
+                                extra={"expected_seq": expected})
+        self.last_seq = mutation["seq"]
+        earlier = self.applied.get(mutation["id"])
+        if earlier is not None:  # applied before under another seq: once is enough
+            return _duplicate(mutation, earlier, earlier.payload_hash)
+        try:
+            with db.session.begin_nested():  # all of the mutation or none of it
+                result = _effect(self.principal, mutation, self)
+        except (AppError, IntegrityError, StaleDataError) as exc:  # permanent: record it, let the queue go on
+            if not isinstance(exc, AppError):
+                exc = Conflict("The change clashes with stored data.", code="integrity")
+            result = {"status": "rejected", "reason": exc.code, "message": exc.message, "fields": exc.fields}
+        result = {"id": str(mutation["id"]), **result}
+        self.journal.append({"client_id": self.client.id, "seq": mutation["seq"], "mutation_id": mutation["id"],
+                             "payload_hash": digest, "result": result})
+        return result
+
+    def commit(self):
+        """Write the chunk's results and the client's last seq, and commit them with its records."""
+        if self.journal:
+            db.session.execute(insert(SyncMutation), self.journal)
+        self.client.last_seq = self.last_seq
+        db.session.commit()
+        return self.last_seq
+
+
+def _duplicate(mutation, entry, digest):
+    """The first result of a mutation seen again, marked duplicate."""
+    if entry is not None and entry.payload_hash != digest:
+        raise SequenceError(f"seq {mutation['seq']} was already used for a different mutation.",
+                            {"seq": ["Reused with a different payload."]}, code="seq_reused",
+                            extra={"seq": mutation["seq"]})
+    result = dict(entry.result) if entry is not None else {"id": str(mutation["id"])}
+    result["first_status"] = result.get("status")
+    result["status"] = "duplicate"
     return result
+
+
+def _lock_client(client_id):
+    """Open the write transaction with an UPDATE of the client row: it row-locks the client on
+    PostgreSQL and takes SQLite's write lock, so a concurrent push of the same client waits, and
+    the savepoints that follow nest in a real transaction on both."""
+    db.session.execute(update(SyncClient).where(SyncClient.id == client_id).values(last_seen_at=utcnow()))
+    return db.session.scalars(
+        select(SyncClient).where(SyncClient.id == client_id).execution_options(populate_existing=True)
+    ).one()
+
+
+def _as_uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@cache
+def _schema(entity_name, partial):
+    return type(ENTITIES[entity_name].schema)(partial=partial)
 
 
 def _load(entity, mutation):
     """Deserialise a mutation's data with the entity's API schema (the same rules as REST)."""
-    schema = type(entity.schema)(partial=mutation["op"] == "update")
+    schema = _schema(entity.name, mutation["op"] == "update")
     data = dict(mutation.get("data") or {})
     try:
         loaded = schema.load(data)
@@ -236,13 +320,13 @@ def _load(entity, mutation):
     return loaded
 
 
-def _effect(principal, mutation):
+def _effect(principal, mutation, chunk):
     entity = ENTITIES.get(mutation["entity"])
     if entity is None or not entity.writable:
         raise ValidationFailed(f"Entity {mutation['entity']!r} cannot be changed by sync.",
                                {"entity": ["Not writable."]})
     op, record_id = mutation["op"], mutation["entity_id"]
-    existing = db.session.get(entity.model, record_id)
+    existing = chunk.existing(entity, record_id)
     if op == "delete":
         if existing is None:
             return {"status": "applied"}  # already gone: deleting twice is deleting once
@@ -257,6 +341,7 @@ def _effect(principal, mutation):
         data.pop("id", None)
         if existing is None:
             obj = entity.service.apply_create(principal, {**data, "id": record_id}, known_new=True)
+            chunk.created(entity, obj)
             return {"status": "applied", "version": obj.version}
         op = "update"  # a create seen before (two devices, a lost ack): apply it as an edit
     if existing is None:

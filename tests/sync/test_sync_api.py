@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from server import create_app
 from server.extensions import db
+from server.sync_api import services
 from server.models import Account, Change, SyncState, User, Visit
 from sync import protocol
 from tests.conftest import make_config
@@ -354,6 +355,54 @@ def test_create_from_two_devices_with_one_uuid_makes_one_visit(app, client, worl
     with app.app_context():
         visits = db.session.scalars(select(Visit).where(Visit.id == uuid.UUID(visit_id))).all()
         assert len(visits) == 1 and visits[0].notes == "second device"
+
+
+def test_a_push_larger_than_a_chunk_applies_each_mutation_on_its_own(app, client, world, phone):
+    """Mutations commit in chunks, each one a savepoint: a rejected one in a later chunk takes
+    nothing else with it, and a retry of the whole push returns the same results."""
+    size = services.CHUNK + 50
+    for index in range(size):
+        phone.create("visit", {"account_id": str(world.accounts["r1"])} if index == services.CHUNK + 10
+                     else visit_data(world, notes=f"visit {index}"))
+    batch = list(phone.outbox)
+    first = phone.push()
+    assert first.status_code == 200 and first.get_json()["last_seq"] == size
+    statuses = [r["status"] for r in first.get_json()["results"]]
+    assert statuses.count("applied") == size - 1 and statuses[services.CHUNK + 10] == "rejected"
+    assert count_visits(app) == 3 + size - 1
+    again = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": batch},
+                        headers=phone.headers).get_json()
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * size
+    assert [r["first_status"] for r in again["results"]] == statuses
+    assert count_visits(app) == 3 + size - 1
+
+
+def test_a_gap_in_a_later_chunk_keeps_the_chunks_before_it(app, client, world, phone):
+    for _ in range(services.CHUNK + 20):
+        phone.create("visit", visit_data(world))
+    del phone.outbox[services.CHUNK + 5]  # a seq in the second chunk went missing
+    response = phone.push()
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["expected_seq"] == services.CHUNK + 6 and error["last_seq"] == services.CHUNK + 5
+    assert [r["status"] for r in error["results"]] == ["applied"] * (services.CHUNK + 5)
+    assert count_visits(app) == 3 + services.CHUNK + 5
+    assert phone.push().status_code == 409  # the server still expects the missing seq; nothing doubled
+    assert count_visits(app) == 3 + services.CHUNK + 5
+
+
+def test_a_mutation_sent_again_under_a_new_seq_applies_once(app, client, world, phone):
+    visit_id = phone.create("visit", visit_data(world))
+    mutation = dict(phone.outbox[0])
+    assert phone.push().get_json()["results"][0]["status"] == "applied"
+    again = {**mutation, "seq": 2, "data": visit_data(world, notes="sent twice")}
+    body = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": [again]},
+                       headers=phone.headers).get_json()
+    assert body["results"][0]["status"] == "duplicate" and body["results"][0]["first_status"] == "applied"
+    assert body["last_seq"] == 2
+    with app.app_context():
+        visit = db.session.get(Visit, uuid.UUID(visit_id))
+        assert visit.notes in ("", None) and count_visits(app) == 4
 
 
 def test_deletes_leave_tombstones_in_the_change_log(app, client, world, phone):
