@@ -90,8 +90,12 @@ class ScopedResource:
         db.session.commit()
 
     # --- the same without committing, for callers that own the transaction (sync) --
-    def apply_create(self, principal, data, known_new=False):
-        """Create without committing; `known_new` skips the id check a caller already made."""
+    # True when after_write ignores creates and a create's checks write nothing before they pass:
+    # then many creates may be staged and flushed together (sync push does, see sync_api/services.py).
+    batch_creates = False
+
+    def stage_create(self, principal, data, known_new=False):
+        """Check a new record and add it to the session, unflushed; raise before changing anything."""
         data = dict(data)
         data.pop("version", None)
         record_id = data.get("id")
@@ -102,6 +106,11 @@ class ScopedResource:
         self.validate(obj)
         self.before_save(principal, obj, None)
         db.session.add(obj)
+        return obj
+
+    def apply_create(self, principal, data, known_new=False):
+        """Create without committing; `known_new` skips the id check a caller already made."""
+        obj = self.stage_create(principal, data, known_new)
         db.session.flush()
         self.after_write(principal, obj, None)
         return obj

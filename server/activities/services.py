@@ -13,6 +13,7 @@ class ActivityService(ScopedResource):
     default_order = (Activity.started_at.desc(),)
     equal_filters = ("rep_id", "category")
     period_column = Activity.started_at
+    batch_creates = True
 
     def read_scope(self, principal):
         return owner_scope(principal, Activity.rep_id)

@@ -143,28 +143,29 @@ class UpgradeRequired(SequenceError):
     status = 426
 
 
-# Mutations applied per commit. Each mutation is its own savepoint; committing in chunks keeps
-# a 500-mutation push to a handful of commits while the change counter (locked by every write
-# transaction, see changelog.py) is never held for long.
+# Mutations applied per commit: a 500-mutation push takes a handful of commits, and the change
+# counter (locked by every write transaction, see changelog.py) is never held for long.
 CHUNK = 100
 
 
 def push(principal, client_id, mutations):
-    """Apply mutations in seq order, each atomically (a savepoint of its own); return one result each.
+    """Apply mutations in seq order, each atomically; return one result per mutation.
 
-    The client row is locked first, so two pushes from one client run one after the other. A
-    chunk's results are committed with its records: a retry after a lost response finds them."""
+    Each chunk locks the client row first, so two pushes from one client run one after the
+    other, and commits its results with its records: a retry after a lost response finds them."""
     _claim_client(principal, client_id)
     results, last_seq = [], None
     for start in range(0, len(mutations), CHUNK):
-        chunk = _Chunk(principal, client_id, mutations[start:start + CHUNK])
+        part = mutations[start:start + CHUNK]
         try:
-            for mutation in chunk.mutations:
-                results.append(chunk.apply(mutation))
-        except SequenceError as exc:
-            exc.extra.update({"results": results, "last_seq": chunk.commit()})
-            raise
-        last_seq = chunk.commit()
+            done, last_seq, error = _Chunk(principal, client_id, part, batched=True).run()
+        except (IntegrityError, StaleDataError):  # a batched write failed: redo the chunk one by one
+            db.session.rollback()
+            done, last_seq, error = _Chunk(principal, client_id, part, batched=False).run()
+        results += done
+        if error is not None:
+            error.extra.update({"results": results, "last_seq": last_seq})
+            raise error
     return {"results": results, "last_seq": last_seq if last_seq is not None else _last_seq(client_id)}
 
 
@@ -190,17 +191,22 @@ def _claim_client(principal, client_id):
 class _Chunk:
     """Up to CHUNK mutations of one push, applied in one transaction and committed together.
 
+    Each mutation is atomic. Batched, the creates of records whose service allows it
+    (`batch_creates`: visits, activities) are checked one by one but flushed together; should
+    that flush fail, push() rolls the chunk back and runs it again unbatched, every mutation in
+    a savepoint of its own, so each one's result is what applying it alone gives.
+
     Opening it locks the client row and reads up front, one query per kind: the journal entries of
     seqs already applied (a retry), mutation ids already applied under another seq, the records the
     new mutations name (or the knowledge that they do not exist yet) and the accounts they hang off.
     The session's identity map holds loaded rows only weakly; `rows` keeps them there for the chunk,
     so the checks along the way (scope, last contact, change log) need no further reads."""
 
-    def __init__(self, principal, client_id, mutations):
-        self.principal, self.mutations = principal, mutations
+    def __init__(self, principal, client_id, mutations, batched):
+        self.principal, self.mutations, self.batched = principal, mutations, batched
         self.client = _lock_client(client_id)
         self.last_seq = self.client.last_seq
-        self.journal, self.rows, self.absent = [], [], set()
+        self.journal, self.rows, self.absent, self.staged = [], [], set(), []
         done = [m["seq"] for m in mutations if m["seq"] <= self.last_seq]
         self.stored = {row.seq: row for row in db.session.scalars(select(SyncMutation).where(
             SyncMutation.client_id == client_id, SyncMutation.seq.in_(done)))} if done else {}
@@ -253,25 +259,60 @@ class _Chunk:
         earlier = self.applied.get(mutation["id"])
         if earlier is not None:  # applied before under another seq: once is enough
             return _duplicate(mutation, earlier, earlier.payload_hash)
-        try:
-            with db.session.begin_nested():  # all of the mutation or none of it
-                result = _effect(self.principal, mutation, self)
-        except (AppError, IntegrityError, StaleDataError) as exc:  # permanent: record it, let the queue go on
-            if not isinstance(exc, AppError):
-                exc = Conflict("The change clashes with stored data.", code="integrity")
-            result = {"status": "rejected", "reason": exc.code, "message": exc.message, "fields": exc.fields}
+        entity, staged = ENTITIES.get(mutation["entity"]), None
+        if (self.batched and mutation["op"] == "create" and entity is not None and entity.service.batch_creates
+                and self.existing(entity, mutation["entity_id"]) is None):
+            try:
+                obj = _stage_create(self.principal, entity, mutation)
+            except AppError as exc:  # its checks failed before anything was written
+                result = _rejected(exc)
+            else:
+                self.created(entity, obj)
+                result, staged = {"status": "applied"}, obj
+        else:
+            if self.staged:
+                db.session.flush()  # what was staged is written outside this mutation's savepoint
+            try:
+                with db.session.begin_nested():  # all of the mutation or none of it
+                    result = _effect(self.principal, mutation, self)
+            except (AppError, IntegrityError, StaleDataError) as exc:  # permanent: record it, go on
+                result = _rejected(exc)
         result = {"id": str(mutation["id"]), **result}
+        if staged is not None:
+            self.staged.append((result, staged))  # its version is known once flushed
         self.journal.append({"client_id": self.client.id, "seq": mutation["seq"], "mutation_id": mutation["id"],
                              "payload_hash": digest, "result": result})
         return result
 
-    def commit(self):
-        """Write the chunk's results and the client's last seq, and commit them with its records."""
+    def run(self):
+        """Apply the mutations up to the end or a sequence error; commit; return
+        (results, last seq, the error or None)."""
+        results, error = [], None
+        try:
+            for mutation in self.mutations:
+                results.append(self.apply(mutation))
+        except SequenceError as exc:
+            error = exc
+        db.session.flush()
+        for result, obj in self.staged:
+            result["version"] = obj.version
         if self.journal:
             db.session.execute(insert(SyncMutation), self.journal)
         self.client.last_seq = self.last_seq
         db.session.commit()
-        return self.last_seq
+        return results, self.last_seq, error
+
+
+def _rejected(exc):
+    if not isinstance(exc, AppError):
+        exc = Conflict("The change clashes with stored data.", code="integrity")
+    return {"status": "rejected", "reason": exc.code, "message": exc.message, "fields": exc.fields}
+
+
+def _stage_create(principal, entity, mutation):
+    data = _checked_data(entity, mutation)
+    data.pop("id", None)
+    return entity.service.stage_create(principal, {**data, "id": mutation["entity_id"]}, known_new=True)
 
 
 def _duplicate(mutation, entry, digest):
@@ -320,6 +361,16 @@ def _load(entity, mutation):
     return loaded
 
 
+def _checked_data(entity, mutation):
+    """The mutation's data, validated, with no instant more than 24 h ahead of the server."""
+    data = _load(entity, mutation)
+    late = merge.too_far_ahead(data, utcnow())
+    if late:
+        raise ValidationFailed("A time lies more than 24 h ahead of the server clock; check the phone's clock.",
+                               {name: ["More than 24 h in the future."] for name in late}, code="clock_skew")
+    return data
+
+
 def _effect(principal, mutation, chunk):
     entity = ENTITIES.get(mutation["entity"])
     if entity is None or not entity.writable:
@@ -332,11 +383,7 @@ def _effect(principal, mutation, chunk):
             return {"status": "applied"}  # already gone: deleting twice is deleting once
         entity.service.apply_delete(principal, record_id)
         return {"status": "applied"}
-    data = _load(entity, mutation)
-    late = merge.too_far_ahead(data, utcnow())
-    if late:
-        raise ValidationFailed("A time lies more than 24 h ahead of the server clock; check the phone's clock.",
-                               {name: ["More than 24 h in the future."] for name in late}, code="clock_skew")
+    data = _checked_data(entity, mutation)
     if op == "create":
         data.pop("id", None)
         if existing is None:

@@ -15,6 +15,7 @@ class VisitService(ScopedResource):
     default_order = (Visit.check_in_at.desc(), Visit.planned_start.desc())
     equal_filters = ("account_id", "rep_id")
     period_column = func.coalesce(Visit.check_in_at, Visit.planned_start)
+    batch_creates = True  # after_write skips creates; before_save only moves last contact forward
 
     def read_scope(self, principal):
         return visible_to_rep_or_account(principal, Visit.rep_id, Visit.account_id)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask_jwt_extended import create_access_token
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from server import create_app
 from server.extensions import db
@@ -375,6 +375,45 @@ def test_a_push_larger_than_a_chunk_applies_each_mutation_on_its_own(app, client
     assert [r["status"] for r in again["results"]] == ["duplicate"] * size
     assert [r["first_status"] for r in again["results"]] == statuses
     assert count_visits(app) == 3 + size - 1
+
+
+@pytest.fixture
+def db_only_rule(app):
+    """A rule only the database knows (as a constraint added later would be): no visit whose
+    purpose is 'forbidden by the database'. Python's checks pass it; the insert fails."""
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        with db.engine.begin() as conn:
+            if postgres:
+                conn.execute(text("""CREATE FUNCTION refuse_visit() RETURNS trigger AS $$ BEGIN
+                    RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END $$ LANGUAGE plpgsql"""))
+                conn.execute(text("""CREATE TRIGGER refuse_visit BEFORE INSERT ON visits FOR EACH ROW
+                    WHEN (NEW.purpose = 'forbidden by the database') EXECUTE FUNCTION refuse_visit()"""))
+            else:
+                conn.execute(text("""CREATE TRIGGER refuse_visit BEFORE INSERT ON visits
+                    WHEN NEW.purpose = 'forbidden by the database' BEGIN SELECT RAISE(ABORT, 'refused'); END"""))
+    yield
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse_visit" + (" ON visits" if postgres else "")))
+        if postgres:
+            conn.execute(text("DROP FUNCTION refuse_visit()"))
+
+
+def test_a_create_the_database_refuses_is_rejected_alone(app, client, world, phone, db_only_rule):
+    """Creates are flushed together; when that write fails, the chunk is redone one mutation at a
+    time, so only the refused one is rejected and every other lands exactly once."""
+    ids = [phone.create("visit", visit_data(world, purpose="forbidden by the database" if i == 7 else "Fine"))
+           for i in range(12)]
+    activity = phone.create("activity", {"category": "travel", "started_at": now_iso(minutes=-30)})
+    body = phone.push().get_json()
+    statuses = [(r["status"], r.get("reason")) for r in body["results"]]
+    assert statuses == [("applied", None)] * 7 + [("rejected", "integrity")] + [("applied", None)] * 5
+    assert all(r["version"] == 1 for r in body["results"] if r["status"] == "applied")
+    assert body["last_seq"] == 13 and count_visits(app) == 3 + 11
+    headers = world.headers("r1")
+    assert client.get(f"/api/visits/{ids[7]}", headers=headers).status_code == 404
+    assert client.get(f"/api/visits/{ids[8]}", headers=headers).status_code == 200
+    assert client.get(f"/api/activities/{activity}", headers=headers).status_code == 200
 
 
 def test_a_gap_in_a_later_chunk_keeps_the_chunks_before_it(app, client, world, phone):
