@@ -13,6 +13,7 @@ from sync import merge, protocol
 from ..errors import AppError, Conflict, Forbidden, ValidationFailed
 from ..extensions import db
 from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
+from ..schemas import dump_many
 from ..scoping import team_member_ids
 from .entities import ENTITIES
 
@@ -48,7 +49,7 @@ def _audience(principal):
 def _upserts(entity, objs):
     """Serialise records with the entity's REST schema, in one pass."""
     return [{"entity": entity.name, "id": data["id"], "op": "upsert", "version": obj.version, "data": data}
-            for obj, data in zip(objs, entity.schema.dump(objs, many=True))]
+            for obj, data in zip(objs, dump_many(entity.schema, objs))]
 
 
 def pull(principal, cursor_text, limit):
