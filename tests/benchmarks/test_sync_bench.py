@@ -23,7 +23,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
-from server import create_app
+from server import create_app, freeze_startup_heap
 from server.demo import seed
 from server.extensions import db
 from server.models import Visit
@@ -65,6 +65,7 @@ def test_initial_pull_and_push(backend, tmp_path):
         started = time.perf_counter()
         counts = seed("bench-password", reps=1, accounts_per_rep=5000, weeks=0)
         seeded = time.perf_counter() - started
+    freeze_startup_heap()  # as wsgi.py does once the app is up
     client = app.test_client()
     plain = _login(client, "rep1")
     headers = {**plain, "Accept-Encoding": "gzip"}
