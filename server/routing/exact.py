@@ -142,13 +142,16 @@ class _Search:
             best = [(), best_cost]
 
         def keep(cost, dep, lunched, order, mask, last, layer):
+            bucket = layer.get((mask, last))
+            if bucket is not None:
+                for o in bucket:
+                    if o[0] <= cost and o[1] <= dep and o[2] >= lunched:
+                        return  # dominated: no need to bound it
             hope = bound(mask, dep, lunched)
             if hope is None or all_penalty + cost + hope >= best_cost:
                 return
-            bucket = layer.setdefault((mask, last), [])
-            for o in bucket:
-                if o[0] <= cost and o[1] <= dep and o[2] >= lunched:
-                    return
+            if bucket is None:
+                bucket = layer[(mask, last)] = []
             bucket[:] = [o for o in bucket if not (cost <= o[0] and dep <= o[1] and lunched >= o[2])]
             bucket.append((cost, dep, lunched, order, cost + hope))
 
