@@ -36,7 +36,7 @@ def solve_fleet(data):
         time.CumulVar(routing.Start(v)).SetRange(earliest, latest)
         time.CumulVar(routing.End(v)).SetRange(earliest, latest)
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(int(float(data.get("time_limit_s", 30)) * 1000))
     solution = routing.SolveWithParameters(params)
