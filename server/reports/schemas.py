@@ -24,6 +24,17 @@ class ReportSchema(Schema):
     extra = fields.Dict()
 
 
+class TeamSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    timezone = fields.String()
+    face_time_target_pct = fields.Float()
+
+
+class TeamsSchema(Schema):
+    teams = fields.List(fields.Nested(TeamSchema))
+
+
 class TargetBody(StrictSchema):
     rep_id = fields.UUID(required=True)
     month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM."))

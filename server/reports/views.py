@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask.views import MethodView
+from sqlalchemy import select
 
 from ..csvio import csv_response
 from ..errors import Forbidden, NotFound, ValidationFailed
@@ -12,7 +13,7 @@ from ..security import login_required, principal
 from . import blp
 from .daily import daily_report, save_review
 from .schemas import (CommentBody, DailyQuery, DailyReportSchema, FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery,
-                      ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema)
+                      ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema, TeamsSchema)
 from .scope import Scope, resolve
 from .services import REPORTS, set_target
 
@@ -79,6 +80,20 @@ _report("funnel", summary="S-P-A-D-C-O counts, conversion, median days in stage,
 _report("cadence", summary="A/B/C accounts past their 7/14/30-day cadence, with the list")
 _report("installed-base", summary="MIF matrix: monthly volume band x machine age, ours and competitors'")
 _report("targets", summary="Monthly target per rep by week and working day, against orders won")
+
+
+@blp.route("/teams")
+class Teams(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, TeamsSchema)
+    def get(self):
+        """The teams the caller may see reports for as a team (admins: all; managers: their own; reps: none)"""
+        caller = principal()
+        if caller.is_rep:
+            return {"teams": []}
+        teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+        return {"teams": [team for team in teams if may_manage_team(caller, team)]}
 
 
 def _managed_rep(rep_id):

@@ -93,3 +93,31 @@ def test_manager_imports_a_gb18030_file_after_a_dry_run_and_exports(page, live_s
         page.locator("[data-export='accounts']").click()
     with open(download.value.path(), encoding="utf-8-sig") as f:
         assert "浦东新客户" in f.read()
+
+
+def test_an_admin_picks_the_team_to_report_on(page, live_server):
+    """An admin belongs to no team: the screen offers every team and reports on the one picked."""
+    from server.extensions import db
+    from server.models import Team
+
+    with live_server.app.app_context():
+        db.session.add(Team(name="Empty team"))
+        db.session.commit()
+        db.session.remove()
+    try:
+        page.goto("/")
+        page.get_by_label("Username").fill("admin")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("#report-time-ratios table")
+        picker = page.get_by_label("Team", exact=True)
+        assert picker.locator("option").all_inner_texts() == ["Empty team", "上海一部 Shanghai Team 1"]
+        assert page.locator("#report-time-ratios tbody tr").count() == 1  # the first team: no reps, a team line
+        picker.select_option(label="上海一部 Shanghai Team 1")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_function("() => document.querySelectorAll('#report-time-ratios tbody tr').length === 3")
+    finally:
+        with live_server.app.app_context():
+            db.session.query(Team).filter_by(name="Empty team").delete()
+            db.session.commit()
+            db.session.remove()

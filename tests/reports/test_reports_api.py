@@ -217,3 +217,15 @@ def test_a_recorded_visit_moves_the_accounts_last_contact_and_clears_it_from_ove
     assert stored["last_contact_at"] == "2026-11-20T01:00:00+00:00"
     after = get(client, world, "r1", "/api/reports/cadence?from=2026-11-20&to=2026-11-20")["rows"][0]
     assert after["A_overdue"] == 0
+
+
+def test_the_teams_a_caller_may_report_on(client, world):
+    def names(username):
+        response = client.get("/api/reports/teams", headers=world.headers(username))
+        assert response.status_code == 200
+        return [t["name"] for t in response.get_json()["teams"]]
+
+    assert names("admin") == ["North", "South"]
+    assert names("m1") == ["North"] and names("m2") == ["South"]
+    assert names("r1") == []
+    assert client.get("/api/reports/teams").status_code == 401
