@@ -271,8 +271,7 @@ class _Chunk:
                 self.created(entity, obj)
                 result, staged = {"status": "applied"}, obj
         else:
-            if self.staged:
-                db.session.flush()  # what was staged is written outside this mutation's savepoint
+            self.flush_staged()  # what was staged is written outside this mutation's savepoint
             try:
                 with db.session.begin_nested():  # all of the mutation or none of it
                     result = _effect(self.principal, mutation, self)
@@ -285,6 +284,14 @@ class _Chunk:
                              "payload_hash": digest, "result": result})
         return result
 
+    def flush_staged(self):
+        """Write the staged creates; their results get the version they were created with."""
+        if self.staged:
+            db.session.flush()
+            for result, obj in self.staged:
+                result["version"] = obj.version
+            self.staged = []
+
     def run(self):
         """Apply the mutations up to the end or a sequence error; commit; return
         (results, last seq, the error or None)."""
@@ -294,9 +301,7 @@ class _Chunk:
                 results.append(self.apply(mutation))
         except SequenceError as exc:
             error = exc
-        db.session.flush()
-        for result, obj in self.staged:
-            result["version"] = obj.version
+        self.flush_staged()
         if self.journal:
             db.session.execute(insert(SyncMutation), self.journal)
         self.client.last_seq = self.last_seq

@@ -416,6 +416,15 @@ def test_a_create_the_database_refuses_is_rejected_alone(app, client, world, pho
     assert client.get(f"/api/activities/{activity}", headers=headers).status_code == 200
 
 
+def test_a_create_and_its_edit_in_one_push_report_their_own_versions(app, client, world, phone):
+    visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(minutes=-50)))
+    phone.queue("visit", "update", visit_id, {"check_out_at": now_iso(minutes=-5), "outcome": "Order signed"})
+    results = phone.push().get_json()["results"]
+    assert [(r["status"], r["version"]) for r in results] == [("applied", 1), ("applied", 2)]
+    visit = client.get(f"/api/visits/{visit_id}", headers=world.headers("r1")).get_json()
+    assert visit["version"] == 2 and visit["outcome"] == "Order signed"
+
+
 def test_a_gap_in_a_later_chunk_keeps_the_chunks_before_it(app, client, world, phone):
     for _ in range(services.CHUNK + 20):
         phone.create("visit", visit_data(world))
