@@ -116,6 +116,13 @@ def test_an_admin_picks_the_team_to_report_on(page, live_server):
         picker.select_option(label="上海一部 Shanghai Team 1")
         page.get_by_role("button", name="Show").click()
         page.wait_for_function("() => document.querySelectorAll('#report-time-ratios tbody tr').length === 3")
+        with page.expect_response("**/api/reports/daily*") as answer:
+            page.get_by_role("link", name="Daily report").click()  # the daily report offers the same choice
+        assert answer.value.status == 200 and answer.value.json()["reports"] == []  # the first team has no reps
+        daily_picker = page.get_by_label("Team", exact=True)
+        daily_picker.select_option(label="上海一部 Shanghai Team 1")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_function("() => document.querySelectorAll('article.daily').length === 2")  # rep1, rep2
     finally:
         with live_server.app.app_context():
             db.session.query(Team).filter_by(name="Empty team").delete()

@@ -2,6 +2,7 @@
 // short review, the manager a comment; printable.
 import { request } from "../api.js";
 import { t } from "../i18n.js";
+import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { hhmm, html, localDate, raw } from "../ui.js";
 
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
@@ -43,8 +44,9 @@ function one(report, user) {
 }
 
 export async function render(main, { user }) {
+  const teams = await reportTeams(user);
   main.innerHTML = html`<h1>${t("daily.title")}</h1>
-    <form id="daily-pick" class="row"><div><label for="daily-date">${t("daily.date")}</label>
+    <form id="daily-pick" class="row">${teamPicker(teams)}<div><label for="daily-date">${t("daily.date")}</label>
       <input id="daily-date" type="date" value="${localDate()}"></div>
       <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button>
       <button type="button" id="print" class="secondary" style="flex:0 0 auto;align-self:end">${t("daily.print")}</button></form>
@@ -54,7 +56,10 @@ export async function render(main, { user }) {
     error.textContent = navigator.onLine ? "" : t("team.offline");
     if (!navigator.onLine) return;
     try {
-      const { reports } = await request("GET", `/api/reports/daily?date=${main.querySelector("#daily-date").value}`);
+      const query = new URLSearchParams({ date: main.querySelector("#daily-date").value });
+      const team = pickedTeam(main.querySelector("#daily-pick"), teams);
+      if (team) query.set("team_id", team);
+      const { reports } = await request("GET", `/api/reports/daily?${query}`);
       const target = main.querySelector("#daily-reports");
       if (!target) return; // another screen is showing now
       target.innerHTML = reports.map((r) => one(r, user).text).join("");

@@ -2,6 +2,7 @@
 import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
+import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { addDays, html, localDate, raw } from "../ui.js";
 
 const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"];
@@ -93,17 +94,12 @@ export async function render(main, { user }) {
   const state = { kind: "month", from: null, to: null, rep: "" };
   [state.from, state.to] = period("month");
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
-  // An admin reports on any team, a manager on their own: offer the choice when there is one.
-  const teams = user.role !== "rep" && navigator.onLine
-    ? await request("GET", "/api/reports/teams").then((r) => r.teams, () => []) : [];
-  const own = teams.find((team) => team.id === user.team_id) ?? teams[0];
+  const teams = await reportTeams(user); // an admin reports on any team, a manager on their own
   main.innerHTML = html`
     <h1>${t("team.title")}</h1>
     <form id="team-filters" class="card">
       <div class="row">
-        ${teams.length > 1 ? raw(html`<div><label for="team">${t("team.team")}</label>
-          <select id="team" name="team">${teams.map((team) =>
-            raw(html`<option value="${team.id}" ${raw(team === own ? "selected" : "")}>${team.name}</option>`))}</select></div>`) : ""}
+        ${teamPicker(teams)}
         <div><label for="period">${t("team.period")}</label>
           <select id="period" name="period">${["day", "week", "month", "custom"].map((k) =>
             raw(html`<option value="${k}" ${raw(k === "month" ? "selected" : "")}>${t(`team.period.${k}`)}</option>`))}</select></div>
@@ -127,8 +123,7 @@ export async function render(main, { user }) {
     }
     const query = new URLSearchParams({ from: form.from.value, to: form.to.value });
     if (user.role === "rep") query.set("rep_id", user.id);
-    else if (form.team) query.set("team_id", form.team.value);
-    else if (own) query.set("team_id", own.id);
+    else if (pickedTeam(form, teams)) query.set("team_id", pickedTeam(form, teams));
     let data;
     try {
       const answers = await Promise.all(REPORTS.map((name) => request("GET", `/api/reports/${name}?${query}`)));
