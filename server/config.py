@@ -31,6 +31,9 @@ class Config:
         self.LOGIN_FAILURE_WINDOW_S = _int(env, "LOGIN_FAILURE_WINDOW_S", 60)
         self.DEFAULT_TIMEZONE = env.get("FIELDDAY_TIMEZONE", "Asia/Shanghai")
         self.OSRM_URL = env.get("OSRM_URL", "")
+        # The PWA's map tiles (a {z}/{x}/{y} URL template); empty: markers and route on a plain map.
+        self.MAP_TILE_URL = env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        self.MAP_TILE_ATTRIBUTION = env.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
         self.ROUTING_DETOUR = float(env.get("ROUTING_DETOUR", "1.35"))
         self.ROUTING_SPEED_KMH = float(env.get("ROUTING_SPEED_KMH", "22"))
         # The evening batch on Celery (route_plans/tasks.py) when a broker is set; in-process otherwise.

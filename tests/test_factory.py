@@ -39,6 +39,17 @@ def test_health_reports_database(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
+def test_client_settings_name_the_map_tiles_without_login(client, database_url, tmp_path):
+    body = client.get("/api/client-settings").get_json()
+    assert body["map_tile_url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert "OpenStreetMap" in body["map_tile_attribution"]
+    config = Config(env={"MAP_TILE_URL": "https://tiles.example.cn/{z}/{x}/{y}.png", "MAP_TILE_ATTRIBUTION": "Own tiles"},
+                    instance_path=str(tmp_path))
+    own = create_app({**vars(config), "SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
+    assert own.test_client().get("/api/client-settings").get_json() == {
+        "map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png", "map_tile_attribution": "Own tiles"}
+
+
 def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/nothing-here")
     assert response.status_code == 404

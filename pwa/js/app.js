@@ -2,6 +2,7 @@
 import { logout, session } from "./api.js";
 import { setMeta } from "./db.js";
 import { lang, setLang, t } from "./i18n.js";
+import { loadSettings } from "./settings.js";
 import { on } from "./state.js";
 import { currentStatus, dismissRejected, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
 import { hhmm, html, raw } from "./ui.js";
@@ -128,6 +129,7 @@ function registerServiceWorker() {
 }
 
 async function boot() {
+  await loadSettings();
   renderLangSwitch();
   document.getElementById("lang-switch").addEventListener("click", () => {
     setLang(lang() === "zh-CN" ? "en" : "zh-CN");

@@ -1,4 +1,5 @@
 """Liveness and database reachability."""
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -6,7 +7,7 @@ from sqlalchemy import text
 
 from ..extensions import db
 
-blp = Blueprint("health", __name__, url_prefix="/api", description="Service health")
+blp = Blueprint("health", __name__, url_prefix="/api", description="Service health and the settings every client reads")
 
 
 class HealthSchema(Schema):
@@ -26,3 +27,17 @@ class Health(MethodView):
         except Exception:  # any driver error means the database is not reachable
             db.session.rollback()
             return {"status": "degraded", "database": "unreachable"}, 503
+
+
+class ClientSettingsSchema(Schema):
+    map_tile_url = fields.String(metadata={"description": "Tile URL template for the map; empty: no tiles"})
+    map_tile_attribution = fields.String()
+
+
+@blp.route("/client-settings")
+class ClientSettings(MethodView):
+    @blp.response(200, ClientSettingsSchema)
+    def get(self):
+        """Settings the app needs before anyone logs in: the map's tile server"""
+        config = current_app.config
+        return {"map_tile_url": config["MAP_TILE_URL"], "map_tile_attribution": config["MAP_TILE_ATTRIBUTION"]}

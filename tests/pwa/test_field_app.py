@@ -20,6 +20,9 @@ def token(live_server, username="rep1"):
 
 
 def test_log_in_see_todays_route_and_open_an_account(page, live_server):
+    tiles = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"  # the company's own tile server, as the server names it
+    page.route("**/api/client-settings", lambda route: route.fulfill(
+        json={"map_tile_url": tiles, "map_tile_attribution": "Own tiles"}))
     log_in(page)
     wait_synced(page)
     stops = page.locator("#route li.stop")
@@ -30,6 +33,8 @@ def test_log_in_see_todays_route_and_open_an_account(page, live_server):
     assert first.locator(".time").inner_text() == _hhmm(plan["stops"][0]["planned_arrival"])
     assert first.locator("a[href^='geo:']").count() == 1
     assert page.locator("#today-map .leaflet-marker-icon").count() == len(plan["stops"])
+    assert page.locator("#today-map img.leaflet-tile").first.get_attribute("src").startswith("http://127.0.0.1:9/tiles/")
+    assert "Own tiles" in page.locator("#today-map .leaflet-control-attribution").inner_text()
     shot(page, "today")
     page.get_by_role("link", name="Accounts").click()
     page.get_by_label("Search name or address").fill(page.locator("#account-list li strong").first.inner_text()[:4])

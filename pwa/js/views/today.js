@@ -2,6 +2,7 @@
 import { request } from "../api.js";
 import { all, byIndex, db, get } from "../db.js";
 import { t } from "../i18n.js";
+import { settings } from "../settings.js";
 import { fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
 
 export async function planFor(day) {
@@ -31,7 +32,8 @@ export function drawMap(element, user, points) {
   if (!window.L || !element) return null;
   const map = L.map(element, { attributionControl: true, zoomControl: true });
   // Tiles need the network; offline the markers and the route line still draw on a plain background.
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 18, attribution: "© OpenStreetMap" }).addTo(map);
+  const { map_tile_url: tiles, map_tile_attribution: attribution } = settings();
+  if (tiles) L.tileLayer(tiles, { maxZoom: 18, attribution }).addTo(map);
   const line = [];
   if (user?.start_lat != null) {
     line.push([user.start_lat, user.start_lng]);
