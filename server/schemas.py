@@ -113,7 +113,7 @@ _PLANS = {}
 
 def dump_many(schema, objs):
     """schema.dump(objs, many=True) for model objects, without the per-field overhead."""
-    key = (type(schema), schema.only, tuple(schema.exclude))
+    key = (type(schema), frozenset(schema.only or ()), frozenset(schema.exclude))
     if key not in _PLANS:
         _PLANS[key] = _dump_plan(schema)
     plan = _PLANS[key]

@@ -122,8 +122,9 @@ export async function render(main, { user }) {
       return;
     }
     const query = new URLSearchParams({ from: form.from.value, to: form.to.value });
+    const team = pickedTeam(form, teams);
     if (user.role === "rep") query.set("rep_id", user.id);
-    else if (pickedTeam(form, teams)) query.set("team_id", pickedTeam(form, teams));
+    else if (team) query.set("team_id", team);
     let data;
     try {
       const answers = await Promise.all(REPORTS.map((name) => request("GET", `/api/reports/${name}?${query}`)));
