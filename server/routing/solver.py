@@ -138,11 +138,14 @@ def _solve_routing(day, matrix, time_limit_s):
     service = [0] + [s.service_s for s in day.stops] + [0]
 
     time = travel_and_time(routing, manager, matrix, service, day.day_end)
+    # Mandatory stops may be dropped too, at a price above any plan that keeps them: with tight windows
+    # the first solution often cannot place them all, and the search then inserts them one by one.
+    # A plan that still leaves one out is no plan.
+    unkept = sum(max(row) for row in matrix) + PENALTY_UNIT * sum(s.priority for s in day.stops) + 1
     for i, stop in enumerate(day.stops):
         index = manager.NodeToIndex(i + 1)
         time.CumulVar(index).SetRange(max(day.day_start, lower_bound(day, stop)), upper_bound(day, stop))
-        if not stop.mandatory:
-            routing.AddDisjunction([index], stop.priority * PENALTY_UNIT)
+        routing.AddDisjunction([index], unkept if stop.mandatory else stop.priority * PENALTY_UNIT)
     time.CumulVar(routing.Start(0)).SetRange(day.day_start, day.day_end)
     time.CumulVar(routing.End(0)).SetRange(day.day_start, day.day_end)
     if day.lunch is not None:
@@ -164,4 +167,7 @@ def _solve_routing(day, matrix, time_limit_s):
     while not routing.IsEnd(index):
         order.append(manager.IndexToNode(index) - 1)
         index = solution.Value(routing.NextVar(index))
+    kept = set(order)
+    if any(s.mandatory and i not in kept for i, s in enumerate(day.stops)):
+        return None
     return tuple(order), solution.ObjectiveValue()
