@@ -21,17 +21,19 @@ const tabs = document.getElementById("tabs");
 const banner = document.getElementById("banner");
 let user = null;
 
+// Each view renders into a fresh element of its own: a slow render that finishes after the user has
+// moved on writes into a detached element, never over the screen now showing.
 const ROUTES = [
-  [/^#\/today$/, (m) => today.render(main, { user }), "today"],
-  [/^#\/accounts$/, (m, query) => accounts.renderList(main, { query }), "accounts"],
-  [/^#\/account\/([\w-]+)$/, (m) => accounts.renderDetail(main, { id: m[1] }), "accounts"],
-  [/^#\/visit\/new$/, (m, query) => visit.renderNew(main, { query, navigate }), "today"],
-  [/^#\/visit\/([\w-]+)$/, (m) => visit.render(main, { id: m[1] }), "today"],
-  [/^#\/clock$/, () => clock.render(main), "clock"],
-  [/^#\/tomorrow$/, () => tomorrow.render(main), "tomorrow"],
-  [/^#\/team$/, () => team.render(main, { user }), "team"],
-  [/^#\/report$/, () => daily.render(main, { user }), "report"],
-  [/^#\/data$/, () => transfer.render(main), "data"],
+  [/^#\/today$/, (el) => today.render(el, { user }), "today"],
+  [/^#\/accounts$/, (el, m, query) => accounts.renderList(el, { query }), "accounts"],
+  [/^#\/account\/([\w-]+)$/, (el, m) => accounts.renderDetail(el, { id: m[1] }), "accounts"],
+  [/^#\/visit\/new$/, (el, m, query) => visit.renderNew(el, { query, navigate }), "today"],
+  [/^#\/visit\/([\w-]+)$/, (el, m) => visit.render(el, { id: m[1] }), "today"],
+  [/^#\/clock$/, (el) => clock.render(el), "clock"],
+  [/^#\/tomorrow$/, (el) => tomorrow.render(el), "tomorrow"],
+  [/^#\/team$/, (el) => team.render(el, { user }), "team"],
+  [/^#\/report$/, (el) => daily.render(el, { user }), "report"],
+  [/^#\/data$/, (el) => transfer.render(el), "data"],
 ];
 const TABS = {
   rep: [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"],
@@ -57,7 +59,9 @@ async function route() {
     const match = path.match(pattern);
     if (match) {
       renderTabs(tab);
-      await view(match, query);
+      const screen = document.createElement("div");
+      main.replaceChildren(screen);
+      await view(screen, match, query);
       return;
     }
   }

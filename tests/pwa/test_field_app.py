@@ -2,6 +2,8 @@
 import json
 import urllib.request
 
+from playwright.sync_api import expect
+
 from tests.pwa.conftest import (IDB_GET_META, IDB_PUT_META, PASSWORD, PHONE, idb_all, log_in, record_visit, shot, today_local, wait_controlled,
                                wait_synced, waiting_text)
 
@@ -40,7 +42,7 @@ def test_log_in_see_todays_route_and_open_an_account(page, live_server):
     page.get_by_label("Search name or address").fill(page.locator("#account-list li strong").first.inner_text()[:4])
     page.locator("#account-list a.item").first.click()
     page.wait_for_selector("text=Installed base (MIF)")
-    assert page.get_by_role("link", name="New visit").is_visible()
+    expect(page.get_by_role("link", name="New visit")).to_be_visible()
     shot(page, "account")
 
 
@@ -211,13 +213,13 @@ def test_speaks_chinese_to_a_chinese_browser_and_switches(browser, live_server):
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.wait_for_selector("text=今天")
-        assert page.get_by_role("link", name="客户").is_visible()
+        expect(page.get_by_role("link", name="客户")).to_be_visible()
         shot(page, "today-zh")
         assert page.evaluate("import('/js/i18n.js').then((m) => m.missingKeys())") == []
         page.get_by_role("button", name="切换为英文").click()
-        assert page.get_by_role("link", name="Accounts").is_visible()
+        expect(page.get_by_role("link", name="Accounts")).to_be_visible()
         page.reload()
-        assert page.get_by_role("link", name="Accounts").is_visible()  # the choice is kept
+        expect(page.get_by_role("link", name="Accounts")).to_be_visible()  # the choice is kept
     finally:
         context.close()
 

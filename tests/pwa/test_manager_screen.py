@@ -1,4 +1,6 @@
 """The manager's screen in the browser: the team's numbers as charts and tables, cells to accounts, CSV."""
+from playwright.sync_api import expect
+
 from tests.pwa.conftest import PASSWORD, shot
 
 
@@ -12,7 +14,7 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(page, 
     assert ratios.count() == 3  # rep1, rep2 and the team line
     assert page.locator("#chart-ratios").evaluate("(c) => c.width > 0 && !!Chart.getChart(c)")
     for name in ("first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"):
-        assert page.locator(f"#report-{name}").is_visible(), name
+        expect(page.locator(f"#report-{name}")).to_be_visible()
     shot(page, "team")
     cell = page.locator("#report-installed-base [data-mif]").first
     expected = len(cell.get_attribute("data-mif").split(","))
@@ -45,7 +47,7 @@ def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live
             page.get_by_role("link", name="Daily report").click()
             report = page.locator("article.daily").first
             report.wait_for()
-            assert report.get_by_text("Planned stops visited").is_visible()
+            expect(report.get_by_text("Planned stops visited")).to_be_visible()
             if username == "manager":
                 assert report.get_by_label("What went well").input_value() == "Two demos booked"
                 assert report.get_by_label("What went well").get_attribute("readonly") is not None
@@ -128,3 +130,24 @@ def test_an_admin_picks_the_team_to_report_on(page, live_server):
             db.session.query(Team).filter_by(name="Empty team").delete()
             db.session.commit()
             db.session.remove()
+
+
+def test_a_slow_screen_never_draws_over_the_one_the_user_moved_to(page, live_server):
+    """The team screen waits for its reports; the manager moves on to Data before they arrive."""
+    held = []
+    page.route("**/api/reports/**", lambda route: held.append(route))
+    page.goto("/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_function("location.hash === '#/team'")
+    page.get_by_role("link", name="Data").click()
+    expect(page.get_by_label("CSV file (UTF-8 or GB18030)")).to_be_visible()
+    assert held, "the team screen asked for its reports"
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/reports/**")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)  # let the team screen's render finish, into its detached element
+    expect(page.get_by_label("CSV file (UTF-8 or GB18030)")).to_be_visible()
+    assert page.locator("#report-face_time, [id^='report-']").count() == 0
