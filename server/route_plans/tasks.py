@@ -62,19 +62,19 @@ def plan_rep(rep_id, day_iso, time_limit_s=2.0):
 
 
 def plan_tomorrow(time_limit_s=2.0):
-    """The beat's evening run: send one task per active rep for tomorrow; return how many."""
+    """The beat's evening run: send one task per active rep for tomorrow, tomorrow as the rep's team
+    counts it (a team works in its own time zone); return how many."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from flask import current_app
 
+    from ..models.users import team_zone
     from .planner import active_reps
 
-    app = current_app._get_current_object()
-    day = datetime.now(ZoneInfo(app.config["DEFAULT_TIMEZONE"])).date() + timedelta(days=1)
+    celery = celery_for(current_app._get_current_object())
     reps = active_reps(None)
-    celery = celery_for(app)
     for rep in reps:
+        day = datetime.now(team_zone(rep.team)).date() + timedelta(days=1)
         celery.send_task(PLAN_REP, args=(str(rep.id), day.isoformat(), time_limit_s))
     return len(reps)
 

@@ -186,3 +186,39 @@ def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, run
     assert sorted(result.output.splitlines()) == sorted(f"{name}: {n} stops" for name, n in local.items())
     with app.app_context():
         assert stops() == expected and len(expected) == 3
+
+
+def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
+    """The beat's task, through real Redis and a real worker: teams 25 hours apart get different dates."""
+    import time
+    import uuid
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import pytest
+    from celery.contrib.testing.worker import start_worker
+
+    from server.extensions import db
+    from server.models import RoutePlan, Team
+    from server.route_plans.tasks import celery_for, plan_tomorrow
+
+    if not _redis_reachable():
+        pytest.skip("Redis on 127.0.0.1:6379 is not reachable: the Celery path is not tested here")
+    zones = {"North": "Pacific/Kiritimati", "South": "Pacific/Pago_Pago"}  # UTC+14 and UTC-11
+    with app.app_context():
+        for team in db.session.query(Team):
+            team.timezone = zones[team.name]
+        db.session.commit()
+    app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_QUEUE=f"fieldday-test-{uuid.uuid4().hex}")
+    with start_worker(celery_for(app), pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
+        with app.app_context():
+            expected = {world.users[rep]: datetime.now(ZoneInfo(zones[team])).date() + timedelta(days=1)
+                        for rep, team in (("r1", "North"), ("r2", "North"), ("r3", "South"))}
+            assert plan_tomorrow(time_limit_s=0.5) == 3
+            deadline = time.monotonic() + 60
+            while db.session.query(RoutePlan).count() < 3 and time.monotonic() < deadline:
+                db.session.rollback()  # see what the worker's threads committed
+                time.sleep(0.2)
+            planned = {p.rep_id: p.plan_date for p in db.session.query(RoutePlan)}
+    assert planned == expected
+    assert expected[world.users["r1"]] != expected[world.users["r3"]]
