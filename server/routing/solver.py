@@ -1,4 +1,6 @@
 """Order a rep's day: the bounded exact search up to MAX_STOPS stops, OR-Tools routing beyond."""
+import time
+
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .exact import BEAM, MAX_STOPS, beam_search, solve_exact
@@ -13,8 +15,9 @@ def travel_points(day):
     return [day.start] + [(s.lat, s.lng) for s in usable] + [day.end]
 
 
-EXACT_SHARE = 0.4  # of the time limit for the exact search; a wide beam run follows when it cannot finish
+EXACT_SHARE = 0.6  # of the time limit for the exact search; a wide beam run and OR-Tools follow when it cannot finish
 WIDE_BEAM = 2048  # labels a layer: under a second at 25 stops, and within 1 % of the optimum there
+MIN_ROUTING_S = 0.1  # OR-Tools joins an unproven exact search only with at least this much time left
 
 
 def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geodesic_matrix):
@@ -40,12 +43,16 @@ def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=())
         day, dropped = _with_stops(day, usable), dropped + refused
     _screen_reach(day, matrix)
     if len(day.stops) <= exact_max:
-        # Proven optimal when the search completes in time; else the better of its best plan and a
-        # wide beam run of the same search.
+        # Proven optimal when the search completes in time; else the best of its best plan, a wide
+        # beam run of the same search and OR-Tools in what is left of the time limit.
+        started = time.perf_counter()
         order, _, proven = solve_exact(day, matrix, time_limit_s=time_limit_s * EXACT_SHARE)
         orders = [order]
         if not proven:
             orders.append(_order(beam_search(day, matrix, WIDE_BEAM)))
+            left = time_limit_s - (time.perf_counter() - started)
+            if left >= MIN_ROUTING_S:
+                orders.append(_order(_solve_routing(day, matrix, left)))
     else:
         proven = False
         orders = [_order(_solve_routing(day, matrix, time_limit_s)), _order(beam_search(day, matrix, BEAM))]
@@ -137,23 +144,23 @@ def _solve_routing(day, matrix, time_limit_s):
     routing = pywrapcp.RoutingModel(manager)
     service = [0] + [s.service_s for s in day.stops] + [0]
 
-    time = travel_and_time(routing, manager, matrix, service, day.day_end)
+    clock = travel_and_time(routing, manager, matrix, service, day.day_end)
     # Mandatory stops may be dropped too, at a price above any plan that keeps them: with tight windows
     # the first solution often cannot place them all, and the search then inserts them one by one.
     # A plan that still leaves one out is no plan.
     unkept = sum(max(row) for row in matrix) + PENALTY_UNIT * sum(s.priority for s in day.stops) + 1
     for i, stop in enumerate(day.stops):
         index = manager.NodeToIndex(i + 1)
-        time.CumulVar(index).SetRange(max(day.day_start, lower_bound(day, stop)), upper_bound(day, stop))
+        clock.CumulVar(index).SetRange(max(day.day_start, lower_bound(day, stop)), upper_bound(day, stop))
         routing.AddDisjunction([index], unkept if stop.mandatory else stop.priority * PENALTY_UNIT)
-    time.CumulVar(routing.Start(0)).SetRange(day.day_start, day.day_end)
-    time.CumulVar(routing.End(0)).SetRange(day.day_start, day.day_end)
+    clock.CumulVar(routing.Start(0)).SetRange(day.day_start, day.day_end)
+    clock.CumulVar(routing.End(0)).SetRange(day.day_start, day.day_end)
     if day.lunch is not None:
         lunch = routing.solver().FixedDurationIntervalVar(
             day.lunch.earliest, day.lunch.latest, day.lunch.duration, False, "lunch")
         # Lunch may not overlap a visit: tell the dimension which part of each transit is the visit.
         visit_transits = [service[manager.IndexToNode(i)] for i in range(routing.Size())]
-        time.SetBreakIntervalsOfVehicle([lunch], 0, visit_transits)
+        clock.SetBreakIntervalsOfVehicle([lunch], 0, visit_transits)
     params = pywrapcp.DefaultRoutingSearchParameters()
     # Insertion copes with fixed appointments and optional stops better than growing a path greedily.
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION

@@ -222,3 +222,25 @@ def test_the_optimiser_imports_no_flask():
             "sys.modules['server'] = pkg; import server.routing; print('flask' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_unproven_day_also_gets_or_tools_in_the_time_left(monkeypatch):
+    """With the exact search cut short and the beam finding nothing, the plan is OR-Tools' own."""
+    from server.routing import solver
+
+    calls = []
+    real = solver._solve_routing
+
+    def routing(day, matrix, time_limit_s):
+        calls.append(time_limit_s)
+        return real(day, matrix, time_limit_s)
+
+    monkeypatch.setattr(solver, "solve_exact", lambda *args, **kwargs: (None, None, False))
+    monkeypatch.setattr(solver, "beam_search", lambda *args, **kwargs: None)
+    monkeypatch.setattr(solver, "_solve_routing", routing)
+    day = random_day(20001, n=20, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix, time_limit_s=1.0)
+    check_plan(day, plan, matrix)
+    assert not plan.proven_optimal and plan.stops
+    assert len(calls) == 1 and 0.1 <= calls[0] <= 1.0
