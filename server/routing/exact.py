@@ -34,7 +34,7 @@ BEAM = 64  # labels per layer in the first, heuristic run that finds a plan to b
 SUBSETS_MAX = 16  # up to this many stops the bound also looks up the timeless completions of every subset
 TABLE_CELLS = 1 << 22  # the largest knapsack table (sets x penalty units) built for a small day: 32 MB
 NEAR = 1  # nearest predecessors looked at per stop when bounding the travel into it
-CHUNK = 8192  # labels expanded at once: bounds the arrays' size and how late a deadline is seen
+CHUNK = 4096  # labels expanded at once: bounds the arrays' size and how late a deadline is seen
 INFINITY = float("inf")
 NEVER = 1 << 40  # a time later than any day ends
 
@@ -267,9 +267,8 @@ class _Layer:
     def join(parts):
         if len(parts) == 1:
             return parts[0]
-        joined = {name: np.concatenate([getattr(p, name) for p in parts])
-                  for name in ("seen", "last", "cost", "dep", "lunched", "parent")}
-        return _Layer(**joined)
+        names = ("seen", "last", "cost", "dep", "lunched", "parent") + (("lb",) if parts[0].lb is not None else ())
+        return _Layer(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in names})
 
 
 class _Search:
@@ -312,18 +311,25 @@ class _Search:
                 complete = False
                 layer = layer.take(np.argpartition(layer.lb, beam)[:beam])
             layer = layer.take(self.all_penalty + layer.lb < best_cost)  # a plan found since is as good
-            history.append(layer)
+            history.append((layer.last, layer.parent))  # all a plan's order needs of the layer
             total = self._finish(layer)
             if len(total) and total.min() < best_cost:
                 at = int(total.argmin())
                 best_cost = int(total[at])
                 best = [self._order(history, at), best_cost]
-            children = []
+            # Chunk by chunk: each chunk's children less those dominated within it or bounded out, so
+            # that no step is larger than a chunk's and the deadline is seen between them; then the
+            # layer's Pareto labels across chunks.
+            kept = []
             for start in range(0, len(layer), CHUNK):
                 if deadline is not None and time.perf_counter() > deadline:
                     return best, False
-                children.extend(self._expand(layer, start))
-            layer = self._admit(_Layer.join(children), best_cost)
+                kept.append(self._admit(_Layer.join(self._expand(layer, start)), best_cost))
+            if deadline is not None and time.perf_counter() > deadline:
+                return best, False
+            layer = _Layer.join(kept)
+            if len(kept) > 1 and len(layer):
+                layer = self._pareto(layer)
         return best, complete
 
     def _finish(self, layer):
@@ -344,9 +350,9 @@ class _Search:
 
     def _order(self, history, at):
         order = []
-        for layer in reversed(history):
-            order.append(int(layer.last[at]))
-            at = int(layer.parent[at])
+        for last, parent in reversed(history):
+            order.append(int(last[at]))
+            at = int(parent[at])
         return tuple(reversed(order))
 
     def _expand(self, layer, start):

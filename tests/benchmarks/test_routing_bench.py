@@ -86,6 +86,26 @@ def test_crowded_rep_days():
               f"{statistics.median(times):.2f} max {max(times):.2f}; proven within a 2 s run in {short_proven}")
 
 
+def test_time_limits_are_kept():
+    """25 crowded stops cannot be proven in seconds: how far past its time limit does the exact search
+    run (it looks at the clock between chunks of labels), and how much memory does it take."""
+    import tracemalloc
+
+    from server.routing.exact import solve_exact
+
+    print()
+    for seed in range(3):
+        day = crowded_day(250 + seed, n=25, appointment=seed % 2 == 0)
+        matrix = matrix_for(day)
+        for limit in (0.5, 2.0):
+            tracemalloc.start()
+            (_, _, proven), seconds = _timed(solve_exact, day, matrix, time_limit_s=limit)
+            peak = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+            print(f"exact search, 25 crowded stops, seed {seed}, limit {limit} s: {seconds:.2f} s "
+                  f"(past the limit by {max(seconds - limit, 0):.2f} s), proven {proven}, peak {peak:.0f} MB")
+
+
 def test_demo_rep_days(tmp_path):
     from server.demo import seed
     from server.models import User
