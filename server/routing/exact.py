@@ -34,7 +34,7 @@ BEAM = 64  # labels per layer in the first, heuristic run that finds a plan to b
 SUBSETS_MAX = 16  # up to this many stops the bound also looks up the timeless completions of every subset
 TABLE_CELLS = 1 << 22  # the largest knapsack table (sets x penalty units) built for a small day: 32 MB
 NEAR = 1  # nearest predecessors looked at per stop when bounding the travel into it
-CHUNK = 4096  # labels expanded at once: bounds the arrays' size and how late a deadline is seen
+CHUNK_CHILDREN = 1 << 18  # children made at once: bounds the arrays' size and how late a deadline is seen
 INFINITY = float("inf")
 NEVER = 1 << 40  # a time later than any day ends
 
@@ -320,11 +320,11 @@ class _Search:
             # Chunk by chunk: each chunk's children less those dominated within it or bounded out, so
             # that no step is larger than a chunk's and the deadline is seen between them; then the
             # layer's Pareto labels across chunks.
-            kept = []
-            for start in range(0, len(layer), CHUNK):
+            kept, chunk = [], max(1024, CHUNK_CHILDREN // n)
+            for start in range(0, len(layer), chunk):
                 if deadline is not None and time.perf_counter() > deadline:
                     return best, False
-                kept.append(self._admit(_Layer.join(self._expand(layer, start)), best_cost))
+                kept.append(self._admit(_Layer.join(self._expand(layer, start, chunk)), best_cost))
             if deadline is not None and time.perf_counter() > deadline:
                 return best, False
             layer = _Layer.join(kept)
@@ -355,10 +355,10 @@ class _Search:
             at = int(parent[at])
         return tuple(reversed(order))
 
-    def _expand(self, layer, start):
-        """Children of labels [start, start + CHUNK): every stop not yet visited, lunch before it or not."""
+    def _expand(self, layer, start, count):
+        """Children of labels [start, start + count): every stop not yet visited, lunch before it or not."""
         lunch, n = self.day.lunch, self.n
-        part = layer.take(slice(start, start + CHUNK))
+        part = layer.take(slice(start, start + count))
         rows = np.arange(start, start + len(part))
         dep = part.dep
         todo = ~part.seen
