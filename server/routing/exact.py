@@ -47,9 +47,7 @@ class _Bound:
         n = len(stops)
         self.day = day
         self.ub = np.array([upper_bound(day, s) for s in stops], dtype=np.int64)
-        # Every label has left the start: a stop is reached from another stop, the end from a stop.
-        others = lambda j: [matrix[i + 1][j + 1] for i in range(n) if i != j] or [0]
-        self.min_in = [min(others(j)) for j in range(n)]
+        matrix = np.asarray(matrix, dtype=np.float64).reshape(n + 2, n + 2)
         self.mandatory = np.array([j for j, s in enumerate(stops) if s.mandatory], dtype=np.int64)
         self.service = np.array([s.service_s for s in stops], dtype=np.int64)
         self._approaches(matrix, n)
@@ -58,8 +56,8 @@ class _Bound:
                                if not s.mandatory and s.priority * PENALTY_UNIT > self.min_in[j]], dtype=np.int64)
         self.prize = np.array([stops[j].priority * PENALTY_UNIT for j in self.items], dtype=np.float64)
         self.units = np.array([stops[j].priority for j in self.items], dtype=np.int64)
-        self.short_legs = n > 0 and max(max(row) for row in matrix) < PENALTY_UNIT
-        least = np.array(self.min_in, dtype=np.float64)[self.items]
+        self.short_legs = n > 0 and matrix.max() < PENALTY_UNIT
+        least = self.min_in[self.items]
         weight = self.service[self.items] + least  # the visit and its least approach
         self.by_gain = _Knapsack(self.prize - least, weight)
         small = n <= SUBSETS_MAX
@@ -72,8 +70,10 @@ class _Bound:
     def _approaches(self, matrix, n):
         """For each stop and the end (column n), its NEAR nearest stops as predecessors, their travel
         times, and the travel time from the next nearest (inf when there is none)."""
-        travel = np.array(matrix, dtype=np.float64).reshape(n + 2, n + 2)[1:n + 1, 1:]  # stop to stop or end
+        travel = matrix[1:n + 1, 1:].copy()  # stop to stop or end
         travel[np.arange(n), np.arange(n)] = INFINITY  # no stop precedes itself
+        # Every label has left the start: a stop is reached from another stop (0 with no other stop).
+        self.min_in = travel[:, :n].min(axis=0) if n > 1 else np.zeros(n)
         order = np.argsort(travel, axis=0, kind="stable")  # predecessors of each column, nearest first
         near = min(NEAR, n)
         self.near = order[:near].T  # (n + 1) x near
@@ -153,13 +153,14 @@ def _fillings(day, items, weight):
     optional stops worth visiting) that collects at least v penalty units, for v = 0 .. all of them."""
     n = len(day.stops)
     units = [day.stops[j].priority for j in items]
+    position = {int(j): k for k, j in enumerate(items)}
     table = np.full((1 << n, sum(units) + 1), INFINITY)
     table[:, 0] = 0.0
     for j in range(n):  # the sets whose highest stop is j, from the sets of the stops below it
         below = table[:1 << j]
         with_j = below.copy()
-        if j in items:
-            k = int(np.flatnonzero(items == j)[0])
+        k = position.get(j)
+        if k is not None:
             shifted = np.full_like(below, INFINITY)
             shifted[:, units[k]:] = below[:, :below.shape[1] - units[k]]
             np.minimum(with_j, shifted + weight[k], out=with_j)
@@ -174,7 +175,7 @@ def _timeless_completions(day, matrix):
     (set as a bit mask, last stop), built from the smaller sets up. Where time does not bind (the day has
     room for all its stops) it is close to exact, and the search then keeps few labels."""
     stops, n = day.stops, len(day.stops)
-    travel = np.array(matrix, dtype=np.float64)[1:n + 1, 1:n + 2]  # from each stop to each stop and the end
+    travel = np.asarray(matrix, dtype=np.float64)[1:n + 1, 1:n + 2]  # from each stop to each stop and the end
     prize = np.array([0 if s.mandatory else s.priority * PENALTY_UNIT for s in stops], dtype=np.float64)
     mandatory = sum(1 << j for j, s in enumerate(stops) if s.mandatory)
     subsets = np.arange(1 << n, dtype=np.int64)
@@ -224,18 +225,23 @@ class _Knapsack:
         return np.maximum(gain + fill, forced)
 
 
-def solve_exact(day, matrix, upper=None, time_limit_s=None, beam=BEAM):
+def solve_exact(day, matrix, upper=None, time_limit_s=None, beam=BEAM, wide=None):
     """Return (best order, objective, proven); the order is None when no plan keeps every mandatory
     stop (proven: none exists; not proven: none was found in time).
 
     `upper` is a known plan (order, objective) to beat; without one a narrow beam run of the
     same search finds one first. `time_limit_s` ends the search early with the best plan found
-    so far marked not proven."""
+    so far marked not proven; then a beam run `wide` labels a layer (after the time limit, on the
+    same search and its tables) returns its plan instead when that is better."""
     deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
     search = _Search(day, matrix)
     if upper is None and beam:
         upper, _ = search.run(None, beam, deadline)
     best, proven = search.run(upper, None, deadline)
+    if not proven and wide:
+        widened, _ = search.run(None, wide, None)
+        if widened is not None and (best is None or widened[1] < best[1]):
+            best = widened
     if best is None:
         return None, None, proven
     return tuple(best[0]), best[1], proven
@@ -282,11 +288,10 @@ class _Search:
         self.lo = np.array([lower_bound(day, s) for s in stops], dtype=np.int64)
         self.hi = np.array([upper_bound(day, s) for s in stops], dtype=np.int64)
         self.service = np.array([s.service_s for s in stops], dtype=np.int64)
-        self.bound = _Bound(day, matrix)
+        self.bound = _Bound(day, self.m)
         self.mandatory_list = np.array([j for j, s in enumerate(stops) if s.mandatory], dtype=np.int64)
         # The latest a label may leave and still reach mandatory stop k in time.
-        min_in = np.array(self.bound.min_in, dtype=np.int64)
-        self.latest_leave = self.hi[self.mandatory_list] - min_in[self.mandatory_list]
+        self.latest_leave = self.hi[self.mandatory_list] - self.bound.min_in[self.mandatory_list].astype(np.int64)
         self.index = np.arange(n, dtype=np.int64)
 
     def run(self, best, beam, deadline):

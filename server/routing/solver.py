@@ -46,10 +46,9 @@ def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=())
         # Proven optimal when the search completes in time; else the best of its best plan, a wide
         # beam run of the same search and OR-Tools in what is left of the time limit.
         started = time.perf_counter()
-        order, _, proven = solve_exact(day, matrix, time_limit_s=time_limit_s * EXACT_SHARE)
+        order, _, proven = solve_exact(day, matrix, time_limit_s=time_limit_s * EXACT_SHARE, wide=WIDE_BEAM)
         orders = [order]
         if not proven:
-            orders.append(_order(beam_search(day, matrix, WIDE_BEAM)))
             left = time_limit_s - (time.perf_counter() - started)
             if left >= MIN_ROUTING_S:
                 orders.append(_order(_solve_routing(day, matrix, left)))

@@ -157,3 +157,15 @@ def test_days_of_no_or_one_stop(stops):
     order, cost, proven = solve_exact(day, matrix)
     assert proven and list(order) == list(range(len(stops)))
     assert cost == (matrix[0][1] + matrix[1][2] if stops else matrix[0][1])
+
+
+def test_a_search_cut_short_is_widened_on_the_same_tables():
+    """Cut short, the search hands back the better of its best plan and a wide beam run of itself."""
+    day = crowded_day(251, n=16, appointment=False)  # small enough for the subset tables
+    matrix = matrix_for(day)
+    short = solve_exact(day, matrix, time_limit_s=0.0)
+    widened = solve_exact(day, matrix, time_limit_s=0.0, wide=256)
+    beam = beam_search(day, matrix, 256)
+    assert not short[2] and not widened[2]
+    assert widened[1] == min(beam[1], short[1] if short[0] is not None else float("inf"))
+    assert best_timeline(day, list(widened[0]), matrix) is not None
