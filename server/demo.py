@@ -6,10 +6,11 @@ funnel, time split, first-appointment habit) has something true to show.
 """
 import random
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from . import clock
 from .auth.services import hash_password
 from .extensions import db
 from .models import (
@@ -58,7 +59,7 @@ NEXT_STEPS = ["下周二提交正式报价", "约决策人演示", "发送案例
 def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=None):
     """Write the demo data set and return counts per record type."""
     rng = random.Random(rng_seed)
-    today = today or datetime.now(TZ).date()
+    today = today or clock.today(TZ)
     pw_hash = hash_password(password)
     team = Team(id=_uuid(rng), name="上海一部 Shanghai Team 1", timezone="Asia/Shanghai")
     db.session.add(team)
@@ -83,7 +84,7 @@ def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=No
         db.session.add(rep)
         db.session.flush()
         counts["users"] += 1
-        accounts = _accounts(rng, rep, districts, accounts_per_rep, counts)
+        accounts = _accounts(rng, rep, districts, accounts_per_rep, counts, today, weeks)
         _history(rng, rep, accounts, today, weeks, counts)
         _appointments(rng, rep, accounts, today, counts)
         db.session.flush()
@@ -99,7 +100,7 @@ def _local(day, hh_mm):
     return datetime.combine(day, time(0), TZ) + timedelta(minutes=hh_mm)
 
 
-def _accounts(rng, rep, districts, how_many, counts):
+def _accounts(rng, rep, districts, how_many, counts, today, weeks):
     accounts = []
     for i in range(how_many):
         zh, en, lat, lng, spread = districts[i % len(districts)]
@@ -131,24 +132,29 @@ def _accounts(rng, rep, districts, how_many, counts):
             db.session.add(Device(
                 id=_uuid(rng), account_id=account.id, ownership="ours" if ours else "competitor",
                 brand=brand, model=model, colour=rng.choice(("colour", "mono")),
-                installed_on=date.today() - timedelta(days=rng.randint(60, 8 * 365)),
+                installed_on=today - timedelta(days=rng.randint(60, 8 * 365)),
                 monthly_volume=int(rng.lognormvariate(8, 1)),
             ))
             counts["devices"] += 1
         if rng.random() < 0.35:
-            _opportunity(rng, rep, account)
+            _opportunity(rng, rep, account, today, weeks)
             counts["opportunities"] += 1
     counts["accounts"] += how_many
     db.session.flush()
     return accounts
 
 
-def _opportunity(rng, rep, account):
+def _opportunity(rng, rep, account, today, weeks):
+    """An opportunity opened on a working morning of the demo's weeks, its stages spread up to today."""
     stage = rng.choices(FUNNEL_STAGES, weights=(30, 25, 15, 12, 10, 8))[0]
     lost = stage != "O" and rng.random() < 0.15
     status = "won" if stage == "O" else ("lost" if lost else "open")
-    now = datetime.now(TZ)
-    opened = now - timedelta(days=rng.randint(20, 200))
+    now = _local(today, 0)  # the history ends where today begins, as the visits' does
+    opened = _local(today - timedelta(days=rng.randint(1, weeks * 7)), rng.randint(9 * 60, 17 * 60))
+    moves = FUNNEL_STAGES.index(stage) + (status != "open")
+    # Each later stage (and the close) at its own instant between the opening and today, in order.
+    span = max(int((now - opened).total_seconds()) - 1, moves)
+    later = sorted(rng.sample(range(1, span), moves)) if moves else []
     opp = Opportunity(
         id=_uuid(rng), account_id=account.id, owner_id=rep.id, stage=stage, status=status,
         title=rng.choice(["彩色机更换", "打印集中管理方案", "新办公室采购", "扫描归档方案"]),
@@ -157,17 +163,16 @@ def _opportunity(rng, rep, account):
         man_authority=FUNNEL_STAGES.index(stage) >= 2 or rng.random() < .3,
         man_need=FUNNEL_STAGES.index(stage) >= 1,
         amount=Decimal(rng.choice((28000, 45000, 68000, 120000, 260000))),
-        expected_close=(now + timedelta(days=rng.randint(5, 170))).date(),
+        expected_close=today + timedelta(days=rng.randint(5, 170)), opened_at=opened,
         loss_reason=rng.choice(LOSS_REASONS[:5]) if lost else None,
     )
-    moment = opened
+    moments = [opened] + [opened + timedelta(seconds=s) for s in later]
     previous = None
-    for code in FUNNEL_STAGES[: FUNNEL_STAGES.index(stage) + 1]:
+    for code, moment in zip(FUNNEL_STAGES[: FUNNEL_STAGES.index(stage) + 1], moments):
         opp.stage_changes.append(StageChange(from_stage=previous, to_stage=code, status="open",
                                              changed_at=moment, changed_by=rep.id))
         previous = code
-        moment += timedelta(days=rng.randint(3, 25))
-    moment = min(moment, now)
+    moment = moments[-1]
     if status != "open":
         opp.stage_changes.append(StageChange(from_stage=stage, to_stage=stage, status=status,
                                              changed_at=moment, changed_by=rep.id))

@@ -1,4 +1,9 @@
-"""Fixtures: a migrated database per backend (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Fixtures: a migrated database per backend (SQLite always, PostgreSQL when TEST_DATABASE_URL is set).
+
+The server's clock (`server.clock`) can be moved for the whole run with `--clock ISO-INSTANT` (or
+`FIELDDAY_CLOCK`): `pytest --clock 2028-02-29T09:00:00+08:00` runs every test as if it were that
+moment. Tests built on a fixed calendar set the clock themselves with the `clock` fixture.
+"""
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -9,12 +14,56 @@ from flask_jwt_extended import create_access_token
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from server import clock as server_clock
 from server import create_app
 from server.extensions import db
 from server.models import Account, Activity, Appointment, Contact, Device, Opportunity, Team, User, Visit
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: production uses scrypt
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", default=os.environ.get("FIELDDAY_CLOCK") or None, metavar="ISO-INSTANT",
+                     help="run the suite with the server's clock (and the browser's) started at this instant, "
+                          "e.g. 2027-01-01T00:00:00+08:00")
+
+
+def pytest_configure(config):
+    value = config.getoption("--clock")
+    if value:
+        server_clock.set_now(value)
+        os.environ["FIELDDAY_CLOCK"] = value  # servers the suite starts in other processes follow it
+
+
+def pytest_report_header(config):
+    return f"clock: {server_clock.now().isoformat()}" + (" (shifted)" if server_clock.shifted() else "")
+
+
+class Clock:
+    """The `clock` fixture: move the server's clock for one test; it is put back afterwards."""
+
+    now = staticmethod(server_clock.now)
+    today = staticmethod(server_clock.today)
+
+    def set(self, at):
+        """The clock reads `at` and runs on from there."""
+        server_clock.set_now(at)
+
+    def freeze(self, at):
+        server_clock.freeze(at)
+
+
+@pytest.fixture(autouse=True)
+def _clock_put_back():
+    saved = server_clock.state()
+    yield
+    server_clock.restore(saved)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
 
 
 def make_config(url, **extra):
@@ -137,8 +186,9 @@ def world(app):
             w.accounts[rep] = account.id
             contact = Contact(account_id=account.id, name=f"Contact {rep}", purchase_role="decision_maker")
             device = Device(account_id=account.id, ownership="competitor", brand="Canon", monthly_volume=4000)
-            opp = Opportunity(account_id=account.id, title=f"Deal {rep}", stage="P", owner_id=w.users[rep])
             start = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+            opp = Opportunity(account_id=account.id, title=f"Deal {rep}", stage="P", owner_id=w.users[rep],
+                              opened_at=start)
             visit = Visit(account_id=account.id, rep_id=w.users[rep], purpose="Meet the buyer",
                           check_in_at=start, check_out_at=start + timedelta(minutes=40))
             activity = Activity(rep_id=w.users[rep], category="travel", started_at=start - timedelta(minutes=30),

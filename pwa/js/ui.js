@@ -37,6 +37,24 @@ export function addDays(date, days) {
   return copy;
 }
 
+/** A named reporting period as [from, to] local dates: day, week (from Monday), month (to date) or last_month. */
+export function period(kind, anchor = new Date()) {
+  const today = localDate(anchor);
+  if (kind === "day") return [today, today];
+  if (kind === "week") return [localDate(addDays(anchor, -((anchor.getDay() + 6) % 7))), today];
+  if (kind === "last_month") {
+    const first = new Date(anchor.getFullYear(), anchor.getMonth() - 1, 1);
+    return [localDate(first), localDate(new Date(anchor.getFullYear(), anchor.getMonth(), 0))];
+  }
+  return [`${today.slice(0, 8)}01`, today];
+}
+
+/** The period a report screen opens on: the month so far, or the last full month while fewer than 7 days of
+ *  this one have passed (so the 1st of a month does not open on a near-empty day). */
+export function defaultPeriodKind(anchor = new Date()) {
+  return anchor.getDate() <= 7 ? "last_month" : "month";
+}
+
 export function hhmm(iso) {
   if (!iso) return "";
   return new Date(iso).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", hour12: false });

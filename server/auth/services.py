@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..errors import TooManyRequests, Unauthorized
 from ..extensions import db
 from ..models import LoginFailure, RevokedToken, Team, User, utcnow
@@ -52,7 +53,8 @@ def revoke(payload, user_id):
         user_id=user_id,
         expires_at=datetime.fromtimestamp(payload["exp"], timezone.utc),
     ))
-    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    # Token lifetimes run on the machine's real clock (as JWT expiry does), not the business clock.
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < clock.real_now()))
     db.session.commit()
 
 

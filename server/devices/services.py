@@ -1,5 +1,4 @@
-from datetime import date
-
+from ..clock import latest_today
 from ..errors import ValidationFailed
 from ..account_children import AccountChildService
 from ..models import Device
@@ -12,7 +11,7 @@ class DeviceService(AccountChildService):
     equal_filters = ("account_id", "ownership")
 
     def validate(self, obj):
-        if obj.installed_on is not None and obj.installed_on > date.today():
+        if obj.installed_on is not None and obj.installed_on > latest_today():
             raise ValidationFailed("A machine cannot be installed in the future.",
                                    {"installed_on": ["Must not be in the future."]})
 

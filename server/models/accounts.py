@@ -144,6 +144,8 @@ class Opportunity(AccountChild, db.Model):
     expected_close: Mapped[date | None] = mapped_column(Date)
     loss_reason: Mapped[str | None] = mapped_column(_enum(LOSS_REASONS, "loss_reason"))
     loss_note: Mapped[str] = mapped_column(Text, default="")
+    # When the rep opened the opportunity (on the phone, perhaps offline): the funnel's period key.
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))

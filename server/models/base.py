@@ -6,10 +6,12 @@ from sqlalchemy import DateTime, Uuid, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from .. import clock
+
 
 def utcnow():
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    """The business time as an aware UTC datetime (the server's one clock, `server.clock`)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

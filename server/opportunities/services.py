@@ -1,4 +1,8 @@
 """Funnel rules: a won deal is an order (stage O), a lost one says why; every move is logged."""
+from datetime import timedelta
+
+from sync.protocol import MAX_CLOCK_AHEAD_S
+
 from ..account_children import AccountChildService
 from ..errors import ValidationFailed
 from ..models import Opportunity, StageChange, utcnow
@@ -16,6 +20,9 @@ class OpportunityService(AccountChildService):
         data["owner_id"] = account.owner_id
 
     def validate(self, obj):
+        if obj.opened_at is not None and obj.opened_at > utcnow() + timedelta(seconds=MAX_CLOCK_AHEAD_S):
+            raise ValidationFailed("An opportunity cannot be opened in the future; check the phone's clock.",
+                                   {"opened_at": ["More than 24 h in the future."]})
         status = obj.status or "open"
         stage = obj.stage or "S"
         if status == "won" and stage != "O":
@@ -31,6 +38,10 @@ class OpportunityService(AccountChildService):
         old_status = None if before is None else before.get("status", obj.status)
         if before is None or old_stage != obj.stage or old_status != obj.status:
             now = utcnow()
+            if before is None:
+                # The first stage is entered when the opportunity was opened, which may be earlier (offline).
+                obj.opened_at = obj.opened_at or now
+                now = min(obj.opened_at, now)
             obj.stage_changed_at = now
             obj.closed_at = now if obj.status in ("won", "lost") else None
             obj.stage_changes.append(StageChange(

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from .. import clock
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Team, User
@@ -12,6 +13,14 @@ from ..models.users import team_zone
 from ..scoping import may_manage_team, may_manage_user
 
 MAX_DAYS = 400
+
+
+def default_period(today):
+    """The month so far, or the last full month while fewer than 7 days of this one have passed."""
+    if today.day <= 7:
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    return today.replace(day=1), today
 
 
 @dataclass(frozen=True)
@@ -63,9 +72,9 @@ def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=No
         reps = db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")
                                   .order_by(User.username)).all()
     tz = team_zone(team)
-    today = today or datetime.now(tz).date()
+    today = today or clock.today(tz)
     if start is None and end is None:
-        start, end = today.replace(day=1), today
+        start, end = default_period(today)
     start = start or end.replace(day=1)
     end = end or today
     if end < start:

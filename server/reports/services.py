@@ -229,7 +229,7 @@ _Opp = namedtuple("_Opp", "id owner_id stage status closed_at loss_reason amount
 
 def funnel(scope):
     """Opportunities per stage, stage-to-stage conversion, median days in stage, won/lost and why."""
-    in_period = (Opportunity.owner_id.in_(scope.rep_ids), Opportunity.created_at < scope.end_utc,
+    in_period = (Opportunity.owner_id.in_(scope.rep_ids), Opportunity.opened_at < scope.end_utc,
                  or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc))
     keys = _rep_keys(scope)
     opps = [_Opp(o[0], keys[o[1]], *o[2:]) for o in db.session.execute(

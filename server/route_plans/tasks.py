@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from celery import Celery, Task, group
 from celery.schedules import crontab
 
+from .. import clock
+
 PLAN_REP = "fieldday.plan_rep"
 PLAN_TOMORROW = "fieldday.plan_tomorrow"
 
@@ -64,8 +66,6 @@ def plan_rep(rep_id, day_iso, time_limit_s=2.0):
 def plan_tomorrow(time_limit_s=2.0):
     """The beat's evening run: send one task per active rep for tomorrow, tomorrow as the rep's team
     counts it (a team works in its own time zone); return how many."""
-    from datetime import datetime
-
     from flask import current_app
 
     from ..models.users import team_zone
@@ -74,7 +74,7 @@ def plan_tomorrow(time_limit_s=2.0):
     celery = celery_for(current_app._get_current_object())
     reps = active_reps(None)
     for rep in reps:
-        day = datetime.now(team_zone(rep.team)).date() + timedelta(days=1)
+        day = clock.today(team_zone(rep.team)) + timedelta(days=1)
         celery.send_task(PLAN_REP, args=(str(rep.id), day.isoformat(), time_limit_s))
     return len(reps)
 

@@ -46,9 +46,9 @@ def export_rows(kind, scope):
         return [columns[f][0] for f in columns], out
     if kind == "opportunities":
         fields = ["id", "title", "kind", "stage", "status", "man_money", "man_authority", "man_need", "amount",
-                  "expected_close", "loss_reason", "loss_note", "closed_at"]
+                  "expected_close", "loss_reason", "loss_note", "opened_at", "closed_at"]
         rows = db.session.execute(select(Opportunity, Account).join(Account, Account.id == Opportunity.account_id)
-                                  .where(Opportunity.owner_id.in_(rep_ids)).order_by(Opportunity.created_at, Opportunity.id))
+                                  .where(Opportunity.owner_id.in_(rep_ids)).order_by(Opportunity.opened_at, Opportunity.id))
         return (["account_key", "account_name", "account_address", *fields],
                 [{**_account_ref(a), **{f: _text(getattr(o, f)) for f in fields}} for o, a in rows])
     if kind == "visits":

@@ -16,7 +16,7 @@ import pytest
 
 from server.pwa import PWA_DIR, shell_files
 from tests.conftest import make_config, reset_schema
-from tests.pwa.conftest import PASSWORD, PHONE, TZ, LiveServer, browser, today_local  # noqa: F401 (fixture)
+from tests.pwa.conftest import PASSWORD, LiveServer, browser, phone_context, today_local  # noqa: F401 (fixture)
 
 ACCOUNTS = int(os.environ.get("BENCH_PWA_ACCOUNTS", "5000"))
 
@@ -67,7 +67,7 @@ def test_field_app_figures(browser, big_server):
           f"vendored {sizes['vendor'][0] / 1024:.0f} KB ({sizes['vendor'][1] / 1024:.0f} KB gzip), "
           f"total {total_gz / 1024:.0f} KB gzip (target < 250 KB)")
 
-    context = browser.new_context(viewport=PHONE, locale="en-US", timezone_id=TZ, base_url=big_server.url)
+    context = phone_context(browser, big_server.url)
     page = context.new_page()
     t0 = time.perf_counter()
     page.goto("/")

@@ -7,13 +7,13 @@ a message; in CI (CI=true) it fails them.
 import os
 import shutil
 import threading
-from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
 
+from server import clock as server_clock
 from server import create_app
 from server.extensions import db
 from tests.conftest import make_config, reset_schema
@@ -58,13 +58,20 @@ class LiveServer:
 
 
 def today_local():
-    return datetime.now(ZoneInfo(TZ)).date()
+    return server_clock.today(ZoneInfo(TZ))
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server with two demo reps (rep1, rep2) of 40 accounts each and rep1's route for today."""
-    folder = tmp_path_factory.mktemp("live")
+def phone_context(browser, base_url, locale="en-US", at=None, **options):
+    """A phone-sized browser context whose clock reads the server's (or `at`) and runs on from there."""
+    context = browser.new_context(viewport=PHONE, locale=locale, timezone_id=TZ, base_url=base_url, **options)
+    if at is not None or server_clock.shifted():
+        context.clock.install(time=at or server_clock.now())
+    return context
+
+
+def start_live_server(folder, today, weeks=3):
+    """A server on a fresh SQLite file with two demo reps (rep1, rep2) of 40 accounts each, `weeks` of
+    history before `today` and rep1's route for `today`."""
     url = "sqlite:///" + str(folder / "live.sqlite3")
     reset_schema(url)
     os.environ.setdefault("FIELDDAY_INSTANCE", str(folder / "instance"))
@@ -74,21 +81,26 @@ def live_server(tmp_path_factory):
         from server.models import User
         from server.route_plans.planner import plan_day
 
-        seed(PASSWORD, reps=2, accounts_per_rep=40, weeks=3, today=today_local())
+        seed(PASSWORD, reps=2, accounts_per_rep=40, weeks=weeks, today=today)
         rep1 = db.session.query(User).filter_by(username="rep1").one()
-        plan_day(rep1.id, today_local(), time_limit_s=1.0)
+        plan_day(rep1.id, today, time_limit_s=1.0)
         db.session.remove()
-    server = LiveServer(app)
+    return LiveServer(app)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A server with two demo reps (rep1, rep2) of 40 accounts each and rep1's route for today."""
+    server = start_live_server(tmp_path_factory.mktemp("live"), today_local())
     yield server
     server.stop()
-    with app.app_context():
+    with server.app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture
 def context(browser, live_server):
-    context = browser.new_context(viewport=PHONE, locale="en-US", timezone_id=TZ, base_url=live_server.url,
-                                  service_workers="allow")
+    context = phone_context(browser, live_server.url, service_workers="allow")
     yield context
     context.close()
 

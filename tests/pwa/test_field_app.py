@@ -4,7 +4,7 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import (IDB_GET_META, IDB_PUT_META, PASSWORD, PHONE, idb_all, log_in, record_visit, shot, today_local, wait_controlled,
+from tests.pwa.conftest import (IDB_GET_META, IDB_PUT_META, PASSWORD, idb_all, log_in, phone_context, record_visit, shot, today_local, wait_controlled,
                                wait_synced, waiting_text)
 
 
@@ -205,7 +205,7 @@ def test_check_in_records_the_position_when_the_browser_grants_it(context, page,
 
 
 def test_speaks_chinese_to_a_chinese_browser_and_switches(browser, live_server):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url)
+    context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
         page = context.new_page()
         page.goto("/")

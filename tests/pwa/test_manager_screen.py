@@ -33,11 +33,11 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(page, 
 
 
 def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live_server):
-    from tests.pwa.conftest import PHONE, TZ
+    from tests.pwa.conftest import phone_context
 
     for username, field, text in (("rep1", "What went well", "Two demos booked"),
                                   ("manager", "Manager's comment", "Keep the 8:45 start")):
-        context = browser.new_context(viewport=PHONE, locale="en-US", timezone_id=TZ, base_url=live_server.url)
+        context = phone_context(browser, live_server.url)
         try:
             page = context.new_page()
             page.goto("/")
@@ -151,3 +151,51 @@ def test_a_slow_screen_never_draws_over_the_one_the_user_moved_to(page, live_ser
     page.wait_for_timeout(300)  # let the team screen's render finish, into its detached element
     expect(page.get_by_label("CSV file (UTF-8 or GB18030)")).to_be_visible()
     assert page.locator("#report-face_time, [id^='report-']").count() == 0
+
+
+def test_on_the_first_of_a_month_the_team_and_data_screens_open_on_the_last_full_month(browser, clock, tmp_path):
+    """On the 1st the month so far is one morning: both screens default to last month, and say so."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from server.extensions import db
+    from tests.pwa.conftest import TZ, phone_context, start_live_server
+
+    zone = ZoneInfo(TZ)
+    first = (clock.today(zone).replace(day=1) + timedelta(days=32)).replace(day=1)  # the 1st of next month
+    last_month_end = first - timedelta(days=1)
+    morning = datetime.combine(first, time(9, 30), zone)
+    clock.set(morning)  # the server's clock and the seeded history: the demo's eight weeks end this morning
+    server = start_live_server(tmp_path, first, weeks=8)
+    context = phone_context(browser, server.url, at=morning)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        assert page.evaluate("new Date().getDate()") == 1
+        page.get_by_label("Username").fill("manager")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("#report-time-ratios table")
+        assert page.get_by_label("Period").input_value() == "last_month"
+        assert page.get_by_label("From", exact=True).input_value() == last_month_end.replace(day=1).isoformat()
+        assert page.get_by_label("To", exact=True).input_value() == last_month_end.isoformat()
+        expect(page.locator("#period-shown")).to_contain_text("Showing Last month")
+        team_row = page.locator("#report-time-ratios tbody tr").last
+        assert "–" not in team_row.locator("td").nth(1).inner_text()  # the team's face-to-face share is a number
+        visits = page.locator("#report-activity tbody tr").last.locator("td").nth(1).inner_text()
+        assert int(visits) > 20  # four weeks of two reps' visits, not one morning's
+        funnel_team = page.locator("#report-funnel tbody tr").last.inner_text()
+        assert any(ch.isdigit() and ch != "0" for ch in funnel_team)  # opportunities were opened last month
+        shot(page, "team-on-the-first")
+        page.get_by_role("link", name="Data").click()
+        assert page.get_by_label("From", exact=True).input_value() == last_month_end.replace(day=1).isoformat()
+        assert page.get_by_label("To", exact=True).input_value() == last_month_end.isoformat()
+        with page.expect_download() as download:
+            page.locator("[data-export='visits']").click()
+        with open(download.value.path(), encoding="utf-8-sig") as f:
+            assert len(f.read().splitlines()) > 20
+    finally:
+        context.close()
+        server.stop()
+        with server.app.app_context():
+            db.engine.dispose()

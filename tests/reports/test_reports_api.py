@@ -1,6 +1,7 @@
 """The manager's reports through the API, on a hand-built month whose figures are worked out here."""
 import csv
 import io
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -43,17 +44,18 @@ def month(app, world):
         plan.stops = [RouteStop(position=0, account_id=main, planned_arrival=local(4, 8)),
                       RouteStop(position=1, account_id=other.id, planned_arrival=local(4, 10))]
         db.session.add(plan)
-        moving = Opportunity(account_id=main, owner_id=r1, title="Moving", stage="A")
+        # Opened on 1 November: the funnel counts an opportunity from when it was opened.
+        moving = Opportunity(account_id=main, owner_id=r1, title="Moving", stage="A", opened_at=local(1, 9))
         moving.stage_changes = [StageChange(to_stage="S", changed_at=local(1, 9)),
                                 StageChange(from_stage="S", to_stage="P", changed_at=local(3, 9)),
                                 StageChange(from_stage="P", to_stage="A", changed_at=local(7, 9))]
         lost = Opportunity(account_id=main, owner_id=r1, title="Lost", stage="P", status="lost", loss_reason="price",
-                           closed_at=local(10, 9))
+                           opened_at=local(1, 9), closed_at=local(10, 9))
         lost.stage_changes = [StageChange(to_stage="S", changed_at=local(1, 9)),
                               StageChange(from_stage="S", to_stage="P", changed_at=local(5, 9)),
                               StageChange(from_stage="P", to_stage="P", status="lost", changed_at=local(10, 9))]
         won = Opportunity(account_id=b_class.id, owner_id=world.users["r2"], title="Won by r2", stage="O",
-                          status="won", amount=Decimal("68000"), closed_at=local(10, 15))
+                          status="won", amount=Decimal("68000"), opened_at=local(1, 10), closed_at=local(10, 15))
         db.session.add_all([moving, lost, won])
         db.session.add_all([
             Device(account_id=main, ownership="ours", brand="Fieldday", monthly_volume=12000, installed_on=date(2020, 6, 1)),
@@ -229,3 +231,67 @@ def test_the_teams_a_caller_may_report_on(client, world):
     assert names("m1") == ["North"] and names("m2") == ["South"]
     assert names("r1") == []
     assert client.get("/api/reports/teams").status_code == 401
+
+
+def test_the_funnel_counts_an_opportunity_from_when_it_was_opened_not_when_its_row_was_written(client, world, month, clock):
+    """Opened offline in October and pushed in December: it belongs to October's and November's funnel."""
+    clock.set(local(3, 10, month=12))  # the phone syncs on 3 December
+    body = {"account_id": str(world.accounts["r1"]), "title": "Opened offline", "stage": "S",
+            "opened_at": local(20, 11, month=10).isoformat()}
+    response = client.post("/api/opportunities", json=body, headers=world.headers("r1"))
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert datetime.fromisoformat(created["opened_at"]) == local(20, 11, month=10)
+    with client.application.app_context():
+        first = db.session.query(StageChange).filter_by(opportunity_id=uuid.UUID(created["id"])).one()
+        assert first.changed_at == local(20, 11, month=10)  # the first stage began when it was opened
+    october = get(client, world, "r1", "/api/reports/funnel?from=2026-10-01&to=2026-10-31")["rows"][0]
+    november = get(client, world, "r1", f"/api/reports/funnel?{NOV}")["rows"][0]
+    assert october["reached"]["S"] == 1  # opened 20 Oct; the others were opened in November
+    assert november["reached"]["S"] == 4  # still open in November: the three of the month and this one
+    september = get(client, world, "r1", "/api/reports/funnel?from=2026-09-01&to=2026-09-30")["rows"][0]
+    assert september["reached"]["S"] == 0
+
+
+def test_an_opportunity_cannot_be_opened_in_the_future(client, world, clock):
+    clock.set(local(3, 10, month=12))
+    body = {"account_id": str(world.accounts["r1"]), "title": "Tomorrow's deal", "opened_at": local(5, 10, month=12).isoformat()}
+    response = client.post("/api/opportunities", json=body, headers=world.headers("r1"))
+    assert response.status_code == 422 and "opened_at" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("today, expected", [
+    (date(2026, 12, 1), (date(2026, 11, 1), date(2026, 11, 30))),
+    (date(2027, 1, 1), (date(2026, 12, 1), date(2026, 12, 31))),
+    (date(2028, 3, 7), (date(2028, 2, 1), date(2028, 2, 29))),
+    (date(2028, 3, 8), (date(2028, 3, 1), date(2028, 3, 8))),
+    (date(2026, 12, 31), (date(2026, 12, 1), date(2026, 12, 31))),
+])
+def test_the_default_period_is_the_last_full_month_early_in_a_month(today, expected):
+    from server.reports.scope import default_period
+
+    assert default_period(today) == expected
+
+
+def test_a_report_without_a_period_follows_the_clock_in_the_teams_zone(client, world, month, clock):
+    clock.set(datetime(2026, 11, 30, 16, 30, tzinfo=ZoneInfo("UTC")))  # 1 December 00:30 in Shanghai
+    period = get(client, world, "r1", "/api/reports/funnel")["period"]
+    assert (period["from"], period["to"]) == ("2026-11-01", "2026-11-30")
+    clock.set(datetime(2026, 11, 15, 3, 0, tzinfo=ZoneInfo("UTC")))
+    period = get(client, world, "r1", "/api/reports/funnel")["period"]
+    assert (period["from"], period["to"]) == ("2026-11-01", "2026-11-15")
+
+
+def test_the_demo_spreads_opportunities_over_its_weeks_so_last_months_funnel_has_them(app, client, clock):
+    from server.demo import seed
+
+    clock.set(datetime(2027, 1, 1, 9, 0, tzinfo=SH))
+    with app.app_context():
+        seed("demo-password", reps=2, accounts_per_rep=60, weeks=8, today=date(2027, 1, 1))
+        opened = [o.opened_at.astimezone(SH).date() for o in db.session.query(Opportunity)]
+        assert min(opened) >= date(2026, 11, 6) and max(opened) < date(2027, 1, 1)
+        assert len({d.isocalendar()[1] for d in opened}) >= 6  # spread over the weeks, not one day
+    token = client.post("/api/auth/login", json={"username": "manager", "password": "demo-password"}).get_json()["access_token"]
+    answer = client.get("/api/reports/funnel", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert (answer["period"]["from"], answer["period"]["to"]) == ("2026-12-01", "2026-12-31")
+    assert answer["team"]["reached"]["S"] > 5 and answer["team"]["median_days_in_stage"]["S"] is not None

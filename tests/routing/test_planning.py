@@ -192,12 +192,13 @@ def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
     """The beat's task, through real Redis and a real worker: teams 25 hours apart get different dates."""
     import time
     import uuid
-    from datetime import datetime, timedelta
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     import pytest
     from celery.contrib.testing.worker import start_worker
 
+    from server import clock
     from server.extensions import db
     from server.models import RoutePlan, Team
     from server.route_plans.tasks import celery_for, plan_tomorrow
@@ -212,7 +213,7 @@ def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
     app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_QUEUE=f"fieldday-test-{uuid.uuid4().hex}")
     with start_worker(celery_for(app), pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
         with app.app_context():
-            expected = {world.users[rep]: datetime.now(ZoneInfo(zones[team])).date() + timedelta(days=1)
+            expected = {world.users[rep]: clock.today(ZoneInfo(zones[team])) + timedelta(days=1)
                         for rep, team in (("r1", "North"), ("r2", "North"), ("r3", "South"))}
             assert plan_tomorrow(time_limit_s=0.5) == 3
             deadline = time.monotonic() + 60

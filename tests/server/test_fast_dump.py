@@ -1,11 +1,13 @@
 """dump_many gives exactly what marshmallow's schema.dump gives, for every synced entity."""
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from server.demo import seed
+from server import clock
 from server.extensions import db
 from server.models import Account, User
 from server.route_plans.planner import plan_day
@@ -21,7 +23,7 @@ def test_dump_many_equals_the_schema_dump_for_every_synced_entity(app):
                                last_year_sales=Decimal("0.10"), notes="", external_key=None))
         db.session.commit()
         rep = db.session.scalars(select(User).where(User.role == "rep").order_by(User.username)).first()
-        plan_day(rep.id, date.today() + timedelta(days=1), time_limit_s=0.5)
+        plan_day(rep.id, clock.today(ZoneInfo("Asia/Shanghai")) + timedelta(days=1), time_limit_s=0.5)
         db.session.expire_all()
         for entity in ENTITIES.values():
             objs = db.session.scalars(select(entity.model)).all()

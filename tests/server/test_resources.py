@@ -2,6 +2,7 @@
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
+from server import clock
 from server.extensions import db
 from server.models import Account, RoutePlan, RouteStop, StageChange
 from tests.conftest import new_id
@@ -51,7 +52,7 @@ def test_visit_check_in_sets_last_contact_and_clears_overdue(client, world):
     assert account["overdue"] is True and account["last_contact_at"] is None and account["cadence_days"] == 7
     overdue_ids = {a["id"] for a in client.get("/api/accounts?overdue=true&per_page=500", headers=h).get_json()["items"]}
     assert account_id in overdue_ids
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     visit = client.post("/api/visits", json={
         "id": new_id(), "account_id": account_id, "purpose": "Intro", "check_in_at": now.isoformat(),
         "check_in_lat": 31.2, "check_in_lng": 121.4, "check_in_accuracy_m": 12.5}, headers=h)
@@ -72,7 +73,7 @@ def test_cadence_follows_the_class(app, client, world):
     ids = make_accounts(client, world, "r1", [
         {"name": "A10", "account_class": "A"}, {"name": "B10", "account_class": "B"},
         {"name": "C20", "account_class": "C"}, {"name": "C40", "account_class": "C"}])
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     with app.app_context():
         for account_id, days in zip(ids, (10, 10, 20, 40)):
             db.session.get(Account, uuid.UUID(account_id)).last_contact_at = now - timedelta(days=days)

@@ -10,11 +10,11 @@ and the invariants are checked. SYNC_FUZZ_SCHEDULES sets how many schedules run.
 import os
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from server import create_app
+from server import clock, create_app
 from server.extensions import db
 from server.models import SyncClient, SyncMutation, Visit
 from tests.conftest import make_config
@@ -93,7 +93,7 @@ class FlakyPhone(Phone):
 
 
 def _now(minutes=0):
-    return (datetime.now(timezone.utc) + timedelta(minutes=minutes)).isoformat()
+    return (clock.now() + timedelta(minutes=minutes)).isoformat()
 
 
 def test_random_schedules_deliver_exactly_once_and_converge(app, client, world, database_url):

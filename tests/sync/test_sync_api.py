@@ -1,13 +1,13 @@
 """The sync protocol through the HTTP API: the failure scenarios F1-F18 of shared/SYNC-ANCHORS.md."""
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from flask_jwt_extended import create_access_token
 from sqlalchemy import select, text, update
 
-from server import create_app
+from server import clock, create_app
 from server.extensions import db
 from server.sync_api import services
 from server.models import Account, Change, SyncState, User, Visit
@@ -38,7 +38,7 @@ def phone_state(phone):
 
 
 def now_iso(**delta):
-    return (datetime.now(timezone.utc) + timedelta(**delta)).isoformat()
+    return (clock.now() + timedelta(**delta)).isoformat()
 
 
 def visit_data(world, rep="r1", **extra):
@@ -534,7 +534,7 @@ def test_pruning_old_changes_resets_old_cursors_and_keeps_merges_safe(app, clien
     base = old_phone.store[("account", str(world.accounts["r1"]))]["version"]
     client.patch(f"/api/accounts/{world.accounts['r1']}", json={"notes": "server edit"}, headers=world.headers("r1"))
     with app.app_context():  # everything so far happened 200 days ago
-        db.session.execute(update(Change).values(at=datetime.now(timezone.utc) - timedelta(days=200)))
+        db.session.execute(update(Change).values(at=clock.now() - timedelta(days=200)))
         db.session.commit()
     result = runner.invoke(args=["prune-changes", "--days", "180"])
     assert result.exit_code == 0 and "pruned" in result.output

@@ -3,22 +3,12 @@ import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { addDays, html, localDate, raw } from "../ui.js";
+import { defaultPeriodKind, html, period, raw, shortDate } from "../ui.js";
 
 const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"];
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
 const charts = [];
-
-function period(kind, anchor = new Date()) {
-  const today = localDate(anchor);
-  if (kind === "day") return [today, today];
-  if (kind === "week") {
-    const monday = addDays(anchor, -((anchor.getDay() + 6) % 7));
-    return [localDate(monday), today];
-  }
-  return [`${today.slice(0, 8)}01`, today];
-}
 
 function table(columns, rows) {
   return raw(html`<div style="overflow-x:auto"><table class="report-table">
@@ -91,8 +81,8 @@ function mifMatrix(report) {
 }
 
 export async function render(main, { user }) {
-  const state = { kind: "month", from: null, to: null, rep: "" };
-  [state.from, state.to] = period("month");
+  const state = { kind: defaultPeriodKind(), from: null, to: null, rep: "" };
+  [state.from, state.to] = period(state.kind);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
   const teams = await reportTeams(user); // an admin reports on any team, a manager on their own
   main.innerHTML = html`
@@ -101,19 +91,23 @@ export async function render(main, { user }) {
       <div class="row">
         ${teamPicker(teams)}
         <div><label for="period">${t("team.period")}</label>
-          <select id="period" name="period">${["day", "week", "month", "custom"].map((k) =>
-            raw(html`<option value="${k}" ${raw(k === "month" ? "selected" : "")}>${t(`team.period.${k}`)}</option>`))}</select></div>
+          <select id="period" name="period">${["day", "week", "month", "last_month", "custom"].map((k) =>
+            raw(html`<option value="${k}" ${raw(k === state.kind ? "selected" : "")}>${t(`team.period.${k}`)}</option>`))}</select></div>
         <div><label for="from">${t("team.from")}</label><input id="from" name="from" type="date" value="${state.from}"></div>
         <div><label for="to">${t("team.to")}</label><input id="to" name="to" type="date" value="${state.to}"></div>
       </div>
       <button type="submit">${t("team.show")}</button>
     </form>
+    <p id="period-shown" class="muted" aria-live="polite"></p>
     <p id="team-error" class="error-text" role="alert"></p>
     <div id="team-reports"></div>`;
   const form = main.querySelector("#team-filters");
   form.period.addEventListener("change", () => {
     if (form.period.value !== "custom") [form.from.value, form.to.value] = period(form.period.value);
   });
+  const custom = () => { form.period.value = "custom"; };
+  form.from.addEventListener("change", custom);
+  form.to.addEventListener("change", custom);
   const load = async () => {
     const error = main.querySelector("#team-error");
     error.textContent = "";
@@ -136,6 +130,9 @@ export async function render(main, { user }) {
     }
     const target = main.querySelector("#team-reports");
     if (!target) return; // the manager moved on to another screen meanwhile
+    const shown = data["time-ratios"].period;
+    main.querySelector("#period-shown").textContent = t("team.period_shown", {
+      kind: t(`team.period.${form.period.value}`), from: shortDate(`${shown.from}T12:00:00`), to: shortDate(`${shown.to}T12:00:00`) });
     const ratios = data["time-ratios"];
     const withTeam = (report) => [...report.rows, { name: t("team.team"), ...report.team }];
     target.innerHTML = [

@@ -1,7 +1,7 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
 import { download, upload } from "../api.js";
 import { t } from "../i18n.js";
-import { html, localDate, raw } from "../ui.js";
+import { defaultPeriodKind, html, period, raw } from "../ui.js";
 
 const IMPORTS = ["accounts", "devices", "contacts"];
 const EXPORTS = ["accounts", "contacts", "devices", "opportunities", "visits", "activities"];
@@ -20,7 +20,7 @@ function report(result) {
 }
 
 export async function render(main) {
-  const month = localDate().slice(0, 8) + "01";
+  const [from, to] = period(defaultPeriodKind()); // the last full month early in a month
   main.innerHTML = html`<h1>${t("transfer.title")}</h1>
     <form id="import-form" class="card">
       <h2>${t("transfer.import")}</h2>
@@ -37,8 +37,8 @@ export async function render(main) {
     <p id="import-error" class="error-text" role="alert"></p>
     <div id="import-result" aria-live="polite"></div>
     <section class="card"><h2>${t("transfer.export")}</h2>
-      <div class="row"><div><label for="export-from">${t("team.from")}</label><input id="export-from" type="date" value="${month}"></div>
-        <div><label for="export-to">${t("team.to")}</label><input id="export-to" type="date" value="${localDate()}"></div></div>
+      <div class="row"><div><label for="export-from">${t("team.from")}</label><input id="export-from" type="date" value="${from}"></div>
+        <div><label for="export-to">${t("team.to")}</label><input id="export-to" type="date" value="${to}"></div></div>
       <div class="row">${EXPORTS.map((k) => raw(html`<button type="button" class="secondary" data-export="${k}">${t(`transfer.${k}`)} CSV</button>`))}</div>
     </section>`;
   const form = main.querySelector("#import-form");
