@@ -11,6 +11,7 @@ import uuid
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from . import last_contact
 from .models import (
     Account, Activity, Appointment, Change, Contact, Device, Opportunity, RoutePlan, RouteStop, SyncState, Visit,
     utcnow,
@@ -50,6 +51,26 @@ def _subtree(session, account_id):
     for model in ACCOUNT_CHILDREN:
         for child in session.scalars(select(model).where(model.account_id == account_id)):
             yield child
+
+
+def _clear_references(session):
+    """Clear, as edits the change log sees, the references the database would clear by itself
+    (ON DELETE SET NULL): an activity's visit, a visit's opportunity. Otherwise the phones would
+    keep pointing at a record that is gone."""
+    gone_visits = {obj.id for obj in session.deleted if isinstance(obj, Visit)}
+    gone_opportunities = {obj.id for obj in session.deleted if isinstance(obj, Opportunity)}
+    for obj in session.deleted:
+        if isinstance(obj, Account):  # the database cascades its visits and opportunities away
+            gone_visits.update(session.scalars(select(Visit.id).where(Visit.account_id == obj.id)))
+            gone_opportunities.update(session.scalars(select(Opportunity.id).where(Opportunity.account_id == obj.id)))
+    if gone_visits:
+        for activity in session.scalars(select(Activity).where(Activity.visit_id.in_(gone_visits))):
+            if activity not in session.deleted:
+                activity.visit_id = None
+    if gone_opportunities:
+        for visit in session.scalars(select(Visit).where(Visit.opportunity_id.in_(gone_opportunities))):
+            if visit not in session.deleted and visit.id not in gone_visits:
+                visit.opportunity_id = None
 
 
 def _collect(session):
@@ -99,6 +120,16 @@ def _collect(session):
     return out
 
 
+def lock_counter(session):
+    """Take the counter's row lock now, before any record row is locked.
+
+    Locks are always taken in one order, a sync client's row, then the counter, then records, so
+    two writers never wait for each other in a circle: a write that locks a record to read it
+    (an update, a delete) takes the counter first, as every flush that logs a change takes it anyway."""
+    state = SyncState.__table__
+    session.connection().execute(select(state.c.counter).where(state.c.id == 1).with_for_update())
+
+
 def next_numbers(session, count):
     """Take `count` change numbers; the counter row stays locked until this transaction ends."""
     state = SyncState.__table__  # a Core statement: no ORM bookkeeping on the hot path of every write
@@ -111,22 +142,16 @@ def next_numbers(session, count):
     return head - count + 1
 
 
-def _touch_last_contact(session):
-    """A checked-in visit is contact: move its account's last contact forward (never back, never ahead of now)."""
-    for obj in list(session.new) + list(session.dirty):
-        if not isinstance(obj, Visit) or obj.check_in_at is None or obj.account_id is None:
-            continue
-        account = session.get(Account, obj.account_id)
-        contact = min(obj.check_in_at, utcnow())
-        if account is not None and (account.last_contact_at is None or account.last_contact_at < contact):
-            account.last_contact_at = contact
+@event.listens_for(Session, "after_flush")
+def _derive_last_contact(session, _flush_context):
+    """The visits are written: move their accounts' last contact (see last_contact.py)."""
+    last_contact.apply(session, lambda count: next_numbers(session, count))
 
 
 @event.listens_for(Session, "before_flush")
 def _log_changes(session, _flush_context, _instances):
     with session.no_autoflush:
-        # Derived fields first, so that their changes are logged (and reach the phones) too.
-        _touch_last_contact(session)
+        _clear_references(session)
         pending = _collect(session)
         if not pending:
             return

@@ -65,6 +65,13 @@ class TooManyRequests(AppError):
     status = 429
 
 
+class Unavailable(AppError):
+    """A transient clash the server could not settle by retrying: the client retries later."""
+
+    status = 503
+    retry_after_s = 1
+
+
 def error_response(status, message, fields=None, code=None, extra=None):
     """Build the envelope response."""
     body = {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}
@@ -108,7 +115,10 @@ def handle_http_exception(exc):
 
 def handle_app_error(exc):
     db.session.rollback()
-    return error_response(exc.status, exc.message, exc.fields, exc.code, exc.extra)
+    response = error_response(exc.status, exc.message, exc.fields, exc.code, exc.extra)
+    if exc.status == 503:
+        response.headers["Retry-After"] = str(getattr(exc, "retry_after_s", 2))
+    return response
 
 
 def handle_integrity_error(exc):
@@ -125,7 +135,7 @@ def handle_stale_data(exc):
 def handle_transient(exc):
     db.session.rollback()
     log.warning("transient database error: %s", exc)
-    response = error_response(503, "The database is busy; retry shortly. Nothing was half-saved.", code="unavailable")
+    response = error_response(503, "The database is busy; retry shortly. This request saved nothing.", code="unavailable")
     response.headers["Retry-After"] = "2"
     return response
 

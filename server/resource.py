@@ -5,7 +5,9 @@ write rules and its filters. Services take plain values (a Principal and
 validated data) and commit in one place.
 """
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
+from .changelog import lock_counter
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .extensions import db
 from .models import Account, User
@@ -67,10 +69,14 @@ class ScopedResource:
         ).all()
         return {"items": items, "page": page, "per_page": per_page, "total": total}
 
-    def get(self, principal, record_id):
-        obj = db.session.scalars(
-            select(self.model).where(self.model.id == record_id, self.read_scope(principal))
-        ).first()
+    def get(self, principal, record_id, for_update=False):
+        """The record if the caller may see it; `for_update` locks its row (PostgreSQL) and rereads it,
+        so nothing changes it between this read and the caller's write."""
+        stmt = select(self.model).where(self.model.id == record_id, self.read_scope(principal))
+        if for_update:
+            lock_counter(db.session)  # the lock order: the change counter before any record
+            stmt = stmt.with_for_update(of=self.model).execution_options(populate_existing=True)
+        obj = db.session.scalars(stmt).first()
         if obj is None:
             raise NotFound(f"No {self.label} {record_id} in your territory.")
         return obj
@@ -81,9 +87,17 @@ class ScopedResource:
         return obj
 
     def update(self, principal, record_id, data):
-        obj = self.apply_update(principal, record_id, data)
-        db.session.commit()
-        return obj
+        """Update and commit. Without `version` the caller asked for no check: a concurrent write that
+        slipped between the read and the write (SQLite takes its write lock only then) is retried."""
+        for attempt in range(3):
+            try:
+                obj = self.apply_update(principal, record_id, data)
+                db.session.commit()
+                return obj
+            except StaleDataError:
+                db.session.rollback()
+                if "version" in data or attempt == 2:
+                    raise
 
     def delete(self, principal, record_id):
         self.apply_delete(principal, record_id)
@@ -117,7 +131,7 @@ class ScopedResource:
 
     def apply_update(self, principal, record_id, data):
         data = dict(data)
-        obj = self.get(principal, record_id)
+        obj = self.get(principal, record_id, for_update=True)
         self.check_write(principal, obj)
         expected = data.pop("version", None)
         if expected is not None and expected != obj.version:
@@ -139,7 +153,7 @@ class ScopedResource:
         return obj
 
     def apply_delete(self, principal, record_id):
-        obj = self.get(principal, record_id)
+        obj = self.get(principal, record_id, for_update=True)
         self.check_write(principal, obj)
         db.session.delete(obj)
         db.session.flush()

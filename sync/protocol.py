@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 
 MAX_MUTATIONS = 500
@@ -23,43 +24,72 @@ class CursorError(ValueError):
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a client is: in the snapshot (entity index + last id) or in the change log (seq)."""
+    """Where a client is: in the snapshot (entity index + last id) or in the change log (seq).
+
+    `mark` fingerprints the change numbered `seq` (see `change_mark`), so the cursor names a point
+    in this database's history, not just a number: after a restore from a backup the same number
+    is reused by another change, and the cursor no longer matches."""
 
     epoch: str
     seq: int
     entity: int | None = None  # set while the first full snapshot is being paged
     after_id: str | None = None
+    mark: str | None = None  # None: a cursor from before marks (format 1), checked by number only
 
     @property
     def in_snapshot(self):
         return self.entity is not None
 
     def encode(self):
-        raw = json.dumps([1, self.epoch, self.seq, self.entity, self.after_id], separators=(",", ":"))
+        raw = json.dumps([2, self.epoch, self.seq, self.entity, self.after_id, self.mark], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, text):
         try:
             padded = text + "=" * (-len(text) % 4)
-            fmt, epoch, seq, entity, after_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        except (ValueError, TypeError) as exc:
+            parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            fmt = parts[0]
+            if fmt == 1:
+                _, epoch, seq, entity, after_id = parts
+                mark = None
+            elif fmt == 2:
+                _, epoch, seq, entity, after_id, mark = parts
+            else:
+                raise CursorError("unknown cursor format")
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
             raise CursorError("unreadable cursor") from exc
-        if fmt != 1 or not isinstance(seq, int) or not isinstance(epoch, str):
+        if type(seq) is not int or not isinstance(epoch, str) or not (mark is None or isinstance(mark, str)):
             raise CursorError("unknown cursor format")
-        if entity is not None and not (isinstance(entity, int) and 0 <= entity < len(ENTITIES)):
+        if entity is not None and not (type(entity) is int and 0 <= entity < len(ENTITIES)):
             raise CursorError("unknown cursor format")
-        return cls(epoch=epoch, seq=seq, entity=entity, after_id=after_id)
+        if after_id is not None:
+            if entity is None or not isinstance(after_id, str):
+                raise CursorError("unknown cursor format")
+            try:
+                after_id = str(uuid.UUID(after_id))
+            except ValueError as exc:
+                raise CursorError("unknown cursor format") from exc
+        return cls(epoch=epoch, seq=seq, entity=entity, after_id=after_id, mark=mark)
 
 
-def check_cursor(cursor, epoch, head, horizon):
-    """Raise CursorError unless the cursor belongs to this database and lies in [horizon, head]."""
+def change_mark(entity, entity_id, version, op):
+    """A short fingerprint of one change row: what a cursor remembers of the change it stands on."""
+    return hashlib.sha256(f"{entity}:{entity_id}:{version}:{op}".encode()).hexdigest()[:16]
+
+
+def check_cursor(cursor, epoch, head, horizon, mark_at=None):
+    """Raise CursorError unless the cursor belongs to this database's history and lies in [horizon, head].
+
+    `mark_at(seq)` gives the mark of the change numbered seq now (None: no such change)."""
     if cursor.epoch != epoch:
         raise CursorError("cursor from another database")
-    if cursor.seq > head:
+    if cursor.seq < 0 or cursor.seq > head:
         raise CursorError("cursor from the future (restored database?)")
     if cursor.seq < horizon:
         raise CursorError("cursor older than the tombstone horizon")
+    if cursor.mark is not None and mark_at is not None and cursor.seq > 0 and mark_at(cursor.seq) != cursor.mark:
+        raise CursorError("cursor from another history (restored database?)")
 
 
 def payload_hash(mutation):

@@ -62,12 +62,14 @@ class SyncMutation(db.Model):
     """The outcome of one pushed mutation, replayed verbatim when the push is retried."""
 
     __tablename__ = "sync_mutations"
+    # One client's journal; a mutation id may stand under two of its seqs (a renumbered queue).
+    __table_args__ = (Index("ix_sync_mutations_client_mutation", "client_id", "mutation_id"),)
 
     client_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("sync_clients.id", ondelete="CASCADE"), primary_key=True
     )
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    mutation_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    mutation_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     payload_hash: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict] = mapped_column(JSON)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,16 +1,17 @@
 """Pull and push: the protocol's decisions (sync/) applied to the database."""
+import time
 import uuid
 from datetime import timedelta
 from functools import cache
 
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, insert, or_, select, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from sync import merge, protocol
 
-from ..errors import AppError, Conflict, Forbidden, ValidationFailed
+from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from ..extensions import db
 from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
 from ..schemas import dump_many
@@ -57,16 +58,23 @@ def pull(principal, cursor_text, limit):
     state = _state()
     head, epoch = state.counter, state.epoch
     if cursor_text is None:
-        cursor = protocol.Cursor(epoch=epoch, seq=head, entity=0)
+        cursor = protocol.Cursor(epoch=epoch, seq=head, entity=0, mark=_mark_at(head))
     else:
         try:
             cursor = protocol.Cursor.decode(cursor_text)
-            protocol.check_cursor(cursor, epoch, head, state.horizon)
+            protocol.check_cursor(cursor, epoch, head, state.horizon, _mark_at)
         except protocol.CursorError as exc:
             raise ResetRequired(str(exc)) from exc
     if cursor.in_snapshot:
         return _snapshot_page(principal, cursor, limit)
     return _change_page(principal, cursor, limit)
+
+
+def _mark_at(seq):
+    """The mark of the change numbered `seq` (None: there is none, e.g. seq 0)."""
+    row = db.session.execute(select(Change.entity, Change.entity_id, Change.version, Change.op)
+                             .where(Change.seq == seq)).first() if seq > 0 else None
+    return None if row is None else protocol.change_mark(*row)
 
 
 def _snapshot_page(principal, cursor, limit):
@@ -85,9 +93,9 @@ def _snapshot_page(principal, cursor, limit):
             break
         index, after = index + 1, None
     if index >= len(ENTITY_ORDER):
-        next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq)
+        next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, mark=cursor.mark)
         return {"changes": changes, "cursor": next_cursor.encode(), "has_more": _has_changes_after(principal, cursor.seq)}
-    next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, entity=index, after_id=after)
+    next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, entity=index, after_id=after, mark=cursor.mark)
     return {"changes": changes, "cursor": next_cursor.encode(), "has_more": True}
 
 
@@ -127,8 +135,13 @@ def _change_page(principal, cursor, limit):
         else:  # deleted, or no longer in the caller's scope: the phone drops it
             changes.append({"entity": row.entity, "id": str(row.entity_id), "op": "delete",
                             "version": row.version, "data": None})
-    last = rows[-1].seq if rows else cursor.seq
-    return {"changes": changes, "cursor": protocol.Cursor(epoch=cursor.epoch, seq=last).encode(),
+    if rows:
+        last = rows[-1]
+        next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=last.seq,
+                                      mark=protocol.change_mark(last.entity, last.entity_id, last.version, last.op))
+    else:
+        next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, mark=cursor.mark or _mark_at(cursor.seq))
+    return {"changes": changes, "cursor": next_cursor.encode(),
             "has_more": has_more}
 
 
@@ -147,27 +160,63 @@ class UpgradeRequired(SequenceError):
 # Mutations applied per commit: a 500-mutation push takes a handful of commits, and the change
 # counter (locked by every write transaction, see changelog.py) is never held for long.
 CHUNK = 100
+# How often a chunk that met a transient clash is run again, from fresh reads, before the push
+# answers 503 (what was committed before it stays, with its results).
+CHUNK_ATTEMPTS = 4
+
+
+class _Transient(Exception):
+    """Another transaction got in between (a row changed since the chunk read it, a record created
+    meanwhile, a deadlock): nothing of the chunk may be journaled; it runs again from fresh reads."""
+
+
+def _is_transient(exc):
+    if isinstance(exc, (StaleDataError, _Transient)):
+        return True
+    if isinstance(exc, OperationalError):
+        return True  # deadlock, serialization failure, lost connection: nothing was committed
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and code in ("40001", "40P01")
 
 
 def push(principal, client_id, mutations):
     """Apply mutations in seq order, each atomically; return one result per mutation.
 
     Each chunk locks the client row first, so two pushes from one client run one after the
-    other, and commits its results with its records: a retry after a lost response finds them."""
+    other, and commits its results with its records: a retry after a lost response finds them.
+    A chunk that meets a transient clash is rolled back and run again; a permanent refusal is
+    only ever a mutation's own fault."""
     _claim_client(principal, client_id)
     results, last_seq = [], None
     for start in range(0, len(mutations), CHUNK):
         part = mutations[start:start + CHUNK]
-        try:
-            done, last_seq, error = _Chunk(principal, client_id, part, batched=True).run()
-        except (IntegrityError, StaleDataError):  # a batched write failed: redo the chunk one by one
-            db.session.rollback()
-            done, last_seq, error = _Chunk(principal, client_id, part, batched=False).run()
+        done, last_seq, error = _run_chunk(principal, client_id, part, saved=len(results))
         results += done
         if error is not None:
             error.extra.update({"results": results, "last_seq": last_seq})
             raise error
     return {"results": results, "last_seq": last_seq if last_seq is not None else _last_seq(client_id)}
+
+
+def _run_chunk(principal, client_id, part, saved):
+    batched = True
+    for attempt in range(CHUNK_ATTEMPTS):
+        try:
+            return _Chunk(principal, client_id, part, batched=batched).run()
+        except IntegrityError:  # a batched write failed: redo the chunk one mutation at a time
+            db.session.rollback()
+            if not batched:
+                raise
+            batched = False
+        except Exception as exc:
+            db.session.rollback()
+            if not _is_transient(exc):
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise Unavailable(
+        f"Another change to the same records kept getting in the way; retry the push. The first {saved} "
+        "mutations of this push were saved (their results are in `results`); nothing after them was.",
+        code="unavailable", extra={"saved": saved})
 
 
 def _last_seq(client_id):
@@ -212,8 +261,13 @@ class _Chunk:
         self.stored = {row.seq: row for row in db.session.scalars(select(SyncMutation).where(
             SyncMutation.client_id == client_id, SyncMutation.seq.in_(done)))} if done else {}
         fresh = [m for m in mutations if m["seq"] > self.last_seq]
-        self.applied = {row.mutation_id: row for row in db.session.scalars(select(SyncMutation).where(
-            SyncMutation.mutation_id.in_([m["id"] for m in fresh])))} if fresh else {}
+        # A mutation id is looked up within this client only: another phone's or user's result is never theirs.
+        self.applied = {}
+        if fresh:
+            for row in db.session.scalars(select(SyncMutation).where(
+                    SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_([m["id"] for m in fresh]))
+                    .order_by(SyncMutation.seq)):
+                self.applied.setdefault(row.mutation_id, row)
         self._warm(fresh)
 
     def _warm(self, fresh):
@@ -259,7 +313,13 @@ class _Chunk:
         self.last_seq = mutation["seq"]
         earlier = self.applied.get(mutation["id"])
         if earlier is not None:  # applied before under another seq: once is enough
-            return _duplicate(mutation, earlier, earlier.payload_hash)
+            result = _duplicate(mutation, earlier, earlier.payload_hash)
+            first = {k: v for k, v in result.items() if k not in ("status", "first_status")}
+            # Journaled under this seq too, with the first result: a retry of this seq replays it,
+            # and a different mutation sent under this seq is refused as seq_reused.
+            self.journal.append({"client_id": self.client.id, "seq": mutation["seq"], "mutation_id": mutation["id"],
+                                 "payload_hash": digest, "result": {**first, "status": result["first_status"]}})
+            return result
         entity, staged = ENTITIES.get(mutation["entity"]), None
         if (self.batched and mutation["op"] == "create" and entity is not None and entity.service.batch_creates
                 and self.existing(entity, mutation["entity_id"]) is None):
@@ -275,7 +335,11 @@ class _Chunk:
             try:
                 with db.session.begin_nested():  # all of the mutation or none of it
                     result = _effect(self.principal, mutation, self)
-            except (AppError, IntegrityError, StaleDataError) as exc:  # permanent: record it, go on
+            except IntegrityError as exc:
+                if mutation["op"] == "create" and entity is not None and _exists_now(entity, mutation["entity_id"]):
+                    raise _Transient("created meanwhile by another transaction") from exc  # now it is an edit
+                result = _rejected(exc)  # permanent: record it, go on
+            except AppError as exc:
                 result = _rejected(exc)
         result = {"id": str(mutation["id"]), **result}
         if staged is not None:
@@ -307,6 +371,10 @@ class _Chunk:
         self.client.last_seq = self.last_seq
         db.session.commit()
         return results, self.last_seq, error
+
+
+def _exists_now(entity, record_id):
+    return db.session.scalar(select(func.count()).select_from(entity.model).where(entity.model.id == record_id)) > 0
 
 
 def _rejected(exc):
@@ -390,6 +458,7 @@ def _effect(principal, mutation, chunk):
         entity.service.apply_delete(principal, record_id)
         return {"status": "applied"}
     data = _checked_data(entity, mutation)
+    base = mutation.get("base_version")
     if op == "create":
         data.pop("id", None)
         if existing is None:
@@ -397,14 +466,30 @@ def _effect(principal, mutation, chunk):
             chunk.created(entity, obj)
             return {"status": "applied", "version": obj.version}
         op = "update"  # a create seen before (two devices, a lost ack): apply it as an edit
+        base = 1 if base is None else base  # of the record as it was created
     if existing is None:
         if _was_deleted(entity.name, record_id):
             raise AppError("The record was deleted on the server; the edit is dropped.", code="target_deleted")
         raise AppError("No such record.", code="not_found")
+    try:  # read again with its row locked: the merge below compares against what is stored now
+        existing = entity.service.get(principal, record_id, for_update=True)
+    except NotFound:
+        if _left_scope(principal, entity.name, record_id):
+            raise AppError("The record is no longer in your territory (its account was reassigned); "
+                           "the edit is dropped.", code="out_of_scope") from None
+        raise
     data.pop("id", None)
     conflicts = {}
-    base = mutation.get("base_version")
-    if entity.name not in merge.AUTHOR_OWNED and base is not None and base < existing.version:
+    if entity.name not in merge.AUTHOR_OWNED:
+        if base is None:
+            raise ValidationFailed("An edit of this record must say which version it was made on (base_version); "
+                                   "nothing was changed.", {"base_version": ["Required for this entity."]},
+                                   code="base_version_required")
+        if base > existing.version:
+            raise ValidationFailed(f"base_version {base} is newer than the stored version {existing.version}; "
+                                   "nothing was changed.", {"base_version": [f"At most {existing.version}."]},
+                                   code="base_version_invalid")
+    if entity.name not in merge.AUTHOR_OWNED and base < existing.version:
         changed = _fields_changed_since(entity.name, record_id, base, existing.version)
         server_values = {name: getattr(existing, name) for name in data}
         data, conflicts = merge.merge_update(data, server_values, changed)
@@ -415,6 +500,13 @@ def _effect(principal, mutation, chunk):
                                      "server": entity.schema.dump({name: c["server"]}).get(name)}
                               for name, c in conflicts.items()}}
     return {"status": "applied", "version": obj.version}
+
+
+def _left_scope(principal, entity_name, record_id):
+    """Whether the change log shows this record was in the caller's territory once (a reassignment)."""
+    return db.session.scalar(select(Change.seq).where(
+        Change.entity == entity_name, Change.entity_id == record_id,
+        or_(Change.owner_id == principal.id, Change.prev_owner_id == principal.id)).limit(1)) is not None
 
 
 def _was_deleted(entity_name, record_id):

@@ -15,7 +15,7 @@ class VisitService(ScopedResource):
     default_order = (Visit.check_in_at.desc(), Visit.planned_start.desc())
     equal_filters = ("account_id", "rep_id")
     period_column = func.coalesce(Visit.check_in_at, Visit.planned_start)
-    batch_creates = True  # after_write skips creates; before_save only moves last contact forward
+    batch_creates = True  # nothing runs after a create: the last contact is moved by the flush (last_contact.py)
 
     def read_scope(self, principal):
         return visible_to_rep_or_account(principal, Visit.rep_id, Visit.account_id)
@@ -59,21 +59,6 @@ class VisitService(ScopedResource):
                 raise ValidationFailed("The opportunity is not at this account.",
                                        {"opportunity_id": ["Not an opportunity of this account."]})
 
-    def before_save(self, principal, obj, before):
-        if before is None and obj.check_in_at is not None:
-            # A new visit can only move the last contact forward: no need to scan the account's visits.
-            account = db.session.get(Account, obj.account_id)
-            if account is not None and (account.last_contact_at is None or obj.check_in_at > account.last_contact_at):
-                account.last_contact_at = obj.check_in_at
-
-    def after_write(self, principal, obj, before):
-        if before is None:
-            return
-        account_ids = {obj.account_id}
-        if before.get("account_id"):
-            account_ids.add(before["account_id"])
-        for account_id in account_ids:
-            refresh_last_contact(account_id)
 
 def held_territory(rep_id, account_id):
     """Whether the change log shows the account was ever in this rep's territory."""
@@ -85,16 +70,6 @@ def held_territory(rep_id, account_id):
             or_(Change.owner_id == rep_id, Change.prev_owner_id == rep_id),
         ).limit(1)
     ) is not None
-
-
-def refresh_last_contact(account_id):
-    """Recompute an account's last face-to-face contact from its visits."""
-    latest = db.session.scalar(
-        select(func.max(Visit.check_in_at)).where(Visit.account_id == account_id)
-    )
-    account = db.session.get(Account, account_id)
-    if account is not None and account.last_contact_at != latest:
-        account.last_contact_at = latest
 
 
 visits = VisitService()

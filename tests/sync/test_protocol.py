@@ -7,7 +7,7 @@ from sync import merge, protocol
 
 
 def test_cursor_round_trips_and_is_opaque():
-    cursor = protocol.Cursor(epoch="abc", seq=42, entity=3, after_id="0f")
+    cursor = protocol.Cursor(epoch="abc", seq=42, entity=3, after_id="0f6b2c1e-8a8e-4f31-9c55-0d2b8a3f9e11", mark="ab12")
     text = cursor.encode()
     assert "42" not in text and protocol.Cursor.decode(text) == cursor
 

@@ -1,0 +1,263 @@
+"""The ways records were lost or phones diverged, one test each (the two-writer case is test_concurrency.py)."""
+import base64
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from server import clock
+from server.extensions import db
+from server.models import Account, Activity, Change, SyncMutation, SyncState, Visit
+from sync import protocol
+from tests.sync.phone import Phone
+from tests.sync.test_sync_api import now_iso, phone_state, server_state, visit_data
+
+
+@pytest.fixture
+def phone(client, world):
+    return Phone(client, world.headers("r1"))
+
+
+def _stored(phone, entity, record_id):
+    return phone.store[(entity, str(record_id))]
+
+
+# --- 2. references the database clears itself --------------------------------------------------
+
+def test_an_activity_whose_visit_is_deleted_loses_the_reference_on_the_phone_too(app, client, world, phone):
+    visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-2)))
+    activity_id = phone.create("activity", {"category": "travel", "started_at": now_iso(hours=-3),
+                                            "ended_at": now_iso(hours=-2), "visit_id": visit_id})
+    phone.sync()
+    before = _stored(phone, "activity", activity_id)
+    assert before["data"]["visit_id"] == visit_id
+    assert client.delete(f"/api/visits/{visit_id}", headers=world.headers("r1")).status_code == 204
+    phone.pull()
+    after = _stored(phone, "activity", activity_id)
+    assert after["data"]["visit_id"] is None and after["version"] > before["version"]
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+def test_a_visit_whose_opportunity_is_deleted_loses_the_reference_on_the_phone_too(client, world, phone):
+    opportunity = str(world.opportunities["r1"])
+    visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-1), opportunity_id=opportunity))
+    phone.sync()
+    assert _stored(phone, "visit", visit_id)["data"]["opportunity_id"] == opportunity
+    assert client.delete(f"/api/opportunities/{opportunity}", headers=world.headers("m1")).status_code == 204
+    phone.pull()
+    assert _stored(phone, "visit", visit_id)["data"]["opportunity_id"] is None
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+def test_an_account_deleted_under_a_visit_with_a_linked_activity(client, world, phone):
+    visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-2)))
+    activity_id = phone.create("activity", {"category": "travel", "started_at": now_iso(hours=-3),
+                                            "ended_at": now_iso(hours=-2), "visit_id": visit_id})
+    phone.sync()
+    assert client.delete(f"/api/accounts/{world.accounts['r1']}", headers=world.headers("m1")).status_code == 204
+    phone.pull()
+    assert ("visit", visit_id) not in phone.store
+    assert _stored(phone, "activity", activity_id)["data"]["visit_id"] is None
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+# --- 3. a restore from a backup -----------------------------------------------------------------
+
+def _dump(app):
+    """Every row of every table: what a backup holds."""
+    with app.app_context():
+        return {t.name: [dict(r._mapping) for r in db.session.execute(t.select())] for t in db.metadata.sorted_tables}
+
+
+def _restore(app, backup):
+    """Put the database back as the backup had it (as pg_restore into an emptied database does)."""
+    with app.app_context():
+        tables = db.metadata.sorted_tables
+        postgres = db.engine.dialect.name == "postgresql"
+        with db.engine.connect() as conn:
+            # Rows go back as they were, so the references between them (teams and users point at each
+            # other) are checked by nothing while they load, as a restore tool loads them.
+            conn.execute(text("SET session_replication_role = replica" if postgres else "PRAGMA foreign_keys = OFF"))
+            conn.commit()
+            with conn.begin():
+                if postgres:
+                    conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)))
+                else:
+                    for table in reversed(tables):
+                        conn.execute(table.delete())
+                for table in tables:
+                    if backup[table.name]:
+                        conn.execute(table.insert(), backup[table.name])
+            conn.execute(text("SET session_replication_role = DEFAULT" if postgres else "PRAGMA foreign_keys = ON"))
+            conn.commit()
+        db.engine.dispose()
+
+
+def test_after_a_restore_a_reused_change_number_is_detected_and_the_phone_resets(app, client, world, phone):
+    phone.pull()
+    backup = _dump(app)
+    other = Phone(client, world.headers("r1"))
+    for _ in range(3):  # changes the backup does not hold; this phone's cursor moves past them
+        other.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))
+    other.sync()
+    phone.pull()
+    cursor_before = protocol.Cursor.decode(phone.cursor)
+    _restore(app, backup)
+    # New work after the restore takes the same numbers again, past the phone's cursor.
+    again = Phone(client, world.headers("r1"))
+    for _ in range(5):
+        again.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))
+    again.sync()
+    with app.app_context():
+        assert db.session.get(SyncState, 1).counter > cursor_before.seq
+    page = phone.pull_page()
+    assert page["reset_required"] is True and "history" in page["reason"]
+    phone.pull()
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+# --- 4. forged cursors ---------------------------------------------------------------------------
+
+def _forged(epoch, after_id):
+    raw = json.dumps([1, epoch, 0, 0, after_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("after_id", ["not-a-uuid", 12345, [1], {"a": 1}, True])
+def test_a_forged_snapshot_cursor_resets_instead_of_failing(app, client, world, phone, after_id):
+    with app.app_context():
+        epoch = db.session.get(SyncState, 1).epoch
+    response = client.get(f"/api/sync/pull?cursor={_forged(epoch, after_id)}", headers=phone.headers)
+    assert response.status_code == 200 and response.get_json()["reset_required"] is True
+
+
+@pytest.mark.parametrize("parts", [[1, "e", True, None, None], [1, "e", -5, None, None], [2, "e", 1, None, None, 7],
+                                   [9, "e", 1], [1, "e", 1, 99, None], [1, "e", 1, None, "0f6b2c1e-8a8e-4f31-9c55-0d2b8a3f9e11"]])
+def test_malformed_cursors_are_refused_by_the_protocol(parts):
+    text_ = base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
+    with pytest.raises(protocol.CursorError):
+        cursor = protocol.Cursor.decode(text_)
+        protocol.check_cursor(cursor, "e", head=10, horizon=0)
+
+
+# --- 5. a duplicate under a renumbered seq is journaled ------------------------------------------
+
+def test_a_duplicate_under_a_new_seq_is_journaled_so_its_retry_replays_and_a_reuse_is_refused(app, client, world, phone):
+    first = dict(phone.queue("visit", "create", uuid.uuid4(), visit_data(world)))
+    phone.create("visit", visit_data(world))
+    assert phone.push().status_code == 200
+    renumbered = {**first, "seq": 3}
+    body = {"client_id": phone.client_id, "mutations": [renumbered]}
+    answer = client.post("/api/sync/push", json=body, headers=phone.headers).get_json()
+    assert answer["results"][0]["status"] == "duplicate" and answer["last_seq"] == 3
+    retry = client.post("/api/sync/push", json=body, headers=phone.headers).get_json()["results"][0]
+    assert retry["status"] == "duplicate" and retry["first_status"] == "applied"
+    other = {"id": str(uuid.uuid4()), "seq": 3, "entity": "visit", "entity_id": str(uuid.uuid4()), "op": "create",
+             "data": visit_data(world, purpose="A different visit")}
+    refused = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": [other]},
+                          headers=phone.headers)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "seq_reused"
+    with app.app_context():
+        assert db.session.query(SyncMutation).filter_by(client_id=uuid.UUID(phone.client_id)).count() == 3
+
+
+# --- 6. mutation ids belong to their client ------------------------------------------------------
+
+def test_a_mutation_id_another_users_client_applied_does_not_swallow_this_record(app, client, world):
+    r1, r2 = Phone(client, world.headers("r1")), Phone(client, world.headers("r2"))
+    r1.create("visit", visit_data(world, "r1"))
+    r1.sync()
+    shared_id = next(iter(r1.results))
+    mine = r2.queue("visit", "create", uuid.uuid4(), visit_data(world, "r2"))
+    mine["id"] = shared_id  # the same mutation id, by chance or by a bad client
+    result = r2.push().get_json()["results"][0]
+    assert result["status"] == "applied" and "first_status" not in result
+    with app.app_context():
+        assert db.session.get(Visit, uuid.UUID(mine["entity_id"])) is not None
+
+
+# --- 7. edits without a base, or with one from the future ------------------------------------------
+
+@pytest.mark.parametrize("base", [None, "future"])
+def test_an_edit_without_a_real_base_version_overwrites_nothing(app, client, world, phone, base):
+    phone.pull()
+    key = ("account", str(world.accounts["r1"]))
+    assert client.patch(f"/api/accounts/{world.accounts['r1']}", json={"notes": "the manager's"},
+                        headers=world.headers("m1")).status_code == 200
+    version = phone.store[key]["version"] + 1
+    phone.queue("account", "update", world.accounts["r1"], {"notes": "the phone's"},
+                None if base is None else version + 50)
+    result = phone.push().get_json()["results"][0]
+    assert result["status"] == "rejected"
+    assert result["reason"] == ("base_version_required" if base is None else "base_version_invalid")
+    assert "base_version" in result["fields"]
+    with app.app_context():
+        assert db.session.get(Account, world.accounts["r1"]).notes == "the manager's"
+
+
+def test_an_account_create_seen_again_merges_against_its_first_version(client, world):
+    record_id = str(uuid.uuid4())
+    body = {"name": "New prospect", "account_class": "C", "notes": "first words"}
+    a = Phone(client, world.headers("r1"))
+    a.queue("account", "create", record_id, body)
+    a.sync()
+    assert client.patch(f"/api/accounts/{record_id}", json={"notes": "the manager's"},
+                        headers=world.headers("m1")).status_code == 200
+    b = Phone(client, world.headers("r1"))  # a second install sends the same create (a lost ack)
+    b.queue("account", "create", record_id, {**body, "notes": "second words"})
+    result = b.push().get_json()["results"][0]
+    assert result["status"] == "conflict" and result["conflicts"]["notes"]["server"] == "the manager's"
+
+
+# --- 8. reasons and messages ---------------------------------------------------------------------
+
+def test_an_offline_edit_of_an_account_that_left_the_territory_says_so(client, world, phone):
+    phone.pull()
+    base = phone.store[("account", str(world.accounts["r1"]))]["version"]
+    assert client.patch(f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])},
+                        headers=world.headers("m1")).status_code == 200
+    phone.queue("account", "update", world.accounts["r1"], {"notes": "offline note"}, base)
+    result = phone.push().get_json()["results"][0]
+    assert result["status"] == "rejected" and result["reason"] == "out_of_scope"
+    phone.queue("account", "update", world.accounts["r3"], {"notes": "never mine"}, 1)
+    assert phone.push().get_json()["results"][0]["reason"] == "not_found"
+
+
+# --- 9. the last contact never lies in the future, and has one writer ------------------------------
+
+def test_a_visit_checked_in_ahead_of_the_server_clock_does_not_move_last_contact_into_the_future(app, client, world, phone):
+    phone.create("visit", visit_data(world, check_in_at=now_iso(hours=20)))
+    assert phone.push().get_json()["results"][0]["status"] == "applied"
+    rest = client.post("/api/visits", json=visit_data(world, check_in_at=now_iso(hours=20)), headers=world.headers("r1"))
+    assert rest.status_code == 201
+    account = client.get(f"/api/accounts/{world.accounts['r1']}", headers=world.headers("r1")).get_json()
+    assert account["days_since_contact"] == 0
+    with app.app_context():
+        stored = db.session.get(Account, world.accounts["r1"]).last_contact_at
+        assert stored <= clock.now() and stored > clock.now() - timedelta(minutes=5)
+
+
+def test_last_contact_moves_without_bumping_the_accounts_version_and_reaches_the_phone(app, client, world, phone):
+    phone.pull()
+    key = ("account", str(world.accounts["r1"]))
+    version = phone.store[key]["version"]
+    other = Phone(client, world.headers("r1"))
+    other.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))
+    other.sync()
+    phone.pull()
+    assert phone.store[key]["version"] == version  # a derived value is not an edit
+    assert phone.store[key]["data"]["last_contact_at"] is not None
+    assert phone.store[key]["data"]["days_since_contact"] == 0
+    # An edit of the visit back in time recomputes it; a delete recomputes it again.
+    visit = next(v for (e, v) in other.store if e == "visit" and v != str(world.visits["r1"]))
+    client.patch(f"/api/visits/{visit}", json={"check_in_at": now_iso(days=-3)}, headers=world.headers("r1"))
+    phone.pull()
+    assert phone.store[key]["data"]["days_since_contact"] == 3
+    client.delete(f"/api/visits/{visit}", headers=world.headers("r1"))
+    with app.app_context():
+        world_visit = db.session.get(Visit, world.visits["r1"]).check_in_at
+        assert db.session.get(Account, world.accounts["r1"]).last_contact_at == world_visit
+    phone.pull()
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
