@@ -79,16 +79,18 @@ def change_mark(entity, entity_id, version, op):
 
 
 def check_cursor(cursor, epoch, head, horizon, mark_at=None):
-    """Raise CursorError unless the cursor belongs to this database's history and lies in [horizon, head].
+    """Raise CursorError unless the cursor belongs to this database's history and lies in [horizon - 1, head].
 
     `mark_at(seq)` gives the mark of the change numbered seq now (None: no such change)."""
     if cursor.epoch != epoch:
         raise CursorError("cursor from another database")
     if cursor.seq < 0 or cursor.seq > head:
         raise CursorError("cursor from the future (restored database?)")
-    if cursor.seq < horizon:
+    # Changes below `horizon` may be gone; a cursor at horizon - 1 has seen all of them already.
+    if cursor.seq < horizon - 1:
         raise CursorError("cursor older than the tombstone horizon")
-    if cursor.mark is not None and mark_at is not None and cursor.seq > 0 and mark_at(cursor.seq) != cursor.mark:
+    if (cursor.mark is not None and mark_at is not None and cursor.seq > 0 and cursor.seq >= horizon
+            and mark_at(cursor.seq) != cursor.mark):
         raise CursorError("cursor from another history (restored database?)")
 
 

@@ -5,7 +5,7 @@ import { openDB, deleteDB } from "../vendor/idb/idb.js";
 import { emit } from "./state.js";
 
 export const DB_NAME = "fieldday";
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 export const SCHEMA = 1; // the sync protocol's mutation schema this app writes
 
 // Sync entity name -> object store, and the indexes each store keeps.
@@ -35,7 +35,12 @@ export function db() {
         database.createObjectStore("outbox", { keyPath: "seq" });
         database.createObjectStore("meta");
       }
-      // Version 2 and later: add `if (oldVersion < 2) { ... }` steps here; never delete "outbox".
+      if (oldVersion < 2) {
+        // Visits and activities this phone wrote and the server acknowledged, kept a while after
+        // leaving the outbox, to offer again if the server lost them (a restore from a backup).
+        database.createObjectStore("sent", { keyPath: "id" });
+      }
+      // Later versions: add `if (oldVersion < n) { ... }` steps here; never delete "outbox".
     },
     blocking() {
       // A newer app version in another tab wants to upgrade: step aside.
@@ -118,11 +123,14 @@ export async function waitingCount() {
   return new Set(entries.map((m) => `${m.entity}:${m.entity_id}`)).size;
 }
 
-/** Forget every server record (a reset or another user), keeping the outbox. */
-export async function clearRecords() {
-  const tx = (await db()).transaction([...RECORD_STORES, "meta"], "readwrite");
+/** Forget every server record, keeping the outbox. After a reset (`reoffer`), what this phone
+ *  sent is offered again once the snapshot is in; for another user, what the last one sent is dropped. */
+export async function clearRecords({ reoffer = false } = {}) {
+  const tx = (await db()).transaction([...RECORD_STORES, "sent", "meta"], "readwrite");
   await Promise.all(RECORD_STORES.map((name) => tx.objectStore(name).clear()));
   await tx.objectStore("meta").delete("cursor");
+  if (reoffer) await tx.objectStore("meta").put(true, "reoffer");
+  else await Promise.all([tx.objectStore("sent").clear(), tx.objectStore("meta").delete("reoffer")]);
   await tx.done;
 }
 

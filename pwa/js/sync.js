@@ -8,6 +8,8 @@ import { emit } from "./state.js";
 const BATCH = 200;
 const PAGE = 1000; // the server's largest page: fewer round trips and transactions
 const TIMER_MS = 60_000;
+const KEEP_SENT_MS = 30 * 86_400_000; // how long acknowledged visits and activities are kept to offer again
+const AUTHORED = new Set(["visit", "activity"]);
 
 let queued = null; // the one follow-up run waiting for the lock
 let status = { state: "idle", waiting: 0, lastSync: null, error: null, rejected: [] };
@@ -39,6 +41,10 @@ export async function syncNow() {
     try {
       await push();
       await pull();
+      if (await offerAgain()) {
+        await push();
+        await pull();
+      }
       await setMeta("last_sync", new Date().toISOString());
       await publish({ state: "idle" });
       emit("data-changed");
@@ -97,14 +103,18 @@ async function renumber(batch, expected) {
 
 async function settle(batch, results) {
   const byId = new Map(batch.map((m) => [m.id, m]));
-  const tx = (await db()).transaction([...RECORD_STORES, "outbox", "meta"], "readwrite");
+  const tx = (await db()).transaction([...RECORD_STORES, "outbox", "sent", "meta"], "readwrite");
   const rejected = (await tx.objectStore("meta").get("rejected")) ?? [];
+  const now = Date.now();
   for (const result of results) {
     const mutation = byId.get(result.id);
     if (!mutation) continue;
     await tx.objectStore("outbox").delete(mutation.seq);
     const store = tx.objectStore(STORES[mutation.entity][0]);
     const status = result.status === "duplicate" ? result.first_status : result.status;
+    if (status === "applied" && AUTHORED.has(mutation.entity) && mutation.op !== "delete") {
+      await tx.objectStore("sent").put({ ...mutation, acked_at: now });
+    }
     if (status === "conflict" && result.server) {
       await store.put(result.server);
     } else if (status === "rejected") {
@@ -116,7 +126,44 @@ async function settle(batch, results) {
     }
   }
   await tx.objectStore("meta").put(rejected.slice(-50), "rejected");
+  for (const kept of await tx.objectStore("sent").getAll()) {
+    if (now - kept.acked_at > KEEP_SENT_MS) await tx.objectStore("sent").delete(kept.id);
+  }
   await tx.done;
+}
+
+/** After a reset, once the snapshot is in: queue again, under their own mutation ids, the visits and
+ *  activities this phone sent that the snapshot lacks (the server lost them: a restore). A server
+ *  that still knows a mutation answers it `duplicate`, so nothing deleted there comes back. */
+async function offerAgain() {
+  const tx = (await db()).transaction([...RECORD_STORES, "outbox", "sent", "meta"], "readwrite");
+  const meta = tx.objectStore("meta");
+  if (!(await meta.get("reoffer"))) {
+    await tx.done;
+    return 0;
+  }
+  const queued = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.id));
+  const kept = (await tx.objectStore("sent").getAll()).sort((a, b) => a.seq - b.seq);
+  let seq = (await meta.get("next_seq")) ?? 1;
+  let offered = 0;
+  for (const mutation of kept) {
+    const store = tx.objectStore(STORES[mutation.entity][0]);
+    if (queued.has(mutation.id) || (await store.get(mutation.entity_id))) continue;
+    const { acked_at, ...again } = mutation;
+    await tx.objectStore("outbox").put({ ...again, seq: seq++ });
+    offered += 1;
+  }
+  // The records come back on screen from what was sent (a create holds the whole record).
+  for (const mutation of kept) {
+    const store = tx.objectStore(STORES[mutation.entity][0]);
+    const local = await store.get(mutation.entity_id);
+    if (mutation.op === "create" && !local) await store.put({ ...mutation.data, id: mutation.entity_id, version: 0 });
+    else if (mutation.op === "update" && local && (local.version ?? 0) === 0) await store.put({ ...local, ...mutation.data });
+  }
+  await meta.put(seq, "next_seq");
+  await meta.delete("reoffer");
+  await tx.done;
+  return offered;
 }
 
 async function pull() {
@@ -126,7 +173,7 @@ async function pull() {
     if (cursor) query.set("cursor", cursor);
     const page = await request("GET", `/api/sync/pull?${query}`);
     if (page.reset_required) {
-      await clearRecords();
+      await clearRecords({ reoffer: true });
       continue;
     }
     await applyPage(page);

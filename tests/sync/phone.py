@@ -1,5 +1,11 @@
-"""A simulated phone: a local store, an outbox with per-client seq, and the pull/push loop."""
+"""A simulated phone: a local store, an outbox with per-client seq, and the pull/push loop.
+
+Like the app (sync/PROTOCOL.md, "What the phone does"), it keeps the visits and activities it
+authored and the server acknowledged, and after a reset offers again those the snapshot lacks.
+"""
 import uuid
+
+AUTHORED = ("visit", "activity")
 
 
 class Phone:
@@ -12,6 +18,8 @@ class Phone:
         self.seq = 0
         self.cursor = None
         self.results = {}  # mutation id -> last result seen
+        self.sent = {}  # mutation id -> acknowledged mutation of a record this phone authored, oldest first
+        self.reoffer = False  # a reset happened: offer authored records again once the snapshot is in
 
     # --- local writes -------------------------------------------------------
     def queue(self, entity, op, entity_id, data=None, base_version=None):
@@ -44,7 +52,31 @@ class Phone:
         done = {r["id"] for r in results}
         for r in results:
             self.results[r["id"]] = r
+        for m in self.outbox:
+            status = self.results.get(m["id"], {}).get("status")
+            if m["id"] in done and m["entity"] in AUTHORED and m["op"] != "delete":
+                first = self.results[m["id"]].get("first_status") if status == "duplicate" else status
+                if first == "applied":
+                    self.sent.setdefault(m["id"], dict(m))
         self.outbox = [m for m in self.outbox if m["id"] not in done]
+
+    def renumber(self, expected):
+        """The server applied nothing past its last seq: renumber the queue from there (as the app does)."""
+        assert self.outbox and expected < self.outbox[0]["seq"]
+        for offset, m in enumerate(self.outbox):
+            m["seq"] = expected + offset
+        self.seq = expected + len(self.outbox) - 1
+
+    def offer_again(self):
+        """After a reset: queue again, under their own mutation ids, the authored records the snapshot lacks."""
+        self.reoffer = False
+        missing = [m for m in self.sent.values() if (m["entity"], m["entity_id"]) not in self.store]
+        queued = {m["id"] for m in self.outbox}
+        for m in missing:
+            if m["id"] not in queued:
+                self.seq += 1
+                self.outbox.append({**m, "seq": self.seq})
+        return len(missing)
 
     def pull_page(self, limit=500):
         query = f"/api/sync/pull?limit={limit}" + (f"&cursor={self.cursor}" if self.cursor else "")
@@ -56,6 +88,7 @@ class Phone:
         if page["reset_required"]:
             self.store.clear()  # the server copy is rebuilt; the outbox is kept
             self.cursor = None
+            self.reoffer = True
             return page
         self.apply(page)
         return page
@@ -77,10 +110,18 @@ class Phone:
         raise AssertionError("pull did not finish")
 
     def sync(self):
-        while self.outbox:
-            response = self.push()
-            assert response.status_code == 200, response.get_json()
-        self.pull()
+        for _ in range(100):
+            while self.outbox:
+                response = self.push()
+                if response.status_code == 409 and response.get_json()["error"]["code"] == "seq_gap":
+                    self.ack(response.get_json()["error"].get("results", []))
+                    self.renumber(response.get_json()["error"]["expected_seq"])
+                    continue
+                assert response.status_code == 200, response.get_json()
+            self.pull()
+            if not (self.reoffer and self.offer_again()):
+                return
+        raise AssertionError("sync did not settle")
 
     def ids(self, entity):
         return {record_id for (name, record_id) in self.store if name == entity}

@@ -21,12 +21,13 @@ def test_unreadable_cursors_raise(text):
 @pytest.mark.parametrize("cursor,reason", [
     (protocol.Cursor("other", 5), "another database"),
     (protocol.Cursor("e", 11), "future"),
-    (protocol.Cursor("e", 2), "horizon"),
+    (protocol.Cursor("e", 1), "horizon"),
 ])
 def test_check_cursor(cursor, reason):
     with pytest.raises(protocol.CursorError, match=reason):
         protocol.check_cursor(cursor, epoch="e", head=10, horizon=3)
     protocol.check_cursor(protocol.Cursor("e", 3), epoch="e", head=10, horizon=3)
+    protocol.check_cursor(protocol.Cursor("e", 2), epoch="e", head=10, horizon=3)  # saw all that was pruned
 
 
 def test_sequence_verdicts():

@@ -264,7 +264,7 @@ def test_f11_stale_future_and_foreign_cursors_reset_and_keep_the_outbox(app, cli
     with app.app_context():  # tombstones older than the horizon were pruned
         db.session.execute(update(SyncState).values(horizon=head + 1))
         db.session.commit()
-    phone.cursor = protocol.Cursor(epoch, head).encode()
+    phone.cursor = protocol.Cursor(epoch, head - 1).encode()  # it never saw change `head`, now pruned
     assert phone.pull_page()["reset_required"] is True
     phone.sync()
     assert phone.outbox == [] and phone_state(phone) == server_state(client, world.headers("r1"))

@@ -5,12 +5,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import update
 
 from server import clock
 from server.extensions import db
-from server.models import Account, Activity, Change, SyncMutation, SyncState, Visit
+from server.models import Account, Activity, SyncMutation, SyncState, Visit
 from sync import protocol
+from tests.backup import dump, restore
 from tests.sync.phone import Phone
 from tests.sync.test_sync_api import now_iso, phone_state, server_state, visit_data
 
@@ -65,46 +66,16 @@ def test_an_account_deleted_under_a_visit_with_a_linked_activity(client, world, 
 
 # --- 3. a restore from a backup -----------------------------------------------------------------
 
-def _dump(app):
-    """Every row of every table: what a backup holds."""
-    with app.app_context():
-        return {t.name: [dict(r._mapping) for r in db.session.execute(t.select())] for t in db.metadata.sorted_tables}
-
-
-def _restore(app, backup):
-    """Put the database back as the backup had it (as pg_restore into an emptied database does)."""
-    with app.app_context():
-        tables = db.metadata.sorted_tables
-        postgres = db.engine.dialect.name == "postgresql"
-        with db.engine.connect() as conn:
-            # Rows go back as they were, so the references between them (teams and users point at each
-            # other) are checked by nothing while they load, as a restore tool loads them.
-            conn.execute(text("SET session_replication_role = replica" if postgres else "PRAGMA foreign_keys = OFF"))
-            conn.commit()
-            with conn.begin():
-                if postgres:
-                    conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)))
-                else:
-                    for table in reversed(tables):
-                        conn.execute(table.delete())
-                for table in tables:
-                    if backup[table.name]:
-                        conn.execute(table.insert(), backup[table.name])
-            conn.execute(text("SET session_replication_role = DEFAULT" if postgres else "PRAGMA foreign_keys = ON"))
-            conn.commit()
-        db.engine.dispose()
-
-
 def test_after_a_restore_a_reused_change_number_is_detected_and_the_phone_resets(app, client, world, phone):
     phone.pull()
-    backup = _dump(app)
+    backup = dump(app)
     other = Phone(client, world.headers("r1"))
     for _ in range(3):  # changes the backup does not hold; this phone's cursor moves past them
         other.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))
     other.sync()
     phone.pull()
     cursor_before = protocol.Cursor.decode(phone.cursor)
-    _restore(app, backup)
+    restore(app, backup)
     # New work after the restore takes the same numbers again, past the phone's cursor.
     again = Phone(client, world.headers("r1"))
     for _ in range(5):
@@ -261,3 +232,52 @@ def test_last_contact_moves_without_bumping_the_accounts_version_and_reaches_the
         assert db.session.get(Account, world.accounts["r1"]).last_contact_at == world_visit
     phone.pull()
     assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+@pytest.mark.parametrize("others_write_first", [False, True])
+def test_visits_acknowledged_after_the_backup_survive_a_restore(app, client, world, others_write_first):
+    """Dump, push, restore: the phone offers its acknowledged visits again, each stored exactly once.
+
+    With `others_write_first`, other phones push after the restore until the change counter has
+    passed this phone's cursor, so only the cursor's mark tells that history was rewound."""
+    phone = Phone(client, world.headers("r1"))
+    phone.sync()
+    backup = dump(app)
+    made = [phone.create("visit", visit_data(world, check_in_at=now_iso(minutes=-n))) for n in range(1, 11)]
+    made.append(phone.create("activity", {"category": "admin", "started_at": now_iso(hours=-1), "ended_at": now_iso()}))
+    phone.sync()
+    acknowledged = list(phone.sent)
+    assert len(acknowledged) == len(made)
+    restore(app, backup)
+    if others_write_first:
+        other = Phone(client, world.headers("r1"))
+        for _ in range(15):
+            other.create("visit", visit_data(world, check_in_at=now_iso(hours=-2)))
+        other.sync()
+        with app.app_context():
+            assert db.session.get(SyncState, 1).counter > protocol.Cursor.decode(phone.cursor).seq
+    phone.sync()
+    with app.app_context():
+        stored = {str(v.id) for v in db.session.query(Visit).filter(Visit.id.in_([uuid.UUID(i) for i in made[:-1]]))}
+        activities = db.session.query(Activity).filter(Activity.id == uuid.UUID(made[-1])).count()
+    lost = len(made) - len(stored) - activities
+    print(f"\nrestore ({'counter passed the cursor' if others_write_first else 'cursor ahead'}): "
+          f"{len(acknowledged)} acknowledged, {len(stored) + activities} stored, {lost} lost, 0 duplicated")
+    assert stored == set(made[:-1]) and activities == 1  # each exactly once (ids are primary keys)
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+    phone.sync()  # a second round offers nothing again
+    assert phone.outbox == []
+
+
+def test_a_record_deleted_on_the_server_is_not_offered_back_after_a_reset(app, client, world):
+    phone = Phone(client, world.headers("r1"))
+    visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))
+    phone.sync()
+    assert client.delete(f"/api/visits/{visit_id}", headers=world.headers("r1")).status_code == 204
+    with app.app_context():  # the tombstone is pruned away: this phone's cursor must reset
+        db.session.execute(update(SyncState).values(horizon=db.session.get(SyncState, 1).counter + 1))
+        db.session.commit()
+    phone.sync()
+    assert ("visit", visit_id) not in phone.store
+    with app.app_context():
+        assert db.session.get(Visit, uuid.UUID(visit_id)) is None  # offered again, the journal said: done once
