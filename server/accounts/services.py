@@ -1,11 +1,11 @@
 """Account rules: territory, reassignment and the A/B/C cadence."""
 from datetime import timedelta
 
-from sqlalchemy import case, or_
+from sqlalchemy import case, or_, select
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..models import Account, User, utcnow
+from ..models import Account, Opportunity, User, utcnow
 from ..models.vocab import CADENCE_DAYS
 from ..resource import ScopedResource, may_write_account
 from ..scoping import account_scope, may_manage_user
@@ -62,6 +62,12 @@ class AccountService(ScopedResource):
             if principal.is_rep:
                 raise Forbidden("Only a manager reassigns accounts.", {"owner_id": ["Managers only."]})
             self._check_owner(principal, changes["owner_id"])
+
+    def before_save(self, principal, obj, before):
+        if before is not None and "owner_id" in before and before["owner_id"] != obj.owner_id:
+            # The account's deals move with it: the new owner works them and the funnel credits them.
+            for opportunity in db.session.scalars(select(Opportunity).where(Opportunity.account_id == obj.id)):
+                opportunity.owner_id = obj.owner_id
 
     def check_write(self, principal, obj):
         if not may_write_account(principal, obj):

@@ -42,3 +42,38 @@ def test_upgrade_from_empty_matches_the_models(empty_url):
         upgrade()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_gives_opened_at_and_hands_deals_to_their_accounts_owner(empty_url):
+    """Data written before these migrations: an opportunity without opened_at, left with a former owner."""
+    import uuid
+
+    app = create_app(make_config(empty_url))
+    with app.app_context():
+        upgrade(revision="9d7f0cf20a1e")
+        team, old, new, account, opp = (uuid.uuid4().hex for _ in range(5))
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO teams (id, name, timezone, face_time_target_pct) VALUES (:t, 'T', 'Asia/Shanghai', 30)"),
+                         {"t": team})
+            for user in (old, new):
+                conn.execute(text("INSERT INTO users (id, username, password_hash, role, team_id, active, display_name, "
+                                  "locale, start_label, first_appointment_time) "
+                                  "VALUES (:u, :n, 'x', 'rep', :t, true, '', 'zh-CN', '', '08:45:00')"),
+                             {"u": user, "n": user[:8], "t": team})
+            conn.execute(text("INSERT INTO accounts (id, name, owner_id, account_class, address, region, industry, "
+                              "org_type, last_year_sales, notes) VALUES (:a, 'A', :o, 'A', '', '', '', 'branch', 0, '')"),
+                         {"a": account, "o": new})
+            conn.execute(text("INSERT INTO opportunities (id, account_id, title, owner_id, created_at, updated_at, kind, "
+                              "stage, status, man_money, man_authority, man_need, amount, loss_note, stage_changed_at) "
+                              "VALUES (:p, :a, 'Deal', :o, '2026-10-05 02:00:00', '2026-10-05 02:00:00', 'replacement', "
+                              "'S', 'open', false, false, false, 0, '', '2026-09-20 02:00:00')"),
+                         {"p": opp, "a": account, "o": old})
+            conn.execute(text("INSERT INTO stage_changes (opportunity_id, to_stage, status, changed_at) "
+                              "VALUES (:p, 'S', 'open', '2026-09-20 02:00:00')"), {"p": opp})
+        upgrade()
+        with db.engine.connect() as conn:
+            owner, opened = conn.execute(text("SELECT owner_id, opened_at FROM opportunities")).one()
+        assert uuid.UUID(str(owner)).hex == new
+        assert str(opened).startswith("2026-09-20")  # the first recorded stage, not the row's insert time
+        db.session.remove()
+        db.engine.dispose()

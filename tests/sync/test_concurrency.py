@@ -15,8 +15,13 @@ from server.models import Account, Visit
 from tests.sync.phone import Phone
 from tests.sync.test_sync_api import phone_state, server_state
 
-ROUNDS = 12
+ROUNDS = 20
 PER_PUSH = 3
+
+
+def db_name(app):
+    with app.app_context():
+        return db.engine.dialect.name
 
 
 def _push_until_answered(phone, tally):
@@ -100,9 +105,14 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
     boss.join(60)
     assert not errors, errors
     sent = ROUNDS * PER_PUSH * len(phones)
-    print(f"\nconcurrency: {sent} visits sent, {len(acknowledged)} acknowledged, {len(rejected)} refused, "
-          f"{tally['retries']} pushes retried after 503, {tally['patches']} manager edits, "
-          f"{len(manager_failures)} failed")
+    ids = [visit_id for visit_id, _ in acknowledged]
+    with app.app_context():
+        rows = db.session.query(Visit.id).filter(Visit.id.in_([uuid.UUID(i) for i in ids])).all()
+        stored_once = len({r.id for r in rows})
+    print(f"\nconcurrency ({db_name(app)}): {sent} visits sent by 2 phones, {len(acknowledged)} acknowledged, "
+          f"{stored_once} stored, {len(set(ids)) - stored_once} lost, {len(ids) - len(set(ids))} duplicated, "
+          f"{len(rejected)} refused; {tally['patches']} manager edits, {len(manager_failures)} failed; "
+          f"{tally['retries']} pushes answered 503 and retried")
     assert rejected == [], rejected[:3]  # every visit was valid: a clash is never a permanent refusal
     assert manager_failures == [], manager_failures[:3]  # no version asked, none may fail
     assert len(acknowledged) == sent

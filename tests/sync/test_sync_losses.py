@@ -281,3 +281,19 @@ def test_a_record_deleted_on_the_server_is_not_offered_back_after_a_reset(app, c
     assert ("visit", visit_id) not in phone.store
     with app.app_context():
         assert db.session.get(Visit, uuid.UUID(visit_id)) is None  # offered again, the journal said: done once
+
+
+def test_a_reassigned_accounts_deals_follow_it_in_the_funnel_and_the_exports(app, client, world):
+    opportunity = str(world.opportunities["r1"])
+    assert client.patch(f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])},
+                        headers=world.headers("m1")).status_code == 200
+    stored = client.get(f"/api/opportunities/{opportunity}", headers=world.headers("r2")).get_json()
+    assert stored["owner_id"] == str(world.users["r2"])
+    period = "from=2026-11-01&to=2026-11-30"
+    funnel = {r["username"]: r for r in client.get(f"/api/reports/funnel?{period}",
+                                                   headers=world.headers("m1")).get_json()["rows"]}
+    assert funnel["r1"]["reached"]["S"] == 0 and funnel["r2"]["reached"]["S"] == 2
+    old = client.get("/api/exports/opportunities?format=json", headers=world.headers("r1")).get_json()
+    assert opportunity not in json.dumps(old)
+    new = client.get("/api/exports/opportunities?format=json", headers=world.headers("r2")).get_json()
+    assert opportunity in json.dumps(new)
