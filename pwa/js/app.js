@@ -1,7 +1,7 @@
 // The app shell: boot, hash routes, the sync indicator, the language switch, the service worker.
 import { logout, session } from "./api.js";
 import { setMeta } from "./db.js";
-import { lang, setLang, t } from "./i18n.js";
+import { errorText, lang, setLang, t } from "./i18n.js";
 import { loadSettings } from "./settings.js";
 import { on } from "./state.js";
 import { currentStatus, dismissRejected, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
@@ -10,6 +10,8 @@ import * as accounts from "./views/accounts.js";
 import * as clock from "./views/clock.js";
 import * as daily from "./views/daily.js";
 import * as login from "./views/login.js";
+import * as opportunity from "./views/opportunity.js";
+import * as records from "./views/records.js";
 import * as team from "./views/team.js";
 import * as today from "./views/today.js";
 import * as tomorrow from "./views/tomorrow.js";
@@ -26,7 +28,14 @@ let user = null;
 const ROUTES = [
   [/^#\/today$/, (el) => today.render(el, { user }), "today"],
   [/^#\/accounts$/, (el, m, query) => accounts.renderList(el, { query }), "accounts"],
+  [/^#\/account\/new$/, (el) => records.renderForm(el, { entity: "account", navigate }), "accounts"],
+  [/^#\/account\/([\w-]+)\/edit$/, (el, m) => records.renderForm(el, { entity: "account", id: m[1], navigate }), "accounts"],
   [/^#\/account\/([\w-]+)$/, (el, m) => accounts.renderDetail(el, { id: m[1] }), "accounts"],
+  [/^#\/(contact|device|opportunity|appointment)\/new$/, (el, m, query) =>
+    records.renderForm(el, { entity: m[1], accountId: query.get("account"), query, navigate }), "accounts"],
+  [/^#\/opportunity\/([\w-]+)\/edit$/, (el, m) => records.renderForm(el, { entity: "opportunity", id: m[1], navigate }), "accounts"],
+  [/^#\/opportunity\/([\w-]+)$/, (el, m) => opportunity.render(el, { id: m[1], navigate }), "accounts"],
+  [/^#\/(contact|device|appointment)\/([\w-]+)$/, (el, m) => records.renderForm(el, { entity: m[1], id: m[2], navigate }), "accounts"],
   [/^#\/visit\/new$/, (el, m, query) => visit.renderNew(el, { query, navigate }), "today"],
   [/^#\/visit\/([\w-]+)$/, (el, m) => visit.render(el, { id: m[1] }), "today"],
   [/^#\/clock$/, (el) => clock.render(el), "clock"],
@@ -86,13 +95,20 @@ function showStatus(status) {
   if (status.state === "error" && status.error) messages.push(t("sync.error", { message: status.error }));
   if (status.state === "login") messages.push(t("sync.login"));
   if (status.rejected?.length) {
-    messages.push(t("sync.rejected", { n: status.rejected.length, reason: status.rejected.map((r) => r.message || r.reason).join("; ") }));
+    messages.push(t("sync.rejected", { n: status.rejected.length,
+                                       reason: status.rejected.map((r) => errorText(r.reason, r.message)).join("; ") }));
   }
+  const clashes = (status.conflicts ?? []).filter((c) => c.entity === "account");
   banner.hidden = !messages.length;
   banner.className = "banner error";
   const dismiss = status.rejected?.length
     ? raw(html`<button type="button" id="dismiss-rejected" class="secondary">${t("sync.dismiss")}</button>`) : "";
-  banner.innerHTML = messages.length ? html`${messages.join(" ")} ${dismiss}` : "";
+  const links = clashes.map((c) => raw(html` <a href="#/account/${c.entity_id}">${t("conflict.open")}</a>`));
+  if (clashes.length) {
+    messages.push(t("conflict.banner", { n: clashes.length }));
+    banner.hidden = false;
+  }
+  banner.innerHTML = messages.length ? html`${messages.join(" ")}${links} ${dismiss}` : "";
   document.getElementById("dismiss-rejected")?.addEventListener("click", dismissRejected);
 }
 

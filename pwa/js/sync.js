@@ -20,7 +20,7 @@ export function currentStatus() {
 
 async function publish(patch) {
   status = { ...status, ...patch, waiting: await waitingCount(), lastSync: await getMeta("last_sync", null),
-             rejected: await getMeta("rejected", []) };
+             rejected: await getMeta("rejected", []), conflicts: await getMeta("conflicts", []) };
   emit("sync-status", status);
 }
 
@@ -105,6 +105,7 @@ async function settle(batch, results) {
   const byId = new Map(batch.map((m) => [m.id, m]));
   const tx = (await db()).transaction([...RECORD_STORES, "outbox", "sent", "meta"], "readwrite");
   const rejected = (await tx.objectStore("meta").get("rejected")) ?? [];
+  const conflicts = (await tx.objectStore("meta").get("conflicts")) ?? [];
   const now = Date.now();
   for (const result of results) {
     const mutation = byId.get(result.id);
@@ -117,6 +118,9 @@ async function settle(batch, results) {
     }
     if (status === "conflict" && result.server) {
       await store.put(result.server);
+      // Both values stay on the phone until the rep chooses (on the record's screen).
+      if (result.conflicts) conflicts.push({ key: mutation.id, entity: mutation.entity, entity_id: mutation.entity_id,
+                                            conflicts: result.conflicts, at: new Date().toISOString() });
     } else if (status === "rejected") {
       rejected.push({ entity: mutation.entity, entity_id: mutation.entity_id, reason: result.reason,
                       message: result.message, fields: result.fields, at: new Date().toISOString() });
@@ -126,6 +130,7 @@ async function settle(batch, results) {
     }
   }
   await tx.objectStore("meta").put(rejected.slice(-50), "rejected");
+  await tx.objectStore("meta").put(conflicts.slice(-50), "conflicts");
   for (const kept of await tx.objectStore("sent").getAll()) {
     if (now - kept.acked_at > KEEP_SENT_MS) await tx.objectStore("sent").delete(kept.id);
   }

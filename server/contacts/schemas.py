@@ -10,7 +10,9 @@ class ContactSchema(AccountChildSchema):
     title = text(120)
     department = text(120)
     phone = text(40)
-    email = fields.Email(validate=validate.Length(max=200))
+    # Empty clears it; anything else must be an address.
+    email = fields.String(validate=[validate.Length(max=200), lambda v: v == "" or validate.Email()(v)],
+                          metadata={"format": "email", "description": "an address, or empty to clear it"})
     purchase_role = fields.String(validate=validate.OneOf(PURCHASE_ROLES), allow_none=True)
     notes = text(20000)
 

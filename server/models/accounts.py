@@ -149,6 +149,8 @@ class Opportunity(AccountChild, db.Model):
     stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
+    # The machine a replacement deal would replace (the installed base, MIF).
+    device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("devices.id", ondelete="SET NULL"))
 
     account: Mapped[Account] = relationship(back_populates="opportunities")
     stage_changes: Mapped[list["StageChange"]] = relationship(

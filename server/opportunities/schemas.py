@@ -19,6 +19,7 @@ class OpportunitySchema(AccountChildSchema):
     loss_note = text(2000)
     opened_at = fields.AwareDateTime(metadata={
         "description": "when the opportunity was opened (defaults to now); the funnel counts it from this instant"})
+    device_id = fields.UUID(allow_none=True, metadata={"description": "the machine a replacement would replace"})
     owner_id = fields.UUID(dump_only=True)
     stage_changed_at = fields.AwareDateTime(dump_only=True)
     closed_at = fields.AwareDateTime(dump_only=True)

@@ -5,7 +5,8 @@ from sync.protocol import MAX_CLOCK_AHEAD_S
 
 from ..account_children import AccountChildService
 from ..errors import ValidationFailed
-from ..models import Opportunity, StageChange, utcnow
+from ..extensions import db
+from ..models import Device, Opportunity, StageChange, utcnow
 from ..resource import writable_account
 
 
@@ -23,6 +24,10 @@ class OpportunityService(AccountChildService):
         if obj.opened_at is not None and obj.opened_at > utcnow() + timedelta(seconds=MAX_CLOCK_AHEAD_S):
             raise ValidationFailed("An opportunity cannot be opened in the future; check the phone's clock.",
                                    {"opened_at": ["More than 24 h in the future."]})
+        if obj.device_id is not None:
+            device = db.session.get(Device, obj.device_id)
+            if device is None or device.account_id != obj.account_id:
+                raise ValidationFailed("The machine is not at this account.", {"device_id": ["Not a machine of this account."]})
         status = obj.status or "open"
         stage = obj.stage or "S"
         if status == "won" and stage != "O":

@@ -485,6 +485,8 @@ def _effect(principal, mutation, chunk):
             raise ValidationFailed("An edit of this record must say which version it was made on (base_version); "
                                    "nothing was changed.", {"base_version": ["Required for this entity."]},
                                    code="base_version_required")
+        if base == 0:
+            base = 1  # version 0: the phone's own create, not yet acknowledged when it edited the record
         if base > existing.version:
             raise ValidationFailed(f"base_version {base} is newer than the stored version {existing.version}; "
                                    "nothing was changed.", {"base_version": [f"At most {existing.version}."]},

@@ -1,8 +1,28 @@
 // Accounts: offline search and filters over the cached territory; the account's whole picture.
-import { all, byIndex, get } from "../db.js";
+import { all, byIndex, get, getMeta, setMeta, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { CADENCE_DAYS, daysSince, html, isOverdue, raw, shortDate } from "../ui.js";
+import { CADENCE_DAYS, daysSince, hhmm, html, isOverdue, raw, shortDate } from "../ui.js";
 import { on } from "../state.js";
+import { flags as opportunityFlags } from "./opportunity.js";
+import { word } from "./records.js";
+
+const VOLUME_BANDS = [["<1K", 0], ["1-3K", 1000], ["3-5K", 3000], ["5-10K", 5000], ["10-20K", 10000], ["20K+", 20000]];
+const AGE_BANDS = ["<1", "1-2", "2-3", "3-4", "4-5", "5+"];
+
+/** A machine's cell in the MIF matrix, counted as the server's report counts it. */
+export function mifCell(device, now = new Date()) {
+  const volume = VOLUME_BANDS.filter(([, floor]) => (device.monthly_volume ?? 0) >= floor).pop()[0];
+  const years = device.installed_on ? (now - new Date(`${device.installed_on}T00:00:00`)) / (365.25 * 86_400_000) : null;
+  const age = years === null ? "unknown" : AGE_BANDS[Math.min(Math.max(Math.floor(years), 0), 5)];
+  return { volume, age, replacement: age === "5+" && ["5-10K", "10-20K", "20K+"].includes(volume) };
+}
+
+/** The method's rule: judge a prospect within 3 visits (pursue it with an opportunity past P, or let it go). */
+function undecided(visits, opportunities) {
+  const met = visits.filter((v) => v.check_in_at).length;
+  const decided = opportunities.some((o) => o.status !== "open" || ["A", "D", "C", "O"].includes(o.stage));
+  return met >= 3 && !decided;
+}
 
 const SHOWN = 100;
 let cache = null; // [{account, haystack}] built once per data change
@@ -35,7 +55,8 @@ export async function renderList(main, { query }) {
   const state = { q: query.get("q") ?? "", cls: query.get("class") ?? "", region: query.get("region") ?? "",
                   overdue: query.get("overdue") === "1" };
   main.innerHTML = html`
-    <h1>${t("accounts.title")}</h1>
+    <div class="row"><h1>${t("accounts.title")}</h1>
+      <a class="button" style="flex:0 0 auto" href="#/account/new">${t("accounts.new")}</a></div>
     <form id="account-filters" class="card" role="search">
       <label for="q">${t("accounts.search")}</label>
       <input id="q" name="q" type="search" value="${state.q}" autocomplete="off">
@@ -80,31 +101,70 @@ export async function renderDetail(main, { id }) {
     main.innerHTML = html`<p class="card">${t("account.missing")}</p>`;
     return;
   }
-  const [contacts, devices, opportunities, visits] = await Promise.all(
-    ["contacts", "devices", "opportunities", "visits"].map((s) => byIndex(s, "account_id", id)));
+  const [contacts, devices, opportunities, visits, appointments] = await Promise.all(
+    ["contacts", "devices", "opportunities", "visits", "appointments"].map((s) => byIndex(s, "account_id", id)));
+  const conflicts = (await getMeta("conflicts", [])).filter((c) => c.entity === "account" && c.entity_id === id);
+  const upcoming = appointments.filter((a) => new Date(a.ends_at) >= new Date()).sort((a, b) => a.starts_at.localeCompare(b.starts_at));
   const days = daysSince(account.last_contact_at);
   const cadence = CADENCE_DAYS[account.account_class] ?? 30;
   const none = raw(html`<p class="muted">${t("account.none")}</p>`);
   visits.sort((a, b) => String(b.check_in_at ?? b.planned_start).localeCompare(String(a.check_in_at ?? a.planned_start)));
   main.innerHTML = html`
     <h1>${account.name} <span class="tag">${account.account_class}</span></h1>
-    <p class="muted">${account.address} · ${account.region} · ${account.industry}</p>
+    <p class="muted">${[account.address, account.region, account.industry, account.org_type ? word("org_type", account.org_type) : ""]
+      .filter(Boolean).join(" · ")}</p>
     ${account.latitude == null || account.longitude == null ? raw(html`<p><span class="tag bad">${t("account.no_position")}</span></p>`) : ""}
     <p>${days === null ? t("account.never") : t("account.days", { days, cadence })}
        ${isOverdue(account) ? raw(html`<span class="tag warn">${t("account.overdue")}</span>`) : ""}</p>
-    <a class="button" href="#/visit/new?account=${account.id}">${t("account.new_visit")}</a>
-    <h2>${t("account.contacts")}</h2>
-    ${contacts.length ? raw(contacts.map((c) => html`<div class="card"><strong>${c.name}</strong> ${c.title}
-        <div class="muted">${c.purchase_role ?? ""} ${c.phone}</div></div>`).join("")) : none}
-    <h2>${t("account.devices")}</h2>
-    ${devices.length ? raw(devices.map((d) => html`<div class="card">${d.brand} ${d.model}
-        <span class="tag ${d.ownership === "ours" ? "" : "warn"}">${t(`device.${d.ownership}`)}</span>
-        <div class="muted">${d.colour} · ${d.installed_on ?? ""} · ${t("device.volume", { n: d.monthly_volume })}</div></div>`).join("")) : none}
-    <h2>${t("account.opportunities")}</h2>
-    ${opportunities.length ? raw(opportunities.map((o) => html`<div class="card">${o.title}
-        <span class="tag">${t(`stage.${o.stage}`)}</span> <span class="muted">${o.status} · ${o.amount}</span></div>`).join("")) : none}
+    ${undecided(visits, opportunities) ? raw(html`<p><span class="tag warn">${t("account.judge_in_3")}</span></p>`) : ""}
+    ${conflicts.map((c) => raw(html`<div class="card conflict" data-conflict="${c.key}"><strong>${t("conflict.title")}</strong>
+      ${Object.entries(c.conflicts).map(([field, v]) => raw(html`<div class="conflict-field" data-field="${field}">
+        <p>${t(`field.${field}`)}: ${t("conflict.yours")} <strong>${v.client ?? "–"}</strong> · ${t("conflict.theirs")} <strong>${v.server ?? "–"}</strong></p>
+        <div class="row"><button type="button" data-keep="mine" data-field="${field}">${t("conflict.keep_mine")}</button>
+          <button type="button" class="secondary" data-keep="theirs" data-field="${field}">${t("conflict.keep_theirs")}</button></div></div>`))}
+      </div>`))}
+    <div class="row"><a class="button" href="#/visit/new?account=${account.id}">${t("account.new_visit")}</a>
+      <a class="button secondary" href="#/account/${account.id}/edit">${t("form.edit")}</a>
+      <a class="button secondary" href="#/appointment/new?account=${account.id}">${t("account.book")}</a></div>
+    <h2>${t("account.appointments")}</h2>
+    ${upcoming.length ? raw(upcoming.map((a) => html`<a class="card item" style="display:block;color:inherit" href="#/appointment/${a.id}">
+        ${shortDate(a.starts_at)} ${hhmm(a.starts_at)}–${hhmm(a.ends_at)} · ${a.purpose}</a>`).join("")) : none}
+    <h2>${t("account.contacts")} <a class="button secondary" href="#/contact/new?account=${account.id}">${t("account.add_contact")}</a></h2>
+    ${contacts.length ? raw(contacts.map((c) => html`<div class="card"><a href="#/contact/${c.id}"><strong>${c.name}</strong></a> ${c.title}
+        <div class="muted">${word("purchase_role", c.purchase_role)}
+          ${c.phone ? raw(html` · <a href="tel:${c.phone}">${c.phone}</a>`) : ""}
+          ${c.email ? raw(html` · <a href="mailto:${c.email}">${c.email}</a>`) : ""}</div></div>`).join("")) : none}
+    <h2>${t("account.devices")} <a class="button secondary" href="#/device/new?account=${account.id}">${t("account.add_device")}</a></h2>
+    ${devices.length ? raw(devices.map((d) => {
+      const cell = mifCell(d);
+      return html`<div class="card device"><a href="#/device/${d.id}">${d.brand} ${d.model}</a>
+        <span class="tag ${d.ownership === "ours" ? "" : "warn"}">${word("ownership", d.ownership)}</span>
+        <div class="muted">${word("colour", d.colour)} · ${t("device.age", { band: t(`age.${cell.age}`) })} · ${t("device.volume_band", { band: cell.volume })}
+          · ${t("device.volume", { n: d.monthly_volume ?? 0 })}</div>
+        ${cell.replacement ? raw(html`<p><span class="tag bad">${t("device.replacement")}</span>
+          <a class="button" href="#/opportunity/new?account=${account.id}&device=${d.id}">${t("device.open_opportunity")}</a></p>`) : ""}</div>`;
+    }).join("")) : none}
+    <h2>${t("account.opportunities")} <a class="button secondary" href="#/opportunity/new?account=${account.id}">${t("account.add_opportunity")}</a></h2>
+    ${opportunities.length ? raw(opportunities.map((o) => html`<a class="card item" style="display:block;color:inherit" href="#/opportunity/${o.id}">${o.title}
+        <span class="tag">${t(`stage.${o.stage}`)}</span> <span class="muted">${word("status", o.status)} · ${o.amount ?? ""}</span>
+        ${opportunityFlags(o).map(([key, values]) => raw(html`<span class="tag warn">${t(key, values)}</span>`))}</a>`).join("")) : none}
     <h2>${t("account.visits")}</h2>
     ${visits.length ? raw(visits.map((v) => html`<a class="card item" style="display:block;color:inherit" href="#/visit/${v.id}">
         ${v.check_in_at ? shortDate(v.check_in_at) : ""} — ${v.purpose}
         <div class="muted">${v.outcome}</div></a>`).join("")) : none}`;
+  main.querySelectorAll("[data-keep]").forEach((button) => button.addEventListener("click", async () => {
+    const field = button.dataset.field;
+    const entry = conflicts.find((c) => c.conflicts[field]);
+    if (button.dataset.keep === "mine") {
+      const current = await get("accounts", id);
+      await writeLocal("account", "update", id, { [field]: entry.conflicts[field].client }, { baseVersion: current.version ?? 0 });
+    }
+    const rest = (await getMeta("conflicts", [])).map((c) => {
+      if (c.key !== entry.key) return c;
+      const { [field]: _, ...others } = c.conflicts;
+      return { ...c, conflicts: others };
+    }).filter((c) => Object.keys(c.conflicts).length);
+    await setMeta("conflicts", rest);
+    await renderDetail(main, { id });
+  }));
 }

@@ -1,7 +1,7 @@
 // Login: keeps the token on the phone; a different user cannot log in over queued records.
 import { login } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
-import { t } from "../i18n.js";
+import { errorText, t } from "../i18n.js";
 import { html, raw } from "../ui.js";
 
 export async function render(main, { onLoggedIn }) {
@@ -44,7 +44,7 @@ export async function render(main, { onLoggedIn }) {
       await setMeta("auth", tokens);
       onLoggedIn(tokens.user);
     } catch (e) {
-      error.textContent = t("login.failed", { message: e.message });
+      error.textContent = t("login.failed", { message: errorText(e.code, e.message) });
     }
   });
 }

@@ -1,0 +1,244 @@
+// What the rep records at the customer, offline: prospects, contacts, machines (MIF), opportunities,
+// appointments. Each form writes the record and its outbox entry in one transaction (db.writeLocal);
+// edits send only the changed fields with the version the phone saw.
+import { all, byIndex, get, uuid, writeLocal } from "../db.js";
+import { t } from "../i18n.js";
+import { addDays, html, localDate, position, raw } from "../ui.js";
+
+export const VOCAB = {
+  account_class: ["A", "B", "C"],
+  org_type: ["head_office", "branch", "factory"],
+  employee_band: ["1-49", "50-199", "200-999", "1000+"],
+  purchase_role: ["decision_maker", "influencer", "person_in_charge", "operator"],
+  ownership: ["ours", "competitor"],
+  colour: ["colour", "mono"],
+  kind: ["replacement", "consolidation", "new_site"],
+  loss_reason: ["price", "decision_maker_absent", "proposal_late", "budget_unknown", "process_unknown", "other"],
+};
+// The usual copier brands; any other can be typed.
+export const BRANDS = ["Canon", "Ricoh", "Konica Minolta", "Kyocera", "Sharp", "Xerox", "Fujifilm", "Toshiba",
+  "Epson", "HP", "Brother", "Lexmark"];
+
+/** A stored code in words, through the catalogue. */
+export function word(vocab, code) {
+  return code === null || code === undefined || code === "" ? "–" : t(`code.${vocab}.${code}`);
+}
+
+const FORMS = {
+  account: {
+    store: "accounts",
+    fields: [
+      { name: "name", required: true, max: 200 }, { name: "address", max: 400 },
+      { name: "account_class", vocab: "account_class", initial: "C" }, { name: "org_type", vocab: "org_type", initial: "head_office" },
+      { name: "industry", max: 80 }, { name: "employee_band", vocab: "employee_band", optional: true },
+      { name: "region", max: 80 }, { name: "notes", kind: "textarea", max: 20000 },
+    ],
+  },
+  contact: {
+    store: "contacts",
+    fields: [
+      { name: "name", required: true, max: 120 }, { name: "title", max: 120 },
+      { name: "purchase_role", vocab: "purchase_role", optional: true }, { name: "phone", kind: "tel", max: 40 },
+      { name: "email", kind: "email", max: 200 }, { name: "notes", kind: "textarea", max: 20000 },
+    ],
+  },
+  device: {
+    store: "devices",
+    fields: [
+      { name: "ownership", vocab: "ownership", initial: "competitor" }, { name: "brand", required: true, max: 80, list: BRANDS },
+      { name: "model", max: 80 }, { name: "colour", vocab: "colour", initial: "mono" },
+      { name: "installed_on", kind: "month" }, { name: "monthly_volume", kind: "number", min: 0, max: 10_000_000 },
+      { name: "notes", kind: "textarea", max: 20000 },
+    ],
+  },
+  opportunity: {
+    store: "opportunities",
+    fields: [
+      { name: "title", required: true, max: 200 }, { name: "kind", vocab: "kind", initial: "replacement" },
+      { name: "amount", kind: "number", min: 0, step: "0.01" }, { name: "expected_close", kind: "date" },
+      { name: "device_id", kind: "device" },
+    ],
+  },
+  appointment: {
+    store: "appointments",
+    fields: [
+      { name: "day", kind: "date", required: true }, { name: "time", kind: "time", required: true, initial: "10:00" },
+      { name: "duration", kind: "number", min: 5, max: 600, initial: 45 }, { name: "purpose", max: 500 },
+      { name: "notes", kind: "textarea", max: 5000 },
+    ],
+  },
+};
+
+function fieldId(name) {
+  return `f-${name.replace(/_/g, "-")}`;
+}
+
+function input(field, value, devices) {
+  const id = fieldId(field.name);
+  const required = field.required ? raw("required") : "";
+  if (field.vocab) {
+    const options = [...(field.optional ? [""] : []), ...VOCAB[field.vocab]];
+    return raw(html`<select id="${id}" name="${field.name}">${options.map((code) => raw(html`<option value="${code}"
+      ${raw(String(value ?? "") === code ? "selected" : "")}>${code ? word(field.vocab, code) : t("form.none")}</option>`))}</select>`);
+  }
+  if (field.kind === "device") {
+    return raw(html`<select id="${id}" name="${field.name}"><option value="">${t("form.none")}</option>
+      ${devices.map((d) => raw(html`<option value="${d.id}" ${raw(d.id === value ? "selected" : "")}>${d.brand} ${d.model} (${word("ownership", d.ownership)})</option>`))}</select>`);
+  }
+  if (field.kind === "textarea") {
+    return raw(html`<textarea id="${id}" name="${field.name}" maxlength="${field.max}">${value ?? ""}</textarea>`);
+  }
+  const type = { tel: "tel", email: "email", number: "number", date: "date", month: "month", time: "time" }[field.kind] ?? "text";
+  const shown = field.kind === "month" && value ? String(value).slice(0, 7) : value ?? "";
+  const limits = [field.max && type === "text" ? `maxlength="${field.max}"` : "", field.min !== undefined ? `min="${field.min}"` : "",
+    field.max && type === "number" ? `max="${field.max}"` : "", field.step ? `step="${field.step}"` : ""].join(" ");
+  const list = field.list ? raw(html`<datalist id="${id}-list">${field.list.map((b) => raw(html`<option value="${b}">`))}</datalist>`) : "";
+  return raw(html`<input id="${id}" name="${field.name}" type="${type}" value="${shown}" ${raw(limits)} ${required}
+    ${raw(field.list ? `list="${id}-list" autocomplete="off"` : "")} ${raw(type === "tel" ? 'inputmode="tel"' : "")}>${list}`);
+}
+
+/** The form's values in the record's own shape (numbers as numbers, a month as its first day). */
+function read(form, spec) {
+  const values = {};
+  for (const field of spec.fields) {
+    const raw_ = form.elements[field.name].value.trim();
+    if (field.kind === "number") values[field.name] = raw_ === "" ? null : Number(raw_);
+    else if (field.kind === "month") values[field.name] = raw_ ? `${raw_}-01` : null;
+    else if (field.vocab || field.kind === "device" || field.kind === "date") values[field.name] = raw_ || null;
+    else values[field.name] = raw_;
+  }
+  return values;
+}
+
+function metres(a, b) {
+  const rad = Math.PI / 180;
+  const dLat = (b.latitude - a.latitude) * rad;
+  const dLng = (b.longitude - a.longitude) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLng / 2) ** 2;
+  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
+}
+
+function simplified(name) {
+  return String(name ?? "").toLowerCase().replace(/(有限公司|分公司|公司|工厂|co\.?|ltd\.?|inc\.?|[\s\p{P}])/gu, "");
+}
+
+/** Accounts in the territory that look like the one being created: a similar name, or within ~100 m. */
+export async function lookalikes(name, where) {
+  const mine = simplified(name);
+  return (await all("accounts")).filter((a) => {
+    const theirs = simplified(a.name);
+    const similar = mine.length >= 2 && theirs.length >= 2 && (theirs.includes(mine) || mine.includes(theirs));
+    const near = where && a.latitude != null && a.longitude != null && metres(where, a) <= 100;
+    return similar || near;
+  });
+}
+
+async function save(entity, id, values, current) {
+  if (!current) {
+    // A new record sends what was filled in; the server's defaults stand for the rest.
+    await writeLocal(entity, "create", id, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== "")));
+    return;
+  }
+  const changes = Object.fromEntries(Object.entries(values).filter(([k, v]) => (current[k] ?? null) !== (v ?? null)
+    && !(k === "amount" && Number(current[k]) === Number(v))));
+  if (Object.keys(changes).length) await writeLocal(entity, "update", id, changes, { baseVersion: current.version ?? 0 });
+}
+
+function appointmentValues(form, accountId) {
+  const [day, time, duration] = ["day", "time", "duration"].map((n) => form.elements[n].value);
+  const start = new Date(`${day}T${time}`);
+  const end = new Date(start.getTime() + (Number(duration) || 45) * 60_000);
+  return { account_id: accountId, starts_at: start.toISOString(), ends_at: end.toISOString(),
+           purpose: form.elements.purpose.value.trim(), notes: form.elements.notes.value.trim() };
+}
+
+/** A new or existing record of `entity`; `accountId` for a new child record; `navigate` to go back. */
+export async function renderForm(main, { entity, id = null, accountId = null, query = new URLSearchParams(), navigate }) {
+  const spec = FORMS[entity];
+  const current = id ? await get(spec.store, id) : null;
+  if (id && !current) {
+    main.innerHTML = html`<p class="card">${t("form.missing")}</p>`;
+    return;
+  }
+  const account = entity === "account" ? current : await get("accounts", current?.account_id ?? accountId);
+  if (entity !== "account" && !account) {
+    main.innerHTML = html`<p class="card">${t("account.missing")}</p>`;
+    return;
+  }
+  const devices = entity === "opportunity" ? await byIndex("devices", "account_id", account.id) : [];
+  const values = { ...Object.fromEntries(spec.fields.map((f) => [f.name, f.initial ?? null])), ...(current ?? {}) };
+  if (entity === "opportunity" && !current && query.get("device")) {
+    const device = devices.find((d) => d.id === query.get("device"));
+    if (device) Object.assign(values, { device_id: device.id, kind: "replacement",
+                                        title: t("opportunity.replace_title", { brand: device.brand, model: device.model }) });
+  }
+  if (entity === "appointment") {
+    const start = current ? new Date(current.starts_at) : null;
+    values.day = start ? localDate(start) : query.get("day") ?? localDate(addDays(new Date(), 1));
+    values.time = start ? start.toTimeString().slice(0, 5) : query.get("time") ?? "10:00";
+    values.duration = current ? Math.round((new Date(current.ends_at) - start) / 60_000) : 45;
+    values.purpose = current?.purpose ?? query.get("purpose") ?? "";
+  }
+  const title = t(`form.${entity}.${current ? "edit" : "new"}`) + (account && entity !== "account" ? ` · ${account.name}` : "");
+  main.innerHTML = html`<h1>${title}</h1>
+    <form id="record-form" class="card" novalidate>
+      ${spec.fields.map((f) => raw(html`<label for="${fieldId(f.name)}">${t(`field.${f.name}`)}${f.required ? " *" : ""}</label>
+        ${input(f, values[f.name], devices)}`))}
+      ${entity === "account" ? raw(html`<p id="position-line" class="muted">${current?.latitude != null
+        ? t("form.position_kept") : t("form.position_gps")}</p>`) : ""}
+      <div id="lookalikes" role="status" aria-live="polite"></div>
+      <p id="form-error" class="error-text" role="alert"></p>
+      <div class="row"><button type="submit" id="save-record">${t("form.save")}</button>
+        ${entity === "appointment" && current ? raw(html`<button type="button" class="secondary" id="cancel-appointment">${t("appointment.cancel")}</button>`) : ""}
+        <a class="button secondary" href="${account ? `#/account/${account.id}` : "#/accounts"}">${t("form.back")}</a></div>
+    </form>`;
+  const form = main.querySelector("#record-form");
+  let confirmedLookalike = false;
+  form.addEventListener("input", () => { confirmedLookalike = false; });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = main.querySelector("#form-error");
+    error.textContent = "";
+    const missing = spec.fields.filter((f) => f.required && !form.elements[f.name].value.trim());
+    if (missing.length) {
+      error.textContent = t("form.required", { fields: missing.map((f) => t(`field.${f.name}`)).join(", ") });
+      form.elements[missing[0].name].focus();
+      return;
+    }
+    if (!form.checkValidity()) {
+      const bad = [...form.elements].find((el) => el.validity && !el.validity.valid);
+      error.textContent = t("form.invalid", { field: t(`field.${bad.name}`) });
+      bad.focus();
+      return;
+    }
+    const recordId = id ?? uuid();
+    let data = entity === "appointment" ? appointmentValues(form, account.id) : read(form, spec);
+    if (entity === "opportunity" && data.amount !== null) data.amount = data.amount.toFixed(2);
+    if (entity !== "account" && entity !== "appointment") data.account_id = account.id;
+    if (entity === "opportunity" && !current) data = { ...data, stage: "S", status: "open", opened_at: new Date().toISOString() };
+    if (entity === "account" && !current) {
+      const gps = await position();
+      if (gps) Object.assign(data, { latitude: gps.lat, longitude: gps.lng });
+      const similar = await lookalikes(data.name, gps ? { latitude: gps.lat, longitude: gps.lng } : null);
+      if (similar.length && !confirmedLookalike) {
+        main.querySelector("#lookalikes").innerHTML = html`<div class="card"><strong>${t("form.lookalike")}</strong>
+          <ul>${similar.slice(0, 5).map((a) => raw(html`<li><a href="#/account/${a.id}">${a.name}</a> <span class="muted">${a.address}</span></li>`))}</ul>
+          <p class="muted">${t("form.lookalike_again")}</p></div>`;
+        confirmedLookalike = true;
+        return;
+      }
+    }
+    try {
+      await save(entity, recordId, data, current);
+    } catch {
+      error.textContent = t("error.local", { message: "" });
+      return;
+    }
+    navigate(entity === "account" ? `#/account/${recordId}` : entity === "opportunity" ? `#/opportunity/${recordId}`
+      : `#/account/${account.id}`, { replace: true });
+  });
+  main.querySelector("#cancel-appointment")?.addEventListener("click", async () => {
+    await writeLocal("appointment", "delete", id, {}, { baseVersion: current.version ?? 0 });
+    navigate(`#/account/${account.id}`, { replace: true });
+  });
+}

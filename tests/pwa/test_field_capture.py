@@ -1,0 +1,192 @@
+"""What the rep records at the customer, offline, in Chromium at 360x740: a prospect at the GPS
+position, a contact, a competitor's machine, the replacement opportunity it calls for, an
+appointment; then online, the server holds exactly those records and the reports count them."""
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import expect
+
+from server import clock
+from tests.pwa.conftest import TZ, log_in, phone_context, shot, wait_synced
+from tests.pwa.test_field_app import api, token
+
+HERE = {"latitude": 31.2040, "longitude": 121.6012, "accuracy": 9}
+# Codes the server stores: none may reach the screen as it is, in either language.
+CODES = ["decision_maker", "person_in_charge", "competitor", "head_office", "new_site", "consolidation",
+         "replacement", "budget_unknown", "process_unknown", "decision_maker_absent", "proposal_late"]
+KEY = re.compile(r"\b(?:field|code|form|opportunity|account|device|conflict|error|age)\.[a-z_]+\b")
+
+
+def assert_words_not_codes(page):
+    text = page.locator("main").inner_text()
+    leaked = [c for c in CODES if re.search(rf"\b{c}\b", text)] + KEY.findall(text)
+    assert not leaked, f"untranslated on screen: {leaked}"
+
+
+def rep_get(live_server, path, username="rep1"):
+    return api(live_server, path, token(live_server, username))
+
+
+def fill_account(page, name):
+    page.get_by_label("Name *").fill(name)
+    page.get_by_label("Address").fill("上海市浦东新区张江路 88 号")
+    page.get_by_role("button", name="Save").click()
+    if page.locator("#lookalikes .card").count():  # a look-alike nearby: the rep confirms
+        page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"#/account/[0-9a-f-]{36}$"))
+
+
+def test_a_prospect_its_contact_machine_opportunity_and_appointment_recorded_offline(context, page, live_server):
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation(HERE)
+    log_in(page, "rep1")
+    wait_synced(page)
+    context.set_offline(True)
+
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_role("link", name="New prospect").click()
+    assert page.get_by_label("Class (A/B/C)").input_value() == "C"  # a new prospect starts as C
+    shot(page, "capture-new-prospect")
+    fill_account(page, "张江新客户 Capture Test")
+    account_id = page.url.rsplit("/", 1)[-1]
+
+    page.locator("a[href^='#/contact/new']").click()
+    page.get_by_label("Name *").fill("王总")
+    page.get_by_label("Role in the purchase").select_option("decision_maker")
+    page.get_by_label("Phone").fill("13800001111")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/#/account/{account_id}")
+    expect(page.locator("a[href='tel:13800001111']")).to_be_visible()
+
+    installed = (clock.now().astimezone(ZoneInfo(TZ)).date() - timedelta(days=6 * 366)).strftime("%Y-%m")
+    page.locator("a[href^='#/device/new']").click()
+    page.get_by_label("Ours or a competitor's").select_option("competitor")
+    page.get_by_label("Brand *").fill("Ricoh")
+    page.get_by_label("Model").fill("MP 6055")
+    page.get_by_label("Installed (year and month)").fill(installed)
+    page.get_by_label("Pages a month").fill("8000")
+    shot(page, "capture-machine")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/#/account/{account_id}")
+    device = page.locator(".card.device")
+    expect(device).to_contain_text("5 years or more")
+    expect(device).to_contain_text("Replacement opportunity")
+    assert_words_not_codes(page)
+    shot(page, "capture-account")
+
+    device.get_by_role("link", name="Open the opportunity").click()
+    assert page.get_by_label("Kind").input_value() == "replacement"
+    assert page.get_by_label("Title *").input_value() == "Replace Ricoh MP 6055"
+    page.get_by_label("Amount").fill("68000")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"#/opportunity/[0-9a-f-]{36}$"))
+    opportunity_id = page.url.rsplit("/", 1)[-1]
+    page.get_by_label("Money: has budget").check()
+    page.wait_for_function("document.querySelector('#man-unknown').textContent.includes('A (authority)')")
+    page.get_by_label("Need: confirmed").check()
+    page.wait_for_function("!document.querySelector('#man-unknown').textContent.includes('N (need)')")
+    assert page.get_by_label("Move to stage").input_value() == "P"  # the next stage, one at a time
+    page.get_by_role("button", name="Move").click()
+    expect(page.locator(".tag", has_text="P Prospect")).to_be_visible()
+    page.get_by_label("Move to stage").select_option("A")
+    page.get_by_role("button", name="Move").click()
+    expect(page.locator("#stage-note")).to_contain_text("still unknown: A (authority)")  # M-A-N before the approach
+    assert page.get_by_role("button", name="Confirm").is_visible()
+    shot(page, "capture-opportunity")
+    page.get_by_role("link", name="Back").click()
+
+    tomorrow = clock.now().astimezone(ZoneInfo(TZ)).date() + timedelta(days=1)
+    page.get_by_role("link", name="Book appointment").click()
+    page.get_by_label("Day *").fill(tomorrow.isoformat())
+    page.get_by_label("Time *").fill("14:00")
+    page.get_by_label("Purpose").fill("演示彩色机")
+    shot(page, "capture-appointment")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/#/account/{account_id}")
+    expect(page.locator("#view")).to_contain_text("演示彩色机")
+
+    context.set_offline(False)
+    wait_synced(page, 0)
+    stored = rep_get(live_server, f"/api/accounts/{account_id}")
+    assert (stored["latitude"], stored["longitude"], stored["account_class"]) == (HERE["latitude"], HERE["longitude"], "C")
+    assert stored["plannable"] is True
+    contacts = rep_get(live_server, f"/api/contacts?account_id={account_id}")["items"]
+    assert [(c["name"], c["purchase_role"], c["phone"]) for c in contacts] == [("王总", "decision_maker", "13800001111")]
+    devices = rep_get(live_server, f"/api/devices?account_id={account_id}")["items"]
+    assert [(d["ownership"], d["brand"], d["monthly_volume"], d["installed_on"]) for d in devices] == [
+        ("competitor", "Ricoh", 8000, f"{installed}-01")]
+    opportunity = rep_get(live_server, f"/api/opportunities/{opportunity_id}")
+    assert (opportunity["stage"], opportunity["kind"], opportunity["device_id"], opportunity["amount"]) == (
+        "P", "replacement", devices[0]["id"], "68000.00")
+    assert (opportunity["man_money"], opportunity["man_authority"], opportunity["man_need"]) == (True, False, True)
+    appointments = rep_get(live_server, f"/api/appointments?account_id={account_id}")["items"]
+    assert len(appointments) == 1
+    starts = datetime.fromisoformat(appointments[0]["starts_at"]).astimezone(ZoneInfo(TZ))
+    assert (starts.date(), starts.strftime("%H:%M")) == (tomorrow, "14:00")
+
+    # Tomorrow's plan holds the appointment at 14:00 (the demo books the rep's 08:45 across town);
+    # the MIF matrix and the funnel count the new records.
+    t = token(live_server, "rep1")
+    plan = api(live_server, "/api/routes/plan", t, {"date": tomorrow.isoformat()})
+    stop = next(s for s in plan["stops"] if s["account_id"] == account_id)
+    assert datetime.fromisoformat(stop["planned_arrival"]).astimezone(ZoneInfo(TZ)).strftime("%H:%M") == "14:00"
+    today = clock.now().astimezone(ZoneInfo(TZ)).date().isoformat()
+    cells = rep_get(live_server, f"/api/reports/installed-base?from={today}&to={today}")["rows"]
+    cell = next(c for c in cells if (c["ownership"], c["volume_band"], c["age_band"]) == ("competitor", "5-10K", "5+"))
+    assert account_id in cell["account_ids"] and cell["replacement_opportunity"] is True
+    funnel = rep_get(live_server, f"/api/reports/funnel?from={today}&to={today}")["rows"][0]
+    assert funnel["open_by_stage"]["P"] >= 1 and funnel["reached"]["P"] >= 1
+
+
+def test_an_account_edit_that_clashes_with_the_office_shows_both_and_the_reps_choice_is_kept(context, page, live_server):
+    log_in(page, "rep1")
+    wait_synced(page)
+    accounts = rep_get(live_server, "/api/accounts?per_page=5")["items"]
+    target = accounts[0]
+    page.goto(f"/#/account/{target['id']}/edit")
+    context.set_offline(True)
+    page.get_by_label("Notes").fill("Rep: the buyer moved to the 5th floor")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/#/account/{target['id']}")
+    manager = token(live_server, "manager")
+    import urllib.request
+    import json as _json
+    request = urllib.request.Request(f"{live_server.url}/api/accounts/{target['id']}", method="PATCH",
+                                     data=_json.dumps({"notes": "Office: call before visiting"}).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {manager}"})
+    urllib.request.urlopen(request).close()
+    context.set_offline(False)
+    wait_synced(page, 0)
+    expect(page.locator("#banner")).to_contain_text("clash")
+    page.goto(f"/#/account/{target['id']}")
+    card = page.locator(".card.conflict")
+    expect(card).to_contain_text("Rep: the buyer moved to the 5th floor")
+    expect(card).to_contain_text("Office: call before visiting")
+    shot(page, "capture-conflict")
+    card.get_by_role("button", name="Keep mine").click()
+    expect(page.locator(".card.conflict")).to_have_count(0)
+    wait_synced(page, 0)
+    assert rep_get(live_server, f"/api/accounts/{target['id']}")["notes"] == "Rep: the buyer moved to the 5th floor"
+
+
+def test_the_capture_screens_speak_chinese_with_no_code_on_screen(browser, live_server):
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("用户名").fill("rep1")
+        page.get_by_label("密码").fill("demo-password-1")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_selector("#route, #plan-today")
+        with_devices = next(a for a in rep_get(live_server, "/api/accounts?per_page=200")["items"]
+                            if rep_get(live_server, f"/api/devices?account_id={a['id']}")["total"])
+        for path in (f"/#/account/{with_devices['id']}", "/#/account/new", f"/#/device/new?account={with_devices['id']}",
+                     f"/#/contact/new?account={with_devices['id']}", f"/#/opportunity/new?account={with_devices['id']}",
+                     f"/#/appointment/new?account={with_devices['id']}"):
+            page.goto(path)
+            page.wait_for_selector("main h1")
+            assert_words_not_codes(page)
+        shot(page, "capture-zh")
+    finally:
+        context.close()
