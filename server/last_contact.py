@@ -3,7 +3,7 @@
 Every flush that writes visits moves the last contact of the accounts they concern, after the
 visits' own rows are written (`after_flush`, in the same transaction):
 
-- a new checked-in visit moves it forward only (`UPDATE … WHERE last_contact_at < :t`), to the
+- a new checked-in visit where the customer was met moves it forward only (`UPDATE … WHERE last_contact_at < :t`), to the
   check-in or to now, whichever is earlier: a phone whose clock runs ahead never sets it in the future;
 - an edited or deleted visit recomputes it from the account's visits, the account row locked first.
 
@@ -24,7 +24,8 @@ def _effects(session):
     forward, recompute = {}, set()
     now = clock.now()
     for obj in session.new:
-        if isinstance(obj, Visit) and obj.check_in_at is not None and obj.account_id is not None:
+        if (isinstance(obj, Visit) and obj.check_in_at is not None and obj.account_id is not None
+                and obj.met is not False and obj.cancelled_at is None):
             contact = min(obj.check_in_at, now)
             if obj.account_id not in forward or forward[obj.account_id] < contact:
                 forward[obj.account_id] = contact
@@ -33,7 +34,8 @@ def _effects(session):
             continue
         state = attributes.instance_state(obj)
         moved = state.attrs.account_id.history
-        if obj in session.deleted or moved.has_changes() or state.attrs.check_in_at.history.has_changes():
+        if obj in session.deleted or moved.has_changes() or any(
+                state.attrs[name].history.has_changes() for name in ("check_in_at", "met", "cancelled_at")):
             recompute.add(obj.account_id)
             recompute.update(a for a in moved.deleted if a is not None)
     effects = {account_id: at for account_id, at in forward.items() if account_id not in recompute}
@@ -55,8 +57,9 @@ def apply(session, take_numbers):
             locked = conn.execute(select(table.c.id).where(table.c.id == account_id).with_for_update()).first()
             if locked is None:
                 continue
-            latest = conn.execute(select(func.max(Visit.__table__.c.check_in_at))
-                                  .where(Visit.__table__.c.account_id == account_id)).scalar()
+            visits = Visit.__table__
+            latest = conn.execute(select(func.max(visits.c.check_in_at)).where(
+                visits.c.account_id == account_id, visits.c.met.is_(True), visits.c.cancelled_at.is_(None))).scalar()
             value = None if latest is None else min(latest, clock.now())
             stmt = update(table).where(table.c.id == account_id, table.c.last_contact_at.is_distinct_from(value))
         else:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +54,11 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     outcome: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(Text, default="")
+    # False: the customer was not met (absent). An unsuccessful call: no contact, no face time.
+    met: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # A visit recorded by mistake is cancelled with a reason, never deleted: the manager still sees it.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     account = relationship("Account")
 

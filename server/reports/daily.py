@@ -35,7 +35,8 @@ def daily_report(scope: Scope):
         "visits": [{"id": str(v.id), "account_id": str(v.account_id), "account": name, "purpose": v.purpose,
                     "outcome": v.outcome, "next_step": v.next_step, "planned": v.account_id in planned,
                     "check_in_at": v.check_in_at.isoformat(),
-                    "check_out_at": v.check_out_at.isoformat() if v.check_out_at else None}
+                    "check_out_at": v.check_out_at.isoformat() if v.check_out_at else None,
+                    "met": v.met, "cancelled": v.cancelled_at is not None, "cancel_reason": v.cancel_reason}
                    for v, name in visits],
         "new_opportunities": [{"title": title, "account": name, "stage": c.to_stage}
                               for c, title, name in moves if c.from_stage is None],
@@ -51,7 +52,8 @@ def daily_report(scope: Scope):
 
 
 def _first_visit(visits, scope):
-    return visits[0][0].check_in_at.astimezone(scope.tz).strftime("%H:%M") if visits else None
+    kept = [v for v, _ in visits if v.cancelled_at is None]
+    return kept[0].check_in_at.astimezone(scope.tz).strftime("%H:%M") if kept else None
 
 
 def _due_tomorrow(rep, scope):

@@ -52,9 +52,10 @@ def _rows(statement):
 def _visit_rows(scope, *columns):
     # From the evening before: a visit that started then can end inside the period.
     since = scope.start_utc - timedelta(days=1)
+    # A cancelled visit (recorded by mistake) counts for nothing.
     return _rows(select(_raw(Visit.rep_id), _epoch(Visit.check_in_at), _epoch(Visit.check_out_at), *columns)
                               .where(Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= since,
-                                     Visit.check_in_at < scope.end_utc))
+                                     Visit.check_in_at < scope.end_utc, Visit.cancelled_at.is_(None)))
 
 
 def _activity_rows(scope):
@@ -71,10 +72,12 @@ def _recorded(scope):
     first = scope.start_utc.timestamp()
     per_rep = defaultdict(list)
     open_visits, open_activities = Counter(), Counter()
-    for raw_rep, start, end in _visit_rows(scope):
+    for raw_rep, start, end, met in _visit_rows(scope, Visit.met):
         rep_id = keys[raw_rep]
         if end is None:
             open_visits[rep_id] += start >= first
+        elif end > start and met is False:
+            per_rep[rep_id].append(Interval(start, end, "travel"))  # the customer was absent: no face time
         elif end > start:
             per_rep[rep_id].append(Interval(start, end, "face_to_face", True))
     for raw_rep, start, end, category in _activity_rows(scope):
@@ -182,20 +185,21 @@ def first_appointment(scope, tolerance_min=10):
 
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
-    visits = _visit_rows(scope, _raw(Visit.account_id), Visit.purpose)
+    visits = _visit_rows(scope, _raw(Visit.account_id), Visit.purpose, Visit.met)
     days = _worked_days(scope, visits)
     counts = defaultdict(Counter)
     done = set()
     keys = _rep_keys(scope)
     local_day = LocalDays(scope.tz)
     first = scope.start_utc.timestamp()
-    for raw_rep, check_in, check_out, account_id, purpose in visits:
+    for raw_rep, check_in, check_out, account_id, purpose, met in visits:
         if check_in < first:
             continue  # read for working days only: it started the evening before the period
         rep_id = keys[raw_rep]
         c = counts[rep_id]
         c["visits"] += 1
-        c["face_to_face_visits"] += check_out is not None
+        c["not_met"] += met is False  # an unsuccessful call: counted apart, never face-to-face
+        c["face_to_face_visits"] += check_out is not None and met is not False
         c["with_purpose"] += bool((purpose or "").strip())
         done.add((rep_id, account_id, local_day(check_in)))
     stops = _rows(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
@@ -218,7 +222,8 @@ def activity(scope):
 
 
 def _activity_figures(c, worked):
-    return {"visits": c["visits"], "face_to_face_visits": c["face_to_face_visits"], "with_purpose": c["with_purpose"],
+    return {"visits": c["visits"], "face_to_face_visits": c["face_to_face_visits"], "not_met": c["not_met"],
+            "with_purpose": c["with_purpose"],
             "visits_per_day": round(c["visits"] / worked, 2) if worked else None,
             "planned": c["planned"], "planned_done": c["planned_done"],
             "plan_done_pct": round(c["planned_done"] / c["planned"] * 100, 1) if c["planned"] else None}

@@ -22,6 +22,9 @@ class VisitSchema(RecordSchema):
     outcome = text(5000)
     notes = text(20000)
     next_step = text(2000)
+    met = fields.Boolean(metadata={"description": "false: the customer was not met (absent), an unsuccessful call"})
+    cancelled_at = instant(allow_none=True, metadata={"description": "set with cancel_reason to cancel a visit recorded by mistake"})
+    cancel_reason = text(500)
 
 
 class VisitQuery(PeriodArgs):

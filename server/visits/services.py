@@ -53,6 +53,8 @@ class VisitService(ScopedResource):
         if obj.check_out_at is not None and obj.check_in_at is None:
             raise ValidationFailed("Check in before checking out.", {"check_out_at": ["Needs check_in_at."]})
         require_order(obj.check_in_at, obj.check_out_at, "check_in_at", "check_out_at")
+        if obj.cancelled_at is not None and not (obj.cancel_reason or "").strip():
+            raise ValidationFailed("Say why the visit is cancelled.", {"cancel_reason": ["Required to cancel."]})
         if obj.opportunity_id is not None:
             opp = db.session.get(Opportunity, obj.opportunity_id)
             if opp is None or opp.account_id != obj.account_id:

@@ -106,11 +106,26 @@ def test_a_prospect_its_contact_machine_opportunity_and_appointment_recorded_off
     page.wait_for_url(f"**/#/account/{account_id}")
     expect(page.locator("#view")).to_contain_text("演示彩色机")
 
+    # The buyer is out: a visit with "not met", which must not reset the account's cadence.
+    page.get_by_role("link", name="New visit").click()
+    page.get_by_label("Purpose of this visit (required)").fill("Introduce ourselves")
+    page.get_by_role("button", name="Check in").click()
+    page.wait_for_selector("#visit-form")
+    visit_id = page.url.rsplit("/", 1)[-1]
+    page.get_by_label(re.compile("Customer not met")).check()
+    page.get_by_role("button", name="Check out").click()
+    page.wait_for_selector("text=Checked out at")
+    expect(page.locator(".tag", has_text="Customer not met")).to_be_visible()
+    shot(page, "capture-not-met")
+
     context.set_offline(False)
     wait_synced(page, 0)
     stored = rep_get(live_server, f"/api/accounts/{account_id}")
     assert (stored["latitude"], stored["longitude"], stored["account_class"]) == (HERE["latitude"], HERE["longitude"], "C")
     assert stored["plannable"] is True
+    assert stored["last_contact_at"] is None  # the only visit was "not met": the cadence did not reset
+    visit = rep_get(live_server, f"/api/visits?account_id={account_id}")["items"]
+    assert [(v["id"], v["met"]) for v in visit] == [(visit_id, False)]
     contacts = rep_get(live_server, f"/api/contacts?account_id={account_id}")["items"]
     assert [(c["name"], c["purchase_role"], c["phone"]) for c in contacts] == [("王总", "decision_maker", "13800001111")]
     devices = rep_get(live_server, f"/api/devices?account_id={account_id}")["items"]
@@ -190,3 +205,29 @@ def test_the_capture_screens_speak_chinese_with_no_code_on_screen(browser, live_
         shot(page, "capture-zh")
     finally:
         context.close()
+
+
+def test_one_open_visit_at_a_time_and_a_stop_visited_today_opens_its_visit(page, live_server):
+    log_in(page, "rep2")
+    wait_synced(page)
+    names = [a["name"] for a in rep_get(live_server, "/api/accounts?per_page=3", "rep2")["items"]]
+    page.get_by_role("link", name="Accounts").click()
+    page.locator("#account-list a.item", has_text=names[0]).first.click()
+    page.get_by_role("link", name="New visit").click()
+    page.get_by_label("Purpose of this visit (required)").fill("Check the toner contract")
+    page.get_by_role("button", name="Check in").click()
+    page.wait_for_selector("#visit-form")
+    open_id = page.url.rsplit("/", 1)[-1]
+    page.get_by_role("link", name="Accounts").click()
+    page.locator("#account-list a.item", has_text=names[1]).first.click()
+    page.get_by_role("link", name="New visit").click()
+    expect(page.locator("#still-open")).to_contain_text(names[0])
+    assert page.get_by_role("button", name="Check in").count() == 0
+    page.get_by_role("link", name="Open that visit").click()
+    page.wait_for_url(f"**/#/visit/{open_id}")
+    page.get_by_role("button", name="Check out").click()
+    page.wait_for_selector("text=Checked out at")
+    page.get_by_role("link", name="Accounts").click()
+    page.locator("#account-list a.item", has_text=names[0]).first.click()
+    page.get_by_role("link", name="New visit").click()
+    expect(page.get_by_text("Already visited today")).to_be_visible()

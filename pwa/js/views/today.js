@@ -54,10 +54,15 @@ export async function render(main, { user }) {
   const today = localDate();
   const plan = await planFor(today);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
-  const visitedToday = new Set((await all("visits"))
-    .filter((v) => v.check_in_at && localDate(new Date(v.check_in_at)) === today).map((v) => v.account_id));
+  const visits = (await all("visits")).filter((v) => v.check_in_at && !v.cancelled_at);
+  // "Visit" on a stop already visited today opens that visit rather than starting a second one.
+  const visitedToday = new Map(visits.filter((v) => localDate(new Date(v.check_in_at)) === today)
+    .map((v) => [v.account_id, v.id]));
+  const open = visits.find((v) => !v.check_out_at);
+  const openCard = open ? raw(html`<p class="card" id="open-visit"><a href="#/visit/${open.id}">${t("today.open_visit",
+    { name: accounts.get(open.account_id)?.name ?? "" })}</a></p>`) : "";
   if (!plan || !plan.stops?.length) {
-    main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>
+    main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${openCard}
       <p class="card">${t("today.none")}</p>
       <button id="plan-today" type="button">${t("today.plan")}</button>
       <p id="plan-error" class="error-text" role="alert"></p>`;
@@ -96,14 +101,14 @@ export async function render(main, { user }) {
           <div class="muted">${account.address}</div>
           <div>${reasons.map((r) => raw(html`<span class="tag">${r}</span>`))}</div>
           <div class="row" style="margin-top:6px">
-            <a class="button" href="#/visit/new?account=${stop.account_id}">${t("today.visit")}</a>
+            <a class="button" href="${done ? `#/visit/${visitedToday.get(stop.account_id)}` : `#/visit/new?account=${stop.account_id}`}">${t("today.visit")}</a>
             ${raw(navLinks(account))}
           </div>
         </div>
       </li>`;
   });
   main.innerHTML = html`
-    <h1>${t("today.title", { date: shortDate(today) })}</h1>
+    <h1>${t("today.title", { date: shortDate(today) })}</h1>${openCard}
     <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
     <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div>
     <ol class="list" id="route">${items.map(raw)}</ol>`;

@@ -1,10 +1,15 @@
 // A visit: purpose first (the method requires it), check in with GPS when granted, record, check out.
-import { byIndex, get, writeLocal } from "../db.js";
+import { all, byIndex, get, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
 import { hhmm, html, position, raw } from "../ui.js";
 import { stopRunning } from "./clock.js";
 
 const STAGES = ["S", "P", "A", "D", "C", "O"];
+
+/** The rep's visit still open (checked in, not out, not cancelled), if any: one at a time. */
+export async function openVisit() {
+  return (await all("visits")).find((v) => v.check_in_at && !v.check_out_at && !v.cancelled_at) ?? null;
+}
 
 function gpsText(lat, accuracy) {
   return lat == null ? t("visit.no_gps") : t("visit.gps", { m: Math.round(accuracy ?? 0) });
@@ -17,6 +22,17 @@ export async function renderNew(main, { query, navigate }) {
     return;
   }
   const opportunities = (await byIndex("opportunities", "account_id", account.id)).filter((o) => o.status === "open");
+  const open = await openVisit();
+  if (open) {
+    const where = (await get("accounts", open.account_id))?.name ?? "";
+    main.innerHTML = html`<h1>${t("visit.title", { name: account.name })}</h1>
+      <div class="card" id="still-open"><p>${t("visit.still_open", { name: where, time: hhmm(open.check_in_at) })}</p>
+        <a class="button" href="#/visit/${open.id}">${t("visit.go_check_out")}</a></div>`;
+    return;
+  }
+  const today = new Date().toDateString();
+  const earlier = (await byIndex("visits", "account_id", account.id))
+    .find((v) => v.check_in_at && !v.cancelled_at && new Date(v.check_in_at).toDateString() === today);
   main.innerHTML = html`
     <h1>${t("visit.title", { name: account.name })}</h1>
     <form id="visit-start" class="card" novalidate>
@@ -30,7 +46,9 @@ export async function renderNew(main, { query, navigate }) {
       </select>
       <p></p>
       <button id="check-in" type="submit" disabled>${t("visit.check_in")}</button>
-    </form>`;
+    </form>
+    ${earlier ? raw(html`<p class="card">${t("visit.already_today", { time: hhmm(earlier.check_in_at) })}
+      <a href="#/visit/${earlier.id}">${t("visit.open_it")}</a></p>`) : ""}`;
   const form = main.querySelector("#visit-start");
   const button = main.querySelector("#check-in");
   form.purpose.addEventListener("input", () => { button.disabled = !form.purpose.value.trim(); });
@@ -65,14 +83,23 @@ export async function render(main, { id }) {
   }
   const account = (await get("accounts", visit.account_id)) ?? { name: "?" };
   const opportunity = visit.opportunity_id ? await get("opportunities", visit.opportunity_id) : null;
-  const open = !visit.check_out_at;
+  const open = !visit.check_out_at && !visit.cancelled_at;
+  const opportunities = (await byIndex("opportunities", "account_id", visit.account_id)).filter((o) => o.status === "open");
   main.innerHTML = html`
     <h1>${t("visit.title", { name: account.name })}</h1>
+    ${visit.cancelled_at ? raw(html`<p class="card"><span class="tag bad">${t("visit.cancelled")}</span> ${visit.cancel_reason}</p>`) : ""}
+    ${visit.met === false ? raw(html`<p><span class="tag warn">${t("visit.not_met_tag")}</span></p>`) : ""}
     <p class="card"><strong>${visit.purpose}</strong><br>
       ${visit.check_in_at ? t("visit.checked_in", { time: hhmm(visit.check_in_at) }) : ""}
       · ${gpsText(visit.check_in_lat, visit.check_in_accuracy_m)}
       ${visit.check_out_at ? raw(html`<br>${t("visit.checked_out", { time: hhmm(visit.check_out_at) })}`) : ""}</p>
     <form id="visit-form" class="card" novalidate>
+      <label for="purpose-edit">${t("visit.purpose_edit")}</label>
+      <input id="purpose-edit" name="purpose" required maxlength="500" value="${visit.purpose ?? ""}">
+      <label class="check"><input type="checkbox" name="not_met" ${raw(visit.met === false ? "checked" : "")}>${t("visit.not_met")}</label>
+      ${!opportunity && opportunities.length ? raw(html`<label for="link-opportunity">${t("visit.opportunity")}</label>
+        <select id="link-opportunity" name="link_opportunity"><option value="">${t("visit.no_opportunity")}</option>
+          ${opportunities.map((o) => raw(html`<option value="${o.id}">${o.title} (${o.stage})</option>`))}</select>`) : ""}
       <label for="notes">${t("visit.notes")}</label>
       <textarea id="notes" name="notes" maxlength="20000">${visit.notes ?? ""}</textarea>
       <label for="outcome">${t("visit.outcome")}</label>
@@ -91,7 +118,12 @@ export async function render(main, { id }) {
         <button id="save-visit" type="submit" class="secondary">${t("visit.save")}</button>
         ${open ? raw(html`<button id="check-out" type="button">${t("visit.check_out")}</button>`) : ""}
       </div>
-    </form>`;
+    </form>
+    ${visit.cancelled_at ? "" : raw(html`<form id="cancel-visit" class="card" novalidate>
+      <label for="cancel-reason">${t("visit.cancel_reason")}</label>
+      <input id="cancel-reason" name="reason" maxlength="500">
+      <p id="cancel-error" class="error-text" role="alert"></p>
+      <button type="submit" class="secondary">${t("visit.cancel")}</button></form>`)}`;
   const form = main.querySelector("#visit-form");
   const save = async (extra = {}) => {
     const latest = await get("visits", id);
@@ -99,6 +131,10 @@ export async function render(main, { id }) {
     for (const field of ["notes", "outcome", "next_step"]) {
       if (form[field].value !== (latest[field] ?? "")) changes[field] = form[field].value;
     }
+    if (form.purpose.value.trim() && form.purpose.value.trim() !== latest.purpose) changes.purpose = form.purpose.value.trim();
+    const met = !form.not_met.checked;
+    if (met !== (latest.met !== false)) changes.met = met;
+    if (form.link_opportunity?.value) changes.opportunity_id = form.link_opportunity.value;
     Object.assign(changes, extra);
     if (Object.keys(changes).length) await writeLocal("visit", "update", id, changes);
     if (opportunity) {
@@ -124,6 +160,16 @@ export async function render(main, { id }) {
     const gps = await position();
     await save({ check_out_at: at, check_out_lat: gps?.lat ?? null, check_out_lng: gps?.lng ?? null,
                  check_out_accuracy_m: gps?.accuracy ?? null });
+    await render(main, { id });
+  });
+  main.querySelector("#cancel-visit")?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reason = event.target.reason.value.trim();
+    if (!reason) {
+      main.querySelector("#cancel-error").textContent = t("visit.cancel_needs_reason");
+      return;
+    }
+    await writeLocal("visit", "update", id, { cancelled_at: new Date().toISOString(), cancel_reason: reason });
     await render(main, { id });
   });
 }
