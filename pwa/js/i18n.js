@@ -239,6 +239,7 @@ const CATALOGUE = {
     "visit.cancel": "Cancel this visit",
     "visit.cancel_needs_reason": "Say why the visit is cancelled.",
     "today.open_visit": "Checked in at {name}: continue the visit",
+    "visit.book_follow_up": "Book the follow-up",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -479,6 +480,7 @@ const CATALOGUE = {
     "visit.cancel": "取消此拜访",
     "visit.cancel_needs_reason": "请说明取消原因。",
     "today.open_visit": "正在 {name} 拜访：继续",
+    "visit.book_follow_up": "预约下次拜访",
   },
 };
 

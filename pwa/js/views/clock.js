@@ -35,8 +35,8 @@ export async function todaySplit(now = new Date()) {
     if ((a.ended_at ? new Date(a.ended_at) : now) > dayStart) split[a.category] += clip(a.started_at, a.ended_at);
   }
   for (const v of await all("visits")) {
-    if (v.check_in_at && (v.check_out_at ? new Date(v.check_out_at) : now) > dayStart) {
-      split.face_to_face += clip(v.check_in_at, v.check_out_at);
+    if (v.check_in_at && !v.cancelled_at && (v.check_out_at ? new Date(v.check_out_at) : now) > dayStart) {
+      split[v.met === false ? "travel" : "face_to_face"] += clip(v.check_in_at, v.check_out_at); // absent: no face time
     }
   }
   return split;
@@ -44,7 +44,7 @@ export async function todaySplit(now = new Date()) {
 
 export async function render(main) {
   const current = await running();
-  const openVisit = (await all("visits")).find((v) => v.check_in_at && !v.check_out_at);
+  const openVisit = (await all("visits")).find((v) => v.check_in_at && !v.check_out_at && !v.cancelled_at);
   const split = await todaySplit();
   const total = Object.values(split).reduce((a, b) => a + b, 0);
   const status = openVisit ? t("clock.in_visit", { time: hhmm(openVisit.check_in_at) })
@@ -52,7 +52,8 @@ export async function render(main) {
     : t("clock.idle");
   main.innerHTML = html`
     <h1>${t("clock.title")}</h1>
-    <p id="clock-status" class="card" aria-live="polite">${status}</p>
+    <p id="clock-status" class="card" aria-live="polite">${status}
+      ${openVisit ? raw(html` <a href="#/visit/${openVisit.id}">${t("visit.open_it")}</a>`) : ""}</p>
     <div class="clock">${CATEGORIES.map((c) => raw(html`
       <button type="button" data-category="${c}" aria-pressed="${current?.category === c ? "true" : "false"}">
         ${t(`category.${c}`)}</button>`))}</div>

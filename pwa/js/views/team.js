@@ -4,6 +4,7 @@ import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, html, period, raw, shortDate } from "../ui.js";
+import { word } from "./records.js";
 
 const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"];
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
@@ -153,7 +154,7 @@ export async function render(main, { user }) {
                  ["won", t("team.won")], ["lost", t("team.lost")], ["reasons", t("team.loss_reasons")]],
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
                   conv: Object.entries(r.conversion_pct).map(([k, v]) => `${k} ${fmt(v)}%`).join(" · "),
-                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${k} ${v}`).join(", ") })))}`)),
+                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)} ${v}`).join(", ") })))}`)),
       section("cadence", t("team.cadence"), raw(html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
         <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => raw(html`<li><a class="item" href="#/account/${a.account_id}">

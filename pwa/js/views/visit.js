@@ -84,7 +84,10 @@ export async function render(main, { id }) {
   const account = (await get("accounts", visit.account_id)) ?? { name: "?" };
   const opportunity = visit.opportunity_id ? await get("opportunities", visit.opportunity_id) : null;
   const open = !visit.check_out_at && !visit.cancelled_at;
-  const opportunities = (await byIndex("opportunities", "account_id", visit.account_id)).filter((o) => o.status === "open");
+  const allOpportunities = await byIndex("opportunities", "account_id", visit.account_id);
+  const opportunities = allOpportunities.filter((o) => o.status === "open");
+  const visits = (await byIndex("visits", "account_id", visit.account_id)).filter((v) => v.check_in_at && !v.cancelled_at);
+  const undecided = visits.length >= 3 && !allOpportunities.some((o) => o.status !== "open" || ["A", "D", "C", "O"].includes(o.stage));
   main.innerHTML = html`
     <h1>${t("visit.title", { name: account.name })}</h1>
     ${visit.cancelled_at ? raw(html`<p class="card"><span class="tag bad">${t("visit.cancelled")}</span> ${visit.cancel_reason}</p>`) : ""}
@@ -113,6 +116,8 @@ export async function render(main, { id }) {
           <p><strong>${t("visit.man")}</strong></p>
           ${["money", "authority", "need"].map((k) => raw(html`<label class="check"><input type="checkbox" name="man_${k}" ${raw(opportunity[`man_${k}`] ? "checked" : "")}>${t(`visit.man_${k}`)}</label>`))}
         </fieldset>`) : ""}
+      ${undecided ? raw(html`<p><span class="tag warn">${t("account.judge_in_3")}</span></p>`) : ""}
+      <p><a class="button secondary" id="book-follow-up" href="#/appointment/new?account=${visit.account_id}&purpose=${encodeURIComponent(visit.next_step || visit.purpose || "")}">${t("visit.book_follow_up")}</a></p>
       <p id="visit-saved" class="muted" aria-live="polite"></p>
       <div class="row">
         <button id="save-visit" type="submit" class="secondary">${t("visit.save")}</button>
