@@ -2,8 +2,8 @@
 
 Nodes: 0 is the start (home or office), 1..n the day's stops in `day.stops`
 order, n + 1 the end. The rep leaves just in time for the first visit; no visit
-starts before its window (or, without a window, before the first-appointment
-time); waiting is allowed. Lunch is taken after a visit: between two visits
+starts before the first-appointment time, nor before its window opens (a fixed
+time, an appointment or a pin, is kept as booked); waiting is allowed. Lunch is taken after a visit: between two visits
 (before or after driving) or after the last one, or after the day when the day
 ends before the lunch window closes.
 """
@@ -12,7 +12,14 @@ PENALTY_UNIT = 3600  # dropping a priority-1 stop costs as much as an hour of dr
 
 
 def lower_bound(day, stop):
-    return stop.window[0] if stop.window else day.first_appointment
+    """The earliest start of a visit. None starts before the first-appointment time (the 8:45
+    habit), even where the customer opens earlier; a fixed time (an appointment or a pin, a window
+    of one instant) is kept as booked."""
+    if stop.window is None:
+        return day.first_appointment
+    if stop.window[0] == stop.window[1]:
+        return stop.window[0]
+    return max(stop.window[0], day.first_appointment)
 
 
 def upper_bound(day, stop):

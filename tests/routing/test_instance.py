@@ -26,8 +26,10 @@ def check_route(data, result):
         leg = matrix[node][stop["node"]]
         if clock is not None:
             assert arrival >= clock + leg
-        low = stop["window"][0] if stop["window"] else (data["first_arrival"] or data["horizon"][0])
-        assert arrival >= low and (stop["window"] is None or arrival <= stop["window"][1])
+        first = data["first_arrival"] if data["first_arrival"] is not None else data["horizon"][0]
+        fixed = stop["window"] is not None and stop["window"][0] == stop["window"][1]
+        assert fixed or arrival >= first, "a visit before first_arrival"
+        assert stop["window"] is None or stop["window"][0] <= arrival <= stop["window"][1]
         clock, node, travel = arrival + stop["service"], stop["node"], travel + leg
     travel += matrix[node][data["end_node"]]
     assert clock + matrix[node][data["end_node"]] <= data["horizon"][1]
@@ -93,3 +95,10 @@ def test_a_broken_instance_gets_a_clear_message(tmp_path):
     impossible = dict(SMALL, stops=[dict(SMALL["stops"][1], window=[1, 2])])
     assert solve_instance(impossible) == {"error": "unplannable", "stop": "b",
                                           "reason": "cannot_be_reached_in_its_window"}
+
+
+def test_first_arrival_is_the_earliest_start_of_any_visit():
+    data = {**SMALL, "stops": [{**s, "window": [0, 500]} if s["id"] == "a" else s for s in SMALL["stops"]]}
+    result = solve_instance(data)
+    check_route(data, result)
+    assert min(result["arrivals"]) == data["first_arrival"]

@@ -54,8 +54,10 @@ def check_plan(day, plan, matrix):
             earliest += day.lunch.duration  # lunch taken in this leg
             lunch_done = True
         assert planned.arrival >= earliest, "arrives before it can"
-        low = stop.window[0] if stop.window else day.first_appointment
-        assert planned.arrival >= low
+        fixed = stop.window is not None and stop.window[0] == stop.window[1]  # an appointment or a pin
+        if not fixed:
+            assert planned.arrival >= day.first_appointment, "a visit before the first-appointment time"
+        assert stop.window is None or planned.arrival >= stop.window[0]
         if stop.window:
             assert planned.arrival <= stop.window[1], "window missed"
         assert planned.departure == planned.arrival + stop.service_s
@@ -243,3 +245,17 @@ def test_an_unproven_day_also_gets_or_tools_in_the_time_left(monkeypatch):
     check_plan(day, plan, matrix)
     assert not plan.proven_optimal and plan.stops
     assert len(calls) == 1 and 0.1 <= calls[0] <= 1.0
+
+
+def test_no_visit_starts_before_the_first_appointment_time_even_where_the_customer_opens_earlier():
+    """A customer open from 08:00 does not pull the first visit before 08:45; a booked 08:15 stays."""
+    early = Stop("opens-early", HOME[0] + 0.01, HOME[1], service_s=1800, window=(hm(8, 0), hm(12, 0)), mandatory=True)
+    other = Stop("later", HOME[0] + 0.02, HOME[1], service_s=1800, mandatory=True)
+    day = Day(start=HOME, end=HOME, stops=(early, other), lunch=LUNCH)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix)
+    check_plan(day, plan, matrix)
+    assert min(p.arrival for p in plan.stops) == hm(8, 45)
+    booked = Stop("booked", HOME[0] + 0.01, HOME[1], service_s=1800, window=(hm(8, 15), hm(8, 15)), mandatory=True)
+    plan = solve(Day(start=HOME, end=HOME, stops=(booked, other), lunch=LUNCH), matrix)
+    assert plan.stops[0].stop_id == "booked" and plan.stops[0].arrival == hm(8, 15)
