@@ -50,6 +50,38 @@ export function drawMap(element, user, points) {
   return map;
 }
 
+const MINUTE = 60_000;
+
+/** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
+ *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. */
+export function dayNow(stops, visits, now = new Date()) {
+  const byAccount = new Map();
+  for (const v of visits) if (!byAccount.has(v.account_id) || v.check_in_at > byAccount.get(v.account_id).check_in_at) byAccount.set(v.account_id, v);
+  let nextIndex = -1;
+  const states = stops.map((stop, i) => {
+    const visit = byAccount.get(stop.account_id);
+    if (visit) return { state: visit.check_out_at ? "done" : "current", visit };
+    const departs = new Date(stop.planned_arrival).getTime() + (stop.service_minutes ?? 0) * MINUTE;
+    if (nextIndex === -1 && departs >= now.getTime()) nextIndex = i;
+    return { state: departs < now.getTime() ? "past" : "later" };
+  });
+  if (nextIndex === -1) nextIndex = states.findIndex((s) => s.state === "past"); // late for all: the first missed
+  if (nextIndex !== -1) states[nextIndex].state = "next";
+  const next = stops[nextIndex];
+  let delay = null;
+  const started = visits.length > 0 || (stops[0] && now >= new Date(new Date(stops[0].planned_arrival) - stops[0].travel_minutes * MINUTE));
+  if (next && started) {
+    const open = states.find((s) => s.state === "current");
+    const openStop = open ? stops[states.indexOf(open)] : null;
+    // Free to leave: now, or when the open visit's planned time with the customer is up.
+    const free = open ? Math.max(now.getTime(), new Date(open.visit.check_in_at).getTime() + (openStop.service_minutes ?? 0) * MINUTE)
+      : now.getTime();
+    delay = Math.round((free + next.travel_minutes * MINUTE - new Date(next.planned_arrival).getTime()) / MINUTE);
+  }
+  const leaveBy = next ? new Date(new Date(next.planned_arrival).getTime() - next.travel_minutes * MINUTE).toISOString() : null;
+  return { states, nextIndex, delay, leaveBy };
+}
+
 export async function render(main, { user }) {
   const today = localDate();
   const plan = await planFor(today);
@@ -86,18 +118,27 @@ export async function render(main, { user }) {
     return;
   }
   const stops = plan.stops.slice().sort((a, b) => a.position - b.position);
+  const now = new Date();
+  const todays = visits.filter((v) => localDate(new Date(v.check_in_at)) === today);
+  const where = dayNow(stops, todays, now);
   const first = stops[0];
   const leave = new Date(new Date(first.planned_arrival) - first.travel_minutes * 60_000).toISOString();
   const items = stops.map((stop, i) => {
     const account = accounts.get(stop.account_id) ?? { name: "?", address: "" };
     const done = visitedToday.has(stop.account_id);
+    const { state, visit } = where.states[i];
+    const status = state === "done" ? t("today.state_done", { from: hhmm(visit.check_in_at), to: hhmm(visit.check_out_at) })
+      : state === "current" ? t("today.state_current", { from: hhmm(visit.check_in_at) })
+      : state === "next" ? t("today.state_next", { time: hhmm(where.leaveBy) })
+      : state === "past" ? t("today.state_past") : "";
     const reasons = reasonLabels(stop.reason).concat(stop.pinned && stop.reason !== "appointment" ? [t("reason.pinned")] : []);
     return html`
       <li class="leg">${t("today.travel", { min: stop.travel_minutes })}</li>
-      <li class="card stop" data-stop="${i + 1}">
+      <li class="card stop ${state}" data-stop="${i + 1}" data-state="${state}">
         <div class="time">${hhmm(stop.planned_arrival)}</div>
         <div>
           <div><strong>${i + 1}. ${account.name}</strong> ${done ? raw('<span class="tag">✓</span>') : ""}</div>
+          ${status ? raw(html`<div class="state"><span class="tag ${state === "past" ? "warn" : ""}">${status}</span></div>`) : ""}
           <div class="muted">${account.address}</div>
           <div>${reasons.map((r) => raw(html`<span class="tag">${r}</span>`))}</div>
           <div class="row" style="margin-top:6px">
@@ -110,6 +151,9 @@ export async function render(main, { user }) {
   main.innerHTML = html`
     <h1>${t("today.title", { date: shortDate(today) })}</h1>${openCard}
     <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
+    ${where.delay !== null ? raw(html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
+      where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`)
+      : where.nextIndex === -1 && todays.length ? raw(html`<p id="day-delay" class="card">${t("today.all_done")}</p>`) : ""}
     <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div>
     <ol class="list" id="route">${items.map(raw)}</ol>`;
   drawMap(main.querySelector("#today-map"), user, stops.map((stop, i) => {

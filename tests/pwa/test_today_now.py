@@ -1,0 +1,50 @@
+"""Today knows the time, in Chromium with the clock set inside the rep's planned day: the stop
+visited is done with its times, the next one is highlighted with its leave-by time, and the header
+says how far behind the plan the rep is, offline."""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import expect
+
+from tests.pwa.conftest import PASSWORD, TZ, phone_context, shot, today_local, wait_synced
+from tests.pwa.test_field_app import api, token
+
+
+def test_today_tells_done_next_and_how_far_behind(browser, live_server):
+    t = token(live_server, "rep1")
+    me = api(live_server, "/api/auth/me", t)["id"]
+    plan = api(live_server, f"/api/routes/{me}/{today_local()}", t)
+    stops = sorted(plan["stops"], key=lambda s: s["position"])
+    assert len(stops) >= 3
+    second = datetime.fromisoformat(stops[1]["planned_arrival"])
+    at = second + timedelta(minutes=15)  # a quarter of an hour after the second stop was due
+    context = phone_context(browser, live_server.url, at=at)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("Username").fill("rep1")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("#route")
+        wait_synced(page)
+        page.goto(f"/#/visit/new?account={stops[0]['account_id']}")
+        page.get_by_label("Purpose of this visit (required)").fill("First stop")
+        page.get_by_role("button", name="Check in").click()
+        page.wait_for_selector("#visit-form")
+        page.get_by_role("button", name="Check out").click()
+        page.wait_for_selector("text=Checked out at")
+        context.set_offline(True)
+        page.get_by_role("link", name="Today").click()
+        page.wait_for_selector("#route")
+        first, nxt = page.locator("#route li.stop").nth(0), page.locator("#route li.stop").nth(1)
+        assert first.get_attribute("data-state") == "done"
+        expect(first).to_contain_text("Done")
+        assert nxt.get_attribute("data-state") == "next"
+        leave_by = (second - timedelta(minutes=stops[1]["travel_minutes"])).astimezone(ZoneInfo(TZ)).strftime("%H:%M")
+        expect(nxt).to_contain_text(f"Next: leave by {leave_by}")
+        behind = 15 + stops[1]["travel_minutes"]
+        expect(page.locator("#day-delay")).to_have_text(f"{behind} min behind the plan")
+        assert [s.get_attribute("data-state") for s in page.locator("#route li.stop").all()][2:] == ["later"] * (len(stops) - 2)
+        shot(page, "today-now")
+    finally:
+        context.close()
