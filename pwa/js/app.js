@@ -10,6 +10,7 @@ import * as accounts from "./views/accounts.js";
 import * as clock from "./views/clock.js";
 import * as daily from "./views/daily.js";
 import * as login from "./views/login.js";
+import * as nearby from "./views/nearby.js";
 import * as opportunity from "./views/opportunity.js";
 import * as records from "./views/records.js";
 import * as team from "./views/team.js";
@@ -39,6 +40,7 @@ const ROUTES = [
   [/^#\/visit\/new$/, (el, m, query) => visit.renderNew(el, { query, navigate }), "today"],
   [/^#\/visit\/([\w-]+)$/, (el, m) => visit.render(el, { id: m[1] }), "today"],
   [/^#\/clock$/, (el) => clock.render(el), "clock"],
+  [/^#\/nearby$/, (el, m, query) => nearby.render(el, { user, query }), "accounts"],
   [/^#\/tomorrow$/, (el) => tomorrow.render(el), "tomorrow"],
   [/^#\/team$/, (el) => team.render(el, { user }), "team"],
   [/^#\/report$/, (el) => daily.render(el, { user }), "report"],

@@ -4,6 +4,8 @@ import { getMeta, setMeta } from "./db.js";
 const DEFAULTS = {
   map_tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
   map_tile_attribution: "© OpenStreetMap contributors",
+  routing_detour: 1.35, // the server's travel model without OSRM: geodesic distance x detour / speed
+  routing_speed_kmh: 22,
 };
 let current = DEFAULTS;
 

@@ -32,12 +32,15 @@ class Health(MethodView):
 class ClientSettingsSchema(Schema):
     map_tile_url = fields.String(metadata={"description": "Tile URL template for the map; empty: no tiles"})
     map_tile_attribution = fields.String()
+    routing_detour = fields.Float(metadata={"description": "geodesic distance x detour / speed: the planner's travel model"})
+    routing_speed_kmh = fields.Float()
 
 
 @blp.route("/client-settings")
 class ClientSettings(MethodView):
     @blp.response(200, ClientSettingsSchema)
     def get(self):
-        """Settings the app needs before anyone logs in: the map's tile server"""
+        """Settings the app needs before anyone logs in: the map's tile server, the travel model"""
         config = current_app.config
-        return {"map_tile_url": config["MAP_TILE_URL"], "map_tile_attribution": config["MAP_TILE_ATTRIBUTION"]}
+        return {"map_tile_url": config["MAP_TILE_URL"], "map_tile_attribution": config["MAP_TILE_ATTRIBUTION"],
+                "routing_detour": config["ROUTING_DETOUR"], "routing_speed_kmh": config["ROUTING_SPEED_KMH"]}

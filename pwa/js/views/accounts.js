@@ -56,6 +56,7 @@ export async function renderList(main, { query }) {
                   overdue: query.get("overdue") === "1" };
   main.innerHTML = html`
     <div class="row"><h1>${t("accounts.title")}</h1>
+      <a class="button secondary" style="flex:0 0 auto" href="#/nearby">${t("nearby.title")}</a>
       <a class="button" style="flex:0 0 auto" href="#/account/new">${t("accounts.new")}</a></div>
     <form id="account-filters" class="card" role="search">
       <label for="q">${t("accounts.search")}</label>

@@ -150,6 +150,7 @@ export async function render(main, { user }) {
   });
   main.innerHTML = html`
     <h1>${t("today.title", { date: shortDate(today) })}</h1>${openCard}
+    <p><a class="button secondary" href="#/nearby">${t("nearby.title")}</a></p>
     <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
     ${where.delay !== null ? raw(html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
       where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`)
