@@ -36,6 +36,8 @@ class Config:
         self.MAP_TILE_ATTRIBUTION = env.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
         self.ROUTING_DETOUR = float(env.get("ROUTING_DETOUR", "1.35"))
         self.ROUTING_SPEED_KMH = float(env.get("ROUTING_SPEED_KMH", "22"))
+        # A check-in farther than this from the account's position is flagged "away from the account".
+        self.CHECKIN_RADIUS_M = float(env.get("CHECKIN_RADIUS_M", "300"))
         # The evening batch on Celery (route_plans/tasks.py) when a broker is set; in-process otherwise.
         self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
         self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", "")

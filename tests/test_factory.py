@@ -43,11 +43,14 @@ def test_client_settings_name_the_map_tiles_without_login(client, database_url, 
     body = client.get("/api/client-settings").get_json()
     assert body["map_tile_url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     assert "OpenStreetMap" in body["map_tile_attribution"]
-    config = Config(env={"MAP_TILE_URL": "https://tiles.example.cn/{z}/{x}/{y}.png", "MAP_TILE_ATTRIBUTION": "Own tiles"},
+    assert (body["routing_detour"], body["routing_speed_kmh"], body["checkin_radius_m"]) == (1.35, 22.0, 300.0)
+    config = Config(env={"MAP_TILE_URL": "https://tiles.example.cn/{z}/{x}/{y}.png", "MAP_TILE_ATTRIBUTION": "Own tiles",
+                         "ROUTING_SPEED_KMH": "30", "CHECKIN_RADIUS_M": "150"},
                     instance_path=str(tmp_path))
     own = create_app({**vars(config), "SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
     assert own.test_client().get("/api/client-settings").get_json() == {
-        "map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png", "map_tile_attribution": "Own tiles"}
+        "map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png", "map_tile_attribution": "Own tiles",
+        "routing_detour": 1.35, "routing_speed_kmh": 30.0, "checkin_radius_m": 150.0}
 
 
 def test_unknown_api_path_is_json_404(client):

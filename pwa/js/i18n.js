@@ -267,6 +267,9 @@ const CATALOGUE = {
     "nearby.distance": "{km} km · {min} min",
     "nearby.visit": "Start a visit",
     "nearby.none": "No account nearby has a reason to go.",
+    "visit.away": "Away from the account: checked in {m} m from it",
+    "visit.no_account_position": "This account has no map position yet.",
+    "visit.take_position": "Use the check-in position",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -535,6 +538,9 @@ const CATALOGUE = {
     "nearby.distance": "{km} 公里 · {min} 分钟",
     "nearby.visit": "开始拜访",
     "nearby.none": "附近没有需要拜访的客户。",
+    "visit.away": "不在客户处：签到位置距客户 {m} 米",
+    "visit.no_account_position": "该客户还没有地图位置。",
+    "visit.take_position": "使用签到位置",
   },
 };
 

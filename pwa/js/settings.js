@@ -6,6 +6,7 @@ const DEFAULTS = {
   map_tile_attribution: "© OpenStreetMap contributors",
   routing_detour: 1.35, // the server's travel model without OSRM: geodesic distance x detour / speed
   routing_speed_kmh: 22,
+  checkin_radius_m: 300, // a check-in farther from the account is flagged "away from the account"
 };
 let current = DEFAULTS;
 

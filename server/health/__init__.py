@@ -34,6 +34,7 @@ class ClientSettingsSchema(Schema):
     map_tile_attribution = fields.String()
     routing_detour = fields.Float(metadata={"description": "geodesic distance x detour / speed: the planner's travel model"})
     routing_speed_kmh = fields.Float()
+    checkin_radius_m = fields.Float(metadata={"description": "a check-in farther from the account is flagged"})
 
 
 @blp.route("/client-settings")
@@ -43,4 +44,5 @@ class ClientSettings(MethodView):
         """Settings the app needs before anyone logs in: the map's tile server, the travel model"""
         config = current_app.config
         return {"map_tile_url": config["MAP_TILE_URL"], "map_tile_attribution": config["MAP_TILE_ATTRIBUTION"],
-                "routing_detour": config["ROUTING_DETOUR"], "routing_speed_kmh": config["ROUTING_SPEED_KMH"]}
+                "routing_detour": config["ROUTING_DETOUR"], "routing_speed_kmh": config["ROUTING_SPEED_KMH"],
+                "checkin_radius_m": config["CHECKIN_RADIUS_M"]}

@@ -47,6 +47,8 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     check_in_lat: Mapped[float | None] = mapped_column(Float)
     check_in_lng: Mapped[float | None] = mapped_column(Float)
     check_in_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # How far from the account's position the check-in was (the server measures it; None: unknown).
+    check_in_distance_m: Mapped[float | None] = mapped_column(Float)
     check_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     check_out_lat: Mapped[float | None] = mapped_column(Float)
     check_out_lng: Mapped[float | None] = mapped_column(Float)

@@ -1,6 +1,7 @@
 """The daily visit report (每日销售报告): a rep's day built from what was recorded, not typed again."""
 from datetime import datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -13,6 +14,7 @@ from .services import activity, first_appointment, time_ratios
 def daily_report(scope: Scope):
     """One rep's day: plan vs done, each visit, opportunity moves, time split, 8:45, tomorrow's overdue."""
     rep, day = scope.reps[0], scope.start
+    radius = current_app.config["CHECKIN_RADIUS_M"]
     visits = db.session.execute(
         select(Visit, Account.name).join(Account, Account.id == Visit.account_id)
         .where(Visit.rep_id == rep.id, Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc)
@@ -36,7 +38,9 @@ def daily_report(scope: Scope):
                     "outcome": v.outcome, "next_step": v.next_step, "planned": v.account_id in planned,
                     "check_in_at": v.check_in_at.isoformat(),
                     "check_out_at": v.check_out_at.isoformat() if v.check_out_at else None,
-                    "met": v.met, "cancelled": v.cancelled_at is not None, "cancel_reason": v.cancel_reason}
+                    "met": v.met, "cancelled": v.cancelled_at is not None, "cancel_reason": v.cancel_reason,
+                    "check_in_distance_m": v.check_in_distance_m,
+                    "away": v.check_in_distance_m is not None and v.check_in_distance_m > radius}
                    for v, name in visits],
         "new_opportunities": [{"title": title, "account": name, "stage": c.to_stage}
                               for c, title, name in moves if c.from_stage is None],

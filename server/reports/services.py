@@ -8,6 +8,7 @@ from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import Float, String, cast, extract, or_, select
 
 from ..extensions import db
@@ -185,20 +186,22 @@ def first_appointment(scope, tolerance_min=10):
 
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
-    visits = _visit_rows(scope, _raw(Visit.account_id), Visit.purpose, Visit.met)
+    visits = _visit_rows(scope, _raw(Visit.account_id), Visit.purpose, Visit.met, Visit.check_in_distance_m)
+    radius = current_app.config["CHECKIN_RADIUS_M"]
     days = _worked_days(scope, visits)
     counts = defaultdict(Counter)
     done = set()
     keys = _rep_keys(scope)
     local_day = LocalDays(scope.tz)
     first = scope.start_utc.timestamp()
-    for raw_rep, check_in, check_out, account_id, purpose, met in visits:
+    for raw_rep, check_in, check_out, account_id, purpose, met, distance in visits:
         if check_in < first:
             continue  # read for working days only: it started the evening before the period
         rep_id = keys[raw_rep]
         c = counts[rep_id]
         c["visits"] += 1
         c["not_met"] += met is False  # an unsuccessful call: counted apart, never face-to-face
+        c["away"] += distance is not None and distance > radius  # checked in away from the account
         c["face_to_face_visits"] += check_out is not None and met is not False
         c["with_purpose"] += bool((purpose or "").strip())
         done.add((rep_id, account_id, local_day(check_in)))
@@ -223,6 +226,7 @@ def activity(scope):
 
 def _activity_figures(c, worked):
     return {"visits": c["visits"], "face_to_face_visits": c["face_to_face_visits"], "not_met": c["not_met"],
+            "away_from_account": c["away"],
             "with_purpose": c["with_purpose"],
             "visits_per_day": round(c["visits"] / worked, 2) if worked else None,
             "planned": c["planned"], "planned_done": c["planned_done"],

@@ -15,6 +15,8 @@ class VisitSchema(RecordSchema):
     check_in_lat = latitude()
     check_in_lng = longitude()
     check_in_accuracy_m = fields.Float(**accuracy)
+    check_in_distance_m = fields.Float(dump_only=True, allow_none=True,
+                                       metadata={"description": "metres from the account's position at check-in"})
     check_out_at = instant(allow_none=True)
     check_out_lat = latitude()
     check_out_lng = longitude()

@@ -1,4 +1,5 @@
 """Visit rules: the rep records their own visits in their own territory; check-out follows check-in."""
+from geopy.distance import geodesic
 from sqlalchemy import func, or_, select
 
 from ..errors import Forbidden, NotFound, ValidationFailed
@@ -46,6 +47,16 @@ class VisitService(ScopedResource):
         refuse_rep_change(principal, obj, changes)
         if "account_id" in changes and changes["account_id"] != obj.account_id:
             writable_account(principal, changes["account_id"])
+
+    def before_save(self, principal, obj, before):
+        # Measured here, not taken from the phone: how far from the account the rep checked in.
+        if before is None or {"check_in_lat", "check_in_lng", "account_id"} & set(before):
+            account = db.session.get(Account, obj.account_id)
+            if obj.check_in_lat is None or obj.check_in_lng is None or account is None or account.latitude is None:
+                obj.check_in_distance_m = None
+            else:
+                obj.check_in_distance_m = round(geodesic((obj.check_in_lat, obj.check_in_lng),
+                                                         (account.latitude, account.longitude)).meters, 1)
 
     def validate(self, obj):
         if not (obj.purpose or "").strip():

@@ -134,6 +134,6 @@ def test_field_app_figures(browser, big_server):
         page.evaluate("location.hash = '#/today'")
         page.wait_for_selector("#route, #plan-today")
         screens.append(page.evaluate(NEAR_SCREEN))
-    print(f"near me screen, tap to rendered list (IndexedDB reads and GPS fix included): "
-          f"median {statistics.median(screens):.0f} ms (of 5)")
+    print(f"near me screen, tap to rendered list with the GPS fix: first open (reads IndexedDB) {screens[0]:.0f} ms, "
+          f"then median {statistics.median(screens[1:]):.0f} ms (of 4; the territory is kept until data changes)")
     context.close()

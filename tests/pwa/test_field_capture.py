@@ -50,6 +50,10 @@ def test_a_prospect_its_contact_machine_opportunity_and_appointment_recorded_off
     shot(page, "capture-new-prospect")
     fill_account(page, "张江新客户 Capture Test")
     account_id = page.url.rsplit("/", 1)[-1]
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_label("Search name or address").fill("Capture Test")
+    expect(page.locator("#account-list a.item")).to_have_count(1)  # listed at once, offline
+    page.goto(f"/#/account/{account_id}")
 
     page.locator("a[href^='#/contact/new']").click()
     page.get_by_label("Name *").fill("王总")

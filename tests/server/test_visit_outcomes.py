@@ -55,3 +55,21 @@ def test_a_visit_recorded_by_mistake_is_cancelled_with_a_reason_and_stays_visibl
                         headers=world.headers("m1")).get_json()["reports"][0]
     assert [(v["cancelled"], v["cancel_reason"]) for v in report["visits"]] == [(True, "Tapped the wrong account")]
     assert client.get(f"/api/visits/{wrong['id']}", headers=world.headers("m1")).status_code == 200  # kept, not deleted
+
+
+def test_a_check_in_away_from_the_account_is_measured_and_flagged(app, client, world, clock):
+    clock.set(datetime(2026, 11, 16, 18, 0, tzinfo=SH))
+    h = world.headers("r1")
+    account = str(world.accounts["r1"])  # at 31.2, 121.4
+    near = {"account_id": account, "purpose": "At the door", "check_in_at": at(9), "check_out_at": at(9, 30),
+            "check_in_lat": 31.2005, "check_in_lng": 121.4}
+    far = {**near, "purpose": "From the car park across town", "check_in_at": at(10), "check_out_at": at(10, 30),
+           "check_in_lat": 31.21, "check_in_lng": 121.4}
+    stored = [client.post("/api/visits", json=body, headers=h).get_json() for body in (near, far)]
+    assert 50 < stored[0]["check_in_distance_m"] < 60 and 1100 < stored[1]["check_in_distance_m"] < 1120
+    forged = client.post("/api/visits", json={**near, "check_in_distance_m": 0}, headers=h)
+    assert forged.status_code == 422  # measured by the server, never taken from the phone
+    activity = client.get("/api/reports/activity?from=2026-11-16&to=2026-11-16", headers=h).get_json()["rows"][0]
+    assert activity["away_from_account"] == 1
+    daily = client.get("/api/reports/daily?date=2026-11-16", headers=h).get_json()["reports"][0]
+    assert [v["away"] for v in daily["visits"]] == [False, True]

@@ -28,6 +28,7 @@ const SHOWN = 100;
 let cache = null; // [{account, haystack}] built once per data change
 
 on("data-changed", () => { cache = null; });
+on("local-write", () => { cache = null; }); // a prospect created on the phone is listed at once
 
 async function index() {
   cache ??= (await all("accounts"))

@@ -2,12 +2,23 @@
 // position (or the current stop), offline: the territory's accounts by distance, with travel minutes
 // from the server's own travel model and the reason to go.
 import { all } from "../db.js";
+import { on } from "../state.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
 import { html, isOverdue, daysSince, position, raw } from "../ui.js";
 import { mifCell } from "./accounts.js";
 
 const SHOWN = 50;
+let records = null; // the territory as read from IndexedDB, kept until the data changes
+
+on("data-changed", () => { records = null; });
+on("local-write", () => { records = null; });
+
+async function territory() {
+  records ??= Promise.all(["accounts", "opportunities", "devices", "visits"].map(all))
+    .then(([accounts, opportunities, devices, visits]) => ({ accounts, opportunities, devices, visits }));
+  return records;
+}
 export const REASONS = ["overdue", "opportunity", "replacement", "new"];
 
 function km(a, b) {
@@ -66,13 +77,13 @@ async function origin(user) {
 
 export async function render(main, { user, query }) {
   main.innerHTML = html`<h1>${t("nearby.title")}</h1><p class="muted">${t("nearby.locating")}</p>`;
-  const here = await origin(user);
+  const [here] = await Promise.all([origin(user), territory()]); // the GPS fix and the reads at once
   if (!here) {
     main.innerHTML = html`<h1>${t("nearby.title")}</h1><p class="card">${t("nearby.no_position")}</p>`;
     return;
   }
-  const [accounts, opportunities, devices, visits] = await Promise.all(["accounts", "opportunities", "devices", "visits"].map(all));
-  const ranked = rank(here, accounts, { opportunities, devices, visits });
+  const { accounts, ...related } = await territory();
+  const ranked = rank(here, accounts, related);
   const wanted = query?.get("reason") ?? "";
   main.innerHTML = html`<h1>${t("nearby.title")}</h1>
     <p class="muted" id="nearby-origin">${here.label}</p>

@@ -1,6 +1,7 @@
 // A visit: purpose first (the method requires it), check in with GPS when granted, record, check out.
 import { all, byIndex, get, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
+import { settings } from "../settings.js";
 import { hhmm, html, position, raw } from "../ui.js";
 import { stopRunning } from "./clock.js";
 
@@ -9,6 +10,16 @@ const STAGES = ["S", "P", "A", "D", "C", "O"];
 /** The rep's visit still open (checked in, not out, not cancelled), if any: one at a time. */
 export async function openVisit() {
   return (await all("visits")).find((v) => v.check_in_at && !v.check_out_at && !v.cancelled_at) ?? null;
+}
+
+/** Metres between the check-in and the account's position, or null when either is unknown. */
+export function checkInDistance(visit, account) {
+  if (visit.check_in_lat == null || account?.latitude == null) return null;
+  const rad = Math.PI / 180;
+  const dLat = (account.latitude - visit.check_in_lat) * rad;
+  const dLng = (account.longitude - visit.check_in_lng) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(visit.check_in_lat * rad) * Math.cos(account.latitude * rad) * Math.sin(dLng / 2) ** 2;
+  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
 }
 
 function gpsText(lat, accuracy) {
@@ -84,6 +95,8 @@ export async function render(main, { id }) {
   const account = (await get("accounts", visit.account_id)) ?? { name: "?" };
   const opportunity = visit.opportunity_id ? await get("opportunities", visit.opportunity_id) : null;
   const open = !visit.check_out_at && !visit.cancelled_at;
+  const distance = checkInDistance(visit, account);
+  const away = distance !== null && distance > settings().checkin_radius_m;
   const allOpportunities = await byIndex("opportunities", "account_id", visit.account_id);
   const opportunities = allOpportunities.filter((o) => o.status === "open");
   const visits = (await byIndex("visits", "account_id", visit.account_id)).filter((v) => v.check_in_at && !v.cancelled_at);
@@ -92,6 +105,9 @@ export async function render(main, { id }) {
     <h1>${t("visit.title", { name: account.name })}</h1>
     ${visit.cancelled_at ? raw(html`<p class="card"><span class="tag bad">${t("visit.cancelled")}</span> ${visit.cancel_reason}</p>`) : ""}
     ${visit.met === false ? raw(html`<p><span class="tag warn">${t("visit.not_met_tag")}</span></p>`) : ""}
+    ${away ? raw(html`<p><span class="tag warn" id="away-flag">${t("visit.away", { m: Math.round(distance) })}</span></p>`) : ""}
+    ${account.id && account.latitude == null && visit.check_in_lat != null ? raw(html`<p class="card" id="no-position">${t("visit.no_account_position")}
+      <button type="button" class="secondary" id="take-position">${t("visit.take_position")}</button></p>`) : ""}
     <p class="card"><strong>${visit.purpose}</strong><br>
       ${visit.check_in_at ? t("visit.checked_in", { time: hhmm(visit.check_in_at) }) : ""}
       · ${gpsText(visit.check_in_lat, visit.check_in_accuracy_m)}
@@ -165,6 +181,12 @@ export async function render(main, { id }) {
     const gps = await position();
     await save({ check_out_at: at, check_out_lat: gps?.lat ?? null, check_out_lng: gps?.lng ?? null,
                  check_out_accuracy_m: gps?.accuracy ?? null });
+    await render(main, { id });
+  });
+  main.querySelector("#take-position")?.addEventListener("click", async () => {
+    // The account had no map position: the rep confirms it is where they checked in.
+    await writeLocal("account", "update", account.id, { latitude: visit.check_in_lat, longitude: visit.check_in_lng },
+                     { baseVersion: account.version ?? 0 });
     await render(main, { id });
   });
   main.querySelector("#cancel-visit")?.addEventListener("submit", async (event) => {
