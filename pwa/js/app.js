@@ -29,8 +29,8 @@ let user = null;
 const ROUTES = [
   [/^#\/today$/, (el) => today.render(el, { user }), "today"],
   [/^#\/accounts$/, (el, m, query) => accounts.renderList(el, { query }), "accounts"],
-  [/^#\/account\/new$/, (el) => records.renderForm(el, { entity: "account", navigate }), "accounts"],
-  [/^#\/account\/([\w-]+)\/edit$/, (el, m) => records.renderForm(el, { entity: "account", id: m[1], navigate }), "accounts"],
+  [/^#\/account\/new$/, (el) => records.renderForm(el, { entity: "account", navigate, user }), "accounts"],
+  [/^#\/account\/([\w-]+)\/edit$/, (el, m) => records.renderForm(el, { entity: "account", id: m[1], navigate, user }), "accounts"],
   [/^#\/account\/([\w-]+)$/, (el, m) => accounts.renderDetail(el, { id: m[1] }), "accounts"],
   [/^#\/(contact|device|opportunity|appointment)\/new$/, (el, m, query) =>
     records.renderForm(el, { entity: m[1], accountId: query.get("account"), query, navigate }), "accounts"],

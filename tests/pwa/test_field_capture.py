@@ -235,3 +235,117 @@ def test_one_open_visit_at_a_time_and_a_stop_visited_today_opens_its_visit(page,
     page.locator("#account-list a.item", has_text=names[0]).first.click()
     page.get_by_role("link", name="New visit").click()
     expect(page.get_by_text("Already visited today")).to_be_visible()
+
+
+def test_without_gps_the_prospect_is_placed_on_the_map(context, page, live_server):
+    context.clear_permissions()  # the rep refused the location
+    log_in(page, "rep1")
+    wait_synced(page)
+    context.set_offline(True)
+    page.goto("/#/account/new")
+    expect(page.locator("#position-line")).to_contain_text("No position yet")
+    page.get_by_label("Name *").fill("地图上的客户 Map Placed")
+    page.locator("#pick-map").click(position={"x": 180, "y": 100})  # the middle of the map
+    expect(page.locator("#position-line")).to_contain_text("tap the map to move it")
+    shot(page, "capture-map-position")
+    page.get_by_role("button", name="Save").click()
+    if page.locator("#lookalikes .card").count():
+        page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"#/account/[0-9a-f-]{36}$"))
+    account_id = page.url.rsplit("/", 1)[-1]
+    context.set_offline(False)
+    wait_synced(page, 0)
+    stored = rep_get(live_server, f"/api/accounts/{account_id}")
+    me = rep_get(live_server, "/api/auth/me")
+    # The map opened on the rep's start; a tap in its middle is within a few hundred metres of it.
+    assert abs(stored["latitude"] - me["start_lat"]) < 0.005 and abs(stored["longitude"] - me["start_lng"]) < 0.005
+    assert stored["plannable"] is True
+
+
+def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server):
+    """The same offline capture as a Chinese-speaking rep does it: every screen in words, no stored code."""
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation({"latitude": 31.19, "longitude": 121.59, "accuracy": 20})
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("#username").fill("rep2")
+        page.locator("#password").fill("demo-password-1")
+        page.locator("form button[type=submit]").click()
+        page.wait_for_selector("#route, #plan-today")
+        wait_synced_zh(page)
+        context.set_offline(True)
+
+        def screen(name):
+            page.wait_for_selector("main h1")
+            assert_words_not_codes(page)
+            assert re.search(r"[\u4e00-\u9fff]", page.locator("main h1").inner_text()), "the heading is not Chinese"
+            shot(page, f"capture-zh-{name}")
+
+        page.goto("/#/account/new")
+        screen("prospect")
+        page.locator("#f-name").fill("中文流程客户")
+        page.locator("#f-org-type").select_option("factory")
+        page.locator("#save-record").click()
+        if page.locator("#lookalikes .card").count():
+            page.locator("#save-record").click()
+        page.wait_for_url(re.compile(r"#/account/[0-9a-f-]{36}$"))
+        account_id = page.url.rsplit("/", 1)[-1]
+        page.locator("a[href^='#/contact/new']").click()
+        screen("contact")
+        page.locator("#f-name").fill("李经理")
+        page.locator("#f-purchase-role").select_option("person_in_charge")
+        page.locator("#save-record").click()
+        page.wait_for_url(f"**/#/account/{account_id}")
+        page.locator("a[href^='#/device/new']").click()
+        screen("machine")
+        page.locator("#f-brand").fill("Canon")
+        page.locator("#f-installed-on").fill("2019-03")
+        page.locator("#f-monthly-volume").fill("12000")
+        page.locator("#save-record").click()
+        page.wait_for_url(f"**/#/account/{account_id}")
+        screen("account")
+        expect(page.locator(".card.device")).to_contain_text("竞争对手")
+        expect(page.locator("#view")).to_contain_text("工厂")
+        page.locator(".card.device a[href*='device=']").click()
+        screen("opportunity-form")
+        page.locator("#save-record").click()
+        page.wait_for_url(re.compile(r"#/opportunity/[0-9a-f-]{36}$"))
+        screen("opportunity")
+        page.locator("input[name=man_need]").check()
+        page.wait_for_function("!document.querySelector('#man-unknown').textContent.includes('N')")
+        page.locator("#move-stage").click()
+        expect(page.locator(".tag", has_text="P 意向")).to_be_visible()
+        page.locator("#loss-reason").select_option("budget_unknown")
+        assert_words_not_codes(page)
+        page.goto(f"/#/appointment/new?account={account_id}")
+        screen("appointment")
+        page.locator("#save-record").click()
+        page.wait_for_url(f"**/#/account/{account_id}")
+        page.goto(f"/#/visit/new?account={account_id}")
+        page.locator("#purpose").fill("初次拜访")
+        page.locator("#check-in").click()
+        page.wait_for_selector("#visit-form")
+        page.locator("input[name=not_met]").check()
+        page.locator("#check-out").click()
+        page.wait_for_selector("#visit-form")
+        screen("visit")
+        page.goto("/#/nearby")
+        screen("nearby")
+        context.set_offline(False)
+        wait_synced_zh(page)
+        t = token(live_server, "rep2")
+        assert api(live_server, f"/api/accounts/{account_id}", t)["org_type"] == "factory"
+        assert [c["purchase_role"] for c in api(live_server, f"/api/contacts?account_id={account_id}", t)["items"]] == ["person_in_charge"]
+        opportunity = api(live_server, f"/api/opportunities?account_id={account_id}", t)["items"]
+        assert [(o["stage"], o["man_need"]) for o in opportunity] == [("P", True)]
+        assert [v["met"] for v in api(live_server, f"/api/visits?account_id={account_id}", t)["items"]] == [False]
+    finally:
+        context.close()
+
+
+def wait_synced_zh(page):
+    page.wait_for_function("""() => { const s = document.getElementById('sync-status');
+        return s.dataset.state === 'idle' && s.textContent.includes('0 条待同步') && !s.textContent.includes('尚未同步'); }""",
+                           timeout=20_000)

@@ -3,6 +3,7 @@
 // edits send only the changed fields with the version the phone saw.
 import { all, byIndex, get, uuid, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
+import { settings } from "../settings.js";
 import { addDays, html, localDate, position, raw } from "../ui.js";
 
 export const VOCAB = {
@@ -153,7 +154,47 @@ function appointmentValues(form, accountId) {
 }
 
 /** A new or existing record of `entity`; `accountId` for a new child record; `navigate` to go back. */
-export async function renderForm(main, { entity, id = null, accountId = null, query = new URLSearchParams(), navigate }) {
+/** The account's position: the GPS fix (with its accuracy) for a new one, or a tap on the map. */
+function positionPicker(main, current, user) {
+  const map = main.querySelector("#pick-map");
+  const line = main.querySelector("#position-line");
+  const picked = { lat: current?.latitude ?? null, lng: current?.longitude ?? null };
+  let view = null;
+  let marker = null;
+  const show = () => {
+    line.textContent = picked.lat === null ? t("form.position_none")
+      : t(picked.source === "gps" ? "form.position_gps_fix" : "form.position_at",
+          { lat: picked.lat.toFixed(5), lng: picked.lng.toFixed(5), m: Math.round(picked.accuracy ?? 0) });
+    if (view && picked.lat !== null) {
+      marker ??= L.marker([picked.lat, picked.lng]).addTo(view);
+      marker.setLatLng([picked.lat, picked.lng]);
+    }
+  };
+  if (window.L && map) {
+    const centre = picked.lat !== null ? [picked.lat, picked.lng]
+      : user?.start_lat != null ? [user.start_lat, user.start_lng] : [31.2304, 121.4737];
+    view = L.map(map).setView(centre, 15);
+    const { map_tile_url: tiles, map_tile_attribution: attribution } = settings();
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution }).addTo(view);
+    view.on("click", (event) => {
+      Object.assign(picked, { lat: event.latlng.lat, lng: event.latlng.lng, source: "map", accuracy: null });
+      show();
+    });
+  }
+  show();
+  picked.ready = Promise.resolve();
+  if (!current) {
+    picked.ready = position().then((gps) => {
+      if (!gps || picked.source === "map") return; // a tap on the map wins over a late fix
+      Object.assign(picked, { lat: gps.lat, lng: gps.lng, accuracy: gps.accuracy, source: "gps" });
+      view?.setView([gps.lat, gps.lng], 16);
+      show();
+    });
+  }
+  return picked;
+}
+
+export async function renderForm(main, { entity, id = null, accountId = null, query = new URLSearchParams(), navigate, user = null }) {
   const spec = FORMS[entity];
   const current = id ? await get(spec.store, id) : null;
   if (id && !current) {
@@ -184,8 +225,9 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
     <form id="record-form" class="card" novalidate>
       ${spec.fields.map((f) => raw(html`<label for="${fieldId(f.name)}">${t(`field.${f.name}`)}${f.required ? " *" : ""}</label>
         ${input(f, values[f.name], devices)}`))}
-      ${entity === "account" ? raw(html`<p id="position-line" class="muted">${current?.latitude != null
-        ? t("form.position_kept") : t("form.position_gps")}</p>`) : ""}
+      ${entity === "account" ? raw(html`<label>${t("form.position")}</label>
+        <div id="pick-map" class="map pick" role="application" aria-label="${t("form.position_map")}"></div>
+        <p id="position-line" class="muted" aria-live="polite"></p>`) : ""}
       <div id="lookalikes" role="status" aria-live="polite"></div>
       <p id="form-error" class="error-text" role="alert"></p>
       <div class="row"><button type="submit" id="save-record">${t("form.save")}</button>
@@ -193,6 +235,7 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
         <a class="button secondary" href="${account ? `#/account/${account.id}` : "#/accounts"}">${t("form.back")}</a></div>
     </form>`;
   const form = main.querySelector("#record-form");
+  const picked = entity === "account" ? positionPicker(main, current, user) : null;
   let confirmedLookalike = false;
   form.addEventListener("input", () => { confirmedLookalike = false; });
   form.addEventListener("submit", async (event) => {
@@ -216,10 +259,10 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
     if (entity === "opportunity" && data.amount !== null) data.amount = data.amount.toFixed(2);
     if (entity !== "account" && entity !== "appointment") data.account_id = account.id;
     if (entity === "opportunity" && !current) data = { ...data, stage: "S", status: "open", opened_at: new Date().toISOString() };
+    if (entity === "account") await picked.ready; // a GPS fix still coming is waited for (it times out)
+    if (entity === "account" && picked.lat !== null) Object.assign(data, { latitude: picked.lat, longitude: picked.lng });
     if (entity === "account" && !current) {
-      const gps = await position();
-      if (gps) Object.assign(data, { latitude: gps.lat, longitude: gps.lng });
-      const similar = await lookalikes(data.name, gps ? { latitude: gps.lat, longitude: gps.lng } : null);
+      const similar = await lookalikes(data.name, picked.lat !== null ? { latitude: picked.lat, longitude: picked.lng } : null);
       if (similar.length && !confirmedLookalike) {
         main.querySelector("#lookalikes").innerHTML = html`<div class="card"><strong>${t("form.lookalike")}</strong>
           <ul>${similar.slice(0, 5).map((a) => raw(html`<li><a href="#/account/${a.id}">${a.name}</a> <span class="muted">${a.address}</span></li>`))}</ul>
