@@ -1,6 +1,7 @@
 """Thin smorest views over a ScopedResource: parse, call the service, serialise."""
 from flask.views import MethodView
 
+from .errors import ValidationFailed
 from .schemas import page_schema
 from .security import login_required, principal
 
@@ -45,6 +46,9 @@ def register_crud(blp, service, *, path, schema, query_schema, name, read_only=F
             @blp.arguments(update_schema)
             @blp.response(200, schema)
             def patch(self, data, record_id):
+                if not data:
+                    raise ValidationFailed("Send the fields to change; the body changed nothing.",
+                                           {"_schema": ["No field to change."]})
                 return service.update(principal(), record_id, data)
 
             patch.__doc__ = f"Change fields of a {label}; send `version` to refuse a stale update"

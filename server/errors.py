@@ -140,8 +140,16 @@ def handle_transient(exc):
     return response
 
 
+def handle_too_deep(exc):
+    db.session.rollback()
+    return error_response(400, "The body is nested too deeply to read.")
+
+
 def handle_unexpected(exc):
     db.session.rollback()
+    if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+        # The JSON body holds a number of thousands of digits: Python refuses to read it (a DoS guard).
+        return error_response(400, "The body holds a number too long to read.")
     log.exception("unhandled error")
     return error_response(500, "Internal error; nothing was saved.")
 
@@ -153,4 +161,5 @@ def init_app(app):
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(OperationalError, handle_transient)
+    app.register_error_handler(RecursionError, handle_too_deep)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,14 +1,68 @@
 """Schema building blocks shared by the resource blueprints."""
-from marshmallow import RAISE, Schema, fields, missing, validate
+import math
+import re
+from datetime import date, datetime
+
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load, pre_load, validate
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
+
+# What no column can keep: NUL (PostgreSQL text refuses it) and lone UTF-16 surrogates (not UTF-8).
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # dates outside are typing errors, and overflow time zone arithmetic
+_BIGINT = 2**63 - 1
+
+
+def unstorable(value):
+    """Why a loaded value cannot be stored as it is, or None."""
+    if isinstance(value, str):
+        return "Contains a character that cannot be stored (NUL or a lone surrogate)." if _UNSTORABLE_TEXT.search(value) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return "Out of range." if abs(value) > _BIGINT else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "Must be a finite number."
+    if isinstance(value, (date, datetime)):
+        ok = EARLIEST_YEAR <= value.year <= LATEST_YEAR
+        return None if ok else f"Must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+    if isinstance(value, (list, tuple)):
+        return next((why for why in map(unstorable, (v for v in value if not isinstance(v, dict))) if why), None)
+    return None
 
 
 class StrictSchema(Schema):
-    """Unknown fields are an error, never silently dropped."""
+    """Unknown fields are an error, never silently dropped; a value no column could keep (NUL, a lone
+    surrogate, a date in year 1 or 9999, a number past 64 bits, NaN) is refused per field, so bad input
+    is a 422 naming the field (in sync, that mutation's `rejected`), never a server error."""
 
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load
+    def _refuse_fractions_for_whole_numbers(self, data, **_):
+        """2.7 for a whole number is an error, not 2 (marshmallow would truncate it)."""
+        if isinstance(data, dict):
+            problems = {}
+            for field in self.load_fields.values():
+                value = data.get(field.data_key or field.name)
+                if isinstance(field, fields.Integer) and isinstance(value, float) and not value.is_integer():
+                    problems[field.data_key or field.name] = ["Must be a whole number."]
+            if problems:
+                raise ValidationError(problems)
+        return data
+
+    @post_load
+    def _refuse_the_unstorable(self, data, **_):
+        problems = {}
+        for name, value in data.items():
+            why = unstorable(value)
+            if why:
+                field = self.fields.get(name)
+                problems[(field.data_key if field is not None and field.data_key else name)] = [why]
+        if problems:
+            raise ValidationError(problems)
+        return data
 
 
 def text(max_length, **kwargs):

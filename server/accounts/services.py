@@ -31,8 +31,10 @@ class AccountService(ScopedResource):
 
     def filter(self, stmt, args):
         if args.get("q"):
-            like = f"%{args['q']}%"
-            stmt = stmt.where(or_(Account.name.ilike(like), Account.address.ilike(like)))
+            # % and _ typed by the rep are letters to find, not wildcards.
+            needle = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{needle}%"
+            stmt = stmt.where(or_(Account.name.ilike(like, escape="\\"), Account.address.ilike(like, escape="\\")))
         if args.get("account_class"):
             stmt = stmt.where(Account.account_class == args["account_class"])
         if args.get("region"):

@@ -37,7 +37,7 @@ class TeamsSchema(Schema):
 
 class TargetBody(StrictSchema):
     rep_id = fields.UUID(required=True)
-    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM."))
+    month = fields.String(required=True, validate=validate.Regexp(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", error="Use YYYY-MM, 1900-2199."))
     amount = fields.Decimal(required=True, places=2, as_string=False,
                             validate=validate.Range(min=0, max=10**11), allow_nan=False)
 
