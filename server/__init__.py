@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import changelog, compression, errors, security  # noqa: F401  (changelog registers its flush hook)
+from . import changelog, compression, errors, headers, security  # noqa: F401  (changelog registers its flush hook)
 from .config import Config
 from .extensions import api, db, jwt, migrate
 from .models import utcnow
@@ -43,6 +43,7 @@ def create_app(config=None):
     cli.init_app(app)
     errors.init_app(app)
     compression.init_app(app)
+    headers.init_app(app)
 
     @app.after_request
     def _server_time(response):

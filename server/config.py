@@ -4,9 +4,13 @@ import secrets
 from datetime import timedelta
 
 
-def _int(env, name, default):
+def _int(env, name, default, minimum=None):
+    """An integer setting; one below `minimum` stops the start-up with a clear message."""
     value = env.get(name)
-    return int(value) if value not in (None, "") else default
+    number = int(value) if value not in (None, "") else default
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name}={number}: must be at least {minimum}")
+    return number
 
 
 class Config:
@@ -22,9 +26,9 @@ class Config:
             secret = _instance_secret(instance_path)
         self.JWT_SECRET_KEY = secret
         self.SECRET_KEY = secret
-        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int(env, "JWT_ACCESS_MINUTES", 15))
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int(env, "JWT_ACCESS_MINUTES", 15, minimum=1))
         # Refresh tokens outlive the longest offline stretch a rep may have (see sync/PROTOCOL.md).
-        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int(env, "JWT_REFRESH_DAYS", 30))
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int(env, "JWT_REFRESH_DAYS", 30, minimum=1))
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         self.LOGIN_MAX_FAILURES = _int(env, "LOGIN_MAX_FAILURES", 10)

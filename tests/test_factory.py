@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from sqlalchemy import text
 
 from server import create_app
@@ -102,3 +103,22 @@ def test_large_json_is_gzipped_for_clients_that_accept_it(client, world):
     assert page["changes"]
     plain = client.get("/api/sync/pull", headers=world.headers("admin"))
     assert "Content-Encoding" not in plain.headers and plain.get_json()["changes"]
+
+
+def test_security_headers_on_the_shell_and_the_api(client):
+    with client.get("/") as shell:
+        csp = shell.headers["Content-Security-Policy"]
+        shell_headers = shell.headers
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp
+    assert "https://tile.openstreetmap.org" in csp  # the configured tile server, and no other
+    for headers in (shell_headers, client.get("/api/health").headers):
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "same-origin"
+    assert client.get("/api/health").headers["Cache-Control"] == "no-store"
+    assert client.post("/api/auth/login", json={"username": "x", "password": "y"}).headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("name", ["JWT_ACCESS_MINUTES", "JWT_REFRESH_DAYS"])
+def test_token_lifetimes_that_would_never_expire_stop_the_start_up(tmp_path, name):
+    with pytest.raises(ValueError, match=name):
+        Config(env={name: "0"}, instance_path=str(tmp_path))

@@ -62,7 +62,11 @@ def today_local():
 
 
 def phone_context(browser, base_url, locale="en-US", at=None, **options):
-    """A phone-sized browser context whose clock reads the server's (or `at`) and runs on from there."""
+    """A phone-sized browser context whose clock reads the server's (or `at`) and runs on from there.
+
+    The test tooling's own page scripts (wait_for_function) are evaluated as strings, which the app's
+    Content-Security-Policy refuses; such contexts bypass it, and test_csp.py runs the app under it."""
+    options.setdefault("bypass_csp", True)
     context = browser.new_context(viewport=PHONE, locale=locale, timezone_id=TZ, base_url=base_url, **options)
     if at is not None or server_clock.shifted():
         context.clock.install(time=at or server_clock.now())
