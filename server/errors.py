@@ -118,6 +118,8 @@ def handle_app_error(exc):
     response = error_response(exc.status, exc.message, exc.fields, exc.code, exc.extra)
     if exc.status == 503:
         response.headers["Retry-After"] = str(getattr(exc, "retry_after_s", 2))
+    elif exc.status == 429:
+        response.headers["Retry-After"] = str(exc.extra.get("retry_after_s", 60))
     return response
 
 

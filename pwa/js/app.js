@@ -1,6 +1,5 @@
 // The app shell: boot, hash routes, the sync indicator, the language switch, the service worker.
-import { logout, session } from "./api.js";
-import { setMeta } from "./db.js";
+import { session } from "./api.js";
 import { errorText, lang, setLang, t } from "./i18n.js";
 import { loadSettings } from "./settings.js";
 import { on } from "./state.js";
@@ -10,6 +9,7 @@ import * as accounts from "./views/accounts.js";
 import * as clock from "./views/clock.js";
 import * as daily from "./views/daily.js";
 import * as login from "./views/login.js";
+import * as me from "./views/me.js";
 import * as nearby from "./views/nearby.js";
 import * as opportunity from "./views/opportunity.js";
 import * as records from "./views/records.js";
@@ -45,6 +45,7 @@ const ROUTES = [
   [/^#\/team$/, (el) => team.render(el, { user }), "team"],
   [/^#\/report$/, (el) => daily.render(el, { user }), "report"],
   [/^#\/data$/, (el) => transfer.render(el), "data"],
+  [/^#\/me$/, (el) => me.render(el, { user, onLoggedOut: () => showLogin() }), ""],
 ];
 const TABS = {
   rep: [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"],
@@ -82,7 +83,10 @@ async function route() {
 function renderTabs(active) {
   tabs.hidden = false;
   tabs.innerHTML = (TABS[user.role] ?? TABS.manager).map(([name, href]) => html`<a href="${href}" ${raw(name === active ? 'aria-current="page"' : "")}>${t(`tab.${name}`)}</a>`)
-    .join("") + html`<a href="#/logout" id="logout">${t("logout")}</a>`;
+    .join("");
+  const account = document.getElementById("account-button");
+  account.hidden = false;
+  account.textContent = t("me.button");
 }
 
 function showStatus(status) {
@@ -117,12 +121,14 @@ function showStatus(status) {
 async function showLogin() {
   user = null;
   tabs.hidden = true;
+  document.getElementById("account-button").hidden = true;
   await login.render(main, { onLoggedIn: (u) => start(u) });
 }
 
 async function start(u) {
   user = u;
-  if (!location.hash || location.hash === "#/logout") history.replaceState(null, "", home());
+  // After a login the day starts at home, not on the screen the last person logged out from.
+  if (!location.hash || ["#/logout", "#/me"].includes(location.hash)) history.replaceState(null, "", home());
   await route();
   syncNow();
 }
@@ -160,11 +166,10 @@ async function boot() {
     user ? route() : showLogin();
   });
   document.getElementById("sync-status").addEventListener("click", () => syncNow());
+  document.getElementById("account-button").addEventListener("click", () => navigate("#/me"));
   window.addEventListener("hashchange", async () => {
-    if (location.hash === "#/logout") {
-      await logout();
-      await setMeta("auth", { user: (await session())?.user, expired: true, logged_out: true });
-      return showLogin();
+    if (location.hash === "#/logout") { // an old link: the deliberate way is the Me screen
+      return navigate("#/me", { replace: true });
     }
     route();
   });

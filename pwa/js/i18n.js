@@ -273,6 +273,12 @@ const CATALOGUE = {
     "form.position_none": "No position yet: allow GPS or tap the map.",
     "form.position_gps_fix": "From the phone's GPS (±{m} m); tap the map to correct it.",
     "form.position_at": "At {lat}, {lng} (tap the map to move it).",
+    "me.title": "Me",
+    "me.button": "Me",
+    "me.logout_explains": "Logging out removes the territory's data from this phone.",
+    "me.logout_waiting": "{n} record(s) have not reached the server yet. They stay on this phone for you alone and are sent after your next login; nobody else can log in here until then.",
+    "me.logout_anyway": "Log out and keep them for me",
+    "login.other_user_waiting": "Records of the last person logged in here are still waiting to sync: they must log in first to send them.",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -547,6 +553,12 @@ const CATALOGUE = {
     "form.position_none": "尚无位置：请允许 GPS 或点击地图。",
     "form.position_gps_fix": "来自手机 GPS（±{m} 米）；点击地图可修正。",
     "form.position_at": "位于 {lat}, {lng}（点击地图可移动）。",
+    "me.title": "我的",
+    "me.button": "我的",
+    "me.logout_explains": "退出登录会从这部手机上删除辖区数据。",
+    "me.logout_waiting": "{n} 条记录尚未到达服务器。它们只为你保留在这部手机上，下次登录后发送；在此之前其他人无法在此登录。",
+    "me.logout_anyway": "退出并为我保留",
+    "login.other_user_waiting": "上一位在此登录的人还有记录待同步：须先由其登录发送。",
   },
 };
 

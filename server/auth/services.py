@@ -18,27 +18,35 @@ def hash_password(password):
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def authenticate(username, password, max_failures, window_s, now=None):
-    """Return the user for valid credentials; throttle after `max_failures` in `window_s`."""
+def authenticate(username, password, max_failures, window_s, now=None, address="", max_per_address=None):
+    """Return the user for valid credentials, throttling guesses.
+
+    Limits are per client address: `max_failures` for one username from one address (a stranger
+    who guesses locks out only their own address, never the rep in the field) and `max_per_address`
+    (default 3 x max_failures) over all usernames (spraying one password over many). The attempt is
+    written and committed before it is counted, so concurrent guesses cannot slip past the limit."""
     now = now or utcnow()
     since = now - timedelta(seconds=window_s)
-    failures = db.session.scalar(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.username == username, LoginFailure.at > since)
-    )
-    if failures >= max_failures:
-        raise TooManyRequests(
-            "Too many failed logins for this user; wait a minute and try again.",
-            extra={"retry_after_s": window_s},
-        )
+    max_per_address = max_per_address or 3 * max_failures
+    attempt = LoginFailure(username=username, address=address, at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    recent = (LoginFailure.address == address, LoginFailure.at > since)
+    by_pair = db.session.scalar(select(func.count()).select_from(LoginFailure)
+                                .where(*recent, LoginFailure.username == username))
+    by_address = db.session.scalar(select(func.count()).select_from(LoginFailure).where(*recent))
+    if by_pair > max_failures or by_address > max_per_address:
+        oldest = db.session.scalar(select(func.min(LoginFailure.at)).where(*recent))
+        wait = max(1, int((oldest + timedelta(seconds=window_s) - now).total_seconds()) + 1) if oldest else window_s
+        raise TooManyRequests("Too many failed logins from here; wait and try again.",
+                              extra={"retry_after_s": wait})
     user = db.session.scalar(select(User).where(User.username == username))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
-        db.session.add(LoginFailure(username=username, at=now))
         db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
-        db.session.commit()
+        db.session.commit()  # the attempt stays: it was a failure
         raise Unauthorized("Wrong username or password.", code="invalid_credentials")
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
     db.session.commit()
     return user
 

@@ -1,4 +1,4 @@
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import (
     create_access_token,
@@ -26,6 +26,7 @@ class Login(MethodView):
         user = authenticate(
             data["username"], data["password"],
             current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_FAILURE_WINDOW_S"],
+            address=(request.remote_addr or "")[:64],
         )
         return {
             "access_token": create_access_token(identity=user),

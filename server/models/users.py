@@ -67,11 +67,14 @@ class RevokedToken(db.Model):
 
 
 class LoginFailure(db.Model):
-    """One failed login, counted per username to throttle password guessing."""
+    """One login attempt not (yet) known to have succeeded, counted per client address and per
+    address and username, to throttle password guessing without letting a stranger lock a rep out."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
+                      Index("ix_login_failures_address_at", "address", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

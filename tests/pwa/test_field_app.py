@@ -366,3 +366,34 @@ def test_a_pull_landing_before_the_push_keeps_the_pending_edit_on_screen(context
     server = api(live_server, f"/api/visits/{visit_id}", t)
     local = next(v for v in idb_all(page, "visits") if v["id"] == visit_id)
     assert server["notes"] == local["notes"] == "Typed on this phone"
+
+
+def test_logging_out_on_a_shared_phone_wipes_the_territory_and_keeps_the_queue_for_its_author(context, page, live_server):
+    log_in(page, "rep2")
+    wait_synced(page)
+    assert len(idb_all(page, "accounts")) > 0
+    context.set_offline(True)  # logging out works without signal
+    page.get_by_role("link", name="Accounts").click()
+    visit_id = record_visit(page)
+    waiting_text(page, 1)
+    assert page.locator("#tabs a", has_text="Log out").count() == 0  # not a tab beside the others
+    page.get_by_role("button", name="Me").click()
+    expect(page.locator("#logout-waiting")).to_contain_text("1 record(s) have not reached the server yet")
+    shot(page, "me-logout")
+    page.get_by_role("button", name="Log out and keep them for me").click()
+    page.get_by_label("Username").wait_for()
+    assert page.get_by_label("Username").input_value() == ""  # the form does not name the last user
+    for store in ("accounts", "contacts", "visits", "opportunities", "route_plans"):
+        assert idb_all(page, store) == [], store  # the territory is gone from the phone
+    assert [m["entity_id"] for m in idb_all(page, "outbox")] == [visit_id] * len(idb_all(page, "outbox"))
+    context.set_offline(False)
+    page.get_by_label("Username").fill("rep1")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#login-error")).to_contain_text("must log in first")
+    assert visit_id not in {v["id"] for v in _rep_visits(live_server, "rep2")}
+    page.get_by_label("Username").fill("rep2")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("#route, #plan-today")
+    wait_synced(page, 0)
+    assert visit_id in {v["id"] for v in _rep_visits(live_server, "rep2")}

@@ -99,15 +99,44 @@ def test_logout_refuses_someone_elses_refresh_token(client, world):
 def test_ten_failures_in_a_minute_get_429(app, client, world):
     for _ in range(10):
         assert login(client, password="bad").status_code == 401
-    blocked = login(client)  # even the right password waits
+    blocked = login(client)  # even the right password waits, from this address
     assert blocked.status_code == 429
     assert blocked.get_json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 61
     assert login(client, "r2").status_code == 200  # other users are not affected
+    elsewhere = client.post("/api/auth/login", json={"username": "r1", "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert elsewhere.status_code == 200  # the rep in the field is not locked out by a stranger's guesses
     with app.app_context():  # a minute later the window has passed
         for failure in db.session.query(LoginFailure).all():
             failure.at = failure.at - timedelta(seconds=61)
         db.session.commit()
     assert login(client).status_code == 200
+
+
+def test_one_password_sprayed_over_many_usernames_is_throttled_by_address(client, world):
+    answers = [login(client, f"nobody{n}", password="Summer2026!").status_code for n in range(40)]
+    assert answers[:30] == [401] * 30 and set(answers[30:]) == {429}
+    assert client.post("/api/auth/login", json={"username": "r1", "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
+
+
+def test_concurrent_guesses_cannot_slip_past_the_limit(app, world):
+    import threading
+
+    codes, start = [], threading.Barrier(16)
+
+    def guess():
+        c = app.test_client()
+        start.wait()
+        codes.append(c.post("/api/auth/login", json={"username": "r1", "password": "wrong"}).status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes.count(401) <= 10 and codes.count(401) + codes.count(429) == 16
 
 
 def test_missing_expired_and_garbage_tokens_are_401_envelopes(app, client, world):

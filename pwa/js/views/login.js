@@ -11,7 +11,7 @@ export async function render(main, { onLoggedIn }) {
     ${previous?.expired && !previous.logged_out ? raw(html`<p class="banner">${t("login.again")}</p>`) : ""}
     <form id="login-form" class="card" novalidate>
       <label for="username">${t("login.username")}</label>
-      <input id="username" name="username" autocomplete="username" required value="${previous?.user?.username ?? ""}">
+      <input id="username" name="username" autocomplete="username" required value="${previous?.logged_out ? "" : previous?.user?.username ?? ""}">
       <label for="password">${t("login.password")}</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required>
       <p id="login-error" class="error-text" role="alert"></p>
@@ -29,7 +29,7 @@ export async function render(main, { onLoggedIn }) {
     }
     const waiting = await waitingCount();
     if (previous?.user && previous.user.username !== username && waiting > 0) {
-      error.textContent = t("login.other_user", { user: previous.user.username });
+      error.textContent = previous.logged_out ? t("login.other_user_waiting") : t("login.other_user", { user: previous.user.username });
       return;
     }
     try {
