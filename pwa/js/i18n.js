@@ -279,6 +279,7 @@ const CATALOGUE = {
     "me.logout_waiting": "{n} record(s) have not reached the server yet. They stay on this phone for you alone and are sent after your next login; nobody else can log in here until then.",
     "me.logout_anyway": "Log out and keep them for me",
     "login.other_user_waiting": "Records of the last person logged in here are still waiting to sync: they must log in first to send them.",
+    "today.plan_changed": "Your plan for {day} was changed by {name} at {time}.",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -559,6 +560,7 @@ const CATALOGUE = {
     "me.logout_waiting": "{n} 条记录尚未到达服务器。它们只为你保留在这部手机上，下次登录后发送；在此之前其他人无法在此登录。",
     "me.logout_anyway": "退出并为我保留",
     "login.other_user_waiting": "上一位在此登录的人还有记录待同步：须先由其登录发送。",
+    "today.plan_changed": "你 {day} 的计划已由 {name} 于 {time} 修改。",
   },
 };
 

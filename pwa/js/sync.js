@@ -190,6 +190,8 @@ async function applyPage(page) {
   const tx = (await db()).transaction([...RECORD_STORES, "outbox", "meta"], "readwrite");
   // A record with queued local edits keeps the local copy until those edits are pushed.
   const pending = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.entity_id));
+  const notices = (await tx.objectStore("meta").get("plan_notices")) ?? [];
+  const noticed = notices.length;
   // A page names each record once, so its requests can all be queued at once (IndexedDB runs them in order).
   await Promise.all(page.changes.map(async (change) => {
     const entry = STORES[change.entity];
@@ -200,8 +202,15 @@ async function applyPage(page) {
       return;
     }
     const local = await store.get(change.id);
+    const plan = change.data;
+    if (change.entity === "route_plan" && plan.changed_by && plan.changed_by !== plan.rep_id && local
+        && local.changed_at !== plan.changed_at) {
+      // Someone else re-planned the rep's day: say so, never change it behind their back.
+      notices.push({ plan_date: plan.plan_date, name: plan.changed_by_name, at: plan.changed_at });
+    }
     if (!local || (local.version ?? 0) <= change.version) await store.put({ ...change.data, version: change.version });
   }));
+  if (notices.length !== noticed) await tx.objectStore("meta").put(notices.slice(-10), "plan_notices");
   await tx.objectStore("meta").put(page.cursor, "cursor");
   await tx.done;
 }

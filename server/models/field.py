@@ -115,6 +115,14 @@ class RoutePlan(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     total_travel_s: Mapped[int] = mapped_column(Integer, default=0)
     # Stops the planner left out, with the reason for each.
     dropped: Mapped[list] = mapped_column(JSON, default=list)
+    # The rep's own choices for the day ({"include", "exclude", "pins": {account: "HH:MM"}}): a manager's
+    # re-plan keeps them unless the manager overrides them.
+    choices: Mapped[dict | None] = mapped_column(JSON)
+    # Who planned it last (a manager, the rep, or None for the evening batch) and when.
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The accounts planned as the plan stood at the day's first check-in: plan-vs-done compares with it.
+    snapshot: Mapped[list | None] = mapped_column(JSON)
 
     stops: Mapped[list["RouteStop"]] = relationship(
         back_populates="plan", order_by="RouteStop.position", cascade="all, delete-orphan"

@@ -4,6 +4,7 @@ Every function takes a resolved `Scope` (reps, period, time zone) and returns pl
 `rows` (one per rep), `team` (the same figures for all of them) and report-specific extras.
 """
 import statistics
+import uuid
 from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -205,10 +206,17 @@ def activity(scope):
         c["face_to_face_visits"] += check_out is not None and met is not False
         c["with_purpose"] += bool((purpose or "").strip())
         done.add((rep_id, account_id, local_day(check_in)))
-    stops = _rows(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
-                               .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id)
-                               .where(RoutePlan.rep_id.in_(scope.rep_ids), RoutePlan.plan_date >= scope.start,
-                                      RoutePlan.plan_date <= scope.end))
+    # A day's plan as it stood at its first check-in (the snapshot), else as it stands.
+    in_period = (RoutePlan.rep_id.in_(scope.rep_ids), RoutePlan.plan_date >= scope.start, RoutePlan.plan_date <= scope.end)
+    frozen = {}
+    for raw_rep, plan_date, snapshot in _rows(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, RoutePlan.snapshot)
+                                              .where(*in_period, RoutePlan.snapshot.is_not(None))):
+        frozen[(raw_rep, plan_date)] = snapshot
+    stops = [row for row in _rows(select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
+                                  .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id).where(*in_period))
+             if (row[0], row[1]) not in frozen]
+    as_raw = (lambda i: uuid.UUID(i).hex) if db.session.get_bind().dialect.name == "sqlite" else str  # as _raw reads ids
+    stops += [(raw_rep, plan_date, as_raw(account_id)) for (raw_rep, plan_date), ids in frozen.items() for account_id in ids]
     for raw_rep, plan_date, account_id in stops:
         rep_id = keys[raw_rep]
         counts[rep_id]["planned"] += 1

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User
+from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, utcnow
 from ..models.users import team_zone
 from ..models.vocab import CADENCE_DAYS
 from ..routing import Day, Lunch, Stop, Unplannable, solve
@@ -101,6 +101,26 @@ class Choices:
     exclude: tuple = ()
     pins: dict = field(default_factory=dict)  # account id -> datetime.time
 
+    def as_json(self):
+        return {"include": sorted(map(str, self.include)), "exclude": sorted(map(str, self.exclude)),
+                "pins": {str(k): v.strftime("%H:%M") for k, v in sorted(self.pins.items(), key=lambda kv: str(kv[0]))}}
+
+    @classmethod
+    def from_json(cls, data):
+        data = data or {}
+        return cls(include=tuple(data.get("include", ())), exclude=tuple(data.get("exclude", ())),
+                   pins={k: time.fromisoformat(v) for k, v in (data.get("pins") or {}).items()})
+
+    def keeping(self, rep):
+        """These choices (a manager's) on top of the rep's own: the rep's leave-outs and pins stand."""
+        excluded = {str(a) for a in rep.exclude}
+        pins = {str(k): v for k, v in self.pins.items() if str(k) not in excluded}
+        pins.update({str(k): v for k, v in rep.pins.items()})
+        include = {str(a) for a in (*rep.include, *self.include)} - excluded
+        return Choices(include=tuple(sorted(include)), exclude=tuple(sorted(excluded | {str(a) for a in self.exclude}
+                                                                             - {str(a) for a in rep.include} - set(rep.pins))),
+                       pins=pins)
+
 
 def _apply_choices(choices, rep, stops, booked, priority, appointed):
     named = {str(a) for a in (*choices.include, *choices.exclude, *choices.pins)}
@@ -167,7 +187,7 @@ def _solve(job, time_limit_s):
         return exc
 
 
-def _store(job, day, plan):
+def _store(job, day, plan, by=None, rep_choices=None):
     if isinstance(plan, Unplannable):
         raise ValidationFailed(f"Cannot plan {day}: {plan}", {"stops": [f"{plan.stop_id}: {plan.reason}"]})
     by_id = job.by_id
@@ -190,18 +210,39 @@ def _store(job, day, plan):
             pinned=appointment is not None or by_id[planned.stop_id].window is not None))
     stored.total_travel_s = plan.travel_s
     stored.status = "planned"
+    stored.changed_by, stored.changed_at = by, utcnow()
+    if rep_choices is not None:
+        stored.choices = rep_choices.as_json()
     stored.dropped = [{"id": stop_id, "reason": reason} for stop_id, reason in plan.dropped]
     db.session.commit()
     return stored
 
 
-def plan_day(rep_id, day, time_limit_s=2.0, choices=None):
-    """Plan `day` for the rep and store it (replacing an earlier plan for that day)."""
+def kept_choices(rep_id, day):
+    """The rep's own choices stored with their plan for `day` (none: empty)."""
+    stored = db.session.scalar(select(RoutePlan.choices).where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day))
+    return Choices.from_json(stored) if stored else Choices()
+
+
+def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=False):
+    """Plan `day` for the rep and store it (replacing an earlier plan for that day).
+
+    `by` is who asks (None: the evening batch). The rep's own choices are kept with the plan; the
+    batch re-plans with them, and a manager's re-plan keeps them too (the rep's leave-outs and pins
+    stand) unless `override`. The plan says who changed it last and when."""
     rep = db.session.get(User, rep_id)
     if rep is None or rep.role != "rep":
         raise NotFound(f"No rep {rep_id}.", {"rep_id": ["Unknown rep."]})
-    job = _prepare(rep, day, choices)
-    return _store(job, day, _solve(job, time_limit_s))
+    kept = kept_choices(rep.id, day)
+    own = by is not None and by == rep.id
+    if own:
+        effective = choices or Choices()
+    elif override:
+        effective = choices or Choices()
+    else:
+        effective = (choices or Choices()).keeping(kept)
+    job = _prepare(rep, day, effective)
+    return _store(job, day, _solve(job, time_limit_s), by=by, rep_choices=effective if own else None)
 
 
 def active_reps(team_name=None):
@@ -227,7 +268,7 @@ def plan_team(day, team_name=None, time_limit_s=2.0, workers=None):
     outcome, jobs = {}, []
     for rep in reps:
         try:
-            jobs.append(_prepare(rep, day))
+            jobs.append(_prepare(rep, day, kept_choices(rep.id, day)))  # the rep's own choices stand
         except (ValidationFailed, NotFound) as exc:
             outcome[rep.username] = exc.message
     workers = workers or os.cpu_count() or 1

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..errors import NotFound
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import RoutePlan, User
 from ..resource import resolve_rep
@@ -30,6 +30,8 @@ class PlanRequest(StrictSchema):
                           metadata={"description": "Accounts the rep leaves out of the day"})
     pins = fields.List(fields.Nested(PinSchema), load_default=list, validate=validate.Length(max=50),
                        metadata={"description": "Stops whose arrival time the plan must keep"})
+    override = fields.Boolean(load_default=False, metadata={
+        "description": "managers: replace the rep's own picks, leave-outs and pins instead of keeping them"})
 
     @validates_schema
     def _disjoint(self, data, **_):
@@ -51,7 +53,9 @@ class Plan(MethodView):
         resolve_rep(caller, body)
         choices = Choices(include=tuple(body["include"]), exclude=tuple(body["exclude"]),
                           pins={p["account_id"]: p["at"] for p in body["pins"]})
-        return plan_day(body["rep_id"], body["date"], choices=choices)
+        if body.get("override") and caller.is_rep:
+            raise Forbidden("Only a manager overrides a rep's own choices.", {"override": ["Managers only."]})
+        return plan_day(body["rep_id"], body["date"], choices=choices, by=caller.id, override=body.get("override", False))
 
 
 @blp.route("/<uuid:rep_id>/<string:day>")

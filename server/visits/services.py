@@ -5,7 +5,8 @@ from sqlalchemy import func, or_, select
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..field_rules import check_rep_write, refuse_rep_change, require_order
-from ..models import Account, Change, Opportunity, Visit
+from ..models import Account, Change, Opportunity, RoutePlan, Team, User, Visit
+from ..models.users import team_zone
 from ..resource import ScopedResource, resolve_rep, writable_account
 from ..scoping import visible_to_rep_or_account
 
@@ -49,6 +50,8 @@ class VisitService(ScopedResource):
             writable_account(principal, changes["account_id"])
 
     def before_save(self, principal, obj, before):
+        if obj.check_in_at is not None and (before is None or "check_in_at" in before):
+            snapshot_plan(obj.rep_id, obj.check_in_at)
         # Measured here, not taken from the phone: how far from the account the rep checked in.
         if before is None or {"check_in_lat", "check_in_lng", "account_id"} & set(before):
             account = db.session.get(Account, obj.account_id)
@@ -71,6 +74,22 @@ class VisitService(ScopedResource):
             if opp is None or opp.account_id != obj.account_id:
                 raise ValidationFailed("The opportunity is not at this account.",
                                        {"opportunity_id": ["Not an opportunity of this account."]})
+
+
+def snapshot_plan(rep_id, check_in_at):
+    """At the day's first check-in, keep the accounts the plan then held: plan-vs-done compares with
+    them, whatever later re-plans do to the plan. Looked up once per rep and day per transaction."""
+    rep = db.session.get(User, rep_id)
+    if rep is None:
+        return
+    day = check_in_at.astimezone(team_zone(db.session.get(Team, rep.team_id) if rep.team_id else None)).date()
+    seen = db.session.info.setdefault("fieldday.snapshots", set())
+    if (rep_id, day) in seen:
+        return
+    seen.add((rep_id, day))
+    plan = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day))
+    if plan is not None and plan.snapshot is None:
+        plan.snapshot = [str(stop.account_id) for stop in plan.stops]
 
 
 def held_territory(rep_id, account_id):

@@ -48,3 +48,21 @@ def test_today_tells_done_next_and_how_far_behind(browser, live_server):
         shot(page, "today-now")
     finally:
         context.close()
+
+
+def test_a_managers_replan_is_announced_on_the_reps_phone(page, live_server):
+    from tests.pwa.conftest import log_in
+
+    log_in(page, "rep1")
+    wait_synced(page)
+    t = token(live_server, "rep1")
+    me = api(live_server, "/api/auth/me", t)["id"]
+    boss = token(live_server, "manager")
+    api(live_server, "/api/routes/plan", boss, {"date": today_local().isoformat(), "rep_id": me})
+    page.locator("#sync-status").click()
+    wait_synced(page)
+    notice = page.locator("#plan-notices")
+    expect(notice).to_contain_text("was changed by 陈经理 Manager Chen at")
+    shot(page, "today-plan-changed")
+    notice.get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#plan-notices")).to_have_count(0)

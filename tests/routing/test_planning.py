@@ -223,3 +223,48 @@ def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
             planned = {p.rep_id: p.plan_date for p in db.session.query(RoutePlan)}
     assert planned == expected
     assert expected[world.users["r1"]] != expected[world.users["r3"]]
+
+
+def test_a_managers_replan_keeps_the_reps_pins_and_leave_outs_unless_overridden(app, client, world):
+    left_out, pinned, _ = _more_accounts(app, world)
+    mine = {"date": "2026-11-10", "exclude": [left_out], "pins": [{"account_id": pinned, "at": "15:00"}]}
+    assert client.post("/api/routes/plan", json=mine, headers=world.headers("r1")).status_code == 200
+    boss = {"date": "2026-11-10", "rep_id": str(world.users["r1"])}
+    kept = client.post("/api/routes/plan", json=boss, headers=world.headers("m1")).get_json()
+    stops = {s["account_id"]: s for s in kept["stops"]}
+    assert left_out not in stops and stops[pinned]["planned_arrival"] == "2026-11-10T07:00:00+00:00"
+    assert kept["changed_by"] == str(world.users["m1"]) and kept["changed_by_name"] == "m1" and kept["changed_at"]
+    assert kept["choices"]["exclude"] == [left_out]  # still the rep's own choices
+    replaced = client.post("/api/routes/plan", json={**boss, "override": True}, headers=world.headers("m1")).get_json()
+    assert left_out in {s["account_id"] for s in replaced["stops"]}  # the manager chose to override
+    refused = client.post("/api/routes/plan", json={"date": "2026-11-10", "override": True}, headers=world.headers("r1"))
+    assert refused.status_code == 403
+
+
+def test_the_evening_batch_keeps_the_reps_choices_for_the_day(app, client, world, runner):
+    left_out, _, _ = _more_accounts(app, world)
+    mine = {"date": "2026-11-10", "exclude": [left_out]}
+    assert client.post("/api/routes/plan", json=mine, headers=world.headers("r1")).status_code == 200
+    assert runner.invoke(args=["plan-day", "--date", "2026-11-10", "--workers", "1"]).exit_code == 0
+    stored = client.get(f"/api/routes/{world.users['r1']}/2026-11-10", headers=world.headers("r1")).get_json()
+    assert left_out not in {s["account_id"] for s in stored["stops"]} and stored["changed_by"] is None
+
+
+def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, client, world):
+    extra = _more_accounts(app, world)
+    plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    planned = [s["account_id"] for s in plan["stops"]]
+    assert len(planned) >= 3
+    visit = {"account_id": planned[0], "purpose": "First of the day", "check_in_at": "2026-11-10T00:50:00+00:00",
+             "check_out_at": "2026-11-10T01:30:00+00:00"}
+    assert client.post("/api/visits", json=visit, headers=world.headers("r1")).status_code == 201
+    period = "from=2026-11-10&to=2026-11-10"
+    before = client.get(f"/api/reports/activity?{period}", headers=world.headers("r1")).get_json()["rows"][0]
+    assert (before["planned"], before["planned_done"]) == (len(planned), 1)
+    # Later that day the manager re-plans with stops left out: yesterday's figures must not move.
+    boss = {"date": "2026-11-10", "rep_id": str(world.users["r1"]), "exclude": [a for a in extra if a in planned][:2]}
+    assert client.post("/api/routes/plan", json=boss, headers=world.headers("m1")).status_code == 200
+    after = client.get(f"/api/reports/activity?{period}", headers=world.headers("r1")).get_json()["rows"][0]
+    assert (after["planned"], after["planned_done"]) == (before["planned"], before["planned_done"])
+    daily = client.get("/api/reports/daily?date=2026-11-10", headers=world.headers("r1")).get_json()["reports"][0]
+    assert daily["plan"]["planned"] == len(planned)

@@ -1,6 +1,6 @@
 // Today: the route plan with arrival times, legs, why each stop is there, and a map.
 import { request } from "../api.js";
-import { all, byIndex, db, get } from "../db.js";
+import { all, byIndex, db, get, getMeta, setMeta } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
 import { fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
@@ -82,8 +82,23 @@ export function dayNow(stops, visits, now = new Date()) {
   return { states, nextIndex, delay, leaveBy };
 }
 
+/** "Your plan for <day> was changed by <name> at <time>", until the rep dismisses it. */
+export async function planNotices(main) {
+  const notices = await getMeta("plan_notices", []);
+  if (!notices.length) return "";
+  main.addEventListener("click", async (event) => { // the screen's own element: the listener goes with it
+    if (event.target.id !== "dismiss-plan-notices") return;
+    await setMeta("plan_notices", []);
+    main.querySelector("#plan-notices")?.remove();
+  });
+  return raw(html`<div class="card banner" id="plan-notices">${notices.map((n) => raw(html`<p>${t("today.plan_changed",
+    { day: shortDate(`${n.plan_date}T12:00:00`), name: n.name ?? "", time: hhmm(n.at) })}</p>`))}
+    <button type="button" class="secondary" id="dismiss-plan-notices">${t("sync.dismiss")}</button></div>`);
+}
+
 export async function render(main, { user }) {
   const today = localDate();
+  const notices = await planNotices(main);
   const plan = await planFor(today);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
   const visits = (await all("visits")).filter((v) => v.check_in_at && !v.cancelled_at);
@@ -94,7 +109,7 @@ export async function render(main, { user }) {
   const openCard = open ? raw(html`<p class="card" id="open-visit"><a href="#/visit/${open.id}">${t("today.open_visit",
     { name: accounts.get(open.account_id)?.name ?? "" })}</a></p>`) : "";
   if (!plan || !plan.stops?.length) {
-    main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${openCard}
+    main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
       <p class="card">${t("today.none")}</p>
       <button id="plan-today" type="button">${t("today.plan")}</button>
       <p id="plan-error" class="error-text" role="alert"></p>`;
@@ -149,7 +164,7 @@ export async function render(main, { user }) {
       </li>`;
   });
   main.innerHTML = html`
-    <h1>${t("today.title", { date: shortDate(today) })}</h1>${openCard}
+    <h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
     <p><a class="button secondary" href="#/nearby">${t("nearby.title")}</a></p>
     <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
     ${where.delay !== null ? raw(html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${

@@ -3,7 +3,7 @@ import { request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { addDays, fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
-import { planFor, storePlan } from "./today.js";
+import { planFor, planNotices, storePlan } from "./today.js";
 
 export async function render(main) {
   const day = localDate(addDays(new Date(), 1));
@@ -12,8 +12,9 @@ export async function render(main) {
   const name = (id) => accounts.get(id)?.name ?? id;
   const stops = (plan?.stops ?? []).slice().sort((a, b) => a.position - b.position);
   const dropped = (plan?.dropped ?? []).filter((d) => accounts.has(d.id));
+  const notices = await planNotices(main);
   main.innerHTML = html`
-    <h1>${t("tomorrow.title", { date: shortDate(day) })}</h1>
+    <h1>${t("tomorrow.title", { date: shortDate(day) })}</h1>${notices}
     ${plan ? "" : raw(html`<p class="card">${t("tomorrow.none")}</p>`)}
     <form id="tomorrow-form" novalidate>
       <ol class="list">${stops.map((stop) => raw(html`
