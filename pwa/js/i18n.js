@@ -280,6 +280,13 @@ const CATALOGUE = {
     "me.logout_anyway": "Log out and keep them for me",
     "login.other_user_waiting": "Records of the last person logged in here are still waiting to sync: they must log in first to send them.",
     "today.plan_changed": "Your plan for {day} was changed by {name} at {time}.",
+    "replan.button": "Re-plan the rest of today",
+    "replan.proposed": "The rest of today, from here:",
+    "replan.added": "new",
+    "replan.moved": "moved",
+    "replan.left_out": "left out",
+    "replan.accept": "Use this plan",
+    "replan.keep": "Keep my plan",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -561,6 +568,13 @@ const CATALOGUE = {
     "me.logout_anyway": "退出并为我保留",
     "login.other_user_waiting": "上一位在此登录的人还有记录待同步：须先由其登录发送。",
     "today.plan_changed": "你 {day} 的计划已由 {name} 于 {time} 修改。",
+    "replan.button": "重新规划今天剩余行程",
+    "replan.proposed": "从这里开始的今天剩余行程：",
+    "replan.added": "新增",
+    "replan.moved": "顺序调整",
+    "replan.left_out": "移出",
+    "replan.accept": "采用此计划",
+    "replan.keep": "保留原计划",
   },
 };
 

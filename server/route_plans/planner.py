@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, utcnow
+from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
 from ..models.users import team_zone
 from ..models.vocab import CADENCE_DAYS
 from ..routing import Day, Lunch, Stop, Unplannable, solve
@@ -43,15 +43,28 @@ def _seconds(moment, day, tz):
     return (local.date() - day).days * 86400 + local.hour * 3600 + local.minute * 60 + local.second
 
 
-def candidates(rep, day, tz, choices=None):
+def candidates(rep, day, tz, choices=None, after=None):
     """Stops for `day`: fixed appointments (mandatory), then accounts due by cadence, with open
     opportunities in stages P to C, or never visited, each with why it is there; then the rep's
-    own choices (`Choices`: accounts picked, left out, or pinned to a time)."""
+    own choices (`Choices`: accounts picked, left out, or pinned to a time). With `after` (the rest
+    of the day from then), appointments before it and accounts already visited that day are left out."""
     choices = choices or Choices()
     start = datetime.combine(day, time(0), tz)
     stops, reasons, priority, appointed = {}, {}, {}, set()
+    visited = set()
+    if after is not None:
+        visited = {str(a) for a in db.session.scalars(select(Visit.account_id).where(
+            Visit.rep_id == rep.id, Visit.check_in_at >= start, Visit.check_in_at < start + timedelta(days=1),
+            Visit.cancelled_at.is_(None)))}
+        choices = Choices(include=tuple(a for a in choices.include if str(a) not in visited),
+                          exclude=choices.exclude,
+                          pins={k: v for k, v in choices.pins.items()
+                                if str(k) not in visited and datetime.combine(day, v, tz) >= after})
     for appt in db.session.scalars(select(Appointment).where(
-            Appointment.rep_id == rep.id, Appointment.starts_at >= start, Appointment.starts_at < start + timedelta(days=1))):
+            Appointment.rep_id == rep.id, Appointment.starts_at >= (after or start),
+            Appointment.starts_at < start + timedelta(days=1))):
+        if str(appt.account_id) in visited:
+            continue
         account = db.session.get(Account, appt.account_id)
         at = _seconds(appt.starts_at, day, tz)
         stops[str(appt.id)] = Stop(str(appt.id), account.latitude, account.longitude,
@@ -65,8 +78,8 @@ def candidates(rep, day, tz, choices=None):
             Opportunity.status == "open", Opportunity.stage.in_(tuple(STAGE_PRIORITY)),
             Opportunity.account_id.in_([a.id for a in accounts]))).all())
     for account in accounts:
-        if str(account.id) in appointed:
-            continue  # the appointment is that account's visit today
+        if str(account.id) in appointed or str(account.id) in visited:
+            continue  # the appointment is that account's visit today; or it was visited already
         why, weight = [], 0
         if account.last_contact_at is None:
             why.append("first_visit")
@@ -91,6 +104,15 @@ def candidates(rep, day, tz, choices=None):
     optional = sorted((k for k in stops if k not in booked), key=lambda k: (-priority[k], k))
     chosen = [stops[k] for k in booked] + [stops[k] for k in optional[:MAX_OPTIONAL]]
     return chosen
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where and when the rest of a day starts: the rep's position now, or the end of the open visit."""
+
+    latitude: float
+    longitude: float
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -163,15 +185,29 @@ class _Job:
     tz: ZoneInfo
 
 
-def _prepare(rep, day, choices=None):
-    if rep.start_lat is None or rep.start_lng is None:
+def _prepare(rep, day, choices=None, start=None):
+    if start is None and (rep.start_lat is None or rep.start_lng is None):
         raise ValidationFailed("The rep has no start location (home or office).", {"rep_id": ["No start location."]})
     tz = _tz(rep)
-    start = (rep.start_lat, rep.start_lng)
-    end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else start
+    home = (rep.start_lat, rep.start_lng) if rep.start_lat is not None else None
+    origin = (start.latitude, start.longitude) if start is not None else home
+    end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else (home or origin)
     fa = rep.first_appointment_time
-    stops = candidates(rep, day, tz, choices)
-    model = Day(start=start, end=end, stops=tuple(stops), lunch=LUNCH, first_appointment=fa.hour * 3600 + fa.minute * 60)
+    stops = candidates(rep, day, tz, choices, after=start.at if start is not None else None)
+    first = fa.hour * 3600 + fa.minute * 60
+    extra = {}
+    if start is not None:
+        # The rest of the day starts here and now; the 8:45 rule is for a day planned ahead.
+        now = _seconds(start.at, day, tz)
+        if now >= 19 * 3600:
+            raise ValidationFailed("The working day is over; plan tomorrow instead.", {"start": ["After 19:00."]})
+        extra = {"day_start": max(now, 0), "first_appointment": max(now, 0)}
+        lunch = LUNCH if now <= LUNCH.latest else None
+    else:
+        lunch = LUNCH
+    model = Day(start=origin, end=end, stops=tuple(stops), lunch=lunch,
+                first_appointment=extra.get("first_appointment", first),
+                **({"day_start": extra["day_start"]} if extra else {}))
     try:
         matrix = _provider()(travel_points(model))  # read here: a worker process has no app or network cache
     except Unplannable:
@@ -187,7 +223,7 @@ def _solve(job, time_limit_s):
         return exc
 
 
-def _store(job, day, plan, by=None, rep_choices=None):
+def _store(job, day, plan, by=None, rep_choices=None, commit=True):
     if isinstance(plan, Unplannable):
         raise ValidationFailed(f"Cannot plan {day}: {plan}", {"stops": [f"{plan.stop_id}: {plan.reason}"]})
     by_id = job.by_id
@@ -214,7 +250,8 @@ def _store(job, day, plan, by=None, rep_choices=None):
     if rep_choices is not None:
         stored.choices = rep_choices.as_json()
     stored.dropped = [{"id": stop_id, "reason": reason} for stop_id, reason in plan.dropped]
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return stored
 
 
@@ -224,7 +261,7 @@ def kept_choices(rep_id, day):
     return Choices.from_json(stored) if stored else Choices()
 
 
-def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=False):
+def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=False, start=None, preview=False):
     """Plan `day` for the rep and store it (replacing an earlier plan for that day).
 
     `by` is who asks (None: the evening batch). The rep's own choices are kept with the plan; the
@@ -241,8 +278,18 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=Fals
         effective = choices or Choices()
     else:
         effective = (choices or Choices()).keeping(kept)
-    job = _prepare(rep, day, effective)
-    return _store(job, day, _solve(job, time_limit_s), by=by, rep_choices=effective if own else None)
+    job = _prepare(rep, day, effective, start)
+    plan = _solve(job, time_limit_s)
+    if not preview:
+        return _store(job, day, plan, by=by, rep_choices=effective if own else None)
+    # The plan as it would be stored, answered and then undone: the rep sees what changes first.
+    from .schemas import RoutePlanSchema
+
+    savepoint = db.session.begin_nested()
+    try:
+        return RoutePlanSchema().dump(_store(job, day, plan, by=by, rep_choices=None, commit=False))
+    finally:
+        savepoint.rollback()
 
 
 def active_reps(team_name=None):

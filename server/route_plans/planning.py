@@ -1,4 +1,5 @@
 """`/api/routes`: plan a rep's day on demand and read the stored plan."""
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -7,10 +8,10 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import RoutePlan, User
 from ..resource import resolve_rep
-from ..schemas import StrictSchema
+from ..schemas import StrictSchema, instant
 from ..scoping import may_manage_user
 from ..security import login_required, principal
-from .planner import Choices, plan_day
+from .planner import Choices, Start, plan_day
 from .schemas import RoutePlanSchema
 
 blp = Blueprint("routes", __name__, url_prefix="/api/routes", description="Route planning (OR-Tools)")
@@ -19,6 +20,12 @@ blp = Blueprint("routes", __name__, url_prefix="/api/routes", description="Route
 class PinSchema(StrictSchema):
     account_id = fields.UUID(required=True)
     at = fields.Time(required=True, format="%H:%M", metadata={"description": "Arrival to keep, HH:MM local"})
+
+
+class StartSchema(StrictSchema):
+    latitude = fields.Float(required=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
+    at = instant(required=True, metadata={"description": "when the rep is free to leave from there"})
 
 
 class PlanRequest(StrictSchema):
@@ -32,6 +39,10 @@ class PlanRequest(StrictSchema):
                        metadata={"description": "Stops whose arrival time the plan must keep"})
     override = fields.Boolean(load_default=False, metadata={
         "description": "managers: replace the rep's own picks, leave-outs and pins instead of keeping them"})
+    start = fields.Nested(StartSchema, metadata={
+        "description": "plan the rest of the day from here and now (the rep's position, or the end of the open "
+                       "visit): stops already visited that day are left out, and the 8:45 start does not apply"})
+    preview = fields.Boolean(load_default=False, metadata={"description": "answer the plan without storing it"})
 
     @validates_schema
     def _disjoint(self, data, **_):
@@ -55,7 +66,12 @@ class Plan(MethodView):
                           pins={p["account_id"]: p["at"] for p in body["pins"]})
         if body.get("override") and caller.is_rep:
             raise Forbidden("Only a manager overrides a rep's own choices.", {"override": ["Managers only."]})
-        return plan_day(body["rep_id"], body["date"], choices=choices, by=caller.id, override=body.get("override", False))
+        start = body.get("start")
+        if start is not None:
+            start = Start(start["latitude"], start["longitude"], start["at"])
+        plan = plan_day(body["rep_id"], body["date"], choices=choices, by=caller.id, override=body["override"],
+                        start=start, preview=body["preview"])
+        return jsonify(plan) if body["preview"] else plan
 
 
 @blp.route("/<uuid:rep_id>/<string:day>")

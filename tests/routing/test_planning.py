@@ -268,3 +268,28 @@ def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, cli
     assert (after["planned"], after["planned_done"]) == (before["planned"], before["planned_done"])
     daily = client.get("/api/reports/daily?date=2026-11-10", headers=world.headers("r1")).get_json()["reports"][0]
     assert daily["plan"]["planned"] == len(planned)
+
+
+def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world):
+    extra = _more_accounts(app, world)
+    morning = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    planned = [s["account_id"] for s in morning["stops"]]
+    done = planned[0]
+    visit = {"account_id": done, "purpose": "Done early", "check_in_at": "2026-11-10T00:50:00+00:00",
+             "check_out_at": "2026-11-10T01:30:00+00:00"}
+    assert client.post("/api/visits", json=visit, headers=world.headers("r1")).status_code == 201
+    here = {"latitude": 31.215, "longitude": 121.46, "at": "2026-11-10T11:00:00+08:00"}
+    body = {"date": "2026-11-10", "start": here, "preview": True}
+    preview = client.post("/api/routes/plan", json=body, headers=world.headers("r1"))
+    assert preview.status_code == 200, preview.get_json()
+    rest = preview.get_json()["stops"]
+    assert done not in {s["account_id"] for s in rest} and rest
+    assert all(s["planned_arrival"] >= "2026-11-10T03:00:00+00:00" for s in rest)  # nothing before 11:00
+    stored = client.get(f"/api/routes/{world.users['r1']}/2026-11-10", headers=world.headers("r1")).get_json()
+    assert [s["account_id"] for s in stored["stops"]] == planned  # a preview stores nothing
+    accepted = client.post("/api/routes/plan", json={**body, "preview": False}, headers=world.headers("r1")).get_json()
+    assert [s["account_id"] for s in accepted["stops"]] == [s["account_id"] for s in rest]
+    late = client.post("/api/routes/plan", json={**body, "start": {**here, "at": "2026-11-10T20:00:00+08:00"}},
+                       headers=world.headers("r1"))
+    assert late.status_code == 422 and "start" in late.get_json()["error"]["fields"]
+    assert extra  # the extra accounts gave the rest of the day stops to order

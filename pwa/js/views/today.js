@@ -3,7 +3,7 @@ import { request } from "../api.js";
 import { all, byIndex, db, get, getMeta, setMeta } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
+import { fieldErrors, hhmm, html, localDate, position, raw, reasonLabels, shortDate } from "../ui.js";
 
 export async function planFor(day) {
   const plans = await byIndex("route_plans", "plan_date", day);
@@ -51,6 +51,45 @@ export function drawMap(element, user, points) {
 }
 
 const MINUTE = 60_000;
+
+/** Where and when the rest of today starts: at the end of the open visit, else here (GPS) and now,
+ *  else where the last visit ended; null when nothing says (then the plan starts from home). */
+export async function restStart(now = new Date()) {
+  const today = localDate(now);
+  const visits = (await all("visits")).filter((v) => v.check_in_at && !v.cancelled_at && localDate(new Date(v.check_in_at)) === today)
+    .sort((a, b) => a.check_in_at.localeCompare(b.check_in_at));
+  const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
+  const open = visits.find((v) => !v.check_out_at);
+  if (open && accounts.get(open.account_id)?.latitude != null) {
+    const at = Math.max(now.getTime(), new Date(open.check_in_at).getTime() + 30 * MINUTE);
+    const a = accounts.get(open.account_id);
+    return { latitude: a.latitude, longitude: a.longitude, at: new Date(at).toISOString() };
+  }
+  const gps = await position(4000);
+  if (gps) return { latitude: gps.lat, longitude: gps.lng, at: now.toISOString() };
+  const last = visits.filter((v) => v.check_out_at).pop();
+  const a = last && accounts.get(last.account_id);
+  return a?.latitude != null ? { latitude: a.latitude, longitude: a.longitude, at: now.toISOString() } : null;
+}
+
+function afterFirstAppointment(user, now = new Date()) {
+  const [h, m] = String(user?.first_appointment_time ?? "08:45").split(":").map(Number);
+  return now.getHours() * 60 + now.getMinutes() > h * 60 + m;
+}
+
+function changes(current, proposed, accounts) {
+  const before = new Map(current.map((s) => [s.account_id, s]));
+  const after = new Set(proposed.map((s) => s.account_id));
+  const name = (id) => accounts.get(id)?.name ?? "?";
+  const rows = proposed.map((s, i) => {
+    const old = before.get(s.account_id);
+    const what = !old ? t("replan.added") : old.position !== s.position ? t("replan.moved") : "";
+    return html`<li>${hhmm(s.planned_arrival)} ${i + 1}. ${name(s.account_id)} ${what ? raw(html`<span class="tag">${what}</span>`) : ""}</li>`;
+  });
+  const gone = current.filter((s) => !after.has(s.account_id))
+    .map((s) => html`<li class="muted">${name(s.account_id)} <span class="tag warn">${t("replan.left_out")}</span></li>`);
+  return [...rows, ...gone].join("");
+}
 
 /** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
  *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. */
@@ -122,7 +161,9 @@ export async function render(main, { user }) {
       event.target.disabled = true;
       event.target.textContent = t("today.planning");
       try {
-        await storePlan(await request("POST", "/api/routes/plan", { date: today }));
+        // Later than the first appointment: plan from here and now, not from 08:45 at home.
+        const start = afterFirstAppointment(user) ? await restStart() : null;
+        await storePlan(await request("POST", "/api/routes/plan", { date: today, ...(start ? { start } : {}) }));
         render(main, { user });
       } catch (e) {
         error.textContent = [e.message, ...fieldErrors(e)].join(" ");
@@ -165,13 +206,40 @@ export async function render(main, { user }) {
   });
   main.innerHTML = html`
     <h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
-    <p><a class="button secondary" href="#/nearby">${t("nearby.title")}</a></p>
+    <div class="row"><a class="button secondary" href="#/nearby">${t("nearby.title")}</a>
+      <button type="button" class="secondary" id="replan-rest">${t("replan.button")}</button></div>
+    <div id="replan" aria-live="polite"></div>
     <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
     ${where.delay !== null ? raw(html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
       where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`)
       : where.nextIndex === -1 && todays.length ? raw(html`<p id="day-delay" class="card">${t("today.all_done")}</p>`) : ""}
     <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div>
     <ol class="list" id="route">${items.map(raw)}</ol>`;
+  main.querySelector("#replan-rest").addEventListener("click", async (event) => {
+    const box = main.querySelector("#replan");
+    if (!navigator.onLine) {
+      box.innerHTML = html`<p class="card">${t("today.offline_plan")}</p>`;
+      return;
+    }
+    event.target.disabled = true;
+    const start = await restStart();
+    const body = { date: today, ...(start ? { start } : {}) };
+    try {
+      const proposed = await request("POST", "/api/routes/plan", { ...body, preview: true });
+      box.innerHTML = html`<div class="card" id="replan-preview"><strong>${t("replan.proposed")}</strong>
+        <ol class="list">${raw(changes(stops, proposed.stops, accounts))}</ol>
+        <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
+          <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
+      box.querySelector("#replan-keep").addEventListener("click", () => { box.innerHTML = ""; event.target.disabled = false; });
+      box.querySelector("#replan-accept").addEventListener("click", async () => {
+        await storePlan(await request("POST", "/api/routes/plan", body));
+        render(main, { user });
+      });
+    } catch (e) {
+      box.innerHTML = html`<p class="error-text">${[e.message, ...fieldErrors(e)].join(" ")}</p>`;
+      event.target.disabled = false;
+    }
+  });
   drawMap(main.querySelector("#today-map"), user, stops.map((stop, i) => {
     const account = accounts.get(stop.account_id);
     return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}` } : null;
