@@ -71,7 +71,13 @@ def init_app(app):
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):
-        return db.session.get(RevokedToken, payload["jti"]) is not None
+        from .auth.services import family_ended
+
+        if not payload.get("jti") or not payload.get("exp"):
+            return True  # a token that never expires or cannot be revoked is not one we issue
+        if payload.get("type") == "refresh" and not payload.get("fam"):
+            return True  # every refresh token belongs to a login's family
+        return db.session.get(RevokedToken, payload["jti"]) is not None or family_ended(payload)
 
     @jwt.additional_claims_loader
     def _claims(user):

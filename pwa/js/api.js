@@ -33,13 +33,19 @@ async function send(method, path, body, token) {
   return data;
 }
 
-async function refresh(auth) {
+async function refresh(auth, again = true) {
   try {
-    const { access_token } = await send("POST", "/api/auth/refresh", undefined, auth.refresh_token);
-    const updated = { ...auth, access_token };
+    // The refresh token is spent by use: keep the new one the server hands back.
+    const tokens = await send("POST", "/api/auth/refresh", undefined, auth.refresh_token);
+    const updated = { ...auth, access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? auth.refresh_token };
     await setMeta("auth", updated);
     return updated;
   } catch (error) {
+    if (error.code === "refresh_rotated" && again) {
+      // Another tab refreshed a moment ago: its new token is in IndexedDB.
+      const latest = await session();
+      if (latest?.refresh_token && latest.refresh_token !== auth.refresh_token) return refresh(latest, false);
+    }
     if (error.status === 401 || error.status === 422) return null;
     throw error;
   }

@@ -35,3 +35,4 @@ class TokensSchema(Schema):
 
 class AccessTokenSchema(Schema):
     access_token = fields.String()
+    refresh_token = fields.String(metadata={"description": "the new refresh token: the one sent is spent"})

@@ -1,14 +1,17 @@
 """Password checks, login throttling and token revocation."""
 from datetime import datetime, timedelta, timezone
 
+import uuid
+
 from flask import current_app
-from sqlalchemy import delete, func, select
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..errors import TooManyRequests, Unauthorized
 from ..extensions import db
-from ..models import LoginFailure, RevokedToken, Team, User, utcnow
+from ..models import LoginFailure, RevokedToken, Team, TokenFamily, User, utcnow
 
 # Compared against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = generate_password_hash("not-a-password")
@@ -49,6 +52,72 @@ def authenticate(username, password, max_failures, window_s, now=None, address="
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
     db.session.commit()
     return user
+
+
+# Two tabs of one app may refresh at the same moment with the same token: the one that comes second
+# within this many seconds is told to read the new token, not taken for a thief.
+ROTATION_GRACE_S = 30
+
+
+def new_session(user):
+    """Tokens for a fresh login: a new family, its first refresh token and an access token."""
+    family = TokenFamily(user_id=user.id, current_jti="")
+    db.session.add(family)
+    db.session.flush()
+    claims = {"fam": str(family.id)}
+    refresh = create_refresh_token(identity=user, additional_claims=claims)
+    family.current_jti = decode_token(refresh)["jti"]
+    db.session.commit()
+    return {"access_token": create_access_token(identity=user, additional_claims=claims), "refresh_token": refresh}
+
+
+def rotate(payload, user):
+    """Trade a refresh token for a new access token and a new refresh token; the old one is spent.
+
+    Presenting a spent refresh token ends the family (every token of that login), except the one
+    spent a moment ago by another tab of the same app, which is told to read the new one."""
+    family = db.session.scalars(select(TokenFamily).where(TokenFamily.id == _family_id(payload))
+                                .with_for_update()).first()
+    now = clock.real_now()
+    if family is None or family.revoked_at is not None or family.user_id != user.id:
+        raise Unauthorized("This login has ended; log in again.", code="session_ended")
+    if payload["jti"] != family.current_jti:
+        recent = family.rotated_at is not None and (now - family.rotated_at).total_seconds() < ROTATION_GRACE_S
+        if payload["jti"] == family.previous_jti and recent:
+            raise Unauthorized("This refresh token was just replaced; use the new one.", code="refresh_rotated")
+        family.revoked_at = now  # a spent token came back: someone else holds a copy
+        db.session.commit()
+        raise Unauthorized("This refresh token was already used; the login has been ended for safety.",
+                           code="refresh_reused")
+    claims = {"fam": str(family.id)}
+    refresh = create_refresh_token(identity=user, additional_claims=claims)
+    family.previous_jti, family.current_jti, family.rotated_at = family.current_jti, decode_token(refresh)["jti"], now
+    db.session.commit()
+    return {"access_token": create_access_token(identity=user, additional_claims=claims), "refresh_token": refresh}
+
+
+def end_family(payload):
+    """Logout: every token of this login stops working, the refresh token too, sent or not."""
+    family_id = _family_id(payload)
+    if family_id is not None:
+        db.session.execute(update(TokenFamily).where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+                           .values(revoked_at=clock.real_now()))
+        db.session.commit()
+
+
+def family_ended(payload):
+    family_id = _family_id(payload)
+    if family_id is None:
+        return False
+    revoked = db.session.scalar(select(TokenFamily.revoked_at).where(TokenFamily.id == family_id))
+    return revoked is not None or db.session.get(TokenFamily, family_id) is None
+
+
+def _family_id(payload):
+    try:
+        return uuid.UUID(str(payload.get("fam")))
+    except ValueError:
+        return None
 
 
 def revoke(payload, user_id):

@@ -1,20 +1,13 @@
 from flask import current_app, request
 from flask.views import MethodView
-from flask_jwt_extended import (
-    create_access_token,
-    create_refresh_token,
-    current_user,
-    decode_token,
-    get_jwt,
-    jwt_required,
-)
+from flask_jwt_extended import current_user, decode_token, get_jwt, jwt_required
 from jwt import PyJWTError
 from flask_jwt_extended.exceptions import JWTExtendedException
 
 from ..errors import AppError
 from . import blp
 from .schemas import AccessTokenSchema, LoginSchema, LogoutSchema, TokensSchema, UserSchema
-from .services import authenticate, revoke
+from .services import authenticate, end_family, new_session, revoke, rotate
 
 
 @blp.route("/login")
@@ -28,11 +21,7 @@ class Login(MethodView):
             current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_FAILURE_WINDOW_S"],
             address=(request.remote_addr or "")[:64],
         )
-        return {
-            "access_token": create_access_token(identity=user),
-            "refresh_token": create_refresh_token(identity=user),
-            "user": user,
-        }
+        return {**new_session(user), "user": user}
 
 
 @blp.route("/refresh")
@@ -41,8 +30,8 @@ class Refresh(MethodView):
 
     @blp.response(200, AccessTokenSchema)
     def post(self):
-        """Get a new access token with a refresh token"""
-        return {"access_token": create_access_token(identity=current_user)}
+        """Trade the refresh token for a new access token and a new refresh token (the old one is spent)"""
+        return rotate(get_jwt(), current_user)
 
 
 @blp.route("/logout")
@@ -54,6 +43,7 @@ class Logout(MethodView):
     def post(self, data):
         """Revoke the presented token, and the refresh token if one is sent"""
         revoke(get_jwt(), current_user.id)
+        end_family(get_jwt())
         refresh_token = (data or {}).get("refresh_token")
         if refresh_token:
             try:

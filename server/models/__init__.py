@@ -4,9 +4,9 @@ from .base import utcnow
 from .sync import Change, SyncClient, SyncMutation, SyncState
 from .field import Activity, Appointment, RoutePlan, RouteStop, Visit
 from .targets import DailyReview, SalesTarget
-from .users import LoginFailure, RevokedToken, Team, User
+from .users import LoginFailure, RevokedToken, Team, TokenFamily, User
 
 __all__ = [
     "Account", "Activity", "Appointment", "Contact", "DailyReview", "Device", "LoginFailure", "Opportunity",
-    "RevokedToken", "RoutePlan", "RouteStop", "SalesTarget", "StageChange", "SyncClient", "SyncMutation", "SyncState", "Change", "Team", "User", "Visit", "utcnow",
+    "RevokedToken", "TokenFamily", "RoutePlan", "RouteStop", "SalesTarget", "StageChange", "SyncClient", "SyncMutation", "SyncState", "Change", "Team", "User", "Visit", "utcnow",
 ]

@@ -66,6 +66,21 @@ class RevokedToken(db.Model):
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class TokenFamily(db.Model):
+    """One login's tokens: each refresh replaces the refresh token, and presenting one already
+    replaced (a stolen copy) ends the whole family, the thief's and the owner's tokens alike."""
+
+    __tablename__ = "token_families"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    current_jti: Mapped[str] = mapped_column(String(64))
+    previous_jti: Mapped[str | None] = mapped_column(String(64))
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class LoginFailure(db.Model):
     """One login attempt not (yet) known to have succeeded, counted per client address and per
     address and username, to throttle password guessing without letting a stranger lock a rep out."""

@@ -165,3 +165,42 @@ def test_inactive_user_cannot_log_in_or_use_a_token(app, client, world):
         db.session.commit()
     assert login(client).status_code == 401
     assert client.get("/api/accounts", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_refresh_tokens_rotate_and_a_reused_one_ends_the_login(app, client, world):
+    tokens = login(client).get_json()
+    first = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert first.status_code == 200
+    rotated = first.get_json()
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    second = client.post("/api/auth/refresh", headers=bearer(rotated["refresh_token"])).get_json()
+    assert client.get("/api/auth/me", headers=bearer(second["access_token"])).status_code == 200
+    # The first refresh token comes back (a copy someone kept): the whole login ends.
+    stolen = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert stolen.status_code == 401 and stolen.get_json()["error"]["code"] == "refresh_reused"
+    assert client.get("/api/auth/me", headers=bearer(second["access_token"])).status_code == 401
+    assert client.post("/api/auth/refresh", headers=bearer(second["refresh_token"])).status_code == 401
+    assert login(client).status_code == 200  # the owner logs in again
+
+
+def test_two_tabs_refreshing_at_once_are_not_taken_for_a_thief(client, world):
+    tokens = login(client).get_json()
+    assert client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"])).status_code == 200
+    late = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert late.status_code == 401 and late.get_json()["error"]["code"] == "refresh_rotated"
+
+
+def test_logout_without_the_refresh_token_still_ends_it(client, world):
+    tokens = login(client).get_json()
+    assert client.post("/api/auth/logout", headers=bearer(tokens["access_token"])).status_code == 204
+    assert client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"])).status_code == 401
+
+
+def test_signed_tokens_without_expiry_or_id_are_refused(app, client, world):
+    import jwt as pyjwt
+
+    secret = app.config["JWT_SECRET_KEY"]
+    for claims in ({"sub": str(world.users["r1"]), "type": "access", "jti": "x", "fresh": False},
+                   {"sub": str(world.users["r1"]), "type": "access", "exp": 4102444800, "fresh": False}):
+        forged = pyjwt.encode(claims, secret, algorithm="HS256")
+        assert client.get("/api/auth/me", headers=bearer(forged)).status_code == 401, claims
