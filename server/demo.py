@@ -5,6 +5,7 @@ visit history is laid on the weeks before `today`, so every later screen (cadenc
 funnel, time split, first-appointment habit) has something true to show.
 """
 import random
+import secrets
 import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -60,12 +61,13 @@ def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=No
     """Write the demo data set and return counts per record type."""
     rng = random.Random(rng_seed)
     today = today or clock.today(TZ)
-    pw_hash = hash_password(password)
     team = Team(id=_uuid(rng), name="上海一部 Shanghai Team 1", timezone="Asia/Shanghai")
     db.session.add(team)
     db.session.flush()
-    admin = User(id=_uuid(rng), username="admin", password_hash=pw_hash, role="admin", display_name="管理员 Admin")
-    manager = User(id=_uuid(rng), username="manager", password_hash=pw_hash, role="manager",
+    # Each user's hash has its own salt: one cracked hash tells nothing about the others.
+    admin = User(id=_uuid(rng), username="admin", password_hash=hash_password(password), role="admin",
+                 display_name="管理员 Admin")
+    manager = User(id=_uuid(rng), username="manager", password_hash=hash_password(password), role="manager",
                    display_name="陈经理 Manager Chen", team_id=team.id)
     db.session.add_all([admin, manager])
     db.session.flush()
@@ -77,7 +79,7 @@ def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=No
               "visits": 0, "activities": 0, "appointments": 0}
     for n, districts in enumerate(territories, start=1):
         home = districts[0]
-        rep = User(id=_uuid(rng), username=f"rep{n}", password_hash=pw_hash, role="rep", team_id=team.id,
+        rep = User(id=_uuid(rng), username=f"rep{n}", password_hash=hash_password(password), role="rep", team_id=team.id,
                    display_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)} rep{n}",
                    start_label=f"{home[0]}区 home", start_lat=round(home[2] + rng.uniform(-.01, .01), 6),
                    start_lng=round(home[3] + rng.uniform(-.01, .01), 6), first_appointment_time=time(8, 45))
@@ -92,8 +94,12 @@ def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=No
     return counts
 
 
+# Mixed into every demo id: the data is the same for a seed, the ids differ per installation.
+_INSTALLATION = secrets.randbits(128)
+
+
 def _uuid(rng):
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+    return uuid.UUID(int=rng.getrandbits(128) ^ _INSTALLATION, version=4)
 
 
 def _local(day, hh_mm):

@@ -36,8 +36,14 @@ class VisitService(ScopedResource):
             writable_account(principal, data.get("account_id"))
         except NotFound:
             # A visit made while offline to an account reassigned meanwhile still happened: keep it.
+            # One checked in after the account left the rep's territory did not happen as theirs.
             if not (principal.is_rep and held_territory(principal.id, data.get("account_id"))):
                 raise
+            left = left_territory_at(principal.id, data.get("account_id"))
+            check_in = data.get("check_in_at")
+            if left is not None and (check_in is None or check_in > left):
+                raise Forbidden("This account was reassigned before this visit: record visits only to your own "
+                                "accounts.", {"account_id": [f"Reassigned at {left.isoformat()}."]}, code="reassigned")
 
     def check_write(self, principal, obj):
         if principal.is_manager:
@@ -90,6 +96,15 @@ def snapshot_plan(rep_id, check_in_at):
     plan = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day))
     if plan is not None and plan.snapshot is None:
         plan.snapshot = [str(stop.account_id) for stop in plan.stops]
+
+
+def left_territory_at(rep_id, account_id):
+    """When the account last left this rep's territory (None: it is theirs again, or never left)."""
+    account = db.session.get(Account, account_id)
+    if account is None or account.owner_id == rep_id:
+        return None
+    return db.session.scalar(select(func.max(Change.at)).where(
+        Change.entity == "account", Change.entity_id == account_id, Change.prev_owner_id == rep_id))
 
 
 def held_territory(rep_id, account_id):

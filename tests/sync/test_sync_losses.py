@@ -297,3 +297,20 @@ def test_a_reassigned_accounts_deals_follow_it_in_the_funnel_and_the_exports(app
     assert opportunity not in json.dumps(old)
     new = client.get("/api/exports/opportunities?format=json", headers=world.headers("r2")).get_json()
     assert opportunity in json.dumps(new)
+
+
+def test_an_ex_owner_may_push_visits_made_before_the_reassignment_not_after(app, client, world):
+    phone = Phone(client, world.headers("r1"))
+    before = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-2)))
+    assert client.patch(f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])},
+                        headers=world.headers("m1")).status_code == 200
+    after = phone.create("visit", visit_data(world, check_in_at=now_iso(minutes=5)))
+    planned = phone.create("visit", visit_data(world))  # no check-in: not a visit that happened
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "rejected"]
+    assert results[1]["reason"] == "reassigned" and "account_id" in results[1]["fields"]
+    rest = client.post("/api/visits", json=visit_data(world, check_in_at=now_iso(minutes=6)), headers=world.headers("r1"))
+    assert rest.status_code == 403 and rest.get_json()["error"]["code"] == "reassigned"
+    with app.app_context():
+        assert db.session.get(Visit, uuid.UUID(before)) is not None
+        assert db.session.get(Visit, uuid.UUID(after)) is None and db.session.get(Visit, uuid.UUID(planned)) is None
