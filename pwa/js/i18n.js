@@ -287,6 +287,10 @@ const CATALOGUE = {
     "replan.left_out": "left out",
     "replan.accept": "Use this plan",
     "replan.keep": "Keep my plan",
+    "tomorrow.add_any": "Add any account of the territory",
+    "tomorrow.add_button": "Add",
+    "tomorrow.not_found": "No account of that name in the territory.",
+    "tomorrow.bad_time": "Write the time as HH:MM (24 hours).",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -575,6 +579,10 @@ const CATALOGUE = {
     "replan.left_out": "移出",
     "replan.accept": "采用此计划",
     "replan.keep": "保留原计划",
+    "tomorrow.add_any": "添加辖区内任一客户",
+    "tomorrow.add_button": "添加",
+    "tomorrow.not_found": "辖区内没有此名称的客户。",
+    "tomorrow.bad_time": "时间请写成 HH:MM（24 小时制）。",
   },
 };
 

@@ -242,6 +242,24 @@ def test_tomorrow_replans_online_with_a_pin_and_says_so_offline(context, page, l
     stops = {s["account_id"]: s for s in plan["stops"]}
     assert left_out not in stops
     assert _hhmm(stops[pinned_account]["planned_arrival"]) == "15:30" and stops[pinned_account]["pinned"]
+    # The map and each leg's travel minutes; 24-hour time fields whatever the locale.
+    assert page.locator("#tomorrow-map .leaflet-marker-icon").count() == len(plan["stops"])
+    assert page.locator("#tomorrow-stops li.leg").count() == len(plan["stops"])
+    pin = page.locator(f"input[name='pin'][data-account='{pinned_account}']")
+    assert pin.get_attribute("type") == "text" and pin.input_value() == "15:30"
+    pin.fill("25:00")
+    page.get_by_role("button", name="Re-plan").click()
+    expect(page.locator("#tomorrow-message")).to_have_text("Write the time as HH:MM (24 hours).")
+    pin.fill("15:30")
+    # Any account of the territory can be added by its name.
+    outside = next(a for a in idb_all(page, "accounts") if a["id"] not in stops and a["latitude"] is not None)
+    page.get_by_label("Add any account of the territory").fill(outside["name"])
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_role("button", name="Re-plan").click()
+    page.wait_for_selector("text=Plan updated.")
+    expect(page.get_by_role("button", name="Re-plan")).to_be_in_viewport()  # the button stays on screen
+    plan = [p for p in idb_all(page, "route_plans") if p["plan_date"] == str(today_local() + _one_day())][0]
+    assert outside["id"] in {s["account_id"] for s in plan["stops"]}
     context.set_offline(True)
     page.get_by_role("button", name="Re-plan").click()
     page.wait_for_selector("text=Re-planning needs a connection")

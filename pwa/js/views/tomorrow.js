@@ -3,9 +3,11 @@ import { request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { addDays, fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
-import { planFor, planNotices, storePlan } from "./today.js";
+import { drawMap, planFor, planNotices, storePlan } from "./today.js";
 
-export async function render(main) {
+const HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]"; // 24-hour times, whatever the phone's locale
+
+export async function render(main, { user } = {}) {
   const day = localDate(addDays(new Date(), 1));
   const plan = await planFor(day);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
@@ -17,7 +19,9 @@ export async function render(main) {
     <h1>${t("tomorrow.title", { date: shortDate(day) })}</h1>${notices}
     ${plan ? "" : raw(html`<p class="card">${t("tomorrow.none")}</p>`)}
     <form id="tomorrow-form" novalidate>
-      <ol class="list">${stops.map((stop) => raw(html`
+      ${stops.length ? raw(html`<div id="tomorrow-map" class="map" role="img" aria-label="${t("today.map")}"></div>`) : ""}
+      <ol class="list" id="tomorrow-stops">${stops.map((stop) => raw(html`
+        <li class="leg">${t("today.travel", { min: stop.travel_minutes })}</li>
         <li class="card" data-account="${stop.account_id}">
           <strong>${hhmm(stop.planned_arrival)} ${name(stop.account_id)}</strong>
           <div>${reasonLabels(stop.reason).map((r) => raw(html`<span class="tag">${r}</span>`))}</div>
@@ -25,7 +29,8 @@ export async function render(main) {
             <label class="check"><input type="checkbox" name="keep" value="${stop.account_id}" checked
               ${raw(stop.appointment_id ? "disabled" : "")}>${t("tomorrow.keep")}</label>
             <label>${t("tomorrow.pin")}
-              <input type="time" name="pin" data-account="${stop.account_id}" value="${stop.pinned && !stop.appointment_id ? hhmm(stop.planned_arrival) : ""}"
+              <input type="text" name="pin" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM" maxlength="5"
+                data-account="${stop.account_id}" value="${stop.pinned && !stop.appointment_id ? hhmm(stop.planned_arrival) : ""}"
                 ${raw(stop.appointment_id ? "disabled" : "")}></label>
           </div>
         </li>`))}</ol>
@@ -33,15 +38,45 @@ export async function render(main) {
         <ul class="list">${dropped.map((d) => raw(html`<li class="card">
           <label class="check"><input type="checkbox" name="add" value="${d.id}">${t("tomorrow.add")}: ${name(d.id)}</label>
           <div class="muted">${t(`drop.${d.reason}`)}</div></li>`))}</ul>`) : ""}
-      <p id="tomorrow-message" role="status"></p>
-      <button id="replan" type="submit">${t("tomorrow.replan")}</button>
+      <h2>${t("tomorrow.add_any")}</h2>
+      <div class="row"><input id="add-account" list="territory" autocomplete="off" aria-label="${t("tomorrow.add_any")}"
+          placeholder="${t("accounts.search")}">
+        <button type="button" class="secondary" id="add-account-button" style="flex:0 0 auto">${t("tomorrow.add_button")}</button></div>
+      <datalist id="territory">${[...accounts.values()].slice(0, 2000).map((a) => raw(html`<option value="${a.name}">`))}</datalist>
+      <ul class="list" id="added"></ul>
+      <div class="sticky-actions"><p id="tomorrow-message" role="status"></p>
+        <button id="replan" type="submit">${t("tomorrow.replan")}</button></div>
     </form>`;
   const form = main.querySelector("#tomorrow-form");
+  if (stops.length) {
+    drawMap(main.querySelector("#tomorrow-map"), user, stops.map((stop, i) => {
+      const account = accounts.get(stop.account_id);
+      return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}` } : null;
+    }).filter(Boolean));
+  }
+  const byName = new Map([...accounts.values()].map((a) => [a.name, a]));
+  main.querySelector("#add-account-button").addEventListener("click", () => {
+    const input = main.querySelector("#add-account");
+    const account = byName.get(input.value.trim());
+    if (!account) {
+      main.querySelector("#tomorrow-message").textContent = t("tomorrow.not_found");
+      return;
+    }
+    main.querySelector("#added").insertAdjacentHTML("beforeend", html`<li class="card">
+      <label class="check"><input type="checkbox" name="add" value="${account.id}" checked>${t("tomorrow.add")}: ${account.name}</label></li>`);
+    input.value = "";
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const message = main.querySelector("#tomorrow-message");
     if (!navigator.onLine) {
       message.textContent = t("tomorrow.offline");
+      return;
+    }
+    const badPin = [...form.querySelectorAll('input[name="pin"]')].find((i) => i.value && !i.checkValidity());
+    if (badPin) {
+      message.textContent = t("tomorrow.bad_time");
+      badPin.focus();
       return;
     }
     const exclude = [...form.querySelectorAll('input[name="keep"]:not(:checked):not(:disabled)')].map((i) => i.value);
