@@ -291,6 +291,10 @@ const CATALOGUE = {
     "tomorrow.add_button": "Add",
     "tomorrow.not_found": "No account of that name in the territory.",
     "tomorrow.bad_time": "Write the time as HH:MM (24 hours).",
+    "team.not_met": "Not met",
+    "team.away": "Away",
+    "team.never_visited": "never visited",
+    "team.days_overdue": "{n} days overdue",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -583,6 +587,10 @@ const CATALOGUE = {
     "tomorrow.add_button": "添加",
     "tomorrow.not_found": "辖区内没有此名称的客户。",
     "tomorrow.bad_time": "时间请写成 HH:MM（24 小时制）。",
+    "team.not_met": "未见到",
+    "team.away": "不在现场",
+    "team.never_visited": "从未拜访",
+    "team.days_overdue": "逾期 {n} 天",
   },
 };
 

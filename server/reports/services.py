@@ -314,6 +314,7 @@ def cadence(scope):
                                          Account.last_contact_at).where(Account.owner_id.in_(scope.rep_ids))
                                   .order_by(Account.name)).all()
     per_rep = defaultdict(lambda: {c: {"total": 0, "overdue": 0} for c in CADENCE_DAYS})
+    owners = {rep.id: rep for rep in scope.reps}
     overdue = []
     for a in accounts:
         cell = per_rep[a.owner_id][a.account_class]
@@ -321,9 +322,11 @@ def cadence(scope):
         days = None if a.last_contact_at is None else (as_of - a.last_contact_at).days
         if days is None or days >= CADENCE_DAYS[a.account_class]:
             cell["overdue"] += 1
+            rep = owners.get(a.owner_id)
             overdue.append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
-                            "rep_id": str(a.owner_id), "days_since_contact": days,
-                            "cadence_days": CADENCE_DAYS[a.account_class]})
+                            "rep_id": str(a.owner_id), "rep_name": (rep.display_name or rep.username) if rep else None,
+                            "days_since_contact": days, "cadence_days": CADENCE_DAYS[a.account_class],
+                            "days_overdue": None if days is None else days - CADENCE_DAYS[a.account_class]})
     rows = []
     for rep in scope.reps:
         cells = per_rep[rep.id]
@@ -353,18 +356,22 @@ def age_band(installed_on, as_of):
 def installed_base(scope):
     """The MIF matrix: monthly volume band x machine age, ours and competitors', with each cell's accounts."""
     as_of = _as_of(scope).astimezone(scope.tz).date()
-    devices = db.session.execute(select(Device.ownership, Device.monthly_volume, Device.installed_on, Device.account_id)
+    devices = db.session.execute(select(Device.ownership, Device.monthly_volume, Device.installed_on, Device.account_id,
+                                        Account.name)
                                  .join(Account, Account.id == Device.account_id)
                                  .where(Account.owner_id.in_(scope.rep_ids))).all()
     cells = defaultdict(lambda: {"devices": 0, "accounts": set()})
-    for ownership, volume, installed_on, account_id in devices:
+    names = {}
+    for ownership, volume, installed_on, account_id, name in devices:
         cell = cells[(ownership, volume_band(volume), age_band(installed_on, as_of))]
         cell["devices"] += 1
         cell["accounts"].add(str(account_id))
+        names[str(account_id)] = name
     rows = []
     for (ownership, vband, aband), cell in sorted(cells.items()):
         rows.append({"ownership": ownership, "volume_band": vband, "age_band": aband, "devices": cell["devices"],
                      "accounts": len(cell["accounts"]), "account_ids": sorted(cell["accounts"]),
+                     "account_names": [names[i] for i in sorted(cell["accounts"])],
                      "replacement_opportunity": aband == "5+" and vband in HIGH_VOLUME})
     return {"rows": rows, "volume_bands": [b for b, _ in VOLUME_BANDS], "age_bands": [*AGE_BANDS, "unknown"],
             "as_of": as_of.isoformat(), "team": {"devices": sum(r["devices"] for r in rows)}}

@@ -1,4 +1,6 @@
 """The manager's screen in the browser: the team's numbers as charts and tables, cells to accounts, CSV."""
+import re
+
 from playwright.sync_api import expect
 
 from tests.pwa.conftest import PASSWORD, shot
@@ -20,6 +22,17 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(page, 
     expected = len(cell.get_attribute("data-mif").split(","))
     cell.click()
     assert page.locator("#mif-accounts li").count() == expected
+    listed = page.locator("#mif-accounts").inner_text()
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", listed), "the MIF list shows ids, not names"
+    # At 360 px the 5+ years column (where replacements are) is on screen.
+    box = page.locator("#report-installed-base table").first.locator("th", has_text="5+").bounding_box()
+    assert box and box["x"] + box["width"] <= 360
+    conversion = page.locator("#report-funnel tbody tr").last.inner_text()
+    assert conversion.index("S>P") < conversion.index("P>A") < conversion.index("A>D") < conversion.index("D>C")
+    expect(page.locator("#report-activity thead")).to_contain_text("Not met")
+    overdue = page.locator("#report-cadence ul.list li").first
+    expect(overdue).to_contain_text(re.compile(r"(\d+ days overdue|never visited)"))
+    expect(overdue).to_contain_text("rep")
     with page.expect_download() as download:
         page.locator("[data-csv='time-ratios']").click()
     with open(download.value.path(), encoding="utf-8-sig") as f:

@@ -142,6 +142,8 @@ def test_cadence_overdue_accounts_with_the_list(client, world, month):
     assert (row["A_total"], row["A_overdue"], row["B_overdue"], row["C_total"], row["C_overdue"]) == (1, 0, 0, 2, 2)
     listed = [(a["account_id"], a["days_since_contact"]) for a in report["extra"]["overdue_accounts"]]
     assert listed == [(month["other"], None), (month["c_class"], 40)]
+    whose = [(a["rep_name"], a["days_overdue"]) for a in report["extra"]["overdue_accounts"]]
+    assert whose == [("r1", None), ("r1", 10)]  # 40 days against a 30-day cadence
 
 
 def test_installed_base_matrix_marks_old_high_volume_machines(client, world, month):
@@ -150,6 +152,7 @@ def test_installed_base_matrix_marks_old_high_volume_machines(client, world, mon
     assert cells[("ours", "10-20K", "5+")]["replacement_opportunity"] is True
     assert cells[("competitor", "<1K", "<1")]["replacement_opportunity"] is False
     assert cells[("competitor", "3-5K", "unknown")]["account_ids"] == [str(world.accounts["r1"])]
+    assert cells[("competitor", "3-5K", "unknown")]["account_names"] == ["Account of r1"]
 
 
 def test_targets_by_week_and_day_against_orders_won(client, world, month):

@@ -69,14 +69,14 @@ function drawCharts(main, data) {
 function mifMatrix(report) {
   const cells = new Map(report.rows.map((r) => [`${r.ownership}|${r.volume_band}|${r.age_band}`, r]));
   return ["ours", "competitor"].map((ownership) => raw(html`<h3>${t(`device.${ownership}`)}</h3>
-    <div style="overflow-x:auto"><table class="report-table"><thead><tr><th>${t("team.volume")}</th>
+    <div style="overflow-x:auto"><table class="report-table mif-table"><thead><tr><th>${t("team.volume")}</th>
       ${report.extra.age_bands.map((a) => raw(html`<th scope="col">${a === "unknown" ? "?" : a}</th>`))}</tr></thead><tbody>
       ${report.extra.volume_bands.slice().reverse().map((v) => raw(html`<tr><th scope="row">${v}</th>
         ${report.extra.age_bands.map((a) => {
           const cell = cells.get(`${ownership}|${v}|${a}`);
           if (!cell) return raw("<td>·</td>");
           return raw(html`<td><button type="button" class="${cell.replacement_opportunity ? "" : "secondary"}"
-            data-mif="${cell.account_ids.join(",")}" aria-label="${v} ${a}: ${cell.devices}"
+            data-mif="${cell.account_ids.join(",")}" data-names="${JSON.stringify(cell.account_names ?? [])}" aria-label="${v} ${a}: ${cell.devices}"
             title="${cell.replacement_opportunity ? t("team.replacement") : ""}">${cell.devices}</button></td>`);
         })}</tr>`))}</tbody></table></div>`));
 }
@@ -148,17 +148,21 @@ export async function render(main, { user }) {
         ["median_first_visit", t("team.median_first")]], withTeam(data["first-appointment"]))),
       section("activity", t("team.activity"), table([["name", t("team.rep")], ["visits", t("team.visits")],
         ["visits_per_day", t("team.per_day")], ["face_to_face_visits", t("team.effective")], ["with_purpose", t("team.with_purpose")],
+        ["not_met", t("team.not_met")], ["away_from_account", t("team.away")],
         ["planned", t("team.planned")], ["planned_done", t("team.done")], ["plan_done_pct", "%"]], withTeam(data.activity))),
       section("funnel", t("team.funnel"), raw(html`<div style="height:180px"><canvas id="chart-funnel" role="img" aria-label="${t("team.funnel")}"></canvas></div>
         ${table([["name", t("team.rep")], ...data.funnel.extra.stages.map((s) => [`open_${s}`, s]), ["conv", t("team.conversion")],
                  ["won", t("team.won")], ["lost", t("team.lost")], ["reasons", t("team.loss_reasons")]],
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
-                  conv: Object.entries(r.conversion_pct).map(([k, v]) => `${k} ${fmt(v)}%`).join(" · "),
+                  // In the funnel's order, S>P>A>D>C>O, never alphabetically.
+                  conv: data.funnel.extra.stages.slice(1).map((s, i) => `${data.funnel.extra.stages[i]}>${s}`)
+                    .map((k) => `${k} ${fmt(r.conversion_pct[k])}%`).join(" · "),
                   reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)} ${v}`).join(", ") })))}`)),
       section("cadence", t("team.cadence"), raw(html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
         <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => raw(html`<li><a class="item" href="#/account/${a.account_id}">
-          ${a.name} <span class="tag">${a.account_class}</span> <span class="muted">${a.days_since_contact ?? "–"} / ${a.cadence_days}</span></a></li>`))}</ul>`)),
+          ${a.name} <span class="tag">${a.account_class}</span>
+          <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`))}</ul>`)),
       section("installed-base", t("team.mif"), raw(html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
         <ul id="mif-accounts" class="list" aria-live="polite"></ul>`)),
       section("targets", t("team.targets"), table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
@@ -168,8 +172,9 @@ export async function render(main, { user }) {
     main.querySelectorAll("[data-csv]").forEach((b) => b.addEventListener("click", () =>
       downloadCsv(b.dataset.csv, query).catch((e) => { main.querySelector("#team-error").textContent = e.message; })));
     main.querySelectorAll("[data-mif]").forEach((b) => b.addEventListener("click", () => {
-      main.querySelector("#mif-accounts").innerHTML = b.dataset.mif.split(",").map((id) =>
-        html`<li><a class="item" href="#/account/${id}">${accounts.get(id)?.name ?? id}</a></li>`).join("");
+      const names = JSON.parse(b.dataset.names || "[]");
+      main.querySelector("#mif-accounts").innerHTML = b.dataset.mif.split(",").map((id, i) =>
+        html`<li><a class="item" href="#/account/${id}">${names[i] ?? accounts.get(id)?.name ?? t("account.missing")}</a></li>`).join("");
     }));
   };
   form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
