@@ -116,6 +116,8 @@ def _import_command(kind):
         click.echo(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
                    f"{report.unchanged} unchanged, {report.skipped} skipped, {report.geocoded} geocoded; "
                    + ("written" if report.written else "nothing written"))
+        if report.error_count > len(report.errors):
+            click.echo(f"... and {report.error_count - len(report.errors)} more problems", err=True)
         if report.errors and not report.written and not dry_run:
             sys.exit(1)
 

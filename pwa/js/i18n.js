@@ -295,6 +295,7 @@ const CATALOGUE = {
     "team.away": "Away",
     "team.never_visited": "never visited",
     "team.days_overdue": "{n} days overdue",
+    "transfer.more_problems": "The first {shown} of {total} problems are listed.",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -591,6 +592,7 @@ const CATALOGUE = {
     "team.away": "不在现场",
     "team.never_visited": "从未拜访",
     "team.days_overdue": "逾期 {n} 天",
+    "transfer.more_problems": "共 {total} 个问题，列出前 {shown} 个。",
   },
 };
 

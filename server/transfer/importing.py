@@ -26,6 +26,8 @@ from .columns import REQUIRED, VALUES, map_header
 from .reading import FileProblem, read_rows
 
 EXPUNGE_EVERY = 1000
+# The report lists at most this many problems of each kind; the counts say how many there were.
+MAX_LISTED = 500
 
 
 @dataclass
@@ -39,11 +41,20 @@ class ImportReport:
     skipped: int = 0
     geocoded: int = 0
     written: bool = False
-    errors: list = field(default_factory=list)  # {"row", "field", "message"}
+    errors: list = field(default_factory=list)  # {"row", "field", "message"}, the first MAX_LISTED
     warnings: list = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
 
     def error(self, row, field_name, message):
-        self.errors.append({"row": row, "field": field_name, "message": message})
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append({"row": row, "field": field_name, "message": message})
+
+    def warn(self, row, field_name, message):
+        self.warning_count += 1
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append({"row": row, "field": field_name, "message": message})
 
     def as_dict(self):
         return asdict(self)
@@ -149,8 +160,7 @@ class AccountRows(_Rows):
                 data["latitude"], data["longitude"] = self.geocoder.lookup(data["address"])
                 self.report.geocoded += 1
             except LookupError as exc:
-                self.report.warnings.append({"row": row, "field": "address",
-                                             "message": f"Not geocoded ({exc}): imported without a position, not plannable."})
+                self.report.warn(row, "address", f"Not geocoded ({exc}): imported without a position, not plannable.")
         loaded = self.load(row, data)
         if loaded is None:
             return
@@ -216,23 +226,23 @@ def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_inva
             report.error(1, "header", f"Missing column(s): {', '.join(missing)}.")
             return report
         if unknown:
-            report.warnings.append({"row": 1, "field": "header", "message": f"Ignored column(s): {', '.join(unknown)}."})
+            report.warn(1, "header", f"Ignored column(s): {', '.join(unknown)}.")
         for number, cells in rows:
             report.rows += 1
-            before = len(report.errors)
+            before = report.error_count
             try:
                 handler.handle(number, handler.values(mapping, cells))
             except IntegrityError:
                 db.session.rollback()
                 report.error(number, "row", "Conflicts with a stored record (written meanwhile?); nothing was imported.")
                 return report
-            report.skipped += len(report.errors) > before
+            report.skipped += report.error_count > before
             if report.rows % EXPUNGE_EVERY == 0:
                 db.session.flush()
                 db.session.expunge_all()  # keeps memory flat on large files; the rows are written
     except FileProblem as exc:
         report.error(0, "file", str(exc))
-    if dry_run or report.errors and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
+    if dry_run or report.error_count and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
         db.session.rollback()
         report.skipped = report.rows if not dry_run else report.skipped
     else:

@@ -34,8 +34,10 @@ class ImportReportSchema(StrictSchema):
     skipped = fields.Integer()
     geocoded = fields.Integer()
     written = fields.Boolean()
-    errors = fields.List(fields.Dict())
-    warnings = fields.List(fields.Dict())
+    errors = fields.List(fields.Dict(), metadata={"description": "the first 500 problems"})
+    warnings = fields.List(fields.Dict(), metadata={"description": "the first 500 warnings"})
+    error_count = fields.Integer(metadata={"description": "how many problems there were in all"})
+    warning_count = fields.Integer()
 
 
 class ExportArgs(StrictSchema):

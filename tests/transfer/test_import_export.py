@@ -205,3 +205,16 @@ def test_exports_of_the_rest_and_who_may_export(client, world):
     assert {r["title"] for r in opportunities["rows"]} == {"Deal r1", "Deal r2"}
     assert client.get(f"/api/exports/accounts?rep_id={world.users['r2']}", headers=world.headers("r1")).status_code == 403
     assert client.get("/api/exports/secrets", headers=world.headers("m1")).status_code == 404
+
+
+def test_a_file_full_of_bad_rows_answers_a_bounded_report_with_the_counts(client, world):
+    rows = "\n".join(f"Bad {n},addr,not-a-number" for n in range(1200))
+    body = ("name,address,latitude\n" + rows + "\n").encode()
+    from io import BytesIO
+
+    response = client.post("/api/imports/accounts", data={"file": (BytesIO(body), "bad.csv")},
+                           headers=world.headers("m1"), content_type="multipart/form-data")
+    assert response.status_code == 422
+    report = response.get_json()["error"]["report"]
+    assert report["error_count"] == 1200 and len(report["errors"]) == 500 and report["written"] is False
+    assert len(response.get_data()) < 3 * len(body)  # the answer no longer dwarfs the upload

@@ -12,6 +12,8 @@ function report(result) {
   return raw(html`<div class="card" id="import-report">
     <p><strong>${result.written ? t("transfer.written") : t("transfer.not_written")}</strong></p>
     <p>${t("transfer.counts", result)}</p>
+    ${result.error_count > (result.errors || []).length ? raw(html`<p class="muted">${t("transfer.more_problems",
+      { shown: result.errors.length, total: result.error_count })}</p>`) : ""}
     ${problems.length ? raw(html`<div style="overflow-x:auto"><table class="report-table"><thead><tr>
       <th>${t("transfer.row")}</th><th>${t("transfer.field")}</th><th>${t("transfer.message")}</th></tr></thead><tbody>
       ${problems.slice(0, 500).map((p) => raw(html`<tr class="${p.kind}"><td>${p.row}</td><td>${p.field}</td>
