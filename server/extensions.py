@@ -1,10 +1,13 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
+from decimal import Decimal
+
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -29,4 +32,42 @@ def schema_name(schema):
     return f"{name}Patch" if partial else name
 
 
-api = Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+class ErrorBodySchema(Schema):
+    code = fields.String(metadata={"description": "a stable code to show the error by (e.g. validation_failed)"})
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
+                          metadata={"description": "per-field messages"})
+
+
+class ErrorSchema(Schema):
+    """The one error envelope every 4xx/5xx answer has."""
+
+    error = fields.Nested(ErrorBodySchema)
+
+
+def _numbers_not_strings(_converter, field, ret=None, **_):
+    """apispec writes a Decimal field's bounds as strings ("0.00"), which no validator reads as numbers:
+    a decimal sent as a string is a string with a pattern; its bounds go to the description."""
+    out = {}
+    if isinstance(field, fields.Decimal) and field.as_string:
+        bounds = [f"{k} {ret.pop(k)}" for k in ("minimum", "maximum") if k in ret]
+        out = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
+        if bounds:
+            out["description"] = (ret.get("description", "") + f" (a decimal number; {', '.join(bounds)})").strip()
+    for key in ("minimum", "maximum"):
+        if isinstance(ret.get(key), (str, Decimal)):
+            ret[key] = float(ret[key])
+    return out
+
+
+class FielddayApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_numbers_not_strings)
+        self.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+
+
+api = FielddayApi(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+                               "security": [{"bearerAuth": []}]})

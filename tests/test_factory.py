@@ -122,3 +122,29 @@ def test_security_headers_on_the_shell_and_the_api(client):
 def test_token_lifetimes_that_would_never_expire_stop_the_start_up(tmp_path, name):
     with pytest.raises(ValueError, match=name):
         Config(env={name: "0"}, instance_path=str(tmp_path))
+
+
+def test_the_openapi_document_describes_the_real_api(client):
+    spec = client.get("/api/openapi.json").get_json()
+    strings = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            strings.extend(v for k, v in node.items() if k in ("minimum", "maximum") and isinstance(v, str))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    assert strings == []  # bounds are numbers a validator can read
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["paths"]["/api/auth/login"]["post"]["security"] == []
+    error = spec["components"]["schemas"]["Error"]
+    assert list(error["properties"]) == ["error"]
+    body = spec["components"]["schemas"]["ErrorBody"]["properties"]
+    assert {"code", "message", "fields"} <= set(body)
+    amount = spec["components"]["schemas"]["Opportunity"]["properties"]["amount"]
+    assert amount["type"] == "string" and "pattern" in amount  # sent and answered as a decimal string

@@ -12,6 +12,7 @@ from .services import authenticate, end_family, new_session, revoke, rotate
 
 @blp.route("/login")
 class Login(MethodView):
+    @blp.doc(security=[])
     @blp.arguments(LoginSchema)
     @blp.response(200, TokensSchema)
     def post(self, data):

@@ -17,6 +17,7 @@ class HealthSchema(Schema):
 
 @blp.route("/health")
 class Health(MethodView):
+    @blp.doc(security=[])  # no token needed
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema)
     def get(self):
@@ -39,6 +40,7 @@ class ClientSettingsSchema(Schema):
 
 @blp.route("/client-settings")
 class ClientSettings(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, ClientSettingsSchema)
     def get(self):
         """Settings the app needs before anyone logs in: the map's tile server, the travel model"""
