@@ -73,9 +73,11 @@ class Cursor:
         return cls(epoch=epoch, seq=seq, entity=entity, after_id=after_id, mark=mark)
 
 
-def change_mark(entity, entity_id, version, op):
-    """A short fingerprint of one change row: what a cursor remembers of the change it stands on."""
-    return hashlib.sha256(f"{entity}:{entity_id}:{version}:{op}".encode()).hexdigest()[:16]
+def change_mark(entity, entity_id, version, op, at):
+    """A short fingerprint of one change row: what a cursor remembers of the change it stands on.
+    The instant is part of it: after a restore, the same record can change again at the same number."""
+    stamp = at.isoformat() if hasattr(at, "isoformat") else str(at)
+    return hashlib.sha256(f"{entity}:{entity_id}:{version}:{op}:{stamp}".encode()).hexdigest()[:16]
 
 
 def check_cursor(cursor, epoch, head, horizon, mark_at=None):

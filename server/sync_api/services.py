@@ -72,7 +72,7 @@ def pull(principal, cursor_text, limit):
 
 def _mark_at(seq):
     """The mark of the change numbered `seq` (None: there is none, e.g. seq 0)."""
-    row = db.session.execute(select(Change.entity, Change.entity_id, Change.version, Change.op)
+    row = db.session.execute(select(Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
                              .where(Change.seq == seq)).first() if seq > 0 else None
     return None if row is None else protocol.change_mark(*row)
 
@@ -138,7 +138,7 @@ def _change_page(principal, cursor, limit):
     if rows:
         last = rows[-1]
         next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=last.seq,
-                                      mark=protocol.change_mark(last.entity, last.entity_id, last.version, last.op))
+                                      mark=protocol.change_mark(last.entity, last.entity_id, last.version, last.op, last.at))
     else:
         next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, mark=cursor.mark or _mark_at(cursor.seq))
     return {"changes": changes, "cursor": next_cursor.encode(),
@@ -454,7 +454,10 @@ def _effect(principal, mutation, chunk):
     existing = chunk.existing(entity, record_id)
     if op == "delete":
         if existing is None:
-            return {"status": "applied"}  # already gone: deleting twice is deleting once
+            if _was_deleted(entity.name, record_id):
+                return {"status": "applied"}  # already gone: deleting twice is deleting once
+            # Never here, or not the caller's: the same answer, so a delete tells nothing of others' ids.
+            raise AppError("No such record.", code="not_found")
         entity.service.apply_delete(principal, record_id)
         return {"status": "applied"}
     data = _checked_data(entity, mutation)
