@@ -56,6 +56,10 @@ class VisitService(ScopedResource):
             writable_account(principal, changes["account_id"])
 
     def before_save(self, principal, obj, before):
+        with db.session.no_autoflush:  # sync stages many creates and writes them together: no flush per visit
+            self._derive(obj, before)
+
+    def _derive(self, obj, before):
         if obj.check_in_at is not None and (before is None or "check_in_at" in before):
             snapshot_plan(obj.rep_id, obj.check_in_at)
         # Measured here, not taken from the phone: how far from the account the rep checked in.
