@@ -296,6 +296,7 @@ const CATALOGUE = {
     "team.never_visited": "never visited",
     "team.days_overdue": "{n} days overdue",
     "transfer.more_problems": "The first {shown} of {total} problems are listed.",
+    "visit.save_again": "Save again to confirm.",
   },
   "zh-CN": {
     "app.name": "Fieldday",
@@ -593,6 +594,7 @@ const CATALOGUE = {
     "team.never_visited": "从未拜访",
     "team.days_overdue": "逾期 {n} 天",
     "transfer.more_problems": "共 {total} 个问题，列出前 {shown} 个。",
+    "visit.save_again": "再次保存以确认。",
   },
 };
 

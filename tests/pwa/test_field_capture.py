@@ -349,3 +349,29 @@ def wait_synced_zh(page):
     page.wait_for_function("""() => { const s = document.getElementById('sync-status');
         return s.dataset.state === 'idle' && s.textContent.includes('0 条待同步') && !s.textContent.includes('尚未同步'); }""",
                            timeout=20_000)
+
+
+def test_moving_the_opportunity_during_a_visit_follows_the_method(page, live_server):
+    log_in(page, "rep1")
+    wait_synced(page)
+    t = token(live_server, "rep1")
+    opportunity = next(o for o in api(live_server, "/api/opportunities?status=open&stage=S&per_page=100", t)["items"])
+    page.goto(f"/#/visit/new?account={opportunity['account_id']}")
+    page.get_by_label("Purpose of this visit (required)").fill("Move the deal on")
+    page.get_by_label("Opportunity").select_option(opportunity["id"])
+    page.get_by_role("button", name="Check in").click()
+    page.wait_for_selector("#visit-form")
+    page.locator("#stage").select_option("D")  # S to D skips P and A
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#stage-note")).to_contain_text("skips stages")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#visit-saved")).to_contain_text("Saved")
+    page.locator("#stage").select_option("P")  # back from D
+    page.get_by_role("button", name="Check out").click()
+    expect(page.locator("#stage-note")).to_contain_text("Say why the deal moves back")
+    page.locator("#stage-why").fill("The buyer wants to rethink the budget")
+    page.get_by_role("button", name="Check out").click()
+    page.wait_for_selector("text=Checked out at")
+    wait_synced(page, 0)
+    stored = api(live_server, f"/api/opportunities/{opportunity['id']}", t)
+    assert stored["stage"] == "P" and "rethink the budget" in stored["loss_note"]

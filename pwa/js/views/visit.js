@@ -4,6 +4,7 @@ import { t } from "../i18n.js";
 import { settings } from "../settings.js";
 import { hhmm, html, position, raw } from "../ui.js";
 import { stopRunning } from "./clock.js";
+import { manUnknown, moveNeeds } from "./opportunity.js";
 
 const STAGES = ["S", "P", "A", "D", "C", "O"];
 
@@ -131,6 +132,9 @@ export async function render(main, { id }) {
           <select id="stage" name="stage">${STAGES.map((s) => raw(html`<option value="${s}" ${raw(s === opportunity.stage ? "selected" : "")}>${t(`stage.${s}`)}</option>`))}</select>
           <p><strong>${t("visit.man")}</strong></p>
           ${["money", "authority", "need"].map((k) => raw(html`<label class="check"><input type="checkbox" name="man_${k}" ${raw(opportunity[`man_${k}`] ? "checked" : "")}>${t(`visit.man_${k}`)}</label>`))}
+          <div id="visit-back-reason" hidden><label for="stage-why">${t("opportunity.why_back")}</label>
+            <input id="stage-why" name="stage_why" maxlength="500"></div>
+          <p id="stage-note" class="muted" role="status" aria-live="polite"></p>
         </fieldset>`) : ""}
       ${undecided ? raw(html`<p><span class="tag warn">${t("account.judge_in_3")}</span></p>`) : ""}
       <p><a class="button secondary" id="book-follow-up" href="#/appointment/new?account=${visit.account_id}&purpose=${encodeURIComponent(visit.next_step || visit.purpose || "")}">${t("visit.book_follow_up")}</a></p>
@@ -146,7 +150,32 @@ export async function render(main, { id }) {
       <p id="cancel-error" class="error-text" role="alert"></p>
       <button type="submit" class="secondary">${t("visit.cancel")}</button></form>`)}`;
   const form = main.querySelector("#visit-form");
+  let confirmedStage = null;
+  /** The method's stage rules, as on the opportunity screen: true when the move may be saved. */
+  const stageAllowed = async () => {
+    if (!opportunity) return true;
+    const current = await get("opportunities", opportunity.id);
+    const to = form.stage.value;
+    if (to === current.stage) return true;
+    const asked = { ...current, ...Object.fromEntries(["money", "authority", "need"].map((k) => [`man_${k}`, form[`man_${k}`].checked])) };
+    const needs = moveNeeds(asked, to);
+    const note = main.querySelector("#stage-note");
+    if (needs === "back" && !form.stage_why.value.trim()) {
+      main.querySelector("#visit-back-reason").hidden = false;
+      note.textContent = t("opportunity.why_back_needed");
+      return false;
+    }
+    if ((needs === "jump" || needs === "man") && confirmedStage !== to) {
+      confirmedStage = to;
+      note.textContent = needs === "jump" ? t("opportunity.confirm_jump", { from: current.stage, to })
+        : t("opportunity.confirm_man", { which: manUnknown(asked).map((k) => t(`opportunity.man_${k}`)).join(" ") });
+      note.textContent += ` ${t("visit.save_again")}`;
+      return false;
+    }
+    return true;
+  };
   const save = async (extra = {}) => {
+    if (!(await stageAllowed())) return false;
     const latest = await get("visits", id);
     const changes = {};
     for (const field of ["notes", "outcome", "next_step"]) {
@@ -161,7 +190,13 @@ export async function render(main, { id }) {
     if (opportunity) {
       const current = await get("opportunities", opportunity.id);
       const oppChanges = {};
-      if (form.stage.value !== current.stage) oppChanges.stage = form.stage.value;
+      if (form.stage.value !== current.stage) {
+        oppChanges.stage = form.stage.value;
+        if (form.stage.value === "O") oppChanges.status = "won"; // O is the order
+        if (moveNeeds(current, form.stage.value) === "back") {
+          oppChanges.loss_note = t("opportunity.back_note", { from: current.stage, to: form.stage.value, why: form.stage_why.value.trim() });
+        }
+      }
       for (const k of ["money", "authority", "need"]) {
         if (form[`man_${k}`].checked !== Boolean(current[`man_${k}`])) oppChanges[`man_${k}`] = form[`man_${k}`].checked;
       }
@@ -170,6 +205,7 @@ export async function render(main, { id }) {
       }
     }
     main.querySelector("#visit-saved").textContent = t("visit.saved");
+    return true;
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -179,8 +215,12 @@ export async function render(main, { id }) {
     event.target.disabled = true;
     const at = new Date().toISOString();
     const gps = await position();
-    await save({ check_out_at: at, check_out_lat: gps?.lat ?? null, check_out_lng: gps?.lng ?? null,
-                 check_out_accuracy_m: gps?.accuracy ?? null });
+    const saved = await save({ check_out_at: at, check_out_lat: gps?.lat ?? null, check_out_lng: gps?.lng ?? null,
+                               check_out_accuracy_m: gps?.accuracy ?? null });
+    if (!saved) {
+      event.target.disabled = false; // the stage move needs a word from the rep first
+      return;
+    }
     await render(main, { id });
   });
   main.querySelector("#take-position")?.addEventListener("click", async () => {
