@@ -118,10 +118,11 @@ function showStatus(status) {
   document.getElementById("dismiss-rejected")?.addEventListener("click", dismissRejected);
 }
 
-async function showLogin() {
+async function showLogin({ force = false } = {}) {
   user = null;
   tabs.hidden = true;
   document.getElementById("account-button").hidden = true;
+  if (!force && main.querySelector("#login-form")) return; // already asking: never wipe what is being typed
   await login.render(main, { onLoggedIn: (u) => start(u) });
 }
 
@@ -163,7 +164,7 @@ async function boot() {
     setLang(lang() === "zh-CN" ? "en" : "zh-CN");
     renderLangSwitch();
     showStatus(currentStatus());
-    user ? route() : showLogin();
+    user ? route() : showLogin({ force: true });
   });
   document.getElementById("sync-status").addEventListener("click", () => syncNow());
   document.getElementById("account-button").addEventListener("click", () => navigate("#/me"));
