@@ -156,7 +156,7 @@ def _opportunity(rng, rep, account, today, weeks):
     lost = stage != "O" and rng.random() < 0.15
     status = "won" if stage == "O" else ("lost" if lost else "open")
     now = _local(today, 0)  # the history ends where today begins, as the visits' does
-    opened = _local(today - timedelta(days=rng.randint(1, weeks * 7)), rng.randint(9 * 60, 17 * 60))
+    opened = _local(today - timedelta(days=rng.randint(1, max(1, weeks * 7))), rng.randint(9 * 60, 17 * 60))
     moves = FUNNEL_STAGES.index(stage) + (status != "open")
     # Each later stage (and the close) at its own instant between the opening and today, in order.
     span = max(int((now - opened).total_seconds()) - 1, moves)
