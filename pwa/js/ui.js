@@ -85,6 +85,15 @@ export function fieldErrors(error) {
     t("error.field", { field, message: [].concat(messages).join(" ") }));
 }
 
+/** Metres along the Earth between two positions (haversine), as the server's geodesic counts them closely enough. */
+export function metresBetween(lat1, lng1, lat2, lng2) {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLng = (lng2 - lng1) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
+}
+
 export function minutesBetween(a, b) {
   return Math.max(0, (new Date(b) - new Date(a)) / 60_000);
 }

@@ -5,7 +5,7 @@ import { all } from "../db.js";
 import { on } from "../state.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { html, isOverdue, daysSince, position, raw } from "../ui.js";
+import { daysSince, html, isOverdue, metresBetween, position, raw } from "../ui.js";
 import { mifCell } from "./accounts.js";
 
 const SHOWN = 50;
@@ -20,14 +20,6 @@ async function territory() {
   return records;
 }
 export const REASONS = ["overdue", "opportunity", "replacement", "new"];
-
-function km(a, b) {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLng = (b.lng - a.lng) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
-  return 2 * 6371.0088 * Math.asin(Math.sqrt(h));
-}
 
 /** Travel minutes as the server plans them without OSRM. */
 export function travelMinutes(distanceKm) {
@@ -47,7 +39,7 @@ export function rank(here, accounts, { opportunities = [], devices = [], visits 
   const out = [];
   for (const a of accounts) {
     if (a.latitude == null || a.longitude == null) continue;
-    const distance = km(here, { lat: a.latitude, lng: a.longitude });
+    const distance = metresBetween(here.lat, here.lng, a.latitude, a.longitude) / 1000;
     const reasons = [];
     if (a.last_contact_at && isOverdue(a, now)) reasons.push(["overdue", daysSince(a.last_contact_at, now)]);
     if (stage.has(a.id)) reasons.push(["opportunity", stage.get(a.id)]);

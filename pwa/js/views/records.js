@@ -4,7 +4,7 @@
 import { all, byIndex, get, uuid, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { addDays, html, localDate, position, raw } from "../ui.js";
+import { addDays, html, localDate, metresBetween, position, raw } from "../ui.js";
 
 export const VOCAB = {
   account_class: ["A", "B", "C"],
@@ -111,14 +111,6 @@ function read(form, spec) {
   return values;
 }
 
-function metres(a, b) {
-  const rad = Math.PI / 180;
-  const dLat = (b.latitude - a.latitude) * rad;
-  const dLng = (b.longitude - a.longitude) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLng / 2) ** 2;
-  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
-}
-
 function simplified(name) {
   return String(name ?? "").toLowerCase().replace(/(有限公司|分公司|公司|工厂|co\.?|ltd\.?|inc\.?|[\s\p{P}])/gu, "");
 }
@@ -129,7 +121,7 @@ export async function lookalikes(name, where) {
   return (await all("accounts")).filter((a) => {
     const theirs = simplified(a.name);
     const similar = mine.length >= 2 && theirs.length >= 2 && (theirs.includes(mine) || mine.includes(theirs));
-    const near = where && a.latitude != null && a.longitude != null && metres(where, a) <= 100;
+    const near = where && a.latitude != null && a.longitude != null && metresBetween(where.latitude, where.longitude, a.latitude, a.longitude) <= 100;
     return similar || near;
   });
 }

@@ -2,11 +2,10 @@
 import { all, byIndex, get, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { hhmm, html, position, raw } from "../ui.js";
+import { hhmm, html, metresBetween, position, raw } from "../ui.js";
 import { stopRunning } from "./clock.js";
-import { manUnknown, moveNeeds } from "./opportunity.js";
+import { STAGES, manUnknown, moveNeeds } from "./opportunity.js";
 
-const STAGES = ["S", "P", "A", "D", "C", "O"];
 
 /** The rep's visit still open (checked in, not out, not cancelled), if any: one at a time. */
 export async function openVisit() {
@@ -16,11 +15,7 @@ export async function openVisit() {
 /** Metres between the check-in and the account's position, or null when either is unknown. */
 export function checkInDistance(visit, account) {
   if (visit.check_in_lat == null || account?.latitude == null) return null;
-  const rad = Math.PI / 180;
-  const dLat = (account.latitude - visit.check_in_lat) * rad;
-  const dLng = (account.longitude - visit.check_in_lng) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(visit.check_in_lat * rad) * Math.cos(account.latitude * rad) * Math.sin(dLng / 2) ** 2;
-  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
+  return metresBetween(visit.check_in_lat, visit.check_in_lng, account.latitude, account.longitude);
 }
 
 function gpsText(lat, accuracy) {
