@@ -1,4 +1,4 @@
-"""One error envelope for every 4xx/5xx: {"error": {"code", "message", "fields"}}."""
+"""One error envelope for every 4xx/5xx: {"error": {"code", "message", "fields", "field_codes"}}."""
 import logging
 
 from flask import jsonify
@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .messages import field_codes
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class Unavailable(AppError):
 def error_response(status, message, fields=None, code=None, extra=None):
     """Build the envelope response."""
     body = {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}
+    if fields:
+        body["field_codes"] = field_codes(fields)
     body.update(extra or {})
     response = jsonify({"error": body})
     response.status_code = status

@@ -37,6 +37,9 @@ class ErrorBodySchema(Schema):
     message = fields.String()
     fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
                           metadata={"description": "per-field messages"})
+    field_codes = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), metadata={
+        "description": "present with `fields`: the same shape, each message as {code, params} to show it in the "
+                       "client's language (code null when the message has none)"})
 
 
 class ErrorSchema(Schema):

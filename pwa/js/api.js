@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.status = status; // 0: the network did not answer
     this.code = error.code || (status === 0 ? "offline" : "http_error");
     this.fields = error.fields || {};
+    this.fieldCodes = error.field_codes || {}; // each message as {code, params}, to show in the phone's language
     this.body = body;
   }
 }

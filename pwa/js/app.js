@@ -4,7 +4,7 @@ import { errorText, lang, setLang, t } from "./i18n.js";
 import { loadSettings } from "./settings.js";
 import { on } from "./state.js";
 import { currentStatus, dismissRejected, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
-import { hhmm, html, raw } from "./ui.js";
+import { describe, hhmm, html, raw } from "./ui.js";
 import * as accounts from "./views/accounts.js";
 import * as clock from "./views/clock.js";
 import * as daily from "./views/daily.js";
@@ -98,11 +98,11 @@ function showStatus(status) {
   button.textContent = parts.join(" · ");
   button.setAttribute("aria-label", parts.join(", "));
   const messages = [];
-  if (status.state === "error" && status.error) messages.push(t("sync.error", { message: status.error }));
+  if (status.state === "error" && status.error) messages.push(t("sync.error", { message: errorText(status.code, status.error) }));
   if (status.state === "login") messages.push(t("sync.login"));
   if (status.rejected?.length) {
     messages.push(t("sync.rejected", { n: status.rejected.length,
-                                       reason: status.rejected.map((r) => errorText(r.reason, r.message)).join("; ") }));
+                                       reason: status.rejected.map((r) => describe({ ...r, code: r.reason })).join("; ") }));
   }
   const clashes = (status.conflicts ?? []).filter((c) => c.entity === "account");
   banner.hidden = !messages.length;

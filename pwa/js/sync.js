@@ -53,7 +53,7 @@ export async function syncNow() {
       emit("data-changed");
     } catch (error) {
       const state = error.status === 0 ? "offline" : error.code === "login_required" ? "login" : "error";
-      await publish({ state, error: state === "offline" ? null : error.message });
+      await publish({ state, error: state === "offline" ? null : error.message, code: error.code });
     }
   };
   if (!navigator.locks) return run();
@@ -126,7 +126,8 @@ async function settle(batch, results) {
                                             conflicts: result.conflicts, at: new Date().toISOString() });
     } else if (status === "rejected") {
       rejected.push({ entity: mutation.entity, entity_id: mutation.entity_id, reason: result.reason,
-                      message: result.message, fields: result.fields, at: new Date().toISOString() });
+                      message: result.message, fields: result.fields, fieldCodes: result.field_codes,
+                      at: new Date().toISOString() });
     } else if (result.version !== undefined && mutation.op !== "delete") {
       const record = await store.get(mutation.entity_id);
       if (record && (record.version ?? 0) < result.version) await store.put({ ...record, version: result.version });

@@ -1,5 +1,5 @@
 // Small view helpers: escaping, dates in the phone's local time, the method's cadence.
-import { lang, t } from "./i18n.js";
+import { errorText, has, lang, t } from "./i18n.js";
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -57,7 +57,18 @@ export function defaultPeriodKind(anchor = new Date()) {
 
 export function hhmm(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", hour12: false });
+  return new Date(iso).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+}
+
+/** A 24-hour time field's pattern, whatever the phone's locale. */
+export const HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]";
+
+/** The instant at local time "HH:MM" on the local day of `iso`. */
+export function atTime(iso, time) {
+  const [h, m] = time.split(":").map(Number);
+  const at = new Date(iso);
+  at.setHours(h, m, 0, 0);
+  return at.toISOString();
 }
 
 export function shortDate(iso) {
@@ -80,9 +91,36 @@ export function reasonLabels(reason) {
   });
 }
 
+/** A field's name in words, or the name itself for a field the catalogue does not know. */
+export function fieldLabel(name) {
+  return has(`field.${name}`) ? t(`field.${name}`) : name;
+}
+
+/** One server message in words: its code through the catalogue, the English text only as a fallback. */
+export function messageText(message, coded) {
+  return coded?.code && has(`msg.${coded.code}`) ? t(`msg.${coded.code}`, coded.params) : String(message ?? "");
+}
+
+function flatten(messages, codes) {
+  if (Array.isArray(messages) && messages.every((m) => typeof m === "string")) {
+    return messages.map((m, i) => messageText(m, codes?.[i])).join(" ");
+  }
+  if (messages && typeof messages === "object") {
+    return Object.entries(messages).map(([k, v]) => `${k}: ${flatten(v, codes?.[k])}`).join("; ");
+  }
+  return messageText(messages, codes?.[0]);
+}
+
+/** Each field's problems in words: "Field: message". */
 export function fieldErrors(error) {
+  const codes = error.fieldCodes || {};
   return Object.entries(error.fields || {}).map(([field, messages]) =>
-    t("error.field", { field, message: [].concat(messages).join(" ") }));
+    t("error.field", { field: fieldLabel(field), message: flatten(messages, codes[field]) }));
+}
+
+/** A failed request in words: the error's code through the catalogue, then each field's problem. */
+export function describe(error) {
+  return [errorText(error.code, error.message), ...fieldErrors(error)].join(" ");
 }
 
 /** Metres along the Earth between two positions (haversine), as the server's geodesic counts them closely enough. */

@@ -63,7 +63,8 @@ class SyncMutation(db.Model):
 
     __tablename__ = "sync_mutations"
     # One client's journal; a mutation id may stand under two of its seqs (a renumbered queue).
-    __table_args__ = (Index("ix_sync_mutations_client_mutation", "client_id", "mutation_id"),)
+    __table_args__ = (Index("ix_sync_mutations_client_mutation", "client_id", "mutation_id"),
+                      Index("ix_sync_mutations_client_record", "client_id", "entity_id"))
 
     client_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("sync_clients.id", ondelete="CASCADE"), primary_key=True
@@ -72,4 +73,9 @@ class SyncMutation(db.Model):
     mutation_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     payload_hash: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict] = mapped_column(JSON)
+    # The record it wrote and the version that write made: a later edit from the same phone, made on an
+    # older base version, does not take the phone's own earlier edit for the server's (no false conflict).
+    entity: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    version: Mapped[int | None] = mapped_column(Integer)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

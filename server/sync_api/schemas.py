@@ -1,7 +1,8 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, missing, validate
 
 from sync import protocol
 
+from ..messages import field_codes
 from ..schemas import StrictSchema
 
 
@@ -53,8 +54,14 @@ class ResultSchema(Schema):
     reason = fields.String()
     message = fields.String()
     field_errors = fields.Dict(attribute="fields", data_key="fields")
+    field_codes = fields.Method("_field_codes", metadata={
+        "description": "with `fields`: each message as {code, params}, as in the error envelope"})
     server = fields.Dict()
     conflicts = fields.Dict()
+
+
+    def _field_codes(self, result):
+        return field_codes(result["fields"]) if result.get("fields") else missing
 
 
 class PushResultSchema(Schema):

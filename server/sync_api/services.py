@@ -238,6 +238,15 @@ def _claim_client(principal, client_id):
     db.session.commit()
 
 
+def _written(mutation):
+    """The journal's note of the record a mutation names (its version is filled in when known)."""
+    try:
+        entity_id = uuid.UUID(str(mutation["entity_id"]))
+    except (KeyError, ValueError):
+        entity_id = None
+    return {"entity": str(mutation.get("entity"))[:32], "entity_id": entity_id, "version": None}
+
+
 class _Chunk:
     """Up to CHUNK mutations of one push, applied in one transaction and committed together.
 
@@ -318,7 +327,8 @@ class _Chunk:
             # Journaled under this seq too, with the first result: a retry of this seq replays it,
             # and a different mutation sent under this seq is refused as seq_reused.
             self.journal.append({"client_id": self.client.id, "seq": mutation["seq"], "mutation_id": mutation["id"],
-                                 "payload_hash": digest, "result": {**first, "status": result["first_status"]}})
+                                 "payload_hash": digest, "result": {**first, "status": result["first_status"]},
+                                 **_written(mutation)})
             return result
         entity, staged = ENTITIES.get(mutation["entity"]), None
         if (self.batched and mutation["op"] == "create" and entity is not None and entity.service.batch_creates
@@ -345,8 +355,19 @@ class _Chunk:
         if staged is not None:
             self.staged.append((result, staged))  # its version is known once flushed
         self.journal.append({"client_id": self.client.id, "seq": mutation["seq"], "mutation_id": mutation["id"],
-                             "payload_hash": digest, "result": result})
+                             "payload_hash": digest, "result": result, **_written(mutation)})
         return result
+
+    def own_versions(self, entity_name, record_id, base_version):
+        """Versions after `base_version` of this record that this client's own mutations wrote:
+        journaled by earlier pushes, or earlier in this chunk."""
+        record_id = uuid.UUID(str(record_id))
+        versions = set(db.session.scalars(select(SyncMutation.version).where(
+            SyncMutation.client_id == self.client.id, SyncMutation.entity_id == record_id,
+            SyncMutation.entity == entity_name, SyncMutation.version > base_version)))
+        versions.update(row["result"].get("version") for row in self.journal
+                        if row["entity_id"] == record_id and row["entity"] == entity_name)
+        return versions
 
     def flush_staged(self):
         """Write the staged creates; their results get the version they were created with."""
@@ -367,6 +388,8 @@ class _Chunk:
             error = exc
         self.flush_staged()
         if self.journal:
+            for row in self.journal:
+                row["version"] = row["result"].get("version")  # staged creates know theirs only now
             db.session.execute(insert(SyncMutation), self.journal)
         self.client.last_seq = self.last_seq
         db.session.commit()
@@ -495,7 +518,8 @@ def _effect(principal, mutation, chunk):
                                    "nothing was changed.", {"base_version": [f"At most {existing.version}."]},
                                    code="base_version_invalid")
     if entity.name not in merge.AUTHOR_OWNED and base < existing.version:
-        changed = _fields_changed_since(entity.name, record_id, base, existing.version)
+        changed = _fields_changed_since(entity.name, record_id, base, existing.version,
+                                        own=chunk.own_versions(entity.name, record_id, base))
         server_values = {name: getattr(existing, name) for name in data}
         data, conflicts = merge.merge_update(data, server_values, changed)
     obj = entity.service.apply_update(principal, record_id, data) if data else entity.service.get(principal, record_id)
@@ -521,9 +545,10 @@ def _was_deleted(entity_name, record_id):
     ) > 0
 
 
-def _fields_changed_since(entity_name, record_id, base_version, current_version):
+def _fields_changed_since(entity_name, record_id, base_version, current_version, own=frozenset()):
     """Fields the server wrote after `base_version`; None when unknown (a change wrote every
-    field, or the log no longer holds every version since then)."""
+    field, or the log no longer holds every version since then). Versions in `own` were written by
+    the pushing phone itself (its earlier queued edits): they are not the server's changes."""
     rows = db.session.execute(
         select(Change.version, Change.fields).where(
             Change.entity == entity_name, Change.entity_id == record_id,
@@ -532,7 +557,9 @@ def _fields_changed_since(entity_name, record_id, base_version, current_version)
     if {version for version, _ in rows} != set(range(base_version + 1, current_version + 1)):
         return None  # part of the history was pruned: assume the server changed everything
     names = set()
-    for _, fields in rows:
+    for version, fields in rows:
+        if version in own:
+            continue
         if fields is None:
             return None
         names.update(fields)

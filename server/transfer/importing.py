@@ -21,6 +21,7 @@ from ..devices.schemas import DeviceSchema
 from ..devices.services import devices as device_service
 from ..errors import AppError
 from ..extensions import db
+from ..messages import message_code
 from ..models import Account, Contact, Device, User
 from .columns import REQUIRED, VALUES, map_header
 from .reading import FileProblem, read_rows
@@ -46,18 +47,25 @@ class ImportReport:
     error_count: int = 0
     warning_count: int = 0
 
-    def error(self, row, field_name, message):
+    def error(self, row, field_name, messages):
         self.error_count += 1
         if len(self.errors) < MAX_LISTED:
-            self.errors.append({"row": row, "field": field_name, "message": message})
+            self.errors.append(_problem(row, field_name, messages))
 
-    def warn(self, row, field_name, message):
+    def warn(self, row, field_name, messages):
         self.warning_count += 1
         if len(self.warnings) < MAX_LISTED:
-            self.warnings.append({"row": row, "field": field_name, "message": message})
+            self.warnings.append(_problem(row, field_name, messages))
 
     def as_dict(self):
         return asdict(self)
+
+
+def _problem(row, field_name, messages):
+    """One listed problem: its English text and, beside it, each message's code for the client's language."""
+    messages = [messages] if isinstance(messages, str) else [str(m) for m in messages]
+    return {"row": row, "field": field_name, "message": " ".join(messages),
+            "codes": [message_code(m) for m in messages]}
 
 
 def _cell(cells, index):
@@ -89,7 +97,7 @@ class _Rows:
             return self.schema.load(data)
         except ValidationError as exc:
             for name, messages in exc.normalized_messages().items():
-                self.report.error(row, name, " ".join(map(str, messages if isinstance(messages, list) else [messages])))
+                self.report.error(row, name, messages if isinstance(messages, list) else [str(messages)])
             return None
 
     def account_ref(self, row, data):
@@ -133,7 +141,7 @@ class _Rows:
                 self.report.unchanged += 1
         except AppError as exc:
             for name, messages in (exc.fields or {"row": [exc.message]}).items():
-                self.report.error(row, name, " ".join(map(str, messages)))
+                self.report.error(row, name, messages)
 
     def once(self, row, key):
         """Refuse the second row of a file with the same key."""

@@ -34,7 +34,8 @@ class ImportReportSchema(StrictSchema):
     skipped = fields.Integer()
     geocoded = fields.Integer()
     written = fields.Boolean()
-    errors = fields.List(fields.Dict(), metadata={"description": "the first 500 problems"})
+    errors = fields.List(fields.Dict(), metadata={
+        "description": "the first 500 problems: row, field, message and codes ({code, params} per message)"})
     warnings = fields.List(fields.Dict(), metadata={"description": "the first 500 warnings"})
     error_count = fields.Integer(metadata={"description": "how many problems there were in all"})
     warning_count = fields.Integer()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from server import clock
-from tests.pwa.conftest import TZ, log_in, phone_context, shot, wait_synced
+from tests.pwa.conftest import TZ, log_in, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 
 HERE = {"latitude": 31.2040, "longitude": 121.6012, "accuracy": 9}
@@ -375,3 +375,60 @@ def test_moving_the_opportunity_during_a_visit_follows_the_method(page, live_ser
     wait_synced(page, 0)
     stored = api(live_server, f"/api/opportunities/{opportunity['id']}", t)
     assert stored["stage"] == "P" and "rethink the budget" in stored["loss_note"]
+
+
+def test_a_wrongly_recorded_visit_is_corrected_times_and_opportunity(browser, live_server):
+    """The rep checked in and out late (they forgot at the customer) and without the deal: the visit's
+    times and its opportunity are corrected on the phone, offline, and the server keeps the corrected visit."""
+    zone = ZoneInfo(TZ)
+    at = datetime.combine(today_local(), datetime.min.time(), zone).replace(hour=16)
+    t = token(live_server, "rep2")
+    opportunity = api(live_server, "/api/opportunities?status=open&per_page=1", t)["items"][0]
+    context = phone_context(browser, live_server.url, at=at)
+    try:
+        page = context.new_page()
+        log_in(page, "rep2")
+        wait_synced(page)
+        context.set_offline(True)
+        page.goto(f"/#/visit/new?account={opportunity['account_id']}")
+        page.get_by_label("Purpose of this visit (required)").fill("Review the service contract")
+        page.get_by_role("button", name="Check in").click()
+        page.wait_for_selector("#visit-form")
+        visit_id = page.url.rsplit("/", 1)[-1]
+        page.get_by_role("button", name="Check out").click()
+        page.wait_for_selector("text=Checked out at")
+
+        page.locator("#correct-times summary").click()
+        times = page.locator("#times-form")
+        page.get_by_label("Checked in (HH:MM)").fill("25:10")
+        times.get_by_role("button", name="Save the times").click()
+        expect(page.locator("#times-error")).to_contain_text("HH:MM")
+        page.get_by_label("Checked in (HH:MM)").fill("11:00")
+        page.get_by_label("Checked out (HH:MM)").fill("10:30")
+        times.get_by_role("button", name="Save the times").click()
+        expect(page.locator("#times-error")).to_contain_text("after check-in")
+        page.get_by_label("Checked out (HH:MM)").fill("17:30")  # later than now (16:00)
+        times.get_by_role("button", name="Save the times").click()
+        expect(page.locator("#times-error")).to_contain_text("future")
+        page.get_by_label("Checked in (HH:MM)").fill("10:05")
+        page.get_by_label("Checked out (HH:MM)").fill("10:50")
+        times.get_by_role("button", name="Save the times").click()
+        expect(page.get_by_text("Checked in at 10:05")).to_be_visible()
+        expect(page.get_by_text("Checked out at 10:50")).to_be_visible()
+
+        page.get_by_label("Opportunity").select_option(opportunity["id"])
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("#visit-form legend")).to_have_text(opportunity["title"])  # its stage fields now show
+        shot(page, "capture-visit-corrected")
+
+        context.set_offline(False)
+        wait_synced(page, 0)
+        stored = api(live_server, f"/api/visits/{visit_id}", t)
+        check_in = datetime.fromisoformat(stored["check_in_at"]).astimezone(zone)
+        check_out = datetime.fromisoformat(stored["check_out_at"]).astimezone(zone)
+        assert (check_in.date(), check_in.hour, check_in.minute) == (today_local(), 10, 5)
+        assert (check_out.date(), check_out.hour, check_out.minute) == (today_local(), 10, 50)
+        assert stored["opportunity_id"] == opportunity["id"]
+        assert stored["cancelled_at"] is None
+    finally:
+        context.close()

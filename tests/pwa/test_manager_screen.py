@@ -42,7 +42,7 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(page, 
     page.get_by_label("From", exact=True).fill("2026-12-31")
     page.get_by_label("To", exact=True).fill("2026-12-01")
     page.get_by_role("button", name="Show").click()
-    page.wait_for_selector("text=The period ends before it starts.")
+    expect(page.locator("#team-error")).to_have_text("Some fields are not valid. To: Ends before the start.")
 
 
 def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live_server):
@@ -212,3 +212,33 @@ def test_on_the_first_of_a_month_the_team_and_data_screens_open_on_the_last_full
         server.stop()
         with server.app.app_context():
             db.engine.dispose()
+
+
+def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live_server, tmp_path):
+    """A refused row is told in the manager's language: the field's name and the message by its code."""
+    from tests.pwa.conftest import phone_context
+
+    csv_file = tmp_path / "设备.csv"
+    csv_file.write_bytes("客户编号,客户名称,地址,纬度,经度,客户等级,负责人\nZ1,坏行,某路,91,121,A,rep1\n"
+                         "Z2,没有负责人,某路,31.2,121.5,A,nobody\n".encode("gb18030"))
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("#username").fill("manager")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#login-form button[type=submit]").click()
+        page.wait_for_selector("nav")
+        page.goto("/#/data")
+        page.locator("#import-form input[type=file]").set_input_files(str(csv_file))
+        page.locator("#import-form button[type=submit]").click()
+        page.wait_for_selector("#import-report tr.error")
+        rows = page.locator("#import-report tr.error")
+        cells = [[c.strip() for c in rows.nth(i).locator("td").all_inner_texts()] for i in range(rows.count())]
+        assert ["2", "纬度", "从 -90 到 90。"] in cells
+        assert ["3", "负责人", "没有用户 'nobody'。"] in cells
+        text = page.locator("#import-report").inner_text()
+        assert not re.search(r"Must be|No user|Not a valid", text), text
+        shot(page, "import-zh")
+    finally:
+        context.close()

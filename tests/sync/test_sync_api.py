@@ -165,6 +165,34 @@ def test_f4_two_devices_edit_one_account_offline(client, world):
     assert (data["notes"], data["industry"], data["region"]) == ("from A", "logistics", "Pudong")
 
 
+def test_f4b_a_phones_own_queued_edits_never_conflict_with_each_other(client, world):
+    """Two edits of one field queued offline on the same base: the later one is the rep's intent and
+    wins, in one push or over two; another phone's edit in between still conflicts."""
+    a = Phone(client, world.headers("r1"))
+    a.pull()
+    key = ("account", str(world.accounts["r1"]))
+    base = a.store[key]["version"]
+    a.queue("account", "update", world.accounts["r1"], {"notes": "first thought"}, base)
+    a.queue("account", "update", world.accounts["r1"], {"notes": "second thought"}, base)
+    assert [r["status"] for r in a.push().get_json()["results"]] == ["applied", "applied"]
+    stored = client.get(f"/api/accounts/{world.accounts['r1']}", headers=world.headers("r1")).get_json()
+    assert stored["notes"] == "second thought"
+
+    a.queue("account", "update", world.accounts["r1"], {"notes": "third"}, stored["version"])
+    assert a.push().get_json()["results"][0]["status"] == "applied"
+    a.queue("account", "update", world.accounts["r1"], {"notes": "fourth"}, stored["version"])  # a later push
+    assert a.push().get_json()["results"][0]["status"] == "applied"
+
+    b = Phone(client, world.headers("r1"))
+    b.pull()
+    now = b.store[key]["version"]
+    b.queue("account", "update", world.accounts["r1"], {"notes": "from B"}, now)
+    assert b.push().get_json()["results"][0]["status"] == "applied"
+    a.queue("account", "update", world.accounts["r1"], {"notes": "fifth"}, now)  # made before B's edit came
+    result = a.push().get_json()["results"][0]
+    assert result["status"] == "conflict" and result["conflicts"]["notes"] == {"client": "fifth", "server": "from B"}
+
+
 def test_f5_protected_field_is_rejected_and_the_queue_goes_on(client, world, phone):
     phone.pull()
     base = phone.store[("account", str(world.accounts["r1"]))]["version"]
@@ -330,6 +358,8 @@ def test_f15_permanent_error_does_not_block_the_queue(app, client, world, phone)
     results = phone.push().get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
     assert results[1]["reason"] == "validation_failed" and "purpose" in results[1]["fields"]
+    assert results[1]["field_codes"]["purpose"] == [{"code": "required", "params": {}}]  # shown in the phone's words
+    assert "field_codes" not in results[0]
     for visit_id in (first, third):
         assert client.get(f"/api/visits/{visit_id}", headers=world.headers("r1")).status_code == 200
 

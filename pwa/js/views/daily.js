@@ -3,7 +3,7 @@
 import { request } from "../api.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { hhmm, html, localDate, raw } from "../ui.js";
+import { describe, hhmm, html, localDate, raw } from "../ui.js";
 
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 
@@ -64,7 +64,7 @@ export async function render(main, { user }) {
       if (!target) return; // another screen is showing now
       target.innerHTML = reports.map((r) => one(r, user).text).join("");
     } catch (e) {
-      error.textContent = e.message;
+      error.textContent = describe(e);
       return;
     }
     main.querySelectorAll("form.review").forEach((form) => form.addEventListener("submit", async (event) => {
@@ -80,7 +80,7 @@ export async function render(main, { user }) {
         }
         status.textContent = t("daily.saved");
       } catch (e) {
-        status.textContent = e.status === 0 ? t("team.offline") : e.message;
+        status.textContent = e.status === 0 ? t("team.offline") : describe(e);
       }
     }));
   };

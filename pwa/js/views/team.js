@@ -3,7 +3,7 @@ import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { defaultPeriodKind, html, period, raw, shortDate } from "../ui.js";
+import { defaultPeriodKind, describe, html, period, raw, shortDate } from "../ui.js";
 import { word } from "./records.js";
 
 const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"];
@@ -126,7 +126,7 @@ export async function render(main, { user }) {
       data = Object.fromEntries(REPORTS.map((name, i) => [name, answers[i]]));
     } catch (e) {
       if (!error.isConnected) return;
-      error.textContent = [e.message, ...Object.entries(e.fields || {}).map(([k, v]) => `${k}: ${v}`)].join(" ");
+      error.textContent = describe(e);
       return;
     }
     const target = main.querySelector("#team-reports");
@@ -170,7 +170,7 @@ export async function render(main, { user }) {
     ].map((s) => s.text).join("");
     drawCharts(main, data);
     main.querySelectorAll("[data-csv]").forEach((b) => b.addEventListener("click", () =>
-      downloadCsv(b.dataset.csv, query).catch((e) => { main.querySelector("#team-error").textContent = e.message; })));
+      downloadCsv(b.dataset.csv, query).catch((e) => { main.querySelector("#team-error").textContent = describe(e); })));
     main.querySelectorAll("[data-mif]").forEach((b) => b.addEventListener("click", () => {
       const names = JSON.parse(b.dataset.names || "[]");
       main.querySelector("#mif-accounts").innerHTML = b.dataset.mif.split(",").map((id, i) =>

@@ -3,7 +3,7 @@ import { request } from "../api.js";
 import { all, byIndex, db, get, getMeta, setMeta } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { fieldErrors, hhmm, html, localDate, position, raw, reasonLabels, shortDate } from "../ui.js";
+import { describe, hhmm, html, localDate, position, raw, reasonLabels, shortDate } from "../ui.js";
 
 export async function planFor(day) {
   const plans = await byIndex("route_plans", "plan_date", day);
@@ -166,7 +166,7 @@ export async function render(main, { user }) {
         await storePlan(await request("POST", "/api/routes/plan", { date: today, ...(start ? { start } : {}) }));
         render(main, { user });
       } catch (e) {
-        error.textContent = [e.message, ...fieldErrors(e)].join(" ");
+        error.textContent = describe(e);
         event.target.disabled = false;
         event.target.textContent = t("today.plan");
       }
@@ -236,7 +236,7 @@ export async function render(main, { user }) {
         render(main, { user });
       });
     } catch (e) {
-      box.innerHTML = html`<p class="error-text">${[e.message, ...fieldErrors(e)].join(" ")}</p>`;
+      box.innerHTML = html`<p class="error-text">${describe(e)}</p>`;
       event.target.disabled = false;
     }
   });

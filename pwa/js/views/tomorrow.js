@@ -1,11 +1,10 @@
 // Tomorrow: keep or leave out stops, add dropped candidates, pin times, and re-plan (online only).
 import { request } from "../api.js";
 import { all } from "../db.js";
-import { t } from "../i18n.js";
-import { addDays, fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
+import { errorText, t } from "../i18n.js";
+import { HHMM, addDays, fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
 import { drawMap, planFor, planNotices, storePlan } from "./today.js";
 
-const HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]"; // 24-hour times, whatever the phone's locale
 
 export async function render(main, { user } = {}) {
   const day = localDate(addDays(new Date(), 1));
@@ -93,7 +92,7 @@ export async function render(main, { user } = {}) {
       main.querySelector("#tomorrow-message").textContent = t("tomorrow.done");
     } catch (error) {
       message.textContent = error.status === 0 ? t("tomorrow.offline")
-        : [t("tomorrow.failed", { message: error.message }), ...fieldErrors(error)].join(" ");
+        : [t("tomorrow.failed", { message: errorText(error.code, error.message) }), ...fieldErrors(error)].join(" ");
       button.disabled = false;
     }
   });

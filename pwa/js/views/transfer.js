@@ -1,10 +1,16 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
 import { download, upload } from "../api.js";
 import { t } from "../i18n.js";
-import { defaultPeriodKind, html, period, raw } from "../ui.js";
+import { defaultPeriodKind, describe, fieldLabel, html, messageText, period, raw } from "../ui.js";
 
 const IMPORTS = ["accounts", "devices", "contacts"];
 const EXPORTS = ["accounts", "contacts", "devices", "opportunities", "visits", "activities"];
+
+/** A listed problem in the phone's language: each of its messages by code, the English text as a fallback. */
+function problemText(problem) {
+  if (!problem.codes?.length) return problem.message;
+  return problem.codes.every((c) => c.code) ? problem.codes.map((c) => messageText("", c)).join(" ") : problem.message;
+}
 
 function report(result) {
   const problems = [...(result.errors || []).map((p) => ({ ...p, kind: "error" })),
@@ -16,8 +22,8 @@ function report(result) {
       { shown: result.errors.length, total: result.error_count })}</p>`) : ""}
     ${problems.length ? raw(html`<div style="overflow-x:auto"><table class="report-table"><thead><tr>
       <th>${t("transfer.row")}</th><th>${t("transfer.field")}</th><th>${t("transfer.message")}</th></tr></thead><tbody>
-      ${problems.slice(0, 500).map((p) => raw(html`<tr class="${p.kind}"><td>${p.row}</td><td>${p.field}</td>
-        <td style="text-align:left">${p.message}</td></tr>`))}</tbody></table></div>`) : ""}
+      ${problems.slice(0, 500).map((p) => raw(html`<tr class="${p.kind}"><td>${p.row}</td><td>${fieldLabel(p.field)}</td>
+        <td style="text-align:left">${problemText(p)}</td></tr>`))}</tbody></table></div>`) : ""}
   </div>`);
 }
 
@@ -56,13 +62,13 @@ export async function render(main) {
     try {
       main.querySelector("#import-result").innerHTML = report(await upload(`/api/imports/${form.kind.value}?${query}`, body)).text;
     } catch (e) {
-      error.textContent = e.message;
+      error.textContent = describe(e);
       if (e.body?.error?.report) main.querySelector("#import-result").innerHTML = report(e.body.error.report).text;
     }
   });
   main.querySelectorAll("[data-export]").forEach((button) => button.addEventListener("click", () => {
     const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value });
     download(`/api/exports/${button.dataset.export}?${query}`, `${button.dataset.export}.csv`)
-      .catch((e) => { main.querySelector("#import-error").textContent = e.message; });
+      .catch((e) => { main.querySelector("#import-error").textContent = describe(e); });
   }));
 }

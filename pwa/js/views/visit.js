@@ -2,7 +2,7 @@
 import { all, byIndex, get, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { hhmm, html, metresBetween, position, raw } from "../ui.js";
+import { HHMM, atTime, hhmm, html, metresBetween, position, raw } from "../ui.js";
 import { stopRunning } from "./clock.js";
 import { STAGES, manUnknown, moveNeeds } from "./opportunity.js";
 
@@ -94,7 +94,8 @@ export async function render(main, { id }) {
   const distance = checkInDistance(visit, account);
   const away = distance !== null && distance > settings().checkin_radius_m;
   const allOpportunities = await byIndex("opportunities", "account_id", visit.account_id);
-  const opportunities = allOpportunities.filter((o) => o.status === "open");
+  // Any open opportunity may be linked, and a wrong link corrected; the linked one stays listed whatever its status.
+  const linkable = allOpportunities.filter((o) => o.status === "open" || o.id === visit.opportunity_id);
   const visits = (await byIndex("visits", "account_id", visit.account_id)).filter((v) => v.check_in_at && !v.cancelled_at);
   const undecided = visits.length >= 3 && !allOpportunities.some((o) => o.status !== "open" || ["A", "D", "C", "O"].includes(o.stage));
   main.innerHTML = html`
@@ -108,13 +109,25 @@ export async function render(main, { id }) {
       ${visit.check_in_at ? t("visit.checked_in", { time: hhmm(visit.check_in_at) }) : ""}
       · ${gpsText(visit.check_in_lat, visit.check_in_accuracy_m)}
       ${visit.check_out_at ? raw(html`<br>${t("visit.checked_out", { time: hhmm(visit.check_out_at) })}`) : ""}</p>
+    ${visit.check_in_at && !visit.cancelled_at && !open ? raw(html`<details class="card" id="correct-times">
+      <summary>${t("visit.correct_times")}</summary>
+      <form id="times-form" novalidate>
+        <label for="check-in-time">${t("visit.check_in_time")}</label>
+        <input id="check-in-time" name="check_in" type="text" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM"
+          maxlength="5" required value="${hhmm(visit.check_in_at)}">
+        <label for="check-out-time">${t("visit.check_out_time")}</label>
+        <input id="check-out-time" name="check_out" type="text" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM"
+          maxlength="5" required value="${hhmm(visit.check_out_at)}">
+        <p id="times-error" class="error-text" role="alert"></p>
+        <button type="submit" class="secondary">${t("visit.save_times")}</button>
+      </form></details>`) : ""}
     <form id="visit-form" class="card" novalidate>
       <label for="purpose-edit">${t("visit.purpose_edit")}</label>
       <input id="purpose-edit" name="purpose" required maxlength="500" value="${visit.purpose ?? ""}">
       <label class="check"><input type="checkbox" name="not_met" ${raw(visit.met === false ? "checked" : "")}>${t("visit.not_met")}</label>
-      ${!opportunity && opportunities.length ? raw(html`<label for="link-opportunity">${t("visit.opportunity")}</label>
+      ${linkable.length ? raw(html`<label for="link-opportunity">${t("visit.opportunity")}</label>
         <select id="link-opportunity" name="link_opportunity"><option value="">${t("visit.no_opportunity")}</option>
-          ${opportunities.map((o) => raw(html`<option value="${o.id}">${o.title} (${o.stage})</option>`))}</select>`) : ""}
+          ${linkable.map((o) => raw(html`<option value="${o.id}" ${raw(o.id === visit.opportunity_id ? "selected" : "")}>${o.title} (${o.stage})</option>`))}</select>`) : ""}
       <label for="notes">${t("visit.notes")}</label>
       <textarea id="notes" name="notes" maxlength="20000">${visit.notes ?? ""}</textarea>
       <label for="outcome">${t("visit.outcome")}</label>
@@ -179,9 +192,15 @@ export async function render(main, { id }) {
     if (form.purpose.value.trim() && form.purpose.value.trim() !== latest.purpose) changes.purpose = form.purpose.value.trim();
     const met = !form.not_met.checked;
     if (met !== (latest.met !== false)) changes.met = met;
-    if (form.link_opportunity?.value) changes.opportunity_id = form.link_opportunity.value;
+    const relinked = form.link_opportunity && form.link_opportunity.value !== (latest.opportunity_id ?? "");
+    if (relinked) changes.opportunity_id = form.link_opportunity.value || null;
     Object.assign(changes, extra);
     if (Object.keys(changes).length) await writeLocal("visit", "update", id, changes);
+    if (relinked) {
+      await render(main, { id }); // the stage fields now belong to the newly linked opportunity
+      main.querySelector("#visit-saved").textContent = t("visit.saved");
+      return true;
+    }
     if (opportunity) {
       const current = await get("opportunities", opportunity.id);
       const oppChanges = {};
@@ -217,6 +236,32 @@ export async function render(main, { id }) {
       return;
     }
     await render(main, { id });
+  });
+  main.querySelector("#times-form")?.addEventListener("submit", async (event) => {
+    // A wrongly recorded visit is corrected on the day it was made: times only, the date stays.
+    event.preventDefault();
+    const times = event.target;
+    const error = main.querySelector("#times-error");
+    if (![times.check_in, times.check_out].every((input) => input.checkValidity())) {
+      error.textContent = t("visit.time_format");
+      return;
+    }
+    const changes = {};
+    if (times.check_in.value !== hhmm(visit.check_in_at)) changes.check_in_at = atTime(visit.check_in_at, times.check_in.value);
+    if (times.check_out.value !== hhmm(visit.check_out_at)) changes.check_out_at = atTime(visit.check_in_at, times.check_out.value);
+    const checkIn = new Date(changes.check_in_at ?? visit.check_in_at);
+    const checkOut = new Date(changes.check_out_at ?? visit.check_out_at);
+    if (checkOut <= checkIn) {
+      error.textContent = t("visit.out_before_in");
+      return;
+    }
+    if (checkOut > new Date()) {
+      error.textContent = t("visit.time_in_future");
+      return;
+    }
+    if (Object.keys(changes).length) await writeLocal("visit", "update", id, changes);
+    await render(main, { id });
+    main.querySelector("#visit-saved").textContent = t("visit.saved");
   });
   main.querySelector("#take-position")?.addEventListener("click", async () => {
     // The account had no map position: the rep confirms it is where they checked in.
