@@ -106,6 +106,8 @@ def _collect(session):
             prev = deleted[0] if deleted else None
             for child in _subtree(session, obj.id):
                 out.append(("upsert", child, [], child.version, owner, prev, getattr(child, "rep_id", None)))
+        if isinstance(obj, RoutePlan) and obj.id in touched_plans:
+            fields = sorted({*fields, "stops"})  # its stops were written in the same flush
         out.append(("upsert", obj, fields, (obj.version or 0) + 1, owner, prev, rep))
         touched_plans.discard(getattr(obj, "id", None))
     for plan_id in touched_plans - {None}:

@@ -6,7 +6,7 @@ from .protocol import MAX_CLOCK_AHEAD_S
 # Records that belong to their author: the later edit (by arrival) wins, no base version needed.
 AUTHOR_OWNED = {"visit", "activity"}
 # Instants that record when something happened; they may not lie in the future.
-HAPPENED_AT = ("check_in_at", "check_out_at", "started_at", "ended_at", "opened_at")
+HAPPENED_AT = ("check_in_at", "check_out_at", "started_at", "ended_at", "opened_at", "changed_at")
 
 
 def merge_update(client_fields, server_values, changed_on_server):

@@ -179,7 +179,9 @@ async function boot() {
   on("local-write", () => { refreshStatus(); syncNow(); });
   on("data-changed", () => {
     // Re-draw read-only screens with fresh data; never a form the rep is typing in.
-    if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !main.contains(document.activeElement)) route();
+    // Nor one waiting on the rep's answer (a re-plan being worked out or shown: `.busy`).
+    if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !main.contains(document.activeElement)
+        && !main.querySelector(".busy")) route();
   });
   // A failed local write (storage full, storage evicted) must be loud, never a silent loss.
   const localError = (reason) => {

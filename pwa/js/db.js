@@ -79,8 +79,9 @@ export function uuid() {
 /**
  * Write a record locally and queue its mutation, in one transaction.
  * `op` is create|update|delete; for update, `changes` holds only the changed fields.
+ * `local` is kept in the local record only, over `changes` (e.g. the stops of a day as the phone timed them).
  */
-export async function writeLocal(entity, op, id, changes, { baseVersion } = {}) {
+export async function writeLocal(entity, op, id, changes, { baseVersion, local = {} } = {}) {
   const [storeName] = STORES[entity];
   const tx = (await db()).transaction([storeName, "outbox", "meta"], "readwrite");
   tx.done.catch(() => {}); // an abort is reported below, once
@@ -93,7 +94,8 @@ export async function writeLocal(entity, op, id, changes, { baseVersion } = {}) 
     if (op === "delete") {
       await store.delete(id);
     } else {
-      await store.put({ ...(current ?? {}), ...changes, id, version: current?.version ?? 0 });
+      // `local`: what the phone derives from the change (shown at once), not sent: the server derives its own.
+      await store.put({ ...(current ?? {}), ...changes, ...local, id, version: current?.version ?? 0 });
     }
     mutation = {
       seq, id: uuid(), entity, entity_id: id, op, schema: SCHEMA, client_time: new Date().toISOString(),

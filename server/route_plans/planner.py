@@ -1,5 +1,7 @@
 """Tomorrow's route for a rep: pick candidate stops from the method's rules, order them, store the plan."""
 import os
+import random
+import time as time_module
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -8,9 +10,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import NotFound, ValidationFailed
+from ..changelog import lock_counter
 from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
 from ..models.users import team_zone
@@ -22,6 +26,7 @@ from ..routing.solver import travel_points
 SERVICE_MINUTES = {"A": 60, "B": 45, "C": 30}
 CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
 STAGE_PRIORITY = {"P": 2, "A": 3, "D": 4, "C": 5}
+STORE_ATTEMPTS = 6  # a re-plan that meets a concurrent change of the same day is planned again
 MAX_OPTIONAL = 25  # the most valuable candidates the solver considers
 LUNCH = Lunch(12 * 3600, 13 * 3600, 45 * 60)
 
@@ -227,12 +232,12 @@ def _store(job, day, plan, by=None, rep_choices=None, commit=True):
     if isinstance(plan, Unplannable):
         raise ValidationFailed(f"Cannot plan {day}: {plan}", {"stops": [f"{plan.stop_id}: {plan.reason}"]})
     by_id = job.by_id
-    stored = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == job.rep_id, RoutePlan.plan_date == day))
+    stored = locked_plan(job.rep_id, day)
     if stored is None:
         stored = RoutePlan(rep_id=job.rep_id, plan_date=day)
         db.session.add(stored)
-    stored.stops.clear()
-    db.session.flush()
+    else:
+        clear_stops(stored)
     midnight = datetime.combine(day, time(0), job.tz)
     for position, planned in enumerate(plan.stops):
         appointment = db.session.get(Appointment, uuid.UUID(planned.stop_id)) if by_id[planned.stop_id].mandatory else None
@@ -255,6 +260,20 @@ def _store(job, day, plan, by=None, rep_choices=None, commit=True):
     return stored
 
 
+def locked_plan(rep_id, day):
+    """The stored plan of a rep's day, its row locked (PostgreSQL) and read afresh: a re-plan and the
+    rep's own edit of the same day (or two re-plans) take turns instead of mixing their stops."""
+    lock_counter(db.session)  # the lock order: the change counter before any record
+    return db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day)
+                             .with_for_update(of=RoutePlan).execution_options(populate_existing=True))
+
+
+def clear_stops(plan):
+    """Delete the plan's stops as they are in the database now (not as this session last saw them)."""
+    db.session.execute(delete(RouteStop).where(RouteStop.route_plan_id == plan.id))
+    db.session.expire(plan, ["stops"])
+
+
 def kept_choices(rep_id, day):
     """The rep's own choices stored with their plan for `day` (none: empty)."""
     stored = db.session.scalar(select(RoutePlan.choices).where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day))
@@ -270,18 +289,29 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=Fals
     rep = db.session.get(User, rep_id)
     if rep is None or rep.role != "rep":
         raise NotFound(f"No rep {rep_id}.", {"rep_id": ["Unknown rep."]})
-    kept = kept_choices(rep.id, day)
-    own = by is not None and by == rep.id
-    if own:
-        effective = choices or Choices()
-    elif override:
-        effective = choices or Choices()
-    else:
-        effective = (choices or Choices()).keeping(kept)
-    job = _prepare(rep, day, effective, start)
-    plan = _solve(job, time_limit_s)
-    if not preview:
-        return _store(job, day, plan, by=by, rep_choices=effective if own else None)
+    for attempt in range(STORE_ATTEMPTS):
+        kept = kept_choices(rep.id, day)
+        own = by is not None and by == rep.id
+        if own:
+            effective = kept if choices is None else choices  # the rep's new choices replace their old ones
+        elif override:
+            effective = choices or Choices()
+        else:
+            effective = (choices or Choices()).keeping(kept)
+        job = _prepare(rep, day, effective, start)
+        plan = _solve(job, time_limit_s)
+        if preview:
+            break
+        try:
+            return _store(job, day, plan, by=by, rep_choices=effective if own else None)
+        except StaleDataError:
+            # The day changed under this re-plan (the rep's own edit, another re-plan): plan it again
+            # from what is stored now, so the rep's latest choices are kept.
+            db.session.rollback()
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
+            time_module.sleep(0.02 * (attempt + 1) * (1 + random.random()))  # let the other writer finish
+            rep = db.session.get(User, rep_id)
     # The plan as it would be stored, answered and then undone: the rep sees what changes first.
     from .schemas import RoutePlanSchema
 

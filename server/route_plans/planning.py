@@ -4,15 +4,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..errors import Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..models import RoutePlan, User
 from ..resource import resolve_rep
 from ..schemas import StrictSchema, instant
 from ..scoping import may_manage_user
 from ..security import login_required, principal
-from .planner import Choices, Start, plan_day
-from .schemas import RoutePlanSchema
+from .planner import Choices, Start, locked_plan, plan_day
+from .schemas import RoutePlanEditSchema, RoutePlanSchema
 
 blp = Blueprint("routes", __name__, url_prefix="/api/routes", description="Route planning (OR-Tools)")
 
@@ -31,11 +31,11 @@ class StartSchema(StrictSchema):
 class PlanRequest(StrictSchema):
     rep_id = fields.UUID(metadata={"description": "Managers and admins name the rep; a rep plans themselves"})
     date = fields.Date(required=True)
-    include = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50),
+    include = fields.List(fields.UUID(), validate=validate.Length(max=50),
                           metadata={"description": "Accounts the rep adds to the day"})
-    exclude = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=500),
+    exclude = fields.List(fields.UUID(), validate=validate.Length(max=500),
                           metadata={"description": "Accounts the rep leaves out of the day"})
-    pins = fields.List(fields.Nested(PinSchema), load_default=list, validate=validate.Length(max=50),
+    pins = fields.List(fields.Nested(PinSchema), validate=validate.Length(max=50),
                        metadata={"description": "Stops whose arrival time the plan must keep"})
     override = fields.Boolean(load_default=False, metadata={
         "description": "managers: replace the rep's own picks, leave-outs and pins instead of keeping them"})
@@ -62,8 +62,11 @@ class Plan(MethodView):
         """Plan a rep's day now: candidate stops ordered for the least travel, first visit at 8:45"""
         caller = principal()
         resolve_rep(caller, body)
-        choices = Choices(include=tuple(body["include"]), exclude=tuple(body["exclude"]),
-                          pins={p["account_id"]: p["at"] for p in body["pins"]})
+        # No choices sent (re-plan the rest of today): the rep's stored picks and leave-outs stand.
+        choices = None
+        if {"include", "exclude", "pins"} & set(body):
+            choices = Choices(include=tuple(body.get("include", ())), exclude=tuple(body.get("exclude", ())),
+                              pins={p["account_id"]: p["at"] for p in body.get("pins", ())})
         if body.get("override") and caller.is_rep:
             raise Forbidden("Only a manager overrides a rep's own choices.", {"override": ["Managers only."]})
         start = body.get("start")
@@ -81,14 +84,36 @@ class Stored(MethodView):
     @blp.response(200, RoutePlanSchema)
     def get(self, rep_id, day):
         """The stored plan of a rep for a date (YYYY-MM-DD)"""
-        from datetime import date as date_type
+        return _stored(rep_id, day)
 
-        try:
-            plan_date = date_type.fromisoformat(day)
-        except ValueError:
-            raise NotFound("Not a date; use YYYY-MM-DD.", {"date": ["Not a valid date."]}) from None
-        rep = db.session.get(User, rep_id)
-        plan = db.session.query(RoutePlan).filter_by(rep_id=rep_id, plan_date=plan_date).first()
-        if rep is None or plan is None or not may_manage_user(principal(), rep):
-            raise NotFound(f"No plan for that rep on {plan_date}.")
+    @blp.arguments(RoutePlanEditSchema)
+    @blp.response(200, RoutePlanSchema)
+    def patch(self, body, rep_id, day):
+        """The rep's own order of the day's stops (drop, insert, move): timed again and kept, with the
+        dropped stops left out of later re-plans of that day and the inserted ones kept in them"""
+        from .editing import edit_stops
+
+        plan = _stored(rep_id, day, for_update=True)
+        if body.get("version") is not None and body["version"] != plan.version:
+            raise Conflict(f"The plan changed since version {body['version']}; it is now version {plan.version}.",
+                           {"version": [f"Stale: the current version is {plan.version}."]}, code="version_conflict")
+        edit_stops(principal(), plan, body["stops"], body.get("changed_at"))
+        db.session.commit()
         return plan
+
+
+def _stored(rep_id, day, for_update=False):
+    from datetime import date as date_type
+
+    try:
+        plan_date = date_type.fromisoformat(day)
+    except ValueError:
+        raise NotFound("Not a date; use YYYY-MM-DD.", {"date": ["Not a valid date."]}) from None
+    rep = db.session.get(User, rep_id)
+    if for_update:
+        plan = locked_plan(rep_id, plan_date)
+    else:
+        plan = db.session.query(RoutePlan).filter_by(rep_id=rep_id, plan_date=plan_date).first()
+    if rep is None or plan is None or not may_manage_user(principal(), rep):
+        raise NotFound(f"No plan for that rep on {plan_date}.")
+    return plan

@@ -1,6 +1,6 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from ..schemas import PageArgs, RecordSchema
+from ..schemas import PageArgs, RecordSchema, StrictSchema, instant
 
 
 class RouteStopSchema(Schema):
@@ -44,3 +44,18 @@ class RoutePlanSchema(RecordSchema):
 class RoutePlanQuery(PageArgs):
     rep_id = fields.UUID()
     date = fields.Date()
+
+
+class EditStopSchema(StrictSchema):
+    account_id = fields.UUID(required=True)
+    appointment_id = fields.UUID(allow_none=True, metadata={"description": "an appointment's stop keeps its id"})
+
+
+class RoutePlanEditSchema(StrictSchema):
+    """The rep's own order of the day's stops (drop, insert, move); the server times them again."""
+
+    id = fields.UUID()
+    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "REST: the version edited"})
+    stops = fields.List(fields.Nested(EditStopSchema), required=True, validate=validate.Length(max=60))
+    changed_at = instant(allow_none=True, metadata={
+        "description": "when the rep made the change on the phone: stops not yet visited are timed from then"})

@@ -13,7 +13,7 @@ from ..devices.schemas import DeviceSchema
 from ..devices.services import devices
 from ..opportunities.schemas import OpportunitySchema
 from ..opportunities.services import opportunities
-from ..route_plans.schemas import RoutePlanSchema
+from ..route_plans.schemas import RoutePlanEditSchema, RoutePlanSchema
 from ..route_plans.services import route_plans
 from ..visits.schemas import VisitSchema
 from ..visits.services import visits
@@ -25,6 +25,7 @@ class Entity:
     service: object
     schema: object
     writable: bool = True
+    write_schema: object = None  # what an edit may send, when it is not the record's own schema
 
     @property
     def model(self):
@@ -41,6 +42,6 @@ ENTITIES = {
         Entity("appointment", appointments, AppointmentSchema()),
         Entity("visit", visits, VisitSchema()),
         Entity("activity", activities, ActivitySchema()),
-        Entity("route_plan", route_plans, RoutePlanSchema(), writable=False),
+        Entity("route_plan", route_plans, RoutePlanSchema(), write_schema=RoutePlanEditSchema()),
     )
 }

@@ -443,7 +443,8 @@ def _as_uuid(value):
 
 @cache
 def _schema(entity_name, partial):
-    return type(ENTITIES[entity_name].schema)(partial=partial)
+    entity = ENTITIES[entity_name]
+    return type(entity.write_schema or entity.schema)(partial=partial)
 
 
 def _load(entity, mutation):

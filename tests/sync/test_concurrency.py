@@ -126,3 +126,65 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
     for phone in phones:
         phone.pull()
         assert phone_state(phone) == server_state(app.test_client(), rep)
+
+
+def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app, world):
+    """The phone reorders today's stops by sync while the manager re-plans the same day. Every push is
+    answered (applied, or conflict when the manager came between), every re-plan succeeds, and the
+    stored day is whole afterwards: one stop per position, no account twice, the phone's copy equal."""
+    from tests.routing.test_planning import _more_accounts
+
+    _more_accounts(app, world)
+    rep, manager = world.headers("r1"), world.headers("m1")
+    day = "2026-11-10"
+    first = app.test_client().post("/api/routes/plan", json={"date": day}, headers=rep).get_json()
+    plan_id = first["id"]
+    phone = Phone(app.test_client(), rep)
+    start = threading.Barrier(2)
+    outcomes, manager_failures, errors = [], [], []
+    tally = {"retries": 0}
+
+    def phone_loop():
+        try:
+            start.wait()
+            for _ in range(ROUNDS):
+                phone.pull()
+                held = phone.store[("route_plan", plan_id)]
+                order = [s["account_id"] for s in sorted(held["data"]["stops"], key=lambda s: s["position"])]
+                phone.queue("route_plan", "update", plan_id,
+                            {"stops": [{"account_id": a} for a in reversed(order)]}, held["version"])
+                outcomes.extend(r["status"] for r in _push_until_answered(phone, tally).get_json()["results"])
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    def manager_loop():
+        client = app.test_client()
+        try:
+            start.wait()
+            for _ in range(ROUNDS // 2):
+                response = client.post("/api/routes/plan", json={"date": day, "rep_id": str(world.users["r1"])},
+                                       headers=manager)
+                if response.status_code != 200:
+                    manager_failures.append((response.status_code, response.get_json()))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=phone_loop), threading.Thread(target=manager_loop)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors, errors
+    print(f"\nday edits ({db_name(app)}): {outcomes.count('applied')} applied, {outcomes.count('conflict')} "
+          f"conflicts, {len(outcomes)} sent; {ROUNDS // 2} re-plans, {len(manager_failures)} failed; "
+          f"{tally['retries']} pushes retried")
+    assert manager_failures == [], manager_failures[:3]
+    assert len(outcomes) == ROUNDS and set(outcomes) <= {"applied", "conflict"} and "applied" in outcomes
+    stored = app.test_client().get(f"/api/routes/{world.users['r1']}/{day}", headers=rep).get_json()
+    positions = [s["position"] for s in stored["stops"]]
+    accounts = [s["account_id"] for s in stored["stops"]]
+    assert sorted(positions) == list(range(len(positions))) and len(set(accounts)) == len(accounts) and accounts
+    phone.pull()
+    held = phone.store[("route_plan", plan_id)]
+    assert held["version"] == stored["version"]
+    assert sorted(held["data"]["stops"], key=lambda s: s["position"]) == sorted(stored["stops"], key=lambda s: s["position"])

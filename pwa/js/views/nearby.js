@@ -2,10 +2,12 @@
 // position (or the current stop), offline: the territory's accounts by distance, with travel minutes
 // from the server's own travel model and the reason to go.
 import { all } from "../db.js";
+import { dayContext, inserted, saveOrder } from "../dayedit.js";
 import { on } from "../state.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { daysSince, html, isOverdue, metresBetween, position, raw } from "../ui.js";
+import { daysSince, html, isOverdue, localDate, metresBetween, position, raw } from "../ui.js";
+import { planFor } from "./today.js";
 import { mifCell } from "./accounts.js";
 
 const SHOWN = 50;
@@ -76,6 +78,8 @@ export async function render(main, { user, query }) {
   }
   const { accounts, ...related } = await territory();
   const ranked = rank(here, accounts, related);
+  const plan = await planFor(localDate());
+  const planned = new Set((plan?.stops ?? []).map((s) => s.account_id));
   const wanted = query?.get("reason") ?? "";
   main.innerHTML = html`<h1>${t("nearby.title")}</h1>
     <p class="muted" id="nearby-origin">${here.label}</p>
@@ -89,9 +93,21 @@ export async function render(main, { user, query }) {
       <div class="row"><a href="#/account/${r.account.id}"><strong>${r.account.name}</strong></a>
         <span class="muted" style="flex:0 0 auto">${t("nearby.distance", { km: r.distance.toFixed(1), min: r.minutes })}</span></div>
       <div>${r.reasons.map((x) => raw(html`<span class="tag ${x[0] === "overdue" ? "warn" : ""}">${reasonText(x)}</span>`))}</div>
-      <a class="button" href="#/visit/new?account=${r.account.id}">${t("nearby.visit")}</a></li>`).join("")
+      <div class="row"><a class="button" href="#/visit/new?account=${r.account.id}">${t("nearby.visit")}</a>
+        ${plan && !planned.has(r.account.id) ? raw(html`<button type="button" class="secondary" data-insert="${r.account.id}">${t("nearby.insert")}</button>`)
+          : plan ? raw(html`<span class="tag">${t("nearby.in_today")}</span>`) : ""}</div></li>`).join("")
       : html`<li class="card">${t("nearby.none")}</li>`;
   };
+  main.querySelector("#nearby-list").addEventListener("click", async (event) => {
+    // Into today where it costs least, offline; Today shows the times that follow.
+    const id = event.target.dataset?.insert;
+    if (!id || !plan) return;
+    event.target.disabled = true;
+    const ctx = dayContext(plan, { user, accounts: new Map(accounts.map((a) => [a.id, a])),
+                                   visits: related.visits.filter((v) => v.check_in_at), appointments: await all("appointments") });
+    await saveOrder(plan, inserted(plan, id, ctx), ctx);
+    location.hash = "#/today";
+  });
   main.querySelector("#nearby-reason").addEventListener("change", draw);
   draw();
 }

@@ -1,8 +1,10 @@
 // Today: the route plan with arrival times, legs, why each stop is there, and a map.
 import { request } from "../api.js";
-import { all, byIndex, db, get, getMeta, setMeta } from "../db.js";
+import { all, byIndex, db, get, getMeta, outbox, setMeta } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
+import { dayContext, dropped, lateMinutes, moved, saveOrder } from "../dayedit.js";
+import { syncNow } from "../sync.js";
 import { describe, hhmm, html, localDate, position, raw, reasonLabels, shortDate } from "../ui.js";
 
 export async function planFor(day) {
@@ -175,6 +177,7 @@ export async function render(main, { user }) {
   }
   const stops = plan.stops.slice().sort((a, b) => a.position - b.position);
   const now = new Date();
+  const ctx = dayContext(plan, { user, accounts, visits, appointments: await all("appointments") });
   const todays = visits.filter((v) => localDate(new Date(v.check_in_at)) === today);
   const where = dayNow(stops, todays, now);
   const first = stops[0];
@@ -188,19 +191,27 @@ export async function render(main, { user }) {
       : state === "next" ? t("today.state_next", { time: hhmm(where.leaveBy) })
       : state === "past" ? t("today.state_past") : "";
     const reasons = reasonLabels(stop.reason).concat(stop.pinned && stop.reason !== "appointment" ? [t("reason.pinned")] : []);
+    const late = lateMinutes(stop, ctx);
+    const editable = state !== "done" && state !== "current";
     return html`
       <li class="leg">${t("today.travel", { min: stop.travel_minutes })}</li>
-      <li class="card stop ${state}" data-stop="${i + 1}" data-state="${state}">
+      <li class="card stop ${state}" data-stop="${i + 1}" data-state="${state}" data-account="${stop.account_id}">
         <div class="time">${hhmm(stop.planned_arrival)}</div>
         <div>
           <div><strong>${i + 1}. ${account.name}</strong> ${done ? raw('<span class="tag">✓</span>') : ""}</div>
           ${status ? raw(html`<div class="state"><span class="tag ${state === "past" ? "warn" : ""}">${status}</span></div>`) : ""}
           <div class="muted">${account.address}</div>
-          <div>${reasons.map((r) => raw(html`<span class="tag">${r}</span>`))}</div>
+          <div>${reasons.map((r) => raw(html`<span class="tag">${r}</span>`))}
+            ${late > 0 ? raw(html`<span class="tag bad late-fixed">${t("today.late_fixed", { min: late })}</span>`) : ""}</div>
           <div class="row" style="margin-top:6px">
             <a class="button" href="${done ? `#/visit/${visitedToday.get(stop.account_id)}` : `#/visit/new?account=${stop.account_id}`}">${t("today.visit")}</a>
             ${raw(navLinks(account))}
           </div>
+          ${editable ? raw(html`<div class="row stop-edit" style="margin-top:6px">
+            <button type="button" class="secondary" data-move="-1" data-index="${i}" aria-label="${t("today.move_up", { name: account.name })}" ${raw(i === 0 ? "disabled" : "")}>↑</button>
+            <button type="button" class="secondary" data-move="1" data-index="${i}" aria-label="${t("today.move_down", { name: account.name })}" ${raw(i === stops.length - 1 ? "disabled" : "")}>↓</button>
+            ${stop.appointment_id ? "" : raw(html`<button type="button" class="secondary" data-drop="${i}">${t("today.leave_out")}</button>`)}
+          </div>`) : ""}
         </div>
       </li>`;
   });
@@ -209,12 +220,23 @@ export async function render(main, { user }) {
     <div class="row"><a class="button secondary" href="#/nearby">${t("nearby.title")}</a>
       <button type="button" class="secondary" id="replan-rest">${t("replan.button")}</button></div>
     <div id="replan" aria-live="polite"></div>
+    ${plan.edited_here ? raw(html`<p class="muted" id="day-edited">${t("today.edited_here")}</p>`) : ""}
     <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
     ${where.delay !== null ? raw(html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
       where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`)
       : where.nextIndex === -1 && todays.length ? raw(html`<p id="day-delay" class="card">${t("today.all_done")}</p>`) : ""}
     <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div>
     <ol class="list" id="route">${items.map(raw)}</ol>`;
+  main.querySelector("#route").addEventListener("click", async (event) => {
+    // Offline changes to today: timed here at once, synced, timed again by the server.
+    const button = event.target.closest("button[data-move], button[data-drop]");
+    if (!button) return;
+    button.disabled = true;
+    const order = button.dataset.drop !== undefined ? dropped(plan, Number(button.dataset.drop))
+      : moved(plan, Number(button.dataset.index), Number(button.dataset.move));
+    await saveOrder(plan, order, ctx);
+    render(main, { user });
+  });
   main.querySelector("#replan-rest").addEventListener("click", async (event) => {
     const box = main.querySelector("#replan");
     if (!navigator.onLine) {
@@ -222,6 +244,9 @@ export async function render(main, { user }) {
       return;
     }
     event.target.disabled = true;
+    box.classList.add("busy"); // no redraw under the rep's answer
+    // The phone's own changes to today reach the server first: it re-plans with them.
+    if ((await outbox()).some((m) => m.entity === "route_plan")) await syncNow();
     const start = await restStart();
     const body = { date: today, ...(start ? { start } : {}) };
     try {
@@ -230,13 +255,18 @@ export async function render(main, { user }) {
         <ol class="list">${raw(changes(stops, proposed.stops, accounts))}</ol>
         <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
           <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
-      box.querySelector("#replan-keep").addEventListener("click", () => { box.innerHTML = ""; event.target.disabled = false; });
+      box.querySelector("#replan-keep").addEventListener("click", () => {
+        box.innerHTML = "";
+        box.classList.remove("busy");
+        event.target.disabled = false;
+      });
       box.querySelector("#replan-accept").addEventListener("click", async () => {
         await storePlan(await request("POST", "/api/routes/plan", body));
         render(main, { user });
       });
     } catch (e) {
       box.innerHTML = html`<p class="error-text">${describe(e)}</p>`;
+      box.classList.remove("busy");
       event.target.disabled = false;
     }
   });
