@@ -157,11 +157,22 @@ def test_offline_the_rep_drops_moves_and_inserts_stops_and_the_server_keeps_the_
         where = [route.nth(i).get_attribute("data-account") for i in range(route.count())].index(second)
         page.locator(f"#route li.stop[data-account='{second}'] button[data-move='1']").click()
         expect(route.nth(where + 1)).to_have_attribute("data-account", second)
+        def times_by_account():
+            return dict(zip([route.nth(i).get_attribute("data-account") for i in range(route.count())],
+                            route.locator(".time").all_inner_texts()))
+
+        before_insert = times_by_account()
         page.get_by_role("link", name="Near me").click()
         page.locator(f"#nearby-list li.nearby[data-account='{extra['id']}'] button", has_text="Add to today").click()
         page.wait_for_selector(f"#route li.stop[data-account='{extra['id']}']")
         expect(page.locator(f"#route li.stop[data-account='{extra['id']}']")).to_contain_text("Added by you")
         shot(page, "today-edited-offline")
+        after_insert = times_by_account()
+        order_now = list(after_insert)
+        later = order_now[order_now.index(extra["id"]) + 1:]
+        # The stops after the inserted one move later by its visit and the detour; none moves earlier.
+        assert all(after_insert[a] >= before_insert[a] for a in later)
+        assert not later or any(after_insert[a] > before_insert[a] for a in later)
         phone_order = [route.nth(i).get_attribute("data-account") for i in range(route.count())]
         phone_times = route.locator(".time").all_inner_texts()
         assert left_out not in phone_order and extra["id"] in phone_order and len(phone_order) == before
