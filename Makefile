@@ -7,7 +7,7 @@ PORT ?= 5000
 # Demo only: every demo user (admin, manager, rep1..rep4) gets this password.
 DEMO_PASSWORD ?= fieldday-demo
 
-.PHONY: run test test-dates bench install install-test chromium clean
+.PHONY: run test test-dates bench fuzz install install-test chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ test-dates: install-test chromium
 
 bench: install-test chromium
 	$(BIN)/python -m pytest tests/benchmarks -m benchmark -s -q
+
+fuzz: install-test  # a larger Schemathesis run than `make test` makes (SCHEMATHESIS_EXAMPLES per operation)
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-60} $(BIN)/python -m pytest tests/server/test_schemathesis.py -s -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache

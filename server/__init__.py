@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import changelog, compression, errors, headers, security  # noqa: F401  (changelog registers its flush hook)
+from . import changelog, compression, errors, headers, limits, security  # noqa: F401  (changelog registers its flush hook)
 from .config import Config
 from .extensions import api, db, jwt, migrate
 from .models import utcnow
@@ -30,6 +30,7 @@ def create_app(config=None):
     jwt.init_app(app)
     api.init_app(app)
     security.init_app(app)
+    limits.init_app(app)
 
     from importlib import import_module
 

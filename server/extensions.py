@@ -35,9 +35,16 @@ def schema_name(schema):
 class ErrorBodySchema(Schema):
     code = fields.String(metadata={"description": "a stable code to show the error by (e.g. validation_failed)"})
     message = fields.String()
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
-                          metadata={"description": "per-field messages"})
-    field_codes = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), metadata={
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), metadata={
+        "description": "per-field messages: a list of messages per field, or for a nested field the same again"})
+    retry_after_s = fields.Integer(metadata={"description": "429: seconds to wait (also the Retry-After header)"})
+    report = fields.Dict(metadata={"description": "a refused import: its report"})
+    results = fields.List(fields.Dict(), metadata={"description": "sync push: the results of the mutations saved"})
+    last_seq = fields.Integer(allow_none=True, metadata={"description": "sync push: the last seq saved"})
+    saved = fields.Integer(metadata={"description": "sync push 503: how many mutations were saved"})
+    expected_seq = fields.Integer(metadata={"description": "sync push seq_gap: the seq expected next"})
+    seq = fields.Integer(metadata={"description": "sync push seq_reused: the seq used twice"})
+    field_codes = fields.Dict(keys=fields.String(), metadata={
         "description": "present with `fields`: the same shape, each message as {code, params} to show it in the "
                        "client's language (code null when the message has none)"})
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory
 
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
 from .errors import NotFound
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
@@ -57,8 +59,25 @@ def service_worker():
 @bp.get("/<path:filename>")
 def static_file(filename):
     if filename.startswith("api/") or filename == "api":
+        _api_method_not_allowed("/" + filename)
         raise NotFound("No such API endpoint.")
     return _no_cache(send_from_directory(PWA_DIR, filename))
+
+
+def _api_method_not_allowed(path):
+    """A GET on an API path that exists for other methods is a 405 naming them, not a 404."""
+    adapter = current_app.url_map.bind("")
+    allowed = sorted(m for m in ("POST", "PUT", "PATCH", "DELETE") if _matches(adapter, path, m))
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed, description="Use " + ", ".join(allowed) + " on this path.")
+
+
+def _matches(adapter, path, method):
+    try:
+        adapter.match(path, method=method)
+    except HTTPException:
+        return False
+    return True
 
 
 def init_app(app):

@@ -114,6 +114,11 @@ class ScopedResource:
         data.pop("version", None)
         record_id = data.get("id")
         if not known_new and record_id is not None and db.session.get(self.model, record_id) is not None:
+            visible = db.session.scalar(select(self.model.id).where(self.model.id == record_id,
+                                                                    self.read_scope(principal)))
+            if visible is None:  # another territory's record: the same answer as for any record not yours
+                raise NotFound(f"No {self.label} {record_id} in your territory; a new record needs a new id.",
+                               {"id": ["Unknown."]})
             raise Conflict(f"A {self.label} with id {record_id} already exists.", {"id": ["Already exists."]})
         self.prepare_create(principal, data)
         obj = self.model(**data)

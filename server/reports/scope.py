@@ -48,10 +48,10 @@ def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=No
     """The reps and period a report covers, or Forbidden when the caller may not see them."""
     if rep_id is not None:
         rep = db.session.get(User, rep_id)
-        if rep is None or rep.role != "rep":
-            raise NotFound("No such rep.", {"rep_id": ["Unknown rep."]})
-        if not may_manage_user(principal, rep):
-            raise Forbidden("You may see your own figures (managers: their team's).", {"rep_id": ["Not yours."]})
+        # Another team's rep gets the same answer as no rep at all: a report tells nothing of who exists.
+        if rep is None or rep.role != "rep" or not may_manage_user(principal, rep):
+            raise NotFound("No such rep among those you may see (yourself; managers: their team).",
+                           {"rep_id": ["Unknown rep or not in your team."]})
         if team_id is not None and rep.team_id != team_id:
             raise ValidationFailed("That rep is not in that team.", {"rep_id": ["Not in the team."]})
         team = db.session.get(Team, rep.team_id) if rep.team_id else None
@@ -65,10 +65,9 @@ def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=No
         if team_id is None:
             raise ValidationFailed("Name a team or a rep.", {"team_id": ["Required."]})
         team = db.session.get(Team, team_id)
-        if team is None:
-            raise NotFound("No such team.", {"team_id": ["Unknown team."]})
-        if not may_manage_team(principal, team):
-            raise Forbidden("Managers see their own team only.", {"team_id": ["Not your team."]})
+        if team is None or not may_manage_team(principal, team):
+            raise NotFound("No such team among those you may see (managers: their own).",
+                           {"team_id": ["Unknown team or not yours."]})
         reps = db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")
                                   .order_by(User.username)).all()
     tz = team_zone(team)

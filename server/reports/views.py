@@ -97,12 +97,12 @@ class Teams(MethodView):
 
 
 def _managed_rep(rep_id):
-    rep = db.session.get(User, rep_id)
-    if rep is None or rep.role != "rep":
-        raise NotFound("No such rep.", {"rep_id": ["Unknown rep."]})
     caller = principal()
-    if caller.is_rep or not may_manage_user(caller, rep):
-        raise Forbidden("Only the rep's manager or an admin sets targets.", {"rep_id": ["Not your team."]})
+    if caller.is_rep:
+        raise Forbidden("Only the rep's manager or an admin sets targets.", {"rep_id": ["Managers only."]})
+    rep = db.session.get(User, rep_id)
+    if rep is None or rep.role != "rep" or not may_manage_user(caller, rep):
+        raise NotFound("No such rep in your team.", {"rep_id": ["Unknown rep or not in your team."]})
     return rep
 
 
@@ -128,11 +128,11 @@ class FaceTimeTarget(MethodView):
     def put(self, body):
         """Set the team's goal for the face-to-face share of the day, in percent"""
         caller = principal()
+        if caller.is_rep:
+            raise Forbidden("Only the team's manager or an admin sets its target.", {"team_id": ["Managers only."]})
         team = db.session.get(Team, body["team_id"])
-        if team is None:
-            raise NotFound("No such team.", {"team_id": ["Unknown team."]})
-        if not may_manage_team(caller, team):
-            raise Forbidden("Only the team's manager or an admin sets its target.", {"team_id": ["Not your team."]})
+        if team is None or not may_manage_team(caller, team):
+            raise NotFound("No such team among yours.", {"team_id": ["Unknown team or not yours."]})
         team.face_time_target_pct = body["face_time_target_pct"]
         db.session.commit()
         return {"team_id": team.id, "face_time_target_pct": team.face_time_target_pct}

@@ -10,6 +10,8 @@ from ..models import RoutePlan, User
 from ..resource import resolve_rep
 from ..schemas import StrictSchema, instant
 from ..scoping import may_manage_user
+from .. import limits
+from ..limits import limiter
 from ..security import login_required, principal
 from .planner import Choices, Start, locked_plan, plan_day
 from .schemas import RoutePlanEditSchema, RoutePlanSchema
@@ -54,7 +56,7 @@ class PlanRequest(StrictSchema):
 
 @blp.route("/plan")
 class Plan(MethodView):
-    decorators = [login_required()]
+    decorators = [limiter.limit(limits.planning), login_required()]
 
     @blp.arguments(PlanRequest)
     @blp.response(200, RoutePlanSchema)

@@ -7,6 +7,8 @@ from ..csvio import csv_response
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..reports.scope import resolve
 from ..schemas import StrictSchema
+from .. import limits
+from ..limits import limiter
 from ..security import login_required, principal
 from . import blp
 from .exporting import KINDS, export_rows
@@ -63,7 +65,7 @@ def _larger_uploads():
 
 @blp.route("/imports/<string:kind>")
 class Import(MethodView):
-    decorators = [login_required()]
+    decorators = [limiter.limit(limits.imports), login_required()]
 
     @blp.arguments(ImportArgs, location="query")
     @blp.arguments(ImportFile, location="files")

@@ -42,7 +42,7 @@ def test_review_by_the_rep_and_comment_by_the_manager(client, world, day):
     assert client.put("/api/reports/daily/review", json=review, headers=world.headers("r1")).status_code == 200
     comment = {"rep_id": str(world.users["r1"]), "date": "2026-11-04", "comment": "Good first visit time"}
     assert client.put("/api/reports/daily/comment", json=comment, headers=world.headers("r1")).status_code == 403
-    assert client.put("/api/reports/daily/comment", json=comment, headers=world.headers("m2")).status_code == 403
+    assert client.put("/api/reports/daily/comment", json=comment, headers=world.headers("m2")).status_code == 404
     assert client.put("/api/reports/daily/comment", json=comment, headers=world.headers("m1")).status_code == 200
     team = client.get("/api/reports/daily?date=2026-11-04", headers=world.headers("m1")).get_json()["reports"]
     assert [r["username"] for r in team] == ["r1", "r2"]
@@ -51,6 +51,6 @@ def test_review_by_the_rep_and_comment_by_the_manager(client, world, day):
     bad = client.put("/api/reports/daily/review", json={**review, "went_well": "x" * 5001}, headers=world.headers("r1"))
     assert bad.status_code == 422 and "went_well" in bad.get_json()["error"]["fields"]
     assert client.get(f"/api/reports/daily?date=2026-11-04&rep_id={world.users['r2']}",
-                      headers=world.headers("r1")).status_code == 403
+                      headers=world.headers("r1")).status_code == 404
     missing = client.get("/api/reports/daily", headers=world.headers("r1"))
     assert missing.status_code == 422 and "date" in missing.get_json()["error"]["fields"]

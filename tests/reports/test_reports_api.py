@@ -158,7 +158,7 @@ def test_installed_base_matrix_marks_old_high_volume_machines(client, world, mon
 def test_targets_by_week_and_day_against_orders_won(client, world, month):
     body = {"rep_id": str(world.users["r2"]), "month": "2026-11", "amount": 220000}
     assert client.put("/api/reports/targets/monthly", json=body, headers=world.headers("r2")).status_code == 403
-    assert client.put("/api/reports/targets/monthly", json=body, headers=world.headers("m2")).status_code == 403
+    assert client.put("/api/reports/targets/monthly", json=body, headers=world.headers("m2")).status_code == 404
     assert client.put("/api/reports/targets/monthly", json=body, headers=world.headers("m1")).status_code == 200
     for bad in ({**body, "month": "2026-13"}, {**body, "amount": -5}, {**body, "amount": "lots"}):
         response = client.put("/api/reports/targets/monthly", json=bad, headers=world.headers("m1"))
@@ -181,11 +181,14 @@ def test_who_may_see_which_report(client, world, month, report):
         north = str(db.session.get(User, world.users["m1"]).team_id)
         south = str(db.session.get(User, world.users["m2"]).team_id)
     assert client.get(path, headers=world.headers("r1")).status_code == 200
-    assert client.get(f"{path}&rep_id={r2}", headers=world.headers("r1")).status_code == 403
+    # Another's figures answer as no such rep or team: 404, whether it exists or not.
+    assert client.get(f"{path}&rep_id={r2}", headers=world.headers("r1")).status_code == 404
+    assert client.get(f"{path}&rep_id={uuid.uuid4()}", headers=world.headers("r1")).status_code == 404
     assert client.get(f"{path}&team_id={north}", headers=world.headers("r1")).status_code == 403
     assert client.get(f"{path}&team_id={north}", headers=world.headers("m1")).status_code == 200
-    assert client.get(f"{path}&team_id={south}", headers=world.headers("m1")).status_code == 403
-    assert client.get(f"{path}&rep_id={world.users['r3']}", headers=world.headers("m1")).status_code == 403
+    assert client.get(f"{path}&team_id={south}", headers=world.headers("m1")).status_code == 404
+    assert client.get(f"{path}&team_id={uuid.uuid4()}", headers=world.headers("m1")).status_code == 404
+    assert client.get(f"{path}&rep_id={world.users['r3']}", headers=world.headers("m1")).status_code == 404
     assert client.get(f"{path}&team_id={south}", headers=world.headers("admin")).status_code == 200
     assert client.get(path).status_code == 401
     bad = client.get(f"/api/reports/{report}?from=2026-11-30&to=2026-11-01", headers=world.headers("m1"))

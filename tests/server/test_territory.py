@@ -143,3 +143,24 @@ def test_a_rep_cannot_use_a_contact_id_to_move_it_into_their_territory(client, w
     response = client.patch(url, json={"account_id": str(world.accounts["r3"])}, headers=world.headers("r1"))
     assert response.status_code == 404
     assert client.get(url, headers=world.headers("r1")).get_json()["account_id"] == str(world.accounts["r1"])
+
+
+def test_reusing_another_territorys_record_id_answers_as_not_yours(client, world):
+    """A create with the id of a record the caller cannot see says 404, as any record not yours does;
+    only the caller's own record answers 409 "already exists"."""
+    theirs = client.post("/api/accounts", json={"id": str(world.accounts["r2"]), "name": "Probe"},
+                         headers=world.headers("r1"))
+    assert theirs.status_code == 404 and theirs.get_json()["error"]["fields"] == {"id": ["Unknown."]}
+    mine = client.post("/api/accounts", json={"id": str(world.accounts["r1"]), "name": "Again"},
+                       headers=world.headers("r1"))
+    assert mine.status_code == 409 and mine.get_json()["error"]["fields"] == {"id": ["Already exists."]}
+    stored = client.get(f"/api/accounts/{world.accounts['r2']}", headers=world.headers("r2")).get_json()
+    assert stored["name"] != "Probe"
+
+
+def test_get_on_a_write_only_api_path_is_405_naming_the_method(client, world):
+    for path in ("/api/routes/plan", "/api/sync/push", "/api/auth/login"):
+        response = client.get(path, headers=world.headers("r1"))
+        assert response.status_code == 405 and response.headers["Allow"] == "POST"
+        assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert client.get("/api/no-such-thing", headers=world.headers("r1")).status_code == 404
