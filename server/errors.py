@@ -1,10 +1,11 @@
 """One error envelope for every 4xx/5xx: {"error": {"code", "message", "fields", "field_codes"}}."""
+import io
 import logging
 
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .extensions import db
 from .messages import field_codes
@@ -159,8 +160,21 @@ def handle_unexpected(exc):
     return error_response(500, "Internal error; nothing was saved.")
 
 
+def read_chunked_body():
+    """A chunked body (no Content-Length) is read before any parser sees it, so one past the size
+    limit (MAX_CONTENT_LENGTH; imports: IMPORT_MAX_BYTES) is a 413 rather than a body cut short."""
+    if request.content_length is not None or "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    limit = request.max_content_length
+    raw = request.environ["wsgi.input"].read(-1 if limit is None else limit + 1)
+    if limit is not None and len(raw) > limit:
+        raise RequestEntityTooLarge()  # werkzeug would cut the body at the limit and parse the rest
+    request.environ["wsgi.input"] = io.BytesIO(raw)  # read to its end, within the limit just checked
+
+
 def init_app(app):
     """Register the handlers; called after the API so ours replace its defaults."""
+    app.before_request(read_chunked_body)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)

@@ -56,7 +56,7 @@ class ExportSchema(StrictSchema):
     rows = fields.List(fields.Dict())
 
 
-@blp.before_request
+@blp.before_app_request  # before the app's own body checks (errors.read_chunked_body), which it sets the limit for
 def _larger_uploads():
     # Imports take files larger than other bodies; past this they get 413 before any parsing.
     if request.endpoint == "transfer.Import":

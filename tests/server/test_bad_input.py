@@ -130,3 +130,16 @@ def test_percent_and_underscore_in_a_search_are_letters(client, world):
         return sorted(a["name"] for a in client.get(f"/api/accounts?q={q}", headers=h).get_json()["items"])
     assert found("%25") == ["100% Paper"]
     assert found("_") == ["Print_Shop"]
+
+
+def test_a_chunked_body_past_the_limit_is_413_and_a_small_one_is_read(client, world):
+    import io
+
+    chunked = {**world.headers("r1"), "Transfer-Encoding": "chunked", "Content-Type": "application/json"}
+    big = b'{"name": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+    response = client.post("/api/accounts", input_stream=io.BytesIO(big), headers=chunked,
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "payload_too_large"
+    small = client.post("/api/accounts", input_stream=io.BytesIO(b'{"name": "Chunked Ltd"}'), headers=chunked,
+                        environ_overrides={"wsgi.input_terminated": True})
+    assert small.status_code == 201 and small.get_json()["name"] == "Chunked Ltd"
