@@ -1,6 +1,6 @@
 // Changing today without signal: drop a stop, insert an account where it costs least, move a stop.
 // Arrivals are timed again here by the same pass the server runs on the change it receives
-// (server/routing/retime.py), with the server's travel model kept on the phone.
+// (routing/retime.py), with the server's travel model kept on the phone.
 import { writeLocal } from "./db.js";
 import { settings } from "./settings.js";
 import { metresBetween } from "./ui.js";

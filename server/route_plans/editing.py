@@ -15,7 +15,7 @@ from .. import clock
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Account, Appointment, RouteStop, User, Visit
-from ..routing.retime import Leg, retime
+from routing.retime import Leg, retime
 from .planner import LUNCH, SERVICE_MINUTES, Choices, _provider, _tz, clear_stops
 
 MAX_STOPS = 60

@@ -19,9 +19,9 @@ from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
 from ..models.users import team_zone
 from ..models.vocab import CADENCE_DAYS
-from ..routing import Day, Lunch, Stop, Unplannable, solve
-from ..routing.matrix import provider_from_config
-from ..routing.solver import travel_points
+from routing import Day, Lunch, Stop, Unplannable, solve
+from routing.matrix import provider_from_config
+from routing.solver import travel_points
 
 SERVICE_MINUTES = {"A": 60, "B": 45, "C": 30}
 CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}

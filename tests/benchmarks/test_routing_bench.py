@@ -12,8 +12,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from server.routing import Unplannable, formats, solve
-from server.routing.instance import solve_instance
+from routing import Unplannable, formats, solve
+from routing.instance import solve_instance
 from tests.routing.test_exact import crowded_day
 from tests.routing.test_solver import check_plan, matrix_for, objective, random_day
 
@@ -91,7 +91,7 @@ def test_time_limits_are_kept():
     run (it looks at the clock between chunks of labels), and how much memory does it take."""
     import tracemalloc
 
-    from server.routing.exact import solve_exact
+    from routing.exact import solve_exact
 
     print()
     for seed in range(3):

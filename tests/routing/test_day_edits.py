@@ -3,8 +3,8 @@ then through REST and sync, checked against the rules independently of how the t
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from server.routing.matrix import geodesic_matrix
-from server.routing.retime import Leg, retime
+from routing.matrix import geodesic_matrix
+from routing.retime import Leg, retime
 from tests.routing.test_planning import _more_accounts
 from tests.sync.phone import Phone
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.routing import Day, Stop, formats
-from server.routing.exact import _Bound, _Search, beam_search, solve_exact
-from server.routing.instance import day_from_instance
-from server.routing.schedule import PENALTY_UNIT, best_timeline
-from server.routing.solver import _solve_routing
+from routing import Day, Stop, formats
+from routing.exact import _Bound, _Search, beam_search, solve_exact
+from routing.instance import day_from_instance
+from routing.schedule import PENALTY_UNIT, best_timeline
+from routing.solver import _solve_routing
 from tests.routing.test_solver import HOME, LUNCH, matrix_for, random_day
 
 TSPTW = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "routing" / "tsptw"
@@ -119,7 +119,7 @@ def test_or_tools_finds_a_plan_when_windows_are_tight():
 def test_the_tables_of_small_days_match_brute_force():
     """For every set of stops: the timeless completion from each last stop, and the least time that
     collects each number of penalty units, recomputed by trying every subset and order."""
-    from server.routing.exact import _fillings, _timeless_completions
+    from routing.exact import _fillings, _timeless_completions
 
     day = random_day(900, n=6, appointments=1, mandatory=2)
     matrix = matrix_for(day)

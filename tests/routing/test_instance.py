@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from server.routing import formats
-from server.routing.instance import solve_instance
+from routing import formats
+from routing.instance import solve_instance
 
 DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "routing"
 SMALL = {"matrix": [[0, 10, 20, 16], [10, 0, 12, 9], [20, 12, 0, 7], [15, 9, 7, 0]], "end_node": 0,
@@ -79,10 +79,10 @@ def test_a_solomon_instance_keeps_capacity_and_windows():
 def test_the_command_line_converts_and_solves(tmp_path):
     instance = tmp_path / "day.json"
     instance.write_text(json.dumps(SMALL))
-    out = subprocess.run([sys.executable, "-m", "server.routing", "solve", str(instance)],
+    out = subprocess.run([sys.executable, "-m", "routing", "solve", str(instance)],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["route"] == ["a", "b", "c"]
-    converted = subprocess.run([sys.executable, "-m", "server.routing", "convert", "tsptw",
+    converted = subprocess.run([sys.executable, "-m", "routing", "convert", "tsptw",
                                 str(DATA / "tsptw" / "n20w20.002.txt")], capture_output=True, text=True, check=True)
     assert len(json.loads(converted.stdout)["stops"]) == 20
 
@@ -90,7 +90,7 @@ def test_the_command_line_converts_and_solves(tmp_path):
 def test_a_broken_instance_gets_a_clear_message(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"matrix": [[0]]}))
-    out = subprocess.run([sys.executable, "-m", "server.routing", "solve", str(bad)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "routing", "solve", str(bad)], capture_output=True, text=True)
     assert out.returncode == 2 and "not a valid instance" in out.stderr
     impossible = dict(SMALL, stops=[dict(SMALL["stops"][1], window=[1, 2])])
     assert solve_instance(impossible) == {"error": "unplannable", "stop": "b",

@@ -1,7 +1,7 @@
 """Travel-time providers: geodesic by default, OSRM's table service when OSRM_URL is set (a local fake here)."""
 import pytest
 
-from server.routing.matrix import GeodesicProvider, OSRMProvider, provider_from_config
+from routing.matrix import GeodesicProvider, OSRMProvider, provider_from_config
 from tests.fake_http import json_server
 
 

@@ -1,4 +1,4 @@
-"""Routing instances as plain JSON: what `python -m server.routing solve` reads and prints.
+"""Routing instances as plain JSON: what `python -m routing solve` reads and prints.
 
 One day (a rep, or a single-vehicle TSPTW):
     {"matrix": [[...]], "end_node": k, "horizon": [earliest, latest], "first_arrival": t | null,

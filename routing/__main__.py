@@ -1,7 +1,7 @@
 """The optimiser from the command line.
 
-    python -m server.routing solve INSTANCE.json [--time-limit S]     print the plan as JSON
-    python -m server.routing convert solomon|tsptw FILE [--customers N]   print the instance JSON
+    python -m routing solve INSTANCE.json [--time-limit S]     print the plan as JSON
+    python -m routing convert solomon|tsptw FILE [--customers N]   print the instance JSON
 """
 import argparse
 import json
@@ -12,9 +12,9 @@ from .instance import solve_instance
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m server.routing")
+    parser = argparse.ArgumentParser(prog="python -m routing")
     commands = parser.add_subparsers(dest="command", required=True)
-    solve = commands.add_parser("solve", help="solve an instance file (see server/routing/instance.py)")
+    solve = commands.add_parser("solve", help="solve an instance file (see routing/instance.py)")
     solve.add_argument("instance", type=argparse.FileType("r", encoding="utf-8"))
     solve.add_argument("--time-limit", type=float, help="seconds; overrides the file's time_limit_s")
     convert = commands.add_parser("convert", help="a published instance file to instance JSON")
