@@ -29,6 +29,16 @@ class Config:
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int(env, "JWT_ACCESS_MINUTES", 15, minimum=1))
         # Refresh tokens outlive the longest offline stretch a rep may have (see sync/PROTOCOL.md).
         self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int(env, "JWT_REFRESH_DAYS", 30, minimum=1))
+        # The app keeps its refresh token out of script reach: an HttpOnly cookie sent only to /api/auth,
+        # SameSite=Strict, with a double-submit CSRF check. API clients keep sending it as a bearer token.
+        self.JWT_TOKEN_LOCATION = ["headers", "cookies"]
+        self.JWT_REFRESH_COOKIE_NAME = "fieldday_refresh"
+        self.JWT_REFRESH_COOKIE_PATH = "/api/auth"
+        self.JWT_REFRESH_CSRF_COOKIE_PATH = "/"
+        self.JWT_COOKIE_SAMESITE = "Strict"
+        self.JWT_COOKIE_SECURE = env.get("JWT_COOKIE_SECURE", "true").lower() not in ("0", "false", "no")
+        self.JWT_COOKIE_CSRF_PROTECT = True
+        self.JWT_SESSION_COOKIE = False  # the cookie outlives the browser session: offline days in a row
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         self.LOGIN_MAX_FAILURES = _int(env, "LOGIN_MAX_FAILURES", 10)

@@ -17,7 +17,8 @@ from .extensions import db
 from .models import (
     Account, Activity, Appointment, Contact, Device, Opportunity, StageChange, Team, User, Visit,
 )
-from .models.vocab import CADENCE_DAYS, FUNNEL_STAGES, LOSS_REASONS
+from .cadence import cadence_days, days_since
+from .models.vocab import FUNNEL_STAGES, LOSS_REASONS
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -205,7 +206,7 @@ def _working_day(rng, rep, accounts, day, last_contact, counts):
         seen = last_contact.get(account.id)
         if seen is None:
             return 999
-        return (_local(day, 0) - seen).days - CADENCE_DAYS[account.account_class]
+        return days_since(seen, _local(day, 0)) - cadence_days(account.account_class)
 
     candidates = sorted(accounts, key=lambda a: (-due(a), rng.random()))[:12]
     chosen = rng.sample(candidates, k=rng.randint(3, 6))

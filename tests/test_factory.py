@@ -51,7 +51,8 @@ def test_client_settings_name_the_map_tiles_without_login(client, database_url, 
     own = create_app({**vars(config), "SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
     assert own.test_client().get("/api/client-settings").get_json() == {
         "map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png", "map_tile_attribution": "Own tiles",
-        "routing_detour": 1.35, "routing_speed_kmh": 30.0, "checkin_radius_m": 150.0}
+        "routing_detour": 1.35, "routing_speed_kmh": 30.0, "checkin_radius_m": 150.0,
+        "cadence_days": {"A": 7, "B": 14, "C": 30}}
 
 
 def test_unknown_api_path_is_json_404(client):

@@ -34,22 +34,48 @@ async function send(method, path, body, token) {
   return data;
 }
 
+function cookie(name) {
+  const found = document.cookie.split("; ").find((c) => c.startsWith(`${name}=`));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+}
+
+/** A new access token. The refresh token is an HttpOnly cookie the browser sends to /api/auth only
+ *  (no script here can read it); the CSRF cookie beside it proves the request is the app's own.
+ *  A session from before cookies (a refresh token kept in IndexedDB) is refreshed the old way once. */
 async function refresh(auth, again = true) {
   try {
-    // The refresh token is spent by use: keep the new one the server hands back.
-    const tokens = await send("POST", "/api/auth/refresh", undefined, auth.refresh_token);
-    const updated = { ...auth, access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? auth.refresh_token };
+    let tokens;
+    if (auth.refresh_token) {
+      tokens = await send("POST", "/api/auth/refresh", undefined, auth.refresh_token);
+    } else {
+      tokens = await sendWithCsrf("/api/auth/refresh");
+    }
+    const { refresh_token: _spent, ...rest } = auth; // never kept where scripts can read it
+    const updated = { ...rest, access_token: tokens.access_token, ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}) };
     await setMeta("auth", updated);
     return updated;
   } catch (error) {
     if (error.code === "refresh_rotated" && again) {
-      // Another tab refreshed a moment ago: its new token is in IndexedDB.
-      const latest = await session();
-      if (latest?.refresh_token && latest.refresh_token !== auth.refresh_token) return refresh(latest, false);
+      // Another tab refreshed a moment ago: the browser holds the new cookie (or IndexedDB the new token).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return refresh(await session(), false);
     }
     if (error.status === 401 || error.status === 422) return null;
     throw error;
   }
+}
+
+async function sendWithCsrf(path) {
+  let response;
+  try {
+    response = await fetch(path, { method: "POST", credentials: "same-origin",
+                                   headers: { Accept: "application/json", "X-CSRF-TOKEN": cookie("csrf_refresh_token") } });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
 }
 
 /** Call the API as the logged-in user; a 401 that a refresh cannot fix asks for a new login. */
@@ -103,12 +129,14 @@ export async function upload(path, form) {
 }
 
 export async function login(username, password) {
-  return send("POST", "/api/auth/login", { username, password });
+  return send("POST", "/api/auth/login", { username, password, refresh_in_cookie: true });
 }
 
 export async function logout() {
   const auth = await session();
   if (auth && !auth.expired) {
-    await send("POST", "/api/auth/logout", { refresh_token: auth.refresh_token }, auth.access_token).catch(() => {});
+    // The server revokes the refresh token (the cookie's, or a kept one) and the browser drops the cookie.
+    await send("POST", "/api/auth/logout", auth.refresh_token ? { refresh_token: auth.refresh_token } : {},
+               auth.access_token).catch(() => {});
   }
 }

@@ -7,6 +7,7 @@ const DEFAULTS = {
   routing_detour: 1.35, // the server's travel model without OSRM: geodesic distance x detour / speed
   routing_speed_kmh: 22,
   checkin_radius_m: 300, // a check-in farther from the account is flagged "away from the account"
+  cadence_days: { A: 7, B: 14, C: 30 }, // the method's A/B/C cadence until the server's table is in
 };
 let current = DEFAULTS;
 

@@ -1,5 +1,6 @@
 // Small view helpers: escaping, dates in the phone's local time, the method's cadence.
 import { errorText, has, lang, t } from "./i18n.js";
+import { settings } from "./settings.js";
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -24,7 +25,11 @@ export function raw(text) {
   return new Raw(text);
 }
 
-export const CADENCE_DAYS = { A: 7, B: 14, C: 30 };
+/** Days after the last face-to-face contact an account of this class is due again (the server's table). */
+export function cadenceDays(accountClass) {
+  const table = settings().cadence_days;
+  return table[accountClass] ?? Math.max(...Object.values(table));
+}
 
 export function localDate(date = new Date()) {
   const pad = (n) => String(n).padStart(2, "0");
@@ -81,7 +86,7 @@ export function daysSince(iso, now = new Date()) {
 
 export function isOverdue(account, now = new Date()) {
   const days = daysSince(account.last_contact_at, now);
-  return days === null || days >= (CADENCE_DAYS[account.account_class] ?? 30);
+  return days === null || days >= cadenceDays(account.account_class); // the rule of server/cadence.py
 }
 
 export function reasonLabels(reason) {

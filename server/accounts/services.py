@@ -1,24 +1,12 @@
 """Account rules: territory, reassignment and the A/B/C cadence."""
-from datetime import timedelta
+from sqlalchemy import or_, select
 
-from sqlalchemy import case, or_, select
-
+from ..cadence import overdue_clause
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import Account, Opportunity, User, utcnow
-from ..models.vocab import CADENCE_DAYS
 from ..resource import ScopedResource, may_write_account
 from ..scoping import account_scope, may_manage_user
-
-
-def overdue_clause(now=None):
-    """Accounts never contacted, or last contacted longer ago than their class cadence."""
-    now = now or utcnow()
-    cutoff = case(
-        *[(Account.account_class == cls, now - timedelta(days=days)) for cls, days in CADENCE_DAYS.items()],
-        else_=now - timedelta(days=max(CADENCE_DAYS.values())),
-    )
-    return or_(Account.last_contact_at.is_(None), Account.last_contact_at < cutoff)
 
 
 class AccountService(ScopedResource):
@@ -42,9 +30,9 @@ class AccountService(ScopedResource):
         if args.get("owner_id"):
             stmt = stmt.where(Account.owner_id == args["owner_id"])
         if args.get("overdue") is True:
-            stmt = stmt.where(overdue_clause())
+            stmt = stmt.where(overdue_clause(utcnow()))
         elif args.get("overdue") is False:
-            stmt = stmt.where(~overdue_clause())
+            stmt = stmt.where(~overdue_clause(utcnow()))
         return stmt
 
     def _check_owner(self, principal, owner_id):

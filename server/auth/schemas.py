@@ -6,6 +6,10 @@ from ..schemas import StrictSchema, required_text
 class LoginSchema(StrictSchema):
     username = required_text(64)
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    refresh_in_cookie = fields.Boolean(load_default=False, metadata={
+        "description": "browsers: keep the refresh token in an HttpOnly, SameSite=Strict cookie limited to "
+                       "/api/auth instead of the answer (refresh then needs the X-CSRF-TOKEN header, read from "
+                       "the csrf_refresh_token cookie)"})
 
 
 class LogoutSchema(StrictSchema):
@@ -29,7 +33,7 @@ class UserSchema(Schema):
 
 class TokensSchema(Schema):
     access_token = fields.String()
-    refresh_token = fields.String()
+    refresh_token = fields.String(metadata={"description": "absent when it went into the cookie"})
     user = fields.Nested(UserSchema)
 
 

@@ -1,6 +1,7 @@
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_jwt_extended import current_user, decode_token, get_jwt, jwt_required
+from flask_jwt_extended import (current_user, decode_token, get_jwt, jwt_required, set_refresh_cookies,
+                                unset_refresh_cookies)
 from jwt import PyJWTError
 from flask_jwt_extended.exceptions import JWTExtendedException
 
@@ -22,7 +23,11 @@ class Login(MethodView):
             current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_FAILURE_WINDOW_S"],
             address=(request.remote_addr or "")[:64],
         )
-        return {**new_session(user), "user": user}
+        tokens = new_session(user)
+        if not data["refresh_in_cookie"]:
+            return {**tokens, "user": user}
+        return _in_cookie(TokensSchema().dump({"access_token": tokens["access_token"], "user": user}),
+                          tokens["refresh_token"])
 
 
 @blp.route("/refresh")
@@ -32,7 +37,10 @@ class Refresh(MethodView):
     @blp.response(200, AccessTokenSchema)
     def post(self):
         """Trade the refresh token for a new access token and a new refresh token (the old one is spent)"""
-        return rotate(get_jwt(), current_user)
+        tokens = rotate(get_jwt(), current_user)
+        if "Authorization" in request.headers:
+            return tokens
+        return _in_cookie({"access_token": tokens["access_token"]}, tokens["refresh_token"])  # it came in one
 
 
 @blp.route("/logout")
@@ -45,7 +53,8 @@ class Logout(MethodView):
         """Revoke the presented token, and the refresh token if one is sent"""
         revoke(get_jwt(), current_user.id)
         end_family(get_jwt())
-        refresh_token = (data or {}).get("refresh_token")
+        refresh_token = (data or {}).get("refresh_token") or request.cookies.get(
+            current_app.config["JWT_REFRESH_COOKIE_NAME"])
         if refresh_token:
             try:
                 payload = decode_token(refresh_token)
@@ -54,6 +63,15 @@ class Logout(MethodView):
             if payload.get("sub") != str(current_user.id):
                 raise AppError("That refresh token is not yours.", {"refresh_token": ["Not yours."]})
             revoke(payload, current_user.id)
+        response = current_app.response_class(status=204)
+        unset_refresh_cookies(response)  # the browser forgets the cookie too
+        return response
+
+
+def _in_cookie(body, refresh_token):
+    response = jsonify(body)
+    set_refresh_cookies(response, refresh_token)
+    return response
 
 
 @blp.route("/me")

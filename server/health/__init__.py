@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from ..extensions import db
+from ..models.vocab import CADENCE_DAYS
 
 blp = Blueprint("health", __name__, url_prefix="/api", description="Service health and the settings every client reads")
 
@@ -36,6 +37,8 @@ class ClientSettingsSchema(Schema):
     routing_detour = fields.Float(metadata={"description": "geodesic distance x detour / speed: the planner's travel model"})
     routing_speed_kmh = fields.Float()
     checkin_radius_m = fields.Float(metadata={"description": "a check-in farther from the account is flagged"})
+    cadence_days = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "the A/B/C cadence: days after the last face-to-face contact an account is due again"})
 
 
 @blp.route("/client-settings")
@@ -47,4 +50,4 @@ class ClientSettings(MethodView):
         config = current_app.config
         return {"map_tile_url": config["MAP_TILE_URL"], "map_tile_attribution": config["MAP_TILE_ATTRIBUTION"],
                 "routing_detour": config["ROUTING_DETOUR"], "routing_speed_kmh": config["ROUTING_SPEED_KMH"],
-                "checkin_radius_m": config["CHECKIN_RADIUS_M"]}
+                "checkin_radius_m": config["CHECKIN_RADIUS_M"], "cadence_days": dict(CADENCE_DAYS)}

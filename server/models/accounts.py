@@ -1,6 +1,6 @@
 """The customer side: accounts, their contacts, installed base and opportunities."""
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -23,7 +23,6 @@ from ..extensions import db
 from .base import Timestamped, UTCDateTime, UUIDPrimaryKey, Versioned, utcnow
 from .vocab import (
     ACCOUNT_CLASSES,
-    CADENCE_DAYS,
     DEVICE_COLOUR,
     DEVICE_OWNERSHIP,
     EMPLOYEE_BANDS,
@@ -71,18 +70,22 @@ class Account(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
 
     @property
     def cadence_days(self):
-        return CADENCE_DAYS.get(self.account_class, max(CADENCE_DAYS.values()))
+        from ..cadence import cadence_days
+
+        return cadence_days(self.account_class)
 
     @property
     def days_since_contact(self):
-        return None if self.last_contact_at is None else (utcnow() - self.last_contact_at).days
+        from ..cadence import days_since
+
+        return days_since(self.last_contact_at, utcnow())
 
     @property
     def overdue(self):
-        """Past its A/B/C cadence (7/14/30 days) since the last face-to-face contact."""
-        if self.last_contact_at is None:
-            return True
-        return self.last_contact_at < utcnow() - timedelta(days=self.cadence_days)
+        """Past its A/B/C cadence (7/14/30 days) since the last face-to-face contact (server/cadence.py)."""
+        from ..cadence import is_overdue
+
+        return is_overdue(self.last_contact_at, self.account_class, utcnow())
 
 
 class AccountChild(UUIDPrimaryKey, Timestamped, Versioned):

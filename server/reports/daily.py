@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Account, DailyReview, Opportunity, RoutePlan, RouteStop, StageChange, Visit
-from ..models.vocab import CADENCE_DAYS
+from ..cadence import days_since, is_overdue
 from .scope import Scope
 from .services import activity, first_appointment, time_ratios
 
@@ -65,8 +65,8 @@ def _due_tomorrow(rep, scope):
     end = datetime.combine(scope.end + timedelta(days=2), time(0), scope.tz)
     out = []
     for a in db.session.scalars(select(Account).where(Account.owner_id == rep.id).order_by(Account.name)):
-        days = None if a.last_contact_at is None else (end - a.last_contact_at).days
-        if days is None or days >= CADENCE_DAYS[a.account_class]:
+        days = days_since(a.last_contact_at, end)
+        if is_overdue(a.last_contact_at, a.account_class, end):
             out.append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
                         "days_since_contact": days})
     out.sort(key=lambda o: (o["account_class"], -(o["days_since_contact"] if o["days_since_contact"] is not None else 10**6)))

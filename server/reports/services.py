@@ -14,6 +14,7 @@ from sqlalchemy import Float, String, cast, extract, or_, select
 
 from ..extensions import db
 from ..models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, SalesTarget, StageChange, Visit, utcnow
+from ..cadence import days_since, is_overdue
 from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
                         week_start)
@@ -319,8 +320,8 @@ def cadence(scope):
     for a in accounts:
         cell = per_rep[a.owner_id][a.account_class]
         cell["total"] += 1
-        days = None if a.last_contact_at is None else (as_of - a.last_contact_at).days
-        if days is None or days >= CADENCE_DAYS[a.account_class]:
+        days = days_since(a.last_contact_at, as_of)
+        if is_overdue(a.last_contact_at, a.account_class, as_of):
             cell["overdue"] += 1
             rep = owners.get(a.owner_id)
             overdue.append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,

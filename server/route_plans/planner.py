@@ -18,7 +18,7 @@ from ..changelog import lock_counter
 from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
 from ..models.users import team_zone
-from ..models.vocab import CADENCE_DAYS
+from ..cadence import cadence_days, days_since, is_overdue
 from routing import Day, Lunch, Stop, Unplannable, solve
 from routing.matrix import provider_from_config
 from routing.solver import travel_points
@@ -90,9 +90,9 @@ def candidates(rep, day, tz, choices=None, after=None):
             why.append("first_visit")
             weight = max(weight, 2)
         else:
-            days = (start - account.last_contact_at).days
-            cadence = CADENCE_DAYS.get(account.account_class, 30)
-            if days >= cadence:
+            days = days_since(account.last_contact_at, start)
+            cadence = cadence_days(account.account_class)
+            if is_overdue(account.last_contact_at, account.account_class, start):
                 why.append("cadence_due")
                 weight = max(weight, CLASS_PRIORITY.get(account.account_class, 2) + (days >= 2 * cadence))
         stage = open_stage.get(account.id)

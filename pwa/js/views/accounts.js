@@ -1,7 +1,7 @@
 // Accounts: offline search and filters over the cached territory; the account's whole picture.
 import { all, byIndex, get, getMeta, setMeta, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { CADENCE_DAYS, daysSince, hhmm, html, isOverdue, raw, shortDate } from "../ui.js";
+import { cadenceDays, daysSince, hhmm, html, isOverdue, raw, shortDate } from "../ui.js";
 import { on } from "../state.js";
 import { flags as opportunityFlags } from "./opportunity.js";
 import { word } from "./records.js";
@@ -108,7 +108,7 @@ export async function renderDetail(main, { id }) {
   const conflicts = (await getMeta("conflicts", [])).filter((c) => c.entity === "account" && c.entity_id === id);
   const upcoming = appointments.filter((a) => new Date(a.ends_at) >= new Date()).sort((a, b) => a.starts_at.localeCompare(b.starts_at));
   const days = daysSince(account.last_contact_at);
-  const cadence = CADENCE_DAYS[account.account_class] ?? 30;
+  const cadence = cadenceDays(account.account_class);
   const none = raw(html`<p class="muted">${t("account.none")}</p>`);
   visits.sort((a, b) => String(b.check_in_at ?? b.planned_start).localeCompare(String(a.check_in_at ?? a.planned_start)));
   main.innerHTML = html`
