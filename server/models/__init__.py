@@ -1,4 +1,4 @@
-"""SQLAlchemy models; names follow shared/METHOD.md."""
+"""SQLAlchemy models; names follow the sales method's vocabulary (vocab.py)."""
 from .accounts import Account, Contact, Device, Opportunity, StageChange
 from .base import utcnow
 from .sync import Change, SyncClient, SyncMutation, SyncState

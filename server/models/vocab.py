@@ -1,4 +1,5 @@
-"""The method's vocabulary (shared/METHOD.md): codes stored in the database and used by the UI."""
+"""The sales method's vocabulary (the S-P-A-D-C-O funnel, A/B/C cadence, M-A-N, the installed-base
+matrix, the time split of a day): codes stored in the database and shown by the UI through its catalogue."""
 
 ROLES = ("rep", "manager", "admin")
 
@@ -31,4 +32,3 @@ DEVICE_COLOUR = ("colour", "mono")
 # The four buckets of a rep's day.
 ACTIVITY_CATEGORIES = ("face_to_face", "travel", "admin", "meeting")
 
-FIRST_APPOINTMENT_DEFAULT = "08:45"

@@ -1,4 +1,4 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..schemas import StrictSchema
 
@@ -51,11 +51,6 @@ class TargetSchema(Schema):
 class FaceTimeTargetBody(StrictSchema):
     team_id = fields.UUID(required=True)
     face_time_target_pct = fields.Float(required=True, validate=validate.Range(min=0, max=100), allow_nan=False)
-
-    @validates_schema
-    def _finite(self, data, **_):
-        if data.get("face_time_target_pct") in (float("inf"), float("-inf")):
-            raise ValidationError("Must be a number.", "face_time_target_pct")
 
 
 class DailyQuery(StrictSchema):

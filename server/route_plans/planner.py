@@ -55,7 +55,7 @@ def candidates(rep, day, tz, choices=None, after=None):
     of the day from then), appointments before it and accounts already visited that day are left out."""
     choices = choices or Choices()
     start = datetime.combine(day, time(0), tz)
-    stops, reasons, priority, appointed = {}, {}, {}, set()
+    stops, priority, appointed = {}, {}, set()
     visited = set()
     if after is not None:
         visited = {str(a) for a in db.session.scalars(select(Visit.account_id).where(
@@ -100,7 +100,6 @@ def candidates(rep, day, tz, choices=None, after=None):
             why.append(f"opportunity_{stage}")
             weight = max(weight, STAGE_PRIORITY[stage])
         if why:
-            reasons[str(account.id)] = ",".join(why)
             priority[str(account.id)] = weight
             stops[str(account.id)] = Stop(str(account.id), account.latitude, account.longitude,
                                           service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,

@@ -37,7 +37,5 @@ class Push(MethodView):
         seqs = [m["seq"] for m in body["mutations"]]
         if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
             raise ValidationFailed("Mutations must be sent in increasing seq order.", {"mutations": ["Out of order."]})
-        for m in body["mutations"]:
-            m["data"] = m.get("data") or {}
         result = services.push(principal(), body["client_id"], body["mutations"])
         return {**result, "server_time": utcnow()}

@@ -1,4 +1,5 @@
-"""The sync protocol through the HTTP API: the failure scenarios F1-F18 of shared/SYNC-ANCHORS.md."""
+"""The sync protocol through the HTTP API, one test per failure scenario (F1-F18: lost acks, retries,
+seq gaps, conflicts, deletes, reassignment, clock skew...), each named in its test."""
 import threading
 import uuid
 from datetime import datetime, timedelta
