@@ -87,7 +87,31 @@ async function push() {
       }
       throw error;
     }
-    await settle(batch, answer.results);
+    await revert(await settle(batch, answer.results));
+  }
+}
+
+const PATHS = { account: "accounts", contact: "contacts", device: "devices", opportunity: "opportunities",
+                appointment: "appointments", visit: "visits", activity: "activities", route_plan: "route-plans" };
+
+/** A refused change does not stay on the phone as if it were stored: the record is read back from the
+ *  server (a refused create, not there, is removed), unless later edits of it still wait to be sent.
+ *  The refusal itself stays listed in the banner until dismissed. */
+async function revert(refused) {
+  if (!refused.length) return;
+  const waiting = new Set((await outbox()).map((m) => `${m.entity}:${m.entity_id}`));
+  for (const mutation of refused) {
+    if (waiting.has(`${mutation.entity}:${mutation.entity_id}`) || !PATHS[mutation.entity]) continue;
+    let server = null;
+    try {
+      server = await request("GET", `/api/${PATHS[mutation.entity]}/${mutation.entity_id}`);
+    } catch (error) {
+      if (error.status !== 404) continue; // offline or failing: the banner still says it was refused
+    }
+    const tx = (await db()).transaction(STORES[mutation.entity][0], "readwrite");
+    if (server) await tx.store.put(server);
+    else await tx.store.delete(mutation.entity_id);
+    await tx.done;
   }
 }
 
@@ -109,6 +133,7 @@ async function settle(batch, results) {
   const tx = (await db()).transaction([...RECORD_STORES, "outbox", "sent", "meta"], "readwrite");
   const rejected = (await tx.objectStore("meta").get("rejected")) ?? [];
   const conflicts = (await tx.objectStore("meta").get("conflicts")) ?? [];
+  const refused = [];
   const now = Date.now();
   for (const result of results) {
     const mutation = byId.get(result.id);
@@ -125,6 +150,7 @@ async function settle(batch, results) {
       if (result.conflicts) conflicts.push({ key: mutation.id, entity: mutation.entity, entity_id: mutation.entity_id,
                                             conflicts: result.conflicts, at: new Date().toISOString() });
     } else if (status === "rejected") {
+      refused.push(mutation);
       rejected.push({ entity: mutation.entity, entity_id: mutation.entity_id, reason: result.reason,
                       message: result.message, fields: result.fields, fieldCodes: result.field_codes,
                       at: new Date().toISOString() });
@@ -139,6 +165,7 @@ async function settle(batch, results) {
     if (now - kept.acked_at > KEEP_SENT_MS) await tx.objectStore("sent").delete(kept.id);
   }
   await tx.done;
+  return refused;
 }
 
 /** After a reset, once the snapshot is in: queue again, under their own mutation ids, the visits and

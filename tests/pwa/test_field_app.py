@@ -419,3 +419,23 @@ def test_logging_out_on_a_shared_phone_wipes_the_territory_and_keeps_the_queue_f
     page.wait_for_selector("#route, #plan-today")
     wait_synced(page, 0)
     assert visit_id in {v["id"] for v in _rep_visits(live_server, "rep2")}
+
+
+def test_a_refused_change_does_not_stay_on_the_phone_as_if_stored(context, page, live_server):
+    """The server refuses an edit (here an empty name, which no form lets through): the banner says so,
+    and the phone's copy is read back from the server instead of keeping the refused value."""
+    log_in(page, "rep1")
+    wait_synced(page)
+    account = next(a for a in idb_all(page, "accounts") if a["name"])
+    context.set_offline(True)
+    page.evaluate("""([id, version]) => import('/js/db.js').then((db) =>
+        db.writeLocal('account', 'update', id, { name: '' }, { baseVersion: version }))""",
+                  [account["id"], account["version"]])
+    assert next(a for a in idb_all(page, "accounts") if a["id"] == account["id"])["name"] == ""
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#banner")).to_contain_text("refused")
+    # By the time the sync reports the refusal, the phone's copy is the server's again.
+    assert [a["name"] for a in idb_all(page, "accounts") if a["id"] == account["id"]] == [account["name"]]
+    assert page.evaluate(IDB_GET_META, "rejected")[-1]["fields"] == {"name": ["Length must be between 1 and 200."]}
+    assert api(live_server, f"/api/accounts/{account['id']}", token(live_server))["name"] == account["name"]
