@@ -1,13 +1,13 @@
 """What managers set and write: monthly sales targets, and comments on daily reports."""
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import Timestamped, UUIDPrimaryKey
+from .base import Timestamped, UTCDateTime, UUIDPrimaryKey
 
 
 class SalesTarget(UUIDPrimaryKey, Timestamped, db.Model):
@@ -20,6 +20,9 @@ class SalesTarget(UUIDPrimaryKey, Timestamped, db.Model):
     rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # Who set it last, and when: the Team screen says so beside the figure.
+    set_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DailyReview(UUIDPrimaryKey, Timestamped, db.Model):

@@ -18,6 +18,9 @@ class Team(UUIDPrimaryKey, Timestamped, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     # The manager's goal for the share of the working day spent face-to-face, in percent.
     face_time_target_pct: Mapped[float] = mapped_column(Float, default=30.0, server_default="30")
+    # Who set that goal last and when (a user id kept as it was: the name is looked up to show it).
+    face_time_target_set_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    face_time_target_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manager_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )

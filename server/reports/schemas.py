@@ -46,6 +46,8 @@ class TargetSchema(Schema):
     rep_id = fields.UUID()
     month = fields.Function(lambda t: t.month.strftime("%Y-%m"))
     amount = fields.Float()
+    set_by = fields.UUID(allow_none=True)
+    set_at = fields.AwareDateTime(allow_none=True)
 
 
 class FaceTimeTargetBody(StrictSchema):

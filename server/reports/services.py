@@ -13,7 +13,8 @@ from flask import current_app
 from sqlalchemy import Float, String, cast, extract, or_, select
 
 from ..extensions import db
-from ..models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, SalesTarget, StageChange, Visit, utcnow
+from ..models import (Account, Activity, Device, Opportunity, RoutePlan, RouteStop, SalesTarget, StageChange, User,
+                      Visit, utcnow)
 from ..cadence import days_since, is_overdue
 from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
@@ -137,7 +138,9 @@ def time_ratios(scope):
     team = {"working_days": sum(r["working_days"] for r in rows), **_ratio_fields(team_total),
             "open_visits": sum(open_visits.values()), "open_activities": sum(open_activities.values())}
     trend = [{"week_start": w.isoformat(), **_ratio_fields(m)} for w, m in sorted(weekly.items())]
-    return {"rows": rows, "team": team, "baseline_pct": BASELINE_PCT, "face_time_target_pct": target, "weeks": trend}
+    goal = _set_by(scope.team, "face_time_target_set_by", "face_time_target_set_at")
+    return {"rows": rows, "team": team, "baseline_pct": BASELINE_PCT, "face_time_target_pct": target, "weeks": trend,
+            "face_time_target_set_by_name": goal["set_by_name"], "face_time_target_set_at": goal["set_at"]}
 
 
 def _first_check_ins(scope, visits):
@@ -393,8 +396,9 @@ def _working_days(first, last):
 def targets(scope):
     """Each rep's monthly target, broken down to weeks and working days, against orders won."""
     months = list(_months(scope.start, scope.end))
-    stored = {(t.rep_id, t.month): t.amount for t in db.session.scalars(select(SalesTarget).where(
+    records = {(t.rep_id, t.month): t for t in db.session.scalars(select(SalesTarget).where(
         SalesTarget.rep_id.in_(scope.rep_ids), SalesTarget.month.in_(months)))}
+    stored = {key: t.amount for key, t in records.items()}
     first_utc = datetime.combine(months[0], time(0), scope.tz)
     last_utc = datetime.combine(_next_month(months[-1]), time(0), scope.tz)
     won = defaultdict(lambda: defaultdict(Decimal))  # rep -> local date -> amount
@@ -423,10 +427,19 @@ def targets(scope):
             rows.append({**_rep_row(rep), "month": month.strftime("%Y-%m"), "target": _money(target),
                          "working_days": len(working), "target_per_day": _money(per_day), "won": _money(won_month),
                          "attainment_pct": round(float(won_month / target * 100), 1) if target else None,
-                         "weeks": weeks})
+                         **_set_by(records.get((rep.id, month))), "weeks": weeks})
     team = {"target": _money(sum((stored.get((r.id, m)) or 0 for r in scope.reps for m in months), Decimal(0))),
             "won": sum(r["won"] for r in rows)}
     return {"rows": rows, "team": team}
+
+
+def _set_by(record, by_field="set_by", at_field="set_at"):
+    """Who set a figure and when, by name."""
+    by = getattr(record, by_field, None) if record is not None else None
+    user = db.session.get(User, by) if by is not None else None
+    at = getattr(record, at_field, None) if record is not None else None
+    return {"set_by_name": (user.display_name or user.username) if user else None,
+            "set_at": at.isoformat() if at else None}
 
 
 def _next_month(month):
@@ -437,13 +450,14 @@ def _money(value):
     return None if value is None else round(float(value), 2)
 
 
-def set_target(rep, month, amount):
-    """Store (or replace) a rep's target for a month."""
+def set_target(rep, month, amount, by=None):
+    """Store (or replace) a rep's target for a month, noting who set it and when."""
     target = db.session.scalar(select(SalesTarget).where(SalesTarget.rep_id == rep.id, SalesTarget.month == month))
     if target is None:
         target = SalesTarget(rep_id=rep.id, month=month, amount=amount)
         db.session.add(target)
     target.amount = amount
+    target.set_by, target.set_at = by, utcnow()
     db.session.commit()
     return target
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..csvio import csv_response
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Team, User
+from ..models import Team, User, utcnow
 from ..scoping import may_manage_team, may_manage_user
 from ..security import login_required, principal
 from . import blp
@@ -116,7 +116,7 @@ class MonthlyTarget(MethodView):
         """Set a rep's sales target for a month (managers: their team)"""
         rep = _managed_rep(body["rep_id"])
         year, month = map(int, body["month"].split("-"))
-        return set_target(rep, date(year, month, 1), body["amount"])
+        return set_target(rep, date(year, month, 1), body["amount"], by=principal().id)
 
 
 @blp.route("/face-time-target")
@@ -134,6 +134,7 @@ class FaceTimeTarget(MethodView):
         if team is None or not may_manage_team(caller, team):
             raise NotFound("No such team among yours.", {"team_id": ["Unknown team or not yours."]})
         team.face_time_target_pct = body["face_time_target_pct"]
+        team.face_time_target_set_by, team.face_time_target_set_at = caller.id, utcnow()
         db.session.commit()
         return {"team_id": team.id, "face_time_target_pct": team.face_time_target_pct}
 

@@ -242,3 +242,35 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
         shot(page, "import-zh")
     finally:
         context.close()
+
+
+def test_the_manager_sets_a_monthly_target_and_the_face_time_goal_from_the_screen(page, live_server):
+    from tests.pwa.test_field_app import api, token
+
+    page.goto("/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("#target-form")
+    month = page.get_by_label("Month").input_value()
+    rep1 = api(live_server, "/api/auth/me", token(live_server, "rep1"))
+    page.locator("#target-form").get_by_label("Rep").select_option(rep1["id"])
+    page.get_by_label("Month").fill("2026-1")  # not a month: refused on the phone, nothing sent
+    page.get_by_label("Amount").fill("150000")
+    page.get_by_role("button", name="Set the target").click()
+    expect(page.locator("#team-error")).to_contain_text("YYYY-MM")
+    page.get_by_label("Month").fill(month)
+    page.get_by_role("button", name="Set the target").click()
+    expect(page.locator("#team-saved")).to_have_text("Saved.")
+    row = page.locator("#report-targets tbody tr", has_text=rep1["display_name"]).filter(has_text=month).first
+    expect(row).to_contain_text("150000")
+    expect(row).to_contain_text("陈经理 Manager Chen")
+    page.get_by_label("Face-to-face goal (%)").fill("35")
+    page.get_by_role("button", name="Set the goal").click()
+    expect(page.locator("#goal-line")).to_contain_text("35 % of the working day")
+    expect(page.locator("#goal-line")).to_contain_text("set by 陈经理 Manager Chen")
+    shot(page, "team-targets")
+    t = token(live_server, "manager")
+    stored = api(live_server, f"/api/reports/targets?from={month}-01&to={month}-28", t)["rows"]
+    mine = next(r for r in stored if r["rep_id"] == rep1["id"] and r["month"] == month)
+    assert mine["target"] == 150000 and mine["set_by_name"] == "陈经理 Manager Chen" and mine["set_at"]

@@ -3,7 +3,7 @@ import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { defaultPeriodKind, describe, html, period, raw, shortDate } from "../ui.js";
+import { defaultPeriodKind, describe, hhmm, html, period, raw, shortDate } from "../ui.js";
 import { word } from "./records.js";
 
 const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"];
@@ -135,10 +135,17 @@ export async function render(main, { user }) {
     main.querySelector("#period-shown").textContent = t("team.period_shown", {
       kind: t(`team.period.${form.period.value}`), from: shortDate(`${shown.from}T12:00:00`), to: shortDate(`${shown.to}T12:00:00`) });
     const ratios = data["time-ratios"];
+    const manages = user.role !== "rep"; // managers and admins set the targets; a rep sees them
     const withTeam = (report) => [...report.rows, { name: t("team.team"), ...report.team }];
     target.innerHTML = [
       section("time-ratios", t("team.ratios"), raw(html`
-        <p class="muted">${t("team.target_line", { pct: ratios.extra.face_time_target_pct })}</p>
+        <p class="muted" id="goal-line">${t("team.target_line", { pct: ratios.extra.face_time_target_pct })}
+          ${ratios.extra.face_time_target_set_by_name ? t("team.set_by", { name: ratios.extra.face_time_target_set_by_name,
+            at: `${shortDate(ratios.extra.face_time_target_set_at)} ${hhmm(ratios.extra.face_time_target_set_at)}` }) : ""}</p>
+        ${manages ? raw(html`<form id="goal-form" class="row" novalidate>
+          <div><label for="goal-pct">${t("team.goal_pct")}</label>
+            <input id="goal-pct" name="pct" type="number" inputmode="decimal" min="0" max="100" step="1" required value="${ratios.extra.face_time_target_pct}"></div>
+          <button type="submit" class="secondary">${t("team.set_goal")}</button></form>`) : ""}
         <div style="height:${60 + 34 * (ratios.rows.length + 2)}px"><canvas id="chart-ratios" role="img" aria-label="${t("team.ratios")}"></canvas></div>
         ${table([["name", t("team.rep")], ...SPLIT.map((k) => [`${k}_pct`, `${t(`category.${k}`)} %`]), ["working_days", t("team.days")],
                  ["open_visits", t("team.open_visits")]], withTeam(ratios))}
@@ -165,10 +172,45 @@ export async function render(main, { user }) {
           <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`))}</ul>`)),
       section("installed-base", t("team.mif"), raw(html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
         <ul id="mif-accounts" class="list" aria-live="polite"></ul>`)),
-      section("targets", t("team.targets"), table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
-        ["target_per_day", t("team.per_day")], ["won", t("team.won")], ["attainment_pct", "%"]], data.targets.rows)),
+      section("targets", t("team.targets"), raw(html`${table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
+        ["target_per_day", t("team.per_day")], ["won", t("team.won")], ["attainment_pct", "%"], ["set", t("team.set_column")]],
+        data.targets.rows.map((r) => ({ ...r, set: r.set_by_name ? `${r.set_by_name} ${shortDate(r.set_at)}` : null })))}
+        ${manages ? raw(html`<form id="target-form" novalidate>
+          <div class="row">
+            <div><label for="target-rep">${t("team.rep")}</label><select id="target-rep" name="rep">${[...new Map(data.targets.rows.map((r) => [r.rep_id, r.name]))]
+              .map(([id, name]) => raw(html`<option value="${id}">${name}</option>`))}</select></div>
+            <div><label for="target-month">${t("team.month")}</label>
+              <input id="target-month" name="month" type="text" inputmode="numeric" pattern="(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])" placeholder="YYYY-MM" maxlength="7" required value="${data.targets.rows[0]?.month ?? ""}"></div>
+            <div><label for="target-amount">${t("team.amount")}</label>
+              <input id="target-amount" name="amount" type="number" inputmode="decimal" min="0" step="100" required></div>
+          </div>
+          <button type="submit" class="secondary">${t("team.set_target")}</button></form>`) : ""}`)),
     ].map((s) => s.text).join("");
     drawCharts(main, data);
+    const settle = async (event, send) => {
+      // Targets and the face-time goal are set here (managers, admins); the figures reload with them.
+      event.preventDefault();
+      const error = main.querySelector("#team-error");
+      error.textContent = "";
+      if (!event.target.checkValidity()) {
+        error.textContent = t("team.target_invalid");
+        return;
+      }
+      try {
+        await send(event.target);
+      } catch (e) {
+        error.textContent = describe(e);
+        return;
+      }
+      await load();
+      main.querySelector("#team-saved")?.remove();
+      main.querySelector("#team-error").insertAdjacentHTML("afterend", html`<p id="team-saved" class="muted" role="status">${t("team.saved")}</p>`);
+    };
+    main.querySelector("#target-form")?.addEventListener("submit", (event) => settle(event, (f) =>
+      request("PUT", "/api/reports/targets/monthly", { rep_id: f.rep.value, month: f.month.value, amount: Number(f.amount.value) })));
+    main.querySelector("#goal-form")?.addEventListener("submit", (event) => settle(event, (f) =>
+      request("PUT", "/api/reports/face-time-target", { team_id: pickedTeam(form, teams) ?? user.team_id,
+                                                        face_time_target_pct: Number(f.pct.value) })));
     main.querySelectorAll("[data-csv]").forEach((b) => b.addEventListener("click", () =>
       downloadCsv(b.dataset.csv, query).catch((e) => { main.querySelector("#team-error").textContent = describe(e); })));
     main.querySelectorAll("[data-mif]").forEach((b) => b.addEventListener("click", () => {
