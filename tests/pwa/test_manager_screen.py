@@ -58,7 +58,19 @@ def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Log in").click()
             page.get_by_role("link", name="Daily report").click()
-            report = page.locator("article.daily").first
+            if username == "manager":
+                # The team's day as one table, a line per rep; a rep's name opens that rep's full day.
+                summary = page.locator("#daily-summary tbody tr")
+                expect(summary).to_have_count(2)
+                first = summary.first
+                expect(first.locator("td").last).to_have_text("yes")  # rep1 wrote the review a moment ago
+                shot(page, "daily-summary")
+                first.locator("a").click()
+                report = page.locator("details.daily[open]")
+                expect(report).to_have_count(1)
+                assert report.get_attribute("data-rep") == first.get_attribute("data-rep")
+            else:
+                report = page.locator("article.daily").first
             report.wait_for()
             expect(report.get_by_text("Planned stops visited")).to_be_visible()
             if username == "manager":
@@ -137,7 +149,7 @@ def test_an_admin_picks_the_team_to_report_on(page, live_server):
         daily_picker = page.get_by_label("Team", exact=True)
         daily_picker.select_option(label="上海一部 Shanghai Team 1")
         page.get_by_role("button", name="Show").click()
-        page.wait_for_function("() => document.querySelectorAll('article.daily').length === 2")  # rep1, rep2
+        page.wait_for_function("() => document.querySelectorAll('#daily-summary tbody tr').length === 2")  # rep1, rep2
     finally:
         with live_server.app.app_context():
             db.session.query(Team).filter_by(name="Empty team").delete()

@@ -7,9 +7,37 @@ import { describe, hhmm, html, localDate, raw } from "../ui.js";
 
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 
-function one(report, user) {
+/** The team's day on one screen: a line per rep, each opening that rep's full report below. */
+function summary(reports) {
+  const rows = reports.map((r) => {
+    const kept = r.visits.filter((v) => !v.cancelled);
+    const written = Boolean(r.review.went_well || r.review.to_improve);
+    return raw(html`<tr data-rep="${r.rep_id}">
+      <th scope="row"><a href="#/report" data-open="${r.rep_id}">${r.name}</a></th>
+      <td>${r.plan.planned}</td><td>${r.plan.done}</td><td>${kept.filter((v) => v.met === false).length}</td>
+      <td class="${r.first_visit.on_time === false ? "late" : ""}">${r.first_visit.at ?? "–"}</td>
+      <td>${r.time_split.face_to_face_pct ?? "–"}</td><td>${kept.filter((v) => v.away).length}</td>
+      <td>${written ? t("daily.yes") : t("daily.no")}</td></tr>`);
+  });
+  return raw(html`<section class="card" id="daily-summary"><h2>${t("daily.summary")}</h2>
+    <div style="overflow-x:auto"><table class="report-table"><thead><tr>
+      <th scope="col">${t("team.rep")}</th><th scope="col">${t("team.planned")}</th><th scope="col">${t("team.done")}</th>
+      <th scope="col">${t("team.not_met")}</th><th scope="col">${t("daily.first_col")}</th>
+      <th scope="col">${t("category.face_to_face")} %</th><th scope="col">${t("team.away")}</th>
+      <th scope="col">${t("daily.review_written")}</th></tr></thead>
+    <tbody>${rows}</tbody></table></div></section>`);
+}
+
+function one(report, user, folded = false) {
   const mine = user.role === "rep";
-  return raw(html`<article class="card daily" data-rep="${report.rep_id}">
+  const body = oneBody(report, mine);
+  if (!folded) return raw(html`<article class="card daily" data-rep="${report.rep_id}">${body}</article>`);
+  return raw(html`<details class="card daily" data-rep="${report.rep_id}" id="day-${report.rep_id}">
+    <summary>${report.name}</summary>${body}</details>`);
+}
+
+function oneBody(report, mine) {
+  return raw(html`
     <h2>${report.name} · ${report.date}</h2>
     <p>${t("daily.plan", { done: report.plan.done, planned: report.plan.planned })}
        · ${t("daily.first", { at: report.first_visit.at ?? "–", target: report.first_visit.target })}
@@ -39,8 +67,7 @@ function one(report, user) {
       <textarea id="comment-${report.rep_id}" name="comment" maxlength="5000" ${raw(mine ? "readonly" : "")}>${report.review.manager_comment}</textarea>
       <p class="muted" role="status"></p>
       <button type="submit">${t("visit.save")}</button>
-    </form>
-  </article>`);
+    </form>`);
 }
 
 export async function render(main, { user }) {
@@ -62,7 +89,15 @@ export async function render(main, { user }) {
       const { reports } = await request("GET", `/api/reports/daily?${query}`);
       const target = main.querySelector("#daily-reports");
       if (!target) return; // another screen is showing now
-      target.innerHTML = reports.map((r) => one(r, user).text).join("");
+      // A manager's team: the summary first, each rep's day folded under it, one tap away.
+      const folded = user.role !== "rep" && reports.length > 1;
+      target.innerHTML = (folded ? summary(reports).text : "") + reports.map((r) => one(r, user, folded).text).join("");
+      target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
+        event.preventDefault();
+        const day = target.querySelector(`#day-${link.dataset.open}`);
+        day.open = true;
+        day.scrollIntoView({ block: "start" });
+      }));
     } catch (e) {
       error.textContent = describe(e);
       return;
@@ -85,6 +120,9 @@ export async function render(main, { user }) {
     }));
   };
   main.querySelector("#daily-pick").addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  main.querySelector("#print").addEventListener("click", () => window.print());
+  main.querySelector("#print").addEventListener("click", () => {
+    main.querySelectorAll("details.daily").forEach((d) => { d.open = true; }); // every rep's day on paper
+    window.print();
+  });
   await load();
 }
