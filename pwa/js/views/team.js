@@ -6,7 +6,7 @@ import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, describe, hhmm, html, period, raw, shortDate } from "../ui.js";
 import { word } from "./records.js";
 
-const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"];
+const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "qualification", "installed-base", "targets"];
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
 const charts = [];
@@ -170,6 +170,17 @@ export async function render(main, { user }) {
         <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => raw(html`<li><a class="item" href="#/account/${a.account_id}">
           ${a.name} <span class="tag">${a.account_class}</span>
           <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`))}</ul>`)),
+      section("qualification", t("team.qualification"), raw(html`${table([["name", t("team.rep")],
+        ["undecided", t("team.undecided")], ["beyond_horizon", t("team.beyond_horizon")], ["stale_at_c", t("team.stale_at_c")]],
+        withTeam(data.qualification))}
+        ${[["undecided", (i) => t("team.undecided_item", { n: i.visits })],
+           ["beyond_horizon", (i) => t("team.beyond_item", { title: i.title, stage: i.stage, date: i.expected_close })],
+           ["stale_at_c", (i) => t("team.stale_item", { title: i.title, n: i.days_at_c })]].map(([kind, what]) => {
+          const items = data.qualification.extra[`${kind}_list`];
+          return items.length ? raw(html`<h3>${t(`team.${kind}`)}</h3><ul class="list" id="qualification-${kind}">${items.slice(0, 30).map((i) =>
+            raw(html`<li><a class="item" href="#/account/${i.account_id}">${i.name}
+              <span class="muted">${i.rep_name ?? ""} · ${what(i)}</span></a></li>`))}</ul>`) : "";
+        })}`)),
       section("installed-base", t("team.mif"), raw(html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
         <ul id="mif-accounts" class="list" aria-live="polite"></ul>`)),
       section("targets", t("team.targets"), raw(html`${table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],

@@ -1,0 +1,68 @@
+"""The qualification lists on hand-built data, each answer worked out by hand: prospects undecided after
+three visits, opportunities beyond the 180-day horizon, deals sitting at C for more than 30 days."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from server.extensions import db
+from server.models import Account, Opportunity, StageChange, Visit
+from tests.reports.test_reports_api import NOV, get
+
+SH = ZoneInfo("Asia/Shanghai")
+END = datetime(2026, 12, 1, 0, 0, tzinfo=SH)  # the end of November, as the report counts it
+
+
+def build(app, world):
+    r1 = world.users["r1"]
+    with app.app_context():
+        def account(name, visits, stage=None, status="open", close=None, at_c_since=None):
+            a = Account(name=name, account_class="B", owner_id=r1, latitude=31.2, longitude=121.4)
+            db.session.add(a)
+            db.session.flush()
+            for n in range(visits):
+                db.session.add(Visit(account_id=a.id, rep_id=r1, purpose="Call", check_in_at=END - timedelta(days=20 - n)))
+            if stage:
+                o = Opportunity(account_id=a.id, owner_id=r1, title=f"Deal {name}", stage=stage, status=status,
+                                expected_close=close, opened_at=END - timedelta(days=60),
+                                loss_reason="price" if status == "lost" else None,
+                                closed_at=END - timedelta(days=5) if status != "open" else None)
+                db.session.add(o)
+                db.session.flush()
+                if at_c_since is not None:
+                    db.session.add(StageChange(opportunity_id=o.id, from_stage="D", to_stage="C", changed_at=END - at_c_since))
+            return a
+
+        account("Undecided P", 3, stage="P")  # 3 visits, still at P: undecided
+        account("Undecided none", 4)  # 4 visits, no opportunity at all: undecided
+        account("Decided A", 3, stage="A")  # reached A: judged
+        account("Lost after 3", 3, stage="P", status="lost")  # judged (lost)
+        account("Two visits", 2, stage="S")  # not yet three visits
+        account("Far close", 0, stage="D", close=date(2027, 6, 1))  # 182 days after 1 Dec: beyond 180
+        account("Near close", 0, stage="D", close=date(2027, 5, 29))  # 179 days: inside
+        account("Stuck at C", 0, stage="C", at_c_since=timedelta(days=31))
+        account("Fresh at C", 0, stage="C", at_c_since=timedelta(days=29))
+        db.session.commit()
+
+
+def test_the_three_lists_hold_exactly_what_the_rules_say(app, client, world):
+    build(app, world)
+    answer = get(client, world, "r1", f"/api/reports/qualification?{NOV}")
+    extra = answer["extra"]
+    assert sorted(i["name"] for i in extra["undecided_list"]) == ["Undecided P", "Undecided none"]
+    assert [i["visits"] for i in sorted(extra["undecided_list"], key=lambda i: i["name"])] == [3, 4]
+    assert [i["name"] for i in extra["beyond_horizon_list"]] == ["Far close"]
+    assert [(i["name"], i["days_at_c"]) for i in extra["stale_at_c_list"]] == [("Stuck at C", 31)]
+    row = next(r for r in answer["rows"] if r["username"] == "r1")
+    assert (row["undecided"], row["beyond_horizon"], row["stale_at_c"]) == (2, 1, 1)
+    assert extra["rules"] == {"judge_within_visits": 3, "horizon_days": 180, "c_stage_days": 30}
+
+
+def test_the_lists_follow_the_callers_scope(app, client, world):
+    build(app, world)
+    assert client.get(f"/api/reports/qualification?{NOV}&rep_id={world.users['r1']}",
+                      headers=world.headers("r2")).status_code == 404
+    team = get(client, world, "m1", f"/api/reports/qualification?{NOV}")
+    assert team["team"]["undecided"] >= 2 and {r["username"] for r in team["rows"]} == {"r1", "r2"}
+    south = get(client, world, "m2", f"/api/reports/qualification?{NOV}")
+    assert "Undecided P" not in {i["name"] for i in south["extra"]["undecided_list"]}
+    csv = client.get(f"/api/reports/qualification?{NOV}&format=csv", headers=world.headers("r1"))
+    assert csv.status_code == 200 and "undecided" in csv.get_data(as_text=True).splitlines()[0]
