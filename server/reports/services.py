@@ -17,6 +17,7 @@ from ..models import (Account, Activity, Device, Opportunity, RoutePlan, RouteSt
                       Visit, utcnow)
 from ..cadence import days_since, is_overdue
 from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
+from .hunting import hunting_farming
 from .qualification import qualification
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
                         week_start)
@@ -466,4 +467,5 @@ def set_target(rep, month, amount, by=None):
 REPORTS = {
     "time-ratios": time_ratios, "first-appointment": first_appointment, "activity": activity, "funnel": funnel,
     "cadence": cadence, "installed-base": installed_base, "targets": targets, "qualification": qualification,
+    "hunting-farming": hunting_farming,
 }

@@ -66,3 +66,33 @@ def test_the_lists_follow_the_callers_scope(app, client, world):
     assert "Undecided P" not in {i["name"] for i in south["extra"]["undecided_list"]}
     csv = client.get(f"/api/reports/qualification?{NOV}&format=csv", headers=world.headers("r1"))
     assert csv.status_code == 200 and "undecided" in csv.get_data(as_text=True).splitlines()[0]
+
+
+def test_hunting_and_farming_by_the_stage_each_visit_worked(app, client, world):
+    """Four visits by r1 in the week of 16 November, counted by hand: one on a deal at D (farming), one on
+    the same deal before it reached D (hunting: it stood at P then), one with no deal (hunting), one the
+    customer missed (neither)."""
+    r1 = world.users["r1"]
+    with app.app_context():
+        account = Account(name="Farm", account_class="A", owner_id=r1, latitude=31.2, longitude=121.4)
+        db.session.add(account)
+        db.session.flush()
+        deal = Opportunity(account_id=account.id, owner_id=r1, title="Deal Farm", stage="D", status="open",
+                           opened_at=datetime(2026, 11, 1, tzinfo=SH))
+        db.session.add(deal)
+        db.session.flush()
+        db.session.add_all([
+            StageChange(opportunity_id=deal.id, from_stage=None, to_stage="P", changed_at=datetime(2026, 11, 1, tzinfo=SH)),
+            StageChange(opportunity_id=deal.id, from_stage="P", to_stage="D", changed_at=datetime(2026, 11, 18, 12, tzinfo=SH)),
+            Visit(account_id=account.id, rep_id=r1, purpose="Demo", opportunity_id=deal.id,
+                  check_in_at=datetime(2026, 11, 19, 10, tzinfo=SH)),
+            Visit(account_id=account.id, rep_id=r1, purpose="Needs", opportunity_id=deal.id,
+                  check_in_at=datetime(2026, 11, 17, 10, tzinfo=SH)),
+            Visit(account_id=account.id, rep_id=r1, purpose="Intro", check_in_at=datetime(2026, 11, 16, 10, tzinfo=SH)),
+            Visit(account_id=account.id, rep_id=r1, purpose="Out", met=False, check_in_at=datetime(2026, 11, 20, 10, tzinfo=SH)),
+        ])
+        db.session.commit()
+    answer = get(client, world, "r1", "/api/reports/hunting-farming?from=2026-11-16&to=2026-11-22")
+    row = answer["rows"][0]
+    assert (row["visits"], row["farming"], row["hunting"], row["farming_pct"]) == (3, 1, 2, 33.3)
+    assert answer["extra"]["weeks"] == [{"week_start": "2026-11-16", "farming": 1, "hunting": 2}]

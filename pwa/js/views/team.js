@@ -6,7 +6,8 @@ import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, describe, hhmm, html, period, raw, shortDate } from "../ui.js";
 import { word } from "./records.js";
 
-const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "qualification", "installed-base", "targets"];
+const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "qualification", "hunting-farming", "installed-base",
+                 "targets"];
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
 const charts = [];
@@ -181,6 +182,11 @@ export async function render(main, { user }) {
             raw(html`<li><a class="item" href="#/account/${i.account_id}">${i.name}
               <span class="muted">${i.rep_name ?? ""} · ${what(i)}</span></a></li>`))}</ul>`) : "";
         })}`)),
+      section("hunting-farming", t("team.hunting_farming"), raw(html`<p class="muted">${t("team.hunting_hint")}</p>
+        ${table([["name", t("team.rep")], ["visits", t("team.visits")], ["farming", t("team.farming")],
+                 ["hunting", t("team.hunting")], ["farming_pct", `${t("team.farming")} %`]], withTeam(data["hunting-farming"]))}
+        ${table([["week_start", t("team.week")], ["farming", t("team.farming")], ["hunting", t("team.hunting")]],
+                data["hunting-farming"].extra.weeks)}`)),
       section("installed-base", t("team.mif"), raw(html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
         <ul id="mif-accounts" class="list" aria-live="polite"></ul>`)),
       section("targets", t("team.targets"), raw(html`${table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
