@@ -19,6 +19,7 @@ from ..cadence import days_since, is_overdue
 from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
 from .hunting import hunting_farming
 from .qualification import qualification
+from .winloss import win_loss
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
                         week_start)
 
@@ -467,5 +468,5 @@ def set_target(rep, month, amount, by=None):
 REPORTS = {
     "time-ratios": time_ratios, "first-appointment": first_appointment, "activity": activity, "funnel": funnel,
     "cadence": cadence, "installed-base": installed_base, "targets": targets, "qualification": qualification,
-    "hunting-farming": hunting_farming,
+    "hunting-farming": hunting_farming, "win-loss": win_loss,
 }

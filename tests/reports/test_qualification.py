@@ -96,3 +96,43 @@ def test_hunting_and_farming_by_the_stage_each_visit_worked(app, client, world):
     row = answer["rows"][0]
     assert (row["visits"], row["farming"], row["hunting"], row["farming_pct"]) == (3, 1, 2, 33.3)
     assert answer["extra"]["weeks"] == [{"week_start": "2026-11-16", "farming": 1, "hunting": 2}]
+
+
+def test_win_loss_by_stage_visits_man_class_and_reason(app, client, world):
+    """Three deals r1 closed in November and one closed in October (left out), counted by hand."""
+    r1 = world.users["r1"]
+    closed = datetime(2026, 11, 20, 15, tzinfo=SH)
+    with app.app_context():
+        def deal(name, account_class, stage, status, history, visits, man, reason=None, closed_at=closed):
+            a = Account(name=name, account_class=account_class, owner_id=r1, latitude=31.2, longitude=121.4)
+            db.session.add(a)
+            db.session.flush()
+            o = Opportunity(account_id=a.id, owner_id=r1, title=f"Deal {name}", stage=stage, status=status,
+                            opened_at=datetime(2026, 9, 1, tzinfo=SH), closed_at=closed_at, loss_reason=reason,
+                            man_money=man[0], man_authority=man[1], man_need=man[2])
+            db.session.add(o)
+            db.session.flush()
+            for n, s in enumerate(history):
+                db.session.add(StageChange(opportunity_id=o.id, from_stage=history[n - 1] if n else None, to_stage=s,
+                                           changed_at=datetime(2026, 9, 1 + n, tzinfo=SH)))
+            for n in range(visits):
+                db.session.add(Visit(account_id=a.id, rep_id=r1, purpose="Work", check_in_at=closed - timedelta(days=n + 1)))
+            db.session.add(Visit(account_id=a.id, rep_id=r1, purpose="Out", met=False, check_in_at=closed - timedelta(days=30)))
+            db.session.add(Visit(account_id=a.id, rep_id=r1, purpose="After", check_in_at=closed + timedelta(days=2)))
+
+        deal("Won A", "A", "O", "won", "SPADCO", 4, (True, True, True))
+        deal("Lost at D", "B", "D", "lost", "SPD", 1, (True, False, False), reason="price")
+        deal("Lost at P", "B", "P", "lost", "SP", 0, (False, False, False), reason="decision_maker_absent")
+        deal("October win", "C", "O", "won", "SO", 2, (True, True, False), closed_at=datetime(2026, 10, 20, tzinfo=SH))
+        db.session.commit()
+    answer = get(client, world, "r1", f"/api/reports/win-loss?{NOV}")
+    row = answer["rows"][0]
+    assert (row["won"], row["lost"], row["win_pct"]) == (1, 2, 33.3)
+    extra = answer["extra"]
+    assert extra["by_stage"] == [{"key": "P", "won": 0, "lost": 1, "win_pct": 0.0},
+                                 {"key": "D", "won": 0, "lost": 1, "win_pct": 0.0},
+                                 {"key": "O", "won": 1, "lost": 0, "win_pct": 100.0}]
+    assert {r["key"]: (r["won"], r["lost"]) for r in extra["by_visits"]} == {"0-2": (0, 2), "3-5": (1, 0)}
+    assert {r["key"]: (r["won"], r["lost"]) for r in extra["by_man"]} == {"0/3": (0, 1), "1/3": (0, 1), "3/3": (1, 0)}
+    assert {r["key"]: (r["won"], r["lost"]) for r in extra["by_class"]} == {"A": (1, 0), "B": (0, 2)}
+    assert sorted((r["reason"], r["lost"]) for r in extra["loss_reasons"]) == [("decision_maker_absent", 1), ("price", 1)]

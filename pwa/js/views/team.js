@@ -6,8 +6,8 @@ import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, describe, hhmm, html, period, raw, shortDate } from "../ui.js";
 import { word } from "./records.js";
 
-const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "qualification", "hunting-farming", "installed-base",
-                 "targets"];
+const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "qualification", "win-loss", "hunting-farming",
+                 "installed-base", "targets"];
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
 const charts = [];
@@ -182,6 +182,15 @@ export async function render(main, { user }) {
             raw(html`<li><a class="item" href="#/account/${i.account_id}">${i.name}
               <span class="muted">${i.rep_name ?? ""} · ${what(i)}</span></a></li>`))}</ul>`) : "";
         })}`)),
+      section("win-loss", t("team.win_loss"), raw(html`${table([["name", t("team.rep")], ["won", t("team.won")],
+          ["lost", t("team.lost")], ["win_pct", `${t("team.won")} %`]], withTeam(data["win-loss"]))}
+        ${[["by_stage", t("team.by_stage")], ["by_visits", t("team.by_visits")], ["by_man", t("team.by_man")],
+           ["by_class", t("team.by_class")]].map(([key, title]) => data["win-loss"].extra[key].length ? raw(html`<h3>${title}</h3>
+          ${table([["key", title], ["won", t("team.won")], ["lost", t("team.lost")], ["win_pct", `${t("team.won")} %`]],
+                  data["win-loss"].extra[key].map((r) => ({ ...r, key: key === "by_stage" ? t(`stage.${r.key}`) : r.key })))}`) : "")}
+        ${data["win-loss"].extra.loss_reasons.length ? raw(html`<h3>${t("team.loss_reasons")}</h3>
+          ${table([["reason", t("team.loss_reasons")], ["lost", t("team.lost")]],
+                  data["win-loss"].extra.loss_reasons.map((r) => ({ ...r, reason: word("loss_reason", r.reason) })))}`) : ""}`)),
       section("hunting-farming", t("team.hunting_farming"), raw(html`<p class="muted">${t("team.hunting_hint")}</p>
         ${table([["name", t("team.rep")], ["visits", t("team.visits")], ["farming", t("team.farming")],
                  ["hunting", t("team.hunting")], ["farming_pct", `${t("team.farming")} %`]], withTeam(data["hunting-farming"]))}
