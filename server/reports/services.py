@@ -17,6 +17,7 @@ from ..models import (Account, Activity, Device, Opportunity, RoutePlan, RouteSt
                       Visit, utcnow)
 from ..cadence import days_since, is_overdue
 from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
+from .coverage import coverage
 from .hunting import hunting_farming
 from .qualification import qualification
 from .winloss import win_loss
@@ -469,4 +470,5 @@ REPORTS = {
     "time-ratios": time_ratios, "first-appointment": first_appointment, "activity": activity, "funnel": funnel,
     "cadence": cadence, "installed-base": installed_base, "targets": targets, "qualification": qualification,
     "hunting-farming": hunting_farming, "win-loss": win_loss,
+    "coverage": coverage,
 }

@@ -136,3 +136,30 @@ def test_win_loss_by_stage_visits_man_class_and_reason(app, client, world):
     assert {r["key"]: (r["won"], r["lost"]) for r in extra["by_man"]} == {"0/3": (0, 1), "1/3": (0, 1), "3/3": (1, 0)}
     assert {r["key"]: (r["won"], r["lost"]) for r in extra["by_class"]} == {"A": (1, 0), "B": (0, 2)}
     assert sorted((r["reason"], r["lost"]) for r in extra["loss_reasons"]) == [("decision_maker_absent", 1), ("price", 1)]
+
+
+def test_coverage_of_new_accounts_and_of_the_cadence_week_by_week(app, client, world):
+    """r1's November, by hand: three accounts taken within 90 days of the end, one seen; the A accounts
+    (the world's, one new, one old) each week against the 7-day cadence."""
+    r1 = world.users["r1"]
+    with app.app_context():
+        def account(name, account_class, created, visits=(), met=True):
+            a = Account(name=name, account_class=account_class, owner_id=r1, latitude=31.2, longitude=121.4,
+                        created_at=created)
+            db.session.add(a)
+            db.session.flush()
+            for at in visits:
+                db.session.add(Visit(account_id=a.id, rep_id=r1, purpose="See", met=met, check_in_at=at))
+
+        account("New seen", "A", datetime(2026, 11, 1, tzinfo=SH), [datetime(2026, 11, 25, 10, tzinfo=SH)])
+        account("New unseen", "B", datetime(2026, 11, 11, tzinfo=SH))
+        account("New not met", "C", datetime(2026, 11, 21, tzinfo=SH), [datetime(2026, 11, 25, 10, tzinfo=SH)], met=False)
+        account("Old", "A", datetime(2026, 5, 1, tzinfo=SH), [datetime(2026, 11, 10, 10, tzinfo=SH)])
+        db.session.commit()
+    answer = get(client, world, "r1", f"/api/reports/coverage?{NOV}")
+    row = answer["rows"][0]
+    assert (row["new_accounts"], row["new_visited"], row["new_coverage_pct"]) == (3, 1, 33.3)
+    assert [i["name"] for i in answer["extra"]["unvisited_new"]] == ["New not met", "New unseen"]
+    weeks = {w["week_start"]: (w["A_accounts"], w["A_covered"]) for w in answer["extra"]["weeks"]}
+    assert weeks == {"2026-10-26": (3, 0), "2026-11-02": (3, 1), "2026-11-09": (3, 1), "2026-11-16": (3, 0),
+                     "2026-11-23": (3, 1), "2026-11-30": (3, 1)}

@@ -6,8 +6,8 @@ import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, describe, hhmm, html, period, raw, shortDate } from "../ui.js";
 import { word } from "./records.js";
 
-const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "qualification", "win-loss", "hunting-farming",
-                 "installed-base", "targets"];
+const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "coverage", "qualification", "win-loss",
+                 "hunting-farming", "installed-base", "targets"];
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
 const charts = [];
@@ -171,6 +171,16 @@ export async function render(main, { user }) {
         <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => raw(html`<li><a class="item" href="#/account/${a.account_id}">
           ${a.name} <span class="tag">${a.account_class}</span>
           <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`))}</ul>`)),
+      section("coverage", t("team.coverage"), raw(html`<p class="muted">${t("team.coverage_hint")}</p>
+        ${table([["name", t("team.rep")], ["new_accounts", t("team.new_accounts")], ["new_visited", t("team.new_visited")],
+                 ["new_coverage_pct", "%"]], withTeam(data.coverage))}
+        ${data.coverage.extra.unvisited_new.length ? raw(html`<ul class="list" id="coverage-unvisited">${data.coverage.extra.unvisited_new.slice(0, 30)
+          .map((i) => raw(html`<li><a class="item" href="#/account/${i.account_id}">${i.name} <span class="tag">${i.account_class}</span>
+            <span class="muted">${i.rep_name ?? ""} · ${t("team.taken_on", { date: i.taken_on })}</span></a></li>`))}</ul>`) : ""}
+        <h3>${t("team.cadence_weeks")}</h3>
+        ${table([["week_start", t("team.week")], ...["A", "B", "C"].map((c) => [`${c}_share`, c])],
+                data.coverage.extra.weeks.map((w) => ({ week_start: w.week_start,
+                  ...Object.fromEntries(["A", "B", "C"].map((c) => [`${c}_share`, `${w[`${c}_covered`]}/${w[`${c}_accounts`]}`])) })))}`)),
       section("qualification", t("team.qualification"), raw(html`${table([["name", t("team.rep")],
         ["undecided", t("team.undecided")], ["beyond_horizon", t("team.beyond_horizon")], ["stale_at_c", t("team.stale_at_c")]],
         withTeam(data.qualification))}

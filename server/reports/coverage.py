@@ -1,0 +1,78 @@
+"""Coverage of a territory, at the end of the period:
+
+- new accounts: those the rep took (created, or reassigned to them) in the 90 days before the end;
+  the method asks that every one of them is seen face to face in that first quarter. Each counts as
+  visited once a met visit by the rep follows the day they took it; the rest are listed;
+- A/B/C coverage against cadence, week by week: of the accounts of a class, how many had a met
+  visit within their cadence (A 7, B 14, C 30 days) before the end of each week of the period.
+"""
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from ..cadence import CADENCE_DAYS
+from ..extensions import db
+from ..models import Account, Change, Visit, utcnow
+from .timesplit import week_start
+
+FIRST_QUARTER_DAYS = 90
+
+
+def coverage(scope):
+    as_of = min(scope.end_utc, utcnow())
+    owners = {rep.id: rep for rep in scope.reps}
+    accounts = db.session.scalars(select(Account).where(Account.owner_id.in_(scope.rep_ids))).all()
+    # When the current owner took each account: its latest reassignment to them, else its creation.
+    reassigned = dict(db.session.execute(
+        select(Change.entity_id, func.max(Change.at)).where(
+            Change.entity == "account", Change.entity_id.in_([a.id for a in accounts]), Change.prev_owner_id.is_not(None),
+            Change.owner_id != Change.prev_owner_id).group_by(Change.entity_id)).all())
+    visits = defaultdict(list)  # account -> [(check-in, rep)]
+    for account_id, rep_id, at in db.session.execute(
+            select(Visit.account_id, Visit.rep_id, Visit.check_in_at).where(
+                Visit.account_id.in_([a.id for a in accounts]), Visit.cancelled_at.is_(None), Visit.met.is_not(False),
+                Visit.check_in_at.is_not(None), Visit.check_in_at < as_of)):
+        visits[account_id].append((at, rep_id))
+    since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
+    new = defaultdict(lambda: {"new_accounts": 0, "visited": 0, "unvisited": []})
+    for a in accounts:
+        took = max(t for t in (reassigned.get(a.id), a.created_at) if t is not None)
+        if took < since or took >= as_of:
+            continue
+        cell = new[a.owner_id]
+        cell["new_accounts"] += 1
+        if any(at >= took and rep == a.owner_id for at, rep in visits[a.id]):
+            cell["visited"] += 1
+        else:
+            rep = owners.get(a.owner_id)
+            cell["unvisited"].append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
+                                      "rep_name": (rep.display_name or rep.username) if rep else None,
+                                      "taken_on": took.astimezone(scope.tz).date().isoformat()})
+    rows = []
+    for rep in scope.reps:
+        cell = new[rep.id]
+        rows.append({"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username,
+                     "new_accounts": cell["new_accounts"], "new_visited": cell["visited"],
+                     "new_coverage_pct": _pct(cell["visited"], cell["new_accounts"])})
+    team = {"new_accounts": sum(r["new_accounts"] for r in rows), "new_visited": sum(r["new_visited"] for r in rows)}
+    team["new_coverage_pct"] = _pct(team["new_visited"], team["new_accounts"])
+    weeks = []
+    monday = week_start(scope.start)
+    while monday <= scope.end:
+        end = min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)
+        row = {"week_start": monday.isoformat()}
+        for cls, days in CADENCE_DAYS.items():
+            mine = [a for a in accounts if a.account_class == cls]
+            covered = sum(1 for a in mine if any(end - timedelta(days=days) <= at < end for at, _ in visits[a.id]))
+            row.update({f"{cls}_accounts": len(mine), f"{cls}_covered": covered, f"{cls}_pct": _pct(covered, len(mine))})
+        weeks.append(row)
+        monday += timedelta(days=7)
+    unvisited = sorted((i for rep in scope.reps for i in new[rep.id]["unvisited"]),
+                       key=lambda i: (i["rep_name"] or "", i["name"]))
+    return {"rows": rows, "team": team, "weeks": weeks, "unvisited_new": unvisited,
+            "first_quarter_days": FIRST_QUARTER_DAYS}
+
+
+def _pct(part, whole):
+    return round(100 * part / whole, 1) if whole else None
