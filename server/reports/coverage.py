@@ -6,6 +6,7 @@
 - A/B/C coverage against cadence, week by week: of the accounts of a class, how many had a met
   visit within their cadence (A 7, B 14, C 30 days) before the end of each week of the period.
 """
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
@@ -22,33 +23,33 @@ FIRST_QUARTER_DAYS = 90
 def coverage(scope):
     as_of = min(scope.end_utc, utcnow())
     owners = {rep.id: rep for rep in scope.reps}
-    accounts = db.session.scalars(select(Account).where(Account.owner_id.in_(scope.rep_ids))).all()
+    accounts = db.session.execute(select(Account.id, Account.name, Account.owner_id, Account.account_class,
+                                         Account.created_at).where(Account.owner_id.in_(scope.rep_ids))).all()
     # When the current owner took each account: its latest reassignment to them, else its creation.
     reassigned = dict(db.session.execute(
         select(Change.entity_id, func.max(Change.at)).where(
-            Change.entity == "account", Change.entity_id.in_([a.id for a in accounts]), Change.prev_owner_id.is_not(None),
+            Change.entity == "account", Change.owner_id.in_(scope.rep_ids), Change.prev_owner_id.is_not(None),
             Change.owner_id != Change.prev_owner_id).group_by(Change.entity_id)).all())
-    visits = defaultdict(list)  # account -> [(check-in, rep)]
+    since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
+    took = {a.id: max(t for t in (reassigned.get(a.id), a.created_at) if t is not None) for a in accounts}
+    fresh = [a for a in accounts if since <= took[a.id] < as_of]
+    visits = defaultdict(list)  # new account -> [(check-in, rep)]
     for account_id, rep_id, at in db.session.execute(
             select(Visit.account_id, Visit.rep_id, Visit.check_in_at).where(
-                Visit.account_id.in_([a.id for a in accounts]), Visit.cancelled_at.is_(None), Visit.met.is_not(False),
-                Visit.check_in_at.is_not(None), Visit.check_in_at < as_of)):
+                Visit.account_id.in_([a.id for a in fresh]), Visit.cancelled_at.is_(None), Visit.met.is_not(False),
+                Visit.check_in_at >= since, Visit.check_in_at < as_of)):
         visits[account_id].append((at, rep_id))
-    since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
     new = defaultdict(lambda: {"new_accounts": 0, "visited": 0, "unvisited": []})
-    for a in accounts:
-        took = max(t for t in (reassigned.get(a.id), a.created_at) if t is not None)
-        if took < since or took >= as_of:
-            continue
+    for a in fresh:
         cell = new[a.owner_id]
         cell["new_accounts"] += 1
-        if any(at >= took and rep == a.owner_id for at, rep in visits[a.id]):
+        if any(at >= took[a.id] and rep == a.owner_id for at, rep in visits[a.id]):
             cell["visited"] += 1
         else:
             rep = owners.get(a.owner_id)
             cell["unvisited"].append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
                                       "rep_name": (rep.display_name or rep.username) if rep else None,
-                                      "taken_on": took.astimezone(scope.tz).date().isoformat()})
+                                      "taken_on": took[a.id].astimezone(scope.tz).date().isoformat()})
     rows = []
     for rep in scope.reps:
         cell = new[rep.id]
@@ -57,14 +58,33 @@ def coverage(scope):
                      "new_coverage_pct": _pct(cell["visited"], cell["new_accounts"])})
     team = {"new_accounts": sum(r["new_accounts"] for r in rows), "new_visited": sum(r["new_visited"] for r in rows)}
     team["new_coverage_pct"] = _pct(team["new_visited"], team["new_accounts"])
+    # Week by week: each account's met visits from a cadence before the first week, as epoch seconds
+    # straight from the database (tens of thousands of rows: no datetime per row).
+    from .services import _epoch, _raw, _rows
+
+    first_week = datetime.combine(week_start(scope.start), time(0), scope.tz)
+    earliest = first_week - timedelta(days=max(CADENCE_DAYS.values()))
+    keys = {}
+    for a in accounts:
+        keys.update({a.id.hex: a.id, str(a.id): a.id})
+    times = defaultdict(list)
+    for raw_id, at in _rows(select(_raw(Visit.account_id), _epoch(Visit.check_in_at))
+                            .join(Account, Account.id == Visit.account_id)
+                            .where(Account.owner_id.in_(scope.rep_ids), Visit.cancelled_at.is_(None),
+                                   Visit.met.is_not(False), Visit.check_in_at >= earliest, Visit.check_in_at < as_of)):
+        times[keys.get(raw_id, raw_id)].append(at)
+    for ordered in times.values():
+        ordered.sort()
+    by_class = {cls: [a for a in accounts if a.account_class == cls] for cls in CADENCE_DAYS}
     weeks = []
     monday = week_start(scope.start)
     while monday <= scope.end:
         end = min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)
         row = {"week_start": monday.isoformat()}
         for cls, days in CADENCE_DAYS.items():
-            mine = [a for a in accounts if a.account_class == cls]
-            covered = sum(1 for a in mine if any(end - timedelta(days=days) <= at < end for at, _ in visits[a.id]))
+            mine = by_class[cls]
+            start = (end - timedelta(days=days)).timestamp()
+            covered = sum(1 for a in mine if _any_between(times.get(a.id, ()), start, end.timestamp()))
             row.update({f"{cls}_accounts": len(mine), f"{cls}_covered": covered, f"{cls}_pct": _pct(covered, len(mine))})
         weeks.append(row)
         monday += timedelta(days=7)
@@ -72,6 +92,12 @@ def coverage(scope):
                        key=lambda i: (i["rep_name"] or "", i["name"]))
     return {"rows": rows, "team": team, "weeks": weeks, "unvisited_new": unvisited,
             "first_quarter_days": FIRST_QUARTER_DAYS}
+
+
+def _any_between(ordered, start, end):
+    """Whether the time-ordered list holds an instant in [start, end)."""
+    i = bisect_left(ordered, start)
+    return i < len(ordered) and ordered[i] < end
 
 
 def _pct(part, whole):

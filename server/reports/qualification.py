@@ -22,19 +22,22 @@ DECIDED = ("A", "D", "C", "O")
 def qualification(scope):
     as_of = min(scope.end_utc, utcnow())
     owners = {rep.id: rep for rep in scope.reps}
-    accounts = {a.id: a for a in db.session.scalars(select(Account).where(Account.owner_id.in_(scope.rep_ids)))}
+    mine = Account.owner_id.in_(scope.rep_ids)
+    accounts = {a.id: a for a in db.session.execute(select(Account.id, Account.name, Account.owner_id).where(mine))}
     visits = dict(db.session.execute(
-        select(Visit.account_id, func.count()).where(Visit.account_id.in_(list(accounts)), Visit.cancelled_at.is_(None),
-                                                     Visit.check_in_at.is_not(None), Visit.check_in_at < as_of)
+        select(Visit.account_id, func.count()).join(Account, Account.id == Visit.account_id)
+        .where(mine, Visit.cancelled_at.is_(None), Visit.check_in_at.is_not(None), Visit.check_in_at < as_of)
         .group_by(Visit.account_id)).all())
-    opportunities = db.session.scalars(select(Opportunity).where(Opportunity.account_id.in_(list(accounts)),
-                                                                 Opportunity.opened_at < as_of)).all()
+    opportunities = db.session.execute(
+        select(Opportunity.id, Opportunity.account_id, Opportunity.title, Opportunity.stage, Opportunity.status,
+               Opportunity.expected_close, Opportunity.opened_at)
+        .join(Account, Account.id == Opportunity.account_id).where(mine, Opportunity.opened_at < as_of)).all()
     decided = {o.account_id for o in opportunities if o.status != "open" or o.stage in DECIDED}
+    at_c = [o.id for o in opportunities if o.stage == "C" and o.status == "open"]
     entered_c = dict(db.session.execute(
         select(StageChange.opportunity_id, func.max(StageChange.changed_at))
-        .where(StageChange.to_stage == "C", StageChange.changed_at < as_of,
-               StageChange.opportunity_id.in_([o.id for o in opportunities if o.stage == "C"]))
-        .group_by(StageChange.opportunity_id)).all())
+        .where(StageChange.to_stage == "C", StageChange.changed_at < as_of, StageChange.opportunity_id.in_(at_c))
+        .group_by(StageChange.opportunity_id)).all()) if at_c else {}
     lists = defaultdict(lambda: {"undecided": [], "beyond_horizon": [], "stale_at_c": []})
 
     def entry(account, **more):
