@@ -20,6 +20,7 @@ from ..models.vocab import CADENCE_DAYS, FUNNEL_STAGES
 from .coverage import coverage
 from .hunting import hunting_farming
 from .qualification import qualification
+from .ratios import method_ratios
 from .winloss import win_loss
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
                         week_start)
@@ -470,5 +471,5 @@ REPORTS = {
     "time-ratios": time_ratios, "first-appointment": first_appointment, "activity": activity, "funnel": funnel,
     "cadence": cadence, "installed-base": installed_base, "targets": targets, "qualification": qualification,
     "hunting-farming": hunting_farming, "win-loss": win_loss,
-    "coverage": coverage,
+    "coverage": coverage, "method-ratios": method_ratios,
 }

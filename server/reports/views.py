@@ -81,6 +81,7 @@ _report("cadence", summary="A/B/C accounts past their 7/14/30-day cadence, with 
 _report("installed-base", summary="MIF matrix: monthly volume band x machine age, ours and competitors'")
 _report("targets", summary="Monthly target per rep by week and working day, against orders won")
 _report("hunting-farming", summary="Visits working D/C opportunities (farming) against development visits (hunting), by week")
+_report("method-ratios", summary="Calls to meetings to prospects, visits to demos to orders, contacts to deals, against the method")
 _report("coverage", summary="New accounts seen in their first 90 days, and A/B/C accounts visited within cadence, by week")
 _report("win-loss", summary="Deals closed in the period, won and lost by stage reached, visits, M-A-N, class and reason")
 _report("qualification", summary="Prospects undecided after 3 visits, closes beyond 180 days, C-stage deals over 30 days")

@@ -27,8 +27,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 REPS, ACCOUNTS_PER_REP, VISITS_PER_DAY = 50, 160, 12
 FIRST_DAY = date(2025, 11, 1)
 DAYS = 365
-REPORTS = ("time-ratios", "first-appointment", "activity", "funnel", "cadence", "coverage", "qualification",
-           "win-loss", "hunting-farming", "installed-base", "targets")
+REPORTS = ("time-ratios", "first-appointment", "activity", "funnel", "method-ratios", "cadence", "coverage",
+           "qualification", "win-loss", "hunting-farming", "installed-base", "targets")
 
 
 def _bulk(conn, model, rows):

@@ -15,8 +15,8 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(page, 
     ratios = page.locator("#report-time-ratios tbody tr")
     assert ratios.count() == 3  # rep1, rep2 and the team line
     assert page.locator("#chart-ratios").evaluate("(c) => c.width > 0 && !!Chart.getChart(c)")
-    for name in ("first-appointment", "activity", "funnel", "cadence", "coverage", "qualification", "win-loss",
-                 "hunting-farming", "installed-base", "targets"):
+    for name in ("first-appointment", "activity", "funnel", "method-ratios", "cadence", "coverage", "qualification",
+                 "win-loss", "hunting-farming", "installed-base", "targets"):
         expect(page.locator(f"#report-{name}")).to_be_visible()
     shot(page, "team")
     # The qualification lists name accounts and owners, never ids.

@@ -163,3 +163,46 @@ def test_coverage_of_new_accounts_and_of_the_cadence_week_by_week(app, client, w
     weeks = {w["week_start"]: (w["A_accounts"], w["A_covered"]) for w in answer["extra"]["weeks"]}
     assert weeks == {"2026-10-26": (3, 0), "2026-11-02": (3, 1), "2026-11-09": (3, 1), "2026-11-16": (3, 0),
                      "2026-11-23": (3, 1), "2026-11-30": (3, 1)}
+
+
+def test_the_methods_ratios_from_the_weeks_records(app, client, world):
+    """r1's week of 16 November, counted by hand: 5 calls (one cancelled visit left out), 3 of them met,
+    at 3 accounts of which 2 met; one deal opened, demonstrated, proposed and won."""
+    r1 = world.users["r1"]
+    day = lambda d, h=10: datetime(2026, 11, d, h, tzinfo=SH)  # noqa: E731
+    with app.app_context():
+        a1, a2, a3 = (Account(name=n, account_class="B", owner_id=r1, latitude=31.2, longitude=121.4) for n in "XYZ")
+        db.session.add_all([a1, a2, a3])
+        db.session.flush()
+        db.session.add_all([
+            Visit(account_id=a1.id, rep_id=r1, purpose="1", check_in_at=day(16)),
+            Visit(account_id=a1.id, rep_id=r1, purpose="2", check_in_at=day(17)),
+            Visit(account_id=a1.id, rep_id=r1, purpose="wrong", check_in_at=day(17, 15), cancelled_at=day(17, 16),
+                  cancel_reason="Recorded twice"),
+            Visit(account_id=a2.id, rep_id=r1, purpose="3", check_in_at=day(18)),
+            Visit(account_id=a2.id, rep_id=r1, purpose="4", met=False, check_in_at=day(19)),
+            Visit(account_id=a3.id, rep_id=r1, purpose="5", met=False, check_in_at=day(20)),
+        ])
+        deal = Opportunity(account_id=a1.id, owner_id=r1, title="Deal X", stage="O", status="won", opened_at=day(17),
+                           closed_at=day(20))
+        old = Opportunity(account_id=a2.id, owner_id=r1, title="Deal Y", stage="P", opened_at=datetime(2026, 10, 1, tzinfo=SH))
+        db.session.add_all([deal, old])
+        db.session.flush()
+        db.session.add_all([StageChange(opportunity_id=deal.id, from_stage="A", to_stage="D", changed_at=day(18)),
+                            StageChange(opportunity_id=deal.id, from_stage="D", to_stage="C", changed_at=day(19)),
+                            StageChange(opportunity_id=deal.id, from_stage="C", to_stage="O", status="won",
+                                        changed_at=day(20))])
+        db.session.commit()
+    answer = get(client, world, "r1", "/api/reports/method-ratios?from=2026-11-16&to=2026-11-22")
+    row = answer["rows"][0]
+    assert {k: row[k] for k in ("calls", "meetings", "prospects", "met_visits", "demos", "orders", "contacted",
+                                "conversations", "proposals", "deals")} == {
+        "calls": 5, "meetings": 3, "prospects": 1, "met_visits": 3, "demos": 1, "orders": 1, "contacted": 3,
+        "conversations": 2, "proposals": 1, "deals": 1}
+    assert (row["calls_to_meetings_pct"], row["meetings_to_prospects_pct"], row["met_visits_to_demos_pct"],
+            row["demos_to_orders_pct"], row["contacted_to_conversations_pct"], row["conversations_to_proposals_pct"],
+            row["proposals_to_deals_pct"]) == (60.0, 33.3, 33.3, 100.0, 66.7, 50.0, 100.0)
+    assert answer["extra"]["method"] == {
+        "calls_to_meetings_pct": 30.0, "meetings_to_prospects_pct": 33.3, "met_visits_to_demos_pct": 20.0,
+        "demos_to_orders_pct": 20.0, "contacted_to_conversations_pct": 33.3, "conversations_to_proposals_pct": 15.0,
+        "proposals_to_deals_pct": 16.7}

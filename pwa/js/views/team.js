@@ -6,8 +6,8 @@ import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, describe, hhmm, html, period, raw, shortDate } from "../ui.js";
 import { word } from "./records.js";
 
-const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "coverage", "qualification", "win-loss",
-                 "hunting-farming", "installed-base", "targets"];
+const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "method-ratios", "cadence", "coverage", "qualification",
+                 "win-loss", "hunting-farming", "installed-base", "targets"];
 const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
 const charts = [];
@@ -171,6 +171,20 @@ export async function render(main, { user }) {
         <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => raw(html`<li><a class="item" href="#/account/${a.account_id}">
           ${a.name} <span class="tag">${a.account_class}</span>
           <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`))}</ul>`)),
+      section("method-ratios", t("team.method_ratios"), raw(html`<p class="muted">${t("team.method_hint")}</p>
+        ${(() => {
+          const r = data["method-ratios"];
+          const pairs = Object.values(r.extra.chains).flatMap((steps) => steps.slice(1).map((after, i) => [steps[i], after]));
+          const people = [...r.rows, { name: t("team.team"), ...r.team }];
+          const share = (row, [before, after]) => {
+            const pct = row[`${before}_to_${after}_pct`];
+            return `${pct === null || pct === undefined ? "–" : pct} % (${row[after]}/${row[before]})`;
+          };
+          return table([["step", t("team.step")], ["method", t("team.method")], ...people.map((p, i) => [`p${i}`, p.name])],
+            pairs.map((pair) => ({ step: `${t(`ratio.${pair[0]}`)} → ${t(`ratio.${pair[1]}`)}`,
+                                   method: `${r.extra.method[`${pair[0]}_to_${pair[1]}_pct`]} %`,
+                                   ...Object.fromEntries(people.map((p, i) => [`p${i}`, share(p, pair)])) })));
+        })()}`)),
       section("coverage", t("team.coverage"), raw(html`<p class="muted">${t("team.coverage_hint")}</p>
         ${table([["name", t("team.rep")], ["new_accounts", t("team.new_accounts")], ["new_visited", t("team.new_visited")],
                  ["new_coverage_pct", "%"]], withTeam(data.coverage))}
