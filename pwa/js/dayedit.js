@@ -3,7 +3,7 @@
 // (routing/retime.py), with the server's travel model kept on the phone.
 import { writeLocal } from "./db.js";
 import { settings } from "./settings.js";
-import { metresBetween } from "./ui.js";
+import { atTime, metresBetween } from "./ui.js";
 
 const MINUTE = 60_000;
 const SERVICE_MINUTES = { A: 60, B: 45, C: 30 }; // as the planner gives a stop of each class
@@ -48,11 +48,9 @@ export function retime(origin, departAt, legs, now, lunchAt = null, lunchMinutes
   });
 }
 
+/** Epoch ms of local "HH:MM" on the local date `day` (YYYY-MM-DD). */
 function localAt(day, hhmm) {
-  const [h, m] = hhmm.split(":").map(Number);
-  const at = new Date(`${day}T00:00:00`);
-  at.setHours(h, m, 0, 0);
-  return at.getTime();
+  return new Date(atTime(`${day}T00:00:00`, hhmm)).getTime();
 }
 
 function pointOf(account) {

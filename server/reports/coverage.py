@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ..cadence import CADENCE_DAYS
 from ..extensions import db
 from ..models import Account, Change, Visit, utcnow
+from .rows import core_rows, epoch, pct, raw_text, rep_name, rep_row
 from .timesplit import week_start
 
 FIRST_QUARTER_DAYS = 90
@@ -48,27 +49,24 @@ def coverage(scope):
         else:
             rep = owners.get(a.owner_id)
             cell["unvisited"].append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
-                                      "rep_name": (rep.display_name or rep.username) if rep else None,
+                                      "rep_name": rep_name(rep),
                                       "taken_on": took[a.id].astimezone(scope.tz).date().isoformat()})
     rows = []
     for rep in scope.reps:
         cell = new[rep.id]
-        rows.append({"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username,
-                     "new_accounts": cell["new_accounts"], "new_visited": cell["visited"],
-                     "new_coverage_pct": _pct(cell["visited"], cell["new_accounts"])})
+        rows.append({**rep_row(rep), "new_accounts": cell["new_accounts"], "new_visited": cell["visited"],
+                     "new_coverage_pct": pct(cell["visited"], cell["new_accounts"])})
     team = {"new_accounts": sum(r["new_accounts"] for r in rows), "new_visited": sum(r["new_visited"] for r in rows)}
-    team["new_coverage_pct"] = _pct(team["new_visited"], team["new_accounts"])
+    team["new_coverage_pct"] = pct(team["new_visited"], team["new_accounts"])
     # Week by week: each account's met visits from a cadence before the first week, as epoch seconds
     # straight from the database (tens of thousands of rows: no datetime per row).
-    from .services import _epoch, _raw, _rows
-
     first_week = datetime.combine(week_start(scope.start), time(0), scope.tz)
     earliest = first_week - timedelta(days=max(CADENCE_DAYS.values()))
     keys = {}
     for a in accounts:
         keys.update({a.id.hex: a.id, str(a.id): a.id})
     times = defaultdict(list)
-    for raw_id, at in _rows(select(_raw(Visit.account_id), _epoch(Visit.check_in_at))
+    for raw_id, at in core_rows(select(raw_text(Visit.account_id), epoch(Visit.check_in_at))
                             .join(Account, Account.id == Visit.account_id)
                             .where(Account.owner_id.in_(scope.rep_ids), Visit.cancelled_at.is_(None),
                                    Visit.met.is_not(False), Visit.check_in_at >= earliest, Visit.check_in_at < as_of)):
@@ -85,7 +83,7 @@ def coverage(scope):
             mine = by_class[cls]
             start = (end - timedelta(days=days)).timestamp()
             covered = sum(1 for a in mine if _any_between(times.get(a.id, ()), start, end.timestamp()))
-            row.update({f"{cls}_accounts": len(mine), f"{cls}_covered": covered, f"{cls}_pct": _pct(covered, len(mine))})
+            row.update({f"{cls}_accounts": len(mine), f"{cls}_covered": covered, f"{cls}_pct": pct(covered, len(mine))})
         weeks.append(row)
         monday += timedelta(days=7)
     unvisited = sorted((i for rep in scope.reps for i in new[rep.id]["unvisited"]),
@@ -99,6 +97,3 @@ def _any_between(ordered, start, end):
     i = bisect_left(ordered, start)
     return i < len(ordered) and ordered[i] < end
 
-
-def _pct(part, whole):
-    return round(100 * part / whole, 1) if whole else None

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Account, DailyReview, Opportunity, RoutePlan, RouteStop, StageChange, Visit
 from ..cadence import days_since, is_overdue
+from .rows import rep_row
 from .scope import Scope
 from .services import activity, first_appointment, time_ratios
 
@@ -31,7 +32,7 @@ def daily_report(scope: Scope):
     first = first_appointment(scope)["rows"][0]
     done = activity(scope)["rows"][0]
     return {
-        "rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username,
+        **rep_row(rep),
         "date": day.isoformat(), "timezone": str(scope.tz),
         "plan": {"planned": done["planned"], "done": done["planned_done"], "plan_done_pct": done["plan_done_pct"]},
         "visits": [{"id": str(v.id), "account_id": str(v.account_id), "account": name, "purpose": v.purpose,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Opportunity, StageChange, Visit
+from .rows import pct, rep_row
 from .timesplit import week_start
 
 FARMING_STAGES = ("D", "C")
@@ -41,12 +42,11 @@ def hunting_farming(scope):
         mine = counts[rep.id]
         farming = sum(c["farming"] for c in mine.values())
         hunting = sum(c["hunting"] for c in mine.values())
-        rows.append({"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username,
-                     "visits": farming + hunting, "farming": farming, "hunting": hunting,
-                     "farming_pct": round(100 * farming / (farming + hunting), 1) if farming + hunting else None})
+        rows.append({**rep_row(rep), "visits": farming + hunting, "farming": farming, "hunting": hunting,
+                     "farming_pct": pct(farming, farming + hunting)})
     weeks = [{"week_start": w, **{f"{kind}": sum(counts[r.id][w][kind] for r in scope.reps if w in counts[r.id])
                                   for kind in ("farming", "hunting")}} for w in weeks_all]
     team_f, team_h = sum(r["farming"] for r in rows), sum(r["hunting"] for r in rows)
     team = {"visits": team_f + team_h, "farming": team_f, "hunting": team_h,
-            "farming_pct": round(100 * team_f / (team_f + team_h), 1) if team_f + team_h else None}
+            "farming_pct": pct(team_f, team_f + team_h)}
     return {"rows": rows, "team": team, "weeks": weeks, "farming_stages": list(FARMING_STAGES)}

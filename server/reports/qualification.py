@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Account, Opportunity, StageChange, Visit, utcnow
+from .rows import rep_name, rep_row
 
 JUDGE_WITHIN_VISITS = 3
 HORIZON_DAYS = 180
@@ -43,7 +44,7 @@ def qualification(scope):
     def entry(account, **more):
         rep = owners.get(account.owner_id)
         return {"account_id": str(account.id), "name": account.name, "rep_id": str(account.owner_id),
-                "rep_name": (rep.display_name or rep.username) if rep else None, **more}
+                "rep_name": rep_name(rep), **more}
 
     for account_id, count in visits.items():
         if count >= JUDGE_WITHIN_VISITS and account_id not in decided:
@@ -67,8 +68,7 @@ def qualification(scope):
     rows = []
     for rep in scope.reps:
         mine = lists[rep.id]
-        rows.append({"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username,
-                     **{kind: len(items) for kind, items in mine.items()}})
+        rows.append({**rep_row(rep), **{kind: len(items) for kind, items in mine.items()}})
     team = {kind: sum(r[kind] for r in rows) for kind in ("undecided", "beyond_horizon", "stale_at_c")}
     every = {kind: sorted((item for rep in scope.reps for item in lists[rep.id][kind]),
                           key=lambda i: (i["rep_name"] or "", i["name"])) for kind in team}

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Account, Opportunity, StageChange, Visit
+from .rows import pct, rep_row
 
 CHAINS = {
     "calls": (("calls", 10), ("meetings", 3), ("prospects", 1)),
@@ -56,8 +57,7 @@ def method_ratios(scope):
     for rep_id in scope.rep_ids:
         counts[rep_id]["contacted"] = len(accounts_seen[rep_id])
         counts[rep_id]["conversations"] = len(accounts_met[rep_id])
-    rows = [{"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username,
-             **_figures(counts[rep.id])} for rep in scope.reps]
+    rows = [{**rep_row(rep), **_figures(counts[rep.id])} for rep in scope.reps]
     team = _figures(sum((counts[r.id] for r in scope.reps), Counter()))
     return {"rows": rows, "team": team, "method": _method_shares(),
             "chains": {name: [step for step, _ in steps] for name, steps in CHAINS.items()}}
@@ -69,11 +69,11 @@ def _figures(count):
         for (before, _), (after, _) in zip(steps, steps[1:]):
             out[after] = count[after]
             out[before] = count[before]
-            out[f"{before}_to_{after}_pct"] = round(100 * count[after] / count[before], 1) if count[before] else None
+            out[f"{before}_to_{after}_pct"] = pct(count[after], count[before])
     return out
 
 
 def _method_shares():
     """The method's share of each step: e.g. 3 meetings of 10 calls is 30 %."""
-    return {f"{before}_to_{after}_pct": round(100 * m_after / m_before, 1)
+    return {f"{before}_to_{after}_pct": pct(m_after, m_before)
             for steps in CHAINS.values() for (before, m_before), (after, m_after) in zip(steps, steps[1:])}

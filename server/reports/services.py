@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import Float, String, cast, extract, or_, select
+from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import (Account, Activity, Device, Opportunity, RoutePlan, RouteStop, SalesTarget, StageChange, User,
@@ -22,6 +22,7 @@ from .hunting import hunting_farming
 from .qualification import qualification
 from .ratios import method_ratios
 from .winloss import win_loss
+from .rows import core_rows as _rows, epoch as _epoch, raw_text as _raw, rep_name, rep_row as _rep_row
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
                         week_start)
 
@@ -30,32 +31,12 @@ AGE_BANDS = ("<1", "1-2", "2-3", "3-4", "4-5", "5+")
 HIGH_VOLUME = {"5-10K", "10-20K", "20K+"}
 
 
-def _rep_row(rep):
-    return {"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username}
-
-
-def _epoch(column):
-    # Instants come back as epoch seconds computed by the database: a report reads tens of
-    # thousands of them, and building aware datetimes for each costs more than the report itself.
-    return cast(extract("epoch", column), Float)
-
-
-def _raw(column):
-    # Ids as text made by the database (hex on SQLite, canonical on PostgreSQL), not a UUID object per row.
-    return cast(column, String)
-
-
 def _rep_keys(scope):
     """Map a raw rep id (UUID, hex or canonical string) to the rep's UUID."""
     keys = {}
     for rep_id in scope.rep_ids:
         keys.update({rep_id: rep_id, rep_id.hex: rep_id, str(rep_id): rep_id})
     return keys
-
-
-def _rows(statement):
-    # Core, not the ORM: plain column values need none of the ORM's per-row bookkeeping.
-    return db.session.connection().execute(statement).all()
 
 
 def _visit_rows(scope, *columns):
@@ -333,7 +314,7 @@ def cadence(scope):
             cell["overdue"] += 1
             rep = owners.get(a.owner_id)
             overdue.append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
-                            "rep_id": str(a.owner_id), "rep_name": (rep.display_name or rep.username) if rep else None,
+                            "rep_id": str(a.owner_id), "rep_name": rep_name(rep),
                             "days_since_contact": days, "cadence_days": CADENCE_DAYS[a.account_class],
                             "days_overdue": None if days is None else days - CADENCE_DAYS[a.account_class]})
     rows = []
@@ -443,7 +424,7 @@ def _set_by(record, by_field="set_by", at_field="set_at"):
     by = getattr(record, by_field, None) if record is not None else None
     user = db.session.get(User, by) if by is not None else None
     at = getattr(record, at_field, None) if record is not None else None
-    return {"set_by_name": (user.display_name or user.username) if user else None,
+    return {"set_by_name": rep_name(user),
             "set_at": at.isoformat() if at else None}
 
 

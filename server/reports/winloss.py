@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Account, Opportunity, StageChange, Visit
 from ..models.vocab import FUNNEL_STAGES
+from .rows import pct, rep_row
 
 VISIT_BANDS = ((0, 2, "0-2"), (3, 5, "3-5"), (6, 10, "6-10"), (11, None, "11+"))
 
@@ -49,21 +50,17 @@ def win_loss(scope):
 
     def table(counts, order):
         return [{"key": key, "won": counts[key]["won"], "lost": counts[key]["lost"],
-                 "win_pct": _pct(counts[key]["won"], counts[key]["won"] + counts[key]["lost"])}
+                 "win_pct": pct(counts[key]["won"], counts[key]["won"] + counts[key]["lost"])}
                 for key in order if key in counts]
 
-    rows = [{"rep_id": str(rep.id), "username": rep.username, "name": rep.display_name or rep.username,
-             "won": per_rep[rep.id]["won"], "lost": per_rep[rep.id]["lost"],
-             "win_pct": _pct(per_rep[rep.id]["won"], per_rep[rep.id]["won"] + per_rep[rep.id]["lost"])}
+    rows = [{**rep_row(rep), "won": per_rep[rep.id]["won"], "lost": per_rep[rep.id]["lost"],
+             "win_pct": pct(per_rep[rep.id]["won"], per_rep[rep.id]["won"] + per_rep[rep.id]["lost"])}
             for rep in scope.reps]
     won, lost = sum(r["won"] for r in rows), sum(r["lost"] for r in rows)
-    return {"rows": rows, "team": {"won": won, "lost": lost, "win_pct": _pct(won, won + lost)},
+    return {"rows": rows, "team": {"won": won, "lost": lost, "win_pct": pct(won, won + lost)},
             "by_stage": table(tables["by_stage"], FUNNEL_STAGES),
             "by_visits": table(tables["by_visits"], [label for _, _, label in VISIT_BANDS]),
             "by_man": table(tables["by_man"], ["0/3", "1/3", "2/3", "3/3"]),
             "by_class": table(tables["by_class"], ("A", "B", "C")),
             "loss_reasons": [{"reason": r, "lost": n} for r, n in reasons.most_common()]}
 
-
-def _pct(part, whole):
-    return round(100 * part / whole, 1) if whole else None

@@ -1,0 +1,34 @@
+"""Building blocks every report shares: a rep's row head, a percentage, and the fast read path
+(epoch seconds and ids as text straight from the database, Core rows without ORM bookkeeping)."""
+from sqlalchemy import Float, String, cast, extract
+
+from ..extensions import db
+
+
+def rep_row(rep):
+    return {"rep_id": str(rep.id), "username": rep.username, "name": rep_name(rep)}
+
+
+def rep_name(rep):
+    return (rep.display_name or rep.username) if rep is not None else None
+
+
+def pct(part, whole):
+    """`part` of `whole` in percent to one decimal; None when there is no whole."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def epoch(column):
+    # Instants come back as epoch seconds computed by the database: a report reads tens of
+    # thousands of them, and building aware datetimes for each costs more than the report itself.
+    return cast(extract("epoch", column), Float)
+
+
+def raw_text(column):
+    # Ids as text made by the database (hex on SQLite, canonical on PostgreSQL), not a UUID object per row.
+    return cast(column, String)
+
+
+def core_rows(statement):
+    # Core, not the ORM: plain column values need none of the ORM's per-row bookkeeping.
+    return db.session.connection().execute(statement).all()
