@@ -61,12 +61,18 @@ class Config:
         self.GEOCODER_URL = env.get("GEOCODER_URL", "")
         self.GEOCODER_MIN_DELAY_S = float(env.get("GEOCODER_MIN_DELAY_S", "1.0"))
         self.IMPORT_MAX_BYTES = _int(env, "IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+        # A file larger than this is imported as a background job (202 and a job to poll): well inside
+        # a web worker's timeout. Smaller ones too when the client asks (`background=true`).
+        self.IMPORT_BACKGROUND_BYTES = _int(env, "IMPORT_BACKGROUND_BYTES", 256 * 1024)
         # Rate limits (server/limits.py), per user: Flask-Limiter's "N per minute" notation.
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "true").lower() not in ("0", "false", "no")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.PLAN_RATE_LIMIT = env.get("PLAN_RATE_LIMIT", "30 per minute;300 per hour")
         self.IMPORT_RATE_LIMIT = env.get("IMPORT_RATE_LIMIT", "10 per minute")
+        # On-demand plans solved at once by one process, and how long a plan waits for a free slot.
+        self.PLAN_CONCURRENCY = _int(env, "PLAN_CONCURRENCY", 1)
+        self.PLAN_QUEUE_WAIT_S = float(env.get("PLAN_QUEUE_WAIT_S", "10"))
         self.API_TITLE = "Fieldday API"
         self.API_VERSION = "1"
         self.OPENAPI_VERSION = "3.0.3"

@@ -1,6 +1,6 @@
 """Entry point for Celery workers and beat: `celery -A server.worker worker|beat` (needs CELERY_BROKER_URL)."""
 from . import create_app, freeze_startup_heap
-from .route_plans.tasks import celery_for
+from .background import celery_for
 
 app = create_app()
 celery = celery_for(app)

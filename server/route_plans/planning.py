@@ -74,8 +74,9 @@ class Plan(MethodView):
         start = body.get("start")
         if start is not None:
             start = Start(start["latitude"], start["longitude"], start["at"])
-        plan = plan_day(body["rep_id"], body["date"], choices=choices, by=caller.id, override=body["override"],
-                        start=start, preview=body["preview"])
+        with limits.planner_slot():
+            plan = plan_day(body["rep_id"], body["date"], choices=choices, by=caller.id, override=body["override"],
+                            start=start, preview=body["preview"])
         return jsonify(plan) if body["preview"] else plan
 
 

@@ -1,6 +1,7 @@
 """The evening batch on Celery workers: one task per rep, and a beat schedule that plans tomorrow.
 
-Used only when CELERY_BROKER_URL is set (a Redis URL). Start the workers and the schedule with
+Used only when CELERY_BROKER_URL is set (a Redis URL; the Celery app is made in server/background.py).
+Start the workers and the schedule with
 
     celery -A server.worker worker        # one process per CPU by default
     celery -A server.worker beat          # sends the evening run at PLAN_EVENING_AT
@@ -10,42 +11,13 @@ plans in local processes (planner.plan_team).
 """
 from datetime import date, timedelta
 
-from celery import Celery, Task, group
-from celery.schedules import crontab
+from celery import group
 
 from .. import clock
+from ..background import celery_for
 
 PLAN_REP = "fieldday.plan_rep"
 PLAN_TOMORROW = "fieldday.plan_tomorrow"
-
-
-def celery_for(app):
-    """The Celery app bound to this Flask app (made once); tasks run inside its app context."""
-    if "celery" in app.extensions:
-        return app.extensions["celery"]
-
-    class AppTask(Task):
-        def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    broker = app.config["CELERY_BROKER_URL"]
-    celery = Celery("fieldday", broker=broker, backend=app.config.get("CELERY_RESULT_BACKEND") or broker,
-                    task_cls=AppTask)
-    hour, minute = (int(part) for part in app.config["PLAN_EVENING_AT"].split(":"))
-    celery.conf.update(
-        timezone=app.config["DEFAULT_TIMEZONE"],
-        task_acks_late=True,  # a worker that dies mid-plan leaves the task for another
-        worker_prefetch_multiplier=1,  # solving is CPU-bound: one rep at a time per process
-        result_expires=24 * 3600,
-        beat_schedule={"plan-tomorrow": {"task": PLAN_TOMORROW, "schedule": crontab(hour=hour, minute=minute)}},
-    )
-    if app.config.get("CELERY_QUEUE"):
-        celery.conf.task_default_queue = app.config["CELERY_QUEUE"]
-    celery.task(name=PLAN_REP)(plan_rep)
-    celery.task(name=PLAN_TOMORROW)(plan_tomorrow)
-    app.extensions["celery"] = celery
-    return celery
 
 
 def plan_rep(rep_id, day_iso, time_limit_s=2.0):

@@ -27,6 +27,7 @@ from .columns import REQUIRED, VALUES, map_header
 from .reading import FileProblem, read_rows
 
 EXPUNGE_EVERY = 1000
+PROGRESS_EVERY = 250  # rows between two progress calls
 # The report lists at most this many problems of each kind; the counts say how many there were.
 MAX_LISTED = 500
 
@@ -218,11 +219,29 @@ class ContactRows(_Rows):
 HANDLERS = {"accounts": AccountRows, "devices": DeviceRows, "contacts": ContactRows}
 
 
-def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_invalid=False, geocoder=None):
+def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_invalid=False, geocoder=None,
+                progress=None, finish=None):
     """Import one CSV file; return the report. Nothing is written on a dry run or when a row fails
-    (unless `skip_invalid`, which writes the valid rows and lists the others)."""
+    (unless `skip_invalid`, which writes the valid rows and lists the others).
+
+    `progress(rows, bytes_read)` is called every PROGRESS_EVERY rows; `finish(report)` at the end,
+    inside the transaction that writes the rows (a background job stores its outcome with them)."""
     report = ImportReport(kind=kind, dry_run=dry_run)
     handler = HANDLERS[kind](principal, report, owner=owner, geocoder=geocoder)
+    whole = _read_into(handler, report, kind, binary, progress)
+    if not whole or dry_run or report.error_count and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
+        db.session.rollback()
+        report.skipped = report.rows if not dry_run else report.skipped
+    else:
+        report.written = True
+    if finish:
+        finish(report)
+    db.session.commit()
+    return report
+
+
+def _read_into(handler, report, kind, binary, progress):
+    """Hand every row to the handler; False when the file cannot be imported at all."""
     try:
         rows = read_rows(binary)
         _, header = next(rows)
@@ -232,7 +251,7 @@ def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_inva
             missing.append("account_key or account_name")
         if missing:
             report.error(1, "header", f"Missing column(s): {', '.join(missing)}.")
-            return report
+            return False
         if unknown:
             report.warn(1, "header", f"Ignored column(s): {', '.join(unknown)}.")
         for number, cells in rows:
@@ -243,17 +262,13 @@ def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_inva
             except IntegrityError:
                 db.session.rollback()
                 report.error(number, "row", "Conflicts with a stored record (written meanwhile?); nothing was imported.")
-                return report
+                return False
             report.skipped += report.error_count > before
             if report.rows % EXPUNGE_EVERY == 0:
                 db.session.flush()
                 db.session.expunge_all()  # keeps memory flat on large files; the rows are written
+            if progress and report.rows % PROGRESS_EVERY == 0:
+                progress(report.rows, binary.tell())
     except FileProblem as exc:
         report.error(0, "file", str(exc))
-    if dry_run or report.error_count and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
-        db.session.rollback()
-        report.skipped = report.rows if not dry_run else report.skipped
-    else:
-        db.session.commit()
-        report.written = True
-    return report
+    return True

@@ -126,6 +126,42 @@ def test_manager_imports_a_gb18030_file_after_a_dry_run_and_exports(page, live_s
         assert "浦东新客户" in f.read()
 
 
+def test_a_large_file_imports_in_the_background_with_progress_and_the_screen_finds_it_again(page, live_server,
+                                                                                              tmp_path):
+    """Over IMPORT_BACKGROUND_BYTES the upload is answered at once and the screen follows the job: a progress
+    card, then the report. Leaving the screen and coming back shows the same job."""
+    csv_file = tmp_path / "big.csv"
+    csv_file.write_text("external_key,name,address,latitude,longitude,class,owner\n" + "".join(
+        f"BG{i},Background account {i},Road {i},31.2{i % 10},121.4{i % 7},B,rep1\n" for i in range(600)))
+    saved = live_server.app.config["IMPORT_BACKGROUND_BYTES"]
+    live_server.app.config["IMPORT_BACKGROUND_BYTES"] = 2048
+    try:
+        page.goto("/")
+        page.get_by_label("Username").fill("manager")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name="Data").click()
+        page.get_by_label("CSV file (UTF-8 or GB18030)").set_input_files(str(csv_file))
+        page.get_by_label("Check only (write nothing)").uncheck()
+        page.get_by_role("button", name="Import", exact=True).click()
+        card = page.locator("#import-progress")
+        expect(card).to_be_visible()
+        assert "leave this screen" in card.inner_text()
+        shot(page, "import-background")
+        page.get_by_role("link", name="Team").click()
+        page.get_by_role("link", name="Data").click()  # back: the job is found again, running or ended
+        page.wait_for_selector("#import-report >> text=Imported.", timeout=60000)
+    finally:
+        live_server.app.config["IMPORT_BACKGROUND_BYTES"] = saved
+    assert "600 rows: 600 new" in page.locator("#import-report").inner_text()
+    with live_server.app.app_context():
+        from server.extensions import db
+        from server.models import Account
+
+        assert db.session.query(Account).filter(Account.external_key.like("BG%")).count() == 600
+        db.session.remove()
+
+
 def test_an_admin_picks_the_team_to_report_on(page, live_server):
     """An admin belongs to no team: the screen offers every team and reports on the one picked."""
     from server.extensions import db

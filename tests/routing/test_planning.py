@@ -160,7 +160,8 @@ def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, run
     from server.extensions import db
     from server.models import RoutePlan
     from server.route_plans.planner import plan_team
-    from server.route_plans.tasks import PLAN_TOMORROW, celery_for
+    from server.background import celery_for
+    from server.route_plans.tasks import PLAN_TOMORROW
 
     if not _redis_reachable():
         pytest.skip("Redis on 127.0.0.1:6379 is not reachable: the Celery path is not tested here")
@@ -201,7 +202,8 @@ def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
     from server import clock
     from server.extensions import db
     from server.models import RoutePlan, Team
-    from server.route_plans.tasks import celery_for, plan_tomorrow
+    from server.background import celery_for
+    from server.route_plans.tasks import plan_tomorrow
 
     if not _redis_reachable():
         pytest.skip("Redis on 127.0.0.1:6379 is not reachable: the Celery path is not tested here")

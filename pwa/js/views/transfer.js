@@ -1,5 +1,5 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
-import { download, upload } from "../api.js";
+import { download, request, upload } from "../api.js";
 import { t } from "../i18n.js";
 import { defaultPeriodKind, describe, fieldLabel, html, messageText, period, raw } from "../ui.js";
 
@@ -25,6 +25,41 @@ function report(result) {
       ${problems.slice(0, 500).map((p) => raw(html`<tr class="${p.kind}"><td>${p.row}</td><td>${fieldLabel(p.field)}</td>
         <td style="text-align:left">${problemText(p)}</td></tr>`))}</tbody></table></div>`) : ""}
   </div>`);
+}
+
+const POLL_MS = 1000;
+const RECENT_MS = 15 * 60 * 1000; // a background import that ended this long ago is still shown on return
+
+/** A background job's progress card: rows read and the share of the file, until its report is in. */
+function progress(job) {
+  const percent = job.progress?.percent ?? 0;
+  return html`<div class="card" id="import-progress" data-status="${job.status}">
+    <p><strong>${t(`transfer.job.${job.status}`)}</strong></p>
+    <progress max="100" value="${percent}" aria-label="${t("transfer.job.progress")}"></progress>
+    <p>${t("transfer.job.read", { rows: job.progress?.rows_read ?? 0, percent: Math.round(percent) })}</p>
+  </div>`;
+}
+
+/** Follow a background import until it ends; the screen may be left and come back to it meanwhile. */
+async function follow(main, job) {
+  const result = main.querySelector("#import-result");
+  while (main.isConnected && (job.status === "queued" || job.status === "running")) {
+    result.innerHTML = progress(job);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    try {
+      job = await request("GET", `/api/imports/jobs/${job.id}`);
+    } catch (e) {
+      main.querySelector("#import-error").textContent = describe(e);
+      return; // offline or signed out: the job goes on, and this screen shows it again when opened
+    }
+  }
+  if (!main.isConnected) return;
+  if (job.status === "failed") {
+    result.innerHTML = "";
+    main.querySelector("#import-error").textContent = job.failure || t("transfer.job.failed");
+  } else {
+    result.innerHTML = report(job.report).text;
+  }
 }
 
 export async function render(main) {
@@ -60,12 +95,21 @@ export async function render(main) {
     const query = new URLSearchParams({ dry_run: form.dry_run.checked, skip_invalid: form.skip_invalid.checked });
     if (form.owner.value.trim()) query.set("owner", form.owner.value.trim());
     try {
-      main.querySelector("#import-result").innerHTML = report(await upload(`/api/imports/${form.kind.value}?${query}`, body)).text;
+      const answer = await upload(`/api/imports/${form.kind.value}?${query}`, body);
+      if (answer.status && answer.id) await follow(main, answer); // a large file: imported in the background
+      else main.querySelector("#import-result").innerHTML = report(answer).text;
     } catch (e) {
       error.textContent = describe(e);
       if (e.body?.error?.report) main.querySelector("#import-result").innerHTML = report(e.body.error.report).text;
     }
   });
+  if (navigator.onLine) { // the newest import, still going or ended a moment ago, from an earlier visit
+    request("GET", "/api/imports/jobs").then(({ jobs }) => {
+      const [last] = jobs;
+      const recent = last && (!last.finished_at || Date.now() - Date.parse(last.finished_at) < RECENT_MS);
+      if (recent && !main.querySelector("#import-result").childElementCount) follow(main, last);
+    }).catch(() => {});
+  }
   main.querySelectorAll("[data-export]").forEach((button) => button.addEventListener("click", () => {
     const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value });
     download(`/api/exports/${button.dataset.export}?${query}`, `${button.dataset.export}.csv`)
