@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from . import last_contact
 from .models import (
     Account, Activity, Appointment, Change, Contact, Device, Opportunity, RoutePlan, RouteStop, SyncState, Visit,
-    utcnow,
+    WeeklyReview, utcnow,
 )
 
 ENTITY_OF = {
     Account: "account", Contact: "contact", Device: "device", Opportunity: "opportunity",
     Appointment: "appointment", Visit: "visit", Activity: "activity", RoutePlan: "route_plan",
+    WeeklyReview: "weekly_review",
 }
 ACCOUNT_CHILDREN = (Contact, Device, Opportunity, Appointment, Visit)
 
@@ -41,7 +42,7 @@ def _audience(session, obj):
     """(owner_id, rep_id) of a record: the territory it sits in and its author."""
     if isinstance(obj, Account):
         return obj.owner_id, None
-    if isinstance(obj, (Activity, RoutePlan)):
+    if isinstance(obj, (Activity, RoutePlan, WeeklyReview)):
         return obj.rep_id, obj.rep_id
     owner = _account_owner(session, obj.account_id)
     return owner, getattr(obj, "rep_id", None)

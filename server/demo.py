@@ -15,7 +15,7 @@ from . import clock
 from .auth.services import hash_password
 from .extensions import db
 from .models import (
-    Account, Activity, Appointment, Contact, Device, Opportunity, StageChange, Team, User, Visit,
+    Account, Activity, Appointment, Contact, Device, Opportunity, StageChange, Team, User, Visit, WeeklyReview,
 )
 from .cadence import cadence_days, days_since
 from .models.vocab import FUNNEL_STAGES, LOSS_REASONS
@@ -90,9 +90,22 @@ def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=No
         accounts = _accounts(rng, rep, districts, accounts_per_rep, counts, today, weeks)
         _history(rng, rep, accounts, today, weeks, counts)
         _appointments(rng, rep, accounts, today, counts)
+        if weeks:
+            _focus(rep, accounts, today, manager, counts)
         db.session.flush()
     db.session.commit()
     return counts
+
+
+def _focus(rep, accounts, today, manager, counts):
+    """Last week's review set this week's focus: an A account to see, and demos to book."""
+    monday = today - timedelta(days=today.weekday())
+    a_class = next((a for a in accounts if a.account_class == "A"), accounts[0])
+    db.session.add(WeeklyReview(rep_id=rep.id, week=monday - timedelta(days=7), written_by=manager.id,
+                                written_at=_local(monday - timedelta(days=3), 17 * 60 + 30),
+                                focus=[{"text": f"拜访 {a_class.name} / See {a_class.name}", "account_id": str(a_class.id)},
+                                       {"text": "本周预约两次演示 / Book two demos"}]))
+    counts["weekly_reviews"] = counts.get("weekly_reviews", 0) + 1
 
 
 # Mixed into every demo id: the data is the same for a seed, the ids differ per installation.

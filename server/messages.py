@@ -59,6 +59,8 @@ TEMPLATES = (
     ("not_yours", "Not yours."),
     ("must_be_yourself", "Must be yourself."),
     ("no_change", "No field to change."),
+    ("focus_text", "Write what to focus on."),
+    ("not_reps_account", "Not one of the rep's accounts."),
     # The CSV import's own messages.
     ("import_name_account", "Name the account: account_key (客户编号) or account_name (客户名称)."),
     ("import_no_account", "No account matches {key}."),

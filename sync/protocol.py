@@ -15,7 +15,8 @@ TOMBSTONE_DAYS = 180
 MAX_CLOCK_AHEAD_S = 24 * 3600
 
 # Pull order: parents before the records that hang off them.
-ENTITIES = ("account", "contact", "device", "opportunity", "appointment", "visit", "activity", "route_plan")
+ENTITIES = ("account", "contact", "device", "opportunity", "appointment", "visit", "activity", "route_plan",
+            "weekly_review")  # append only: a cursor names an entity by its place here
 
 
 class CursorError(ValueError):

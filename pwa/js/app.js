@@ -18,6 +18,7 @@ import * as today from "./views/today.js";
 import * as tomorrow from "./views/tomorrow.js";
 import * as transfer from "./views/transfer.js";
 import * as visit from "./views/visit.js";
+import * as week from "./views/week.js";
 
 const main = document.getElementById("view");
 const tabs = document.getElementById("tabs");
@@ -44,6 +45,7 @@ const ROUTES = [
   [/^#\/tomorrow$/, (el) => tomorrow.render(el, { user }), "tomorrow"],
   [/^#\/team$/, (el) => team.render(el, { user }), "team"],
   [/^#\/report$/, (el) => daily.render(el, { user }), "report"],
+  [/^#\/week$/, (el, m, query) => week.render(el, { user, query }), "report"],
   [/^#\/data$/, (el) => transfer.render(el), "data"],
   [/^#\/me$/, (el) => me.render(el, { user, onLoggedOut: () => showLogin() }), ""],
 ];

@@ -5,7 +5,7 @@ import { openDB, deleteDB } from "../vendor/idb/idb.js";
 import { emit } from "./state.js";
 
 export const DB_NAME = "fieldday";
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 export const SCHEMA = 1; // the sync protocol's mutation schema this app writes
 
 // Sync entity name -> object store, and the indexes each store keeps.
@@ -18,6 +18,7 @@ export const STORES = {
   visit: ["visits", ["account_id"]],
   activity: ["activities", ["started_at"]],
   route_plan: ["route_plans", ["plan_date"]],
+  weekly_review: ["weekly_reviews", ["week"]],
 };
 export const RECORD_STORES = Object.values(STORES).map(([name]) => name);
 
@@ -25,9 +26,9 @@ let opening = null;
 
 export function db() {
   opening ??= openDB(DB_NAME, DB_VERSION, {
-    upgrade(database, oldVersion) {
+    upgrade(database, oldVersion, _newVersion, transaction) {
       if (oldVersion < 1) {
-        for (const [name, indexes] of Object.values(STORES)) {
+        for (const [name, indexes] of Object.values(STORES).filter(([store]) => store !== "weekly_reviews")) {
           const store = database.createObjectStore(name, { keyPath: "id" });
           for (const index of indexes) store.createIndex(index, index);
         }
@@ -39,6 +40,12 @@ export function db() {
         // Visits and activities this phone wrote and the server acknowledged, kept a while after
         // leaving the outbox, to offer again if the server lost them (a restore from a backup).
         database.createObjectStore("sent", { keyPath: "id" });
+      }
+      if (oldVersion < 3) {
+        // The weekly reviews' focus points. An older app skipped their changes, so a phone coming from
+        // version 1 or 2 takes the snapshot again (the outbox stays) to get those written meanwhile.
+        database.createObjectStore("weekly_reviews", { keyPath: "id" }).createIndex("week", "week");
+        if (oldVersion >= 1) transaction.objectStore("meta").delete("cursor");
       }
       // Later versions: add `if (oldVersion < n) { ... }` steps here; never delete "outbox".
     },

@@ -4,10 +4,10 @@ from .base import utcnow
 from .sync import Change, SyncClient, SyncMutation, SyncState
 from .jobs import ImportJob
 from .field import Activity, Appointment, RoutePlan, RouteStop, Visit
-from .targets import DailyReview, SalesTarget
+from .targets import DailyReview, SalesTarget, WeeklyReview
 from .users import LoginFailure, RevokedToken, Team, TokenFamily, User
 
 __all__ = [
     "Account", "Activity", "Appointment", "Contact", "DailyReview", "Device", "ImportJob", "LoginFailure", "Opportunity",
-    "RevokedToken", "TokenFamily", "RoutePlan", "RouteStop", "SalesTarget", "StageChange", "SyncClient", "SyncMutation", "SyncState", "Change", "Team", "User", "Visit", "utcnow",
+    "RevokedToken", "TokenFamily", "RoutePlan", "RouteStop", "SalesTarget", "StageChange", "SyncClient", "SyncMutation", "SyncState", "Change", "Team", "User", "Visit", "WeeklyReview", "utcnow",
 ]

@@ -3,11 +3,11 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import Timestamped, UTCDateTime, UUIDPrimaryKey
+from .base import Timestamped, UTCDateTime, UUIDPrimaryKey, Versioned
 
 
 class SalesTarget(UUIDPrimaryKey, Timestamped, db.Model):
@@ -37,3 +37,18 @@ class DailyReview(UUIDPrimaryKey, Timestamped, db.Model):
     to_improve: Mapped[str] = mapped_column(Text, default="")
     manager_comment: Mapped[str] = mapped_column(Text, default="")
     commented_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class WeeklyReview(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
+    """The act of a rep's weekly PDCA review: up to three focus points for the next week, written by
+    the rep or their manager. Synced to the rep's phone (read-only there)."""
+
+    __tablename__ = "weekly_reviews"
+    __table_args__ = (UniqueConstraint("rep_id", "week", name="uq_weekly_reviews_rep_week"),)
+
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)  # the Monday the reviewed week starts on
+    # [{"text", "account_id"?}]: what to do next week; an account named is one of the rep's.
+    focus: Mapped[list] = mapped_column(JSON, default=list)
+    written_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from ..cadence import days_since, is_overdue
 from .rows import rep_row
 from .scope import Scope
 from .services import activity, first_appointment, time_ratios
+from .weekly import week_focus
 
 
 def daily_report(scope: Scope):
@@ -51,6 +52,7 @@ def daily_report(scope: Scope):
         "first_visit": {"at": _first_visit(visits, scope), "target": first["first_appointment_time"],
                         "on_time": first["on_time_days"] == 1 if first["days_with_visit"] else None},
         "overdue_tomorrow": _due_tomorrow(rep, scope),
+        "week_focus": week_focus(rep.id, day),
         "review": {"went_well": review.went_well if review else "", "to_improve": review.to_improve if review else "",
                    "manager_comment": review.manager_comment if review else ""},
     }

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import StrictSchema
+from ..schemas import RecordSchema, StrictSchema
 
 
 class ReportQuery(StrictSchema):
@@ -83,3 +83,37 @@ class ReviewSchema(Schema):
     went_well = fields.String()
     to_improve = fields.String()
     manager_comment = fields.String()
+
+
+class WeeklyQuery(StrictSchema):
+    rep_id = fields.UUID(metadata={"description": "The rep (reps: themselves, the default)"})
+    team_id = fields.UUID(metadata={"description": "Managers: every rep of the team"})
+    week = fields.Date(required=True, metadata={"description": "any day of the week; weeks start on Monday"})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class FocusPoint(StrictSchema):
+    text = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                  validate.Regexp(r"^\s*\S", error="Write what to focus on.")])
+    account_id = fields.UUID(allow_none=True, metadata={"description": "an account of the rep's to see"})
+
+
+class WeeklyFocusBody(StrictSchema):
+    rep_id = fields.UUID(metadata={"description": "Managers name the rep; a rep writes their own"})
+    week = fields.Date(required=True, metadata={"description": "any day of the reviewed week"})
+    focus = fields.List(fields.Nested(FocusPoint), required=True, validate=validate.Length(max=3),
+                        metadata={"description": "up to three focus points for the next week"})
+    version = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1), metadata={
+        "description": "the version read (0: none yet); a change made meanwhile answers 409"})
+
+
+class WeeklyReviewsSchema(Schema):
+    reviews = fields.List(fields.Dict())
+
+
+class WeeklyFocusSchema(RecordSchema):
+    rep_id = fields.UUID()
+    week = fields.Date()
+    focus = fields.List(fields.Dict())
+    written_by = fields.UUID(allow_none=True)
+    written_at = fields.AwareDateTime(allow_none=True)

@@ -1,5 +1,5 @@
 """`/api/reports/*`: JSON by default, CSV with `format=csv`; reps see themselves, managers their team."""
-from datetime import date
+from datetime import date, timedelta
 
 from flask.views import MethodView
 from sqlalchemy import select
@@ -13,9 +13,11 @@ from ..security import login_required, principal
 from . import blp
 from .daily import daily_report, save_review
 from .schemas import (CommentBody, DailyQuery, DailyReportSchema, FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery,
-                      ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema, TeamsSchema)
+                      ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema, TeamsSchema, WeeklyFocusBody,
+                      WeeklyFocusSchema, WeeklyQuery, WeeklyReviewsSchema)
 from .scope import Scope, resolve
 from .services import REPORTS, set_target
+from .weekly import review_rep, save_focus, week_start, weekly_reviews
 
 
 def _flatten(row, prefix=""):
@@ -183,3 +185,33 @@ class DailyComment(MethodView):
         """The manager's comment on a rep's day"""
         rep = _managed_rep(body["rep_id"])
         return save_review(rep.id, body["date"], manager_comment=body["comment"], commented_by=principal().id)
+
+
+@blp.route("/weekly-review")
+class WeeklyReviewView(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(WeeklyQuery, location="query")
+    @blp.response(200, WeeklyReviewsSchema)
+    def get(self, args):
+        """The weekly PDCA review of a rep (or of every rep of a team): plan, do, check, and the act's focus points"""
+        monday = week_start(args["week"])
+        scope = resolve(principal(), args.get("team_id"), args.get("rep_id"), monday, monday + timedelta(days=6))
+        reviews = weekly_reviews(scope)
+        if args["format"] == "csv":
+            flat = [{**_flatten({k: v for k, v in r.items() if k not in ("act", "last_week")}),
+                     "focus_next_week": " | ".join(p["text"] for p in r["act"]["focus"]),
+                     "focus_written_by": r["act"]["written_by_name"],
+                     "last_week_focus": " | ".join(f"{p['text']} ({p.get('visits', '-')})" for p in r["last_week"]["focus"])}
+                    for r in reviews]
+            columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
+            return csv_response(columns, flat, f"weekly-review-{scope.start}.csv")
+        return {"reviews": reviews}
+
+    @blp.arguments(WeeklyFocusBody)
+    @blp.response(200, WeeklyFocusSchema)
+    def put(self, body):
+        """Write the act of a week: up to three focus points for the next week (the rep, or their manager)"""
+        caller = principal()
+        rep = review_rep(caller, body.get("rep_id"))
+        return save_focus(rep, week_start(body["week"]), body["focus"], by=caller.id, version=body.get("version"))

@@ -14,6 +14,8 @@ from ..devices.services import devices
 from ..opportunities.schemas import OpportunitySchema
 from ..opportunities.services import opportunities
 from ..route_plans.schemas import RoutePlanEditSchema, RoutePlanSchema
+from ..reports.schemas import WeeklyFocusSchema
+from ..reports.weekly import weekly_review_records
 from ..route_plans.services import route_plans
 from ..visits.schemas import VisitSchema
 from ..visits.services import visits
@@ -43,5 +45,6 @@ ENTITIES = {
         Entity("visit", visits, VisitSchema()),
         Entity("activity", activities, ActivitySchema()),
         Entity("route_plan", route_plans, RoutePlanSchema(), write_schema=RoutePlanEditSchema()),
+        Entity("weekly_review", weekly_review_records, WeeklyFocusSchema(), writable=False),
     )
 }

@@ -22,6 +22,8 @@ PASSWORD = "demo-password-1"
 TZ = "Asia/Shanghai"
 ARTEFACTS = Path(__file__).resolve().parents[2] / "tests" / "artefacts"
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+SCREENS = {"phone": PHONE, "desktop": DESKTOP}  # the manager's screens are tried on both
 
 
 def chromium_path():
@@ -65,9 +67,11 @@ def phone_context(browser, base_url, locale="en-US", at=None, **options):
     """A phone-sized browser context whose clock reads the server's (or `at`) and runs on from there.
 
     The test tooling's own page scripts (wait_for_function) are evaluated as strings, which the app's
-    Content-Security-Policy refuses; such contexts bypass it, and test_csp.py runs the app under it."""
+    Content-Security-Policy refuses; such contexts bypass it, and test_csp.py runs the app under it.
+    `viewport=DESKTOP` makes it a desktop browser instead."""
     options.setdefault("bypass_csp", True)
-    context = browser.new_context(viewport=PHONE, locale=locale, timezone_id=TZ, base_url=base_url, **options)
+    options.setdefault("viewport", PHONE)
+    context = browser.new_context(locale=locale, timezone_id=TZ, base_url=base_url, **options)
     if at is not None or server_clock.shifted():
         context.clock.install(time=at or server_clock.now())
     return context

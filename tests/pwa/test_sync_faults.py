@@ -13,7 +13,8 @@ from tests.pwa.conftest import PASSWORD, idb_all, log_in, record_visit, start_li
 from tests.pwa.test_field_app import api, token
 
 STORES = {"account": "accounts", "contact": "contacts", "device": "devices", "opportunity": "opportunities",
-          "appointment": "appointments", "visit": "visits", "activity": "activities", "route_plan": "route_plans"}
+          "appointment": "appointments", "visit": "visits", "activity": "activities", "route_plan": "route_plans",
+          "weekly_review": "weekly_reviews"}
 
 
 @pytest.fixture(scope="module")

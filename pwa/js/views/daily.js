@@ -42,6 +42,9 @@ function oneBody(report, mine) {
     <p>${t("daily.plan", { done: report.plan.done, planned: report.plan.planned })}
        · ${t("daily.first", { at: report.first_visit.at ?? "–", target: report.first_visit.target })}
        ${report.first_visit.on_time === false ? raw(html`<span class="tag warn">${t("daily.late")}</span>`) : ""}</p>
+    ${report.week_focus?.length ? raw(html`<div class="week-focus"><h3>${t("week.this_focus")}</h3><ul>${report.week_focus.map((p) =>
+      raw(html`<li>${p.text}</li>`))}</ul></div>`) : ""}
+    <p><a href="#/week?week=${report.date}" class="week-link">${t("week.open")}</a></p>
     <h3>${t("daily.visits")}</h3>
     ${report.visits.length ? raw(html`<ol>${report.visits.map((v) => raw(html`<li><strong>${hhmm(v.check_in_at)} ${v.account}</strong>
       ${v.planned ? "" : raw(html`<span class="tag">${t("daily.unplanned")}</span>`)}

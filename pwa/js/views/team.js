@@ -89,6 +89,7 @@ export async function render(main, { user }) {
   const teams = await reportTeams(user); // an admin reports on any team, a manager on their own
   main.innerHTML = html`
     <h1>${t("team.title")}</h1>
+    <p><a href="#/week" id="week-link">${t("week.open")}</a></p>
     <form id="team-filters" class="card">
       <div class="row">
         ${teamPicker(teams)}

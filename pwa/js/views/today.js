@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { settings } from "../settings.js";
 import { dayContext, dropped, lateMinutes, moved, saveOrder } from "../dayedit.js";
 import { syncNow } from "../sync.js";
-import { describe, hhmm, html, localDate, position, raw, reasonLabels, shortDate } from "../ui.js";
+import { addDays, describe, hhmm, html, localDate, position, raw, reasonLabels, shortDate } from "../ui.js";
 
 export async function planFor(day) {
   const plans = await byIndex("route_plans", "plan_date", day);
@@ -137,6 +137,17 @@ export async function planNotices(main) {
     <button type="button" class="secondary" id="dismiss-plan-notices">${t("sync.dismiss")}</button></div>`);
 }
 
+/** What the rep set out to do this week (the act of last week's review), from the phone's copy. */
+async function weekFocus(today, accounts) {
+  const date = new Date(`${today}T12:00:00`);
+  const lastMonday = localDate(addDays(date, -((date.getDay() + 6) % 7) - 7));
+  const [review] = await byIndex("weekly_reviews", "week", lastMonday);
+  if (!review?.focus?.length) return "";
+  return raw(html`<section class="card" id="week-focus"><h2>${t("week.this_focus")}</h2><ul>${review.focus.map((p) =>
+    raw(html`<li>${p.text}${p.account_id && accounts.get(p.account_id)
+      ? raw(html` · <a href="#/account/${p.account_id}">${accounts.get(p.account_id).name}</a>`) : ""}</li>`))}</ul></section>`);
+}
+
 export async function render(main, { user }) {
   const today = localDate();
   const notices = await planNotices(main);
@@ -147,8 +158,9 @@ export async function render(main, { user }) {
   const visitedToday = new Map(visits.filter((v) => localDate(new Date(v.check_in_at)) === today)
     .map((v) => [v.account_id, v.id]));
   const open = visits.find((v) => !v.check_out_at);
-  const openCard = open ? raw(html`<p class="card" id="open-visit"><a href="#/visit/${open.id}">${t("today.open_visit",
-    { name: accounts.get(open.account_id)?.name ?? "" })}</a></p>`) : "";
+  const focus = await weekFocus(today, accounts);
+  const openCard = raw((open ? html`<p class="card" id="open-visit"><a href="#/visit/${open.id}">${t("today.open_visit",
+    { name: accounts.get(open.account_id)?.name ?? "" })}</a></p>` : "") + (focus ? focus.text : ""));
   if (!plan || !plan.stops?.length) {
     main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
       <p class="card">${t("today.none")}</p>

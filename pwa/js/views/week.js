@@ -1,0 +1,169 @@
+// The weekly PDCA review: plan against do, the week's check figures, and the act — up to three focus
+// points for the next week, written by the rep or their manager. Last week's points are shown against
+// what this week did. The focus points also reach the rep's phone (Today shows them offline).
+import { request } from "../api.js";
+import { all } from "../db.js";
+import { t } from "../i18n.js";
+import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
+import { addDays, describe, html, localDate, messageText, raw, shortDate } from "../ui.js";
+
+const MAX_FOCUS = 3;
+
+export function mondayOf(day) {
+  const date = new Date(`${day}T12:00:00`);
+  return localDate(addDays(date, -((date.getDay() + 6) % 7)));
+}
+
+/** One focus point's problems in words, through the message catalogue. */
+function pointMessage(messages, codes) {
+  if (Array.isArray(messages)) return messages.map((m, k) => messageText(m, codes?.[k])).join(" ");
+  return Object.entries(messages ?? {}).map(([k, v]) => pointMessage(v, codes?.[k])).join(" ");
+}
+
+function value(v) {
+  return v === null || v === undefined ? "–" : String(v);
+}
+
+function summary(reviews) {
+  return raw(html`<section class="card" id="week-summary"><h2>${t("week.summary")}</h2>
+    <div style="overflow-x:auto"><table class="report-table"><thead><tr>
+      <th scope="col">${t("team.rep")}</th><th scope="col">${t("team.planned")}</th><th scope="col">${t("week.visits")}</th>
+      <th scope="col">${t("team.not_met")}</th><th scope="col">${t("category.face_to_face")} %</th>
+      <th scope="col">${t("week.on_time")}</th><th scope="col">${t("week.focus_set")}</th></tr></thead>
+    <tbody>${reviews.map((r) => raw(html`<tr data-rep="${r.rep_id}">
+      <th scope="row"><a href="#/week" data-open="${r.rep_id}">${r.name}</a></th><td>${r.plan.planned_stops}</td>
+      <td>${r.do.visits}</td><td>${r.do.not_met}</td><td>${value(r.do.face_to_face_pct)}</td>
+      <td>${r.do.on_time_days}/${r.do.days_with_visit}</td>
+      <td>${r.act.focus.length ? t("daily.yes") : t("daily.no")}</td></tr>`))}</tbody></table></div></section>`);
+}
+
+function chain(ratios, steps) {
+  return steps.map((step) => `${t(`week.step.${step}`)} ${ratios[step] ?? 0}`).join(" → ");
+}
+
+function focusText(point) {
+  return raw(html`${point.text}${point.account_id ? raw(html` · <a href="#/account/${point.account_id}">${point.account ?? ""}</a>`) : ""}`);
+}
+
+function focusForm(review, accounts) {
+  const points = [...review.act.focus, ...Array(MAX_FOCUS).fill({ text: "" })].slice(0, MAX_FOCUS);
+  return raw(html`<form class="focus-form" data-rep="${review.rep_id}" data-version="${review.act.version}" novalidate>
+    <h3>${t("week.act")}</h3><p class="muted">${t("week.act_help")}</p>
+    ${points.map((p, i) => raw(html`<fieldset class="focus-point"><legend>${t("week.point", { n: i + 1 })}</legend>
+      <label for="focus-${review.rep_id}-${i}">${t("week.focus_text")}</label>
+      <input id="focus-${review.rep_id}-${i}" name="text" maxlength="200" value="${p.text}" autocomplete="off">
+      <label for="focus-account-${review.rep_id}-${i}">${t("week.focus_account")}</label>
+      <select id="focus-account-${review.rep_id}-${i}" name="account"><option value="">–</option>
+        ${accounts.map((a) => raw(html`<option value="${a.id}" ${raw(a.id === p.account_id ? "selected" : "")}>${a.name}</option>`))}
+      </select><p class="error-text" data-error="${i}"></p></fieldset>`))}
+    <p class="muted">${review.act.written_by_name ? t("week.written", {
+      name: review.act.written_by_name, at: shortDate(review.act.written_at) }) : ""}</p>
+    <p class="muted" role="status"></p>
+    <button type="submit">${t("visit.save")}</button></form>`);
+}
+
+function one(review, accounts, folded) {
+  const { plan, do: done, check, last_week: last } = review;
+  const body = raw(html`<h2>${review.name} · ${shortDate(review.week_start)}–${shortDate(review.week_end)}</h2>
+    <h3>${t("week.plan")}</h3>
+    <p>${t("week.plan_line", { days: plan.planned_days, stops: plan.planned_stops })}
+       · ${t("week.target", { target: value(plan.target), won: value(done.won) })}</p>
+    <h3>${t("week.do")}</h3>
+    <p>${t("week.do_line", { visits: done.visits, met: done.face_to_face_visits, not_met: done.not_met,
+                             away: done.away_from_account, pct: value(done.plan_done_pct) })}</p>
+    <p>${t("week.split_line", { f2f: value(done.face_to_face_pct), travel: value(done.travel_pct), admin: value(done.admin_pct) })}</p>
+    <table class="report-table first-visits"><thead><tr><th scope="col">${t("week.day")}</th>
+      <th scope="col">${t("week.first_visit", { target: done.first_appointment_time })}</th></tr></thead>
+      <tbody>${done.first_visits.map((f) => raw(html`<tr class="${f.at > done.first_appointment_time ? "late" : ""}">
+        <td>${shortDate(f.date)}</td><td>${f.at}</td></tr>`))}</tbody></table>
+    <h3>${t("week.check")}</h3>
+    <ul class="check-figures">${Object.values(check.chains).map((steps) => raw(html`<li>${chain(check.ratios, steps)}</li>`))}
+      <li>${t("week.hunting", { farming: check.hunting_farming.farming, hunting: check.hunting_farming.hunting,
+                               pct: value(check.hunting_farming.farming_pct) })}</li>
+      <li>${t("week.qualification", check.qualification)}</li></ul>
+    <h3>${t("week.last_focus")}</h3>
+    ${last.focus.length ? raw(html`<ul class="list last-focus">${last.focus.map((p) => raw(html`<li>${focusText(p)}
+      ${p.account_id ? raw(html`<span class="tag ${p.met_visits ? "" : "warn"}">${t("week.seen", { visits: p.visits, met: p.met_visits })}</span>`) : ""}</li>`))}</ul>`)
+      : raw(html`<p class="muted">${t("week.no_focus")}</p>`)}
+    ${focusForm(review, accounts)}`);
+  if (!folded) return raw(html`<article class="card week" data-rep="${review.rep_id}">${body}</article>`);
+  return raw(html`<details class="card week" data-rep="${review.rep_id}" id="week-${review.rep_id}">
+    <summary>${review.name}</summary>${body}</details>`);
+}
+
+export async function render(main, { user, query }) {
+  const teams = await reportTeams(user);
+  const week = mondayOf(query?.get("week") || localDate());
+  main.innerHTML = html`<h1>${t("week.title")}</h1>
+    <form id="week-pick" class="row">${teamPicker(teams)}<div><label for="week-date">${t("week.week_of")}</label>
+      <input id="week-date" type="date" value="${week}"></div>
+      <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button></form>
+    <p id="week-error" class="error-text" role="alert"></p><div id="week-reviews"></div>`;
+  let latest = 0; // the newest request draws: an older answer arriving late is dropped
+  const load = async () => {
+    const mine = ++latest;
+    const error = main.querySelector("#week-error");
+    error.textContent = navigator.onLine ? "" : t("team.offline");
+    if (!navigator.onLine) return;
+    const query = new URLSearchParams({ week: main.querySelector("#week-date").value });
+    const team = pickedTeam(main.querySelector("#week-pick"), teams);
+    if (team) query.set("team_id", team);
+    let reviews;
+    try {
+      ({ reviews } = await request("GET", `/api/reports/weekly-review?${query}`));
+    } catch (e) {
+      error.textContent = describe(e);
+      return;
+    }
+    const target = main.querySelector("#week-reviews");
+    if (!target || mine !== latest) return; // another screen, or a newer request, is showing now
+    const accounts = await all("accounts");
+    const owned = (rep) => accounts.filter((a) => a.owner_id === rep && !a.deleted_at)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const folded = user.role !== "rep" && reviews.length > 1;
+    target.innerHTML = (folded ? summary(reviews).text : "") + reviews.map((r) => one(r, owned(r.rep_id), folded).text).join("");
+    target.dataset.week = reviews[0]?.week_start ?? "";
+    target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const card = target.querySelector(`#week-${link.dataset.open}`);
+      card.open = true;
+      card.scrollIntoView({ block: "start" });
+    }));
+    target.querySelectorAll("form.focus-form").forEach((form) => form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const status = form.querySelector("[role=status]");
+      form.querySelectorAll("[data-error]").forEach((p) => { p.textContent = ""; });
+      const focus = [...form.querySelectorAll(".focus-point")].map((f) => ({
+        text: f.querySelector("[name=text]").value.trim(), account_id: f.querySelector("[name=account]").value || null,
+      })).filter((p) => p.text || p.account_id);
+      const blank = focus.findIndex((p) => !p.text);
+      if (blank !== -1) { // an account without words: say what to do there, nothing is sent
+        form.querySelectorAll("[data-error]")[blank].textContent = t("msg.focus_text");
+        return;
+      }
+      try {
+        const saved = await request("PUT", "/api/reports/weekly-review", {
+          ...(user.role === "rep" ? {} : { rep_id: form.dataset.rep }), week: main.querySelector("#week-date").value,
+          focus, version: Number(form.dataset.version) });
+        form.dataset.version = saved.version;
+        status.textContent = t("daily.saved");
+      } catch (e) {
+        if (e.status === 409) {
+          status.textContent = t("week.changed_meanwhile");
+          await load(); // show what the other one wrote
+          return;
+        }
+        status.textContent = e.status === 0 ? t("team.offline") : describe(e);
+        const perPoint = e.fields?.focus;
+        if (perPoint && !Array.isArray(perPoint)) {
+          Object.entries(perPoint).forEach(([i, messages]) => {
+            const slot = form.querySelectorAll("[data-error]")[Number(i)];
+            if (slot) slot.textContent = pointMessage(messages, e.fieldCodes?.focus?.[i]);
+          });
+        }
+      }
+    }));
+  };
+  main.querySelector("#week-pick").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  await load();
+}

@@ -1,0 +1,86 @@
+"""The weekly PDCA review in Chromium: the manager writes next week's focus on a desktop (1280×800), the
+rep sees it on Today with no signal and reviews their own week on a phone (360×740)."""
+from datetime import timedelta
+
+from tests.pwa.conftest import PASSWORD, log_in, phone_context, shot, today_local, wait_synced
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _no_sideways_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_review(browser, live_server):
+    today = today_local()
+    last_monday = today - timedelta(days=today.weekday() + 7)
+    desk = browser.new_context(viewport=DESKTOP, locale="en-US", timezone_id="Asia/Shanghai",
+                               base_url=live_server.url, bypass_csp=True)
+    try:
+        page = desk.new_page()
+        page.goto("/")
+        page.get_by_label("Username").fill("manager")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        wait_synced(page)  # the team's accounts are on this device: the focus form offers them
+        page.get_by_role("link", name="Weekly review (PDCA) →").click()
+        page.get_by_label("Week of").fill(last_monday.isoformat())
+        page.get_by_role("button", name="Show").click()
+        page.locator(f"#week-reviews[data-week='{last_monday.isoformat()}']").wait_for()
+        summary = page.locator("#week-summary")
+        assert summary.locator("tbody tr").count() == 2  # the live server's two reps, one line each
+        summary.locator("a[data-open]").first.click()
+        card = page.locator("details.week[open]")
+        rep_id = card.get_attribute("data-rep")
+        assert "Plan" in card.inner_text() and "Check" in card.inner_text()
+        card.get_by_label("What to focus on").nth(0).fill("See the biggest account twice")
+        account = card.get_by_label("Account (optional)").nth(0)
+        options = account.locator("option").all_inner_texts()
+        account.select_option(index=1)
+        chosen = options[1]
+        card.get_by_label("What to focus on").nth(1).fill("Two demos booked")
+        card.get_by_role("button", name="Save").click()
+        card.get_by_text("Saved").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(page, "week-review-desktop")
+    finally:
+        desk.close()
+
+    phone = phone_context(browser, live_server.url)
+    try:
+        page = phone.new_page()
+        log_in(page, "rep1")
+        wait_synced(page)
+        phone.set_offline(True)
+        page.goto("/#/today")
+        focus = page.locator("#week-focus")
+        focus.wait_for()
+        assert "See the biggest account twice" in focus.inner_text() and chosen in focus.inner_text()
+        assert "Two demos booked" in focus.inner_text()
+        shot(page, "week-focus-today-offline")
+        phone.set_offline(False)
+        page.goto("/#/week")
+        card = page.locator("article.week")
+        card.wait_for()
+        assert card.get_attribute("data-rep") == rep_id
+        last = card.locator(".last-focus")
+        assert "See the biggest account twice" in last.inner_text() and "visits" in last.inner_text()
+        wide = page.evaluate("""[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+                               .map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
+        assert _no_sideways_scroll(page), wide
+        shot(page, "week-review-phone")
+        # The rep writes next week's act themselves; the phone-sized form works as on the desktop.
+        card.get_by_label("What to focus on").nth(0).fill("Call the three overdue A accounts")
+        card.get_by_role("button", name="Save").click()
+        card.get_by_text("Saved").wait_for()
+    finally:
+        phone.close()
+    with live_server.app.app_context():
+        from server.extensions import db
+        from server.models import WeeklyReview
+
+        stored = {(str(r.rep_id), r.week): [p["text"] for p in r.focus] for r in db.session.query(WeeklyReview)}
+        db.session.remove()
+    this_monday = last_monday + timedelta(days=7)
+    assert stored[(rep_id, last_monday)] == ["See the biggest account twice", "Two demos booked"]
+    assert stored[(rep_id, this_monday)] == ["Call the three overdue A accounts"]
