@@ -24,16 +24,17 @@ def qualification(scope):
     as_of = min(scope.end_utc, utcnow())
     owners = {rep.id: rep for rep in scope.reps}
     mine = Account.owner_id.in_(scope.rep_ids)
-    accounts = {a.id: a for a in db.session.execute(select(Account.id, Account.name, Account.owner_id).where(mine))}
-    visits = dict(db.session.execute(
-        select(Visit.account_id, func.count()).join(Account, Account.id == Visit.account_id)
-        .where(mine, Visit.cancelled_at.is_(None), Visit.check_in_at.is_not(None), Visit.check_in_at < as_of)
-        .group_by(Visit.account_id)).all())
+    # Each opportunity and visit count comes with its account's name and owner (the account as it is now).
     opportunities = db.session.execute(
         select(Opportunity.id, Opportunity.account_id, Opportunity.title, Opportunity.stage, Opportunity.status,
-               Opportunity.expected_close, Opportunity.opened_at)
+               Opportunity.expected_close, Opportunity.opened_at, Account.name, Account.owner_id)
         .join(Account, Account.id == Opportunity.account_id).where(mine, Opportunity.opened_at < as_of)).all()
     decided = {o.account_id for o in opportunities if o.status != "open" or o.stage in DECIDED}
+    # Only accounts seen three times or more can be undecided: the database counts and keeps those.
+    seen = db.session.execute(
+        select(Visit.account_id, Account.name, Account.owner_id, func.count()).join(Account, Account.id == Visit.account_id)
+        .where(mine, Visit.cancelled_at.is_(None), Visit.check_in_at.is_not(None), Visit.check_in_at < as_of)
+        .group_by(Visit.account_id, Account.name, Account.owner_id).having(func.count() >= JUDGE_WITHIN_VISITS)).all()
     at_c = [o.id for o in opportunities if o.stage == "C" and o.status == "open"]
     entered_c = dict(db.session.execute(
         select(StageChange.opportunity_id, func.max(StageChange.changed_at))
@@ -41,30 +42,27 @@ def qualification(scope):
         .group_by(StageChange.opportunity_id)).all()) if at_c else {}
     lists = defaultdict(lambda: {"undecided": [], "beyond_horizon": [], "stale_at_c": []})
 
-    def entry(account, **more):
-        rep = owners.get(account.owner_id)
-        return {"account_id": str(account.id), "name": account.name, "rep_id": str(account.owner_id),
-                "rep_name": rep_name(rep), **more}
+    def entry(account_id, name, owner_id, **more):
+        return {"account_id": str(account_id), "name": name, "rep_id": str(owner_id),
+                "rep_name": rep_name(owners.get(owner_id)), **more}
 
-    for account_id, count in visits.items():
-        if count >= JUDGE_WITHIN_VISITS and account_id not in decided:
-            account = accounts[account_id]
-            lists[account.owner_id]["undecided"].append(entry(account, visits=count))
+    for account_id, name, owner_id, count in seen:
+        if account_id not in decided:
+            lists[owner_id]["undecided"].append(entry(account_id, name, owner_id, visits=count))
     horizon = (as_of + timedelta(days=HORIZON_DAYS)).astimezone(scope.tz).date()
     for o in opportunities:
         if o.status != "open":
             continue
-        account = accounts[o.account_id]
         if o.expected_close is not None and o.expected_close > horizon:
-            lists[account.owner_id]["beyond_horizon"].append(entry(
-                account, opportunity_id=str(o.id), title=o.title, stage=o.stage,
+            lists[o.owner_id]["beyond_horizon"].append(entry(
+                o.account_id, o.name, o.owner_id, opportunity_id=str(o.id), title=o.title, stage=o.stage,
                 expected_close=o.expected_close.isoformat()))
         if o.stage == "C":
             since = entered_c.get(o.id) or o.opened_at
             days = (as_of - since).days
             if days > C_STAGE_DAYS:
-                lists[account.owner_id]["stale_at_c"].append(entry(
-                    account, opportunity_id=str(o.id), title=o.title, days_at_c=days))
+                lists[o.owner_id]["stale_at_c"].append(entry(
+                    o.account_id, o.name, o.owner_id, opportunity_id=str(o.id), title=o.title, days_at_c=days))
     rows = []
     for rep in scope.reps:
         mine = lists[rep.id]
