@@ -4,7 +4,7 @@ from sqlalchemy import or_, select
 from ..cadence import overdue_clause
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..models import Account, Opportunity, User, utcnow
+from ..models import Account, AccountReassignment, Opportunity, User, utcnow
 from ..resource import ScopedResource, may_write_account
 from ..scoping import account_scope, may_manage_user
 
@@ -55,6 +55,9 @@ class AccountService(ScopedResource):
 
     def before_save(self, principal, obj, before):
         if before is not None and "owner_id" in before and before["owner_id"] != obj.owner_id:
+            # The territory's history: who held the account until when (the visit rule and coverage read it).
+            db.session.add(AccountReassignment(account_id=obj.id, from_owner_id=before["owner_id"],
+                                               to_owner_id=obj.owner_id, at=utcnow(), by=principal.id))
             # The account's deals move with it: the new owner works them and the funnel credits them.
             for opportunity in db.session.scalars(select(Opportunity).where(Opportunity.account_id == obj.id)):
                 opportunity.owner_id = obj.owner_id

@@ -1,5 +1,5 @@
 """SQLAlchemy models; names follow the sales method's vocabulary (vocab.py)."""
-from .accounts import Account, Contact, Device, Opportunity, StageChange
+from .accounts import Account, AccountReassignment, Contact, Device, Opportunity, StageChange
 from .base import utcnow
 from .sync import Change, SyncClient, SyncMutation, SyncState
 from .jobs import ImportJob
@@ -8,6 +8,6 @@ from .targets import DailyReview, SalesTarget, WeeklyReview
 from .users import LoginFailure, RevokedToken, Team, TokenFamily, User
 
 __all__ = [
-    "Account", "Activity", "Appointment", "Contact", "DailyReview", "Device", "ImportJob", "LoginFailure", "Opportunity",
+    "Account", "AccountReassignment", "Activity", "Appointment", "Contact", "DailyReview", "Device", "ImportJob", "LoginFailure", "Opportunity",
     "RevokedToken", "TokenFamily", "RoutePlan", "RouteStop", "SalesTarget", "StageChange", "SyncClient", "SyncMutation", "SyncState", "Change", "Team", "User", "Visit", "WeeklyReview", "utcnow",
 ]

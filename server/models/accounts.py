@@ -177,3 +177,17 @@ class StageChange(db.Model):
     changed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
 
     opportunity: Mapped[Opportunity] = relationship(back_populates="stage_changes")
+
+
+class AccountReassignment(db.Model):
+    """One change of an account's owner: the territory's history, which decides what an ex-owner may
+    still record (a visit made while they held it) and when the new owner took it (coverage)."""
+
+    __tablename__ = "account_reassignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    from_owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # kept as it was, like the log
+    to_owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

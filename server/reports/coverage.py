@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ..cadence import CADENCE_DAYS
 from ..extensions import db
-from ..models import Account, Change, Visit, utcnow
+from ..models import Account, AccountReassignment, Visit, utcnow
 from .rows import core_rows, epoch, pct, raw_text, rep_name, rep_row
 from .timesplit import week_start
 
@@ -28,9 +28,8 @@ def coverage(scope):
                                          Account.created_at).where(Account.owner_id.in_(scope.rep_ids))).all()
     # When the current owner took each account: its latest reassignment to them, else its creation.
     reassigned = dict(db.session.execute(
-        select(Change.entity_id, func.max(Change.at)).where(
-            Change.entity == "account", Change.owner_id.in_(scope.rep_ids), Change.prev_owner_id.is_not(None),
-            Change.owner_id != Change.prev_owner_id).group_by(Change.entity_id)).all())
+        select(AccountReassignment.account_id, func.max(AccountReassignment.at))
+        .where(AccountReassignment.to_owner_id.in_(scope.rep_ids)).group_by(AccountReassignment.account_id)).all())
     since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
     took = {a.id: max(t for t in (reassigned.get(a.id), a.created_at) if t is not None) for a in accounts}
     fresh = [a for a in accounts if since <= took[a.id] < as_of]

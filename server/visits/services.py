@@ -5,7 +5,7 @@ from sqlalchemy import func, or_, select
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..field_rules import check_rep_write, refuse_rep_change, require_order
-from ..models import Account, Change, Opportunity, RoutePlan, Team, User, Visit
+from ..models import Account, AccountReassignment, Opportunity, RoutePlan, Team, User, Visit
 from ..models.users import team_zone
 from ..resource import ScopedResource, resolve_rep, writable_account
 from ..scoping import visible_to_rep_or_account
@@ -107,20 +107,17 @@ def left_territory_at(rep_id, account_id):
     account = db.session.get(Account, account_id)
     if account is None or account.owner_id == rep_id:
         return None
-    return db.session.scalar(select(func.max(Change.at)).where(
-        Change.entity == "account", Change.entity_id == account_id, Change.prev_owner_id == rep_id))
+    return db.session.scalar(select(func.max(AccountReassignment.at)).where(
+        AccountReassignment.account_id == account_id, AccountReassignment.from_owner_id == rep_id))
 
 
 def held_territory(rep_id, account_id):
-    """Whether the change log shows the account was ever in this rep's territory."""
+    """Whether the territory's history shows the account was ever this rep's."""
     if account_id is None or db.session.get(Account, account_id) is None:
         return False
-    return db.session.scalar(
-        select(Change.seq).where(
-            Change.entity == "account", Change.entity_id == account_id,
-            or_(Change.owner_id == rep_id, Change.prev_owner_id == rep_id),
-        ).limit(1)
-    ) is not None
+    return db.session.scalar(select(AccountReassignment.id).where(
+        AccountReassignment.account_id == account_id,
+        or_(AccountReassignment.from_owner_id == rep_id, AccountReassignment.to_owner_id == rep_id)).limit(1)) is not None
 
 
 visits = VisitService()

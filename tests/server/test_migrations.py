@@ -77,3 +77,34 @@ def test_upgrading_gives_opened_at_and_hands_deals_to_their_accounts_owner(empty
         assert str(opened).startswith("2026-09-20")  # the first recorded stage, not the row's insert time
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_keeps_the_reassignments_the_change_log_recorded(empty_url):
+    """Before the territory's history had its own table, only the sync log knew who held an account."""
+    import uuid
+
+    from server.models import Account, Team, User
+
+    app = create_app(make_config(empty_url))
+    with app.app_context():
+        upgrade(revision="d6e7f8a9b0c1")
+        team = Team(name="T")
+        db.session.add(team)
+        db.session.flush()
+        old, new = (User(username=name, password_hash="x", role="rep", team_id=team.id) for name in ("old", "new"))
+        db.session.add_all([old, new])
+        db.session.flush()
+        account = Account(name="Moved", owner_id=old.id, account_class="A")
+        db.session.add(account)
+        db.session.commit()
+        assert account.owner_id == old.id  # read first, as the app's services do
+        account.owner_id = new.id  # written as the app then wrote it: the log notes the previous owner
+        db.session.commit()
+        ids = (account.id, old.id, new.id)
+        db.session.remove()
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT account_id, from_owner_id, to_owner_id FROM account_reassignments")).all()
+        assert [tuple(uuid.UUID(str(v)) if not isinstance(v, uuid.UUID) else v for v in row) for row in rows] == [ids]
+        db.session.remove()
+        db.engine.dispose()

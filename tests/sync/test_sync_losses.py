@@ -314,3 +314,25 @@ def test_an_ex_owner_may_push_visits_made_before_the_reassignment_not_after(app,
     with app.app_context():
         assert db.session.get(Visit, uuid.UUID(before)) is not None
         assert db.session.get(Visit, uuid.UUID(after)) is None and db.session.get(Visit, uuid.UUID(planned)) is None
+
+
+def test_who_may_record_a_visit_does_not_depend_on_the_sync_log(app, client, world):
+    """The territory's history is its own table: with every change-log row of the account pruned,
+    the ex-owner's visit made before the reassignment is still accepted and one after it refused."""
+    from server.models import AccountReassignment, Change
+
+    phone = Phone(client, world.headers("r1"))
+    before = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-2)))
+    assert client.patch(f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])},
+                        headers=world.headers("m1")).status_code == 200
+    after = phone.create("visit", visit_data(world, check_in_at=now_iso(minutes=5)))
+    with app.app_context():
+        db.session.query(Change).filter(Change.entity_id == world.accounts["r1"]).delete()
+        db.session.commit()
+        [moved] = db.session.query(AccountReassignment).filter_by(account_id=world.accounts["r1"]).all()
+        assert (moved.from_owner_id, moved.to_owner_id, moved.by) == (world.users["r1"], world.users["r2"],
+                                                                      world.users["m1"])
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected"] and results[1]["reason"] == "reassigned"
+    with app.app_context():
+        assert db.session.get(Visit, uuid.UUID(before)) is not None and db.session.get(Visit, uuid.UUID(after)) is None
