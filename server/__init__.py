@@ -6,14 +6,14 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import changelog, compression, errors, headers, limits, security  # noqa: F401  (changelog registers its flush hook)
+from . import changelog, compression, converters, errors, headers, limits, security  # noqa: F401  (changelog registers its flush hook)
 from .config import Config
 from .extensions import api, db, jwt, migrate
 from .models import utcnow
 
 BLUEPRINTS = (
     "auth", "health", "accounts", "contacts", "devices", "opportunities",
-    "visits", "activities", "appointments", "route_plans", "route_plans.planning", "sync_api", "reports", "transfer",
+    "visits", "activities", "appointments", "route_plans", "sync_api", "reports", "transfer",
 )
 
 
@@ -29,6 +29,7 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     jwt.init_app(app)
     api.init_app(app)
+    converters.init_app(app, api)
     security.init_app(app)
     limits.init_app(app)
 

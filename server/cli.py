@@ -3,6 +3,7 @@ import secrets
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -89,7 +90,13 @@ def plan_day_command(day, team_name, time_limit, workers):
     """Plan the day for every rep (the evening batch) and store the plans."""
     from .route_plans.planner import plan_team
 
-    for username, outcome in plan_team(day.date(), team_name, time_limit, workers).items():
+    dispatch = None
+    if current_app.config.get("CELERY_BROKER_URL"):  # one Celery task per rep, on the workers
+        from .route_plans.tasks import fan_out
+
+        app = current_app._get_current_object()
+        dispatch = lambda reps, day, limit: fan_out(app, reps, day, limit, app.config["CELERY_BATCH_TIMEOUT_S"])  # noqa: E731
+    for username, outcome in plan_team(day.date(), team_name, time_limit, workers, dispatch=dispatch).items():
         click.echo(f"{username}: {outcome if isinstance(outcome, str) else f'{outcome} stops'}")
 
 
@@ -101,7 +108,6 @@ def _import_command(kind):
     @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
     @click.option("--skip-invalid", is_flag=True, help="Write the valid rows and list the others.")
     def command(path, owner, dry_run, skip_invalid):
-        from flask import current_app
 
         from .security import Principal
         from .transfer.geocoding import from_config

@@ -329,18 +329,16 @@ def active_reps(team_name=None):
     return db.session.scalars(query.order_by(User.username)).all()
 
 
-def plan_team(day, team_name=None, time_limit_s=2.0, workers=None):
+def plan_team(day, team_name=None, time_limit_s=2.0, workers=None, dispatch=None):
     """Plan `day` for every active rep (of one team); return {username: stops or error}.
 
-    With CELERY_BROKER_URL set, one Celery task per rep (tasks.py). Otherwise candidates and
-    travel times are read here; the solving runs in `workers` processes (default: one per CPU)
-    since each rep's day is independent; the plans are stored here again."""
+    `dispatch(reps, day, time_limit_s)`, when the caller passes one (the CLI does with a Celery
+    broker: one task per rep, tasks.fan_out), plans them elsewhere. Otherwise candidates and travel
+    times are read here; the solving runs in `workers` processes (default: one per CPU) since each
+    rep's day is independent; the plans are stored here again."""
     reps = active_reps(team_name)
-    if current_app.config.get("CELERY_BROKER_URL"):
-        from .tasks import fan_out
-
-        app = current_app._get_current_object()
-        return dict(sorted(fan_out(app, reps, day, time_limit_s, app.config["CELERY_BATCH_TIMEOUT_S"]).items()))
+    if dispatch is not None:
+        return dict(sorted(dispatch(reps, day, time_limit_s).items()))
     outcome, jobs = {}, []
     for rep in reps:
         try:

@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..schemas import PageArgs, RecordSchema, StrictSchema, instant
 
@@ -59,3 +59,38 @@ class RoutePlanEditSchema(StrictSchema):
     stops = fields.List(fields.Nested(EditStopSchema), required=True, validate=validate.Length(max=60))
     changed_at = instant(allow_none=True, metadata={
         "description": "when the rep made the change on the phone: stops not yet visited are timed from then"})
+
+
+class PinSchema(StrictSchema):
+    account_id = fields.UUID(required=True)
+    at = fields.Time(required=True, format="%H:%M", metadata={"description": "Arrival to keep, HH:MM local"})
+
+
+class StartSchema(StrictSchema):
+    latitude = fields.Float(required=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
+    at = instant(required=True, metadata={"description": "when the rep is free to leave from there"})
+
+
+class PlanRequest(StrictSchema):
+    rep_id = fields.UUID(metadata={"description": "Managers and admins name the rep; a rep plans themselves"})
+    date = fields.Date(required=True)
+    include = fields.List(fields.UUID(), validate=validate.Length(max=50),
+                          metadata={"description": "Accounts the rep adds to the day"})
+    exclude = fields.List(fields.UUID(), validate=validate.Length(max=500),
+                          metadata={"description": "Accounts the rep leaves out of the day"})
+    pins = fields.List(fields.Nested(PinSchema), validate=validate.Length(max=50),
+                       metadata={"description": "Stops whose arrival time the plan must keep"})
+    override = fields.Boolean(load_default=False, metadata={
+        "description": "managers: replace the rep's own picks, leave-outs and pins instead of keeping them"})
+    start = fields.Nested(StartSchema, metadata={
+        "description": "plan the rest of the day from here and now (the rep's position, or the end of the open "
+                       "visit): stops already visited that day are left out, and the 8:45 start does not apply"})
+    preview = fields.Boolean(load_default=False, metadata={"description": "answer the plan without storing it"})
+
+    @validates_schema
+    def _disjoint(self, data, **_):
+        left_out = set(data.get("exclude", ()))
+        clash = left_out & (set(data.get("include", ())) | {p["account_id"] for p in data.get("pins", ())})
+        if clash:
+            raise ValidationError(f"Both kept and left out: {sorted(map(str, clash))}", "exclude")

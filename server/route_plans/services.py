@@ -1,8 +1,10 @@
 """Route plans as the planner stored them; the rep reorders a day's stops by hand (editing.py)."""
-from ..errors import ValidationFailed
-from ..models import RoutePlan
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import RoutePlan, User
 from ..resource import ScopedResource
-from ..scoping import owner_scope
+from ..scoping import may_manage_user, owner_scope
+from .planner import locked_plan
 
 
 class RoutePlanService(ScopedResource):
@@ -29,7 +31,7 @@ class RoutePlanService(ScopedResource):
         raise ValidationFailed("A day's plan is not deleted; leave its stops out instead.", {"entity": ["Not writable."]})
 
     def apply_update(self, principal, record_id, data):
-        from .editing import edit_stops
+        from .editing import edit_stops  # editing reads the services' helpers: imported when used
 
         plan = self.get(principal, record_id, for_update=True)
         if "stops" not in data:
@@ -38,3 +40,17 @@ class RoutePlanService(ScopedResource):
 
 
 route_plans = RoutePlanService()
+
+
+def stored_plan(principal, rep_id, plan_date, for_update=False):
+    """A rep's plan for a date, if the caller may see that rep's plans; `for_update` locks it."""
+    rep = db.session.get(User, rep_id)
+    if rep is None or not may_manage_user(principal, rep):
+        raise NotFound(f"No plan for that rep on {plan_date}.")
+    if for_update:
+        plan = locked_plan(rep_id, plan_date)
+    else:
+        plan = db.session.query(RoutePlan).filter_by(rep_id=rep_id, plan_date=plan_date).first()
+    if plan is None:
+        raise NotFound(f"No plan for that rep on {plan_date}.")
+    return plan

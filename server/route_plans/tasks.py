@@ -9,12 +9,18 @@ Start the workers and the schedule with
 `plan-day` then fans the reps out as tasks and waits for their outcomes; without a broker it
 plans in local processes (planner.plan_team).
 """
+import uuid
 from datetime import date, timedelta
 
 from celery import group
+from flask import current_app
 
 from .. import clock
 from ..background import celery_for
+from ..errors import AppError
+from ..extensions import db
+from ..models.users import team_zone
+from .planner import active_reps, plan_day
 
 PLAN_REP = "fieldday.plan_rep"
 PLAN_TOMORROW = "fieldday.plan_tomorrow"
@@ -22,12 +28,6 @@ PLAN_TOMORROW = "fieldday.plan_tomorrow"
 
 def plan_rep(rep_id, day_iso, time_limit_s=2.0):
     """Plan and store one rep's day; the number of stops, or the reason it could not be planned."""
-    import uuid
-
-    from ..errors import AppError
-    from ..extensions import db
-    from .planner import plan_day
-
     try:
         return len(plan_day(uuid.UUID(rep_id), date.fromisoformat(day_iso), time_limit_s).stops)
     except AppError as exc:
@@ -38,11 +38,6 @@ def plan_rep(rep_id, day_iso, time_limit_s=2.0):
 def plan_tomorrow(time_limit_s=2.0):
     """The beat's evening run: send one task per active rep for tomorrow, tomorrow as the rep's team
     counts it (a team works in its own time zone); return how many."""
-    from flask import current_app
-
-    from ..models.users import team_zone
-    from .planner import active_reps
-
     celery = celery_for(current_app._get_current_object())
     reps = active_reps(None)
     for rep in reps:

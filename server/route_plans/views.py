@@ -1,9 +1,71 @@
+"""`/api/route-plans` (the stored plans, read-only) and `/api/routes`: plan a rep's day on demand,
+read one day's plan, and the rep's own order of it."""
+from flask import jsonify
+from flask.views import MethodView
+
+from .. import limits
 from ..crud_views import register_crud
+from ..errors import Conflict, Forbidden
+from ..extensions import db
+from ..limits import limiter
+from ..resource import resolve_rep
+from ..security import login_required, principal
 from . import blp
-from .schemas import RoutePlanQuery, RoutePlanSchema
-from .services import route_plans
+from .editing import edit_stops
+from .planner import Choices, Start, plan_day
+from .schemas import PlanRequest, RoutePlanEditSchema, RoutePlanQuery, RoutePlanSchema
+from .services import route_plans, stored_plan
 
 register_crud(
-    blp, route_plans, path="", schema=RoutePlanSchema, query_schema=RoutePlanQuery, name="RoutePlan",
+    blp, route_plans, path="/route-plans", schema=RoutePlanSchema, query_schema=RoutePlanQuery, name="RoutePlan",
     read_only=True,
 )
+
+
+@blp.route("/routes/plan")
+class Plan(MethodView):
+    decorators = [limiter.limit(limits.planning), login_required()]
+
+    @blp.arguments(PlanRequest)
+    @blp.response(200, RoutePlanSchema)
+    def post(self, body):
+        """Plan a rep's day now: candidate stops ordered for the least travel, first visit at 8:45"""
+        caller = principal()
+        resolve_rep(caller, body)
+        # No choices sent (re-plan the rest of today): the rep's stored picks and leave-outs stand.
+        choices = None
+        if {"include", "exclude", "pins"} & set(body):
+            choices = Choices(include=tuple(body.get("include", ())), exclude=tuple(body.get("exclude", ())),
+                              pins={p["account_id"]: p["at"] for p in body.get("pins", ())})
+        if body.get("override") and caller.is_rep:
+            raise Forbidden("Only a manager overrides a rep's own choices.", {"override": ["Managers only."]})
+        start = body.get("start")
+        if start is not None:
+            start = Start(start["latitude"], start["longitude"], start["at"])
+        with limits.planner_slot():
+            plan = plan_day(body["rep_id"], body["date"], choices=choices, by=caller.id, override=body["override"],
+                            start=start, preview=body["preview"])
+        return jsonify(plan) if body["preview"] else plan
+
+
+@blp.route("/routes/<uuid:rep_id>/<date:day>")
+class Stored(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, RoutePlanSchema)
+    def get(self, rep_id, day):
+        """The stored plan of a rep for a date (YYYY-MM-DD)"""
+        return stored_plan(principal(), rep_id, day)
+
+    @blp.arguments(RoutePlanEditSchema)
+    @blp.response(200, RoutePlanSchema)
+    def patch(self, body, rep_id, day):
+        """The rep's own order of the day's stops (drop, insert, move): timed again and kept, with the
+        dropped stops left out of later re-plans of that day and the inserted ones kept in them"""
+        plan = stored_plan(principal(), rep_id, day, for_update=True)
+        if body.get("version") is not None and body["version"] != plan.version:
+            raise Conflict(f"The plan changed since version {body['version']}; it is now version {plan.version}.",
+                           {"version": [f"Stale: the current version is {plan.version}."]}, code="version_conflict")
+        edit_stops(principal(), plan, body["stops"], body.get("changed_at"))
+        db.session.commit()
+        return plan

@@ -30,7 +30,7 @@ def test_plans_beyond_the_processs_solver_slots_wait_for_one_then_answer_503(app
     time; other requests (the health check, a stored plan) are served meanwhile."""
     import threading
 
-    from server.route_plans import planning
+    from server.route_plans import views as planning
 
     entered, release, real_plan_day = threading.Event(), threading.Event(), planning.plan_day
 
