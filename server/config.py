@@ -1,7 +1,18 @@
 """Settings, read from the environment when the app is created (never at import)."""
 import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import secrets
 from datetime import timedelta
+
+
+def _zone(env, name, default):
+    """A time-zone setting; one the zone database does not know stops the start-up."""
+    value = env.get(name) or default
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f"{name}={value!r}: not a time zone (e.g. Asia/Shanghai)") from None
+    return value
 
 
 def _int(env, name, default, minimum=None):
@@ -43,7 +54,7 @@ class Config:
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         self.LOGIN_MAX_FAILURES = _int(env, "LOGIN_MAX_FAILURES", 10)
         self.LOGIN_FAILURE_WINDOW_S = _int(env, "LOGIN_FAILURE_WINDOW_S", 60)
-        self.DEFAULT_TIMEZONE = env.get("FIELDDAY_TIMEZONE", "Asia/Shanghai")
+        self.DEFAULT_TIMEZONE = _zone(env, "FIELDDAY_TIMEZONE", "Asia/Shanghai")
         self.OSRM_URL = env.get("OSRM_URL", "")
         # The PWA's map tiles (a {z}/{x}/{y} URL template); empty: markers and route on a plain map.
         self.MAP_TILE_URL = env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -16,6 +16,19 @@ def test_config_reads_environment(tmp_path):
     assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 300
 
 
+def test_an_unknown_time_zone_stops_the_start_and_a_known_one_dates_a_teamless_users_day(tmp_path, app):
+    from zoneinfo import ZoneInfo
+
+    from server.models.users import team_zone
+
+    with pytest.raises(ValueError, match="FIELDDAY_TIMEZONE='Mars/Base': not a time zone"):
+        Config(env={"FIELDDAY_TIMEZONE": "Mars/Base", "JWT_SECRET_KEY": "k" * 40}, instance_path=str(tmp_path))
+    app.config["DEFAULT_TIMEZONE"] = Config(env={"FIELDDAY_TIMEZONE": "Europe/Berlin", "JWT_SECRET_KEY": "k" * 40},
+                                            instance_path=str(tmp_path)).DEFAULT_TIMEZONE
+    with app.app_context():
+        assert team_zone(None) == ZoneInfo("Europe/Berlin")
+
+
 def test_default_database_is_sqlite_under_instance(tmp_path):
     config = Config(env={}, instance_path=str(tmp_path))
     assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path}/fieldday.sqlite3"

@@ -3,6 +3,7 @@ import uuid
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Time, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,11 +12,14 @@ from .base import Timestamped, UTCDateTime, UUIDPrimaryKey, utcnow
 from .vocab import ROLES
 
 
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
 class Team(UUIDPrimaryKey, Timestamped, db.Model):
     __tablename__ = "teams"
 
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
     # The manager's goal for the share of the working day spent face-to-face, in percent.
     face_time_target_pct: Mapped[float] = mapped_column(Float, default=30.0, server_default="30")
     # Who set that goal last and when (a user id kept as it was: the name is looked up to show it).
@@ -32,8 +36,11 @@ class Team(UUIDPrimaryKey, Timestamped, db.Model):
 
 
 def team_zone(team):
-    """The time zone a team works in (reports and plans are dated in it)."""
-    return ZoneInfo(team.timezone if team else "Asia/Shanghai")
+    """The time zone a team works in (reports and plans are dated in it); without a team, the
+    installation's (FIELDDAY_TIMEZONE)."""
+    if team is not None and team.timezone:
+        return ZoneInfo(team.timezone)
+    return ZoneInfo(current_app.config["DEFAULT_TIMEZONE"] if has_app_context() else DEFAULT_ZONE)
 
 
 class User(UUIDPrimaryKey, Timestamped, db.Model):

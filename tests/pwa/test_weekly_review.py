@@ -43,6 +43,12 @@ def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_rev
         card.get_by_text("Saved").wait_for()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         shot(page, "week-review-desktop")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="CSV").click()
+        with open(download.value.path(), encoding="utf-8-sig") as f:
+            lines = f.read().splitlines()
+        assert lines[0].startswith("rep_id,username,name") and len(lines) == 3  # a line per rep
+        assert "See the biggest account twice" in "\n".join(lines)
     finally:
         desk.close()
 

@@ -1,7 +1,7 @@
 // The weekly PDCA review: plan against do, the week's check figures, and the act — up to three focus
 // points for the next week, written by the rep or their manager. Last week's points are shown against
 // what this week did. The focus points also reach the rep's phone (Today shows them offline).
-import { request } from "../api.js";
+import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
@@ -97,7 +97,8 @@ export async function render(main, { user, query }) {
   main.innerHTML = html`<h1>${t("week.title")}</h1>
     <form id="week-pick" class="row">${teamPicker(teams)}<div><label for="week-date">${t("week.week_of")}</label>
       <input id="week-date" type="date" value="${week}"></div>
-      <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button></form>
+      <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button>
+      <button type="button" id="week-csv" class="secondary" style="flex:0 0 auto;align-self:end">${t("team.csv")}</button></form>
     <p id="week-error" class="error-text" role="alert"></p><div id="week-reviews"></div>`;
   let latest = 0; // the newest request draws: an older answer arriving late is dropped
   const load = async () => {
@@ -165,5 +166,12 @@ export async function render(main, { user, query }) {
     }));
   };
   main.querySelector("#week-pick").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  main.querySelector("#week-csv").addEventListener("click", () => {
+    const query = new URLSearchParams({ week: main.querySelector("#week-date").value, format: "csv" });
+    const team = pickedTeam(main.querySelector("#week-pick"), teams);
+    if (team) query.set("team_id", team);
+    download(`/api/reports/weekly-review?${query}`, `weekly-review-${query.get("week")}.csv`)
+      .catch((e) => { main.querySelector("#week-error").textContent = describe(e); });
+  });
   await load();
 }
