@@ -1,5 +1,4 @@
 """Fieldday: the Flask application factory."""
-import gc
 import os
 
 from flask import Flask
@@ -54,15 +53,6 @@ def create_app(config=None):
         return response
 
     return app
-
-
-def freeze_startup_heap():
-    """Move everything alive after start-up (modules, the app, mappers) out of the garbage
-    collector's sight. Requests that build tens of thousands of rows (reports, sync pages)
-    otherwise pay for full collections that walk those long-lived objects again and again
-    (measured: report latency down by a third). Call once, in a server or worker process."""
-    gc.collect()
-    gc.freeze()
 
 
 @event.listens_for(Engine, "connect")

@@ -4,7 +4,6 @@ import re
 from datetime import date, datetime
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load, pre_load, validate
-from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
 # What no column can keep: NUL (PostgreSQL text refuses it) and lone UTF-16 surrogates (not UTF-8).
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -121,67 +120,3 @@ def page_schema(item_schema, name):
         },
         name=name,
     )
-
-
-# --- dumping many records fast ------------------------------------------------------
-# A sync snapshot dumps tens of thousands of records; marshmallow's per-field machinery
-# (accessor, missing checks, dispatch) was most of a pull's time. For the field types whose
-# dump is a plain conversion the conversion is applied directly; every other field, and any
-# schema with dump hooks, goes through marshmallow itself. tests/server/test_fast_dump.py checks
-# the result equals schema.dump for every synced entity.
-
-def _plain(field):
-    """A function value -> dumped value equal to field._serialize, or None when there is none."""
-    kind = type(field)
-    if kind is fields.UUID:
-        return lambda v: None if v is None else str(v)
-    if kind is fields.String:
-        return lambda v: v if v is None or type(v) is str else field._serialize(v, None, None)
-    if kind is fields.Integer and not field.as_string:
-        return lambda v: v if v is None or type(v) is int else field._serialize(v, None, None)
-    if kind is fields.Float and not field.as_string:
-        return lambda v: v if v is None or type(v) is float else field._serialize(v, None, None)
-    if kind is fields.Boolean:
-        return lambda v: v if v is None or type(v) is bool else field._serialize(v, None, None)
-    if kind in (fields.DateTime, fields.AwareDateTime, fields.NaiveDateTime, fields.Date) \
-            and (field.format or field.DEFAULT_FORMAT) in ("iso", "iso8601"):
-        return lambda v: None if v is None else v.isoformat()
-    return None
-
-
-def _dump_plan(schema):
-    if schema._hooks.get(PRE_DUMP) or schema._hooks.get(POST_DUMP):
-        return None
-    plan = []
-    for name, field in schema.dump_fields.items():
-        key, attr, convert = field.data_key or name, field.attribute or name, _plain(field)
-        if convert is None or "." in attr:
-            plan.append((key, None, field, name))
-        else:
-            plan.append((key, attr, convert, None))
-    return plan
-
-
-_PLANS = {}
-
-
-def dump_many(schema, objs):
-    """schema.dump(objs, many=True) for model objects, without the per-field overhead."""
-    key = (type(schema), frozenset(schema.only or ()), frozenset(schema.exclude))
-    if key not in _PLANS:
-        _PLANS[key] = _dump_plan(schema)
-    plan = _PLANS[key]
-    if plan is None or any(isinstance(obj, dict) for obj in objs):
-        return schema.dump(objs, many=True)
-    out = []
-    for obj in objs:
-        row = {}
-        for key, attr, convert, name in plan:
-            if attr is not None:
-                row[key] = convert(getattr(obj, attr))
-            else:
-                value = convert.serialize(name, obj, accessor=schema.get_attribute)
-                if value is not missing:
-                    row[key] = value
-        out.append(row)
-    return out

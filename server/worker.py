@@ -1,5 +1,6 @@
 """Entry point for Celery workers and beat: `celery -A server.worker worker|beat` (needs CELERY_BROKER_URL)."""
-from . import create_app, freeze_startup_heap
+from . import create_app
+from .fastpaths import freeze_startup_heap
 from .background import celery_for
 
 app = create_app()

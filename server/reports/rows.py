@@ -1,8 +1,10 @@
-"""Building blocks every report shares: a rep's row head, a percentage, and the fast read path
-(epoch seconds and ids as text straight from the database, Core rows without ORM bookkeeping)."""
-from sqlalchemy import Float, String, cast, extract
+"""Building blocks every report shares: a rep's row head, a percentage, and the read path (instants
+as epoch seconds, see server/fastpaths.py; ids as text straight from the database; Core rows
+without ORM bookkeeping)."""
+from sqlalchemy import String, cast
 
 from ..extensions import db
+from ..fastpaths import epoch  # noqa: F401  (the reports read instants through it)
 
 
 def rep_row(rep):
@@ -16,12 +18,6 @@ def rep_name(rep):
 def pct(part, whole):
     """`part` of `whole` in percent to one decimal; None when there is no whole."""
     return round(100 * part / whole, 1) if whole else None
-
-
-def epoch(column):
-    # Instants come back as epoch seconds computed by the database: a report reads tens of
-    # thousands of them, and building aware datetimes for each costs more than the report itself.
-    return cast(extract("epoch", column), Float)
 
 
 def raw_text(column):

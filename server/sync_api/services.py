@@ -14,7 +14,7 @@ from sync import merge, protocol
 from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from ..extensions import db
 from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
-from ..schemas import dump_many
+from ..fastpaths import dump_many
 from ..scoping import team_member_ids
 from .entities import ENTITIES
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, insert, select
 
-from server import freeze_startup_heap
+from server.fastpaths import freeze_startup_heap
 from server.auth.services import hash_password
 from server.extensions import db
 from server.models import (Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, Team, User,

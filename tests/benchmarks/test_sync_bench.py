@@ -23,7 +23,8 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
-from server import create_app, freeze_startup_heap
+from server import create_app
+from server.fastpaths import freeze_startup_heap
 from server.demo import seed
 from server.extensions import db
 from server.models import Visit

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from server.demo import seed
 from server import clock
 from server.extensions import db
-from server.models import Account, User
+from server.models import Account, User, Visit
 from server.route_plans.planner import plan_day
-from server.schemas import _dump_plan, dump_many
+from server.fastpaths import _dump_plan, dump_many
 from server.sync_api.entities import ENTITIES
 
 
@@ -40,3 +40,42 @@ def test_plain_fields_skip_marshmallow_and_the_rest_go_through_it(app):
     assert plan["plannable"][0] is None and plan["last_year_sales"][0] is None  # a function, a decimal string
     assert dump_many(ENTITIES["account"].schema, [{"id": None, "name": "x"}]) == \
         ENTITIES["account"].schema.dump([{"id": None, "name": "x"}], many=True)  # dicts: marshmallow itself
+
+
+def test_every_report_and_a_sync_pull_answer_the_same_on_the_plain_path(app, client, monkeypatch):
+    """FIELDDAY_FAST_PATHS=0 (server/fastpaths.py) takes the libraries' plain paths: same answers."""
+    from flask_jwt_extended import create_access_token
+
+    from server import fastpaths
+    from server.reports.services import REPORTS
+
+    clock.freeze(clock.now())  # "as of now" reads the same in both runs
+    with app.app_context():
+        seed("demo-password", reps=2, accounts_per_rep=12, weeks=2)
+        manager = db.session.scalars(select(User).where(User.role == "manager")).first()
+        headers = {"Authorization": f"Bearer {create_access_token(identity=manager)}"}
+    today = clock.today(ZoneInfo("Asia/Shanghai"))
+    period = f"from={today - timedelta(days=14)}&to={today}"
+    paths = [f"/api/reports/{name}?{period}" for name in REPORTS] + [
+        f"/api/reports/daily?date={today - timedelta(days=1)}", f"/api/reports/weekly-review?week={today}",
+        "/api/sync/pull?limit=1000"]
+
+    def answers():
+        out = {}
+        for path in paths:
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, (path, response.get_json())
+            body = response.get_json()
+            for volatile in ("cursor", "server_time"):
+                body.pop(volatile, None)
+            out[path] = body
+        return out
+
+    fast = answers()
+    assert "EXTRACT" in str(fastpaths.epoch(Visit.check_in_at)).upper()
+    monkeypatch.setattr(fastpaths, "ENABLED", False)
+    assert "EXTRACT" not in str(fastpaths.epoch(Visit.check_in_at)).upper()  # the plain path is taken
+    plain = answers()
+    for path in paths:
+        assert fast[path] == plain[path], path
+    assert len(fast["/api/sync/pull?limit=1000"]["changes"]) > 100

@@ -1,0 +1,117 @@
+"""The performance shortcuts that go around a library's plain path, in one place. Each says what it
+saves, measured on this project's 2-core machine, and FIELDDAY_FAST_PATHS=0 (read at start; or
+`fastpaths.ENABLED = False`) takes the plain path instead; the tests check both give the same answers.
+
+1. `dump_many`: a sync page dumps thousands of records; marshmallow's per-field machinery (accessor,
+   missing checks, dispatch) was most of a pull's time. For field types whose dump is a plain
+   conversion it is applied directly (reading `schema.dump_fields` and the field's `_serialize`);
+   every other field, and any schema with dump hooks, goes through marshmallow. 5,000 accounts:
+   313 ms against 588 ms for `schema.dump` (median of 5, on a loaded machine). Plain: `schema.dump`.
+2. `epoch`: reports read tens of thousands of instants as epoch seconds computed by the database,
+   instead of an aware datetime built per value. Plain: the column read as the model's UTC datetime
+   and turned into seconds in Python (`type_coerce`), the same SQL otherwise.
+3. `freeze_startup_heap`: `gc.freeze()` after start-up, so full collections in requests that build
+   many rows do not walk the long-lived start-up objects again (report latency down by about a third
+   when it was added). Plain: nothing frozen.
+"""
+import gc
+import os
+from datetime import timezone
+
+from marshmallow import fields, missing
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
+from sqlalchemy import DateTime, Float, cast, extract, type_coerce
+from sqlalchemy.types import TypeDecorator
+
+ENABLED = os.environ.get("FIELDDAY_FAST_PATHS", "1").lower() not in ("0", "false", "no")
+
+
+# --- 1. dumping many records ---------------------------------------------------------
+
+def _plain(field):
+    """A function value -> dumped value equal to field._serialize, or None when there is none."""
+    kind = type(field)
+    if kind is fields.UUID:
+        return lambda v: None if v is None else str(v)
+    if kind is fields.String:
+        return lambda v: v if v is None or type(v) is str else field._serialize(v, None, None)
+    if kind is fields.Integer and not field.as_string:
+        return lambda v: v if v is None or type(v) is int else field._serialize(v, None, None)
+    if kind is fields.Float and not field.as_string:
+        return lambda v: v if v is None or type(v) is float else field._serialize(v, None, None)
+    if kind is fields.Boolean:
+        return lambda v: v if v is None or type(v) is bool else field._serialize(v, None, None)
+    if kind in (fields.DateTime, fields.AwareDateTime, fields.NaiveDateTime, fields.Date) \
+            and (field.format or field.DEFAULT_FORMAT) in ("iso", "iso8601"):
+        return lambda v: None if v is None else v.isoformat()
+    return None
+
+
+def _dump_plan(schema):
+    if schema._hooks.get(PRE_DUMP) or schema._hooks.get(POST_DUMP):
+        return None
+    plan = []
+    for name, field in schema.dump_fields.items():
+        key, attr, convert = field.data_key or name, field.attribute or name, _plain(field)
+        if convert is None or "." in attr:
+            plan.append((key, None, field, name))
+        else:
+            plan.append((key, attr, convert, None))
+    return plan
+
+
+_PLANS = {}
+
+
+def dump_many(schema, objs):
+    """schema.dump(objs, many=True) for model objects, without the per-field overhead."""
+    if not ENABLED:
+        return schema.dump(objs, many=True)
+    key = (type(schema), frozenset(schema.only or ()), frozenset(schema.exclude))
+    if key not in _PLANS:
+        _PLANS[key] = _dump_plan(schema)
+    plan = _PLANS[key]
+    if plan is None or any(isinstance(obj, dict) for obj in objs):
+        return schema.dump(objs, many=True)
+    out = []
+    for obj in objs:
+        row = {}
+        for key, attr, convert, name in plan:
+            if attr is not None:
+                row[key] = convert(getattr(obj, attr))
+            else:
+                value = convert.serialize(name, obj, accessor=schema.get_attribute)
+                if value is not missing:
+                    row[key] = value
+        out.append(row)
+    return out
+
+
+# --- 2. instants as epoch seconds --------------------------------------------------------
+
+class _EpochSeconds(TypeDecorator):
+    """The plain path: the column read as the models read instants (UTC; SQLite drops the zone), in seconds."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def epoch(column):
+    if not ENABLED:
+        return type_coerce(column, _EpochSeconds())
+    return cast(extract("epoch", column), Float)
+
+
+# --- 3. the start-up heap -----------------------------------------------------------------
+
+def freeze_startup_heap():
+    """Move everything alive after start-up (modules, the app, mappers) out of the garbage
+    collector's sight. Call once, in a server or worker process."""
+    if ENABLED:
+        gc.collect()
+        gc.freeze()
