@@ -1,7 +1,8 @@
 """The shared rules for records that hang off an account (contacts, devices, opportunities)."""
 from marshmallow import fields
 
-from .resource import ScopedResource, writable_account
+from .policy import writable_account
+from .resource import ScopedResource
 from .schemas import PageArgs, RecordSchema
 from .scoping import child_scope
 

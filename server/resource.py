@@ -8,10 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .changelog import lock_counter
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .errors import Conflict, NotFound
 from .extensions import db
-from .models import Account, User
-from .scoping import may_manage_user
 
 
 class ScopedResource:
@@ -163,38 +161,3 @@ class ScopedResource:
         db.session.delete(obj)
         db.session.flush()
         self.after_write(principal, obj, {"deleted": True})
-
-
-def writable_account(principal, account_id, field="account_id"):
-    """Return the account if the caller may write under it, else a 404 naming the field."""
-    account = db.session.get(Account, account_id) if account_id is not None else None
-    if account is None or not may_write_account(principal, account):
-        raise NotFound(
-            f"No account {account_id} in your territory.",
-            {field: ["Unknown account or not in your territory."]},
-        )
-    return account
-
-
-def may_write_account(principal, account):
-    if principal.is_admin:
-        return True
-    if principal.is_manager:
-        owner = db.session.get(User, account.owner_id) if account.owner_id else None
-        return may_manage_user(principal, owner)
-    return account.owner_id == principal.id
-
-
-def resolve_rep(principal, data, field="rep_id"):
-    """Reps act for themselves; managers for their team; admins for anyone."""
-    rep_id = data.get(field)
-    if principal.is_rep:
-        if rep_id is not None and rep_id != principal.id:
-            raise Forbidden("A rep records only their own work.", {field: ["Must be yourself."]})
-        data[field] = principal.id
-        return
-    if rep_id is None:
-        raise ValidationFailed("Say which rep this is for.", {field: ["Missing data for required field."]})
-    rep = db.session.get(User, rep_id)
-    if rep is None or rep.role != "rep" or not may_manage_user(principal, rep):
-        raise NotFound(f"No rep {rep_id} in your team.", {field: ["Unknown rep or not in your team."]})

@@ -3,7 +3,7 @@ import math
 import re
 from datetime import date, datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 # What no column can keep: NUL (PostgreSQL text refuses it) and lone UTF-16 surrogates (not UTF-8).
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")

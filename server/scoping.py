@@ -1,4 +1,5 @@
-"""Who may see and change what: territory rules in one place.
+"""Who may see what, as SQL clauses: territory rules for queries (the predicates on one record or
+person are in policy.py).
 
 A rep's territory is the accounts they own; a manager's is every account owned
 by a member of their team; an admin sees everything. Records hanging off an
@@ -46,17 +47,3 @@ def visible_to_rep_or_account(principal, rep_column, account_column):
     if principal.is_admin:
         return true()
     return or_(owner_scope(principal, rep_column), child_scope(principal, account_column))
-
-
-def may_manage_user(principal, user):
-    """Whether the caller may act for `user` (themselves, their team if manager, anyone if admin)."""
-    if principal.is_admin:
-        return True
-    if principal.is_manager:
-        return user is not None and user.team_id is not None and user.team_id == principal.team_id
-    return user is not None and user.id == principal.id
-
-
-def may_manage_team(principal, team):
-    """Whether the caller may act for a whole team (its manager, or an admin)."""
-    return principal.is_admin or (principal.is_manager and team is not None and principal.team_id == team.id)

@@ -5,8 +5,9 @@ from ..cadence import overdue_clause
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import Account, AccountReassignment, Opportunity, User, utcnow
-from ..resource import ScopedResource, may_write_account
-from ..scoping import account_scope, may_manage_user
+from ..policy import may_manage_user, may_write_account
+from ..resource import ScopedResource
+from ..scoping import account_scope
 
 
 class AccountService(ScopedResource):

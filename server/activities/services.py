@@ -1,9 +1,10 @@
 """Day-clock rules: a rep's own stretches of time, each ending after it starts."""
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from ..field_rules import check_rep_write, refuse_rep_change, require_order
+from ..field_rules import refuse_rep_change, require_order
 from ..models import Activity, Visit
-from ..resource import ScopedResource, resolve_rep
+from ..policy import check_rep_write, resolve_rep
+from ..resource import ScopedResource
 from ..scoping import owner_scope
 
 

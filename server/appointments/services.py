@@ -1,7 +1,8 @@
 """Appointment rules: at an account in the rep's territory, ending after it starts."""
-from ..field_rules import check_rep_write, refuse_rep_change, require_order
+from ..field_rules import refuse_rep_change, require_order
 from ..models import Appointment
-from ..resource import ScopedResource, resolve_rep, writable_account
+from ..policy import check_rep_write, resolve_rep, writable_account
+from ..resource import ScopedResource
 from ..scoping import visible_to_rep_or_account
 
 

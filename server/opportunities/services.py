@@ -7,7 +7,7 @@ from ..account_children import AccountChildService
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Device, Opportunity, StageChange, utcnow
-from ..resource import writable_account
+from ..policy import writable_account
 
 
 class OpportunityService(AccountChildService):

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from ..cadence import CADENCE_DAYS
 from ..extensions import db
 from ..models import Account, AccountReassignment, Visit, utcnow
-from .rows import core_rows, epoch, pct, raw_text, rep_name, rep_row
+from ..fastpaths import epoch
+from .rows import core_rows, pct, raw_text, rep_name, rep_row
 from .timesplit import week_start
 
 FIRST_QUARTER_DAYS = 90

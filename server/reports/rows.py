@@ -4,7 +4,6 @@ without ORM bookkeeping)."""
 from sqlalchemy import String, cast
 
 from ..extensions import db
-from ..fastpaths import epoch  # noqa: F401  (the reports read instants through it)
 
 
 def rep_row(rep):

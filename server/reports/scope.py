@@ -10,7 +10,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Team, User
 from ..models.users import team_zone
-from ..scoping import may_manage_team, may_manage_user
+from ..policy import may_manage_team, may_manage_user
 
 MAX_DAYS = 400
 
@@ -42,6 +42,13 @@ class Scope:
     @property
     def rep_ids(self):
         return [r.id for r in self.reps]
+
+
+def report_teams(principal):
+    """The teams the caller may report on as a team: an admin all, a manager their own, a rep none."""
+    if principal.is_rep:
+        return []
+    return [team for team in db.session.scalars(select(Team).order_by(Team.name)) if may_manage_team(principal, team)]
 
 
 def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=None):

@@ -22,7 +22,8 @@ from .hunting import hunting_farming
 from .qualification import qualification
 from .ratios import method_ratios
 from .winloss import win_loss
-from .rows import core_rows as _rows, epoch as _epoch, raw_text as _raw, rep_name, rep_row as _rep_row
+from ..fastpaths import epoch as _epoch
+from .rows import core_rows as _rows, raw_text as _raw, rep_name, rep_row as _rep_row
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
                         week_start)
 
@@ -446,6 +447,14 @@ def set_target(rep, month, amount, by=None):
     target.set_by, target.set_at = by, utcnow()
     db.session.commit()
     return target
+
+
+def set_face_time_target(team, pct, by=None):
+    """Store a team's goal for the face-to-face share of the day, noting who set it and when."""
+    team.face_time_target_pct = pct
+    team.face_time_target_set_by, team.face_time_target_set_at = by, utcnow()
+    db.session.commit()
+    return team
 
 
 REPORTS = {

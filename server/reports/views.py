@@ -2,22 +2,19 @@
 from datetime import date, timedelta
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from ..csvio import csv_response
-from ..errors import Forbidden, NotFound, ValidationFailed
-from ..extensions import db
-from ..models import Team, User, utcnow
-from ..scoping import may_manage_team, may_manage_user
+from ..errors import Forbidden, ValidationFailed
+from ..policy import managed_rep, managed_team, self_or_managed_rep
 from ..security import login_required, principal
 from . import blp
 from .daily import daily_report, save_review
 from .schemas import (CommentBody, DailyQuery, DailyReportSchema, FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery,
                       ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema, TeamsSchema, WeeklyFocusBody,
                       WeeklyFocusSchema, WeeklyQuery, WeeklyReviewsSchema)
-from .scope import Scope, resolve
-from .services import REPORTS, set_target
-from .weekly import review_rep, save_focus, week_start, weekly_reviews
+from .scope import Scope, report_teams, resolve
+from .services import REPORTS, set_face_time_target, set_target
+from .weekly import save_focus, week_start, weekly_reviews
 
 
 def _flatten(row, prefix=""):
@@ -96,21 +93,7 @@ class Teams(MethodView):
     @blp.response(200, TeamsSchema)
     def get(self):
         """The teams the caller may see reports for as a team (admins: all; managers: their own; reps: none)"""
-        caller = principal()
-        if caller.is_rep:
-            return {"teams": []}
-        teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-        return {"teams": [team for team in teams if may_manage_team(caller, team)]}
-
-
-def _managed_rep(rep_id):
-    caller = principal()
-    if caller.is_rep:
-        raise Forbidden("Only the rep's manager or an admin sets targets.", {"rep_id": ["Managers only."]})
-    rep = db.session.get(User, rep_id)
-    if rep is None or rep.role != "rep" or not may_manage_user(caller, rep):
-        raise NotFound("No such rep in your team.", {"rep_id": ["Unknown rep or not in your team."]})
-    return rep
+        return {"teams": report_teams(principal())}
 
 
 @blp.route("/targets/monthly")
@@ -121,7 +104,7 @@ class MonthlyTarget(MethodView):
     @blp.response(200, TargetSchema)
     def put(self, body):
         """Set a rep's sales target for a month (managers: their team)"""
-        rep = _managed_rep(body["rep_id"])
+        rep = managed_rep(principal(), body["rep_id"])
         year, month = map(int, body["month"].split("-"))
         return set_target(rep, date(year, month, 1), body["amount"], by=principal().id)
 
@@ -135,14 +118,7 @@ class FaceTimeTarget(MethodView):
     def put(self, body):
         """Set the team's goal for the face-to-face share of the day, in percent"""
         caller = principal()
-        if caller.is_rep:
-            raise Forbidden("Only the team's manager or an admin sets its target.", {"team_id": ["Managers only."]})
-        team = db.session.get(Team, body["team_id"])
-        if team is None or not may_manage_team(caller, team):
-            raise NotFound("No such team among yours.", {"team_id": ["Unknown team or not yours."]})
-        team.face_time_target_pct = body["face_time_target_pct"]
-        team.face_time_target_set_by, team.face_time_target_set_at = caller.id, utcnow()
-        db.session.commit()
+        team = set_face_time_target(managed_team(caller, body["team_id"]), body["face_time_target_pct"], by=caller.id)
         return {"team_id": team.id, "face_time_target_pct": team.face_time_target_pct}
 
 
@@ -183,7 +159,7 @@ class DailyComment(MethodView):
     @blp.response(200, ReviewSchema)
     def put(self, body):
         """The manager's comment on a rep's day"""
-        rep = _managed_rep(body["rep_id"])
+        rep = managed_rep(principal(), body["rep_id"])
         return save_review(rep.id, body["date"], manager_comment=body["comment"], commented_by=principal().id)
 
 
@@ -213,5 +189,5 @@ class WeeklyReviewView(MethodView):
     def put(self, body):
         """Write the act of a week: up to three focus points for the next week (the rep, or their manager)"""
         caller = principal()
-        rep = review_rep(caller, body.get("rep_id"))
+        rep = self_or_managed_rep(caller, body.get("rep_id"))
         return save_focus(rep, week_start(body["week"]), body["focus"], by=caller.id, version=body.get("version"))

@@ -14,10 +14,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..changelog import lock_counter
-from ..errors import Conflict, NotFound, Unavailable, ValidationFailed
+from ..errors import Conflict, Unavailable, ValidationFailed
 from ..extensions import db
 from ..resource import ScopedResource
-from ..scoping import may_manage_user, owner_scope
+from ..scoping import owner_scope
 from ..models import Account, RoutePlan, RouteStop, User, Visit, WeeklyReview
 from .hunting import hunting_farming
 from .qualification import qualification
@@ -149,15 +149,6 @@ def _first_visits(scope):
         days[local.date()] = min(days.get(local.date(), local), local)
     return {rep_id: [{"date": day.isoformat(), "at": at.strftime("%H:%M")} for day, at in sorted(days.items())]
             for rep_id, days in first.items()}
-
-
-def review_rep(caller, rep_id):
-    """The rep whose review the caller writes: a rep their own, a manager their team's (404 otherwise)."""
-    rep = db.session.get(User, rep_id or caller.id)
-    if rep is None or rep.role != "rep" or not may_manage_user(caller, rep):
-        raise NotFound("No such rep among those you may see (yourself; managers: their team).",
-                       {"rep_id": ["Unknown rep or not in your team."]})
-    return rep
 
 
 def _check_accounts(rep, focus):

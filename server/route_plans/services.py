@@ -3,7 +3,8 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import RoutePlan, User
 from ..resource import ScopedResource
-from ..scoping import may_manage_user, owner_scope
+from ..policy import may_manage_user
+from ..scoping import owner_scope
 from .planner import locked_plan
 
 

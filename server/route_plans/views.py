@@ -5,10 +5,10 @@ from flask.views import MethodView
 
 from .. import limits
 from ..crud_views import register_crud
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict
 from ..extensions import db
 from ..limits import limiter
-from ..resource import resolve_rep
+from ..policy import require_manager, resolve_rep
 from ..security import login_required, principal
 from . import blp
 from .editing import edit_stops
@@ -37,8 +37,8 @@ class Plan(MethodView):
         if {"include", "exclude", "pins"} & set(body):
             choices = Choices(include=tuple(body.get("include", ())), exclude=tuple(body.get("exclude", ())),
                               pins={p["account_id"]: p["at"] for p in body.get("pins", ())})
-        if body.get("override") and caller.is_rep:
-            raise Forbidden("Only a manager overrides a rep's own choices.", {"override": ["Managers only."]})
+        if body.get("override"):
+            require_manager(caller, "Only a manager overrides a rep's own choices.", "override")
         start = body.get("start")
         if start is not None:
             start = Start(start["latitude"], start["longitude"], start["at"])

@@ -6,11 +6,12 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ..csvio import csv_response
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..reports.scope import resolve
 from ..schemas import StrictSchema
 from .. import limits
 from ..limits import limiter
+from ..policy import require_manager
 from ..security import login_required, principal
 from . import blp, jobs
 from .exporting import KINDS, export_rows
@@ -119,8 +120,7 @@ class Import(MethodView):
         if kind not in HANDLERS:
             raise NotFound("Import accounts, devices or contacts.", {"kind": ["Unknown."]})
         caller = principal()
-        if caller.role == "rep":
-            raise Forbidden("Managers and admins import data.")
+        require_manager(caller, "Managers and admins import data.")
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed("Send the CSV as a multipart field named `file`.", {"file": ["Missing."]})

@@ -4,10 +4,11 @@ from sqlalchemy import func, or_, select
 
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..field_rules import check_rep_write, refuse_rep_change, require_order
+from ..field_rules import refuse_rep_change, require_order
 from ..models import Account, AccountReassignment, Opportunity, RoutePlan, Team, User, Visit
 from ..models.users import team_zone
-from ..resource import ScopedResource, resolve_rep, writable_account
+from ..policy import check_rep_write, resolve_rep, writable_account
+from ..resource import ScopedResource
 from ..scoping import visible_to_rep_or_account
 
 
