@@ -29,7 +29,9 @@ def run_schemathesis(app, headers, examples=EXAMPLES):
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
                 for who, caller in headers.items():
-                    response = case.call(headers=caller)
+                    # The in-process client does not inflate gzip, which the app sends for large JSON to
+                    # clients that accept it (tested in test_factory): ask for the plain body.
+                    response = case.call(headers={**caller, "Accept-Encoding": "identity"})
                     sent[who] += 1
                     try:
                         case.validate_response(response, checks=CHECKS)
