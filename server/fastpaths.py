@@ -16,12 +16,12 @@ saves, measured on this project's 2-core machine, and FIELDDAY_FAST_PATHS=0 (rea
 """
 import gc
 import os
-from datetime import timezone
 
 from marshmallow import fields, missing
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
-from sqlalchemy import DateTime, Float, cast, extract, type_coerce
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Float, cast, extract, type_coerce
+
+from .models.base import UTCDateTime
 
 ENABLED = os.environ.get("FIELDDAY_FAST_PATHS", "1").lower() not in ("0", "false", "no")
 
@@ -89,16 +89,14 @@ def dump_many(schema, objs):
 
 # --- 2. instants as epoch seconds --------------------------------------------------------
 
-class _EpochSeconds(TypeDecorator):
-    """The plain path: the column read as the models read instants (UTC; SQLite drops the zone), in seconds."""
+class _EpochSeconds(UTCDateTime):
+    """The plain path: the column read as the models read instants (UTCDateTime), in seconds."""
 
-    impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+        moment = super().process_result_value(value, dialect)
+        return None if moment is None else moment.timestamp()
 
 
 def epoch(column):

@@ -42,11 +42,17 @@ export function addDays(date, days) {
   return copy;
 }
 
+/** The Monday that starts the week of a local date ("YYYY-MM-DD", or a Date), as a local date. */
+export function mondayOf(day = new Date()) {
+  const date = typeof day === "string" ? new Date(`${day}T12:00:00`) : day;
+  return localDate(addDays(date, -((date.getDay() + 6) % 7)));
+}
+
 /** A named reporting period as [from, to] local dates: day, week (from Monday), month (to date) or last_month. */
 export function period(kind, anchor = new Date()) {
   const today = localDate(anchor);
   if (kind === "day") return [today, today];
-  if (kind === "week") return [localDate(addDays(anchor, -((anchor.getDay() + 6) % 7))), today];
+  if (kind === "week") return [mondayOf(anchor), today];
   if (kind === "last_month") {
     const first = new Date(anchor.getFullYear(), anchor.getMonth() - 1, 1);
     return [localDate(first), localDate(new Date(anchor.getFullYear(), anchor.getMonth(), 0))];

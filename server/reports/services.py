@@ -148,7 +148,10 @@ def _first_check_ins(scope, visits):
 
 
 def _hhmm(minutes):
-    return None if minutes is None else f"{int(minutes) // 60:02d}:{int(round(minutes)) % 60:02d}"
+    if minutes is None:
+        return None
+    whole = int(round(minutes))  # hours and minutes from one rounding: 8:59:40 is 09:00, not 08:00
+    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 def first_appointment(scope, tolerance_min=10):

@@ -23,13 +23,10 @@ from .hunting import hunting_farming
 from .qualification import qualification
 from .ratios import CHAINS, method_ratios
 from .rows import rep_name, rep_row
-from .services import activity, first_appointment, targets, time_ratios
+from .services import _first_check_ins, _hhmm, _visit_rows, activity, first_appointment, targets, time_ratios
+from .timesplit import week_start
 
 MAX_FOCUS = 3
-
-
-def week_start(day):
-    return day - timedelta(days=day.weekday())
 
 
 def weekly_reviews(scope):
@@ -139,16 +136,9 @@ def _planned_days(scope):
 
 
 def _first_visits(scope):
-    """Each rep's first check-in of each worked day, local HH:MM."""
-    first = {}
-    for rep_id, at in db.session.execute(select(Visit.rep_id, Visit.check_in_at).where(
-            Visit.rep_id.in_(scope.rep_ids), Visit.cancelled_at.is_(None), Visit.check_in_at >= scope.start_utc,
-            Visit.check_in_at < scope.end_utc)):
-        local = at.astimezone(scope.tz)
-        days = first.setdefault(rep_id, {})
-        days[local.date()] = min(days.get(local.date(), local), local)
-    return {rep_id: [{"date": day.isoformat(), "at": at.strftime("%H:%M")} for day, at in sorted(days.items())]
-            for rep_id, days in first.items()}
+    """Each rep's first check-in of each worked day, local HH:MM, as the first-appointment report counts it."""
+    return {rep_id: [{"date": day.isoformat(), "at": _hhmm(minutes)} for day, minutes in sorted(days.items())]
+            for rep_id, days in _first_check_ins(scope, _visit_rows(scope)).items()}
 
 
 def _check_accounts(rep, focus):

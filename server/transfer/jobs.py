@@ -13,6 +13,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import clock
@@ -45,9 +46,9 @@ def dispatch(app, job_id):
 
         celery_for(app).send_task(RUN_IMPORT, args=(str(job_id),), task_id=str(job_id))
         return
-    executor = app.extensions.get("import_jobs")
-    if executor is None:
-        executor = app.extensions["import_jobs"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
+    # setdefault is atomic: two first uploads at once still share one worker thread (an unused
+    # executor starts no thread).
+    executor = app.extensions.setdefault("import_jobs", ThreadPoolExecutor(max_workers=1, thread_name_prefix="import"))
     executor.submit(_run_here, app, job_id)
 
 
@@ -76,8 +77,6 @@ def run_task(task, job_id):
 def run(job_id, on_progress=None):
     """Import a queued job's file. A job already ended is left alone (a task delivered twice); one left
     "running" by a worker that died is run again: nothing of it was committed."""
-    from flask import current_app
-
     job = db.session.get(ImportJob, job_id)
     if job is None or job.status in ("done", "failed"):
         return

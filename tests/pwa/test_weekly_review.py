@@ -2,9 +2,7 @@
 rep sees it on Today with no signal and reviews their own week on a phone (360×740)."""
 from datetime import timedelta
 
-from tests.pwa.conftest import PASSWORD, log_in, phone_context, shot, today_local, wait_synced
-
-DESKTOP = {"width": 1280, "height": 800}
+from tests.pwa.conftest import DESKTOP, PASSWORD, log_in, phone_context, shot, today_local, wait_synced
 
 
 def _no_sideways_scroll(page):
@@ -14,8 +12,7 @@ def _no_sideways_scroll(page):
 def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_review(browser, live_server):
     today = today_local()
     last_monday = today - timedelta(days=today.weekday() + 7)
-    desk = browser.new_context(viewport=DESKTOP, locale="en-US", timezone_id="Asia/Shanghai",
-                               base_url=live_server.url, bypass_csp=True)
+    desk = phone_context(browser, live_server.url, viewport=DESKTOP)
     try:
         page = desk.new_page()
         page.goto("/")

@@ -192,3 +192,10 @@ def test_the_rep_and_the_manager_writing_the_act_at_the_same_moment(app, world, 
     assert len(refusals) == 11 and all(b["error"]["code"] == "version_conflict" for b in refusals)
     with app.app_context():
         assert db.session.query(WeeklyReview).filter_by(rep_id=world.users["r1"], week=MONDAY).count() == 1
+
+
+def test_a_first_visit_is_told_in_whole_minutes_from_one_rounding():
+    """08:59:40 reads 09:00 (it read 08:00 when the hour and the minute were rounded apart)."""
+    from server.reports.services import _hhmm
+
+    assert (_hhmm(8 * 60 + 59 + 40 / 60), _hhmm(8 * 60 + 45.2), _hhmm(0.4), _hhmm(None)) == ("09:00", "08:45", "00:00", None)

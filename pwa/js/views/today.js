@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { settings } from "../settings.js";
 import { dayContext, dropped, lateMinutes, moved, saveOrder } from "../dayedit.js";
 import { syncNow } from "../sync.js";
-import { addDays, describe, hhmm, html, localDate, position, raw, reasonLabels, shortDate } from "../ui.js";
+import { addDays, describe, hhmm, html, localDate, mondayOf, position, raw, reasonLabels, shortDate } from "../ui.js";
 
 export async function planFor(day) {
   const plans = await byIndex("route_plans", "plan_date", day);
@@ -139,8 +139,7 @@ export async function planNotices(main) {
 
 /** What the rep set out to do this week (the act of last week's review), from the phone's copy. */
 async function weekFocus(today, accounts) {
-  const date = new Date(`${today}T12:00:00`);
-  const lastMonday = localDate(addDays(date, -((date.getDay() + 6) % 7) - 7));
+  const lastMonday = mondayOf(addDays(new Date(`${mondayOf(today)}T12:00:00`), -7));
   const [review] = await byIndex("weekly_reviews", "week", lastMonday);
   if (!review?.focus?.length) return "";
   return raw(html`<section class="card" id="week-focus"><h2>${t("week.this_focus")}</h2><ul>${review.focus.map((p) =>

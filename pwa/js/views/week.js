@@ -5,14 +5,9 @@ import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { addDays, describe, html, localDate, messageText, raw, shortDate } from "../ui.js";
+import { describe, html, localDate, messageText, mondayOf, raw, shortDate } from "../ui.js";
 
 const MAX_FOCUS = 3;
-
-export function mondayOf(day) {
-  const date = new Date(`${day}T12:00:00`);
-  return localDate(addDays(date, -((date.getDay() + 6) % 7)));
-}
 
 /** One focus point's problems in words, through the message catalogue. */
 function pointMessage(messages, codes) {
