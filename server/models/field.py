@@ -33,7 +33,8 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
         CheckConstraint("check_out_at IS NULL OR check_in_at IS NOT NULL", name="out_needs_in"),
         CheckConstraint("check_out_at IS NULL OR check_out_at >= check_in_at", name="out_after_in"),
         Index("ix_visits_rep_check_in", "rep_id", "check_in_at"),
-        Index("ix_visits_account_check_in", "account_id", "check_in_at"),
+        # Covers the reports' counts of an account's visits (not cancelled, met) without reading the rows.
+        Index("ix_visits_account_check_in", "account_id", "check_in_at", "cancelled_at", "met"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))

@@ -6,38 +6,41 @@
 - A/B/C coverage against cadence, week by week: of the accounts of a class, how many had a met
   visit within their cadence (A 7, B 14, C 30 days) before the end of each week of the period.
 """
+import uuid
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from ..cadence import CADENCE_DAYS
-from ..extensions import db
 from ..models import Account, AccountReassignment, Visit, utcnow
 from ..fastpaths import epoch
-from .rows import core_rows, pct, raw_text, rep_name, rep_row
+from .rows import canonical, core_rows, pct, raw_text, rep_keys, rep_name, rep_row
 from .timesplit import week_start
 
 FIRST_QUARTER_DAYS = 90
+_Account = namedtuple("_Account", "id name owner_id account_class created_at")
 
 
 def coverage(scope):
     as_of = min(scope.end_utc, utcnow())
-    owners = {rep.id: rep for rep in scope.reps}
-    accounts = db.session.execute(select(Account.id, Account.name, Account.owner_id, Account.account_class,
-                                         Account.created_at).where(Account.owner_id.in_(scope.rep_ids))).all()
+    owners, keys = {rep.id: rep for rep in scope.reps}, rep_keys(scope.rep_ids)
+    # Account ids stay as the database's text (thousands of rows): only the listed ones are converted.
+    accounts = [_Account(i, name, keys[owner], cls, created) for i, name, owner, cls, created in core_rows(
+        select(raw_text(Account.id), Account.name, raw_text(Account.owner_id), Account.account_class,
+               Account.created_at).where(Account.owner_id.in_(scope.rep_ids)))]
     # When the current owner took each account: its latest reassignment to them, else its creation.
-    reassigned = dict(db.session.execute(
-        select(AccountReassignment.account_id, func.max(AccountReassignment.at))
-        .where(AccountReassignment.to_owner_id.in_(scope.rep_ids)).group_by(AccountReassignment.account_id)).all())
+    reassigned = dict(core_rows(
+        select(raw_text(AccountReassignment.account_id), func.max(AccountReassignment.at))
+        .where(AccountReassignment.to_owner_id.in_(scope.rep_ids)).group_by(AccountReassignment.account_id)))
     since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
-    took = {a.id: max(t for t in (reassigned.get(a.id), a.created_at) if t is not None) for a in accounts}
+    took = {a.id: _later(reassigned.get(a.id), a.created_at) for a in accounts}
     fresh = [a for a in accounts if since <= took[a.id] < as_of]
     visits = defaultdict(list)  # new account -> [(check-in, rep)]
-    for account_id, rep_id, at in db.session.execute(
-            select(Visit.account_id, Visit.rep_id, Visit.check_in_at).where(
-                Visit.account_id.in_([a.id for a in fresh]), Visit.cancelled_at.is_(None), Visit.met.is_not(False),
+    for account_id, rep_id, at in core_rows(
+            select(raw_text(Visit.account_id), Visit.rep_id, Visit.check_in_at).where(
+                Visit.account_id.in_([uuid.UUID(a.id) for a in fresh]), Visit.cancelled_at.is_(None), Visit.met.is_not(False),
                 Visit.check_in_at >= since, Visit.check_in_at < as_of)):
         visits[account_id].append((at, rep_id))
     new = defaultdict(lambda: {"new_accounts": 0, "visited": 0, "unvisited": []})
@@ -48,7 +51,7 @@ def coverage(scope):
             cell["visited"] += 1
         else:
             rep = owners.get(a.owner_id)
-            cell["unvisited"].append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
+            cell["unvisited"].append({"account_id": canonical(a.id), "name": a.name, "account_class": a.account_class,
                                       "rep_name": rep_name(rep),
                                       "taken_on": took[a.id].astimezone(scope.tz).date().isoformat()})
     rows = []
@@ -62,18 +65,15 @@ def coverage(scope):
     # straight from the database (tens of thousands of rows: no datetime per row).
     first_week = datetime.combine(week_start(scope.start), time(0), scope.tz)
     earliest = first_week - timedelta(days=max(CADENCE_DAYS.values()))
-    keys = {}
-    for a in accounts:
-        keys.update({a.id.hex: a.id, str(a.id): a.id})
     times = defaultdict(list)
     for raw_id, at in core_rows(select(raw_text(Visit.account_id), epoch(Visit.check_in_at))
                             .join(Account, Account.id == Visit.account_id)
                             .where(Account.owner_id.in_(scope.rep_ids), Visit.cancelled_at.is_(None),
                                    Visit.met.is_not(False), Visit.check_in_at >= earliest, Visit.check_in_at < as_of)):
-        times[keys.get(raw_id, raw_id)].append(at)
+        times[raw_id].append(at)
     for ordered in times.values():
         ordered.sort()
-    by_class = {cls: [a for a in accounts if a.account_class == cls] for cls in CADENCE_DAYS}
+    by_class = {cls: [times.get(a.id, ()) for a in accounts if a.account_class == cls] for cls in CADENCE_DAYS}
     weeks = []
     monday = week_start(scope.start)
     while monday <= scope.end:
@@ -81,8 +81,7 @@ def coverage(scope):
         row = {"week_start": monday.isoformat()}
         for cls, days in CADENCE_DAYS.items():
             mine = by_class[cls]
-            start = (end - timedelta(days=days)).timestamp()
-            covered = sum(1 for a in mine if _any_between(times.get(a.id, ()), start, end.timestamp()))
+            covered = _covered(mine, (end - timedelta(days=days)).timestamp(), end.timestamp())
             row.update({f"{cls}_accounts": len(mine), f"{cls}_covered": covered, f"{cls}_pct": pct(covered, len(mine))})
         weeks.append(row)
         monday += timedelta(days=7)
@@ -92,8 +91,15 @@ def coverage(scope):
             "first_quarter_days": FIRST_QUARTER_DAYS}
 
 
-def _any_between(ordered, start, end):
-    """Whether the time-ordered list holds an instant in [start, end)."""
-    i = bisect_left(ordered, start)
-    return i < len(ordered) and ordered[i] < end
+def _later(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _covered(accounts, start, end):
+    """How many of the accounts' time-ordered lists of visits hold an instant in [start, end)."""
+    count = 0
+    for ordered in accounts:
+        i = bisect_left(ordered, start)
+        count += i < len(ordered) and ordered[i] < end
+    return count
 

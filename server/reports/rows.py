@@ -19,6 +19,21 @@ def pct(part, whole):
     return round(100 * part / whole, 1) if whole else None
 
 
+def rep_keys(rep_ids):
+    """Map each raw form of the reps' ids (UUID, hex as SQLite reads it, canonical text) to the UUID."""
+    keys = {}
+    for rep_id in rep_ids:
+        keys.update({rep_id: rep_id, rep_id.hex: rep_id, str(rep_id): rep_id})
+    return keys
+
+
+def canonical(raw):
+    """An id read by `raw_text` in the API's form: SQLite's 32 hex digits get their dashes."""
+    if len(raw) == 32:
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    return raw
+
+
 def raw_text(column):
     # Ids as text made by the database (hex on SQLite, canonical on PostgreSQL), not a UUID object per row.
     return cast(column, String)

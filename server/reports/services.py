@@ -23,21 +23,13 @@ from .qualification import qualification
 from .ratios import method_ratios
 from .winloss import win_loss
 from ..fastpaths import epoch as _epoch
-from .rows import core_rows as _rows, raw_text as _raw, rep_name, rep_row as _rep_row
+from .rows import core_rows as _rows, raw_text as _raw, rep_keys, rep_name, rep_row as _rep_row
 from .timesplit import (BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares,
                         week_start)
 
 VOLUME_BANDS = (("<1K", 0), ("1-3K", 1000), ("3-5K", 3000), ("5-10K", 5000), ("10-20K", 10000), ("20K+", 20000))
 AGE_BANDS = ("<1", "1-2", "2-3", "3-4", "4-5", "5+")
 HIGH_VOLUME = {"5-10K", "10-20K", "20K+"}
-
-
-def _rep_keys(scope):
-    """Map a raw rep id (UUID, hex or canonical string) to the rep's UUID."""
-    keys = {}
-    for rep_id in scope.rep_ids:
-        keys.update({rep_id: rep_id, rep_id.hex: rep_id, str(rep_id): rep_id})
-    return keys
 
 
 def _visit_rows(scope, *columns):
@@ -59,7 +51,7 @@ def _activity_rows(scope):
 
 def _recorded(scope):
     """Per rep: {local date: [Interval]} plus counts of records still open (no check-out or end)."""
-    keys = _rep_keys(scope)
+    keys = rep_keys(scope.rep_ids)
     first = scope.start_utc.timestamp()
     per_rep = defaultdict(list)
     open_visits, open_activities = Counter(), Counter()
@@ -86,7 +78,7 @@ def _recorded(scope):
 def _worked_days(scope, visits=None):
     """{rep id: set of local dates with any visit or activity}: cheaper than the full time split.
     `visits` may pass rows of `_visit_rows(scope, ...)` (with the day before) already read."""
-    keys = _rep_keys(scope)
+    keys = rep_keys(scope.rep_ids)
     local_day = LocalDays(scope.tz)
     seen = set()
     for raw_rep, start, end, *_ in (*(visits if visits is not None else _visit_rows(scope)), *_activity_rows(scope)):
@@ -133,7 +125,7 @@ def time_ratios(scope):
 def _first_check_ins(scope, visits):
     """{rep id: {local date: minutes after local midnight of the first check-in}} in the period,
     from rows of `_visit_rows(scope)`."""
-    keys = _rep_keys(scope)
+    keys = rep_keys(scope.rep_ids)
     first = defaultdict(dict)
     period_start = scope.start_utc.timestamp()
     for raw_rep, start, *_ in visits:
@@ -154,9 +146,10 @@ def _hhmm(minutes):
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def first_appointment(scope, tolerance_min=10):
-    """Per rep: the share of working days whose first visit started by their first-appointment time."""
-    visits = _visit_rows(scope)
+def first_appointment(scope, tolerance_min=10, visits=None):
+    """Per rep: the share of working days whose first visit started by their first-appointment time.
+    `visits` may pass rows of `_visit_rows(scope)` already read."""
+    visits = visits if visits is not None else _visit_rows(scope)
     days = _worked_days(scope, visits)
     first = _first_check_ins(scope, visits)
     rows = []
@@ -186,7 +179,7 @@ def activity(scope):
     days = _worked_days(scope, visits)
     counts = defaultdict(Counter)
     done = set()
-    keys = _rep_keys(scope)
+    keys = rep_keys(scope.rep_ids)
     local_day = LocalDays(scope.tz)
     first = scope.start_utc.timestamp()
     for raw_rep, check_in, check_out, account_id, purpose, met, distance in visits:
@@ -242,7 +235,7 @@ def funnel(scope):
     """Opportunities per stage, stage-to-stage conversion, median days in stage, won/lost and why."""
     in_period = (Opportunity.owner_id.in_(scope.rep_ids), Opportunity.opened_at < scope.end_utc,
                  or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc))
-    keys = _rep_keys(scope)
+    keys = rep_keys(scope.rep_ids)
     opps = [_Opp(o[0], keys[o[1]], *o[2:]) for o in db.session.execute(
         select(_raw(Opportunity.id), _raw(Opportunity.owner_id), Opportunity.stage, Opportunity.status,
                _epoch(Opportunity.closed_at), Opportunity.loss_reason, Opportunity.amount).where(*in_period))]

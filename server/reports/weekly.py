@@ -34,13 +34,16 @@ def weekly_reviews(scope):
     figure is read once for all the reps, as the team reports are."""
     monday = scope.start
     by_rep = lambda report: {row["rep_id"]: row for row in report(scope)["rows"]}  # noqa: E731
-    done, split, first = by_rep(activity), by_rep(time_ratios), by_rep(first_appointment)
-    ratios, hunting, qualified = by_rep(method_ratios), by_rep(hunting_farming), by_rep(qualification)
+    visits = _visit_rows(scope)  # read once for the first-visit figures and the day-by-day list
+    done, split = by_rep(activity), by_rep(time_ratios)
+    first = by_rep(lambda s: first_appointment(s, visits=visits))
+    ratios, hunting = by_rep(method_ratios), by_rep(hunting_farming)
+    qualified = by_rep(lambda s: qualification(s, lists=False))  # the counts; the lists are the report's
     week_targets = {row["rep_id"]: w for row in targets(scope)["rows"] for w in row["weeks"]
                     if w["week_start"] == monday.isoformat()}
     stored = _stored(scope.rep_ids, (monday, monday - timedelta(days=7)))
     writers, names = _writers(stored.values()), _account_names(stored.values())
-    planned_days, first_visits = _planned_days(scope), _first_visits(scope)
+    planned_days, first_visits = _planned_days(scope), _first_visits(_first_check_ins(scope, visits))
     outcomes = _outcomes([r for (_, week), r in stored.items() if week != monday], scope)
     reviews = []
     for rep in scope.reps:
@@ -135,10 +138,10 @@ def _planned_days(scope):
         .group_by(RoutePlan.rep_id)).all())
 
 
-def _first_visits(scope):
+def _first_visits(check_ins):
     """Each rep's first check-in of each worked day, local HH:MM, as the first-appointment report counts it."""
     return {rep_id: [{"date": day.isoformat(), "at": _hhmm(minutes)} for day, minutes in sorted(days.items())]
-            for rep_id, days in _first_check_ins(scope, _visit_rows(scope)).items()}
+            for rep_id, days in check_ins.items()}
 
 
 def _check_accounts(rep, focus):

@@ -1,10 +1,11 @@
 """The qualification lists on hand-built data, each answer worked out by hand: prospects undecided after
 three visits, opportunities beyond the 180-day horizon, deals sitting at C for more than 30 days."""
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from server.extensions import db
-from server.models import Account, Opportunity, StageChange, Visit
+from server.models import Account, AccountReassignment, Opportunity, StageChange, Visit
 from tests.reports.test_reports_api import NOV, get
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -163,6 +164,32 @@ def test_coverage_of_new_accounts_and_of_the_cadence_week_by_week(app, client, w
     weeks = {w["week_start"]: (w["A_accounts"], w["A_covered"]) for w in answer["extra"]["weeks"]}
     assert weeks == {"2026-10-26": (3, 0), "2026-11-02": (3, 1), "2026-11-09": (3, 1), "2026-11-16": (3, 0),
                      "2026-11-23": (3, 1), "2026-11-30": (3, 1)}
+
+
+def test_coverage_counts_a_reassigned_account_from_the_day_the_rep_took_it(app, client, world):
+    """Two old accounts moved from r2 to r1 in November: each is new to r1 from that day. r2's visit
+    before the move does not cover it for r1; r1's visit after it does."""
+    r1, r2 = world.users["r1"], world.users["r2"]
+    with app.app_context():
+        def moved(name, on, visits):
+            a = Account(name=name, account_class="B", owner_id=r1, latitude=31.2, longitude=121.4,
+                        created_at=datetime(2026, 3, 1, tzinfo=SH))
+            db.session.add(a)
+            db.session.flush()
+            db.session.add(AccountReassignment(account_id=a.id, from_owner_id=r2, to_owner_id=r1, at=on))
+            for rep, at in visits:
+                db.session.add(Visit(account_id=a.id, rep_id=rep, purpose="See", check_in_at=at))
+
+        moved("Moved unseen", datetime(2026, 11, 10, 9, tzinfo=SH), [(r2, datetime(2026, 11, 5, 10, tzinfo=SH))])
+        moved("Moved seen", datetime(2026, 11, 12, 9, tzinfo=SH), [(r1, datetime(2026, 11, 20, 10, tzinfo=SH))])
+        db.session.commit()
+    answer = get(client, world, "r1", f"/api/reports/coverage?{NOV}")
+    row = answer["rows"][0]
+    assert (row["new_accounts"], row["new_visited"], row["new_coverage_pct"]) == (2, 1, 50.0)
+    [unseen] = answer["extra"]["unvisited_new"]
+    assert (unseen["name"], unseen["taken_on"], unseen["account_class"]) == ("Moved unseen", "2026-11-10", "B")
+    with app.app_context():
+        assert db.session.get(Account, uuid.UUID(unseen["account_id"])).name == "Moved unseen"
 
 
 def test_the_methods_ratios_from_the_weeks_records(app, client, world):
