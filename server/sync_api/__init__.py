@@ -1,4 +1,5 @@
-"""The sync endpoints: a thin HTTP layer over the protocol in the top-level `sync` package."""
+"""The sync endpoints: they read what the protocol's decisions (the top-level `sync` package) need,
+and carry them out through the resource services."""
 from flask_smorest import Blueprint
 
 blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="Offline sync: pull changes, push mutations")

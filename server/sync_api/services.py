@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from sync import merge, protocol
+from sync import decide, merge, protocol
 
 from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from ..extensions import db
@@ -106,43 +106,22 @@ def _has_changes_after(principal, seq):
 
 
 def _change_page(principal, cursor, limit):
-    rows = db.session.scalars(
-        select(Change).where(Change.seq > cursor.seq, _audience(principal)).order_by(Change.seq).limit(limit + 1)
-    ).all()
+    rows = [decide.ChangeRow(*row) for row in db.session.execute(
+        select(Change.seq, Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
+        .where(Change.seq > cursor.seq, _audience(principal)).order_by(Change.seq).limit(limit + 1))]
     has_more = len(rows) > limit
     rows = rows[:limit]
-    latest = {}
-    for row in rows:  # the newest change per record wins within the page
-        latest.pop((row.entity, row.entity_id), None)
-        latest[(row.entity, row.entity_id)] = row
-    by_entity = {}
-    for (name, record_id), row in latest.items():
-        if row.op == "upsert":
-            by_entity.setdefault(name, []).append(record_id)
+    latest = decide.latest_per_record(rows)  # the newest change per record wins within the page
     current = {}
-    for name, ids in by_entity.items():
+    for name, ids in decide.to_load(latest).items():
         entity = ENTITIES[name]
         objs = db.session.scalars(
             select(entity.model).where(entity.model.id.in_(ids), entity.service.read_scope(principal))
         ).all()
         for obj, change in zip(objs, _upserts(entity, objs)):
             current[(name, obj.id)] = change
-    changes = []
-    for key, row in latest.items():
-        change = current.get(key)
-        if change is not None:
-            changes.append(change)
-        else:  # deleted, or no longer in the caller's scope: the phone drops it
-            changes.append({"entity": row.entity, "id": str(row.entity_id), "op": "delete",
-                            "version": row.version, "data": None})
-    if rows:
-        last = rows[-1]
-        next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=last.seq,
-                                      mark=protocol.change_mark(last.entity, last.entity_id, last.version, last.op, last.at))
-    else:
-        next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, mark=cursor.mark or _mark_at(cursor.seq))
-    return {"changes": changes, "cursor": next_cursor.encode(),
-            "has_more": has_more}
+    next_cursor = decide.next_change_cursor(cursor, rows, lambda: _mark_at(cursor.seq))
+    return {"changes": decide.page(latest, current), "cursor": next_cursor.encode(), "has_more": has_more}
 
 
 # --- push ------------------------------------------------------------------------
@@ -187,6 +166,7 @@ def push(principal, client_id, mutations):
     A chunk that meets a transient clash is rolled back and run again; a permanent refusal is
     only ever a mutation's own fault."""
     _claim_client(principal, client_id)
+    mutations = [decide.Mutation.of(m) for m in mutations]
     results, last_seq = [], None
     for start in range(0, len(mutations), CHUNK):
         part = mutations[start:start + CHUNK]
@@ -238,13 +218,10 @@ def _claim_client(principal, client_id):
     db.session.commit()
 
 
-def _written(mutation):
-    """The journal's note of the record a mutation names (its version is filled in when known)."""
-    try:
-        entity_id = uuid.UUID(str(mutation["entity_id"]))
-    except (KeyError, ValueError):
-        entity_id = None
-    return {"entity": str(mutation.get("entity"))[:32], "entity_id": entity_id, "version": None}
+def _final(refusal):
+    """A refusal that stops the push, as the error it answers with."""
+    error = UpgradeRequired if refusal.code == "upgrade_required" else SequenceError
+    return error(refusal.message, refusal.fields, code=refusal.code, extra=dict(refusal.extra))
 
 
 class _Chunk:
@@ -266,25 +243,27 @@ class _Chunk:
         self.client = _lock_client(client_id)
         self.last_seq = self.client.last_seq
         self.journal, self.rows, self.absent, self.staged = [], [], set(), []
-        done = [m["seq"] for m in mutations if m["seq"] <= self.last_seq]
-        self.stored = {row.seq: row for row in db.session.scalars(select(SyncMutation).where(
-            SyncMutation.client_id == client_id, SyncMutation.seq.in_(done)))} if done else {}
-        fresh = [m for m in mutations if m["seq"] > self.last_seq]
+        done = [m.seq for m in mutations if m.seq <= self.last_seq]
+        self.stored = {seq: decide.Journaled(digest, result) for seq, digest, result in db.session.execute(
+            select(SyncMutation.seq, SyncMutation.payload_hash, SyncMutation.result).where(
+                SyncMutation.client_id == client_id, SyncMutation.seq.in_(done)))} if done else {}
+        fresh = [m for m in mutations if m.seq > self.last_seq]
         # A mutation id is looked up within this client only: another phone's or user's result is never theirs.
         self.applied = {}
         if fresh:
-            for row in db.session.scalars(select(SyncMutation).where(
-                    SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_([m["id"] for m in fresh]))
+            for mutation_id, digest, result in db.session.execute(
+                    select(SyncMutation.mutation_id, SyncMutation.payload_hash, SyncMutation.result).where(
+                        SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_([m.id for m in fresh]))
                     .order_by(SyncMutation.seq)):
-                self.applied.setdefault(row.mutation_id, row)
+                self.applied.setdefault(mutation_id, decide.Journaled(digest, result))
         self._warm(fresh)
 
     def _warm(self, fresh):
         by_entity = {}
         for m in fresh:
-            if m["entity"] in ENTITIES:
-                by_entity.setdefault(m["entity"], set()).add(m["entity_id"])
-        account_ids = {_as_uuid(m["data"].get("account_id")) for m in fresh if isinstance(m.get("data"), dict)}
+            if m.entity in ENTITIES:
+                by_entity.setdefault(m.entity, set()).add(m.entity_id)
+        account_ids = {_as_uuid(m.data.get("account_id")) for m in fresh}
         if account_ids - {None}:
             by_entity.setdefault("account", set()).update(account_ids - {None})
         for name, ids in by_entity.items():
@@ -304,59 +283,50 @@ class _Chunk:
         self.rows.append(obj)
 
     def apply(self, mutation):
-        digest = protocol.payload_hash(mutation)
-        verdict = protocol.sequence_verdict(self.last_seq, mutation["seq"])
-        if verdict == "replay":
-            return _duplicate(mutation, self.stored.get(mutation["seq"]), digest)
-        schema = mutation.get("schema", protocol.SCHEMA_VERSION)
-        if verdict == "apply" and not protocol.schema_supported(schema):
-            raise UpgradeRequired(
-                f"Mutation seq {mutation['seq']} uses schema {schema}; this server reads "
-                f"{protocol.OLDEST_SCHEMA_VERSION}..{protocol.SCHEMA_VERSION}. Update the app; the outbox is kept.",
-                {"schema": ["Unsupported."]}, code="upgrade_required")
-        if verdict == "gap":
-            expected = self.last_seq + 1
-            raise SequenceError(f"Expected seq {expected}, got {mutation['seq']}; nothing from here on was applied.",
-                                {"seq": [f"Expected {expected}."]}, code="seq_gap",
-                                extra={"expected_seq": expected})
-        self.last_seq = mutation["seq"]
-        earlier = self.applied.get(mutation["id"])
-        if earlier is not None:  # applied before under another seq: once is enough
-            result = _duplicate(mutation, earlier, earlier.payload_hash)
-            first = {k: v for k, v in result.items() if k not in ("status", "first_status")}
-            # Journaled under this seq too, with the first result: a retry of this seq replays it,
-            # and a different mutation sent under this seq is refused as seq_reused.
-            self.journal.append({"client_id": self.client.id, "seq": mutation["seq"], "mutation_id": mutation["id"],
-                                 "payload_hash": digest, "result": {**first, "status": result["first_status"]},
-                                 **_written(mutation)})
-            return result
-        entity, staged = ENTITIES.get(mutation["entity"]), None
-        if (self.batched and mutation["op"] == "create" and entity is not None and entity.service.batch_creates
-                and self.existing(entity, mutation["entity_id"]) is None):
+        try:
+            admission = decide.admit(self.last_seq, mutation, self.stored.get(mutation.seq),
+                                     self.applied.get(mutation.id))
+        except decide.Refusal as refusal:
+            raise _final(refusal) from None
+        if admission.verdict == "duplicate" and admission.journal is None:
+            return admission.result  # a replay: nothing changes
+        self.last_seq = mutation.seq
+        if admission.journal is not None:
+            self.note(mutation, admission.journal)
+            return admission.result
+        entity, staged = ENTITIES.get(mutation.entity), None
+        if (self.batched and mutation.op == "create" and entity is not None and entity.service.batch_creates
+                and self.existing(entity, mutation.entity_id) is None):
             try:
                 obj = _stage_create(self.principal, entity, mutation)
             except AppError as exc:  # its checks failed before anything was written
                 result = _rejected(exc)
             else:
                 self.created(entity, obj)
-                result, staged = {"status": "applied"}, obj
+                result, staged = decide.applied(), obj
         else:
             self.flush_staged()  # what was staged is written outside this mutation's savepoint
             try:
                 with db.session.begin_nested():  # all of the mutation or none of it
                     result = _effect(self.principal, mutation, self)
             except IntegrityError as exc:
-                if mutation["op"] == "create" and entity is not None and _exists_now(entity, mutation["entity_id"]):
+                if mutation.op == "create" and entity is not None and _exists_now(entity, mutation.entity_id):
                     raise _Transient("created meanwhile by another transaction") from exc  # now it is an edit
                 result = _rejected(exc)  # permanent: record it, go on
-            except AppError as exc:
+            except (AppError, decide.Refusal) as exc:
                 result = _rejected(exc)
-        result = {"id": str(mutation["id"]), **result}
+        result = {"id": str(mutation.id), **result}
         if staged is not None:
             self.staged.append((result, staged))  # its version is known once flushed
-        self.journal.append({"client_id": self.client.id, "seq": mutation["seq"], "mutation_id": mutation["id"],
-                             "payload_hash": digest, "result": result, **_written(mutation)})
+        self.note(mutation, result)
         return result
+
+    def note(self, mutation, result):
+        """Journal the mutation's result under its seq, naming the record it wrote (the version is
+        filled in when known)."""
+        self.journal.append({"client_id": self.client.id, "seq": mutation.seq, "mutation_id": mutation.id,
+                             "payload_hash": mutation.digest, "result": result, "entity": mutation.entity[:32],
+                             "entity_id": mutation.entity_id, "version": None})
 
     def own_versions(self, entity_name, record_id, base_version):
         """Versions after `base_version` of this record that this client's own mutations wrote:
@@ -401,27 +371,17 @@ def _exists_now(entity, record_id):
 
 
 def _rejected(exc):
+    if isinstance(exc, decide.Refusal):
+        return decide.rejected(exc.code, exc.message, exc.fields)
     if not isinstance(exc, AppError):
         exc = Conflict("The change clashes with stored data.", code="integrity")
-    return {"status": "rejected", "reason": exc.code, "message": exc.message, "fields": exc.fields}
+    return decide.rejected(exc.code, exc.message, exc.fields)
 
 
 def _stage_create(principal, entity, mutation):
     data = _checked_data(entity, mutation)
     data.pop("id", None)
-    return entity.service.stage_create(principal, {**data, "id": mutation["entity_id"]}, known_new=True)
-
-
-def _duplicate(mutation, entry, digest):
-    """The first result of a mutation seen again, marked duplicate."""
-    if entry is not None and entry.payload_hash != digest:
-        raise SequenceError(f"seq {mutation['seq']} was already used for a different mutation.",
-                            {"seq": ["Reused with a different payload."]}, code="seq_reused",
-                            extra={"seq": mutation["seq"]})
-    result = dict(entry.result) if entry is not None else {"id": str(mutation["id"])}
-    result["first_status"] = result.get("status")
-    result["status"] = "duplicate"
-    return result
+    return entity.service.stage_create(principal, {**data, "id": mutation.entity_id}, known_new=True)
 
 
 def _lock_client(client_id):
@@ -449,8 +409,8 @@ def _schema(entity_name, partial):
 
 def _load(entity, mutation):
     """Deserialise a mutation's data with the entity's API schema (the same rules as REST)."""
-    schema = _schema(entity.name, mutation["op"] == "update")
-    data = dict(mutation.get("data") or {})
+    schema = _schema(entity.name, mutation.op == "update")
+    data = dict(mutation.data)
     try:
         loaded = schema.load(data)
     except ValidationError as exc:
@@ -470,66 +430,48 @@ def _checked_data(entity, mutation):
 
 
 def _effect(principal, mutation, chunk):
-    entity = ENTITIES.get(mutation["entity"])
+    """Carry out what sync/decide.py decides for one mutation, through the entity's service."""
+    entity = ENTITIES.get(mutation.entity)
     if entity is None or not entity.writable:
-        raise ValidationFailed(f"Entity {mutation['entity']!r} cannot be changed by sync.",
+        raise ValidationFailed(f"Entity {mutation.entity!r} cannot be changed by sync.",
                                {"entity": ["Not writable."]})
-    op, record_id = mutation["op"], mutation["entity_id"]
+    record_id = mutation.entity_id
     existing = chunk.existing(entity, record_id)
-    if op == "delete":
-        if existing is None:
-            if _was_deleted(entity.name, record_id):
-                return {"status": "applied"}  # already gone: deleting twice is deleting once
-            # Never here, or not the caller's: the same answer, so a delete tells nothing of others' ids.
-            raise AppError("No such record.", code="not_found")
+    route = decide.route(mutation, existing is not None,
+                         was_deleted=existing is None and _was_deleted(entity.name, record_id))
+    if route.action == "nothing":
+        return decide.applied()
+    if route.action == "delete":
         entity.service.apply_delete(principal, record_id)
-        return {"status": "applied"}
+        return decide.applied()
     data = _checked_data(entity, mutation)
-    base = mutation.get("base_version")
-    if op == "create":
-        data.pop("id", None)
-        if existing is None:
-            obj = entity.service.apply_create(principal, {**data, "id": record_id}, known_new=True)
-            chunk.created(entity, obj)
-            return {"status": "applied", "version": obj.version}
-        op = "update"  # a create seen before (two devices, a lost ack): apply it as an edit
-        base = 1 if base is None else base  # of the record as it was created
-    if existing is None:
-        if _was_deleted(entity.name, record_id):
-            raise AppError("The record was deleted on the server; the edit is dropped.", code="target_deleted")
-        raise AppError("No such record.", code="not_found")
+    data.pop("id", None)
+    if route.action == "create":
+        obj = entity.service.apply_create(principal, {**data, "id": record_id}, known_new=True)
+        chunk.created(entity, obj)
+        return decide.applied(obj.version)
     try:  # read again with its row locked: the merge below compares against what is stored now
         existing = entity.service.get(principal, record_id, for_update=True)
     except NotFound:
         if _left_scope(principal, entity.name, record_id):
-            raise AppError("The record is no longer in your territory (its account was reassigned); "
-                           "the edit is dropped.", code="out_of_scope") from None
+            raise decide.out_of_scope() from None
         raise
-    data.pop("id", None)
+    base = decide.edit_base(entity.name, route.base, existing.version)
     conflicts = {}
-    if entity.name not in merge.AUTHOR_OWNED:
-        if base is None:
-            raise ValidationFailed("An edit of this record must say which version it was made on (base_version); "
-                                   "nothing was changed.", {"base_version": ["Required for this entity."]},
-                                   code="base_version_required")
-        if base == 0:
-            base = 1  # version 0: the phone's own create, not yet acknowledged when it edited the record
-        if base > existing.version:
-            raise ValidationFailed(f"base_version {base} is newer than the stored version {existing.version}; "
-                                   "nothing was changed.", {"base_version": [f"At most {existing.version}."]},
-                                   code="base_version_invalid")
-    if entity.name not in merge.AUTHOR_OWNED and base < existing.version:
-        changed = _fields_changed_since(entity.name, record_id, base, existing.version,
+    if decide.needs_history(base, existing.version):
+        history = db.session.execute(select(Change.version, Change.fields).where(
+            Change.entity == entity.name, Change.entity_id == record_id,
+            Change.version > base, Change.op == "upsert")).all()
+        changed = decide.fields_changed(history, base, existing.version,
                                         own=chunk.own_versions(entity.name, record_id, base))
-        server_values = {name: getattr(existing, name) for name in data}
-        data, conflicts = merge.merge_update(data, server_values, changed)
+        data, conflicts = decide.merge_edit(data, {name: getattr(existing, name) for name in data}, changed)
     obj = entity.service.apply_update(principal, record_id, data) if data else entity.service.get(principal, record_id)
     if conflicts:
-        return {"status": "conflict", "version": obj.version, "server": entity.schema.dump(obj),
-                "conflicts": {name: {"client": entity.schema.dump({name: c["client"]}).get(name),
-                                     "server": entity.schema.dump({name: c["server"]}).get(name)}
-                              for name, c in conflicts.items()}}
-    return {"status": "applied", "version": obj.version}
+        return decide.conflict(obj.version, entity.schema.dump(obj),
+                               {name: {"client": entity.schema.dump({name: c["client"]}).get(name),
+                                       "server": entity.schema.dump({name: c["server"]}).get(name)}
+                                for name, c in conflicts.items()})
+    return decide.applied(obj.version)
 
 
 def _left_scope(principal, entity_name, record_id):
@@ -544,27 +486,6 @@ def _was_deleted(entity_name, record_id):
         select(func.count()).select_from(Change)
         .where(Change.entity == entity_name, Change.entity_id == record_id, Change.op == "delete")
     ) > 0
-
-
-def _fields_changed_since(entity_name, record_id, base_version, current_version, own=frozenset()):
-    """Fields the server wrote after `base_version`; None when unknown (a change wrote every
-    field, or the log no longer holds every version since then). Versions in `own` were written by
-    the pushing phone itself (its earlier queued edits): they are not the server's changes."""
-    rows = db.session.execute(
-        select(Change.version, Change.fields).where(
-            Change.entity == entity_name, Change.entity_id == record_id,
-            Change.version > base_version, Change.op == "upsert")
-    ).all()
-    if {version for version, _ in rows} != set(range(base_version + 1, current_version + 1)):
-        return None  # part of the history was pruned: assume the server changed everything
-    names = set()
-    for version, fields in rows:
-        if version in own:
-            continue
-        if fields is None:
-            return None
-        names.update(fields)
-    return names
 
 
 def prune(days, now=None):
