@@ -62,10 +62,25 @@ def test_client_settings_name_the_map_tiles_without_login(client, database_url, 
                          "ROUTING_SPEED_KMH": "30", "CHECKIN_RADIUS_M": "150"},
                     instance_path=str(tmp_path))
     own = create_app({**vars(config), "SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
-    assert own.test_client().get("/api/client-settings").get_json() == {
+    answer = own.test_client().get("/api/client-settings").get_json()
+    assert answer == {
         "map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png", "map_tile_attribution": "Own tiles",
         "routing_detour": 1.35, "routing_speed_kmh": 30.0, "checkin_radius_m": 150.0,
-        "cadence_days": {"A": 7, "B": 14, "C": 30}}
+        "cadence_days": {"A": 7, "B": 14, "C": 30}, "vocab": answer["vocab"]}
+
+
+def test_the_phone_gets_the_methods_vocabulary_in_its_order(client):
+    """The app keeps no copy of the method's codes: the stages, the day's categories and the time split come
+    from the server, in the method's order."""
+    from server.models import vocab
+
+    codes = client.get("/api/client-settings").get_json()["vocab"]
+    assert codes["stage"] == ["S", "P", "A", "D", "C", "O"]
+    assert codes["activity_category"] == ["face_to_face", "travel", "admin", "meeting"]
+    assert codes["time_split"] == ["face_to_face", "travel", "admin", "meeting", "unrecorded"]
+    assert codes["loss_reason"] == list(vocab.LOSS_REASONS) and codes["account_class"] == ["A", "B", "C"]
+    assert set(codes) == {"stage", "account_class", "org_type", "employee_band", "purchase_role", "ownership", "colour",
+                          "kind", "loss_reason", "activity_category", "time_split"}
 
 
 def test_unknown_api_path_is_json_404(client):
@@ -162,3 +177,21 @@ def test_the_openapi_document_describes_the_real_api(client):
     assert {"code", "message", "fields"} <= set(body)
     amount = spec["components"]["schemas"]["Opportunity"]["properties"]["amount"]
     assert amount["type"] == "string" and "pattern" in amount  # sent and answered as a decimal string
+
+
+def test_the_change_log_is_hooked_in_by_the_factory_once_however_many_apps(app, world, database_url):
+    """changelog.init_app hooks the flush once: a second and third app on the same extension add nothing,
+    so one write is logged once."""
+    from sqlalchemy import func, select
+
+    from server.models import Account, Change
+
+    for _ in range(2):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
+    with app.app_context():
+        account = Account(name="Logged once", account_class="B", owner_id=world.users["r1"], latitude=31.2,
+                          longitude=121.4)
+        db.session.add(account)
+        db.session.commit()
+        rows = db.session.scalar(select(func.count()).select_from(Change).where(Change.entity_id == account.id))
+    assert rows == 1

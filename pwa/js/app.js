@@ -1,10 +1,10 @@
 // The app shell: boot, hash routes, the sync indicator, the language switch, the service worker.
-import { session } from "./api.js";
+import { ApiError, session } from "./api.js";
 import { errorText, lang, setLang, t } from "./i18n.js";
 import { loadSettings } from "./settings.js";
 import { on } from "./state.js";
 import { currentStatus, dismissRejected, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
-import { describe, hhmm, html, raw } from "./ui.js";
+import { describe, hhmm, html } from "./ui.js";
 import * as accounts from "./views/accounts.js";
 import * as clock from "./views/clock.js";
 import * as daily from "./views/daily.js";
@@ -84,7 +84,7 @@ async function route() {
 
 function renderTabs(active) {
   tabs.hidden = false;
-  tabs.innerHTML = (TABS[user.role] ?? TABS.manager).map(([name, href]) => html`<a href="${href}" ${raw(name === active ? 'aria-current="page"' : "")}>${t(`tab.${name}`)}</a>`)
+  tabs.innerHTML = (TABS[user.role] ?? TABS.manager).map(([name, href]) => html`<a href="${href}" ${name === active ? html`aria-current="page"` : ""}>${t(`tab.${name}`)}</a>`)
     .join("");
   const account = document.getElementById("account-button");
   account.hidden = false;
@@ -110,8 +110,8 @@ function showStatus(status) {
   banner.hidden = !messages.length;
   banner.className = "banner error";
   const dismiss = status.rejected?.length
-    ? raw(html`<button type="button" id="dismiss-rejected" class="secondary">${t("sync.dismiss")}</button>`) : "";
-  const links = clashes.map((c) => raw(html` <a href="#/account/${c.entity_id}">${t("conflict.open")}</a>`));
+    ? html`<button type="button" id="dismiss-rejected" class="secondary">${t("sync.dismiss")}</button>` : "";
+  const links = clashes.map((c) => html` <a href="#/account/${c.entity_id}">${t("conflict.open")}</a>`);
   if (clashes.length) {
     messages.push(t("conflict.banner", { n: clashes.length }));
     banner.hidden = false;
@@ -185,14 +185,19 @@ async function boot() {
     if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !main.contains(document.activeElement)
         && !main.querySelector(".busy")) route();
   });
-  // A failed local write (storage full, storage evicted) must be loud, never a silent loss.
-  const localError = (reason) => {
+  // A failure is loud and says what failed: the phone's storage (full, evicted: nothing was sent),
+  // the server or the network (the server's words), or this screen itself (saved records are safe).
+  const showError = (text) => {
     banner.hidden = false;
     banner.className = "banner error";
-    banner.textContent = t("error.local", { message: reason?.message ?? String(reason) });
+    banner.textContent = text;
   };
-  on("local-write-failed", localError);
-  window.addEventListener("unhandledrejection", (event) => localError(event.reason));
+  const message = (reason) => reason?.message ?? String(reason);
+  on("local-write-failed", (reason) => showError(t("error.local", { message: message(reason) })));
+  window.addEventListener("unhandledrejection", ({ reason }) => showError(
+    reason instanceof ApiError ? describe(reason)
+      : reason instanceof DOMException ? t("error.local", { message: message(reason) }) // IndexedDB's errors
+        : t("error.unexpected", { message: message(reason) })));
   navigator.storage?.persist?.();
   registerServiceWorker();
   startSyncTriggers();

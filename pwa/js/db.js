@@ -79,6 +79,22 @@ export async function byIndex(store, index, value) {
   return (await db()).getAllFromIndex(store, index, value);
 }
 
+/** The route plan kept for a local date, or null. */
+export async function planOn(day) {
+  const plans = await byIndex("route_plans", "plan_date", day);
+  return plans[0] ?? null;
+}
+
+/** Keep a plan the server made, in place of any other plan of its day. */
+export async function keepPlan(plan) {
+  const tx = (await db()).transaction("route_plans", "readwrite");
+  for (const old of await tx.store.index("plan_date").getAll(plan.plan_date)) {
+    if (old.id !== plan.id) await tx.store.delete(old.id);
+  }
+  await tx.store.put(plan);
+  await tx.done;
+}
+
 export function uuid() {
   return crypto.randomUUID();
 }

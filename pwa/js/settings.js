@@ -1,4 +1,5 @@
-// Settings the server gives every client (the map's tile server), kept for starts without signal.
+// Settings the server gives every client (the map's tile server, the method's vocabulary), kept for
+// starts without signal.
 import { getMeta, setMeta } from "./db.js";
 
 const DEFAULTS = {
@@ -15,11 +16,19 @@ export function settings() {
   return current;
 }
 
-/** The copy kept on the phone (fast), then the server's answer when it comes (kept for next time). */
+/** The method's codes in the server's order (`stage`: S-P-A-D-C-O, `time_split`, `loss_reason`, …). */
+export function vocab(name) {
+  return current.vocab?.[name] ?? [];
+}
+
+/** The copy kept on the phone (fast), then the server's answer when it comes (kept for next time).
+ * On the first start there is no copy of the vocabulary yet: it waits for the server's. */
 export async function loadSettings() {
-  current = { ...DEFAULTS, ...(await getMeta("settings", {})) };
-  fetch("/api/client-settings")
+  const kept = await getMeta("settings", {});
+  current = { ...DEFAULTS, ...kept };
+  const fresh = fetch("/api/client-settings")
     .then((response) => (response.ok ? response.json() : null))
-    .then((fresh) => fresh && setMeta("settings", (current = { ...DEFAULTS, ...fresh })))
+    .then((answer) => answer && setMeta("settings", (current = { ...DEFAULTS, ...answer })))
     .catch(() => {}); // offline: the kept copy stands
+  if (!kept.vocab) await fresh;
 }

@@ -1,7 +1,7 @@
 // The teams a manager or admin may report on, and the picker the report screens show for them.
 import { request } from "./api.js";
 import { t } from "./i18n.js";
-import { html, raw } from "./ui.js";
+import { html } from "./ui.js";
 
 /** {teams, own}: the caller's reportable teams (none for reps or offline) and the one to show first. */
 export async function reportTeams(user) {
@@ -13,9 +13,9 @@ export async function reportTeams(user) {
 /** A labelled select of the teams, or nothing when there is no choice to make. */
 export function teamPicker({ teams, own }) {
   if (teams.length < 2) return "";
-  return raw(html`<div><label for="team">${t("team.team")}</label>
+  return html`<div><label for="team">${t("team.team")}</label>
     <select id="team" name="team">${teams.map((team) =>
-      raw(html`<option value="${team.id}" ${raw(team === own ? "selected" : "")}>${team.name}</option>`))}</select></div>`);
+      html`<option value="${team.id}" ${team === own ? html`selected` : ""}>${team.name}</option>`)}</select></div>`;
 }
 
 /** The team_id a report request should carry, or null (reps report on themselves). */

@@ -8,21 +8,24 @@ export function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
-/** Tagged template that escapes every interpolated value except arrays of already-built HTML (raw()). */
+/** Built HTML, as `html` returns it: kept as it is where it is interpolated into another template,
+ * and turned into markup by `innerHTML = ` (or String()). Nothing else makes one. */
+class Html {
+  #text;
+  constructor(text) { this.#text = text; }
+  toString() { return this.#text; }
+}
+
+function piece(value) {
+  if (value instanceof Html) return value.toString();
+  if (Array.isArray(value)) return value.map(piece).join("");
+  return esc(value);
+}
+
+/** Tagged template: every interpolated value is escaped, except templates (and arrays of them) built
+ * with `html` itself, which nest as they are. `${cond ? html`checked` : ""}` sets an attribute. */
 export function html(strings, ...values) {
-  return strings.reduce((out, s, i) => {
-    const v = values[i - 1];
-    const text = v instanceof Raw ? v.text : Array.isArray(v) ? v.map((x) => (x instanceof Raw ? x.text : esc(x))).join("") : esc(v);
-    return out + text + s;
-  });
-}
-
-class Raw {
-  constructor(text) { this.text = text; }
-}
-
-export function raw(text) {
-  return new Raw(text);
+  return new Html(strings.reduce((out, s, i) => out + piece(values[i - 1]) + s));
 }
 
 /** Days after the last face-to-face contact an account of this class is due again (the server's table). */

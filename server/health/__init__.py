@@ -6,7 +6,16 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from ..extensions import db
+from ..models import vocab
 from ..models.vocab import CADENCE_DAYS
+
+# The method's codes the app shows (through its catalogue) and offers in its forms, in their order.
+CLIENT_VOCAB = {
+    "stage": vocab.FUNNEL_STAGES, "account_class": vocab.ACCOUNT_CLASSES, "org_type": vocab.ORG_TYPES,
+    "employee_band": vocab.EMPLOYEE_BANDS, "purchase_role": vocab.PURCHASE_ROLES, "ownership": vocab.DEVICE_OWNERSHIP,
+    "colour": vocab.DEVICE_COLOUR, "kind": vocab.OPPORTUNITY_KINDS, "loss_reason": vocab.LOSS_REASONS,
+    "activity_category": vocab.ACTIVITY_CATEGORIES, "time_split": vocab.TIME_SPLIT,
+}
 
 blp = Blueprint("health", __name__, url_prefix="/api", description="Service health and the settings every client reads")
 
@@ -39,6 +48,9 @@ class ClientSettingsSchema(Schema):
     checkin_radius_m = fields.Float(metadata={"description": "a check-in farther from the account is flagged"})
     cadence_days = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
         "description": "the A/B/C cadence: days after the last face-to-face contact an account is due again"})
+    vocab = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "the method's codes in their order: stage (S-P-A-D-C-O), account_class, activity_category, "
+                       "time_split, loss_reason, …"})
 
 
 @blp.route("/client-settings")
@@ -50,4 +62,5 @@ class ClientSettings(MethodView):
         config = current_app.config
         return {"map_tile_url": config["MAP_TILE_URL"], "map_tile_attribution": config["MAP_TILE_ATTRIBUTION"],
                 "routing_detour": config["ROUTING_DETOUR"], "routing_speed_kmh": config["ROUTING_SPEED_KMH"],
-                "checkin_radius_m": config["CHECKIN_RADIUS_M"], "cadence_days": dict(CADENCE_DAYS)}
+                "checkin_radius_m": config["CHECKIN_RADIUS_M"], "cadence_days": dict(CADENCE_DAYS),
+                "vocab": {name: list(codes) for name, codes in CLIENT_VOCAB.items()}}

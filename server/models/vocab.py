@@ -31,4 +31,6 @@ DEVICE_COLOUR = ("colour", "mono")
 
 # The four buckets of a rep's day.
 ACTIVITY_CATEGORIES = ("face_to_face", "travel", "admin", "meeting")
+# The time split of a day as the reports show it: the four, and the time nothing recorded.
+TIME_SPLIT = (*ACTIVITY_CATEGORIES, "unrecorded")
 

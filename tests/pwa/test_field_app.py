@@ -24,7 +24,7 @@ def token(live_server, username="rep1"):
 def test_log_in_see_todays_route_and_open_an_account(page, live_server):
     tiles = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"  # the company's own tile server, as the server names it
     page.route("**/api/client-settings", lambda route: route.fulfill(
-        json={"map_tile_url": tiles, "map_tile_attribution": "Own tiles"}))
+        json={**route.fetch().json(), "map_tile_url": tiles, "map_tile_attribution": "Own tiles"}))
     log_in(page)
     wait_synced(page)
     stops = page.locator("#route li.stop")

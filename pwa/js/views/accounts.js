@@ -1,7 +1,7 @@
 // Accounts: offline search and filters over the cached territory; the account's whole picture.
 import { all, byIndex, get, getMeta, setMeta, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { cadenceDays, daysSince, hhmm, html, isOverdue, raw, shortDate } from "../ui.js";
+import { cadenceDays, daysSince, hhmm, html, isOverdue, shortDate } from "../ui.js";
 import { on } from "../state.js";
 import { flags as opportunityFlags } from "./opportunity.js";
 import { word } from "./records.js";
@@ -47,7 +47,7 @@ export async function search({ q = "", cls = "", region = "", overdue = false } 
 }
 
 function option(value, label, selected) {
-  return raw(html`<option value="${value}" ${raw(selected ? "selected" : "")}>${label}</option>`);
+  return html`<option value="${value}" ${selected ? html`selected` : ""}>${label}</option>`;
 }
 
 export async function renderList(main, { query }) {
@@ -70,7 +70,7 @@ export async function renderList(main, { query }) {
           <select id="region" name="region">${[option("", t("accounts.any"), !state.region),
             ...regions.map((r) => option(r, r, state.region === r))]}</select></div>
       </div>
-      <label class="check"><input type="checkbox" id="overdue" name="overdue" ${raw(state.overdue ? "checked" : "")}>${t("accounts.overdue")}</label>
+      <label class="check"><input type="checkbox" id="overdue" name="overdue" ${state.overdue ? html`checked` : ""}>${t("accounts.overdue")}</label>
     </form>
     <p id="account-count" class="muted" aria-live="polite"></p>
     <ul id="account-list" class="list"></ul>`;
@@ -89,7 +89,7 @@ export async function renderList(main, { query }) {
     main.querySelector("#account-list").innerHTML = found.slice(0, SHOWN).map((a) => html`
       <li><a class="item" href="#/account/${a.id}">
         <strong>${a.name}</strong> <span class="tag">${a.account_class}</span>
-        ${isOverdue(a, now) ? raw(html`<span class="tag warn">${t("account.overdue")}</span>`) : ""}
+        ${isOverdue(a, now) ? html`<span class="tag warn">${t("account.overdue")}</span>` : ""}
         <div class="muted">${a.address}</div></a></li>`).join("");
   };
   form.addEventListener("input", update);
@@ -109,51 +109,51 @@ export async function renderDetail(main, { id }) {
   const upcoming = appointments.filter((a) => new Date(a.ends_at) >= new Date()).sort((a, b) => a.starts_at.localeCompare(b.starts_at));
   const days = daysSince(account.last_contact_at);
   const cadence = cadenceDays(account.account_class);
-  const none = raw(html`<p class="muted">${t("account.none")}</p>`);
+  const none = html`<p class="muted">${t("account.none")}</p>`;
   visits.sort((a, b) => String(b.check_in_at ?? b.planned_start).localeCompare(String(a.check_in_at ?? a.planned_start)));
   main.innerHTML = html`
     <h1>${account.name} <span class="tag">${account.account_class}</span></h1>
     <p class="muted">${[account.address, account.region, account.industry, account.org_type ? word("org_type", account.org_type) : ""]
       .filter(Boolean).join(" · ")}</p>
-    ${account.latitude == null || account.longitude == null ? raw(html`<p><span class="tag bad">${t("account.no_position")}</span></p>`) : ""}
+    ${account.latitude == null || account.longitude == null ? html`<p><span class="tag bad">${t("account.no_position")}</span></p>` : ""}
     <p>${days === null ? t("account.never") : t("account.days", { days, cadence })}
-       ${isOverdue(account) ? raw(html`<span class="tag warn">${t("account.overdue")}</span>`) : ""}</p>
-    ${undecided(visits, opportunities) ? raw(html`<p><span class="tag warn">${t("account.judge_in_3")}</span></p>`) : ""}
-    ${conflicts.map((c) => raw(html`<div class="card conflict" data-conflict="${c.key}"><strong>${t("conflict.title")}</strong>
-      ${Object.entries(c.conflicts).map(([field, v]) => raw(html`<div class="conflict-field" data-field="${field}">
+       ${isOverdue(account) ? html`<span class="tag warn">${t("account.overdue")}</span>` : ""}</p>
+    ${undecided(visits, opportunities) ? html`<p><span class="tag warn">${t("account.judge_in_3")}</span></p>` : ""}
+    ${conflicts.map((c) => html`<div class="card conflict" data-conflict="${c.key}"><strong>${t("conflict.title")}</strong>
+      ${Object.entries(c.conflicts).map(([field, v]) => html`<div class="conflict-field" data-field="${field}">
         <p>${t(`field.${field}`)}: ${t("conflict.yours")} <strong>${v.client ?? "–"}</strong> · ${t("conflict.theirs")} <strong>${v.server ?? "–"}</strong></p>
         <div class="row"><button type="button" data-keep="mine" data-field="${field}">${t("conflict.keep_mine")}</button>
-          <button type="button" class="secondary" data-keep="theirs" data-field="${field}">${t("conflict.keep_theirs")}</button></div></div>`))}
-      </div>`))}
+          <button type="button" class="secondary" data-keep="theirs" data-field="${field}">${t("conflict.keep_theirs")}</button></div></div>`)}
+      </div>`)}
     <div class="row"><a class="button" href="#/visit/new?account=${account.id}">${t("account.new_visit")}</a>
       <a class="button secondary" href="#/account/${account.id}/edit">${t("form.edit")}</a>
       <a class="button secondary" href="#/appointment/new?account=${account.id}">${t("account.book")}</a></div>
     <h2>${t("account.appointments")}</h2>
-    ${upcoming.length ? raw(upcoming.map((a) => html`<a class="card item" style="display:block;color:inherit" href="#/appointment/${a.id}">
-        ${shortDate(a.starts_at)} ${hhmm(a.starts_at)}–${hhmm(a.ends_at)} · ${a.purpose}</a>`).join("")) : none}
+    ${upcoming.length ? upcoming.map((a) => html`<a class="card item" style="display:block;color:inherit" href="#/appointment/${a.id}">
+        ${shortDate(a.starts_at)} ${hhmm(a.starts_at)}–${hhmm(a.ends_at)} · ${a.purpose}</a>`) : none}
     <h2>${t("account.contacts")} <a class="button secondary" href="#/contact/new?account=${account.id}">${t("account.add_contact")}</a></h2>
-    ${contacts.length ? raw(contacts.map((c) => html`<div class="card"><a href="#/contact/${c.id}"><strong>${c.name}</strong></a> ${c.title}
+    ${contacts.length ? contacts.map((c) => html`<div class="card"><a href="#/contact/${c.id}"><strong>${c.name}</strong></a> ${c.title}
         <div class="muted">${word("purchase_role", c.purchase_role)}
-          ${c.phone ? raw(html` · <a href="tel:${c.phone}">${c.phone}</a>`) : ""}
-          ${c.email ? raw(html` · <a href="mailto:${c.email}">${c.email}</a>`) : ""}</div></div>`).join("")) : none}
+          ${c.phone ? html` · <a href="tel:${c.phone}">${c.phone}</a>` : ""}
+          ${c.email ? html` · <a href="mailto:${c.email}">${c.email}</a>` : ""}</div></div>`) : none}
     <h2>${t("account.devices")} <a class="button secondary" href="#/device/new?account=${account.id}">${t("account.add_device")}</a></h2>
-    ${devices.length ? raw(devices.map((d) => {
+    ${devices.length ? devices.map((d) => {
       const cell = mifCell(d);
       return html`<div class="card device"><a href="#/device/${d.id}">${d.brand} ${d.model}</a>
         <span class="tag ${d.ownership === "ours" ? "" : "warn"}">${word("ownership", d.ownership)}</span>
         <div class="muted">${word("colour", d.colour)} · ${t("device.age", { band: t(`age.${cell.age}`) })} · ${t("device.volume_band", { band: cell.volume })}
           · ${t("device.volume", { n: d.monthly_volume ?? 0 })}</div>
-        ${cell.replacement ? raw(html`<p><span class="tag bad">${t("device.replacement")}</span>
-          <a class="button" href="#/opportunity/new?account=${account.id}&device=${d.id}">${t("device.open_opportunity")}</a></p>`) : ""}</div>`;
-    }).join("")) : none}
+        ${cell.replacement ? html`<p><span class="tag bad">${t("device.replacement")}</span>
+          <a class="button" href="#/opportunity/new?account=${account.id}&device=${d.id}">${t("device.open_opportunity")}</a></p>` : ""}</div>`;
+    }) : none}
     <h2>${t("account.opportunities")} <a class="button secondary" href="#/opportunity/new?account=${account.id}">${t("account.add_opportunity")}</a></h2>
-    ${opportunities.length ? raw(opportunities.map((o) => html`<a class="card item" style="display:block;color:inherit" href="#/opportunity/${o.id}">${o.title}
+    ${opportunities.length ? opportunities.map((o) => html`<a class="card item" style="display:block;color:inherit" href="#/opportunity/${o.id}">${o.title}
         <span class="tag">${t(`stage.${o.stage}`)}</span> <span class="muted">${word("status", o.status)} · ${o.amount ?? ""}</span>
-        ${opportunityFlags(o).map(([key, values]) => raw(html`<span class="tag warn">${t(key, values)}</span>`))}</a>`).join("")) : none}
+        ${opportunityFlags(o).map(([key, values]) => html`<span class="tag warn">${t(key, values)}</span>`)}</a>`) : none}
     <h2>${t("account.visits")}</h2>
-    ${visits.length ? raw(visits.map((v) => html`<a class="card item" style="display:block;color:inherit" href="#/visit/${v.id}">
+    ${visits.length ? visits.map((v) => html`<a class="card item" style="display:block;color:inherit" href="#/visit/${v.id}">
         ${v.check_in_at ? shortDate(v.check_in_at) : ""} — ${v.purpose}
-        <div class="muted">${v.outcome}</div></a>`).join("")) : none}`;
+        <div class="muted">${v.outcome}</div></a>`) : none}`;
   main.querySelectorAll("[data-keep]").forEach((button) => button.addEventListener("click", async () => {
     const field = button.dataset.field;
     const entry = conflicts.find((c) => c.conflicts[field]);

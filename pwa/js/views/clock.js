@@ -1,9 +1,10 @@
 // Day clock: one tap switches the running activity; visits count as face-to-face on their own.
 import { all, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { hhmm, html, localDate, minutesBetween, raw } from "../ui.js";
+import { hhmm, html, localDate, minutesBetween } from "../ui.js";
+import { vocab } from "../settings.js";
 
-export const CATEGORIES = ["face_to_face", "travel", "admin", "meeting"];
+const categories = () => vocab("activity_category");
 
 export async function running() {
   return (await all("activities")).find((a) => !a.ended_at) ?? null;
@@ -30,7 +31,7 @@ export async function todaySplit(now = new Date()) {
   const today = localDate(now);
   const dayStart = new Date(`${today}T00:00:00`);
   const clip = (from, to) => minutesBetween(new Date(Math.max(new Date(from), dayStart)), to ?? now);
-  const split = Object.fromEntries(CATEGORIES.map((c) => [c, 0]));
+  const split = Object.fromEntries(categories().map((c) => [c, 0]));
   for (const a of await all("activities")) {
     if ((a.ended_at ? new Date(a.ended_at) : now) > dayStart) split[a.category] += clip(a.started_at, a.ended_at);
   }
@@ -53,14 +54,14 @@ export async function render(main) {
   main.innerHTML = html`
     <h1>${t("clock.title")}</h1>
     <p id="clock-status" class="card" aria-live="polite">${status}
-      ${openVisit ? raw(html` <a href="#/visit/${openVisit.id}">${t("visit.open_it")}</a>`) : ""}</p>
-    <div class="clock">${CATEGORIES.map((c) => raw(html`
+      ${openVisit ? html` <a href="#/visit/${openVisit.id}">${t("visit.open_it")}</a>` : ""}</p>
+    <div class="clock">${categories().map((c) => html`
       <button type="button" data-category="${c}" aria-pressed="${current?.category === c ? "true" : "false"}">
-        ${t(`category.${c}`)}</button>`))}</div>
+        ${t(`category.${c}`)}</button>`)}</div>
     <h2>${t("clock.split")}</h2>
-    <table class="split"><tbody>${CATEGORIES.map((c) => raw(html`<tr><th>${t(`category.${c}`)}</th>
+    <table class="split"><tbody>${categories().map((c) => html`<tr><th>${t(`category.${c}`)}</th>
       <td class="num">${Math.round(split[c])} ${t("clock.minutes")}</td>
-      <td class="num">${total ? Math.round((split[c] / total) * 100) : 0} %</td></tr>`))}
+      <td class="num">${total ? Math.round((split[c] / total) * 100) : 0} %</td></tr>`)}
       <tr><th>${t("clock.total")}</th><td class="num">${Math.round(total)} ${t("clock.minutes")}</td><td></td></tr>
     </tbody></table>`;
   main.querySelectorAll("[data-category]").forEach((button) => button.addEventListener("click", async () => {

@@ -3,74 +3,74 @@
 import { request } from "../api.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { describe, hhmm, html, localDate, raw } from "../ui.js";
+import { describe, hhmm, html, localDate } from "../ui.js";
+import { vocab } from "../settings.js";
 
-const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 
 /** The team's day on one screen: a line per rep, each opening that rep's full report below. */
 function summary(reports) {
   const rows = reports.map((r) => {
     const kept = r.visits.filter((v) => !v.cancelled);
     const written = Boolean(r.review.went_well || r.review.to_improve);
-    return raw(html`<tr data-rep="${r.rep_id}">
+    return html`<tr data-rep="${r.rep_id}">
       <th scope="row"><a href="#/report" data-open="${r.rep_id}">${r.name}</a></th>
       <td>${r.plan.planned}</td><td>${r.plan.done}</td><td>${kept.filter((v) => v.met === false).length}</td>
       <td class="${r.first_visit.on_time === false ? "late" : ""}">${r.first_visit.at ?? "–"}</td>
       <td>${r.time_split.face_to_face_pct ?? "–"}</td><td>${kept.filter((v) => v.away).length}</td>
-      <td>${written ? t("daily.yes") : t("daily.no")}</td></tr>`);
+      <td>${written ? t("daily.yes") : t("daily.no")}</td></tr>`;
   });
-  return raw(html`<section class="card" id="daily-summary"><h2>${t("daily.summary")}</h2>
+  return html`<section class="card" id="daily-summary"><h2>${t("daily.summary")}</h2>
     <div style="overflow-x:auto"><table class="report-table"><thead><tr>
       <th scope="col">${t("team.rep")}</th><th scope="col">${t("team.planned")}</th><th scope="col">${t("team.done")}</th>
       <th scope="col">${t("team.not_met")}</th><th scope="col">${t("daily.first_col")}</th>
       <th scope="col">${t("category.face_to_face")} %</th><th scope="col">${t("team.away")}</th>
       <th scope="col">${t("daily.review_written")}</th></tr></thead>
-    <tbody>${rows}</tbody></table></div></section>`);
+    <tbody>${rows}</tbody></table></div></section>`;
 }
 
 function one(report, user, folded = false) {
   const mine = user.role === "rep";
   const body = oneBody(report, mine);
-  if (!folded) return raw(html`<article class="card daily" data-rep="${report.rep_id}">${body}</article>`);
-  return raw(html`<details class="card daily" data-rep="${report.rep_id}" id="day-${report.rep_id}">
-    <summary>${report.name}</summary>${body}</details>`);
+  if (!folded) return html`<article class="card daily" data-rep="${report.rep_id}">${body}</article>`;
+  return html`<details class="card daily" data-rep="${report.rep_id}" id="day-${report.rep_id}">
+    <summary>${report.name}</summary>${body}</details>`;
 }
 
 function oneBody(report, mine) {
-  return raw(html`
+  return html`
     <h2>${report.name} · ${report.date}</h2>
     <p>${t("daily.plan", { done: report.plan.done, planned: report.plan.planned })}
        · ${t("daily.first", { at: report.first_visit.at ?? "–", target: report.first_visit.target })}
-       ${report.first_visit.on_time === false ? raw(html`<span class="tag warn">${t("daily.late")}</span>`) : ""}</p>
-    ${report.week_focus?.length ? raw(html`<div class="week-focus"><h3>${t("week.this_focus")}</h3><ul>${report.week_focus.map((p) =>
-      raw(html`<li>${p.text}</li>`))}</ul></div>`) : ""}
+       ${report.first_visit.on_time === false ? html`<span class="tag warn">${t("daily.late")}</span>` : ""}</p>
+    ${report.week_focus?.length ? html`<div class="week-focus"><h3>${t("week.this_focus")}</h3><ul>${report.week_focus.map((p) =>
+      html`<li>${p.text}</li>`)}</ul></div>` : ""}
     <p><a href="#/week?week=${report.date}" class="week-link">${t("week.open")}</a></p>
     <h3>${t("daily.visits")}</h3>
-    ${report.visits.length ? raw(html`<ol>${report.visits.map((v) => raw(html`<li><strong>${hhmm(v.check_in_at)} ${v.account}</strong>
-      ${v.planned ? "" : raw(html`<span class="tag">${t("daily.unplanned")}</span>`)}
+    ${report.visits.length ? html`<ol>${report.visits.map((v) => html`<li><strong>${hhmm(v.check_in_at)} ${v.account}</strong>
+      ${v.planned ? "" : html`<span class="tag">${t("daily.unplanned")}</span>`}
       <div>${t("visit.purpose")}: ${v.purpose}</div><div>${t("visit.outcome")}: ${v.outcome || "–"}</div>
-      <div>${t("visit.next_step")}: ${v.next_step || "–"}</div></li>`))}</ol>`) : raw(html`<p class="muted">${t("account.none")}</p>`)}
+      <div>${t("visit.next_step")}: ${v.next_step || "–"}</div></li>`)}</ol>` : html`<p class="muted">${t("account.none")}</p>`}
     <h3>${t("daily.opportunities")}</h3>
-    <ul>${report.new_opportunities.map((o) => raw(html`<li>${t("daily.new")}: ${o.title} (${o.account}) ${o.stage}</li>`))}
-        ${report.stage_moves.map((m) => raw(html`<li>${m.title} (${m.account}): ${m.from} → ${m.to}</li>`))}</ul>
+    <ul>${report.new_opportunities.map((o) => html`<li>${t("daily.new")}: ${o.title} (${o.account}) ${o.stage}</li>`)}
+        ${report.stage_moves.map((m) => html`<li>${m.title} (${m.account}): ${m.from} → ${m.to}</li>`)}</ul>
     <h3>${t("clock.split")}</h3>
-    <table class="split"><tbody>${SPLIT.map((k) => raw(html`<tr><th>${t(`category.${k}`)}</th>
+    <table class="split"><tbody>${vocab("time_split").map((k) => html`<tr><th>${t(`category.${k}`)}</th>
       <td class="num">${Math.round(report.time_split[`${k}_min`] ?? 0)} ${t("clock.minutes")}</td>
-      <td class="num">${report.time_split[`${k}_pct`] ?? "–"} %</td></tr>`))}</tbody></table>
+      <td class="num">${report.time_split[`${k}_pct`] ?? "–"} %</td></tr>`)}</tbody></table>
     <h3>${t("daily.overdue")}</h3>
-    <ul>${report.overdue_tomorrow.slice(0, 15).map((a) => raw(html`<li><a href="#/account/${a.account_id}">${a.name}</a>
-      <span class="tag">${a.account_class}</span> ${a.days_since_contact ?? "–"}</li>`))}</ul>
+    <ul>${report.overdue_tomorrow.slice(0, 15).map((a) => html`<li><a href="#/account/${a.account_id}">${a.name}</a>
+      <span class="tag">${a.account_class}</span> ${a.days_since_contact ?? "–"}</li>`)}</ul>
     <form class="review" data-date="${report.date}" data-rep="${report.rep_id}">
       <h3>${t("daily.review")}</h3>
       <label for="went-${report.rep_id}">${t("daily.went_well")}</label>
-      <textarea id="went-${report.rep_id}" name="went_well" maxlength="5000" ${raw(mine ? "" : "readonly")}>${report.review.went_well}</textarea>
+      <textarea id="went-${report.rep_id}" name="went_well" maxlength="5000" ${mine ? "" : html`readonly`}>${report.review.went_well}</textarea>
       <label for="improve-${report.rep_id}">${t("daily.to_improve")}</label>
-      <textarea id="improve-${report.rep_id}" name="to_improve" maxlength="5000" ${raw(mine ? "" : "readonly")}>${report.review.to_improve}</textarea>
+      <textarea id="improve-${report.rep_id}" name="to_improve" maxlength="5000" ${mine ? "" : html`readonly`}>${report.review.to_improve}</textarea>
       <label for="comment-${report.rep_id}">${t("daily.comment")}</label>
-      <textarea id="comment-${report.rep_id}" name="comment" maxlength="5000" ${raw(mine ? "readonly" : "")}>${report.review.manager_comment}</textarea>
+      <textarea id="comment-${report.rep_id}" name="comment" maxlength="5000" ${mine ? html`readonly` : ""}>${report.review.manager_comment}</textarea>
       <p class="muted" role="status"></p>
       <button type="submit">${t("visit.save")}</button>
-    </form>`);
+    </form>`;
 }
 
 export async function render(main, { user }) {
@@ -94,7 +94,7 @@ export async function render(main, { user }) {
       if (!target) return; // another screen is showing now
       // A manager's team: the summary first, each rep's day folded under it, one tap away.
       const folded = user.role !== "rep" && reports.length > 1;
-      target.innerHTML = (folded ? summary(reports).text : "") + reports.map((r) => one(r, user, folded).text).join("");
+      target.innerHTML = html`${folded ? summary(reports) : ""}${reports.map((r) => one(r, user, folded))}`;
       target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
         event.preventDefault();
         const day = target.querySelector(`#day-${link.dataset.open}`);

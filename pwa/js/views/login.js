@@ -2,13 +2,13 @@
 import { login } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
 import { errorText, t } from "../i18n.js";
-import { html, raw } from "../ui.js";
+import { html } from "../ui.js";
 
 export async function render(main, { onLoggedIn }) {
   const previous = await getMeta("auth", null);
   main.innerHTML = html`
     <h1>${t("login.title")}</h1>
-    ${previous?.expired && !previous.logged_out ? raw(html`<p class="banner">${t("login.again")}</p>`) : ""}
+    ${previous?.expired && !previous.logged_out ? html`<p class="banner">${t("login.again")}</p>` : ""}
     <form id="login-form" class="card" novalidate>
       <label for="username">${t("login.username")}</label>
       <input id="username" name="username" autocomplete="username" required value="${previous?.logged_out ? "" : previous?.user?.username ?? ""}">

@@ -4,7 +4,7 @@
 import { logout, session } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
 import { t } from "../i18n.js";
-import { hhmm, html, raw } from "../ui.js";
+import { hhmm, html } from "../ui.js";
 
 /** Log out on this phone, online or not; returns how many records stay queued for this user. */
 export async function logOutHere() {
@@ -30,7 +30,7 @@ export async function render(main, { user, onLoggedOut }) {
       ${t("sync.waiting", { n: waiting })} · ${last ? t("sync.last", { time: hhmm(last) }) : t("sync.never")}</p>
     <div class="card" id="logout-card">
       <p>${t("me.logout_explains")}</p>
-      ${waiting ? raw(html`<p class="banner" id="logout-waiting">${t("me.logout_waiting", { n: waiting })}</p>`) : ""}
+      ${waiting ? html`<p class="banner" id="logout-waiting">${t("me.logout_waiting", { n: waiting })}</p>` : ""}
       <button type="button" id="confirm-logout" class="${waiting ? "secondary" : ""}">${t(waiting ? "me.logout_anyway" : "logout")}</button>
     </div>`;
   main.querySelector("#confirm-logout").addEventListener("click", async (event) => {

@@ -1,13 +1,12 @@
 // Near me: when a customer is absent, the method says visit a nearby prospect instead. From the GPS
 // position (or the current stop), offline: the territory's accounts by distance, with travel minutes
 // from the server's own travel model and the reason to go.
-import { all } from "../db.js";
+import { all, planOn } from "../db.js";
 import { dayContext, inserted, saveOrder } from "../dayedit.js";
 import { on } from "../state.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { daysSince, html, isOverdue, localDate, metresBetween, position, raw } from "../ui.js";
-import { planFor } from "./today.js";
+import { daysSince, html, isOverdue, localDate, metresBetween, position } from "../ui.js";
 import { mifCell } from "./accounts.js";
 
 const SHOWN = 50;
@@ -78,13 +77,13 @@ export async function render(main, { user, query }) {
   }
   const { accounts, ...related } = await territory();
   const ranked = rank(here, accounts, related);
-  const plan = await planFor(localDate());
+  const plan = await planOn(localDate());
   const planned = new Set((plan?.stops ?? []).map((s) => s.account_id));
   const wanted = query?.get("reason") ?? "";
   main.innerHTML = html`<h1>${t("nearby.title")}</h1>
     <p class="muted" id="nearby-origin">${here.label}</p>
     <label for="nearby-reason">${t("nearby.filter")}</label>
-    <select id="nearby-reason">${["", ...REASONS].map((r) => raw(html`<option value="${r}" ${raw(r === wanted ? "selected" : "")}>${r ? t(`nearby.filter.${r}`) : t("nearby.filter.any")}</option>`))}</select>
+    <select id="nearby-reason">${["", ...REASONS].map((r) => html`<option value="${r}" ${r === wanted ? html`selected` : ""}>${r ? t(`nearby.filter.${r}`) : t("nearby.filter.any")}</option>`)}</select>
     <ul id="nearby-list" class="list"></ul>`;
   const draw = () => {
     const reason = main.querySelector("#nearby-reason").value;
@@ -92,10 +91,10 @@ export async function render(main, { user, query }) {
     main.querySelector("#nearby-list").innerHTML = shown.length ? shown.map((r) => html`<li class="card nearby" data-account="${r.account.id}">
       <div class="row"><a href="#/account/${r.account.id}"><strong>${r.account.name}</strong></a>
         <span class="muted" style="flex:0 0 auto">${t("nearby.distance", { km: r.distance.toFixed(1), min: r.minutes })}</span></div>
-      <div>${r.reasons.map((x) => raw(html`<span class="tag ${x[0] === "overdue" ? "warn" : ""}">${reasonText(x)}</span>`))}</div>
+      <div>${r.reasons.map((x) => html`<span class="tag ${x[0] === "overdue" ? "warn" : ""}">${reasonText(x)}</span>`)}</div>
       <div class="row"><a class="button" href="#/visit/new?account=${r.account.id}">${t("nearby.visit")}</a>
-        ${plan && !planned.has(r.account.id) ? raw(html`<button type="button" class="secondary" data-insert="${r.account.id}">${t("nearby.insert")}</button>`)
-          : plan ? raw(html`<span class="tag">${t("nearby.in_today")}</span>`) : ""}</div></li>`).join("")
+        ${plan && !planned.has(r.account.id) ? html`<button type="button" class="secondary" data-insert="${r.account.id}">${t("nearby.insert")}</button>`
+          : plan ? html`<span class="tag">${t("nearby.in_today")}</span>` : ""}</div></li>`).join("")
       : html`<li class="card">${t("nearby.none")}</li>`;
   };
   main.querySelector("#nearby-list").addEventListener("click", async (event) => {

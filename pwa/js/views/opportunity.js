@@ -2,10 +2,12 @@
 // the rep confirms a jump, a reason to move back, M-A-N looked at before P->A, O is won, lost says why.
 import { byIndex, get, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { daysSince, html, raw, shortDate } from "../ui.js";
-import { VOCAB, word } from "./records.js";
+import { daysSince, html, shortDate } from "../ui.js";
+import { vocab } from "../settings.js";
+import { word } from "./records.js";
 
-export const STAGES = ["S", "P", "A", "D", "C", "O"];
+/** The funnel's stages in order, S-P-A-D-C-O, as the server defines them. */
+export const stages = () => vocab("stage");
 const HORIZON_DAYS = 180; // the prospect horizon: an expected close further out is flagged
 const CLOSE_STALE_DAYS = 30; // a C-stage opportunity older than this is flagged
 const MAN = ["money", "authority", "need"];
@@ -31,8 +33,8 @@ export function manUnknown(opportunity) {
 
 /** What moving from `from` to `to` needs: null (go), "jump", "back" or "man". */
 export function moveNeeds(opportunity, to) {
-  const a = STAGES.indexOf(opportunity.stage);
-  const b = STAGES.indexOf(to);
+  const a = stages().indexOf(opportunity.stage);
+  const b = stages().indexOf(to);
   if (b < a) return "back";
   if (b > a + 1) return "jump";
   if (opportunity.stage === "P" && to === "A" && manUnknown(opportunity).length) return "man";
@@ -52,29 +54,29 @@ export async function render(main, { id, navigate }) {
   main.innerHTML = html`<h1>${opportunity.title}</h1>
     <p class="muted"><a href="#/account/${account.id}">${account.name}</a> · ${word("kind", opportunity.kind)}
       ${opportunity.amount ? ` · ${opportunity.amount}` : ""}${opportunity.expected_close ? ` · ${t("field.expected_close")} ${opportunity.expected_close}` : ""}</p>
-    ${device ? raw(html`<p class="muted">${t("opportunity.replaces", { machine: `${device.brand} ${device.model}` })}</p>`) : ""}
+    ${device ? html`<p class="muted">${t("opportunity.replaces", { machine: `${device.brand} ${device.model}` })}</p>` : ""}
     <p><span class="tag">${t(`stage.${opportunity.stage}`)}</span> <span class="tag ${open ? "" : opportunity.status === "won" ? "" : "bad"}">${word("status", opportunity.status)}</span>
-      ${opportunity.loss_reason ? raw(html`<span class="tag bad">${word("loss_reason", opportunity.loss_reason)}</span>`) : ""}
-      ${opportunity.closed_at ? raw(html`<span class="muted">${shortDate(opportunity.closed_at)}</span>`) : ""}</p>
-    ${flags(opportunity).map(([key, values]) => raw(html`<p><span class="tag warn">${t(key, values)}</span></p>`))}
+      ${opportunity.loss_reason ? html`<span class="tag bad">${word("loss_reason", opportunity.loss_reason)}</span>` : ""}
+      ${opportunity.closed_at ? html`<span class="muted">${shortDate(opportunity.closed_at)}</span>` : ""}</p>
+    ${flags(opportunity).map(([key, values]) => html`<p><span class="tag warn">${t(key, values)}</span></p>`)}
     <form id="man-form" class="card"><strong>${t("visit.man")}</strong>
-      ${MAN.map((k) => raw(html`<label class="check"><input type="checkbox" name="man_${k}" ${raw(opportunity[`man_${k}`] ? "checked" : "")} ${raw(open ? "" : "disabled")}>${t(`visit.man_${k}`)}</label>`))}
+      ${MAN.map((k) => html`<label class="check"><input type="checkbox" name="man_${k}" ${opportunity[`man_${k}`] ? html`checked` : ""} ${open ? "" : html`disabled`}>${t(`visit.man_${k}`)}</label>`)}
       <p class="muted" id="man-unknown">${unknown.length ? t("opportunity.man_unknown", { which: unknown.map((k) => t(`opportunity.man_${k}`)).join(" ") }) : t("opportunity.man_known")}</p>
     </form>
-    ${open ? raw(html`<form id="stage-form" class="card" novalidate>
+    ${open ? html`<form id="stage-form" class="card" novalidate>
       <label for="stage">${t("opportunity.move_to")}</label>
-      <select id="stage" name="stage">${STAGES.map((s) => raw(html`<option value="${s}" ${raw(s === (STAGES[STAGES.indexOf(opportunity.stage) + 1] ?? "O") ? "selected" : "")}>${t(`stage.${s}`)}</option>`))}</select>
+      <select id="stage" name="stage">${stages().map((s, i, all) => html`<option value="${s}" ${s === (all[all.indexOf(opportunity.stage) + 1] ?? all.at(-1)) ? html`selected` : ""}>${t(`stage.${s}`)}</option>`)}</select>
       <div id="back-reason" hidden><label for="why">${t("opportunity.why_back")}</label><input id="why" name="why" maxlength="500"></div>
       <p id="stage-note" class="muted" role="status" aria-live="polite"></p>
       <button type="submit" id="move-stage">${t("opportunity.move")}</button>
     </form>
     <form id="lost-form" class="card" novalidate>
       <label for="loss-reason">${t("opportunity.lost_reason")}</label>
-      <select id="loss-reason" name="loss_reason">${VOCAB.loss_reason.map((r) => raw(html`<option value="${r}">${word("loss_reason", r)}</option>`))}</select>
+      <select id="loss-reason" name="loss_reason">${vocab("loss_reason").map((r) => html`<option value="${r}">${word("loss_reason", r)}</option>`)}</select>
       <label for="loss-note">${t("opportunity.lost_note")}</label><input id="loss-note" name="loss_note" maxlength="2000">
       <p id="lost-error" class="error-text" role="alert"></p>
       <button type="submit" class="secondary" id="mark-lost">${t("opportunity.mark_lost")}</button>
-    </form>`) : ""}
+    </form>` : ""}
     <div class="row"><a class="button secondary" href="#/opportunity/${opportunity.id}/edit">${t("form.edit")}</a>
       <a class="button secondary" href="#/account/${account.id}">${t("form.back")}</a></div>`;
 

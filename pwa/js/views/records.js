@@ -3,19 +3,9 @@
 // edits send only the changed fields with the version the phone saw.
 import { all, byIndex, get, uuid, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { settings } from "../settings.js";
-import { addDays, html, localDate, metresBetween, position, raw } from "../ui.js";
+import { settings, vocab } from "../settings.js";
+import { addDays, html, localDate, metresBetween, position } from "../ui.js";
 
-export const VOCAB = {
-  account_class: ["A", "B", "C"],
-  org_type: ["head_office", "branch", "factory"],
-  employee_band: ["1-49", "50-199", "200-999", "1000+"],
-  purchase_role: ["decision_maker", "influencer", "person_in_charge", "operator"],
-  ownership: ["ours", "competitor"],
-  colour: ["colour", "mono"],
-  kind: ["replacement", "consolidation", "new_site"],
-  loss_reason: ["price", "decision_maker_absent", "proposal_late", "budget_unknown", "process_unknown", "other"],
-};
 // The usual copier brands; any other can be typed.
 export const BRANDS = ["Canon", "Ricoh", "Konica Minolta", "Kyocera", "Sharp", "Xerox", "Fujifilm", "Toshiba",
   "Epson", "HP", "Brother", "Lexmark"];
@@ -76,26 +66,27 @@ function fieldId(name) {
 
 function input(field, value, devices) {
   const id = fieldId(field.name);
-  const required = field.required ? raw("required") : "";
+  const required = field.required ? html`required` : "";
   if (field.vocab) {
-    const options = [...(field.optional ? [""] : []), ...VOCAB[field.vocab]];
-    return raw(html`<select id="${id}" name="${field.name}">${options.map((code) => raw(html`<option value="${code}"
-      ${raw(String(value ?? "") === code ? "selected" : "")}>${code ? word(field.vocab, code) : t("form.none")}</option>`))}</select>`);
+    const options = [...(field.optional ? [""] : []), ...vocab(field.vocab)];
+    return html`<select id="${id}" name="${field.name}">${options.map((code) => html`<option value="${code}"
+      ${String(value ?? "") === code ? html`selected` : ""}>${code ? word(field.vocab, code) : t("form.none")}</option>`)}</select>`;
   }
   if (field.kind === "device") {
-    return raw(html`<select id="${id}" name="${field.name}"><option value="">${t("form.none")}</option>
-      ${devices.map((d) => raw(html`<option value="${d.id}" ${raw(d.id === value ? "selected" : "")}>${d.brand} ${d.model} (${word("ownership", d.ownership)})</option>`))}</select>`);
+    return html`<select id="${id}" name="${field.name}"><option value="">${t("form.none")}</option>
+      ${devices.map((d) => html`<option value="${d.id}" ${d.id === value ? html`selected` : ""}>${d.brand} ${d.model} (${word("ownership", d.ownership)})</option>`)}</select>`;
   }
   if (field.kind === "textarea") {
-    return raw(html`<textarea id="${id}" name="${field.name}" maxlength="${field.max}">${value ?? ""}</textarea>`);
+    return html`<textarea id="${id}" name="${field.name}" maxlength="${field.max}">${value ?? ""}</textarea>`;
   }
   const type = { tel: "tel", email: "email", number: "number", date: "date", month: "month", time: "time" }[field.kind] ?? "text";
   const shown = field.kind === "month" && value ? String(value).slice(0, 7) : value ?? "";
-  const limits = [field.max && type === "text" ? `maxlength="${field.max}"` : "", field.min !== undefined ? `min="${field.min}"` : "",
-    field.max && type === "number" ? `max="${field.max}"` : "", field.step ? `step="${field.step}"` : ""].join(" ");
-  const list = field.list ? raw(html`<datalist id="${id}-list">${field.list.map((b) => raw(html`<option value="${b}">`))}</datalist>`) : "";
-  return raw(html`<input id="${id}" name="${field.name}" type="${type}" value="${shown}" ${raw(limits)} ${required}
-    ${raw(field.list ? `list="${id}-list" autocomplete="off"` : "")} ${raw(type === "tel" ? 'inputmode="tel"' : "")}>${list}`);
+  const limits = [field.max && type === "text" ? html` maxlength="${field.max}"` : "",
+    field.min !== undefined ? html` min="${field.min}"` : "", field.max && type === "number" ? html` max="${field.max}"` : "",
+    field.step ? html` step="${field.step}"` : ""];
+  const list = field.list ? html`<datalist id="${id}-list">${field.list.map((b) => html`<option value="${b}">`)}</datalist>` : "";
+  return html`<input id="${id}" name="${field.name}" type="${type}" value="${shown}"${limits} ${required}
+    ${field.list ? html`list="${id}-list" autocomplete="off"` : ""} ${type === "tel" ? html`inputmode="tel"` : ""}>${list}`;
 }
 
 /** The form's values in the record's own shape (numbers as numbers, a month as its first day). */
@@ -215,15 +206,15 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
   const title = t(`form.${entity}.${current ? "edit" : "new"}`) + (account && entity !== "account" ? ` · ${account.name}` : "");
   main.innerHTML = html`<h1>${title}</h1>
     <form id="record-form" class="card" novalidate>
-      ${spec.fields.map((f) => raw(html`<label for="${fieldId(f.name)}">${t(`field.${f.name}`)}${f.required ? " *" : ""}</label>
-        ${input(f, values[f.name], devices)}`))}
-      ${entity === "account" ? raw(html`<label>${t("form.position")}</label>
+      ${spec.fields.map((f) => html`<label for="${fieldId(f.name)}">${t(`field.${f.name}`)}${f.required ? " *" : ""}</label>
+        ${input(f, values[f.name], devices)}`)}
+      ${entity === "account" ? html`<label>${t("form.position")}</label>
         <div id="pick-map" class="map pick" role="application" aria-label="${t("form.position_map")}"></div>
-        <p id="position-line" class="muted" aria-live="polite"></p>`) : ""}
+        <p id="position-line" class="muted" aria-live="polite"></p>` : ""}
       <div id="lookalikes" role="status" aria-live="polite"></div>
       <p id="form-error" class="error-text" role="alert"></p>
       <div class="row"><button type="submit" id="save-record">${t("form.save")}</button>
-        ${entity === "appointment" && current ? raw(html`<button type="button" class="secondary" id="cancel-appointment">${t("appointment.cancel")}</button>`) : ""}
+        ${entity === "appointment" && current ? html`<button type="button" class="secondary" id="cancel-appointment">${t("appointment.cancel")}</button>` : ""}
         <a class="button secondary" href="${account ? `#/account/${account.id}` : "#/accounts"}">${t("form.back")}</a></div>
     </form>`;
   const form = main.querySelector("#record-form");
@@ -257,7 +248,7 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
       const similar = await lookalikes(data.name, picked.lat !== null ? { latitude: picked.lat, longitude: picked.lng } : null);
       if (similar.length && !confirmedLookalike) {
         main.querySelector("#lookalikes").innerHTML = html`<div class="card"><strong>${t("form.lookalike")}</strong>
-          <ul>${similar.slice(0, 5).map((a) => raw(html`<li><a href="#/account/${a.id}">${a.name}</a> <span class="muted">${a.address}</span></li>`))}</ul>
+          <ul>${similar.slice(0, 5).map((a) => html`<li><a href="#/account/${a.id}">${a.name}</a> <span class="muted">${a.address}</span></li>`)}</ul>
           <p class="muted">${t("form.lookalike_again")}</p></div>`;
         confirmedLookalike = true;
         return;

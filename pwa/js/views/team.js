@@ -3,20 +3,20 @@ import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { defaultPeriodKind, describe, hhmm, html, period, raw, shortDate } from "../ui.js";
+import { defaultPeriodKind, describe, hhmm, html, period, shortDate } from "../ui.js";
+import { vocab } from "../settings.js";
 import { word } from "./records.js";
 
 const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "method-ratios", "cadence", "coverage", "qualification",
                  "win-loss", "hunting-farming", "installed-base", "targets"];
-const SPLIT = ["face_to_face", "travel", "admin", "meeting", "unrecorded"];
 const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
 const charts = [];
 
 function table(columns, rows) {
-  return raw(html`<div style="overflow-x:auto"><table class="report-table">
-    <thead><tr>${columns.map(([, label]) => raw(html`<th scope="col">${label}</th>`))}</tr></thead>
-    <tbody>${rows.map((row) => raw(html`<tr>${columns.map(([key]) => raw(html`<td>${fmt(row[key])}</td>`))}</tr>`))}</tbody>
-  </table></div>`);
+  return html`<div style="overflow-x:auto"><table class="report-table">
+    <thead><tr>${columns.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
+    <tbody>${rows.map((row) => html`<tr>${columns.map(([key]) => html`<td>${fmt(row[key])}</td>`)}</tr>`)}</tbody>
+  </table></div>`;
 }
 
 function fmt(value) {
@@ -30,10 +30,10 @@ function downloadCsv(name, query, table = "rows") {
 }
 
 function section(name, title, body) {
-  return raw(html`<section class="card" id="report-${name}" aria-labelledby="h-${name}">
+  return html`<section class="card" id="report-${name}" aria-labelledby="h-${name}">
     <div class="row"><h2 id="h-${name}">${title}</h2>
       <button type="button" class="secondary" data-csv="${name}" style="flex:0 0 auto">${t("team.csv")}</button></div>
-    ${body}</section>`);
+    ${body}</section>`;
 }
 
 function drawCharts(main, data) {
@@ -45,7 +45,7 @@ function drawCharts(main, data) {
   charts.push(new Chart(main.querySelector("#chart-ratios"), {
     type: "bar",
     data: { labels: bars.map((b) => b.label),
-            datasets: SPLIT.map((k) => ({ label: t(`category.${k}`), data: bars.map((b) => b[`${k}_pct`] ?? 0), backgroundColor: COLOURS[k] })) },
+            datasets: vocab("time_split").map((k) => ({ label: t(`category.${k}`), data: bars.map((b) => b[`${k}_pct`] ?? 0), backgroundColor: COLOURS[k] })) },
     options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
                scales: { x: { stacked: true, max: 100, ticks: { callback: (v) => `${v}%` } }, y: { stacked: true } } },
   }));
@@ -69,17 +69,17 @@ function drawCharts(main, data) {
 
 function mifMatrix(report) {
   const cells = new Map(report.rows.map((r) => [`${r.ownership}|${r.volume_band}|${r.age_band}`, r]));
-  return ["ours", "competitor"].map((ownership) => raw(html`<h3>${t(`device.${ownership}`)}</h3>
+  return ["ours", "competitor"].map((ownership) => html`<h3>${t(`device.${ownership}`)}</h3>
     <div style="overflow-x:auto"><table class="report-table mif-table"><thead><tr><th>${t("team.volume")}</th>
-      ${report.extra.age_bands.map((a) => raw(html`<th scope="col">${a === "unknown" ? "?" : a}</th>`))}</tr></thead><tbody>
-      ${report.extra.volume_bands.slice().reverse().map((v) => raw(html`<tr><th scope="row">${v}</th>
+      ${report.extra.age_bands.map((a) => html`<th scope="col">${a === "unknown" ? "?" : a}</th>`)}</tr></thead><tbody>
+      ${report.extra.volume_bands.slice().reverse().map((v) => html`<tr><th scope="row">${v}</th>
         ${report.extra.age_bands.map((a) => {
           const cell = cells.get(`${ownership}|${v}|${a}`);
-          if (!cell) return raw("<td>·</td>");
-          return raw(html`<td><button type="button" class="${cell.replacement_opportunity ? "" : "secondary"}"
+          if (!cell) return html`<td>·</td>`;
+          return html`<td><button type="button" class="${cell.replacement_opportunity ? "" : "secondary"}"
             data-mif="${cell.account_ids.join(",")}" data-names="${JSON.stringify(cell.account_names ?? [])}" aria-label="${v} ${a}: ${cell.devices}"
-            title="${cell.replacement_opportunity ? t("team.replacement") : ""}">${cell.devices}</button></td>`);
-        })}</tr>`))}</tbody></table></div>`));
+            title="${cell.replacement_opportunity ? t("team.replacement") : ""}">${cell.devices}</button></td>`;
+        })}</tr>`)}</tbody></table></div>`);
 }
 
 export async function render(main, { user }) {
@@ -95,7 +95,7 @@ export async function render(main, { user }) {
         ${teamPicker(teams)}
         <div><label for="period">${t("team.period")}</label>
           <select id="period" name="period">${["day", "week", "month", "last_month", "custom"].map((k) =>
-            raw(html`<option value="${k}" ${raw(k === state.kind ? "selected" : "")}>${t(`team.period.${k}`)}</option>`))}</select></div>
+            html`<option value="${k}" ${k === state.kind ? html`selected` : ""}>${t(`team.period.${k}`)}</option>`)}</select></div>
         <div><label for="from">${t("team.from")}</label><input id="from" name="from" type="date" value="${state.from}"></div>
         <div><label for="to">${t("team.to")}</label><input id="to" name="to" type="date" value="${state.to}"></div>
       </div>
@@ -139,19 +139,19 @@ export async function render(main, { user }) {
     const ratios = data["time-ratios"];
     const manages = user.role !== "rep"; // managers and admins set the targets; a rep sees them
     const withTeam = (report) => [...report.rows, { name: t("team.team"), ...report.team }];
-    target.innerHTML = [
-      section("time-ratios", t("team.ratios"), raw(html`
+    target.innerHTML = html`${[
+      section("time-ratios", t("team.ratios"), html`
         <p class="muted" id="goal-line">${t("team.target_line", { pct: ratios.extra.face_time_target_pct })}
           ${ratios.extra.face_time_target_set_by_name ? t("team.set_by", { name: ratios.extra.face_time_target_set_by_name,
             at: `${shortDate(ratios.extra.face_time_target_set_at)} ${hhmm(ratios.extra.face_time_target_set_at)}` }) : ""}</p>
-        ${manages ? raw(html`<form id="goal-form" class="row" novalidate>
+        ${manages ? html`<form id="goal-form" class="row" novalidate>
           <div><label for="goal-pct">${t("team.goal_pct")}</label>
             <input id="goal-pct" name="pct" type="number" inputmode="decimal" min="0" max="100" step="1" required value="${ratios.extra.face_time_target_pct}"></div>
-          <button type="submit" class="secondary">${t("team.set_goal")}</button></form>`) : ""}
+          <button type="submit" class="secondary">${t("team.set_goal")}</button></form>` : ""}
         <div style="height:${60 + 34 * (ratios.rows.length + 2)}px"><canvas id="chart-ratios" role="img" aria-label="${t("team.ratios")}"></canvas></div>
-        ${table([["name", t("team.rep")], ...SPLIT.map((k) => [`${k}_pct`, `${t(`category.${k}`)} %`]), ["working_days", t("team.days")],
+        ${table([["name", t("team.rep")], ...vocab("time_split").map((k) => [`${k}_pct`, `${t(`category.${k}`)} %`]), ["working_days", t("team.days")],
                  ["open_visits", t("team.open_visits")]], withTeam(ratios))}
-        <h3>${t("team.trend")}</h3><div style="height:180px"><canvas id="chart-trend" role="img" aria-label="${t("team.trend")}"></canvas></div>`)),
+        <h3>${t("team.trend")}</h3><div style="height:180px"><canvas id="chart-trend" role="img" aria-label="${t("team.trend")}"></canvas></div>`),
       section("first-appointment", t("team.first"), table([["name", t("team.rep")], ["first_appointment_time", t("team.target")],
         ["working_days", t("team.days")], ["on_time_days", t("team.on_time")], ["on_time_pct", "%"],
         ["median_first_visit", t("team.median_first")]], withTeam(data["first-appointment"]))),
@@ -159,20 +159,20 @@ export async function render(main, { user }) {
         ["visits_per_day", t("team.per_day")], ["face_to_face_visits", t("team.effective")], ["with_purpose", t("team.with_purpose")],
         ["not_met", t("team.not_met")], ["away_from_account", t("team.away")],
         ["planned", t("team.planned")], ["planned_done", t("team.done")], ["plan_done_pct", "%"]], withTeam(data.activity))),
-      section("funnel", t("team.funnel"), raw(html`<div style="height:180px"><canvas id="chart-funnel" role="img" aria-label="${t("team.funnel")}"></canvas></div>
+      section("funnel", t("team.funnel"), html`<div style="height:180px"><canvas id="chart-funnel" role="img" aria-label="${t("team.funnel")}"></canvas></div>
         ${table([["name", t("team.rep")], ...data.funnel.extra.stages.map((s) => [`open_${s}`, s]), ["conv", t("team.conversion")],
                  ["won", t("team.won")], ["lost", t("team.lost")], ["reasons", t("team.loss_reasons")]],
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
                   // In the funnel's order, S>P>A>D>C>O, never alphabetically.
                   conv: data.funnel.extra.stages.slice(1).map((s, i) => `${data.funnel.extra.stages[i]}>${s}`)
                     .map((k) => `${k} ${fmt(r.conversion_pct[k])}%`).join(" · "),
-                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)} ${v}`).join(", ") })))}`)),
-      section("cadence", t("team.cadence"), raw(html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
+                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)} ${v}`).join(", ") })))}`),
+      section("cadence", t("team.cadence"), html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
-        <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => raw(html`<li><a class="item" href="#/account/${a.account_id}">
+        <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => html`<li><a class="item" href="#/account/${a.account_id}">
           ${a.name} <span class="tag">${a.account_class}</span>
-          <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`))}</ul>`)),
-      section("method-ratios", t("team.method_ratios"), raw(html`<p class="muted">${t("team.method_hint")}</p>
+          <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`)}</ul>`),
+      section("method-ratios", t("team.method_ratios"), html`<p class="muted">${t("team.method_hint")}</p>
         ${(() => {
           const r = data["method-ratios"];
           const pairs = Object.values(r.extra.chains).flatMap((steps) => steps.slice(1).map((after, i) => [steps[i], after]));
@@ -185,58 +185,58 @@ export async function render(main, { user }) {
             pairs.map((pair) => ({ step: `${t(`ratio.${pair[0]}`)} → ${t(`ratio.${pair[1]}`)}`,
                                    method: `${r.extra.method[`${pair[0]}_to_${pair[1]}_pct`]} %`,
                                    ...Object.fromEntries(people.map((p, i) => [`p${i}`, share(p, pair)])) })));
-        })()}`)),
-      section("coverage", t("team.coverage"), raw(html`<p class="muted">${t("team.coverage_hint")}</p>
+        })()}`),
+      section("coverage", t("team.coverage"), html`<p class="muted">${t("team.coverage_hint")}</p>
         ${table([["name", t("team.rep")], ["new_accounts", t("team.new_accounts")], ["new_visited", t("team.new_visited")],
                  ["new_coverage_pct", "%"]], withTeam(data.coverage))}
-        ${data.coverage.extra.unvisited_new.length ? raw(html`<ul class="list" id="coverage-unvisited">${data.coverage.extra.unvisited_new.slice(0, 30)
-          .map((i) => raw(html`<li><a class="item" href="#/account/${i.account_id}">${i.name} <span class="tag">${i.account_class}</span>
-            <span class="muted">${i.rep_name ?? ""} · ${t("team.taken_on", { date: i.taken_on })}</span></a></li>`))}</ul>`) : ""}
+        ${data.coverage.extra.unvisited_new.length ? html`<ul class="list" id="coverage-unvisited">${data.coverage.extra.unvisited_new.slice(0, 30)
+          .map((i) => html`<li><a class="item" href="#/account/${i.account_id}">${i.name} <span class="tag">${i.account_class}</span>
+            <span class="muted">${i.rep_name ?? ""} · ${t("team.taken_on", { date: i.taken_on })}</span></a></li>`)}</ul>` : ""}
         <h3>${t("team.cadence_weeks")}</h3>
         ${table([["week_start", t("team.week")], ...["A", "B", "C"].map((c) => [`${c}_share`, c])],
                 data.coverage.extra.weeks.map((w) => ({ week_start: w.week_start,
-                  ...Object.fromEntries(["A", "B", "C"].map((c) => [`${c}_share`, `${w[`${c}_covered`]}/${w[`${c}_accounts`]}`])) })))}`)),
-      section("qualification", t("team.qualification"), raw(html`${table([["name", t("team.rep")],
+                  ...Object.fromEntries(["A", "B", "C"].map((c) => [`${c}_share`, `${w[`${c}_covered`]}/${w[`${c}_accounts`]}`])) })))}`),
+      section("qualification", t("team.qualification"), html`${table([["name", t("team.rep")],
         ["undecided", t("team.undecided")], ["beyond_horizon", t("team.beyond_horizon")], ["stale_at_c", t("team.stale_at_c")]],
         withTeam(data.qualification))}
         ${[["undecided", (i) => t("team.undecided_item", { n: i.visits })],
            ["beyond_horizon", (i) => t("team.beyond_item", { title: i.title, stage: i.stage, date: i.expected_close })],
            ["stale_at_c", (i) => t("team.stale_item", { title: i.title, n: i.days_at_c })]].map(([kind, what]) => {
           const items = data.qualification.extra[`${kind}_list`];
-          return items.length ? raw(html`<h3>${t(`team.${kind}`)}</h3><ul class="list" id="qualification-${kind}">${items.slice(0, 30).map((i) =>
-            raw(html`<li><a class="item" href="#/account/${i.account_id}">${i.name}
-              <span class="muted">${i.rep_name ?? ""} · ${what(i)}</span></a></li>`))}</ul>`) : "";
-        })}`)),
-      section("win-loss", t("team.win_loss"), raw(html`${table([["name", t("team.rep")], ["won", t("team.won")],
+          return items.length ? html`<h3>${t(`team.${kind}`)}</h3><ul class="list" id="qualification-${kind}">${items.slice(0, 30).map((i) =>
+            html`<li><a class="item" href="#/account/${i.account_id}">${i.name}
+              <span class="muted">${i.rep_name ?? ""} · ${what(i)}</span></a></li>`)}</ul>` : "";
+        })}`),
+      section("win-loss", t("team.win_loss"), html`${table([["name", t("team.rep")], ["won", t("team.won")],
           ["lost", t("team.lost")], ["win_pct", `${t("team.won")} %`]], withTeam(data["win-loss"]))}
         ${[["by_stage", t("team.by_stage")], ["by_visits", t("team.by_visits")], ["by_man", t("team.by_man")],
-           ["by_class", t("team.by_class")]].map(([key, title]) => data["win-loss"].extra[key].length ? raw(html`<h3>${title}</h3>
+           ["by_class", t("team.by_class")]].map(([key, title]) => data["win-loss"].extra[key].length ? html`<h3>${title}</h3>
           ${table([["key", title], ["won", t("team.won")], ["lost", t("team.lost")], ["win_pct", `${t("team.won")} %`]],
-                  data["win-loss"].extra[key].map((r) => ({ ...r, key: key === "by_stage" ? t(`stage.${r.key}`) : r.key })))}`) : "")}
-        ${data["win-loss"].extra.loss_reasons.length ? raw(html`<h3>${t("team.loss_reasons")}</h3>
+                  data["win-loss"].extra[key].map((r) => ({ ...r, key: key === "by_stage" ? t(`stage.${r.key}`) : r.key })))}` : "")}
+        ${data["win-loss"].extra.loss_reasons.length ? html`<h3>${t("team.loss_reasons")}</h3>
           ${table([["reason", t("team.loss_reasons")], ["lost", t("team.lost")]],
-                  data["win-loss"].extra.loss_reasons.map((r) => ({ ...r, reason: word("loss_reason", r.reason) })))}`) : ""}`)),
-      section("hunting-farming", t("team.hunting_farming"), raw(html`<p class="muted">${t("team.hunting_hint")}</p>
+                  data["win-loss"].extra.loss_reasons.map((r) => ({ ...r, reason: word("loss_reason", r.reason) })))}` : ""}`),
+      section("hunting-farming", t("team.hunting_farming"), html`<p class="muted">${t("team.hunting_hint")}</p>
         ${table([["name", t("team.rep")], ["visits", t("team.visits")], ["farming", t("team.farming")],
                  ["hunting", t("team.hunting")], ["farming_pct", `${t("team.farming")} %`]], withTeam(data["hunting-farming"]))}
         ${table([["week_start", t("team.week")], ["farming", t("team.farming")], ["hunting", t("team.hunting")]],
-                data["hunting-farming"].extra.weeks)}`)),
-      section("installed-base", t("team.mif"), raw(html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
-        <ul id="mif-accounts" class="list" aria-live="polite"></ul>`)),
-      section("targets", t("team.targets"), raw(html`${table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
+                data["hunting-farming"].extra.weeks)}`),
+      section("installed-base", t("team.mif"), html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
+        <ul id="mif-accounts" class="list" aria-live="polite"></ul>`),
+      section("targets", t("team.targets"), html`${table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
         ["target_per_day", t("team.per_day")], ["won", t("team.won")], ["attainment_pct", "%"], ["set", t("team.set_column")]],
         data.targets.rows.map((r) => ({ ...r, set: r.set_by_name ? `${r.set_by_name} ${shortDate(r.set_at)}` : null })))}
-        ${manages ? raw(html`<form id="target-form" novalidate>
+        ${manages ? html`<form id="target-form" novalidate>
           <div class="row">
             <div><label for="target-rep">${t("team.rep")}</label><select id="target-rep" name="rep">${[...new Map(data.targets.rows.map((r) => [r.rep_id, r.name]))]
-              .map(([id, name]) => raw(html`<option value="${id}">${name}</option>`))}</select></div>
+              .map(([id, name]) => html`<option value="${id}">${name}</option>`)}</select></div>
             <div><label for="target-month">${t("team.month")}</label>
               <input id="target-month" name="month" type="text" inputmode="numeric" pattern="(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])" placeholder="YYYY-MM" maxlength="7" required value="${data.targets.rows[0]?.month ?? ""}"></div>
             <div><label for="target-amount">${t("team.amount")}</label>
               <input id="target-amount" name="amount" type="number" inputmode="decimal" min="0" step="100" required></div>
           </div>
-          <button type="submit" class="secondary">${t("team.set_target")}</button></form>`) : ""}`)),
-    ].map((s) => s.text).join("");
+          <button type="submit" class="secondary">${t("team.set_target")}</button></form>` : ""}`),
+    ]}`;
     drawCharts(main, data);
     const settle = async (event, send) => {
       // Targets and the face-time goal are set here (managers, admins); the figures reload with them.

@@ -1,25 +1,11 @@
 // Today: the route plan with arrival times, legs, why each stop is there, and a map.
 import { request } from "../api.js";
-import { all, byIndex, db, get, getMeta, outbox, setMeta } from "../db.js";
+import { all, byIndex, getMeta, keepPlan, outbox, planOn, setMeta } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
 import { dayContext, dropped, lateMinutes, moved, saveOrder } from "../dayedit.js";
 import { syncNow } from "../sync.js";
-import { addDays, describe, hhmm, html, localDate, mondayOf, position, raw, reasonLabels, shortDate } from "../ui.js";
-
-export async function planFor(day) {
-  const plans = await byIndex("route_plans", "plan_date", day);
-  return plans[0] ?? null;
-}
-
-export async function storePlan(plan) {
-  const tx = (await db()).transaction("route_plans", "readwrite");
-  for (const old of await tx.store.index("plan_date").getAll(plan.plan_date)) {
-    if (old.id !== plan.id) await tx.store.delete(old.id);
-  }
-  await tx.store.put(plan);
-  await tx.done;
-}
+import { addDays, describe, hhmm, html, localDate, mondayOf, position, reasonLabels, shortDate } from "../ui.js";
 
 function navLinks(account) {
   const { latitude: lat, longitude: lng, name } = account;
@@ -86,11 +72,11 @@ function changes(current, proposed, accounts) {
   const rows = proposed.map((s, i) => {
     const old = before.get(s.account_id);
     const what = !old ? t("replan.added") : old.position !== s.position ? t("replan.moved") : "";
-    return html`<li>${hhmm(s.planned_arrival)} ${i + 1}. ${name(s.account_id)} ${what ? raw(html`<span class="tag">${what}</span>`) : ""}</li>`;
+    return html`<li>${hhmm(s.planned_arrival)} ${i + 1}. ${name(s.account_id)} ${what ? html`<span class="tag">${what}</span>` : ""}</li>`;
   });
   const gone = current.filter((s) => !after.has(s.account_id))
     .map((s) => html`<li class="muted">${name(s.account_id)} <span class="tag warn">${t("replan.left_out")}</span></li>`);
-  return [...rows, ...gone].join("");
+  return [...rows, ...gone];
 }
 
 /** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
@@ -132,9 +118,9 @@ export async function planNotices(main) {
     await setMeta("plan_notices", []);
     main.querySelector("#plan-notices")?.remove();
   });
-  return raw(html`<div class="card banner" id="plan-notices">${notices.map((n) => raw(html`<p>${t("today.plan_changed",
-    { day: shortDate(`${n.plan_date}T12:00:00`), name: n.name ?? "", time: hhmm(n.at) })}</p>`))}
-    <button type="button" class="secondary" id="dismiss-plan-notices">${t("sync.dismiss")}</button></div>`);
+  return html`<div class="card banner" id="plan-notices">${notices.map((n) => html`<p>${t("today.plan_changed",
+    { day: shortDate(`${n.plan_date}T12:00:00`), name: n.name ?? "", time: hhmm(n.at) })}</p>`)}
+    <button type="button" class="secondary" id="dismiss-plan-notices">${t("sync.dismiss")}</button></div>`;
 }
 
 /** What the rep set out to do this week (the act of last week's review), from the phone's copy. */
@@ -142,15 +128,15 @@ async function weekFocus(today, accounts) {
   const lastMonday = mondayOf(addDays(new Date(`${mondayOf(today)}T12:00:00`), -7));
   const [review] = await byIndex("weekly_reviews", "week", lastMonday);
   if (!review?.focus?.length) return "";
-  return raw(html`<section class="card" id="week-focus"><h2>${t("week.this_focus")}</h2><ul>${review.focus.map((p) =>
-    raw(html`<li>${p.text}${p.account_id && accounts.get(p.account_id)
-      ? raw(html` · <a href="#/account/${p.account_id}">${accounts.get(p.account_id).name}</a>`) : ""}</li>`))}</ul></section>`);
+  return html`<section class="card" id="week-focus"><h2>${t("week.this_focus")}</h2><ul>${review.focus.map((p) =>
+    html`<li>${p.text}${p.account_id && accounts.get(p.account_id)
+      ? html` · <a href="#/account/${p.account_id}">${accounts.get(p.account_id).name}</a>` : ""}</li>`)}</ul></section>`;
 }
 
 export async function render(main, { user }) {
   const today = localDate();
   const notices = await planNotices(main);
-  const plan = await planFor(today);
+  const plan = await planOn(today);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
   const visits = (await all("visits")).filter((v) => v.check_in_at && !v.cancelled_at);
   // "Visit" on a stop already visited today opens that visit rather than starting a second one.
@@ -158,8 +144,8 @@ export async function render(main, { user }) {
     .map((v) => [v.account_id, v.id]));
   const open = visits.find((v) => !v.check_out_at);
   const focus = await weekFocus(today, accounts);
-  const openCard = raw((open ? html`<p class="card" id="open-visit"><a href="#/visit/${open.id}">${t("today.open_visit",
-    { name: accounts.get(open.account_id)?.name ?? "" })}</a></p>` : "") + (focus ? focus.text : ""));
+  const openCard = html`${open ? html`<p class="card" id="open-visit"><a href="#/visit/${open.id}">${t("today.open_visit",
+    { name: accounts.get(open.account_id)?.name ?? "" })}</a></p>` : ""}${focus ?? ""}`;
   if (!plan || !plan.stops?.length) {
     main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
       <p class="card">${t("today.none")}</p>
@@ -176,7 +162,7 @@ export async function render(main, { user }) {
       try {
         // Later than the first appointment: plan from here and now, not from 08:45 at home.
         const start = afterFirstAppointment(user) ? await restStart() : null;
-        await storePlan(await request("POST", "/api/routes/plan", { date: today, ...(start ? { start } : {}) }));
+        await keepPlan(await request("POST", "/api/routes/plan", { date: today, ...(start ? { start } : {}) }));
         render(main, { user });
       } catch (e) {
         error.textContent = describe(e);
@@ -209,20 +195,20 @@ export async function render(main, { user }) {
       <li class="card stop ${state}" data-stop="${i + 1}" data-state="${state}" data-account="${stop.account_id}">
         <div class="time">${hhmm(stop.planned_arrival)}</div>
         <div>
-          <div><strong>${i + 1}. ${account.name}</strong> ${done ? raw('<span class="tag">✓</span>') : ""}</div>
-          ${status ? raw(html`<div class="state"><span class="tag ${state === "past" ? "warn" : ""}">${status}</span></div>`) : ""}
+          <div><strong>${i + 1}. ${account.name}</strong> ${done ? html`<span class="tag">✓</span>` : ""}</div>
+          ${status ? html`<div class="state"><span class="tag ${state === "past" ? "warn" : ""}">${status}</span></div>` : ""}
           <div class="muted">${account.address}</div>
-          <div>${reasons.map((r) => raw(html`<span class="tag">${r}</span>`))}
-            ${late > 0 ? raw(html`<span class="tag bad late-fixed">${t("today.late_fixed", { min: late })}</span>`) : ""}</div>
+          <div>${reasons.map((r) => html`<span class="tag">${r}</span>`)}
+            ${late > 0 ? html`<span class="tag bad late-fixed">${t("today.late_fixed", { min: late })}</span>` : ""}</div>
           <div class="row" style="margin-top:6px">
             <a class="button" href="${done ? `#/visit/${visitedToday.get(stop.account_id)}` : `#/visit/new?account=${stop.account_id}`}">${t("today.visit")}</a>
-            ${raw(navLinks(account))}
+            ${navLinks(account)}
           </div>
-          ${editable ? raw(html`<div class="row stop-edit" style="margin-top:6px">
-            <button type="button" class="secondary" data-move="-1" data-index="${i}" aria-label="${t("today.move_up", { name: account.name })}" ${raw(i === 0 ? "disabled" : "")}>↑</button>
-            <button type="button" class="secondary" data-move="1" data-index="${i}" aria-label="${t("today.move_down", { name: account.name })}" ${raw(i === stops.length - 1 ? "disabled" : "")}>↓</button>
-            ${stop.appointment_id ? "" : raw(html`<button type="button" class="secondary" data-drop="${i}">${t("today.leave_out")}</button>`)}
-          </div>`) : ""}
+          ${editable ? html`<div class="row stop-edit" style="margin-top:6px">
+            <button type="button" class="secondary" data-move="-1" data-index="${i}" aria-label="${t("today.move_up", { name: account.name })}" ${i === 0 ? html`disabled` : ""}>↑</button>
+            <button type="button" class="secondary" data-move="1" data-index="${i}" aria-label="${t("today.move_down", { name: account.name })}" ${i === stops.length - 1 ? html`disabled` : ""}>↓</button>
+            ${stop.appointment_id ? "" : html`<button type="button" class="secondary" data-drop="${i}">${t("today.leave_out")}</button>`}
+          </div>` : ""}
         </div>
       </li>`;
   });
@@ -231,13 +217,13 @@ export async function render(main, { user }) {
     <div class="row"><a class="button secondary" href="#/nearby">${t("nearby.title")}</a>
       <button type="button" class="secondary" id="replan-rest">${t("replan.button")}</button></div>
     <div id="replan" aria-live="polite"></div>
-    ${plan.edited_here ? raw(html`<p class="muted" id="day-edited">${t("today.edited_here")}</p>`) : ""}
+    ${plan.edited_here ? html`<p class="muted" id="day-edited">${t("today.edited_here")}</p>` : ""}
     <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
-    ${where.delay !== null ? raw(html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
-      where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`)
-      : where.nextIndex === -1 && todays.length ? raw(html`<p id="day-delay" class="card">${t("today.all_done")}</p>`) : ""}
+    ${where.delay !== null ? html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
+      where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`
+      : where.nextIndex === -1 && todays.length ? html`<p id="day-delay" class="card">${t("today.all_done")}</p>` : ""}
     <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div>
-    <ol class="list" id="route">${items.map(raw)}</ol>`;
+    <ol class="list" id="route">${items}</ol>`;
   main.querySelector("#route").addEventListener("click", async (event) => {
     // Offline changes to today: timed here at once, synced, timed again by the server.
     const button = event.target.closest("button[data-move], button[data-drop]");
@@ -263,7 +249,7 @@ export async function render(main, { user }) {
     try {
       const proposed = await request("POST", "/api/routes/plan", { ...body, preview: true });
       box.innerHTML = html`<div class="card" id="replan-preview"><strong>${t("replan.proposed")}</strong>
-        <ol class="list">${raw(changes(stops, proposed.stops, accounts))}</ol>
+        <ol class="list">${changes(stops, proposed.stops, accounts)}</ol>
         <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
           <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
       box.querySelector("#replan-keep").addEventListener("click", () => {
@@ -272,7 +258,7 @@ export async function render(main, { user }) {
         event.target.disabled = false;
       });
       box.querySelector("#replan-accept").addEventListener("click", async () => {
-        await storePlan(await request("POST", "/api/routes/plan", body));
+        await keepPlan(await request("POST", "/api/routes/plan", body));
         render(main, { user });
       });
     } catch (e) {

@@ -1,14 +1,14 @@
 // Tomorrow: keep or leave out stops, add dropped candidates, pin times, and re-plan (online only).
 import { request } from "../api.js";
-import { all } from "../db.js";
+import { all, keepPlan, planOn } from "../db.js";
 import { errorText, t } from "../i18n.js";
-import { HHMM, addDays, fieldErrors, hhmm, html, localDate, raw, reasonLabels, shortDate } from "../ui.js";
-import { drawMap, planFor, planNotices, storePlan } from "./today.js";
+import { HHMM, addDays, fieldErrors, hhmm, html, localDate, reasonLabels, shortDate } from "../ui.js";
+import { drawMap, planNotices } from "./today.js";
 
 
 export async function render(main, { user } = {}) {
   const day = localDate(addDays(new Date(), 1));
-  const plan = await planFor(day);
+  const plan = await planOn(day);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
   const name = (id) => accounts.get(id)?.name ?? id;
   const stops = (plan?.stops ?? []).slice().sort((a, b) => a.position - b.position);
@@ -16,32 +16,32 @@ export async function render(main, { user } = {}) {
   const notices = await planNotices(main);
   main.innerHTML = html`
     <h1>${t("tomorrow.title", { date: shortDate(day) })}</h1>${notices}
-    ${plan ? "" : raw(html`<p class="card">${t("tomorrow.none")}</p>`)}
+    ${plan ? "" : html`<p class="card">${t("tomorrow.none")}</p>`}
     <form id="tomorrow-form" novalidate>
-      ${stops.length ? raw(html`<div id="tomorrow-map" class="map" role="img" aria-label="${t("today.map")}"></div>`) : ""}
-      <ol class="list" id="tomorrow-stops">${stops.map((stop) => raw(html`
+      ${stops.length ? html`<div id="tomorrow-map" class="map" role="img" aria-label="${t("today.map")}"></div>` : ""}
+      <ol class="list" id="tomorrow-stops">${stops.map((stop) => html`
         <li class="leg">${t("today.travel", { min: stop.travel_minutes })}</li>
         <li class="card" data-account="${stop.account_id}">
           <strong>${hhmm(stop.planned_arrival)} ${name(stop.account_id)}</strong>
-          <div>${reasonLabels(stop.reason).map((r) => raw(html`<span class="tag">${r}</span>`))}</div>
+          <div>${reasonLabels(stop.reason).map((r) => html`<span class="tag">${r}</span>`)}</div>
           <div class="row">
             <label class="check"><input type="checkbox" name="keep" value="${stop.account_id}" checked
-              ${raw(stop.appointment_id ? "disabled" : "")}>${t("tomorrow.keep")}</label>
+              ${stop.appointment_id ? html`disabled` : ""}>${t("tomorrow.keep")}</label>
             <label>${t("tomorrow.pin")}
               <input type="text" name="pin" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM" maxlength="5"
                 data-account="${stop.account_id}" value="${stop.pinned && !stop.appointment_id ? hhmm(stop.planned_arrival) : ""}"
-                ${raw(stop.appointment_id ? "disabled" : "")}></label>
+                ${stop.appointment_id ? html`disabled` : ""}></label>
           </div>
-        </li>`))}</ol>
-      ${dropped.length ? raw(html`<h2>${t("tomorrow.dropped")}</h2>
-        <ul class="list">${dropped.map((d) => raw(html`<li class="card">
+        </li>`)}</ol>
+      ${dropped.length ? html`<h2>${t("tomorrow.dropped")}</h2>
+        <ul class="list">${dropped.map((d) => html`<li class="card">
           <label class="check"><input type="checkbox" name="add" value="${d.id}">${t("tomorrow.add")}: ${name(d.id)}</label>
-          <div class="muted">${t(`drop.${d.reason}`)}</div></li>`))}</ul>`) : ""}
+          <div class="muted">${t(`drop.${d.reason}`)}</div></li>`)}</ul>` : ""}
       <h2>${t("tomorrow.add_any")}</h2>
       <div class="row"><input id="add-account" list="territory" autocomplete="off" aria-label="${t("tomorrow.add_any")}"
           placeholder="${t("accounts.search")}">
         <button type="button" class="secondary" id="add-account-button" style="flex:0 0 auto">${t("tomorrow.add_button")}</button></div>
-      <datalist id="territory">${[...accounts.values()].slice(0, 2000).map((a) => raw(html`<option value="${a.name}">`))}</datalist>
+      <datalist id="territory">${[...accounts.values()].slice(0, 2000).map((a) => html`<option value="${a.name}">`)}</datalist>
       <ul class="list" id="added"></ul>
       <div class="sticky-actions"><p id="tomorrow-message" role="status"></p>
         <button id="replan" type="submit">${t("tomorrow.replan")}</button></div>
@@ -87,7 +87,7 @@ export async function render(main, { user } = {}) {
     button.disabled = true;
     message.textContent = t("today.planning");
     try {
-      await storePlan(await request("POST", "/api/routes/plan", { date: day, include, exclude, pins }));
+      await keepPlan(await request("POST", "/api/routes/plan", { date: day, include, exclude, pins }));
       await render(main);
       main.querySelector("#tomorrow-message").textContent = t("tomorrow.done");
     } catch (error) {

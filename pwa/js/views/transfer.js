@@ -1,7 +1,7 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
 import { download, request, upload } from "../api.js";
 import { t } from "../i18n.js";
-import { defaultPeriodKind, describe, fieldLabel, html, messageText, period, raw } from "../ui.js";
+import { defaultPeriodKind, describe, fieldLabel, html, messageText, period } from "../ui.js";
 
 const IMPORTS = ["accounts", "devices", "contacts"];
 const EXPORTS = ["accounts", "contacts", "devices", "opportunities", "visits", "activities"];
@@ -15,16 +15,16 @@ function problemText(problem) {
 function report(result) {
   const problems = [...(result.errors || []).map((p) => ({ ...p, kind: "error" })),
                     ...(result.warnings || []).map((p) => ({ ...p, kind: "warning" }))];
-  return raw(html`<div class="card" id="import-report">
+  return html`<div class="card" id="import-report">
     <p><strong>${result.written ? t("transfer.written") : t("transfer.not_written")}</strong></p>
     <p>${t("transfer.counts", result)}</p>
-    ${result.error_count > (result.errors || []).length ? raw(html`<p class="muted">${t("transfer.more_problems",
-      { shown: result.errors.length, total: result.error_count })}</p>`) : ""}
-    ${problems.length ? raw(html`<div style="overflow-x:auto"><table class="report-table"><thead><tr>
+    ${result.error_count > (result.errors || []).length ? html`<p class="muted">${t("transfer.more_problems",
+      { shown: result.errors.length, total: result.error_count })}</p>` : ""}
+    ${problems.length ? html`<div style="overflow-x:auto"><table class="report-table"><thead><tr>
       <th>${t("transfer.row")}</th><th>${t("transfer.field")}</th><th>${t("transfer.message")}</th></tr></thead><tbody>
-      ${problems.slice(0, 500).map((p) => raw(html`<tr class="${p.kind}"><td>${p.row}</td><td>${fieldLabel(p.field)}</td>
-        <td style="text-align:left">${problemText(p)}</td></tr>`))}</tbody></table></div>`) : ""}
-  </div>`);
+      ${problems.slice(0, 500).map((p) => html`<tr class="${p.kind}"><td>${p.row}</td><td>${fieldLabel(p.field)}</td>
+        <td style="text-align:left">${problemText(p)}</td></tr>`)}</tbody></table></div>` : ""}
+  </div>`;
 }
 
 const POLL_MS = 1000;
@@ -58,7 +58,7 @@ async function follow(main, job) {
     result.innerHTML = "";
     main.querySelector("#import-error").textContent = job.failure || t("transfer.job.failed");
   } else {
-    result.innerHTML = report(job.report).text;
+    result.innerHTML = report(job.report);
   }
 }
 
@@ -68,7 +68,7 @@ export async function render(main) {
     <form id="import-form" class="card">
       <h2>${t("transfer.import")}</h2>
       <label for="import-kind">${t("transfer.kind")}</label>
-      <select id="import-kind" name="kind">${IMPORTS.map((k) => raw(html`<option value="${k}">${t(`transfer.${k}`)}</option>`))}</select>
+      <select id="import-kind" name="kind">${IMPORTS.map((k) => html`<option value="${k}">${t(`transfer.${k}`)}</option>`)}</select>
       <label for="import-file">${t("transfer.file")}</label>
       <input id="import-file" name="file" type="file" accept=".csv,text/csv" required>
       <label for="import-owner">${t("transfer.owner")}</label>
@@ -82,7 +82,7 @@ export async function render(main) {
     <section class="card"><h2>${t("transfer.export")}</h2>
       <div class="row"><div><label for="export-from">${t("team.from")}</label><input id="export-from" type="date" value="${from}"></div>
         <div><label for="export-to">${t("team.to")}</label><input id="export-to" type="date" value="${to}"></div></div>
-      <div class="row">${EXPORTS.map((k) => raw(html`<button type="button" class="secondary" data-export="${k}">${t(`transfer.${k}`)} CSV</button>`))}</div>
+      <div class="row">${EXPORTS.map((k) => html`<button type="button" class="secondary" data-export="${k}">${t(`transfer.${k}`)} CSV</button>`)}</div>
     </section>`;
   const form = main.querySelector("#import-form");
   form.addEventListener("submit", async (event) => {
@@ -97,10 +97,10 @@ export async function render(main) {
     try {
       const answer = await upload(`/api/imports/${form.kind.value}?${query}`, body);
       if (answer.status && answer.id) await follow(main, answer); // a large file: imported in the background
-      else main.querySelector("#import-result").innerHTML = report(answer).text;
+      else main.querySelector("#import-result").innerHTML = report(answer);
     } catch (e) {
       error.textContent = describe(e);
-      if (e.body?.error?.report) main.querySelector("#import-result").innerHTML = report(e.body.error.report).text;
+      if (e.body?.error?.report) main.querySelector("#import-result").innerHTML = report(e.body.error.report);
     }
   });
   if (navigator.onLine) { // the newest import, still going or ended a moment ago, from an earlier visit

@@ -2,9 +2,9 @@
 import { all, byIndex, get, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
-import { HHMM, atTime, hhmm, html, metresBetween, position, raw } from "../ui.js";
+import { HHMM, atTime, hhmm, html, metresBetween, position } from "../ui.js";
 import { stopRunning } from "./clock.js";
-import { STAGES, manUnknown, moveNeeds } from "./opportunity.js";
+import { manUnknown, moveNeeds, stages } from "./opportunity.js";
 
 
 /** The rep's visit still open (checked in, not out, not cancelled), if any: one at a time. */
@@ -49,13 +49,13 @@ export async function renderNew(main, { query, navigate }) {
       <label for="opportunity">${t("visit.opportunity")}</label>
       <select id="opportunity" name="opportunity">
         <option value="">${t("visit.no_opportunity")}</option>
-        ${opportunities.map((o) => raw(html`<option value="${o.id}">${o.title} (${o.stage})</option>`))}
+        ${opportunities.map((o) => html`<option value="${o.id}">${o.title} (${o.stage})</option>`)}
       </select>
       <p></p>
       <button id="check-in" type="submit" disabled>${t("visit.check_in")}</button>
     </form>
-    ${earlier ? raw(html`<p class="card">${t("visit.already_today", { time: hhmm(earlier.check_in_at) })}
-      <a href="#/visit/${earlier.id}">${t("visit.open_it")}</a></p>`) : ""}`;
+    ${earlier ? html`<p class="card">${t("visit.already_today", { time: hhmm(earlier.check_in_at) })}
+      <a href="#/visit/${earlier.id}">${t("visit.open_it")}</a></p>` : ""}`;
   const form = main.querySelector("#visit-start");
   const button = main.querySelector("#check-in");
   form.purpose.addEventListener("input", () => { button.disabled = !form.purpose.value.trim(); });
@@ -100,16 +100,16 @@ export async function render(main, { id }) {
   const undecided = visits.length >= 3 && !allOpportunities.some((o) => o.status !== "open" || ["A", "D", "C", "O"].includes(o.stage));
   main.innerHTML = html`
     <h1>${t("visit.title", { name: account.name })}</h1>
-    ${visit.cancelled_at ? raw(html`<p class="card"><span class="tag bad">${t("visit.cancelled")}</span> ${visit.cancel_reason}</p>`) : ""}
-    ${visit.met === false ? raw(html`<p><span class="tag warn">${t("visit.not_met_tag")}</span></p>`) : ""}
-    ${away ? raw(html`<p><span class="tag warn" id="away-flag">${t("visit.away", { m: Math.round(distance) })}</span></p>`) : ""}
-    ${account.id && account.latitude == null && visit.check_in_lat != null ? raw(html`<p class="card" id="no-position">${t("visit.no_account_position")}
-      <button type="button" class="secondary" id="take-position">${t("visit.take_position")}</button></p>`) : ""}
+    ${visit.cancelled_at ? html`<p class="card"><span class="tag bad">${t("visit.cancelled")}</span> ${visit.cancel_reason}</p>` : ""}
+    ${visit.met === false ? html`<p><span class="tag warn">${t("visit.not_met_tag")}</span></p>` : ""}
+    ${away ? html`<p><span class="tag warn" id="away-flag">${t("visit.away", { m: Math.round(distance) })}</span></p>` : ""}
+    ${account.id && account.latitude == null && visit.check_in_lat != null ? html`<p class="card" id="no-position">${t("visit.no_account_position")}
+      <button type="button" class="secondary" id="take-position">${t("visit.take_position")}</button></p>` : ""}
     <p class="card"><strong>${visit.purpose}</strong><br>
       ${visit.check_in_at ? t("visit.checked_in", { time: hhmm(visit.check_in_at) }) : ""}
       · ${gpsText(visit.check_in_lat, visit.check_in_accuracy_m)}
-      ${visit.check_out_at ? raw(html`<br>${t("visit.checked_out", { time: hhmm(visit.check_out_at) })}`) : ""}</p>
-    ${visit.check_in_at && !visit.cancelled_at && !open ? raw(html`<details class="card" id="correct-times">
+      ${visit.check_out_at ? html`<br>${t("visit.checked_out", { time: hhmm(visit.check_out_at) })}` : ""}</p>
+    ${visit.check_in_at && !visit.cancelled_at && !open ? html`<details class="card" id="correct-times">
       <summary>${t("visit.correct_times")}</summary>
       <form id="times-form" novalidate>
         <label for="check-in-time">${t("visit.check_in_time")}</label>
@@ -120,43 +120,43 @@ export async function render(main, { id }) {
           maxlength="5" required value="${hhmm(visit.check_out_at)}">
         <p id="times-error" class="error-text" role="alert"></p>
         <button type="submit" class="secondary">${t("visit.save_times")}</button>
-      </form></details>`) : ""}
+      </form></details>` : ""}
     <form id="visit-form" class="card" novalidate>
       <label for="purpose-edit">${t("visit.purpose_edit")}</label>
       <input id="purpose-edit" name="purpose" required maxlength="500" value="${visit.purpose ?? ""}">
-      <label class="check"><input type="checkbox" name="not_met" ${raw(visit.met === false ? "checked" : "")}>${t("visit.not_met")}</label>
-      ${linkable.length ? raw(html`<label for="link-opportunity">${t("visit.opportunity")}</label>
+      <label class="check"><input type="checkbox" name="not_met" ${visit.met === false ? html`checked` : ""}>${t("visit.not_met")}</label>
+      ${linkable.length ? html`<label for="link-opportunity">${t("visit.opportunity")}</label>
         <select id="link-opportunity" name="link_opportunity"><option value="">${t("visit.no_opportunity")}</option>
-          ${linkable.map((o) => raw(html`<option value="${o.id}" ${raw(o.id === visit.opportunity_id ? "selected" : "")}>${o.title} (${o.stage})</option>`))}</select>`) : ""}
+          ${linkable.map((o) => html`<option value="${o.id}" ${o.id === visit.opportunity_id ? html`selected` : ""}>${o.title} (${o.stage})</option>`)}</select>` : ""}
       <label for="notes">${t("visit.notes")}</label>
       <textarea id="notes" name="notes" maxlength="20000">${visit.notes ?? ""}</textarea>
       <label for="outcome">${t("visit.outcome")}</label>
       <textarea id="outcome" name="outcome" maxlength="5000">${visit.outcome ?? ""}</textarea>
       <label for="next_step">${t("visit.next_step")}</label>
       <input id="next_step" name="next_step" maxlength="2000" value="${visit.next_step ?? ""}">
-      ${opportunity ? raw(html`
+      ${opportunity ? html`
         <fieldset><legend>${opportunity.title}</legend>
           <label for="stage">${t("visit.stage")}</label>
-          <select id="stage" name="stage">${STAGES.map((s) => raw(html`<option value="${s}" ${raw(s === opportunity.stage ? "selected" : "")}>${t(`stage.${s}`)}</option>`))}</select>
+          <select id="stage" name="stage">${stages().map((s) => html`<option value="${s}" ${s === opportunity.stage ? html`selected` : ""}>${t(`stage.${s}`)}</option>`)}</select>
           <p><strong>${t("visit.man")}</strong></p>
-          ${["money", "authority", "need"].map((k) => raw(html`<label class="check"><input type="checkbox" name="man_${k}" ${raw(opportunity[`man_${k}`] ? "checked" : "")}>${t(`visit.man_${k}`)}</label>`))}
+          ${["money", "authority", "need"].map((k) => html`<label class="check"><input type="checkbox" name="man_${k}" ${opportunity[`man_${k}`] ? html`checked` : ""}>${t(`visit.man_${k}`)}</label>`)}
           <div id="visit-back-reason" hidden><label for="stage-why">${t("opportunity.why_back")}</label>
             <input id="stage-why" name="stage_why" maxlength="500"></div>
           <p id="stage-note" class="muted" role="status" aria-live="polite"></p>
-        </fieldset>`) : ""}
-      ${undecided ? raw(html`<p><span class="tag warn">${t("account.judge_in_3")}</span></p>`) : ""}
+        </fieldset>` : ""}
+      ${undecided ? html`<p><span class="tag warn">${t("account.judge_in_3")}</span></p>` : ""}
       <p><a class="button secondary" id="book-follow-up" href="#/appointment/new?account=${visit.account_id}&purpose=${encodeURIComponent(visit.next_step || visit.purpose || "")}">${t("visit.book_follow_up")}</a></p>
       <p id="visit-saved" class="muted" aria-live="polite"></p>
       <div class="row">
         <button id="save-visit" type="submit" class="secondary">${t("visit.save")}</button>
-        ${open ? raw(html`<button id="check-out" type="button">${t("visit.check_out")}</button>`) : ""}
+        ${open ? html`<button id="check-out" type="button">${t("visit.check_out")}</button>` : ""}
       </div>
     </form>
-    ${visit.cancelled_at ? "" : raw(html`<form id="cancel-visit" class="card" novalidate>
+    ${visit.cancelled_at ? "" : html`<form id="cancel-visit" class="card" novalidate>
       <label for="cancel-reason">${t("visit.cancel_reason")}</label>
       <input id="cancel-reason" name="reason" maxlength="500">
       <p id="cancel-error" class="error-text" role="alert"></p>
-      <button type="submit" class="secondary">${t("visit.cancel")}</button></form>`)}`;
+      <button type="submit" class="secondary">${t("visit.cancel")}</button></form>`}`;
   const form = main.querySelector("#visit-form");
   let confirmedStage = null;
   /** The method's stage rules, as on the opportunity screen: true when the move may be saved. */

@@ -5,7 +5,7 @@ import { download, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { describe, html, localDate, messageText, mondayOf, raw, shortDate } from "../ui.js";
+import { describe, html, localDate, messageText, mondayOf, shortDate } from "../ui.js";
 
 const MAX_FOCUS = 3;
 
@@ -20,16 +20,16 @@ function value(v) {
 }
 
 function summary(reviews) {
-  return raw(html`<section class="card" id="week-summary"><h2>${t("week.summary")}</h2>
+  return html`<section class="card" id="week-summary"><h2>${t("week.summary")}</h2>
     <div style="overflow-x:auto"><table class="report-table"><thead><tr>
       <th scope="col">${t("team.rep")}</th><th scope="col">${t("team.planned")}</th><th scope="col">${t("week.visits")}</th>
       <th scope="col">${t("team.not_met")}</th><th scope="col">${t("category.face_to_face")} %</th>
       <th scope="col">${t("week.on_time")}</th><th scope="col">${t("week.focus_set")}</th></tr></thead>
-    <tbody>${reviews.map((r) => raw(html`<tr data-rep="${r.rep_id}">
+    <tbody>${reviews.map((r) => html`<tr data-rep="${r.rep_id}">
       <th scope="row"><a href="#/week" data-open="${r.rep_id}">${r.name}</a></th><td>${r.plan.planned_stops}</td>
       <td>${r.do.visits}</td><td>${r.do.not_met}</td><td>${value(r.do.face_to_face_pct)}</td>
       <td>${r.do.on_time_days}/${r.do.days_with_visit}</td>
-      <td>${r.act.focus.length ? t("daily.yes") : t("daily.no")}</td></tr>`))}</tbody></table></div></section>`);
+      <td>${r.act.focus.length ? t("daily.yes") : t("daily.no")}</td></tr>`)}</tbody></table></div></section>`;
 }
 
 function chain(ratios, steps) {
@@ -37,29 +37,29 @@ function chain(ratios, steps) {
 }
 
 function focusText(point) {
-  return raw(html`${point.text}${point.account_id ? raw(html` · <a href="#/account/${point.account_id}">${point.account ?? ""}</a>`) : ""}`);
+  return html`${point.text}${point.account_id ? html` · <a href="#/account/${point.account_id}">${point.account ?? ""}</a>` : ""}`;
 }
 
 function focusForm(review, accounts) {
   const points = [...review.act.focus, ...Array(MAX_FOCUS).fill({ text: "" })].slice(0, MAX_FOCUS);
-  return raw(html`<form class="focus-form" data-rep="${review.rep_id}" data-version="${review.act.version}" novalidate>
+  return html`<form class="focus-form" data-rep="${review.rep_id}" data-version="${review.act.version}" novalidate>
     <h3>${t("week.act")}</h3><p class="muted">${t("week.act_help")}</p>
-    ${points.map((p, i) => raw(html`<fieldset class="focus-point"><legend>${t("week.point", { n: i + 1 })}</legend>
+    ${points.map((p, i) => html`<fieldset class="focus-point"><legend>${t("week.point", { n: i + 1 })}</legend>
       <label for="focus-${review.rep_id}-${i}">${t("week.focus_text")}</label>
       <input id="focus-${review.rep_id}-${i}" name="text" maxlength="200" value="${p.text}" autocomplete="off">
       <label for="focus-account-${review.rep_id}-${i}">${t("week.focus_account")}</label>
       <select id="focus-account-${review.rep_id}-${i}" name="account"><option value="">–</option>
-        ${accounts.map((a) => raw(html`<option value="${a.id}" ${raw(a.id === p.account_id ? "selected" : "")}>${a.name}</option>`))}
-      </select><p class="error-text" data-error="${i}"></p></fieldset>`))}
+        ${accounts.map((a) => html`<option value="${a.id}" ${a.id === p.account_id ? html`selected` : ""}>${a.name}</option>`)}
+      </select><p class="error-text" data-error="${i}"></p></fieldset>`)}
     <p class="muted">${review.act.written_by_name ? t("week.written", {
       name: review.act.written_by_name, at: shortDate(review.act.written_at) }) : ""}</p>
     <p class="muted" role="status"></p>
-    <button type="submit">${t("visit.save")}</button></form>`);
+    <button type="submit">${t("visit.save")}</button></form>`;
 }
 
 function one(review, accounts, folded) {
   const { plan, do: done, check, last_week: last } = review;
-  const body = raw(html`<h2>${review.name} · ${shortDate(review.week_start)}–${shortDate(review.week_end)}</h2>
+  const body = html`<h2>${review.name} · ${shortDate(review.week_start)}–${shortDate(review.week_end)}</h2>
     <h3>${t("week.plan")}</h3>
     <p>${t("week.plan_line", { days: plan.planned_days, stops: plan.planned_stops })}
        · ${t("week.target", { target: value(plan.target), won: value(done.won) })}</p>
@@ -69,21 +69,21 @@ function one(review, accounts, folded) {
     <p>${t("week.split_line", { f2f: value(done.face_to_face_pct), travel: value(done.travel_pct), admin: value(done.admin_pct) })}</p>
     <table class="report-table first-visits"><thead><tr><th scope="col">${t("week.day")}</th>
       <th scope="col">${t("week.first_visit", { target: done.first_appointment_time })}</th></tr></thead>
-      <tbody>${done.first_visits.map((f) => raw(html`<tr class="${f.at > done.first_appointment_time ? "late" : ""}">
-        <td>${shortDate(f.date)}</td><td>${f.at}</td></tr>`))}</tbody></table>
+      <tbody>${done.first_visits.map((f) => html`<tr class="${f.at > done.first_appointment_time ? "late" : ""}">
+        <td>${shortDate(f.date)}</td><td>${f.at}</td></tr>`)}</tbody></table>
     <h3>${t("week.check")}</h3>
-    <ul class="check-figures">${Object.values(check.chains).map((steps) => raw(html`<li>${chain(check.ratios, steps)}</li>`))}
+    <ul class="check-figures">${Object.values(check.chains).map((steps) => html`<li>${chain(check.ratios, steps)}</li>`)}
       <li>${t("week.hunting", { farming: check.hunting_farming.farming, hunting: check.hunting_farming.hunting,
                                pct: value(check.hunting_farming.farming_pct) })}</li>
       <li>${t("week.qualification", check.qualification)}</li></ul>
     <h3>${t("week.last_focus")}</h3>
-    ${last.focus.length ? raw(html`<ul class="list last-focus">${last.focus.map((p) => raw(html`<li>${focusText(p)}
-      ${p.account_id ? raw(html`<span class="tag ${p.met_visits ? "" : "warn"}">${t("week.seen", { visits: p.visits, met: p.met_visits })}</span>`) : ""}</li>`))}</ul>`)
-      : raw(html`<p class="muted">${t("week.no_focus")}</p>`)}
-    ${focusForm(review, accounts)}`);
-  if (!folded) return raw(html`<article class="card week" data-rep="${review.rep_id}">${body}</article>`);
-  return raw(html`<details class="card week" data-rep="${review.rep_id}" id="week-${review.rep_id}">
-    <summary>${review.name}</summary>${body}</details>`);
+    ${last.focus.length ? html`<ul class="list last-focus">${last.focus.map((p) => html`<li>${focusText(p)}
+      ${p.account_id ? html`<span class="tag ${p.met_visits ? "" : "warn"}">${t("week.seen", { visits: p.visits, met: p.met_visits })}</span>` : ""}</li>`)}</ul>`
+      : html`<p class="muted">${t("week.no_focus")}</p>`}
+    ${focusForm(review, accounts)}`;
+  if (!folded) return html`<article class="card week" data-rep="${review.rep_id}">${body}</article>`;
+  return html`<details class="card week" data-rep="${review.rep_id}" id="week-${review.rep_id}">
+    <summary>${review.name}</summary>${body}</details>`;
 }
 
 export async function render(main, { user, query }) {
@@ -117,7 +117,7 @@ export async function render(main, { user, query }) {
     const owned = (rep) => accounts.filter((a) => a.owner_id === rep && !a.deleted_at)
       .sort((a, b) => a.name.localeCompare(b.name));
     const folded = user.role !== "rep" && reviews.length > 1;
-    target.innerHTML = (folded ? summary(reviews).text : "") + reviews.map((r) => one(r, owned(r.rep_id), folded).text).join("");
+    target.innerHTML = html`${folded ? summary(reviews) : ""}${reviews.map((r) => one(r, owned(r.rep_id), folded))}`;
     target.dataset.week = reviews[0]?.week_start ?? "";
     target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
       event.preventDefault();
