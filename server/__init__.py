@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import changelog, compression, converters, errors, headers, limits, security  # noqa: F401  (changelog registers its flush hook)
+from . import changelog, compression, converters, errors, headers, limits, security
 from .config import Config
 from .extensions import api, db, jwt, migrate
 from .models import utcnow
@@ -25,6 +25,7 @@ def create_app(config=None):
         app.config.update(config)
 
     db.init_app(app)
+    changelog.init_app(app, db.session)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     jwt.init_app(app)
     api.init_app(app)

@@ -9,7 +9,6 @@ after a reassignment) so a pull can pick the caller's changes without leaking ot
 import uuid
 
 from sqlalchemy import event, insert, inspect, select, update
-from sqlalchemy.orm import Session
 
 from . import last_contact
 from .models import (
@@ -38,7 +37,7 @@ def _account_owner(session, account_id):
     return account.owner_id if account is not None else None
 
 
-def _audience(session, obj):
+def _whose(session, obj):
     """(owner_id, rep_id) of a record: the territory it sits in and its author."""
     if isinstance(obj, Account):
         return obj.owner_id, None
@@ -86,7 +85,7 @@ def _collect(session):
         if type(obj) in ENTITY_OF:
             if obj.id is None:
                 obj.id = uuid.uuid4()
-            owner, rep = _audience(session, obj)
+            owner, rep = _whose(session, obj)
             out.append(("upsert", obj, None, obj.version or 1, owner, None, rep))
     touched_plans = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
@@ -100,7 +99,7 @@ def _collect(session):
         fields = _changed_fields(obj)
         if not fields:
             continue
-        owner, rep = _audience(session, obj)
+        owner, rep = _whose(session, obj)
         prev = None
         if isinstance(obj, Account) and "owner_id" in fields:
             deleted = inspect(obj).attrs.owner_id.history.deleted
@@ -118,7 +117,7 @@ def _collect(session):
     for obj in list(session.deleted):
         if type(obj) not in ENTITY_OF:
             continue
-        owner, rep = _audience(session, obj)
+        owner, rep = _whose(session, obj)
         if isinstance(obj, Account):
             # The database cascades the subtree away; the phones need a tombstone for each record.
             for child in _subtree(session, obj.id):
@@ -138,6 +137,13 @@ def lock_counter(session):
     session.connection().execute(select(state.c.counter).where(state.c.id == 1).with_for_update())
 
 
+class MissingCounter(RuntimeError):
+    """The change counter's row, which the schema's migrations create, is not there."""
+
+    def __init__(self):
+        super().__init__("The sync_state row is missing: the database was not built by `flask db upgrade`.")
+
+
 def next_numbers(session, count):
     """Take `count` change numbers; the counter row stays locked until this transaction ends."""
     state = SyncState.__table__  # a Core statement: no ORM bookkeeping on the hot path of every write
@@ -145,18 +151,22 @@ def next_numbers(session, count):
         update(state).where(state.c.id == 1).values(counter=state.c.counter + count).returning(state.c.counter)
     ).scalar()
     if head is None:
-        session.add(SyncState(id=1, counter=count, epoch=uuid.uuid4().hex, horizon=0))
-        head = count
+        raise MissingCounter()
     return head - count + 1
 
 
-@event.listens_for(Session, "after_flush")
+def init_app(app, session):
+    """Hook the change log (and the derived last contact) into the app's sessions, once."""
+    for name, hook in (("before_flush", _log_changes), ("after_flush", _derive_last_contact)):
+        if not event.contains(session, name, hook):
+            event.listen(session, name, hook)
+
+
 def _derive_last_contact(session, _flush_context):
     """The visits are written: move their accounts' last contact (see last_contact.py)."""
     last_contact.apply(session, lambda count: next_numbers(session, count))
 
 
-@event.listens_for(Session, "before_flush")
 def _log_changes(session, _flush_context, _instances):
     with session.no_autoflush:
         _clear_references(session)

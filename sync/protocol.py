@@ -15,7 +15,7 @@ TOMBSTONE_DAYS = 180
 MAX_CLOCK_AHEAD_S = 24 * 3600
 
 # Pull order: parents before the records that hang off them.
-ENTITIES = ("account", "contact", "device", "opportunity", "appointment", "visit", "activity", "route_plan",
+PULL_ORDER = ("account", "contact", "device", "opportunity", "appointment", "visit", "activity", "route_plan",
             "weekly_review")  # append only: a cursor names an entity by its place here
 
 
@@ -62,7 +62,7 @@ class Cursor:
             raise CursorError("unreadable cursor") from exc
         if type(seq) is not int or not isinstance(epoch, str) or not (mark is None or isinstance(mark, str)):
             raise CursorError("unknown cursor format")
-        if entity is not None and not (type(entity) is int and 0 <= entity < len(ENTITIES)):
+        if entity is not None and not (type(entity) is int and 0 <= entity < len(PULL_ORDER)):
             raise CursorError("unknown cursor format")
         if after_id is not None:
             if entity is None or not isinstance(after_id, str):

@@ -51,7 +51,7 @@ def report_teams(principal):
     return [team for team in db.session.scalars(select(Team).order_by(Team.name)) if may_manage_team(principal, team)]
 
 
-def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=None):
+def resolve_scope(principal, team_id=None, rep_id=None, start=None, end=None, today=None):
     """The reps and period a report covers, or Forbidden when the caller may not see them."""
     if rep_id is not None:
         rep = db.session.get(User, rep_id)
@@ -67,7 +67,7 @@ def resolve(principal, team_id=None, rep_id=None, start=None, end=None, today=No
         if principal.role == "rep":
             if team_id is not None:
                 raise Forbidden("A rep sees their own figures only.", {"team_id": ["Reps see themselves only."]})
-            return resolve(principal, None, principal.id, start, end, today)
+            return resolve_scope(principal, None, principal.id, start, end, today)
         team_id = team_id or principal.team_id
         if team_id is None:
             raise ValidationFailed("Name a team or a rep.", {"team_id": ["Required."]})

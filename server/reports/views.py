@@ -12,7 +12,7 @@ from .daily import daily_report, save_review
 from .schemas import (CommentBody, DailyQuery, DailyReportSchema, FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery,
                       ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema, TeamsSchema, WeeklyFocusBody,
                       WeeklyFocusSchema, WeeklyQuery, WeeklyReviewsSchema)
-from .scope import Scope, report_teams, resolve
+from .scope import Scope, report_teams, resolve_scope
 from .services import REPORTS, set_face_time_target, set_target
 from .weekly import save_focus, week_start, weekly_reviews
 
@@ -33,7 +33,7 @@ def _flatten(row, prefix=""):
 
 
 def _run(name, args, **options):
-    scope = resolve(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
+    scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
     result = REPORTS[name](scope, **options)
     rows = result.pop("rows")
     team = result.pop("team", None)
@@ -130,7 +130,7 @@ class Daily(MethodView):
     @blp.response(200, DailyReportSchema)
     def get(self, args):
         """The daily visit report of a rep (or of every rep of a team) for a date"""
-        scope = resolve(principal(), args.get("team_id"), args.get("rep_id"), args["date"], args["date"])
+        scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args["date"], args["date"])
         reports = []
         for rep in scope.reps:
             reports.append(daily_report(Scope(scope.team, [rep], scope.tz, scope.start, scope.end)))
@@ -172,7 +172,7 @@ class WeeklyReviewView(MethodView):
     def get(self, args):
         """The weekly PDCA review of a rep (or of every rep of a team): plan, do, check, and the act's focus points"""
         monday = week_start(args["week"])
-        scope = resolve(principal(), args.get("team_id"), args.get("rep_id"), monday, monday + timedelta(days=6))
+        scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), monday, monday + timedelta(days=6))
         reviews = weekly_reviews(scope)
         if args["format"] == "csv":
             flat = [{**_flatten({k: v for k, v in r.items() if k not in ("act", "last_week")}),

@@ -31,7 +31,7 @@ class PullSchema(Schema):
 class MutationSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "Names the mutation"})
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    entity = fields.String(required=True, validate=validate.OneOf(protocol.ENTITIES))
+    entity = fields.String(required=True, validate=validate.OneOf(protocol.PULL_ORDER))
     entity_id = fields.UUID(required=True)
     op = fields.String(required=True, validate=validate.OneOf(("create", "update", "delete")))
     base_version = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))

@@ -12,13 +12,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from sync import decide, merge, protocol
 
 from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from ..changelog import MissingCounter
 from ..extensions import db
 from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
 from ..fastpaths import dump_many
 from ..scoping import team_member_ids
 from .entities import ENTITIES
-
-ENTITY_ORDER = protocol.ENTITIES
 
 
 class ResetRequired(Exception):
@@ -29,14 +28,12 @@ class ResetRequired(Exception):
 
 def _state():
     state = db.session.get(SyncState, 1)
-    if state is None:  # a database created before the sync migration's seed row
-        state = SyncState(id=1, counter=0, epoch=uuid.uuid4().hex, horizon=0)
-        db.session.add(state)
-        db.session.commit()
+    if state is None:
+        raise MissingCounter()
     return state
 
 
-def _audience(principal):
+def _concerning(principal):
     """Change-log rows that concern the caller: their territory now or before, or their own work."""
     if principal.is_admin:
         return true()
@@ -80,8 +77,8 @@ def _mark_at(seq):
 def _snapshot_page(principal, cursor, limit):
     """Page through the caller's current records, entity by entity, in id order."""
     changes, index, after = [], cursor.entity, cursor.after_id
-    while index < len(ENTITY_ORDER) and len(changes) < limit:
-        entity = ENTITIES[ENTITY_ORDER[index]]
+    while index < len(protocol.PULL_ORDER) and len(changes) < limit:
+        entity = ENTITIES[protocol.PULL_ORDER[index]]
         model = entity.model
         stmt = select(model).where(entity.service.read_scope(principal))
         if after is not None:
@@ -92,7 +89,7 @@ def _snapshot_page(principal, cursor, limit):
             after = str(rows[-1].id)
             break
         index, after = index + 1, None
-    if index >= len(ENTITY_ORDER):
+    if index >= len(protocol.PULL_ORDER):
         next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, mark=cursor.mark)
         return {"changes": changes, "cursor": next_cursor.encode(), "has_more": _has_changes_after(principal, cursor.seq)}
     next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, entity=index, after_id=after, mark=cursor.mark)
@@ -101,14 +98,14 @@ def _snapshot_page(principal, cursor, limit):
 
 def _has_changes_after(principal, seq):
     return db.session.scalar(
-        select(Change.seq).where(Change.seq > seq, _audience(principal)).limit(1)
+        select(Change.seq).where(Change.seq > seq, _concerning(principal)).limit(1)
     ) is not None
 
 
 def _change_page(principal, cursor, limit):
     rows = [decide.ChangeRow(*row) for row in db.session.execute(
         select(Change.seq, Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
-        .where(Change.seq > cursor.seq, _audience(principal)).order_by(Change.seq).limit(limit + 1))]
+        .where(Change.seq > cursor.seq, _concerning(principal)).order_by(Change.seq).limit(limit + 1))]
     has_more = len(rows) > limit
     rows = rows[:limit]
     latest = decide.latest_per_record(rows)  # the newest change per record wins within the page

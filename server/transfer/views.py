@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from ..csvio import csv_response
 from ..errors import NotFound, ValidationFailed
-from ..reports.scope import resolve
+from ..reports.scope import resolve_scope
 from ..schemas import StrictSchema
 from .. import limits
 from ..limits import limiter
@@ -176,7 +176,7 @@ class Export(MethodView):
         """Export a team's (or a rep's) records as CSV or JSON, in the importer's columns"""
         if kind not in KINDS:
             raise NotFound(f"Export one of: {', '.join(KINDS)}.", {"kind": ["Unknown."]})
-        scope = resolve(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
+        scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
         columns, rows = export_rows(kind, scope)
         if args["format"] == "csv":
             return csv_response(columns, rows, f"{kind}-{scope.start}-{scope.end}.csv")
