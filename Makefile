@@ -7,7 +7,7 @@ PORT ?= 5000
 # Demo only: every demo user (admin, manager, rep1..rep4) gets this password.
 DEMO_PASSWORD ?= fieldday-demo
 
-.PHONY: run test test-dates bench fuzz install install-test chromium clean
+.PHONY: run test test-dates bench fuzz fuzz-sync install install-test chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench: install-test chromium
 
 fuzz: install-test  # a larger Schemathesis run than `make test` makes (SCHEMATHESIS_EXAMPLES per operation)
 	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-60} $(BIN)/python -m pytest tests/server/test_schemathesis.py -s -q
+
+fuzz-sync: install-test  # the sync fault-injection test alone, with more schedules than `make test` runs
+	SYNC_FUZZ_SCHEDULES=$${SYNC_FUZZ_SCHEDULES:-1000} $(BIN)/python -m pytest tests/sync/test_fault_injection.py -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache

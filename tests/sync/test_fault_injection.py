@@ -21,7 +21,7 @@ from tests.conftest import make_config
 from tests.sync.phone import Phone
 from tests.sync.test_sync_api import phone_state, server_state
 
-SCHEDULES = int(os.environ.get("SYNC_FUZZ_SCHEDULES", "1000"))
+SCHEDULES = int(os.environ.get("SYNC_FUZZ_SCHEDULES", "300"))  # `make fuzz-sync`: 1,000
 
 
 class FlakyNetwork:
