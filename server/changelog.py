@@ -53,31 +53,6 @@ def _subtree(session, account_id):
             yield child
 
 
-def _clear_references(session):
-    """Clear, as edits the change log sees, the references the database would clear by itself
-    (ON DELETE SET NULL): an activity's visit, a visit's opportunity, an opportunity's machine. Otherwise the phones would
-    keep pointing at a record that is gone."""
-    gone_visits = {obj.id for obj in session.deleted if isinstance(obj, Visit)}
-    gone_opportunities = {obj.id for obj in session.deleted if isinstance(obj, Opportunity)}
-    gone_devices = {obj.id for obj in session.deleted if isinstance(obj, Device)}
-    for obj in session.deleted:
-        if isinstance(obj, Account):  # the database cascades its visits and opportunities away
-            gone_visits.update(session.scalars(select(Visit.id).where(Visit.account_id == obj.id)))
-            gone_opportunities.update(session.scalars(select(Opportunity.id).where(Opportunity.account_id == obj.id)))
-    if gone_visits:
-        for activity in session.scalars(select(Activity).where(Activity.visit_id.in_(gone_visits))):
-            if activity not in session.deleted:
-                activity.visit_id = None
-    if gone_devices:
-        for opportunity in session.scalars(select(Opportunity).where(Opportunity.device_id.in_(gone_devices))):
-            if opportunity not in session.deleted and opportunity.id not in gone_opportunities:
-                opportunity.device_id = None
-    if gone_opportunities:
-        for visit in session.scalars(select(Visit).where(Visit.opportunity_id.in_(gone_opportunities))):
-            if visit not in session.deleted and visit.id not in gone_visits:
-                visit.opportunity_id = None
-
-
 def _collect(session):
     """List (op, obj, fields, version, owner, prev_owner, rep) for what this flush writes."""
     out = []
@@ -169,7 +144,6 @@ def _derive_last_contact(session, _flush_context):
 
 def _log_changes(session, _flush_context, _instances):
     with session.no_autoflush:
-        _clear_references(session)
         pending = _collect(session)
         if not pending:
             return

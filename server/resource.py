@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .changelog import lock_counter
 from .errors import Conflict, NotFound
 from .extensions import db
+from .references import clear_before_delete
 
 
 class ScopedResource:
@@ -158,6 +159,7 @@ class ScopedResource:
     def apply_delete(self, principal, record_id):
         obj = self.get(principal, record_id, for_update=True)
         self.check_write(principal, obj)
+        clear_before_delete(db.session, obj)
         db.session.delete(obj)
         db.session.flush()
         self.after_write(principal, obj, {"deleted": True})

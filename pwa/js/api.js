@@ -3,6 +3,11 @@
 import { getMeta, setMeta } from "./db.js";
 import { emit } from "./state.js";
 
+/** Whether the phone has a network now (the browser's view): the one place the app asks. */
+export function online() {
+  return navigator.onLine;
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     const error = body?.error ?? {};

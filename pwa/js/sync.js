@@ -1,7 +1,7 @@
 // The sync client: push the outbox, then pull the change log (sync/PROTOCOL.md).
 // Runs on app start, on `online`, after each local write and on a timer; one runner at a
 // time across tabs (Web Locks). No Background Sync: iOS Safari lacks it.
-import { ApiError, request, session } from "./api.js";
+import { ApiError, online, request, session } from "./api.js";
 import { STORES, RECORD_STORES, clearRecords, db, getMeta, outbox, setMeta, uuid, waitingCount } from "./db.js";
 import { emit } from "./state.js";
 
@@ -35,7 +35,7 @@ export async function clientId() {
 
 /** Sync now unless a sync is already running here or in another tab. */
 export async function syncNow() {
-  if (!navigator.onLine) return publish({ state: "offline" });
+  if (!online()) return publish({ state: "offline" });
   const auth = await session();
   // Logged out: nothing is sent or fetched until someone logs in (the queue waits for its author).
   if (!auth?.access_token || auth.logged_out) return publish({ state: "login" });
@@ -255,7 +255,7 @@ export function startSyncTriggers() {
   window.addEventListener("online", () => syncNow());
   window.addEventListener("offline", () => publish({ state: "offline" }));
   setInterval(() => syncNow(), TIMER_MS);
-  publish({ state: navigator.onLine ? "idle" : "offline" });
+  publish({ state: online() ? "idle" : "offline" });
 }
 
 export async function refreshStatus() {

@@ -1,11 +1,11 @@
 // The teams a manager or admin may report on, and the picker the report screens show for them.
-import { request } from "./api.js";
+import { online, request } from "./api.js";
 import { t } from "./i18n.js";
 import { html } from "./ui.js";
 
 /** {teams, own}: the caller's reportable teams (none for reps or offline) and the one to show first. */
 export async function reportTeams(user) {
-  const teams = user.role !== "rep" && navigator.onLine
+  const teams = user.role !== "rep" && online()
     ? await request("GET", "/api/reports/teams").then((r) => r.teams, () => []) : [];
   return { teams, own: teams.find((team) => team.id === user.team_id) ?? teams[0] };
 }

@@ -52,6 +52,19 @@ def test_a_visit_whose_opportunity_is_deleted_loses_the_reference_on_the_phone_t
     assert phone_state(phone) == server_state(client, world.headers("r1"))
 
 
+def test_an_opportunity_whose_machine_is_deleted_loses_the_reference_on_the_phone_too(client, world, phone):
+    device, opportunity = str(world.devices["r1"]), str(world.opportunities["r1"])
+    edit = client.patch(f"/api/opportunities/{opportunity}", json={"device_id": device}, headers=world.headers("r1"))
+    assert edit.status_code == 200, edit.get_json()
+    phone.pull()
+    assert _stored(phone, "opportunity", opportunity)["data"]["device_id"] == device
+    assert client.delete(f"/api/devices/{device}", headers=world.headers("r1")).status_code == 204
+    phone.pull()
+    assert ("device", device) not in phone.store
+    assert _stored(phone, "opportunity", opportunity)["data"]["device_id"] is None
+    assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
 def test_an_account_deleted_under_a_visit_with_a_linked_activity(client, world, phone):
     visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-2)))
     activity_id = phone.create("activity", {"category": "travel", "started_at": now_iso(hours=-3),

@@ -1,6 +1,6 @@
 // The daily visit report (每日销售报告): built by the server from the day's records; the rep adds a
 // short review, the manager a comment; printable.
-import { request } from "../api.js";
+import { online, request } from "../api.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { describe, hhmm, html, localDate } from "../ui.js";
@@ -83,8 +83,8 @@ export async function render(main, { user }) {
     <p id="daily-error" class="error-text" role="alert"></p><div id="daily-reports"></div>`;
   const load = async () => {
     const error = main.querySelector("#daily-error");
-    error.textContent = navigator.onLine ? "" : t("team.offline");
-    if (!navigator.onLine) return;
+    error.textContent = online() ? "" : t("team.offline");
+    if (!online()) return;
     try {
       const query = new URLSearchParams({ date: main.querySelector("#daily-date").value });
       const team = pickedTeam(main.querySelector("#daily-pick"), teams);

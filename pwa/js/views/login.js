@@ -1,5 +1,5 @@
 // Login: keeps the token on the phone; a different user cannot log in over queued records.
-import { login } from "../api.js";
+import { login, online } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
 import { errorText, t } from "../i18n.js";
 import { html } from "../ui.js";
@@ -23,7 +23,7 @@ export async function render(main, { onLoggedIn }) {
     const error = main.querySelector("#login-error");
     error.textContent = "";
     const username = form.username.value.trim();
-    if (!navigator.onLine) {
+    if (!online()) {
       error.textContent = t("login.offline");
       return;
     }

@@ -1,5 +1,5 @@
 // The manager's screen: where the team's time goes and the method's numbers, with tables and CSV.
-import { download, request } from "../api.js";
+import { download, online, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
@@ -114,7 +114,7 @@ export async function render(main, { user }) {
   const load = async () => {
     const error = main.querySelector("#team-error");
     error.textContent = "";
-    if (!navigator.onLine) {
+    if (!online()) {
       error.textContent = t("team.offline");
       return;
     }

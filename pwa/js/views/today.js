@@ -1,5 +1,5 @@
 // Today: the route plan with arrival times, legs, why each stop is there, and a map.
-import { request } from "../api.js";
+import { online, request } from "../api.js";
 import { all, byIndex, getMeta, keepPlan, outbox, planOn, setMeta } from "../db.js";
 import { t } from "../i18n.js";
 import { settings } from "../settings.js";
@@ -153,7 +153,7 @@ export async function render(main, { user }) {
       <p id="plan-error" class="error-text" role="alert"></p>`;
     main.querySelector("#plan-today").addEventListener("click", async (event) => {
       const error = main.querySelector("#plan-error");
-      if (!navigator.onLine) {
+      if (!online()) {
         error.textContent = t("today.offline_plan");
         return;
       }
@@ -236,7 +236,7 @@ export async function render(main, { user }) {
   });
   main.querySelector("#replan-rest").addEventListener("click", async (event) => {
     const box = main.querySelector("#replan");
-    if (!navigator.onLine) {
+    if (!online()) {
       box.innerHTML = html`<p class="card">${t("today.offline_plan")}</p>`;
       return;
     }

@@ -1,5 +1,5 @@
 // Tomorrow: keep or leave out stops, add dropped candidates, pin times, and re-plan (online only).
-import { request } from "../api.js";
+import { online, request } from "../api.js";
 import { all, keepPlan, planOn } from "../db.js";
 import { errorText, t } from "../i18n.js";
 import { HHMM, addDays, fieldErrors, hhmm, html, localDate, reasonLabels, shortDate } from "../ui.js";
@@ -68,7 +68,7 @@ export async function render(main, { user } = {}) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const message = main.querySelector("#tomorrow-message");
-    if (!navigator.onLine) {
+    if (!online()) {
       message.textContent = t("tomorrow.offline");
       return;
     }

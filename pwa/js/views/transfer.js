@@ -1,5 +1,5 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
-import { download, request, upload } from "../api.js";
+import { download, online, request, upload } from "../api.js";
 import { t } from "../i18n.js";
 import { defaultPeriodKind, describe, fieldLabel, html, messageText, period } from "../ui.js";
 
@@ -88,8 +88,8 @@ export async function render(main) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = main.querySelector("#import-error");
-    error.textContent = navigator.onLine ? "" : t("team.offline");
-    if (!navigator.onLine || !form.file.files.length) return;
+    error.textContent = online() ? "" : t("team.offline");
+    if (!online() || !form.file.files.length) return;
     const body = new FormData();
     body.append("file", form.file.files[0]);
     const query = new URLSearchParams({ dry_run: form.dry_run.checked, skip_invalid: form.skip_invalid.checked });
@@ -103,7 +103,7 @@ export async function render(main) {
       if (e.body?.error?.report) main.querySelector("#import-result").innerHTML = report(e.body.error.report);
     }
   });
-  if (navigator.onLine) { // the newest import, still going or ended a moment ago, from an earlier visit
+  if (online()) { // the newest import, still going or ended a moment ago, from an earlier visit
     request("GET", "/api/imports/jobs").then(({ jobs }) => {
       const [last] = jobs;
       const recent = last && (!last.finished_at || Date.now() - Date.parse(last.finished_at) < RECENT_MS);

@@ -1,7 +1,7 @@
 // The weekly PDCA review: plan against do, the week's check figures, and the act — up to three focus
 // points for the next week, written by the rep or their manager. Last week's points are shown against
 // what this week did. The focus points also reach the rep's phone (Today shows them offline).
-import { download, request } from "../api.js";
+import { download, online, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
@@ -99,8 +99,8 @@ export async function render(main, { user, query }) {
   const load = async () => {
     const mine = ++latest;
     const error = main.querySelector("#week-error");
-    error.textContent = navigator.onLine ? "" : t("team.offline");
-    if (!navigator.onLine) return;
+    error.textContent = online() ? "" : t("team.offline");
+    if (!online()) return;
     const query = new URLSearchParams({ week: main.querySelector("#week-date").value });
     const team = pickedTeam(main.querySelector("#week-pick"), teams);
     if (team) query.set("team_id", team);
