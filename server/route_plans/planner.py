@@ -55,7 +55,7 @@ def candidates(rep, day, tz, choices=None, after=None):
     of the day from then), appointments before it and accounts already visited that day are left out."""
     choices = choices or Choices()
     start = datetime.combine(day, time(0), tz)
-    stops, priority, appointed = {}, {}, set()
+    stops, appointed = {}, set()
     visited = set()
     if after is not None:
         visited = {str(a) for a in db.session.scalars(select(Visit.account_id).where(
@@ -76,7 +76,6 @@ def candidates(rep, day, tz, choices=None, after=None):
                                    service_s=int((appt.ends_at - appt.starts_at).total_seconds()),
                                    window=(at, at), mandatory=True, priority=10, reason="appointment")
         appointed.add(str(account.id))
-    booked = set(stops)
     accounts = db.session.scalars(select(Account).where(Account.owner_id == rep.id)).all()
     open_stage = dict(db.session.execute(
         select(Opportunity.account_id, Opportunity.stage).where(
@@ -100,14 +99,13 @@ def candidates(rep, day, tz, choices=None, after=None):
             why.append(f"opportunity_{stage}")
             weight = max(weight, STAGE_PRIORITY[stage])
         if why:
-            priority[str(account.id)] = weight
             stops[str(account.id)] = Stop(str(account.id), account.latitude, account.longitude,
                                           service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,
                                           priority=weight, reason=",".join(why))
-    _apply_choices(choices, rep, stops, booked, priority, appointed)
-    optional = sorted((k for k in stops if k not in booked), key=lambda k: (-priority[k], k))
-    chosen = [stops[k] for k in booked] + [stops[k] for k in optional[:MAX_OPTIONAL]]
-    return chosen
+    stops = _apply_choices(choices, rep, stops, appointed)
+    # Every mandatory stop (appointments, the rep's picks and pins), then the most valuable others.
+    optional = sorted((s for s in stops.values() if not s.mandatory), key=lambda s: (-s.priority, s.id))
+    return [s for s in stops.values() if s.mandatory] + optional[:MAX_OPTIONAL]
 
 
 @dataclass(frozen=True)
@@ -148,10 +146,12 @@ class Choices:
                        pins=pins)
 
 
-def _apply_choices(choices, rep, stops, booked, priority, appointed):
+def _apply_choices(choices, rep, stops, appointed):
+    """The candidate stops ({id: Stop}) with the rep's choices made: left out, picked (mandatory),
+    pinned to a time; `appointed` accounts have an appointment that day and cannot be pinned."""
     named = {str(a) for a in (*choices.include, *choices.exclude, *choices.pins)}
     if not named:
-        return
+        return stops
     owned = {str(a.id): a for a in db.session.scalars(select(Account).where(
         Account.owner_id == rep.id, Account.id.in_([uuid.UUID(a) for a in named])))}
     unknown = sorted(named - set(owned))
@@ -162,10 +162,9 @@ def _apply_choices(choices, rep, stops, booked, priority, appointed):
     if fixed:
         raise ValidationFailed("These accounts have a fixed appointment that day; its time cannot be pinned.",
                                {"pins": [f"Has an appointment: {a}" for a in fixed]})
-    for account_id in map(str, choices.exclude):
-        stops.pop(account_id, None)
-        priority.pop(account_id, None)
-    for account_id in {str(a) for a in (*choices.include, *choices.pins)} - appointed:
+    excluded = set(map(str, choices.exclude))
+    stops = {k: s for k, s in stops.items() if k not in excluded}
+    for account_id in sorted({str(a) for a in (*choices.include, *choices.pins)} - appointed):
         account = owned[account_id]
         stop = stops.get(account_id) or Stop(account_id, account.latitude, account.longitude,
                                              service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,
@@ -173,8 +172,7 @@ def _apply_choices(choices, rep, stops, booked, priority, appointed):
         pin = {str(k): v for k, v in choices.pins.items()}.get(account_id)
         window = (pin.hour * 3600 + pin.minute * 60,) * 2 if pin else stop.window
         stops[account_id] = replace(stop, mandatory=True, priority=max(stop.priority, 5), window=window)
-        priority[account_id] = stops[account_id].priority
-        booked.add(account_id)
+    return stops
 
 
 @dataclass
