@@ -55,6 +55,15 @@ def test_the_three_lists_hold_exactly_what_the_rules_say(app, client, world):
     row = next(r for r in answer["rows"] if r["username"] == "r1")
     assert (row["undecided"], row["beyond_horizon"], row["stale_at_c"]) == (2, 1, 1)
     assert extra["rules"] == {"judge_within_visits": 3, "horizon_days": 180, "c_stage_days": 30}
+    # Ids as the rest of the API writes them (canonical UUIDs), whatever form the database reads them in.
+    with app.app_context():
+        for item in (*extra["undecided_list"], *extra["beyond_horizon_list"], *extra["stale_at_c_list"]):
+            assert item["account_id"] == str(uuid.UUID(item["account_id"]))
+            assert db.session.get(Account, uuid.UUID(item["account_id"])).name == item["name"]
+            assert item["rep_id"] == str(world.users["r1"]) and item["rep_name"]
+        [far] = extra["beyond_horizon_list"]
+        assert db.session.get(Opportunity, uuid.UUID(far["opportunity_id"])).title == "Deal Far close"
+        assert far["opportunity_id"] == str(uuid.UUID(far["opportunity_id"]))
 
 
 def test_the_lists_follow_the_callers_scope(app, client, world):
@@ -188,6 +197,7 @@ def test_coverage_counts_a_reassigned_account_from_the_day_the_rep_took_it(app, 
     assert (row["new_accounts"], row["new_visited"], row["new_coverage_pct"]) == (2, 1, 50.0)
     [unseen] = answer["extra"]["unvisited_new"]
     assert (unseen["name"], unseen["taken_on"], unseen["account_class"]) == ("Moved unseen", "2026-11-10", "B")
+    assert unseen["account_id"] == str(uuid.UUID(unseen["account_id"]))  # canonical, as the API writes ids
     with app.app_context():
         assert db.session.get(Account, uuid.UUID(unseen["account_id"])).name == "Moved unseen"
 
