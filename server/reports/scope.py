@@ -1,5 +1,5 @@
 """Whose numbers a caller may see: a rep their own, a manager their team's, an admin anyone's."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,15 @@ class Scope:
     tz: ZoneInfo
     start: date  # first local date, inclusive
     end: date  # last local date, inclusive
+    # What the reports read for this scope, kept for the request: a report built from others (the
+    # weekly review) reads the period's visits and activities once.
+    reads: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def once(self, key, read):
+        """`read()`, the first time `key` is asked for in this scope; the same rows after."""
+        if key not in self.reads:
+            self.reads[key] = read()
+        return self.reads[key]
 
     @property
     def start_utc(self):

@@ -32,21 +32,24 @@ AGE_BANDS = ("<1", "1-2", "2-3", "3-4", "4-5", "5+")
 HIGH_VOLUME = {"5-10K", "10-20K", "20K+"}
 
 
-def _visit_rows(scope, *columns):
-    # From the evening before: a visit that started then can end inside the period.
+def _visit_rows(scope):
+    """The period's visits as (rep, check-in, check-out, met, account, purpose, distance), read once per scope.
+    From the evening before: a visit that started then can end inside the period. A cancelled visit
+    (recorded by mistake) counts for nothing."""
     since = scope.start_utc - timedelta(days=1)
-    # A cancelled visit (recorded by mistake) counts for nothing.
-    return _rows(select(_raw(Visit.rep_id), _epoch(Visit.check_in_at), _epoch(Visit.check_out_at), *columns)
-                              .where(Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= since,
-                                     Visit.check_in_at < scope.end_utc, Visit.cancelled_at.is_(None)))
+    return scope.once("visits", lambda: _rows(
+        select(_raw(Visit.rep_id), _epoch(Visit.check_in_at), _epoch(Visit.check_out_at), Visit.met,
+               _raw(Visit.account_id), Visit.purpose, Visit.check_in_distance_m)
+        .where(Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= since, Visit.check_in_at < scope.end_utc,
+               Visit.cancelled_at.is_(None))))
 
 
 def _activity_rows(scope):
-    return _rows(select(_raw(Activity.rep_id), _epoch(Activity.started_at), _epoch(Activity.ended_at),
-                                     Activity.category)
-                              .where(Activity.rep_id.in_(scope.rep_ids),
-                                     Activity.started_at >= scope.start_utc - timedelta(days=1),
-                                     Activity.started_at < scope.end_utc))
+    """The period's activities as (rep, start, end, category), from the evening before, read once per scope."""
+    return scope.once("activities", lambda: _rows(
+        select(_raw(Activity.rep_id), _epoch(Activity.started_at), _epoch(Activity.ended_at), Activity.category)
+        .where(Activity.rep_id.in_(scope.rep_ids), Activity.started_at >= scope.start_utc - timedelta(days=1),
+               Activity.started_at < scope.end_utc)))
 
 
 def _recorded(scope):
@@ -55,7 +58,7 @@ def _recorded(scope):
     first = scope.start_utc.timestamp()
     per_rep = defaultdict(list)
     open_visits, open_activities = Counter(), Counter()
-    for raw_rep, start, end, met in _visit_rows(scope, Visit.met):
+    for raw_rep, start, end, met, *_ in _visit_rows(scope):
         rep_id = keys[raw_rep]
         if end is None:
             open_visits[rep_id] += start >= first
@@ -75,13 +78,16 @@ def _recorded(scope):
     return days, open_visits, open_activities
 
 
-def _worked_days(scope, visits=None):
-    """{rep id: set of local dates with any visit or activity}: cheaper than the full time split.
-    `visits` may pass rows of `_visit_rows(scope, ...)` (with the day before) already read."""
+def _worked_days(scope):
+    """{rep id: set of local dates with any visit or activity}: cheaper than the full time split."""
+    return scope.once("worked_days", lambda: _read_worked_days(scope))
+
+
+def _read_worked_days(scope):
     keys = rep_keys(scope.rep_ids)
     local_day = LocalDays(scope.tz)
     seen = set()
-    for raw_rep, start, end, *_ in (*(visits if visits is not None else _visit_rows(scope)), *_activity_rows(scope)):
+    for raw_rep, start, end, *_ in (*_visit_rows(scope), *_activity_rows(scope)):
         seen.add((raw_rep, local_day(start)))
         if end is not None:
             seen.add((raw_rep, local_day(end)))
@@ -146,12 +152,10 @@ def _hhmm(minutes):
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def first_appointment(scope, tolerance_min=10, visits=None):
-    """Per rep: the share of working days whose first visit started by their first-appointment time.
-    `visits` may pass rows of `_visit_rows(scope)` already read."""
-    visits = visits if visits is not None else _visit_rows(scope)
-    days = _worked_days(scope, visits)
-    first = _first_check_ins(scope, visits)
+def first_appointment(scope, tolerance_min=10):
+    """Per rep: the share of working days whose first visit started by their first-appointment time."""
+    days = _worked_days(scope)
+    first = _first_check_ins(scope, _visit_rows(scope))
     rows = []
     for rep in scope.reps:
         worked = days.get(rep.id, set())
@@ -174,15 +178,15 @@ def first_appointment(scope, tolerance_min=10, visits=None):
 
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
-    visits = _visit_rows(scope, _raw(Visit.account_id), Visit.purpose, Visit.met, Visit.check_in_distance_m)
+    visits = _visit_rows(scope)
     radius = current_app.config["CHECKIN_RADIUS_M"]
-    days = _worked_days(scope, visits)
+    days = _worked_days(scope)
     counts = defaultdict(Counter)
     done = set()
     keys = rep_keys(scope.rep_ids)
     local_day = LocalDays(scope.tz)
     first = scope.start_utc.timestamp()
-    for raw_rep, check_in, check_out, account_id, purpose, met, distance in visits:
+    for raw_rep, check_in, check_out, met, account_id, purpose, distance in visits:
         if check_in < first:
             continue  # read for working days only: it started the evening before the period
         rep_id = keys[raw_rep]

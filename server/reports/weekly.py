@@ -34,16 +34,15 @@ def weekly_reviews(scope):
     figure is read once for all the reps, as the team reports are."""
     monday = scope.start
     by_rep = lambda report: {row["rep_id"]: row for row in report(scope)["rows"]}  # noqa: E731
-    visits = _visit_rows(scope)  # read once for the first-visit figures and the day-by-day list
-    done, split = by_rep(activity), by_rep(time_ratios)
-    first = by_rep(lambda s: first_appointment(s, visits=visits))
+    # Each report reads the scope's visits and activities once between them (Scope.once).
+    done, split, first = by_rep(activity), by_rep(time_ratios), by_rep(first_appointment)
     ratios, hunting = by_rep(method_ratios), by_rep(hunting_farming)
     qualified = by_rep(lambda s: qualification(s, lists=False))  # the counts; the lists are the report's
     week_targets = {row["rep_id"]: w for row in targets(scope)["rows"] for w in row["weeks"]
                     if w["week_start"] == monday.isoformat()}
     stored = _stored(scope.rep_ids, (monday, monday - timedelta(days=7)))
     writers, names = _writers(stored.values()), _account_names(stored.values())
-    planned_days, first_visits = _planned_days(scope), _first_visits(_first_check_ins(scope, visits))
+    planned_days, first_visits = _planned_days(scope), _first_visits(_first_check_ins(scope, _visit_rows(scope)))
     outcomes = _outcomes([r for (_, week), r in stored.items() if week != monday], scope)
     reviews = []
     for rep in scope.reps:
