@@ -28,3 +28,6 @@ class ImportJob(UUIDPrimaryKey, Timestamped, db.Model):
     failure: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "host:pid" of the web process that runs it when no broker is set (None under Celery): a job left
+    # queued or running by a process that has gone is reported failed instead of waited for forever.
+    runner: Mapped[str | None] = mapped_column(String(96))

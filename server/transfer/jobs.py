@@ -6,15 +6,22 @@ process (jobs queue behind each other, so imports never take more than one core 
 runs it reports how many rows and bytes it has read: through the task's state in Celery's result
 backend, or in this process's memory. The job's end (its report, or why it failed) is stored in the
 same transaction as the imported rows, so a job that says "done" has written what its report says.
+
+Without a broker a job names the web process that runs it (`runner`, host and pid). Should that
+process stop before the job ends (a restart, a crash), the job could never end: when it is next read
+it is marked failed, "send the file again" (nothing of it was written). Under Celery a task whose
+worker goes away is delivered again, so its jobs are left to it.
 """
 import io
 import logging
+import os
+import socket
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import clock
 from ..extensions import db
@@ -28,13 +35,25 @@ LISTED_JOBS = 20
 
 log = logging.getLogger(__name__)
 _live = {}  # job id -> {"rows_read", "bytes_read"}: jobs running on this process's thread
+_mine = set()  # ids of the jobs this process has queued on its thread and not yet ended
 _live_lock = threading.Lock()
+ABANDONED = "The server stopped before this import ended; nothing of it was written. Send the file again."
+UNEXPECTED = "The import stopped on an unexpected error; nothing of it was written."
+FAILURE_CODES = {ABANDONED: "abandoned", UNEXPECTED: "unexpected"}  # for the app's catalogue
+
+
+def _here():
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def create(caller, kind, data, options):
     """Store the file as a queued job; the caller dispatches it once this is committed."""
-    job = ImportJob(kind=kind, created_by=caller.id, options=options, upload=data, size_bytes=len(data),
-                    status="queued", rows_read=0)
+    runner = None if current_app.config["CELERY_BROKER_URL"] else _here()
+    job = ImportJob(id=uuid.uuid4(), kind=kind, created_by=caller.id, options=options, upload=data,
+                    size_bytes=len(data), status="queued", rows_read=0, runner=runner)
+    if runner is not None:
+        with _live_lock:
+            _mine.add(job.id)  # held here from the start: a read before dispatch must not find it abandoned
     db.session.add(job)
     db.session.commit()
     return job
@@ -65,6 +84,7 @@ def _run_here(app, job_id):
         finally:
             with _live_lock:
                 _live.pop(job_id, None)
+                _mine.discard(job_id)
             db.session.remove()
 
 
@@ -82,6 +102,7 @@ def run(job_id, on_progress=None):
         return
     user = db.session.get(User, job.created_by)
     job.status, job.started_at = "running", clock.now()
+    job.runner = None if current_app.config["CELERY_BROKER_URL"] else _here()
     db.session.commit()
     caller = Principal(id=user.id, role=user.role, team_id=user.team_id)
     data, options, kind = job.upload or b"", dict(job.options or {}), job.kind
@@ -100,7 +121,7 @@ def run(job_id, on_progress=None):
         db.session.rollback()
         failed = db.session.get(ImportJob, job_id)
         failed.status, failed.finished_at, failed.upload = "failed", clock.now(), None
-        failed.failure = "The import stopped on an unexpected error; nothing of it was written."
+        failed.failure = UNEXPECTED
         db.session.commit()
 
 
@@ -122,9 +143,44 @@ def for_caller(caller, job_id):
     job = db.session.get(ImportJob, job_id)
     if job is None or (job.created_by != caller.id and not caller.is_admin):
         return None
-    return job
+    return _settled(job)
 
 
 def recent(caller):
-    return db.session.scalars(select(ImportJob).where(ImportJob.created_by == caller.id)
-                              .order_by(ImportJob.created_at.desc()).limit(LISTED_JOBS)).all()
+    return [_settled(job) for job in db.session.scalars(
+        select(ImportJob).where(ImportJob.created_by == caller.id)
+        .order_by(ImportJob.created_at.desc()).limit(LISTED_JOBS))]
+
+
+def abandoned(job):
+    """Whether a queued or running job's web process has gone: this process, which no longer holds it,
+    or another one on this host that no longer runs. A runner on another host cannot be asked: its
+    job is left as it says."""
+    if job.status not in ("queued", "running") or not job.runner:
+        return False
+    host, _, pid = job.runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        with _live_lock:
+            return job.id not in _mine
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs, as another user
+        return False
+    return False
+
+
+def _settled(job):
+    """The job, marked failed if its web process has gone (see `abandoned`)."""
+    if abandoned(job):
+        ended = db.session.execute(
+            update(ImportJob).where(ImportJob.id == job.id, ImportJob.status.in_(("queued", "running")))
+            .values(status="failed", failure=ABANDONED, finished_at=clock.now(), upload=None))
+        db.session.commit()
+        if ended.rowcount:
+            log.warning("import job %s was left by %s, which has stopped: marked failed", job.id, job.runner)
+        db.session.refresh(job)
+    return job

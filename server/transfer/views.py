@@ -64,6 +64,8 @@ class ImportJobSchema(StrictSchema):
                              metadata={"description": "while running, when the worker has said (else null)"})
     report = fields.Nested(ImportReportSchema, allow_none=True, metadata={"description": "once done"})
     failure = fields.String(allow_none=True, metadata={"description": "why a failed job stopped"})
+    failure_code = fields.String(allow_none=True, metadata={"description": "the same as a code: abandoned "
+                                                            "(the server stopped meanwhile) or unexpected"})
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
@@ -80,7 +82,8 @@ def _job_view(job):
     elif job.status == "done":
         live = {"rows_read": job.rows_read, "bytes_read": job.size_bytes, "percent": 100.0}
     return {"id": job.id, "kind": job.kind, "status": job.status, "options": job.options, "size_bytes": job.size_bytes,
-            "progress": live, "report": job.report, "failure": job.failure, "created_at": job.created_at,
+            "progress": live, "report": job.report, "failure": job.failure,
+            "failure_code": jobs.FAILURE_CODES.get(job.failure), "created_at": job.created_at,
             "started_at": job.started_at, "finished_at": job.finished_at}
 
 

@@ -166,3 +166,46 @@ def test_with_a_broker_the_job_runs_on_a_celery_worker_and_reports_progress_thro
     assert ended["status"] == "done" and ended["report"]["created"] == 2000 and _accounts(app) == 2000
     running = [j["progress"]["rows_read"] for j in seen if j["status"] == "running" and j["progress"]]
     assert running == sorted(running)
+
+
+def test_a_job_left_by_a_web_process_that_has_gone_ends_as_failed_and_others_are_left_alone(app, client, world):
+    """Without a broker the web process runs its jobs. One left queued or running by a process that has
+    stopped (a restart mid-import) is reported failed, "send the file again", when next read; a job held by
+    a live process, or by one on another host, is left as it says."""
+    import os
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that no longer runs
+    host = socket.gethostname()
+    with app.app_context():
+        manager = world.users["m1"]
+
+        def job(status, runner):
+            row = ImportJob(kind="accounts", created_by=manager, options={}, upload=b"x", size_bytes=1,
+                            status=status, runner=runner)
+            db.session.add(row)
+            db.session.commit()
+            return str(row.id)
+
+        left_running = job("running", f"{host}:{gone.pid}")
+        left_queued = job("queued", f"{host}:{gone.pid}")
+        dropped_here = job("running", f"{host}:{os.getpid()}")  # this process, which does not hold it
+        elsewhere = job("running", f"{host}:{os.getppid()}")  # a live process
+        other_host = job("running", f"another-host.example:{gone.pid}")
+
+    def read(job_id):
+        answer = client.get(f"/api/imports/jobs/{job_id}", headers=world.headers("m1"))
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    for job_id in (left_running, left_queued, dropped_here):
+        ended = read(job_id)
+        assert ended["status"] == "failed" and "Send the file again" in ended["failure"] and ended["finished_at"]
+        assert ended["failure_code"] == "abandoned"  # the app says it in the phone's language
+    assert read(elsewhere)["status"] == "running" and read(other_host)["status"] == "running"
+    listed = {j["id"]: j["status"] for j in client.get("/api/imports/jobs", headers=world.headers("m1")).get_json()["jobs"]}
+    assert listed[left_running] == "failed" and listed[elsewhere] == "running"
+    with app.app_context():
+        assert db.session.get(ImportJob, uuid.UUID(left_running)).upload is None  # the file is not kept

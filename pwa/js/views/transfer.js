@@ -56,7 +56,8 @@ async function follow(main, job) {
   if (!main.isConnected) return;
   if (job.status === "failed") {
     result.innerHTML = "";
-    main.querySelector("#import-error").textContent = job.failure || t("transfer.job.failed");
+    main.querySelector("#import-error").textContent = job.failure_code ? t(`transfer.job.${job.failure_code}`)
+      : job.failure || t("transfer.job.failed");
   } else {
     result.innerHTML = report(job.report);
   }
