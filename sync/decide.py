@@ -16,6 +16,7 @@ turns it into upserts (the records as they are now, for the caller) and deletes 
 longer the caller's).
 """
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -43,7 +44,7 @@ class Mutation:
                    op=loaded["op"], base_version=loaded.get("base_version"), data=dict(loaded.get("data") or {}),
                    schema=loaded.get("schema", protocol.SCHEMA_VERSION))
 
-    @property
+    @cached_property
     def digest(self):
         """What it asks, fingerprinted: a retry has the same; another mutation under its seq has not."""
         return protocol.payload_hash({"id": self.id, "entity": self.entity, "entity_id": self.entity_id,

@@ -128,13 +128,17 @@ def time_ratios(scope):
             "face_time_target_set_by_name": goal["set_by_name"], "face_time_target_set_at": goal["set_at"]}
 
 
-def _first_check_ins(scope, visits):
+def _first_check_ins(scope):
     """{rep id: {local date: minutes after local midnight of the first check-in}} in the period,
-    from rows of `_visit_rows(scope)`."""
+    worked out once per scope."""
+    return scope.once("first_check_ins", lambda: _read_first_check_ins(scope))
+
+
+def _read_first_check_ins(scope):
     keys = rep_keys(scope.rep_ids)
     first = defaultdict(dict)
     period_start = scope.start_utc.timestamp()
-    for raw_rep, start, *_ in visits:
+    for raw_rep, start, *_ in _visit_rows(scope):
         if start < period_start:
             continue  # the evening before: read for working days only
         local = datetime.fromtimestamp(start, scope.tz)
@@ -155,7 +159,7 @@ def _hhmm(minutes):
 def first_appointment(scope, tolerance_min=10):
     """Per rep: the share of working days whose first visit started by their first-appointment time."""
     days = _worked_days(scope)
-    first = _first_check_ins(scope, _visit_rows(scope))
+    first = _first_check_ins(scope)
     rows = []
     for rep in scope.reps:
         worked = days.get(rep.id, set())

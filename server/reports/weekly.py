@@ -23,7 +23,7 @@ from .hunting import hunting_farming
 from .qualification import qualification
 from .ratios import CHAINS, method_ratios
 from .rows import rep_name, rep_row
-from .services import _first_check_ins, _hhmm, _visit_rows, activity, first_appointment, targets, time_ratios
+from .services import _first_check_ins, _hhmm, activity, first_appointment, targets, time_ratios
 from .timesplit import week_start
 
 MAX_FOCUS = 3
@@ -42,7 +42,7 @@ def weekly_reviews(scope):
                     if w["week_start"] == monday.isoformat()}
     stored = _stored(scope.rep_ids, (monday, monday - timedelta(days=7)))
     writers, names = _writers(stored.values()), _account_names(stored.values())
-    planned_days, first_visits = _planned_days(scope), _first_visits(_first_check_ins(scope, _visit_rows(scope)))
+    planned_days, first_visits = _planned_days(scope), _first_visits(_first_check_ins(scope))
     outcomes = _outcomes([r for (_, week), r in stored.items() if week != monday], scope)
     reviews = []
     for rep in scope.reps:

@@ -368,9 +368,7 @@ def _exists_now(entity, record_id):
 
 
 def _rejected(exc):
-    if isinstance(exc, decide.Refusal):
-        return decide.rejected(exc.code, exc.message, exc.fields)
-    if not isinstance(exc, AppError):
+    if not isinstance(exc, (AppError, decide.Refusal)):
         exc = Conflict("The change clashes with stored data.", code="integrity")
     return decide.rejected(exc.code, exc.message, exc.fields)
 

@@ -42,13 +42,14 @@ UNEXPECTED = "The import stopped on an unexpected error; nothing of it was writt
 FAILURE_CODES = {ABANDONED: "abandoned", UNEXPECTED: "unexpected"}  # for the app's catalogue
 
 
-def _here():
-    return f"{socket.gethostname()}:{os.getpid()}"
+def _runner():
+    """This web process ("host:pid") when it runs its own jobs; None under Celery."""
+    return None if current_app.config["CELERY_BROKER_URL"] else f"{socket.gethostname()}:{os.getpid()}"
 
 
 def create(caller, kind, data, options):
     """Store the file as a queued job; the caller dispatches it once this is committed."""
-    runner = None if current_app.config["CELERY_BROKER_URL"] else _here()
+    runner = _runner()
     job = ImportJob(id=uuid.uuid4(), kind=kind, created_by=caller.id, options=options, upload=data,
                     size_bytes=len(data), status="queued", rows_read=0, runner=runner)
     if runner is not None:
@@ -102,7 +103,6 @@ def run(job_id, on_progress=None):
         return
     user = db.session.get(User, job.created_by)
     job.status, job.started_at = "running", clock.now()
-    job.runner = None if current_app.config["CELERY_BROKER_URL"] else _here()
     db.session.commit()
     caller = Principal(id=user.id, role=user.role, team_id=user.team_id)
     data, options, kind = job.upload or b"", dict(job.options or {}), job.kind
