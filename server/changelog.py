@@ -10,7 +10,6 @@ import uuid
 
 from sqlalchemy import event, insert, inspect, select, update
 
-from . import last_contact
 from .models import (
     Account, Activity, Appointment, Change, Contact, Device, Opportunity, RoutePlan, RouteStop, SyncState, Visit,
     WeeklyReview, utcnow,
@@ -131,15 +130,9 @@ def next_numbers(session, count):
 
 
 def init_app(app, session):
-    """Hook the change log (and the derived last contact) into the app's sessions, once."""
-    for name, hook in (("before_flush", _log_changes), ("after_flush", _derive_last_contact)):
-        if not event.contains(session, name, hook):
-            event.listen(session, name, hook)
-
-
-def _derive_last_contact(session, _flush_context):
-    """The visits are written: move their accounts' last contact (see last_contact.py)."""
-    last_contact.apply(session, lambda count: next_numbers(session, count))
+    """Hook the change log into the app's sessions, once. It writes change rows only, never domain data."""
+    if not event.contains(session, "before_flush", _log_changes):
+        event.listen(session, "before_flush", _log_changes)
 
 
 def _log_changes(session, _flush_context, _instances):

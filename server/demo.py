@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from . import clock
+from . import clock, last_contact
 from .auth.services import hash_password
 from .extensions import db
 from .models import (
@@ -203,27 +203,27 @@ def _opportunity(rng, rep, account, today, weeks):
 
 def _history(rng, rep, accounts, today, weeks, counts):
     """Lay `weeks` of working days: first visit near 8:45, travel, visits, admin, meetings."""
-    last_contact = {}
+    seen, visits = {}, []
     start = today - timedelta(weeks=weeks)
     day = start
     while day < today:
         if day.weekday() < 5:
-            _working_day(rng, rep, accounts, day, last_contact, counts)
+            visits += _working_day(rng, rep, accounts, day, seen, counts)
         day += timedelta(days=1)
-    for account in accounts:
-        account.last_contact_at = last_contact.get(account.id)
+    db.session.flush()
+    last_contact.follow(db.session, [(visit, None) for visit in visits])  # as the visit service does
 
 
-def _working_day(rng, rep, accounts, day, last_contact, counts):
+def _working_day(rng, rep, accounts, day, seen, counts):
+    """Lay one working day; return its visits."""
     def due(account):
-        seen = last_contact.get(account.id)
-        if seen is None:
+        if account.id not in seen:
             return 999
-        return days_since(seen, _local(day, 0)) - cadence_days(account.account_class)
+        return days_since(seen[account.id], _local(day, 0)) - cadence_days(account.account_class)
 
     candidates = sorted(accounts, key=lambda a: (-due(a), rng.random()))[:12]
     chosen = rng.sample(candidates, k=rng.randint(3, 6))
-    activities = []
+    activities, visits = [], []
     clock = 8 * 60 + rng.choice((0, 10, 20))  # leaves the morning meeting / home
     if rng.random() < 0.4:
         activities.append(("meeting", clock, clock + 30))
@@ -234,15 +234,16 @@ def _working_day(rng, rep, accounts, day, last_contact, counts):
     for account in chosen:
         duration = rng.randint(25, 70)
         check_in, check_out = _local(day, clock), _local(day, clock + duration)
-        db.session.add(Visit(
+        visits.append(Visit(
             id=_uuid(rng), account_id=account.id, rep_id=rep.id, planned_start=check_in,
             purpose=rng.choice(PURPOSES), check_in_at=check_in, check_out_at=check_out,
             check_in_lat=account.latitude, check_in_lng=account.longitude,
             check_in_accuracy_m=rng.choice((8.0, 15.0, 35.0)), outcome=rng.choice(OUTCOMES),
             next_step=rng.choice(NEXT_STEPS),
         ))
+        db.session.add(visits[-1])
         counts["visits"] += 1
-        last_contact[account.id] = check_in
+        seen[account.id] = check_in
         clock += duration
         if 12 * 60 <= clock < 13 * 60 + 30 and rng.random() < 0.8:
             clock += 45  # lunch is unrecorded time
@@ -258,6 +259,7 @@ def _working_day(rng, rep, accounts, day, last_contact, counts):
         db.session.add(Activity(id=_uuid(rng), rep_id=rep.id, category=category,
                                 started_at=_local(day, begin), ended_at=_local(day, end)))
         counts["activities"] += 1
+    return visits
 
 
 def _appointments(rng, rep, accounts, today, counts):

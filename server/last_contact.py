@@ -1,11 +1,11 @@
-"""An account's last contact: derived from its visits, written in one place, never a conflict.
+"""An account's last contact: derived from its visits, written by the visit service alone, never a conflict.
 
-Every flush that writes visits moves the last contact of the accounts they concern, after the
-visits' own rows are written (`after_flush`, in the same transaction):
+The visit service calls `follow` once its visits' rows are written (flushed, same transaction):
 
 - a new checked-in visit where the customer was met moves it forward only (`UPDATE … WHERE last_contact_at < :t`), to the
   check-in or to now, whichever is earlier: a phone whose clock runs ahead never sets it in the future;
-- an edited or deleted visit recomputes it from the account's visits, the account row locked first.
+- an edited or deleted visit whose check-in, meeting, cancellation or account changed recomputes it from the
+  account's visits, the account row locked first (and the account it moved from, too).
 
 Both are plain UPDATEs that leave the account's `version` alone: a derived value is not an edit,
 so a rep's visit never makes a manager's account edit stale, nor the other way round (on PostgreSQL
@@ -16,51 +16,56 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import attributes
 
 from . import clock
+from .changelog import next_numbers
 from .models import Account, Change, Visit
 
+# A change to any of these can move an account's last contact backward: it is then recomputed.
+CONTACT_FIELDS = ("account_id", "check_in_at", "met", "cancelled_at")
 
-def _effects(session):
-    """{account_id: None (recompute) or the instant a new visit may move it forward to}."""
+
+def counts_as_contact(visit):
+    return (visit.check_in_at is not None and visit.account_id is not None and visit.met is not False
+            and visit.cancelled_at is None)
+
+
+def effects(writes):
+    """{account_id: None (recompute) or the instant a new visit moves it forward to}, for
+    `writes`: (visit, before) pairs as the services pass them (`before` None on create,
+    `{"deleted": True}` on delete, else the changed fields' earlier values)."""
     forward, recompute = {}, set()
     now = clock.now()
-    for obj in session.new:
-        if (isinstance(obj, Visit) and obj.check_in_at is not None and obj.account_id is not None
-                and obj.met is not False and obj.cancelled_at is None):
-            contact = min(obj.check_in_at, now)
-            if obj.account_id not in forward or forward[obj.account_id] < contact:
-                forward[obj.account_id] = contact
-    for obj in list(session.dirty) + list(session.deleted):
-        if not isinstance(obj, Visit):
-            continue
-        state = attributes.instance_state(obj)
-        moved = state.attrs.account_id.history
-        if obj in session.deleted or moved.has_changes() or any(
-                state.attrs[name].history.has_changes() for name in ("check_in_at", "met", "cancelled_at")):
-            recompute.add(obj.account_id)
-            recompute.update(a for a in moved.deleted if a is not None)
-    effects = {account_id: at for account_id, at in forward.items() if account_id not in recompute}
-    effects.update({account_id: None for account_id in recompute if account_id is not None})
-    return effects
+    for visit, before in writes:
+        if before is None:
+            if counts_as_contact(visit):
+                contact = min(visit.check_in_at, now)
+                if forward.get(visit.account_id) is None or forward[visit.account_id] < contact:
+                    forward[visit.account_id] = contact
+        elif before.get("deleted"):
+            recompute.add(visit.account_id)
+        elif any(key in before and before[key] != getattr(visit, key) for key in CONTACT_FIELDS):
+            recompute.add(visit.account_id)
+            if before.get("account_id") is not None:
+                recompute.add(before["account_id"])
+    moves = {account_id: at for account_id, at in forward.items() if account_id not in recompute}
+    moves.update({account_id: None for account_id in recompute if account_id is not None})
+    return moves
 
 
-def apply(session, take_numbers):
-    """Write the last contacts this flush moves; `take_numbers(n)` gives change numbers."""
-    effects = _effects(session)
-    if not effects:
+def follow(session, writes):
+    """Move the last contact of the accounts that `writes` (see `effects`) concern."""
+    moves = effects(writes)
+    if not moves:
         return
     conn = session.connection()
     table = Account.__table__
     written = []
-    for account_id, at in sorted(effects.items(), key=lambda item: str(item[0])):  # one lock order
+    for account_id, at in sorted(moves.items(), key=lambda item: str(item[0])):  # one lock order
         if at is None:
             # Lock the row before reading the visits, so a visit committed meanwhile is counted.
             locked = conn.execute(select(table.c.id).where(table.c.id == account_id).with_for_update()).first()
             if locked is None:
                 continue
-            visits = Visit.__table__
-            latest = conn.execute(select(func.max(visits.c.check_in_at)).where(
-                visits.c.account_id == account_id, visits.c.met.is_(True), visits.c.cancelled_at.is_(None))).scalar()
-            value = None if latest is None else min(latest, clock.now())
+            value = _latest_contact(conn, account_id)
             stmt = update(table).where(table.c.id == account_id, table.c.last_contact_at.is_distinct_from(value))
         else:
             value = at
@@ -74,9 +79,16 @@ def apply(session, take_numbers):
         if account is not None:
             attributes.set_committed_value(account, "last_contact_at", value)
     if written:
-        first = take_numbers(len(written))
+        first = next_numbers(session, len(written))
         now = clock.now()
         conn.execute(insert(Change.__table__), [
             {"seq": first + n, "entity": "account", "entity_id": account_id, "op": "upsert", "version": version,
              "owner_id": owner, "prev_owner_id": None, "rep_id": None, "fields": ["last_contact_at"], "at": now}
             for n, (account_id, version, owner) in enumerate(written)])
+
+
+def _latest_contact(conn, account_id):
+    visits = Visit.__table__
+    latest = conn.execute(select(func.max(visits.c.check_in_at)).where(
+        visits.c.account_id == account_id, visits.c.met.is_(True), visits.c.cancelled_at.is_(None))).scalar()
+    return None if latest is None else min(latest, clock.now())

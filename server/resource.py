@@ -54,7 +54,13 @@ class ScopedResource:
         """Set derived fields before the write is flushed; `before` is None on create."""
 
     def after_write(self, principal, obj, before):
-        """Keep derived data current; `before` is None on create."""
+        """Keep derived data current once the write is flushed; `before` is None on create,
+        `{"deleted": True}` on delete, else the changed fields' earlier values."""
+
+    def after_creates(self, principal, objs):
+        """The same for creates staged together and flushed at once (see `batch_creates`)."""
+        for obj in objs:
+            self.after_write(principal, obj, None)
 
     # --- operations ------------------------------------------------------------
     def list(self, principal, args):
@@ -103,8 +109,8 @@ class ScopedResource:
         db.session.commit()
 
     # --- the same without committing, for callers that own the transaction (sync) --
-    # True when after_write ignores creates and a create's checks write nothing before they pass:
-    # then many creates may be staged and flushed together (sync push does, see sync_api/services.py).
+    # True when a create's checks write nothing before they pass: then many creates may be staged,
+    # flushed together and followed by one `after_creates` (sync push does, see sync_api/services.py).
     batch_creates = False
 
     def stage_create(self, principal, data, known_new=False):

@@ -18,6 +18,7 @@ from server import clock as server_clock
 from server import create_app
 from server.extensions import db
 from server.models import Account, Activity, Appointment, Contact, Device, Opportunity, Team, User, Visit
+from tests.records import add_visits
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: production uses scrypt
@@ -221,8 +222,8 @@ def world(app):
                                 ended_at=start)
             appointment = Appointment(account_id=account.id, rep_id=w.users[rep], starts_at=start + timedelta(days=1),
                                       ends_at=start + timedelta(days=1, minutes=45), purpose="Demo")
-            db.session.add_all([contact, device, opp, visit, activity, appointment])
-            db.session.flush()
+            db.session.add_all([contact, device, opp, activity, appointment])
+            add_visits(visit)
             w.contacts[rep], w.devices[rep], w.opportunities[rep] = contact.id, device.id, opp.id
             w.visits[rep], w.activities[rep], w.appointments[rep] = visit.id, activity.id, appointment.id
         db.session.commit()

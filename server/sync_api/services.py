@@ -314,7 +314,7 @@ class _Chunk:
                 result = _rejected(exc)
         result = {"id": str(mutation.id), **result}
         if staged is not None:
-            self.staged.append((result, staged))  # its version is known once flushed
+            self.staged.append((result, staged, entity))  # its version is known once flushed
         self.note(mutation, result)
         return result
 
@@ -337,11 +337,16 @@ class _Chunk:
         return versions
 
     def flush_staged(self):
-        """Write the staged creates; their results get the version they were created with."""
+        """Write the staged creates, then let each service follow them up (a visit's last contact);
+        their results get the version they were created with."""
         if self.staged:
             db.session.flush()
-            for result, obj in self.staged:
+            written = {}
+            for result, obj, entity in self.staged:
                 result["version"] = obj.version
+                written.setdefault(entity.service, []).append(obj)
+            for service, objs in written.items():
+                service.after_creates(self.principal, objs)
             self.staged = []
 
     def run(self):

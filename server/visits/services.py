@@ -2,6 +2,7 @@
 from geopy.distance import geodesic
 from sqlalchemy import func, or_, select
 
+from .. import last_contact
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..field_rules import refuse_rep_change, require_order
@@ -18,7 +19,7 @@ class VisitService(ScopedResource):
     default_order = (Visit.check_in_at.desc(), Visit.planned_start.desc())
     equal_filters = ("account_id", "rep_id")
     period_column = func.coalesce(Visit.check_in_at, Visit.planned_start)
-    batch_creates = True  # nothing runs after a create: the last contact is moved by the flush (last_contact.py)
+    batch_creates = True
 
     def read_scope(self, principal):
         return visible_to_rep_or_account(principal, Visit.rep_id, Visit.account_id)
@@ -71,6 +72,12 @@ class VisitService(ScopedResource):
             else:
                 obj.check_in_distance_m = round(geodesic((obj.check_in_lat, obj.check_in_lng),
                                                          (account.latitude, account.longitude)).meters, 1)
+
+    def after_write(self, principal, obj, before):
+        last_contact.follow(db.session, [(obj, before)])
+
+    def after_creates(self, principal, objs):
+        last_contact.follow(db.session, [(obj, None) for obj in objs])
 
     def validate(self, obj):
         if not (obj.purpose or "").strip():

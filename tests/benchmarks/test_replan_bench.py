@@ -15,6 +15,7 @@ from server.models import Account, RoutePlan, User, Visit
 from server.route_plans.editing import edit_stops
 from server.route_plans.planner import Choices, Start, plan_day
 from tests.benchmarks.test_sync_bench import _fresh_app
+from tests.records import add_visits
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -38,8 +39,8 @@ def test_replan_the_rest_of_a_12_stop_day(tmp_path):
         stops = [s.account_id for s in plan.stops]
         for n, account_id in enumerate(stops[:3]):  # three visits done by 11:00
             at = datetime.combine(day, datetime.min.time(), TZ).replace(hour=9) + timedelta(minutes=40 * n)
-            db.session.add(Visit(account_id=account_id, rep_id=rep.id, purpose="done", check_in_at=at,
-                                 check_out_at=at + timedelta(minutes=30)))
+            add_visits(Visit(account_id=account_id, rep_id=rep.id, purpose="done", check_in_at=at,
+                             check_out_at=at + timedelta(minutes=30)))
         db.session.commit()
         here = db.session.get(Account, stops[2])
         start = Start(here.latitude, here.longitude, datetime.combine(day, datetime.min.time(), TZ).replace(hour=11))

@@ -10,6 +10,7 @@ import pytest
 
 from server.extensions import db
 from server.models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, Visit
+from tests.records import add_visits
 
 SH = ZoneInfo("Asia/Shanghai")
 NOV = "from=2026-11-01&to=2026-11-30"
@@ -28,13 +29,15 @@ def month(app, world):
         main = world.accounts["r1"]
         # 4 Nov, the method's 10 h 14 day: 116 face-to-face, 116 travel, 183 admin, 199 meetings.
         db.session.add_all([
-            Visit(account_id=main, rep_id=r1, purpose="Demo", check_in_at=local(4, 8), check_out_at=local(4, 9, 56)),
             Activity(rep_id=r1, category="travel", started_at=local(4, 9, 56), ended_at=local(4, 11, 52)),
             Activity(rep_id=r1, category="admin", started_at=local(4, 11, 52), ended_at=local(4, 14, 55)),
             Activity(rep_id=r1, category="meeting", started_at=local(4, 14, 55), ended_at=local(4, 18, 14)),
+        ])
+        add_visits(
+            Visit(account_id=main, rep_id=r1, purpose="Demo", check_in_at=local(4, 8), check_out_at=local(4, 9, 56)),
             # 5 Nov: checked in at 08:50, never checked out.
             Visit(account_id=main, rep_id=r1, purpose="Follow up", check_in_at=local(5, 8, 50)),
-        ])
+        )
         other = Account(name="=cmd|' /C calc'!A0", account_class="C", owner_id=r1, latitude=31.2, longitude=121.4)
         b_class = Account(name="B account", account_class="B", owner_id=r1, last_contact_at=local(1, 8))
         c_class = Account(name="C account", account_class="C", owner_id=r1, last_contact_at=local(1, 8, month=10))

@@ -7,6 +7,7 @@ import pytest
 
 from server.extensions import db
 from server.models import Account, RoutePlan, RouteStop, Visit, WeeklyReview
+from tests.records import add_visits
 from tests.reports.test_reports_api import get
 from tests.sync.phone import Phone
 
@@ -33,7 +34,7 @@ def week(app, world, clock):
             plan.stops = [RouteStop(account_id=a.id, position=i, planned_arrival=at(day.day, 9 + i))
                           for i, a in enumerate(stops)]
             db.session.add(plan)
-        db.session.add_all([
+        add_visits(
             Visit(account_id=a1.id, rep_id=r1, purpose="Demo", check_in_at=at(16, 8, 40), check_out_at=at(16, 9, 10)),
             Visit(account_id=a2.id, rep_id=r1, purpose="Call", check_in_at=at(16, 10), check_out_at=at(16, 10, 5),
                   met=False),
@@ -41,7 +42,7 @@ def week(app, world, clock):
             # The week before and the week after: not this week's.
             Visit(account_id=a2.id, rep_id=r1, purpose="Call", check_in_at=at(15, 23, 30), check_out_at=at(15, 23, 50)),
             Visit(account_id=a2.id, rep_id=r1, purpose="Call", check_in_at=at(23, 0, 10), check_out_at=at(23, 0, 30)),
-        ])
+        )
         db.session.add(WeeklyReview(rep_id=r1, week=MONDAY - timedelta(days=7), written_by=world.users["m1"],
                                     focus=[{"text": "See Focus Two twice", "account_id": str(a2.id)},
                                            {"text": "More demos"}]))

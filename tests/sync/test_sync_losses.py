@@ -5,11 +5,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from server import clock
 from server.extensions import db
-from server.models import Account, Activity, SyncMutation, SyncState, Visit
+from server.models import Account, Activity, Change, SyncMutation, SyncState, Visit
 from sync import protocol
 from tests.backup import dump, restore
 from tests.sync.phone import Phone
@@ -245,6 +245,37 @@ def test_last_contact_moves_without_bumping_the_accounts_version_and_reaches_the
         assert db.session.get(Account, world.accounts["r1"]).last_contact_at == world_visit
     phone.pull()
     assert phone_state(phone) == server_state(client, world.headers("r1"))
+
+
+def test_visits_pushed_together_move_each_accounts_last_contact_to_its_latest_meeting(app, client, world, phone):
+    second = client.post("/api/accounts", json={"name": "Second", "account_class": "B"},
+                         headers=world.headers("r1")).get_json()["id"]
+    phone.create("visit", visit_data(world, check_in_at=now_iso(days=-2)))
+    phone.create("visit", visit_data(world, check_in_at=now_iso(days=-1)))
+    phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-1), met=False))  # no contact
+    phone.create("visit", {"account_id": second, "purpose": "Intro", "check_in_at": now_iso(days=-4)})
+    phone.create("visit", {"account_id": second, "purpose": "Intro", "check_in_at": now_iso(days=-3),
+                           "cancelled_at": now_iso(days=-3), "cancel_reason": "Closed"})  # no contact
+    assert [r["status"] for r in phone.push().get_json()["results"]] == ["applied"] * 5
+    days = {account: client.get(f"/api/accounts/{account}", headers=world.headers("r1")).get_json()["days_since_contact"]
+            for account in (str(world.accounts["r1"]), second)}
+    assert days == {str(world.accounts["r1"]): 1, second: 4}
+    phone.pull()
+    assert phone.store[("account", second)]["data"]["days_since_contact"] == 4
+
+
+def test_the_change_logs_flush_hook_writes_no_domain_data(app, world):
+    """A visit written around the visit service is logged for the phones, and moves no last contact:
+    only the service derives it."""
+    with app.app_context():
+        before = db.session.get(Account, world.accounts["r1"]).last_contact_at
+        visit = Visit(account_id=world.accounts["r1"], rep_id=world.users["r1"], purpose="Around the service",
+                      check_in_at=clock.now() - timedelta(minutes=5))
+        db.session.add(visit)
+        db.session.commit()
+        assert db.session.get(Account, world.accounts["r1"]).last_contact_at == before
+        logged = db.session.scalars(select(Change.entity).where(Change.entity_id == visit.id)).all()
+        assert logged == ["visit"]
 
 
 @pytest.mark.parametrize("others_write_first", [False, True])
