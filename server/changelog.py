@@ -1,5 +1,10 @@
 """Record every change to a synced record in the change log, in the same transaction.
 
+Code that writes synced records says so: it runs inside `recorded(session)`, and every flush there
+writes the change rows of what it flushes. A flush of a synced record outside such a block raises
+`UnrecordedChange` and writes nothing, so a write path that forgot the phones fails loudly instead
+of leaving them behind. Nothing here writes domain data.
+
 Numbers come from one counter row that each write transaction updates (and so
 locks until it commits): transactions that write changes commit in number order,
 so a reader that has seen number N has seen every change up to N, on PostgreSQL
@@ -7,8 +12,10 @@ as on SQLite. Each change row notes whose territory the record is in (and was in
 after a reassignment) so a pull can pick the caller's changes without leaking others'.
 """
 import uuid
+from contextlib import contextmanager
 
 from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.orm import scoped_session
 
 from .models import (
     Account, Activity, Appointment, Change, Contact, Device, Opportunity, RoutePlan, RouteStop, SyncState, Visit,
@@ -129,6 +136,28 @@ def next_numbers(session, count):
     return head - count + 1
 
 
+RECORDING = "fieldday.recording"
+
+
+@contextmanager
+def recorded(session):
+    """Write the change rows of the synced records flushed inside this block (blocks may nest)."""
+    target = session() if isinstance(session, scoped_session) else session  # the block's own session
+    target.info[RECORDING] = target.info.get(RECORDING, 0) + 1
+    try:
+        yield target
+    finally:
+        target.info[RECORDING] -= 1
+
+
+class UnrecordedChange(RuntimeError):
+    """A synced record was flushed outside `recorded(...)`: the phones would never learn of it."""
+
+    def __init__(self, entity, record_id):
+        super().__init__(f"The {entity} {record_id} was written outside changelog.recorded(): "
+                         "wrap the write and its commit in `with recorded(db.session):`.")
+
+
 def init_app(app, session):
     """Hook the change log into the app's sessions, once. It writes change rows only, never domain data."""
     if not event.contains(session, "before_flush", _log_changes):
@@ -140,6 +169,9 @@ def _log_changes(session, _flush_context, _instances):
         pending = _collect(session)
         if not pending:
             return
+        if not session.info.get(RECORDING):
+            _op, obj, *_ = pending[0]
+            raise UnrecordedChange(ENTITY_OF[type(obj)], obj.id)
         first = next_numbers(session, len(pending))
     now = utcnow()
     # Written straight away in the flush's transaction: plain rows, no unit-of-work bookkeeping.

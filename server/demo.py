@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from . import clock, last_contact
 from .auth.services import hash_password
+from .changelog import recorded
 from .extensions import db
 from .models import (
     Account, Activity, Appointment, Contact, Device, Opportunity, StageChange, Team, User, Visit, WeeklyReview,
@@ -60,6 +61,11 @@ NEXT_STEPS = ["下周二提交正式报价", "约决策人演示", "发送案例
 
 def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=None):
     """Write the demo data set and return counts per record type."""
+    with recorded(db.session):
+        return _seed(password, reps, accounts_per_rep, weeks, rng_seed, today)
+
+
+def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
     rng = random.Random(rng_seed)
     today = today or clock.today(TZ)
     team = Team(id=_uuid(rng), name="上海一部 Shanghai Team 1", timezone="Asia/Shanghai")

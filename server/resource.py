@@ -7,7 +7,7 @@ validated data) and commit in one place.
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .changelog import lock_counter
+from .changelog import lock_counter, recorded
 from .errors import Conflict, NotFound
 from .extensions import db
 from .references import clear_before_delete
@@ -87,8 +87,9 @@ class ScopedResource:
         return obj
 
     def create(self, principal, data):
-        obj = self.apply_create(principal, data)
-        db.session.commit()
+        with recorded(db.session):
+            obj = self.apply_create(principal, data)
+            db.session.commit()
         return obj
 
     def update(self, principal, record_id, data):
@@ -96,8 +97,9 @@ class ScopedResource:
         slipped between the read and the write (SQLite takes its write lock only then) is retried."""
         for attempt in range(3):
             try:
-                obj = self.apply_update(principal, record_id, data)
-                db.session.commit()
+                with recorded(db.session):
+                    obj = self.apply_update(principal, record_id, data)
+                    db.session.commit()
                 return obj
             except StaleDataError:
                 db.session.rollback()
@@ -105,10 +107,12 @@ class ScopedResource:
                     raise
 
     def delete(self, principal, record_id):
-        self.apply_delete(principal, record_id)
-        db.session.commit()
+        with recorded(db.session):
+            self.apply_delete(principal, record_id)
+            db.session.commit()
 
-    # --- the same without committing, for callers that own the transaction (sync) --
+    # --- the same without committing, for callers that own the transaction (sync, imports) --
+    # and so record the changes themselves (`with recorded(db.session):` around their commit).
     # True when a create's checks write nothing before they pass: then many creates may be staged,
     # flushed together and followed by one `after_creates` (sync push does, see sync_api/services.py).
     batch_creates = False

@@ -18,7 +18,7 @@ from server import clock as server_clock
 from server import create_app
 from server.extensions import db
 from server.models import Account, Activity, Appointment, Contact, Device, Opportunity, Team, User, Visit
-from tests.records import add_visits
+from tests.records import add_visits, writing
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: production uses scrypt
@@ -189,7 +189,7 @@ def world(app):
     from server.auth.services import hash_password
 
     w = World(app=app)
-    with app.app_context():
+    with writing(app):
         pw = hash_password(PASSWORD)
         north, south = Team(name="North"), Team(name="South")
         db.session.add_all([north, south])

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from server import create_app
 from server.config import Config
 from server.extensions import db
+from tests.records import writing
 
 
 def test_config_reads_environment(tmp_path):
@@ -188,7 +189,7 @@ def test_the_change_log_is_hooked_in_by_the_factory_once_however_many_apps(app, 
 
     for _ in range(2):
         create_app({"SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
-    with app.app_context():
+    with writing(app):
         account = Account(name="Logged once", account_class="B", owner_id=world.users["r1"], latitude=31.2,
                           longitude=121.4)
         db.session.add(account)

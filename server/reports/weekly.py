@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
-from ..changelog import lock_counter
+from ..changelog import lock_counter, recorded
 from ..errors import Conflict, Unavailable, ValidationFailed
 from ..extensions import db
 from ..resource import ScopedResource
@@ -174,7 +174,8 @@ def save_focus(rep, monday, focus, by, version=None):
             db.session.add(review)
         review.focus, review.written_by, review.written_at = focus, by, clock.now()
         try:
-            db.session.commit()
+            with recorded(db.session):
+                db.session.commit()
             return review
         except (IntegrityError, StaleDataError):  # the other writer got there first: read theirs, judge again
             db.session.rollback()

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import NotFound, ValidationFailed
-from ..changelog import lock_counter
+from ..changelog import lock_counter, recorded
 from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
 from ..models.users import team_zone
@@ -226,6 +226,11 @@ def _solve(job, time_limit_s):
 
 
 def _store(job, day, plan, by=None, rep_choices=None, commit=True):
+    with recorded(db.session):
+        return _write_plan(job, day, plan, by, rep_choices, commit)
+
+
+def _write_plan(job, day, plan, by, rep_choices, commit):
     if isinstance(plan, Unplannable):
         raise ValidationFailed(f"Cannot plan {day}: {plan}", {"stops": [f"{plan.stop_id}: {plan.reason}"]})
     by_id = job.by_id
@@ -312,11 +317,12 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=Fals
     # The plan as it would be stored, answered and then undone: the rep sees what changes first.
     from .schemas import RoutePlanSchema
 
-    savepoint = db.session.begin_nested()
-    try:
-        return RoutePlanSchema().dump(_store(job, day, plan, by=by, rep_choices=None, commit=False))
-    finally:
-        savepoint.rollback()
+    with recorded(db.session):
+        savepoint = db.session.begin_nested()
+        try:
+            return RoutePlanSchema().dump(_write_plan(job, day, plan, by, None, commit=False))
+        finally:
+            savepoint.rollback()
 
 
 def active_reps(team_name=None):

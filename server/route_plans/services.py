@@ -1,5 +1,6 @@
 """Route plans as the planner stored them; the rep reorders a day's stops by hand (editing.py)."""
-from ..errors import NotFound, ValidationFailed
+from ..changelog import recorded
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import RoutePlan, User
 from ..resource import ScopedResource
@@ -54,4 +55,18 @@ def stored_plan(principal, rep_id, plan_date, for_update=False):
         plan = db.session.query(RoutePlan).filter_by(rep_id=rep_id, plan_date=plan_date).first()
     if plan is None:
         raise NotFound(f"No plan for that rep on {plan_date}.")
+    return plan
+
+
+def edit_day(principal, rep_id, plan_date, stops, changed_at=None, version=None):
+    """The rep's own order of a day's stops, timed again and stored; `version`, if given, must be the plan's."""
+    from .editing import edit_stops  # editing reads this module's helpers: imported when used
+
+    with recorded(db.session):
+        plan = stored_plan(principal, rep_id, plan_date, for_update=True)
+        if version is not None and version != plan.version:
+            raise Conflict(f"The plan changed since version {version}; it is now version {plan.version}.",
+                           {"version": [f"Stale: the current version is {plan.version}."]}, code="version_conflict")
+        edit_stops(principal, plan, stops, changed_at)
+        db.session.commit()
     return plan

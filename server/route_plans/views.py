@@ -5,16 +5,13 @@ from flask.views import MethodView
 
 from .. import limits
 from ..crud_views import register_crud
-from ..errors import Conflict
-from ..extensions import db
 from ..limits import limiter
 from ..policy import require_manager, resolve_rep
 from ..security import login_required, principal
 from . import blp
-from .editing import edit_stops
 from .planner import Choices, Start, plan_day
 from .schemas import PlanRequest, RoutePlanEditSchema, RoutePlanQuery, RoutePlanSchema
-from .services import route_plans, stored_plan
+from .services import edit_day, route_plans, stored_plan
 
 register_crud(
     blp, route_plans, path="/route-plans", schema=RoutePlanSchema, query_schema=RoutePlanQuery, name="RoutePlan",
@@ -62,10 +59,4 @@ class Stored(MethodView):
     def patch(self, body, rep_id, day):
         """The rep's own order of the day's stops (drop, insert, move): timed again and kept, with the
         dropped stops left out of later re-plans of that day and the inserted ones kept in them"""
-        plan = stored_plan(principal(), rep_id, day, for_update=True)
-        if body.get("version") is not None and body["version"] != plan.version:
-            raise Conflict(f"The plan changed since version {body['version']}; it is now version {plan.version}.",
-                           {"version": [f"Stale: the current version is {plan.version}."]}, code="version_conflict")
-        edit_stops(principal(), plan, body["stops"], body.get("changed_at"))
-        db.session.commit()
-        return plan
+        return edit_day(principal(), rep_id, day, body["stops"], body.get("changed_at"), body.get("version"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sync import decide, merge, protocol
 
 from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
-from ..changelog import MissingCounter
+from ..changelog import MissingCounter, recorded
 from ..extensions import db
 from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
 from ..fastpaths import dump_many
@@ -353,18 +353,19 @@ class _Chunk:
         """Apply the mutations up to the end or a sequence error; commit; return
         (results, last seq, the error or None)."""
         results, error = [], None
-        try:
-            for mutation in self.mutations:
-                results.append(self.apply(mutation))
-        except SequenceError as exc:
-            error = exc
-        self.flush_staged()
-        if self.journal:
-            for row in self.journal:
-                row["version"] = row["result"].get("version")  # staged creates know theirs only now
-            db.session.execute(insert(SyncMutation), self.journal)
-        self.client.last_seq = self.last_seq
-        db.session.commit()
+        with recorded(db.session):
+            try:
+                for mutation in self.mutations:
+                    results.append(self.apply(mutation))
+            except SequenceError as exc:
+                error = exc
+            self.flush_staged()
+            if self.journal:
+                for row in self.journal:
+                    row["version"] = row["result"].get("version")  # staged creates know theirs only now
+                db.session.execute(insert(SyncMutation), self.journal)
+            self.client.last_seq = self.last_seq
+            db.session.commit()
         return results, self.last_seq, error
 
 

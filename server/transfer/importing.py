@@ -19,6 +19,7 @@ from ..contacts.services import contacts as contact_service
 from ..csvio import FORMULA_START
 from ..devices.schemas import DeviceSchema
 from ..devices.services import devices as device_service
+from ..changelog import recorded
 from ..errors import AppError
 from ..extensions import db
 from ..messages import message_code
@@ -228,15 +229,16 @@ def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_inva
     inside the transaction that writes the rows (a background job stores its outcome with them)."""
     report = ImportReport(kind=kind, dry_run=dry_run)
     handler = HANDLERS[kind](principal, report, owner=owner, geocoder=geocoder)
-    whole = _read_into(handler, report, kind, binary, progress)
-    if not whole or dry_run or report.error_count and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
-        db.session.rollback()
-        report.skipped = report.rows if not dry_run else report.skipped
-    else:
-        report.written = True
-    if finish:
-        finish(report)
-    db.session.commit()
+    with recorded(db.session):
+        whole = _read_into(handler, report, kind, binary, progress)
+        if not whole or dry_run or report.error_count and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
+            db.session.rollback()
+            report.skipped = report.rows if not dry_run else report.skipped
+        else:
+            report.written = True
+        if finish:
+            finish(report)
+        db.session.commit()
     return report
 
 

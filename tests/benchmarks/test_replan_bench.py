@@ -15,7 +15,7 @@ from server.models import Account, RoutePlan, User, Visit
 from server.route_plans.editing import edit_stops
 from server.route_plans.planner import Choices, Start, plan_day
 from tests.benchmarks.test_sync_bench import _fresh_app
-from tests.records import add_visits
+from tests.records import add_visits, writing
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -23,7 +23,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 def test_replan_the_rest_of_a_12_stop_day(tmp_path):
     app, _ = _fresh_app("sqlite", tmp_path, "bench_replan")
     day = clock.today(TZ) + timedelta(days=7)
-    with app.app_context():
+    with writing(app):
         seed("bench-password", reps=1, accounts_per_rep=60, weeks=2, today=day)
         rep = db.session.query(User).filter_by(username="rep1").one()
         # C accounts (30-minute visits) close together, so the day holds about twelve stops.

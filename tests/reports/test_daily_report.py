@@ -5,12 +5,13 @@ import pytest
 from server.extensions import db
 from server.models import Opportunity, StageChange
 from tests.reports.test_reports_api import local, month  # noqa: F401 (the hand-built month fixture)
+from tests.records import writing
 
 
 @pytest.fixture
 def day(app, world, month):  # noqa: F811
     """On 4 Nov r1 also opened an opportunity and moved another from P to A."""
-    with app.app_context():
+    with writing(app):
         r1, main = world.users["r1"], world.accounts["r1"]
         fresh = Opportunity(account_id=main, owner_id=r1, title="New colour fleet", stage="S")
         fresh.stage_changes = [StageChange(to_stage="S", changed_at=local(4, 10))]

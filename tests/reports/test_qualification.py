@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from server.extensions import db
 from server.models import Account, AccountReassignment, Opportunity, StageChange, Visit
 from tests.reports.test_reports_api import NOV, get
+from tests.records import writing
 
 SH = ZoneInfo("Asia/Shanghai")
 END = datetime(2026, 12, 1, 0, 0, tzinfo=SH)  # the end of November, as the report counts it
@@ -14,7 +15,7 @@ END = datetime(2026, 12, 1, 0, 0, tzinfo=SH)  # the end of November, as the repo
 
 def build(app, world):
     r1 = world.users["r1"]
-    with app.app_context():
+    with writing(app):
         def account(name, visits, stage=None, status="open", close=None, at_c_since=None):
             a = Account(name=name, account_class="B", owner_id=r1, latitude=31.2, longitude=121.4)
             db.session.add(a)
@@ -56,7 +57,7 @@ def test_the_three_lists_hold_exactly_what_the_rules_say(app, client, world):
     assert (row["undecided"], row["beyond_horizon"], row["stale_at_c"]) == (2, 1, 1)
     assert extra["rules"] == {"judge_within_visits": 3, "horizon_days": 180, "c_stage_days": 30}
     # Ids as the rest of the API writes them (canonical UUIDs), whatever form the database reads them in.
-    with app.app_context():
+    with writing(app):
         for item in (*extra["undecided_list"], *extra["beyond_horizon_list"], *extra["stale_at_c_list"]):
             assert item["account_id"] == str(uuid.UUID(item["account_id"]))
             assert db.session.get(Account, uuid.UUID(item["account_id"])).name == item["name"]
@@ -83,7 +84,7 @@ def test_hunting_and_farming_by_the_stage_each_visit_worked(app, client, world):
     the same deal before it reached D (hunting: it stood at P then), one with no deal (hunting), one the
     customer missed (neither)."""
     r1 = world.users["r1"]
-    with app.app_context():
+    with writing(app):
         account = Account(name="Farm", account_class="A", owner_id=r1, latitude=31.2, longitude=121.4)
         db.session.add(account)
         db.session.flush()
@@ -112,7 +113,7 @@ def test_win_loss_by_stage_visits_man_class_and_reason(app, client, world):
     """Three deals r1 closed in November and one closed in October (left out), counted by hand."""
     r1 = world.users["r1"]
     closed = datetime(2026, 11, 20, 15, tzinfo=SH)
-    with app.app_context():
+    with writing(app):
         def deal(name, account_class, stage, status, history, visits, man, reason=None, closed_at=closed):
             a = Account(name=name, account_class=account_class, owner_id=r1, latitude=31.2, longitude=121.4)
             db.session.add(a)
@@ -152,7 +153,7 @@ def test_coverage_of_new_accounts_and_of_the_cadence_week_by_week(app, client, w
     """r1's November, by hand: three accounts taken within 90 days of the end, one seen; the A accounts
     (the world's, one new, one old) each week against the 7-day cadence."""
     r1 = world.users["r1"]
-    with app.app_context():
+    with writing(app):
         def account(name, account_class, created, visits=(), met=True):
             a = Account(name=name, account_class=account_class, owner_id=r1, latitude=31.2, longitude=121.4,
                         created_at=created)
@@ -179,7 +180,7 @@ def test_coverage_counts_a_reassigned_account_from_the_day_the_rep_took_it(app, 
     """Two old accounts moved from r2 to r1 in November: each is new to r1 from that day. r2's visit
     before the move does not cover it for r1; r1's visit after it does."""
     r1, r2 = world.users["r1"], world.users["r2"]
-    with app.app_context():
+    with writing(app):
         def moved(name, on, visits):
             a = Account(name=name, account_class="B", owner_id=r1, latitude=31.2, longitude=121.4,
                         created_at=datetime(2026, 3, 1, tzinfo=SH))
@@ -198,7 +199,7 @@ def test_coverage_counts_a_reassigned_account_from_the_day_the_rep_took_it(app, 
     [unseen] = answer["extra"]["unvisited_new"]
     assert (unseen["name"], unseen["taken_on"], unseen["account_class"]) == ("Moved unseen", "2026-11-10", "B")
     assert unseen["account_id"] == str(uuid.UUID(unseen["account_id"]))  # canonical, as the API writes ids
-    with app.app_context():
+    with writing(app):
         assert db.session.get(Account, uuid.UUID(unseen["account_id"])).name == "Moved unseen"
 
 
@@ -207,7 +208,7 @@ def test_the_methods_ratios_from_the_weeks_records(app, client, world):
     at 3 accounts of which 2 met; one deal opened, demonstrated, proposed and won."""
     r1 = world.users["r1"]
     day = lambda d, h=10: datetime(2026, 11, d, h, tzinfo=SH)  # noqa: E731
-    with app.app_context():
+    with writing(app):
         a1, a2, a3 = (Account(name=n, account_class="B", owner_id=r1, latitude=31.2, longitude=121.4) for n in "XYZ")
         db.session.add_all([a1, a2, a3])
         db.session.flush()

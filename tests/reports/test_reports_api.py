@@ -10,7 +10,7 @@ import pytest
 
 from server.extensions import db
 from server.models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, Visit
-from tests.records import add_visits
+from tests.records import add_visits, writing
 
 SH = ZoneInfo("Asia/Shanghai")
 NOV = "from=2026-11-01&to=2026-11-30"
@@ -24,7 +24,7 @@ def local(day, hh, mm=0, month=11):
 def month(app, world):
     """r1's November on top of the world fixture (which gives r1 and r2 a visit on 2 November, 08:30-09:40)."""
     ids = {}
-    with app.app_context():
+    with writing(app):
         r1 = world.users["r1"]
         main = world.accounts["r1"]
         # 4 Nov, the method's 10 h 14 day: 116 face-to-face, 116 travel, 183 admin, 199 meetings.
@@ -295,7 +295,7 @@ def test_the_demo_spreads_opportunities_over_its_weeks_so_last_months_funnel_has
     from server.demo import seed
 
     clock.set(datetime(2027, 1, 1, 9, 0, tzinfo=SH))
-    with app.app_context():
+    with writing(app):
         seed("demo-password", reps=2, accounts_per_rep=60, weeks=8, today=date(2027, 1, 1))
         opened = [o.opened_at.astimezone(SH).date() for o in db.session.query(Opportunity)]
         assert min(opened) >= date(2026, 11, 6) and max(opened) < date(2027, 1, 1)

@@ -7,7 +7,7 @@ import pytest
 
 from server.extensions import db
 from server.models import Account, RoutePlan, RouteStop, Visit, WeeklyReview
-from tests.records import add_visits
+from tests.records import add_visits, writing
 from tests.reports.test_reports_api import get
 from tests.sync.phone import Phone
 
@@ -24,7 +24,7 @@ def week(app, world, clock):
     """Two accounts; plans for Monday (both) and Tuesday (A1); three visits; last week's focus."""
     clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=SH))
     r1 = world.users["r1"]
-    with app.app_context():
+    with writing(app):
         a1 = Account(name="Focus One", account_class="A", owner_id=r1, latitude=31.2, longitude=121.4)
         a2 = Account(name="Focus Two", account_class="B", owner_id=r1, latitude=31.21, longitude=121.41)
         db.session.add_all([a1, a2])
@@ -191,7 +191,7 @@ def test_the_rep_and_the_manager_writing_the_act_at_the_same_moment(app, world, 
         assert stored["version"] == current["act"]["version"] + len(winners)
     refusals = [body for *_, code, body in outcomes if code == 409]
     assert len(refusals) == 11 and all(b["error"]["code"] == "version_conflict" for b in refusals)
-    with app.app_context():
+    with writing(app):
         assert db.session.query(WeeklyReview).filter_by(rep_id=world.users["r1"], week=MONDAY).count() == 1
 
 

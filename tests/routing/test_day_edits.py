@@ -7,6 +7,7 @@ from routing.matrix import geodesic_matrix
 from routing.retime import Leg, retime
 from tests.routing.test_planning import _more_accounts
 from tests.sync.phone import Phone
+from tests.records import writing
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 10, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
@@ -85,7 +86,7 @@ def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, c
     assert edited["changed_by"] == str(world.users["r1"])
     assert dropped in edited["choices"]["exclude"]
     # The travel each stop says is the server's own model between the points, in the new order.
-    with app.app_context():
+    with writing(app):
         from server.extensions import db
         from server.models import Account
 

@@ -1,5 +1,6 @@
 """Planning a rep's day from the database, through the API, the evening batch and sync."""
 from tests.sync.phone import Phone
+from tests.records import writing
 
 
 def test_rep_plans_their_day_first_visit_at_845(client, world):
@@ -46,7 +47,7 @@ def test_a_rep_without_a_start_location_gets_a_clear_error(app, client, world):
     from server.extensions import db
     from server.models import User
 
-    with app.app_context():
+    with writing(app):
         db.session.get(User, world.users["r1"]).start_lat = None
         db.session.commit()
     response = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1"))
@@ -71,7 +72,7 @@ def _more_accounts(app, world, rep="r1"):
     from server.models import Account
 
     ids = []
-    with app.app_context():
+    with writing(app):
         for i, last in enumerate([None, None, datetime(2026, 11, 9, 2, tzinfo=timezone.utc)]):
             account = Account(name=f"Extra {i}", latitude=31.21 + i / 100, longitude=121.45, account_class="B",
                               owner_id=world.users[rep], last_contact_at=last)
@@ -132,7 +133,7 @@ def test_the_batch_gives_the_same_plans_in_worker_processes_as_in_one(app, world
         return {str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
                 for p in db.session.query(RoutePlan).filter_by(plan_date=date(2026, 11, 10))}
 
-    with app.app_context():
+    with writing(app):
         one = plan_team(date(2026, 11, 10), workers=1)
         first = stops()
         two = plan_team(date(2026, 11, 10), workers=2)
@@ -171,7 +172,7 @@ def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, run
         return {str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
                 for p in db.session.query(RoutePlan).filter_by(plan_date=day)}
 
-    with app.app_context():
+    with writing(app):
         local = plan_team(day, workers=1)
         expected = stops()
         db.session.query(RoutePlan).delete()
@@ -185,7 +186,7 @@ def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, run
         result = runner.invoke(args=["plan-day", "--date", day.isoformat()])
     assert result.exit_code == 0, result.output
     assert sorted(result.output.splitlines()) == sorted(f"{name}: {n} stops" for name, n in local.items())
-    with app.app_context():
+    with writing(app):
         assert stops() == expected and len(expected) == 3
 
 
@@ -208,13 +209,13 @@ def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
     if not _redis_reachable():
         pytest.skip("Redis on 127.0.0.1:6379 is not reachable: the Celery path is not tested here")
     zones = {"North": "Pacific/Kiritimati", "South": "Pacific/Pago_Pago"}  # UTC+14 and UTC-11
-    with app.app_context():
+    with writing(app):
         for team in db.session.query(Team):
             team.timezone = zones[team.name]
         db.session.commit()
     app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_QUEUE=f"fieldday-test-{uuid.uuid4().hex}")
     with start_worker(celery_for(app), pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
-        with app.app_context():
+        with writing(app):
             expected = {world.users[rep]: clock.today(ZoneInfo(zones[team])) + timedelta(days=1)
                         for rep, team in (("r1", "North"), ("r2", "North"), ("r3", "South"))}
             assert plan_tomorrow(time_limit_s=0.5) == 3

@@ -7,6 +7,7 @@ import pytest
 from server.cadence import cadence_days, is_overdue, overdue_clause
 from server.extensions import db
 from server.models import Account
+from tests.records import writing
 
 AS_OF = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 
@@ -20,7 +21,7 @@ AS_OF = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 def test_the_predicate_and_its_sql_agree_at_the_boundary(app, world, account_class, ago, due):
     last = None if ago is None else AS_OF - ago
     assert is_overdue(last, account_class, AS_OF) is due
-    with app.app_context():
+    with writing(app):
         account = Account(name="Boundary", account_class=account_class, owner_id=world.users["r1"], last_contact_at=last)
         db.session.add(account)
         db.session.flush()

@@ -13,10 +13,11 @@ from server.models import Account, User, Visit
 from server.route_plans.planner import plan_day
 from server.fastpaths import _dump_plan, dump_many
 from server.sync_api.entities import ENTITIES
+from tests.records import writing
 
 
 def test_dump_many_equals_the_schema_dump_for_every_synced_entity(app):
-    with app.app_context():
+    with writing(app):
         seed("demo-password", reps=2, accounts_per_rep=12, weeks=2)
         owner = db.session.scalars(select(Account.owner_id).limit(1)).first()
         db.session.add(Account(id=uuid.uuid4(), name="空白 Blank ✓", owner_id=owner, latitude=None, longitude=None,
@@ -50,7 +51,7 @@ def test_every_report_and_a_sync_pull_answer_the_same_on_the_plain_path(app, cli
     from server.reports.services import REPORTS
 
     clock.freeze(clock.now())  # "as of now" reads the same in both runs
-    with app.app_context():
+    with writing(app):
         seed("demo-password", reps=2, accounts_per_rep=12, weeks=2)
         manager = db.session.scalars(select(User).where(User.role == "manager")).first()
         headers = {"Authorization": f"Bearer {create_access_token(identity=manager)}"}

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, inspect, text
 from server import create_app
 from server.extensions import db
 from tests.conftest import make_config
+from tests.records import writing
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_upgrading_keeps_the_reassignments_the_change_log_recorded(empty_url):
     from server.models import Account, Team, User
 
     app = create_app(make_config(empty_url))
-    with app.app_context():
+    with writing(app):
         upgrade(revision="d6e7f8a9b0c1")
         team = Team(name="T")
         db.session.add(team)

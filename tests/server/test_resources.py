@@ -6,6 +6,7 @@ from server import clock
 from server.extensions import db
 from server.models import Account, RoutePlan, RouteStop, StageChange
 from tests.conftest import new_id
+from tests.records import writing
 
 
 def make_accounts(client, world, rep, specs):
@@ -74,7 +75,7 @@ def test_cadence_follows_the_class(app, client, world):
         {"name": "A10", "account_class": "A"}, {"name": "B10", "account_class": "B"},
         {"name": "C20", "account_class": "C"}, {"name": "C40", "account_class": "C"}])
     now = clock.now()
-    with app.app_context():
+    with writing(app):
         for account_id, days in zip(ids, (10, 10, 20, 40)):
             db.session.get(Account, uuid.UUID(account_id)).last_contact_at = now - timedelta(days=days)
         db.session.commit()
@@ -114,7 +115,7 @@ def test_opportunity_moves_are_logged(app, client, world):
     assert client.patch(url, json={"amount": "45000.00"}, headers=h).status_code == 200
     lost = client.patch(url, json={"status": "lost", "loss_reason": "price"}, headers=h)
     assert lost.status_code == 200 and lost.get_json()["closed_at"] is not None
-    with app.app_context():
+    with writing(app):
         moves = db.session.query(StageChange).filter_by(opportunity_id=uuid.UUID(opp["id"])).order_by(StageChange.id).all()
         assert [(m.from_stage, m.to_stage, m.status) for m in moves] == [
             (None, "S", "open"), ("S", "P", "open"), ("P", "P", "lost")]
@@ -123,7 +124,7 @@ def test_opportunity_moves_are_logged(app, client, world):
 
 
 def test_route_plans_are_readable_by_their_rep(app, client, world):
-    with app.app_context():
+    with writing(app):
         plan = RoutePlan(rep_id=world.users["r1"], plan_date=date(2026, 11, 24))
         plan.stops.append(RouteStop(position=0, account_id=world.accounts["r1"], reason="cadence_due",
                                     planned_arrival=datetime(2026, 11, 24, 0, 45, tzinfo=timezone.utc)))

@@ -14,13 +14,14 @@ from server.extensions import db
 from server.models import Account, Visit
 from tests.sync.phone import Phone
 from tests.sync.test_sync_api import phone_state, server_state
+from tests.records import writing
 
 ROUNDS = 20
 PER_PUSH = 3
 
 
 def db_name(app):
-    with app.app_context():
+    with writing(app):
         return db.engine.dialect.name
 
 
@@ -39,7 +40,7 @@ def _push_until_answered(phone, tally):
 
 def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
     rep, manager = world.headers("r1"), world.headers("m1")
-    with app.app_context():
+    with writing(app):
         accounts = [world.accounts["r1"]]
         for n in range(2):
             account = Account(name=f"Shared {n}", account_class="A", owner_id=world.users["r1"],
@@ -106,7 +107,7 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
     assert not errors, errors
     sent = ROUNDS * PER_PUSH * len(phones)
     ids = [visit_id for visit_id, _ in acknowledged]
-    with app.app_context():
+    with writing(app):
         rows = db.session.query(Visit.id).filter(Visit.id.in_([uuid.UUID(i) for i in ids])).all()
         stored_once = len({r.id for r in rows})
     print(f"\nconcurrency ({db_name(app)}): {sent} visits sent by 2 phones, {len(acknowledged)} acknowledged, "
@@ -116,7 +117,7 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
     assert rejected == [], rejected[:3]  # every visit was valid: a clash is never a permanent refusal
     assert manager_failures == [], manager_failures[:3]  # no version asked, none may fail
     assert len(acknowledged) == sent
-    with app.app_context():
+    with writing(app):
         stored = {str(v.id) for v in db.session.query(Visit).filter(Visit.rep_id == world.users["r1"])}
         ids = [visit_id for visit_id, _ in acknowledged]
         assert len(set(ids)) == len(ids) and set(ids) <= stored  # each once, none lost

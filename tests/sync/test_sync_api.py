@@ -15,6 +15,7 @@ from server.models import Account, Change, SyncState, User, Visit
 from sync import protocol
 from tests.conftest import make_config
 from tests.sync.phone import Phone
+from tests.records import writing
 
 REST = {"account": "accounts", "contact": "contacts", "device": "devices", "opportunity": "opportunities",
         "appointment": "appointments", "visit": "visits", "activity": "activities", "route_plan": "route-plans"}
@@ -47,7 +48,7 @@ def visit_data(world, rep="r1", **extra):
 
 
 def count_visits(app):
-    with app.app_context():
+    with writing(app):
         return db.session.query(Visit).count()
 
 
@@ -92,7 +93,7 @@ def test_f1_response_lost_after_commit_then_retry(app, client, world, phone):
     result = retry.get_json()["results"][0]
     assert result["status"] == "duplicate" and result["first_status"] == "applied"
     assert retry.get_json()["last_seq"] == 1 and phone.outbox == []
-    with app.app_context():
+    with writing(app):
         assert db.session.query(Visit).filter_by(id=uuid.UUID(visit_id)).count() == 1
 
 
@@ -208,7 +209,7 @@ def test_f5_protected_field_is_rejected_and_the_queue_goes_on(client, world, pho
 
 
 def test_f6_expired_token_keeps_the_outbox_and_client_ids_belong_to_one_user(app, client, world):
-    with app.app_context():
+    with writing(app):
         expired = create_access_token(identity=db.session.get(User, world.users["r1"]),
                                       expires_delta=timedelta(seconds=-1))
     phone = Phone(client, {"Authorization": f"Bearer {expired}"})
@@ -264,7 +265,7 @@ def test_f9_pull_cut_mid_page_resumes(client, world, phone):
 def test_f10_a_writer_committing_late_is_not_skipped(app, client, world, phone, database_url):
     phone.pull()
     writer_app = create_app(make_config(database_url))
-    with writer_app.app_context():
+    with writing(writer_app):
         session = db.session
         session.get(Account, world.accounts["r1"]).notes = "written slowly"
         session.flush()  # holds change number N, not yet committed
@@ -280,7 +281,7 @@ def test_f10_a_writer_committing_late_is_not_skipped(app, client, world, phone, 
 def test_f11_stale_future_and_foreign_cursors_reset_and_keep_the_outbox(app, client, world, phone):
     phone.pull()
     phone.create("visit", visit_data(world))
-    with app.app_context():
+    with writing(app):
         state = db.session.get(SyncState, 1)
         epoch, head = state.epoch, state.counter
     for cursor in (protocol.Cursor(epoch, head + 50), protocol.Cursor("f" * 32, head)):
@@ -290,7 +291,7 @@ def test_f11_stale_future_and_foreign_cursors_reset_and_keep_the_outbox(app, cli
     phone.cursor = "not-a-cursor"
     assert phone.pull_page()["reset_required"] is True
     phone.pull()
-    with app.app_context():  # tombstones older than the horizon were pruned
+    with writing(app):  # tombstones older than the horizon were pruned
         db.session.execute(update(SyncState).values(horizon=head + 1))
         db.session.commit()
     phone.cursor = protocol.Cursor(epoch, head - 1).encode()  # it never saw change `head`, now pruned
@@ -383,7 +384,7 @@ def test_create_from_two_devices_with_one_uuid_makes_one_visit(app, client, worl
     b.queue("visit", "create", visit_id, visit_data(world, notes="second device"))
     assert a.push().get_json()["results"][0]["status"] == "applied"
     assert b.push().get_json()["results"][0]["status"] == "applied"
-    with app.app_context():
+    with writing(app):
         visits = db.session.scalars(select(Visit).where(Visit.id == uuid.UUID(visit_id))).all()
         assert len(visits) == 1 and visits[0].notes == "second device"
 
@@ -412,7 +413,7 @@ def test_a_push_larger_than_a_chunk_applies_each_mutation_on_its_own(app, client
 def db_only_rule(app):
     """A rule only the database knows (as a constraint added later would be): no visit whose
     purpose is 'forbidden by the database'. Python's checks pass it; the insert fails."""
-    with app.app_context():
+    with writing(app):
         postgres = db.engine.dialect.name == "postgresql"
         with db.engine.begin() as conn:
             if postgres:
@@ -479,7 +480,7 @@ def test_a_mutation_sent_again_under_a_new_seq_applies_once(app, client, world, 
                        headers=phone.headers).get_json()
     assert body["results"][0]["status"] == "duplicate" and body["results"][0]["first_status"] == "applied"
     assert body["last_seq"] == 2
-    with app.app_context():
+    with writing(app):
         visit = db.session.get(Visit, uuid.UUID(visit_id))
         assert visit.notes in ("", None) and count_visits(app) == 4
 
@@ -493,7 +494,7 @@ def test_deletes_leave_tombstones_in_the_change_log(app, client, world, phone):
     other = Phone(client, world.headers("r1"))
     other.pull()
     assert ("visit", str(visit)) not in other.store
-    with app.app_context():
+    with writing(app):
         assert db.session.scalars(select(Change.op).where(Change.entity_id == visit)).all()[-1] == "delete"
 
 
@@ -554,7 +555,7 @@ def test_overlapping_batches_pushed_at_once_apply_each_mutation_once(app, world)
     # Each mutation was applied exactly once, by whichever push reached it first.
     assert [r.get("first_status", r["status"]) for r in results] == ["applied"] * 5
     assert final.get_json()["last_seq"] == 5
-    with app.app_context():
+    with writing(app):
         ids = {uuid.UUID(m["entity_id"]) for m in mutations}
         assert db.session.query(Visit).filter(Visit.id.in_(ids)).count() == 5
 
@@ -564,13 +565,13 @@ def test_pruning_old_changes_resets_old_cursors_and_keeps_merges_safe(app, clien
     old_phone.pull()
     base = old_phone.store[("account", str(world.accounts["r1"]))]["version"]
     client.patch(f"/api/accounts/{world.accounts['r1']}", json={"notes": "server edit"}, headers=world.headers("r1"))
-    with app.app_context():  # everything so far happened 200 days ago
+    with writing(app):  # everything so far happened 200 days ago
         db.session.execute(update(Change).values(at=clock.now() - timedelta(days=200)))
         db.session.commit()
     result = runner.invoke(args=["prune-changes", "--days", "180"])
     assert result.exit_code == 0 and "pruned" in result.output
     assert runner.invoke(args=["prune-changes", "--days", "30"]).exit_code != 0  # never under 180 days
-    with app.app_context():
+    with writing(app):
         assert db.session.query(Change).count() == 0
         assert db.session.get(SyncState, 1).horizon > 0
     assert old_phone.pull_page()["reset_required"] is True

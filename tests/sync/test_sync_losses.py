@@ -8,11 +8,13 @@ import pytest
 from sqlalchemy import select, update
 
 from server import clock
+from server.changelog import UnrecordedChange
 from server.extensions import db
-from server.models import Account, Activity, Change, SyncMutation, SyncState, Visit
+from server.models import Account, Activity, Change, SyncMutation, SyncState, User, Visit
 from sync import protocol
 from tests.backup import dump, restore
 from tests.sync.phone import Phone
+from tests.records import writing
 from tests.sync.test_sync_api import now_iso, phone_state, server_state, visit_data
 
 
@@ -94,7 +96,7 @@ def test_after_a_restore_a_reused_change_number_is_detected_and_the_phone_resets
     for _ in range(5):
         again.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))
     again.sync()
-    with app.app_context():
+    with writing(app):
         assert db.session.get(SyncState, 1).counter > cursor_before.seq
     page = phone.pull_page()
     assert page["reset_required"] is True and "history" in page["reason"]
@@ -111,7 +113,7 @@ def _forged(epoch, after_id):
 
 @pytest.mark.parametrize("after_id", ["not-a-uuid", 12345, [1], {"a": 1}, True])
 def test_a_forged_snapshot_cursor_resets_instead_of_failing(app, client, world, phone, after_id):
-    with app.app_context():
+    with writing(app):
         epoch = db.session.get(SyncState, 1).epoch
     response = client.get(f"/api/sync/pull?cursor={_forged(epoch, after_id)}", headers=phone.headers)
     assert response.status_code == 200 and response.get_json()["reset_required"] is True
@@ -143,7 +145,7 @@ def test_a_duplicate_under_a_new_seq_is_journaled_so_its_retry_replays_and_a_reu
     refused = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": [other]},
                           headers=phone.headers)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "seq_reused"
-    with app.app_context():
+    with writing(app):
         assert db.session.query(SyncMutation).filter_by(client_id=uuid.UUID(phone.client_id)).count() == 3
 
 
@@ -158,7 +160,7 @@ def test_a_mutation_id_another_users_client_applied_does_not_swallow_this_record
     mine["id"] = shared_id  # the same mutation id, by chance or by a bad client
     result = r2.push().get_json()["results"][0]
     assert result["status"] == "applied" and "first_status" not in result
-    with app.app_context():
+    with writing(app):
         assert db.session.get(Visit, uuid.UUID(mine["entity_id"])) is not None
 
 
@@ -177,7 +179,7 @@ def test_an_edit_without_a_real_base_version_overwrites_nothing(app, client, wor
     assert result["status"] == "rejected"
     assert result["reason"] == ("base_version_required" if base is None else "base_version_invalid")
     assert "base_version" in result["fields"]
-    with app.app_context():
+    with writing(app):
         assert db.session.get(Account, world.accounts["r1"]).notes == "the manager's"
 
 
@@ -218,7 +220,7 @@ def test_a_visit_checked_in_ahead_of_the_server_clock_does_not_move_last_contact
     assert rest.status_code == 201
     account = client.get(f"/api/accounts/{world.accounts['r1']}", headers=world.headers("r1")).get_json()
     assert account["days_since_contact"] == 0
-    with app.app_context():
+    with writing(app):
         stored = db.session.get(Account, world.accounts["r1"]).last_contact_at
         assert stored <= clock.now() and stored > clock.now() - timedelta(minutes=5)
 
@@ -240,7 +242,7 @@ def test_last_contact_moves_without_bumping_the_accounts_version_and_reaches_the
     phone.pull()
     assert phone.store[key]["data"]["days_since_contact"] == 3
     client.delete(f"/api/visits/{visit}", headers=world.headers("r1"))
-    with app.app_context():
+    with writing(app):
         world_visit = db.session.get(Visit, world.visits["r1"]).check_in_at
         assert db.session.get(Account, world.accounts["r1"]).last_contact_at == world_visit
     phone.pull()
@@ -267,7 +269,7 @@ def test_visits_pushed_together_move_each_accounts_last_contact_to_its_latest_me
 def test_the_change_logs_flush_hook_writes_no_domain_data(app, world):
     """A visit written around the visit service is logged for the phones, and moves no last contact:
     only the service derives it."""
-    with app.app_context():
+    with writing(app):
         before = db.session.get(Account, world.accounts["r1"]).last_contact_at
         visit = Visit(account_id=world.accounts["r1"], rep_id=world.users["r1"], purpose="Around the service",
                       check_in_at=clock.now() - timedelta(minutes=5))
@@ -276,6 +278,21 @@ def test_the_change_logs_flush_hook_writes_no_domain_data(app, world):
         assert db.session.get(Account, world.accounts["r1"]).last_contact_at == before
         logged = db.session.scalars(select(Change.entity).where(Change.entity_id == visit.id)).all()
         assert logged == ["visit"]
+
+
+def test_a_synced_record_written_outside_a_recorded_block_fails_loudly_and_writes_nothing(app, world):
+    with app.app_context():
+        visit = Visit(account_id=world.accounts["r1"], rep_id=world.users["r1"], purpose="Unrecorded",
+                      check_in_at=clock.now())
+        db.session.add(visit)
+        with pytest.raises(UnrecordedChange, match="visit"):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.get(Visit, visit.id) is None
+        # Records that no phone holds (a user, a team) need no change rows: written anywhere.
+        db.session.get(User, world.users["r1"]).display_name = "Renamed"
+        db.session.commit()
+        assert db.session.get(User, world.users["r1"]).display_name == "Renamed"
 
 
 @pytest.mark.parametrize("others_write_first", [False, True])
@@ -298,10 +315,10 @@ def test_visits_acknowledged_after_the_backup_survive_a_restore(app, client, wor
         for _ in range(15):
             other.create("visit", visit_data(world, check_in_at=now_iso(hours=-2)))
         other.sync()
-        with app.app_context():
+        with writing(app):
             assert db.session.get(SyncState, 1).counter > protocol.Cursor.decode(phone.cursor).seq
     phone.sync()
-    with app.app_context():
+    with writing(app):
         stored = {str(v.id) for v in db.session.query(Visit).filter(Visit.id.in_([uuid.UUID(i) for i in made[:-1]]))}
         activities = db.session.query(Activity).filter(Activity.id == uuid.UUID(made[-1])).count()
     lost = len(made) - len(stored) - activities
@@ -318,12 +335,12 @@ def test_a_record_deleted_on_the_server_is_not_offered_back_after_a_reset(app, c
     visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))
     phone.sync()
     assert client.delete(f"/api/visits/{visit_id}", headers=world.headers("r1")).status_code == 204
-    with app.app_context():  # the tombstone is pruned away: this phone's cursor must reset
+    with writing(app):  # the tombstone is pruned away: this phone's cursor must reset
         db.session.execute(update(SyncState).values(horizon=db.session.get(SyncState, 1).counter + 1))
         db.session.commit()
     phone.sync()
     assert ("visit", visit_id) not in phone.store
-    with app.app_context():
+    with writing(app):
         assert db.session.get(Visit, uuid.UUID(visit_id)) is None  # offered again, the journal said: done once
 
 
@@ -355,7 +372,7 @@ def test_an_ex_owner_may_push_visits_made_before_the_reassignment_not_after(app,
     assert results[1]["reason"] == "reassigned" and "account_id" in results[1]["fields"]
     rest = client.post("/api/visits", json=visit_data(world, check_in_at=now_iso(minutes=6)), headers=world.headers("r1"))
     assert rest.status_code == 403 and rest.get_json()["error"]["code"] == "reassigned"
-    with app.app_context():
+    with writing(app):
         assert db.session.get(Visit, uuid.UUID(before)) is not None
         assert db.session.get(Visit, uuid.UUID(after)) is None and db.session.get(Visit, uuid.UUID(planned)) is None
 
@@ -370,7 +387,7 @@ def test_who_may_record_a_visit_does_not_depend_on_the_sync_log(app, client, wor
     assert client.patch(f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])},
                         headers=world.headers("m1")).status_code == 200
     after = phone.create("visit", visit_data(world, check_in_at=now_iso(minutes=5)))
-    with app.app_context():
+    with writing(app):
         db.session.query(Change).filter(Change.entity_id == world.accounts["r1"]).delete()
         db.session.commit()
         [moved] = db.session.query(AccountReassignment).filter_by(account_id=world.accounts["r1"]).all()
@@ -378,5 +395,5 @@ def test_who_may_record_a_visit_does_not_depend_on_the_sync_log(app, client, wor
                                                                       world.users["m1"])
     results = phone.push().get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "rejected"] and results[1]["reason"] == "reassigned"
-    with app.app_context():
+    with writing(app):
         assert db.session.get(Visit, uuid.UUID(before)) is not None and db.session.get(Visit, uuid.UUID(after)) is None

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Account, Contact, Device
 from tests.fake_http import json_server
+from tests.records import writing
 
 HEADER_ZH = "客户编号,客户名称,地址,纬度,经度,区域,客户等级,负责人,备注\n"
 
@@ -20,7 +21,7 @@ def run_import(runner, tmp_path, text, kind="accounts", encoding="utf-8", args=(
 
 
 def count(app, model=Account):
-    with app.app_context():
+    with writing(app):
         return db.session.scalar(select(func.count()).select_from(model))
 
 
@@ -34,14 +35,14 @@ def test_accounts_import_in_every_excel_encoding_and_reimport_updates(app, runne
     result = run_import(runner, tmp_path, HEADER_ZH + rows_zh(), encoding=encoding)
     assert result.exit_code == 0, result.output
     assert "3 created" in result.output and count(app) == before + 3
-    with app.app_context():
+    with writing(app):
         account = db.session.scalar(select(Account).where(Account.external_key == "K2"))
         assert (account.name, account.latitude, account.account_class, account.owner_id) == (
             "上海客户2", 31.2, "B", world.users["r1"])
     again = run_import(runner, tmp_path, HEADER_ZH + rows_zh(2) + "K3,上海客户3 新名,徐汇区路3号,31.3,121.4,徐汇,A,r1,\n",
                        encoding=encoding)
     assert "1 updated" in again.output and "2 unchanged" in again.output and count(app) == before + 3
-    with app.app_context():
+    with writing(app):
         renamed = db.session.scalar(select(Account).where(Account.external_key == "K3"))
         assert (renamed.name, renamed.account_class) == ("上海客户3 新名", "A")
 
@@ -51,7 +52,7 @@ def test_semicolons_english_headers_and_matching_by_name_and_address(app, runner
     assert run_import(runner, tmp_path, text, args=["--owner", "r2"]).exit_code == 0
     again = run_import(runner, tmp_path, text, args=["--owner", "r2"])
     assert "1 unchanged" in again.output
-    with app.app_context():
+    with writing(app):
         assert db.session.scalar(select(func.count()).where(Account.name == "Alpha")) == 1
 
 
@@ -109,7 +110,7 @@ def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannabl
     assert result.exit_code == 0, result.output
     assert "2 geocoded" in result.output and "row 4: address: Not geocoded" in result.output
     assert asked.count("上海市徐汇区漕溪北路1号") == 1  # cached
-    with app.app_context():
+    with writing(app):
         found = {a.external_key: a for a in db.session.scalars(select(Account).where(Account.external_key.like("G%")))}
         assert (found["G1"].latitude, found["G1"].longitude) == (31.1955, 121.4365)
         assert found["G3"].latitude is None
@@ -129,7 +130,7 @@ def test_devices_and_contacts_import_against_accounts_by_key_or_name(app, runner
     assert result.exit_code == 0 and "2 created" in result.output and "row 4: account: No account" in result.output
     again = run_import(runner, tmp_path, devices, kind="devices", args=["--skip-invalid"])
     assert "2 unchanged" in again.output
-    with app.app_context():
+    with writing(app):
         device = db.session.scalar(select(Device).where(Device.model == "iR-ADV 4545"))
         assert (device.ownership, device.colour, device.monthly_volume, str(device.installed_on)) == (
             "competitor", "mono", 12000, "2020-05-01")
@@ -177,7 +178,7 @@ def _export(client, world, who, kind, fmt="csv", query=""):
 
 
 def test_export_then_import_changes_nothing_and_neutralises_formulas(app, client, runner, world, tmp_path):
-    with app.app_context():
+    with writing(app):
         account = db.session.get(Account, world.accounts["r1"])
         account.name, account.external_key, account.notes = "=cmd|' /C calc'!A0", "R1-MAIN", "+1 call back"
         db.session.commit()
@@ -190,7 +191,7 @@ def test_export_then_import_changes_nothing_and_neutralises_formulas(app, client
         rows = len(list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")))))
         assert f"{rows} rows: 0 created, 0 updated, {rows} unchanged" in result.output, (kind, result.output)
     assert {m: count(app, m) for m in (Account, Device, Contact)} == counts
-    with app.app_context():
+    with writing(app):
         assert db.session.get(Account, world.accounts["r1"]).name == "=cmd|' /C calc'!A0"
     as_json = _export(client, world, "m1", "accounts", "json")
     assert as_json["columns"][:2] == ["external_key", "name"] and len(as_json["rows"]) == 2  # r1 and r2 of North
