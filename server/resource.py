@@ -117,18 +117,22 @@ class ScopedResource:
     # flushed together and followed by one `after_creates` (sync push does, see sync_api/services.py).
     batch_creates = False
 
-    def stage_create(self, principal, data, known_new=False):
-        """Check a new record and add it to the session, unflushed; raise before changing anything."""
+    def refuse_taken_id(self, principal, record_id):
+        """Raise if a record with this id exists: 409 if the caller may see it, else 404."""
+        if record_id is None or db.session.get(self.model, record_id) is None:
+            return
+        visible = db.session.scalar(select(self.model.id).where(self.model.id == record_id,
+                                                                self.read_scope(principal)))
+        if visible is None:  # another territory's record: the same answer as for any record not yours
+            raise NotFound(f"No {self.label} {record_id} in your territory; a new record needs a new id.",
+                           {"id": ["Unknown."]})
+        raise Conflict(f"A {self.label} with id {record_id} already exists.", {"id": ["Already exists."]})
+
+    def stage_create(self, principal, data):
+        """Check a new record and add it to the session, unflushed; raise before changing anything.
+        Its id must be new: `apply_create` checks; a sync push has read which ids exist already."""
         data = dict(data)
         data.pop("version", None)
-        record_id = data.get("id")
-        if not known_new and record_id is not None and db.session.get(self.model, record_id) is not None:
-            visible = db.session.scalar(select(self.model.id).where(self.model.id == record_id,
-                                                                    self.read_scope(principal)))
-            if visible is None:  # another territory's record: the same answer as for any record not yours
-                raise NotFound(f"No {self.label} {record_id} in your territory; a new record needs a new id.",
-                               {"id": ["Unknown."]})
-            raise Conflict(f"A {self.label} with id {record_id} already exists.", {"id": ["Already exists."]})
         self.prepare_create(principal, data)
         obj = self.model(**data)
         self.validate(obj)
@@ -136,9 +140,13 @@ class ScopedResource:
         db.session.add(obj)
         return obj
 
-    def apply_create(self, principal, data, known_new=False):
-        """Create without committing; `known_new` skips the id check a caller already made."""
-        obj = self.stage_create(principal, data, known_new)
+    def apply_create(self, principal, data):
+        """Create without committing."""
+        self.refuse_taken_id(principal, data.get("id"))
+        return self.write_new(principal, self.stage_create(principal, data))
+
+    def write_new(self, principal, obj):
+        """Flush a staged record and keep what derives from it current."""
         db.session.flush()
         self.after_write(principal, obj, None)
         return obj

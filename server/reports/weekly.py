@@ -196,7 +196,7 @@ class WeeklyReviewService(ScopedResource):
         raise ValidationFailed("Weekly reviews are written with PUT /api/reports/weekly-review.",
                                {"entity": ["Not writable."]})
 
-    apply_create = apply_update = apply_delete = _refuse
+    stage_create = apply_create = apply_update = apply_delete = _refuse
 
 
 weekly_review_records = WeeklyReviewService()

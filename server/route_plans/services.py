@@ -25,9 +25,11 @@ class RoutePlanService(ScopedResource):
         return stmt
 
 
-    def apply_create(self, principal, data, known_new=False):
+    def stage_create(self, principal, data):
         raise ValidationFailed("Route plans are made by the planner: POST /api/routes/plan.",
                                {"entity": ["Not writable."]})
+
+    apply_create = stage_create  # refused before any look-up
 
     def apply_delete(self, principal, record_id):
         raise ValidationFailed("A day's plan is not deleted; leave its stops out instead.", {"entity": ["Not writable."]})

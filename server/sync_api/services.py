@@ -382,7 +382,7 @@ def _rejected(exc):
 def _stage_create(principal, entity, mutation):
     data = _checked_data(entity, mutation)
     data.pop("id", None)
-    return entity.service.stage_create(principal, {**data, "id": mutation.entity_id}, known_new=True)
+    return entity.service.stage_create(principal, {**data, "id": mutation.entity_id})
 
 
 def _lock_client(client_id):
@@ -448,7 +448,8 @@ def _effect(principal, mutation, chunk):
     data = _checked_data(entity, mutation)
     data.pop("id", None)
     if route.action == "create":
-        obj = entity.service.apply_create(principal, {**data, "id": record_id}, known_new=True)
+        service = entity.service  # the route says the id is new: no second look-up
+        obj = service.write_new(principal, service.stage_create(principal, {**data, "id": record_id}))
         chunk.created(entity, obj)
         return decide.applied(obj.version)
     try:  # read again with its row locked: the merge below compares against what is stored now

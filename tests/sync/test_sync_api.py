@@ -11,7 +11,7 @@ from sqlalchemy import select, text, update
 from server import clock, create_app
 from server.extensions import db
 from server.sync_api import services
-from server.models import Account, Change, SyncState, User, Visit
+from server.models import Account, Change, RoutePlan, SyncState, User, Visit, WeeklyReview
 from sync import protocol
 from tests.conftest import make_config
 from tests.sync.phone import Phone
@@ -581,3 +581,15 @@ def test_pruning_old_changes_resets_old_cursors_and_keeps_merges_safe(app, clien
     assert outcome["status"] == "conflict" and outcome["server"]["notes"] == "server edit"
     old_phone.pull()
     assert phone_state(old_phone) == server_state(client, world.headers("r1"))
+
+
+def test_records_only_the_server_writes_cannot_be_created_by_a_push(app, client, world, phone):
+    """Route plans come from the planner and weekly reviews from their own endpoint: a push that
+    creates one is refused, and nothing is stored."""
+    plan = phone.create("route_plan", {"rep_id": str(world.users["r1"]), "plan_date": "2026-11-20"})
+    review = phone.create("weekly_review", {"rep_id": str(world.users["r1"]), "week": "2026-11-16", "focus": []})
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    with writing(app):
+        assert db.session.get(RoutePlan, uuid.UUID(plan)) is None
+        assert db.session.get(WeeklyReview, uuid.UUID(review)) is None
