@@ -13,6 +13,13 @@ from .extensions import db
 from .references import clear_before_delete
 
 
+def refuse_stale(label, expected, current):
+    """409 `version_conflict` when the caller's `expected` version (None: no check) is not `current`."""
+    if expected is not None and expected != current:
+        raise Conflict(f"The {label} changed since version {expected}; it is now version {current}.",
+                       {"version": [f"Stale: the current version is {current}."]}, code="version_conflict")
+
+
 class ScopedResource:
     model = None
     label = "record"
@@ -155,13 +162,7 @@ class ScopedResource:
         data = dict(data)
         obj = self.get(principal, record_id, for_update=True)
         self.check_write(principal, obj)
-        expected = data.pop("version", None)
-        if expected is not None and expected != obj.version:
-            raise Conflict(
-                f"The {self.label} changed since version {expected}; it is now version {obj.version}.",
-                {"version": [f"Stale: the current version is {obj.version}."]},
-                code="version_conflict",
-            )
+        refuse_stale(self.label, data.pop("version", None), obj.version)
         if "id" in data and data.pop("id") != obj.id:
             raise Conflict("The id of a record cannot change.", {"id": ["Cannot change."]})
         self.check_changes(principal, obj, data)

@@ -1,9 +1,9 @@
 """Route plans as the planner stored them; the rep reorders a day's stops by hand (editing.py)."""
 from ..changelog import recorded
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import RoutePlan, User
-from ..resource import ScopedResource
+from ..resource import ScopedResource, refuse_stale
 from ..policy import may_manage_user
 from ..scoping import owner_scope
 from .planner import locked_plan
@@ -66,9 +66,7 @@ def edit_day(principal, rep_id, plan_date, stops, changed_at=None, version=None)
 
     with recorded(db.session):
         plan = stored_plan(principal, rep_id, plan_date, for_update=True)
-        if version is not None and version != plan.version:
-            raise Conflict(f"The plan changed since version {version}; it is now version {plan.version}.",
-                           {"version": [f"Stale: the current version is {plan.version}."]}, code="version_conflict")
+        refuse_stale("plan", version, plan.version)
         edit_stops(principal, plan, stops, changed_at)
         db.session.commit()
     return plan
