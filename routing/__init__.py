@@ -6,11 +6,23 @@ service times, arrival windows and priorities. `solve(day)` orders the stops
 to minimise travel time, keeps every mandatory stop, drops the least valuable
 optional ones when not all fit, and returns the times of the day. Days of up to
 25 stops go to a bounded exact search (exact.py) that proves the optimum when it
-finishes in time; larger ones to OR-Tools routing with guided local search.
+finishes in time; larger ones to a beam run and OR-Tools routing started from its plan.
 instance.py and __main__.py solve JSON instance files; formats.py reads the
 published Solomon and TSPTW formats; fleet.py solves several vehicles (VRPTW).
-"""
-from .model import Day, Lunch, Plan, PlannedStop, Stop, Unplannable
-from .solver import solve
 
-__all__ = ["Day", "Lunch", "Plan", "PlannedStop", "Stop", "Unplannable", "solve"]
+`Unplannable` is a proof that the mandatory stops cannot be kept; `NoPlanFound` says only that
+none was found within the time limit. The solver (numpy, OR-Tools) is imported on first use of
+`solve`, so that importing the package (the CLI's start-up, the server's) stays cheap.
+"""
+
+from .model import Day, Lunch, NoPlanFound, Plan, PlannedStop, Stop, Unplannable
+
+__all__ = ["Day", "Lunch", "NoPlanFound", "Plan", "PlannedStop", "Stop", "Unplannable", "solve"]
+
+
+def __getattr__(name):
+    if name == "solve":
+        from .solver import solve
+
+        return solve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,6 +23,7 @@ visits) and works on whole layers as numpy arrays: expanding every label by ever
 stop, keeping each state's Pareto labels and bounding them are array operations,
 not a Python loop per label.
 """
+
 import time
 
 import numpy as np
@@ -35,6 +36,9 @@ SUBSETS_MAX = 16  # up to this many stops the bound also looks up the timeless c
 TABLE_CELLS = 1 << 22  # the largest knapsack table (sets x penalty units) built for a small day: 32 MB
 NEAR = 1  # nearest predecessors looked at per stop when bounding the travel into it
 CHUNK_CHILDREN = 1 << 18  # children made at once: bounds the arrays' size and how late a deadline is seen
+# Beyond MAX_STOPS (a beam run of a large day) bounding a child costs work in proportion to the stops too:
+# chunks hold at most this many children x stops, so that a deadline is seen within a tenth of a second.
+CHUNK_CELLS = 1 << 20
 INFINITY = float("inf")
 NEVER = 1 << 40  # a time later than any day ends
 
@@ -52,8 +56,10 @@ class _Bound:
         self.service = np.array([s.service_s for s in stops], dtype=np.int64)
         self._approaches(matrix, n)
         # Optional stops worth their least approach; leaving one out costs a whole number of penalty units.
-        self.items = np.array([j for j, s in enumerate(stops)
-                               if not s.mandatory and s.priority * PENALTY_UNIT > self.min_in[j]], dtype=np.int64)
+        self.items = np.array(
+            [j for j, s in enumerate(stops) if not s.mandatory and s.priority * PENALTY_UNIT > self.min_in[j]],
+            dtype=np.int64,
+        )
         self.prize = np.array([stops[j].priority * PENALTY_UNIT for j in self.items], dtype=np.float64)
         self.units = np.array([stops[j].priority for j in self.items], dtype=np.int64)
         self.short_legs = n > 0 and matrix.max() < PENALTY_UNIT
@@ -70,7 +76,7 @@ class _Bound:
     def _approaches(self, matrix, n):
         """For each stop and the end (column n), its NEAR nearest stops as predecessors, their travel
         times, and the travel time from the next nearest (inf when there is none)."""
-        travel = matrix[1:n + 1, 1:].copy()  # stop to stop or end
+        travel = matrix[1 : n + 1, 1:].copy()  # stop to stop or end
         travel[np.arange(n), np.arange(n)] = INFINITY  # no stop precedes itself
         # Every label has left the start: a stop is reached from another stop (0 with no other stop).
         self.min_in = travel[:, :n].min(axis=0) if n > 1 else np.zeros(n)
@@ -78,7 +84,7 @@ class _Bound:
         near = min(NEAR, n)
         self.near = order[:near].T  # (n + 1) x near
         self.near_travel = np.take_along_axis(travel, order[:near], axis=0).T
-        beyond = np.take_along_axis(travel, order[near:near + 1], axis=0)[0] if n > near else None
+        beyond = np.take_along_axis(travel, order[near : near + 1], axis=0)[0] if n > near else None
         self.beyond = np.full(n + 1, INFINITY) if beyond is None else beyond
         # From the last stop: to itself 0, not inf, so that a visited stop's entry stays finite (unused).
         self.from_last = travel.copy()
@@ -157,14 +163,14 @@ def _fillings(day, items, weight):
     table = np.full((1 << n, sum(units) + 1), INFINITY)
     table[:, 0] = 0.0
     for j in range(n):  # the sets whose highest stop is j, from the sets of the stops below it
-        below = table[:1 << j]
+        below = table[: 1 << j]
         with_j = below.copy()
         k = position.get(j)
         if k is not None:
             shifted = np.full_like(below, INFINITY)
-            shifted[:, units[k]:] = below[:, :below.shape[1] - units[k]]
+            shifted[:, units[k] :] = below[:, : below.shape[1] - units[k]]
             np.minimum(with_j, shifted + weight[k], out=with_j)
-        table[1 << j:2 << j] = with_j
+        table[1 << j : 2 << j] = with_j
     # at least v units: the least over v and more
     return np.minimum.accumulate(table[:, ::-1], axis=1)[:, ::-1]
 
@@ -175,7 +181,7 @@ def _timeless_completions(day, matrix):
     (set as a bit mask, last stop), built from the smaller sets up. Where time does not bind (the day has
     room for all its stops) it is close to exact, and the search then keeps few labels."""
     stops, n = day.stops, len(day.stops)
-    travel = np.asarray(matrix, dtype=np.float64)[1:n + 1, 1:n + 2]  # from each stop to each stop and the end
+    travel = np.asarray(matrix, dtype=np.float64)[1 : n + 1, 1 : n + 2]  # from each stop to each stop and the end
     prize = np.array([0 if s.mandatory else s.priority * PENALTY_UNIT for s in stops], dtype=np.float64)
     mandatory = sum(1 << j for j, s in enumerate(stops) if s.mandatory)
     subsets = np.arange(1 << n, dtype=np.int64)
@@ -225,21 +231,27 @@ class _Knapsack:
         return np.maximum(gain + fill, forced)
 
 
-def solve_exact(day, matrix, upper=None, time_limit_s=None, beam=BEAM, wide=None):
+def solve_exact(day, matrix, upper=None, time_limit_s=None, beam=BEAM, wide=None, deadline=None):
     """Return (best order, objective, proven); the order is None when no plan keeps every mandatory
     stop (proven: none exists; not proven: none was found in time).
 
     `upper` is a known plan (order, objective) to beat; without one a narrow beam run of the
     same search finds one first. `time_limit_s` ends the search early with the best plan found
     so far marked not proven; then a beam run `wide` labels a layer (after the time limit, on the
-    same search and its tables) returns its plan instead when that is better."""
-    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
+    same search and its tables) returns its plan instead when that is better. `deadline` (on
+    `time.perf_counter()`'s clock) ends everything, the wide run included; the time limit only the
+    exact search."""
+    exact_deadline = deadline
+    if time_limit_s is not None:
+        exact_deadline = time.perf_counter() + time_limit_s
+        if deadline is not None:
+            exact_deadline = min(exact_deadline, deadline)
     search = _Search(day, matrix)
     if upper is None and beam:
-        upper, _ = search.run(None, beam, deadline)
-    best, proven = search.run(upper, None, deadline)
+        upper, _ = search.run(None, beam, exact_deadline)
+    best, proven = search.run(upper, None, exact_deadline)
     if not proven and wide:
-        widened, _ = search.run(None, wide, None)
+        widened, _ = search.run(None, wide, deadline)
         if widened is not None and (best is None or widened[1] < best[1]):
             best = widened
     if best is None:
@@ -247,16 +259,17 @@ def solve_exact(day, matrix, upper=None, time_limit_s=None, beam=BEAM, wide=None
     return tuple(best[0]), best[1], proven
 
 
-def beam_search(day, matrix, width=BEAM):
-    """A good plan quickly, for days too large to prove: the same search keeping `width` labels a layer."""
-    best, _ = _Search(day, matrix).run(None, width, None)
+def beam_search(day, matrix, width=BEAM, deadline=None):
+    """A good plan quickly, for days too large to prove: the same search keeping `width` labels a layer.
+    None when it finds none, or is stopped by `deadline` (on `time.perf_counter()`'s clock) first."""
+    best, _ = _Search(day, matrix).run(None, width, deadline)
     return None if best is None else (tuple(best[0]), best[1])
 
 
 class _Layer:
     """Labels as parallel arrays: `seen` has a row of visited flags a label; `parent` indexes the layer before."""
 
-    __slots__ = ("seen", "last", "cost", "dep", "lunched", "lb", "parent")
+    __slots__ = ("cost", "dep", "last", "lb", "lunched", "parent", "seen")
 
     def __init__(self, seen, last, cost, dep, lunched, parent, lb=None):
         self.seen, self.last, self.cost, self.dep = seen, last, cost, dep
@@ -266,8 +279,15 @@ class _Layer:
         return len(self.dep)
 
     def take(self, index):
-        return _Layer(self.seen[index], self.last[index], self.cost[index], self.dep[index],
-                      self.lunched[index], self.parent[index], None if self.lb is None else self.lb[index])
+        return _Layer(
+            self.seen[index],
+            self.last[index],
+            self.cost[index],
+            self.dep[index],
+            self.lunched[index],
+            self.parent[index],
+            None if self.lb is None else self.lb[index],
+        )
 
     @staticmethod
     def join(parts):
@@ -296,20 +316,14 @@ class _Search:
 
     def run(self, best, beam, deadline):
         """Best plan [order, objective] and whether the search was complete (not cut by beam or time)."""
-        day, n, m = self.day, self.n, self.m
+        n, m = self.n, self.m
         best_cost = best[1] if best is not None else INFINITY
         if not len(self.mandatory_list) and self.all_penalty + m[0, n + 1] < best_cost:
             best_cost = self.all_penalty + int(m[0, n + 1])
             best = [(), best_cost]
         if n == 0:
             return best, True
-        arrival = np.maximum(day.day_start + m[0, 1:n + 1], self.lo)
-        first = np.flatnonzero(arrival <= self.hi)
-        seen = np.zeros((len(first), n), dtype=bool)
-        seen[np.arange(len(first)), first] = True
-        layer = self._admit(_Layer(seen, first, m[0, first + 1] - self.prize[first],
-                                   arrival[first] + self.service[first], np.zeros(len(first), dtype=bool),
-                                   np.full(len(first), -1)), best_cost)
+        layer = self._admit(self._first_layer(), best_cost)
         history, complete = [], True
         while len(layer):
             if beam is not None and len(layer) > beam:
@@ -326,6 +340,8 @@ class _Search:
             # that no step is larger than a chunk's and the deadline is seen between them; then the
             # layer's Pareto labels across chunks.
             kept, chunk = [], max(1024, CHUNK_CHILDREN // n)
+            if n > MAX_STOPS:
+                chunk = max(1, min(chunk, CHUNK_CELLS // (n * n)))
             for start in range(0, len(layer), chunk):
                 if deadline is not None and time.perf_counter() > deadline:
                     return best, False
@@ -336,6 +352,36 @@ class _Search:
             if len(kept) > 1 and len(layer):
                 layer = self._pareto(layer)
         return best, complete
+
+    def _first_layer(self):
+        """The first visits from the start: straight there, or (with lunch) after lunch taken first,
+        where the day starts or near that client (a day re-planned around noon starts this way)."""
+        day, lunch, n, m = self.day, self.day.lunch, self.n, self.m
+        leg = m[0, 1 : n + 1]
+        arrival = np.maximum(day.day_start + leg, self.lo)
+        starts = [(np.flatnonzero(arrival <= self.hi), arrival, False)]
+        if lunch is not None:
+            there = np.maximum(day.day_start + leg, lunch.earliest)
+            here = max(day.day_start, lunch.earliest)
+            after = np.where(there <= lunch.latest, there + lunch.duration, here + lunch.duration + leg)
+            fed = np.maximum(after, self.lo)
+            ok = ((there <= lunch.latest) | (here <= lunch.latest)) & (fed <= self.hi)
+            starts.append((np.flatnonzero(ok), fed, True))
+        parts = []
+        for first, arrive, lunched in starts:
+            seen = np.zeros((len(first), n), dtype=bool)
+            seen[np.arange(len(first)), first] = True
+            parts.append(
+                _Layer(
+                    seen,
+                    first,
+                    m[0, first + 1] - self.prize[first],
+                    arrive[first] + self.service[first],
+                    np.full(len(first), lunched, dtype=bool),
+                    np.full(len(first), -1),
+                )
+            )
+        return _Layer.join(parts)
 
     def _finish(self, layer):
         """The objective of ending the day after each label (inf where it cannot end there)."""
@@ -367,7 +413,7 @@ class _Search:
         rows = np.arange(start, start + len(part))
         dep = part.dep
         todo = ~part.seen
-        leg = self.m[part.last + 1, 1:n + 1]
+        leg = self.m[part.last + 1, 1 : n + 1]
         # A child must leave in time to still reach every mandatory stop left.
         must_leave = np.full((len(part), 1), NEVER)
         if len(self.mandatory_list):
@@ -375,8 +421,7 @@ class _Search:
             first_at = latest.argmin(axis=1)
             ordered = np.sort(latest, axis=1)
             second = ordered[:, 1] if latest.shape[1] > 1 else np.full(len(part), NEVER)
-            must_leave = np.where(self.index == self.mandatory_list[first_at][:, None],
-                                  second[:, None], ordered[:, :1])
+            must_leave = np.where(self.index == self.mandatory_list[first_at][:, None], second[:, None], ordered[:, :1])
         arrival = np.maximum(dep[:, None] + leg, self.lo)
         leave = arrival + self.service
         ok = todo & (arrival <= self.hi) & (leave <= must_leave)
@@ -390,8 +435,13 @@ class _Search:
             after = np.where(there <= lunch.latest, there + lunch.duration, here + lunch.duration + leg)
             arrival = np.maximum(after, self.lo)
             leave = arrival + self.service
-            ok = (due[:, None] & todo & ((there <= lunch.latest) | (here <= lunch.latest))
-                  & (arrival <= self.hi) & (leave <= must_leave))
+            ok = (
+                due[:, None]
+                & todo
+                & ((there <= lunch.latest) | (here <= lunch.latest))
+                & (arrival <= self.hi)
+                & (leave <= must_leave)
+            )
             out.append(self._children(part, rows, ok, leg, leave, np.ones(len(part), dtype=bool)))
         return out
 
@@ -399,8 +449,7 @@ class _Search:
         at, j = np.nonzero(ok)
         seen = part.seen[at]
         seen[np.arange(len(at)), j] = True
-        return _Layer(seen, j, part.cost[at] + leg[at, j] - self.prize[j], leave[at, j],
-                      lunched[at], rows[at])
+        return _Layer(seen, j, part.cost[at] + leg[at, j] - self.prize[j], leave[at, j], lunched[at], rows[at])
 
     def _admit(self, children, best_cost):
         """The children another label does not dominate, less those whose bound cannot beat `best_cost`."""

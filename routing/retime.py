@@ -11,6 +11,7 @@ runs it again on the change it receives, so both agree for the same travel model
 - Lunch (`lunch_s`) is taken once, at the first departure at or after `lunch_at`, when the pass
   reaches it (None: no lunch, e.g. the edit was made after the lunch window).
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,4 +58,3 @@ def retime(origin, depart_at, legs, now, travel_s, lunch_at=None, lunch_s=0):
             out.append(Timed(arrival, travel, late))
         here = leg.point if leg.point is not None else here
     return out
-

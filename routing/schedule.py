@@ -40,8 +40,9 @@ def arrive_after_lunch(lunch, dep, travel):
 def timeline(day, order, matrix, lunch_after):
     """Earliest times for `order` (stop indexes) with lunch after visit number `lunch_after`.
 
-    `lunch_after` is a position 1..len(order) (after that visit), or None for no lunch on the
-    road (no lunch configured, or lunch after the day). Returns a dict of times, or None.
+    `lunch_after` is a position 0..len(order) (after that many visits: 0 before the first one), or
+    None for no lunch on the road (no lunch configured, or lunch after the day). Returns a dict of
+    times, or None.
     """
     end = len(day.stops) + 1
     stops = [day.stops[i] for i in order]
@@ -49,7 +50,7 @@ def timeline(day, order, matrix, lunch_after):
     prev, dep, lunch_start = 0, day.day_start, None
     for k, (index, stop) in enumerate(zip(order, stops)):
         travel = matrix[prev][index + 1]
-        if lunch_after == k and k > 0:
+        if lunch_after == k:
             leg = arrive_after_lunch(day.lunch, dep, travel)
             if leg is None:
                 return None
@@ -71,18 +72,30 @@ def timeline(day, order, matrix, lunch_after):
         back, lunch_start = leg
     else:
         back = dep + travel
-    if back > day.day_end:
+    if back > day.day_end and order:  # with no visit left, how late the rep gets home is no rule of the plan
         return None
     if day.lunch is not None and lunch_after is None and order and back > day.lunch.latest:
         return None  # the day runs through lunch: it has to be taken on the road
     leave = arrivals[0] - matrix[0][order[0] + 1] if order else day.day_start
+    if lunch_after == 0 and order:
+        # Lunch before the first visit: drive first and eat near the client, or (when that would
+        # start the break too late) eat where the day starts, then drive.
+        first_leg = matrix[0][order[0] + 1]
+        leave = lunch_start - first_leg if lunch_start >= day.day_start + first_leg else lunch_start
     travel_total = sum(matrix[a][b] for a, b in zip([0] + [i + 1 for i in order], [i + 1 for i in order] + [end]))
-    return {"leave": leave, "arrivals": arrivals, "departures": departures, "back": back,
-            "lunch_start": lunch_start, "travel": travel_total}
+    return {
+        "leave": leave,
+        "arrivals": arrivals,
+        "departures": departures,
+        "back": back,
+        "lunch_start": lunch_start,
+        "travel": travel_total,
+    }
 
 
 def best_timeline(day, order, matrix):
     """The lunch placement that brings the rep home earliest for `order`, or None if none fits."""
-    options = [None] if day.lunch is None else [None] + list(range(1, len(order) + 1))
+    # Before the first visit last: on equal days the rep eats between visits, as before.
+    options = [None] if day.lunch is None else [None, *range(1, len(order) + 1), *([0] if order else [])]
     feasible = [t for t in (timeline(day, order, matrix, option) for option in options) if t is not None]
     return min(feasible, key=lambda t: t["back"]) if feasible else None

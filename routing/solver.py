@@ -1,11 +1,19 @@
-"""Order a rep's day: the bounded exact search up to MAX_STOPS stops, OR-Tools routing beyond."""
+"""Order a rep's day: the bounded exact search up to MAX_STOPS stops, a beam run and OR-Tools routing beyond.
+
+Every phase runs under one deadline (`time_limit_s` after the call, or the caller's `deadline` on
+`time.perf_counter()`'s clock): the travel times, the exact search, its wide beam run, the beam run of a
+large day and OR-Tools. A day is refused as `Unplannable` only with a proof (the screening, or the exact
+search completing without a plan); a search that runs out of time without a plan raises `NoPlanFound`.
+OR-Tools is imported on first use (a day the exact search proves never loads it).
+"""
+
 import time
+from dataclasses import replace
 
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
-from .exact import BEAM, MAX_STOPS, beam_search, solve_exact
+from .exact import MAX_STOPS, beam_search, solve_exact
 from .matrix import geodesic_matrix
-from .model import Plan, PlannedStop, Unplannable
+from .model import NoPlanFound, Plan, PlannedStop, Unplannable
+from .reinsert import reinsert
 from .schedule import PENALTY_UNIT, best_timeline, lower_bound, upper_bound
 
 
@@ -18,22 +26,82 @@ def travel_points(day):
 EXACT_SHARE = 0.6  # of the time limit for the exact search; a wide beam run and OR-Tools follow when it cannot finish
 WIDE_BEAM = 2048  # labels a layer: under a second at 25 stops, and within 1 % of the optimum there
 MIN_ROUTING_S = 0.1  # OR-Tools joins an unproven exact search only with at least this much time left
+# A large day: a beam run of the exact search's steps (in at most BEAM_SHARE of the time left) finds a
+# plan that keeps tight windows, and OR-Tools improves it in the rest. 256 labels a layer find the Dumas
+# TSPTW n150w60.001 and n200w20.001 tours, which 64 labels and OR-Tools started cold miss.
+LARGE_BEAM = 256
+BEAM_SHARE = 0.5
+FINISH_S = 0.1  # kept back from OR-Tools' time limit: it overruns it a little on a busy machine; reading its answer
+
+CANNOT_BE_REACHED = "cannot_be_reached_in_its_window"  # a fixed stop too far for the time left
+DO_NOT_FIT_TOGETHER = "mandatory_stops_do_not_fit"  # Unplannable: the mandatory stops cannot all fit in the day
+# Why lunch is not in a plan (`Plan.lunch_skipped`).
+LUNCH_WINDOW_PASSED = "window_passed"  # the day starts after the latest start of the lunch break
+LUNCH_NO_ROOM = "no_room"  # the mandatory stops leave no room for it inside its window
+# Why a dropped optional stop is not in the plan, besides "not_worth_the_time" (others are worth more).
+NO_TIME_LEFT = "no_time_left"  # it cannot fit in the day even alone: its window, the day's end or lunch
+UNFIT = {NO_TIME_LEFT, CANNOT_BE_REACHED, "no_coordinates", "window_outside_day"}
+# Why a plan has no stop at all (`Plan.empty_reason`).
+EMPTY_NO_STOPS = "no_stops"  # there was nothing to plan
+EMPTY_NONE_FITS = "none_fits"  # no stop can be visited in what is left of the day
+EMPTY_NOT_WORTH_IT = "not_worth_the_time"  # the stops that fit cost more travel than they are worth
 
 
-def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geodesic_matrix):
-    """Plan the day; raise Unplannable when a mandatory stop cannot be kept.
+def solve(day, matrix=None, time_limit_s=2.0, exact_max=MAX_STOPS, provider=geodesic_matrix, deadline=None):
+    """Plan the day within `time_limit_s` (or by `deadline`, on `time.perf_counter()`'s clock).
 
-    `matrix` (travel seconds, start + stops + end) or else `provider(points)` gives travel times."""
+    Raises Unplannable when a mandatory stop provably cannot be kept, NoPlanFound when no plan keeping
+    them was found in time. `matrix` (travel seconds, start + stops + end) or else `provider(points)`
+    gives travel times; the provider's time counts against the limit."""
+    if deadline is None:
+        deadline = time.perf_counter() + time_limit_s
     usable, dropped = _screen(day)
     day = _with_stops(day, usable)
     if matrix is None:
         points = [day.start] + [(s.lat, s.lng) for s in day.stops] + [day.end]
         matrix = provider(points)
-    return solve_matrix(day, matrix, time_limit_s, exact_max, dropped)
+    return solve_matrix(day, matrix, time_limit_s, exact_max, dropped, deadline=deadline)
 
 
-def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=()):
-    """Plan a day whose travel times are given (start, each stop, end): no coordinates needed."""
+def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=(), deadline=None):
+    """Plan a day whose travel times are given (start, each stop, end): no coordinates needed.
+
+    Lunch is taken within its window when the day allows it. A day that starts after the window
+    has closed (the rest of a day re-planned in the afternoon) skips it, and so does a day whose
+    mandatory stops leave no room for it: the plan says so (`lunch_skipped`) instead of refusing
+    the day or dropping every stop (only when the search proved that no plan has lunch in its window).
+
+    Raises Unplannable on a proof that the mandatory stops cannot all be kept, NoPlanFound when the
+    time ran out before a plan keeping them was found."""
+    if deadline is None:
+        deadline = time.perf_counter() + time_limit_s
+    if day.lunch is not None and day.day_start > day.lunch.latest:
+        plan = solve_matrix(replace(day, lunch=None), matrix, time_limit_s, exact_max, dropped, deadline)
+        plan.lunch_skipped = LUNCH_WINDOW_PASSED
+        return plan
+    try:
+        return _solve_matrix(day, matrix, deadline, exact_max, dropped)
+    except _NoPlan as exc:
+        if not exc.proven:
+            raise NoPlanFound(time_limit_s, exc.stop_ids) from None
+        if day.lunch is None:
+            raise Unplannable(exc.stop_ids, DO_NOT_FIT_TOGETHER) from None
+    plan = solve_matrix(replace(day, lunch=None), matrix, time_limit_s, exact_max, dropped, deadline)
+    plan.lunch_skipped = LUNCH_NO_ROOM
+    return plan
+
+
+class _NoPlan(Exception):
+    """No order keeps every mandatory stop: `proven` when the exact search completed, else none was
+    found in time."""
+
+    def __init__(self, stop_ids, proven):
+        super().__init__(stop_ids)
+        self.stop_ids = stop_ids
+        self.proven = proven
+
+
+def _solve_matrix(day, matrix, deadline, exact_max, dropped):
     dropped = list(dropped)
     usable, refused = _screen(day, coordinates=False)
     if refused:  # stops whose window lies outside the day: keep the matrix aligned with the rest
@@ -41,20 +109,28 @@ def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=())
         keep = [0] + [i + 1 for i, s in enumerate(day.stops) if s.id not in gone] + [len(day.stops) + 1]
         matrix = [[matrix[a][b] for b in keep] for a in keep]
         day, dropped = _with_stops(day, usable), dropped + refused
-    _screen_reach(day, matrix)
+    late = _screen_reach(day, matrix)
+    if late:  # a re-plan: fixed stops whose time can no longer be met are dropped, the rest planned
+        keep = [0] + [i + 1 for i in range(len(day.stops)) if i not in late] + [len(day.stops) + 1]
+        matrix = [[matrix[a][b] for b in keep] for a in keep]
+        dropped += [(day.stops[i].id, CANNOT_BE_REACHED) for i in late]
+        day = _with_stops(day, [s for i, s in enumerate(day.stops) if i not in late])
     if len(day.stops) <= exact_max:
         # Proven optimal when the search completes in time; else the best of its best plan, a wide
         # beam run of the same search and OR-Tools in what is left of the time limit.
-        started = time.perf_counter()
-        order, _, proven = solve_exact(day, matrix, time_limit_s=time_limit_s * EXACT_SHARE, wide=WIDE_BEAM)
+        share = max(deadline - time.perf_counter(), 0.0) * EXACT_SHARE
+        order, _, proven = solve_exact(day, matrix, time_limit_s=share, wide=WIDE_BEAM, deadline=deadline)
         orders = [order]
-        if not proven:
-            left = time_limit_s - (time.perf_counter() - started)
-            if left >= MIN_ROUTING_S:
-                orders.append(_order(_solve_routing(day, matrix, left)))
+        if not proven and deadline - time.perf_counter() >= MIN_ROUTING_S:
+            orders.append(_order(_solve_routing(day, matrix, deadline)))
     else:
+        # A beam run finds a plan that keeps the windows; OR-Tools, started from it, improves it.
         proven = False
-        orders = [_order(_solve_routing(day, matrix, time_limit_s)), _order(beam_search(day, matrix, BEAM))]
+        beam_deadline = time.perf_counter() + max(deadline - time.perf_counter(), 0.0) * BEAM_SHARE
+        seed = _order(beam_search(day, matrix, LARGE_BEAM, deadline=beam_deadline))
+        orders = [seed]
+        if deadline - time.perf_counter() >= MIN_ROUTING_S:
+            orders.append(_order(_solve_routing(day, matrix, deadline, seed)))
     best = None  # (objective, order, times) of the best order that keeps every rule, the first on ties
     for order in orders:
         times = None if order is None else best_timeline(day, list(order), matrix)
@@ -62,22 +138,54 @@ def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=())
             objective = times["travel"] + _dropped_penalty(day, order)
             if best is None or objective < best[0]:
                 best = (objective, list(order), times)
-    if best is None:
-        names = [s.id for s in day.stops if s.mandatory]
-        raise Unplannable(",".join(names), "the mandatory stops cannot all fit in the day")
+    if best is None:  # proven: the exact search completed and found no order keeping every mandatory stop
+        raise _NoPlan(tuple(s.id for s in day.stops if s.mandatory), proven)
+    if not proven:  # optional stops the search left out, put back where they fit and pay
+        order = reinsert(day, best[1], matrix, deadline)
+        times = best_timeline(day, order, matrix) if len(order) > len(best[1]) else None
+        if times is not None and times["travel"] + _dropped_penalty(day, order) < best[0]:
+            best = (times["travel"] + _dropped_penalty(day, order), order, times)
     _, order, times = best
     visited = set(order)
-    dropped += [(s.id, "not_worth_the_time" if not s.mandatory else "mandatory")
-                for i, s in enumerate(day.stops) if i not in visited]
+    dropped += [(s.id, _why_dropped(day, matrix, i)) for i, s in enumerate(day.stops) if i not in visited]
     prev, planned = 0, []
     for k, i in enumerate(order):
         stop = day.stops[i]
-        planned.append(PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1],
-                                   stop.reason))
+        planned.append(
+            PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1], stop.reason)
+        )
         prev = i + 1
-    return Plan(leave_at=times["leave"], back_at=times["back"], stops=planned, dropped=dropped,
-                travel_s=times["travel"], service_s=sum(day.stops[i].service_s for i in order),
-                lunch_start=times["lunch_start"], proven_optimal=proven)
+    if planned:
+        empty_reason = None
+    elif not dropped:
+        empty_reason = EMPTY_NO_STOPS
+    elif all(reason in UNFIT for _, reason in dropped):
+        empty_reason = EMPTY_NONE_FITS
+    else:
+        empty_reason = EMPTY_NOT_WORTH_IT
+    return Plan(
+        leave_at=times["leave"],
+        back_at=times["back"],
+        stops=planned,
+        dropped=dropped,
+        travel_s=times["travel"],
+        service_s=sum(day.stops[i].service_s for i in order),
+        lunch_start=times["lunch_start"],
+        proven_optimal=proven,
+        empty_reason=empty_reason,
+    )
+
+
+def _why_dropped(day, matrix, i):
+    """Why stop `i` is not in the plan: it cannot fit in the day even alone, or others are worth more."""
+    stop = day.stops[i]
+    if stop.mandatory:
+        return "mandatory"
+    alone = replace(day, stops=(stop,))
+    rows = [0, i + 1, len(day.stops) + 1]
+    if best_timeline(alone, [0], [[matrix[a][b] for b in rows] for a in rows]) is None:
+        return NO_TIME_LEFT
+    return "not_worth_the_time"
 
 
 def _order(found):
@@ -91,8 +199,6 @@ def _dropped_penalty(day, order):
 
 
 def _with_stops(day, stops):
-    from dataclasses import replace
-
     return replace(day, stops=tuple(stops))
 
 
@@ -103,8 +209,9 @@ def _screen(day, coordinates=True):
         reason = None
         if coordinates and (stop.lat is None or stop.lng is None):
             reason = "no_coordinates"
-        elif stop.window and (stop.window[1] < day.day_start or stop.window[0] > day.day_end
-                              or stop.window[1] < stop.window[0]):
+        elif stop.window and (
+            stop.window[1] < day.day_start or stop.window[0] > day.day_end or stop.window[1] < stop.window[0]
+        ):
             reason = "window_outside_day"
         if reason is None:
             usable.append(stop)
@@ -116,34 +223,39 @@ def _screen(day, coordinates=True):
 
 
 def _screen_reach(day, matrix):
+    """Mandatory stops that cannot be reached in their window: refused, or (`day.drop_late`, the rest
+    of a day re-planned) returned as indexes to drop."""
+    late = []
     for i, stop in enumerate(day.stops):
         if day.day_start + matrix[0][i + 1] > upper_bound(day, stop) and stop.mandatory:
-            raise Unplannable(stop.id, "cannot_be_reached_in_its_window")
+            if not day.drop_late:
+                raise Unplannable(stop.id, CANNOT_BE_REACHED)
+            late.append(i)
+    return late
 
 
-def travel_and_time(routing, manager, matrix, service, horizon):
-    """Arc cost = travel; a "Time" dimension of travel plus the service at the node left. Returns it."""
-
-    def travel(from_index, to_index):
-        return matrix[manager.IndexToNode(from_index)][manager.IndexToNode(to_index)]
-
-    def transit(from_index, to_index):
-        node = manager.IndexToNode(from_index)
-        return matrix[node][manager.IndexToNode(to_index)] + service[node]
-
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(travel))
-    routing.AddDimension(routing.RegisterTransitCallback(transit), horizon, horizon, False, "Time")
+def travel_and_time(routing, matrix, service, horizon):
+    """Arc cost = travel; a "Time" dimension of travel plus the service at the node left (waiting
+    allowed up to the horizon). Returns it. Both are matrices by node, evaluated inside OR-Tools
+    rather than by calling back into Python for every arc."""
+    travel = [[int(x) for x in row] for row in matrix]
+    transit = [[x + int(service[a]) for x in row] for a, row in enumerate(travel)]
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(travel))
+    routing.AddDimension(routing.RegisterTransitMatrix(transit), horizon, horizon, False, "Time")
     return routing.GetDimensionOrDie("Time")
 
 
-def _solve_routing(day, matrix, time_limit_s):
-    """OR-Tools routing with a time dimension, windows, a lunch break and drop penalties."""
+def _solve_routing(day, matrix, deadline, seed=None):
+    """OR-Tools routing with a time dimension, windows, a lunch break and drop penalties, until
+    `deadline`; started from the order `seed` when one is given and OR-Tools accepts it."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
     n = len(day.stops)
     manager = pywrapcp.RoutingIndexManager(n + 2, 1, [0], [n + 1])
     routing = pywrapcp.RoutingModel(manager)
     service = [0] + [s.service_s for s in day.stops] + [0]
 
-    clock = travel_and_time(routing, manager, matrix, service, day.day_end)
+    clock = travel_and_time(routing, matrix, service, day.day_end)
     # Mandatory stops may be dropped too, at a price above any plan that keeps them: with tight windows
     # the first solution often cannot place them all, and the search then inserts them one by one.
     # A plan that still leaves one out is no plan.
@@ -156,16 +268,29 @@ def _solve_routing(day, matrix, time_limit_s):
     clock.CumulVar(routing.End(0)).SetRange(day.day_start, day.day_end)
     if day.lunch is not None:
         lunch = routing.solver().FixedDurationIntervalVar(
-            day.lunch.earliest, day.lunch.latest, day.lunch.duration, False, "lunch")
+            max(day.lunch.earliest, day.day_start), day.lunch.latest, day.lunch.duration, False, "lunch"
+        )
         # Lunch may not overlap a visit: tell the dimension which part of each transit is the visit.
         visit_transits = [service[manager.IndexToNode(i)] for i in range(routing.Size())]
         clock.SetBreakIntervalsOfVehicle([lunch], 0, visit_transits)
     params = pywrapcp.DefaultRoutingSearchParameters()
-    # Insertion copes with fixed appointments and optional stops better than growing a path greedily.
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    # Insertion copes with fixed appointments and optional stops better than growing a path greedily;
+    # inserting one stop at a time where it costs least kept the most tight windows of the strategies
+    # measured on the Dumas TSPTW days started cold (README, routing/).
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
-    solution = routing.SolveWithParameters(params)
+    left = deadline - time.perf_counter() - FINISH_S
+    if left <= 0:
+        return None
+    params.time_limit.FromMilliseconds(max(1, int(left * 1000)))
+    start = None
+    if seed:
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes([[manager.NodeToIndex(i + 1) for i in seed]], True)
+    if start is not None:
+        solution = routing.SolveFromAssignmentWithParameters(start, params)
+    else:
+        solution = routing.SolveWithParameters(params)
     if solution is None:
         return None
     order = []

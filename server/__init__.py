@@ -1,4 +1,5 @@
 """Fieldday: the Flask application factory."""
+
 import os
 
 from flask import Flask
@@ -11,8 +12,26 @@ from .extensions import api, db, jwt, migrate
 from .models import utcnow
 
 BLUEPRINTS = (
-    "auth", "health", "accounts", "contacts", "devices", "opportunities",
-    "visits", "activities", "appointments", "route_plans", "sync_api", "reports", "transfer",
+    "auth",
+    "users",
+    "teams",
+    "settings",
+    "health",
+    "accounts",
+    "contacts",
+    "devices",
+    "opportunities",
+    "visits",
+    "photos",
+    "activities",
+    "appointments",
+    "route_plans",
+    "sync_api",
+    "reports",
+    "transfer",
+    "geocode",
+    "calendars",
+    "notify",
 )
 
 
@@ -23,7 +42,6 @@ def create_app(config=None):
     app.config.from_object(base)
     if isinstance(config, dict):
         app.config.update(config)
-
     db.init_app(app)
     changelog.init_app(app, db.session)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -52,6 +70,15 @@ def create_app(config=None):
         # Every answer carries the server clock so the app can show the phone's skew.
         response.headers["X-Server-Time"] = utcnow().isoformat()
         return response
+
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        # Behind N proxies: the client's address, scheme and host are the ones the proxies were given, so
+        # the login throttle and the rate limits count each client, not the proxy. Without proxies the
+        # X-Forwarded-* headers stay ignored: a client cannot pick the address it is counted under.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     return app
 

@@ -1,4 +1,5 @@
 """The shared rules for records that hang off an account (contacts, devices, opportunities)."""
+
 from marshmallow import fields
 
 from .policy import writable_account

@@ -11,29 +11,40 @@ so a reader that has seen number N has seen every change up to N, on PostgreSQL
 as on SQLite. Each change row notes whose territory the record is in (and was in,
 after a reassignment) so a pull can pick the caller's changes without leaking others'.
 """
+
 import uuid
 from contextlib import contextmanager
+from functools import cache
 
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import scoped_session
 
-from .models import (
-    Account, Activity, Appointment, Change, Contact, Device, Opportunity, RoutePlan, RouteStop, SyncState, Visit,
-    WeeklyReview, utcnow,
-)
+from sync import entities as declared
 
-ENTITY_OF = {
-    Account: "account", Contact: "contact", Device: "device", Opportunity: "opportunity",
-    Appointment: "appointment", Visit: "visit", Activity: "activity", RoutePlan: "route_plan",
-    WeeklyReview: "weekly_review",
-}
-ACCOUNT_CHILDREN = (Contact, Device, Opportunity, Appointment, Visit)
+from .models import Account, Change, RoutePlan, RouteStop, SyncState, utcnow
+
+
+@cache
+def _models():
+    """(model -> declared entity, account children): read from the sync endpoints' bindings on first use,
+    when every service module is loaded (they import this module)."""
+    from .sync_api.entities import ENTITIES
+
+    of = {e.model: e.declared for e in ENTITIES.values()}
+    children = tuple((model, e) for model, e in of.items() if e.territory == declared.ACCOUNT)
+    return of, children
+
+
+def entity_of(obj):
+    """The declared entity of a record, or None when it is not synced."""
+    return _models()[0].get(type(obj))
 
 
 def _changed_fields(obj):
     state = inspect(obj)
     return sorted(
-        attr.key for attr in state.mapper.column_attrs
+        attr.key
+        for attr in state.mapper.column_attrs
         if attr.key not in ("version", "updated_at") and state.attrs[attr.key].history.has_changes()
     )
 
@@ -44,26 +55,42 @@ def _account_owner(session, account_id):
 
 
 def _whose(session, obj):
-    """(owner_id, rep_id) of a record: the territory it sits in and its author."""
-    if isinstance(obj, Account):
+    """(owner_id, rep_id) of a record: the territory it sits in and its author, as its entity declares."""
+    territory = entity_of(obj).territory
+    if territory == declared.OWN:
         return obj.owner_id, None
-    if isinstance(obj, (Activity, RoutePlan, WeeklyReview)):
+    if territory == declared.REP:
         return obj.rep_id, obj.rep_id
     owner = _account_owner(session, obj.account_id)
     return owner, getattr(obj, "rep_id", None)
 
 
 def _subtree(session, account_id):
-    for model in ACCOUNT_CHILDREN:
-        for child in session.scalars(select(model).where(model.account_id == account_id)):
-            yield child
+    """Every record in an account's territory. A record hung off another child (a visit's photos) is looked
+    for only when the account has such parents."""
+    found = {"account"}
+    for model, entity in _models()[1]:
+        if entity.parent not in found:
+            continue
+        rows = session.scalars(select(model).where(model.account_id == account_id)).all()
+        if rows:
+            found.add(entity.name)
+        yield from rows
+
+
+def _hung_off(session, obj):
+    """The records declared with this record's entity as their parent (a visit's photos)."""
+    name = entity_of(obj).name
+    for model, entity in _models()[1]:
+        if entity.parent == name:
+            yield from session.scalars(select(model).where(getattr(model, f"{name}_id") == obj.id))
 
 
 def _collect(session):
     """List (op, obj, fields, version, owner, prev_owner, rep) for what this flush writes."""
     out = []
     for obj in list(session.new):
-        if type(obj) in ENTITY_OF:
+        if entity_of(obj) is not None:
             if obj.id is None:
                 obj.id = uuid.uuid4()
             owner, rep = _whose(session, obj)
@@ -73,7 +100,7 @@ def _collect(session):
         if isinstance(obj, RouteStop):
             touched_plans.add(obj.route_plan_id or (obj.plan.id if obj.plan is not None else None))
     for obj in list(session.dirty):
-        if type(obj) not in ENTITY_OF or not session.is_modified(obj, include_collections=False):
+        if entity_of(obj) is None or not session.is_modified(obj, include_collections=False):
             if isinstance(obj, RoutePlan):
                 touched_plans.add(obj.id)
             continue
@@ -87,6 +114,12 @@ def _collect(session):
             prev = deleted[0] if deleted else None
             for child in _subtree(session, obj.id):
                 out.append(("upsert", child, [], child.version, owner, prev, getattr(child, "rep_id", None)))
+        elif "account_id" in fields and entity_of(obj).territory == declared.ACCOUNT:
+            # Moved to another account (an opportunity, a contact...): the old account's holder hears of it
+            # too, so their phone drops what left their territory.
+            deleted = inspect(obj).attrs.account_id.history.deleted
+            old_owner = _account_owner(session, deleted[0]) if deleted and deleted[0] is not None else None
+            prev = old_owner if old_owner != owner else None
         if isinstance(obj, RoutePlan) and obj.id in touched_plans:
             fields = sorted({*fields, "stops"})  # its stops were written in the same flush
         out.append(("upsert", obj, fields, (obj.version or 0) + 1, owner, prev, rep))
@@ -96,14 +129,14 @@ def _collect(session):
         if plan is not None and plan not in session.deleted and plan not in session.new:
             out.append(("upsert", plan, ["stops"], plan.version, plan.rep_id, None, plan.rep_id))
     for obj in list(session.deleted):
-        if type(obj) not in ENTITY_OF:
+        if entity_of(obj) is None:
             continue
         owner, rep = _whose(session, obj)
-        if isinstance(obj, Account):
-            # The database cascades the subtree away; the phones need a tombstone for each record.
-            for child in _subtree(session, obj.id):
-                if child not in session.deleted:
-                    out.append(("delete", child, None, child.version, owner, None, getattr(child, "rep_id", None)))
+        # The database cascades what hangs off the record away; the phones need a tombstone for each.
+        children = _subtree(session, obj.id) if isinstance(obj, Account) else _hung_off(session, obj)
+        for child in children:
+            if child not in session.deleted:
+                out.append(("delete", child, None, child.version, owner, None, getattr(child, "rep_id", None)))
         out.append(("delete", obj, None, obj.version, owner, None, rep))
     return out
 
@@ -134,9 +167,13 @@ class MissingCounter(RuntimeError):
 def next_numbers(session, count):
     """Take `count` change numbers; the counter row stays locked until this transaction ends."""
     state = SyncState.__table__  # a Core statement: no ORM bookkeeping on the hot path of every write
-    head = session.connection().execute(
-        update(state).where(state.c.id == 1).values(counter=state.c.counter + count).returning(state.c.counter)
-    ).scalar()
+    head = (
+        session.connection()
+        .execute(
+            update(state).where(state.c.id == 1).values(counter=state.c.counter + count).returning(state.c.counter)
+        )
+        .scalar()
+    )
     if head is None:
         raise MissingCounter()
     return head - count + 1
@@ -160,8 +197,10 @@ class UnrecordedChange(RuntimeError):
     """A synced record was flushed outside `recorded(...)`: the phones would never learn of it."""
 
     def __init__(self, entity, record_id):
-        super().__init__(f"The {entity} {record_id} was written outside changelog.recorded(): "
-                         "wrap the write and its commit in `with recorded(db.session):`.")
+        super().__init__(
+            f"The {entity} {record_id} was written outside changelog.recorded(): "
+            "wrap the write and its commit in `with recorded(db.session):`."
+        )
 
 
 def init_app(app, session):
@@ -177,13 +216,25 @@ def _log_changes(session, _flush_context, _instances):
             return
         if not session.info.get(RECORDING):
             _op, obj, *_ = pending[0]
-            raise UnrecordedChange(ENTITY_OF[type(obj)], obj.id)
+            raise UnrecordedChange(entity_of(obj).name, obj.id)
         first = next_numbers(session, len(pending))
     now = utcnow()
     # Written straight away in the flush's transaction: plain rows, no unit-of-work bookkeeping.
-    session.connection().execute(insert(Change.__table__), [
-        {"seq": first + offset, "entity": ENTITY_OF[type(obj)], "entity_id": obj.id, "op": op,
-         "version": version or 1, "owner_id": owner, "prev_owner_id": prev, "rep_id": rep, "fields": fields,
-         "at": now}
-        for offset, (op, obj, fields, version, owner, prev, rep) in enumerate(pending)
-    ])
+    session.connection().execute(
+        insert(Change.__table__),
+        [
+            {
+                "seq": first + offset,
+                "entity": entity_of(obj).name,
+                "entity_id": obj.id,
+                "op": op,
+                "version": version or 1,
+                "owner_id": owner,
+                "prev_owner_id": prev,
+                "rep_id": rep,
+                "fields": fields,
+                "at": now,
+            }
+            for offset, (op, obj, fields, version, owner, prev, rep) in enumerate(pending)
+        ],
+    )

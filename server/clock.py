@@ -8,24 +8,42 @@ instant, and it runs on from there. Tests set it with `--clock` or per test with
 Security tokens are not business time: JWT expiry and revocation stay on the machine's real clock
 (`real_now`), so a shifted clock never makes a revoked token valid again.
 """
+
 import os
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 _offset = timedelta(0)
 _frozen = None
+_observer = None
 
 
 def real_now():
     """The machine's own time (aware UTC), for security lifetimes only."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now():
-    """The business time as an aware UTC datetime."""
+    """The business time as an aware UTC datetime, for decisions: what is due, overdue, late, today."""
+    if _observer is not None:
+        _observer()
+    return stamp()
+
+
+def stamp():
+    """The business time for record keeping only (a row's created/updated time, a response header):
+    the same instant as `now`, but nothing is decided from it, so tests that only stamp records do
+    not depend on the calendar."""
     if _frozen is not None:
         return _frozen
     return real_now() + _offset
+
+
+def observe(callback):
+    """Call `callback()` at every `now` (and so every `today`); None stops. The test suite uses it to
+    find the tests whose answers depend on the calendar."""
+    global _observer
+    _observer = callback
 
 
 def today(tz) -> date:
@@ -40,10 +58,10 @@ def latest_today() -> date:
 
 def parse_instant(value):
     """An aware datetime from an ISO 8601 string; a value without an offset is refused."""
-    at = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if isinstance(value, str) else value
+    at = datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
     if at.tzinfo is None:
         raise ValueError(f"the clock needs an instant with its UTC offset, not {value!r}")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 def set_now(at):

@@ -1,4 +1,5 @@
 """Gzip JSON answers for clients that accept it: a territory snapshot shrinks several times over."""
+
 import gzip
 
 from flask import request

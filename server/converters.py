@@ -1,8 +1,9 @@
 """URL converters: `<date:day>` takes an ISO date (YYYY-MM-DD) and hands the view a `date`; anything
 else in its place is no such path (404), as an unknown id is."""
+
 from datetime import date
 
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import BaseConverter, PathConverter, ValidationError
 
 
 class DateConverter(BaseConverter):
@@ -18,10 +19,18 @@ class DateConverter(BaseConverter):
         return value.isoformat() if isinstance(value, date) else str(value)
 
 
+class ShellPathConverter(PathConverter):
+    """A path of the field app's shell: any path but /api and what lies under it, so the shell's catch-all
+    GET never answers for (nor adds GET to the methods of) an API path."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
 def _date_parameter(_converter):
     return {"type": "string", "format": "date"}
 
 
 def init_app(app, api):
     app.url_map.converters["date"] = DateConverter
+    app.url_map.converters["shell_path"] = ShellPathConverter
     api.register_converter(DateConverter, _date_parameter)

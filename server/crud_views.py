@@ -1,4 +1,5 @@
 """Thin smorest views over a ScopedResource: parse, call the service, serialise."""
+
 from flask.views import MethodView
 
 from .errors import ValidationFailed
@@ -47,8 +48,9 @@ def register_crud(blp, service, *, path, schema, query_schema, name, read_only=F
             @blp.response(200, schema)
             def patch(self, data, record_id):
                 if not data:
-                    raise ValidationFailed("Send the fields to change; the body changed nothing.",
-                                           {"_schema": ["No field to change."]})
+                    raise ValidationFailed(
+                        "Send the fields to change; the body changed nothing.", {"_schema": ["No field to change."]}
+                    )
                 return service.update(principal(), record_id, data)
 
             patch.__doc__ = f"Change fields of a {label}; send `version` to refuse a stale update"

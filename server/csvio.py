@@ -1,4 +1,5 @@
 """CSV out: one writer for every export, with spreadsheet formula injection neutralised."""
+
 import csv
 import io
 
@@ -31,6 +32,15 @@ def to_csv(columns, rows):
     for row in rows:
         writer.writerow([safe_cell(row.get(c)) for c in columns])
     return out.getvalue()
+
+
+def csv_too(schema, zip_too=False):
+    """The OpenAPI doc of a 200 answered as JSON (`schema`) or, with `format=csv`, as CSV (and, with
+    `format=zip`, as a ZIP): `@blp.doc(**csv_too(Schema))` beside `@blp.response(200, Schema)`."""
+    content = {"application/json": {"schema": schema}, "text/csv": {"schema": {"type": "string"}}}
+    if zip_too:
+        content["application/zip"] = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {"200": {"description": "OK", "content": content}}}
 
 
 def csv_response(columns, rows, filename):

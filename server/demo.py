@@ -4,6 +4,7 @@ The same seed gives the same accounts, contacts, machines and opportunities; the
 visit history is laid on the weeks before `today`, so every later screen (cadence,
 funnel, time split, first-appointment habit) has something true to show.
 """
+
 import random
 import secrets
 import uuid
@@ -13,12 +14,22 @@ from zoneinfo import ZoneInfo
 
 from . import clock, last_contact
 from .auth.services import hash_password
+from .cadence import cadence_days, days_since
 from .changelog import recorded
 from .extensions import db
 from .models import (
-    Account, Activity, Appointment, Contact, Device, Opportunity, StageChange, Team, User, Visit, WeeklyReview,
+    Account,
+    Activity,
+    Appointment,
+    Contact,
+    Device,
+    Opportunity,
+    StageChange,
+    Team,
+    User,
+    Visit,
+    WeeklyReview,
 )
-from .cadence import cadence_days, days_since
 from .models.vocab import FUNNEL_STAGES, LOSS_REASONS
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -38,24 +49,110 @@ DISTRICTS = [
     ("嘉定", "Jiading", 31.3747, 121.2655, 0.030),
     ("松江", "Songjiang", 31.0322, 121.2277, 0.030),
 ]
-NAME_WORDS = ["华", "东", "申", "浦", "新", "联", "瑞", "通", "达", "恒", "信", "宏", "力", "嘉", "盛",
-              "博", "源", "泰", "安", "德", "智", "海", "明", "天", "正", "金", "光", "科", "远", "鼎"]
-INDUSTRIES = [("制造", "manufacturing"), ("物流", "logistics"), ("金融", "finance"), ("医疗", "healthcare"),
-              ("教育", "education"), ("律师事务所", "legal"), ("设计", "design"), ("贸易", "trade"),
-              ("软件", "software"), ("酒店", "hospitality")]
-ROADS = ["南京西", "淮海中", "延安东", "四川北", "漕溪北", "天山", "虹桥", "世纪大道", "张杨", "长寿",
-         "武宁", "国权", "黄兴", "牡丹江", "曹安", "中山北", "龙华中", "古北", "莘庄", "江场"]
+NAME_WORDS = [
+    "华",
+    "东",
+    "申",
+    "浦",
+    "新",
+    "联",
+    "瑞",
+    "通",
+    "达",
+    "恒",
+    "信",
+    "宏",
+    "力",
+    "嘉",
+    "盛",
+    "博",
+    "源",
+    "泰",
+    "安",
+    "德",
+    "智",
+    "海",
+    "明",
+    "天",
+    "正",
+    "金",
+    "光",
+    "科",
+    "远",
+    "鼎",
+]
+INDUSTRIES = [
+    ("制造", "manufacturing"),
+    ("物流", "logistics"),
+    ("金融", "finance"),
+    ("医疗", "healthcare"),
+    ("教育", "education"),
+    ("律师事务所", "legal"),
+    ("设计", "design"),
+    ("贸易", "trade"),
+    ("软件", "software"),
+    ("酒店", "hospitality"),
+]
+ROADS = [
+    "南京西",
+    "淮海中",
+    "延安东",
+    "四川北",
+    "漕溪北",
+    "天山",
+    "虹桥",
+    "世纪大道",
+    "张杨",
+    "长寿",
+    "武宁",
+    "国权",
+    "黄兴",
+    "牡丹江",
+    "曹安",
+    "中山北",
+    "龙华中",
+    "古北",
+    "莘庄",
+    "江场",
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ["伟", "芳", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "霞", "平"]
-TITLES = [("总经理", "decision_maker"), ("行政经理", "person_in_charge"), ("采购主管", "person_in_charge"),
-          ("IT 主管", "influencer"), ("财务总监", "influencer"), ("前台", "operator"), ("文员", "operator")]
+TITLES = [
+    ("总经理", "decision_maker"),
+    ("行政经理", "person_in_charge"),
+    ("采购主管", "person_in_charge"),
+    ("IT 主管", "influencer"),
+    ("财务总监", "influencer"),
+    ("前台", "operator"),
+    ("文员", "operator"),
+]
 BRANDS_OURS = [("Fieldday", "FD-C3530"), ("Fieldday", "FD-M4020"), ("Fieldday", "FD-C6010")]
-BRANDS_THEIRS = [("Ricoh", "IM C3000"), ("Canon", "iR-ADV C5535"), ("Konica Minolta", "bizhub C360i"),
-                 ("Kyocera", "TASKalfa 4054ci"), ("Sharp", "MX-3071"), ("Xerox", "VersaLink C7025")]
-PURPOSES = ["了解复印机使用情况与月印量", "介绍新款彩色机型", "确认预算来源与采购流程", "演示扫描到云端方案",
-            "提交更换方案报价", "跟进合同签署", "交付后回访与培训", "认识决策人并确认需求"]
-OUTCOMES = ["客户认可方案，约定下周演示", "决策人不在，留下资料", "确认年底有预算", "竞争对手已报价，需要调整方案",
-            "客户需求明确，进入提案阶段", "获得口头承诺"]
+BRANDS_THEIRS = [
+    ("Ricoh", "IM C3000"),
+    ("Canon", "iR-ADV C5535"),
+    ("Konica Minolta", "bizhub C360i"),
+    ("Kyocera", "TASKalfa 4054ci"),
+    ("Sharp", "MX-3071"),
+    ("Xerox", "VersaLink C7025"),
+]
+PURPOSES = [
+    "了解复印机使用情况与月印量",
+    "介绍新款彩色机型",
+    "确认预算来源与采购流程",
+    "演示扫描到云端方案",
+    "提交更换方案报价",
+    "跟进合同签署",
+    "交付后回访与培训",
+    "认识决策人并确认需求",
+]
+OUTCOMES = [
+    "客户认可方案，约定下周演示",
+    "决策人不在，留下资料",
+    "确认年底有预算",
+    "竞争对手已报价，需要调整方案",
+    "客户需求明确，进入提案阶段",
+    "获得口头承诺",
+]
 NEXT_STEPS = ["下周二提交正式报价", "约决策人演示", "发送案例资料", "月底前再次拜访", "安排技术人员现场评估"]
 
 
@@ -72,24 +169,50 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
     db.session.add(team)
     db.session.flush()
     # Each user's hash has its own salt: one cracked hash tells nothing about the others.
-    admin = User(id=_uuid(rng), username="admin", password_hash=hash_password(password), role="admin",
-                 display_name="管理员 Admin")
-    manager = User(id=_uuid(rng), username="manager", password_hash=hash_password(password), role="manager",
-                   display_name="陈经理 Manager Chen", team_id=team.id)
+    admin = User(
+        id=_uuid(rng),
+        username="admin",
+        password_hash=hash_password(password),
+        role="admin",
+        display_name="管理员 Admin",
+    )
+    manager = User(
+        id=_uuid(rng),
+        username="manager",
+        password_hash=hash_password(password),
+        role="manager",
+        display_name="陈经理 Manager Chen",
+        team_id=team.id,
+    )
     db.session.add_all([admin, manager])
     db.session.flush()
     team.manager_id = manager.id
 
     # Districts dealt out like cards; with more reps than districts, reps share a district.
     territories = [DISTRICTS[i::reps] or [DISTRICTS[i % len(DISTRICTS)]] for i in range(reps)]
-    counts = {"users": 2, "accounts": 0, "contacts": 0, "devices": 0, "opportunities": 0,
-              "visits": 0, "activities": 0, "appointments": 0}
+    counts = {
+        "users": 2,
+        "accounts": 0,
+        "contacts": 0,
+        "devices": 0,
+        "opportunities": 0,
+        "visits": 0,
+        "activities": 0,
+        "appointments": 0,
+    }
     for n, districts in enumerate(territories, start=1):
         home = districts[0]
-        rep = User(id=_uuid(rng), username=f"rep{n}", password_hash=hash_password(password), role="rep", team_id=team.id,
-                   display_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)} rep{n}",
-                   start_label=f"{home[0]}区 home", start_lat=round(home[2] + rng.uniform(-.01, .01), 6),
-                   start_lng=round(home[3] + rng.uniform(-.01, .01), 6), first_appointment_time=time(8, 45))
+        rep = User(
+            id=_uuid(rng),
+            username=f"rep{n}",
+            password_hash=hash_password(password),
+            role="rep",
+            team_id=team.id,
+            display_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)} rep{n}",
+            start_label=f"{home[0]}区 home",
+            start_lat=round(home[2] + rng.uniform(-0.01, 0.01), 6),
+            start_lng=round(home[3] + rng.uniform(-0.01, 0.01), 6),
+        )
         db.session.add(rep)
         db.session.flush()
         counts["users"] += 1
@@ -107,10 +230,18 @@ def _focus(rep, accounts, today, manager, counts):
     """Last week's review set this week's focus: an A account to see, and demos to book."""
     monday = today - timedelta(days=today.weekday())
     a_class = next((a for a in accounts if a.account_class == "A"), accounts[0])
-    db.session.add(WeeklyReview(rep_id=rep.id, week=monday - timedelta(days=7), written_by=manager.id,
-                                written_at=_local(monday - timedelta(days=3), 17 * 60 + 30),
-                                focus=[{"text": f"拜访 {a_class.name} / See {a_class.name}", "account_id": str(a_class.id)},
-                                       {"text": "本周预约两次演示 / Book two demos"}]))
+    db.session.add(
+        WeeklyReview(
+            rep_id=rep.id,
+            week=monday - timedelta(days=7),
+            written_by=manager.id,
+            written_at=_local(monday - timedelta(days=3), 17 * 60 + 30),
+            focus=[
+                {"text": f"拜访 {a_class.name} / See {a_class.name}", "account_id": str(a_class.id)},
+                {"text": "本周预约两次演示 / Book two demos"},
+            ],
+        )
+    )
     counts["weekly_reviews"] = counts.get("weekly_reviews", 0) + 1
 
 
@@ -128,39 +259,63 @@ def _local(day, hh_mm):
 
 def _accounts(rng, rep, districts, how_many, counts, today, weeks):
     accounts = []
+    on_books = _local(today - timedelta(weeks=weeks, days=31), 9 * 60)
     for i in range(how_many):
         zh, en, lat, lng, spread = districts[i % len(districts)]
         industry_zh, industry_en = rng.choice(INDUSTRIES)
         cls = rng.choices("ABC", weights=(15, 30, 55))[0]
         org = rng.choices(("head_office", "branch", "factory"), weights=(5, 3, 2))[0]
         name = f"上海{rng.choice(NAME_WORDS)}{rng.choice(NAME_WORDS)}{industry_zh}" + (
-            "有限公司" if org == "head_office" else ("分公司" if org == "branch" else "工厂"))
+            "有限公司" if org == "head_office" else ("分公司" if org == "branch" else "工厂")
+        )
         account = Account(
-            id=_uuid(rng), name=f"{name} {rep.username[3:]}-{i + 1:03d}",
+            id=_uuid(rng),
+            name=f"{name} {rep.username[3:]}-{i + 1:03d}",
             address=f"上海市{zh}区{rng.choice(ROADS)}路{rng.randint(1, 1999)}号",
-            latitude=round(rng.gauss(lat, spread / 2), 6), longitude=round(rng.gauss(lng, spread / 2), 6),
-            region=en, industry=industry_en, employee_band=rng.choice(("1-49", "50-199", "200-999", "1000+")),
-            org_type=org, account_class=cls, owner_id=rep.id,
+            latitude=round(rng.gauss(lat, spread / 2), 6),
+            longitude=round(rng.gauss(lng, spread / 2), 6),
+            region=en,
+            industry=industry_en,
+            employee_band=rng.choice(("1-49", "50-199", "200-999", "1000+")),
+            org_type=org,
+            account_class=cls,
+            owner_id=rep.id,
             last_year_sales=Decimal(rng.choice((0, 0, 12000, 38000, 86000, 150000, 420000))),
             external_key=f"DEMO-{rep.username}-{i + 1:04d}",
+            # On the books a month before the history starts: the cadence counts a never-visited account
+            # from its creation, so the demo's unvisited accounts are overdue as a territory's would be.
+            created_at=on_books,
         )
         db.session.add(account)
         accounts.append(account)
         for _ in range(rng.randint(1, 3)):
             title, role = rng.choice(TITLES)
-            db.session.add(Contact(id=_uuid(rng), account_id=account.id, title=title, purchase_role=role,
-                                   name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(GIVEN)}",
-                                   phone=f"1{rng.randint(30, 89)}{rng.randint(10000000, 99999999)}"))
+            db.session.add(
+                Contact(
+                    id=_uuid(rng),
+                    account_id=account.id,
+                    title=title,
+                    purchase_role=role,
+                    name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(GIVEN)}",
+                    phone=f"1{rng.randint(30, 89)}{rng.randint(10000000, 99999999)}",
+                )
+            )
             counts["contacts"] += 1
         for _ in range(rng.choices((0, 1, 2, 3, 4), weights=(2, 4, 3, 2, 1))[0]):
             ours = rng.random() < 0.35
             brand, model = rng.choice(BRANDS_OURS if ours else BRANDS_THEIRS)
-            db.session.add(Device(
-                id=_uuid(rng), account_id=account.id, ownership="ours" if ours else "competitor",
-                brand=brand, model=model, colour=rng.choice(("colour", "mono")),
-                installed_on=today - timedelta(days=rng.randint(60, 8 * 365)),
-                monthly_volume=int(rng.lognormvariate(8, 1)),
-            ))
+            db.session.add(
+                Device(
+                    id=_uuid(rng),
+                    account_id=account.id,
+                    ownership="ours" if ours else "competitor",
+                    brand=brand,
+                    model=model,
+                    colour=rng.choice(("colour", "mono")),
+                    installed_on=today - timedelta(days=rng.randint(60, 8 * 365)),
+                    monthly_volume=int(rng.lognormvariate(8, 1)),
+                )
+            )
             counts["devices"] += 1
         if rng.random() < 0.35:
             _opportunity(rng, rep, account, today, weeks)
@@ -182,26 +337,33 @@ def _opportunity(rng, rep, account, today, weeks):
     span = max(int((now - opened).total_seconds()) - 1, moves)
     later = sorted(rng.sample(range(1, span), moves)) if moves else []
     opp = Opportunity(
-        id=_uuid(rng), account_id=account.id, owner_id=rep.id, stage=stage, status=status,
+        id=_uuid(rng),
+        account_id=account.id,
+        owner_id=rep.id,
+        stage=stage,
+        status=status,
         title=rng.choice(["彩色机更换", "打印集中管理方案", "新办公室采购", "扫描归档方案"]),
         kind=rng.choice(("replacement", "consolidation", "new_site")),
-        man_money=FUNNEL_STAGES.index(stage) >= 2 or rng.random() < .3,
-        man_authority=FUNNEL_STAGES.index(stage) >= 2 or rng.random() < .3,
+        man_money=FUNNEL_STAGES.index(stage) >= 2 or rng.random() < 0.3,
+        man_authority=FUNNEL_STAGES.index(stage) >= 2 or rng.random() < 0.3,
         man_need=FUNNEL_STAGES.index(stage) >= 1,
         amount=Decimal(rng.choice((28000, 45000, 68000, 120000, 260000))),
-        expected_close=today + timedelta(days=rng.randint(5, 170)), opened_at=opened,
+        expected_close=today + timedelta(days=rng.randint(5, 170)),
+        opened_at=opened,
         loss_reason=rng.choice(LOSS_REASONS[:5]) if lost else None,
     )
     moments = [opened] + [opened + timedelta(seconds=s) for s in later]
     previous = None
     for code, moment in zip(FUNNEL_STAGES[: FUNNEL_STAGES.index(stage) + 1], moments):
-        opp.stage_changes.append(StageChange(from_stage=previous, to_stage=code, status="open",
-                                             changed_at=moment, changed_by=rep.id))
+        opp.stage_changes.append(
+            StageChange(from_stage=previous, to_stage=code, status="open", changed_at=moment, changed_by=rep.id)
+        )
         previous = code
     moment = moments[-1]
     if status != "open":
-        opp.stage_changes.append(StageChange(from_stage=stage, to_stage=stage, status=status,
-                                             changed_at=moment, changed_by=rep.id))
+        opp.stage_changes.append(
+            StageChange(from_stage=stage, to_stage=stage, status=status, changed_at=moment, changed_by=rep.id)
+        )
         opp.closed_at = moment
     opp.stage_changed_at = opp.stage_changes[-1].changed_at
     db.session.add(opp)
@@ -222,6 +384,7 @@ def _history(rng, rep, accounts, today, weeks, counts):
 
 def _working_day(rng, rep, accounts, day, seen, counts):
     """Lay one working day; return its visits."""
+
     def due(account):
         if account.id not in seen:
             return 999
@@ -240,13 +403,22 @@ def _working_day(rng, rep, accounts, day, seen, counts):
     for account in chosen:
         duration = rng.randint(25, 70)
         check_in, check_out = _local(day, clock), _local(day, clock + duration)
-        visits.append(Visit(
-            id=_uuid(rng), account_id=account.id, rep_id=rep.id, planned_start=check_in,
-            purpose=rng.choice(PURPOSES), check_in_at=check_in, check_out_at=check_out,
-            check_in_lat=account.latitude, check_in_lng=account.longitude,
-            check_in_accuracy_m=rng.choice((8.0, 15.0, 35.0)), outcome=rng.choice(OUTCOMES),
-            next_step=rng.choice(NEXT_STEPS),
-        ))
+        visits.append(
+            Visit(
+                id=_uuid(rng),
+                account_id=account.id,
+                rep_id=rep.id,
+                planned_start=check_in,
+                purpose=rng.choice(PURPOSES),
+                check_in_at=check_in,
+                check_out_at=check_out,
+                check_in_lat=account.latitude,
+                check_in_lng=account.longitude,
+                check_in_accuracy_m=rng.choice((8.0, 15.0, 35.0)),
+                outcome=rng.choice(OUTCOMES),
+                next_step=rng.choice(NEXT_STEPS),
+            )
+        )
         db.session.add(visits[-1])
         counts["visits"] += 1
         seen[account.id] = check_in
@@ -262,8 +434,15 @@ def _working_day(rng, rep, accounts, day, seen, counts):
     if rng.random() < 0.5:
         activities.append(("meeting", clock, clock + rng.randint(30, 90)))
     for category, begin, end in activities:
-        db.session.add(Activity(id=_uuid(rng), rep_id=rep.id, category=category,
-                                started_at=_local(day, begin), ended_at=_local(day, end)))
+        db.session.add(
+            Activity(
+                id=_uuid(rng),
+                rep_id=rep.id,
+                category=category,
+                started_at=_local(day, begin),
+                ended_at=_local(day, end),
+            )
+        )
         counts["activities"] += 1
     return visits
 
@@ -277,8 +456,15 @@ def _appointments(rng, rep, accounts, today, counts):
             continue
         account = rng.choice(accounts)
         begin = 8 * 60 + 45 if booked == 0 else rng.choice((10 * 60, 14 * 60, 15 * 60 + 30))
-        db.session.add(Appointment(id=_uuid(rng), account_id=account.id, rep_id=rep.id,
-                                   starts_at=_local(day, begin), ends_at=_local(day, begin + 45),
-                                   purpose=rng.choice(PURPOSES)))
+        db.session.add(
+            Appointment(
+                id=_uuid(rng),
+                account_id=account.id,
+                rep_id=rep.id,
+                starts_at=_local(day, begin),
+                ends_at=_local(day, begin + 45),
+                purpose=rng.choice(PURPOSES),
+            )
+        )
         booked += 1
         counts["appointments"] += 1

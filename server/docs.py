@@ -1,4 +1,5 @@
 """A readable API reference at /api/docs, rendered from the OpenAPI document (no CDN needed)."""
+
 from flask import render_template
 
 from .extensions import api

@@ -14,6 +14,7 @@ saves, measured on this project's 2-core machine, and FIELDDAY_FAST_PATHS=0 (rea
    many rows do not walk the long-lived start-up objects again (report latency down by about a third
    when it was added). Plain: nothing frozen.
 """
+
 import gc
 import os
 
@@ -28,6 +29,7 @@ ENABLED = os.environ.get("FIELDDAY_FAST_PATHS", "1").lower() not in ("0", "false
 
 # --- 1. dumping many records ---------------------------------------------------------
 
+
 def _plain(field):
     """A function value -> dumped value equal to field._serialize, or None when there is none."""
     kind = type(field)
@@ -41,8 +43,9 @@ def _plain(field):
         return lambda v: v if v is None or type(v) is float else field._serialize(v, None, None)
     if kind is fields.Boolean:
         return lambda v: v if v is None or type(v) is bool else field._serialize(v, None, None)
-    if kind in (fields.DateTime, fields.AwareDateTime, fields.NaiveDateTime, fields.Date) \
-            and (field.format or field.DEFAULT_FORMAT) in ("iso", "iso8601"):
+    if kind in (fields.DateTime, fields.AwareDateTime, fields.NaiveDateTime, fields.Date) and (
+        field.format or field.DEFAULT_FORMAT
+    ) in ("iso", "iso8601"):
         return lambda v: None if v is None else v.isoformat()
     return None
 
@@ -89,6 +92,7 @@ def dump_many(schema, objs):
 
 # --- 2. instants as epoch seconds --------------------------------------------------------
 
+
 class _EpochSeconds(UTCDateTime):
     """The plain path: the column read as the models read instants (UTCDateTime), in seconds."""
 
@@ -106,6 +110,7 @@ def epoch(column):
 
 
 # --- 3. the start-up heap -----------------------------------------------------------------
+
 
 def freeze_startup_heap():
     """Move everything alive after start-up (modules, the app, mappers) out of the garbage

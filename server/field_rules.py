@@ -1,4 +1,5 @@
 """Rules shared by the rep-authored records: visits, activities and appointments."""
+
 from .errors import Forbidden, ValidationFailed
 
 
@@ -16,4 +17,3 @@ def refuse_rep_change(principal, obj, changes):
     """The author of a record never changes."""
     if "rep_id" in changes and changes["rep_id"] != obj.rep_id:
         raise Forbidden("The rep of a record cannot change.", {"rep_id": ["Cannot change."]})
-

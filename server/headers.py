@@ -1,25 +1,70 @@
 """Security headers on every answer: the app shell may run only its own scripts, nothing frames it,
-and answers carrying personal data are never kept by a shared cache."""
-from urllib.parse import urlsplit
+it may use the position and the camera and no other device feature, no other site's window shares its
+browsing context group or may embed its files, and answers carrying personal data are never kept by a
+shared cache."""
 
 from flask import request
 
-
-def _tile_origin(url):
-    parts = urlsplit(url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"))
-    return f"{parts.scheme}://{parts.netloc}".replace("://a.", "://*.") if parts.scheme and parts.netloc else ""
+from . import tiles
 
 
-def policy(config):
-    """The Content-Security-Policy: own scripts only (no inline script), tiles from the configured server."""
-    tiles = _tile_origin(config.get("MAP_TILE_URL", ""))
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "worker-src 'self'", "connect-src 'self'",
-        f"img-src 'self' data: blob:{' ' + tiles if tiles else ''}",
-        # Inline style attributes only (the views lay out with them); no inline script anywhere.
-        "style-src 'self' 'unsafe-inline'", "font-src 'self'", "manifest-src 'self'", "object-src 'none'",
-        "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
-    ])
+def policy(config, scripts=()):
+    """The Content-Security-Policy: own scripts only (no inline script but those named by their hash in
+    `scripts`: the shell's import map, server/pwa.py), tiles from the servers of every source a team may pick
+    (server/tiles.py)."""
+    allowed = " ".join(tiles.origins(config))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            " ".join(["script-src 'self'", *scripts]),
+            # blob: the photo scaler's worker (browser-image-compression builds it from a Blob, then loads
+            # itself into it from /vendor); a Blob URL can only be made by this origin's own scripts.
+            "worker-src 'self' blob:",
+            # The service worker fetches the tiles it keeps for use without signal (its fetch is a connection).
+            f"connect-src 'self'{' ' + allowed if allowed else ''}",
+            f"img-src 'self' data: blob:{' ' + allowed if allowed else ''}",
+            # Inline style attributes only (the views lay out with them); no inline script anywhere.
+            "style-src 'self' 'unsafe-inline'",
+            "font-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+# The features the app uses (the check-in position; the camera for visit photos) for its own pages only;
+# the others a page could ask for, for nobody. Every name here is one browsers know (an unknown one is
+# warned about in the console).
+ALLOWED_FEATURES = {"geolocation": "self", "camera": "self"}
+DENIED_FEATURES = (
+    "microphone",
+    "payment",
+    "usb",
+    "serial",
+    "hid",
+    "midi",
+    "accelerometer",
+    "gyroscope",
+    "magnetometer",
+    "display-capture",
+    "browsing-topics",
+)
+PERMISSIONS_POLICY = ", ".join(
+    [f"{name}=({origin})" for name, origin in ALLOWED_FEATURES.items()] + [f"{name}=()" for name in DENIED_FEATURES]
+)
+
+# On every answer: a window another site opens (or that opens one) gets no handle on ours, and another
+# site cannot load our files (scripts, the territory as JSON) into its pages. Map tiles the app loads
+# from another origin are that origin's answers and not affected. No Cross-Origin-Embedder-Policy: the
+# tile servers send no CORP header, and the app needs no cross-origin isolation.
+HARDENING = {
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
 def init_app(app):
@@ -32,6 +77,11 @@ def init_app(app):
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/api/") and request.path not in ("/api/docs", "/api/openapi.json"):
-            headers["Cache-Control"] = "no-store"  # territory, visits, tokens: never in a shared cache
+        for name, value in HARDENING.items():
+            headers.setdefault(name, value)
+        api = request.path.startswith("/api/") and request.path not in ("/api/docs", "/api/openapi.json")
+        # Territory, visits, tokens: never in a shared cache. A photo's bytes never change under its id, so
+        # their view may let the caller's own browser keep them (`private`), still never a shared cache.
+        if api and not headers.get("Cache-Control", "").startswith("private"):
+            headers["Cache-Control"] = "no-store"
         return response

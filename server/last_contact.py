@@ -2,8 +2,9 @@
 
 The visit service calls `follow` once its visits' rows are written (flushed, same transaction):
 
-- a new checked-in visit where the customer was met moves it forward only (`UPDATE … WHERE last_contact_at < :t`), to the
-  check-in or to now, whichever is earlier: a phone whose clock runs ahead never sets it in the future;
+- a new checked-in visit where the customer was met moves it forward only
+  (`UPDATE … WHERE last_contact_at < :t`), to the check-in or to now, whichever is earlier: a phone whose
+  clock runs ahead never sets it in the future;
 - an edited or deleted visit whose check-in, meeting, cancellation or account changed recomputes it from the
   account's visits, the account row locked first (and the account it moved from, too).
 
@@ -12,6 +13,7 @@ so a rep's visit never makes a manager's account edit stale, nor the other way r
 the second writer waits for the row and then goes on). The change log gets a row for the account
 (fields `["last_contact_at"]`, the account's current version), so the phones learn the new value.
 """
+
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import attributes
 
@@ -24,8 +26,12 @@ CONTACT_FIELDS = ("account_id", "check_in_at", "met", "cancelled_at")
 
 
 def counts_as_contact(visit):
-    return (visit.check_in_at is not None and visit.account_id is not None and visit.met is not False
-            and visit.cancelled_at is None)
+    return (
+        visit.check_in_at is not None
+        and visit.account_id is not None
+        and visit.met is not False
+        and visit.cancelled_at is None
+    )
 
 
 def effects(writes):
@@ -69,8 +75,9 @@ def follow(session, writes):
             stmt = update(table).where(table.c.id == account_id, table.c.last_contact_at.is_distinct_from(value))
         else:
             value = at
-            stmt = update(table).where(table.c.id == account_id,
-                                       (table.c.last_contact_at.is_(None)) | (table.c.last_contact_at < value))
+            stmt = update(table).where(
+                table.c.id == account_id, (table.c.last_contact_at.is_(None)) | (table.c.last_contact_at < value)
+            )
         row = conn.execute(stmt.values(last_contact_at=value).returning(table.c.version, table.c.owner_id)).first()
         if row is None:
             continue
@@ -81,14 +88,61 @@ def follow(session, writes):
     if written:
         first = next_numbers(session, len(written))
         now = clock.now()
-        conn.execute(insert(Change.__table__), [
-            {"seq": first + n, "entity": "account", "entity_id": account_id, "op": "upsert", "version": version,
-             "owner_id": owner, "prev_owner_id": None, "rep_id": None, "fields": ["last_contact_at"], "at": now}
-            for n, (account_id, version, owner) in enumerate(written)])
+        conn.execute(
+            insert(Change.__table__),
+            [
+                {
+                    "seq": first + n,
+                    "entity": "account",
+                    "entity_id": account_id,
+                    "op": "upsert",
+                    "version": version,
+                    "owner_id": owner,
+                    "prev_owner_id": None,
+                    "rep_id": None,
+                    "fields": ["last_contact_at"],
+                    "at": now,
+                }
+                for n, (account_id, version, owner) in enumerate(written)
+            ],
+        )
 
 
 def _latest_contact(conn, account_id):
     visits = Visit.__table__
-    latest = conn.execute(select(func.max(visits.c.check_in_at)).where(
-        visits.c.account_id == account_id, visits.c.met.is_(True), visits.c.cancelled_at.is_(None))).scalar()
+    latest = conn.execute(
+        select(func.max(visits.c.check_in_at)).where(
+            visits.c.account_id == account_id, visits.c.met.is_(True), visits.c.cancelled_at.is_(None)
+        )
+    ).scalar()
     return None if latest is None else min(latest, clock.now())
+
+
+def as_of(session, accounts, at):
+    """{account_id: its last contact as it stood at `at`} for `accounts` (rows with `id` and
+    `last_contact_at`): the latest visit checked in by then where the customer was met and that was not
+    cancelled, or, for an account without one, the stored last contact when it is no later (one taken
+    over by an import). A report of a past period reads this, so work done since does not change it."""
+    ids = [a.id for a in accounts]
+    latest = {}
+    visits = Visit.__table__
+    for chunk in range(0, len(ids), 1000):
+        latest.update(
+            session.execute(
+                select(visits.c.account_id, func.max(visits.c.check_in_at))
+                .where(
+                    visits.c.account_id.in_(ids[chunk : chunk + 1000]),
+                    visits.c.met.is_(True),
+                    visits.c.cancelled_at.is_(None),
+                    visits.c.check_in_at <= at,
+                )
+                .group_by(visits.c.account_id)
+            ).all()
+        )
+    out = {}
+    for a in accounts:
+        seen = latest.get(a.id)
+        if seen is None and a.last_contact_at is not None and a.last_contact_at <= at:
+            seen = a.last_contact_at
+        out[a.id] = seen
+    return out

@@ -3,7 +3,12 @@
 Every error envelope with `fields` also carries `field_codes`: the same shape, each English message
 replaced by {"code", "params"} (code None when the message has no code; the client then shows the
 English text). The import report carries `codes` beside each row's message the same way.
+
+A geocoder's reason inside a "not geocoded" message is itself coded: its `reason` param is one of the
+GEO_REASONS codes (the client words it in its own language), with `provider` (the geocoder's name) and
+`detail` (the provider's own words or error class, "" when none) beside it.
 """
+
 import re
 
 # Order matters where one template is a prefix of another: the longer one first.
@@ -61,12 +66,54 @@ TEMPLATES = (
     ("no_change", "No field to change."),
     ("focus_text", "Write what to focus on."),
     ("not_reps_account", "Not one of the rep's accounts."),
+    # Administering users and teams.
+    ("admins_only", "Admins only."),
+    ("managers_only", "Managers only."),
+    ("position_pair", "Give latitude and longitude together."),
+    ("username_characters", "Letters, digits and . _ @ - only."),
+    ("wrong_password", "Wrong password."),
+    ("same_password", "Must differ from the old password."),
+    ("not_yourself", "Must not be yourself."),
+    ("last_admin", "The last active admin stays."),
+    ("not_team_rep", "Not an active rep of the same team."),
+    ("not_team_manager", "Not an active manager of the team."),
+    ("not_your_team", "Unknown team or not yours."),
+    ("listed_twice", "Listed twice."),
+    ("morning_time", "Must be between 05:00 and 12:00."),
+    ("lunch_order", "Not after lunch_latest."),
+    ("unknown_time_zone", "Not a known time zone (an IANA name such as Asia/Shanghai)."),
+    ("o_when_won", "Must be O when won."),
+    ("won_at_o", "Must be won at stage O."),
+    # The planner's: mandatory stops it cannot keep, named by their accounts.
+    ("plan_do_not_fit", "{names}: the mandatory stops cannot all fit in the day."),
+    ("plan_no_coordinates", "{names}: no map position."),
+    ("plan_window_outside_day", "{names}: its time is outside the working day."),
+    ("plan_cannot_be_reached", "{names}: cannot be reached in time."),
     # The CSV import's own messages.
     ("import_name_account", "Name the account: account_key (客户编号) or account_name (客户名称)."),
     ("import_no_account", "No account matches {key}."),
     ("import_many_accounts", "More than one account matches {key}."),
     ("import_same_row", "Same record as row {row}."),
     ("import_no_user", "No user {user}."),
+    ("import_owner_ambiguous", "More than one person is named {user}: use the username."),
+    # The geocoder's own refusals before the general "not geocoded" (whose {reason} matches anything).
+    (
+        "import_geocoder_quota",
+        (
+            "Not geocoded ({provider} daily quota used up ({detail}); import the file again once it resets): "
+            "imported without a position, not plannable."
+        ),
+    ),
+    (
+        "import_geocoder_key",
+        (
+            "Not geocoded ({provider} refused the key ({detail}); check GEOCODER_KEY): "
+            "imported without a position, not plannable."
+        ),
+    ),
+    ("import_no_team", "No team {team}."),
+    ("import_start_not_geocoded", "Not geocoded ({reason}): imported without a start position, not plannable."),
+    ("not_geocoded", "Not geocoded ({reason})."),
     ("import_not_geocoded", "Not geocoded ({reason}): imported without a position, not plannable."),
     ("import_missing_columns", "Missing column(s): {columns}."),
     ("import_ignored_columns", "Ignored column(s): {columns}."),
@@ -80,6 +127,28 @@ TEMPLATES = (
 
 CODES = tuple(dict.fromkeys(code for code, _ in TEMPLATES))
 
+# Why an address was not placed on the map, in the English the server writes (transfer/geocoding.py
+# formats these). Specific entries before the general one whose {detail} matches anything.
+GEO_REASONS = (
+    ("not_found", "address not found"),
+    ("no_address", "no address"),
+    ("no_geocoder", "no geocoder is configured"),
+    ("rate_limited", "{provider} refused requests as too frequent ({detail}); raise GEOCODER_MIN_DELAY_S"),
+    ("quota", "{provider} daily quota used up ({detail}); import the file again once it resets"),
+    ("key_refused", "{provider} refused the key ({detail}); check GEOCODER_KEY"),
+    ("timed_out", "geocoder failed: GeocoderTimedOut"),
+    ("unavailable", "geocoder failed: GeocoderUnavailable"),
+    ("failed", "geocoder failed: {detail}"),
+)
+GEO_REASON_CODES = tuple(code for code, _ in GEO_REASONS)
+# The messages whose {reason} is a geocoder's.
+GEOCODED = {"import_start_not_geocoded", "not_geocoded", "import_not_geocoded"}
+
+
+def geo_reason(code, **params):
+    """The English reason for a code (transfer/geocoding.py's LookupError text)."""
+    return dict(GEO_REASONS)[code].format(**params)
+
 
 def _pattern(template):
     parts = re.split(r"\{(\w+)\}", template)
@@ -88,6 +157,17 @@ def _pattern(template):
 
 
 _COMPILED = tuple((code, _pattern(template)) for code, template in TEMPLATES)
+_REASONS = tuple((code, _pattern(template)) for code, template in GEO_REASONS)
+
+
+def reason_params(text):
+    """{"reason": code, "provider", "detail"} for a geocoder's English reason; an unknown text is a
+    "failed" with the text as its detail."""
+    for code, pattern in _REASONS:
+        found = pattern.match(text)
+        if found:
+            return {"reason": code, "provider": "", "detail": "", **found.groupdict()}
+    return {"reason": "failed", "provider": "", "detail": text}
 
 
 def message_code(message):
@@ -96,7 +176,10 @@ def message_code(message):
     for code, pattern in _COMPILED:
         found = pattern.match(text)
         if found:
-            return {"code": code, "params": found.groupdict()}
+            params = found.groupdict()
+            if code in GEOCODED:
+                params = reason_params(params["reason"])
+            return {"code": code, "params": params}
     return {"code": None, "params": {}}
 
 

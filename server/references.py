@@ -1,6 +1,7 @@
 """References the database would clear by itself when their target is deleted (ON DELETE SET NULL):
 an activity's visit, a visit's opportunity, an opportunity's machine. The services clear them first,
 as edits, so the change log records them and the phones stop pointing at a record that is gone."""
+
 from sqlalchemy import select
 
 from .models import Account, Activity, Device, Opportunity, Visit

@@ -4,6 +4,7 @@ Each resource subclasses ScopedResource with its model, its read scope, its
 write rules and its filters. Services take plain values (a Principal and
 validated data) and commit in one place.
 """
+
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,8 +17,11 @@ from .references import clear_before_delete
 def refuse_stale(label, expected, current):
     """409 `version_conflict` when the caller's `expected` version (None: no check) is not `current`."""
     if expected is not None and expected != current:
-        raise Conflict(f"The {label} changed since version {expected}; it is now version {current}.",
-                       {"version": [f"Stale: the current version is {current}."]}, code="version_conflict")
+        raise Conflict(
+            f"The {label} changed since version {expected}; it is now version {current}.",
+            {"version": [f"Stale: the current version is {current}."]},
+            code="version_conflict",
+        )
 
 
 class ScopedResource:
@@ -128,11 +132,11 @@ class ScopedResource:
         """Raise if a record with this id exists: 409 if the caller may see it, else 404."""
         if record_id is None or db.session.get(self.model, record_id) is None:
             return
-        visible = db.session.scalar(select(self.model.id).where(self.model.id == record_id,
-                                                                self.read_scope(principal)))
+        visible = db.session.scalar(select(self.model.id).where(self.model.id == record_id, self.read_scope(principal)))
         if visible is None:  # another territory's record: the same answer as for any record not yours
-            raise NotFound(f"No {self.label} {record_id} in your territory; a new record needs a new id.",
-                           {"id": ["Unknown."]})
+            raise NotFound(
+                f"No {self.label} {record_id} in your territory; a new record needs a new id.", {"id": ["Unknown."]}
+            )
         raise Conflict(f"A {self.label} with id {record_id} already exists.", {"id": ["Already exists."]})
 
     def stage_create(self, principal, data):

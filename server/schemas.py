@@ -1,4 +1,5 @@
 """Schema building blocks shared by the resource blueprints."""
+
 import math
 import re
 from datetime import date, datetime
@@ -14,7 +15,11 @@ _BIGINT = 2**63 - 1
 def unstorable(value):
     """Why a loaded value cannot be stored as it is, or None."""
     if isinstance(value, str):
-        return "Contains a character that cannot be stored (NUL or a lone surrogate)." if _UNSTORABLE_TEXT.search(value) else None
+        return (
+            "Contains a character that cannot be stored (NUL or a lone surrogate)."
+            if _UNSTORABLE_TEXT.search(value)
+            else None
+        )
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -64,15 +69,27 @@ class StrictSchema(Schema):
         return data
 
 
+class Pattern(validate.Regexp):
+    """validate.Regexp that must match the whole value, as the pattern it is published as (an OpenAPI
+    `pattern`, read by ECMA rules) does: Python's `$` would also match before a final newline."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+# An address as the OpenAPI document publishes it (one @, no spaces, a dot in the domain), or empty.
+EMAIL = r"^(|[^@\s]+@[^@\s.]+(\.[^@\s.]+)+)$"
+
+
 def text(max_length, **kwargs):
     """A string field with the column's length limit."""
     return fields.String(validate=validate.Length(max=max_length), **kwargs)
 
 
 def required_text(max_length, **kwargs):
-    return fields.String(
-        required=True, validate=validate.Length(min=1, max=max_length), **kwargs
-    )
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
 def latitude(**kwargs):

@@ -5,6 +5,7 @@ A rep's territory is the accounts they own; a manager's is every account owned
 by a member of their team; an admin sees everything. Records hanging off an
 account (contacts, devices, opportunities, appointments, visits) follow it.
 """
+
 from sqlalchemy import false, or_, select, true
 
 from .models import Account, User

@@ -1,4 +1,5 @@
 """JWT wiring and the caller's identity as a plain value for services."""
+
 import uuid
 from dataclasses import dataclass
 from functools import wraps
@@ -37,13 +38,24 @@ def principal():
     return Principal(id=user.id, role=user.role, team_id=user.team_id)
 
 
+PASSWORD_CHANGE_REQUIRED = "password_change_required"
+
+
 def login_required(*roles):
-    """Require a valid access token, optionally of one of `roles`."""
+    """Require a valid access token, optionally of one of `roles`, of a user whose password is their own.
+
+    After a reset the password is a temporary one: until its owner replaces it (POST /api/auth/password)
+    every call but /api/auth's is refused with 403 `password_change_required`."""
 
     def decorate(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
             verify_jwt_in_request()
+            if current_user.must_change_password:
+                raise Forbidden(
+                    "Your password is a temporary one: change it first (POST /api/auth/password).",
+                    code=PASSWORD_CHANGE_REQUIRED,
+                )
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role may not do this.")
             return fn(*args, **kwargs)

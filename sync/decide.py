@@ -15,6 +15,7 @@ Pull: `latest_per_record` folds a page of change rows to the newest per record, 
 turns it into upserts (the records as they are now, for the caller) and deletes (gone, or no
 longer the caller's).
 """
+
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -22,8 +23,8 @@ from uuid import UUID
 
 from . import merge, protocol
 
-
 # --- the mutation ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Mutation:
@@ -40,16 +41,31 @@ class Mutation:
 
     @classmethod
     def of(cls, loaded):
-        return cls(id=loaded["id"], seq=loaded["seq"], entity=loaded["entity"], entity_id=loaded["entity_id"],
-                   op=loaded["op"], base_version=loaded.get("base_version"), data=dict(loaded.get("data") or {}),
-                   schema=loaded.get("schema", protocol.SCHEMA_VERSION))
+        return cls(
+            id=loaded["id"],
+            seq=loaded["seq"],
+            entity=loaded["entity"],
+            entity_id=loaded["entity_id"],
+            op=loaded["op"],
+            base_version=loaded.get("base_version"),
+            data=dict(loaded.get("data") or {}),
+            schema=loaded.get("schema", protocol.SCHEMA_VERSION),
+        )
 
     @cached_property
     def digest(self):
         """What it asks, fingerprinted: a retry has the same; another mutation under its seq has not."""
-        return protocol.payload_hash({"id": self.id, "entity": self.entity, "entity_id": self.entity_id,
-                                      "op": self.op, "base_version": self.base_version, "data": self.data,
-                                      "schema": self.schema})
+        return protocol.payload_hash(
+            {
+                "id": self.id,
+                "entity": self.entity,
+                "entity_id": self.entity_id,
+                "op": self.op,
+                "base_version": self.base_version,
+                "data": self.data,
+                "schema": self.schema,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,7 @@ class Refusal(Exception):
 
 # --- 1. admission -----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Admission:
     """`apply`: run it. `duplicate`: answer `result` and change nothing; when `journal` is set the
@@ -97,13 +114,21 @@ def admit(last_seq, mutation, at_seq=None, by_id=None):
         return Admission("duplicate", duplicate(mutation, at_seq, mutation.digest))
     if verdict == "gap":
         expected = last_seq + 1
-        raise Refusal("seq_gap", f"Expected seq {expected}, got {mutation.seq}; nothing from here on was applied.",
-                      {"seq": [f"Expected {expected}."]}, final=True, extra={"expected_seq": expected})
+        raise Refusal(
+            "seq_gap",
+            f"Expected seq {expected}, got {mutation.seq}; nothing from here on was applied.",
+            {"seq": [f"Expected {expected}."]},
+            final=True,
+            extra={"expected_seq": expected},
+        )
     if not protocol.schema_supported(mutation.schema):
-        raise Refusal("upgrade_required",
-                      f"Mutation seq {mutation.seq} uses schema {mutation.schema}; this server reads "
-                      f"{protocol.OLDEST_SCHEMA_VERSION}..{protocol.SCHEMA_VERSION}. Update the app; the outbox is kept.",
-                      {"schema": ["Unsupported."]}, final=True)
+        raise Refusal(
+            "upgrade_required",
+            f"Mutation seq {mutation.seq} uses schema {mutation.schema}; this server reads "
+            f"{protocol.OLDEST_SCHEMA_VERSION}..{protocol.SCHEMA_VERSION}. Update the app; the outbox is kept.",
+            {"schema": ["Unsupported."]},
+            final=True,
+        )
     if by_id is not None:  # applied before under another seq: once is enough
         result = duplicate(mutation, by_id, by_id.payload_hash)
         first = {k: v for k, v in result.items() if k not in ("status", "first_status")}
@@ -117,8 +142,13 @@ def duplicate(mutation, entry, digest):
     """The first result of a mutation seen again, marked duplicate; a different payload under a seq
     already used is refused."""
     if entry is not None and entry.payload_hash != digest:
-        raise Refusal("seq_reused", f"seq {mutation.seq} was already used for a different mutation.",
-                      {"seq": ["Reused with a different payload."]}, final=True, extra={"seq": mutation.seq})
+        raise Refusal(
+            "seq_reused",
+            f"seq {mutation.seq} was already used for a different mutation.",
+            {"seq": ["Reused with a different payload."]},
+            final=True,
+            extra={"seq": mutation.seq},
+        )
     result = dict(entry.result) if entry is not None else {"id": str(mutation.id)}
     result["first_status"] = result.get("status")
     result["status"] = "duplicate"
@@ -126,6 +156,7 @@ def duplicate(mutation, entry, digest):
 
 
 # --- 2. the operation against what is stored -----------------------------------------------
+
 
 @dataclass(frozen=True)
 class Route:
@@ -159,11 +190,13 @@ def route(mutation, exists, was_deleted=False):
 
 def out_of_scope():
     """An edit to a record that was the caller's and left their territory (its account was reassigned)."""
-    return Refusal("out_of_scope", "The record is no longer in your territory (its account was reassigned); "
-                                   "the edit is dropped.")
+    return Refusal(
+        "out_of_scope", "The record is no longer in your territory (its account was reassigned); the edit is dropped."
+    )
 
 
 # --- 3. and 4. an edit ------------------------------------------------------------------------
+
 
 def edit_base(entity, base, stored_version):
     """The version an edit of `entity` was made on, checked against the stored version. Records that
@@ -171,14 +204,19 @@ def edit_base(entity, base, stored_version):
     if entity in merge.AUTHOR_OWNED:
         return None
     if base is None:
-        raise Refusal("base_version_required",
-                      "An edit of this record must say which version it was made on (base_version); "
-                      "nothing was changed.", {"base_version": ["Required for this entity."]})
+        raise Refusal(
+            "base_version_required",
+            "An edit of this record must say which version it was made on (base_version); nothing was changed.",
+            {"base_version": ["Required for this entity."]},
+        )
     if base == 0:
         base = 1  # version 0: the phone's own create, not yet acknowledged when it edited the record
     if base > stored_version:
-        raise Refusal("base_version_invalid", f"base_version {base} is newer than the stored version "
-                      f"{stored_version}; nothing was changed.", {"base_version": [f"At most {stored_version}."]})
+        raise Refusal(
+            "base_version_invalid",
+            f"base_version {base} is newer than the stored version {stored_version}; nothing was changed.",
+            {"base_version": [f"At most {stored_version}."]},
+        )
     return base
 
 
@@ -211,6 +249,7 @@ def merge_edit(data, server_values, changed):
 
 # --- 5. results ----------------------------------------------------------------------------------
 
+
 def applied(version=None):
     return {"status": "applied"} if version is None else {"status": "applied", "version": version}
 
@@ -225,6 +264,7 @@ def rejected(code, message, fields=None):
 
 
 # --- pull ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ChangeRow:
@@ -266,9 +306,11 @@ def page(latest, current):
     changes = []
     for key, row in latest.items():
         change = current.get(key)
-        changes.append(change if change is not None else
-                       {"entity": row.entity, "id": str(row.entity_id), "op": "delete", "version": row.version,
-                        "data": None})
+        changes.append(
+            change
+            if change is not None
+            else {"entity": row.entity, "id": str(row.entity_id), "op": "delete", "version": row.version, "data": None}
+        )
     return changes
 
 

@@ -1,12 +1,15 @@
 """Conflict rules, as pure functions over plain values."""
+
 from datetime import timedelta
 
+from . import entities
 from .protocol import MAX_CLOCK_AHEAD_S
 
-# Records that belong to their author: the later edit (by arrival) wins, no base version needed.
-AUTHOR_OWNED = {"visit", "activity"}
+# Records that belong to their author (declared in entities.py): the later edit (by arrival) wins,
+# no base version needed.
+AUTHOR_OWNED = entities.authored()
 # Instants that record when something happened; they may not lie in the future.
-HAPPENED_AT = ("check_in_at", "check_out_at", "started_at", "ended_at", "opened_at", "changed_at")
+HAPPENED_AT = ("check_in_at", "check_out_at", "started_at", "ended_at", "opened_at", "changed_at", "taken_at")
 
 
 def merge_update(client_fields, server_values, changed_on_server):

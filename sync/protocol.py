@@ -1,9 +1,12 @@
 """Wire-level rules: limits, schema versions, opaque cursors and the mutation sequence."""
+
 import base64
 import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+
+from . import entities
 
 MAX_MUTATIONS = 500
 MAX_PULL = 1000
@@ -14,9 +17,9 @@ OLDEST_SCHEMA_VERSION = 1
 TOMBSTONE_DAYS = 180
 MAX_CLOCK_AHEAD_S = 24 * 3600
 
-# Pull order: parents before the records that hang off them.
-PULL_ORDER = ("account", "contact", "device", "opportunity", "appointment", "visit", "activity", "route_plan",
-            "weekly_review")  # append only: a cursor names an entity by its place here
+# Pull order: parents before the records that hang off them, as sync/entities.py declares them
+# (append only: a cursor names an entity by its place here).
+PULL_ORDER = entities.pull_order()
 
 
 class CursorError(ValueError):
@@ -92,8 +95,13 @@ def check_cursor(cursor, epoch, head, horizon, mark_at=None):
     # Changes below `horizon` may be gone; a cursor at horizon - 1 has seen all of them already.
     if cursor.seq < horizon - 1:
         raise CursorError("cursor older than the tombstone horizon")
-    if (cursor.mark is not None and mark_at is not None and cursor.seq > 0 and cursor.seq >= horizon
-            and mark_at(cursor.seq) != cursor.mark):
+    if (
+        cursor.mark is not None
+        and mark_at is not None
+        and cursor.seq > 0
+        and cursor.seq >= horizon
+        and mark_at(cursor.seq) != cursor.mark
+    ):
         raise CursorError("cursor from another history (restored database?)")
 
 

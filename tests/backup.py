@@ -1,4 +1,5 @@
 """A database backup and its restore, as a restore tool does it: every row out, every row back."""
+
 from sqlalchemy import text
 
 from server.extensions import db

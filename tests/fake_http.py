@@ -1,6 +1,11 @@
-"""A local HTTP server answering GET requests with JSON: stands in for OSRM and Nominatim in tests."""
+"""Local HTTP servers for tests: one answering GET requests with JSON (stands in for OSRM and Nominatim),
+and a map tile server (FakeTiles)."""
+
 import json
+import re
+import struct
 import threading
+import zlib
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -30,3 +35,70 @@ def json_server(answer):
     finally:
         server.shutdown()
         server.server_close()
+
+
+TILE = re.compile(r"^/(?P<source>\w+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.png$")
+
+
+def _png(size=256):
+    """A plain light tile with a darker edge (the tiles' seams show on the screenshots)."""
+    rows = []
+    for y in range(size):
+        edge = y in (0, size - 1)
+        rows.append(b"\x00" + bytes([200 if edge or x in (0, size - 1) else 236 for x in range(size)]))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
+
+
+class FakeTiles:
+    """A tile server: a PNG for /<source>/<z>/<x>/<y>.png, each request recorded; `down` answers 503.
+    With `cors` its tiles may be read by the app's origin (the service worker keeps them at their size)."""
+
+    def __init__(self, cors=False):
+        self.seen = []  # (source, z, x, y) in the order asked
+        self.refused = 0
+        self.down = False
+        body = _png()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                match = TILE.match(self.path)
+                if fake.down or not match:
+                    fake.refused += 1
+                    self.send_response(503 if fake.down else 404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                fake.seen.append((match["source"], int(match["z"]), int(match["x"]), int(match["y"])))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                # Not kept by the browser's own cache: a tile drawn without the network came from the service worker.
+                self.send_header("Cache-Control", "no-store")
+                if cors:
+                    self.send_header("Access-Control-Allow-Origin", "*")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)

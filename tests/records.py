@@ -1,4 +1,5 @@
 """Fixture writes that go around the services, with what the services would derive from them."""
+
 from contextlib import contextmanager
 
 from server import last_contact

@@ -10,8 +10,10 @@ from tests.records import writing
 
 
 def test_config_reads_environment(tmp_path):
-    config = Config(env={"DATABASE_URL": "postgresql://u@h/db", "JWT_SECRET_KEY": "k" * 40,
-                         "JWT_ACCESS_MINUTES": "5"}, instance_path=str(tmp_path))
+    config = Config(
+        env={"DATABASE_URL": "postgresql://u@h/db", "JWT_SECRET_KEY": "k" * 40, "JWT_ACCESS_MINUTES": "5"},
+        instance_path=str(tmp_path),
+    )
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@h/db"
     assert config.JWT_SECRET_KEY == "k" * 40
     assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 300
@@ -24,8 +26,9 @@ def test_an_unknown_time_zone_stops_the_start_and_a_known_one_dates_a_teamless_u
 
     with pytest.raises(ValueError, match="FIELDDAY_TIMEZONE='Mars/Base': not a time zone"):
         Config(env={"FIELDDAY_TIMEZONE": "Mars/Base", "JWT_SECRET_KEY": "k" * 40}, instance_path=str(tmp_path))
-    app.config["DEFAULT_TIMEZONE"] = Config(env={"FIELDDAY_TIMEZONE": "Europe/Berlin", "JWT_SECRET_KEY": "k" * 40},
-                                            instance_path=str(tmp_path)).DEFAULT_TIMEZONE
+    app.config["DEFAULT_TIMEZONE"] = Config(
+        env={"FIELDDAY_TIMEZONE": "Europe/Berlin", "JWT_SECRET_KEY": "k" * 40}, instance_path=str(tmp_path)
+    ).DEFAULT_TIMEZONE
     with app.app_context():
         assert team_zone(None) == ZoneInfo("Europe/Berlin")
 
@@ -58,16 +61,50 @@ def test_client_settings_name_the_map_tiles_without_login(client, database_url, 
     body = client.get("/api/client-settings").get_json()
     assert body["map_tile_url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     assert "OpenStreetMap" in body["map_tile_attribution"]
-    assert (body["routing_detour"], body["routing_speed_kmh"], body["checkin_radius_m"]) == (1.35, 22.0, 300.0)
-    config = Config(env={"MAP_TILE_URL": "https://tiles.example.cn/{z}/{x}/{y}.png", "MAP_TILE_ATTRIBUTION": "Own tiles",
-                         "ROUTING_SPEED_KMH": "30", "CHECKIN_RADIUS_M": "150"},
-                    instance_path=str(tmp_path))
+    assert (body["routing_detour"], body["routing_speed_kmh"]) == (1.35, 22.0)
+    # A team's settings (cadence, check-in radius, visit presets) are not for anyone before login.
+    assert not {"checkin_radius_m", "cadence_days", "phrases"} & set(body)
+    assert body["tencent_map_key"] == ""  # no key: the app does not offer 腾讯地图
+    config = Config(
+        env={
+            "MAP_TILE_URL": "https://tiles.example.cn/{z}/{x}/{y}.png",
+            "MAP_TILE_ATTRIBUTION": "Own tiles",
+            "ROUTING_SPEED_KMH": "30",
+            "TENCENT_MAP_KEY": "company-key",
+            "CURRENCY": "HKD",
+            "PHOTO_MAX_BYTES": "5000000",
+        },
+        instance_path=str(tmp_path),
+    )
     own = create_app({**vars(config), "SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
     answer = own.test_client().get("/api/client-settings").get_json()
     assert answer == {
-        "map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png", "map_tile_attribution": "Own tiles",
-        "routing_detour": 1.35, "routing_speed_kmh": 30.0, "checkin_radius_m": 150.0,
-        "cadence_days": {"A": 7, "B": 14, "C": 30}, "vocab": answer["vocab"]}
+        "map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png",
+        "map_tile_attribution": "Own tiles",
+        "routing_detour": 1.35,
+        "routing_speed_kmh": 30.0,
+        "tencent_map_key": "company-key",
+        "vocab": answer["vocab"],
+        "words": answer["words"],
+        "currency": "HKD",
+        "photo_max_bytes": 5000000,
+    }
+    assert body["currency"] == "CNY"
+
+
+def test_the_phone_gets_stage_names_and_visit_phrases_in_both_languages(client, world):
+    """Stage letters are shown with the method's names (before login), and the visit's purpose and outcome offer
+    the team's presets, the method's usual phrases by default (after login): both come from the server, in
+    English and zh-CN, so the phone keeps no copy of the list."""
+    body = client.get("/api/client-settings").get_json()
+    stages = body["words"]["stage"]
+    assert set(stages) == set(body["vocab"]["stage"])  # the order is the vocabulary's
+    assert (stages["S"], stages["O"]) == ({"en": "Suspect", "zh-CN": "潜在客户"}, {"en": "Order", "zh-CN": "订单执行"})
+    team = client.get("/api/settings", headers=world.headers("r1")).get_json()
+    purposes = team["visit_purposes"]
+    assert [p["en"] for p in purposes] == ["First call", "Demo", "Proposal", "Follow-up", "Service", "Replacement"]
+    assert [p["zh-CN"] for p in purposes][:2] == ["初次拜访", "产品演示"]
+    assert all(p["en"] and p["zh-CN"] for p in team["visit_outcomes"])
 
 
 def test_the_phone_gets_the_methods_vocabulary_in_its_order(client):
@@ -80,8 +117,19 @@ def test_the_phone_gets_the_methods_vocabulary_in_its_order(client):
     assert codes["activity_category"] == ["face_to_face", "travel", "admin", "meeting"]
     assert codes["time_split"] == ["face_to_face", "travel", "admin", "meeting", "unrecorded"]
     assert codes["loss_reason"] == list(vocab.LOSS_REASONS) and codes["account_class"] == ["A", "B", "C"]
-    assert set(codes) == {"stage", "account_class", "org_type", "employee_band", "purchase_role", "ownership", "colour",
-                          "kind", "loss_reason", "activity_category", "time_split"}
+    assert set(codes) == {
+        "stage",
+        "account_class",
+        "org_type",
+        "employee_band",
+        "purchase_role",
+        "ownership",
+        "colour",
+        "kind",
+        "loss_reason",
+        "activity_category",
+        "time_split",
+    }
 
 
 def test_unknown_api_path_is_json_404(client):
@@ -98,18 +146,29 @@ def test_wrong_method_is_json_405(client):
 
 def test_openapi_documents_every_endpoint(app, client):
     spec = client.get("/api/openapi.json").get_json()
-    documented = {(path, method.upper()) for path, item in spec["paths"].items() for method in item
-                  if method != "parameters"}
+    documented = {
+        (path, method.upper()) for path, item in spec["paths"].items() for method in item if method != "parameters"
+    }
     api_rules = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.rule in ("/api/openapi.json", "/api/docs"):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             api_rules.add((path, method))
     assert api_rules and api_rules <= documented
-    for name in ("Account", "AccountPatch", "Visit", "Activity", "Appointment", "Contact", "Device",
-                 "Opportunity", "Login", "Tokens"):
+    for name in (
+        "Account",
+        "AccountPatch",
+        "Visit",
+        "Activity",
+        "Appointment",
+        "Contact",
+        "Device",
+        "Opportunity",
+        "Login",
+        "Tokens",
+    ):
         assert name in spec["components"]["schemas"], name
     visit = spec["components"]["schemas"]["Visit"]
     assert {"purpose", "account_id"} <= set(visit["required"])
@@ -122,6 +181,7 @@ def test_docs_page_lists_endpoints(client):
     assert "/api/accounts/{record_id}" in page and "/api/auth/login" in page
 
 
+@pytest.mark.calendar
 def test_large_json_is_gzipped_for_clients_that_accept_it(client, world):
     import gzip
     import json
@@ -140,12 +200,48 @@ def test_security_headers_on_the_shell_and_the_api(client):
         csp = shell.headers["Content-Security-Policy"]
         shell_headers = shell.headers
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp
-    assert "https://tile.openstreetmap.org" in csp  # the configured tile server, and no other
+    assert "https://tile.openstreetmap.org" in csp  # the tile servers of the sources a team may pick (server/tiles.py)
     for headers in (shell_headers, client.get("/api/health").headers):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "same-origin"
     assert client.get("/api/health").headers["Cache-Control"] == "no-store"
-    assert client.post("/api/auth/login", json={"username": "x", "password": "y"}).headers["Cache-Control"] == "no-store"
+    assert (
+        client.post("/api/auth/login", json={"username": "x", "password": "y"}).headers["Cache-Control"] == "no-store"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/sw.js",
+        "/js/app.js",
+        "/js/views/visit.js",
+        "/css/app.css",
+        "/manifest.webmanifest",
+        "/vendor/leaflet/leaflet.js",
+        "/no-such-file.js",
+        "/api/health",
+        "/api/openapi.json",
+        "/api/docs",
+        "/api/no-such-thing",
+    ],
+)
+def test_hardening_headers_on_every_answer(client, path):
+    """The shell, the service worker, modules, static files and API answers (errors too) allow the
+    position and the camera to the app's own pages only and deny the other device features, keep other
+    sites' windows out of the app's browsing context group and other sites from embedding its files."""
+    with client.get(path) as response:
+        headers = response.headers
+    features = dict(item.strip().split("=", 1) for item in headers["Permissions-Policy"].split(","))
+    assert features["geolocation"] == "(self)" and features["camera"] == "(self)"
+    for denied in ("microphone", "payment", "usb", "serial", "hid", "midi", "display-capture"):
+        assert features[denied] == "()", denied
+    assert {name for name, allowed in features.items() if allowed != "()"} == {"geolocation", "camera"}
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    # No cross-origin isolation: it would refuse the map tiles, which come from another origin.
+    assert "Cross-Origin-Embedder-Policy" not in headers
 
 
 @pytest.mark.parametrize("name", ["JWT_ACCESS_MINUTES", "JWT_REFRESH_DAYS"])
@@ -177,7 +273,11 @@ def test_the_openapi_document_describes_the_real_api(client):
     body = spec["components"]["schemas"]["ErrorBody"]["properties"]
     assert {"code", "message", "fields"} <= set(body)
     amount = spec["components"]["schemas"]["Opportunity"]["properties"]["amount"]
-    assert amount["type"] == "string" and "pattern" in amount  # sent and answered as a decimal string
+    # Answered as a decimal string; taken as that or as a number within the same bounds.
+    text, number = amount["oneOf"]
+    assert text["type"] == "string" and re.fullmatch(text["pattern"].strip("^$"), "99999999999.99")
+    assert not re.search(text["pattern"], "-1") and not re.search(text["pattern"], "100000000001")
+    assert number == {"type": "number", "minimum": 0.0, "maximum": 1e11}
 
 
 def test_the_change_log_is_hooked_in_by_the_factory_once_however_many_apps(app, world, database_url):
@@ -190,8 +290,9 @@ def test_the_change_log_is_hooked_in_by_the_factory_once_however_many_apps(app, 
     for _ in range(2):
         create_app({"SQLALCHEMY_DATABASE_URI": database_url, "JWT_SECRET_KEY": "x" * 40})
     with writing(app):
-        account = Account(name="Logged once", account_class="B", owner_id=world.users["r1"], latitude=31.2,
-                          longitude=121.4)
+        account = Account(
+            name="Logged once", account_class="B", owner_id=world.users["r1"], latitude=31.2, longitude=121.4
+        )
         db.session.add(account)
         db.session.commit()
         rows = db.session.scalar(select(func.count()).select_from(Change).where(Change.entity_id == account.id))

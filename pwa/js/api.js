@@ -9,7 +9,7 @@ export function online() {
 }
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     const error = body?.error ?? {};
     super(error.message || (status === 0 ? "offline" : `HTTP ${status}`));
     this.status = status; // 0: the network did not answer
@@ -17,6 +17,10 @@ export class ApiError extends Error {
     this.fields = error.fields || {};
     this.fieldCodes = error.field_codes || {}; // each message as {code, params}, to show in the phone's language
     this.body = body;
+    // Seconds to wait before asking again (a busy planner's 503, a 429): the Retry-After header, else the body's.
+    const wait = Number.parseInt(retryAfter ?? error.retry_after_s ?? "", 10);
+    this.retryAfter = Number.isFinite(wait) && wait >= 0 ? wait : null;
+    this.params = this.retryAfter === null ? {} : { seconds: this.retryAfter };
   }
 }
 
@@ -35,7 +39,7 @@ async function send(method, path, body, token) {
     throw new ApiError(0, null);
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) throw new ApiError(response.status, data, response.headers.get("Retry-After"));
   return data;
 }
 
@@ -90,6 +94,7 @@ export async function request(method, path, body) {
   try {
     return await send(method, path, body, auth.access_token);
   } catch (error) {
+    if (error.code === PASSWORD_CHANGE_REQUIRED) emit("password-change-required");
     if (error.status !== 401) throw error;
     auth = await refresh(auth);
     if (!auth) {
@@ -98,6 +103,18 @@ export async function request(method, path, body) {
       throw new ApiError(401, { error: { code: "login_required", message: "Your session ended; log in again." } });
     }
     return send(method, path, body, auth.access_token);
+  }
+}
+
+/** The address at a WGS-84 position from the server's geocoder, or null when offline, when the
+ *  server has no geocoder or the provider knows none (a prospect saved without one gets it at sync). */
+export async function addressAt(lat, lng) {
+  if (!online()) return null;
+  try {
+    const found = await request("GET", `/api/geocode/reverse?latitude=${lat.toFixed(7)}&longitude=${lng.toFixed(7)}`);
+    return found?.address || null;
+  } catch {
+    return null;
   }
 }
 
@@ -133,6 +150,29 @@ export async function upload(path, form) {
   return (await authorisedFetch(path, { method: "POST", body: form, headers: { Accept: "application/json" } })).json();
 }
 
+/** The server refuses every call but /api/auth's while the password is a temporary one (after a reset). */
+export const PASSWORD_CHANGE_REQUIRED = "password_change_required";
+
+/** Change one's own password; the kept user no longer has to. Answers the user as the server has them. */
+export async function changePassword(oldPassword, newPassword) {
+  const user = await request("POST", "/api/auth/password", { old_password: oldPassword, new_password: newPassword });
+  const auth = await session();
+  if (auth) await setMeta("auth", { ...auth, user });
+  return user;
+}
+
+/** PUT bytes (a photo) under `path` with their SHA-256; answers the JSON body (the record as stored). */
+export async function putBytes(path, blob, sha256) {
+  const headers = { Accept: "application/json", "Content-Type": blob.type || "application/octet-stream",
+                    "X-Content-SHA256": sha256 };
+  return (await authorisedFetch(path, { method: "PUT", body: blob, headers })).json();
+}
+
+/** GET bytes (a photo's thumbnail) as a Blob. */
+export async function getBlob(path) {
+  return (await authorisedFetch(path)).blob();
+}
+
 export async function login(username, password) {
   return send("POST", "/api/auth/login", { username, password, refresh_in_cookie: true });
 }
@@ -144,4 +184,58 @@ export async function logout() {
     await send("POST", "/api/auth/logout", auth.refresh_token ? { refresh_token: auth.refresh_token } : {},
                auth.access_token).catch(() => {});
   }
+}
+
+/** The logged-in user as the server sees them now (what their phone may create, their manager), kept with the
+ *  session; null when it cannot be asked (offline, or the session ended). */
+export async function refreshUser() {
+  const auth = await session();
+  if (!auth || auth.expired || !online()) return null;
+  const user = await request("GET", "/api/auth/me").catch(() => null);
+  if (!user) return null;
+  await setMeta("auth", { ...(await session()), user });
+  return user;
+}
+
+/** Sign in from inside WeCom or DingTalk with the code it gave this page; the tokens as the login's.
+ *  A 409 `confirm_link` carries a ticket the user confirms once with their password (`confirmImLink`). */
+export async function imSignIn(provider, corpId, code) {
+  return send("POST", "/api/auth/im", { provider, corp_id: corpId, code, refresh_in_cookie: true });
+}
+
+export async function confirmImLink(ticket, password) {
+  return send("POST", "/api/auth/im/confirm", { ticket, password, refresh_in_cookie: true });
+}
+
+/** The user's notices, newest first (none when offline: they are not kept on the phone). */
+export async function notices({ unread = false } = {}) {
+  if (!online()) return [];
+  return request("GET", `/api/notifications${unread ? "?unread=true" : ""}`);
+}
+
+export async function markNoticeRead(id) {
+  return request("POST", `/api/notifications/${id}/read`);
+}
+
+export async function noticePrefs() {
+  return request("GET", "/api/notifications/prefs");
+}
+
+export async function saveNoticePrefs(kinds) {
+  return request("PUT", "/api/notifications/prefs", { kinds });
+}
+
+/** A team's notices with their states (its manager, or an admin). */
+export async function noticeOutbox(teamId) {
+  return request("GET", `/api/notifications/outbox?limit=50&team_id=${encodeURIComponent(teamId)}`);
+}
+
+/** A team's notice channel (its manager, or an admin): the secrets never come back, only whether each is set. */
+export async function teamChannel(teamId) {
+  return request("GET", `/api/teams/${encodeURIComponent(teamId)}/channel`);
+}
+
+/** Change a team's channel; a secret left out is kept as it is. */
+export async function saveTeamChannel(teamId, values) {
+  return request("PATCH", `/api/teams/${encodeURIComponent(teamId)}/channel`, values);
 }

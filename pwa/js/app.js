@@ -1,24 +1,52 @@
 // The app shell: boot, hash routes, the sync indicator, the language switch, the service worker.
-import { ApiError, session } from "./api.js";
+import { ApiError, refreshUser, session } from "./api.js";
 import { errorText, lang, setLang, t } from "./i18n.js";
-import { loadSettings } from "./settings.js";
+import { loadSettings, loadTeamSettings } from "./settings.js";
 import { on } from "./state.js";
-import { currentStatus, dismissRejected, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
+import { currentStatus, dismissRejected, fetchTeamSettings, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
 import { describe, hhmm, html } from "./ui.js";
-import * as accounts from "./views/accounts.js";
-import * as clock from "./views/clock.js";
-import * as daily from "./views/daily.js";
-import * as login from "./views/login.js";
-import * as me from "./views/me.js";
-import * as nearby from "./views/nearby.js";
-import * as opportunity from "./views/opportunity.js";
-import * as records from "./views/records.js";
-import * as team from "./views/team.js";
-import * as today from "./views/today.js";
-import * as tomorrow from "./views/tomorrow.js";
-import * as transfer from "./views/transfer.js";
-import * as visit from "./views/visit.js";
-import * as week from "./views/week.js";
+
+// Each screen's module loads the first time it is shown (the service worker precaches them all for offline use).
+const VIEWS = {
+  admin: () => import("./views/admin.js"),
+  accounts: () => import("./views/accounts.js"),
+  clock: () => import("./views/clock.js"),
+  daily: () => import("./views/daily.js"),
+  login: () => import("./views/login.js"),
+  me: () => import("./views/me.js"),
+  nearby: () => import("./views/nearby.js"),
+  opportunity: () => import("./views/opportunity.js"),
+  password: () => import("./views/password.js"),
+  records: () => import("./views/records.js"),
+  settings: () => import("./views/settings.js"),
+  territory: () => import("./views/territory.js"),
+  team: () => import("./views/team.js"),
+  today: () => import("./views/today.js"),
+  tomorrow: () => import("./views/tomorrow.js"),
+  transfer: () => import("./views/transfer.js"),
+  visit: () => import("./views/visit.js"),
+  week: () => import("./views/week.js"),
+};
+/** A route's view: `lazy("today", "render")` calls views/today.js's render once the module has loaded. */
+const lazy = (name, fn) => async (...args) => (await VIEWS[name]())[fn](...args);
+const admin = { render: lazy("admin", "render"), renderUser: lazy("admin", "renderUser") };
+const accounts = { renderList: lazy("accounts", "renderList"), renderDetail: lazy("accounts", "renderDetail") };
+const clock = { render: lazy("clock", "render") };
+const daily = { render: lazy("daily", "render") };
+const login = { render: lazy("login", "render") };
+const me = { render: lazy("me", "render"), logOutHere: lazy("me", "logOutHere") };
+const nearby = { render: lazy("nearby", "render") };
+const opportunity = { render: lazy("opportunity", "render") };
+const password = { render: lazy("password", "render") };
+const records = { renderForm: lazy("records", "renderForm") };
+const settingsView = { render: lazy("settings", "render") };
+const team = { render: lazy("team", "render") };
+const territory = { render: lazy("territory", "render") };
+const today = { render: lazy("today", "render") };
+const tomorrow = { render: lazy("tomorrow", "render") };
+const transfer = { render: lazy("transfer", "render") };
+const visit = { render: lazy("visit", "render"), renderNew: lazy("visit", "renderNew") };
+const week = { render: lazy("week", "render") };
 
 const main = document.getElementById("view");
 const tabs = document.getElementById("tabs");
@@ -29,34 +57,41 @@ let user = null;
 // moved on writes into a detached element, never over the screen now showing.
 const ROUTES = [
   [/^#\/today$/, (el) => today.render(el, { user }), "today"],
-  [/^#\/accounts$/, (el, m, query) => accounts.renderList(el, { query }), "accounts"],
+  [/^#\/accounts$/, (el, m, query) => accounts.renderList(el, { query, user }), "accounts"],
   [/^#\/account\/new$/, (el) => records.renderForm(el, { entity: "account", navigate, user }), "accounts"],
   [/^#\/account\/([\w-]+)\/edit$/, (el, m) => records.renderForm(el, { entity: "account", id: m[1], navigate, user }), "accounts"],
-  [/^#\/account\/([\w-]+)$/, (el, m) => accounts.renderDetail(el, { id: m[1] }), "accounts"],
+  [/^#\/account\/([\w-]+)$/, (el, m) => accounts.renderDetail(el, { id: m[1], user }), "accounts"],
   [/^#\/(contact|device|opportunity|appointment)\/new$/, (el, m, query) =>
-    records.renderForm(el, { entity: m[1], accountId: query.get("account"), query, navigate }), "accounts"],
+    records.renderForm(el, { entity: m[1], accountId: query.get("account"), query, navigate, user }), "accounts"],
   [/^#\/opportunity\/([\w-]+)\/edit$/, (el, m) => records.renderForm(el, { entity: "opportunity", id: m[1], navigate }), "accounts"],
   [/^#\/opportunity\/([\w-]+)$/, (el, m) => opportunity.render(el, { id: m[1], navigate }), "accounts"],
   [/^#\/(contact|device|appointment)\/([\w-]+)$/, (el, m) => records.renderForm(el, { entity: m[1], id: m[2], navigate }), "accounts"],
-  [/^#\/visit\/new$/, (el, m, query) => visit.renderNew(el, { query, navigate }), "today"],
-  [/^#\/visit\/([\w-]+)$/, (el, m) => visit.render(el, { id: m[1] }), "today"],
+  [/^#\/visit\/new$/, (el, m, query) => visit.renderNew(el, { query, navigate, user }), "today"],
+  [/^#\/visit\/([\w-]+)$/, (el, m) => visit.render(el, { id: m[1], user }), "today"],
   [/^#\/clock$/, (el) => clock.render(el), "clock"],
+  [/^#\/map$/, (el, m, query) => territory.render(el, { query }), "accounts"],
   [/^#\/nearby$/, (el, m, query) => nearby.render(el, { user, query }), "accounts"],
   [/^#\/tomorrow$/, (el) => tomorrow.render(el, { user }), "tomorrow"],
   [/^#\/team$/, (el) => team.render(el, { user }), "team"],
   [/^#\/report$/, (el) => daily.render(el, { user }), "report"],
   [/^#\/week$/, (el, m, query) => week.render(el, { user, query }), "report"],
   [/^#\/data$/, (el) => transfer.render(el), "data"],
+  [/^#\/admin$/, (el) => admin.render(el, { user, navigate }), "admin"],
+  [/^#\/admin\/user\/([\w-]+)$/, (el, m) => admin.renderUser(el, { user, id: m[1], navigate }), "admin"],
+  [/^#\/settings$/, (el) => (user.role === "rep" ? navigate(home(), { replace: true }) : settingsView.render(el, { user })), "settings"],
   [/^#\/me$/, (el) => me.render(el, { user, onLoggedOut: () => showLogin() }), ""],
 ];
 const TABS = {
   rep: [["today", "#/today"], ["accounts", "#/accounts"], ["clock", "#/clock"], ["tomorrow", "#/tomorrow"],
         ["report", "#/report"]],
-  manager: [["team", "#/team"], ["report", "#/report"], ["accounts", "#/accounts"], ["data", "#/data"]],
+  manager: [["team", "#/team"], ["report", "#/report"], ["accounts", "#/accounts"], ["data", "#/data"], ["admin", "#/admin"],
+            ["settings", "#/settings"]],
+  admin: [["admin", "#/admin"], ["team", "#/team"], ["report", "#/report"], ["accounts", "#/accounts"], ["data", "#/data"],
+          ["settings", "#/settings"]],
 };
 
 function home() {
-  return user?.role === "rep" ? "#/today" : "#/team";
+  return { rep: "#/today", admin: "#/admin" }[user?.role] ?? "#/team";
 }
 
 export function navigate(hash, { replace = false } = {}) {
@@ -67,6 +102,8 @@ export function navigate(hash, { replace = false } = {}) {
 
 async function route() {
   if (!user) return;
+  // Re-drawn (another language) unless the user is typing in it.
+  if (user.must_change_password) return showPasswordChange({ force: !main.contains(document.activeElement) });
   const [path, search = ""] = (location.hash || home()).split("?");
   const query = new URLSearchParams(search);
   for (const [pattern, view, tab] of ROUTES) {
@@ -76,10 +113,21 @@ async function route() {
       const screen = document.createElement("div");
       main.replaceChildren(screen);
       await view(screen, match, query);
+      warmViews();
       return;
     }
   }
   navigate(home(), { replace: true });
+}
+
+let warmed = false;
+/** Once the first screen after login has drawn, every other screen's module is fetched in idle time: a screen
+ *  first opened later, without signal and before the service worker has finished its cache, still opens. */
+function warmViews() {
+  if (warmed) return;
+  warmed = true;
+  const idle = window.requestIdleCallback ?? ((fn) => setTimeout(fn, 200));
+  idle(() => { for (const load of Object.values(VIEWS)) load().catch(() => {}); });
 }
 
 function renderTabs(active) {
@@ -94,7 +142,15 @@ function renderTabs(active) {
 function showStatus(status) {
   const button = document.getElementById("sync-status");
   button.dataset.state = status.state;
-  const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? t("sync.syncing") : t("sync.online"),
+  button.dataset.waiting = String(status.waiting); // the same facts as the words, in any language
+  button.dataset.lastSync = status.lastSync ?? "";
+  // A snapshot (the first sync) counts its records as they are written: "12,000 / 25,188".
+  const progress = status.state === "syncing" && status.progress ? status.progress : null;
+  button.dataset.progress = progress ? `${progress.done}/${progress.total}` : "";
+  const number = (n) => n.toLocaleString(lang());
+  const syncing = progress ? t("sync.progress", { done: number(progress.done), total: number(progress.total) })
+    : t("sync.syncing");
+  const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? syncing : t("sync.online"),
     t("sync.waiting", { n: status.waiting }),
     status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never")];
   button.textContent = parts.join(" · ");
@@ -123,23 +179,61 @@ function showStatus(status) {
 async function showLogin({ force = false } = {}) {
   user = null;
   tabs.hidden = true;
+  document.getElementById("notice-banner").hidden = true;
   document.getElementById("account-button").hidden = true;
   if (!force && main.querySelector("#login-form")) return; // already asking: never wipe what is being typed
   await login.render(main, { onLoggedIn: (u) => start(u) });
 }
 
+/** A temporary password (after a reset) is changed before anything else opens: no tabs, no sync. */
+async function showPasswordChange({ force = false } = {}) {
+  tabs.hidden = true;
+  document.getElementById("account-button").hidden = true;
+  if (!force && main.querySelector("#password-forced")) return; // already asking: never wipe what is being typed
+  const screen = document.createElement("div");
+  main.replaceChildren(screen);
+  await password.render(screen, {
+    user,
+    onChanged: (changed) => start({ ...user, ...changed }),
+    onLogOut: async () => { await me.logOutHere(); showLogin({ force: true }); },
+  });
+}
+
 async function start(u) {
   user = u;
+  if (user.must_change_password) return showPasswordChange();
+  // The team's settings: those kept since the last sync, or (just logged in) the server's before the first screen.
+  if (!(await loadTeamSettings())) await fetchTeamSettings().catch(() => {}); // offline: they come with the next sync
   // After a login the day starts at home, not on the screen the last person logged out from.
   if (!location.hash || ["#/logout", "#/me"].includes(location.hash)) history.replaceState(null, "", home());
   await route();
   syncNow();
+  // Reminders and notices load once the first screen has drawn (they are not part of it).
+  if (user.role === "rep") import("./reminders.js").then((m) => m.startReminders(user)).catch(() => {});
+  import("./notices.js").then((m) => m.showNoticeBanner(document.getElementById("notice-banner"))).catch(() => {});
+  // What this user's phone may create comes from the server (with the login, and here once per start): a change
+  // of role or team, or a session from before the server said it, is taken up without a new login.
+  const fresh = await refreshUser();
+  if (fresh && user?.id === fresh.id && JSON.stringify([fresh.may, fresh.manager]) !== JSON.stringify([user.may, user.manager])) {
+    user = fresh;
+    if (!main.contains(document.activeElement)) await route();
+  } else if (fresh && user?.id === fresh.id) {
+    user = fresh;
+  }
 }
 
 function renderLangSwitch() {
   const button = document.getElementById("lang-switch");
   button.textContent = t("lang.switch");
   button.setAttribute("aria-label", t("lang.switch.label"));
+}
+
+// Over plain HTTP (not localhost) the browser gives the app no service worker: it syncs, but the app is
+// not kept for use without signal. Say so, and what fixes it (HTTPS in front, README "Run it for a team").
+function renderInsecureBanner() {
+  const note = document.getElementById("insecure-banner");
+  note.hidden = window.isSecureContext;
+  note.textContent = window.isSecureContext ? "" : t("insecure.offline");
 }
 
 function registerServiceWorker() {
@@ -162,9 +256,11 @@ function registerServiceWorker() {
 async function boot() {
   await loadSettings();
   renderLangSwitch();
-  document.getElementById("lang-switch").addEventListener("click", () => {
-    setLang(lang() === "zh-CN" ? "en" : "zh-CN");
+  renderInsecureBanner();
+  document.getElementById("lang-switch").addEventListener("click", async () => {
+    await setLang(lang() === "zh-CN" ? "en" : "zh-CN");
     renderLangSwitch();
+    renderInsecureBanner();
     showStatus(currentStatus());
     user ? route() : showLogin({ force: true });
   });
@@ -178,12 +274,22 @@ async function boot() {
   });
   on("sync-status", showStatus);
   on("auth-required", showLogin);
+  on("password-change-required", () => {
+    if (user && !user.must_change_password) {
+      user = { ...user, must_change_password: true };
+      showPasswordChange();
+    }
+  });
   on("local-write", () => { refreshStatus(); syncNow(); });
   on("data-changed", () => {
+    // A new plan or appointment may make a reminder due now; a notice may have come with the news.
+    if (user?.role === "rep") import("./reminders.js").then((m) => m.startReminders(user)).catch(() => {});
+    if (user) import("./notices.js").then((m) => m.showNoticeBanner(document.getElementById("notice-banner"))).catch(() => {});
     // Re-draw read-only screens with fresh data; never a form the rep is typing in.
     // Nor one waiting on the rep's answer (a re-plan being worked out or shown: `.busy`).
-    if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !main.contains(document.activeElement)
-        && !main.querySelector(".busy")) route();
+    // Nor a form (a new prospect, an edit): drawn again it would lose what was typed and ask its questions again.
+    if (/^#\/(today|accounts|account\/|clock|tomorrow)/.test(location.hash) && !/\/(new|edit)(\?|$)/.test(location.hash)
+        && !main.contains(document.activeElement) && !main.querySelector(".busy")) route();
   });
   // A failure is loud and says what failed: the phone's storage (full, evicted: nothing was sent),
   // the server or the network (the server's words), or this screen itself (saved records are safe).

@@ -1,13 +1,12 @@
 // Changing today without signal: drop a stop, insert an account where it costs least, move a stop.
 // Arrivals are timed again here by the same pass the server runs on the change it receives
-// (routing/retime.py), with the server's travel model kept on the phone.
+// (routing/retime.py), with the server's travel model and the team's service minutes and lunch break (its
+// settings as the server gave them after login, server/team_settings.py).
 import { writeLocal } from "./db.js";
-import { settings } from "./settings.js";
+import { settings, teamSettings } from "./settings.js";
 import { atTime, metresBetween } from "./ui.js";
 
 const MINUTE = 60_000;
-const SERVICE_MINUTES = { A: 60, B: 45, C: 30 }; // as the planner gives a stop of each class
-const LUNCH = { from: "12:00", until: "13:00", minutes: 45 };
 
 /** Seconds between two points: geodesic distance x detour / speed, as the server plans without OSRM. */
 export function travelSeconds(a, b) {
@@ -57,12 +56,32 @@ function pointOf(account) {
   return account?.latitude != null ? [account.latitude, account.longitude] : null;
 }
 
+/** Where a day starts, as [lat, lng]: where the plan was made from (a re-plan from here and now), else the
+ *  rep's home; null when neither is known. */
+export function planStart(plan, user) {
+  if (plan?.start?.latitude != null) return [plan.start.latitude, plan.start.longitude];
+  return user?.start_lat != null ? [user.start_lat, user.start_lng] : null;
+}
+
+export const LEFT_OUT_BY_REP = "left_out_by_rep";
+
+/** The plan's left-out list after the rep's new `order`: what the rep took out is left out by the rep
+ *  (as the server will store it), what they put back is no longer left out. */
+export function droppedAfter(plan, order) {
+  const now = new Set(order.map((s) => s.account_id));
+  const out = new Set((plan.dropped ?? []).filter((d) => d.reason === LEFT_OUT_BY_REP).map((d) => d.id));
+  for (const stop of plan.stops) if (!now.has(stop.account_id)) out.add(stop.account_id);
+  for (const id of now) out.delete(id);
+  return [...(plan.dropped ?? []).filter((d) => d.reason !== LEFT_OUT_BY_REP && !out.has(d.id) && !now.has(d.id)),
+    ...[...out].sort().map((id) => ({ id, reason: LEFT_OUT_BY_REP }))];
+}
+
 /** The day's context for timing it: where the rep starts and ends, the first visits of each account. */
 export function dayContext(plan, { user, accounts, visits, appointments }) {
   const before = plan.stops.slice().sort((a, b) => a.position - b.position);
   const first = before[0];
   const depart = first ? new Date(first.planned_arrival).getTime() - first.travel_minutes * MINUTE
-    : localAt(plan.plan_date, String(user?.first_appointment_time ?? "08:45").slice(0, 5));
+    : localAt(plan.plan_date, String(teamSettings()?.my_first_appointment_time ?? user?.first_appointment_time).slice(0, 5));
   const dayStart = localAt(plan.plan_date, "00:00");
   const visited = new Map();
   for (const v of visits.slice().sort((a, b) => a.check_in_at.localeCompare(b.check_in_at))) {
@@ -70,14 +89,16 @@ export function dayContext(plan, { user, accounts, visits, appointments }) {
     if (v.cancelled_at || at < dayStart || at >= dayStart + 86_400_000 || visited.has(v.account_id)) continue;
     visited.set(v.account_id, [at, v.check_out_at ? new Date(v.check_out_at).getTime() : null]);
   }
-  const origin = user?.start_lat != null ? [user.start_lat, user.start_lng] : null;
-  const end = user?.end_lat != null ? [user.end_lat, user.end_lng] : origin;
+  const origin = planStart(plan, user);
+  const home = user?.start_lat != null ? [user.start_lat, user.start_lng] : null;
+  const end = user?.end_lat != null ? [user.end_lat, user.end_lng] : home ?? origin;
   return { day: plan.plan_date, pins: plan.choices?.pins ?? {}, before, depart, visited, origin, end, accounts,
            appointments: new Map(appointments.map((a) => [a.id, a])) };
 }
 
 /** Time `order` ([{account_id, appointment_id}]) as the server will: the stops as the plan stores them. */
 export function timeOrder(order, ctx, now = Date.now()) {
+  const team = teamSettings();
   const old = new Map(ctx.before.map((s) => [s.account_id, s]));
   const legs = order.map((item) => {
     const account = ctx.accounts.get(item.account_id);
@@ -87,11 +108,12 @@ export function timeOrder(order, ctx, now = Date.now()) {
     const fixed = appointment ? new Date(appointment.starts_at).getTime()
       : pin ? localAt(ctx.day, pin)
       : (item.appointment_id || prev?.pinned) && prev ? new Date(prev.planned_arrival).getTime() : null;
-    const service = prev?.service_minutes ?? SERVICE_MINUTES[account?.account_class] ?? 30;
+    const service = prev?.service_minutes ?? team?.service_minutes?.[account?.account_class] ?? 0;
     return { point: pointOf(account), service_s: service * 60, fixed, visited: ctx.visited.get(item.account_id) ?? null };
   });
-  const lunchAt = now <= localAt(ctx.day, LUNCH.until) ? localAt(ctx.day, LUNCH.from) : null;
-  const timed = retime(ctx.origin, ctx.depart, legs, now, lunchAt, LUNCH.minutes);
+  // The lunch break starts between the team's earliest and latest start; once the latest has passed, none.
+  const lunchAt = team && now <= localAt(ctx.day, team.lunch_latest) ? localAt(ctx.day, team.lunch_earliest) : null;
+  const timed = retime(ctx.origin, ctx.depart, legs, now, lunchAt, team?.lunch_minutes ?? 0);
   const stops = order.map((item, i) => {
     const prev = old.get(item.account_id);
     return {
@@ -163,6 +185,38 @@ export async function saveOrder(plan, order, ctx, now = Date.now()) {
   const changedAt = new Date(now).toISOString();
   await writeLocal("route_plan", "update", plan.id,
                    { stops: order.map((s) => ({ account_id: s.account_id, appointment_id: s.appointment_id })), changed_at: changedAt },
-                   { baseVersion: plan.version, local: { stops: timed.stops, total_travel_s: timed.total_travel_s, edited_here: true } });
+                   { baseVersion: plan.version, local: { stops: timed.stops, total_travel_s: timed.total_travel_s, edited_here: true,
+                                                           dropped: droppedAfter(plan, order) } });
   return timed;
+}
+
+/** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
+ *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. */
+export function dayNow(stops, visits, now = new Date()) {
+  const byAccount = new Map();
+  for (const v of visits) if (!byAccount.has(v.account_id) || v.check_in_at > byAccount.get(v.account_id).check_in_at) byAccount.set(v.account_id, v);
+  let nextIndex = -1;
+  const states = stops.map((stop, i) => {
+    const visit = byAccount.get(stop.account_id);
+    // A call where the customer was not met is no visit done: it keeps its own state.
+    if (visit) return { state: !visit.check_out_at ? "current" : visit.met === false ? "not_met" : "done", visit };
+    const departs = new Date(stop.planned_arrival).getTime() + (stop.service_minutes ?? 0) * MINUTE;
+    if (nextIndex === -1 && departs >= now.getTime()) nextIndex = i;
+    return { state: departs < now.getTime() ? "past" : "later" };
+  });
+  if (nextIndex === -1) nextIndex = states.findIndex((s) => s.state === "past"); // late for all: the first missed
+  if (nextIndex !== -1) states[nextIndex].state = "next";
+  const next = stops[nextIndex];
+  let delay = null;
+  const started = visits.length > 0 || (stops[0] && now >= new Date(new Date(stops[0].planned_arrival) - stops[0].travel_minutes * MINUTE));
+  if (next && started) {
+    const open = states.find((s) => s.state === "current");
+    const openStop = open ? stops[states.indexOf(open)] : null;
+    // Free to leave: now, or when the open visit's planned time with the customer is up.
+    const free = open ? Math.max(now.getTime(), new Date(open.visit.check_in_at).getTime() + (openStop.service_minutes ?? 0) * MINUTE)
+      : now.getTime();
+    delay = Math.round((free + next.travel_minutes * MINUTE - new Date(next.planned_arrival).getTime()) / MINUTE);
+  }
+  const leaveBy = next ? new Date(new Date(next.planned_arrival).getTime() - next.travel_minutes * MINUTE).toISOString() : null;
+  return { states, nextIndex, delay, leaveBy };
 }

@@ -2,14 +2,15 @@
 // Runs on app start, on `online`, after each local write and on a timer; one runner at a
 // time across tabs (Web Locks). No Background Sync: iOS Safari lacks it.
 import { ApiError, online, request, session } from "./api.js";
-import { STORES, RECORD_STORES, clearRecords, db, getMeta, outbox, setMeta, uuid, waitingCount } from "./db.js";
+import { AUTHORED, PATHS } from "./entities.js";
+import { STORES, RECORD_STORES, clearRecords, db, getMeta, outbox, setMeta, uuid, waitingCount, waitingFiles } from "./db.js";
+import { keepTeamSettings } from "./settings.js";
 import { emit } from "./state.js";
 
 const BATCH = 200;
 const PAGE = 1000; // the server's largest page: fewer round trips and transactions
 const TIMER_MS = 60_000;
 const KEEP_SENT_MS = 30 * 86_400_000; // how long acknowledged visits and activities are kept to offer again
-const AUTHORED = new Set(["visit", "activity"]);
 
 let queued = null; // the one follow-up run waiting for the lock
 let status = { state: "idle", waiting: 0, lastSync: null, error: null, rejected: [] };
@@ -40,14 +41,18 @@ export async function syncNow() {
   // Logged out: nothing is sent or fetched until someone logs in (the queue waits for its author).
   if (!auth?.access_token || auth.logged_out) return publish({ state: "login" });
   const run = async () => {
-    await publish({ state: "syncing", error: null });
+    await publish({ state: "syncing", error: null, progress: null });
     try {
       await push();
+      // Photos' bytes, once their records are accepted; a refusal blocks nothing. The photo module loads
+      // only when there is a photo to send (a phone that takes none never loads it).
+      if ((await waitingFiles("photo")).length) await (await import("./photos.js")).uploadWaiting();
       await pull();
       if (await offerAgain()) {
         await push();
         await pull();
       }
+      await fetchTeamSettings();
       await setMeta("last_sync", new Date().toISOString());
       await publish({ state: "idle" });
       emit("data-changed");
@@ -67,6 +72,11 @@ export async function syncNow() {
     });
     return queued;
   });
+}
+
+/** The team's settings as the server has them now (after login and with each sync), kept on the phone. */
+export async function fetchTeamSettings() {
+  await keepTeamSettings(await request("GET", "/api/settings"));
 }
 
 async function push() {
@@ -90,9 +100,6 @@ async function push() {
     await revert(await settle(batch, answer.results));
   }
 }
-
-const PATHS = { account: "accounts", contact: "contacts", device: "devices", opportunity: "opportunities",
-                appointment: "appointments", visit: "visits", activity: "activities", route_plan: "route-plans" };
 
 /** A refused change does not stay on the phone as if it were stored: the record is read back from the
  *  server (a refused create, not there, is removed), unless later edits of it still wait to be sent.
@@ -202,22 +209,58 @@ async function offerAgain() {
   return offered;
 }
 
+/** One page of the change log (or of the snapshot, without a cursor). Its failure is seen where it is awaited,
+ *  never as an unhandled rejection while the page before it is being written. */
+function fetchPage(cursor) {
+  const query = new URLSearchParams({ limit: PAGE });
+  if (cursor) query.set("cursor", cursor);
+  const page = request("GET", `/api/sync/pull?${query}`);
+  page.catch(() => {});
+  return page;
+}
+
+async function recordsHeld() {
+  const tx = (await db()).transaction(RECORD_STORES);
+  const counts = await Promise.all(RECORD_STORES.map((name) => tx.objectStore(name).count()));
+  await tx.done;
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Pull until the server has nothing more: page N+1 is fetched while page N is written. A snapshot taken
+ *  into an empty phone writes its records without reading each first (there is nothing to compare with),
+ *  and the indicator counts its progress ("12,000 / 25,188"). */
 async function pull() {
+  const cursor = await getMeta("cursor", null);
+  let blind = !cursor && (await recordsHeld()) === 0;
+  let next = fetchPage(cursor);
+  let done = 0;
+  let total = null;
   for (;;) {
-    const cursor = await getMeta("cursor", null);
-    const query = new URLSearchParams({ limit: PAGE });
-    if (cursor) query.set("cursor", cursor);
-    const page = await request("GET", `/api/sync/pull?${query}`);
+    const page = await next;
     if (page.reset_required) {
       await clearRecords({ reoffer: true });
+      blind = true; // emptied just now
+      next = fetchPage(null);
       continue;
     }
-    await applyPage(page);
-    if (!page.has_more) return;
+    next = page.has_more ? fetchPage(page.cursor) : null;
+    total ??= page.snapshot_total ?? null;
+    await applyPage(page, { blind: blind && page.snapshot === true });
+    done += page.changes.length;
+    if (total !== null && page.has_more) await publish({ progress: { done: Math.min(done, total), total } });
+    if (!page.has_more) {
+      if (total !== null) await publish({ progress: null });
+      return;
+    }
   }
 }
 
-async function applyPage(page) {
+/** Write a page and its cursor in one transaction. `blind`: a snapshot's page, and the phone held no record
+ *  when the snapshot started, so a record is put without reading the phone's copy first (a snapshot names
+ *  each record once; a record the rep changes meanwhile waits in the outbox and is skipped as always). The
+ *  change log after the snapshot is written as always, version against version. (Exported for make bench,
+ *  which compares ways of taking a snapshot.) */
+export async function applyPage(page, { blind = false } = {}) {
   const tx = (await db()).transaction([...RECORD_STORES, "outbox", "meta"], "readwrite");
   // A record with queued local edits keeps the local copy until those edits are pushed.
   const pending = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.entity_id));
@@ -230,6 +273,10 @@ async function applyPage(page) {
     const store = tx.objectStore(entry[0]);
     if (change.op === "delete") {
       await store.delete(change.id);
+      return;
+    }
+    if (blind) {
+      await store.put({ ...change.data, version: change.version });
       return;
     }
     const local = await store.get(change.id);

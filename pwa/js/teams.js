@@ -1,5 +1,6 @@
 // The teams a manager or admin may report on, and the picker the report screens show for them.
 import { online, request } from "./api.js";
+import { getMeta, setMeta } from "./db.js";
 import { t } from "./i18n.js";
 import { html } from "./ui.js";
 
@@ -21,4 +22,23 @@ export function teamPicker({ teams, own }) {
 /** The team_id a report request should carry, or null (reps report on themselves). */
 export function pickedTeam(form, { own }) {
   return form.team?.value ?? own?.id ?? null;
+}
+
+/** The reps a manager or admin may see, [{id, name}] by name as people read it (rep2 before rep10): asked of the
+ *  server when online and kept on the phone for the accounts list without signal; none for a rep. */
+export async function teamReps(user) {
+  if (user?.role === "rep") return [];
+  if (online()) {
+    try {
+      const { items } = await request("GET", "/api/users?role=rep&per_page=500");
+      const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+      const reps = items.map((u) => ({ id: u.id, name: u.display_name || u.username }))
+        .sort((a, b) => collator.compare(a.name, b.name));
+      await setMeta("team_reps", reps);
+      return reps;
+    } catch {
+      // offline meanwhile or refused: the list kept from the last time
+    }
+  }
+  return getMeta("team_reps", []);
 }

@@ -1,6 +1,6 @@
 // Small view helpers: escaping, dates in the phone's local time, the method's cadence.
 import { errorText, has, lang, t } from "./i18n.js";
-import { settings } from "./settings.js";
+import { phrases, settings, teamSettings, words } from "./settings.js";
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -28,10 +28,58 @@ export function html(strings, ...values) {
   return new Html(strings.reduce((out, s, i) => out + piece(values[i - 1]) + s));
 }
 
-/** Days after the last face-to-face contact an account of this class is due again (the server's table). */
+/** Days after the last face-to-face contact an account of this class is due again (the team's table, from the
+ *  server after login); null while the phone has not had it yet. */
 export function cadenceDays(accountClass) {
-  const table = settings().cadence_days;
+  const table = teamSettings()?.cadence_days;
+  if (!table) return null;
   return table[accountClass] ?? Math.max(...Object.values(table));
+}
+
+/** An amount of money in the team's currency with separators (¥86,000; cents only when there are some). The one
+ *  place amounts are formatted: every screen that shows one uses it. */
+export function money(amount) {
+  if (amount === null || amount === undefined || amount === "") return "–";
+  const value = Number(amount);
+  if (!Number.isFinite(value)) return String(amount);
+  const cents = !Number.isInteger(value);
+  return new Intl.NumberFormat(lang(), {
+    style: "currency", currency: settings().currency || "CNY", currencyDisplay: "narrowSymbol",
+    minimumFractionDigits: cents ? 2 : 0, maximumFractionDigits: cents ? 2 : 0,
+  }).format(value);
+}
+
+/** A funnel stage as its letter and the method's name for it in the phone's language ("S 潜在客户"). */
+export function stageLabel(code) {
+  const name = words("stage", code, lang());
+  return name ? `${code} ${name}` : String(code ?? "");
+}
+
+/** A distance on the ground, "850 m" or "2.4 km". */
+export function distanceText(metres) {
+  return metres < 1000 ? t("unit.m", { n: Math.round(metres) }) : t("unit.km", { n: (metres / 1000).toFixed(1) });
+}
+
+/** The method's usual phrases for the field `inputId` as one-tap chips (`visit_purpose`, `visit_outcome`, from the
+ *  server); a tap fills the field (a text area: adds a line), and typing anything else still works. */
+export function presetChips(name, inputId) {
+  const list = phrases(name, lang());
+  if (!list.length) return "";
+  return html`<div class="chips" role="group" aria-label="${t("presets.label")}">${list.map((phrase) =>
+    html`<button type="button" class="chip" data-preset-for="${inputId}" data-phrase="${phrase}">${phrase}</button>`)}</div>`;
+}
+
+if (typeof document !== "undefined") {
+  document.addEventListener("click", (event) => {
+    const chip = event.target.closest?.("[data-preset-for]");
+    const field = chip && document.getElementById(chip.dataset.presetFor);
+    if (!field) return;
+    const phrase = chip.dataset.phrase;
+    const text = field.value.trim();
+    field.value = field.tagName === "TEXTAREA" && text && !text.split("\n").includes(phrase) ? `${text}\n${phrase}` : phrase;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.focus();
+  });
 }
 
 export function localDate(date = new Date()) {
@@ -93,9 +141,12 @@ export function daysSince(iso, now = new Date()) {
   return iso ? Math.floor((now - new Date(iso)) / 86_400_000) : null;
 }
 
+/** The rule of server/cadence.py: past the class's cadence since the last contact, or, never visited,
+ * since the account was created (its first visit is due until then). */
 export function isOverdue(account, now = new Date()) {
-  const days = daysSince(account.last_contact_at, now);
-  return days === null || days >= cadenceDays(account.account_class); // the rule of server/cadence.py
+  const days = daysSince(account.last_contact_at ?? account.created_at, now);
+  const cadence = cadenceDays(account.account_class);
+  return days !== null && cadence !== null && days >= cadence;
 }
 
 export function reasonLabels(reason) {
@@ -112,7 +163,15 @@ export function fieldLabel(name) {
 
 /** One server message in words: its code through the catalogue, the English text only as a fallback. */
 export function messageText(message, coded) {
-  return coded?.code && has(`msg.${coded.code}`) ? t(`msg.${coded.code}`, coded.params) : String(message ?? "");
+  return coded?.code && has(`msg.${coded.code}`) ? t(`msg.${coded.code}`, worded(coded.params)) : String(message ?? "");
+}
+
+/** A geocoder's reason code (messages.GEO_REASONS on the server) in words, the provider's own detail in brackets. */
+function worded(params) {
+  const code = params?.reason;
+  if (!code || !has(`geo.reason.${code}`)) return params;
+  const reason = t(`geo.reason.${code}`, params);
+  return { ...params, reason: params.detail ? t("geo.reason_detail", { reason, detail: params.detail }) : reason };
 }
 
 function flatten(messages, codes) {
@@ -134,7 +193,7 @@ export function fieldErrors(error) {
 
 /** A failed request in words: the error's code through the catalogue, then each field's problem. */
 export function describe(error) {
-  return [errorText(error.code, error.message), ...fieldErrors(error)].join(" ");
+  return [errorText(error.code, error.message, error.params), ...fieldErrors(error)].join(" ");
 }
 
 /** Metres along the Earth between two positions (haversine), as the server's geodesic counts them closely enough. */
@@ -161,4 +220,37 @@ export function position(timeoutMs = 5000) {
       { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 60_000 },
     );
   });
+}
+
+/** A check-in or check-out fix worse than this many metres is shown as poor: the distance to the account may be wrong. */
+export const POOR_FIX_M = 100;
+
+/** A fresh position for a check-in or check-out: never one the browser kept from earlier (`maximumAge: 0`: a
+ *  position a minute old may be the last customer's). Resolves `{lat, lng, accuracy, problem}`; `problem` is
+ *  null, "poor" (accuracy worse than POOR_FIX_M), or, without a position, "denied", "timeout" or "unavailable". */
+export function freshFix(timeoutMs = 10_000) {
+  return new Promise((resolve) => {
+    const none = (problem) => resolve({ lat: null, lng: null, accuracy: null, problem });
+    if (!navigator.geolocation) return none("unavailable");
+    const timer = setTimeout(() => none("timeout"), timeoutMs + 500);
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        clearTimeout(timer);
+        const { latitude: lat, longitude: lng, accuracy } = p.coords;
+        resolve({ lat, lng, accuracy, problem: accuracy > POOR_FIX_M ? "poor" : null });
+      },
+      (error) => {
+        clearTimeout(timer);
+        none(error.code === error.PERMISSION_DENIED ? "denied" : error.code === error.TIMEOUT ? "timeout" : "unavailable");
+      },
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 0 },
+    );
+  });
+}
+
+/** What the screen says of a check-in or check-out fix (`when`: "in" or "out"), or "" when it is good. */
+export function fixProblem(when, lat, accuracy, problem) {
+  if (lat == null) return t(`fix.none_${when}`, { why: t(`fix.${problem ?? "unavailable"}`) });
+  if (accuracy > POOR_FIX_M) return t(`fix.poor_${when}`, { m: Math.round(accuracy) });
+  return "";
 }

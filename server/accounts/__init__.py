@@ -1,6 +1,7 @@
 """Accounts (客户): the rep's territory."""
+
 from flask_smorest import Blueprint
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/accounts", description="Accounts in a territory")
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

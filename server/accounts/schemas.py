@@ -20,16 +20,24 @@ class AccountSchema(RecordSchema):
     org_type = fields.String(validate=validate.OneOf(ORG_TYPES))
     account_class = fields.String(validate=validate.OneOf(ACCOUNT_CLASSES))
     owner_id = fields.UUID(allow_none=True)
-    last_year_sales = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0))
+    last_year_sales = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=10**11))
     notes = text(20000)
     external_key = text(120, allow_none=True)
-    last_contact_at = fields.AwareDateTime(dump_only=True)
+    last_contact_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    name_pinyin = fields.String(
+        dump_only=True, metadata={"description": "the name in pinyin without tones (derived by the server)"}
+    )
+    name_initials = fields.String(
+        dump_only=True, metadata={"description": "the initials of the name's pinyin (derived by the server)"}
+    )
     cadence_days = fields.Integer(dump_only=True)
     days_since_contact = fields.Integer(dump_only=True, allow_none=True)
     overdue = fields.Boolean(dump_only=True)
-    plannable = fields.Function(lambda a: _value(a, "latitude") is not None and _value(a, "longitude") is not None,
-                                dump_only=True, metadata={"type": "boolean",
-                                                          "description": "Has a map position, so the route planner can use it"})
+    plannable = fields.Function(
+        lambda a: _value(a, "latitude") is not None and _value(a, "longitude") is not None,
+        dump_only=True,
+        metadata={"type": "boolean", "description": "Has a map position, so the route planner can use it"},
+    )
 
 
 class AccountQuery(PageArgs):

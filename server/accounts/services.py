@@ -1,11 +1,13 @@
 """Account rules: territory, reassignment and the A/B/C cadence."""
+
 from sqlalchemy import or_, select
 
+from .. import clock
 from ..cadence import overdue_clause
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import Account, AccountReassignment, Opportunity, User, utcnow
-from ..policy import may_manage_user, may_write_account
+from ..policy import may_manage_user, may_own_new_account, may_write_account
 from ..resource import ScopedResource
 from ..scoping import account_scope
 
@@ -31,9 +33,9 @@ class AccountService(ScopedResource):
         if args.get("owner_id"):
             stmt = stmt.where(Account.owner_id == args["owner_id"])
         if args.get("overdue") is True:
-            stmt = stmt.where(overdue_clause(utcnow()))
+            stmt = stmt.where(overdue_clause(clock.now()))
         elif args.get("overdue") is False:
-            stmt = stmt.where(~overdue_clause(utcnow()))
+            stmt = stmt.where(~overdue_clause(clock.now()))
         return stmt
 
     def _check_owner(self, principal, owner_id):
@@ -46,7 +48,9 @@ class AccountService(ScopedResource):
     def prepare_create(self, principal, data):
         if principal.is_rep:
             data.setdefault("owner_id", principal.id)
-        self._check_owner(principal, data.get("owner_id"))
+        elif not may_own_new_account(principal, data.get("owner_id")):
+            raise Forbidden("Say which rep of your team holds the new account.", {"owner_id": ["Name a rep."]})
+        self._check_owner(principal, data.get("owner_id"))  # another's rep, or no rep at all: refused
 
     def check_changes(self, principal, obj, changes):
         if "owner_id" in changes and changes["owner_id"] != obj.owner_id:
@@ -57,8 +61,15 @@ class AccountService(ScopedResource):
     def before_save(self, principal, obj, before):
         if before is not None and "owner_id" in before and before["owner_id"] != obj.owner_id:
             # The territory's history: who held the account until when (the visit rule and coverage read it).
-            db.session.add(AccountReassignment(account_id=obj.id, from_owner_id=before["owner_id"],
-                                               to_owner_id=obj.owner_id, at=utcnow(), by=principal.id))
+            db.session.add(
+                AccountReassignment(
+                    account_id=obj.id,
+                    from_owner_id=before["owner_id"],
+                    to_owner_id=obj.owner_id,
+                    at=utcnow(),
+                    by=principal.id,
+                )
+            )
             # The account's deals move with it: the new owner works them and the funnel credits them.
             for opportunity in db.session.scalars(select(Opportunity).where(Opportunity.account_id == obj.id)):
                 opportunity.owner_id = obj.owner_id
@@ -75,4 +86,3 @@ class AccountService(ScopedResource):
 
 
 accounts = AccountService()
-

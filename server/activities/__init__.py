@@ -1,6 +1,12 @@
 """Day-clock activities: face-to-face, travel, admin, meeting."""
+
 from flask_smorest import Blueprint
 
-blp = Blueprint("activities", __name__, url_prefix="/api/activities", description="Day-clock activities: face-to-face, travel, admin, meeting.")
+blp = Blueprint(
+    "activities",
+    __name__,
+    url_prefix="/api/activities",
+    description="Day-clock activities: face-to-face, travel, admin, meeting.",
+)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

@@ -1,4 +1,5 @@
 """Day-clock rules: a rep's own stretches of time, each ending after it starts."""
+
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..field_rules import refuse_rep_change, require_order

@@ -1,6 +1,9 @@
 """Fixed-time appointments at accounts."""
+
 from flask_smorest import Blueprint
 
-blp = Blueprint("appointments", __name__, url_prefix="/api/appointments", description="Fixed-time appointments at accounts.")
+blp = Blueprint(
+    "appointments", __name__, url_prefix="/api/appointments", description="Fixed-time appointments at accounts."
+)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

@@ -1,4 +1,5 @@
 """Appointment rules: at an account in the rep's territory, ending after it starts."""
+
 from ..field_rules import refuse_rep_change, require_order
 from ..models import Appointment
 from ..policy import check_rep_write, resolve_rep, writable_account

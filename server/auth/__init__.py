@@ -1,6 +1,7 @@
 """Login, token refresh and logout."""
+
 from flask_smorest import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Authentication")
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

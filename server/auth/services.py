@@ -1,7 +1,7 @@
 """Password checks, login throttling and token revocation."""
-from datetime import datetime, timedelta, timezone
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
-from ..errors import TooManyRequests, Unauthorized
+from ..errors import TooManyRequests, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..models import LoginFailure, RevokedToken, Team, TokenFamily, User, utcnow
 
@@ -35,14 +35,14 @@ def authenticate(username, password, max_failures, window_s, now=None, address="
     db.session.add(attempt)
     db.session.commit()
     recent = (LoginFailure.address == address, LoginFailure.at > since)
-    by_pair = db.session.scalar(select(func.count()).select_from(LoginFailure)
-                                .where(*recent, LoginFailure.username == username))
+    by_pair = db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(*recent, LoginFailure.username == username)
+    )
     by_address = db.session.scalar(select(func.count()).select_from(LoginFailure).where(*recent))
     if by_pair > max_failures or by_address > max_per_address:
         oldest = db.session.scalar(select(func.min(LoginFailure.at)).where(*recent))
         wait = max(1, int((oldest + timedelta(seconds=window_s) - now).total_seconds()) + 1) if oldest else window_s
-        raise TooManyRequests("Too many failed logins from here; wait and try again.",
-                              extra={"retry_after_s": wait})
+        raise TooManyRequests("Too many failed logins from here; wait and try again.", extra={"retry_after_s": wait})
     user = db.session.scalar(select(User).where(User.username == username))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
@@ -76,8 +76,9 @@ def rotate(payload, user):
 
     Presenting a spent refresh token ends the family (every token of that login), except the one
     spent a moment ago by another tab of the same app, which is told to read the new one."""
-    family = db.session.scalars(select(TokenFamily).where(TokenFamily.id == _family_id(payload))
-                                .with_for_update()).first()
+    family = db.session.scalars(
+        select(TokenFamily).where(TokenFamily.id == _family_id(payload)).with_for_update()
+    ).first()
     now = clock.real_now()
     if family is None or family.revoked_at is not None or family.user_id != user.id:
         raise Unauthorized("This login has ended; log in again.", code="session_ended")
@@ -87,8 +88,9 @@ def rotate(payload, user):
             raise Unauthorized("This refresh token was just replaced; use the new one.", code="refresh_rotated")
         family.revoked_at = now  # a spent token came back: someone else holds a copy
         db.session.commit()
-        raise Unauthorized("This refresh token was already used; the login has been ended for safety.",
-                           code="refresh_reused")
+        raise Unauthorized(
+            "This refresh token was already used; the login has been ended for safety.", code="refresh_reused"
+        )
     claims = {"fam": str(family.id)}
     refresh = create_refresh_token(identity=user, additional_claims=claims)
     family.previous_jti, family.current_jti, family.rotated_at = family.current_jti, decode_token(refresh)["jti"], now
@@ -100,8 +102,11 @@ def end_family(payload):
     """Logout: every token of this login stops working, the refresh token too, sent or not."""
     family_id = _family_id(payload)
     if family_id is not None:
-        db.session.execute(update(TokenFamily).where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
-                           .values(revoked_at=clock.real_now()))
+        db.session.execute(
+            update(TokenFamily)
+            .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+            .values(revoked_at=clock.real_now())
+        )
         db.session.commit()
 
 
@@ -124,15 +129,36 @@ def revoke(payload, user_id):
     """Record a token as revoked until it would have expired anyway."""
     if db.session.get(RevokedToken, payload["jti"]) is not None:
         return
-    db.session.add(RevokedToken(
-        jti=payload["jti"],
-        token_type=payload.get("type", "access"),
-        user_id=user_id,
-        expires_at=datetime.fromtimestamp(payload["exp"], timezone.utc),
-    ))
+    db.session.add(
+        RevokedToken(
+            jti=payload["jti"],
+            token_type=payload.get("type", "access"),
+            user_id=user_id,
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+        )
+    )
     # Token lifetimes run on the machine's real clock (as JWT expiry does), not the business clock.
     db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < clock.real_now()))
     db.session.commit()
+
+
+def change_password(user, old_password, new_password, family_id=None):
+    """The user replaces their own password (a temporary one too); their other logins end."""
+    if not check_password_hash(user.password_hash, old_password):
+        raise ValidationFailed("The old password is wrong.", {"old_password": ["Wrong password."]})
+    if old_password == new_password:
+        raise ValidationFailed(
+            "The new password must differ from the old one.", {"new_password": ["Must differ from the old password."]}
+        )
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    db.session.execute(
+        update(TokenFamily)
+        .where(TokenFamily.user_id == user.id, TokenFamily.revoked_at.is_(None), TokenFamily.id != family_id)
+        .values(revoked_at=clock.real_now())
+    )
+    db.session.commit()
+    return user
 
 
 def create_user(username, password, role, team_name=None, display_name="", **fields):
@@ -144,8 +170,14 @@ def create_user(username, password, role, team_name=None, display_name="", **fie
             team = Team(name=team_name)
             db.session.add(team)
             db.session.flush()
-    user = User(username=username, password_hash=hash_password(password), role=role,
-                team_id=team.id if team else None, display_name=display_name or username, **fields)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        team_id=team.id if team else None,
+        display_name=display_name or username,
+        **fields,
+    )
     db.session.add(user)
     db.session.flush()
     if team is not None and role == "manager" and team.manager_id is None:

@@ -1,14 +1,29 @@
 from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_jwt_extended import (current_user, decode_token, get_jwt, jwt_required, set_refresh_cookies,
-                                unset_refresh_cookies)
-from jwt import PyJWTError
+from flask_jwt_extended import (
+    current_user,
+    decode_token,
+    get_jwt,
+    jwt_required,
+    set_refresh_cookies,
+    unset_refresh_cookies,
+)
 from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
 
 from ..errors import AppError
+from ..extensions import ErrorSchema
 from . import blp
-from .schemas import AccessTokenSchema, LoginSchema, LogoutSchema, TokensSchema, UserSchema
-from .services import authenticate, end_family, new_session, revoke, rotate
+from .schemas import (
+    AccessTokenSchema,
+    LoginSchema,
+    LogoutSchema,
+    PasswordChangeSchema,
+    SessionUserSchema,
+    TokensSchema,
+    UserSchema,
+)
+from .services import _family_id, authenticate, change_password, end_family, new_session, revoke, rotate
 
 
 @blp.route("/login")
@@ -16,18 +31,28 @@ class Login(MethodView):
     @blp.doc(security=[])
     @blp.arguments(LoginSchema)
     @blp.response(200, TokensSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="Wrong username or password, or a deactivated user")
+    @blp.alt_response(
+        429,
+        schema=ErrorSchema,
+        description="Over LOGIN_MAX_FAILURES (10) failed logins for one username from one address within "
+        "LOGIN_FAILURE_WINDOW_S (60 s), or three times as many over all usernames: wait the Retry-After seconds",
+    )
     def post(self, data):
         """Exchange a username and password for an access and a refresh token"""
         user = authenticate(
-            data["username"], data["password"],
-            current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_FAILURE_WINDOW_S"],
+            data["username"],
+            data["password"],
+            current_app.config["LOGIN_MAX_FAILURES"],
+            current_app.config["LOGIN_FAILURE_WINDOW_S"],
             address=(request.remote_addr or "")[:64],
         )
         tokens = new_session(user)
         if not data["refresh_in_cookie"]:
             return {**tokens, "user": user}
-        return _in_cookie(TokensSchema().dump({"access_token": tokens["access_token"], "user": user}),
-                          tokens["refresh_token"])
+        return _in_cookie(
+            TokensSchema().dump({"access_token": tokens["access_token"], "user": user}), tokens["refresh_token"]
+        )
 
 
 @blp.route("/refresh")
@@ -54,7 +79,8 @@ class Logout(MethodView):
         revoke(get_jwt(), current_user.id)
         end_family(get_jwt())
         refresh_token = (data or {}).get("refresh_token") or request.cookies.get(
-            current_app.config["JWT_REFRESH_COOKIE_NAME"])
+            current_app.config["JWT_REFRESH_COOKIE_NAME"]
+        )
         if refresh_token:
             try:
                 payload = decode_token(refresh_token)
@@ -78,7 +104,19 @@ def _in_cookie(body, refresh_token):
 class Me(MethodView):
     decorators = [jwt_required()]
 
-    @blp.response(200, UserSchema)
+    @blp.response(200, SessionUserSchema)
     def get(self):
-        """Who the token belongs to"""
+        """Who the token belongs to, and what their phone may create"""
         return current_user
+
+
+@blp.route("/password")
+class Password(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="No valid access token")
+    def post(self, data):
+        """Change your own password (the old one, and a new one of at least 8 characters); your other logins end"""
+        return change_password(current_user, data["old_password"], data["new_password"], _family_id(get_jwt()))

@@ -1,6 +1,12 @@
 """Contacts at an account and their role in the purchase."""
+
 from flask_smorest import Blueprint
 
-blp = Blueprint("contacts", __name__, url_prefix="/api/contacts", description="Contacts at an account and their role in the purchase.")
+blp = Blueprint(
+    "contacts",
+    __name__,
+    url_prefix="/api/contacts",
+    description="Contacts at an account and their role in the purchase.",
+)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

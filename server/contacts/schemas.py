@@ -2,7 +2,7 @@ from marshmallow import fields, validate
 
 from ..account_children import AccountChildQuery, AccountChildSchema
 from ..models.vocab import PURCHASE_ROLES
-from ..schemas import required_text, text
+from ..schemas import EMAIL, Pattern, required_text, text
 
 
 class ContactSchema(AccountChildSchema):
@@ -11,8 +11,10 @@ class ContactSchema(AccountChildSchema):
     department = text(120)
     phone = text(40)
     # Empty clears it; anything else must be an address.
-    email = fields.String(validate=[validate.Length(max=200), lambda v: v == "" or validate.Email()(v)],
-                          metadata={"format": "email", "description": "an address, or empty to clear it"})
+    email = fields.String(
+        validate=[validate.Length(max=200), Pattern(EMAIL, error="Not an email address.")],
+        metadata={"description": "an address, or empty to clear it"},
+    )
     purchase_role = fields.String(validate=validate.OneOf(PURCHASE_ROLES), allow_none=True)
     notes = text(20000)
 

@@ -1,6 +1,12 @@
 """Installed base (MIF): machines in field at an account, ours and competitors'."""
+
 from flask_smorest import Blueprint
 
-blp = Blueprint("devices", __name__, url_prefix="/api/devices", description="Installed base (MIF): machines in field at an account, ours and competitors'.")
+blp = Blueprint(
+    "devices",
+    __name__,
+    url_prefix="/api/devices",
+    description="Installed base (MIF): machines in field at an account, ours and competitors'.",
+)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

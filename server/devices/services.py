@@ -1,6 +1,6 @@
+from ..account_children import AccountChildService
 from ..clock import latest_today
 from ..errors import ValidationFailed
-from ..account_children import AccountChildService
 from ..models import Device
 
 
@@ -12,8 +12,9 @@ class DeviceService(AccountChildService):
 
     def validate(self, obj):
         if obj.installed_on is not None and obj.installed_on > latest_today():
-            raise ValidationFailed("A machine cannot be installed in the future.",
-                                   {"installed_on": ["Must not be in the future."]})
+            raise ValidationFailed(
+                "A machine cannot be installed in the future.", {"installed_on": ["Must not be in the future."]}
+            )
 
 
 devices = DeviceService()

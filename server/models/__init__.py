@@ -1,13 +1,51 @@
 """SQLAlchemy models; names follow the sales method's vocabulary (vocab.py)."""
+
 from .accounts import Account, AccountReassignment, Contact, Device, Opportunity, StageChange
 from .base import utcnow
-from .sync import Change, SyncClient, SyncMutation, SyncState
+from .calendar import CalendarEvent, CalendarFeed
+from .field import Activity, Appointment, Photo, RoutePlan, RouteStop, Visit
+from .geocache import GeocodeCache
 from .jobs import ImportJob
-from .field import Activity, Appointment, RoutePlan, RouteStop, Visit
+from .notify import ImLink, Notification, NotifyPrefs, TeamChannel
+from .settings import TeamSettings, TeamSettingsChange
+from .sync import Change, SyncClient, SyncMutation, SyncState
 from .targets import DailyReview, SalesTarget, WeeklyReview
 from .users import LoginFailure, RevokedToken, Team, TokenFamily, User
 
 __all__ = [
-    "Account", "AccountReassignment", "Activity", "Appointment", "Contact", "DailyReview", "Device", "ImportJob", "LoginFailure", "Opportunity",
-    "RevokedToken", "TokenFamily", "RoutePlan", "RouteStop", "SalesTarget", "StageChange", "SyncClient", "SyncMutation", "SyncState", "Change", "Team", "User", "Visit", "WeeklyReview", "utcnow",
+    "Account",
+    "AccountReassignment",
+    "Activity",
+    "Appointment",
+    "CalendarEvent",
+    "CalendarFeed",
+    "Change",
+    "Contact",
+    "DailyReview",
+    "Device",
+    "GeocodeCache",
+    "ImLink",
+    "ImportJob",
+    "LoginFailure",
+    "Notification",
+    "NotifyPrefs",
+    "Opportunity",
+    "Photo",
+    "RevokedToken",
+    "RoutePlan",
+    "RouteStop",
+    "SalesTarget",
+    "StageChange",
+    "SyncClient",
+    "SyncMutation",
+    "SyncState",
+    "Team",
+    "TeamChannel",
+    "TeamSettings",
+    "TeamSettingsChange",
+    "TokenFamily",
+    "User",
+    "Visit",
+    "WeeklyReview",
+    "utcnow",
 ]

@@ -1,4 +1,5 @@
 """The customer side: accounts, their contacts, installed base and opportunities."""
+
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,9 +18,11 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from .. import clock
 from ..extensions import db
+from ..pinyin import pinyin_keys
 from .base import Timestamped, UTCDateTime, UUIDPrimaryKey, Versioned, utcnow
 from .vocab import (
     ACCOUNT_CLASSES,
@@ -57,43 +60,56 @@ class Account(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     org_type: Mapped[str] = mapped_column(_enum(ORG_TYPES, "org_type"), default="head_office")
     account_class: Mapped[str] = mapped_column(_enum(ACCOUNT_CLASSES, "account_class"), default="C")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
-    last_year_sales: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    last_year_sales: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
     notes: Mapped[str] = mapped_column(Text, default="")
     external_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     # Last face-to-face contact, kept current by the visit service; drives the A/B/C cadence.
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The name's search keys (server/pinyin.py), derived from the name whoever writes it, synced read-only.
+    name_pinyin: Mapped[str] = mapped_column(String(1200), default="", server_default="")
+    name_initials: Mapped[str] = mapped_column(String(400), default="", server_default="")
 
     owner = relationship("User", foreign_keys=[owner_id])
+
+    @validates("name")
+    def _keys_follow_name(self, _key, name):
+        self.name_pinyin, self.name_initials = pinyin_keys(name)
+        return name
+
     contacts: Mapped[list["Contact"]] = relationship(back_populates="account", passive_deletes=True)
     devices: Mapped[list["Device"]] = relationship(back_populates="account", passive_deletes=True)
     opportunities: Mapped[list["Opportunity"]] = relationship(back_populates="account", passive_deletes=True)
 
     @property
-    def cadence_days(self):
-        from ..cadence import cadence_days
+    def team_settings(self):
+        """The settings of the owner's team (server/team_settings.py)."""
+        from .. import team_settings
 
-        return cadence_days(self.account_class)
+        return team_settings.for_user_id(self.owner_id)
+
+    @property
+    def cadence_days(self):
+        return self.team_settings.cadence(self.account_class)
 
     @property
     def days_since_contact(self):
         from ..cadence import days_since
 
-        return days_since(self.last_contact_at, utcnow())
+        return days_since(self.last_contact_at, clock.now())
 
     @property
     def overdue(self):
-        """Past its A/B/C cadence (7/14/30 days) since the last face-to-face contact (server/cadence.py)."""
+        """Past its A/B/C cadence (the owner's team's days) since the last face-to-face contact, or since
+        it was created when never visited (server/cadence.py)."""
         from ..cadence import is_overdue
 
-        return is_overdue(self.last_contact_at, self.account_class, utcnow())
+        return is_overdue(self.last_contact_at, self.account_class, clock.now(), self.created_at, self.team_settings)
 
 
 class AccountChild(UUIDPrimaryKey, Timestamped, Versioned):
     """A record that hangs off one account and shares its territory."""
 
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
 
 
 class Contact(AccountChild, db.Model):
@@ -143,7 +159,7 @@ class Opportunity(AccountChild, db.Model):
     man_money: Mapped[bool] = mapped_column(Boolean, default=False)
     man_authority: Mapped[bool] = mapped_column(Boolean, default=False)
     man_need: Mapped[bool] = mapped_column(Boolean, default=False)
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
     expected_close: Mapped[date | None] = mapped_column(Date)
     loss_reason: Mapped[str | None] = mapped_column(_enum(LOSS_REASONS, "loss_reason"))
     loss_note: Mapped[str] = mapped_column(Text, default="")

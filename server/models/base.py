@@ -1,6 +1,7 @@
 """Column types and mixins shared by every model."""
+
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Uuid, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -10,8 +11,9 @@ from .. import clock
 
 
 def utcnow():
-    """The business time as an aware UTC datetime (the server's one clock, `server.clock`)."""
-    return clock.now()
+    """When a record is written: the server's one clock (`server.clock`) as a stamp. Code that decides
+    something from the time (due, overdue, late, today) asks `clock.now()` instead."""
+    return clock.stamp()
 
 
 class UTCDateTime(TypeDecorator):
@@ -25,7 +27,7 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; instants must carry a time zone")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
@@ -34,8 +36,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class UUIDPrimaryKey:

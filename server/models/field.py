@@ -1,8 +1,10 @@
 """The rep's day: visits, day-clock activities, appointments and route plans."""
+
 import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -11,7 +13,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    JSON,
     String,
     Text,
     UniqueConstraint,
@@ -39,9 +40,7 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
     rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
-    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("opportunities.id", ondelete="SET NULL")
-    )
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("opportunities.id", ondelete="SET NULL"))
     planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purpose: Mapped[str] = mapped_column(String(500))
     check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -62,6 +61,9 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     # A visit recorded by mistake is cancelled with a reason, never deleted: the manager still sees it.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A joint visit (陪访): the rep's manager went along. The visit stays the rep's; the rep names the
+    # manager, and it counts in the manager's own time and in the rep's coaching figures.
+    accompanied_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"))
 
     account = relationship("Account")
 
@@ -114,8 +116,12 @@ class RoutePlan(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     plan_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="planned")
     total_travel_s: Mapped[int] = mapped_column(Integer, default=0)
-    # Stops the planner left out, with the reason for each.
+    # Stops left out of the day, with the reason for each: the planner's, and the rep's own leave-outs
+    # ("left_out_by_rep").
     dropped: Mapped[list] = mapped_column(JSON, default=list)
+    # Where the plan starts when it is not the rep's home: a re-plan from here and now
+    # ({"latitude", "longitude", "at"}); None: from home.
+    start: Mapped[dict | None] = mapped_column(JSON)
     # The rep's own choices for the day ({"include", "exclude", "pins": {account: "HH:MM"}}): a manager's
     # re-plan keeps them unless the manager overrides them.
     choices: Mapped[dict | None] = mapped_column(JSON)
@@ -137,9 +143,7 @@ class RouteStop(UUIDPrimaryKey, db.Model):
     route_plan_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("route_plans.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
-    appointment_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("appointments.id", ondelete="SET NULL")
-    )
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("appointments.id", ondelete="SET NULL"))
     planned_arrival: Mapped[datetime] = mapped_column(UTCDateTime)
     service_minutes: Mapped[int] = mapped_column(Integer, default=30)
     travel_minutes: Mapped[int] = mapped_column(Integer, default=0)
@@ -147,3 +151,31 @@ class RouteStop(UUIDPrimaryKey, db.Model):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
 
     plan: Mapped[RoutePlan] = relationship(back_populates="stops")
+
+
+class Photo(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
+    """A photo taken at a visit: its metadata syncs like any record; its bytes are kept in the photo store
+    (server/photos/storage.py) and travel only by PUT/GET under the photo's id."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        Index("ix_photos_visit", "visit_id"),
+        Index("ix_photos_account_taken", "account_id", "taken_at"),
+        CheckConstraint("size > 0", name="photo_size_positive"),
+    )
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("visits.id", ondelete="CASCADE"))
+    # The visit's account and rep, copied from it: the photo sits in the visit's territory and scope.
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    caption: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What the phone declared: the bytes' length and SHA-256 (hex). An upload must match them.
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Set when the bytes are stored (None: still on the phone).
+    content_type: Mapped[str | None] = mapped_column(String(20))
+    uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

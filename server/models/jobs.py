@@ -1,4 +1,5 @@
 """Work that runs after the request that asked for it: a large CSV import, with its progress."""
+
 import uuid
 from datetime import datetime
 

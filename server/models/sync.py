@@ -1,4 +1,5 @@
 """Sync bookkeeping: the change log, its counter, and each phone's pushed mutations."""
+
 import uuid
 from datetime import datetime
 
@@ -63,8 +64,10 @@ class SyncMutation(db.Model):
 
     __tablename__ = "sync_mutations"
     # One client's journal; a mutation id may stand under two of its seqs (a renumbered queue).
-    __table_args__ = (Index("ix_sync_mutations_client_mutation", "client_id", "mutation_id"),
-                      Index("ix_sync_mutations_client_record", "client_id", "entity_id"))
+    __table_args__ = (
+        Index("ix_sync_mutations_client_mutation", "client_id", "mutation_id"),
+        Index("ix_sync_mutations_client_record", "client_id", "entity_id"),
+    )
 
     client_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("sync_clients.id", ondelete="CASCADE"), primary_key=True

@@ -1,4 +1,5 @@
 """What managers set and write: monthly sales targets, and comments on daily reports."""
+
 import uuid
 from datetime import date, datetime
 from decimal import Decimal

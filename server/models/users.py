@@ -1,16 +1,16 @@
 """People, teams and authentication state."""
+
 import uuid
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Time, Uuid
+from sqlalchemy import Boolean, Enum, Float, ForeignKey, Index, Integer, String, Time, Uuid, event, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, UTCDateTime, UUIDPrimaryKey, utcnow
 from .vocab import ROLES
-
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -53,15 +53,35 @@ class User(UUIDPrimaryKey, Timestamped, db.Model):
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("teams.id", ondelete="SET NULL"))
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
     active: Mapped[bool] = mapped_column(default=True)
+    # Set by a password reset: the password is a temporary one the user must replace at their next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Where the rep's day starts and ends (home or office) and the 8:45 habit.
     start_label: Mapped[str] = mapped_column(String(200), default="")
     start_lat: Mapped[float | None] = mapped_column(Float)
     start_lng: Mapped[float | None] = mapped_column(Float)
     end_lat: Mapped[float | None] = mapped_column(Float)
     end_lng: Mapped[float | None] = mapped_column(Float)
-    first_appointment_time: Mapped[time] = mapped_column(Time, default=time(8, 45))
+    # Unset when created: the team's default (team_settings.first_appointment_time, 8:45 by the method).
+    first_appointment_time: Mapped[time] = mapped_column(Time)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
+
+
+@event.listens_for(User, "before_insert")
+def _first_appointment_by_team(_mapper, connection, user):
+    """A user created without a first-appointment time takes their team's default (the method's 8:45
+    without a team or team settings); each rep's own time may differ afterwards."""
+    if user.first_appointment_time is not None:
+        return
+    from ..team_settings import METHOD
+    from .settings import TeamSettings
+
+    chosen = None
+    if user.team_id is not None:
+        chosen = connection.scalar(
+            select(TeamSettings.first_appointment_time).where(TeamSettings.team_id == user.team_id)
+        )
+    user.first_appointment_time = chosen or METHOD.first_appointment_time
 
 
 class RevokedToken(db.Model):
@@ -96,8 +116,10 @@ class LoginFailure(db.Model):
     address and username, to throttle password guessing without letting a stranger lock a rep out."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
-                      Index("ix_login_failures_address_at", "address", "at"))
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64))

@@ -5,6 +5,35 @@ ROLES = ("rep", "manager", "admin")
 
 # S-P-A-D-C-O funnel (销售漏斗), in order.
 FUNNEL_STAGES = ("S", "P", "A", "D", "C", "O")
+# The stages' names in the method's words (METHOD.md, 2), shown beside their letters.
+STAGE_NAMES = {
+    "S": {"en": "Suspect", "zh-CN": "潜在客户"},
+    "P": {"en": "Prospect", "zh-CN": "有意向客户"},
+    "A": {"en": "Analysis", "zh-CN": "需求分析"},
+    "D": {"en": "Demo / proposal", "zh-CN": "演示/提案"},
+    "C": {"en": "Close", "zh-CN": "争取签单"},
+    "O": {"en": "Order", "zh-CN": "订单执行"},
+}
+# The method's usual phrases for a visit's purpose (拜访目的) and outcome, offered as one-tap choices; any
+# other text can be typed. One list for every team for now (per-team lists are a later change).
+VISIT_PHRASES = {
+    "visit_purpose": (
+        {"en": "First call", "zh-CN": "初次拜访"},
+        {"en": "Demo", "zh-CN": "产品演示"},
+        {"en": "Proposal", "zh-CN": "提交提案"},
+        {"en": "Follow-up", "zh-CN": "跟进"},
+        {"en": "Service", "zh-CN": "服务"},
+        {"en": "Replacement", "zh-CN": "换机"},
+    ),
+    "visit_outcome": (
+        {"en": "Need confirmed", "zh-CN": "需求已明确"},
+        {"en": "Decision maker met", "zh-CN": "见到决策人"},
+        {"en": "Demo booked", "zh-CN": "已约演示"},
+        {"en": "Proposal requested", "zh-CN": "客户要求提案"},
+        {"en": "Follow-up booked", "zh-CN": "已约下次拜访"},
+        {"en": "No need for now", "zh-CN": "暂无需求"},
+    ),
+}
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
 OPPORTUNITY_KINDS = ("replacement", "consolidation", "new_site")
 # Win/loss analysis (赢/输分析).
@@ -33,4 +62,3 @@ DEVICE_COLOUR = ("colour", "mono")
 ACTIVITY_CATEGORIES = ("face_to_face", "travel", "admin", "meeting")
 # The time split of a day as the reports show it: the four, and the time nothing recorded.
 TIME_SPLIT = (*ACTIVITY_CATEGORIES, "unrecorded")
-

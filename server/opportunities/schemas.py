@@ -17,12 +17,15 @@ class OpportunitySchema(AccountChildSchema):
     expected_close = fields.Date(allow_none=True)
     loss_reason = fields.String(validate=validate.OneOf(LOSS_REASONS), allow_none=True)
     loss_note = text(2000)
-    opened_at = fields.AwareDateTime(metadata={
-        "description": "when the opportunity was opened (defaults to now); the funnel counts it from this instant"})
+    opened_at = fields.AwareDateTime(
+        metadata={
+            "description": "when the opportunity was opened (defaults to now); the funnel counts it from this instant"
+        }
+    )
     device_id = fields.UUID(allow_none=True, metadata={"description": "the machine a replacement would replace"})
     owner_id = fields.UUID(dump_only=True)
     stage_changed_at = fields.AwareDateTime(dump_only=True)
-    closed_at = fields.AwareDateTime(dump_only=True)
+    closed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class OpportunityQuery(AccountChildQuery):

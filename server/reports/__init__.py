@@ -1,6 +1,10 @@
 from flask_smorest import Blueprint
 
-blp = Blueprint("reports", __name__, url_prefix="/api/reports",
-                description="The manager's numbers: time split, 8:45 habit, activity, funnel, cadence, MIF, targets")
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/reports",
+    description="The manager's numbers: time split, 8:45 habit, activity, funnel, cadence, MIF, targets",
+)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

@@ -6,6 +6,7 @@
 - A/B/C coverage against cadence, week by week: of the accounts of a class, how many had a met
   visit within their cadence (A 7, B 14, C 30 days) before the end of each week of the period.
 """
+
 import uuid
 from bisect import bisect_left
 from collections import defaultdict, namedtuple
@@ -13,9 +14,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from ..cadence import CADENCE_DAYS
-from ..models import Account, AccountReassignment, Visit, utcnow
+from .. import clock, team_settings
 from ..fastpaths import epoch
+from ..models import Account, AccountReassignment, Visit
+from ..models.vocab import ACCOUNT_CLASSES
 from .rows import canonical, core_rows, pct, raw_text, rep_keys, rep_name, rep_row
 from .timesplit import week_start
 
@@ -24,24 +26,42 @@ _Account = namedtuple("_Account", "id name owner_id account_class created_at")
 
 
 def coverage(scope):
-    as_of = min(scope.end_utc, utcnow())
+    as_of = min(scope.end_utc, clock.now())
     owners, keys = {rep.id: rep for rep in scope.reps}, rep_keys(scope.rep_ids)
     # Account ids stay as the database's text (thousands of rows): only the listed ones are converted.
-    accounts = [_Account(i, name, keys[owner], cls, created) for i, name, owner, cls, created in core_rows(
-        select(raw_text(Account.id), Account.name, raw_text(Account.owner_id), Account.account_class,
-               Account.created_at).where(Account.owner_id.in_(scope.rep_ids)))]
+    accounts = [
+        _Account(i, name, keys[owner], cls, created)
+        for i, name, owner, cls, created in core_rows(
+            select(
+                raw_text(Account.id),
+                Account.name,
+                raw_text(Account.owner_id),
+                Account.account_class,
+                Account.created_at,
+            ).where(Account.owner_id.in_(scope.rep_ids))
+        )
+    ]
     # When the current owner took each account: its latest reassignment to them, else its creation.
-    reassigned = dict(core_rows(
-        select(raw_text(AccountReassignment.account_id), func.max(AccountReassignment.at))
-        .where(AccountReassignment.to_owner_id.in_(scope.rep_ids)).group_by(AccountReassignment.account_id)))
+    reassigned = dict(
+        core_rows(
+            select(raw_text(AccountReassignment.account_id), func.max(AccountReassignment.at))
+            .where(AccountReassignment.to_owner_id.in_(scope.rep_ids), AccountReassignment.at < as_of)
+            .group_by(AccountReassignment.account_id)
+        )
+    )
     since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
     took = {a.id: _later(reassigned.get(a.id), a.created_at) for a in accounts}
     fresh = [a for a in accounts if since <= took[a.id] < as_of]
     visits = defaultdict(list)  # new account -> [(check-in, rep)]
     for account_id, rep_id, at in core_rows(
-            select(raw_text(Visit.account_id), Visit.rep_id, Visit.check_in_at).where(
-                Visit.account_id.in_([uuid.UUID(a.id) for a in fresh]), Visit.cancelled_at.is_(None), Visit.met.is_not(False),
-                Visit.check_in_at >= since, Visit.check_in_at < as_of)):
+        select(raw_text(Visit.account_id), Visit.rep_id, Visit.check_in_at).where(
+            Visit.account_id.in_([uuid.UUID(a.id) for a in fresh]),
+            Visit.cancelled_at.is_(None),
+            Visit.met.is_not(False),
+            Visit.check_in_at >= since,
+            Visit.check_in_at < as_of,
+        )
+    ):
         visits[account_id].append((at, rep_id))
     new = defaultdict(lambda: {"new_accounts": 0, "visited": 0, "unvisited": []})
     for a in fresh:
@@ -51,44 +71,77 @@ def coverage(scope):
             cell["visited"] += 1
         else:
             rep = owners.get(a.owner_id)
-            cell["unvisited"].append({"account_id": canonical(a.id), "name": a.name, "account_class": a.account_class,
-                                      "rep_name": rep_name(rep),
-                                      "taken_on": took[a.id].astimezone(scope.tz).date().isoformat()})
+            cell["unvisited"].append(
+                {
+                    "account_id": canonical(a.id),
+                    "name": a.name,
+                    "account_class": a.account_class,
+                    "rep_name": rep_name(rep),
+                    "taken_on": took[a.id].astimezone(scope.tz).date().isoformat(),
+                }
+            )
     rows = []
     for rep in scope.reps:
         cell = new[rep.id]
-        rows.append({**rep_row(rep), "new_accounts": cell["new_accounts"], "new_visited": cell["visited"],
-                     "new_coverage_pct": pct(cell["visited"], cell["new_accounts"])})
+        rows.append(
+            {
+                **rep_row(rep),
+                "new_accounts": cell["new_accounts"],
+                "new_visited": cell["visited"],
+                "new_coverage_pct": pct(cell["visited"], cell["new_accounts"]),
+            }
+        )
     team = {"new_accounts": sum(r["new_accounts"] for r in rows), "new_visited": sum(r["new_visited"] for r in rows)}
     team["new_coverage_pct"] = pct(team["new_visited"], team["new_accounts"])
     # Week by week: each account's met visits from a cadence before the first week, as epoch seconds
     # straight from the database (tens of thousands of rows: no datetime per row).
     first_week = datetime.combine(week_start(scope.start), time(0), scope.tz)
-    earliest = first_week - timedelta(days=max(CADENCE_DAYS.values()))
+    # Each account by its owner's team's cadence (server/team_settings.py).
+    cadence = {rep.id: team_settings.for_user(rep) for rep in scope.reps}
+    earliest = first_week - timedelta(days=max([s.longest_cadence for s in cadence.values()] or [0]))
     times = defaultdict(list)
-    for raw_id, at in core_rows(select(raw_text(Visit.account_id), epoch(Visit.check_in_at))
-                            .join(Account, Account.id == Visit.account_id)
-                            .where(Account.owner_id.in_(scope.rep_ids), Visit.cancelled_at.is_(None),
-                                   Visit.met.is_not(False), Visit.check_in_at >= earliest, Visit.check_in_at < as_of)):
+    for raw_id, at in core_rows(
+        select(raw_text(Visit.account_id), epoch(Visit.check_in_at))
+        .join(Account, Account.id == Visit.account_id)
+        .where(
+            Account.owner_id.in_(scope.rep_ids),
+            Visit.cancelled_at.is_(None),
+            Visit.met.is_not(False),
+            Visit.check_in_at >= earliest,
+            Visit.check_in_at < as_of,
+        )
+    ):
         times[raw_id].append(at)
     for ordered in times.values():
         ordered.sort()
-    by_class = {cls: [times.get(a.id, ()) for a in accounts if a.account_class == cls] for cls in CADENCE_DAYS}
+    by_class = defaultdict(lambda: defaultdict(list))  # class -> its cadence days -> [visit times]
+    for a in accounts:
+        by_class[a.account_class][cadence[a.owner_id].cadence(a.account_class)].append(times.get(a.id, ()))
     weeks = []
     monday = week_start(scope.start)
     while monday <= scope.end:
         end = min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)
         row = {"week_start": monday.isoformat()}
-        for cls, days in CADENCE_DAYS.items():
-            mine = by_class[cls]
-            covered = _covered(mine, (end - timedelta(days=days)).timestamp(), end.timestamp())
-            row.update({f"{cls}_accounts": len(mine), f"{cls}_covered": covered, f"{cls}_pct": pct(covered, len(mine))})
+        for cls in ACCOUNT_CLASSES:
+            groups = by_class[cls]
+            total = sum(len(mine) for mine in groups.values())
+            covered = sum(
+                _covered(mine, (end - timedelta(days=days)).timestamp(), end.timestamp())
+                for days, mine in groups.items()
+            )
+            row.update({f"{cls}_accounts": total, f"{cls}_covered": covered, f"{cls}_pct": pct(covered, total)})
         weeks.append(row)
         monday += timedelta(days=7)
-    unvisited = sorted((i for rep in scope.reps for i in new[rep.id]["unvisited"]),
-                       key=lambda i: (i["rep_name"] or "", i["name"]))
-    return {"rows": rows, "team": team, "weeks": weeks, "unvisited_new": unvisited,
-            "first_quarter_days": FIRST_QUARTER_DAYS}
+    unvisited = sorted(
+        (i for rep in scope.reps for i in new[rep.id]["unvisited"]), key=lambda i: (i["rep_name"] or "", i["name"])
+    )
+    return {
+        "rows": rows,
+        "team": team,
+        "weeks": weeks,
+        "unvisited_new": unvisited,
+        "first_quarter_days": FIRST_QUARTER_DAYS,
+    }
 
 
 def _later(a, b):
@@ -102,4 +155,3 @@ def _covered(accounts, start, end):
         i = bisect_left(ordered, start)
         count += i < len(ordered) and ordered[i] < end
     return count
-

@@ -1,60 +1,128 @@
 """The daily visit report (每日销售报告): a rep's day built from what was recorded, not typed again."""
+
 from datetime import datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Account, DailyReview, Opportunity, RoutePlan, RouteStop, StageChange, Visit
+from .. import clock, last_contact, team_settings
 from ..cadence import days_since, is_overdue
-from .rows import rep_row
+from ..extensions import db
+from ..models import Account, DailyReview, Opportunity, Photo, RoutePlan, RouteStop, StageChange, User, Visit
+from .activity import activity
+from .firstvisit import first_appointment
+from .rows import rep_name, rep_row
 from .scope import Scope
-from .services import activity, first_appointment, time_ratios
+from .timeratios import time_ratios
 from .weekly import week_focus
 
 
 def daily_report(scope: Scope):
     """One rep's day: plan vs done, each visit, opportunity moves, time split, 8:45, tomorrow's overdue."""
     rep, day = scope.reps[0], scope.start
-    radius = current_app.config["CHECKIN_RADIUS_M"]
+    radius = team_settings.for_user(rep).checkin_radius_m
     visits = db.session.execute(
-        select(Visit, Account.name).join(Account, Account.id == Visit.account_id)
+        select(Visit, Account.name)
+        .join(Account, Account.id == Visit.account_id)
         .where(Visit.rep_id == rep.id, Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc)
-        .order_by(Visit.check_in_at)).all()
-    planned = set(db.session.scalars(select(RouteStop.account_id).join(RoutePlan, RoutePlan.id == RouteStop.route_plan_id)
-                                     .where(RoutePlan.rep_id == rep.id, RoutePlan.plan_date == day)))
+        .order_by(Visit.check_in_at)
+    ).all()
+    along = {v.accompanied_by for v, _ in visits if v.accompanied_by is not None}
+    along = {u.id: rep_name(u) for u in db.session.scalars(select(User).where(User.id.in_(along)))} if along else {}
+    planned = set(
+        db.session.scalars(
+            select(RouteStop.account_id)
+            .join(RoutePlan, RoutePlan.id == RouteStop.route_plan_id)
+            .where(RoutePlan.rep_id == rep.id, RoutePlan.plan_date == day)
+        )
+    )
     moves = db.session.execute(
-        select(StageChange, Opportunity.title, Account.name).join(Opportunity, Opportunity.id == StageChange.opportunity_id)
+        select(StageChange, Opportunity.title, Account.name, Opportunity.loss_reason)
+        .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
         .join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.owner_id == rep.id, StageChange.changed_at >= scope.start_utc,
-               StageChange.changed_at < scope.end_utc).order_by(StageChange.changed_at)).all()
+        .where(
+            Account.owner_id == rep.id,  # the deals on the rep's accounts now: one moved away leaves no trail
+            StageChange.changed_at >= scope.start_utc,
+            StageChange.changed_at < scope.end_utc,
+        )
+        .order_by(StageChange.changed_at)
+    ).all()
+    photos = {}
+    for photo in db.session.execute(
+        select(Photo.visit_id, Photo.id, Photo.caption, Photo.taken_at, Photo.uploaded_at)
+        .where(Photo.visit_id.in_([v.id for v, _ in visits]))
+        .order_by(Photo.taken_at)
+    ):
+        photos.setdefault(photo.visit_id, []).append(
+            {
+                "id": str(photo.id),
+                "caption": photo.caption,
+                "taken_at": photo.taken_at.isoformat(),
+                "uploaded": photo.uploaded_at is not None,  # false: still on the rep's phone
+            }
+        )
     review = db.session.scalar(select(DailyReview).where(DailyReview.rep_id == rep.id, DailyReview.day == day))
     ratios = time_ratios(scope)["rows"][0]
     first = first_appointment(scope)["rows"][0]
     done = activity(scope)["rows"][0]
     return {
         **rep_row(rep),
-        "date": day.isoformat(), "timezone": str(scope.tz),
+        "date": day.isoformat(),
+        "timezone": str(scope.tz),
         "plan": {"planned": done["planned"], "done": done["planned_done"], "plan_done_pct": done["plan_done_pct"]},
-        "visits": [{"id": str(v.id), "account_id": str(v.account_id), "account": name, "purpose": v.purpose,
-                    "outcome": v.outcome, "next_step": v.next_step, "planned": v.account_id in planned,
-                    "check_in_at": v.check_in_at.isoformat(),
-                    "check_out_at": v.check_out_at.isoformat() if v.check_out_at else None,
-                    "met": v.met, "cancelled": v.cancelled_at is not None, "cancel_reason": v.cancel_reason,
-                    "check_in_distance_m": v.check_in_distance_m,
-                    "away": v.check_in_distance_m is not None and v.check_in_distance_m > radius}
-                   for v, name in visits],
-        "new_opportunities": [{"title": title, "account": name, "stage": c.to_stage}
-                              for c, title, name in moves if c.from_stage is None],
-        "stage_moves": [{"title": title, "account": name, "from": c.from_stage, "to": c.to_stage, "status": c.status}
-                        for c, title, name in moves if c.from_stage is not None],
+        "visits": [
+            {
+                "id": str(v.id),
+                "account_id": str(v.account_id),
+                "account": name,
+                "purpose": v.purpose,
+                "outcome": v.outcome,
+                "next_step": v.next_step,
+                "planned": v.account_id in planned,
+                "check_in_at": v.check_in_at.isoformat(),
+                "check_out_at": v.check_out_at.isoformat() if v.check_out_at else None,
+                "met": v.met,
+                "cancelled": v.cancelled_at is not None,
+                "cancel_reason": v.cancel_reason,
+                "check_in_distance_m": v.check_in_distance_m,
+                "away": v.check_in_distance_m is not None and v.check_in_distance_m > radius,
+                # A joint visit (陪访): the manager who went along.
+                "accompanied_by": str(v.accompanied_by) if v.accompanied_by else None,
+                "accompanied_by_name": along.get(v.accompanied_by),
+                "photos": photos.get(v.id, []),
+            }
+            for v, name in visits
+        ],
+        "new_opportunities": [
+            {"title": title, "account": name, "stage": c.to_stage}
+            for c, title, name, _ in moves
+            if c.from_stage is None
+        ],
+        # A loss keeps the deal at its stage (from == to): `status` says it was lost, `loss_reason` why.
+        "stage_moves": [
+            {
+                "title": title,
+                "account": name,
+                "from": c.from_stage,
+                "to": c.to_stage,
+                "status": c.status,
+                "loss_reason": reason if c.status == "lost" else None,
+            }
+            for c, title, name, reason in moves
+            if c.from_stage is not None
+        ],
         "time_split": {k: ratios[k] for k in ratios if k.endswith(("_min", "_pct"))},
-        "first_visit": {"at": _first_visit(visits, scope), "target": first["first_appointment_time"],
-                        "on_time": first["on_time_days"] == 1 if first["days_with_visit"] else None},
+        "first_visit": {
+            "at": _first_visit(visits, scope),
+            "target": first["first_appointment_time"],
+            "on_time": first["on_time_days"] == 1 if first["days_with_visit"] else None,
+        },
         "overdue_tomorrow": _due_tomorrow(rep, scope),
         "week_focus": week_focus(rep.id, day),
-        "review": {"went_well": review.went_well if review else "", "to_improve": review.to_improve if review else "",
-                   "manager_comment": review.manager_comment if review else ""},
+        "review": {
+            "went_well": review.went_well if review else "",
+            "to_improve": review.to_improve if review else "",
+            "manager_comment": review.manager_comment if review else "",
+        },
     }
 
 
@@ -66,13 +134,22 @@ def _first_visit(visits, scope):
 def _due_tomorrow(rep, scope):
     """Accounts at or past their cadence by the end of the next day: tomorrow's must-sees."""
     end = datetime.combine(scope.end + timedelta(days=2), time(0), scope.tz)
+    day_end = min(datetime.combine(scope.end + timedelta(days=1), time(0), scope.tz), clock.now())
+    accounts = db.session.scalars(
+        # an account created after the day did not exist for it
+        select(Account).where(Account.owner_id == rep.id, Account.created_at <= day_end).order_by(Account.name)
+    ).all()
+    contacts = last_contact.as_of(db.session, accounts, day_end)  # as the day left them: later visits change nothing
     out = []
-    for a in db.session.scalars(select(Account).where(Account.owner_id == rep.id).order_by(Account.name)):
-        days = days_since(a.last_contact_at, end)
-        if is_overdue(a.last_contact_at, a.account_class, end):
-            out.append({"account_id": str(a.id), "name": a.name, "account_class": a.account_class,
-                        "days_since_contact": days})
-    out.sort(key=lambda o: (o["account_class"], -(o["days_since_contact"] if o["days_since_contact"] is not None else 10**6)))
+    for a in accounts:
+        days = days_since(contacts[a.id], end)
+        if is_overdue(contacts[a.id], a.account_class, end, a.created_at, team_settings.for_user(rep)):
+            out.append(
+                {"account_id": str(a.id), "name": a.name, "account_class": a.account_class, "days_since_contact": days}
+            )
+    out.sort(
+        key=lambda o: (o["account_class"], -(o["days_since_contact"] if o["days_since_contact"] is not None else 10**6))
+    )
     return out
 
 

@@ -2,6 +2,7 @@
 opportunity that stood open at D (demo) or C (proposal) when the visit began: a short-term order.
 Every other met visit develops (hunts): S, P or A, or no opportunity at all. Visits the customer
 missed (not met) and cancelled ones count for neither."""
+
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -16,21 +17,36 @@ FARMING_STAGES = ("D", "C")
 
 def hunting_farming(scope):
     visits = db.session.execute(
-        select(Visit.rep_id, Visit.check_in_at, Visit.opportunity_id)
-        .where(Visit.rep_id.in_(scope.rep_ids), Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc,
-               Visit.cancelled_at.is_(None), Visit.met.is_not(False))).all()
+        select(Visit.rep_id, Visit.check_in_at, Visit.opportunity_id).where(
+            Visit.rep_id.in_(scope.rep_ids),
+            Visit.check_in_at >= scope.start_utc,
+            Visit.check_in_at < scope.end_utc,
+            Visit.cancelled_at.is_(None),
+            Visit.met.is_not(False),
+        )
+    ).all()
     linked = {v.opportunity_id for v in visits if v.opportunity_id is not None}
     history = defaultdict(list)  # opportunity -> [(changed_at, to_stage, status)] in time order
-    for change in db.session.scalars(select(StageChange).where(StageChange.opportunity_id.in_(linked))
-                                     .order_by(StageChange.changed_at, StageChange.id)):
+    for change in db.session.scalars(
+        select(StageChange)
+        .where(StageChange.opportunity_id.in_(linked))
+        .order_by(StageChange.changed_at, StageChange.id)
+    ):
         history[change.opportunity_id].append((change.changed_at, change.to_stage, change.status))
-    current = {o.id: (o.stage, o.status) for o in db.session.scalars(select(Opportunity).where(Opportunity.id.in_(linked)))}
+    current = {
+        o.id: (o.stage, o.status) for o in db.session.scalars(select(Opportunity).where(Opportunity.id.in_(linked)))
+    }
 
     def farms(opportunity_id, at):
         if opportunity_id is None:
             return False
         before = [h for h in history.get(opportunity_id, ()) if h[0] <= at]
-        stage, status = (before[-1][1], before[-1][2]) if before else current.get(opportunity_id, (None, None))
+        if before:
+            stage, status = before[-1][1], before[-1][2]
+        elif opportunity_id not in history:  # no history at all (written without it): as it stands
+            stage, status = current.get(opportunity_id, (None, None))
+        else:
+            return False  # not opened yet when the visit began
         return status == "open" and stage in FARMING_STAGES
 
     counts = defaultdict(lambda: defaultdict(lambda: {"farming": 0, "hunting": 0}))  # rep -> week -> counts
@@ -42,11 +58,30 @@ def hunting_farming(scope):
         mine = counts[rep.id]
         farming = sum(c["farming"] for c in mine.values())
         hunting = sum(c["hunting"] for c in mine.values())
-        rows.append({**rep_row(rep), "visits": farming + hunting, "farming": farming, "hunting": hunting,
-                     "farming_pct": pct(farming, farming + hunting)})
-    weeks = [{"week_start": w, **{f"{kind}": sum(counts[r.id][w][kind] for r in scope.reps if w in counts[r.id])
-                                  for kind in ("farming", "hunting")}} for w in weeks_all]
+        rows.append(
+            {
+                **rep_row(rep),
+                "visits": farming + hunting,
+                "farming": farming,
+                "hunting": hunting,
+                "farming_pct": pct(farming, farming + hunting),
+            }
+        )
+    weeks = [
+        {
+            "week_start": w,
+            **{
+                f"{kind}": sum(counts[r.id][w][kind] for r in scope.reps if w in counts[r.id])
+                for kind in ("farming", "hunting")
+            },
+        }
+        for w in weeks_all
+    ]
     team_f, team_h = sum(r["farming"] for r in rows), sum(r["hunting"] for r in rows)
-    team = {"visits": team_f + team_h, "farming": team_f, "hunting": team_h,
-            "farming_pct": pct(team_f, team_f + team_h)}
+    team = {
+        "visits": team_f + team_h,
+        "farming": team_f,
+        "hunting": team_h,
+        "farming_pct": pct(team_f, team_f + team_h),
+    }
     return {"rows": rows, "team": team, "weeks": weeks, "farming_stages": list(FARMING_STAGES)}

@@ -1,21 +1,29 @@
 """The method's rules of thumb, per rep against the team and against the method, from the records of
 the period:
 
-- 10 calls -> 3 meetings -> 1 prospect: calls are all visits (met or not), meetings the met ones,
-  prospects the opportunities opened in the period;
-- 25 visits -> 5 demos -> 1 order: visits are met visits, demos opportunities reaching D, orders
-  opportunities won;
-- 120 contacted -> 40 conversations -> 6 proposals -> 1 deal: accounts visited at all, accounts met,
-  opportunities reaching C, deals won.
+- 10 calls -> 3 meetings -> 1 prospect: calls are all visits (met or not), meetings the met ones;
+- 25 visits -> 5 demos -> 1 order: visits are met visits;
+- 120 contacted -> 40 conversations -> 6 proposals -> 1 deal: accounts visited at all, accounts met.
+
+The deal steps count one set per rep: the accounts the rep met in the period where an opportunity of
+theirs was opened in the period, each opportunity as it stood at the period's end (its stage history):
+prospects are those accounts, demos the ones with such a deal that had reached D, orders and deals those
+with one won, proposals those with one that had reached C. Every step is so a part of the step before
+(a won deal is at O, past D and C) and no share passes 100 %; a deal opened without a met visit that
+period, or worked after its end, is in no step.
 Each step is the share of the step before, next to the method's share; the counts stand beside them.
 """
+
+import itertools
 from collections import Counter, defaultdict
 
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
-from ..models import Account, Opportunity, StageChange, Visit
-from .rows import pct, rep_row
+from ..models import Account, Opportunity, Visit
+from . import history
+from .rows import core_rows, held_by, pct, raw_text, rep_keys, rep_row
 
 CHAINS = {
     "calls": (("calls", 10), ("meetings", 3), ("prospects", 1)),
@@ -28,45 +36,71 @@ def method_ratios(scope):
     counts = defaultdict(Counter)
     accounts_seen, accounts_met = defaultdict(set), defaultdict(set)
     for rep_id, account_id, met in db.session.execute(
-            select(Visit.rep_id, Visit.account_id, Visit.met).where(
-                Visit.rep_id.in_(scope.rep_ids), Visit.cancelled_at.is_(None),
-                Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc)):
+        select(Visit.rep_id, Visit.account_id, Visit.met).where(
+            Visit.rep_id.in_(scope.rep_ids),
+            Visit.cancelled_at.is_(None),
+            Visit.check_in_at >= scope.start_utc,
+            Visit.check_in_at < scope.end_utc,
+        )
+    ):
         counts[rep_id]["calls"] += 1
         accounts_seen[rep_id].add(account_id)
         if met is not False:
             counts[rep_id]["meetings"] += 1
             counts[rep_id]["met_visits"] += 1
             accounts_met[rep_id].add(account_id)
-    owner = Account.owner_id.in_(scope.rep_ids)
-    for (rep_id,) in db.session.execute(
-            select(Account.owner_id).join(Opportunity, Opportunity.account_id == Account.id)
-            .where(owner, Opportunity.opened_at >= scope.start_utc, Opportunity.opened_at < scope.end_utc)):
-        counts[rep_id]["prospects"] += 1
-    for rep_id, stage in db.session.execute(
-            select(Account.owner_id, StageChange.to_stage).join(Opportunity, Opportunity.id == StageChange.opportunity_id)
-            .join(Account, Account.id == Opportunity.account_id)
-            .where(owner, StageChange.to_stage.in_(("D", "C")), StageChange.changed_at >= scope.start_utc,
-                   StageChange.changed_at < scope.end_utc)):
-        counts[rep_id]["demos" if stage == "D" else "proposals"] += 1
-    for (rep_id,) in db.session.execute(
-            select(Account.owner_id).join(Opportunity, Opportunity.account_id == Account.id)
-            .where(owner, Opportunity.status == "won", Opportunity.closed_at >= scope.start_utc,
-                   Opportunity.closed_at < scope.end_utc)):
-        counts[rep_id]["orders"] += 1
-        counts[rep_id]["deals"] += 1
+    as_of = min(scope.end_utc, clock.now())
+    opened = (
+        *held_by(scope.rep_ids),
+        Opportunity.opened_at >= scope.start_utc,
+        Opportunity.opened_at < scope.end_utc,
+    )
+    states = history.states_as_of(opened, as_of)
+    keys = rep_keys(scope.rep_ids)
+    steps = defaultdict(lambda: defaultdict(set))  # rep -> step -> accounts
+    for opp_id, owner_id, account_id, stage, status in core_rows(
+        select(
+            raw_text(Opportunity.id),
+            raw_text(Account.owner_id),
+            Opportunity.account_id,
+            Opportunity.stage,
+            Opportunity.status,
+        ).where(*opened)
+    ):
+        rep_id = keys[owner_id]
+        if account_id not in accounts_met[rep_id]:
+            continue
+        state = states.get(opp_id)
+        furthest, status = (state.furthest, state.status) if state else (stage, status)
+        mine = steps[rep_id]
+        mine["prospects"].add(account_id)
+        if history.INDEX[furthest] >= history.INDEX["D"]:
+            mine["demos"].add(account_id)
+        if history.INDEX[furthest] >= history.INDEX["C"]:
+            mine["proposals"].add(account_id)
+        if status == "won":
+            mine["orders"].add(account_id)
+            mine["deals"].add(account_id)
+    for rep_id, mine in steps.items():
+        for step, accounts in mine.items():
+            counts[rep_id][step] = len(accounts)
     for rep_id in scope.rep_ids:
         counts[rep_id]["contacted"] = len(accounts_seen[rep_id])
         counts[rep_id]["conversations"] = len(accounts_met[rep_id])
     rows = [{**rep_row(rep), **_figures(counts[rep.id])} for rep in scope.reps]
     team = _figures(sum((counts[r.id] for r in scope.reps), Counter()))
-    return {"rows": rows, "team": team, "method": _method_shares(),
-            "chains": {name: [step for step, _ in steps] for name, steps in CHAINS.items()}}
+    return {
+        "rows": rows,
+        "team": team,
+        "method": _method_shares(),
+        "chains": {name: [step for step, _ in steps] for name, steps in CHAINS.items()},
+    }
 
 
 def _figures(count):
     out = {}
     for steps in CHAINS.values():
-        for (before, _), (after, _) in zip(steps, steps[1:]):
+        for (before, _), (after, _) in itertools.pairwise(steps):
             out[after] = count[after]
             out[before] = count[before]
             out[f"{before}_to_{after}_pct"] = pct(count[after], count[before])
@@ -75,5 +109,8 @@ def _figures(count):
 
 def _method_shares():
     """The method's share of each step: e.g. 3 meetings of 10 calls is 30 %."""
-    return {f"{before}_to_{after}_pct": pct(m_after, m_before)
-            for steps in CHAINS.values() for (before, m_before), (after, m_after) in zip(steps, steps[1:])}
+    return {
+        f"{before}_to_{after}_pct": pct(m_after, m_before)
+        for steps in CHAINS.values()
+        for (before, m_before), (after, m_after) in itertools.pairwise(steps)
+    }

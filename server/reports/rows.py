@@ -1,9 +1,31 @@
 """Building blocks every report shares: a rep's row head, a percentage, and the read path (instants
 as epoch seconds, see server/fastpaths.py; ids as text straight from the database; Core rows
 without ORM bookkeeping)."""
+
+import re
+
 from sqlalchemy import String, cast
 
 from ..extensions import db
+from ..models import Account, Opportunity
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def held_by(rep_ids):
+    """Clauses for the opportunities on the reps' accounts now (the territory as it is, not the deal's
+    `owner_id` as some write left it): read with `Account.owner_id` as the rep they count for."""
+    return (Account.id == Opportunity.account_id, Account.owner_id.in_(rep_ids))
+
+
+def natural_key(text):
+    """`text` for sorting as people read it: digit runs by their value, so rep2 comes before rep10."""
+    return [int(part) if part.isdigit() else part.casefold() for part in _DIGITS.split(text or "")]
+
+
+def rep_order(rep):
+    """The order of a report's rep rows: by name, naturally; the username and id break ties."""
+    return (natural_key(rep_name(rep)), natural_key(rep.username), str(rep.id))
 
 
 def rep_row(rep):

@@ -1,4 +1,5 @@
 """Whose numbers a caller may see: a rep their own, a manager their team's, an admin anyone's."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from ..extensions import db
 from ..models import Team, User
 from ..models.users import team_zone
 from ..policy import may_manage_team, may_manage_user
+from .rows import rep_order
 
 MAX_DAYS = 400
 
@@ -52,6 +54,15 @@ class Scope:
     def rep_ids(self):
         return [r.id for r in self.reps]
 
+    @property
+    def settings(self):
+        """The team's settings (server/team_settings.py): the team's, else the first rep's team's."""
+        from .. import team_settings
+
+        if self.team is not None:
+            return team_settings.for_team(self.team)
+        return team_settings.for_user(self.reps[0]) if self.reps else team_settings.METHOD
+
 
 def report_teams(principal):
     """The teams the caller may report on as a team: an admin all, a manager their own, a rep none."""
@@ -66,8 +77,10 @@ def resolve_scope(principal, team_id=None, rep_id=None, start=None, end=None, to
         rep = db.session.get(User, rep_id)
         # Another team's rep gets the same answer as no rep at all: a report tells nothing of who exists.
         if rep is None or rep.role != "rep" or not may_manage_user(principal, rep):
-            raise NotFound("No such rep among those you may see (yourself; managers: their team).",
-                           {"rep_id": ["Unknown rep or not in your team."]})
+            raise NotFound(
+                "No such rep among those you may see (yourself; managers: their team).",
+                {"rep_id": ["Unknown rep or not in your team."]},
+            )
         if team_id is not None and rep.team_id != team_id:
             raise ValidationFailed("That rep is not in that team.", {"rep_id": ["Not in the team."]})
         team = db.session.get(Team, rep.team_id) if rep.team_id else None
@@ -82,10 +95,14 @@ def resolve_scope(principal, team_id=None, rep_id=None, start=None, end=None, to
             raise ValidationFailed("Name a team or a rep.", {"team_id": ["Required."]})
         team = db.session.get(Team, team_id)
         if team is None or not may_manage_team(principal, team):
-            raise NotFound("No such team among those you may see (managers: their own).",
-                           {"team_id": ["Unknown team or not yours."]})
-        reps = db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")
-                                  .order_by(User.username)).all()
+            raise NotFound(
+                "No such team among those you may see (managers: their own).",
+                {"team_id": ["Unknown team or not yours."]},
+            )
+        # Rows by name as people read it (rep2 before rep10), not as text.
+        reps = sorted(
+            db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")).all(), key=rep_order
+        )
     tz = team_zone(team)
     today = today or clock.today(tz)
     if start is None and end is None:

@@ -7,8 +7,10 @@ a customer), and of two overlapping activities the one started later wins (the r
 The working day runs from the first recorded instant to the last; the time in between that
 nothing covers is `unrecorded`, shown as its own share rather than hidden.
 """
-from typing import NamedTuple
+
+import itertools
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 CATEGORIES = ("face_to_face", "travel", "admin", "meeting")
 BASELINE_PCT = {"face_to_face": 18.9, "travel": 18.8, "admin": 29.8, "meeting": 32.5}
@@ -69,7 +71,7 @@ def day_minutes(intervals):
         return result
     spans = sorted(intervals)
     bounds = sorted({i.start for i in spans} | {i.end for i in spans})
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         winner = None
         for start, end, category, is_visit in spans:
             if start > a:

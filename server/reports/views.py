@@ -1,19 +1,36 @@
 """`/api/reports/*`: JSON by default, CSV with `format=csv`; reps see themselves, managers their team."""
+
 from datetime import date, timedelta
 
 from flask.views import MethodView
 
-from ..csvio import csv_response
+from ..csvio import csv_response, csv_too
 from ..errors import Forbidden, ValidationFailed
 from ..policy import managed_rep, managed_team, self_or_managed_rep
 from ..security import login_required, principal
 from . import blp
 from .daily import daily_report, save_review
-from .schemas import (CommentBody, DailyQuery, DailyReportSchema, FaceTimeTargetBody, FirstAppointmentQuery, ReportQuery,
-                      ReportSchema, ReviewBody, ReviewSchema, TargetBody, TargetSchema, TeamsSchema, WeeklyFocusBody,
-                      WeeklyFocusSchema, WeeklyQuery, WeeklyReviewsSchema)
+from .registry import REPORTS
+from .schemas import (
+    CommentBody,
+    DailyQuery,
+    DailyReportSchema,
+    FaceTimeTargetBody,
+    OverduePageSchema,
+    OverdueQuery,
+    ReportListSchema,
+    ReviewBody,
+    ReviewSchema,
+    TargetBody,
+    TargetSchema,
+    TeamsSchema,
+    WeeklyFocusBody,
+    WeeklyFocusSchema,
+    WeeklyQuery,
+    WeeklyReviewsSchema,
+)
 from .scope import Scope, report_teams, resolve_scope
-from .services import REPORTS, set_face_time_target, set_target
+from .targets import set_face_time_target, set_target
 from .weekly import save_focus, week_start, weekly_reviews
 
 
@@ -32,58 +49,95 @@ def _flatten(row, prefix=""):
     return flat
 
 
-def _run(name, args, **options):
+def _period(scope):
+    return {
+        "from": scope.start.isoformat(),
+        "to": scope.end.isoformat(),
+        "timezone": str(scope.tz),
+        "team_id": str(scope.team.id) if scope.team else None,
+    }
+
+
+def _run(report, args, **options):
     scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
-    result = REPORTS[name](scope, **options)
+    result = report(scope, **options)
     rows = result.pop("rows")
     team = result.pop("team", None)
-    period = {"from": scope.start.isoformat(), "to": scope.end.isoformat(), "timezone": str(scope.tz),
-              "team_id": str(scope.team.id) if scope.team else None}
+    period = _period(scope)
     if args["format"] == "csv":
         table = args["table"]
+        if table not in report.tables:
+            raise ValidationFailed(
+                f"This report has no {table} table.", {"table": [f"Not for this report: {', '.join(report.tables)}."]}
+            )
         if table == "weeks":
-            if "weeks" not in result:
-                raise ValidationFailed("This report has no weekly table.", {"table": ["Not for this report."]})
             flat = [_flatten(w) for w in result["weeks"]]
         elif table == "overdue":
-            if "overdue_accounts" not in result:
-                raise ValidationFailed("This report has no overdue list.", {"table": ["Not for this report."]})
             flat = [_flatten(o) for o in result["overdue_accounts"]]
         else:
             flat = [_flatten(r) for r in rows]
-            if team is not None and len(rows) > 1 and name != "installed-base":
+            if team is not None and len(rows) > 1 and report.name != "installed-base":
                 flat.append(_flatten({"username": "TEAM", **team}))
         columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
-        return csv_response(columns, flat, f"{name}-{scope.start}-{scope.end}.csv")
+        return csv_response(columns, flat, f"{report.name}-{scope.start}-{scope.end}.csv")
     return {"period": period, "rows": rows, "team": team, "extra": result}
 
 
-def _report(name, query=ReportQuery, summary=""):
+def _route(report):
     class Report(MethodView):
         decorators = [login_required()]
 
-        @blp.arguments(query, location="query")
-        @blp.response(200, ReportSchema)
+        @blp.arguments(report.query, location="query")
+        @blp.response(200, report.schema)
+        @blp.doc(**csv_too(report.schema))
         def get(self, args):
             options = {"tolerance_min": args["tolerance_min"]} if "tolerance_min" in args else {}
-            return _run(name, args, **options)
+            return _run(report, args, **options)
 
-    Report.get.__doc__ = summary  # the OpenAPI summary; set before the route reads it
-    return blp.route(f"/{name}", endpoint=name.replace("-", "_"))(Report)
+    Report.get.__doc__ = report.summary  # the OpenAPI summary; set before the route reads it
+    return blp.route(f"/{report.name}", endpoint=report.name.replace("-", "_"))(Report)
 
 
-_report("time-ratios", summary="Share of the working day face-to-face, travelling, admin, meetings, unrecorded")
-_report("first-appointment", FirstAppointmentQuery, "Share of working days whose first visit started by 8:45")
-_report("activity", summary="Visits per day, effective visits, visits with a purpose, plan vs actual")
-_report("funnel", summary="S-P-A-D-C-O counts, conversion, median days in stage, won/lost and why")
-_report("cadence", summary="A/B/C accounts past their 7/14/30-day cadence, with the list")
-_report("installed-base", summary="MIF matrix: monthly volume band x machine age, ours and competitors'")
-_report("targets", summary="Monthly target per rep by week and working day, against orders won")
-_report("hunting-farming", summary="Visits working D/C opportunities (farming) against development visits (hunting), by week")
-_report("method-ratios", summary="Calls to meetings to prospects, visits to demos to orders, contacts to deals, against the method")
-_report("coverage", summary="New accounts seen in their first 90 days, and A/B/C accounts visited within cadence, by week")
-_report("win-loss", summary="Deals closed in the period, won and lost by stage reached, visits, M-A-N, class and reason")
-_report("qualification", summary="Prospects undecided after 3 visits, closes beyond 180 days, C-stage deals over 30 days")
+for _report in REPORTS.values():
+    _route(_report)
+
+
+@blp.route("", endpoint="report_list")
+class ReportList(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, ReportListSchema)
+    def get(self):
+        """The reports there are, in the order a screen shows them: name, summary, the tables of their CSV"""
+        return {
+            "reports": [
+                {"name": r.name, "summary": r.summary, "path": f"/api/reports/{r.name}", "tables": list(r.tables)}
+                for r in REPORTS.values()
+            ]
+        }
+
+
+@blp.route("/overdue")
+class Overdue(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(OverdueQuery, location="query")
+    @blp.response(200, OverduePageSchema)
+    def get(self, args):
+        """Accounts past their A/B/C cadence at the period's end, most days past the cadence first, a page at a
+        time (managers: their team, or one rep of it with rep_id)"""
+        scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
+        result = REPORTS["cadence"](scope)
+        items, page, per_page = result["overdue_accounts"], args["page"], args["per_page"]
+        return {
+            "period": _period(scope),
+            "as_of": result["as_of"],
+            "items": items[(page - 1) * per_page : page * per_page],
+            "page": page,
+            "per_page": per_page,
+            "total": len(items),
+            "pages": max(1, -(-len(items) // per_page)),
+        }
 
 
 @blp.route("/teams")
@@ -169,17 +223,24 @@ class WeeklyReviewView(MethodView):
 
     @blp.arguments(WeeklyQuery, location="query")
     @blp.response(200, WeeklyReviewsSchema)
+    @blp.doc(**csv_too(WeeklyReviewsSchema))
     def get(self, args):
         """The weekly PDCA review of a rep (or of every rep of a team): plan, do, check, and the act's focus points"""
         monday = week_start(args["week"])
         scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), monday, monday + timedelta(days=6))
         reviews = weekly_reviews(scope)
         if args["format"] == "csv":
-            flat = [{**_flatten({k: v for k, v in r.items() if k not in ("act", "last_week")}),
-                     "focus_next_week": " | ".join(p["text"] for p in r["act"]["focus"]),
-                     "focus_written_by": r["act"]["written_by_name"],
-                     "last_week_focus": " | ".join(f"{p['text']} ({p.get('visits', '-')})" for p in r["last_week"]["focus"])}
-                    for r in reviews]
+            flat = [
+                {
+                    **_flatten({k: v for k, v in r.items() if k not in ("act", "last_week")}),
+                    "focus_next_week": " | ".join(p["text"] for p in r["act"]["focus"]),
+                    "focus_written_by": r["act"]["written_by_name"],
+                    "last_week_focus": " | ".join(
+                        f"{p['text']} ({p.get('visits', '-')})" for p in r["last_week"]["focus"]
+                    ),
+                }
+                for r in reviews
+            ]
             columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
             return csv_response(columns, flat, f"weekly-review-{scope.start}.csv")
         return {"reviews": reviews}

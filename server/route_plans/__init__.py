@@ -1,7 +1,12 @@
 """Route plans: a rep's ordered stops for a day."""
+
 from flask_smorest import Blueprint
 
-blp = Blueprint("route_plans", __name__, url_prefix="/api",
-                description="Route plans: a rep's ordered stops for a day, planned with OR-Tools")
+blp = Blueprint(
+    "route_plans",
+    __name__,
+    url_prefix="/api",
+    description="Route plans: a rep's ordered stops for a day, planned with OR-Tools",
+)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

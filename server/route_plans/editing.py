@@ -7,16 +7,18 @@ only the plan's rep edits it this way (a manager re-plans instead); every accoun
 appointment's stop stays (move or cancel the appointment itself). The rep's choices follow: a stop
 dropped is left out of later re-plans of that day, an account inserted is kept in them.
 """
+
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from .. import clock
+from routing.retime import Leg, retime
+
+from .. import clock, team_settings
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Account, Appointment, RouteStop, User, Visit
-from routing.retime import Leg, retime
-from .planner import LUNCH, SERVICE_MINUTES, Choices, _provider, _tz, clear_stops
+from .planner import Choices, _lunch, _provider, _tz, clear_stops, with_left_out
 
 MAX_STOPS = 60
 ADDED = "rep_added"  # the reason of a stop the rep inserted by hand
@@ -25,8 +27,9 @@ ADDED = "rep_added"  # the reason of a stop the rep inserted by hand
 def edit_stops(principal, plan, stops, changed_at=None):
     """Store the rep's order of `stops` ([{account_id, appointment_id?}]) for `plan`, timed again."""
     if principal.id != plan.rep_id:
-        raise Forbidden("Only the rep changes their day's stops by hand; a manager re-plans the day.",
-                        {"stops": ["Not yours."]})
+        raise Forbidden(
+            "Only the rep changes their day's stops by hand; a manager re-plans the day.", {"stops": ["Not yours."]}
+        )
     rep = db.session.get(User, plan.rep_id)
     tz = _tz(rep)
     now = min(changed_at or clock.now(), clock.now())
@@ -35,34 +38,49 @@ def edit_stops(principal, plan, stops, changed_at=None):
     accounts = _checked(rep, plan, stops, before)
     visited = _visits(rep, plan.plan_date, tz)
     pins = Choices.from_json(plan.choices).pins
+    settings = team_settings.for_user(rep)
+    lunch = _lunch(settings)
     legs = []
     for item, account in zip(stops, accounts):
         old = by_account.get(account.id)
         appointment = db.session.get(Appointment, item["appointment_id"]) if item.get("appointment_id") else None
         fixed = appointment.starts_at if appointment else _pinned_at(pins, account.id, old, plan.plan_date, tz)
-        service = old.service_minutes if old is not None else SERVICE_MINUTES.get(account.account_class, 30)
+        service = old.service_minutes if old is not None else settings.service(account.account_class)
         point = (account.latitude, account.longitude) if account.latitude is not None else None
         legs.append(Leg(point, service * 60, fixed, visited.get(account.id)))
-    origin = (rep.start_lat, rep.start_lng) if rep.start_lat is not None else None
-    day_start = datetime.combine(plan.plan_date, rep.first_appointment_time or time(8, 45), tz)
+    origin = _origin(rep, plan)
+    day_start = datetime.combine(plan.plan_date, settings.first_appointment(rep), tz)
     depart = (before[0].planned_arrival - timedelta(minutes=before[0].travel_minutes)) if before else day_start
-    noon = datetime.combine(plan.plan_date, time(0), tz) + timedelta(seconds=LUNCH.earliest)
-    late_lunch = datetime.combine(plan.plan_date, time(0), tz) + timedelta(seconds=LUNCH.latest)
+    noon = datetime.combine(plan.plan_date, time(0), tz) + timedelta(seconds=lunch.earliest)
+    late_lunch = datetime.combine(plan.plan_date, time(0), tz) + timedelta(seconds=lunch.latest)
     travel = _travel([origin, *(leg.point for leg in legs), _end(rep)])
-    timed = retime(origin, depart, legs, now, travel,
-                   lunch_at=noon if now <= late_lunch else None, lunch_s=LUNCH.duration)
+    timed = retime(
+        origin, depart, legs, now, travel, lunch_at=noon if now <= late_lunch else None, lunch_s=lunch.duration
+    )
 
     clear_stops(plan)
     for position, (item, account, leg, t) in enumerate(zip(stops, accounts, legs, timed)):
         old = by_account.get(account.id)
-        plan.stops.append(RouteStop(
-            position=position, account_id=account.id, appointment_id=item.get("appointment_id"),
-            planned_arrival=t.arrival, service_minutes=leg.service_s // 60, travel_minutes=round(t.travel_s / 60),
-            reason=old.reason if old is not None else ADDED, pinned=old.pinned if old is not None else False))
+        plan.stops.append(
+            RouteStop(
+                position=position,
+                account_id=account.id,
+                appointment_id=item.get("appointment_id"),
+                planned_arrival=t.arrival,
+                service_minutes=leg.service_s // 60,
+                travel_minutes=round(t.travel_s / 60),
+                reason=old.reason if old is not None else ADDED,
+                pinned=old.pinned if old is not None else False,
+            )
+        )
     last = next((leg.point for leg in reversed(legs) if leg.point is not None), origin)
     home = _end(rep)
     plan.total_travel_s = sum(t.travel_s for t in timed) + (travel(last, home) if last and home else 0)
     plan.choices = _choices_after(plan.choices, before, accounts)
+    now_in = {str(a.id) for a in accounts}
+    plan.dropped = with_left_out(
+        [d for d in plan.dropped or [] if d["id"] not in now_in], Choices.from_json(plan.choices).exclude
+    )
     plan.changed_by, plan.changed_at = rep.id, now
     db.session.flush()
     return plan
@@ -74,19 +92,27 @@ def _checked(rep, plan, stops, before):
     ids = [item["account_id"] for item in stops]
     if len(set(ids)) != len(ids):
         raise ValidationFailed("An account stands in the day twice.", {"stops": ["An account appears twice."]})
-    found = {a.id: a for a in db.session.scalars(select(Account).where(Account.id.in_(ids), Account.owner_id == rep.id))}
-    missing = {str(i): {"account_id": ["Unknown account or not in your territory."]}
-               for i, account_id in enumerate(ids) if account_id not in found}
+    found = {
+        a.id: a for a in db.session.scalars(select(Account).where(Account.id.in_(ids), Account.owner_id == rep.id))
+    }
+    missing = {
+        str(i): {"account_id": ["Unknown account or not in your territory."]}
+        for i, account_id in enumerate(ids)
+        if account_id not in found
+    }
     if missing:
         raise NotFound("A stop names an account outside your territory.", {"stops": missing})
     booked = {s.appointment_id: s.account_id for s in before if s.appointment_id is not None}
     named = {item["appointment_id"]: item["account_id"] for item in stops if item.get("appointment_id")}
     if set(booked) - set(named):
-        raise ValidationFailed("An appointment stays in the day: move or cancel the appointment itself.",
-                               {"stops": ["An appointment's stop cannot be left out."]})
+        raise ValidationFailed(
+            "An appointment stays in the day: move or cancel the appointment itself.",
+            {"stops": ["An appointment's stop cannot be left out."]},
+        )
     if any(booked.get(a) != account for a, account in named.items()):
-        raise ValidationFailed("A stop names an appointment this day does not hold.",
-                               {"stops": ["Unknown appointment."]})
+        raise ValidationFailed(
+            "A stop names an appointment this day does not hold.", {"stops": ["Unknown appointment."]}
+        )
     return [found[i] for i in ids]
 
 
@@ -102,11 +128,25 @@ def _visits(rep, day, tz):
     """{account id: (check-in, check-out)} of the rep's visits that day (the first of each account)."""
     start = datetime.combine(day, time(0), tz)
     out = {}
-    for visit in db.session.scalars(select(Visit).where(
-            Visit.rep_id == rep.id, Visit.check_in_at >= start, Visit.check_in_at < start + timedelta(days=1),
-            Visit.cancelled_at.is_(None)).order_by(Visit.check_in_at)):
+    for visit in db.session.scalars(
+        select(Visit)
+        .where(
+            Visit.rep_id == rep.id,
+            Visit.check_in_at >= start,
+            Visit.check_in_at < start + timedelta(days=1),
+            Visit.cancelled_at.is_(None),
+        )
+        .order_by(Visit.check_in_at)
+    ):
         out.setdefault(visit.account_id, (visit.check_in_at, visit.check_out_at))
     return out
+
+
+def _origin(rep, plan):
+    """Where the day starts: where the plan was made from (a re-plan from here and now), else home."""
+    if plan.start and plan.start.get("latitude") is not None:
+        return (plan.start["latitude"], plan.start["longitude"])
+    return (rep.start_lat, rep.start_lng) if rep.start_lat is not None else None
 
 
 def _end(rep):
@@ -135,4 +175,3 @@ def _choices_after(stored, before, accounts):
     exclude = ({str(a) for a in choices.exclude} | dropped) - now_in
     pins = {str(k): v for k, v in choices.pins.items() if str(k) not in dropped}
     return Choices(include=tuple(sorted(include)), exclude=tuple(sorted(exclude)), pins=pins).as_json()
-

@@ -1,34 +1,41 @@
 """Tomorrow's route for a rep: pick candidate stops from the method's rules, order them, store the plan."""
+
 import os
 import random
 import time as time_module
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from multiprocessing import get_context
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import NotFound, ValidationFailed
-from ..changelog import lock_counter, recorded
-from ..extensions import db
-from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
-from ..models.users import team_zone
-from ..cadence import cadence_days, days_since, is_overdue
-from routing import Day, Lunch, Stop, Unplannable, solve
+from routing import Day, Lunch, NoPlanFound, Stop, Unplannable, solve
 from routing.matrix import provider_from_config
 from routing.solver import travel_points
 
-SERVICE_MINUTES = {"A": 60, "B": 45, "C": 30}
+from .. import team_settings
+from ..cadence import days_since, is_overdue
+from ..changelog import lock_counter, recorded
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
+from ..models.users import team_zone
+from ..notify.events import plan_stored
+
 CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
 STAGE_PRIORITY = {"P": 2, "A": 3, "D": 4, "C": 5}
 STORE_ATTEMPTS = 6  # a re-plan that meets a concurrent change of the same day is planned again
 MAX_OPTIONAL = 25  # the most valuable candidates the solver considers
-LUNCH = Lunch(12 * 3600, 13 * 3600, 45 * 60)
+
+
+def _lunch(settings):
+    """The team's lunch break as the optimiser takes it (seconds from midnight)."""
+    return Lunch(*settings.lunch_seconds())
 
 
 def _provider():
@@ -54,33 +61,61 @@ def candidates(rep, day, tz, choices=None, after=None):
     own choices (`Choices`: accounts picked, left out, or pinned to a time). With `after` (the rest
     of the day from then), appointments before it and accounts already visited that day are left out."""
     choices = choices or Choices()
+    settings = team_settings.for_user(rep)
     start = datetime.combine(day, time(0), tz)
     stops, appointed = {}, set()
     visited = set()
     if after is not None:
-        visited = {str(a) for a in db.session.scalars(select(Visit.account_id).where(
-            Visit.rep_id == rep.id, Visit.check_in_at >= start, Visit.check_in_at < start + timedelta(days=1),
-            Visit.cancelled_at.is_(None)))}
-        choices = Choices(include=tuple(a for a in choices.include if str(a) not in visited),
-                          exclude=choices.exclude,
-                          pins={k: v for k, v in choices.pins.items()
-                                if str(k) not in visited and datetime.combine(day, v, tz) >= after})
-    for appt in db.session.scalars(select(Appointment).where(
-            Appointment.rep_id == rep.id, Appointment.starts_at >= (after or start),
-            Appointment.starts_at < start + timedelta(days=1))):
+        visited = {
+            str(a)
+            for a in db.session.scalars(
+                select(Visit.account_id).where(
+                    Visit.rep_id == rep.id,
+                    Visit.check_in_at >= start,
+                    Visit.check_in_at < start + timedelta(days=1),
+                    Visit.cancelled_at.is_(None),
+                )
+            )
+        }
+        choices = Choices(
+            include=tuple(a for a in choices.include if str(a) not in visited),
+            exclude=choices.exclude,
+            pins={
+                k: v for k, v in choices.pins.items() if str(k) not in visited and datetime.combine(day, v, tz) >= after
+            },
+        )
+    for appt in db.session.scalars(
+        select(Appointment).where(
+            Appointment.rep_id == rep.id,
+            Appointment.starts_at >= (after or start),
+            Appointment.starts_at < start + timedelta(days=1),
+        )
+    ):
         if str(appt.account_id) in visited:
             continue
         account = db.session.get(Account, appt.account_id)
         at = _seconds(appt.starts_at, day, tz)
-        stops[str(appt.id)] = Stop(str(appt.id), account.latitude, account.longitude,
-                                   service_s=int((appt.ends_at - appt.starts_at).total_seconds()),
-                                   window=(at, at), mandatory=True, priority=10, reason="appointment")
+        stops[str(appt.id)] = Stop(
+            str(appt.id),
+            account.latitude,
+            account.longitude,
+            service_s=int((appt.ends_at - appt.starts_at).total_seconds()),
+            window=(at, at),
+            mandatory=True,
+            priority=10,
+            reason="appointment",
+        )
         appointed.add(str(account.id))
     accounts = db.session.scalars(select(Account).where(Account.owner_id == rep.id)).all()
-    open_stage = dict(db.session.execute(
-        select(Opportunity.account_id, Opportunity.stage).where(
-            Opportunity.status == "open", Opportunity.stage.in_(tuple(STAGE_PRIORITY)),
-            Opportunity.account_id.in_([a.id for a in accounts]))).all())
+    open_stage = dict(
+        db.session.execute(
+            select(Opportunity.account_id, Opportunity.stage).where(
+                Opportunity.status == "open",
+                Opportunity.stage.in_(tuple(STAGE_PRIORITY)),
+                Opportunity.account_id.in_([a.id for a in accounts]),
+            )
+        ).all()
+    )
     for account in accounts:
         if str(account.id) in appointed or str(account.id) in visited:
             continue  # the appointment is that account's visit today; or it was visited already
@@ -90,8 +125,8 @@ def candidates(rep, day, tz, choices=None, after=None):
             weight = max(weight, 2)
         else:
             days = days_since(account.last_contact_at, start)
-            cadence = cadence_days(account.account_class)
-            if is_overdue(account.last_contact_at, account.account_class, start):
+            cadence = settings.cadence(account.account_class)
+            if is_overdue(account.last_contact_at, account.account_class, start, account.created_at, settings):
                 why.append("cadence_due")
                 weight = max(weight, CLASS_PRIORITY.get(account.account_class, 2) + (days >= 2 * cadence))
         stage = open_stage.get(account.id)
@@ -99,10 +134,15 @@ def candidates(rep, day, tz, choices=None, after=None):
             why.append(f"opportunity_{stage}")
             weight = max(weight, STAGE_PRIORITY[stage])
         if why:
-            stops[str(account.id)] = Stop(str(account.id), account.latitude, account.longitude,
-                                          service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,
-                                          priority=weight, reason=",".join(why))
-    stops = _apply_choices(choices, rep, stops, appointed)
+            stops[str(account.id)] = Stop(
+                str(account.id),
+                account.latitude,
+                account.longitude,
+                service_s=settings.service(account.account_class) * 60,
+                priority=weight,
+                reason=",".join(why),
+            )
+    stops = _apply_choices(choices, rep, stops, appointed, settings)
     # Every mandatory stop (appointments, the rep's picks and pins), then the most valuable others.
     optional = sorted((s for s in stops.values() if not s.mandatory), key=lambda s: (-s.priority, s.id))
     return [s for s in stops.values() if s.mandatory] + optional[:MAX_OPTIONAL]
@@ -126,14 +166,20 @@ class Choices:
     pins: dict = field(default_factory=dict)  # account id -> datetime.time
 
     def as_json(self):
-        return {"include": sorted(map(str, self.include)), "exclude": sorted(map(str, self.exclude)),
-                "pins": {str(k): v.strftime("%H:%M") for k, v in sorted(self.pins.items(), key=lambda kv: str(kv[0]))}}
+        return {
+            "include": sorted(map(str, self.include)),
+            "exclude": sorted(map(str, self.exclude)),
+            "pins": {str(k): v.strftime("%H:%M") for k, v in sorted(self.pins.items(), key=lambda kv: str(kv[0]))},
+        }
 
     @classmethod
     def from_json(cls, data):
         data = data or {}
-        return cls(include=tuple(data.get("include", ())), exclude=tuple(data.get("exclude", ())),
-                   pins={k: time.fromisoformat(v) for k, v in (data.get("pins") or {}).items()})
+        return cls(
+            include=tuple(data.get("include", ())),
+            exclude=tuple(data.get("exclude", ())),
+            pins={k: time.fromisoformat(v) for k, v in (data.get("pins") or {}).items()},
+        )
 
     def keeping(self, rep):
         """These choices (a manager's) on top of the rep's own: the rep's leave-outs and pins stand."""
@@ -141,34 +187,50 @@ class Choices:
         pins = {str(k): v for k, v in self.pins.items() if str(k) not in excluded}
         pins.update({str(k): v for k, v in rep.pins.items()})
         include = {str(a) for a in (*rep.include, *self.include)} - excluded
-        return Choices(include=tuple(sorted(include)), exclude=tuple(sorted(excluded | {str(a) for a in self.exclude}
-                                                                             - {str(a) for a in rep.include} - set(rep.pins))),
-                       pins=pins)
+        return Choices(
+            include=tuple(sorted(include)),
+            exclude=tuple(
+                sorted(excluded | {str(a) for a in self.exclude} - {str(a) for a in rep.include} - set(rep.pins))
+            ),
+            pins=pins,
+        )
 
 
-def _apply_choices(choices, rep, stops, appointed):
+def _apply_choices(choices, rep, stops, appointed, settings):
     """The candidate stops ({id: Stop}) with the rep's choices made: left out, picked (mandatory),
     pinned to a time; `appointed` accounts have an appointment that day and cannot be pinned."""
     named = {str(a) for a in (*choices.include, *choices.exclude, *choices.pins)}
     if not named:
         return stops
-    owned = {str(a.id): a for a in db.session.scalars(select(Account).where(
-        Account.owner_id == rep.id, Account.id.in_([uuid.UUID(a) for a in named])))}
+    owned = {
+        str(a.id): a
+        for a in db.session.scalars(
+            select(Account).where(Account.owner_id == rep.id, Account.id.in_([uuid.UUID(a) for a in named]))
+        )
+    }
     unknown = sorted(named - set(owned))
     if unknown:
-        raise ValidationFailed("Only accounts of the rep's own territory can be picked, left out or pinned.",
-                               {"accounts": [f"Not in the territory: {a}" for a in unknown]})
+        raise ValidationFailed(
+            "Only accounts of the rep's own territory can be picked, left out or pinned.",
+            {"accounts": [f"Not in the territory: {a}" for a in unknown]},
+        )
     fixed = sorted({str(a) for a in choices.pins} & appointed)
     if fixed:
-        raise ValidationFailed("These accounts have a fixed appointment that day; its time cannot be pinned.",
-                               {"pins": [f"Has an appointment: {a}" for a in fixed]})
+        raise ValidationFailed(
+            "These accounts have a fixed appointment that day; its time cannot be pinned.",
+            {"pins": [f"Has an appointment: {a}" for a in fixed]},
+        )
     excluded = set(map(str, choices.exclude))
     stops = {k: s for k, s in stops.items() if k not in excluded}
     for account_id in sorted({str(a) for a in (*choices.include, *choices.pins)} - appointed):
         account = owned[account_id]
-        stop = stops.get(account_id) or Stop(account_id, account.latitude, account.longitude,
-                                             service_s=SERVICE_MINUTES.get(account.account_class, 30) * 60,
-                                             reason="picked")
+        stop = stops.get(account_id) or Stop(
+            account_id,
+            account.latitude,
+            account.longitude,
+            service_s=settings.service(account.account_class) * 60,
+            reason="picked",
+        )
         pin = {str(k): v for k, v in choices.pins.items()}.get(account_id)
         window = (pin.hour * 3600 + pin.minute * 60,) * 2 if pin else stop.window
         stops[account_id] = replace(stop, mandatory=True, priority=max(stop.priority, 5), window=window)
@@ -185,6 +247,8 @@ class _Job:
     matrix: tuple
     by_id: dict
     tz: ZoneInfo
+    start: dict | None = None  # where the plan starts when not at home: {latitude, longitude, at}
+    excluded: frozenset = frozenset()  # accounts left out by the choices the plan was made with
 
 
 def _prepare(rep, day, choices=None, start=None):
@@ -194,7 +258,8 @@ def _prepare(rep, day, choices=None, start=None):
     home = (rep.start_lat, rep.start_lng) if rep.start_lat is not None else None
     origin = (start.latitude, start.longitude) if start is not None else home
     end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else (home or origin)
-    fa = rep.first_appointment_time
+    settings = team_settings.for_user(rep)
+    fa = settings.first_appointment(rep)
     stops = candidates(rep, day, tz, choices, after=start.at if start is not None else None)
     first = fa.hour * 3600 + fa.minute * 60
     extra = {}
@@ -204,24 +269,36 @@ def _prepare(rep, day, choices=None, start=None):
         if now >= 19 * 3600:
             raise ValidationFailed("The working day is over; plan tomorrow instead.", {"start": ["After 19:00."]})
         extra = {"day_start": max(now, 0), "first_appointment": max(now, 0)}
-        lunch = LUNCH if now <= LUNCH.latest else None
-    else:
-        lunch = LUNCH
-    model = Day(start=origin, end=end, stops=tuple(stops), lunch=lunch,
-                first_appointment=extra.get("first_appointment", first),
-                **({"day_start": extra["day_start"]} if extra else {}))
+    # Lunch stays in the day: the optimiser takes it in what is left of its window (before the first
+    # visit when need be) or, once the window has passed, skips it and says so.
+    model = Day(
+        start=origin,
+        end=end,
+        stops=tuple(stops),
+        lunch=_lunch(settings),
+        first_appointment=extra.get("first_appointment", first),
+        drop_late=start is not None,
+        **({"day_start": extra["day_start"]} if extra else {}),
+    )
     try:
         matrix = _provider()(travel_points(model))  # read here: a worker process has no app or network cache
     except Unplannable:
         matrix = None  # the solver raises it again, with the stop named
-    return _Job(rep.id, rep.username, model, matrix, {s.id: s for s in stops}, tz)
+    where = (
+        {"latitude": start.latitude, "longitude": start.longitude, "at": start.at.isoformat()}
+        if start is not None
+        else None
+    )
+    excluded = frozenset(str(a) for a in (choices or Choices()).exclude)
+    return _Job(rep.id, rep.username, model, matrix, {s.id: s for s in stops}, tz, where, excluded)
 
 
 def _solve(job, time_limit_s):
-    """Solve one prepared day (no database, no app: safe in a worker process)."""
+    """Solve one prepared day (no database, no app: safe in a worker process): the plan, or the
+    Unplannable (a proof) or NoPlanFound (the time ran out) it raised."""
     try:
         return solve(job.day_model, job.matrix, time_limit_s=time_limit_s)
-    except Unplannable as exc:
+    except (Unplannable, NoPlanFound) as exc:
         return exc
 
 
@@ -230,9 +307,82 @@ def _store(job, day, plan, by=None, rep_choices=None, commit=True):
         return _write_plan(job, day, plan, by, rep_choices, commit)
 
 
+# What an Unplannable reason means, as the sentence after the stops' names (server/messages.py has
+# each as a template, so that the phone shows it in its own language).
+UNPLANNABLE_TEXT = {
+    "mandatory_stops_do_not_fit": "the mandatory stops cannot all fit in the day",
+    "no_coordinates": "no map position",
+    "window_outside_day": "its time is outside the working day",
+    "cannot_be_reached_in_its_window": "cannot be reached in time",
+}
+
+
+def _stop_accounts(stop_ids):
+    """Each stop as {stop_id, account_id, name}: a stop is an account, or an appointment at one."""
+    out = []
+    for stop_id in stop_ids:
+        try:
+            key = uuid.UUID(stop_id)
+        except ValueError:
+            key = None
+        account = db.session.get(Account, key) if key else None
+        if account is None and key is not None:
+            appointment = db.session.get(Appointment, key)
+            account = db.session.get(Account, appointment.account_id) if appointment else None
+        out.append(
+            {
+                "stop_id": stop_id,
+                "account_id": str(account.id) if account else None,
+                "name": account.name if account else stop_id,
+            }
+        )
+    return out
+
+
+def unplannable_error(day, exc):
+    """The API's answer to a day the optimiser refused: the stops named by their accounts (the ids
+    kept beside them, in `stops` and `stop_ids`) and the reason as a code."""
+    stops = _stop_accounts(exc.stop_ids)
+    names = ", ".join(s["name"] for s in stops)
+    text = UNPLANNABLE_TEXT.get(exc.reason, exc.reason.replace("_", " "))
+    return ValidationFailed(
+        f"Cannot plan {day}: {names}: {text}.",
+        {"stops": [f"{names}: {text}."]},
+        code="unplannable",
+        extra={"reason": exc.reason, "stops": stops, "stop_ids": list(exc.stop_ids)},
+    )
+
+
+def no_plan_found_error(day, exc):
+    """The API's answer to a day the optimiser found no plan for within its time limit: not a proof
+    that the day cannot be planned (that is `unplannable`), so the message says a longer limit or a
+    second try may find one."""
+    return ValidationFailed(
+        f"No plan for {day} was found within the {exc.time_limit_s:g} s time limit; the day is not proven "
+        "impossible, and a longer time limit may find one.",
+        {"stops": ["No plan found within the time limit."]},
+        code="no_plan_found",
+        extra={"time_limit_s": exc.time_limit_s, "stop_ids": list(exc.stop_ids)},
+    )
+
+
+def _lunch_note(plan, midnight, lunch):
+    """What the answer says about lunch: planned (when), after the day, or skipped (why)."""
+    if lunch is None:
+        return None
+    note = {"minutes": lunch.duration // 60}
+    if plan.lunch_skipped:
+        return {**note, "status": "skipped", "reason": plan.lunch_skipped}
+    if plan.lunch_start is None:
+        return {**note, "status": "after_the_day"}  # back before the window closes
+    return {**note, "status": "planned", "start": (midnight + timedelta(seconds=plan.lunch_start)).isoformat()}
+
+
 def _write_plan(job, day, plan, by, rep_choices, commit):
     if isinstance(plan, Unplannable):
-        raise ValidationFailed(f"Cannot plan {day}: {plan}", {"stops": [f"{plan.stop_id}: {plan.reason}"]})
+        raise unplannable_error(day, plan)
+    if isinstance(plan, NoPlanFound):
+        raise no_plan_found_error(day, plan)
     by_id = job.by_id
     stored = locked_plan(job.rep_id, day)
     if stored is None:
@@ -242,32 +392,65 @@ def _write_plan(job, day, plan, by, rep_choices, commit):
         clear_stops(stored)
     midnight = datetime.combine(day, time(0), job.tz)
     for position, planned in enumerate(plan.stops):
-        appointment = db.session.get(Appointment, uuid.UUID(planned.stop_id)) if by_id[planned.stop_id].mandatory else None
-        stored.stops.append(RouteStop(
-            position=position,
-            account_id=appointment.account_id if appointment else uuid.UUID(planned.stop_id),
-            appointment_id=appointment.id if appointment else None,
-            planned_arrival=midnight + timedelta(seconds=planned.arrival),
-            service_minutes=by_id[planned.stop_id].service_s // 60,
-            travel_minutes=round(planned.travel_s / 60), reason=planned.reason,
-            pinned=appointment is not None or by_id[planned.stop_id].window is not None))
+        appointment = (
+            db.session.get(Appointment, uuid.UUID(planned.stop_id)) if by_id[planned.stop_id].mandatory else None
+        )
+        stored.stops.append(
+            RouteStop(
+                position=position,
+                account_id=appointment.account_id if appointment else uuid.UUID(planned.stop_id),
+                appointment_id=appointment.id if appointment else None,
+                planned_arrival=midnight + timedelta(seconds=planned.arrival),
+                service_minutes=by_id[planned.stop_id].service_s // 60,
+                travel_minutes=round(planned.travel_s / 60),
+                reason=planned.reason,
+                pinned=appointment is not None or by_id[planned.stop_id].window is not None,
+            )
+        )
     stored.total_travel_s = plan.travel_s
     stored.status = "planned"
     stored.changed_by, stored.changed_at = by, utcnow()
     if rep_choices is not None:
         stored.choices = rep_choices.as_json()
-    stored.dropped = [{"id": stop_id, "reason": reason} for stop_id, reason in plan.dropped]
+    stored.start = job.start
+    # The rep's own leave-outs are said as such (not as the planner's "not worth the time"): the rep's
+    # choices as they stand with the plan, where the plan was made with them (a manager's override is not).
+    own = rep_choices if rep_choices is not None else Choices.from_json(stored.choices)
+    stored.dropped = with_left_out(
+        [{"id": stop_id, "reason": reason} for stop_id, reason in plan.dropped],
+        {str(a) for a in own.exclude} & job.excluded,
+    )
+    # Said in the answer, not stored: lunch as planned or why it is skipped, and why a day is empty.
+    stored.lunch = _lunch_note(plan, midnight, job.day_model.lunch)
+    stored.empty_reason = plan.empty_reason
     if commit:
+        # The rep hears of a day the evening batch planned, or a manager re-planned (server/notify/).
+        db.session.flush()
+        plan_stored(stored, by, job.tz)
         db.session.commit()
     return stored
+
+
+LEFT_OUT_BY_REP = "left_out_by_rep"  # the reason of a stop the rep left out of the day themselves
+
+
+def with_left_out(dropped, left_out):
+    """`dropped` ([{id, reason}]) with each of the `left_out` account ids as left out by the rep (once)."""
+    left_out = {str(a) for a in left_out}
+    kept = [d for d in dropped if d["id"] not in left_out and d.get("reason") != LEFT_OUT_BY_REP]
+    return kept + [{"id": a, "reason": LEFT_OUT_BY_REP} for a in sorted(left_out)]
 
 
 def locked_plan(rep_id, day):
     """The stored plan of a rep's day, its row locked (PostgreSQL) and read afresh: a re-plan and the
     rep's own edit of the same day (or two re-plans) take turns instead of mixing their stops."""
     lock_counter(db.session)  # the lock order: the change counter before any record
-    return db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day)
-                             .with_for_update(of=RoutePlan).execution_options(populate_existing=True))
+    return db.session.scalar(
+        select(RoutePlan)
+        .where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day)
+        .with_for_update(of=RoutePlan)
+        .execution_options(populate_existing=True)
+    )
 
 
 def clear_stops(plan):
@@ -315,12 +498,12 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=Fals
             time_module.sleep(0.02 * (attempt + 1) * (1 + random.random()))  # let the other writer finish
             rep = db.session.get(User, rep_id)
     # The plan as it would be stored, answered and then undone: the rep sees what changes first.
-    from .schemas import RoutePlanSchema
+    from .schemas import PlanAnswerSchema
 
     with recorded(db.session):
         savepoint = db.session.begin_nested()
         try:
-            return RoutePlanSchema().dump(_write_plan(job, day, plan, by, None, commit=False))
+            return PlanAnswerSchema().dump(_write_plan(job, day, plan, by, None, commit=False))
         finally:
             savepoint.rollback()
 
@@ -333,8 +516,16 @@ def active_reps(team_name=None):
     return db.session.scalars(query.order_by(User.username)).all()
 
 
+def batch_outcome(exc):
+    """A rep's outcome in the evening batch when no plan was stored: which of the two happened
+    (`unplannable`: proven; `no_plan_found`: the time limit ran out) or another error's code, then its
+    message."""
+    return f"{exc.code}: {exc.message}"
+
+
 def plan_team(day, team_name=None, time_limit_s=2.0, workers=None, dispatch=None):
-    """Plan `day` for every active rep (of one team); return {username: stops or error}.
+    """Plan `day` for every active rep (of one team); return {username: stops or error}. An error is
+    "<code>: <message>" (`batch_outcome`), e.g. "unplannable: …" or "no_plan_found: …".
 
     `dispatch(reps, day, time_limit_s)`, when the caller passes one (the CLI does with a Celery
     broker: one task per rep, tasks.fan_out), plans them elsewhere. Otherwise candidates and travel
@@ -348,7 +539,7 @@ def plan_team(day, team_name=None, time_limit_s=2.0, workers=None, dispatch=None
         try:
             jobs.append(_prepare(rep, day, kept_choices(rep.id, day)))  # the rep's own choices stand
         except (ValidationFailed, NotFound) as exc:
-            outcome[rep.username] = exc.message
+            outcome[rep.username] = batch_outcome(exc)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
@@ -360,5 +551,5 @@ def plan_team(day, team_name=None, time_limit_s=2.0, workers=None, dispatch=None
             outcome[job.username] = len(_store(job, day, plan).stops)
         except ValidationFailed as exc:
             db.session.rollback()
-            outcome[job.username] = exc.message
+            outcome[job.username] = batch_outcome(exc)
     return dict(sorted(outcome.items()))

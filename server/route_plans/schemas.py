@@ -26,19 +26,60 @@ def _changer_name(plan):
     return None if user is None else (user.display_name or user.username)
 
 
+def _answered(plan, name):
+    """What the planner's answer says beside the stored plan (not stored, not synced)."""
+    return plan.get(name) if isinstance(plan, dict) else getattr(plan, name, None)
+
+
 class RoutePlanSchema(RecordSchema):
     rep_id = fields.UUID()
     plan_date = fields.Date()
     status = fields.String()
     total_travel_s = fields.Integer()
-    dropped = fields.List(fields.Dict())
+    dropped = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "stops left out of the day, [{id, reason}]: the planner's reasons (not_worth_the_time, "
+            "no_coordinates, ...) and left_out_by_rep for the rep's own leave-outs"
+        },
+    )
+    start = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "where the plan starts when not at home (a re-plan from here and now): "
+            "{latitude, longitude, at}"
+        },
+    )
     stops = fields.List(fields.Nested(RouteStopSchema))
     choices = fields.Dict(allow_none=True, metadata={"description": "the rep's picks, leave-outs and pins for the day"})
     changed_by = fields.UUID(allow_none=True)
     changed_by_name = fields.Function(lambda p: _changer_name(p), metadata={"type": "string"})
     changed_at = fields.AwareDateTime(allow_none=True)
-    snapshot = fields.List(fields.String(), allow_none=True,
-                           metadata={"description": "accounts planned at the day's first check-in"})
+    snapshot = fields.List(
+        fields.String(), allow_none=True, metadata={"description": "accounts planned at the day's first check-in"}
+    )
+
+
+class PlanAnswerSchema(RoutePlanSchema):
+    """The planner's answer (POST /api/routes/plan): the plan, and what it says beside the stored plan."""
+
+    lunch = fields.Function(
+        lambda p: _answered(p, "lunch"),
+        metadata={
+            "type": "object",
+            "description": "the lunch break as planned ({status: planned, start, "
+            "minutes}), after the day ({status: after_the_day}) or skipped ({status: skipped, reason: window_passed "
+            "| no_room})",
+        },
+    )
+    empty_reason = fields.Function(
+        lambda p: _answered(p, "empty_reason"),
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "when the plan has no stop: why (no_stops, none_fits, not_worth_the_time)",
+        },
+    )
 
 
 class RoutePlanQuery(PageArgs):
@@ -57,8 +98,12 @@ class RoutePlanEditSchema(StrictSchema):
     id = fields.UUID()
     version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "REST: the version edited"})
     stops = fields.List(fields.Nested(EditStopSchema), required=True, validate=validate.Length(max=60))
-    changed_at = instant(allow_none=True, metadata={
-        "description": "when the rep made the change on the phone: stops not yet visited are timed from then"})
+    changed_at = instant(
+        allow_none=True,
+        metadata={
+            "description": "when the rep made the change on the phone: stops not yet visited are timed from then"
+        },
+    )
 
 
 class PinSchema(StrictSchema):
@@ -75,17 +120,30 @@ class StartSchema(StrictSchema):
 class PlanRequest(StrictSchema):
     rep_id = fields.UUID(metadata={"description": "Managers and admins name the rep; a rep plans themselves"})
     date = fields.Date(required=True)
-    include = fields.List(fields.UUID(), validate=validate.Length(max=50),
-                          metadata={"description": "Accounts the rep adds to the day"})
-    exclude = fields.List(fields.UUID(), validate=validate.Length(max=500),
-                          metadata={"description": "Accounts the rep leaves out of the day"})
-    pins = fields.List(fields.Nested(PinSchema), validate=validate.Length(max=50),
-                       metadata={"description": "Stops whose arrival time the plan must keep"})
-    override = fields.Boolean(load_default=False, metadata={
-        "description": "managers: replace the rep's own picks, leave-outs and pins instead of keeping them"})
-    start = fields.Nested(StartSchema, metadata={
-        "description": "plan the rest of the day from here and now (the rep's position, or the end of the open "
-                       "visit): stops already visited that day are left out, and the 8:45 start does not apply"})
+    include = fields.List(
+        fields.UUID(), validate=validate.Length(max=50), metadata={"description": "Accounts the rep adds to the day"}
+    )
+    exclude = fields.List(
+        fields.UUID(),
+        validate=validate.Length(max=500),
+        metadata={"description": "Accounts the rep leaves out of the day"},
+    )
+    pins = fields.List(
+        fields.Nested(PinSchema),
+        validate=validate.Length(max=50),
+        metadata={"description": "Stops whose arrival time the plan must keep"},
+    )
+    override = fields.Boolean(
+        load_default=False,
+        metadata={"description": "managers: replace the rep's own picks, leave-outs and pins instead of keeping them"},
+    )
+    start = fields.Nested(
+        StartSchema,
+        metadata={
+            "description": "plan the rest of the day from here and now (the rep's position, or the end of the open "
+            "visit): stops already visited that day are left out, and the 8:45 start does not apply"
+        },
+    )
     preview = fields.Boolean(load_default=False, metadata={"description": "answer the plan without storing it"})
 
     @validates_schema

@@ -1,10 +1,11 @@
 """Route plans as the planner stored them; the rep reorders a day's stops by hand (editing.py)."""
+
 from ..changelog import recorded
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import RoutePlan, User
-from ..resource import ScopedResource, refuse_stale
 from ..policy import may_manage_user
+from ..resource import ScopedResource, refuse_stale
 from ..scoping import owner_scope
 from .planner import locked_plan
 
@@ -24,15 +25,17 @@ class RoutePlanService(ScopedResource):
             stmt = stmt.where(RoutePlan.plan_date == args["date"])
         return stmt
 
-
     def stage_create(self, principal, data):
-        raise ValidationFailed("Route plans are made by the planner: POST /api/routes/plan.",
-                               {"entity": ["Not writable."]})
+        raise ValidationFailed(
+            "Route plans are made by the planner: POST /api/routes/plan.", {"entity": ["Not writable."]}
+        )
 
     apply_create = stage_create  # refused before any look-up
 
     def apply_delete(self, principal, record_id):
-        raise ValidationFailed("A day's plan is not deleted; leave its stops out instead.", {"entity": ["Not writable."]})
+        raise ValidationFailed(
+            "A day's plan is not deleted; leave its stops out instead.", {"entity": ["Not writable."]}
+        )
 
     def apply_update(self, principal, record_id, data):
         from .editing import edit_stops  # editing reads the services' helpers: imported when used

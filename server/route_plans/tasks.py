@@ -3,47 +3,52 @@
 Used only when CELERY_BROKER_URL is set (a Redis URL; the Celery app is made in server/background.py).
 Start the workers and the schedule with
 
-    celery -A server.worker worker        # one process per CPU by default
-    celery -A server.worker beat          # sends the evening run at PLAN_EVENING_AT
+    celery -A server.worker:celery worker        # one process per CPU by default
+    celery -A server.worker:celery beat          # sends the evening run at PLAN_EVENING_AT
 
 `plan-day` then fans the reps out as tasks and waits for their outcomes; without a broker it
 plans in local processes (planner.plan_team).
 """
+
 import uuid
 from datetime import date, timedelta
 
 from celery import group
 from flask import current_app
 
-from .. import clock
+from .. import clock, team_settings
 from ..background import celery_for
 from ..errors import AppError
 from ..extensions import db
 from ..models.users import team_zone
-from .planner import active_reps, plan_day
+from .planner import active_reps, batch_outcome, plan_day
 
 PLAN_REP = "fieldday.plan_rep"
 PLAN_TOMORROW = "fieldday.plan_tomorrow"
 
 
 def plan_rep(rep_id, day_iso, time_limit_s=2.0):
-    """Plan and store one rep's day; the number of stops, or the reason it could not be planned."""
+    """Plan and store one rep's day; the number of stops, or why it could not be planned as
+    "<code>: <message>": `unplannable` (proven) or `no_plan_found` (not found within the time limit)."""
     try:
         return len(plan_day(uuid.UUID(rep_id), date.fromisoformat(day_iso), time_limit_s).stops)
     except AppError as exc:
         db.session.rollback()
-        return exc.message
+        return batch_outcome(exc)
 
 
 def plan_tomorrow(time_limit_s=2.0):
     """The beat's evening run: send one task per active rep for tomorrow, tomorrow as the rep's team
-    counts it (a team works in its own time zone); return how many."""
+    counts it (a team works in its own time zone), when tomorrow is one of the team's working days;
+    return how many were sent."""
     celery = celery_for(current_app._get_current_object())
-    reps = active_reps(None)
-    for rep in reps:
+    sent = 0
+    for rep in active_reps(None):
         day = clock.today(team_zone(rep.team)) + timedelta(days=1)
-        celery.send_task(PLAN_REP, args=(str(rep.id), day.isoformat(), time_limit_s))
-    return len(reps)
+        if team_settings.for_user(rep).is_working_day(day):
+            celery.send_task(PLAN_REP, args=(str(rep.id), day.isoformat(), time_limit_s))
+            sent += 1
+    return sent
 
 
 def fan_out(app, reps, day, time_limit_s, timeout_s):

@@ -1,20 +1,27 @@
 """`/api/route-plans` (the stored plans, read-only) and `/api/routes`: plan a rep's day on demand,
 read one day's plan, and the rep's own order of it."""
+
 from flask import jsonify
 from flask.views import MethodView
 
 from .. import limits
 from ..crud_views import register_crud
+from ..extensions import ErrorSchema
 from ..limits import limiter
 from ..policy import require_manager, resolve_rep
 from ..security import login_required, principal
 from . import blp
 from .planner import Choices, Start, plan_day
-from .schemas import PlanRequest, RoutePlanEditSchema, RoutePlanQuery, RoutePlanSchema
+from .schemas import PlanAnswerSchema, PlanRequest, RoutePlanEditSchema, RoutePlanQuery, RoutePlanSchema
 from .services import edit_day, route_plans, stored_plan
 
 register_crud(
-    blp, route_plans, path="/route-plans", schema=RoutePlanSchema, query_schema=RoutePlanQuery, name="RoutePlan",
+    blp,
+    route_plans,
+    path="/route-plans",
+    schema=RoutePlanSchema,
+    query_schema=RoutePlanQuery,
+    name="RoutePlan",
     read_only=True,
 )
 
@@ -24,7 +31,33 @@ class Plan(MethodView):
     decorators = [limiter.limit(limits.planning), login_required()]
 
     @blp.arguments(PlanRequest)
-    @blp.response(200, RoutePlanSchema)
+    @blp.response(200, PlanAnswerSchema)
+    @blp.alt_response(
+        429,
+        schema=ErrorSchema,
+        description="Too many plans by this user (PLAN_RATE_LIMIT, 30 per minute by default). Error code "
+        "`too_many_requests`; wait the Retry-After seconds.",
+        headers={
+            "Retry-After": {
+                "description": "seconds until the limit lets the next plan through",
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        },
+    )
+    @blp.alt_response(
+        503,
+        schema=ErrorSchema,
+        description="The planner is busy: every solver slot of this server process (PLAN_CONCURRENCY) is "
+        "solving another plan. Refused at once, never queued: error code `planner_busy`, `retry_after_s` in "
+        "the error; ask again after the Retry-After seconds (PLAN_QUEUE_WAIT_S, 3 by default). Also "
+        "`unavailable` when the database is unreachable.",
+        headers={
+            "Retry-After": {
+                "description": "seconds to wait before asking again",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    )
     def post(self, body):
         """Plan a rep's day now: candidate stops ordered for the least travel, first visit at 8:45"""
         caller = principal()
@@ -32,16 +65,26 @@ class Plan(MethodView):
         # No choices sent (re-plan the rest of today): the rep's stored picks and leave-outs stand.
         choices = None
         if {"include", "exclude", "pins"} & set(body):
-            choices = Choices(include=tuple(body.get("include", ())), exclude=tuple(body.get("exclude", ())),
-                              pins={p["account_id"]: p["at"] for p in body.get("pins", ())})
+            choices = Choices(
+                include=tuple(body.get("include", ())),
+                exclude=tuple(body.get("exclude", ())),
+                pins={p["account_id"]: p["at"] for p in body.get("pins", ())},
+            )
         if body.get("override"):
             require_manager(caller, "Only a manager overrides a rep's own choices.", "override")
         start = body.get("start")
         if start is not None:
             start = Start(start["latitude"], start["longitude"], start["at"])
         with limits.planner_slot():
-            plan = plan_day(body["rep_id"], body["date"], choices=choices, by=caller.id, override=body["override"],
-                            start=start, preview=body["preview"])
+            plan = plan_day(
+                body["rep_id"],
+                body["date"],
+                choices=choices,
+                by=caller.id,
+                override=body["override"],
+                start=start,
+                preview=body["preview"],
+            )
         return jsonify(plan) if body["preview"] else plan
 
 

@@ -1,5 +1,8 @@
-"""Which service and schema stand behind each synced entity name."""
+"""Which service and schema stand behind each synced entity that sync/entities.py declares."""
+
 from dataclasses import dataclass
+
+from sync import entities as declared
 
 from ..accounts.schemas import AccountSchema
 from ..accounts.services import accounts
@@ -13,9 +16,11 @@ from ..devices.schemas import DeviceSchema
 from ..devices.services import devices
 from ..opportunities.schemas import OpportunitySchema
 from ..opportunities.services import opportunities
-from ..route_plans.schemas import RoutePlanEditSchema, RoutePlanSchema
+from ..photos.schemas import PhotoSchema
+from ..photos.services import photos
 from ..reports.schemas import WeeklyFocusSchema
 from ..reports.weekly import weekly_review_records
+from ..route_plans.schemas import RoutePlanEditSchema, RoutePlanSchema
 from ..route_plans.services import route_plans
 from ..visits.schemas import VisitSchema
 from ..visits.services import visits
@@ -23,28 +28,36 @@ from ..visits.services import visits
 
 @dataclass(frozen=True)
 class Entity:
-    name: str
+    declared: declared.Entity
     service: object
     schema: object
-    writable: bool = True
     write_schema: object = None  # what an edit may send, when it is not the record's own schema
+
+    @property
+    def name(self):
+        return self.declared.name
+
+    @property
+    def writable(self):
+        return self.declared.writable
 
     @property
     def model(self):
         return self.service.model
 
 
-ENTITIES = {
-    e.name: e
-    for e in (
-        Entity("account", accounts, AccountSchema()),
-        Entity("contact", contacts, ContactSchema()),
-        Entity("device", devices, DeviceSchema()),
-        Entity("opportunity", opportunities, OpportunitySchema()),
-        Entity("appointment", appointments, AppointmentSchema()),
-        Entity("visit", visits, VisitSchema()),
-        Entity("activity", activities, ActivitySchema()),
-        Entity("route_plan", route_plans, RoutePlanSchema(), write_schema=RoutePlanEditSchema()),
-        Entity("weekly_review", weekly_review_records, WeeklyFocusSchema(), writable=False),
-    )
+# name -> (service, schema[, write schema]): the server's half of each declaration.
+BOUND = {
+    "account": (accounts, AccountSchema()),
+    "contact": (contacts, ContactSchema()),
+    "device": (devices, DeviceSchema()),
+    "opportunity": (opportunities, OpportunitySchema()),
+    "appointment": (appointments, AppointmentSchema()),
+    "visit": (visits, VisitSchema()),
+    "activity": (activities, ActivitySchema()),
+    "route_plan": (route_plans, RoutePlanSchema(), RoutePlanEditSchema()),
+    "weekly_review": (weekly_review_records, WeeklyFocusSchema()),
+    "photo": (photos, PhotoSchema()),
 }
+
+ENTITIES = {e.name: Entity(e, *BOUND[e.name]) for e in declared.DECLARED}

@@ -7,7 +7,9 @@ from ..schemas import StrictSchema
 
 
 class PullArgs(StrictSchema):
-    cursor = fields.String(validate=validate.Length(max=2000), metadata={"description": "Opaque; omit for a full snapshot"})
+    cursor = fields.String(
+        validate=validate.Length(max=2000), metadata={"description": "Opaque; omit for a full snapshot"}
+    )
     limit = fields.Integer(load_default=protocol.DEFAULT_PULL, validate=validate.Range(min=1, max=protocol.MAX_PULL))
 
 
@@ -23,6 +25,10 @@ class PullSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema))
     cursor = fields.String()
     has_more = fields.Boolean()
+    snapshot = fields.Boolean(metadata={"description": "True on a snapshot's pages, absent on the change log's"})
+    snapshot_total = fields.Integer(
+        metadata={"description": "On a snapshot's first page (no cursor): how many records the snapshot holds"}
+    )
     reset_required = fields.Boolean()
     reason = fields.String()
     server_time = fields.AwareDateTime()
@@ -42,8 +48,9 @@ class MutationSchema(StrictSchema):
 
 class PushSchema(StrictSchema):
     client_id = fields.UUID(required=True)
-    mutations = fields.List(fields.Nested(MutationSchema), required=True,
-                            validate=validate.Length(max=protocol.MAX_MUTATIONS))
+    mutations = fields.List(
+        fields.Nested(MutationSchema), required=True, validate=validate.Length(max=protocol.MAX_MUTATIONS)
+    )
 
 
 class ResultSchema(Schema):
@@ -54,11 +61,12 @@ class ResultSchema(Schema):
     reason = fields.String()
     message = fields.String()
     field_errors = fields.Dict(attribute="fields", data_key="fields")
-    field_codes = fields.Method("_field_codes", metadata={
-        "description": "with `fields`: each message as {code, params}, as in the error envelope"})
+    field_codes = fields.Method(
+        "_field_codes",
+        metadata={"description": "with `fields`: each message as {code, params}, as in the error envelope"},
+    )
     server = fields.Dict()
     conflicts = fields.Dict()
-
 
     def _field_codes(self, result):
         return field_codes(result["fields"]) if result.get("fields") else missing

@@ -1,4 +1,5 @@
 """Pull and push: the protocol's decisions (sync/) applied to the database."""
+
 import time
 import uuid
 from datetime import timedelta
@@ -11,11 +12,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sync import decide, merge, protocol
 
-from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from .. import clock
 from ..changelog import MissingCounter, recorded
+from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from ..extensions import db
-from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
 from ..fastpaths import dump_many
+from ..geocode.services import fill_addresses, fill_candidates
+from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
 from ..scoping import team_member_ids
 from .entities import ENTITIES
 
@@ -25,6 +28,7 @@ class ResetRequired(Exception):
 
 
 # --- pull ------------------------------------------------------------------------
+
 
 def _state():
     state = db.session.get(SyncState, 1)
@@ -46,8 +50,10 @@ def _concerning(principal):
 
 def _upserts(entity, objs):
     """Serialise records with the entity's REST schema, in one pass."""
-    return [{"entity": entity.name, "id": data["id"], "op": "upsert", "version": obj.version, "data": data}
-            for obj, data in zip(objs, dump_many(entity.schema, objs))]
+    return [
+        {"entity": entity.name, "id": data["id"], "op": "upsert", "version": obj.version, "data": data}
+        for obj, data in zip(objs, dump_many(entity.schema, objs))
+    ]
 
 
 def pull(principal, cursor_text, limit):
@@ -63,14 +69,30 @@ def pull(principal, cursor_text, limit):
         except protocol.CursorError as exc:
             raise ResetRequired(str(exc)) from exc
     if cursor.in_snapshot:
-        return _snapshot_page(principal, cursor, limit)
+        page = _snapshot_page(principal, cursor, limit)
+        if cursor_text is None:
+            page["snapshot_total"] = _snapshot_total(principal)
+        return page
     return _change_page(principal, cursor, limit)
+
+
+def _snapshot_total(principal):
+    """How many records the snapshot starting now holds (the phone shows its progress through them)."""
+    return sum(
+        db.session.scalar(select(func.count()).select_from(entity.model).where(entity.service.read_scope(principal)))
+        for entity in (ENTITIES[name] for name in protocol.PULL_ORDER)
+    )
 
 
 def _mark_at(seq):
     """The mark of the change numbered `seq` (None: there is none, e.g. seq 0)."""
-    row = db.session.execute(select(Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
-                             .where(Change.seq == seq)).first() if seq > 0 else None
+    row = (
+        db.session.execute(
+            select(Change.entity, Change.entity_id, Change.version, Change.op, Change.at).where(Change.seq == seq)
+        ).first()
+        if seq > 0
+        else None
+    )
     return None if row is None else protocol.change_mark(*row)
 
 
@@ -91,21 +113,30 @@ def _snapshot_page(principal, cursor, limit):
         index, after = index + 1, None
     if index >= len(protocol.PULL_ORDER):
         next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, mark=cursor.mark)
-        return {"changes": changes, "cursor": next_cursor.encode(), "has_more": _has_changes_after(principal, cursor.seq)}
+        return {
+            "changes": changes,
+            "cursor": next_cursor.encode(),
+            "has_more": _has_changes_after(principal, cursor.seq),
+            "snapshot": True,
+        }
     next_cursor = protocol.Cursor(epoch=cursor.epoch, seq=cursor.seq, entity=index, after_id=after, mark=cursor.mark)
-    return {"changes": changes, "cursor": next_cursor.encode(), "has_more": True}
+    return {"changes": changes, "cursor": next_cursor.encode(), "has_more": True, "snapshot": True}
 
 
 def _has_changes_after(principal, seq):
-    return db.session.scalar(
-        select(Change.seq).where(Change.seq > seq, _concerning(principal)).limit(1)
-    ) is not None
+    return db.session.scalar(select(Change.seq).where(Change.seq > seq, _concerning(principal)).limit(1)) is not None
 
 
 def _change_page(principal, cursor, limit):
-    rows = [decide.ChangeRow(*row) for row in db.session.execute(
-        select(Change.seq, Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
-        .where(Change.seq > cursor.seq, _concerning(principal)).order_by(Change.seq).limit(limit + 1))]
+    rows = [
+        decide.ChangeRow(*row)
+        for row in db.session.execute(
+            select(Change.seq, Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
+            .where(Change.seq > cursor.seq, _concerning(principal))
+            .order_by(Change.seq)
+            .limit(limit + 1)
+        )
+    ]
     has_more = len(rows) > limit
     rows = rows[:limit]
     latest = decide.latest_per_record(rows)  # the newest change per record wins within the page
@@ -122,6 +153,7 @@ def _change_page(principal, cursor, limit):
 
 
 # --- push ------------------------------------------------------------------------
+
 
 class SequenceError(Conflict):
     """A gap or a reused seq: nothing from this mutation on is applied."""
@@ -166,13 +198,17 @@ def push(principal, client_id, mutations):
     mutations = [decide.Mutation.of(m) for m in mutations]
     results, last_seq = [], None
     for start in range(0, len(mutations), CHUNK):
-        part = mutations[start:start + CHUNK]
+        part = mutations[start : start + CHUNK]
         done, last_seq, error = _run_chunk(principal, client_id, part, saved=len(results))
         results += done
         if error is not None:
             error.extra.update({"results": results, "last_seq": last_seq})
             raise error
-    return {"results": results, "last_seq": last_seq if last_seq is not None else _last_seq(client_id)}
+    answer = {"results": results, "last_seq": last_seq if last_seq is not None else _last_seq(client_id)}
+    # Prospects created offline without an address get the one at their position (committed: a
+    # server edit the next pull brings back; see geocode/services.py).
+    fill_addresses(principal, fill_candidates(mutations))
+    return answer
 
 
 def _run_chunk(principal, client_id, part, saved):
@@ -193,7 +229,9 @@ def _run_chunk(principal, client_id, part, saved):
     raise Unavailable(
         f"Another change to the same records kept getting in the way; retry the push. The first {saved} "
         "mutations of this push were saved (their results are in `results`); nothing after them was.",
-        code="unavailable", extra={"saved": saved})
+        code="unavailable",
+        extra={"saved": saved},
+    )
 
 
 def _last_seq(client_id):
@@ -210,8 +248,10 @@ def _claim_client(principal, client_id):
             db.session.rollback()
             client = db.session.get(SyncClient, client_id)
     if client is not None and client.user_id != principal.id:
-        raise Forbidden("This client id belongs to another user; log in as that user to push its outbox.",
-                        {"client_id": ["Belongs to another user."]})
+        raise Forbidden(
+            "This client id belongs to another user; log in as that user to push its outbox.",
+            {"client_id": ["Belongs to another user."]},
+        )
     db.session.commit()
 
 
@@ -241,17 +281,27 @@ class _Chunk:
         self.last_seq = self.client.last_seq
         self.journal, self.rows, self.absent, self.staged = [], [], set(), []
         done = [m.seq for m in mutations if m.seq <= self.last_seq]
-        self.stored = {seq: decide.Journaled(digest, result) for seq, digest, result in db.session.execute(
-            select(SyncMutation.seq, SyncMutation.payload_hash, SyncMutation.result).where(
-                SyncMutation.client_id == client_id, SyncMutation.seq.in_(done)))} if done else {}
+        self.stored = (
+            {
+                seq: decide.Journaled(digest, result)
+                for seq, digest, result in db.session.execute(
+                    select(SyncMutation.seq, SyncMutation.payload_hash, SyncMutation.result).where(
+                        SyncMutation.client_id == client_id, SyncMutation.seq.in_(done)
+                    )
+                )
+            }
+            if done
+            else {}
+        )
         fresh = [m for m in mutations if m.seq > self.last_seq]
         # A mutation id is looked up within this client only: another phone's or user's result is never theirs.
         self.applied = {}
         if fresh:
             for mutation_id, digest, result in db.session.execute(
-                    select(SyncMutation.mutation_id, SyncMutation.payload_hash, SyncMutation.result).where(
-                        SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_([m.id for m in fresh]))
-                    .order_by(SyncMutation.seq)):
+                select(SyncMutation.mutation_id, SyncMutation.payload_hash, SyncMutation.result)
+                .where(SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_([m.id for m in fresh]))
+                .order_by(SyncMutation.seq)
+            ):
                 self.applied.setdefault(mutation_id, decide.Journaled(digest, result))
         self._warm(fresh)
 
@@ -281,8 +331,9 @@ class _Chunk:
 
     def apply(self, mutation):
         try:
-            admission = decide.admit(self.last_seq, mutation, self.stored.get(mutation.seq),
-                                     self.applied.get(mutation.id))
+            admission = decide.admit(
+                self.last_seq, mutation, self.stored.get(mutation.seq), self.applied.get(mutation.id)
+            )
         except decide.Refusal as refusal:
             raise _final(refusal) from None
         if admission.verdict == "duplicate" and admission.journal is None:
@@ -292,8 +343,13 @@ class _Chunk:
             self.note(mutation, admission.journal)
             return admission.result
         entity, staged = ENTITIES.get(mutation.entity), None
-        if (self.batched and mutation.op == "create" and entity is not None and entity.service.batch_creates
-                and self.existing(entity, mutation.entity_id) is None):
+        if (
+            self.batched
+            and mutation.op == "create"
+            and entity is not None
+            and entity.service.batch_creates
+            and self.existing(entity, mutation.entity_id) is None
+        ):
             try:
                 obj = _stage_create(self.principal, entity, mutation)
             except AppError as exc:  # its checks failed before anything was written
@@ -321,19 +377,38 @@ class _Chunk:
     def note(self, mutation, result):
         """Journal the mutation's result under its seq, naming the record it wrote (the version is
         filled in when known)."""
-        self.journal.append({"client_id": self.client.id, "seq": mutation.seq, "mutation_id": mutation.id,
-                             "payload_hash": mutation.digest, "result": result, "entity": mutation.entity[:32],
-                             "entity_id": mutation.entity_id, "version": None})
+        self.journal.append(
+            {
+                "client_id": self.client.id,
+                "seq": mutation.seq,
+                "mutation_id": mutation.id,
+                "payload_hash": mutation.digest,
+                "result": result,
+                "entity": mutation.entity[:32],
+                "entity_id": mutation.entity_id,
+                "version": None,
+            }
+        )
 
     def own_versions(self, entity_name, record_id, base_version):
         """Versions after `base_version` of this record that this client's own mutations wrote:
         journaled by earlier pushes, or earlier in this chunk."""
         record_id = uuid.UUID(str(record_id))
-        versions = set(db.session.scalars(select(SyncMutation.version).where(
-            SyncMutation.client_id == self.client.id, SyncMutation.entity_id == record_id,
-            SyncMutation.entity == entity_name, SyncMutation.version > base_version)))
-        versions.update(row["result"].get("version") for row in self.journal
-                        if row["entity_id"] == record_id and row["entity"] == entity_name)
+        versions = set(
+            db.session.scalars(
+                select(SyncMutation.version).where(
+                    SyncMutation.client_id == self.client.id,
+                    SyncMutation.entity_id == record_id,
+                    SyncMutation.entity == entity_name,
+                    SyncMutation.version > base_version,
+                )
+            )
+        )
+        versions.update(
+            row["result"].get("version")
+            for row in self.journal
+            if row["entity_id"] == record_id and row["entity"] == entity_name
+        )
         return versions
 
     def flush_staged(self):
@@ -423,10 +498,13 @@ def _load(entity, mutation):
 def _checked_data(entity, mutation):
     """The mutation's data, validated, with no instant more than 24 h ahead of the server."""
     data = _load(entity, mutation)
-    late = merge.too_far_ahead(data, utcnow())
+    late = merge.too_far_ahead(data, clock.now())
     if late:
-        raise ValidationFailed("A time lies more than 24 h ahead of the server clock; check the phone's clock.",
-                               {name: ["More than 24 h in the future."] for name in late}, code="clock_skew")
+        raise ValidationFailed(
+            "A time lies more than 24 h ahead of the server clock; check the phone's clock.",
+            {name: ["More than 24 h in the future."] for name in late},
+            code="clock_skew",
+        )
     return data
 
 
@@ -434,12 +512,12 @@ def _effect(principal, mutation, chunk):
     """Carry out what sync/decide.py decides for one mutation, through the entity's service."""
     entity = ENTITIES.get(mutation.entity)
     if entity is None or not entity.writable:
-        raise ValidationFailed(f"Entity {mutation.entity!r} cannot be changed by sync.",
-                               {"entity": ["Not writable."]})
+        raise ValidationFailed(f"Entity {mutation.entity!r} cannot be changed by sync.", {"entity": ["Not writable."]})
     record_id = mutation.entity_id
     existing = chunk.existing(entity, record_id)
-    route = decide.route(mutation, existing is not None,
-                         was_deleted=existing is None and _was_deleted(entity.name, record_id))
+    route = decide.route(
+        mutation, existing is not None, was_deleted=existing is None and _was_deleted(entity.name, record_id)
+    )
     if route.action == "nothing":
         return decide.applied()
     if route.action == "delete":
@@ -461,38 +539,64 @@ def _effect(principal, mutation, chunk):
     base = decide.edit_base(entity.name, route.base, existing.version)
     conflicts = {}
     if decide.needs_history(base, existing.version):
-        history = db.session.execute(select(Change.version, Change.fields).where(
-            Change.entity == entity.name, Change.entity_id == record_id,
-            Change.version > base, Change.op == "upsert")).all()
-        changed = decide.fields_changed(history, base, existing.version,
-                                        own=chunk.own_versions(entity.name, record_id, base))
+        history = db.session.execute(
+            select(Change.version, Change.fields).where(
+                Change.entity == entity.name,
+                Change.entity_id == record_id,
+                Change.version > base,
+                Change.op == "upsert",
+            )
+        ).all()
+        changed = decide.fields_changed(
+            history, base, existing.version, own=chunk.own_versions(entity.name, record_id, base)
+        )
         data, conflicts = decide.merge_edit(data, {name: getattr(existing, name) for name in data}, changed)
     obj = entity.service.apply_update(principal, record_id, data) if data else entity.service.get(principal, record_id)
     if conflicts:
-        return decide.conflict(obj.version, entity.schema.dump(obj),
-                               {name: {"client": entity.schema.dump({name: c["client"]}).get(name),
-                                       "server": entity.schema.dump({name: c["server"]}).get(name)}
-                                for name, c in conflicts.items()})
+        return decide.conflict(
+            obj.version,
+            entity.schema.dump(obj),
+            {
+                name: {
+                    "client": entity.schema.dump({name: c["client"]}).get(name),
+                    "server": entity.schema.dump({name: c["server"]}).get(name),
+                }
+                for name, c in conflicts.items()
+            },
+        )
     return decide.applied(obj.version)
 
 
 def _left_scope(principal, entity_name, record_id):
     """Whether the change log shows this record was in the caller's territory once (a reassignment)."""
-    return db.session.scalar(select(Change.seq).where(
-        Change.entity == entity_name, Change.entity_id == record_id,
-        or_(Change.owner_id == principal.id, Change.prev_owner_id == principal.id)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Change.seq)
+            .where(
+                Change.entity == entity_name,
+                Change.entity_id == record_id,
+                or_(Change.owner_id == principal.id, Change.prev_owner_id == principal.id),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _was_deleted(entity_name, record_id):
-    return db.session.scalar(
-        select(func.count()).select_from(Change)
-        .where(Change.entity == entity_name, Change.entity_id == record_id, Change.op == "delete")
-    ) > 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Change)
+            .where(Change.entity == entity_name, Change.entity_id == record_id, Change.op == "delete")
+        )
+        > 0
+    )
 
 
 def prune(days, now=None):
     """Drop change rows older than `days` and raise the horizon; older cursors then reset."""
-    cutoff = (now or utcnow()) - timedelta(days=days)
+    cutoff = (now or clock.now()) - timedelta(days=days)
     last = db.session.scalar(select(func.max(Change.seq)).where(Change.at < cutoff))
     if last is None:
         return 0

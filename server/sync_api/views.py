@@ -20,8 +20,16 @@ class Pull(MethodView):
         try:
             page = services.pull(principal(), args.get("cursor"), args["limit"])
         except services.ResetRequired as exc:
-            return jsonify({"changes": [], "cursor": "", "has_more": True, "reset_required": True,
-                            "server_time": now, "reason": str(exc)})
+            return jsonify(
+                {
+                    "changes": [],
+                    "cursor": "",
+                    "has_more": True,
+                    "reset_required": True,
+                    "server_time": now,
+                    "reason": str(exc),
+                }
+            )
         # Records are already serialised by their own schemas; skip a second pass over a 1,000-record page.
         return jsonify({**page, "reset_required": False, "server_time": now})
 

@@ -2,4 +2,4 @@ from flask_smorest import Blueprint
 
 blp = Blueprint("transfer", __name__, url_prefix="/api", description="CSV import and CSV/JSON export")
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

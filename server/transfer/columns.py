@@ -41,7 +41,9 @@ CONTACT_COLUMNS = {
     "purchase_role": ["purchase_role", "采购角色"],
     "notes": ["notes", "备注"],
 }
-COLUMNS = {"accounts": ACCOUNT_COLUMNS, "devices": DEVICE_COLUMNS, "contacts": CONTACT_COLUMNS}
+# The datum of a row's latitude/longitude (wgs84, gcj02, bd09): read by imports only; stored positions are WGS-84.
+DATUM_COLUMN = {"datum": ["datum", "坐标系", "coordinate_system", "coord_type"]}
+COLUMNS = {"accounts": {**ACCOUNT_COLUMNS, **DATUM_COLUMN}, "devices": DEVICE_COLUMNS, "contacts": CONTACT_COLUMNS}
 REQUIRED = {"accounts": {"name"}, "devices": {"ownership", "brand"}, "contacts": {"name"}}
 
 # Values a spreadsheet may hold in zh-CN, mapped to the stored codes.
@@ -49,8 +51,12 @@ VALUES = {
     "org_type": {"总部": "head_office", "分公司": "branch", "工厂": "factory"},
     "ownership": {"本公司": "ours", "自有": "ours", "竞争对手": "competitor", "竞品": "competitor"},
     "colour": {"彩色": "colour", "黑白": "mono", "color": "colour"},
-    "purchase_role": {"决策者": "decision_maker", "影响者": "influencer", "负责人": "person_in_charge",
-                      "操作者": "operator"},
+    "purchase_role": {
+        "决策者": "decision_maker",
+        "影响者": "influencer",
+        "负责人": "person_in_charge",
+        "操作者": "operator",
+    },
 }
 
 

@@ -1,20 +1,48 @@
 """Export a team's records as CSV or JSON, in the columns the importer reads (a round trip is lossless)."""
+
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Account, Activity, Contact, Device, Opportunity, User, Visit
+from ..models import Account, Activity, Contact, Device, Opportunity, Photo, User, Visit
 from .columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, DEVICE_COLUMNS
 
 ACCOUNT_FIELDS = [a[0] for a in ACCOUNT_COLUMNS.values()]
-KINDS = ("accounts", "contacts", "devices", "opportunities", "visits", "activities")
+KINDS = ("accounts", "contacts", "devices", "opportunities", "visits", "activities", "photos")
+# Kinds whose export may be a ZIP holding the CSV and the photos it names (`format=zip`).
+WITH_FILES = ("visits", "photos")
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
-def _text(value):
+def photo_file(photo):
+    """The name a photo's bytes have in an export's ZIP (and in its CSV); "" while it is not uploaded."""
+    if photo.uploaded_at is None:
+        return ""
+    return f"photos/{photo.taken_at.strftime('%Y%m%d-%H%M%S')}-{photo.id}.{EXTENSIONS.get(photo.content_type, 'jpg')}"
+
+
+def export_photos(scope):
+    """The scope's reps' photos taken in the period, oldest first, with their accounts."""
+    return db.session.execute(
+        select(Photo, Account, User.username)
+        .join(Account, Account.id == Photo.account_id)
+        .join(User, User.id == Photo.rep_id)
+        .where(Photo.rep_id.in_(scope.rep_ids), Photo.taken_at >= scope.start_utc, Photo.taken_at < scope.end_utc)
+        .order_by(Photo.taken_at, Photo.id)
+    ).all()
+
+
+def _cell(value, tz=None):
+    """A cell: instants in the team's time zone with their offset (an 08:45 check-in in Shanghai reads
+    08:45+08:00, the same instant the importer reads back), dates and the rest as they are."""
     if value is None:
         return ""
     if isinstance(value, (bool, int, float)):
         return value
+    if isinstance(value, datetime) and value.tzinfo is not None and tz is not None:
+        return value.astimezone(tz).isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -27,10 +55,18 @@ def _account_ref(account):
 def export_rows(kind, scope):
     """(columns, rows as dicts) of one kind for the scope's reps and period."""
     rep_ids = scope.rep_ids
+
+    def _text(value):  # every cell of this export in the scope's (the team's) time zone
+        return _cell(value, scope.tz)
+
     if kind == "accounts":
         owner = aliased(User)
-        rows = db.session.execute(select(Account, owner.username).outerjoin(owner, owner.id == Account.owner_id)
-                                  .where(Account.owner_id.in_(rep_ids)).order_by(Account.name, Account.id))
+        rows = db.session.execute(
+            select(Account, owner.username)
+            .outerjoin(owner, owner.id == Account.owner_id)
+            .where(Account.owner_id.in_(rep_ids))
+            .order_by(Account.name, Account.id)
+        )
         out = []
         for account, username in rows:
             item = {f: _text(getattr(account, f)) for f in ACCOUNT_COLUMNS if f not in ("owner", "account_class")}
@@ -40,28 +76,97 @@ def export_rows(kind, scope):
     if kind in ("devices", "contacts"):
         model, columns = (Device, DEVICE_COLUMNS) if kind == "devices" else (Contact, CONTACT_COLUMNS)
         fields = [f for f in columns if not f.startswith("account_")]
-        rows = db.session.execute(select(model, Account).join(Account, Account.id == model.account_id)
-                                  .where(Account.owner_id.in_(rep_ids)).order_by(Account.name, model.id))
+        rows = db.session.execute(
+            select(model, Account)
+            .join(Account, Account.id == model.account_id)
+            .where(Account.owner_id.in_(rep_ids))
+            .order_by(Account.name, model.id)
+        )
         out = [{**_account_ref(account), **{f: _text(getattr(record, f)) for f in fields}} for record, account in rows]
         return [columns[f][0] for f in columns], out
     if kind == "opportunities":
-        fields = ["id", "title", "kind", "stage", "status", "man_money", "man_authority", "man_need", "amount",
-                  "expected_close", "loss_reason", "loss_note", "opened_at", "closed_at"]
-        rows = db.session.execute(select(Opportunity, Account).join(Account, Account.id == Opportunity.account_id)
-                                  .where(Opportunity.owner_id.in_(rep_ids)).order_by(Opportunity.opened_at, Opportunity.id))
-        return (["account_key", "account_name", "account_address", *fields],
-                [{**_account_ref(a), **{f: _text(getattr(o, f)) for f in fields}} for o, a in rows])
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "stage",
+            "status",
+            "man_money",
+            "man_authority",
+            "man_need",
+            "amount",
+            "expected_close",
+            "loss_reason",
+            "loss_note",
+            "opened_at",
+            "closed_at",
+        ]
+        rows = db.session.execute(
+            select(Opportunity, Account)
+            .join(Account, Account.id == Opportunity.account_id)
+            .where(Account.owner_id.in_(rep_ids))  # the deals on the reps' accounts now
+            .order_by(Opportunity.opened_at, Opportunity.id)
+        )
+        return (
+            ["account_key", "account_name", "account_address", *fields],
+            [{**_account_ref(a), **{f: _text(getattr(o, f)) for f in fields}} for o, a in rows],
+        )
     if kind == "visits":
-        fields = ["id", "purpose", "planned_start", "check_in_at", "check_in_lat", "check_in_lng", "check_in_accuracy_m",
-                  "check_out_at", "outcome", "notes", "next_step"]
-        rows = db.session.execute(select(Visit, Account, User.username).join(Account, Account.id == Visit.account_id)
-                                  .join(User, User.id == Visit.rep_id)
-                                  .where(Visit.rep_id.in_(rep_ids), Visit.check_in_at >= scope.start_utc,
-                                         Visit.check_in_at < scope.end_utc).order_by(Visit.check_in_at, Visit.id))
-        return (["rep", "account_key", "account_name", "account_address", *fields],
-                [{"rep": u, **_account_ref(a), **{f: _text(getattr(v, f)) for f in fields}} for v, a, u in rows])
+        fields = [
+            "id",
+            "purpose",
+            "planned_start",
+            "check_in_at",
+            "check_in_lat",
+            "check_in_lng",
+            "check_in_accuracy_m",
+            "check_out_at",
+            "outcome",
+            "notes",
+            "next_step",
+        ]
+        rows = db.session.execute(
+            select(Visit, Account, User.username)
+            .join(Account, Account.id == Visit.account_id)
+            .join(User, User.id == Visit.rep_id)
+            .where(Visit.rep_id.in_(rep_ids), Visit.check_in_at >= scope.start_utc, Visit.check_in_at < scope.end_utc)
+            .order_by(Visit.check_in_at, Visit.id)
+        )
+        rows = rows.all()
+        files = {}
+        for photo in db.session.scalars(
+            select(Photo).where(Photo.visit_id.in_([v.id for v, _, _ in rows])).order_by(Photo.taken_at)
+        ):
+            if photo.uploaded_at is not None:
+                files.setdefault(photo.visit_id, []).append(photo_file(photo))
+        return (
+            ["rep", "account_key", "account_name", "account_address", *fields, "photos"],
+            [
+                {
+                    "rep": u,
+                    **_account_ref(a),
+                    **{f: _text(getattr(v, f)) for f in fields},
+                    "photos": " | ".join(files.get(v.id, [])),
+                }
+                for v, a, u in rows
+            ],
+        )
+    if kind == "photos":
+        fields = ["id", "visit_id", "taken_at", "latitude", "longitude", "accuracy_m", "caption", "size", "sha256"]
+        return (
+            ["rep", "account_key", "account_name", "account_address", *fields, "file"],
+            [
+                {"rep": u, **_account_ref(a), **{f: _text(getattr(p, f)) for f in fields}, "file": photo_file(p)}
+                for p, a, u in export_photos(scope)
+            ],
+        )
     fields = ["id", "category", "started_at", "ended_at", "notes"]
-    rows = db.session.execute(select(Activity, User.username).join(User, User.id == Activity.rep_id)
-                              .where(Activity.rep_id.in_(rep_ids), Activity.started_at >= scope.start_utc,
-                                     Activity.started_at < scope.end_utc).order_by(Activity.started_at, Activity.id))
+    rows = db.session.execute(
+        select(Activity, User.username)
+        .join(User, User.id == Activity.rep_id)
+        .where(
+            Activity.rep_id.in_(rep_ids), Activity.started_at >= scope.start_utc, Activity.started_at < scope.end_utc
+        )
+        .order_by(Activity.started_at, Activity.id)
+    )
     return ["rep", *fields], [{"rep": u, **{f: _text(getattr(a, f)) for f in fields}} for a, u in rows]

@@ -1,39 +1,396 @@
-"""Addresses to coordinates through geopy, for import rows without them.
+"""Addresses to WGS-84 positions, and positions to addresses, for imports and new prospects.
 
-`GEOCODER=nominatim` with `GEOCODER_URL` (a self-hosted Nominatim, e.g. http://127.0.0.1:8080) turns
-it on; anything else leaves rows without coordinates as they are. Calls are rate limited with geopy's
-RateLimiter (`GEOCODER_MIN_DELAY_S`, 1 s by default as Nominatim's policy asks) and cached per address.
+The provider is server configuration (README, settings): `GEOCODER` is `nominatim` (a self-hosted
+Nominatim at `GEOCODER_URL`), `amap` (高德's web service `v3/geocode/geo`, `GEOCODER_KEY`) or `baidu`
+(百度 through geopy's BaiduV3, `GEOCODER_KEY`); anything else turns geocoding off. `GEOCODER_URL`
+points 高德 and 百度 elsewhere than their public hosts (a proxy, or a test's fake server).
+
+- Datums: 高德 answers GCJ-02 and 百度 BD-09; both are converted to WGS-84 by server/datum.py (the
+  one place that converts) before anything is stored. Nominatim answers WGS-84. Reverse geocoding
+  converts the stored WGS-84 point to the provider's datum first.
+- Rate: every request goes through geopy's RateLimiter (`GEOCODER_MIN_DELAY_S`, 1 s by default as
+  Nominatim's policy asks); 高德 takes up to 10 addresses per request (`batch=true`, joined by `|`).
+  A timeout or an unreachable server is retried once; a refused key or a used-up daily quota is not,
+  and stops the geocoder asking for the rest of its life (one import): each later row is told why.
+- Cache: found addresses are kept in `geocode_cache` by (provider, normalised address, city) with
+  the raw coordinate, its datum and the WGS-84 point, so a second import of the same addresses asks
+  the provider nothing. An address not found is remembered only for the geocoder's life (the next
+  import asks again: the address may have been corrected or the provider may know it by then). New
+  entries are written by `save()` on a connection of their own once the caller's transaction is
+  over (an import's dry run or refused file rolls back its rows, never what the provider answered);
+  `import_file` calls it, and `prefetch` too before the import writes anything.
+
+The interface the importers use is `from_config(config)` -> a Geocoder or None, and
+`Geocoder.lookup(address, city=None)` -> (latitude, longitude) in WGS-84 or LookupError with the
+reason; `prefetch(addresses)`, `save()` and `reverse(lat, lng)` are optional extras.
 """
-from functools import lru_cache
-from urllib.parse import urlparse
 
-from geopy.exc import GeopyError
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import partial
+from urllib.parse import urlencode, urlparse
+
+from geopy.exc import (
+    GeocoderAuthenticationFailure,
+    GeocoderQuotaExceeded,
+    GeocoderRateLimited,
+    GeocoderServiceError,
+    GeocoderTimedOut,
+    GeocoderUnavailable,
+    GeopyError,
+)
 from geopy.extra.rate_limiter import RateLimiter
-from geopy.geocoders import Nominatim
+from geopy.geocoders import BaiduV3, Nominatim
+from geopy.geocoders.base import DEFAULT_SENTINEL
+from geopy.geocoders.base import Geocoder as GeopyGeocoder
+from geopy.location import Location
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import clock
+from ..datum import BD09, GCJ02, WGS84, from_wgs84, to_wgs84
+from ..extensions import db
+from ..messages import geo_reason
+from ..models import GeocodeCache
+
+log = logging.getLogger(__name__)
+
+PROVIDERS = ("nominatim", "amap", "baidu")
+AMAP_BATCH = 10  # addresses per v3/geocode/geo request, as 高德 documents
+USER_AGENT = "fieldday-import"
+
+
+class _Limiter(RateLimiter):
+    """geopy's RateLimiter, retrying only what may pass on its own (a timeout, a server unreachable):
+    a refused key or a used-up quota answers the same on the second try and spends another request."""
+
+    _retry_exceptions = (GeocoderTimedOut, GeocoderUnavailable)
+
+
+def _limited(function, min_delay_s):
+    return _Limiter(
+        function,
+        min_delay_seconds=min_delay_s,
+        max_retries=1,
+        error_wait_seconds=max(5.0, min_delay_s),
+        swallow_exceptions=False,
+    )
+
+
+def normalise_address(address):
+    """The cache's key for an address: full-width forms folded (NFKC), case folded, runs of spaces made
+    one, and no space beside a Chinese character ("上海市 徐汇区" is "上海市徐汇区")."""
+    text = unicodedata.normalize("NFKC", str(address or "")).casefold()
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r" ?([\u3000-\u9fff\uf900-\ufaff]) ?", r"\1", text)
+
+
+def _endpoint(url, default_host):
+    """(scheme, host + path prefix) from GEOCODER_URL, else the provider's public https host."""
+    if not url:
+        return "https", default_host
+    parts = urlparse(url if "//" in url else f"//{url}")
+    return parts.scheme or "https", parts.netloc + parts.path.rstrip("/")
+
+
+class AMap(GeopyGeocoder):
+    """高德's web service geocoder (`v3/geocode/geo`, batches of up to 10) and reverse geocoder
+    (`v3/geocode/regeo`), on geopy's base class (its HTTP adapter, timeouts and error types).
+    Answers are GCJ-02 "lng,lat" strings; this class returns them as they are."""
+
+    geocode_path = "/v3/geocode/geo"
+    reverse_path = "/v3/geocode/regeo"
+    # infocode -> geopy error (高德's error code table; `status` is "0" on any of them).
+    QUOTA = {"10003", "10044"}  # DAILY_QUERY_OVER_LIMIT, USER_DAILY_QUERY_OVER_LIMIT
+    TOO_FAST = {"10004", "10014", "10019", "10020", "10021"}  # ACCESS_TOO_FREQUENT, QPS over limits
+    KEY = {"10001", "10002", "10005", "10006", "10007", "10008", "10009", "10010", "10011", "10012"}
+
+    def __init__(self, api_key, *, domain="restapi.amap.com", scheme="https", timeout=DEFAULT_SENTINEL):
+        super().__init__(scheme=scheme, timeout=timeout, user_agent=USER_AGENT)
+        self.api_key = api_key
+        self.api = f"{self.scheme}://{domain}{self.geocode_path}"
+        self.reverse_api = f"{self.scheme}://{domain}{self.reverse_path}"
+
+    def geocode_batch(self, addresses, city=None, *, timeout=DEFAULT_SENTINEL):
+        """[Location or None] for up to 10 addresses, in their order."""
+        addresses = list(addresses)
+        if not 1 <= len(addresses) <= AMAP_BATCH:
+            raise ValueError(f"1 to {AMAP_BATCH} addresses per request")
+        params = {"key": self.api_key, "address": "|".join(addresses), "output": "JSON"}
+        if len(addresses) > 1:
+            params["batch"] = "true"
+        if city:
+            params["city"] = city
+        url = f"{self.api}?{urlencode(params)}"
+        return self._call_geocoder(url, partial(self._parse_geocodes, count=len(addresses)), timeout=timeout)
+
+    def geocode(self, query, *, city=None, exactly_one=True, timeout=DEFAULT_SENTINEL):
+        found = self.geocode_batch([query], city, timeout=timeout)[0]
+        return found if exactly_one or found is None else [found]
+
+    def reverse(self, query, *, exactly_one=True, timeout=DEFAULT_SENTINEL):
+        """The address at a GCJ-02 (lat, lng)."""
+        lat, lng = (float(v) for v in self._coerce_point_to_string(query).split(","))
+        params = {"key": self.api_key, "location": f"{lng:.6f},{lat:.6f}", "output": "JSON"}
+        url = f"{self.reverse_api}?{urlencode(params)}"
+        return self._call_geocoder(url, partial(self._parse_regeo, point=(lat, lng)), timeout=timeout)
+
+    def _check(self, page):
+        if not isinstance(page, dict):
+            raise GeocoderServiceError("高德: not a JSON object")
+        if str(page.get("status")) == "1":
+            return
+        code, info = str(page.get("infocode", "")), page.get("info", "")
+        if code in self.QUOTA:
+            raise GeocoderQuotaExceeded(f"{info} ({code})")
+        if code in self.TOO_FAST:
+            raise GeocoderRateLimited(f"{info} ({code})")
+        if code in self.KEY:
+            raise GeocoderAuthenticationFailure(f"{info} ({code})")
+        raise GeocoderServiceError(f"{info} ({code})")
+
+    def _parse_geocodes(self, page, count):
+        self._check(page)
+        geocodes = page.get("geocodes") or []
+        if geocodes and len(geocodes) != count:
+            # One answer per address is what a batch gives (an unknown one as an entry without a
+            # location); anything else cannot be matched to the addresses and is not guessed at.
+            raise GeocoderServiceError(f"高德: {len(geocodes)} answers for {count} addresses")
+        out = [self._location(g) for g in geocodes]
+        return out + [None] * (count - len(out))
+
+    @staticmethod
+    def _location(place):
+        text = place.get("location") if isinstance(place, dict) else None
+        if not text or not isinstance(text, str) or "," not in text:
+            return None
+        lng, lat = (float(v) for v in text.split(",")[:2])
+        address = place.get("formatted_address")
+        return Location(address if isinstance(address, str) else "", (lat, lng), place)
+
+    def _parse_regeo(self, page, point):
+        self._check(page)
+        address = (page.get("regeocode") or {}).get("formatted_address")
+        # 高德 gives [] rather than a string where it knows no address (at sea, abroad).
+        if not address or not isinstance(address, str):
+            return None
+        return Location(address, point, page["regeocode"])
+
+
+class _Baidu(BaiduV3):
+    """geopy's BaiduV3 pointed at GEOCODER_URL when given, and reading 百度's "no such address"
+    (status 1 with msg "…无相关结果") as not found, not as a server error."""
+
+    def __init__(self, api_key, *, domain=None, scheme="https", timeout=DEFAULT_SENTINEL):
+        super().__init__(api_key, scheme=scheme, timeout=timeout, user_agent=USER_AGENT)
+        if domain:
+            self.api = f"{self.scheme}://{domain}{self.api_path}"
+            self.reverse_api = f"{self.scheme}://{domain}{self.reverse_path}"
+
+    def _parse_json(self, page, exactly_one=True):
+        if isinstance(page, dict) and page.get("status") == 1 and "无相关结果" in str(page.get("msg", "")):
+            return None
+        return super()._parse_json(page, exactly_one)
+
+
+# provider -> (datum of its answers, its name in messages)
+DATUM = {"nominatim": WGS84, "amap": GCJ02, "baidu": BD09}
+NAME = {"nominatim": "Nominatim", "amap": "高德 (AMap)", "baidu": "百度 (Baidu)"}
 
 
 class Geocoder:
-    def __init__(self, url, min_delay_s=1.0, timeout_s=10):
-        parts = urlparse(url)
-        self._client = Nominatim(domain=parts.netloc + parts.path.rstrip("/"), scheme=parts.scheme or "https",
-                                 user_agent="fieldday-import", timeout=timeout_s)
-        self._geocode = RateLimiter(self._client.geocode, min_delay_seconds=min_delay_s, max_retries=1,
-                                    swallow_exceptions=False)
-        self.lookup = lru_cache(maxsize=10_000)(self._lookup)
+    """One provider with its rate limit, its cache and its memory of a fatal refusal."""
 
-    def _lookup(self, address):
-        """(lat, lng) or raise LookupError with why."""
+    def __init__(self, provider="nominatim", url="", key="", min_delay_s=1.0, timeout_s=10, city=""):
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown geocoder {provider!r}: one of {', '.join(PROVIDERS)}")
+        self.provider, self.datum, self.city = provider, DATUM[provider], city or ""
+        if provider == "nominatim":
+            scheme, domain = _endpoint(url, "nominatim.openstreetmap.org")
+            self._client = Nominatim(domain=domain, scheme=scheme, user_agent=USER_AGENT, timeout=timeout_s)
+        elif provider == "amap":
+            scheme, domain = _endpoint(url, "restapi.amap.com")
+            self._client = AMap(key, domain=domain, scheme=scheme, timeout=timeout_s)
+            self._batch = _limited(self._client.geocode_batch, min_delay_s)
+        else:
+            scheme, domain = _endpoint(url, "api.map.baidu.com")
+            self._client = _Baidu(key, domain=domain, scheme=scheme, timeout=timeout_s)
+        self._geocode = _limited(self._client.geocode, min_delay_s)
+        self._reverse = _limited(self._client.reverse, min_delay_s)
+        self._known = {}  # (address, city) -> (lat, lng) or None (not found), this geocoder's life
+        self._pending = {}  # (address, city) -> row values not yet in geocode_cache
+        self._stopped = None  # why the provider is not asked any more (key refused, quota used up)
+
+    # The reasons a row is told (in "Not geocoded (...)"): English, with the provider's own words;
+    # server/messages.py reads each back as a code for the client's language.
+    def _reason(self, exc):
+        """(code, English reason) for a provider's error; see messages.GEO_REASONS."""
+        name = NAME[self.provider]
+        if isinstance(exc, GeocoderRateLimited):
+            code = "rate_limited"
+        elif isinstance(exc, GeocoderQuotaExceeded):
+            code = "quota"
+        elif isinstance(exc, GeocoderAuthenticationFailure) or (self.provider == "baidu" and "AK" in str(exc)):
+            code = "key_refused"
+        elif isinstance(exc, GeocoderTimedOut):
+            return "timed_out", geo_reason("timed_out")
+        elif isinstance(exc, GeocoderUnavailable):
+            return "unavailable", geo_reason("unavailable")
+        else:  # the error's class only: geopy's text may hold the request's URL, key and all
+            return "failed", geo_reason("failed", detail=exc.__class__.__name__)
+        return code, geo_reason(code, provider=name, detail=exc)
+
+    def _fail(self, exc):
+        code, reason = self._reason(exc)
+        if code in ("quota", "key_refused"):
+            self._stopped = reason
+        raise LookupError(reason) from exc
+
+    def _key(self, address, city):
+        return normalise_address(address), (city if city is not None else self.city) or ""
+
+    def lookup(self, address, city=None):
+        """(latitude, longitude) in WGS-84 for an address, or LookupError saying why not."""
+        key = self._key(address, city)
+        if not key[0]:
+            raise LookupError(geo_reason("no_address"))
+        if key not in self._known:
+            self._load_cached([key])
+        if key not in self._known:
+            if self._stopped:
+                raise LookupError(self._stopped)
+            try:
+                if self.provider == "amap":
+                    found = self._batch([str(address).strip()], key[1] or None)[0]
+                elif self.provider == "nominatim" and key[1]:
+                    found = self._geocode(f"{address}, {key[1]}")
+                else:
+                    found = self._geocode(str(address).strip())
+            except GeopyError as exc:
+                self._fail(exc)
+            self._remember(key, found)
+        point = self._known[key]
+        if point is None:
+            raise LookupError(geo_reason("not_found"))
+        return point
+
+    def prefetch(self, addresses, city=None):
+        """Answer many addresses ahead of `lookup`: the cache first, then 高德 10 to a request (the
+        other providers answer one address per request, so `lookup` asks them as it goes). Errors are
+        left for `lookup` to report per row. Writes what was found to the cache."""
+        keys = list(dict.fromkeys(k for k in (self._key(a, city) for a in addresses) if k[0]))
+        self._load_cached([k for k in keys if k not in self._known])
+        if self.provider == "amap":
+            missing = [k for k in keys if k not in self._known]
+            for start in range(0, len(missing), AMAP_BATCH):
+                if self._stopped:
+                    break
+                chunk = missing[start : start + AMAP_BATCH]
+                by_city = {}
+                for k in chunk:
+                    by_city.setdefault(k[1], []).append(k)
+                for city_name, group in by_city.items():
+                    try:
+                        found = self._batch([k[0] for k in group], city_name or None)
+                    except GeopyError as exc:
+                        try:
+                            self._fail(exc)
+                        except LookupError:
+                            pass
+                        if self._stopped:
+                            break
+                        continue  # a passing failure: `lookup` asks these one by one
+                    for k, location in zip(group, found, strict=True):
+                        self._remember(k, location)
+        self.save()
+
+    def _remember(self, key, location):
+        if location is None:
+            self._known[key] = None
+            return
+        raw_lat, raw_lng = float(location.latitude), float(location.longitude)
+        lng, lat = to_wgs84(raw_lng, raw_lat, self.datum)
+        # Seven decimals (1 cm): a re-import finds the stored position unchanged.
+        self._known[key] = (round(lat, 7), round(lng, 7))
+        address = location.address
+        self._pending[key] = {
+            "provider": self.provider,
+            "address": key[0][:500],
+            "city": key[1][:64],
+            "raw_longitude": raw_lng,
+            "raw_latitude": raw_lat,
+            "datum": self.datum,
+            "longitude": self._known[key][1],
+            "latitude": self._known[key][0],
+            "formatted_address": address if isinstance(address, str) and address else None,
+        }
+
+    def _load_cached(self, keys):
+        table = GeocodeCache
+        for start in range(0, len(keys), 200):
+            chunk = keys[start : start + 200]
+            rows = db.session.execute(
+                select(table.address, table.city, table.latitude, table.longitude).where(
+                    table.provider == self.provider, tuple_(table.address, table.city).in_(chunk)
+                )
+            ).all()
+            for address, city, lat, lng in rows:
+                self._known[(address, city)] = (lat, lng)
+
+    def save(self):
+        """Write the new answers to geocode_cache on a connection of its own (committed at once);
+        an entry another import wrote meanwhile is left as it is. A failure is logged and the
+        entries are kept for the next call: the cache is an economy, never a reason to fail."""
+        if not self._pending:
+            return
+        rows = [{**row, "created_at": clock.stamp()} for row in self._pending.values()]
         try:
-            found = self._geocode(address)
+            with db.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    from sqlalchemy.dialects.postgresql import insert
+                else:
+                    from sqlalchemy.dialects.sqlite import insert
+                connection.execute(insert(GeocodeCache.__table__).on_conflict_do_nothing(), rows)
+        except SQLAlchemyError:
+            log.warning("geocode cache not written (%d entries kept for later)", len(rows), exc_info=True)
+            return
+        self._pending.clear()
+
+    def reverse(self, latitude, longitude):
+        """The address at a WGS-84 position (converted to the provider's datum), or None when the
+        provider knows none; LookupError when it cannot be asked."""
+        if self._stopped:
+            raise LookupError(self._stopped)
+        lng, lat = from_wgs84(longitude, latitude, self.datum)
+        try:
+            found = self._reverse((round(lat, 7), round(lng, 7)))
         except GeopyError as exc:
-            raise LookupError(f"geocoder failed: {exc.__class__.__name__}") from exc
+            self._fail(exc)
         if found is None:
-            raise LookupError("address not found")
-        return round(found.latitude, 6), round(found.longitude, 6)
+            return None
+        if isinstance(found, list):
+            found = found[0] if found else None
+        raw = getattr(found, "raw", None) or {}
+        address = raw.get("formatted_address") if isinstance(raw, dict) else None
+        address = address if isinstance(address, str) and address else found.address
+        return address.decode() if isinstance(address, bytes) else (address or None)
 
 
 def from_config(config):
-    """The configured geocoder, or None."""
-    if (config.get("GEOCODER") or "").lower() != "nominatim" or not config.get("GEOCODER_URL"):
+    """The configured geocoder, or None (GEOCODER unset, `none`, or missing what it needs)."""
+    provider = (config.get("GEOCODER") or "").lower()
+    if provider not in PROVIDERS:
         return None
-    return Geocoder(config["GEOCODER_URL"], float(config.get("GEOCODER_MIN_DELAY_S", 1.0)))
+    url, key = config.get("GEOCODER_URL") or "", config.get("GEOCODER_KEY") or ""
+    if (provider == "nominatim" and not url) or (provider != "nominatim" and not key):
+        return None
+    return Geocoder(
+        provider,
+        url=url,
+        key=key,
+        min_delay_s=float(config.get("GEOCODER_MIN_DELAY_S", 1.0)),
+        city=config.get("GEOCODER_CITY") or "",
+    )

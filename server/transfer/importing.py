@@ -6,20 +6,23 @@ the writes of one file share one transaction, committed only when no row failed 
 made: accounts are matched by `external_key`, else by name + address; devices by account, brand,
 model and install date; contacts by account and name.
 """
+
 from dataclasses import asdict, dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.schemas import AccountSchema
 from ..accounts.services import accounts as account_service
+from ..changelog import recorded
 from ..contacts.schemas import ContactSchema
 from ..contacts.services import contacts as contact_service
 from ..csvio import FORMULA_START
+from ..datum import WGS84, to_wgs84
+from ..datum import normalise as normalise_datum
 from ..devices.schemas import DeviceSchema
 from ..devices.services import devices as device_service
-from ..changelog import recorded
 from ..errors import AppError
 from ..extensions import db
 from ..messages import message_code
@@ -66,8 +69,12 @@ class ImportReport:
 def _problem(row, field_name, messages):
     """One listed problem: its English text and, beside it, each message's code for the client's language."""
     messages = [messages] if isinstance(messages, str) else [str(m) for m in messages]
-    return {"row": row, "field": field_name, "message": " ".join(messages),
-            "codes": [message_code(m) for m in messages]}
+    return {
+        "row": row,
+        "field": field_name,
+        "message": " ".join(messages),
+        "codes": [message_code(m) for m in messages],
+    }
 
 
 def _cell(cells, index):
@@ -85,8 +92,9 @@ class _Rows:
     service = None
     model = None
 
-    def __init__(self, principal, report, owner=None, geocoder=None):
+    def __init__(self, principal, report, owner=None, geocoder=None, datum=WGS84):
         self.principal, self.report, self.owner, self.geocoder = principal, report, owner, geocoder
+        self.datum = datum
         self.seen = {}
         self.users = {}
 
@@ -157,14 +165,54 @@ class _Rows:
 class AccountRows(_Rows):
     schema, service, model = AccountSchema(), account_service, Account
 
+    def to_wgs84(self, row, data):
+        """The row's position as stored (WGS-84), from the datum its `datum` column or the import names;
+        False when that datum is unknown. A position that is not a number is left to the schema to refuse."""
+        try:
+            source = normalise_datum(data.pop("datum", None) or self.datum)
+        except ValueError as exc:
+            self.report.error(row, "datum", str(exc))
+            return False
+        if source == WGS84 or "latitude" not in data or "longitude" not in data:
+            return True
+        try:
+            lat, lng = float(data["latitude"]), float(data["longitude"])
+            lng, lat = to_wgs84(lng, lat, source)
+        except (TypeError, ValueError):
+            return True
+        # Seven decimals (1 cm): a re-import of the same file finds the stored values unchanged.
+        data["latitude"], data["longitude"] = round(lat, 7), round(lng, 7)
+        return True
+
+    def owner_id(self, row, owner):
+        """The owner a cell names, by username, else by display name (as a manager knows the team: 孙军);
+        a name two people share in the importer's team (or, for an admin, anywhere) is refused."""
+        found = db.session.scalar(select(User.id).where(User.username == owner))
+        if found is not None:
+            return found
+        named = db.session.execute(
+            select(User.id, User.team_id).where(func.lower(User.display_name) == owner.strip().lower())
+        ).all()
+        team = getattr(self.principal, "team_id", None)
+        if len(named) > 1 and team is not None:
+            named = [n for n in named if n.team_id == team] or named
+        if len(named) == 1:
+            return named[0].id
+        if named:
+            self.report.error(row, "owner", f"More than one person is named {owner!r}: use the username.")
+        else:
+            self.report.error(row, "owner", f"No user {owner!r}.")
+        return None
+
     def handle(self, row, data):
         owner = data.pop("owner", None) or self.owner
         if owner:
-            owner_id = self.users.get(owner) or db.session.scalar(select(User.id).where(User.username == owner))
+            owner_id = self.users.get(owner) or self.owner_id(row, owner)
             if owner_id is None:
-                self.report.error(row, "owner", f"No user {owner!r}.")
                 return
             self.users[owner] = data["owner_id"] = owner_id
+        if not self.to_wgs84(row, data):
+            return
         if ("latitude" not in data or "longitude" not in data) and data.get("address") and self.geocoder:
             try:
                 data["latitude"], data["longitude"] = self.geocoder.lookup(data["address"])
@@ -174,14 +222,22 @@ class AccountRows(_Rows):
         loaded = self.load(row, data)
         if loaded is None:
             return
-        key = ("key", loaded["external_key"]) if loaded.get("external_key") else ("name", loaded["name"], loaded.get("address", ""))
+        key = (
+            ("key", loaded["external_key"])
+            if loaded.get("external_key")
+            else ("name", loaded["name"], loaded.get("address", ""))
+        )
         if not self.once(row, key):
             return
         if key[0] == "key":
             existing = db.session.scalar(select(Account.id).where(Account.external_key == key[1]))
         else:
-            existing = db.session.scalar(select(Account.id).where(Account.name == key[1], Account.address == key[2])
-                                         .order_by(Account.created_at).limit(1))
+            existing = db.session.scalar(
+                select(Account.id)
+                .where(Account.name == key[1], Account.address == key[2])
+                .order_by(Account.created_at)
+                .limit(1)
+            )
         self.write(row, loaded, existing)
 
 
@@ -196,9 +252,16 @@ class DeviceRows(_Rows):
         key = (account_id, loaded["brand"], loaded.get("model", ""), loaded.get("installed_on"))
         if not self.once(row, key):
             return
-        existing = db.session.scalar(select(Device.id).where(
-            Device.account_id == account_id, Device.brand == key[1], Device.model == key[2],
-            Device.installed_on.is_(None) if key[3] is None else Device.installed_on == key[3]).limit(1))
+        existing = db.session.scalar(
+            select(Device.id)
+            .where(
+                Device.account_id == account_id,
+                Device.brand == key[1],
+                Device.model == key[2],
+                Device.installed_on.is_(None) if key[3] is None else Device.installed_on == key[3],
+            )
+            .limit(1)
+        )
         self.write(row, loaded, existing)
 
 
@@ -212,26 +275,48 @@ class ContactRows(_Rows):
         account_id, loaded = found
         if not self.once(row, (account_id, loaded["name"])):
             return
-        existing = db.session.scalar(select(Contact.id).where(Contact.account_id == account_id,
-                                                              Contact.name == loaded["name"]).limit(1))
+        existing = db.session.scalar(
+            select(Contact.id).where(Contact.account_id == account_id, Contact.name == loaded["name"]).limit(1)
+        )
         self.write(row, loaded, existing)
 
 
 HANDLERS = {"accounts": AccountRows, "devices": DeviceRows, "contacts": ContactRows}
 
 
-def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_invalid=False, geocoder=None,
-                progress=None, finish=None):
+def import_file(
+    principal,
+    kind,
+    binary,
+    *,
+    owner=None,
+    dry_run=False,
+    skip_invalid=False,
+    geocoder=None,
+    datum=WGS84,
+    progress=None,
+    finish=None,
+):
     """Import one CSV file; return the report. Nothing is written on a dry run or when a row fails
-    (unless `skip_invalid`, which writes the valid rows and lists the others).
+    (unless `skip_invalid`, which writes the valid rows and lists the others). An account row's
+    latitude/longitude are in `datum` (wgs84, gcj02, bd09) unless its `datum` column says otherwise,
+    and are stored as WGS-84 (server/datum.py); a geocoder's answers come converted to WGS-84
+    (transfer/geocoding.py), whatever the provider's datum.
 
     `progress(rows, bytes_read)` is called every PROGRESS_EVERY rows; `finish(report)` at the end,
     inside the transaction that writes the rows (a background job stores its outcome with them)."""
     report = ImportReport(kind=kind, dry_run=dry_run)
-    handler = HANDLERS[kind](principal, report, owner=owner, geocoder=geocoder)
+    handler = HANDLERS[kind](principal, report, owner=owner, geocoder=geocoder, datum=datum)
+    if kind == "accounts" and hasattr(geocoder, "prefetch"):
+        _prefetch(geocoder, binary)
     with recorded(db.session):
         whole = _read_into(handler, report, kind, binary, progress)
-        if not whole or dry_run or report.error_count and (not skip_invalid or any(e["row"] <= 1 for e in report.errors)):
+        if (
+            not whole
+            or dry_run
+            or report.error_count
+            and (not skip_invalid or any(e["row"] <= 1 for e in report.errors))
+        ):
             db.session.rollback()
             report.skipped = report.rows if not dry_run else report.skipped
         else:
@@ -239,7 +324,36 @@ def import_file(principal, kind, binary, *, owner=None, dry_run=False, skip_inva
         if finish:
             finish(report)
         db.session.commit()
+    if hasattr(geocoder, "save"):
+        geocoder.save()  # what the provider answered is kept even when the rows were not
     return report
+
+
+def _prefetch(geocoder, binary):
+    """Read the file once ahead to hand the geocoder every address of a row without a position, so
+    it can ask its cache and then the provider in batches (高德: 10 to a request); the rows are
+    then read again from the start. A stream that cannot go back is left to row-by-row lookups."""
+    if not (hasattr(binary, "seekable") and binary.seekable()):
+        return
+    start = binary.tell()
+    rows = read_rows(binary)
+    addresses = []
+    try:
+        _, header = next(rows)
+        mapping, _ = map_header("accounts", header)
+        if "address" in mapping:
+            for _, cells in rows:
+                if not (_cell(cells, mapping.get("latitude")) and _cell(cells, mapping.get("longitude"))):
+                    address = _cell(cells, mapping["address"])
+                    if address:
+                        addresses.append(address)
+    except (FileProblem, StopIteration):
+        pass  # the import itself reports what is wrong with the file
+    finally:
+        rows.close()
+        binary.seek(start)
+    if addresses:
+        geocoder.prefetch(addresses)
 
 
 def _read_into(handler, report, kind, binary, progress):
@@ -263,7 +377,9 @@ def _read_into(handler, report, kind, binary, progress):
                 handler.handle(number, handler.values(mapping, cells))
             except IntegrityError:
                 db.session.rollback()
-                report.error(number, "row", "Conflicts with a stored record (written meanwhile?); nothing was imported.")
+                report.error(
+                    number, "row", "Conflicts with a stored record (written meanwhile?); nothing was imported."
+                )
                 return False
             report.skipped += report.error_count > before
             if report.rows % EXPUNGE_EVERY == 0:

@@ -12,6 +12,7 @@ process stop before the job ends (a restart, a crash), the job could never end: 
 it is marked failed, "send the file again" (nothing of it was written). Under Celery a task whose
 worker goes away is delivered again, so its jobs are left to it.
 """
+
 import io
 import logging
 import os
@@ -50,8 +51,17 @@ def _runner():
 def create(caller, kind, data, options):
     """Store the file as a queued job; the caller dispatches it once this is committed."""
     runner = _runner()
-    job = ImportJob(id=uuid.uuid4(), kind=kind, created_by=caller.id, options=options, upload=data,
-                    size_bytes=len(data), status="queued", rows_read=0, runner=runner)
+    job = ImportJob(
+        id=uuid.uuid4(),
+        kind=kind,
+        created_by=caller.id,
+        options=options,
+        upload=data,
+        size_bytes=len(data),
+        status="queued",
+        rows_read=0,
+        runner=runner,
+    )
     if runner is not None:
         with _live_lock:
             _mine.add(job.id)  # held here from the start: a read before dispatch must not find it abandoned
@@ -80,7 +90,7 @@ def _run_here(app, job_id):
     with app.app_context():
         try:
             run(job_id, live)
-        except Exception:  # noqa: BLE001 (nothing above this thread would see it: the job row says what it can)
+        except Exception:
             log.exception("import job %s could not be run", job_id)
         finally:
             with _live_lock:
@@ -91,8 +101,12 @@ def _run_here(app, job_id):
 
 def run_task(task, job_id):
     """The Celery task: progress goes into the task's state, which `progress` reads back."""
-    run(uuid.UUID(job_id), lambda rows_read, bytes_read: task.update_state(
-        state="PROGRESS", meta={"rows_read": rows_read, "bytes_read": bytes_read}))
+    run(
+        uuid.UUID(job_id),
+        lambda rows_read, bytes_read: task.update_state(
+            state="PROGRESS", meta={"rows_read": rows_read, "bytes_read": bytes_read}
+        ),
+    )
 
 
 def run(job_id, on_progress=None):
@@ -102,25 +116,34 @@ def run(job_id, on_progress=None):
     if job is None or job.status in ("done", "failed"):
         return
     user = db.session.get(User, job.created_by)
-    job.status, job.started_at = "running", clock.now()
+    job.status, job.started_at = "running", clock.stamp()
     db.session.commit()
     caller = Principal(id=user.id, role=user.role, team_id=user.team_id)
     data, options, kind = job.upload or b"", dict(job.options or {}), job.kind
 
     def finish(report):
         ended = db.session.get(ImportJob, job_id)  # the importer expunges as it goes
-        ended.status, ended.finished_at, ended.upload = "done", clock.now(), None
+        ended.status, ended.finished_at, ended.upload = "done", clock.stamp(), None
         ended.report, ended.rows_read = report.as_dict(), report.rows
 
     try:
-        import_file(caller, kind, io.BytesIO(data), owner=options.get("owner"),
-                    dry_run=bool(options.get("dry_run")), skip_invalid=bool(options.get("skip_invalid")),
-                    geocoder=from_config(current_app.config), progress=on_progress, finish=finish)
+        import_file(
+            caller,
+            kind,
+            io.BytesIO(data),
+            owner=options.get("owner"),
+            dry_run=bool(options.get("dry_run")),
+            skip_invalid=bool(options.get("skip_invalid")),
+            datum=options.get("datum") or "wgs84",
+            geocoder=from_config(current_app.config),
+            progress=on_progress,
+            finish=finish,
+        )
     except Exception:
         log.exception("import job %s failed", job_id)
         db.session.rollback()
         failed = db.session.get(ImportJob, job_id)
-        failed.status, failed.finished_at, failed.upload = "failed", clock.now(), None
+        failed.status, failed.finished_at, failed.upload = "failed", clock.stamp(), None
         failed.failure = UNEXPECTED
         db.session.commit()
 
@@ -147,9 +170,15 @@ def for_caller(caller, job_id):
 
 
 def recent(caller):
-    return [_settled(job) for job in db.session.scalars(
-        select(ImportJob).where(ImportJob.created_by == caller.id)
-        .order_by(ImportJob.created_at.desc()).limit(LISTED_JOBS))]
+    return [
+        _settled(job)
+        for job in db.session.scalars(
+            select(ImportJob)
+            .where(ImportJob.created_by == caller.id)
+            .order_by(ImportJob.created_at.desc())
+            .limit(LISTED_JOBS)
+        )
+    ]
 
 
 def abandoned(job):
@@ -177,8 +206,10 @@ def _settled(job):
     """The job, marked failed if its web process has gone (see `abandoned`)."""
     if abandoned(job):
         ended = db.session.execute(
-            update(ImportJob).where(ImportJob.id == job.id, ImportJob.status.in_(("queued", "running")))
-            .values(status="failed", failure=ABANDONED, finished_at=clock.now(), upload=None))
+            update(ImportJob)
+            .where(ImportJob.id == job.id, ImportJob.status.in_(("queued", "running")))
+            .values(status="failed", failure=ABANDONED, finished_at=clock.stamp(), upload=None)
+        )
         db.session.commit()
         if ended.rowcount:
             log.warning("import job %s was left by %s, which has stopped: marked failed", job.id, job.runner)

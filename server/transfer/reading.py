@@ -1,4 +1,5 @@
 """Read a spreadsheet export as rows, streamed: UTF-8 (with or without BOM) or GB18030, comma or semicolon."""
+
 import codecs
 import csv
 import io

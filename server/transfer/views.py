@@ -1,20 +1,25 @@
-"""`POST /api/imports/<kind>` (multipart CSV, managers and admins), its background jobs, and `GET /api/exports/<kind>`."""
-import io
+"""`POST /api/imports/<kind>` (multipart CSV, managers and admins), its background jobs, and
+`GET /api/exports/<kind>`."""
 
-from flask import current_app, jsonify, request, url_for
+import io
+import tempfile
+import zipfile
+
+from flask import current_app, jsonify, request, send_file, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from ..csvio import csv_response
+from .. import limits
+from ..csvio import csv_response, csv_too, to_csv
 from ..errors import NotFound, ValidationFailed
+from ..extensions import ErrorSchema
+from ..photos.storage import store as photo_store
+from ..policy import require_manager
 from ..reports.scope import resolve_scope
 from ..schemas import StrictSchema
-from .. import limits
-from ..limits import limiter
-from ..policy import require_manager
 from ..security import login_required, principal
 from . import blp, jobs
-from .exporting import KINDS, export_rows
+from .exporting import KINDS, WITH_FILES, export_photos, export_rows, photo_file
 from .geocoding import from_config
 from .importing import HANDLERS, import_file
 
@@ -22,13 +27,27 @@ from .importing import HANDLERS, import_file
 class ImportArgs(StrictSchema):
     dry_run = fields.Boolean(load_default=False)
     skip_invalid = fields.Boolean(load_default=False)
-    owner = fields.String(validate=validate.Length(max=64), metadata={"description": "Username owning imported accounts"})
-    background = fields.Boolean(load_default=False, metadata={
-        "description": "import as a background job (202) even when the file is small; larger files always are"})
+    owner = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "Username owning imported accounts"}
+    )
+    datum = fields.String(
+        load_default="wgs84",
+        validate=validate.OneOf(["wgs84", "gcj02", "bd09"]),
+        metadata={
+            "description": "the datum of the file's latitude/longitude (a `datum` column overrides it per row); "
+            "positions are stored as WGS-84. 高德 and 腾讯 give GCJ-02, 百度 BD-09."
+        },
+    )
+    background = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "import as a background job (202) even when the file is small; larger files always are"
+        },
+    )
 
 
 class ImportFile(StrictSchema):
-    file = fields.Raw(metadata={"type": "string", "format": "binary"})
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
 class ImportReportSchema(StrictSchema):
@@ -41,8 +60,10 @@ class ImportReportSchema(StrictSchema):
     skipped = fields.Integer()
     geocoded = fields.Integer()
     written = fields.Boolean()
-    errors = fields.List(fields.Dict(), metadata={
-        "description": "the first 500 problems: row, field, message and codes ({code, params} per message)"})
+    errors = fields.List(
+        fields.Dict(),
+        metadata={"description": "the first 500 problems: row, field, message and codes ({code, params} per message)"},
+    )
     warnings = fields.List(fields.Dict(), metadata={"description": "the first 500 warnings"})
     error_count = fields.Integer(metadata={"description": "how many problems there were in all"})
     warning_count = fields.Integer()
@@ -60,12 +81,17 @@ class ImportJobSchema(StrictSchema):
     status = fields.String(metadata={"description": "queued, running, done or failed"})
     options = fields.Dict()
     size_bytes = fields.Integer()
-    progress = fields.Nested(ImportProgressSchema, allow_none=True,
-                             metadata={"description": "while running, when the worker has said (else null)"})
+    progress = fields.Nested(
+        ImportProgressSchema,
+        allow_none=True,
+        metadata={"description": "while running, when the worker has said (else null)"},
+    )
     report = fields.Nested(ImportReportSchema, allow_none=True, metadata={"description": "once done"})
     failure = fields.String(allow_none=True, metadata={"description": "why a failed job stopped"})
-    failure_code = fields.String(allow_none=True, metadata={"description": "the same as a code: abandoned "
-                                                            "(the server stopped meanwhile) or unexpected"})
+    failure_code = fields.String(
+        allow_none=True,
+        metadata={"description": "the same as a code: abandoned (the server stopped meanwhile) or unexpected"},
+    )
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
@@ -81,10 +107,20 @@ def _job_view(job):
         live = {**live, "percent": round(100 * live["bytes_read"] / job.size_bytes, 1) if job.size_bytes else 0.0}
     elif job.status == "done":
         live = {"rows_read": job.rows_read, "bytes_read": job.size_bytes, "percent": 100.0}
-    return {"id": job.id, "kind": job.kind, "status": job.status, "options": job.options, "size_bytes": job.size_bytes,
-            "progress": live, "report": job.report, "failure": job.failure,
-            "failure_code": jobs.FAILURE_CODES.get(job.failure), "created_at": job.created_at,
-            "started_at": job.started_at, "finished_at": job.finished_at}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "options": job.options,
+        "size_bytes": job.size_bytes,
+        "progress": live,
+        "report": job.report,
+        "failure": job.failure,
+        "failure_code": jobs.FAILURE_CODES.get(job.failure),
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
 
 
 class ExportArgs(StrictSchema):
@@ -92,7 +128,14 @@ class ExportArgs(StrictSchema):
     rep_id = fields.UUID()
     from_ = fields.Date(data_key="from")
     to = fields.Date()
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "json")))
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(("csv", "json", "zip")),
+        metadata={
+            "description": "csv: text/csv; json: the columns and rows; zip: application/zip holding the CSV and, "
+            "for visits and photos, the photos it names under photos/"
+        },
+    )
 
 
 class ExportSchema(StrictSchema):
@@ -107,21 +150,32 @@ def _larger_uploads():
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
 
 
-@blp.route("/imports/<string:kind>")
+@blp.route(f"/imports/<any({', '.join(HANDLERS)}):kind>")
 class Import(MethodView):
-    decorators = [limiter.limit(limits.imports), login_required()]
+    decorators = [*limits.import_limits(), login_required()]
 
     @blp.arguments(ImportArgs, location="query")
     @blp.arguments(ImportFile, location="files")
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(202, schema=ImportJobSchema, description="Imported in the background: poll the job")
+    @blp.alt_response(
+        429,
+        schema=ErrorSchema,
+        description="Too many imports by this user: imports that write count against IMPORT_RATE_LIMIT "
+        "(10 per minute by default), dry runs against their own IMPORT_DRY_RUN_RATE_LIMIT (60 per minute by "
+        "default). Error code `too_many_requests`; wait the Retry-After seconds.",
+        headers={
+            "Retry-After": {
+                "description": "seconds until the limit lets the next import through",
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        },
+    )
     def post(self, args, _files, kind):
         """Import accounts, devices (MIF) or contacts from a CSV file (UTF-8 or GB18030)
 
         A file over IMPORT_BACKGROUND_BYTES (or any, with `background=true`) becomes a job: the
         answer is 202 with the job and its address, which tells the progress and then the report."""
-        if kind not in HANDLERS:
-            raise NotFound("Import accounts, devices or contacts.", {"kind": ["Unknown."]})
         caller = principal()
         require_manager(caller, "Managers and admins import data.")
         upload = request.files.get("file")
@@ -129,20 +183,34 @@ class Import(MethodView):
             raise ValidationFailed("Send the CSV as a multipart field named `file`.", {"file": ["Missing."]})
         data = upload.stream.read()
         if args["background"] or len(data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
-            options = {"owner": args.get("owner"), "dry_run": args["dry_run"], "skip_invalid": args["skip_invalid"]}
+            options = {
+                "owner": args.get("owner"),
+                "dry_run": args["dry_run"],
+                "skip_invalid": args["skip_invalid"],
+                "datum": args["datum"],
+            }
             job = jobs.create(caller, kind, data, options)
             jobs.dispatch(current_app._get_current_object(), job.id)
             answer = jsonify(ImportJobSchema().dump(_job_view(job)))
             answer.status_code = 202
             answer.headers["Location"] = url_for("transfer.ImportJobOne", job_id=job.id)
             return answer
-        report = import_file(caller, kind, io.BytesIO(data), owner=args.get("owner"),
-                             dry_run=args["dry_run"], skip_invalid=args["skip_invalid"],
-                             geocoder=from_config(current_app.config))
+        report = import_file(
+            caller,
+            kind,
+            io.BytesIO(data),
+            owner=args.get("owner"),
+            dry_run=args["dry_run"],
+            skip_invalid=args["skip_invalid"],
+            geocoder=from_config(current_app.config),
+            datum=args["datum"],
+        )
         if report.errors and not report.written and not report.dry_run:
-            raise ValidationFailed("Nothing was imported: fix the rows listed (or import with skip_invalid).",
-                           {"rows": [f"row {e['row']}, {e['field']}: {e['message']}" for e in report.errors[:200]]},
-                           extra={"report": report.as_dict()})
+            raise ValidationFailed(
+                "Nothing was imported: fix the rows listed (or import with skip_invalid).",
+                {"rows": [f"row {e['row']}, {e['field']}: {e['message']}" for e in report.errors[:200]]},
+                extra={"report": report.as_dict()},
+            )
         return report.as_dict()
 
 
@@ -169,18 +237,37 @@ class ImportJobOne(MethodView):
         return _job_view(job)
 
 
-@blp.route("/exports/<string:kind>")
+def zip_response(columns, rows, name, scope):
+    """A ZIP of the CSV and every uploaded photo of the scope it names, written to a temporary file
+    (photos of a team's month do not fit in memory), stored uncompressed: JPEGs do not shrink. Without a
+    scope (a kind that names no photos) the ZIP holds the CSV alone."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once the answer is sent)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(f"{name}.csv", to_csv(columns, rows))
+        named = {row.get("file") for row in rows} | {f for row in rows for f in (row.get("photos") or "").split(" | ")}
+        for photo, _account, _rep in export_photos(scope) if scope is not None else ():
+            file = photo_file(photo)
+            data = photo_store().get(str(photo.id)) if file in named and file else None
+            if data is not None:
+                archive.writestr(file, data)
+    out.seek(0)
+    return send_file(out, mimetype="application/zip", as_attachment=True, download_name=f"{name}.zip")
+
+
+@blp.route(f"/exports/<any({', '.join(KINDS)}):kind>")
 class Export(MethodView):
     decorators = [login_required()]
 
     @blp.arguments(ExportArgs, location="query")
     @blp.response(200, ExportSchema)
+    @blp.doc(**csv_too(ExportSchema, zip_too=True))
     def get(self, args, kind):
         """Export a team's (or a rep's) records as CSV or JSON, in the importer's columns"""
-        if kind not in KINDS:
-            raise NotFound(f"Export one of: {', '.join(KINDS)}.", {"kind": ["Unknown."]})
         scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
         columns, rows = export_rows(kind, scope)
+        name = f"{kind}-{scope.start}-{scope.end}"
         if args["format"] == "csv":
-            return csv_response(columns, rows, f"{kind}-{scope.start}-{scope.end}.csv")
+            return csv_response(columns, rows, f"{name}.csv")
+        if args["format"] == "zip":
+            return zip_response(columns, rows, name, scope if kind in WITH_FILES else None)
         return {"columns": columns, "rows": rows}

@@ -1,6 +1,12 @@
 """Visits: purpose before, check-in/out, outcome and next step after."""
+
 from flask_smorest import Blueprint
 
-blp = Blueprint("visits", __name__, url_prefix="/api/visits", description="Visits: purpose before, check-in/out, outcome and next step after.")
+blp = Blueprint(
+    "visits",
+    __name__,
+    url_prefix="/api/visits",
+    description="Visits: purpose before, check-in/out, outcome and next step after.",
+)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401

@@ -2,7 +2,7 @@ from marshmallow import fields, validate
 
 from ..schemas import PeriodArgs, RecordSchema, instant, latitude, longitude, required_text, text
 
-accuracy = dict(validate=validate.Range(min=0, max=100_000), allow_none=True)
+accuracy = {"validate": validate.Range(min=0, max=100_000), "allow_none": True}
 
 
 class VisitSchema(RecordSchema):
@@ -15,8 +15,9 @@ class VisitSchema(RecordSchema):
     check_in_lat = latitude()
     check_in_lng = longitude()
     check_in_accuracy_m = fields.Float(**accuracy)
-    check_in_distance_m = fields.Float(dump_only=True, allow_none=True,
-                                       metadata={"description": "metres from the account's position at check-in"})
+    check_in_distance_m = fields.Float(
+        dump_only=True, allow_none=True, metadata={"description": "metres from the account's position at check-in"}
+    )
     check_out_at = instant(allow_none=True)
     check_out_lat = latitude()
     check_out_lng = longitude()
@@ -25,8 +26,17 @@ class VisitSchema(RecordSchema):
     notes = text(20000)
     next_step = text(2000)
     met = fields.Boolean(metadata={"description": "false: the customer was not met (absent), an unsuccessful call"})
-    cancelled_at = instant(allow_none=True, metadata={"description": "set with cancel_reason to cancel a visit recorded by mistake"})
+    cancelled_at = instant(
+        allow_none=True, metadata={"description": "set with cancel_reason to cancel a visit recorded by mistake"}
+    )
     cancel_reason = text(500)
+    accompanied_by = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "a joint visit (陪访): the manager of the rep's team who went along (the rep names them; "
+            "null: the rep alone)"
+        },
+    )
 
 
 class VisitQuery(PeriodArgs):

@@ -1,4 +1,5 @@
 """Visit rules: the rep records their own visits in their own territory; check-out follows check-in."""
+
 from geopy.distance import geodesic
 from sqlalchemy import func, or_, select
 
@@ -6,9 +7,17 @@ from .. import last_contact
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..field_rules import refuse_rep_change, require_order
-from ..models import Account, AccountReassignment, Opportunity, RoutePlan, Team, User, Visit
+from ..models import Account, AccountReassignment, Opportunity, Photo, RoutePlan, Team, User, Visit
 from ..models.users import team_zone
-from ..policy import check_rep_write, resolve_rep, writable_account
+from ..policy import (
+    accompanying_manager,
+    check_rep_write,
+    may_join_visit,
+    refuse_recording,
+    refuse_visit_change,
+    resolve_rep,
+    writable_account,
+)
 from ..resource import ScopedResource
 from ..scoping import visible_to_rep_or_account
 
@@ -31,9 +40,9 @@ class VisitService(ScopedResource):
         return stmt
 
     def prepare_create(self, principal, data):
-        if principal.is_manager:
-            raise Forbidden("Visits are recorded by the rep who makes them.")
+        refuse_recording(principal, data.get("rep_id"), "visit")
         resolve_rep(principal, data)
+        accompanying_manager(data["rep_id"], data.get("accompanied_by"))
         try:
             writable_account(principal, data.get("account_id"))
         except NotFound:
@@ -44,18 +53,29 @@ class VisitService(ScopedResource):
             left = left_territory_at(principal.id, data.get("account_id"))
             check_in = data.get("check_in_at")
             if left is not None and (check_in is None or check_in > left):
-                raise Forbidden("This account was reassigned before this visit: record visits only to your own "
-                                "accounts.", {"account_id": [f"Reassigned at {left.isoformat()}."]}, code="reassigned")
+                raise Forbidden(
+                    "This account was reassigned before this visit: record visits only to your own accounts.",
+                    {"account_id": [f"Reassigned at {left.isoformat()}."]},
+                    code="reassigned",
+                )
 
     def check_write(self, principal, obj):
-        if principal.is_manager:
-            raise Forbidden("Visits are recorded by the rep who makes them.")
+        if may_join_visit(principal, obj.rep_id):
+            return  # a manager of the rep's team: check_changes lets them say they went along, nothing else
+        refuse_recording(principal, obj.rep_id, "visit")
         check_rep_write(principal, obj.rep_id, "visit")
 
     def check_changes(self, principal, obj, changes):
+        refuse_visit_change(principal, obj, changes)
         refuse_rep_change(principal, obj, changes)
+        if changes.get("accompanied_by") is not None and changes["accompanied_by"] != obj.accompanied_by:
+            accompanying_manager(obj.rep_id, changes["accompanied_by"])
         if "account_id" in changes and changes["account_id"] != obj.account_id:
             writable_account(principal, changes["account_id"])
+
+    def apply_delete(self, principal, record_id):
+        refuse_recording(principal, self.get(principal, record_id).rep_id, "visit")
+        super().apply_delete(principal, record_id)
 
     def before_save(self, principal, obj, before):
         with db.session.no_autoflush:  # sync stages many creates and writes them together: no flush per visit
@@ -70,11 +90,16 @@ class VisitService(ScopedResource):
             if obj.check_in_lat is None or obj.check_in_lng is None or account is None or account.latitude is None:
                 obj.check_in_distance_m = None
             else:
-                obj.check_in_distance_m = round(geodesic((obj.check_in_lat, obj.check_in_lng),
-                                                         (account.latitude, account.longitude)).meters, 1)
+                obj.check_in_distance_m = round(
+                    geodesic((obj.check_in_lat, obj.check_in_lng), (account.latitude, account.longitude)).meters, 1
+                )
 
     def after_write(self, principal, obj, before):
         last_contact.follow(db.session, [(obj, before)])
+        if before and "account_id" in before:
+            # A visit's photos sit in its account's territory: they follow it to the other account.
+            for photo in db.session.scalars(select(Photo).where(Photo.visit_id == obj.id)):
+                photo.account_id = obj.account_id
 
     def after_creates(self, principal, objs):
         last_contact.follow(db.session, [(obj, None) for obj in objs])
@@ -90,8 +115,10 @@ class VisitService(ScopedResource):
         if obj.opportunity_id is not None:
             opp = db.session.get(Opportunity, obj.opportunity_id)
             if opp is None or opp.account_id != obj.account_id:
-                raise ValidationFailed("The opportunity is not at this account.",
-                                       {"opportunity_id": ["Not an opportunity of this account."]})
+                raise ValidationFailed(
+                    "The opportunity is not at this account.",
+                    {"opportunity_id": ["Not an opportunity of this account."]},
+                )
 
 
 def snapshot_plan(rep_id, check_in_at):
@@ -115,17 +142,28 @@ def left_territory_at(rep_id, account_id):
     account = db.session.get(Account, account_id)
     if account is None or account.owner_id == rep_id:
         return None
-    return db.session.scalar(select(func.max(AccountReassignment.at)).where(
-        AccountReassignment.account_id == account_id, AccountReassignment.from_owner_id == rep_id))
+    return db.session.scalar(
+        select(func.max(AccountReassignment.at)).where(
+            AccountReassignment.account_id == account_id, AccountReassignment.from_owner_id == rep_id
+        )
+    )
 
 
 def held_territory(rep_id, account_id):
     """Whether the territory's history shows the account was ever this rep's."""
     if account_id is None or db.session.get(Account, account_id) is None:
         return False
-    return db.session.scalar(select(AccountReassignment.id).where(
-        AccountReassignment.account_id == account_id,
-        or_(AccountReassignment.from_owner_id == rep_id, AccountReassignment.to_owner_id == rep_id)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(AccountReassignment.id)
+            .where(
+                AccountReassignment.account_id == account_id,
+                or_(AccountReassignment.from_owner_id == rep_id, AccountReassignment.to_owner_id == rep_id),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 visits = VisitService()

@@ -1,4 +1,5 @@
 """Benchmarks run only with `make bench` (pytest -m benchmark); they print figures, they do not time-test."""
+
 from pathlib import Path
 
 import pytest

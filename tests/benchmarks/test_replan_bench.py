@@ -1,8 +1,9 @@
 """Re-planning the rest of a rep's day on the server, as a rep at 11:00 asks for it.
 
-    make bench          # the figures: a re-plan of the rest of a 12-stop day, against the full day's plan,
-                        # and the rep's own reorder of that day timed again without solving
+make bench          # the figures: a re-plan of the rest of a 12-stop day, against the full day's plan,
+                    # and the rep's own reorder of that day timed again without solving
 """
+
 import statistics
 import time
 from datetime import datetime, timedelta
@@ -39,8 +40,15 @@ def test_replan_the_rest_of_a_12_stop_day(tmp_path):
         stops = [s.account_id for s in plan.stops]
         for n, account_id in enumerate(stops[:3]):  # three visits done by 11:00
             at = datetime.combine(day, datetime.min.time(), TZ).replace(hour=9) + timedelta(minutes=40 * n)
-            add_visits(Visit(account_id=account_id, rep_id=rep.id, purpose="done", check_in_at=at,
-                             check_out_at=at + timedelta(minutes=30)))
+            add_visits(
+                Visit(
+                    account_id=account_id,
+                    rep_id=rep.id,
+                    purpose="done",
+                    check_in_at=at,
+                    check_out_at=at + timedelta(minutes=30),
+                )
+            )
         db.session.commit()
         here = db.session.get(Account, stops[2])
         start = Start(here.latitude, here.longitude, datetime.combine(day, datetime.min.time(), TZ).replace(hour=11))
@@ -50,15 +58,19 @@ def test_replan_the_rest_of_a_12_stop_day(tmp_path):
             replanned = plan_day(rep.id, day, time_limit_s=2.0, choices=picks, by=rep.id, start=start, preview=True)
             rest.append(time.perf_counter() - t0)
         stored = db.session.query(RoutePlan).filter_by(rep_id=rep.id, plan_date=day).one()
-        order = [{"account_id": s.account_id, "appointment_id": s.appointment_id}
-                 for s in sorted(stored.stops, key=lambda s: s.position)]
+        order = [
+            {"account_id": s.account_id, "appointment_id": s.appointment_id}
+            for s in sorted(stored.stops, key=lambda s: s.position)
+        ]
         edits = []
         for n in range(5):  # the rep reverses the rest of the day, and back
             t0 = time.perf_counter()
             edit_stops(rep, stored, order[:3] + (order[3:][::-1] if n % 2 == 0 else order[3:]), changed_at=start.at)
             db.session.commit()
             edits.append(time.perf_counter() - t0)
-        print(f"\nplan of a {len(stops)}-stop day (2 s limit): median {statistics.median(full) * 1000:.0f} ms (of 5); "
-              f"re-plan of the rest from 11:00 with 3 stops done ({len(replanned['stops'])} stops left): "
-              f"median {statistics.median(rest) * 1000:.0f} ms, max {max(rest) * 1000:.0f} ms (of 5); "
-              f"the rep's own reorder of that day, timed again: median {statistics.median(edits) * 1000:.1f} ms (of 5)")
+        print(
+            f"\nplan of a {len(stops)}-stop day (2 s limit): median {statistics.median(full) * 1000:.0f} ms (of 5); "
+            f"re-plan of the rest from 11:00 with 3 stops done ({len(replanned['stops'])} stops left): "
+            f"median {statistics.median(rest) * 1000:.0f} ms, max {max(rest) * 1000:.0f} ms (of 5); "
+            f"the rep's own reorder of that day, timed again: median {statistics.median(edits) * 1000:.1f} ms (of 5)"
+        )

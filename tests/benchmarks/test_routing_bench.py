@@ -6,6 +6,7 @@
 2. Public instances with published values, parsed from their text formats (data/routing/SOURCES.md):
    Dumas TSPTW (proven optima) and Solomon VRPTW C101/R101/RC101 at 25/50/100 customers.
 """
+
 import csv
 import statistics
 import time
@@ -52,14 +53,19 @@ def test_rep_days():
             if n >= 25:
                 short, short_s = _timed(solve, day, matrix, time_limit_s=2.0)
                 check_plan(day, short, matrix)
-                gaps_short.append(((objective(day, short) - objective(day, best)) / objective(day, best) * 100,
-                                   short_s))
-        line = (f"{n:>2} candidates, {len(proof_times)} days: proven optimum in {len(proof_times) - unproven}, "
-                f"seconds median {statistics.median(proof_times):.2f} max {max(proof_times):.2f}, "
-                f"{sum(t < 1 for t in proof_times)} under 1 s; OR-Tools alone (2 s) gap max {max(gaps_ortools):.1f} %")
+                gaps_short.append(
+                    ((objective(day, short) - objective(day, best)) / objective(day, best) * 100, short_s)
+                )
+        line = (
+            f"{n:>2} candidates, {len(proof_times)} days: proven optimum in {len(proof_times) - unproven}, "
+            f"seconds median {statistics.median(proof_times):.2f} max {max(proof_times):.2f}, "
+            f"{sum(t < 1 for t in proof_times)} under 1 s; OR-Tools alone (2 s) gap max {max(gaps_ortools):.1f} %"
+        )
         if gaps_short:
-            line += (f"; 2 s run vs 60 s run: gap max {max(g for g, _ in gaps_short):.2f} % "
-                     f"in max {max(s for _, s in gaps_short):.2f} s")
+            line += (
+                f"; 2 s run vs 60 s run: gap max {max(g for g, _ in gaps_short):.2f} % "
+                f"in max {max(s for _, s in gaps_short):.2f} s"
+            )
         if infeasible:
             line += f"; {infeasible} refused (mandatory stops cannot all fit)"
         print(line)
@@ -82,8 +88,10 @@ def test_crowded_rep_days():
             check_plan(day, short, matrix)
             short_proven += short.proven_optimal
             assert objective(day, short) >= objective(day, best) or not best.proven_optimal
-        print(f"{n:>2} crowded candidates, {len(times)} days: proven optimum in {proven}, seconds median "
-              f"{statistics.median(times):.2f} max {max(times):.2f}; proven within a 2 s run in {short_proven}")
+        print(
+            f"{n:>2} crowded candidates, {len(times)} days: proven optimum in {proven}, seconds median "
+            f"{statistics.median(times):.2f} max {max(times):.2f}; proven within a 2 s run in {short_proven}"
+        )
 
 
 def test_time_limits_are_kept():
@@ -102,8 +110,10 @@ def test_time_limits_are_kept():
             (_, _, proven), seconds = _timed(solve_exact, day, matrix, time_limit_s=limit)
             peak = tracemalloc.get_traced_memory()[1] / 1e6
             tracemalloc.stop()
-            print(f"exact search, 25 crowded stops, seed {seed}, limit {limit} s: {seconds:.2f} s "
-                  f"(past the limit by {max(seconds - limit, 0):.2f} s), proven {proven}, peak {peak:.0f} MB")
+            print(
+                f"exact search, 25 crowded stops, seed {seed}, limit {limit} s: {seconds:.2f} s "
+                f"(past the limit by {max(seconds - limit, 0):.2f} s), proven {proven}, peak {peak:.0f} MB"
+            )
 
 
 def test_demo_rep_days(tmp_path):
@@ -124,34 +134,44 @@ def test_demo_rep_days(tmp_path):
             check_plan(job.day_model, plan, job.matrix)
         rows.append((len(job.day_model.stops), plan, seconds))
     planned = [r for r in rows if r[1] is not None]
-    print(f"\ndemo days (10 reps x 40 accounts, {day}): candidates {min(r[0] for r in rows)}-{max(r[0] for r in rows)}, "
-          f"stops planned median {statistics.median(len(p.stops) for _, p, _ in planned)}, "
-          f"proven optimum {sum(p.proven_optimal for _, p, _ in planned)} of {len(rows)}, "
-          f"seconds median {statistics.median(s for *_, s in rows):.2f} max {max(s for *_, s in rows):.2f}")
+    print(
+        f"\ndemo days (10 reps x 40 accounts, {day}): candidates {min(r[0] for r in rows)}-{max(r[0] for r in rows)}, "
+        f"stops planned median {statistics.median(len(p.stops) for _, p, _ in planned)}, "
+        f"proven optimum {sum(p.proven_optimal for _, p, _ in planned)} of {len(rows)}, "
+        f"seconds median {statistics.median(s for *_, s in rows):.2f} max {max(s for *_, s in rows):.2f}"
+    )
 
 
 def test_dumas_tsptw():
-    bounds = {r["Instance Name"].removesuffix(".txt"): int(r["Best Known Solution"])
-              for r in csv.DictReader((DATA / "tsptw" / "bounds.csv").read_text(encoding="utf-8").splitlines())}
+    bounds = {
+        r["Instance Name"].removesuffix(".txt"): int(r["Best Known Solution"])
+        for r in csv.DictReader((DATA / "tsptw" / "bounds.csv").read_text(encoding="utf-8").splitlines())
+    }
     print()
-    for name, optimum in sorted(bounds.items(), key=lambda kv: (int(kv[0][1:kv[0].index("w")]), kv[0])):
+    for name, optimum in sorted(bounds.items(), key=lambda kv: (int(kv[0][1 : kv[0].index("w")]), kv[0])):
         data = formats.tsptw((DATA / "tsptw" / f"{name}.txt").read_text(), time_limit_s=10)
         result, seconds = _timed(solve_instance, data)
         travel = result.get("travel")
         gap = "-" if travel is None else f"{(travel - optimum) / optimum * 100:.2f} %"
-        print(f"TSPTW {name:<12} {len(data['stops']):>3} stops: travel {travel} vs optimum {optimum} "
-              f"(gap {gap}), proven {result.get('proven_optimal')}, {seconds:.2f} s")
+        print(
+            f"TSPTW {name:<12} {len(data['stops']):>3} stops: travel {travel} vs optimum {optimum} "
+            f"(gap {gap}), proven {result.get('proven_optimal')}, {seconds:.2f} s"
+        )
 
 
 def test_solomon_vrptw():
-    bks = {(r["instance"], int(r["customers"])): (int(r["bks_vehicles"]), float(r["bks_distance"]))
-           for r in csv.DictReader((DATA / "solomon" / "bks.csv").read_text(encoding="utf-8").splitlines())}
+    bks = {
+        (r["instance"], int(r["customers"])): (int(r["bks_vehicles"]), float(r["bks_distance"]))
+        for r in csv.DictReader((DATA / "solomon" / "bks.csv").read_text(encoding="utf-8").splitlines())
+    }
     print()
     for (name, customers), (vehicles, best) in sorted(bks.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         limit = {25: 5, 50: 15, 100: 30}[customers]
         data = formats.solomon((DATA / "solomon" / f"{name}.txt").read_text(), customers, time_limit_s=limit)
         result, seconds = _timed(solve_instance, data)
         distance = result["travel"] / formats.SCALE
-        print(f"Solomon {name:<5} {customers:>3} customers: distance {distance:.1f} with {result['vehicles_used']} "
-              f"vehicles vs best known {best:.1f} with {vehicles} (gap {(distance - best) / best * 100:.2f} %), "
-              f"{seconds:.1f} s (limit {limit} s)")
+        print(
+            f"Solomon {name:<5} {customers:>3} customers: distance {distance:.1f} with {result['vehicles_used']} "
+            f"vehicles vs best known {best:.1f} with {vehicles} (gap {(distance - best) / best * 100:.2f} %), "
+            f"{seconds:.1f} s (limit {limit} s)"
+        )

@@ -5,18 +5,16 @@
 
 The load run needs PostgreSQL (TEST_DATABASE_URL) and starts gunicorn on 127.0.0.1.
 """
+
 import gzip
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,13 +22,13 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
 from server import create_app
-from server.fastpaths import freeze_startup_heap
 from server.demo import seed
 from server.extensions import db
+from server.fastpaths import freeze_startup_heap
 from server.models import Visit
+from tests.benchmarks.gunicorn import gunicorn
 from tests.conftest import make_config
 
-ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -86,20 +84,35 @@ def test_initial_pull_and_push(backend, tmp_path):
         if not page["has_more"]:
             break
     print(f"\n[{backend}] seeded {counts} in {seeded:.1f}s")
-    print(f"[{backend}] initial pull: {records} records, {pages} pages, {gz_bytes / 1e6:.2f} MB gzipped, "
-          f"{server_s:.2f} s server time (target < 3 s, < 2 MB)")
+    print(
+        f"[{backend}] initial pull: {records} records, {pages} pages, {gz_bytes / 1e6:.2f} MB gzipped, "
+        f"{server_s:.2f} s server time (target < 3 s, < 2 MB)"
+    )
 
     account_ids = [c for c in _account_ids(client, headers)][:500]
-    now = datetime.now(timezone.utc)
-    mutations = [{"id": str(uuid.uuid4()), "seq": i + 1, "entity": "visit", "entity_id": str(uuid.uuid4()),
-                  "op": "create", "data": {"account_id": account_ids[i % len(account_ids)], "purpose": "Bench visit",
-                                           "check_in_at": (now - timedelta(minutes=600 - i)).isoformat(),
-                                           "check_out_at": (now - timedelta(minutes=590 - i)).isoformat(),
-                                           "outcome": "ok", "next_step": "call back"}}
-                 for i in range(500)]
+    now = datetime.now(UTC)
+    mutations = [
+        {
+            "id": str(uuid.uuid4()),
+            "seq": i + 1,
+            "entity": "visit",
+            "entity_id": str(uuid.uuid4()),
+            "op": "create",
+            "data": {
+                "account_id": account_ids[i % len(account_ids)],
+                "purpose": "Bench visit",
+                "check_in_at": (now - timedelta(minutes=600 - i)).isoformat(),
+                "check_out_at": (now - timedelta(minutes=590 - i)).isoformat(),
+                "outcome": "ok",
+                "next_step": "call back",
+            },
+        }
+        for i in range(500)
+    ]
     t0 = time.perf_counter()
-    response = client.post("/api/sync/push", json={"client_id": str(uuid.uuid4()), "mutations": mutations},
-                           headers=plain)
+    response = client.post(
+        "/api/sync/push", json={"client_id": str(uuid.uuid4()), "mutations": mutations}, headers=plain
+    )
     push_s = time.perf_counter() - t0
     assert response.status_code == 200
     statuses = {r["status"] for r in response.get_json()["results"]}
@@ -118,27 +131,27 @@ def _account_ids(client, headers):
     return [a["id"] for a in json.loads(data)["items"]]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Rep(threading.Thread):
-    """One simulated rep: push a visit, pull changes, repeat until time is up."""
+    """One simulated rep: log in and list accounts, wait for `go`, then push a visit, pull changes, repeat
+    until `deadline[0]` (set when `go` is)."""
 
-    def __init__(self, port, username, deadline, stats):
+    def __init__(self, port, username, deadline, stats, go):
         super().__init__(daemon=True)
-        self.port, self.username, self.deadline, self.stats = port, username, deadline, stats
+        self.port, self.username, self.deadline, self.stats, self.go = port, username, deadline, stats, go
         self.client_id, self.seq, self.cursor = str(uuid.uuid4()), 0, None
         self.acked = []
+        self.ready = threading.Event()  # logged in (or failed to): the sync loop waits for `go`
 
     def request(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         t0 = time.perf_counter()
         try:
-            conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                         headers={"Content-Type": "application/json", **(headers or {})})
+            conn.request(
+                method,
+                path,
+                body=json.dumps(body) if body is not None else None,
+                headers={"Content-Type": "application/json", **(headers or {})},
+            )
             response = conn.getresponse()
             data = response.read()
             status = response.status
@@ -152,22 +165,36 @@ class Rep(threading.Thread):
         return status, (json.loads(data) if data else None)
 
     def run(self):
-        status, body = self.request("POST", "/api/auth/login", {"username": self.username, "password": "bench-password"})
-        if status != 200:
-            self.stats["errors"] += 1
-            return
-        auth = {"Authorization": f"Bearer {body['access_token']}"}
-        status, page = self.request("GET", "/api/accounts?per_page=20", headers=auth)
-        accounts = [a["id"] for a in page["items"]]
+        try:
+            status, body = self.request(
+                "POST", "/api/auth/login", {"username": self.username, "password": "bench-password"}
+            )
+            if status != 200:
+                self.stats["errors"] += 1
+                return
+            auth = {"Authorization": f"Bearer {body['access_token']}"}
+            status, page = self.request("GET", "/api/accounts?per_page=20", headers=auth)
+            accounts = [a["id"] for a in page["items"]]
+        finally:
+            self.ready.set()
+        self.go.wait()
         outbox = []
-        while time.time() < self.deadline:
+        while time.time() < self.deadline[0]:
             self.seq += 1
             visit_id = str(uuid.uuid4())
-            outbox.append({"id": str(uuid.uuid4()), "seq": self.seq, "entity": "visit", "entity_id": visit_id,
-                           "op": "create", "data": {"account_id": accounts[self.seq % len(accounts)],
-                                                    "purpose": "Load visit"}})
-            status, body = self.request("POST", "/api/sync/push", {"client_id": self.client_id, "mutations": outbox},
-                                        headers=auth)
+            outbox.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "seq": self.seq,
+                    "entity": "visit",
+                    "entity_id": visit_id,
+                    "op": "create",
+                    "data": {"account_id": accounts[self.seq % len(accounts)], "purpose": "Load visit"},
+                }
+            )
+            status, body = self.request(
+                "POST", "/api/sync/push", {"client_id": self.client_id, "mutations": outbox}, headers=auth
+            )
             if status == 200:
                 self.acked += [m["entity_id"] for m in outbox]
                 outbox = []
@@ -175,6 +202,40 @@ class Rep(threading.Thread):
             status, page = self.request("GET", query, headers=auth)
             if status == 200:
                 self.cursor = page["cursor"]
+
+
+def _process_cpu(pid):
+    """CPU seconds (user + system) a process has used so far; 0 when it is gone or not visible."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(master, url):
+    """CPU used so far by gunicorn's workers (the children of `master`) and by the PostgreSQL backends
+    serving this database (when the server runs on this machine, in sight of /proc)."""
+    workers = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    workers.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        backends = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ).scalars()
+        backends = list(backends)
+    engine.dispose()
+    return {
+        "gunicorn": sum(_process_cpu(pid) for pid in workers),
+        "postgresql": sum(_process_cpu(pid) for pid in backends),
+        "pg_visible": any(Path(f"/proc/{pid}").exists() for pid in backends),
+    }
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the load run needs PostgreSQL (TEST_DATABASE_URL)")
@@ -185,32 +246,27 @@ def test_load_100_reps_against_gunicorn(tmp_path):
         seed("bench-password", reps=100, accounts_per_rep=30, weeks=0)
         db.session.remove()
         db.engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "JWT_SECRET_KEY": "bench-secret-key-long-enough-for-hs256",
-           "FIELDDAY_INSTANCE": str(tmp_path / "instance")}
-    log = open(tmp_path / "gunicorn.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "4", "-b",
-                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        stats = {"latency": [], "errors": 0}
-        deadline = time.time() + seconds
-        reps = [Rep(port, f"rep{i}", deadline, stats) for i in range(1, 101)]
+    with gunicorn(url, tmp_path, workers=4) as served:
+        port = served.port
+        login, go, deadline = {"latency": [], "errors": 0}, threading.Event(), [0.0]
+        reps = [Rep(port, f"rep{i}", deadline, login, go) for i in range(1, 101)]
         started = time.time()
         for rep in reps:
             rep.start()
         for rep in reps:
+            rep.ready.wait(timeout=300)
+        logins_took = time.time() - started
+        cpu_before = _cpu_seconds(served.pid, url)
+        stats = {"latency": [], "errors": 0}  # the sync loop's own figures (the reps wait for `go`)
+        for rep in reps:
+            rep.stats = stats
+        started = time.time()
+        deadline[0] = started + seconds
+        go.set()
+        for rep in reps:
             rep.join(timeout=seconds + 120)
         elapsed = time.time() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        cpu_after = _cpu_seconds(served.pid, url)
     engine = create_engine(url)
     with engine.connect() as conn:
         stored = {str(v) for v in conn.execute(select(Visit.id)).scalars()}
@@ -220,8 +276,19 @@ def test_load_100_reps_against_gunicorn(tmp_path):
     lost = [v for v in acked if v not in stored]
     latencies = sorted(stats["latency"])
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
-    print(f"\n[postgresql/gunicorn] 100 reps for {elapsed:.0f} s: {len(latencies)} requests, "
-          f"{len(latencies) / elapsed:.0f} req/s, p95 {p95 * 1000:.0f} ms, median "
-          f"{statistics.median(latencies) * 1000:.0f} ms, errors {stats['errors']}, "
-          f"visits acked {len(acked)}, stored {total}, lost {len(lost)}")
+    print(
+        f"\n[postgresql/gunicorn] 100 reps logged in and listed their accounts ({len(login['latency'])} requests, "
+        f"{login['errors']} errors) in {logins_took:.1f} s; then synced for {elapsed:.0f} s: {len(latencies)} "
+        f"requests, {len(latencies) / elapsed:.0f} req/s, p95 {p95 * 1000:.0f} ms, median "
+        f"{statistics.median(latencies) * 1000:.0f} ms, errors {stats['errors']}, "
+        f"visits acked {len(acked)}, stored {total}, lost {len(lost)}"
+    )
+    used = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
+    if latencies:
+        print(
+            f"[postgresql/gunicorn] CPU over the sync run: gunicorn workers {used['gunicorn']:.1f} s, PostgreSQL "
+            f"backends {used['postgresql']:.1f} s ({'measured' if cpu_after['pg_visible'] else 'not visible here'}): "
+            f"{(used['gunicorn'] + used['postgresql']) / len(latencies) * 1000:.1f} ms of CPU a request "
+            f"(machine load average {os.getloadavg()[0]:.1f} at the end)"
+        )
     assert not lost

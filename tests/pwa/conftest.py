@@ -4,13 +4,19 @@ The server runs in a thread of the test process with a fresh SQLite database hol
 demo data set and today's route for rep1. Outside CI a missing Chromium skips these tests with
 a message; in CI (CI=true) it fails them.
 """
+
+import atexit
 import os
+import re
 import shutil
+import tempfile
 import threading
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from server import clock as server_clock
@@ -24,6 +30,20 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "tests" / "artefacts"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 SCREENS = {"phone": PHONE, "desktop": DESKTOP}  # the manager's screens are tried on both
+# How long a browser step may wait. Waits end as soon as their condition holds, so these bounds cost nothing
+# when the app is right; they are wide because the machine running the suite may be shared and slow.
+WAIT_MS = 60_000
+expect.set_options(timeout=15_000)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`--dist loadgroup`, as `make test` runs) a browser module's tests stay on one
+    worker, so the live server it seeds once is seeded once."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if item.path.parent == here:
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
 
 
 def chromium_path():
@@ -72,28 +92,49 @@ def phone_context(browser, base_url, locale="en-US", at=None, **options):
     options.setdefault("bypass_csp", True)
     options.setdefault("viewport", PHONE)
     context = browser.new_context(locale=locale, timezone_id=TZ, base_url=base_url, **options)
+    context.set_default_timeout(WAIT_MS)
     if at is not None or server_clock.shifted():
         context.clock.install(time=at or server_clock.now())
     return context
 
 
-def start_live_server(folder, today, weeks=3):
-    """A server on a fresh SQLite file with two demo reps (rep1, rep2) of 40 accounts each, `weeks` of
-    history before `today` and rep1's route for `today`."""
-    url = "sqlite:///" + str(folder / "live.sqlite3")
-    reset_schema(url)
+def start_live_server(folder, today, weeks=3, reps=2, accounts_per_rep=40, **config):
+    """A server on a fresh SQLite file with `reps` demo reps (rep1, rep2 by default) of `accounts_per_rep`
+    accounts each, `weeks` of history before `today` and rep1's route for `today`; `config`: settings of the
+    app beside the tests'. The file is a copy of one this process seeded with the same arguments on the same
+    day (seeding takes seconds)."""
+    path = folder / "live.sqlite3"
+    shutil.copyfile(_seeded(today, weeks, reps, accounts_per_rep), path)
     os.environ.setdefault("FIELDDAY_INSTANCE", str(folder / "instance"))
-    app = create_app(make_config(url, TESTING=False, FIELDDAY_INSTANCE=str(folder / "instance")))
-    with app.app_context():
-        from server.demo import seed
-        from server.models import User
-        from server.route_plans.planner import plan_day
-
-        seed(PASSWORD, reps=2, accounts_per_rep=40, weeks=weeks, today=today)
-        rep1 = db.session.query(User).filter_by(username="rep1").one()
-        plan_day(rep1.id, today, time_limit_s=1.0)
-        db.session.remove()
+    app = create_app(
+        make_config("sqlite:///" + str(path), TESTING=False, FIELDDAY_INSTANCE=str(folder / "instance"), **config)
+    )
     return LiveServer(app)
+
+
+_seeds = {}
+
+
+def _seeded(today, weeks, reps, accounts_per_rep):
+    key = (today, weeks, reps, accounts_per_rep, server_clock.now().astimezone(ZoneInfo(TZ)).date())
+    if key not in _seeds:
+        folder = Path(tempfile.mkdtemp(prefix="fieldday-demo-"))
+        atexit.register(shutil.rmtree, folder, True)
+        url = "sqlite:///" + str(folder / "seeded.sqlite3")
+        reset_schema(url)
+        app = create_app(make_config(url, FIELDDAY_INSTANCE=str(folder / "instance")))
+        with app.app_context():
+            from server.demo import seed
+            from server.models import User
+            from server.route_plans.planner import plan_day
+
+            seed(PASSWORD, reps=reps, accounts_per_rep=accounts_per_rep, weeks=weeks, today=today)
+            rep1 = db.session.query(User).filter_by(username="rep1").one()
+            plan_day(rep1.id, today, time_limit_s=1.0)
+            db.session.remove()
+            db.engine.dispose()
+        _seeds[key] = folder / "seeded.sqlite3"
+    return _seeds[key]
 
 
 @pytest.fixture(scope="module")
@@ -136,23 +177,53 @@ def log_in(page, username="rep1", password=PASSWORD):
     page.wait_for_selector("#route, #plan-today")
 
 
-def wait_synced(page, waiting=0):
-    """Wait until the indicator says the sync finished with `waiting` records left."""
-    page.wait_for_function(
-        """(n) => { const s = document.getElementById('sync-status');
-                    return s.dataset.state === 'idle' && s.textContent.includes(n + ' waiting')
-                           && !s.textContent.includes('not synced'); }""", arg=waiting, timeout=20_000)
+SAVED_OR_LOOKALIKE = """() => /#\\/account\\/[0-9a-f-]{36}$/.test(location.hash)
+                             || document.querySelector('#lookalikes .card') !== null"""
+
+
+def save_new_account(page, button=None):
+    """Save a new account's form and return its id. A look-alike nearby makes the form ask once more (the
+    rep confirms with a second tap); which of the two happens is waited for, not guessed from a snapshot."""
+    button = button or page.get_by_role("button", name=re.compile("^(Save|保存)$"))
+    button.click()
+    page.wait_for_function(SAVED_OR_LOOKALIKE)
+    if not re.search(r"#/account/[0-9a-f-]{36}$", page.url):
+        button.click()
+    page.wait_for_url(re.compile(r"#/account/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[-1]
+
+
+SYNCED = """async (n) => { const s = document.getElementById('sync-status').dataset;
+                          if (s.state !== 'idle' || s.waiting !== String(n) || !s.lastSync) return false;
+                          const { waitingCount } = await import('/js/db.js');
+                          return (await waitingCount()) === n; }"""
+
+
+def wait_synced(page, waiting=0, timeout=WAIT_MS):
+    """Wait until the indicator says a sync has finished with `waiting` records left (in any language: the
+    indicator carries its state, count and last sync as data attributes beside its words), and the phone's own
+    outbox agrees: a record saved a moment ago, before the indicator has counted it, is not yet synced.
+    (Polled from here: `wait_for_function` takes a promise for a true answer.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(SYNCED, waiting):
+        if time.monotonic() > deadline:
+            state = page.evaluate("() => ({ ...document.getElementById('sync-status').dataset })")
+            raise AssertionError(f"no finished sync with {waiting} waiting within {timeout} ms: {state}")
+        page.wait_for_timeout(100)
 
 
 IDB_PUT_META = """async ([key, value]) => {
-  const db = await new Promise((ok, fail) => { const r = indexedDB.open('fieldday'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
-  await new Promise((ok, fail) => { const tx = db.transaction('meta', 'readwrite'); tx.objectStore('meta').put(value, key);
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open('fieldday'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+  await new Promise((ok, fail) => {
+    const tx = db.transaction('meta', 'readwrite'); tx.objectStore('meta').put(value, key);
                                     tx.oncomplete = ok; tx.onerror = fail; });
   db.close();
 }"""
 
 IDB_GET_META = """async (key) => {
-  const db = await new Promise((ok, fail) => { const r = indexedDB.open('fieldday'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open('fieldday'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
   const value = await new Promise((ok, fail) => { const r = db.transaction('meta').objectStore('meta').get(key);
                                                   r.onsuccess = () => ok(r.result); r.onerror = fail; });
   db.close();
@@ -160,7 +231,8 @@ IDB_GET_META = """async (key) => {
 }"""
 
 IDB_GET_ALL = """async (store) => {
-  const db = await new Promise((ok, fail) => { const r = indexedDB.open('fieldday'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open('fieldday'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
   const rows = await new Promise((ok, fail) => { const r = db.transaction(store).objectStore(store).getAll();
                                                  r.onsuccess = () => ok(r.result); r.onerror = fail; });
   db.close();
@@ -174,18 +246,21 @@ def idb_all(page, store):
 
 def wait_controlled(page):
     """Wait until the service worker controls the page (it precached the shell)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20_000)
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
 
 
 def waiting_text(page, n):
-    page.wait_for_function("(n) => document.getElementById('sync-status').textContent.includes(n + ' waiting')",
-                           arg=n, timeout=20_000)
+    page.wait_for_function("(n) => document.getElementById('sync-status').dataset.waiting === String(n)", arg=n)
 
 
 def record_visit(page, account_name=None, purpose="Check the toner contract"):
     """Open an account from the list, check in with a purpose, add notes, check out; return the visit id."""
     page.wait_for_selector("#account-list a.item")
-    link = page.locator("#account-list a.item", has_text=account_name) if account_name else page.locator("#account-list a.item").first
+    link = (
+        page.locator("#account-list a.item", has_text=account_name)
+        if account_name
+        else page.locator("#account-list a.item").first
+    )
     link.first.click()
     page.get_by_role("link", name="New visit").click()
     check_in = page.get_by_role("button", name="Check in")
@@ -199,3 +274,49 @@ def record_visit(page, account_name=None, purpose="Check the toner contract"):
     page.get_by_role("button", name="Check out").click()
     page.wait_for_selector("text=Checked out at")
     return visit_id
+
+
+class StaticServer:
+    """The field app's files alone (no API, no database), for tests of its modules in the browser."""
+
+    def __init__(self, directory):
+        import functools
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(SimpleHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/blank":  # a page of the app's origin that runs none of its scripts
+                    body = b"<!doctype html><title>blank</title>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        Handler.extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript"}
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def module_page(browser):
+    """A page on a static server of pwa/ at a blank document, for `await import('/js/...')` in page.evaluate."""
+    server = StaticServer(Path(__file__).resolve().parents[2] / "pwa")
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.goto("/blank")
+    yield page
+    context.close()
+    server.stop()

@@ -1,20 +1,33 @@
 """What the rep records at the customer, offline, in Chromium at 360x740: a prospect at the GPS
 position, a contact, a competitor's machine, the replacement opportunity it calls for, an
 appointment; then online, the server holds exactly those records and the reports count them."""
+
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import expect
 
 from server import clock
-from tests.pwa.conftest import TZ, log_in, phone_context, shot, today_local, wait_synced
+from tests.pwa.conftest import TZ, log_in, phone_context, save_new_account, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 
 HERE = {"latitude": 31.2040, "longitude": 121.6012, "accuracy": 9}
 # Codes the server stores: none may reach the screen as it is, in either language.
-CODES = ["decision_maker", "person_in_charge", "competitor", "head_office", "new_site", "consolidation",
-         "replacement", "budget_unknown", "process_unknown", "decision_maker_absent", "proposal_late"]
+CODES = [
+    "decision_maker",
+    "person_in_charge",
+    "competitor",
+    "head_office",
+    "new_site",
+    "consolidation",
+    "replacement",
+    "budget_unknown",
+    "process_unknown",
+    "decision_maker_absent",
+    "proposal_late",
+]
 KEY = re.compile(r"\b(?:field|code|form|opportunity|account|device|conflict|error|age)\.[a-z_]+\b")
 
 
@@ -31,12 +44,10 @@ def rep_get(live_server, path, username="rep1"):
 def fill_account(page, name):
     page.get_by_label("Name *").fill(name)
     page.get_by_label("Address").fill("上海市浦东新区张江路 88 号")
-    page.get_by_role("button", name="Save").click()
-    if page.locator("#lookalikes .card").count():  # a look-alike nearby: the rep confirms
-        page.get_by_role("button", name="Save").click()
-    page.wait_for_url(re.compile(r"#/account/[0-9a-f-]{36}$"))
+    save_new_account(page)
 
 
+@pytest.mark.calendar
 def test_a_prospect_its_contact_machine_opportunity_and_appointment_recorded_offline(context, page, live_server):
     context.grant_permissions(["geolocation"])
     context.set_geolocation(HERE)
@@ -125,19 +136,30 @@ def test_a_prospect_its_contact_machine_opportunity_and_appointment_recorded_off
     context.set_offline(False)
     wait_synced(page, 0)
     stored = rep_get(live_server, f"/api/accounts/{account_id}")
-    assert (stored["latitude"], stored["longitude"], stored["account_class"]) == (HERE["latitude"], HERE["longitude"], "C")
+    assert (stored["latitude"], stored["longitude"], stored["account_class"]) == (
+        HERE["latitude"],
+        HERE["longitude"],
+        "C",
+    )
     assert stored["plannable"] is True
     assert stored["last_contact_at"] is None  # the only visit was "not met": the cadence did not reset
     visit = rep_get(live_server, f"/api/visits?account_id={account_id}")["items"]
     assert [(v["id"], v["met"]) for v in visit] == [(visit_id, False)]
     contacts = rep_get(live_server, f"/api/contacts?account_id={account_id}")["items"]
-    assert [(c["name"], c["purchase_role"], c["phone"]) for c in contacts] == [("王总", "decision_maker", "13800001111")]
+    assert [(c["name"], c["purchase_role"], c["phone"]) for c in contacts] == [
+        ("王总", "decision_maker", "13800001111")
+    ]
     devices = rep_get(live_server, f"/api/devices?account_id={account_id}")["items"]
     assert [(d["ownership"], d["brand"], d["monthly_volume"], d["installed_on"]) for d in devices] == [
-        ("competitor", "Ricoh", 8000, f"{installed}-01")]
+        ("competitor", "Ricoh", 8000, f"{installed}-01")
+    ]
     opportunity = rep_get(live_server, f"/api/opportunities/{opportunity_id}")
     assert (opportunity["stage"], opportunity["kind"], opportunity["device_id"], opportunity["amount"]) == (
-        "P", "replacement", devices[0]["id"], "68000.00")
+        "P",
+        "replacement",
+        devices[0]["id"],
+        "68000.00",
+    )
     assert (opportunity["man_money"], opportunity["man_authority"], opportunity["man_need"]) == (True, False, True)
     appointments = rep_get(live_server, f"/api/appointments?account_id={account_id}")["items"]
     assert len(appointments) == 1
@@ -158,7 +180,10 @@ def test_a_prospect_its_contact_machine_opportunity_and_appointment_recorded_off
     assert funnel["open_by_stage"]["P"] >= 1 and funnel["reached"]["P"] >= 1
 
 
-def test_an_account_edit_that_clashes_with_the_office_shows_both_and_the_reps_choice_is_kept(context, page, live_server):
+@pytest.mark.calendar
+def test_an_account_edit_that_clashes_with_the_office_shows_both_and_the_reps_choice_is_kept(
+    context, page, live_server
+):
     log_in(page, "rep1")
     wait_synced(page)
     accounts = rep_get(live_server, "/api/accounts?per_page=5")["items"]
@@ -169,11 +194,15 @@ def test_an_account_edit_that_clashes_with_the_office_shows_both_and_the_reps_ch
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"**/#/account/{target['id']}")
     manager = token(live_server, "manager")
-    import urllib.request
     import json as _json
-    request = urllib.request.Request(f"{live_server.url}/api/accounts/{target['id']}", method="PATCH",
-                                     data=_json.dumps({"notes": "Office: call before visiting"}).encode(),
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {manager}"})
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{live_server.url}/api/accounts/{target['id']}",
+        method="PATCH",
+        data=_json.dumps({"notes": "Office: call before visiting"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {manager}"},
+    )
     urllib.request.urlopen(request).close()
     context.set_offline(False)
     wait_synced(page, 0)
@@ -189,6 +218,7 @@ def test_an_account_edit_that_clashes_with_the_office_shows_both_and_the_reps_ch
     assert rep_get(live_server, f"/api/accounts/{target['id']}")["notes"] == "Rep: the buyer moved to the 5th floor"
 
 
+@pytest.mark.calendar
 def test_the_capture_screens_speak_chinese_with_no_code_on_screen(browser, live_server):
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
@@ -198,11 +228,19 @@ def test_the_capture_screens_speak_chinese_with_no_code_on_screen(browser, live_
         page.get_by_label("密码").fill("demo-password-1")
         page.get_by_role("button", name="登录").click()
         page.wait_for_selector("#route, #plan-today")
-        with_devices = next(a for a in rep_get(live_server, "/api/accounts?per_page=200")["items"]
-                            if rep_get(live_server, f"/api/devices?account_id={a['id']}")["total"])
-        for path in (f"/#/account/{with_devices['id']}", "/#/account/new", f"/#/device/new?account={with_devices['id']}",
-                     f"/#/contact/new?account={with_devices['id']}", f"/#/opportunity/new?account={with_devices['id']}",
-                     f"/#/appointment/new?account={with_devices['id']}"):
+        with_devices = next(
+            a
+            for a in rep_get(live_server, "/api/accounts?per_page=200")["items"]
+            if rep_get(live_server, f"/api/devices?account_id={a['id']}")["total"]
+        )
+        for path in (
+            f"/#/account/{with_devices['id']}",
+            "/#/account/new",
+            f"/#/device/new?account={with_devices['id']}",
+            f"/#/contact/new?account={with_devices['id']}",
+            f"/#/opportunity/new?account={with_devices['id']}",
+            f"/#/appointment/new?account={with_devices['id']}",
+        ):
             page.goto(path)
             page.wait_for_selector("main h1")
             assert_words_not_codes(page)
@@ -211,6 +249,7 @@ def test_the_capture_screens_speak_chinese_with_no_code_on_screen(browser, live_
         context.close()
 
 
+@pytest.mark.calendar
 def test_one_open_visit_at_a_time_and_a_stop_visited_today_opens_its_visit(page, live_server):
     log_in(page, "rep2")
     wait_synced(page)
@@ -237,6 +276,35 @@ def test_one_open_visit_at_a_time_and_a_stop_visited_today_opens_its_visit(page,
     expect(page.get_by_text("Already visited today")).to_be_visible()
 
 
+@pytest.mark.calendar
+def test_a_prospect_created_on_the_phone_is_never_visited_but_not_overdue(context, page, live_server):
+    context.clear_permissions()
+    log_in(page, "rep1")
+    wait_synced(page)
+    context.set_offline(True)
+    page.goto("/#/account/new")
+    page.get_by_label("Class (A/B/C)").select_option("A")  # the shortest cadence: 7 days
+    fill_account(page, "刚建的客户 Fresh Prospect")
+    account_id = page.url.rsplit("/", 1)[-1]
+    main = page.locator("main")
+    expect(main).to_contain_text("Never visited")
+    expect(main).not_to_contain_text("Overdue")  # its first visit is due within 7 days of its creation
+    context.set_offline(False)
+    wait_synced(page, 0)
+    stored = rep_get(live_server, f"/api/accounts/{account_id}")
+    assert stored["overdue"] is False and stored["created_at"] and stored["last_contact_at"] is None
+    page.goto("/#/accounts")
+    page.goto(f"/#/account/{account_id}")  # drawn again from what the server sent back
+    expect(main).to_contain_text("Never visited")
+    expect(main).not_to_contain_text("Overdue")
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_label("Search name or address").fill("Fresh Prospect")
+    item = page.locator("#account-list a.item")
+    expect(item).to_have_count(1)
+    expect(item).not_to_contain_text("Overdue")
+
+
+@pytest.mark.calendar
 def test_without_gps_the_prospect_is_placed_on_the_map(context, page, live_server):
     context.clear_permissions()  # the rep refused the location
     log_in(page, "rep1")
@@ -245,14 +313,11 @@ def test_without_gps_the_prospect_is_placed_on_the_map(context, page, live_serve
     page.goto("/#/account/new")
     expect(page.locator("#position-line")).to_contain_text("No position yet")
     page.get_by_label("Name *").fill("地图上的客户 Map Placed")
+    page.wait_for_selector("#pick-map.leaflet-container")  # the map joins once Leaflet has loaded
     page.locator("#pick-map").click(position={"x": 180, "y": 100})  # the middle of the map
     expect(page.locator("#position-line")).to_contain_text("tap the map to move it")
     shot(page, "capture-map-position")
-    page.get_by_role("button", name="Save").click()
-    if page.locator("#lookalikes .card").count():
-        page.get_by_role("button", name="Save").click()
-    page.wait_for_url(re.compile(r"#/account/[0-9a-f-]{36}$"))
-    account_id = page.url.rsplit("/", 1)[-1]
+    account_id = save_new_account(page)
     context.set_offline(False)
     wait_synced(page, 0)
     stored = rep_get(live_server, f"/api/accounts/{account_id}")
@@ -262,6 +327,7 @@ def test_without_gps_the_prospect_is_placed_on_the_map(context, page, live_serve
     assert stored["plannable"] is True
 
 
+@pytest.mark.calendar
 def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server):
     """The same offline capture as a Chinese-speaking rep does it: every screen in words, no stored code."""
     context = phone_context(browser, live_server.url, locale="zh-CN")
@@ -274,7 +340,7 @@ def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server
         page.locator("#password").fill("demo-password-1")
         page.locator("form button[type=submit]").click()
         page.wait_for_selector("#route, #plan-today")
-        wait_synced_zh(page)
+        wait_synced(page)
         context.set_offline(True)
 
         def screen(name):
@@ -287,11 +353,7 @@ def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server
         screen("prospect")
         page.locator("#f-name").fill("中文流程客户")
         page.locator("#f-org-type").select_option("factory")
-        page.locator("#save-record").click()
-        if page.locator("#lookalikes .card").count():
-            page.locator("#save-record").click()
-        page.wait_for_url(re.compile(r"#/account/[0-9a-f-]{36}$"))
-        account_id = page.url.rsplit("/", 1)[-1]
+        account_id = save_new_account(page, page.locator("#save-record"))
         page.locator("a[href^='#/contact/new']").click()
         screen("contact")
         page.locator("#f-name").fill("李经理")
@@ -316,7 +378,7 @@ def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server
         page.locator("input[name=man_need]").check()
         page.wait_for_function("!document.querySelector('#man-unknown').textContent.includes('N')")
         page.locator("#move-stage").click()
-        expect(page.locator(".tag", has_text="P 意向")).to_be_visible()
+        expect(page.locator(".tag", has_text="P 有意向客户")).to_be_visible()  # the method's name, from the server
         page.locator("#loss-reason").select_option("budget_unknown")
         assert_words_not_codes(page)
         page.goto(f"/#/appointment/new?account={account_id}")
@@ -334,10 +396,12 @@ def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server
         page.goto("/#/nearby")
         screen("nearby")
         context.set_offline(False)
-        wait_synced_zh(page)
+        wait_synced(page)
         t = token(live_server, "rep2")
         assert api(live_server, f"/api/accounts/{account_id}", t)["org_type"] == "factory"
-        assert [c["purchase_role"] for c in api(live_server, f"/api/contacts?account_id={account_id}", t)["items"]] == ["person_in_charge"]
+        assert [c["purchase_role"] for c in api(live_server, f"/api/contacts?account_id={account_id}", t)["items"]] == [
+            "person_in_charge"
+        ]
         opportunity = api(live_server, f"/api/opportunities?account_id={account_id}", t)["items"]
         assert [(o["stage"], o["man_need"]) for o in opportunity] == [("P", True)]
         assert [v["met"] for v in api(live_server, f"/api/visits?account_id={account_id}", t)["items"]] == [False]
@@ -345,12 +409,7 @@ def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server
         context.close()
 
 
-def wait_synced_zh(page):
-    page.wait_for_function("""() => { const s = document.getElementById('sync-status');
-        return s.dataset.state === 'idle' && s.textContent.includes('0 条待同步') && !s.textContent.includes('尚未同步'); }""",
-                           timeout=20_000)
-
-
+@pytest.mark.calendar
 def test_moving_the_opportunity_during_a_visit_follows_the_method(page, live_server):
     log_in(page, "rep1")
     wait_synced(page)
@@ -377,6 +436,7 @@ def test_moving_the_opportunity_during_a_visit_follows_the_method(page, live_ser
     assert stored["stage"] == "P" and "rethink the budget" in stored["loss_note"]
 
 
+@pytest.mark.calendar
 def test_a_wrongly_recorded_visit_is_corrected_times_and_opportunity(browser, live_server):
     """The rep checked in and out late (they forgot at the customer) and without the deal: the visit's
     times and its opportunity are corrected on the phone, offline, and the server keeps the corrected visit."""

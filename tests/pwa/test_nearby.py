@@ -1,8 +1,13 @@
 """Near me, offline: the territory by distance from the phone's position, with the reason to go."""
+
+import pytest
 from playwright.sync_api import expect
 
 from tests.pwa.conftest import log_in, shot, wait_synced
 from tests.pwa.test_field_app import api, token
+
+# Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
+pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 
 def test_near_me_lists_the_accounts_around_the_rep_by_distance_with_reasons_offline(context, page, live_server):

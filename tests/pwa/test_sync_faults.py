@@ -2,19 +2,28 @@
 lost after the server acted, a batch delivered twice, and a server restored from a backup. Each
 time, every visit is stored on the server exactly once and the phone's IndexedDB holds exactly
 what a fresh snapshot of the rep's territory holds."""
-import json
-import urllib.request
 
 import pytest
 
 from server.extensions import db
 from tests.backup import dump, restore
-from tests.pwa.conftest import PASSWORD, idb_all, log_in, record_visit, start_live_server, today_local, wait_synced
+from tests.pwa.conftest import idb_all, log_in, record_visit, start_live_server, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 
-STORES = {"account": "accounts", "contact": "contacts", "device": "devices", "opportunity": "opportunities",
-          "appointment": "appointments", "visit": "visits", "activity": "activities", "route_plan": "route_plans",
-          "weekly_review": "weekly_reviews"}
+# Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+STORES = {
+    "account": "accounts",
+    "contact": "contacts",
+    "device": "devices",
+    "opportunity": "opportunities",
+    "appointment": "appointments",
+    "visit": "visits",
+    "activity": "activities",
+    "route_plan": "route_plans",
+    "weekly_review": "weekly_reviews",
+}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +105,7 @@ def test_dropped_requests_lost_answers_and_a_doubled_batch_store_each_visit_once
     context.set_offline(False)
     for _ in range(12):  # the rep taps the sync indicator until it says all is sent
         page.locator("#sync-status").click()
-        page.wait_for_function("document.getElementById('sync-status').dataset.state !== 'syncing'", timeout=20_000)
+        page.wait_for_function("document.getElementById('sync-status').dataset.state !== 'syncing'")
         if not faults["push"] and not faults["pull"] and not idb_all(page, "outbox"):
             break
     # The last faulty run may have ended on a dropped answer ("Sync failed"): one clean run, pull included.

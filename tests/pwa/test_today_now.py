@@ -1,16 +1,19 @@
 """Today knows the time, in Chromium with the clock set inside the rep's planned day: the stop
 visited is done with its times, the next one is highlighted with its leave-by time, and the header
 says how far behind the plan the rep is, offline."""
+
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.pwa.conftest import PASSWORD, TZ, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 
 
+@pytest.mark.calendar
 def test_today_tells_done_next_and_how_far_behind(browser, live_server):
     t = token(live_server, "rep1")
     me = api(live_server, "/api/auth/me", t)["id"]
@@ -45,12 +48,15 @@ def test_today_tells_done_next_and_how_far_behind(browser, live_server):
         expect(nxt).to_contain_text(f"Next: leave by {leave_by}")
         behind = 15 + stops[1]["travel_minutes"]
         expect(page.locator("#day-delay")).to_have_text(f"{behind} min behind the plan")
-        assert [s.get_attribute("data-state") for s in page.locator("#route li.stop").all()][2:] == ["later"] * (len(stops) - 2)
+        assert [s.get_attribute("data-state") for s in page.locator("#route li.stop").all()][2:] == ["later"] * (
+            len(stops) - 2
+        )
         shot(page, "today-now")
     finally:
         context.close()
 
 
+@pytest.mark.calendar
 def test_a_managers_replan_is_announced_on_the_reps_phone(page, live_server):
     from tests.pwa.conftest import log_in
 
@@ -69,6 +75,7 @@ def test_a_managers_replan_is_announced_on_the_reps_phone(page, live_server):
     expect(page.locator("#plan-notices")).to_have_count(0)
 
 
+@pytest.mark.calendar
 def test_at_eleven_with_stops_done_and_one_absent_the_rest_of_the_day_is_replanned_from_here(browser, live_server):
     from tests.pwa.conftest import PASSWORD as PW
 
@@ -116,6 +123,7 @@ def test_at_eleven_with_stops_done_and_one_absent_the_rest_of_the_day_is_replann
         context.close()
 
 
+@pytest.mark.calendar
 def test_offline_the_rep_drops_moves_and_inserts_stops_and_the_server_keeps_the_same_day(browser, live_server, clock):
     """No signal at 10:00: leave a stop out, move one later, add an overdue account from Near me where it
     costs least; the phone times the day at once; online, the server holds the same order and times."""
@@ -124,13 +132,25 @@ def test_offline_the_rep_drops_moves_and_inserts_stops_and_the_server_keeps_the_
     day = today_local()
     # Accounts an earlier test of this module visited today stay out: this day is all still to do.
     visits = api(live_server, f"/api/visits?rep_id={me}&per_page=500", t)["items"]
-    seen = {v["account_id"] for v in visits
-            if v["check_in_at"] and datetime.fromisoformat(v["check_in_at"]).astimezone(ZoneInfo(TZ)).date() == day}
+    seen = {
+        v["account_id"]
+        for v in visits
+        if v["check_in_at"] and datetime.fromisoformat(v["check_in_at"]).astimezone(ZoneInfo(TZ)).date() == day
+    }
     # A new A prospect near the territory, never seen (so overdue), left out of the morning plan: the
     # rep adds it to the day from Near me.
     near = next(a for a in api(live_server, "/api/accounts?per_page=500", t)["items"] if a["latitude"] is not None)
-    extra = api(live_server, "/api/accounts", t, {"name": "Overdue A prospect", "account_class": "A",
-                                                  "latitude": near["latitude"] + 0.004, "longitude": near["longitude"]})
+    extra = api(
+        live_server,
+        "/api/accounts",
+        t,
+        {
+            "name": "Overdue A prospect",
+            "account_class": "A",
+            "latitude": near["latitude"] + 0.004,
+            "longitude": near["longitude"],
+        },
+    )
     plan = api(live_server, "/api/routes/plan", t, {"date": day.isoformat(), "exclude": sorted(seen | {extra["id"]})})
     stops = sorted(plan["stops"], key=lambda s: s["position"])
     assert len(stops) >= 3 and not seen & {s["account_id"] for s in stops}
@@ -151,16 +171,23 @@ def test_offline_the_rep_drops_moves_and_inserts_stops_and_the_server_keeps_the_
         route = page.locator("#route li.stop")
         before = route.count()
         left_out = stops[2]["account_id"]
+        page.locator(f"#route li.stop[data-account='{left_out}'] details.more > summary").click()
         page.locator(f"#route li.stop[data-account='{left_out}'] button", has_text="Leave out").click()
         expect(route).to_have_count(before - 1)
         expect(page.locator("#day-edited")).to_be_visible()
         second = stops[0]["account_id"]
         where = [route.nth(i).get_attribute("data-account") for i in range(route.count())].index(second)
+        page.locator(f"#route li.stop[data-account='{second}'] details.more > summary").click()
         page.locator(f"#route li.stop[data-account='{second}'] button[data-move='1']").click()
         expect(route.nth(where + 1)).to_have_attribute("data-account", second)
+
         def times_by_account():
-            return dict(zip([route.nth(i).get_attribute("data-account") for i in range(route.count())],
-                            route.locator(".time").all_inner_texts()))
+            return dict(
+                zip(
+                    [route.nth(i).get_attribute("data-account") for i in range(route.count())],
+                    route.locator(".time").all_inner_texts(),
+                )
+            )
 
         before_insert = times_by_account()
         page.get_by_role("link", name="Near me").click()
@@ -170,7 +197,7 @@ def test_offline_the_rep_drops_moves_and_inserts_stops_and_the_server_keeps_the_
         shot(page, "today-edited-offline")
         after_insert = times_by_account()
         order_now = list(after_insert)
-        later = order_now[order_now.index(extra["id"]) + 1:]
+        later = order_now[order_now.index(extra["id"]) + 1 :]
         # The stops after the inserted one move later by its visit and the detour; none moves earlier.
         assert all(after_insert[a] >= before_insert[a] for a in later), (before_insert, after_insert)
         assert not later or any(after_insert[a] > before_insert[a] for a in later)

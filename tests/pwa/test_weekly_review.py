@@ -1,6 +1,9 @@
 """The weekly PDCA review in Chromium: the manager writes next week's focus on a desktop (1280×800), the
 rep sees it on Today with no signal and reviews their own week on a phone (360×740)."""
+
 from datetime import timedelta
+
+import pytest
 
 from tests.pwa.conftest import DESKTOP, PASSWORD, log_in, phone_context, shot, today_local, wait_synced
 
@@ -9,6 +12,7 @@ def _no_sideways_scroll(page):
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+@pytest.mark.calendar
 def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_review(browser, live_server):
     today = today_local()
     last_monday = today - timedelta(days=today.weekday() + 7)
@@ -22,7 +26,7 @@ def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_rev
         wait_synced(page)  # the team's accounts are on this device: the focus form offers them
         page.get_by_role("link", name="Weekly review (PDCA) →").click()
         page.get_by_label("Week of").fill(last_monday.isoformat())
-        page.get_by_role("button", name="Show").click()
+        page.get_by_role("button", name="Show", exact=True).click()
         page.locator(f"#week-reviews[data-week='{last_monday.isoformat()}']").wait_for()
         summary = page.locator("#week-summary")
         assert summary.locator("tbody tr").count() == 2  # the live server's two reps, one line each
@@ -68,8 +72,10 @@ def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_rev
         assert card.get_attribute("data-rep") == rep_id
         last = card.locator(".last-focus")
         assert "See the biggest account twice" in last.inner_text() and "visits" in last.inner_text()
-        wide = page.evaluate("""[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
-                               .map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
+        wide = page.evaluate("""[...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+            .map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+            .slice(0, 8)""")
         assert _no_sideways_scroll(page), wide
         shot(page, "week-review-phone")
         # The rep writes next week's act themselves; the phone-sized form works as on the desktop.

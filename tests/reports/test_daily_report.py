@@ -4,8 +4,8 @@ import pytest
 
 from server.extensions import db
 from server.models import Opportunity, StageChange
-from tests.reports.test_reports_api import local, month  # noqa: F401 (the hand-built month fixture)
 from tests.records import writing
+from tests.reports.test_reports_api import local, month  # noqa: F401 (the hand-built month fixture)
 
 
 @pytest.fixture
@@ -16,13 +16,16 @@ def day(app, world, month):  # noqa: F811
         fresh = Opportunity(account_id=main, owner_id=r1, title="New colour fleet", stage="S")
         fresh.stage_changes = [StageChange(to_stage="S", changed_at=local(4, 10))]
         moved = Opportunity(account_id=main, owner_id=r1, title="Scanner rollout", stage="A")
-        moved.stage_changes = [StageChange(to_stage="P", changed_at=local(1, 10)),
-                               StageChange(from_stage="P", to_stage="A", changed_at=local(4, 16))]
+        moved.stage_changes = [
+            StageChange(to_stage="P", changed_at=local(1, 10)),
+            StageChange(from_stage="P", to_stage="A", changed_at=local(4, 16)),
+        ]
         db.session.add_all([fresh, moved])
         db.session.commit()
     return month
 
 
+@pytest.mark.calendar
 def test_the_reps_day_built_from_what_was_recorded(client, world, day):
     response = client.get("/api/reports/daily?date=2026-11-04", headers=world.headers("r1"))
     assert response.status_code == 200, response.get_json()
@@ -37,6 +40,7 @@ def test_the_reps_day_built_from_what_was_recorded(client, world, day):
     assert [a["account_id"] for a in report["overdue_tomorrow"]] == [day["other"], day["c_class"]]
 
 
+@pytest.mark.calendar
 def test_review_by_the_rep_and_comment_by_the_manager(client, world, day):
     review = {"date": "2026-11-04", "went_well": "Demo landed", "to_improve": "Leave earlier"}
     assert client.put("/api/reports/daily/review", json=review, headers=world.headers("m1")).status_code == 403
@@ -47,11 +51,42 @@ def test_review_by_the_rep_and_comment_by_the_manager(client, world, day):
     assert client.put("/api/reports/daily/comment", json=comment, headers=world.headers("m1")).status_code == 200
     team = client.get("/api/reports/daily?date=2026-11-04", headers=world.headers("m1")).get_json()["reports"]
     assert [r["username"] for r in team] == ["r1", "r2"]
-    assert team[0]["review"] == {"went_well": "Demo landed", "to_improve": "Leave earlier",
-                                 "manager_comment": "Good first visit time"}
+    assert team[0]["review"] == {
+        "went_well": "Demo landed",
+        "to_improve": "Leave earlier",
+        "manager_comment": "Good first visit time",
+    }
     bad = client.put("/api/reports/daily/review", json={**review, "went_well": "x" * 5001}, headers=world.headers("r1"))
     assert bad.status_code == 422 and "went_well" in bad.get_json()["error"]["fields"]
-    assert client.get(f"/api/reports/daily?date=2026-11-04&rep_id={world.users['r2']}",
-                      headers=world.headers("r1")).status_code == 404
+    assert (
+        client.get(
+            f"/api/reports/daily?date=2026-11-04&rep_id={world.users['r2']}", headers=world.headers("r1")
+        ).status_code
+        == 404
+    )
     missing = client.get("/api/reports/daily", headers=world.headers("r1"))
     assert missing.status_code == 422 and "date" in missing.get_json()["error"]["fields"]
+
+
+@pytest.mark.calendar
+def test_a_lost_deal_reads_as_lost_with_its_reason_not_as_a_move_to_its_own_stage(client, world, day, app):
+    """A loss keeps the deal at its stage (the change row goes S → S): the report says it was lost and why."""
+    with writing(app):
+        lost = Opportunity(
+            account_id=world.accounts["r1"],
+            owner_id=world.users["r1"],
+            title="Colour fleet",
+            stage="S",
+            status="lost",
+            loss_reason="price",
+        )
+        lost.stage_changes = [
+            StageChange(to_stage="S", changed_at=local(2, 10)),
+            StageChange(from_stage="S", to_stage="S", status="lost", changed_at=local(4, 17)),
+        ]
+        db.session.add(lost)
+        db.session.commit()
+    report = client.get("/api/reports/daily?date=2026-11-04", headers=world.headers("r1")).get_json()["reports"][0]
+    moves = {m["title"]: m for m in report["stage_moves"]}
+    assert (moves["Colour fleet"]["status"], moves["Colour fleet"]["loss_reason"]) == ("lost", "price")
+    assert (moves["Scanner rollout"]["status"], moves["Scanner rollout"]["loss_reason"]) == ("open", None)

@@ -1,4 +1,5 @@
 """The manager's reports through the API, on a hand-built month whose figures are worked out here."""
+
 import csv
 import io
 import uuid
@@ -27,44 +28,95 @@ def month(app, world):
     with writing(app):
         r1 = world.users["r1"]
         main = world.accounts["r1"]
+        # The cadence counts a never-visited account from its creation, and a past period leaves out an
+        # account created after it: these accounts were all on the books since 1 September.
+        since = local(1, 8, month=9)
+        db.session.get(Account, main).created_at = since
         # 4 Nov, the method's 10 h 14 day: 116 face-to-face, 116 travel, 183 admin, 199 meetings.
-        db.session.add_all([
-            Activity(rep_id=r1, category="travel", started_at=local(4, 9, 56), ended_at=local(4, 11, 52)),
-            Activity(rep_id=r1, category="admin", started_at=local(4, 11, 52), ended_at=local(4, 14, 55)),
-            Activity(rep_id=r1, category="meeting", started_at=local(4, 14, 55), ended_at=local(4, 18, 14)),
-        ])
+        db.session.add_all(
+            [
+                Activity(rep_id=r1, category="travel", started_at=local(4, 9, 56), ended_at=local(4, 11, 52)),
+                Activity(rep_id=r1, category="admin", started_at=local(4, 11, 52), ended_at=local(4, 14, 55)),
+                Activity(rep_id=r1, category="meeting", started_at=local(4, 14, 55), ended_at=local(4, 18, 14)),
+            ]
+        )
         add_visits(
             Visit(account_id=main, rep_id=r1, purpose="Demo", check_in_at=local(4, 8), check_out_at=local(4, 9, 56)),
             # 5 Nov: checked in at 08:50, never checked out.
             Visit(account_id=main, rep_id=r1, purpose="Follow up", check_in_at=local(5, 8, 50)),
         )
-        other = Account(name="=cmd|' /C calc'!A0", account_class="C", owner_id=r1, latitude=31.2, longitude=121.4)
-        b_class = Account(name="B account", account_class="B", owner_id=r1, last_contact_at=local(1, 8))
-        c_class = Account(name="C account", account_class="C", owner_id=r1, last_contact_at=local(1, 8, month=10))
+        other = Account(
+            name="=cmd|' /C calc'!A0", account_class="C", owner_id=r1, latitude=31.2, longitude=121.4, created_at=since
+        )
+        b_class = Account(
+            name="B account", account_class="B", owner_id=r1, last_contact_at=local(1, 8), created_at=since
+        )
+        c_class = Account(
+            name="C account",
+            account_class="C",
+            owner_id=r1,
+            last_contact_at=local(1, 8, month=10),
+            created_at=since,
+        )
         db.session.add_all([other, b_class, c_class])
         db.session.flush()
         plan = RoutePlan(rep_id=r1, plan_date=date(2026, 11, 4))
-        plan.stops = [RouteStop(position=0, account_id=main, planned_arrival=local(4, 8)),
-                      RouteStop(position=1, account_id=other.id, planned_arrival=local(4, 10))]
+        plan.stops = [
+            RouteStop(position=0, account_id=main, planned_arrival=local(4, 8)),
+            RouteStop(position=1, account_id=other.id, planned_arrival=local(4, 10)),
+        ]
         db.session.add(plan)
         # Opened on 1 November: the funnel counts an opportunity from when it was opened.
         moving = Opportunity(account_id=main, owner_id=r1, title="Moving", stage="A", opened_at=local(1, 9))
-        moving.stage_changes = [StageChange(to_stage="S", changed_at=local(1, 9)),
-                                StageChange(from_stage="S", to_stage="P", changed_at=local(3, 9)),
-                                StageChange(from_stage="P", to_stage="A", changed_at=local(7, 9))]
-        lost = Opportunity(account_id=main, owner_id=r1, title="Lost", stage="P", status="lost", loss_reason="price",
-                           opened_at=local(1, 9), closed_at=local(10, 9))
-        lost.stage_changes = [StageChange(to_stage="S", changed_at=local(1, 9)),
-                              StageChange(from_stage="S", to_stage="P", changed_at=local(5, 9)),
-                              StageChange(from_stage="P", to_stage="P", status="lost", changed_at=local(10, 9))]
-        won = Opportunity(account_id=b_class.id, owner_id=world.users["r2"], title="Won by r2", stage="O",
-                          status="won", amount=Decimal("68000"), opened_at=local(1, 10), closed_at=local(10, 15))
+        moving.stage_changes = [
+            StageChange(to_stage="S", changed_at=local(1, 9)),
+            StageChange(from_stage="S", to_stage="P", changed_at=local(3, 9)),
+            StageChange(from_stage="P", to_stage="A", changed_at=local(7, 9)),
+        ]
+        lost = Opportunity(
+            account_id=main,
+            owner_id=r1,
+            title="Lost",
+            stage="P",
+            status="lost",
+            loss_reason="price",
+            opened_at=local(1, 9),
+            closed_at=local(10, 9),
+        )
+        lost.stage_changes = [
+            StageChange(to_stage="S", changed_at=local(1, 9)),
+            StageChange(from_stage="S", to_stage="P", changed_at=local(5, 9)),
+            StageChange(from_stage="P", to_stage="P", status="lost", changed_at=local(10, 9)),
+        ]
+        won = Opportunity(
+            account_id=world.accounts["r2"],  # a deal is its account's holder's: r2's, on r2's account
+            owner_id=world.users["r2"],
+            title="Won by r2",
+            stage="O",
+            status="won",
+            amount=Decimal(68000),
+            opened_at=local(1, 10),
+            closed_at=local(10, 15),
+        )
         db.session.add_all([moving, lost, won])
-        db.session.add_all([
-            Device(account_id=main, ownership="ours", brand="Fieldday", monthly_volume=12000, installed_on=date(2020, 6, 1)),
-            Device(account_id=main, ownership="competitor", brand="Ricoh", monthly_volume=800,
-                   installed_on=date(2025, 12, 1)),
-        ])
+        db.session.add_all(
+            [
+                Device(
+                    account_id=main,
+                    ownership="ours",
+                    brand="Fieldday",
+                    monthly_volume=12000,
+                    installed_on=date(2020, 6, 1),
+                ),
+                Device(
+                    account_id=main,
+                    ownership="competitor",
+                    brand="Ricoh",
+                    monthly_volume=800,
+                    installed_on=date(2025, 12, 1),
+                ),
+            ]
+        )
         db.session.commit()
         ids.update(other=str(other.id), c_class=str(c_class.id), b_class=str(b_class.id))
     return ids
@@ -76,6 +128,7 @@ def get(client, world, who, path):
     return response.get_json()
 
 
+@pytest.mark.calendar
 def test_time_ratios_of_a_rep_and_the_team(client, world, month):
     day = get(client, world, "r1", "/api/reports/time-ratios?from=2026-11-04&to=2026-11-04")
     row = day["rows"][0]
@@ -88,36 +141,52 @@ def test_time_ratios_of_a_rep_and_the_team(client, world, month):
     assert (r1["face_to_face_pct"], r1["travel_pct"], r1["working_days"], r1["open_visits"]) == (22.8, 21.3, 2, 1)
     assert r1["meets_target"] is False  # 22.8 % against the default 30 %
     # The team: r1's 684 min plus r2's 70 (30 travel, 40 face-to-face).
-    assert (whole["team"]["span_min"], whole["team"]["face_to_face_min"], whole["team"]["face_to_face_pct"]) == (754, 196, 26.0)
+    assert (whole["team"]["span_min"], whole["team"]["face_to_face_min"], whole["team"]["face_to_face_pct"]) == (
+        754,
+        196,
+        26.0,
+    )
     assert [w["week_start"] for w in whole["extra"]["weeks"]] == ["2026-11-02"]
 
 
+@pytest.mark.calendar
 def test_a_rep_with_no_data_gets_empty_figures_not_an_error(client, world):
     row = get(client, world, "r3", "/api/reports/time-ratios?from=2026-11-10&to=2026-11-30")["rows"][0]
     assert row["span_min"] == 0 and row["face_to_face_pct"] is None and row["working_days"] == 0
 
 
+@pytest.mark.calendar
 def test_face_time_target_set_by_the_manager(client, world, month):
     body = {"team_id": None, "face_time_target_pct": 20}
     with client.application.app_context():
         from server.models import User
+
         body["team_id"] = str(db.session.get(User, world.users["m1"]).team_id)
     assert client.put("/api/reports/face-time-target", json=body, headers=world.headers("r1")).status_code == 403
     assert client.put("/api/reports/face-time-target", json=body, headers=world.headers("m1")).status_code == 200
     r1 = next(r for r in get(client, world, "m1", f"/api/reports/time-ratios?{NOV}")["rows"] if r["username"] == "r1")
     assert r1["meets_target"] is True
-    bad = client.put("/api/reports/face-time-target", json={**body, "face_time_target_pct": 120}, headers=world.headers("m1"))
+    bad = client.put(
+        "/api/reports/face-time-target", json={**body, "face_time_target_pct": 120}, headers=world.headers("m1")
+    )
     assert bad.status_code == 422 and "face_time_target_pct" in bad.get_json()["error"]["fields"]
 
 
+@pytest.mark.calendar
 def test_first_appointment_habit(client, world, month):
     row = get(client, world, "r1", f"/api/reports/first-appointment?{NOV}")["rows"][0]
     # First visits: 2 Nov 09:00 (late), 4 Nov 08:00, 5 Nov 08:50 (within 10 min of 08:45).
-    assert (row["working_days"], row["on_time_days"], row["on_time_pct"], row["median_first_visit"]) == (3, 2, 66.7, "08:50")
+    assert (row["working_days"], row["on_time_days"], row["on_time_pct"], row["median_first_visit"]) == (
+        3,
+        2,
+        66.7,
+        "08:50",
+    )
     strict = get(client, world, "r1", f"/api/reports/first-appointment?{NOV}&tolerance_min=0")["rows"][0]
     assert (strict["on_time_days"], strict["on_time_pct"]) == (1, 33.3)
 
 
+@pytest.mark.calendar
 def test_activity_volume_and_plan_against_actual(client, world, month):
     row = get(client, world, "r1", f"/api/reports/activity?{NOV}")["rows"][0]
     assert (row["visits"], row["face_to_face_visits"], row["with_purpose"], row["working_days"]) == (3, 2, 3, 3)
@@ -125,6 +194,7 @@ def test_activity_volume_and_plan_against_actual(client, world, month):
     assert (row["planned"], row["planned_done"], row["plan_done_pct"]) == (2, 1, 50.0)
 
 
+@pytest.mark.calendar
 def test_funnel_counts_conversion_days_in_stage_and_losses(client, world, month):
     row = get(client, world, "r1", f"/api/reports/funnel?{NOV}")["rows"][0]
     # Three opportunities: the world's (P, no history), "Moving" (S>P>A), "Lost" (S>P, lost on price).
@@ -137,6 +207,7 @@ def test_funnel_counts_conversion_days_in_stage_and_losses(client, world, month)
     assert (team["won"], team["won_amount"]) == (1, 68000.0)
 
 
+@pytest.mark.calendar
 def test_cadence_overdue_accounts_with_the_list(client, world, month):
     report = get(client, world, "r1", "/api/reports/cadence?from=2026-11-01&to=2026-11-10")
     row = report["rows"][0]
@@ -146,9 +217,52 @@ def test_cadence_overdue_accounts_with_the_list(client, world, month):
     listed = [(a["account_id"], a["days_since_contact"]) for a in report["extra"]["overdue_accounts"]]
     assert listed == [(month["other"], None), (month["c_class"], 40)]
     whose = [(a["rep_name"], a["days_overdue"]) for a in report["extra"]["overdue_accounts"]]
-    assert whose == [("r1", None), ("r1", 10)]  # 40 days against a 30-day cadence
+    # Days past the cadence: the never-visited account's from its creation on 1 September (70 days, 40 past
+    # its 30), the C account's from its last contact (40 days against a 30-day cadence); most overdue first.
+    assert whose == [("r1", 40), ("r1", 10)]
+    assert [a["never_visited"] for a in report["extra"]["overdue_accounts"]] == [True, False]
 
 
+@pytest.mark.calendar
+def test_a_past_periods_cadence_stays_as_it_was_when_later_visits_are_recorded(client, world, month):
+    url = "/api/reports/cadence?from=2026-11-01&to=2026-11-10"
+    before = get(client, world, "r1", url)
+    # The never-visited C account is seen on 25 Nov, after the period: the period's figures and list stay.
+    visit = {"account_id": month["other"], "purpose": "First call", "check_in_at": "2026-11-25T02:00:00+00:00"}
+    assert client.post("/api/visits", json=visit, headers=world.headers("r1")).status_code == 201
+    after = get(client, world, "r1", url)
+    assert after["rows"] == before["rows"] and after["extra"] == before["extra"]
+    assert month["other"] in [a["account_id"] for a in after["extra"]["overdue_accounts"]]
+    # The period that holds the visit sees the account met.
+    later = get(client, world, "r1", "/api/reports/cadence?from=2026-11-25&to=2026-11-25")
+    assert month["other"] not in [a["account_id"] for a in later["extra"]["overdue_accounts"]]
+
+
+@pytest.mark.calendar
+def test_a_past_periods_cadence_leaves_out_accounts_created_after_it_and_counts_new_ones_from_creation(
+    app, client, world, month
+):
+    with writing(app):
+        r1 = world.users["r1"]
+        new_c = Account(name="New C", account_class="C", owner_id=r1, created_at=local(5, 9))
+        late_a = Account(name="Late A", account_class="A", owner_id=r1, created_at=local(12, 9))
+        db.session.add_all([new_c, late_a])
+        db.session.commit()
+        new_c_id, late_a_id = str(new_c.id), str(late_a.id)
+    report = get(client, world, "r1", "/api/reports/cadence?from=2026-11-01&to=2026-11-10")
+    row = report["rows"][0]
+    listed = [a["account_id"] for a in report["extra"]["overdue_accounts"]]
+    # New C: created 5 Nov, never visited, 5 days of its 30 by 10 Nov: counted, its first visit not late.
+    # Late A: created 12 Nov, after the period: not counted at all.
+    assert (row["A_total"], row["A_overdue"], row["C_total"], row["C_overdue"]) == (1, 0, 3, 2)
+    assert new_c_id not in listed and late_a_id not in listed
+    # By 12 December the new C account's 30 days have passed; Late A is 30 days old, past its 7.
+    later = get(client, world, "r1", "/api/reports/cadence?from=2026-12-12&to=2026-12-12")
+    listed = [a["account_id"] for a in later["extra"]["overdue_accounts"]]
+    assert new_c_id in listed and late_a_id in listed
+
+
+@pytest.mark.calendar
 def test_installed_base_matrix_marks_old_high_volume_machines(client, world, month):
     rows = get(client, world, "r1", f"/api/reports/installed-base?{NOV}")["rows"]
     cells = {(r["ownership"], r["volume_band"], r["age_band"]): r for r in rows}
@@ -158,6 +272,7 @@ def test_installed_base_matrix_marks_old_high_volume_machines(client, world, mon
     assert cells[("competitor", "3-5K", "unknown")]["account_names"] == ["Account of r1"]
 
 
+@pytest.mark.calendar
 def test_targets_by_week_and_day_against_orders_won(client, world, month):
     body = {"rep_id": str(world.users["r2"]), "month": "2026-11", "amount": 220000}
     assert client.put("/api/reports/targets/monthly", json=body, headers=world.headers("r2")).status_code == 403
@@ -168,19 +283,27 @@ def test_targets_by_week_and_day_against_orders_won(client, world, month):
         assert response.status_code == 422 and response.get_json()["error"]["fields"]
     row = get(client, world, "r2", f"/api/reports/targets?{NOV}")["rows"][0]
     # November 2026 has 21 weekdays; 220,000 / 21 = 10,476.19 a day; the 68,000 order was won on 10 Nov.
-    assert (row["working_days"], row["target_per_day"], row["won"], row["attainment_pct"]) == (21, 10476.19, 68000.0, 30.9)
+    assert (row["working_days"], row["target_per_day"], row["won"], row["attainment_pct"]) == (
+        21,
+        10476.19,
+        68000.0,
+        30.9,
+    )
     weeks = {w["week_start"]: w for w in row["weeks"]}
     assert weeks["2026-11-02"]["target"] == 52380.95 and weeks["2026-11-30"]["working_days"] == 1
     assert weeks["2026-11-09"]["won"] == 68000.0 and weeks["2026-11-02"]["won"] == 0
 
 
-@pytest.mark.parametrize("report", ["time-ratios", "first-appointment", "activity", "funnel", "cadence",
-                                    "installed-base", "targets"])
+@pytest.mark.parametrize(
+    "report", ["time-ratios", "first-appointment", "activity", "funnel", "cadence", "installed-base", "targets"]
+)
+@pytest.mark.calendar
 def test_who_may_see_which_report(client, world, month, report):
     path = f"/api/reports/{report}?{NOV}"
     r2 = world.users["r2"]
     with client.application.app_context():
         from server.models import User
+
         north = str(db.session.get(User, world.users["m1"]).team_id)
         south = str(db.session.get(User, world.users["m2"]).team_id)
     assert client.get(path, headers=world.headers("r1")).status_code == 200
@@ -200,9 +323,10 @@ def test_who_may_see_which_report(client, world, month, report):
     assert bad.status_code == 422 and "from" in bad.get_json()["error"]["fields"]
     csv_response = client.get(f"{path}&format=csv", headers=world.headers("m1"))
     assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
-    assert list(csv.reader(io.StringIO(csv_response.get_data(as_text=True).lstrip("\ufeff"))))[0]
+    assert next(iter(csv.reader(io.StringIO(csv_response.get_data(as_text=True).lstrip("\ufeff")))))
 
 
+@pytest.mark.calendar
 def test_csv_holds_the_same_numbers_and_neutralises_formulas(client, world, month):
     text = client.get(f"/api/reports/time-ratios?{NOV}&format=csv", headers=world.headers("m1")).get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
@@ -210,16 +334,21 @@ def test_csv_holds_the_same_numbers_and_neutralises_formulas(client, world, mont
     assert by_user["r1"]["face_to_face_pct"] == "22.8" and by_user["TEAM"]["face_to_face_pct"] == "26.0"
     weeks = client.get(f"/api/reports/time-ratios?{NOV}&format=csv&table=weeks", headers=world.headers("m1"))
     assert "week_start" in weeks.get_data(as_text=True)
-    overdue = client.get("/api/reports/cadence?from=2026-11-01&to=2026-11-10&format=csv&table=overdue",
-                         headers=world.headers("r1")).get_data(as_text=True)
+    overdue = client.get(
+        "/api/reports/cadence?from=2026-11-01&to=2026-11-10&format=csv&table=overdue", headers=world.headers("r1")
+    ).get_data(as_text=True)
     names = [r["name"] for r in csv.DictReader(io.StringIO(overdue.lstrip("\ufeff")))]
     assert "'=cmd|' /C calc'!A0" in names and "=cmd|' /C calc'!A0" not in names
     wrong = client.get(f"/api/reports/funnel?{NOV}&format=csv&table=weeks", headers=world.headers("m1"))
     assert wrong.status_code == 422 and "table" in wrong.get_json()["error"]["fields"]
 
 
-def test_a_recorded_visit_moves_the_accounts_last_contact_and_clears_it_from_overdue(client, world):
+@pytest.mark.calendar
+def test_a_recorded_visit_moves_the_accounts_last_contact_and_clears_it_from_overdue(app, client, world):
     account = str(world.accounts["r1"])
+    with writing(app):
+        db.session.get(Account, world.accounts["r1"]).created_at = local(1, 8)  # on the books in the period
+        db.session.commit()
     before = get(client, world, "r1", "/api/reports/cadence?from=2026-11-20&to=2026-11-20")["rows"][0]
     assert before["A_overdue"] == 1  # seen on 2 Nov: 18 days against a 7-day cadence
     visit = {"account_id": account, "purpose": "Check in on the trial", "check_in_at": "2026-11-20T01:00:00+00:00"}
@@ -242,11 +371,17 @@ def test_the_teams_a_caller_may_report_on(client, world):
     assert client.get("/api/reports/teams").status_code == 401
 
 
-def test_the_funnel_counts_an_opportunity_from_when_it_was_opened_not_when_its_row_was_written(client, world, month, clock):
+def test_the_funnel_counts_an_opportunity_from_when_it_was_opened_not_when_its_row_was_written(
+    client, world, month, clock
+):
     """Opened offline in October and pushed in December: it belongs to October's and November's funnel."""
     clock.set(local(3, 10, month=12))  # the phone syncs on 3 December
-    body = {"account_id": str(world.accounts["r1"]), "title": "Opened offline", "stage": "S",
-            "opened_at": local(20, 11, month=10).isoformat()}
+    body = {
+        "account_id": str(world.accounts["r1"]),
+        "title": "Opened offline",
+        "stage": "S",
+        "opened_at": local(20, 11, month=10).isoformat(),
+    }
     response = client.post("/api/opportunities", json=body, headers=world.headers("r1"))
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
@@ -264,18 +399,25 @@ def test_the_funnel_counts_an_opportunity_from_when_it_was_opened_not_when_its_r
 
 def test_an_opportunity_cannot_be_opened_in_the_future(client, world, clock):
     clock.set(local(3, 10, month=12))
-    body = {"account_id": str(world.accounts["r1"]), "title": "Tomorrow's deal", "opened_at": local(5, 10, month=12).isoformat()}
+    body = {
+        "account_id": str(world.accounts["r1"]),
+        "title": "Tomorrow's deal",
+        "opened_at": local(5, 10, month=12).isoformat(),
+    }
     response = client.post("/api/opportunities", json=body, headers=world.headers("r1"))
     assert response.status_code == 422 and "opened_at" in response.get_json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("today, expected", [
-    (date(2026, 12, 1), (date(2026, 11, 1), date(2026, 11, 30))),
-    (date(2027, 1, 1), (date(2026, 12, 1), date(2026, 12, 31))),
-    (date(2028, 3, 7), (date(2028, 2, 1), date(2028, 2, 29))),
-    (date(2028, 3, 8), (date(2028, 3, 1), date(2028, 3, 8))),
-    (date(2026, 12, 31), (date(2026, 12, 1), date(2026, 12, 31))),
-])
+@pytest.mark.parametrize(
+    "today, expected",
+    [
+        (date(2026, 12, 1), (date(2026, 11, 1), date(2026, 11, 30))),
+        (date(2027, 1, 1), (date(2026, 12, 1), date(2026, 12, 31))),
+        (date(2028, 3, 7), (date(2028, 2, 1), date(2028, 2, 29))),
+        (date(2028, 3, 8), (date(2028, 3, 1), date(2028, 3, 8))),
+        (date(2026, 12, 31), (date(2026, 12, 1), date(2026, 12, 31))),
+    ],
+)
 def test_the_default_period_is_the_last_full_month_early_in_a_month(today, expected):
     from server.reports.scope import default_period
 
@@ -300,7 +442,24 @@ def test_the_demo_spreads_opportunities_over_its_weeks_so_last_months_funnel_has
         opened = [o.opened_at.astimezone(SH).date() for o in db.session.query(Opportunity)]
         assert min(opened) >= date(2026, 11, 6) and max(opened) < date(2027, 1, 1)
         assert len({d.isocalendar()[1] for d in opened}) >= 6  # spread over the weeks, not one day
-    token = client.post("/api/auth/login", json={"username": "manager", "password": "demo-password"}).get_json()["access_token"]
+    token = client.post("/api/auth/login", json={"username": "manager", "password": "demo-password"}).get_json()[
+        "access_token"
+    ]
     answer = client.get("/api/reports/funnel", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert (answer["period"]["from"], answer["period"]["to"]) == ("2026-12-01", "2026-12-31")
     assert answer["team"]["reached"]["S"] > 5 and answer["team"]["median_days_in_stage"]["S"] is not None
+
+
+@pytest.mark.calendar
+def test_rep_rows_sort_by_name_naturally(app, client, world):
+    from server.models import User
+
+    with writing(app):
+        north = db.session.get(User, world.users["m1"]).team_id
+        for username in ("rep10", "rep2", "rep1", "rep11"):  # as text: rep1, rep10, rep11, rep2
+            db.session.add(User(username=username, password_hash="x", role="rep", team_id=north))
+        db.session.commit()
+    for report in ("cadence", "activity", "funnel"):
+        rows = get(client, world, "m1", f"/api/reports/{report}?{NOV}")["rows"]
+        names = [r["name"] for r in rows]
+        assert names == ["r1", "r2", "rep1", "rep2", "rep10", "rep11"], (report, names)

@@ -1,5 +1,6 @@
 """The time split on hand-built days: every figure worked out by hand in the test."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from server.reports.timesplit import Interval, by_local_day, day_minutes, shares
@@ -12,17 +13,21 @@ def at(hh, mm, day=4):
 
 
 def test_the_methods_day_10h14_with_116_min_face_to_face_is_18_9_percent():
-    day = [Interval.of(at(8, 0), at(9, 56), "face_to_face", True),  # 116 min
-           Interval.of(at(9, 56), at(11, 52), "travel"),  # 116 min
-           Interval.of(at(11, 52), at(14, 55), "admin"),  # 183 min
-           Interval.of(at(14, 55), at(18, 14), "meeting")]  # 199 min; the day is 08:00-18:14 = 614 min
+    day = [
+        Interval.of(at(8, 0), at(9, 56), "face_to_face", True),  # 116 min
+        Interval.of(at(9, 56), at(11, 52), "travel"),  # 116 min
+        Interval.of(at(11, 52), at(14, 55), "admin"),  # 183 min
+        Interval.of(at(14, 55), at(18, 14), "meeting"),
+    ]  # 199 min; the day is 08:00-18:14 = 614 min
     minutes = day_minutes(day)
     assert minutes["span"] == 614 and minutes["face_to_face"] == 116 and minutes["unrecorded"] == 0
     assert shares(minutes) == {"face_to_face": 18.9, "travel": 18.9, "admin": 29.8, "meeting": 32.4, "unrecorded": 0.0}
 
 
 def test_a_visit_inside_an_activity_is_counted_once_as_face_to_face():
-    minutes = day_minutes([Interval.of(at(9, 0), at(11, 0), "travel"), Interval.of(at(10, 0), at(10, 30), "face_to_face", True)])
+    minutes = day_minutes(
+        [Interval.of(at(9, 0), at(11, 0), "travel"), Interval.of(at(10, 0), at(10, 30), "face_to_face", True)]
+    )
     assert (minutes["face_to_face"], minutes["travel"], minutes["span"]) == (30, 90, 120)
 
 
@@ -43,7 +48,7 @@ def test_a_day_spanning_midnight_counts_on_both_dates():
 
 
 def test_utc_instants_are_dated_in_the_teams_time_zone():
-    utc = datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc)  # 00:30 on 3 November in Shanghai
+    utc = datetime(2026, 11, 2, 16, 30, tzinfo=UTC)  # 00:30 on 3 November in Shanghai
     days = by_local_day([Interval.of(utc, utc + timedelta(hours=1), "travel")], SH)
     assert list(days) == [date(2026, 11, 3)] and day_minutes(days[date(2026, 11, 3)])["travel"] == 60
 

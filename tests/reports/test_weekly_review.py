@@ -1,5 +1,6 @@
 """The weekly PDCA review on a hand-built week, each figure counted by hand: r1's week of Monday
 16 November 2026 (Shanghai), with the focus points set the week before."""
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,21 +32,33 @@ def week(app, world, clock):
         db.session.flush()
         for day, stops in ((MONDAY, [a1, a2]), (MONDAY + timedelta(days=1), [a1])):
             plan = RoutePlan(rep_id=r1, plan_date=day, status="planned", total_travel_s=600, dropped=[])
-            plan.stops = [RouteStop(account_id=a.id, position=i, planned_arrival=at(day.day, 9 + i))
-                          for i, a in enumerate(stops)]
+            plan.stops = [
+                RouteStop(account_id=a.id, position=i, planned_arrival=at(day.day, 9 + i)) for i, a in enumerate(stops)
+            ]
             db.session.add(plan)
         add_visits(
             Visit(account_id=a1.id, rep_id=r1, purpose="Demo", check_in_at=at(16, 8, 40), check_out_at=at(16, 9, 10)),
-            Visit(account_id=a2.id, rep_id=r1, purpose="Call", check_in_at=at(16, 10), check_out_at=at(16, 10, 5),
-                  met=False),
+            Visit(
+                account_id=a2.id,
+                rep_id=r1,
+                purpose="Call",
+                check_in_at=at(16, 10),
+                check_out_at=at(16, 10, 5),
+                met=False,
+            ),
             Visit(account_id=a1.id, rep_id=r1, purpose="Order", check_in_at=at(17, 9, 10), check_out_at=at(17, 9, 40)),
             # The week before and the week after: not this week's.
             Visit(account_id=a2.id, rep_id=r1, purpose="Call", check_in_at=at(15, 23, 30), check_out_at=at(15, 23, 50)),
             Visit(account_id=a2.id, rep_id=r1, purpose="Call", check_in_at=at(23, 0, 10), check_out_at=at(23, 0, 30)),
         )
-        db.session.add(WeeklyReview(rep_id=r1, week=MONDAY - timedelta(days=7), written_by=world.users["m1"],
-                                    focus=[{"text": "See Focus Two twice", "account_id": str(a2.id)},
-                                           {"text": "More demos"}]))
+        db.session.add(
+            WeeklyReview(
+                rep_id=r1,
+                week=MONDAY - timedelta(days=7),
+                written_by=world.users["m1"],
+                focus=[{"text": "See Focus Two twice", "account_id": str(a2.id)}, {"text": "More demos"}],
+            )
+        )
         db.session.commit()
         return {"a1": str(a1.id), "a2": str(a2.id)}
 
@@ -68,31 +81,53 @@ def test_plan_do_check_and_last_weeks_focus_against_what_happened(client, world,
     assert mine["check"]["hunting_farming"]["visits"] == 2  # the missed call is neither
     assert mine["last_week"]["focus"] == [
         {"text": "See Focus Two twice", "account_id": week["a2"], "account": "Focus Two", "visits": 1, "met_visits": 0},
-        {"text": "More demos"}]
+        {"text": "More demos"},
+    ]
     assert mine["last_week"]["written_by_name"] and mine["act"] == {
-        "focus": [], "version": 0, "written_by_name": None, "written_at": None}
+        "focus": [],
+        "version": 0,
+        "written_by_name": None,
+        "written_at": None,
+    }
 
 
 def test_manager_and_rep_write_the_act_and_a_stale_write_is_refused(client, world, week):
     focus = [{"text": "See Focus One on Monday", "account_id": week["a1"]}, {"text": "  Ask for two demos "}]
-    put = client.put("/api/reports/weekly-review", headers=world.headers("m1"),
-                     json={"rep_id": str(world.users["r1"]), "week": "2026-11-16", "focus": focus, "version": 0})
+    put = client.put(
+        "/api/reports/weekly-review",
+        headers=world.headers("m1"),
+        json={"rep_id": str(world.users["r1"]), "week": "2026-11-16", "focus": focus, "version": 0},
+    )
     assert put.status_code == 200, put.get_json()
     assert put.get_json()["version"] == 1 and put.get_json()["focus"][1] == {"text": "Ask for two demos"}
-    mine = client.put("/api/reports/weekly-review", headers=world.headers("r1"),
-                      json={"week": "2026-11-20", "focus": focus[:1], "version": 1})
+    mine = client.put(
+        "/api/reports/weekly-review",
+        headers=world.headers("r1"),
+        json={"week": "2026-11-20", "focus": focus[:1], "version": 1},
+    )
     assert mine.status_code == 200 and mine.get_json()["version"] == 2
-    stale = client.put("/api/reports/weekly-review", headers=world.headers("m1"),
-                       json={"rep_id": str(world.users["r1"]), "week": "2026-11-16", "focus": [], "version": 1})
+    stale = client.put(
+        "/api/reports/weekly-review",
+        headers=world.headers("m1"),
+        json={"rep_id": str(world.users["r1"]), "week": "2026-11-16", "focus": [], "version": 1},
+    )
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "version_conflict"
     [after] = review(client, world, "m1", f"week=2026-11-16&rep_id={world.users['r1']}")
-    assert after["act"]["focus"] == [{"text": "See Focus One on Monday", "account_id": week["a1"], "account": "Focus One"}]
+    assert after["act"]["focus"] == [
+        {"text": "See Focus One on Monday", "account_id": week["a1"], "account": "Focus One"}
+    ]
     assert after["act"]["version"] == 2 and after["act"]["written_by_name"]
     # The next week's review and each of its daily reports show it, against what happened.
     [next_week] = review(client, world, "r1", "week=2026-11-23")
     assert next_week["last_week"]["focus"] == [
-        {"text": "See Focus One on Monday", "account_id": week["a1"], "account": "Focus One", "visits": 0,
-         "met_visits": 0}]
+        {
+            "text": "See Focus One on Monday",
+            "account_id": week["a1"],
+            "account": "Focus One",
+            "visits": 0,
+            "met_visits": 0,
+        }
+    ]
     daily = get(client, world, "r1", "/api/reports/daily?date=2026-11-24")["reports"][0]
     assert daily["week_focus"] == [{"text": "See Focus One on Monday", "account_id": week["a1"]}]
 
@@ -103,8 +138,16 @@ def test_bad_focus_and_other_territories_are_refused(client, world, week):
         ("m1", {"rep_id": r1, "week": "2026-11-16", "focus": [{"text": str(n)} for n in range(4)]}, 422, "focus"),
         ("m1", {"rep_id": r1, "week": "2026-11-16", "focus": [{"text": "   "}]}, 422, "focus"),
         ("m1", {"rep_id": r1, "week": "2026-11-16", "focus": [{"text": "x" * 201}]}, 422, "focus"),
-        ("m1", {"rep_id": r1, "week": "2026-11-16", "focus": [{"text": "Theirs", "account_id": str(world.accounts["r2"])}]},
-         422, "focus"),
+        (
+            "m1",
+            {
+                "rep_id": r1,
+                "week": "2026-11-16",
+                "focus": [{"text": "Theirs", "account_id": str(world.accounts["r2"])}],
+            },
+            422,
+            "focus",
+        ),
         ("m2", {"rep_id": r1, "week": "2026-11-16", "focus": []}, 404, "rep_id"),
         ("r2", {"rep_id": r1, "week": "2026-11-16", "focus": []}, 404, "rep_id"),
         ("m1", {"rep_id": str(world.users["m1"]), "week": "2026-11-16", "focus": []}, 404, "rep_id"),
@@ -113,10 +156,14 @@ def test_bad_focus_and_other_territories_are_refused(client, world, week):
         answer = client.put("/api/reports/weekly-review", headers=world.headers(who), json=body)
         assert answer.status_code == status, (who, body, answer.get_json())
         assert field in answer.get_json()["error"]["fields"], answer.get_json()
-    assert client.get(f"/api/reports/weekly-review?week=2026-11-16&rep_id={r1}",
-                      headers=world.headers("r2")).status_code == 404
-    assert client.get(f"/api/reports/weekly-review?week=2026-11-16&rep_id={r1}",
-                      headers=world.headers("m2")).status_code == 404
+    assert (
+        client.get(f"/api/reports/weekly-review?week=2026-11-16&rep_id={r1}", headers=world.headers("r2")).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/api/reports/weekly-review?week=2026-11-16&rep_id={r1}", headers=world.headers("m2")).status_code
+        == 404
+    )
     assert client.get("/api/reports/weekly-review?week=0001-01-01", headers=world.headers("r1")).status_code == 422
 
 
@@ -130,12 +177,19 @@ def test_a_team_week_has_a_review_per_rep_and_a_csv(client, world, week):
     header = lines[0].split(",")
     assert {"plan_planned_stops", "do_visits", "check_ratios_calls", "last_week_focus"} <= set(header)
     r1 = dict(zip(header, lines[1].split(",")))
-    assert (r1["plan_planned_stops"], r1["do_visits"], r1["last_week_focus"]) == ("3", "3", "See Focus Two twice (1) | More demos (-)")
+    assert (r1["plan_planned_stops"], r1["do_visits"], r1["last_week_focus"]) == (
+        "3",
+        "3",
+        "See Focus Two twice (1) | More demos (-)",
+    )
 
 
 def test_the_focus_points_reach_the_reps_phone_only(client, world, week):
-    put = client.put("/api/reports/weekly-review", headers=world.headers("m1"),
-                     json={"rep_id": str(world.users["r1"]), "week": "2026-11-16", "focus": [{"text": "Call back"}]})
+    put = client.put(
+        "/api/reports/weekly-review",
+        headers=world.headers("m1"),
+        json={"rep_id": str(world.users["r1"]), "week": "2026-11-16", "focus": [{"text": "Call back"}]},
+    )
     assert put.status_code == 200
     mine, theirs = Phone(client, world.headers("r1")), Phone(client, world.headers("r2"))
     mine.pull()
@@ -143,7 +197,9 @@ def test_the_focus_points_reach_the_reps_phone_only(client, world, week):
     reviews = {k: v for k, v in mine.store.items() if k[0] == "weekly_review"}
     assert len(reviews) == 2  # last week's and this week's
     assert {tuple(p["text"] for p in v["data"]["focus"]) for v in reviews.values()} == {
-        ("See Focus Two twice", "More demos"), ("Call back",)}
+        ("See Focus Two twice", "More demos"),
+        ("Call back",),
+    }
     assert not [k for k in theirs.store if k[0] == "weekly_review"]
     # Read-only on the phone: a pushed change is refused, the record stays as it is.
     key = next(iter(reviews))
@@ -197,6 +253,11 @@ def test_the_rep_and_the_manager_writing_the_act_at_the_same_moment(app, world, 
 
 def test_a_first_visit_is_told_in_whole_minutes_from_one_rounding():
     """08:59:40 reads 09:00 (it read 08:00 when the hour and the minute were rounded apart)."""
-    from server.reports.services import _hhmm
+    from server.reports.reads import hhmm as _hhmm
 
-    assert (_hhmm(8 * 60 + 59 + 40 / 60), _hhmm(8 * 60 + 45.2), _hhmm(0.4), _hhmm(None)) == ("09:00", "08:45", "00:00", None)
+    assert (_hhmm(8 * 60 + 59 + 40 / 60), _hhmm(8 * 60 + 45.2), _hhmm(0.4), _hhmm(None)) == (
+        "09:00",
+        "08:45",
+        "00:00",
+        None,
+    )

@@ -1,15 +1,18 @@
 """The rep's own changes to a day (drop, insert, move), timed again without solving: the pure pass,
 then through REST and sync, checked against the rules independently of how the times were made."""
+
+import itertools
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from routing.matrix import geodesic_matrix
 from routing.retime import Leg, retime
+from tests.records import writing
 from tests.routing.test_planning import _more_accounts
 from tests.sync.phone import Phone
-from tests.records import writing
 
-UTC = timezone.utc
 T0 = datetime(2026, 11, 10, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 
 
@@ -22,10 +25,12 @@ def flat(seconds):
 
 
 def test_the_pass_keeps_visits_starts_at_now_waits_for_fixed_stops_and_flags_late_ones():
-    legs = [Leg((1, 1), 1800, visited=(at(45), at(80))),  # done 08:45-09:20
-            Leg((2, 2), 1800),
-            Leg((3, 3), 1800, fixed_at=at(240)),  # an appointment at 12:00
-            Leg((4, 4), 1800, fixed_at=at(150))]  # pinned at 10:30: cannot be kept any more
+    legs = [
+        Leg((1, 1), 1800, visited=(at(45), at(80))),  # done 08:45-09:20
+        Leg((2, 2), 1800),
+        Leg((3, 3), 1800, fixed_at=at(240)),  # an appointment at 12:00
+        Leg((4, 4), 1800, fixed_at=at(150)),
+    ]  # pinned at 10:30: cannot be kept any more
     out = retime((0, 0), at(30), legs, now=at(120), travel_s=flat(600))
     assert out[0].arrival == at(45)  # the visit's own time
     assert out[1].arrival == at(130)  # not before now (10:00) + 10 min travel
@@ -63,12 +68,13 @@ def check_times(plan, since):
     """The rules on a timed day, checked from the stored figures alone: arrivals in order, each after
     the stop before plus its service and the travel to it, and none still to come before `since`."""
     stops = sorted(plan["stops"], key=lambda s: s["position"])
-    for before, after in zip(stops, stops[1:]):
+    for before, after in itertools.pairwise(stops):
         left = datetime.fromisoformat(before["planned_arrival"]) + timedelta(minutes=before["service_minutes"])
         assert datetime.fromisoformat(after["planned_arrival"]) >= left + timedelta(minutes=after["travel_minutes"] - 1)
     assert all(datetime.fromisoformat(s["planned_arrival"]) >= since for s in stops)
 
 
+@pytest.mark.calendar
 def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, client, world):
     plan, extra = _day(client, world, app)
     order = _order(plan)
@@ -77,8 +83,11 @@ def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, c
     url = f"/api/routes/{world.users['r1']}/2026-11-10"
     edited_at = "2026-11-10T09:30:00+08:00"
     new_order = list(reversed(rest))
-    response = client.patch(url, json={"stops": [{"account_id": a} for a in new_order], "changed_at": edited_at,
-                                       "version": plan["version"]}, headers=world.headers("r1"))
+    response = client.patch(
+        url,
+        json={"stops": [{"account_id": a} for a in new_order], "changed_at": edited_at, "version": plan["version"]},
+        headers=world.headers("r1"),
+    )
     assert response.status_code == 200, response.get_json()
     edited = response.get_json()
     assert _order(edited) == new_order and edited["version"] > plan["version"]
@@ -100,54 +109,104 @@ def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, c
     assert dropped not in _order(again)
     # An account inserted by hand is kept in by the next re-plan.
     inserted = dropped
-    back = client.patch(url, json={"stops": [{"account_id": inserted}] + [{"account_id": a} for a in _order(again)],
-                                   "changed_at": edited_at}, headers=world.headers("r1")).get_json()
+    back = client.patch(
+        url,
+        json={
+            "stops": [{"account_id": inserted}] + [{"account_id": a} for a in _order(again)],
+            "changed_at": edited_at,
+        },
+        headers=world.headers("r1"),
+    ).get_json()
     assert _order(back)[0] == inserted and inserted in back["choices"]["include"]
-    assert inserted in _order(client.post("/api/routes/plan", json={"date": "2026-11-10"},
-                                          headers=world.headers("r1")).get_json())
+    assert inserted in _order(
+        client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    )
     assert extra
 
 
+@pytest.mark.calendar
 def test_edits_that_break_the_rules_are_refused_and_change_nothing(app, client, world):
     plan = client.post("/api/routes/plan", json={"date": "2026-11-03"}, headers=world.headers("r1")).get_json()
     url = f"/api/routes/{world.users['r1']}/2026-11-03"
     appointment_stop = next(s for s in plan["stops"] if s["appointment_id"])
     cases = [
         ({"stops": []}, world.headers("r1"), 422, "stops"),  # the appointment's stop left out
-        ({"stops": [{"account_id": str(world.accounts["r2"]), "appointment_id": None},
-                    {"account_id": appointment_stop["account_id"], "appointment_id": appointment_stop["appointment_id"]}]},
-         world.headers("r1"), 404, "stops"),  # another rep's account
-        ({"stops": [{"account_id": appointment_stop["account_id"], "appointment_id": appointment_stop["appointment_id"]}] * 2},
-         world.headers("r1"), 422, "stops"),
+        (
+            {
+                "stops": [
+                    {"account_id": str(world.accounts["r2"]), "appointment_id": None},
+                    {
+                        "account_id": appointment_stop["account_id"],
+                        "appointment_id": appointment_stop["appointment_id"],
+                    },
+                ]
+            },
+            world.headers("r1"),
+            404,
+            "stops",
+        ),  # another rep's account
+        (
+            {
+                "stops": [
+                    {"account_id": appointment_stop["account_id"], "appointment_id": appointment_stop["appointment_id"]}
+                ]
+                * 2
+            },
+            world.headers("r1"),
+            422,
+            "stops",
+        ),
         ({"stops": [{"account_id": appointment_stop["account_id"]}]}, world.headers("r1"), 422, "stops"),
         ({"stops": [{"account_id": "nope"}]}, world.headers("r1"), 422, "stops"),
-        ({"stops": [{"account_id": appointment_stop["account_id"], "appointment_id": appointment_stop["appointment_id"]}],
-          "version": plan["version"] + 5}, world.headers("r1"), 409, "version"),
+        (
+            {
+                "stops": [
+                    {"account_id": appointment_stop["account_id"], "appointment_id": appointment_stop["appointment_id"]}
+                ],
+                "version": plan["version"] + 5,
+            },
+            world.headers("r1"),
+            409,
+            "version",
+        ),
     ]
     for body, headers, status, field in cases:
         response = client.patch(url, json=body, headers=headers)
         assert response.status_code == status, (body, response.get_json())
         assert field in response.get_json()["error"]["fields"]
     # Only the rep reorders by hand: a manager re-plans; another rep does not see the plan at all.
-    keep = {"stops": [{"account_id": appointment_stop["account_id"], "appointment_id": appointment_stop["appointment_id"]}]}
+    keep = {
+        "stops": [{"account_id": appointment_stop["account_id"], "appointment_id": appointment_stop["appointment_id"]}]
+    }
     assert client.patch(url, json=keep, headers=world.headers("m1")).status_code == 403
     assert client.patch(url, json=keep, headers=world.headers("r2")).status_code == 404
     stored = client.get(url, headers=world.headers("r1")).get_json()
     assert stored["stops"] == plan["stops"] and stored["version"] == plan["version"]
 
 
+@pytest.mark.calendar
 def test_an_offline_edit_of_today_syncs_and_two_queued_edits_both_land(app, client, world):
     plan, _ = _day(client, world, app)
     phone = Phone(client, world.headers("r1"))
     phone.pull()
     local = phone.store[("route_plan", plan["id"])]
-    order = _order(local["data"] if "data" in local else local)
+    order = _order(local.get("data", local))
     first = order[1:]  # drop the first stop
-    phone.queue("route_plan", "update", plan["id"], {"stops": [{"account_id": a} for a in first],
-                                                     "changed_at": "2026-11-10T09:00:00+08:00"}, local["version"])
+    phone.queue(
+        "route_plan",
+        "update",
+        plan["id"],
+        {"stops": [{"account_id": a} for a in first], "changed_at": "2026-11-10T09:00:00+08:00"},
+        local["version"],
+    )
     second = list(reversed(first))  # then, still offline, turn the rest around
-    phone.queue("route_plan", "update", plan["id"], {"stops": [{"account_id": a} for a in second],
-                                                     "changed_at": "2026-11-10T09:05:00+08:00"}, local["version"])
+    phone.queue(
+        "route_plan",
+        "update",
+        plan["id"],
+        {"stops": [{"account_id": a} for a in second], "changed_at": "2026-11-10T09:05:00+08:00"},
+        local["version"],
+    )
     results = phone.push().get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "applied"], results
     stored = client.get(f"/api/routes/{world.users['r1']}/2026-11-10", headers=world.headers("r1")).get_json()
@@ -157,16 +216,78 @@ def test_an_offline_edit_of_today_syncs_and_two_queued_edits_both_land(app, clie
     assert [s["account_id"] for s in sorted(synced["data"]["stops"], key=lambda s: s["position"])] == second
 
 
+@pytest.mark.calendar
 def test_a_managers_replan_meanwhile_wins_over_the_reps_offline_order_and_says_so(app, client, world):
     plan, _ = _day(client, world, app)
     phone = Phone(client, world.headers("r1"))
     phone.pull()
     base = phone.store[("route_plan", plan["id"])]["version"]
-    assert client.post("/api/routes/plan", json={"date": "2026-11-10", "rep_id": str(world.users["r1"])},
-                       headers=world.headers("m1")).status_code == 200
+    assert (
+        client.post(
+            "/api/routes/plan",
+            json={"date": "2026-11-10", "rep_id": str(world.users["r1"])},
+            headers=world.headers("m1"),
+        ).status_code
+        == 200
+    )
     after_manager = client.get(f"/api/routes/{world.users['r1']}/2026-11-10", headers=world.headers("r1")).get_json()
     phone.queue("route_plan", "update", plan["id"], {"stops": [{"account_id": a} for a in _order(plan)[1:]]}, base)
     result = phone.push().get_json()["results"][0]
     assert result["status"] == "conflict" and "stops" in result["conflicts"]
     stored = client.get(f"/api/routes/{world.users['r1']}/2026-11-10", headers=world.headers("r1")).get_json()
     assert _order(stored) == _order(after_manager)
+
+
+@pytest.mark.calendar
+def test_a_stop_the_rep_leaves_out_is_stored_as_left_out_by_the_rep_and_stays_so(app, client, world):
+    plan, _ = _day(client, world, app)
+    left_out, *rest = _order(plan)
+    url = f"/api/routes/{world.users['r1']}/2026-11-10"
+    edited = client.patch(
+        url,
+        json={"stops": [{"account_id": a} for a in rest], "changed_at": "2026-11-10T09:30:00+08:00"},
+        headers=world.headers("r1"),
+    ).get_json()
+    assert {"id": left_out, "reason": "left_out_by_rep"} in edited["dropped"]
+    assert [d["reason"] for d in edited["dropped"] if d["id"] == left_out] == ["left_out_by_rep"]
+    # A later re-plan (the rep's own, then the evening batch's way: no choices sent) keeps it out, and says why.
+    again = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    assert left_out not in _order(again)
+    assert [d["reason"] for d in again["dropped"] if d["id"] == left_out] == ["left_out_by_rep"]
+    # Put back in by hand: no longer left out.
+    back = client.patch(
+        url,
+        json={"stops": [{"account_id": left_out}] + [{"account_id": a} for a in _order(again)]},
+        headers=world.headers("r1"),
+    ).get_json()
+    assert left_out not in {d["id"] for d in back["dropped"]}
+
+
+@pytest.mark.calendar
+def test_a_replan_from_here_and_now_says_where_it_starts_and_an_edit_times_the_day_from_there(app, client, world):
+    _day(client, world, app)
+    start = {"latitude": 31.30, "longitude": 121.60, "at": "2026-11-10T10:30:00+08:00"}
+    plan = client.post(
+        "/api/routes/plan", json={"date": "2026-11-10", "start": start}, headers=world.headers("r1")
+    ).get_json()
+    assert plan["start"]["latitude"] == start["latitude"] and plan["start"]["longitude"] == start["longitude"]
+    order = _order(plan)
+    assert len(order) >= 2
+    first = min(plan["stops"], key=lambda s: s["position"])
+    edited = client.patch(
+        f"/api/routes/{world.users['r1']}/2026-11-10",
+        json={"stops": [{"account_id": a} for a in order], "changed_at": "2026-11-10T10:30:00+08:00"},
+        headers=world.headers("r1"),
+    ).get_json()
+    assert edited["start"] == plan["start"]
+    with writing(app):
+        from server.extensions import db
+        from server.models import Account
+
+        a = db.session.get(Account, uuid.UUID(first["account_id"]))
+        leg = geodesic_matrix([(start["latitude"], start["longitude"]), (a.latitude, a.longitude)])[0][1]
+    timed = min(edited["stops"], key=lambda s: s["position"])
+    assert timed["travel_minutes"] == round(leg / 60)  # from where the plan starts, not from home
+    # A plan made ahead (no start) starts at home again.
+    ahead = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
+    assert ahead["start"] is None

@@ -1,4 +1,5 @@
 """Travel-time providers: geodesic by default, OSRM's table service when OSRM_URL is set (a local fake here)."""
+
 import pytest
 
 from routing.matrix import GeodesicProvider, OSRMProvider, provider_from_config
@@ -15,8 +16,9 @@ def fake_osrm():
         if state["fail"]:
             return 503, {"code": "Unavailable"}
         n = len(path.split("/table/v1/driving/")[1].split("?")[0].split(";"))
-        durations = [[0 if i == j else (None if state.get("gap") == (i, j) else 600.4) for j in range(n)]
-                     for i in range(n)]
+        durations = [
+            [0 if i == j else (None if state.get("gap") == (i, j) else 600.4) for j in range(n)] for i in range(n)
+        ]
         return 200, {"code": "Ok", "durations": durations}
 
     with json_server(answer) as url:

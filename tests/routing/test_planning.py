@@ -1,6 +1,11 @@
 """Planning a rep's day from the database, through the API, the evening batch and sync."""
-from tests.sync.phone import Phone
+
+from datetime import UTC
+
+import pytest
+
 from tests.records import writing
+from tests.sync.phone import Phone
 
 
 def test_rep_plans_their_day_first_visit_at_845(client, world):
@@ -54,6 +59,7 @@ def test_a_rep_without_a_start_location_gets_a_clear_error(app, client, world):
     assert response.status_code == 422 and "rep_id" in response.get_json()["error"]["fields"]
 
 
+@pytest.mark.calendar
 def test_evening_batch_plans_every_rep_and_the_plan_reaches_the_phone(client, world, runner):
     result = runner.invoke(args=["plan-day", "--date", "2026-11-10"])
     assert result.exit_code == 0, result.output
@@ -66,16 +72,22 @@ def test_evening_batch_plans_every_rep_and_the_plan_reaches_the_phone(client, wo
 
 def _more_accounts(app, world, rep="r1"):
     """Three more accounts in the rep's territory: two never visited, one visited yesterday (not due)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from server.extensions import db
     from server.models import Account
 
     ids = []
     with writing(app):
-        for i, last in enumerate([None, None, datetime(2026, 11, 9, 2, tzinfo=timezone.utc)]):
-            account = Account(name=f"Extra {i}", latitude=31.21 + i / 100, longitude=121.45, account_class="B",
-                              owner_id=world.users[rep], last_contact_at=last)
+        for i, last in enumerate([None, None, datetime(2026, 11, 9, 2, tzinfo=UTC)]):
+            account = Account(
+                name=f"Extra {i}",
+                latitude=31.21 + i / 100,
+                longitude=121.45,
+                account_class="B",
+                owner_id=world.users[rep],
+                last_contact_at=last,
+            )
             db.session.add(account)
             db.session.flush()
             ids.append(str(account.id))
@@ -94,8 +106,12 @@ def test_the_rep_leaves_out_adds_and_pins_stops(app, client, world):
     plain = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     assert {left_out, pinned} <= {s["account_id"] for s in plain["stops"]}
     assert not_due not in {s["account_id"] for s in plain["stops"]}
-    body = {"date": "2026-11-10", "exclude": [left_out], "include": [not_due],
-            "pins": [{"account_id": pinned, "at": "15:00"}]}
+    body = {
+        "date": "2026-11-10",
+        "exclude": [left_out],
+        "include": [not_due],
+        "pins": [{"account_id": pinned, "at": "15:00"}],
+    }
     response = client.post("/api/routes/plan", json=body, headers=world.headers("r1"))
     assert response.status_code == 200, response.get_json()
     stops = {s["account_id"]: s for s in response.get_json()["stops"]}
@@ -107,18 +123,26 @@ def test_the_rep_leaves_out_adds_and_pins_stops(app, client, world):
 
 def test_choices_outside_the_territory_or_contradicting_are_refused(client, world):
     foreign = str(world.accounts["r3"])
-    response = client.post("/api/routes/plan", json={"date": "2026-11-10", "include": [foreign]},
-                           headers=world.headers("r1"))
+    response = client.post(
+        "/api/routes/plan", json={"date": "2026-11-10", "include": [foreign]}, headers=world.headers("r1")
+    )
     assert response.status_code == 422 and foreign in str(response.get_json()["error"]["fields"]["accounts"])
     own = str(world.accounts["r1"])
-    clash = client.post("/api/routes/plan", json={"date": "2026-11-10", "include": [own], "exclude": [own]},
-                        headers=world.headers("r1"))
+    clash = client.post(
+        "/api/routes/plan", json={"date": "2026-11-10", "include": [own], "exclude": [own]}, headers=world.headers("r1")
+    )
     assert clash.status_code == 422 and "exclude" in clash.get_json()["error"]["fields"]
-    fixed = client.post("/api/routes/plan", json={"date": "2026-11-03", "pins": [{"account_id": own, "at": "16:00"}]},
-                        headers=world.headers("r1"))
+    fixed = client.post(
+        "/api/routes/plan",
+        json={"date": "2026-11-03", "pins": [{"account_id": own, "at": "16:00"}]},
+        headers=world.headers("r1"),
+    )
     assert fixed.status_code == 422 and "pins" in fixed.get_json()["error"]["fields"]
-    bad_time = client.post("/api/routes/plan", json={"date": "2026-11-10", "pins": [{"account_id": own, "at": "25:00"}]},
-                           headers=world.headers("r1"))
+    bad_time = client.post(
+        "/api/routes/plan",
+        json={"date": "2026-11-10", "pins": [{"account_id": own, "at": "25:00"}]},
+        headers=world.headers("r1"),
+    )
     assert bad_time.status_code == 422 and "pins" in bad_time.get_json()["error"]["fields"]
 
 
@@ -130,8 +154,10 @@ def test_the_batch_gives_the_same_plans_in_worker_processes_as_in_one(app, world
     from server.route_plans.planner import plan_team
 
     def stops():
-        return {str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
-                for p in db.session.query(RoutePlan).filter_by(plan_date=date(2026, 11, 10))}
+        return {
+            str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
+            for p in db.session.query(RoutePlan).filter_by(plan_date=date(2026, 11, 10))
+        }
 
     with writing(app):
         one = plan_team(date(2026, 11, 10), workers=1)
@@ -158,10 +184,10 @@ def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, run
     import pytest
     from celery.contrib.testing.worker import start_worker
 
+    from server.background import celery_for
     from server.extensions import db
     from server.models import RoutePlan
     from server.route_plans.planner import plan_team
-    from server.background import celery_for
     from server.route_plans.tasks import PLAN_TOMORROW
 
     if not _redis_reachable():
@@ -169,8 +195,10 @@ def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, run
     day = date(2026, 11, 10)
 
     def stops():
-        return {str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
-                for p in db.session.query(RoutePlan).filter_by(plan_date=day)}
+        return {
+            str(p.rep_id): [(s.account_id, s.planned_arrival) for s in p.stops]
+            for p in db.session.query(RoutePlan).filter_by(plan_date=day)
+        }
 
     with writing(app):
         local = plan_team(day, workers=1)
@@ -190,6 +218,7 @@ def test_the_batch_fans_out_as_celery_tasks_when_a_broker_is_set(app, world, run
         assert stops() == expected and len(expected) == 3
 
 
+@pytest.mark.calendar
 def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
     """The beat's task, through real Redis and a real worker: teams 25 hours apart get different dates."""
     import time
@@ -201,29 +230,35 @@ def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
     from celery.contrib.testing.worker import start_worker
 
     from server import clock
+    from server.background import celery_for
     from server.extensions import db
     from server.models import RoutePlan, Team
-    from server.background import celery_for
     from server.route_plans.tasks import plan_tomorrow
 
     if not _redis_reachable():
         pytest.skip("Redis on 127.0.0.1:6379 is not reachable: the Celery path is not tested here")
+    from server import team_settings
+
     zones = {"North": "Pacific/Kiritimati", "South": "Pacific/Pago_Pago"}  # UTC+14 and UTC-11
     with writing(app):
         for team in db.session.query(Team):
             team.timezone = zones[team.name]
+            # Every day a working day: tomorrow is planned whatever weekday the run falls on.
+            team_settings.save(team, {"working_days": [1, 2, 3, 4, 5, 6, 7]}, by=None)
         db.session.commit()
     app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_QUEUE=f"fieldday-test-{uuid.uuid4().hex}")
-    with start_worker(celery_for(app), pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
-        with writing(app):
-            expected = {world.users[rep]: clock.today(ZoneInfo(zones[team])) + timedelta(days=1)
-                        for rep, team in (("r1", "North"), ("r2", "North"), ("r3", "South"))}
-            assert plan_tomorrow(time_limit_s=0.5) == 3
-            deadline = time.monotonic() + 60
-            while db.session.query(RoutePlan).count() < 3 and time.monotonic() < deadline:
-                db.session.rollback()  # see what the worker's threads committed
-                time.sleep(0.2)
-            planned = {p.rep_id: p.plan_date for p in db.session.query(RoutePlan)}
+    worker = start_worker(celery_for(app), pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING")
+    with worker, writing(app):
+        expected = {
+            world.users[rep]: clock.today(ZoneInfo(zones[team])) + timedelta(days=1)
+            for rep, team in (("r1", "North"), ("r2", "North"), ("r3", "South"))
+        }
+        assert plan_tomorrow(time_limit_s=0.5) == 3
+        deadline = time.monotonic() + 60
+        while db.session.query(RoutePlan).count() < 3 and time.monotonic() < deadline:
+            db.session.rollback()  # see what the worker's threads committed
+            time.sleep(0.2)
+        planned = {p.rep_id: p.plan_date for p in db.session.query(RoutePlan)}
     assert planned == expected
     assert expected[world.users["r1"]] != expected[world.users["r3"]]
 
@@ -240,7 +275,9 @@ def test_a_managers_replan_keeps_the_reps_pins_and_leave_outs_unless_overridden(
     assert kept["choices"]["exclude"] == [left_out]  # still the rep's own choices
     replaced = client.post("/api/routes/plan", json={**boss, "override": True}, headers=world.headers("m1")).get_json()
     assert left_out in {s["account_id"] for s in replaced["stops"]}  # the manager chose to override
-    refused = client.post("/api/routes/plan", json={"date": "2026-11-10", "override": True}, headers=world.headers("r1"))
+    refused = client.post(
+        "/api/routes/plan", json={"date": "2026-11-10", "override": True}, headers=world.headers("r1")
+    )
     assert refused.status_code == 403
 
 
@@ -253,13 +290,18 @@ def test_the_evening_batch_keeps_the_reps_choices_for_the_day(app, client, world
     assert left_out not in {s["account_id"] for s in stored["stops"]} and stored["changed_by"] is None
 
 
+@pytest.mark.calendar
 def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, client, world):
     extra = _more_accounts(app, world)
     plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     planned = [s["account_id"] for s in plan["stops"]]
     assert len(planned) >= 3
-    visit = {"account_id": planned[0], "purpose": "First of the day", "check_in_at": "2026-11-10T00:50:00+00:00",
-             "check_out_at": "2026-11-10T01:30:00+00:00"}
+    visit = {
+        "account_id": planned[0],
+        "purpose": "First of the day",
+        "check_in_at": "2026-11-10T00:50:00+00:00",
+        "check_out_at": "2026-11-10T01:30:00+00:00",
+    }
     assert client.post("/api/visits", json=visit, headers=world.headers("r1")).status_code == 201
     period = "from=2026-11-10&to=2026-11-10"
     before = client.get(f"/api/reports/activity?{period}", headers=world.headers("r1")).get_json()["rows"][0]
@@ -273,13 +315,18 @@ def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, cli
     assert daily["plan"]["planned"] == len(planned)
 
 
+@pytest.mark.calendar
 def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world):
     extra = _more_accounts(app, world)
     morning = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     planned = [s["account_id"] for s in morning["stops"]]
     done = planned[0]
-    visit = {"account_id": done, "purpose": "Done early", "check_in_at": "2026-11-10T00:50:00+00:00",
-             "check_out_at": "2026-11-10T01:30:00+00:00"}
+    visit = {
+        "account_id": done,
+        "purpose": "Done early",
+        "check_in_at": "2026-11-10T00:50:00+00:00",
+        "check_out_at": "2026-11-10T01:30:00+00:00",
+    }
     assert client.post("/api/visits", json=visit, headers=world.headers("r1")).status_code == 201
     here = {"latitude": 31.215, "longitude": 121.46, "at": "2026-11-10T11:00:00+08:00"}
     body = {"date": "2026-11-10", "start": here, "preview": True}
@@ -292,7 +339,10 @@ def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world):
     assert [s["account_id"] for s in stored["stops"]] == planned  # a preview stores nothing
     accepted = client.post("/api/routes/plan", json={**body, "preview": False}, headers=world.headers("r1")).get_json()
     assert [s["account_id"] for s in accepted["stops"]] == [s["account_id"] for s in rest]
-    late = client.post("/api/routes/plan", json={**body, "start": {**here, "at": "2026-11-10T20:00:00+08:00"}},
-                       headers=world.headers("r1"))
+    late = client.post(
+        "/api/routes/plan",
+        json={**body, "start": {**here, "at": "2026-11-10T20:00:00+08:00"}},
+        headers=world.headers("r1"),
+    )
     assert late.status_code == 422 and "start" in late.get_json()["error"]["fields"]
     assert extra  # the extra accounts gave the rest of the day stops to order

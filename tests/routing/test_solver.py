@@ -1,10 +1,12 @@
 """The optimiser's plans checked against the day's rules, independently of how they were found."""
+
 import itertools
 import random
+import time
 
 import pytest
 
-from routing import Day, Lunch, Stop, Unplannable, solve
+from routing import Day, Lunch, NoPlanFound, Stop, Unplannable, solve
 from routing.exact import solve_exact
 from routing.matrix import geodesic_matrix
 from routing.schedule import PENALTY_UNIT
@@ -25,9 +27,17 @@ def random_day(seed, n, appointments=1, lunch=LUNCH, mandatory=2):
         window = None
         if i < appointments:
             window = (times[i], times[i])  # a fixed appointment
-        stops.append(Stop(f"s{i}", HOME[0] + rng.uniform(-0.06, 0.06), HOME[1] + rng.uniform(-0.06, 0.06),
-                          service_s=rng.choice([1800, 2700, 3600]), window=window,
-                          mandatory=i < max(appointments, mandatory), priority=rng.randint(1, 4)))
+        stops.append(
+            Stop(
+                f"s{i}",
+                HOME[0] + rng.uniform(-0.06, 0.06),
+                HOME[1] + rng.uniform(-0.06, 0.06),
+                service_s=rng.choice([1800, 2700, 3600]),
+                window=window,
+                mandatory=i < max(appointments, mandatory),
+                priority=rng.randint(1, 4),
+            )
+        )
     return Day(start=HOME, end=HOME, stops=tuple(stops), lunch=lunch)
 
 
@@ -80,8 +90,9 @@ def check_plan(day, plan, matrix):
     if plan.stops:
         first = day.stops[index[plan.stops[0].stop_id]]
         # Leave just in time: arrive at the first stop exactly when it can start.
-        assert plan.stops[0].arrival == max(plan.leave_at + plan.stops[0].travel_s,
-                                            first.window[0] if first.window else day.first_appointment)
+        assert plan.stops[0].arrival == max(
+            plan.leave_at + plan.stops[0].travel_s, first.window[0] if first.window else day.first_appointment
+        )
         assert plan.leave_at + plan.stops[0].travel_s == plan.stops[0].arrival or plan.leave_at == day.day_start
 
 
@@ -94,7 +105,7 @@ def brute_force(day, matrix):
     """The optimum by trying every subset and order (tiny days only)."""
     from routing.schedule import best_timeline
 
-    n, best = len(day.stops), None
+    _n, best = len(day.stops), None
     mandatory = [i for i, s in enumerate(day.stops) if s.mandatory]
     optional = [i for i, s in enumerate(day.stops) if not s.mandatory]
     for r in range(len(optional) + 1):
@@ -143,11 +154,12 @@ def test_a_larger_day_by_or_tools_keeps_every_rule():
 def test_the_bounded_search_matches_brute_force_with_appointments_and_lunch(seed):
     day = random_day(500 + seed, n=7, appointments=2, mandatory=2)
     matrix = matrix_for(day)
-    order, cost, proven = solve_exact(day, matrix)
+    _order, cost, proven = solve_exact(day, matrix)
     assert proven
     assert cost == brute_force(day, matrix)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_twenty_stop_days_are_proven_and_no_heuristic_beats_them(seed):
     day = random_day(20000 + seed, n=20, appointments=2, mandatory=3)
@@ -163,9 +175,17 @@ def test_twenty_stop_days_are_proven_and_no_heuristic_beats_them(seed):
 def test_a_search_cut_short_returns_a_valid_plan_not_called_optimal():
     day = random_day(25004, n=25, appointments=2, mandatory=3)  # its proof takes most of a second
     matrix = matrix_for(day)
-    plan = solve(day, matrix, time_limit_s=0.05)
-    check_plan(day, plan, matrix)
-    assert not plan.proven_optimal
+    # A machine busy with other work may give the search too little of 0.05 s to find any plan: it then says
+    # so (NoPlanFound, never Unplannable), and a slightly longer limit, still far short of the proof, is tried.
+    for limit in (0.05, 0.1, 0.2):
+        try:
+            plan = solve(day, matrix, time_limit_s=limit)
+        except NoPlanFound:
+            continue
+        check_plan(day, plan, matrix)
+        assert not plan.proven_optimal
+        return
+    pytest.fail("no plan at 0.2 s")
 
 
 def test_first_visit_at_the_first_appointment_and_lunch_kept():
@@ -180,8 +200,10 @@ def test_first_visit_at_the_first_appointment_and_lunch_kept():
 
 
 def test_full_day_drops_the_least_valuable_optional_stops():
-    stops = tuple(Stop(f"s{i}", HOME[0] + 0.02, HOME[1] + 0.002 * i, service_s=2 * 3600, priority=1 + (i == 3) * 5)
-                  for i in range(7))
+    stops = tuple(
+        Stop(f"s{i}", HOME[0] + 0.02, HOME[1] + 0.002 * i, service_s=2 * 3600, priority=1 + (i == 3) * 5)
+        for i in range(7)
+    )
     day = Day(start=HOME, end=HOME, stops=stops, lunch=LUNCH)
     matrix = matrix_for(day)
     plan = solve(day, matrix)
@@ -190,11 +212,14 @@ def test_full_day_drops_the_least_valuable_optional_stops():
     assert plan.dropped and all(reason == "not_worth_the_time" for _, reason in plan.dropped)
 
 
-@pytest.mark.parametrize("stop,reason", [
-    (Stop("nowhere", None, None, mandatory=True), "no_coordinates"),
-    (Stop("yesterday", 31.2, 121.4, window=(hm(5), hm(6)), mandatory=True), "window_outside_day"),
-    (Stop("too-far", 32.5, 121.4, window=(hm(7), hm(7, 10)), mandatory=True), "cannot_be_reached_in_its_window"),
-])
+@pytest.mark.parametrize(
+    "stop,reason",
+    [
+        (Stop("nowhere", None, None, mandatory=True), "no_coordinates"),
+        (Stop("yesterday", 31.2, 121.4, window=(hm(5), hm(6)), mandatory=True), "window_outside_day"),
+        (Stop("too-far", 32.5, 121.4, window=(hm(7), hm(7, 10)), mandatory=True), "cannot_be_reached_in_its_window"),
+    ],
+)
 def test_an_impossible_mandatory_stop_is_named(stop, reason):
     day = Day(start=HOME, end=HOME, stops=(Stop("ok", 31.22, 121.47), stop), lunch=LUNCH)
     with pytest.raises(Unplannable) as info:
@@ -220,9 +245,11 @@ def test_the_optimiser_imports_no_flask():
     import sys
 
     # The optimiser is a top-level package: importing all of it loads neither Flask nor SQLAlchemy.
-    code = ("import sys, routing, routing.exact, routing.fleet, routing.formats, routing.instance, routing.matrix, "
-            "routing.retime, routing.schedule, routing.solver; "
-            "print(sorted(m for m in ('flask', 'sqlalchemy', 'flask_smorest', 'server') if m in sys.modules))")
+    code = (
+        "import sys, routing, routing.exact, routing.fleet, routing.formats, routing.instance, routing.matrix, "
+        "routing.retime, routing.schedule, routing.solver; "
+        "print(sorted(m for m in ('flask', 'sqlalchemy', 'flask_smorest', 'server') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -234,9 +261,9 @@ def test_an_unproven_day_also_gets_or_tools_in_the_time_left(monkeypatch):
     calls = []
     real = solver._solve_routing
 
-    def routing(day, matrix, time_limit_s):
-        calls.append(time_limit_s)
-        return real(day, matrix, time_limit_s)
+    def routing(day, matrix, deadline, seed=None):
+        calls.append(deadline - time.perf_counter())
+        return real(day, matrix, deadline, seed)
 
     monkeypatch.setattr(solver, "solve_exact", lambda *args, **kwargs: (None, None, False))
     monkeypatch.setattr(solver, "_solve_routing", routing)

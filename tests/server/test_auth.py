@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from flask_jwt_extended import create_access_token
 
 from server import create_app
@@ -47,6 +48,7 @@ def test_passwords_are_hashed(app, world):
     assert PASSWORD not in stored and stored.startswith("pbkdf2:")
 
 
+@pytest.mark.calendar
 def test_refresh_gives_a_new_access_token(client, world):
     tokens = login(client).get_json()
     response = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
@@ -63,8 +65,9 @@ def test_an_access_token_cannot_refresh(client, world):
 
 def test_logout_revokes_access_and_refresh_tokens(client, world):
     tokens = login(client).get_json()
-    response = client.post("/api/auth/logout", headers=bearer(tokens["access_token"]),
-                           json={"refresh_token": tokens["refresh_token"]})
+    response = client.post(
+        "/api/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": tokens["refresh_token"]}
+    )
     assert response.status_code == 204
     again = client.get("/api/accounts", headers=bearer(tokens["access_token"]))
     assert again.status_code == 401 and again.get_json()["error"]["code"] == "token_revoked"
@@ -89,8 +92,9 @@ def test_revocation_survives_a_restart(app, client, world, database_url):
 def test_logout_refuses_someone_elses_refresh_token(client, world):
     mine = login(client).get_json()
     theirs = login(client, "r2").get_json()
-    response = client.post("/api/auth/logout", headers=bearer(mine["access_token"]),
-                           json={"refresh_token": theirs["refresh_token"]})
+    response = client.post(
+        "/api/auth/logout", headers=bearer(mine["access_token"]), json={"refresh_token": theirs["refresh_token"]}
+    )
     assert response.status_code == 400
     assert "refresh_token" in response.get_json()["error"]["fields"]
     assert client.post("/api/auth/refresh", headers=bearer(theirs["refresh_token"])).status_code == 200
@@ -104,8 +108,9 @@ def test_ten_failures_in_a_minute_get_429(app, client, world):
     assert blocked.get_json()["error"]["code"] == "too_many_requests"
     assert 1 <= int(blocked.headers["Retry-After"]) <= 61
     assert login(client, "r2").status_code == 200  # other users are not affected
-    elsewhere = client.post("/api/auth/login", json={"username": "r1", "password": PASSWORD},
-                            environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    elsewhere = client.post(
+        "/api/auth/login", json={"username": "r1", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
     assert elsewhere.status_code == 200  # the rep in the field is not locked out by a stranger's guesses
     with app.app_context():  # a minute later the window has passed
         for failure in db.session.query(LoginFailure).all():
@@ -117,8 +122,12 @@ def test_ten_failures_in_a_minute_get_429(app, client, world):
 def test_one_password_sprayed_over_many_usernames_is_throttled_by_address(client, world):
     answers = [login(client, f"nobody{n}", password="Summer2026!").status_code for n in range(40)]
     assert answers[:30] == [401] * 30 and set(answers[30:]) == {429}
-    assert client.post("/api/auth/login", json={"username": "r1", "password": PASSWORD},
-                       environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
+    assert (
+        client.post(
+            "/api/auth/login", json={"username": "r1", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+        ).status_code
+        == 200
+    )
 
 
 def test_concurrent_guesses_cannot_slip_past_the_limit(app, world):
@@ -201,7 +210,9 @@ def test_signed_tokens_without_expiry_or_id_are_refused(app, client, world):
     import jwt as pyjwt
 
     secret = app.config["JWT_SECRET_KEY"]
-    for claims in ({"sub": str(world.users["r1"]), "type": "access", "jti": "x", "fresh": False},
-                   {"sub": str(world.users["r1"]), "type": "access", "exp": 4102444800, "fresh": False}):
+    for claims in (
+        {"sub": str(world.users["r1"]), "type": "access", "jti": "x", "fresh": False},
+        {"sub": str(world.users["r1"]), "type": "access", "exp": 4102444800, "fresh": False},
+    ):
         forged = pyjwt.encode(claims, secret, algorithm="HS256")
         assert client.get("/api/auth/me", headers=bearer(forged)).status_code == 401, claims

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
@@ -6,8 +7,9 @@ from server.models.vocab import FUNNEL_STAGES
 
 
 def test_create_user_reads_the_password_from_stdin(app, runner):
-    result = runner.invoke(args=["create-user", "alice", "--role", "manager", "--team", "East"],
-                           input="a-long-password\n")
+    result = runner.invoke(
+        args=["create-user", "alice", "--role", "manager", "--team", "East"], input="a-long-password\n"
+    )
     assert result.exit_code == 0, result.output
     client = app.test_client()
     login = client.post("/api/auth/login", json={"username": "alice", "password": "a-long-password"})
@@ -30,10 +32,12 @@ def _snapshot(app):
             "stages": set(db.session.scalars(select(Opportunity.stage)).all()),
             "visits": db.session.scalar(select(func.count()).select_from(Visit)),
             "accounts_per_owner": db.session.execute(
-                select(Account.owner_id, func.count()).group_by(Account.owner_id)).all(),
+                select(Account.owner_id, func.count()).group_by(Account.owner_id)
+            ).all(),
         }
 
 
+@pytest.mark.calendar
 def test_seed_demo_is_deterministic_and_complete(app, runner):
     args = ["seed-demo", "--password", "demo-password", "--reps", "3", "--accounts-per-rep", "40", "--weeks", "2"]
     result = runner.invoke(args=args)
@@ -56,6 +60,7 @@ def test_seed_demo_is_deterministic_and_complete(app, runner):
     assert _snapshot(app)["names"] == first["names"]
 
 
+@pytest.mark.calendar
 def test_seed_demo_default_has_every_funnel_stage(app, runner):
     result = runner.invoke(args=["seed-demo", "--weeks", "1"])
     assert result.exit_code == 0, result.output

@@ -1,27 +1,56 @@
 """dump_many gives exactly what marshmallow's schema.dump gives, for every synced entity."""
+
 import uuid
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
-from server.demo import seed
 from server import clock
+from server.demo import seed
 from server.extensions import db
-from server.models import Account, User, Visit
-from server.route_plans.planner import plan_day
 from server.fastpaths import _dump_plan, dump_many
+from server.models import Account, Photo, User, Visit
+from server.route_plans.planner import plan_day
 from server.sync_api.entities import ENTITIES
 from tests.records import writing
 
 
+@pytest.mark.calendar
 def test_dump_many_equals_the_schema_dump_for_every_synced_entity(app):
     with writing(app):
         seed("demo-password", reps=2, accounts_per_rep=12, weeks=2)
         owner = db.session.scalars(select(Account.owner_id).limit(1)).first()
-        db.session.add(Account(id=uuid.uuid4(), name="空白 Blank ✓", owner_id=owner, latitude=None, longitude=None,
-                               last_year_sales=Decimal("0.10"), notes="", external_key=None))
+        db.session.add(
+            Account(
+                id=uuid.uuid4(),
+                name="空白 Blank ✓",
+                owner_id=owner,
+                latitude=None,
+                longitude=None,
+                last_year_sales=Decimal("0.10"),
+                notes="",
+                external_key=None,
+            )
+        )
+        # Photos: one uploaded (its content type and time set), one still on the phone (both null).
+        for visit, uploaded in zip(db.session.scalars(select(Visit).limit(2)), (True, False), strict=True):
+            db.session.add(
+                Photo(
+                    visit_id=visit.id,
+                    account_id=visit.account_id,
+                    rep_id=visit.rep_id,
+                    taken_at=visit.check_in_at or clock.stamp(),
+                    latitude=31.2 if uploaded else None,
+                    caption="门头 ✓" if uploaded else "",
+                    size=1234,
+                    sha256="ab" * 32,
+                    content_type="image/jpeg" if uploaded else None,
+                    uploaded_at=clock.stamp() if uploaded else None,
+                )
+            )
         db.session.commit()
         rep = db.session.scalars(select(User).where(User.role == "rep").order_by(User.username)).first()
         plan_day(rep.id, clock.today(ZoneInfo("Asia/Shanghai")) + timedelta(days=1), time_limit_s=0.5)
@@ -39,16 +68,18 @@ def test_plain_fields_skip_marshmallow_and_the_rest_go_through_it(app):
     plan = {key: (attr, convert) for key, attr, convert, _ in _dump_plan(ENTITIES["account"].schema)}
     assert plan["id"][0] == "id" and plan["name"][0] == "name" and plan["updated_at"][0] == "updated_at"
     assert plan["plannable"][0] is None and plan["last_year_sales"][0] is None  # a function, a decimal string
-    assert dump_many(ENTITIES["account"].schema, [{"id": None, "name": "x"}]) == \
-        ENTITIES["account"].schema.dump([{"id": None, "name": "x"}], many=True)  # dicts: marshmallow itself
+    assert dump_many(ENTITIES["account"].schema, [{"id": None, "name": "x"}]) == ENTITIES["account"].schema.dump(
+        [{"id": None, "name": "x"}], many=True
+    )  # dicts: marshmallow itself
 
 
+@pytest.mark.calendar
 def test_every_report_and_a_sync_pull_answer_the_same_on_the_plain_path(app, client, monkeypatch):
     """FIELDDAY_FAST_PATHS=0 (server/fastpaths.py) takes the libraries' plain paths: same answers."""
     from flask_jwt_extended import create_access_token
 
     from server import fastpaths
-    from server.reports.services import REPORTS
+    from server.reports.registry import REPORTS
 
     clock.freeze(clock.now())  # "as of now" reads the same in both runs
     with writing(app):
@@ -58,8 +89,10 @@ def test_every_report_and_a_sync_pull_answer_the_same_on_the_plain_path(app, cli
     today = clock.today(ZoneInfo("Asia/Shanghai"))
     period = f"from={today - timedelta(days=14)}&to={today}"
     paths = [f"/api/reports/{name}?{period}" for name in REPORTS] + [
-        f"/api/reports/daily?date={today - timedelta(days=1)}", f"/api/reports/weekly-review?week={today}",
-        "/api/sync/pull?limit=1000"]
+        f"/api/reports/daily?date={today - timedelta(days=1)}",
+        f"/api/reports/weekly-review?week={today}",
+        "/api/sync/pull?limit=1000",
+    ]
 
     def answers():
         out = {}

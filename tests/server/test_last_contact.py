@@ -1,11 +1,12 @@
 """What a visit's write does to its account's last contact, decided from the write alone (no database)."""
+
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from server.last_contact import effects
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 A, B = uuid.uuid4(), uuid.uuid4()
 
 
@@ -16,8 +17,13 @@ def visit(account=A, hours_ago=1, met=True, cancelled=False):
 
 def test_new_visits_move_each_account_forward_to_its_latest_meeting(clock):
     clock.freeze(NOW)
-    writes = [(visit(hours_ago=5), None), (visit(hours_ago=2), None), (visit(hours_ago=1, met=False), None),
-              (visit(B, hours_ago=3), None), (visit(B, hours_ago=1, cancelled=True), None)]
+    writes = [
+        (visit(hours_ago=5), None),
+        (visit(hours_ago=2), None),
+        (visit(hours_ago=1, met=False), None),
+        (visit(B, hours_ago=3), None),
+        (visit(B, hours_ago=1, cancelled=True), None),
+    ]
     assert effects(writes) == {A: NOW - timedelta(hours=2), B: NOW - timedelta(hours=3)}
 
 

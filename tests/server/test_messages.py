@@ -1,34 +1,39 @@
 """Every field message carries a code the app shows in zh-CN or English; every code has words in both."""
+
 import re
 from pathlib import Path
 
 import pytest
 
 from server import errors
-from server.messages import CODES, message_code
+from server.messages import CODES, GEO_REASON_CODES, geo_reason, message_code
 from tests.transfer.test_import_export import HEADER_ZH, _upload
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def catalogue():
-    text = (ROOT / "pwa" / "js" / "i18n.js").read_text(encoding="utf-8")
-    start = text.index('\n  "zh-CN": {')
-    keys = lambda part: set(re.findall(r'"([a-z][\w.-]*)":', part))  # noqa: E731
-    return {"en": keys(text[:start]), "zh-CN": keys(text[start:])}
+    def keys(language):
+        text = (ROOT / "pwa" / "js" / "i18n" / f"{language}.js").read_text(encoding="utf-8")
+        return set(re.findall(r'"([a-z][\w.-]*)":', text))
+
+    return {"en": keys("en"), "zh-CN": keys("zh-CN")}
 
 
-@pytest.mark.parametrize("body,field,code,params", [
-    ({}, "name", "required", {}),
-    ({"name": 42}, "name", "not_string", {}),
-    ({"name": "x" * 201}, "name", "length_between", {"min": "1", "max": "200"}),
-    ({"name": "x", "latitude": 91}, "latitude", "range_between", {"min": "-90", "max": "90"}),
-    ({"name": "x", "latitude": "north"}, "latitude", "not_number", {}),
-    ({"name": "x", "account_class": "D"}, "account_class", "one_of", {"choices": "A, B, C"}),
-    ({"name": "x", "id": "not-a-uuid"}, "id", "not_uuid", {}),
-    ({"name": "x\u0000"}, "name", "bad_character", {}),
-    ({"name": "x", "colour": "red"}, "colour", "unknown_field", {}),
-])
+@pytest.mark.parametrize(
+    "body,field,code,params",
+    [
+        ({}, "name", "required", {}),
+        ({"name": 42}, "name", "not_string", {}),
+        ({"name": "x" * 201}, "name", "length_between", {"min": "1", "max": "200"}),
+        ({"name": "x", "latitude": 91}, "latitude", "range_between", {"min": "-90", "max": "90"}),
+        ({"name": "x", "latitude": "north"}, "latitude", "not_number", {}),
+        ({"name": "x", "account_class": "D"}, "account_class", "one_of", {"choices": "A, B, C"}),
+        ({"name": "x", "id": "not-a-uuid"}, "id", "not_uuid", {}),
+        ({"name": "x\u0000"}, "name", "bad_character", {}),
+        ({"name": "x", "colour": "red"}, "colour", "unknown_field", {}),
+    ],
+)
 def test_a_refused_field_carries_its_code_and_parameters(client, world, body, field, code, params):
     response = client.post("/api/accounts", json=body, headers=world.headers("r1"))
     assert response.status_code == 422
@@ -39,15 +44,19 @@ def test_a_refused_field_carries_its_code_and_parameters(client, world, body, fi
 
 
 def test_the_codes_of_nested_messages_keep_their_shape(client, world):
-    response = client.post("/api/sync/push", json={"client_id": "x", "mutations": [{"entity": 5}]},
-                           headers=world.headers("r1"))
+    response = client.post(
+        "/api/sync/push", json={"client_id": "x", "mutations": [{"entity": 5}]}, headers=world.headers("r1")
+    )
     assert response.status_code == 422
     codes = response.get_json()["error"]["field_codes"]
     assert codes["client_id"] == [{"code": "not_uuid", "params": {}}]
     assert codes["mutations"]["0"]["entity"] == [{"code": "not_string", "params": {}}]
     assert codes["mutations"]["0"]["op"] == [{"code": "required", "params": {}}]
-    pins = client.post("/api/routes/plan", json={"date": "2026-12-02", "pins": [{"account_id": 5, "at": "x"}]},
-                       headers=world.headers("r1")).get_json()["error"]["field_codes"]["pins"]["0"]
+    pins = client.post(
+        "/api/routes/plan",
+        json={"date": "2026-12-02", "pins": [{"account_id": 5, "at": "x"}]},
+        headers=world.headers("r1"),
+    ).get_json()["error"]["field_codes"]["pins"]["0"]
     assert pins == {"account_id": [{"code": "not_uuid", "params": {}}], "at": [{"code": "not_time", "params": {}}]}
 
 
@@ -81,3 +90,39 @@ def test_every_error_code_the_server_sends_has_words_in_both_languages():
     for language, keys in catalogue().items():
         missing = sorted(c for c in sent if f"error.code.{c}" not in keys)
         assert not missing, f"{language} lacks error.code.* for {missing}"
+
+
+def test_every_geocoder_reason_has_words_in_both_languages():
+    for language, keys in catalogue().items():
+        missing = [c for c in GEO_REASON_CODES if f"geo.reason.{c}" not in keys]
+        assert not missing and "geo.reason_detail" in keys, f"{language} lacks geo.reason.* for {missing}"
+
+
+@pytest.mark.parametrize(
+    "code, given",
+    [
+        ("not_found", {}),
+        ("no_address", {}),
+        ("no_geocoder", {}),
+        ("rate_limited", {"provider": "高德 (AMap)", "detail": "CUQPS_HAS_EXCEEDED_THE_LIMIT (10019)"}),
+        ("quota", {"provider": "百度 (Baidu)", "detail": "Quota Error."}),
+        ("key_refused", {"provider": "高德 (AMap)", "detail": "INVALID_USER_KEY (10001)"}),
+        ("timed_out", {}),
+        ("unavailable", {}),
+        ("failed", {"detail": "GeocoderServiceError"}),
+    ],
+)
+def test_a_geocoders_reason_reads_back_as_its_code_with_the_providers_words_apart(code, given):
+    reason = geo_reason(code, **given)
+    params = {"reason": code, "provider": given.get("provider", ""), "detail": given.get("detail", "")}
+    assert message_code(f"Not geocoded ({reason}).") == {"code": "not_geocoded", "params": params}
+    start = f"Not geocoded ({reason}): imported without a start position, not plannable."
+    assert message_code(start) == {"code": "import_start_not_geocoded", "params": params}
+
+
+def test_a_reason_no_template_knows_is_a_failure_with_its_text_as_detail():
+    assert message_code("Not geocoded (something new).")["params"] == {
+        "reason": "failed",
+        "provider": "",
+        "detail": "something new",
+    }

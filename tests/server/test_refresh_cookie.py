@@ -10,8 +10,9 @@ def _cookie(response, name):
 def login(client, world, cookie=True):
     from tests.conftest import PASSWORD as TEST_PASSWORD
 
-    return client.post("/api/auth/login", json={"username": "r1", "password": TEST_PASSWORD,
-                                                "refresh_in_cookie": cookie})
+    return client.post(
+        "/api/auth/login", json={"username": "r1", "password": TEST_PASSWORD, "refresh_in_cookie": cookie}
+    )
 
 
 def test_in_cookie_mode_the_refresh_token_never_reaches_a_script(client, world):

@@ -1,7 +1,11 @@
 """Bad input gets a clear 4xx with the field named, and nothing is written."""
+
 import pytest
 
 from tests.conftest import new_id
+
+# Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
+pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 
 def count(client, world, resource):
@@ -15,27 +19,31 @@ def fields_of(response):
 
 
 def test_malformed_json_is_400(client, world):
-    response = client.post("/api/accounts", data="{not json", content_type="application/json",
-                           headers=world.headers("r1"))
+    response = client.post(
+        "/api/accounts", data="{not json", content_type="application/json", headers=world.headers("r1")
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"name": 42}, "name"),
-    ({"name": "x", "latitude": "north"}, "latitude"),
-    ({"name": "x", "latitude": 91}, "latitude"),
-    ({"name": "x", "longitude": -180.5}, "longitude"),
-    ({"name": "x", "account_class": "D"}, "account_class"),
-    ({"name": "x", "org_type": "shop"}, "org_type"),
-    ({"name": "x", "last_year_sales": "-1"}, "last_year_sales"),
-    ({"name": "x", "id": "not-a-uuid"}, "id"),
-    ({"name": "x", "colour": "red"}, "colour"),
-    ({"name": ""}, "name"),
-    ({"name": "x" * 201}, "name"),
-    ({}, "name"),
-    ({"name": "x", "last_contact_at": "2026-01-01T00:00:00+00:00"}, "last_contact_at"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"name": 42}, "name"),
+        ({"name": "x", "latitude": "north"}, "latitude"),
+        ({"name": "x", "latitude": 91}, "latitude"),
+        ({"name": "x", "longitude": -180.5}, "longitude"),
+        ({"name": "x", "account_class": "D"}, "account_class"),
+        ({"name": "x", "org_type": "shop"}, "org_type"),
+        ({"name": "x", "last_year_sales": "-1"}, "last_year_sales"),
+        ({"name": "x", "id": "not-a-uuid"}, "id"),
+        ({"name": "x", "colour": "red"}, "colour"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({}, "name"),
+        ({"name": "x", "last_contact_at": "2026-01-01T00:00:00+00:00"}, "last_contact_at"),
+    ],
+)
 def test_account_fields_are_validated(client, world, body, field):
     before = count(client, world, "accounts")
     response = client.post("/api/accounts", json=body, headers=world.headers("r1"))
@@ -44,44 +52,54 @@ def test_account_fields_are_validated(client, world, body, field):
     assert count(client, world, "accounts") == before
 
 
-@pytest.mark.parametrize("resource,body,field", [
-    ("visits", {"purpose": "x", "check_in_at": "2026-11-02T09:00:00+08:00",
-                "check_out_at": "2026-11-02T08:59:00+08:00"}, "check_out_at"),
-    ("visits", {"purpose": "x", "check_out_at": "2026-11-02T09:00:00+08:00"}, "check_out_at"),
-    ("visits", {"purpose": "   "}, "purpose"),
-    ("visits", {}, "purpose"),
-    ("visits", {"purpose": "x", "check_in_at": "2026-11-02T09:00:00"}, "check_in_at"),
-    ("visits", {"purpose": "x", "check_in_lat": -91}, "check_in_lat"),
-    ("visits", {"purpose": "x", "check_in_accuracy_m": -5}, "check_in_accuracy_m"),
-    ("appointments", {"starts_at": "2026-12-01T10:00:00+08:00", "ends_at": "2026-12-01T09:00:00+08:00"},
-     "ends_at"),
-    ("appointments", {"starts_at": "2026-12-01T10:00:00+08:00", "ends_at": "2026-12-01T10:00:00+08:00"},
-     "ends_at"),
-    ("devices", {"ownership": "ours", "brand": "X", "monthly_volume": -1}, "monthly_volume"),
-    ("devices", {"ownership": "ours", "brand": "X", "installed_on": "2999-01-01"}, "installed_on"),
-    ("contacts", {"name": "A", "email": "not-an-email"}, "email"),
-    ("contacts", {"name": "A", "purchase_role": "boss"}, "purchase_role"),
-    ("opportunities", {"title": "T", "stage": "X"}, "stage"),
-    ("opportunities", {"title": "T", "status": "won", "stage": "D"}, "stage"),
-    ("opportunities", {"title": "T", "status": "lost"}, "loss_reason"),
-    ("opportunities", {"title": "T", "loss_reason": "price"}, "loss_reason"),
-])
+@pytest.mark.parametrize(
+    "resource,body,field",
+    [
+        (
+            "visits",
+            {"purpose": "x", "check_in_at": "2026-11-02T09:00:00+08:00", "check_out_at": "2026-11-02T08:59:00+08:00"},
+            "check_out_at",
+        ),
+        ("visits", {"purpose": "x", "check_out_at": "2026-11-02T09:00:00+08:00"}, "check_out_at"),
+        ("visits", {"purpose": "   "}, "purpose"),
+        ("visits", {}, "purpose"),
+        ("visits", {"purpose": "x", "check_in_at": "2026-11-02T09:00:00"}, "check_in_at"),
+        ("visits", {"purpose": "x", "check_in_lat": -91}, "check_in_lat"),
+        ("visits", {"purpose": "x", "check_in_accuracy_m": -5}, "check_in_accuracy_m"),
+        ("appointments", {"starts_at": "2026-12-01T10:00:00+08:00", "ends_at": "2026-12-01T09:00:00+08:00"}, "ends_at"),
+        ("appointments", {"starts_at": "2026-12-01T10:00:00+08:00", "ends_at": "2026-12-01T10:00:00+08:00"}, "ends_at"),
+        ("devices", {"ownership": "ours", "brand": "X", "monthly_volume": -1}, "monthly_volume"),
+        ("devices", {"ownership": "ours", "brand": "X", "installed_on": "2999-01-01"}, "installed_on"),
+        ("contacts", {"name": "A", "email": "not-an-email"}, "email"),
+        ("contacts", {"name": "A", "purchase_role": "boss"}, "purchase_role"),
+        ("opportunities", {"title": "T", "stage": "X"}, "stage"),
+        ("opportunities", {"title": "T", "status": "won", "stage": "D"}, "stage"),
+        ("opportunities", {"title": "T", "status": "lost"}, "loss_reason"),
+        ("opportunities", {"title": "T", "loss_reason": "price"}, "loss_reason"),
+    ],
+)
 def test_account_records_are_validated(client, world, resource, body, field):
     before = count(client, world, resource)
-    response = client.post(f"/api/{resource}", json={"account_id": str(world.accounts["r1"]), **body},
-                           headers=world.headers("r1"))
+    response = client.post(
+        f"/api/{resource}", json={"account_id": str(world.accounts["r1"]), **body}, headers=world.headers("r1")
+    )
     assert response.status_code == 422, response.get_json()
     assert field in fields_of(response)
     assert count(client, world, resource) == before
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"category": "lunch", "started_at": "2026-11-02T09:00:00+08:00"}, "category"),
-    ({"category": "admin", "started_at": "2026-11-02T09:00:00+08:00",
-      "ended_at": "2026-11-02T08:00:00+08:00"}, "ended_at"),
-    ({"category": "admin"}, "started_at"),
-    ({"category": "admin", "started_at": "yesterday"}, "started_at"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"category": "lunch", "started_at": "2026-11-02T09:00:00+08:00"}, "category"),
+        (
+            {"category": "admin", "started_at": "2026-11-02T09:00:00+08:00", "ended_at": "2026-11-02T08:00:00+08:00"},
+            "ended_at",
+        ),
+        ({"category": "admin"}, "started_at"),
+        ({"category": "admin", "started_at": "yesterday"}, "started_at"),
+    ],
+)
 def test_activities_are_validated(client, world, body, field):
     before = count(client, world, "activities")
     response = client.post("/api/activities", json=body, headers=world.headers("r1"))
@@ -93,15 +111,15 @@ def test_activities_are_validated(client, world, body, field):
 def test_end_before_start_on_update_keeps_the_stored_record(client, world):
     url = f"/api/visits/{world.visits['r1']}"
     before = client.get(url, headers=world.headers("r1")).get_json()
-    response = client.patch(url, json={"check_out_at": "2020-01-01T00:00:00+00:00", "notes": "new"},
-                            headers=world.headers("r1"))
+    response = client.patch(
+        url, json={"check_out_at": "2020-01-01T00:00:00+00:00", "notes": "new"}, headers=world.headers("r1")
+    )
     assert response.status_code == 422 and "check_out_at" in fields_of(response)
     assert client.get(url, headers=world.headers("r1")).get_json() == before
 
 
 def test_unknown_fields_are_named(client, world):
-    response = client.patch(f"/api/accounts/{world.accounts['r1']}", json={"nmae": "typo"},
-                            headers=world.headers("r1"))
+    response = client.patch(f"/api/accounts/{world.accounts['r1']}", json={"nmae": "typo"}, headers=world.headers("r1"))
     assert response.status_code == 422
     assert fields_of(response) == {"nmae": ["Unknown field."]}
 
@@ -114,16 +132,18 @@ def test_bad_query_parameters_are_named(client, world):
 
 def test_oversize_body_is_refused(client, world):
     before = count(client, world, "accounts")
-    response = client.post("/api/accounts", json={"name": "x", "notes": "n" * (3 * 1024 * 1024)},
-                           headers=world.headers("r1"))
+    response = client.post(
+        "/api/accounts", json={"name": "x", "notes": "n" * (3 * 1024 * 1024)}, headers=world.headers("r1")
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "payload_too_large"
     assert count(client, world, "accounts") == before
 
 
 def test_non_json_body_is_refused(client, world):
-    response = client.post("/api/accounts", data="name=x", content_type="application/x-www-form-urlencoded",
-                           headers=world.headers("r1"))
+    response = client.post(
+        "/api/accounts", data="name=x", content_type="application/x-www-form-urlencoded", headers=world.headers("r1")
+    )
     assert response.status_code in (400, 415, 422)
     assert response.get_json()["error"]["code"]
 
@@ -131,7 +151,9 @@ def test_non_json_body_is_refused(client, world):
 def test_stale_version_is_a_409_and_keeps_the_newer_data(client, world):
     url = f"/api/accounts/{world.accounts['r1']}"
     version = client.get(url, headers=world.headers("r1")).get_json()["version"]
-    assert client.patch(url, json={"notes": "first", "version": version}, headers=world.headers("r1")).status_code == 200
+    assert (
+        client.patch(url, json={"notes": "first", "version": version}, headers=world.headers("r1")).status_code == 200
+    )
     stale = client.patch(url, json={"notes": "second", "version": version}, headers=world.headers("r1"))
     assert stale.status_code == 409
     assert stale.get_json()["error"]["code"] == "version_conflict"
@@ -155,7 +177,13 @@ def test_unknown_record_is_404(client, world):
 
 
 def test_visit_opportunity_must_belong_to_the_account(client, world):
-    response = client.post("/api/visits", json={
-        "account_id": str(world.accounts["r1"]), "purpose": "x",
-        "opportunity_id": str(world.opportunities["r3"])}, headers=world.headers("r1"))
+    response = client.post(
+        "/api/visits",
+        json={
+            "account_id": str(world.accounts["r1"]),
+            "purpose": "x",
+            "opportunity_id": str(world.opportunities["r3"]),
+        },
+        headers=world.headers("r1"),
+    )
     assert response.status_code == 422 and "opportunity_id" in fields_of(response)

@@ -3,9 +3,13 @@
 Like the app (sync/PROTOCOL.md, "What the phone does"), it keeps the visits and activities it
 authored and the server acknowledged, and after a reset offers again those the snapshot lacks.
 """
+
+import hashlib
 import uuid
 
-AUTHORED = ("visit", "activity")
+from sync.entities import authored
+
+AUTHORED = authored()
 
 
 class Phone:
@@ -20,13 +24,20 @@ class Phone:
         self.results = {}  # mutation id -> last result seen
         self.sent = {}  # mutation id -> acknowledged mutation of a record this phone authored, oldest first
         self.reoffer = False  # a reset happened: offer authored records again once the snapshot is in
+        self.files = {}  # photo id -> {"data", "uploaded"}: bytes kept until the server has them
 
     # --- local writes -------------------------------------------------------
     def queue(self, entity, op, entity_id, data=None, base_version=None):
         """Add a mutation to the outbox with the next seq; return it."""
         self.seq += 1
-        mutation = {"id": str(uuid.uuid4()), "seq": self.seq, "entity": entity, "entity_id": str(entity_id),
-                    "op": op, "data": data or {}}
+        mutation = {
+            "id": str(uuid.uuid4()),
+            "seq": self.seq,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "op": op,
+            "data": data or {},
+        }
         if base_version is not None:
             mutation["base_version"] = base_version
         self.outbox.append(mutation)
@@ -37,13 +48,28 @@ class Phone:
         self.queue(entity, "create", record_id, data)
         return record_id
 
+    def photo(self, visit_id, data, taken_at):
+        """Take a photo at a visit: its record queued, its bytes kept to upload once the record is accepted."""
+        record_id = self.create(
+            "photo",
+            {
+                "visit_id": str(visit_id),
+                "taken_at": taken_at,
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            },
+        )
+        self.files[record_id] = {"data": data, "uploaded": False, "create": self.outbox[-1]["id"]}
+        return record_id
+
     # --- network ------------------------------------------------------------
     def push(self, batch=None):
         batch = self.outbox[: batch or len(self.outbox)]
         if not batch:
             return None
-        response = self.client.post("/api/sync/push", json={"client_id": self.client_id, "mutations": batch},
-                                    headers=self.headers)
+        response = self.client.post(
+            "/api/sync/push", json={"client_id": self.client_id, "mutations": batch}, headers=self.headers
+        )
         if response is not None and response.status_code == 200:  # None: the answer never came
             self.ack(response.get_json()["results"])
         return response
@@ -122,6 +148,30 @@ class Phone:
             if not (self.reoffer and self.offer_again()):
                 return
         raise AssertionError("sync did not settle")
+
+    def upload(self):
+        """PUT the bytes of each photo whose create the server answered, as the app does after a push.
+        A lost answer leaves the photo waiting (sent again next time); a refusal is final."""
+        queued = {m["entity_id"] for m in self.outbox}
+        for record_id, file in self.files.items():
+            result = self.results.get(file["create"])
+            if file["uploaded"] or record_id in queued or result is None:
+                continue
+            if result.get("first_status", result["status"]) != "applied":
+                file["uploaded"] = "refused"
+                continue
+            response = self.client.put(
+                f"/api/photos/{record_id}/content",
+                data=file["data"],
+                headers={**self.headers, "X-Content-SHA256": hashlib.sha256(file["data"]).hexdigest()},
+            )
+            if response is None:
+                continue
+            if response.status_code == 404:  # its visit was deleted meanwhile, and the photo with it
+                file["uploaded"] = "gone"
+                continue
+            assert response.status_code in (200, 201), response.get_json()
+            file["uploaded"] = True
 
     def ids(self, entity):
         return {record_id for (name, record_id) in self.store if name == entity}

@@ -3,18 +3,21 @@ edits those accounts (without a version, as a form that does not care does) and 
 and back. Every request runs in its own thread with its own database connection. Afterwards every
 acknowledged visit exists exactly once, nothing valid was refused, no manager edit failed, and
 each phone's copy equals what the server says the rep may see."""
+
 import random
 import threading
 import time
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from server import clock
 from server.extensions import db
 from server.models import Account, Visit
+from tests.records import writing
 from tests.sync.phone import Phone
 from tests.sync.test_sync_api import phone_state, server_state
-from tests.records import writing
 
 ROUNDS = 20
 PER_PUSH = 3
@@ -38,13 +41,15 @@ def _push_until_answered(phone, tally):
     raise AssertionError("the push never got through")
 
 
+@pytest.mark.calendar
 def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
     rep, manager = world.headers("r1"), world.headers("m1")
     with writing(app):
         accounts = [world.accounts["r1"]]
         for n in range(2):
-            account = Account(name=f"Shared {n}", account_class="A", owner_id=world.users["r1"],
-                              latitude=31.2, longitude=121.4)
+            account = Account(
+                name=f"Shared {n}", account_class="A", owner_id=world.users["r1"], latitude=31.2, longitude=121.4
+            )
             db.session.add(account)
             db.session.flush()
             accounts.append(account.id)
@@ -64,8 +69,9 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
             for round_ in range(ROUNDS):
                 for _ in range(PER_PUSH):
                     at = (clock.now() - timedelta(minutes=rng.randint(1, 600))).isoformat()
-                    phone.create("visit", {"account_id": rng.choice(targets), "purpose": f"Round {round_}",
-                                           "check_in_at": at})
+                    phone.create(
+                        "visit", {"account_id": rng.choice(targets), "purpose": f"Round {round_}", "check_in_at": at}
+                    )
                 sent = list(phone.outbox)
                 results = _push_until_answered(phone, tally).get_json()["results"]
                 for mutation, result in zip(sent, results):
@@ -89,8 +95,9 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
                     manager_failures.append((response.status_code, response.get_json()))
                 if n % 15 == 0:  # away to r2 and straight back: the rep's visits stay theirs
                     for owner in ("r2", "r1"):
-                        moved = client.patch(f"/api/accounts/{targets[1]}", json={"owner_id": str(world.users[owner])},
-                                             headers=manager)
+                        moved = client.patch(
+                            f"/api/accounts/{targets[1]}", json={"owner_id": str(world.users[owner])}, headers=manager
+                        )
                         if moved.status_code != 200:
                             manager_failures.append((moved.status_code, moved.get_json()))
         except Exception as exc:  # noqa: BLE001
@@ -110,10 +117,12 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
     with writing(app):
         rows = db.session.query(Visit.id).filter(Visit.id.in_([uuid.UUID(i) for i in ids])).all()
         stored_once = len({r.id for r in rows})
-    print(f"\nconcurrency ({db_name(app)}): {sent} visits sent by 2 phones, {len(acknowledged)} acknowledged, "
-          f"{stored_once} stored, {len(set(ids)) - stored_once} lost, {len(ids) - len(set(ids))} duplicated, "
-          f"{len(rejected)} refused; {tally['patches']} manager edits, {len(manager_failures)} failed; "
-          f"{tally['retries']} pushes answered 503 and retried")
+    print(
+        f"\nconcurrency ({db_name(app)}): {sent} visits sent by 2 phones, {len(acknowledged)} acknowledged, "
+        f"{stored_once} stored, {len(set(ids)) - stored_once} lost, {len(ids) - len(set(ids))} duplicated, "
+        f"{len(rejected)} refused; {tally['patches']} manager edits, {len(manager_failures)} failed; "
+        f"{tally['retries']} pushes answered 503 and retried"
+    )
     assert rejected == [], rejected[:3]  # every visit was valid: a clash is never a permanent refusal
     assert manager_failures == [], manager_failures[:3]  # no version asked, none may fail
     assert len(acknowledged) == sent
@@ -129,6 +138,7 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
         assert phone_state(phone) == server_state(app.test_client(), rep)
 
 
+@pytest.mark.calendar
 def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app, world):
     """The phone reorders today's stops by sync while the manager re-plans the same day. Every push is
     answered (applied, or conflict when the manager came between), every re-plan succeeds, and the
@@ -152,8 +162,13 @@ def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app,
                 phone.pull()
                 held = phone.store[("route_plan", plan_id)]
                 order = [s["account_id"] for s in sorted(held["data"]["stops"], key=lambda s: s["position"])]
-                phone.queue("route_plan", "update", plan_id,
-                            {"stops": [{"account_id": a} for a in reversed(order)]}, held["version"])
+                phone.queue(
+                    "route_plan",
+                    "update",
+                    plan_id,
+                    {"stops": [{"account_id": a} for a in reversed(order)]},
+                    held["version"],
+                )
                 outcomes.extend(r["status"] for r in _push_until_answered(phone, tally).get_json()["results"])
         except Exception as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
@@ -163,8 +178,9 @@ def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app,
         try:
             start.wait()
             for _ in range(ROUNDS // 2):
-                response = client.post("/api/routes/plan", json={"date": day, "rep_id": str(world.users["r1"])},
-                                       headers=manager)
+                response = client.post(
+                    "/api/routes/plan", json={"date": day, "rep_id": str(world.users["r1"])}, headers=manager
+                )
                 if response.status_code != 200:
                     manager_failures.append((response.status_code, response.get_json()))
         except Exception as exc:  # noqa: BLE001
@@ -176,9 +192,11 @@ def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app,
     for t in threads:
         t.join(300)
     assert not errors, errors
-    print(f"\nday edits ({db_name(app)}): {outcomes.count('applied')} applied, {outcomes.count('conflict')} "
-          f"conflicts, {len(outcomes)} sent; {ROUNDS // 2} re-plans, {len(manager_failures)} failed; "
-          f"{tally['retries']} pushes retried")
+    print(
+        f"\nday edits ({db_name(app)}): {outcomes.count('applied')} applied, {outcomes.count('conflict')} "
+        f"conflicts, {len(outcomes)} sent; {ROUNDS // 2} re-plans, {len(manager_failures)} failed; "
+        f"{tally['retries']} pushes retried"
+    )
     assert manager_failures == [], manager_failures[:3]
     assert len(outcomes) == ROUNDS and set(outcomes) <= {"applied", "conflict"} and "applied" in outcomes
     stored = app.test_client().get(f"/api/routes/{world.users['r1']}/{day}", headers=rep).get_json()
@@ -188,4 +206,6 @@ def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app,
     phone.pull()
     held = phone.store[("route_plan", plan_id)]
     assert held["version"] == stored["version"]
-    assert sorted(held["data"]["stops"], key=lambda s: s["position"]) == sorted(stored["stops"], key=lambda s: s["position"])
+    assert sorted(held["data"]["stops"], key=lambda s: s["position"]) == sorted(
+        stored["stops"], key=lambda s: s["position"]
+    )

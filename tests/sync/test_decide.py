@@ -1,7 +1,8 @@
 """The push and pull decisions of sync/decide.py, without Flask or a database: every rule of
 PROTOCOL.md's push section and conflict table, from plain facts."""
+
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,10 +12,19 @@ from sync.decide import ChangeRow, Journaled, Mutation, Refusal
 RECORD = uuid.UUID("0f6b2c1e-8a8e-4f31-9c55-0d2b8a3f9e11")
 
 
-def mutation(seq=1, op="update", entity="account", base_version=None, data=None, schema=protocol.SCHEMA_VERSION,
-             mutation_id=None):
-    return Mutation(id=mutation_id or uuid.UUID(int=seq), seq=seq, entity=entity, entity_id=RECORD, op=op,
-                    base_version=base_version, data=data or {"name": "Acme"}, schema=schema)
+def mutation(
+    seq=1, op="update", entity="account", base_version=None, data=None, schema=protocol.SCHEMA_VERSION, mutation_id=None
+):
+    return Mutation(
+        id=mutation_id or uuid.UUID(int=seq),
+        seq=seq,
+        entity=entity,
+        entity_id=RECORD,
+        op=op,
+        base_version=base_version,
+        data=data or {"name": "Acme"},
+        schema=schema,
+    )
 
 
 def refusal(call, *args, **kwargs):
@@ -24,6 +34,7 @@ def refusal(call, *args, **kwargs):
 
 
 # --- admission ---------------------------------------------------------------------------
+
 
 def test_the_next_seq_is_applied_and_a_skipped_one_stops_the_push():
     assert decide.admit(4, mutation(seq=5)).verdict == "apply"
@@ -65,20 +76,33 @@ def test_an_unsupported_schema_is_refused_only_when_it_would_be_applied():
 def test_the_digest_ignores_the_seq_but_not_the_content():
     assert mutation(seq=1, mutation_id=RECORD).digest == mutation(seq=2, mutation_id=RECORD).digest
     assert mutation(seq=1).digest != mutation(seq=1, data={"name": "Other"}).digest
-    loaded = {"id": RECORD, "seq": 1, "entity": "account", "entity_id": RECORD, "op": "update",
-              "base_version": None, "data": {"name": "Acme"}, "schema": 1, "client_time": None}
+    loaded = {
+        "id": RECORD,
+        "seq": 1,
+        "entity": "account",
+        "entity_id": RECORD,
+        "op": "update",
+        "base_version": None,
+        "data": {"name": "Acme"},
+        "schema": 1,
+        "client_time": None,
+    }
     assert Mutation.of(loaded).digest == protocol.payload_hash(loaded)  # the journal's fingerprints stay valid
 
 
 # --- the operation against what is stored ------------------------------------------------------
 
-@pytest.mark.parametrize("op,exists,was_deleted,expected", [
-    ("create", False, False, decide.Route("create")),
-    ("create", True, False, decide.Route("update", 1)),  # seen before: an edit of version 1
-    ("update", True, False, decide.Route("update", 4)),
-    ("delete", True, False, decide.Route("delete")),
-    ("delete", False, True, decide.Route("nothing")),  # deleting twice is deleting once
-])
+
+@pytest.mark.parametrize(
+    "op,exists,was_deleted,expected",
+    [
+        ("create", False, False, decide.Route("create")),
+        ("create", True, False, decide.Route("update", 1)),  # seen before: an edit of version 1
+        ("update", True, False, decide.Route("update", 4)),
+        ("delete", True, False, decide.Route("delete")),
+        ("delete", False, True, decide.Route("nothing")),  # deleting twice is deleting once
+    ],
+)
 def test_route(op, exists, was_deleted, expected):
     base = 4 if op == "update" else None
     assert decide.route(mutation(op=op, base_version=base), exists, was_deleted) == expected
@@ -88,17 +112,21 @@ def test_a_create_seen_before_keeps_the_base_it_names():
     assert decide.route(mutation(op="create", base_version=3), exists=True) == decide.Route("update", 3)
 
 
-@pytest.mark.parametrize("op,was_deleted,code", [
-    ("update", True, "target_deleted"),  # the delete wins
-    ("update", False, "not_found"),
-    ("delete", False, "not_found"),  # never here or not the caller's: the same answer
-])
+@pytest.mark.parametrize(
+    "op,was_deleted,code",
+    [
+        ("update", True, "target_deleted"),  # the delete wins
+        ("update", False, "not_found"),
+        ("delete", False, "not_found"),  # never here or not the caller's: the same answer
+    ],
+)
 def test_route_refusals(op, was_deleted, code):
     refused = refusal(decide.route, mutation(op=op, base_version=1), False, was_deleted)
     assert (refused.code, refused.final) == (code, False)
 
 
 # --- an edit --------------------------------------------------------------------------------
+
 
 def test_an_edit_needs_a_base_no_newer_than_the_record_unless_the_author_owns_it():
     assert refusal(decide.edit_base, "account", None, 3).code == "base_version_required"
@@ -130,8 +158,12 @@ def test_merge_applies_untouched_fields_and_keeps_the_servers_for_the_rest():
 
 def test_results():
     assert decide.applied() == {"status": "applied"} and decide.applied(3) == {"status": "applied", "version": 3}
-    assert decide.rejected("not_found", "No such record.") == {"status": "rejected", "reason": "not_found",
-                                                               "message": "No such record.", "fields": {}}
+    assert decide.rejected("not_found", "No such record.") == {
+        "status": "rejected",
+        "reason": "not_found",
+        "message": "No such record.",
+        "fields": {},
+    }
     body = decide.conflict(4, {"name": "S"}, {"name": {"client": "C", "server": "S"}})
     assert body["status"] == "conflict" and body["version"] == 4 and body["server"] == {"name": "S"}
     assert str(decide.out_of_scope()).startswith("The record is no longer in your territory")
@@ -139,20 +171,27 @@ def test_results():
 
 # --- pull ------------------------------------------------------------------------------------
 
-AT = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
 
 def test_a_page_keeps_the_newest_change_per_record_and_turns_the_unreadable_into_deletes():
     a, b, c = (uuid.UUID(int=n) for n in (1, 2, 3))
-    rows = [ChangeRow(10, "account", a, 1, "upsert", AT), ChangeRow(11, "visit", b, 1, "upsert", AT),
-            ChangeRow(12, "account", a, 2, "upsert", AT), ChangeRow(13, "contact", c, 3, "delete", AT)]
+    rows = [
+        ChangeRow(10, "account", a, 1, "upsert", AT),
+        ChangeRow(11, "visit", b, 1, "upsert", AT),
+        ChangeRow(12, "account", a, 2, "upsert", AT),
+        ChangeRow(13, "contact", c, 3, "delete", AT),
+    ]
     latest = decide.latest_per_record(rows)
     assert [row.seq for row in latest.values()] == [11, 12, 13]  # in the order of each record's newest change
     assert decide.to_load(latest) == {"visit": [b], "account": [a]}
     current = {("account", a): {"entity": "account", "id": str(a), "op": "upsert", "version": 2, "data": {}}}
     changes = decide.page(latest, current)  # the visit is no longer the caller's: it goes as a delete
     assert [(ch["entity"], ch["op"], ch["version"]) for ch in changes] == [
-        ("visit", "delete", 1), ("account", "upsert", 2), ("contact", "delete", 3)]
+        ("visit", "delete", 1),
+        ("account", "upsert", 2),
+        ("contact", "delete", 3),
+    ]
 
 
 def test_the_cursor_after_a_page_stands_on_its_last_change():
@@ -169,7 +208,9 @@ def test_the_protocol_package_imports_no_flask_and_no_database():
     import subprocess
     import sys
 
-    code = ("import sys, sync, sync.decide, sync.merge, sync.protocol; "
-            "print(sorted(m for m in ('flask', 'sqlalchemy', 'marshmallow', 'server') if m in sys.modules))")
+    code = (
+        "import sys, sync, sync.decide, sync.merge, sync.protocol; "
+        "print(sorted(m for m in ('flask', 'sqlalchemy', 'marshmallow', 'server') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

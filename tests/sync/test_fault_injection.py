@@ -4,24 +4,36 @@ In each schedule one rep's two phones work offline (visits, day-clock
 activities, account edits, deletes) while a manager reassigns accounts between
 two reps. Their pushes and pulls go through a transport that drops requests,
 drops answers after the server committed, sends batches twice and restarts the
-server between calls; now and then a phone is replaced by a fresh install. Then the network heals, both phones sync to quiescence,
-and the invariants are checked. SYNC_FUZZ_SCHEDULES sets how many schedules run.
+server between calls; now and then a phone is replaced by a fresh install. Then the network heals, both
+phones sync to quiescence, and the invariants are checked. SYNC_FUZZ_SCHEDULES sets how many schedules run.
 """
+
+import io
 import os
 import random
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from server import clock, create_app
 from server.extensions import db
-from server.models import SyncClient, SyncMutation, Visit
+from server.models import Photo, SyncClient, SyncMutation, Visit
+from server.photos.storage import FolderStore
 from tests.conftest import make_config
 from tests.sync.phone import Phone
 from tests.sync.test_sync_api import phone_state, server_state
 
-SCHEDULES = int(os.environ.get("SYNC_FUZZ_SCHEDULES", "300"))  # `make fuzz-sync`: 1,000
+SCHEDULES = int(os.environ.get("SYNC_FUZZ_SCHEDULES", "100"))  # `make fuzz-sync`: 1,000
+
+
+def fuzz_seed():
+    """SYNC_FUZZ_SEED, a number or `random` (a new one each run, as `make fuzz-sync` does); 845 by default."""
+    value = os.environ.get("SYNC_FUZZ_SEED", "845")
+    return random.SystemRandom().randrange(2**31) if value == "random" else int(value)
 
 
 class FlakyNetwork:
@@ -29,6 +41,7 @@ class FlakyNetwork:
 
     def __init__(self, rng, database_url, app):
         self.rng, self.url = rng, database_url
+        self.photo_store = app.config["PHOTO_STORE"]  # one folder for every restarted server
         self.apps = [app]
         self.client = app.test_client()
         self.healed = False
@@ -38,7 +51,7 @@ class FlakyNetwork:
         """Stop the current server app (closing its connections) and start a new one."""
         if len(self.apps) > 1:
             self._stop(self.apps.pop())
-        self.apps.append(create_app(make_config(self.url)))
+        self.apps.append(create_app(make_config(self.url, PHOTO_STORE=self.photo_store)))
         self.client = self.apps[-1].test_client()
         self.stats["restarts"] += 1
 
@@ -76,6 +89,9 @@ class FlakyNetwork:
     def patch(self, *args, **kwargs):
         return self._call("patch", *args, **kwargs)
 
+    def put(self, *args, **kwargs):
+        return self._call("put", *args, **kwargs)
+
     def close(self):
         for app in self.apps[1:]:
             self._stop(app)
@@ -92,19 +108,42 @@ class FlakyPhone(Phone):
         return super().push(batch or self.rng.randint(1, 4))
 
 
+def picture(rng):
+    """A small JPEG of its own colour: each photo's bytes differ."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), tuple(rng.randrange(256) for _ in range(3))).save(out, "JPEG")
+    return out.getvalue()
+
+
 def _now(minutes=0):
     return (clock.now() + timedelta(minutes=minutes)).isoformat()
 
 
-def test_random_schedules_deliver_exactly_once_and_converge(app, client, world, database_url):
-    rng = random.Random(int(os.environ.get("SYNC_FUZZ_SEED", "845")))
+@pytest.mark.calendar
+def test_random_schedules_deliver_exactly_once_and_converge(app, client, world, database_url, tmp_path):
+    app.config["PHOTO_STORE"] = f"folder:{tmp_path / 'photos'}"
+    app.extensions.pop("photo_store", None)
+    seed = fuzz_seed()
+    print(f"sync fault injection: {SCHEDULES} schedules from seed {seed}")
+    try:
+        run_schedules(app, client, world, database_url, random.Random(seed))
+    except BaseException as failure:
+        failure.add_note(f"reproduce with SYNC_FUZZ_SEED={seed} SYNC_FUZZ_SCHEDULES={SCHEDULES}")
+        raise
+
+
+def run_schedules(app, client, world, database_url, rng):
     net = FlakyNetwork(rng, database_url, app)
     r1 = world.headers("r1")
     manager = world.headers("m1")
     # Two more accounts that the manager moves between r1 and r2 during the run.
-    movable = [client.post("/api/accounts", json={"name": f"Movable {i}", "owner_id": str(world.users["r1"])},
-                           headers=manager).get_json()["id"] for i in range(2)]
-    created_visits, deleted = {}, set()
+    movable = [
+        client.post(
+            "/api/accounts", json={"name": f"Movable {i}", "owner_id": str(world.users["r1"])}, headers=manager
+        ).get_json()["id"]
+        for i in range(2)
+    ]
+    created_visits, deleted, photos = {}, set(), {}
     phones = [FlakyPhone(net, r1, rng), FlakyPhone(net, r1, rng)]
     phones_seen = list(phones)
     try:
@@ -118,12 +157,24 @@ def test_random_schedules_deliver_exactly_once_and_converge(app, client, world, 
                 action = rng.random()
                 held = [str(world.accounts["r1"])] + movable
                 if action < 0.35:
-                    visit_id = phone.create("visit", {"account_id": rng.choice(held), "purpose": "Fuzz visit",
-                                                      "check_in_at": _now(-rng.randint(1, 600))})
+                    visit_id = phone.create(
+                        "visit",
+                        {
+                            "account_id": rng.choice(held),
+                            "purpose": "Fuzz visit",
+                            "check_in_at": _now(-rng.randint(1, 600)),
+                        },
+                    )
                     created_visits[visit_id] = (phone, phone.outbox[-1]["id"])
                 elif action < 0.50:
-                    phone.create("activity", {"category": rng.choice(["travel", "admin", "meeting"]),
-                                              "started_at": _now(-30), "ended_at": _now(-5)})
+                    phone.create(
+                        "activity",
+                        {
+                            "category": rng.choice(["travel", "admin", "meeting"]),
+                            "started_at": _now(-30),
+                            "ended_at": _now(-5),
+                        },
+                    )
                 elif action < 0.60 and created_visits:
                     visit_id = rng.choice(list(created_visits))
                     phone.queue("visit", "update", visit_id, {"notes": f"edit {rng.random():.4f}"})
@@ -139,13 +190,21 @@ def test_random_schedules_deliver_exactly_once_and_converge(app, client, world, 
                     target = rng.choice(movable)
                     owner = rng.choice(["r1", "r2"])
                     net.patch(f"/api/accounts/{target}", json={"owner_id": str(world.users[owner])}, headers=manager)
-                elif action < 0.95:
+                elif action < 0.91:
                     phone.push()
+                elif action < 0.95:
+                    if created_visits and rng.random() < 0.6:
+                        # A photo at a visit this rep recorded; its bytes go up once its record is accepted.
+                        visit_id = rng.choice(list(created_visits))
+                        photos[phone.photo(visit_id, picture(rng), _now(-1))] = phone
+                    else:
+                        phone.upload()
                 else:
                     phone.pull_page(limit=rng.randint(1, 5))
             net.healed = True
             for phone in phones:
                 phone.sync()
+                phone.upload()
             for phone in phones:
                 phone.pull()
                 assert phone.outbox == []
@@ -165,10 +224,28 @@ def test_random_schedules_deliver_exactly_once_and_converge(app, client, world, 
                 continue
             # Every mutation reached the server once: one journal row per seq, none skipped.
             assert client_row.last_seq == phone.seq
-            journal = db.session.scalar(select(func.count()).select_from(SyncMutation)
-                                        .where(SyncMutation.client_id == client_row.id))
+            journal = db.session.scalar(
+                select(func.count()).select_from(SyncMutation).where(SyncMutation.client_id == client_row.id)
+            )
             assert journal == phone.seq
         stored = {str(v) for v in db.session.scalars(select(Visit.id))}
+        kept_photos = db.session.scalars(select(Photo)).all()
+    # Photos: every one the server holds has its bytes, stored once, exactly those the phone took.
+    folder = Path(app.config["PHOTO_STORE"].partition(":")[2])
+    store = FolderStore(folder)
+    assert photos and net.stats["dropped"]
+    for photo in kept_photos:
+        taken = photos[str(photo.id)].files[str(photo.id)]
+        if taken["uploaded"] is not True:  # its phone was replaced before sending it: the record waits alone
+            assert photo.uploaded_at is None
+            continue
+        assert photo.uploaded_at is not None and store.get(str(photo.id)) == taken["data"]
+    # Nothing but whole files under photo ids (no half-written upload left); a photo deleted with its visit
+    # after its upload leaves its bytes behind, nothing else does.
+    uploaded = {name for p in kept_photos if p.uploaded_at for name in (str(p.id), f"{p.id}.thumb.jpg")}
+    names = {p.name for p in folder.iterdir()} if folder.exists() else set()
+    gone = {name.split(".")[0] for name in names - uploaded}
+    assert uploaded <= names and gone <= set(photos) - {str(p.id) for p in kept_photos}
     for visit_id, (phone, mutation_id) in created_visits.items():
         result = phone.results[mutation_id]
         # Applied the first time it arrived (a retry reports that first status), never refused.

@@ -1,5 +1,6 @@
 """The pure protocol package, without Flask or a database."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,7 +8,9 @@ from sync import merge, protocol
 
 
 def test_cursor_round_trips_and_is_opaque():
-    cursor = protocol.Cursor(epoch="abc", seq=42, entity=3, after_id="0f6b2c1e-8a8e-4f31-9c55-0d2b8a3f9e11", mark="ab12")
+    cursor = protocol.Cursor(
+        epoch="abc", seq=42, entity=3, after_id="0f6b2c1e-8a8e-4f31-9c55-0d2b8a3f9e11", mark="ab12"
+    )
     text = cursor.encode()
     assert "42" not in text and protocol.Cursor.decode(text) == cursor
 
@@ -18,11 +21,14 @@ def test_unreadable_cursors_raise(text):
         protocol.Cursor.decode(text)
 
 
-@pytest.mark.parametrize("cursor,reason", [
-    (protocol.Cursor("other", 5), "another database"),
-    (protocol.Cursor("e", 11), "future"),
-    (protocol.Cursor("e", 1), "horizon"),
-])
+@pytest.mark.parametrize(
+    "cursor,reason",
+    [
+        (protocol.Cursor("other", 5), "another database"),
+        (protocol.Cursor("e", 11), "future"),
+        (protocol.Cursor("e", 1), "horizon"),
+    ],
+)
 def test_check_cursor(cursor, reason):
     with pytest.raises(protocol.CursorError, match=reason):
         protocol.check_cursor(cursor, epoch="e", head=10, horizon=3)
@@ -59,7 +65,10 @@ def test_merge_with_unknown_history_keeps_every_differing_server_value():
 
 
 def test_too_far_ahead_flags_only_happened_at_fields():
-    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
-    values = {"check_in_at": now + timedelta(hours=25), "check_out_at": now + timedelta(hours=23),
-              "planned_start": now + timedelta(days=30)}
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    values = {
+        "check_in_at": now + timedelta(hours=25),
+        "check_out_at": now + timedelta(hours=23),
+        "planned_start": now + timedelta(days=30),
+    }
     assert merge.too_far_ahead(values, now) == ["check_in_at"]

@@ -1,5 +1,6 @@
 """The sync protocol through the HTTP API, one test per failure scenario (F1-F18: lost acks, retries,
 seq gaps, conflicts, deletes, reassignment, clock skew...), each named in its test."""
+
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -10,15 +11,16 @@ from sqlalchemy import select, text, update
 
 from server import clock, create_app
 from server.extensions import db
-from server.sync_api import services
 from server.models import Account, Change, RoutePlan, SyncState, User, Visit, WeeklyReview
+from server.sync_api import services
 from sync import protocol
+from sync.entities import DECLARED
 from tests.conftest import make_config
-from tests.sync.phone import Phone
 from tests.records import writing
+from tests.sync.phone import Phone
 
-REST = {"account": "accounts", "contact": "contacts", "device": "devices", "opportunity": "opportunities",
-        "appointment": "appointments", "visit": "visits", "activity": "activities", "route_plan": "route-plans"}
+# Each synced entity's REST collection, as sync/entities.py declares it.
+REST = {e.name: e.path for e in DECLARED if e.path}
 
 
 def server_state(client, headers):
@@ -57,6 +59,7 @@ def phone(client, world):
     return Phone(client, world.headers("r1"))
 
 
+@pytest.mark.calendar
 def test_first_pull_is_a_paginated_snapshot_of_the_territory(client, world, phone):
     phone.pull(limit=2)
     assert phone_state(phone) == server_state(client, world.headers("r1"))
@@ -64,6 +67,23 @@ def test_first_pull_is_a_paginated_snapshot_of_the_territory(client, world, phon
     assert phone.ids("visit") == {str(world.visits["r1"])}
 
 
+@pytest.mark.calendar
+def test_a_snapshots_first_page_says_how_many_records_it_holds(client, world):
+    for user in ("r1", "m1", "admin"):
+        headers = world.headers(user)
+        first = client.get("/api/sync/pull?limit=2", headers=headers).get_json()
+        seen, page = len(first["changes"]), first
+        while page["has_more"]:
+            page = client.get(f"/api/sync/pull?limit=2&cursor={page['cursor']}", headers=headers).get_json()
+            assert "snapshot_total" not in page and page["snapshot"] is True  # only the first page counts
+            seen += len(page["changes"])
+        assert first["snapshot_total"] == seen == len(server_state(client, headers)), user
+        assert first["snapshot"] is True
+    # The change log after the snapshot is not one.
+    assert "snapshot" not in client.get(f"/api/sync/pull?cursor={page['cursor']}", headers=headers).get_json()
+
+
+@pytest.mark.calendar
 def test_manager_and_admin_snapshots_match_their_scope(client, world):
     for user in ("m1", "admin"):
         phone = Phone(client, world.headers(user))
@@ -71,6 +91,7 @@ def test_manager_and_admin_snapshots_match_their_scope(client, world):
         assert phone_state(phone) == server_state(client, world.headers(user))
 
 
+@pytest.mark.calendar
 def test_changes_after_the_snapshot_arrive_once(client, world, phone):
     phone.pull()
     other = Phone(client, world.headers("r1"))
@@ -83,11 +104,11 @@ def test_changes_after_the_snapshot_arrive_once(client, world, phone):
     assert phone_state(phone) == server_state(client, world.headers("r1"))
 
 
+@pytest.mark.calendar
 def test_f1_response_lost_after_commit_then_retry(app, client, world, phone):
     visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso()))
     batch = list(phone.outbox)
-    lost = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": batch},
-                       headers=phone.headers)
+    lost = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": batch}, headers=phone.headers)
     assert lost.status_code == 200  # the phone never sees this answer
     retry = phone.push()
     result = retry.get_json()["results"][0]
@@ -97,17 +118,27 @@ def test_f1_response_lost_after_commit_then_retry(app, client, world, phone):
         assert db.session.query(Visit).filter_by(id=uuid.UUID(visit_id)).count() == 1
 
 
+@pytest.mark.calendar
 def test_f2_same_batch_pushed_twice_at_once(app, world, database_url):
     client_id = str(uuid.uuid4())
     visit_id = str(uuid.uuid4())
-    batch = [{"id": str(uuid.uuid4()), "seq": 1, "entity": "visit", "entity_id": visit_id, "op": "create",
-              "data": visit_data(world)}]
+    batch = [
+        {
+            "id": str(uuid.uuid4()),
+            "seq": 1,
+            "entity": "visit",
+            "entity_id": visit_id,
+            "op": "create",
+            "data": visit_data(world),
+        }
+    ]
     headers = world.headers("r1")
     statuses, bodies = [], []
 
     def send():
-        response = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": batch},
-                                          headers=headers)
+        response = app.test_client().post(
+            "/api/sync/push", json={"client_id": client_id, "mutations": batch}, headers=headers
+        )
         statuses.append(response.status_code)
         bodies.append(response.get_json())
 
@@ -118,12 +149,12 @@ def test_f2_same_batch_pushed_twice_at_once(app, world, database_url):
         t.join()
     assert 500 not in statuses and 200 in statuses
     # Whatever raced, a retry settles it and there is exactly one visit.
-    again = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": batch},
-                                   headers=headers)
+    again = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": batch}, headers=headers)
     assert again.status_code == 200 and again.get_json()["results"][0]["status"] == "duplicate"
     assert count_visits(app) == 4
 
 
+@pytest.mark.calendar
 def test_f3_gap_is_refused_and_nothing_after_it_applied(app, client, world, phone):
     phone.create("visit", visit_data(world))
     phone.create("visit", visit_data(world))
@@ -137,16 +168,19 @@ def test_f3_gap_is_refused_and_nothing_after_it_applied(app, client, world, phon
     assert count_visits(app) == 3 + 1
 
 
+@pytest.mark.calendar
 def test_f3_same_seq_with_different_payload_is_409(app, client, world, phone):
     phone.create("visit", visit_data(world))
     first = dict(phone.outbox[0])
     assert phone.push().status_code == 200
     forged = {**first, "id": str(uuid.uuid4()), "data": visit_data(world, purpose="Something else")}
-    response = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": [forged]},
-                           headers=phone.headers)
+    response = client.post(
+        "/api/sync/push", json={"client_id": phone.client_id, "mutations": [forged]}, headers=phone.headers
+    )
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "seq_reused"
 
 
+@pytest.mark.calendar
 def test_f4_two_devices_edit_one_account_offline(client, world):
     a, b = Phone(client, world.headers("r1")), Phone(client, world.headers("r1"))
     a.pull()
@@ -167,6 +201,7 @@ def test_f4_two_devices_edit_one_account_offline(client, world):
     assert (data["notes"], data["industry"], data["region"]) == ("from A", "logistics", "Pudong")
 
 
+@pytest.mark.calendar
 def test_f4b_a_phones_own_queued_edits_never_conflict_with_each_other(client, world):
     """Two edits of one field queued offline on the same base: the later one is the rep's intent and
     wins, in one push or over two; another phone's edit in between still conflicts."""
@@ -195,6 +230,7 @@ def test_f4b_a_phones_own_queued_edits_never_conflict_with_each_other(client, wo
     assert result["status"] == "conflict" and result["conflicts"]["notes"] == {"client": "fifth", "server": "from B"}
 
 
+@pytest.mark.calendar
 def test_f5_protected_field_is_rejected_and_the_queue_goes_on(client, world, phone):
     phone.pull()
     base = phone.store[("account", str(world.accounts["r1"]))]["version"]
@@ -208,10 +244,12 @@ def test_f5_protected_field_is_rejected_and_the_queue_goes_on(client, world, pho
     assert client.get(f"/api/visits/{visit_id}", headers=world.headers("r1")).status_code == 200
 
 
+@pytest.mark.calendar
 def test_f6_expired_token_keeps_the_outbox_and_client_ids_belong_to_one_user(app, client, world):
     with writing(app):
-        expired = create_access_token(identity=db.session.get(User, world.users["r1"]),
-                                      expires_delta=timedelta(seconds=-1))
+        expired = create_access_token(
+            identity=db.session.get(User, world.users["r1"]), expires_delta=timedelta(seconds=-1)
+        )
     phone = Phone(client, {"Authorization": f"Bearer {expired}"})
     phone.create("visit", visit_data(world))
     assert phone.push().status_code == 401 and len(phone.outbox) == 1
@@ -223,6 +261,7 @@ def test_f6_expired_token_keeps_the_outbox_and_client_ids_belong_to_one_user(app
     assert response.status_code == 403 and "client_id" in response.get_json()["error"]["fields"]
 
 
+@pytest.mark.calendar
 def test_f7_phone_clock_far_ahead_is_rejected_behind_is_data(client, world, phone):
     ahead = phone.create("visit", visit_data(world, check_in_at=now_iso(days=3)))
     behind = phone.create("visit", visit_data(world, check_in_at=now_iso(days=-365)))
@@ -236,6 +275,7 @@ def test_f7_phone_clock_far_ahead_is_rejected_behind_is_data(client, world, phon
     assert client.get(f"/api/visits/{behind}", headers=world.headers("r1")).status_code == 200
 
 
+@pytest.mark.calendar
 def test_f8_unsupported_schema_is_426_and_keeps_the_outbox(app, client, world, phone):
     phone.create("visit", visit_data(world))
     phone.create("visit", visit_data(world))
@@ -251,6 +291,7 @@ def test_f8_unsupported_schema_is_426_and_keeps_the_outbox(app, client, world, p
     assert phone.push().status_code == 200 and count_visits(app) == 5
 
 
+@pytest.mark.calendar
 def test_f9_pull_cut_mid_page_resumes(client, world, phone):
     phone.pull_page(limit=2)
     saved_cursor, saved_store = phone.cursor, dict(phone.store)
@@ -262,6 +303,7 @@ def test_f9_pull_cut_mid_page_resumes(client, world, phone):
     assert phone_state(phone) == phone_state(fresh) == server_state(client, world.headers("r1"))
 
 
+@pytest.mark.calendar
 def test_f10_a_writer_committing_late_is_not_skipped(app, client, world, phone, database_url):
     phone.pull()
     writer_app = create_app(make_config(database_url))
@@ -278,6 +320,7 @@ def test_f10_a_writer_committing_late_is_not_skipped(app, client, world, phone, 
     assert phone.store[("account", str(world.accounts["r1"]))]["data"]["notes"] == "written slowly"
 
 
+@pytest.mark.calendar
 def test_f11_stale_future_and_foreign_cursors_reset_and_keep_the_outbox(app, client, world, phone):
     phone.pull()
     phone.create("visit", visit_data(world))
@@ -300,13 +343,15 @@ def test_f11_stale_future_and_foreign_cursors_reset_and_keep_the_outbox(app, cli
     assert phone.outbox == [] and phone_state(phone) == server_state(client, world.headers("r1"))
 
 
+@pytest.mark.calendar
 def test_f12_reassigned_account_old_rep_visit_kept_and_subtree_dropped(app, client, world):
     old, new = Phone(client, world.headers("r1")), Phone(client, world.headers("r2"))
     old.pull()
     new.pull()
     visit_id = old.create("visit", visit_data(world, check_in_at=now_iso(hours=-1)))  # offline
-    moved = client.patch(f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])},
-                         headers=world.headers("m1"))
+    moved = client.patch(
+        f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])}, headers=world.headers("m1")
+    )
     assert moved.status_code == 200
     result = old.push().get_json()["results"][0]
     assert result["status"] == "applied"
@@ -322,12 +367,14 @@ def test_f12_reassigned_account_old_rep_visit_kept_and_subtree_dropped(app, clie
     assert phone_state(new) == server_state(client, world.headers("r2"))
 
 
+@pytest.mark.calendar
 def test_f12_visit_to_an_account_never_held_is_rejected(client, world, phone):
     phone.create("visit", visit_data(world, "r3"))
     result = phone.push().get_json()["results"][0]
     assert result["status"] == "rejected" and result["reason"] == "not_found"
 
 
+@pytest.mark.calendar
 def test_f13_visit_for_an_account_deleted_on_the_server(client, world, phone):
     phone.pull()
     assert client.delete(f"/api/accounts/{world.accounts['r1']}", headers=world.headers("m1")).status_code == 204
@@ -340,6 +387,7 @@ def test_f13_visit_for_an_account_deleted_on_the_server(client, world, phone):
     assert ("activity", follow) in phone.store
 
 
+@pytest.mark.calendar
 def test_f14_delete_beats_a_concurrent_edit(client, world, phone):
     phone.pull()
     contact = world.contacts["r1"]
@@ -353,6 +401,7 @@ def test_f14_delete_beats_a_concurrent_edit(client, world, phone):
     assert ("contact", str(contact)) not in phone.store
 
 
+@pytest.mark.calendar
 def test_f15_permanent_error_does_not_block_the_queue(app, client, world, phone):
     first = phone.create("visit", visit_data(world))
     phone.create("visit", {"account_id": str(world.accounts["r1"])})  # no purpose: permanent error
@@ -378,6 +427,7 @@ def test_f18_limits(app, client, world, phone):
     assert client.get("/api/sync/pull?limit=1001", headers=phone.headers).status_code == 422
 
 
+@pytest.mark.calendar
 def test_create_from_two_devices_with_one_uuid_makes_one_visit(app, client, world):
     a, b = Phone(client, world.headers("r1")), Phone(client, world.headers("r1"))
     visit_id = a.create("visit", visit_data(world))
@@ -389,21 +439,27 @@ def test_create_from_two_devices_with_one_uuid_makes_one_visit(app, client, worl
         assert len(visits) == 1 and visits[0].notes == "second device"
 
 
+@pytest.mark.calendar
 def test_a_push_larger_than_a_chunk_applies_each_mutation_on_its_own(app, client, world, phone):
     """Mutations commit in chunks, each one a savepoint: a rejected one in a later chunk takes
     nothing else with it, and a retry of the whole push returns the same results."""
     size = services.CHUNK + 50
     for index in range(size):
-        phone.create("visit", {"account_id": str(world.accounts["r1"])} if index == services.CHUNK + 10
-                     else visit_data(world, notes=f"visit {index}"))
+        phone.create(
+            "visit",
+            {"account_id": str(world.accounts["r1"])}
+            if index == services.CHUNK + 10
+            else visit_data(world, notes=f"visit {index}"),
+        )
     batch = list(phone.outbox)
     first = phone.push()
     assert first.status_code == 200 and first.get_json()["last_seq"] == size
     statuses = [r["status"] for r in first.get_json()["results"]]
     assert statuses.count("applied") == size - 1 and statuses[services.CHUNK + 10] == "rejected"
     assert count_visits(app) == 3 + size - 1
-    again = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": batch},
-                        headers=phone.headers).get_json()
+    again = client.post(
+        "/api/sync/push", json={"client_id": phone.client_id, "mutations": batch}, headers=phone.headers
+    ).get_json()
     assert [r["status"] for r in again["results"]] == ["duplicate"] * size
     assert [r["first_status"] for r in again["results"]] == statuses
     assert count_visits(app) == 3 + size - 1
@@ -417,13 +473,19 @@ def db_only_rule(app):
         postgres = db.engine.dialect.name == "postgresql"
         with db.engine.begin() as conn:
             if postgres:
-                conn.execute(text("""CREATE FUNCTION refuse_visit() RETURNS trigger AS $$ BEGIN
-                    RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END $$ LANGUAGE plpgsql"""))
-                conn.execute(text("""CREATE TRIGGER refuse_visit BEFORE INSERT ON visits FOR EACH ROW
-                    WHEN (NEW.purpose = 'forbidden by the database') EXECUTE FUNCTION refuse_visit()"""))
+                conn.execute(
+                    text("""CREATE FUNCTION refuse_visit() RETURNS trigger AS $$ BEGIN
+                    RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END $$ LANGUAGE plpgsql""")
+                )
+                conn.execute(
+                    text("""CREATE TRIGGER refuse_visit BEFORE INSERT ON visits FOR EACH ROW
+                    WHEN (NEW.purpose = 'forbidden by the database') EXECUTE FUNCTION refuse_visit()""")
+                )
             else:
-                conn.execute(text("""CREATE TRIGGER refuse_visit BEFORE INSERT ON visits
-                    WHEN NEW.purpose = 'forbidden by the database' BEGIN SELECT RAISE(ABORT, 'refused'); END"""))
+                conn.execute(
+                    text("""CREATE TRIGGER refuse_visit BEFORE INSERT ON visits
+                    WHEN NEW.purpose = 'forbidden by the database' BEGIN SELECT RAISE(ABORT, 'refused'); END""")
+                )
     yield
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER refuse_visit" + (" ON visits" if postgres else "")))
@@ -431,11 +493,14 @@ def db_only_rule(app):
             conn.execute(text("DROP FUNCTION refuse_visit()"))
 
 
+@pytest.mark.calendar
 def test_a_create_the_database_refuses_is_rejected_alone(app, client, world, phone, db_only_rule):
     """Creates are flushed together; when that write fails, the chunk is redone one mutation at a
     time, so only the refused one is rejected and every other lands exactly once."""
-    ids = [phone.create("visit", visit_data(world, purpose="forbidden by the database" if i == 7 else "Fine"))
-           for i in range(12)]
+    ids = [
+        phone.create("visit", visit_data(world, purpose="forbidden by the database" if i == 7 else "Fine"))
+        for i in range(12)
+    ]
     activity = phone.create("activity", {"category": "travel", "started_at": now_iso(minutes=-30)})
     body = phone.push().get_json()
     statuses = [(r["status"], r.get("reason")) for r in body["results"]]
@@ -448,6 +513,7 @@ def test_a_create_the_database_refuses_is_rejected_alone(app, client, world, pho
     assert client.get(f"/api/activities/{activity}", headers=headers).status_code == 200
 
 
+@pytest.mark.calendar
 def test_a_create_and_its_edit_in_one_push_report_their_own_versions(app, client, world, phone):
     visit_id = phone.create("visit", visit_data(world, check_in_at=now_iso(minutes=-50)))
     phone.queue("visit", "update", visit_id, {"check_out_at": now_iso(minutes=-5), "outcome": "Order signed"})
@@ -457,6 +523,7 @@ def test_a_create_and_its_edit_in_one_push_report_their_own_versions(app, client
     assert visit["version"] == 2 and visit["outcome"] == "Order signed"
 
 
+@pytest.mark.calendar
 def test_a_gap_in_a_later_chunk_keeps_the_chunks_before_it(app, client, world, phone):
     for _ in range(services.CHUNK + 20):
         phone.create("visit", visit_data(world))
@@ -471,13 +538,15 @@ def test_a_gap_in_a_later_chunk_keeps_the_chunks_before_it(app, client, world, p
     assert count_visits(app) == 3 + services.CHUNK + 5
 
 
+@pytest.mark.calendar
 def test_a_mutation_sent_again_under_a_new_seq_applies_once(app, client, world, phone):
     visit_id = phone.create("visit", visit_data(world))
     mutation = dict(phone.outbox[0])
     assert phone.push().get_json()["results"][0]["status"] == "applied"
     again = {**mutation, "seq": 2, "data": visit_data(world, notes="sent twice")}
-    body = client.post("/api/sync/push", json={"client_id": phone.client_id, "mutations": [again]},
-                       headers=phone.headers).get_json()
+    body = client.post(
+        "/api/sync/push", json={"client_id": phone.client_id, "mutations": [again]}, headers=phone.headers
+    ).get_json()
     assert body["results"][0]["status"] == "duplicate" and body["results"][0]["first_status"] == "applied"
     assert body["last_seq"] == 2
     with writing(app):
@@ -485,6 +554,7 @@ def test_a_mutation_sent_again_under_a_new_seq_applies_once(app, client, world, 
         assert visit.notes in ("", None) and count_visits(app) == 4
 
 
+@pytest.mark.calendar
 def test_deletes_leave_tombstones_in_the_change_log(app, client, world, phone):
     phone.pull()
     visit = world.visits["r1"]
@@ -498,6 +568,7 @@ def test_deletes_leave_tombstones_in_the_change_log(app, client, world, phone):
         assert db.session.scalars(select(Change.op).where(Change.entity_id == visit)).all()[-1] == "delete"
 
 
+@pytest.mark.calendar
 def test_pull_pages_stay_consistent_while_others_write(client, world):
     phone = Phone(client, world.headers("m1"))
     writer = Phone(client, world.headers("r1"))
@@ -512,8 +583,9 @@ def test_pull_pages_stay_consistent_while_others_write(client, world):
 
 
 def test_push_body_is_validated(client, world, phone):
-    response = client.post("/api/sync/push", json={"client_id": "x", "mutations": [{"seq": "one"}]},
-                           headers=phone.headers)
+    response = client.post(
+        "/api/sync/push", json={"client_id": "x", "mutations": [{"seq": "one"}]}, headers=phone.headers
+    )
     assert response.status_code == 422
     assert "client_id" in response.get_json()["error"]["fields"]
     phone.create("visit", visit_data(world))
@@ -526,19 +598,30 @@ def test_push_body_is_validated(client, world, phone):
     assert result["status"] == "rejected"
 
 
+@pytest.mark.calendar
 def test_overlapping_batches_pushed_at_once_apply_each_mutation_once(app, world):
     """Two threads push seq 1-3 and seq 2-5 of one outbox at the same moment."""
     headers = world.headers("r1")
     client_id = str(uuid.uuid4())
-    mutations = [{"id": str(uuid.uuid4()), "seq": n, "entity": "visit", "entity_id": str(uuid.uuid4()),
-                  "op": "create", "data": visit_data(world, notes=f"visit {n}")} for n in range(1, 6)]
+    mutations = [
+        {
+            "id": str(uuid.uuid4()),
+            "seq": n,
+            "entity": "visit",
+            "entity_id": str(uuid.uuid4()),
+            "op": "create",
+            "data": visit_data(world, notes=f"visit {n}"),
+        }
+        for n in range(1, 6)
+    ]
     statuses = []
     barrier = threading.Barrier(2)
 
     def send(batch):
         barrier.wait()
-        response = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": batch},
-                                          headers=headers)
+        response = app.test_client().post(
+            "/api/sync/push", json={"client_id": client_id, "mutations": batch}, headers=headers
+        )
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=send, args=(batch,)) for batch in (mutations[0:3], mutations[1:5])]
@@ -548,8 +631,9 @@ def test_overlapping_batches_pushed_at_once_apply_each_mutation_once(app, world)
         t.join()
     assert 500 not in statuses
     # The phone retries whatever was not acknowledged; the whole outbox then reads as done.
-    final = app.test_client().post("/api/sync/push", json={"client_id": client_id, "mutations": mutations},
-                                   headers=headers)
+    final = app.test_client().post(
+        "/api/sync/push", json={"client_id": client_id, "mutations": mutations}, headers=headers
+    )
     assert final.status_code == 200
     results = final.get_json()["results"]
     # Each mutation was applied exactly once, by whichever push reached it first.
@@ -560,6 +644,7 @@ def test_overlapping_batches_pushed_at_once_apply_each_mutation_once(app, world)
         assert db.session.query(Visit).filter(Visit.id.in_(ids)).count() == 5
 
 
+@pytest.mark.calendar
 def test_pruning_old_changes_resets_old_cursors_and_keeps_merges_safe(app, client, world, runner):
     old_phone = Phone(client, world.headers("r1"))
     old_phone.pull()
@@ -593,3 +678,43 @@ def test_records_only_the_server_writes_cannot_be_created_by_a_push(app, client,
     with writing(app):
         assert db.session.get(RoutePlan, uuid.UUID(plan)) is None
         assert db.session.get(WeeklyReview, uuid.UUID(review)) is None
+
+
+@pytest.mark.calendar
+def test_a_pushed_move_to_o_is_won_and_an_open_o_is_refused(client, world, phone):
+    """Through sync as through REST: reaching O closes the deal as won, and the phone learns it on its next pull."""
+    phone.pull()
+    opp_id = str(world.opportunities["r1"])
+    base = phone.store[("opportunity", opp_id)]["version"]
+    phone.queue("opportunity", "update", opp_id, {"stage": "O"}, base)  # an older client: the stage alone
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["applied"], results
+    phone.pull()
+    assert phone.store[("opportunity", opp_id)]["data"]["status"] == "won"
+    base = phone.store[("opportunity", opp_id)]["version"]
+    phone.queue("opportunity", "update", opp_id, {"status": "open"}, base)
+    created = phone.create("opportunity", {"account_id": str(world.accounts["r1"]), "title": "New", "stage": "O"})
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"], results
+    assert "status" in results[0]["fields"]
+    got = client.get(f"/api/opportunities/{created}", headers=world.headers("r1")).get_json()
+    assert (got["stage"], got["status"]) == ("O", "won")
+
+
+@pytest.mark.calendar  # the account pulled says how many days since its last contact
+def test_an_accounts_pinyin_keys_follow_its_name_and_reach_the_phone(client, world, phone):
+    """The phone's offline search finds 浦嘉 by `pujia` or `pj`: the server derives the keys from the name,
+    whoever writes it (here a rename pushed from a phone), and the pull carries them; a phone cannot set them."""
+    phone.pull()
+    key = ("account", str(world.accounts["r1"]))
+    base = phone.store[key]["version"]
+    phone.queue("account", "update", world.accounts["r1"], {"name": "浦嘉办公设备 Co."}, base)
+    assert phone.push().get_json()["results"][0]["status"] == "applied"
+    phone.pull()
+    data = phone.store[key]["data"]
+    assert (data["name_pinyin"], data["name_initials"]) == ("pujiabangongshebeico", "pjbgsbco")
+    phone.queue("account", "update", world.accounts["r1"], {"name_pinyin": "forged"}, phone.store[key]["version"])
+    rejected = phone.push().get_json()["results"][0]
+    assert (rejected["status"], rejected["reason"]) == ("rejected", "validation_failed")
+    phone.pull()
+    assert phone.store[key]["data"]["name_pinyin"] == "pujiabangongshebeico"

@@ -1,4 +1,5 @@
 """CSV import (CLI and API), geocoding through a local fake Nominatim, exports and the round trip."""
+
 import csv
 import io
 from urllib.parse import parse_qs, urlparse
@@ -38,9 +39,17 @@ def test_accounts_import_in_every_excel_encoding_and_reimport_updates(app, runne
     with writing(app):
         account = db.session.scalar(select(Account).where(Account.external_key == "K2"))
         assert (account.name, account.latitude, account.account_class, account.owner_id) == (
-            "上海客户2", 31.2, "B", world.users["r1"])
-    again = run_import(runner, tmp_path, HEADER_ZH + rows_zh(2) + "K3,上海客户3 新名,徐汇区路3号,31.3,121.4,徐汇,A,r1,\n",
-                       encoding=encoding)
+            "上海客户2",
+            31.2,
+            "B",
+            world.users["r1"],
+        )
+    again = run_import(
+        runner,
+        tmp_path,
+        HEADER_ZH + rows_zh(2) + "K3,上海客户3 新名,徐汇区路3号,31.3,121.4,徐汇,A,r1,\n",
+        encoding=encoding,
+    )
     assert "1 updated" in again.output and "2 unchanged" in again.output and count(app) == before + 3
     with writing(app):
         renamed = db.session.scalar(select(Account).where(Account.external_key == "K3"))
@@ -69,13 +78,16 @@ def test_one_bad_row_writes_nothing_dry_run_writes_nothing_skip_invalid_writes_t
     assert count(app) == before + 2
 
 
-@pytest.mark.parametrize("content, message", [
-    ("name,address\n".encode("utf-16"), "neither UTF-8 nor GB18030"),
-    (b"address,region\nRoad,Xuhui\n", "Missing column(s): name"),
-    (b"", "empty"),
-    ("客户编号,客户名称\nK1,甲\nK1,乙\n".encode(), "Same record as row 2"),
-    ("客户名称,负责人\n甲,nobody\n".encode(), "No user 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("name,address\n".encode("utf-16"), "neither UTF-8 nor GB18030"),
+        (b"address,region\nRoad,Xuhui\n", "Missing column(s): name"),
+        (b"", "empty"),
+        ("客户编号,客户名称\nK1,甲\nK1,乙\n".encode(), "Same record as row 2"),
+        ("客户名称,负责人\n甲,nobody\n".encode(), "No user 'nobody'"),
+    ],
+)
 def test_bad_files_are_refused_with_the_reason(app, runner, world, tmp_path, content, message):
     before = count(app)
     path = tmp_path / "bad.csv"
@@ -92,20 +104,35 @@ def fake_nominatim():
     def answer(path):
         query = parse_qs(urlparse(path).query).get("q", [""])[0]
         asked.append(query)
-        found = [{"lat": "31.1955", "lon": "121.4365", "display_name": query, "place_id": 1,
-                  "boundingbox": ["31.1", "31.2", "121.4", "121.5"]}] if "徐汇" in query else []
+        found = (
+            [
+                {
+                    "lat": "31.1955",
+                    "lon": "121.4365",
+                    "display_name": query,
+                    "place_id": 1,
+                    "boundingbox": ["31.1", "31.2", "121.4", "121.5"],
+                }
+            ]
+            if "徐汇" in query
+            else []
+        )
         return 200, found
 
     with json_server(answer) as url:
         yield url, asked
 
 
-def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannable(app, client, runner, world, tmp_path,
-                                                                                 fake_nominatim):
+@pytest.mark.calendar
+def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannable(
+    app, client, runner, world, tmp_path, fake_nominatim
+):
     url, asked = fake_nominatim
     app.config.update(GEOCODER="nominatim", GEOCODER_URL=url, GEOCODER_MIN_DELAY_S=0)
-    text = ("客户编号,客户名称,地址,负责人\n"
-            "G1,徐汇客户,上海市徐汇区漕溪北路1号,r1\nG2,同址客户,上海市徐汇区漕溪北路1号,r1\nG3,无名客户,火星路1号,r1\n")
+    text = (
+        "客户编号,客户名称,地址,负责人\n"
+        "G1,徐汇客户,上海市徐汇区漕溪北路1号,r1\nG2,同址客户,上海市徐汇区漕溪北路1号,r1\nG3,无名客户,火星路1号,r1\n"
+    )
     result = run_import(runner, tmp_path, text)
     assert result.exit_code == 0, result.output
     assert "2 geocoded" in result.output and "row 4: address: Not geocoded" in result.output
@@ -120,12 +147,15 @@ def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannabl
     assert client.get(f"/api/accounts/{missing}", headers=world.headers("r1")).get_json()["plannable"] is False
 
 
+@pytest.mark.calendar
 def test_devices_and_contacts_import_against_accounts_by_key_or_name(app, runner, world, tmp_path):
     assert run_import(runner, tmp_path, HEADER_ZH + rows_zh(2)).exit_code == 0
-    devices = ("客户编号,客户名称,归属,品牌,型号,彩色黑白,安装日期,月印量\n"
-               "K1,,竞争对手,Canon,iR-ADV 4545,黑白,2020-05-01,12000\n"
-               ",上海客户2,本公司,Fieldday,FD-C6010,彩色,2024-01-15,3000\n"
-               "K404,,本公司,X,Y,黑白,,10\n")
+    devices = (
+        "客户编号,客户名称,归属,品牌,型号,彩色黑白,安装日期,月印量\n"
+        "K1,,竞争对手,Canon,iR-ADV 4545,黑白,2020-05-01,12000\n"
+        ",上海客户2,本公司,Fieldday,FD-C6010,彩色,2024-01-15,3000\n"
+        "K404,,本公司,X,Y,黑白,,10\n"
+    )
     result = run_import(runner, tmp_path, devices, kind="devices", args=["--skip-invalid"])
     assert result.exit_code == 0 and "2 created" in result.output and "row 4: account: No account" in result.output
     again = run_import(runner, tmp_path, devices, kind="devices", args=["--skip-invalid"])
@@ -133,15 +163,27 @@ def test_devices_and_contacts_import_against_accounts_by_key_or_name(app, runner
     with writing(app):
         device = db.session.scalar(select(Device).where(Device.model == "iR-ADV 4545"))
         assert (device.ownership, device.colour, device.monthly_volume, str(device.installed_on)) == (
-            "competitor", "mono", 12000, "2020-05-01")
-    contacts = "客户编号,姓名,职位,电话,邮箱,采购角色\nK1,王经理,采购经理,021-1234,wang@example.com,决策者\nK2,李,,,not-an-email,\n"
+            "competitor",
+            "mono",
+            12000,
+            "2020-05-01",
+        )
+    contacts = (
+        "客户编号,姓名,职位,电话,邮箱,采购角色\n"
+        "K1,王经理,采购经理,021-1234,wang@example.com,决策者\n"
+        "K2,李,,,not-an-email,\n"
+    )
     result = run_import(runner, tmp_path, contacts, kind="contacts")
     assert result.exit_code == 1 and "row 3: email" in result.output and count(app, Contact) == 3
 
 
 def _upload(client, world, who, content, query=""):
-    return client.post(f"/api/imports/accounts{query}", headers=world.headers(who),
-                       data={"file": (io.BytesIO(content), "accounts.csv")}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/imports/accounts{query}",
+        headers=world.headers(who),
+        data={"file": (io.BytesIO(content), "accounts.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_import_through_the_api_for_managers_only(app, client, world):
@@ -155,17 +197,19 @@ def test_import_through_the_api_for_managers_only(app, client, world):
     foreign = (HEADER_ZH + "K7,南区客户,某路,31.1,121.4,闵行,A,r3,\n").encode()
     refused = _upload(client, world, "m1", foreign)
     assert refused.status_code == 422 and refused.get_json()["error"]["report"]["errors"][0]["row"] == 2
-    missing = client.post("/api/imports/accounts", headers=world.headers("m1"), data={},
-                          content_type="multipart/form-data")
+    missing = client.post(
+        "/api/imports/accounts", headers=world.headers("m1"), data={}, content_type="multipart/form-data"
+    )
     assert missing.status_code == 422 and "file" in missing.get_json()["error"]["fields"]
 
 
 def test_a_50_mb_upload_is_refused_before_it_is_read(app, client, world):
     app.config["IMPORT_MAX_BYTES"] = 20 * 1024 * 1024
-    big = (HEADER_ZH.encode() + b"K,n,a,31,121,r,A,r1,x\n" * (50 * 1024 * 1024 // 22 + 1))
-    body = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n' + big + b"\r\n--b--\r\n")
-    response = client.post("/api/imports/accounts", headers=world.headers("m1"), data=body,
-                           content_type="multipart/form-data; boundary=b")
+    big = HEADER_ZH.encode() + b"K,n,a,31,121,r,A,r1,x\n" * (50 * 1024 * 1024 // 22 + 1)
+    body = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n' + big + b"\r\n--b--\r\n"
+    response = client.post(
+        "/api/imports/accounts", headers=world.headers("m1"), data=body, content_type="multipart/form-data; boundary=b"
+    )
     assert response.status_code == 413 and response.get_json()["error"]["code"]
 
 
@@ -177,6 +221,7 @@ def _export(client, world, who, kind, fmt="csv", query=""):
     return response.get_data(as_text=True)
 
 
+@pytest.mark.calendar
 def test_export_then_import_changes_nothing_and_neutralises_formulas(app, client, runner, world, tmp_path):
     with writing(app):
         account = db.session.get(Account, world.accounts["r1"])
@@ -197,6 +242,7 @@ def test_export_then_import_changes_nothing_and_neutralises_formulas(app, client
     assert as_json["columns"][:2] == ["external_key", "name"] and len(as_json["rows"]) == 2  # r1 and r2 of North
 
 
+@pytest.mark.calendar
 def test_exports_of_the_rest_and_who_may_export(client, world):
     visits = _export(client, world, "r1", "visits", query="&from=2026-11-01&to=2026-11-30")
     assert "Meet the buyer" in visits and visits.splitlines()[0].lstrip("\ufeff").startswith("rep,account_key")
@@ -204,7 +250,9 @@ def test_exports_of_the_rest_and_who_may_export(client, world):
     assert [r["category"] for r in activities["rows"]] == ["travel"]
     opportunities = _export(client, world, "m1", "opportunities", "json")
     assert {r["title"] for r in opportunities["rows"]} == {"Deal r1", "Deal r2"}
-    assert client.get(f"/api/exports/accounts?rep_id={world.users['r2']}", headers=world.headers("r1")).status_code == 404
+    assert (
+        client.get(f"/api/exports/accounts?rep_id={world.users['r2']}", headers=world.headers("r1")).status_code == 404
+    )
     assert client.get("/api/exports/secrets", headers=world.headers("m1")).status_code == 404
 
 
@@ -213,9 +261,55 @@ def test_a_file_full_of_bad_rows_answers_a_bounded_report_with_the_counts(client
     body = ("name,address,latitude\n" + rows + "\n").encode()
     from io import BytesIO
 
-    response = client.post("/api/imports/accounts", data={"file": (BytesIO(body), "bad.csv")},
-                           headers=world.headers("m1"), content_type="multipart/form-data")
+    response = client.post(
+        "/api/imports/accounts",
+        data={"file": (BytesIO(body), "bad.csv")},
+        headers=world.headers("m1"),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     report = response.get_json()["error"]["report"]
     assert report["error_count"] == 1200 and len(report["errors"]) == 500 and report["written"] is False
     assert len(response.get_data()) < 3 * len(body)  # the answer no longer dwarfs the upload
+
+
+def test_an_owner_is_named_by_username_or_display_name(app, client, world):
+    from server.models import User
+
+    with writing(app):
+        db.session.get(User, world.users["r1"]).display_name = "孙军"
+        db.session.get(User, world.users["r2"]).display_name = "李娜"
+        db.session.get(User, world.users["r3"]).display_name = "李娜"  # the same name in the other team
+        db.session.commit()
+    header = "客户名称,负责人\n"
+    named = _upload(client, world, "m1", (header + "甲,孙军\n乙,r2\n丙,李娜\n").encode())
+    assert named.status_code == 200 and named.get_json()["created"] == 3, named.get_json()
+    with writing(app):
+        owners = dict(
+            db.session.execute(select(Account.name, Account.owner_id).where(Account.name.in_(list("甲乙丙")))).all()
+        )
+        assert owners == {"甲": world.users["r1"], "乙": world.users["r2"], "丙": world.users["r2"]}
+    # An admin (no team) naming 李娜 means two people: refused with the reason, coded for the phone's language.
+    twice = _upload(client, world, "admin", (header + "丁,李娜\n").encode())
+    assert twice.status_code == 422
+    error = twice.get_json()["error"]["report"]["errors"][0]
+    assert "More than one person is named '李娜'" in error["message"]
+    assert error["codes"][0]["code"] == "import_owner_ambiguous"
+    unknown = _upload(client, world, "m1", (header + "戊,王五\n").encode())
+    assert unknown.get_json()["error"]["report"]["errors"][0]["codes"][0]["code"] == "import_no_user"
+
+
+def test_exports_write_instants_in_the_teams_time_zone(client, world, clock):
+    """The world's visits check in at 01:00 UTC on 2 November: 09:00 in Shanghai, the North team's zone; the
+    travel before them starts at 08:30. The offset goes with each instant, so an import reads the same one."""
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
+    visits = _export(client, world, "m1", "visits", "json", query="&from=2026-11-01&to=2026-11-30")
+    assert {r["check_in_at"] for r in visits["rows"]} == {"2026-11-02T09:00:00+08:00"}
+    assert {r["check_out_at"] for r in visits["rows"]} == {"2026-11-02T09:40:00+08:00"}
+    activities = _export(client, world, "r1", "activities", query="&from=2026-11-01&to=2026-11-30")
+    row = next(csv.DictReader(io.StringIO(activities.lstrip("\ufeff"))))
+    assert (row["started_at"], row["ended_at"]) == ("2026-11-02T08:30:00+08:00", "2026-11-02T09:00:00+08:00")
+    opportunities = _export(client, world, "m1", "opportunities", "json")
+    assert {r["opened_at"] for r in opportunities["rows"]} == {"2026-11-02T09:00:00+08:00"}

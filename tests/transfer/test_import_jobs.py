@@ -1,5 +1,6 @@
 """Large imports run as background jobs: 202 with a job to poll, progress while it runs, the report at
 the end, all-or-nothing as a synchronous import; in this process's thread, or on a real Celery worker."""
+
 import io
 import socket
 import time
@@ -15,12 +16,18 @@ HEADER = "external_key,name,address,latitude,longitude,class,owner\n"
 
 
 def _rows(n, owner="r1", start=0):
-    return "".join(f"J{i},Job account {i},Road {i},31.{i % 1000:03d},121.4,B,{owner}\n" for i in range(start, start + n))
+    return "".join(
+        f"J{i},Job account {i},Road {i},31.{i % 1000:03d},121.4,B,{owner}\n" for i in range(start, start + n)
+    )
 
 
 def _post(client, world, who, content, query=""):
-    return client.post(f"/api/imports/accounts{query}", headers=world.headers(who),
-                       data={"file": (io.BytesIO(content), "accounts.csv")}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/imports/accounts{query}",
+        headers=world.headers(who),
+        data={"file": (io.BytesIO(content), "accounts.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def _wait(client, world, who, location, seen=None, timeout_s=120):
@@ -53,6 +60,7 @@ def paused(monkeypatch):
         def report_then_wait(rows, read):
             progress(rows, read)
             polled.wait(30)
+
         return real_import(*args, progress=report_then_wait, **kwargs)
 
     monkeypatch.setattr(jobs, "import_file", import_that_waits)
@@ -154,8 +162,11 @@ def test_with_a_broker_the_job_runs_on_a_celery_worker_and_reports_progress_thro
 
     if not _redis_reachable():
         pytest.skip("Redis on 127.0.0.1:6379 is not reachable: the Celery path is not tested here")
-    app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_QUEUE=f"fieldday-test-{uuid.uuid4().hex}",
-                      IMPORT_BACKGROUND_BYTES=4096)
+    app.config.update(
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/15",
+        CELERY_QUEUE=f"fieldday-test-{uuid.uuid4().hex}",
+        IMPORT_BACKGROUND_BYTES=4096,
+    )
     content = (HEADER + _rows(2000)).encode()
     with start_worker(celery_for(app), pool="threads", concurrency=1, perform_ping_check=False, loglevel="WARNING"):
         answer = _post(client, world, "m1", content)
@@ -183,8 +194,9 @@ def test_a_job_left_by_a_web_process_that_has_gone_ends_as_failed_and_others_are
         manager = world.users["m1"]
 
         def job(status, runner):
-            row = ImportJob(kind="accounts", created_by=manager, options={}, upload=b"x", size_bytes=1,
-                            status=status, runner=runner)
+            row = ImportJob(
+                kind="accounts", created_by=manager, options={}, upload=b"x", size_bytes=1, status=status, runner=runner
+            )
             db.session.add(row)
             db.session.commit()
             return str(row.id)
@@ -205,7 +217,9 @@ def test_a_job_left_by_a_web_process_that_has_gone_ends_as_failed_and_others_are
         assert ended["status"] == "failed" and "Send the file again" in ended["failure"] and ended["finished_at"]
         assert ended["failure_code"] == "abandoned"  # the app says it in the phone's language
     assert read(elsewhere)["status"] == "running" and read(other_host)["status"] == "running"
-    listed = {j["id"]: j["status"] for j in client.get("/api/imports/jobs", headers=world.headers("m1")).get_json()["jobs"]}
+    listed = {
+        j["id"]: j["status"] for j in client.get("/api/imports/jobs", headers=world.headers("m1")).get_json()["jobs"]
+    }
     assert listed[left_running] == "failed" and listed[elsewhere] == "running"
     with app.app_context():
         assert db.session.get(ImportJob, uuid.UUID(left_running)).upload is None  # the file is not kept

@@ -1,30 +1,12 @@
-// Day clock: one tap switches the running activity; visits count as face-to-face on their own.
-import { all, writeLocal } from "../db.js";
+// Day clock: one tap switches the running activity (the rules: dayclock.js, which the visit loop also runs);
+// visits count as face-to-face on their own.
+import { all } from "../db.js";
+import { running, switchTo } from "../dayclock.js";
 import { t } from "../i18n.js";
 import { hhmm, html, localDate, minutesBetween } from "../ui.js";
 import { vocab } from "../settings.js";
 
 const categories = () => vocab("activity_category");
-
-export async function running() {
-  return (await all("activities")).find((a) => !a.ended_at) ?? null;
-}
-
-/** End whatever activity is running (at `at`), e.g. when a visit checks in. */
-export async function stopRunning(at = new Date().toISOString()) {
-  const current = await running();
-  if (current) await writeLocal("activity", "update", current.id, { ended_at: at });
-  return current;
-}
-
-export async function switchTo(category) {
-  const now = new Date().toISOString();
-  const current = await stopRunning(now);
-  if (current?.category === category) return null; // tapping the running one stops it
-  const id = crypto.randomUUID();
-  await writeLocal("activity", "create", id, { category, started_at: now });
-  return id;
-}
 
 /** Minutes per category today, so far: activities plus visits (face-to-face), clipped to today. */
 export async function todaySplit(now = new Date()) {
@@ -32,11 +14,21 @@ export async function todaySplit(now = new Date()) {
   const dayStart = new Date(`${today}T00:00:00`);
   const clip = (from, to) => minutesBetween(new Date(Math.max(new Date(from), dayStart)), to ?? now);
   const split = Object.fromEntries(categories().map((c) => [c, 0]));
+  const visits = (await all("visits")).filter((v) => v.check_in_at && !v.cancelled_at);
+  // Each minute counts once, as the server's report counts it: a visit wins over an activity (the clock runs
+  // face-to-face through a visit, which is the same time).
+  const under = (from, to) => visits.reduce((sum, v) => {
+    const a = Math.max(new Date(from), new Date(v.check_in_at));
+    const b = Math.min(new Date(to ?? now), new Date(v.check_out_at ?? now));
+    return sum + (b > a ? minutesBetween(new Date(Math.max(a, dayStart)), new Date(Math.max(b, dayStart))) : 0);
+  }, 0);
   for (const a of await all("activities")) {
-    if ((a.ended_at ? new Date(a.ended_at) : now) > dayStart) split[a.category] += clip(a.started_at, a.ended_at);
+    if ((a.ended_at ? new Date(a.ended_at) : now) > dayStart) {
+      split[a.category] += Math.max(0, clip(a.started_at, a.ended_at) - under(a.started_at, a.ended_at));
+    }
   }
-  for (const v of await all("visits")) {
-    if (v.check_in_at && !v.cancelled_at && (v.check_out_at ? new Date(v.check_out_at) : now) > dayStart) {
+  for (const v of visits) {
+    if ((v.check_out_at ? new Date(v.check_out_at) : now) > dayStart) {
       split[v.met === false ? "travel" : "face_to_face"] += clip(v.check_in_at, v.check_out_at); // absent: no face time
     }
   }

@@ -5,6 +5,8 @@ import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { describe, hhmm, html, localDate } from "../ui.js";
 import { vocab } from "../settings.js";
+import { word } from "./records.js";
+import { thumbnailUrl } from "../photos.js";
 
 
 /** The team's day on one screen: a line per rep, each opening that rep's full report below. */
@@ -15,7 +17,8 @@ function summary(reports) {
     return html`<tr data-rep="${r.rep_id}">
       <th scope="row"><a href="#/report" data-open="${r.rep_id}">${r.name}</a></th>
       <td>${r.plan.planned}</td><td>${r.plan.done}</td><td>${kept.filter((v) => v.met === false).length}</td>
-      <td class="${r.first_visit.on_time === false ? "late" : ""}">${r.first_visit.at ?? "–"}</td>
+      <td class="${r.first_visit.on_time === false ? "late" : ""}">${r.first_visit.at ?? "–"}${
+        r.first_visit.on_time === false ? html` <span class="late-word">${t("daily.late")}</span>` : ""}</td>
       <td>${r.time_split.face_to_face_pct ?? "–"}</td><td>${kept.filter((v) => v.away).length}</td>
       <td>${written ? t("daily.yes") : t("daily.no")}</td></tr>`;
   });
@@ -36,6 +39,20 @@ function one(report, user, folded = false) {
     <summary>${report.name}</summary>${body}</details>`;
 }
 
+/** What the server flags on a visit: not met, checked in away from the account, cancelled (with why). */
+function visitFlags(v) {
+  return html`${v.met === false ? html`<span class="tag warn" data-flag="not_met">${t("daily.not_met")}</span>` : ""}
+    ${v.away ? html`<span class="tag warn" data-flag="away">${t("daily.away", { m: Math.round(v.check_in_distance_m) })}</span>` : ""}
+    ${v.accompanied_by ? html`<span class="tag joint" data-flag="joint">${t("visit.joint_with", { name: v.accompanied_by_name ?? "" })}</span>` : ""}
+    ${v.cancelled ? html`<span class="tag bad" data-flag="cancelled">${t("daily.cancelled", { reason: v.cancel_reason || "–" })}</span>` : ""}`;
+}
+
+/** Where a stage move went: a lost deal stays at its stage, so it reads "lost (why)", not "S → S". */
+function moveTo(move) {
+  if (move.status === "lost") return t("daily.lost", { reason: word("loss_reason", move.loss_reason) });
+  return move.to;
+}
+
 function oneBody(report, mine) {
   return html`
     <h2>${report.name} · ${report.date}</h2>
@@ -46,13 +63,16 @@ function oneBody(report, mine) {
       html`<li>${p.text}</li>`)}</ul></div>` : ""}
     <p><a href="#/week?week=${report.date}" class="week-link">${t("week.open")}</a></p>
     <h3>${t("daily.visits")}</h3>
-    ${report.visits.length ? html`<ol>${report.visits.map((v) => html`<li><strong>${hhmm(v.check_in_at)} ${v.account}</strong>
-      ${v.planned ? "" : html`<span class="tag">${t("daily.unplanned")}</span>`}
-      <div>${t("visit.purpose")}: ${v.purpose}</div><div>${t("visit.outcome")}: ${v.outcome || "–"}</div>
-      <div>${t("visit.next_step")}: ${v.next_step || "–"}</div></li>`)}</ol>` : html`<p class="muted">${t("account.none")}</p>`}
+    ${report.visits.length ? html`<ol>${report.visits.map((v) => html`<li data-visit="${v.id}"><strong>${hhmm(v.check_in_at)} ${v.account}</strong>
+      ${v.planned ? "" : html`<span class="tag">${t("daily.unplanned")}</span>`} ${visitFlags(v)}
+      <div>${t("daily.purpose")}: ${v.purpose}</div><div>${t("visit.outcome")}: ${v.outcome || "–"}</div>
+      <div>${t("visit.next_step")}: ${v.next_step || "–"}</div>
+      ${v.photos?.length ? html`<div class="daily-photos">${v.photos.map((p) => html`<img class="photo-thumb" data-photo="${p.id}"
+        alt="${p.caption || t("photo.taken_at", { time: hhmm(p.taken_at) })}" title="${p.uploaded ? "" : t("photo.waiting")}">`)}</div>` : ""}</li>`)}</ol>`
+      : html`<p class="muted">${t("account.none")}</p>`}
     <h3>${t("daily.opportunities")}</h3>
     <ul>${report.new_opportunities.map((o) => html`<li>${t("daily.new")}: ${o.title} (${o.account}) ${o.stage}</li>`)}
-        ${report.stage_moves.map((m) => html`<li>${m.title} (${m.account}): ${m.from} → ${m.to}</li>`)}</ul>
+        ${report.stage_moves.map((m) => html`<li>${m.title} (${m.account}): ${m.from} → ${moveTo(m)}</li>`)}</ul>
     <h3>${t("clock.split")}</h3>
     <table class="split"><tbody>${vocab("time_split").map((k) => html`<tr><th>${t(`category.${k}`)}</th>
       <td class="num">${Math.round(report.time_split[`${k}_min`] ?? 0)} ${t("clock.minutes")}</td>
@@ -95,6 +115,12 @@ export async function render(main, { user }) {
       // A manager's team: the summary first, each rep's day folded under it, one tap away.
       const folded = user.role !== "rep" && reports.length > 1;
       target.innerHTML = html`${folded ? summary(reports) : ""}${reports.map((r) => one(r, user, folded))}`;
+      // The visits' photos: the phone's own copies, or the server's thumbnails (a manager's view).
+      target.querySelectorAll("img[data-photo]").forEach(async (img) => {
+        const url = await thumbnailUrl(img.dataset.photo);
+        if (url) img.src = url;
+        else img.hidden = true;
+      });
       target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
         event.preventDefault();
         const day = target.querySelector(`#day-${link.dataset.open}`);

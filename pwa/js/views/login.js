@@ -1,5 +1,7 @@
-// Login: keeps the token on the phone; a different user cannot log in over queued records.
-import { login, online } from "../api.js";
+// Login: keeps the token on the phone; a different user cannot log in over queued records. Opened from inside
+// WeCom or DingTalk (?im=wecom|dingtalk&corp=<corp id>&code=<code the provider added>), it signs the user in with
+// that code first; a user not linked yet whose username matches confirms the link once with their password.
+import { confirmImLink, imSignIn, login, online } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
 import { errorText, t } from "../i18n.js";
 import { html } from "../ui.js";
@@ -18,6 +20,27 @@ export async function render(main, { onLoggedIn }) {
       <button type="submit">${t("login.submit")}</button>
     </form>`;
   const form = main.querySelector("#login-form");
+  const finish = async (tokens) => {
+    if (previous?.user && previous.user.id !== tokens.user.id) {
+      // Another person on this phone: drop the last one's copy and start a new sync client.
+      await clearRecords();
+      await setMeta("client_id", null);
+      await setMeta("next_seq", 1);
+      await setMeta("rejected", []);
+    }
+    await setMeta("auth", tokens);
+    onLoggedIn(tokens.user);
+  };
+  const im = imParams();
+  if (im && online() && !(previous?.user && (await waitingCount()) > 0)) {
+    history.replaceState(null, "", location.pathname + location.hash); // a code works once: never sent again
+    try {
+      return await finish(await imSignIn(im.provider, im.corp, im.code));
+    } catch (e) {
+      if (e.code === "confirm_link") return confirmLink(main, e.body.error, im.provider, finish);
+      main.querySelector("#login-error").textContent = t("login.im_failed", { message: errorText(e.code, e.message) });
+    }
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = main.querySelector("#login-error");
@@ -33,16 +56,39 @@ export async function render(main, { onLoggedIn }) {
       return;
     }
     try {
-      const tokens = await login(username, form.password.value);
-      if (previous?.user && previous.user.id !== tokens.user.id) {
-        // Another person on this phone: drop the last one's copy and start a new sync client.
-        await clearRecords();
-        await setMeta("client_id", null);
-        await setMeta("next_seq", 1);
-        await setMeta("rejected", []);
-      }
-      await setMeta("auth", tokens);
-      onLoggedIn(tokens.user);
+      await finish(await login(username, form.password.value));
+    } catch (e) {
+      error.textContent = t("login.failed", { message: errorText(e.code, e.message) });
+    }
+  });
+}
+
+/** The sign-in code WeCom or DingTalk added to the page's address, with whose company it is. */
+function imParams() {
+  const params = new URLSearchParams(location.search);
+  const provider = params.get("im");
+  const corp = params.get("corp");
+  const code = params.get("code") || params.get("authCode");
+  return ["wecom", "dingtalk"].includes(provider) && corp && code ? { provider, corp, code } : null;
+}
+
+/** Once: the user's Fieldday password links their WeCom / DingTalk id to their account and signs them in. */
+function confirmLink(main, offer, provider, finish) {
+  main.innerHTML = html`<h1>${t("login.title")}</h1>
+    <form id="im-link-form" class="card" novalidate>
+      <p>${t("login.im_confirm", { username: offer.username, app: t(`notice.channel.${provider}`) })}</p>
+      <label for="im-password">${t("login.password")}</label>
+      <input id="im-password" name="password" type="password" autocomplete="current-password" required>
+      <p id="login-error" class="error-text" role="alert"></p>
+      <button type="submit">${t("login.im_link")}</button>
+    </form>`;
+  const form = main.querySelector("#im-link-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = form.querySelector("#login-error");
+    error.textContent = "";
+    try {
+      await finish(await confirmImLink(offer.ticket, form.password.value));
     } catch (e) {
       error.textContent = t("login.failed", { message: errorText(e.code, e.message) });
     }

@@ -3,11 +3,13 @@
 // from the server's own travel model and the reason to go.
 import { all, planOn } from "../db.js";
 import { dayContext, inserted, saveOrder } from "../dayedit.js";
+import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { on } from "../state.js";
 import { t } from "../i18n.js";
+import { may } from "../may.js";
 import { settings } from "../settings.js";
 import { daysSince, html, isOverdue, localDate, metresBetween, position } from "../ui.js";
-import { mifCell } from "./accounts.js";
+import { mifCell, replacingOpportunity } from "./accounts.js";
 
 const SHOWN = 50;
 let records = null; // the territory as read from IndexedDB, kept until the data changes
@@ -35,7 +37,9 @@ export function rank(here, accounts, { opportunities = [], devices = [], visits 
   for (const o of opportunities) {
     if (o.status === "open" && (!stage.has(o.account_id) || order(o.stage) > order(stage.get(o.account_id)))) stage.set(o.account_id, o.stage);
   }
-  const replace = new Set(devices.filter((d) => mifCell(d, now).replacement).map((d) => d.account_id));
+  // A machine due for replacement is a reason to go until an open opportunity replaces it.
+  const replace = new Set(devices.filter((d) => mifCell(d, now).replacement && !replacingOpportunity(d, opportunities))
+    .map((d) => d.account_id));
   const visited = new Set(visits.map((v) => v.account_id));
   const out = [];
   for (const a of accounts) {
@@ -80,11 +84,13 @@ export async function render(main, { user, query }) {
   const plan = await planOn(localDate());
   const planned = new Set((plan?.stops ?? []).map((s) => s.account_id));
   const wanted = query?.get("reason") ?? "";
+  const nav = await navContext();
   main.innerHTML = html`<h1>${t("nearby.title")}</h1>
     <p class="muted" id="nearby-origin">${here.label}</p>
     <label for="nearby-reason">${t("nearby.filter")}</label>
     <select id="nearby-reason">${["", ...REASONS].map((r) => html`<option value="${r}" ${r === wanted ? html`selected` : ""}>${r ? t(`nearby.filter.${r}`) : t("nearby.filter.any")}</option>`)}</select>
     <ul id="nearby-list" class="list"></ul>`;
+  const visits = may(user, "record_visit"); // the day's visits and their order are the rep's own
   const draw = () => {
     const reason = main.querySelector("#nearby-reason").value;
     const shown = ranked.filter((r) => (reason ? r.reasons.some(([c]) => c === reason) : r.reasons.length)).slice(0, SHOWN);
@@ -92,9 +98,10 @@ export async function render(main, { user, query }) {
       <div class="row"><a href="#/account/${r.account.id}"><strong>${r.account.name}</strong></a>
         <span class="muted" style="flex:0 0 auto">${t("nearby.distance", { km: r.distance.toFixed(1), min: r.minutes })}</span></div>
       <div>${r.reasons.map((x) => html`<span class="tag ${x[0] === "overdue" ? "warn" : ""}">${reasonText(x)}</span>`)}</div>
-      <div class="row"><a class="button" href="#/visit/new?account=${r.account.id}">${t("nearby.visit")}</a>
-        ${plan && !planned.has(r.account.id) ? html`<button type="button" class="secondary" data-insert="${r.account.id}">${t("nearby.insert")}</button>`
-          : plan ? html`<span class="tag">${t("nearby.in_today")}</span>` : ""}</div></li>`).join("")
+      <div class="row">${visits ? html`<a class="button" href="#/visit/new?account=${r.account.id}">${t("nearby.visit")}</a>` : ""}
+        ${navButton(r.account, nav)}
+        ${visits && plan && !planned.has(r.account.id) ? html`<button type="button" class="secondary" data-insert="${r.account.id}">${t("nearby.insert")}</button>`
+          : visits && plan ? html`<span class="tag">${t("nearby.in_today")}</span>` : ""}</div></li>`).join("")
       : html`<li class="card">${t("nearby.none")}</li>`;
   };
   main.querySelector("#nearby-list").addEventListener("click", async (event) => {
@@ -107,6 +114,7 @@ export async function render(main, { user, query }) {
     await saveOrder(plan, inserted(plan, id, ctx), ctx);
     location.hash = "#/today";
   });
+  wireNavLinks(main.querySelector("#nearby-list"));
   main.querySelector("#nearby-reason").addEventListener("change", draw);
   draw();
 }

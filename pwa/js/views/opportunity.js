@@ -2,7 +2,7 @@
 // the rep confirms a jump, a reason to move back, M-A-N looked at before P->A, O is won, lost says why.
 import { byIndex, get, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { daysSince, html, shortDate } from "../ui.js";
+import { daysSince, html, money, shortDate, stageLabel } from "../ui.js";
 import { vocab } from "../settings.js";
 import { word } from "./records.js";
 
@@ -53,9 +53,9 @@ export async function render(main, { id, navigate }) {
   const unknown = manUnknown(opportunity);
   main.innerHTML = html`<h1>${opportunity.title}</h1>
     <p class="muted"><a href="#/account/${account.id}">${account.name}</a> · ${word("kind", opportunity.kind)}
-      ${opportunity.amount ? ` · ${opportunity.amount}` : ""}${opportunity.expected_close ? ` · ${t("field.expected_close")} ${opportunity.expected_close}` : ""}</p>
+      ${opportunity.amount ? ` · ${money(opportunity.amount)}` : ""}${opportunity.expected_close ? ` · ${t("field.expected_close")} ${opportunity.expected_close}` : ""}</p>
     ${device ? html`<p class="muted">${t("opportunity.replaces", { machine: `${device.brand} ${device.model}` })}</p>` : ""}
-    <p><span class="tag">${t(`stage.${opportunity.stage}`)}</span> <span class="tag ${open ? "" : opportunity.status === "won" ? "" : "bad"}">${word("status", opportunity.status)}</span>
+    <p><span class="tag">${stageLabel(opportunity.stage)}</span> <span class="tag ${open ? "" : opportunity.status === "won" ? "" : "bad"}">${word("status", opportunity.status)}</span>
       ${opportunity.loss_reason ? html`<span class="tag bad">${word("loss_reason", opportunity.loss_reason)}</span>` : ""}
       ${opportunity.closed_at ? html`<span class="muted">${shortDate(opportunity.closed_at)}</span>` : ""}</p>
     ${flags(opportunity).map(([key, values]) => html`<p><span class="tag warn">${t(key, values)}</span></p>`)}
@@ -65,7 +65,7 @@ export async function render(main, { id, navigate }) {
     </form>
     ${open ? html`<form id="stage-form" class="card" novalidate>
       <label for="stage">${t("opportunity.move_to")}</label>
-      <select id="stage" name="stage">${stages().map((s, i, all) => html`<option value="${s}" ${s === (all[all.indexOf(opportunity.stage) + 1] ?? all.at(-1)) ? html`selected` : ""}>${t(`stage.${s}`)}</option>`)}</select>
+      <select id="stage" name="stage">${stages().map((s, i, all) => html`<option value="${s}" ${s === (all[all.indexOf(opportunity.stage) + 1] ?? all.at(-1)) ? html`selected` : ""}>${stageLabel(s)}</option>`)}</select>
       <div id="back-reason" hidden><label for="why">${t("opportunity.why_back")}</label><input id="why" name="why" maxlength="500"></div>
       <p id="stage-note" class="muted" role="status" aria-live="polite"></p>
       <button type="submit" id="move-stage">${t("opportunity.move")}</button>

@@ -1,10 +1,14 @@
 // What the rep records at the customer, offline: prospects, contacts, machines (MIF), opportunities,
 // appointments. Each form writes the record and its outbox entry in one transaction (db.writeLocal);
 // edits send only the changed fields with the version the phone saw.
+import { addressAt, online } from "../api.js";
+import { downloadAppointment } from "../calendar.js";
 import { all, byIndex, get, uuid, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { settings, vocab } from "../settings.js";
+import { vocab } from "../settings.js";
 import { addDays, html, localDate, metresBetween, position } from "../ui.js";
+import { fieldMap } from "../map.js";
+import { may } from "../may.js";
 
 // The usual copier brands; any other can be typed.
 export const BRANDS = ["Canon", "Ricoh", "Konica Minolta", "Kyocera", "Sharp", "Xerox", "Fujifilm", "Toshiba",
@@ -22,7 +26,7 @@ const FORMS = {
       { name: "name", required: true, max: 200 }, { name: "address", max: 400 },
       { name: "account_class", vocab: "account_class", initial: "C" }, { name: "org_type", vocab: "org_type", initial: "head_office" },
       { name: "industry", max: 80 }, { name: "employee_band", vocab: "employee_band", optional: true },
-      { name: "region", max: 80 }, { name: "notes", kind: "textarea", max: 20000 },
+      { name: "region", kind: "region", max: 80 }, { name: "notes", kind: "textarea", max: 20000 },
     ],
   },
   contact: {
@@ -64,9 +68,15 @@ function fieldId(name) {
   return `f-${name.replace(/_/g, "-")}`;
 }
 
-function input(field, value, devices) {
+function input(field, value, devices, regions = []) {
   const id = fieldId(field.name);
   const required = field.required ? html`required` : "";
+  if (field.kind === "region") {
+    // Picked from the territory's regions (the accounts on the phone name them), not typed: one spelling each.
+    const options = [...new Set(["", ...regions, value ?? ""])];
+    return html`<select id="${id}" name="${field.name}">${options.map((r) => html`<option value="${r}"
+      ${String(value ?? "") === r ? html`selected` : ""}>${r || t("form.none")}</option>`)}</select>`;
+  }
   if (field.vocab) {
     const options = [...(field.optional ? [""] : []), ...vocab(field.vocab)];
     return html`<select id="${id}" name="${field.name}">${options.map((code) => html`<option value="${code}"
@@ -120,7 +130,10 @@ export async function lookalikes(name, where) {
 async function save(entity, id, values, current) {
   if (!current) {
     // A new record sends what was filled in; the server's defaults stand for the rest.
-    await writeLocal(entity, "create", id, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== "")));
+    // The phone's own creation time stands until the server's comes back: the cadence counts from it.
+    const local = entity === "account" ? { created_at: new Date().toISOString() } : {};
+    await writeLocal(entity, "create", id, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== "")),
+      { local });
     return;
   }
   const changes = Object.fromEntries(Object.entries(values).filter(([k, v]) => (current[k] ?? null) !== (v ?? null)
@@ -149,36 +162,60 @@ function positionPicker(main, current, user) {
       : t(picked.source === "gps" ? "form.position_gps_fix" : "form.position_at",
           { lat: picked.lat.toFixed(5), lng: picked.lng.toFixed(5), m: Math.round(picked.accuracy ?? 0) });
     if (view && picked.lat !== null) {
-      marker ??= L.marker([picked.lat, picked.lng]).addTo(view);
-      marker.setLatLng([picked.lat, picked.lng]);
+      marker ??= view.marker(picked.lat, picked.lng).addTo(view.map);
+      view.place(marker, picked.lat, picked.lng);
     }
   };
-  if (window.L && map) {
+  // The map joins once Leaflet has loaded; the position line and the GPS button work without it.
+  // map.js converts for the team's tile source: a tap is kept as the WGS-84 position it shows.
+  if (map) fieldMap(map).then((drawn) => {
+    if (!drawn) return;
+    view = drawn;
     const centre = picked.lat !== null ? [picked.lat, picked.lng]
       : user?.start_lat != null ? [user.start_lat, user.start_lng] : [31.2304, 121.4737];
-    view = L.map(map).setView(centre, 15);
-    const { map_tile_url: tiles, map_tile_attribution: attribution } = settings();
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution }).addTo(view);
-    view.on("click", (event) => {
-      Object.assign(picked, { lat: event.latlng.lat, lng: event.latlng.lng, source: "map", accuracy: null });
+    view.fit([centre], { zoom: 15 });
+    view.onTap((tapped) => {
+      Object.assign(picked, { ...tapped, source: "map", accuracy: null });
       show();
     });
-  }
+    show();
+  });
   show();
   picked.ready = Promise.resolve();
   if (!current) {
     picked.ready = position().then((gps) => {
       if (!gps || picked.source === "map") return; // a tap on the map wins over a late fix
       Object.assign(picked, { lat: gps.lat, lng: gps.lng, accuracy: gps.accuracy, source: "gps" });
-      view?.setView([gps.lat, gps.lng], 16);
+      view?.fit([[gps.lat, gps.lng]], { zoom: 16 });
       show();
     });
   }
   return picked;
 }
 
+/** A new prospect's address from its GPS fix: asked of the server when online (the rep can correct
+ *  it); offline the server fills an empty address when the prospect syncs. A typed address is kept. */
+async function fillAddress(form, picked, line) {
+  await picked.ready;
+  if (picked.lat === null || form.elements.address.value.trim()) return;
+  if (!online()) {
+    line.textContent = t("form.address_at_sync");
+    return;
+  }
+  const address = await addressAt(picked.lat, picked.lng);
+  if (address && !form.elements.address.value.trim()) {
+    form.elements.address.value = address;
+    line.textContent = t("form.address_from_position");
+  }
+}
+
 export async function renderForm(main, { entity, id = null, accountId = null, query = new URLSearchParams(), navigate, user = null }) {
   const spec = FORMS[entity];
+  const asks = { account: "create_account", appointment: "book_appointment" }[entity];
+  if (!id && asks && !may(user, asks)) { // the server would refuse it: not offered (a link kept from elsewhere)
+    main.innerHTML = html`<p class="card" id="not-offered">${t(`${entity}.not_offered`)}</p>`;
+    return;
+  }
   const current = id ? await get(spec.store, id) : null;
   if (id && !current) {
     main.innerHTML = html`<p class="card">${t("form.missing")}</p>`;
@@ -190,6 +227,8 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
     return;
   }
   const devices = entity === "opportunity" ? await byIndex("devices", "account_id", account.id) : [];
+  const regions = entity === "account"
+    ? [...new Set((await all("accounts")).map((a) => a.region).filter(Boolean))].sort((a, b) => a.localeCompare(b)) : [];
   const values = { ...Object.fromEntries(spec.fields.map((f) => [f.name, f.initial ?? null])), ...(current ?? {}) };
   if (entity === "opportunity" && !current && query.get("device")) {
     const device = devices.find((d) => d.id === query.get("device"));
@@ -207,18 +246,21 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
   main.innerHTML = html`<h1>${title}</h1>
     <form id="record-form" class="card" novalidate>
       ${spec.fields.map((f) => html`<label for="${fieldId(f.name)}">${t(`field.${f.name}`)}${f.required ? " *" : ""}</label>
-        ${input(f, values[f.name], devices)}`)}
+        ${input(f, values[f.name], devices, regions)}`)}
       ${entity === "account" ? html`<label>${t("form.position")}</label>
         <div id="pick-map" class="map pick" role="application" aria-label="${t("form.position_map")}"></div>
-        <p id="position-line" class="muted" aria-live="polite"></p>` : ""}
+        <p id="position-line" class="muted" aria-live="polite"></p>
+        <p id="address-line" class="muted" aria-live="polite"></p>` : ""}
       <div id="lookalikes" role="status" aria-live="polite"></div>
       <p id="form-error" class="error-text" role="alert"></p>
       <div class="row"><button type="submit" id="save-record">${t("form.save")}</button>
-        ${entity === "appointment" && current ? html`<button type="button" class="secondary" id="cancel-appointment">${t("appointment.cancel")}</button>` : ""}
+        ${entity === "appointment" && current ? html`<button type="button" class="secondary" id="cancel-appointment">${t("appointment.cancel")}</button>
+          <button type="button" class="secondary" id="appointment-ics" ${online() ? "" : html`disabled`}>${t("appointment.ics")}</button>` : ""}
         <a class="button secondary" href="${account ? `#/account/${account.id}` : "#/accounts"}">${t("form.back")}</a></div>
     </form>`;
   const form = main.querySelector("#record-form");
   const picked = entity === "account" ? positionPicker(main, current, user) : null;
+  if (entity === "account" && !current) fillAddress(form, picked, main.querySelector("#address-line"));
   let confirmedLookalike = false;
   form.addEventListener("input", () => { confirmedLookalike = false; });
   form.addEventListener("submit", async (event) => {
@@ -263,6 +305,7 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
     navigate(entity === "account" ? `#/account/${recordId}` : entity === "opportunity" ? `#/opportunity/${recordId}`
       : `#/account/${account.id}`, { replace: true });
   });
+  main.querySelector("#appointment-ics")?.addEventListener("click", () => downloadAppointment(current));
   main.querySelector("#cancel-appointment")?.addEventListener("click", async () => {
     await writeLocal("appointment", "delete", id, {}, { baseVersion: current.version ?? 0 });
     navigate(`#/account/${account.id}`, { replace: true });

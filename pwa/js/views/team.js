@@ -3,19 +3,26 @@ import { download, online, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { defaultPeriodKind, describe, hhmm, html, period, shortDate } from "../ui.js";
+import { defaultPeriodKind, describe, hhmm, html, money, period, shortDate, stageLabel } from "../ui.js";
 import { vocab } from "../settings.js";
+import { chartjs } from "../lazy.js";
 import { word } from "./records.js";
+import { renderScorecard } from "./scorecard.js";
+import { renderOverdue, renderTargets } from "./teamlists.js";
 
-const REPORTS = ["time-ratios", "first-appointment", "activity", "funnel", "method-ratios", "cadence", "coverage", "qualification",
-                 "win-loss", "hunting-farming", "installed-base", "targets"];
-const COLOURS = { face_to_face: "#0f766e", travel: "#f59e0b", admin: "#6366f1", meeting: "#94a3b8", unrecorded: "#e5e7eb" };
+// The reports to fetch come from the server's list (GET /api/reports); the scorecard draws first, on its own.
+let reportList = null;
+async function reportNames() {
+  reportList ??= request("GET", "/api/reports").then((answer) => answer.reports.map((r) => r.name).filter((n) => n !== "scorecard"))
+    .catch((e) => { reportList = null; throw e; });
+  return reportList;
+}
 const charts = [];
 
-function table(columns, rows) {
+function table(columns, rows, amounts = []) {
   return html`<div style="overflow-x:auto"><table class="report-table">
     <thead><tr>${columns.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
-    <tbody>${rows.map((row) => html`<tr>${columns.map(([key]) => html`<td>${fmt(row[key])}</td>`)}</tr>`)}</tbody>
+    <tbody>${rows.map((row) => html`<tr>${columns.map(([key]) => html`<td>${amounts.includes(key) && row[key] != null ? money(row[key]) : fmt(row[key])}</td>`)}</tr>`)}</tbody>
   </table></div>`;
 }
 
@@ -36,35 +43,22 @@ function section(name, title, body) {
     ${body}</section>`;
 }
 
-function drawCharts(main, data) {
+async function drawCharts(main, data, pictures) {
   charts.splice(0).forEach((c) => c.destroy());
-  if (!window.Chart) return;
+  // Chart.js loads the first time the Team screen draws its charts, never on a rep's screens.
+  if (!(await chartjs()) || !main.isConnected) return;
+  charts.push(...pictures.drawAll(Chart, main, pictures.tables));
   const ratios = data["time-ratios"];
-  const bars = [...ratios.rows.map((r) => ({ label: r.name, ...r })), { label: t("team.team"), ...ratios.team },
-    { label: t("team.baseline"), ...Object.fromEntries(Object.entries(ratios.extra.baseline_pct).map(([k, v]) => [`${k}_pct`, v])) }];
-  charts.push(new Chart(main.querySelector("#chart-ratios"), {
-    type: "bar",
-    data: { labels: bars.map((b) => b.label),
-            datasets: vocab("time_split").map((k) => ({ label: t(`category.${k}`), data: bars.map((b) => b[`${k}_pct`] ?? 0), backgroundColor: COLOURS[k] })) },
-    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
-               scales: { x: { stacked: true, max: 100, ticks: { callback: (v) => `${v}%` } }, y: { stacked: true } } },
-  }));
   const weeks = ratios.extra.weeks;
   if (weeks.length) {
     charts.push(new Chart(main.querySelector("#chart-trend"), {
       type: "line",
       data: { labels: weeks.map((w) => w.week_start),
-              datasets: [{ label: t("category.face_to_face"), data: weeks.map((w) => w.face_to_face_pct), borderColor: COLOURS.face_to_face },
+              datasets: [{ label: t("category.face_to_face"), data: weeks.map((w) => w.face_to_face_pct), borderColor: "#0f766e" },
                          { label: t("team.target"), data: weeks.map(() => ratios.extra.face_time_target_pct), borderColor: "#b91c1c", borderDash: [6, 4], pointRadius: 0 }] },
       options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } },
     }));
   }
-  const funnel = data.funnel.team;
-  charts.push(new Chart(main.querySelector("#chart-funnel"), {
-    type: "bar",
-    data: { labels: data.funnel.extra.stages, datasets: [{ label: t("team.reached"), data: data.funnel.extra.stages.map((s) => funnel.reached[s]), backgroundColor: "#0f766e" }] },
-    options: { animation: false, responsive: true, maintainAspectRatio: false },
-  }));
 }
 
 function mifMatrix(report) {
@@ -87,9 +81,9 @@ export async function render(main, { user }) {
   [state.from, state.to] = period(state.kind);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
   const teams = await reportTeams(user); // an admin reports on any team, a manager on their own
+  main.classList.add("team-screen"); // wide on a desktop: the scorecard's columns side by side
   main.innerHTML = html`
-    <h1>${t("team.title")}</h1>
-    <p><a href="#/week" id="week-link">${t("week.open")}</a></p>
+    <div class="team-head"><h1>${t("team.title")}</h1>
     <form id="team-filters" class="card">
       <div class="row">
         ${teamPicker(teams)}
@@ -102,7 +96,9 @@ export async function render(main, { user }) {
       <button type="submit">${t("team.show")}</button>
     </form>
     <p id="period-shown" class="muted" aria-live="polite"></p>
+    <a href="#/week" id="week-link">${t("week.open")}</a></div>
     <p id="team-error" class="error-text" role="alert"></p>
+    <section id="scorecard" class="card scorecard-card" aria-busy="true"></section>
     <div id="team-reports"></div>`;
   const form = main.querySelector("#team-filters");
   form.period.addEventListener("change", () => {
@@ -111,7 +107,10 @@ export async function render(main, { user }) {
   const custom = () => { form.period.value = "custom"; };
   form.from.addEventListener("change", custom);
   form.to.addEventListener("change", custom);
+  // Each Show starts a load; only the latest one draws (an earlier period's answers arriving late are dropped).
+  let latest = 0;
   const load = async () => {
+    const mine = ++latest;
     const error = main.querySelector("#team-error");
     error.textContent = "";
     if (!online()) {
@@ -123,16 +122,31 @@ export async function render(main, { user }) {
     if (user.role === "rep") query.set("rep_id", user.id);
     else if (team) query.set("team_id", team);
     let data;
+    // The scorecard first: it draws as soon as it comes, the other reports under it after.
+    const scorecard = request("GET", `/api/reports/scorecard?${query}`).then((report) => {
+      const card = main.querySelector("#scorecard");
+      if (!card || mine !== latest) return;
+      renderScorecard(card, report, { week: report.period.to, onCsv: () => downloadCsv("scorecard", query)
+        .catch((e) => { main.querySelector("#team-error").textContent = describe(e); }) });
+      card.setAttribute("aria-busy", "false");
+    });
+    scorecard.catch(() => {}); // a failure shows once, below, with the other reports'
+    let pictures;
     try {
-      const answers = await Promise.all(REPORTS.map((name) => request("GET", `/api/reports/${name}?${query}`)));
-      data = Object.fromEntries(REPORTS.map((name, i) => [name, answers[i]]));
+      const names = await reportNames();
+      // The charts' code: only on this screen, loaded while the reports come.
+      const [answers, module] = await Promise.all([Promise.all(names.map((name) => request("GET", `/api/reports/${name}?${query}`))),
+                                                   import("./teamcharts.js")]);
+      await scorecard;
+      data = Object.fromEntries(names.map((name, i) => [name, answers[i]]));
+      pictures = { ...module, tables: module.chartTables(data) };
     } catch (e) {
       if (!error.isConnected) return;
       error.textContent = describe(e);
       return;
     }
     const target = main.querySelector("#team-reports");
-    if (!target) return; // the manager moved on to another screen meanwhile
+    if (!target || mine !== latest) return; // the manager moved on to another screen meanwhile
     const shown = data["time-ratios"].period;
     main.querySelector("#period-shown").textContent = t("team.period_shown", {
       kind: t(`team.period.${form.period.value}`), from: shortDate(`${shown.from}T12:00:00`), to: shortDate(`${shown.to}T12:00:00`) });
@@ -148,18 +162,25 @@ export async function render(main, { user }) {
           <div><label for="goal-pct">${t("team.goal_pct")}</label>
             <input id="goal-pct" name="pct" type="number" inputmode="decimal" min="0" max="100" step="1" required value="${ratios.extra.face_time_target_pct}"></div>
           <button type="submit" class="secondary">${t("team.set_goal")}</button></form>` : ""}
-        <div style="height:${60 + 34 * (ratios.rows.length + 2)}px"><canvas id="chart-ratios" role="img" aria-label="${t("team.ratios")}"></canvas></div>
+        <p class="muted">${t("chart.split_hint", { pct: ratios.extra.baseline_pct.face_to_face, admin: ratios.extra.baseline_pct.admin })}</p>
+        ${pictures.chartBlock("split", pictures.tables.split, 60 + 34 * (ratios.rows.length + 2))}
         ${table([["name", t("team.rep")], ...vocab("time_split").map((k) => [`${k}_pct`, `${t(`category.${k}`)} %`]), ["working_days", t("team.days")],
-                 ["open_visits", t("team.open_visits")]], withTeam(ratios))}
+                 ["open_visits", t("team.open_visits")], ["joint_visits", t("team.joint_visits")], ["joint_min", t("team.joint_min")]], withTeam(ratios))}
+        <h3>${t("team.managers")}</h3>
+        <div id="managers-time">${ratios.extra.managers?.length
+          ? table([["name", t("team.manager")], ["joint_visits", t("team.joint_visits")], ["working_days", t("team.days")],
+                   ...vocab("time_split").map((k) => [`${k}_min`, `${t(`category.${k}`)} min`]), ["face_to_face_pct", `${t("category.face_to_face")} %`]],
+                  ratios.extra.managers)
+          : html`<p class="muted">${t("team.managers_none")}</p>`}</div>
         <h3>${t("team.trend")}</h3><div style="height:180px"><canvas id="chart-trend" role="img" aria-label="${t("team.trend")}"></canvas></div>`),
-      section("first-appointment", t("team.first"), table([["name", t("team.rep")], ["first_appointment_time", t("team.target")],
+      section("first-appointment", t("team.first"), html`${pictures.chartBlock("first", pictures.tables.first, 240)}${table([["name", t("team.rep")], ["first_appointment_time", t("team.target")],
         ["working_days", t("team.days")], ["on_time_days", t("team.on_time")], ["on_time_pct", "%"],
-        ["median_first_visit", t("team.median_first")]], withTeam(data["first-appointment"]))),
+        ["median_first_visit", t("team.median_first")]], withTeam(data["first-appointment"]))}`),
       section("activity", t("team.activity"), table([["name", t("team.rep")], ["visits", t("team.visits")],
         ["visits_per_day", t("team.per_day")], ["face_to_face_visits", t("team.effective")], ["with_purpose", t("team.with_purpose")],
         ["not_met", t("team.not_met")], ["away_from_account", t("team.away")],
         ["planned", t("team.planned")], ["planned_done", t("team.done")], ["plan_done_pct", "%"]], withTeam(data.activity))),
-      section("funnel", t("team.funnel"), html`<div style="height:180px"><canvas id="chart-funnel" role="img" aria-label="${t("team.funnel")}"></canvas></div>
+      section("funnel", t("team.funnel"), html`<p class="muted">${t("chart.funnel_hint")}</p>${pictures.chartBlock("funnel", pictures.tables.funnel, 240)}
         ${table([["name", t("team.rep")], ...data.funnel.extra.stages.map((s) => [`open_${s}`, s]), ["conv", t("team.conversion")],
                  ["won", t("team.won")], ["lost", t("team.lost")], ["reasons", t("team.loss_reasons")]],
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
@@ -169,9 +190,7 @@ export async function render(main, { user }) {
                   reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)} ${v}`).join(", ") })))}`),
       section("cadence", t("team.cadence"), html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
-        <ul class="list">${data.cadence.extra.overdue_accounts.slice(0, 20).map((a) => html`<li><a class="item" href="#/account/${a.account_id}">
-          ${a.name} <span class="tag">${a.account_class}</span>
-          <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited") : t("team.days_overdue", { n: a.days_overdue })}</span></a></li>`)}</ul>`),
+        <h3>${t("overdue.title")}</h3><div id="overdue-accounts"></div>`),
       section("method-ratios", t("team.method_ratios"), html`<p class="muted">${t("team.method_hint")}</p>
         ${(() => {
           const r = data["method-ratios"];
@@ -193,9 +212,7 @@ export async function render(main, { user }) {
           .map((i) => html`<li><a class="item" href="#/account/${i.account_id}">${i.name} <span class="tag">${i.account_class}</span>
             <span class="muted">${i.rep_name ?? ""} · ${t("team.taken_on", { date: i.taken_on })}</span></a></li>`)}</ul>` : ""}
         <h3>${t("team.cadence_weeks")}</h3>
-        ${table([["week_start", t("team.week")], ...["A", "B", "C"].map((c) => [`${c}_share`, c])],
-                data.coverage.extra.weeks.map((w) => ({ week_start: w.week_start,
-                  ...Object.fromEntries(["A", "B", "C"].map((c) => [`${c}_share`, `${w[`${c}_covered`]}/${w[`${c}_accounts`]}`])) })))}`),
+        ${pictures.chartBlock("coverage", pictures.tables.coverage, 220)}`),
       section("qualification", t("team.qualification"), html`${table([["name", t("team.rep")],
         ["undecided", t("team.undecided")], ["beyond_horizon", t("team.beyond_horizon")], ["stale_at_c", t("team.stale_at_c")]],
         withTeam(data.qualification))}
@@ -212,10 +229,11 @@ export async function render(main, { user }) {
         ${[["by_stage", t("team.by_stage")], ["by_visits", t("team.by_visits")], ["by_man", t("team.by_man")],
            ["by_class", t("team.by_class")]].map(([key, title]) => data["win-loss"].extra[key].length ? html`<h3>${title}</h3>
           ${table([["key", title], ["won", t("team.won")], ["lost", t("team.lost")], ["win_pct", `${t("team.won")} %`]],
-                  data["win-loss"].extra[key].map((r) => ({ ...r, key: key === "by_stage" ? t(`stage.${r.key}`) : r.key })))}` : "")}
-        ${data["win-loss"].extra.loss_reasons.length ? html`<h3>${t("team.loss_reasons")}</h3>
-          ${table([["reason", t("team.loss_reasons")], ["lost", t("team.lost")]],
-                  data["win-loss"].extra.loss_reasons.map((r) => ({ ...r, reason: word("loss_reason", r.reason) })))}` : ""}`),
+                  data["win-loss"].extra[key].map((r) => ({ ...r, key: key === "by_stage" ? stageLabel(r.key) : r.key })))}` : "")}
+        <h3>${t("team.loss_reasons")}</h3>
+        ${data["win-loss"].extra.loss_reasons.length
+          ? pictures.chartBlock("losses", pictures.tables.losses, 60 + 30 * data["win-loss"].extra.loss_reasons.length)
+          : html`<p class="muted">${t("chart.no_losses")}</p>`}`),
       section("hunting-farming", t("team.hunting_farming"), html`<p class="muted">${t("team.hunting_hint")}</p>
         ${table([["name", t("team.rep")], ["visits", t("team.visits")], ["farming", t("team.farming")],
                  ["hunting", t("team.hunting")], ["farming_pct", `${t("team.farming")} %`]], withTeam(data["hunting-farming"]))}
@@ -223,21 +241,17 @@ export async function render(main, { user }) {
                 data["hunting-farming"].extra.weeks)}`),
       section("installed-base", t("team.mif"), html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
         <ul id="mif-accounts" class="list" aria-live="polite"></ul>`),
-      section("targets", t("team.targets"), html`${table([["name", t("team.rep")], ["month", t("team.month")], ["target", t("team.target")],
-        ["target_per_day", t("team.per_day")], ["won", t("team.won")], ["attainment_pct", "%"], ["set", t("team.set_column")]],
-        data.targets.rows.map((r) => ({ ...r, set: r.set_by_name ? `${r.set_by_name} ${shortDate(r.set_at)}` : null })))}
-        ${manages ? html`<form id="target-form" novalidate>
-          <div class="row">
-            <div><label for="target-rep">${t("team.rep")}</label><select id="target-rep" name="rep">${[...new Map(data.targets.rows.map((r) => [r.rep_id, r.name]))]
-              .map(([id, name]) => html`<option value="${id}">${name}</option>`)}</select></div>
-            <div><label for="target-month">${t("team.month")}</label>
-              <input id="target-month" name="month" type="text" inputmode="numeric" pattern="(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])" placeholder="YYYY-MM" maxlength="7" required value="${data.targets.rows[0]?.month ?? ""}"></div>
-            <div><label for="target-amount">${t("team.amount")}</label>
-              <input id="target-amount" name="amount" type="number" inputmode="decimal" min="0" step="100" required></div>
-          </div>
-          <button type="submit" class="secondary">${t("team.set_target")}</button></form>` : ""}`),
+      section("targets", t("team.targets"), html`<div id="targets-panel"></div>`),
     ]}`;
-    drawCharts(main, data);
+    const lists = Promise.all([ // their own requests, while the charts draw
+      renderOverdue(main.querySelector("#overdue-accounts"), { query, reps: data.cadence.rows }),
+      renderTargets(main.querySelector("#targets-panel"), { teamId: user.role === "rep" ? null : pickedTeam(form, teams),
+                                                           month: shown.to.slice(0, 7), editable: manages }),
+    ]);
+    pictures.wireBlocks(main, pictures.tables, shown);
+    if (mine !== latest) return;
+    await drawCharts(main, data, pictures);
+    await lists;
     const settle = async (event, send) => {
       // Targets and the face-time goal are set here (managers, admins); the figures reload with them.
       event.preventDefault();
@@ -257,8 +271,6 @@ export async function render(main, { user }) {
       main.querySelector("#team-saved")?.remove();
       main.querySelector("#team-error").insertAdjacentHTML("afterend", html`<p id="team-saved" class="muted" role="status">${t("team.saved")}</p>`);
     };
-    main.querySelector("#target-form")?.addEventListener("submit", (event) => settle(event, (f) =>
-      request("PUT", "/api/reports/targets/monthly", { rep_id: f.rep.value, month: f.month.value, amount: Number(f.amount.value) })));
     main.querySelector("#goal-form")?.addEventListener("submit", (event) => settle(event, (f) =>
       request("PUT", "/api/reports/face-time-target", { team_id: pickedTeam(form, teams) ?? user.team_id,
                                                         face_time_target_pct: Number(f.pct.value) })));

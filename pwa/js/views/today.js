@@ -2,43 +2,14 @@
 import { online, request } from "../api.js";
 import { all, byIndex, getMeta, keepPlan, outbox, planOn, setMeta } from "../db.js";
 import { t } from "../i18n.js";
-import { settings } from "../settings.js";
-import { dayContext, dropped, lateMinutes, moved, saveOrder } from "../dayedit.js";
+import { teamSettings } from "../settings.js";
+import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
+import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { syncNow } from "../sync.js";
 import { addDays, describe, hhmm, html, localDate, mondayOf, position, reasonLabels, shortDate } from "../ui.js";
 
-function navLinks(account) {
-  const { latitude: lat, longitude: lng, name } = account;
-  if (lat == null || lng == null) return "";
-  const geo = `geo:${lat},${lng}?q=${lat},${lng}(${encodeURIComponent(name)})`;
-  const maps = `https://uri.amap.com/navigation?to=${lng},${lat},${encodeURIComponent(name)}&mode=car`;
-  return html`<a class="button secondary" href="${geo}">${t("today.navigate")}</a>
-              <a class="button secondary" href="${maps}" target="_blank" rel="noopener">${t("today.maps")}</a>`;
-}
-
-export function drawMap(element, user, points) {
-  if (!window.L || !element) return null;
-  const map = L.map(element, { attributionControl: true, zoomControl: true });
-  // Tiles need the network; offline the markers and the route line still draw on a plain background.
-  const { map_tile_url: tiles, map_tile_attribution: attribution } = settings();
-  if (tiles) L.tileLayer(tiles, { maxZoom: 18, attribution }).addTo(map);
-  const line = [];
-  if (user?.start_lat != null) {
-    line.push([user.start_lat, user.start_lng]);
-    L.circleMarker(line[0], { radius: 7, color: "#0f766e", fillOpacity: 1 }).addTo(map);
-  }
-  points.forEach(({ lat, lng, label }) => {
-    line.push([lat, lng]);
-    L.marker([lat, lng], { title: label, alt: label }).addTo(map).bindTooltip(label, { permanent: true, direction: "top" });
-  });
-  if (line.length) {
-    L.polyline(line, { color: "#0f766e", weight: 4 }).addTo(map);
-    map.fitBounds(L.latLngBounds(line).pad(0.2));
-  }
-  return map;
-}
-
 const MINUTE = 60_000;
+export { dayNow };
 
 /** Where and when the rest of today starts: at the end of the open visit, else here (GPS) and now,
  *  else where the last visit ended; null when nothing says (then the plan starts from home). */
@@ -61,7 +32,9 @@ export async function restStart(now = new Date()) {
 }
 
 function afterFirstAppointment(user, now = new Date()) {
-  const [h, m] = String(user?.first_appointment_time ?? "08:45").split(":").map(Number);
+  const first = teamSettings()?.my_first_appointment_time ?? user?.first_appointment_time; // the server's, after login
+  if (!first) return false;
+  const [h, m] = String(first).split(":").map(Number);
   return now.getHours() * 60 + now.getMinutes() > h * 60 + m;
 }
 
@@ -79,34 +52,33 @@ function changes(current, proposed, accounts) {
   return [...rows, ...gone];
 }
 
-/** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
- *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. */
-export function dayNow(stops, visits, now = new Date()) {
-  const byAccount = new Map();
-  for (const v of visits) if (!byAccount.has(v.account_id) || v.check_in_at > byAccount.get(v.account_id).check_in_at) byAccount.set(v.account_id, v);
-  let nextIndex = -1;
-  const states = stops.map((stop, i) => {
-    const visit = byAccount.get(stop.account_id);
-    if (visit) return { state: visit.check_out_at ? "done" : "current", visit };
-    const departs = new Date(stop.planned_arrival).getTime() + (stop.service_minutes ?? 0) * MINUTE;
-    if (nextIndex === -1 && departs >= now.getTime()) nextIndex = i;
-    return { state: departs < now.getTime() ? "past" : "later" };
-  });
-  if (nextIndex === -1) nextIndex = states.findIndex((s) => s.state === "past"); // late for all: the first missed
-  if (nextIndex !== -1) states[nextIndex].state = "next";
-  const next = stops[nextIndex];
-  let delay = null;
-  const started = visits.length > 0 || (stops[0] && now >= new Date(new Date(stops[0].planned_arrival) - stops[0].travel_minutes * MINUTE));
-  if (next && started) {
-    const open = states.find((s) => s.state === "current");
-    const openStop = open ? stops[states.indexOf(open)] : null;
-    // Free to leave: now, or when the open visit's planned time with the customer is up.
-    const free = open ? Math.max(now.getTime(), new Date(open.visit.check_in_at).getTime() + (openStop.service_minutes ?? 0) * MINUTE)
-      : now.getTime();
-    delay = Math.round((free + next.travel_minutes * MINUTE - new Date(next.planned_arrival).getTime()) / MINUTE);
+/** What the planner says beside the stops: when lunch is, or why it is skipped; why a day is empty. */
+function planNotes(plan) {
+  const notes = [];
+  if (!plan.stops.length && plan.empty_reason) notes.push(t(`replan.empty.${plan.empty_reason}`));
+  if (plan.lunch?.status === "planned") notes.push(t("replan.lunch", { time: hhmm(plan.lunch.start) }));
+  if (plan.lunch?.status === "skipped") notes.push(t(`replan.lunch_skipped.${plan.lunch.reason}`));
+  return notes.map((note) => html`<p class="muted" data-note>${note}</p>`);
+}
+
+/** What comes next, first on the screen: the open visit, or the next stop with its leave-by time and one big
+ *  Visit button (and Navigate); nothing once the day is done. */
+function nextUp(where, stops, accounts, open, nav, visitedToday) {
+  if (open) {
+    return html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
+      { name: accounts.get(open.account_id)?.name ?? "" })}</p>
+      <a class="button big" href="#/visit/${open.id}">${t("today.continue_visit")}</a></section>`;
   }
-  const leaveBy = next ? new Date(new Date(next.planned_arrival).getTime() - next.travel_minutes * MINUTE).toISOString() : null;
-  return { states, nextIndex, delay, leaveBy };
+  const stop = stops[where.nextIndex];
+  if (!stop) return "";
+  const account = accounts.get(stop.account_id) ?? { name: "?" };
+  const visited = visitedToday.get(stop.account_id);
+  return html`<section class="card next-up" id="next-up" data-account="${stop.account_id}">
+    <p class="muted">${t("today.next_up")}</p>
+    <p><strong>${where.nextIndex + 1}. ${account.name}</strong><br>
+      <span id="next-leave">${t("today.state_next", { time: hhmm(where.leaveBy) })}</span> · ${t("today.arrive", { time: hhmm(stop.planned_arrival) })}</p>
+    <div class="row"><a class="button big" id="next-visit" href="${visited ? `#/visit/${visited}` : `#/visit/new?account=${stop.account_id}`}">${t("today.visit")}</a>
+      ${navButton(account, nav)}</div></section>`;
 }
 
 /** "Your plan for <day> was changed by <name> at <time>", until the rep dismisses it. */
@@ -144,8 +116,9 @@ export async function render(main, { user }) {
     .map((v) => [v.account_id, v.id]));
   const open = visits.find((v) => !v.check_out_at);
   const focus = await weekFocus(today, accounts);
-  const openCard = html`${open ? html`<p class="card" id="open-visit"><a href="#/visit/${open.id}">${t("today.open_visit",
-    { name: accounts.get(open.account_id)?.name ?? "" })}</a></p>` : ""}${focus ?? ""}`;
+  const openCard = html`${open ? html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
+    { name: accounts.get(open.account_id)?.name ?? "" })}</p><a class="button big" href="#/visit/${open.id}">${t("today.continue_visit")}</a>
+    </section>` : ""}${focus ?? ""}`;
   if (!plan || !plan.stops?.length) {
     main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
       <p class="card">${t("today.none")}</p>
@@ -177,53 +150,79 @@ export async function render(main, { user }) {
   const ctx = dayContext(plan, { user, accounts, visits, appointments: await all("appointments") });
   const todays = visits.filter((v) => localDate(new Date(v.check_in_at)) === today);
   const where = dayNow(stops, todays, now);
-  const first = stops[0];
-  const leave = new Date(new Date(first.planned_arrival) - first.travel_minutes * 60_000).toISOString();
+  const count = (state) => where.states.filter((s) => s.state === state).length;
+  const nav = await navContext();
   const items = stops.map((stop, i) => {
     const account = accounts.get(stop.account_id) ?? { name: "?", address: "" };
     const done = visitedToday.has(stop.account_id);
     const { state, visit } = where.states[i];
+    const mark = state === "not_met" ? html`<span class="tag warn" title="${t("visit.not_met_tag")}">✗</span>`
+      : done ? html`<span class="tag">✓</span>` : "";
     const status = state === "done" ? t("today.state_done", { from: hhmm(visit.check_in_at), to: hhmm(visit.check_out_at) })
+      : state === "not_met" ? t("today.state_not_met", { from: hhmm(visit.check_in_at), to: hhmm(visit.check_out_at) })
       : state === "current" ? t("today.state_current", { from: hhmm(visit.check_in_at) })
       : state === "next" ? t("today.state_next", { time: hhmm(where.leaveBy) })
       : state === "past" ? t("today.state_past") : "";
     const reasons = reasonLabels(stop.reason).concat(stop.pinned && stop.reason !== "appointment" ? [t("reason.pinned")] : []);
     const late = lateMinutes(stop, ctx);
-    const editable = state !== "done" && state !== "current";
+    const editable = !["done", "not_met", "current"].includes(state);
+    // Two actions on the card (Visit, Navigate); the day's edits behind one "More".
     return html`
       <li class="leg">${t("today.travel", { min: stop.travel_minutes })}</li>
       <li class="card stop ${state}" data-stop="${i + 1}" data-state="${state}" data-account="${stop.account_id}">
         <div class="time">${hhmm(stop.planned_arrival)}</div>
         <div>
-          <div><strong>${i + 1}. ${account.name}</strong> ${done ? html`<span class="tag">✓</span>` : ""}</div>
-          ${status ? html`<div class="state"><span class="tag ${state === "past" ? "warn" : ""}">${status}</span></div>` : ""}
+          <div><strong>${i + 1}. ${account.name}</strong> ${mark}</div>
+          ${status ? html`<div class="state"><span class="tag ${state === "past" || state === "not_met" ? "warn" : ""}">${status}</span></div>` : ""}
           <div class="muted">${account.address}</div>
           <div>${reasons.map((r) => html`<span class="tag">${r}</span>`)}
             ${late > 0 ? html`<span class="tag bad late-fixed">${t("today.late_fixed", { min: late })}</span>` : ""}</div>
           <div class="row" style="margin-top:6px">
             <a class="button" href="${done ? `#/visit/${visitedToday.get(stop.account_id)}` : `#/visit/new?account=${stop.account_id}`}">${t("today.visit")}</a>
-            ${navLinks(account)}
+            ${navButton(account, nav)}
           </div>
-          ${editable ? html`<div class="row stop-edit" style="margin-top:6px">
+          ${editable ? html`<details class="more"><summary>${t("today.more")}</summary><div class="row stop-edit">
             <button type="button" class="secondary" data-move="-1" data-index="${i}" aria-label="${t("today.move_up", { name: account.name })}" ${i === 0 ? html`disabled` : ""}>↑</button>
             <button type="button" class="secondary" data-move="1" data-index="${i}" aria-label="${t("today.move_down", { name: account.name })}" ${i === stops.length - 1 ? html`disabled` : ""}>↓</button>
             ${stop.appointment_id ? "" : html`<button type="button" class="secondary" data-drop="${i}">${t("today.leave_out")}</button>`}
-          </div>` : ""}
+          </div></details>` : ""}
         </div>
       </li>`;
   });
+  const leftOut = (plan.dropped ?? []).filter((d) => d.reason === LEFT_OUT_BY_REP && accounts.has(d.id));
+  const mapFolded = await getMeta("today_map_folded", false);
   main.innerHTML = html`
-    <h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
+    <h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}
+    ${nextUp(where, stops, accounts, open, nav, visitedToday)}${focus ?? ""}
+    <p class="muted" id="day-leave">${where.leaveBy && where.nextIndex !== -1 && !open ? html`${t("today.leave", { time: hhmm(where.leaveBy) })} · ` : ""}${
+      t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
+    <p id="day-count">${t("today.count", { done: count("done"), planned: stops.length })}${
+      count("not_met") ? html` · <span class="tag warn">${t("today.count_not_met", { n: count("not_met") })}</span>` : ""}</p>
+    ${where.delay !== null ? html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
+      where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`
+      : where.nextIndex === -1 && todays.length ? html`<p id="day-delay" class="card">${count("not_met")
+        ? t("today.none_left", { done: count("done"), not_met: count("not_met") }) : t("today.all_done")}</p>` : ""}
+    <details id="map-fold" ${mapFolded ? "" : html`open`}><summary>${t("today.map_fold")}</summary>
+      <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div></details>
     <div class="row"><a class="button secondary" href="#/nearby">${t("nearby.title")}</a>
       <button type="button" class="secondary" id="replan-rest">${t("replan.button")}</button></div>
     <div id="replan" aria-live="polite"></div>
     ${plan.edited_here ? html`<p class="muted" id="day-edited">${t("today.edited_here")}</p>` : ""}
-    <p class="muted">${t("today.leave", { time: hhmm(leave) })} · ${t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
-    ${where.delay !== null ? html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
-      where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`
-      : where.nextIndex === -1 && todays.length ? html`<p id="day-delay" class="card">${t("today.all_done")}</p>` : ""}
-    <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div>
-    <ol class="list" id="route">${items}</ol>`;
+    <ol class="list" id="route">${items}</ol>
+    ${leftOut.length ? html`<h2>${t("today.left_out")}</h2><ul class="list" id="left-out">${leftOut.map((d) =>
+      html`<li class="card muted" data-account="${d.id}">${accounts.get(d.id).name}
+        <span class="tag warn">${t("drop.left_out_by_rep")}</span></li>`)}</ul>` : ""}`;
+  let map = null; // drawn below, once Leaflet has loaded
+  const fold = main.querySelector("#map-fold");
+  fold.addEventListener("toggle", () => {
+    setMeta("today_map_folded", !fold.open); // kept on the phone: the map stays as the rep left it
+    if (fold.open && map) {
+      map.map.invalidateSize();
+      map.fitDay();
+    }
+  });
+  if (main.querySelector("#next-up")) wireNavLinks(main.querySelector("#next-up"));
+  wireNavLinks(main.querySelector("#route"));
   main.querySelector("#route").addEventListener("click", async (event) => {
     // Offline changes to today: timed here at once, synced, timed again by the server.
     const button = event.target.closest("button[data-move], button[data-drop]");
@@ -249,7 +248,7 @@ export async function render(main, { user }) {
     try {
       const proposed = await request("POST", "/api/routes/plan", { ...body, preview: true });
       box.innerHTML = html`<div class="card" id="replan-preview"><strong>${t("replan.proposed")}</strong>
-        <ol class="list">${changes(stops, proposed.stops, accounts)}</ol>
+        <ol class="list">${changes(stops, proposed.stops, accounts)}</ol>${planNotes(proposed)}
         <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
           <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
       box.querySelector("#replan-keep").addEventListener("click", () => {
@@ -267,8 +266,12 @@ export async function render(main, { user }) {
       event.target.disabled = false;
     }
   });
-  drawMap(main.querySelector("#today-map"), user, stops.map((stop, i) => {
+  // The map's modules (and Leaflet) load after the day is drawn and usable: never on the way to it.
+  const { drawRoute, showHere } = await import("../map.js");
+  map = await drawRoute(main.querySelector("#today-map"), planStart(plan, user), stops.map((stop, i) => {
     const account = accounts.get(stop.account_id);
-    return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}` } : null;
+    return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}`,
+                                         name: `${i + 1}. ${account.name}` } : null;
   }).filter(Boolean));
+  showHere(map);
 }

@@ -2,9 +2,24 @@
 import { online, request } from "../api.js";
 import { all, keepPlan, planOn } from "../db.js";
 import { errorText, t } from "../i18n.js";
-import { HHMM, addDays, fieldErrors, hhmm, html, localDate, reasonLabels, shortDate } from "../ui.js";
-import { drawMap, planNotices } from "./today.js";
+import { HHMM, addDays, daysSince, distanceText, fieldErrors, hhmm, html, isOverdue, localDate, metresBetween, reasonLabels,
+  shortDate } from "../ui.js";
+import { planStart } from "../dayedit.js";
+import { drawRoute } from "../map.js";
+import { planNotices } from "./today.js";
 
+/** What a left-out candidate is: its class, days overdue (or never visited) and distance from the nearest stop. */
+function candidateFacts(account, planned, now) {
+  const facts = [account.account_class];
+  const days = daysSince(account.last_contact_at, now);
+  if (days === null) facts.push(t("tomorrow.never"));
+  else if (isOverdue(account, now)) facts.push(t("tomorrow.overdue_days", { days }));
+  if (account.latitude != null && account.longitude != null && planned.length) {
+    const nearest = Math.min(...planned.map((p) => metresBetween(p.latitude, p.longitude, account.latitude, account.longitude)));
+    facts.push(t("tomorrow.away", { km: distanceText(nearest) }));
+  }
+  return facts.join(" · ");
+}
 
 export async function render(main, { user } = {}) {
   const day = localDate(addDays(new Date(), 1));
@@ -14,29 +29,32 @@ export async function render(main, { user } = {}) {
   const stops = (plan?.stops ?? []).slice().sort((a, b) => a.position - b.position);
   const dropped = (plan?.dropped ?? []).filter((d) => accounts.has(d.id));
   const notices = await planNotices(main);
+  const now = new Date();
+  const planned = stops.map((stop) => accounts.get(stop.account_id)).filter((a) => a?.latitude != null && a.longitude != null);
   main.innerHTML = html`
-    <h1>${t("tomorrow.title", { date: shortDate(day) })}</h1>${notices}
+    <h1>${t("tomorrow.title", { date: shortDate(day) })}${stops.length ? html` <span class="muted">${t("tomorrow.stops", { n: stops.length })}</span>` : ""}</h1>${notices}
     ${plan ? "" : html`<p class="card">${t("tomorrow.none")}</p>`}
     <form id="tomorrow-form" novalidate>
       ${stops.length ? html`<div id="tomorrow-map" class="map" role="img" aria-label="${t("today.map")}"></div>` : ""}
       <ol class="list" id="tomorrow-stops">${stops.map((stop) => html`
-        <li class="leg">${t("today.travel", { min: stop.travel_minutes })}</li>
-        <li class="card" data-account="${stop.account_id}">
-          <strong>${hhmm(stop.planned_arrival)} ${name(stop.account_id)}</strong>
-          <div>${reasonLabels(stop.reason).map((r) => html`<span class="tag">${r}</span>`)}</div>
-          <div class="row">
+        <li class="card tomorrow-stop" data-account="${stop.account_id}">
+          <div class="what"><strong>${hhmm(stop.planned_arrival)} ${name(stop.account_id)}</strong>
+            <span class="leg-min">${t("today.travel", { min: stop.travel_minutes })}</span><br>
+            ${reasonLabels(stop.reason).map((r) => html`<span class="tag">${r}</span>`)}</div>
+          <div class="controls">
             <label class="check"><input type="checkbox" name="keep" value="${stop.account_id}" checked
               ${stop.appointment_id ? html`disabled` : ""}>${t("tomorrow.keep")}</label>
-            <label>${t("tomorrow.pin")}
-              <input type="text" name="pin" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM" maxlength="5"
-                data-account="${stop.account_id}" value="${stop.pinned && !stop.appointment_id ? hhmm(stop.planned_arrival) : ""}"
-                ${stop.appointment_id ? html`disabled` : ""}></label>
+            <input type="text" name="pin" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM" maxlength="5"
+              aria-label="${t("tomorrow.pin")}: ${name(stop.account_id)}" title="${t("tomorrow.pin")}"
+              data-account="${stop.account_id}" value="${stop.pinned && !stop.appointment_id ? hhmm(stop.planned_arrival) : ""}"
+              ${stop.appointment_id ? html`disabled` : ""}>
           </div>
         </li>`)}</ol>
-      ${dropped.length ? html`<h2>${t("tomorrow.dropped")}</h2>
-        <ul class="list">${dropped.map((d) => html`<li class="card">
+      ${dropped.length ? html`<details class="left-out" id="tomorrow-left-out"><summary>${t("tomorrow.left_out", { n: dropped.length })}</summary>
+        <ul class="list">${dropped.map((d) => html`<li class="card" data-candidate="${d.id}">
           <label class="check"><input type="checkbox" name="add" value="${d.id}">${t("tomorrow.add")}: ${name(d.id)}</label>
-          <div class="muted">${t(`drop.${d.reason}`)}</div></li>`)}</ul>` : ""}
+          <div class="muted">${t(`drop.${d.reason}`)} · ${candidateFacts(accounts.get(d.id), planned, now)}</div></li>`)}</ul>
+        </details>` : ""}
       <h2>${t("tomorrow.add_any")}</h2>
       <div class="row"><input id="add-account" list="territory" autocomplete="off" aria-label="${t("tomorrow.add_any")}"
           placeholder="${t("accounts.search")}">
@@ -48,9 +66,10 @@ export async function render(main, { user } = {}) {
     </form>`;
   const form = main.querySelector("#tomorrow-form");
   if (stops.length) {
-    drawMap(main.querySelector("#tomorrow-map"), user, stops.map((stop, i) => {
+    drawRoute(main.querySelector("#tomorrow-map"), planStart(plan, user), stops.map((stop, i) => {
       const account = accounts.get(stop.account_id);
-      return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}` } : null;
+      return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}`,
+                                           name: `${i + 1}. ${account.name}` } : null;
     }).filter(Boolean));
   }
   const byName = new Map([...accounts.values()].map((a) => [a.name, a]));
@@ -92,7 +111,7 @@ export async function render(main, { user } = {}) {
       main.querySelector("#tomorrow-message").textContent = t("tomorrow.done");
     } catch (error) {
       message.textContent = error.status === 0 ? t("tomorrow.offline")
-        : [t("tomorrow.failed", { message: errorText(error.code, error.message) }), ...fieldErrors(error)].join(" ");
+        : [t("tomorrow.failed", { message: errorText(error.code, error.message, error.params) }), ...fieldErrors(error)].join(" ");
       button.disabled = false;
     }
   });

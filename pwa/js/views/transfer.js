@@ -4,7 +4,7 @@ import { t } from "../i18n.js";
 import { defaultPeriodKind, describe, fieldLabel, html, messageText, period } from "../ui.js";
 
 const IMPORTS = ["accounts", "devices", "contacts"];
-const EXPORTS = ["accounts", "contacts", "devices", "opportunities", "visits", "activities"];
+const EXPORTS = ["accounts", "contacts", "devices", "opportunities", "visits", "activities", "photos"];
 
 /** A listed problem in the phone's language: each of its messages by code, the English text as a fallback. */
 function problemText(problem) {
@@ -12,7 +12,7 @@ function problemText(problem) {
   return problem.codes.every((c) => c.code) ? problem.codes.map((c) => messageText("", c)).join(" ") : problem.message;
 }
 
-function report(result) {
+export function report(result) {
   const problems = [...(result.errors || []).map((p) => ({ ...p, kind: "error" })),
                     ...(result.warnings || []).map((p) => ({ ...p, kind: "warning" }))];
   return html`<div class="card" id="import-report">
@@ -74,6 +74,9 @@ export async function render(main) {
       <input id="import-file" name="file" type="file" accept=".csv,text/csv" required>
       <label for="import-owner">${t("transfer.owner")}</label>
       <input id="import-owner" name="owner" autocomplete="off">
+      <label for="import-datum">${t("transfer.datum")}</label>
+      <select id="import-datum" name="datum">${["wgs84", "gcj02", "bd09"].map((d) =>
+        html`<option value="${d}">${t(`transfer.datum.${d}`)}</option>`)}</select>
       <label class="check"><input type="checkbox" name="dry_run" checked>${t("transfer.dry_run")}</label>
       <label class="check"><input type="checkbox" name="skip_invalid">${t("transfer.skip_invalid")}</label>
       <button type="submit">${t("transfer.upload")}</button>
@@ -83,7 +86,8 @@ export async function render(main) {
     <section class="card"><h2>${t("transfer.export")}</h2>
       <div class="row"><div><label for="export-from">${t("team.from")}</label><input id="export-from" type="date" value="${from}"></div>
         <div><label for="export-to">${t("team.to")}</label><input id="export-to" type="date" value="${to}"></div></div>
-      <div class="row">${EXPORTS.map((k) => html`<button type="button" class="secondary" data-export="${k}">${t(`transfer.${k}`)} CSV</button>`)}</div>
+      <div class="row">${EXPORTS.map((k) => html`<button type="button" class="secondary" data-export="${k}">${t(`transfer.${k}`)} CSV</button>`)}
+        <button type="button" class="secondary" data-export="photos" data-format="zip">${t("transfer.photos")} ZIP</button></div>
     </section>`;
   const form = main.querySelector("#import-form");
   form.addEventListener("submit", async (event) => {
@@ -95,6 +99,7 @@ export async function render(main) {
     body.append("file", form.file.files[0]);
     const query = new URLSearchParams({ dry_run: form.dry_run.checked, skip_invalid: form.skip_invalid.checked });
     if (form.owner.value.trim()) query.set("owner", form.owner.value.trim());
+    if (form.kind.value === "accounts") query.set("datum", form.datum.value);
     try {
       const answer = await upload(`/api/imports/${form.kind.value}?${query}`, body);
       if (answer.status && answer.id) await follow(main, answer); // a large file: imported in the background
@@ -112,8 +117,10 @@ export async function render(main) {
     }).catch(() => {});
   }
   main.querySelectorAll("[data-export]").forEach((button) => button.addEventListener("click", () => {
-    const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value });
-    download(`/api/exports/${button.dataset.export}?${query}`, `${button.dataset.export}.csv`)
+    const format = button.dataset.format ?? "csv"; // zip: the CSV and the photos it names
+    const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value,
+                                        format });
+    download(`/api/exports/${button.dataset.export}?${query}`, `${button.dataset.export}.${format}`)
       .catch((e) => { main.querySelector("#import-error").textContent = describe(e); });
   }));
 }

@@ -5,7 +5,7 @@ import { download, online, request } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { describe, html, localDate, messageText, mondayOf, shortDate } from "../ui.js";
+import { describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
 
 const MAX_FOCUS = 3;
 
@@ -62,7 +62,7 @@ function one(review, accounts, folded) {
   const body = html`<h2>${review.name} · ${shortDate(review.week_start)}–${shortDate(review.week_end)}</h2>
     <h3>${t("week.plan")}</h3>
     <p>${t("week.plan_line", { days: plan.planned_days, stops: plan.planned_stops })}
-       · ${t("week.target", { target: value(plan.target), won: value(done.won) })}</p>
+       · ${t("week.target", { target: money(plan.target), won: money(done.won) })}</p>
     <h3>${t("week.do")}</h3>
     <p>${t("week.do_line", { visits: done.visits, met: done.face_to_face_visits, not_met: done.not_met,
                              away: done.away_from_account, pct: value(done.plan_done_pct) })}</p>
@@ -70,7 +70,10 @@ function one(review, accounts, folded) {
     <table class="report-table first-visits"><thead><tr><th scope="col">${t("week.day")}</th>
       <th scope="col">${t("week.first_visit", { target: done.first_appointment_time })}</th></tr></thead>
       <tbody>${done.first_visits.map((f) => html`<tr class="${f.at > done.first_appointment_time ? "late" : ""}">
-        <td>${shortDate(f.date)}</td><td>${f.at}</td></tr>`)}</tbody></table>
+        <td>${shortDate(f.date)}</td><td>${f.at}${f.at > done.first_appointment_time
+          ? html` <span class="late-word">${t("daily.late")}</span>` : ""}</td></tr>`)}</tbody></table>
+    ${done.photos_per_day?.length ? html`<p class="photos-per-day">${t("week.photos")}: ${done.photos_per_day.map((d) =>
+      t("week.photos_day", { day: shortDate(d.date), n: d.photos })).join(" · ")}</p>` : ""}
     <h3>${t("week.check")}</h3>
     <ul class="check-figures">${Object.values(check.chains).map((steps) => html`<li>${chain(check.ratios, steps)}</li>`)}
       <li>${t("week.hunting", { farming: check.hunting_farming.farming, hunting: check.hunting_farming.hunting,
@@ -89,6 +92,7 @@ function one(review, accounts, folded) {
 export async function render(main, { user, query }) {
   const teams = await reportTeams(user);
   const week = mondayOf(query?.get("week") || localDate());
+  const rep = user.role === "rep" ? null : query?.get("rep"); // one rep's week, opened from the scorecard
   main.innerHTML = html`<h1>${t("week.title")}</h1>
     <form id="week-pick" class="row">${teamPicker(teams)}<div><label for="week-date">${t("week.week_of")}</label>
       <input id="week-date" type="date" value="${week}"></div>
@@ -103,7 +107,8 @@ export async function render(main, { user, query }) {
     if (!online()) return;
     const query = new URLSearchParams({ week: main.querySelector("#week-date").value });
     const team = pickedTeam(main.querySelector("#week-pick"), teams);
-    if (team) query.set("team_id", team);
+    if (rep) query.set("rep_id", rep);
+    else if (team) query.set("team_id", team);
     let reviews;
     try {
       ({ reviews } = await request("GET", `/api/reports/weekly-review?${query}`));

@@ -1,0 +1,70 @@
+// The day clock (face-to-face, travel, admin, meeting) as Activity records on the phone, and the visit loop
+// keeping it: face-to-face from check-in, travel from check-out while a stop of the day is still to come,
+// stopped after the last one. The rep only corrects (views/clock.js). The one place these rules live.
+import { all, planOn, uuid, writeLocal } from "./db.js";
+import { dayNow } from "./dayedit.js";
+import { localDate } from "./ui.js";
+
+export async function running() {
+  return (await all("activities")).find((a) => !a.ended_at) ?? null;
+}
+
+/** End whatever activity is running (at `at`). */
+export async function stopRunning(at = new Date().toISOString()) {
+  const current = await running();
+  if (current) await writeLocal("activity", "update", current.id, { ended_at: at });
+  return current;
+}
+
+/** Run `category` from `at`: the running one ends there; the same one already running stays. */
+export async function runFrom(category, at = new Date().toISOString()) {
+  const current = await running();
+  if (current?.category === category) return current.id;
+  if (current) await writeLocal("activity", "update", current.id, { ended_at: at });
+  const id = uuid();
+  await writeLocal("activity", "create", id, { category, started_at: at });
+  return id;
+}
+
+/** The rep's tap: switch to `category`; tapping the running one stops it. */
+export async function switchTo(category, at = new Date().toISOString()) {
+  const current = await running();
+  if (current?.category === category) {
+    await stopRunning(at);
+    return null;
+  }
+  return runFrom(category, at);
+}
+
+/** Today's stop still to come after the visits so far (the stop, its number, its leave-by), or null: the next
+ *  one as Today shows it, but never one before the stop visited last (those were passed by: the day goes on). */
+export async function nextStop(now = new Date()) {
+  const today = localDate(now);
+  const plan = await planOn(today);
+  if (!plan?.stops?.length) return null;
+  const stops = plan.stops.slice().sort((a, b) => a.position - b.position);
+  const visits = (await all("visits"))
+    .filter((v) => v.check_in_at && !v.cancelled_at && localDate(new Date(v.check_in_at)) === today)
+    .sort((a, b) => a.check_in_at.localeCompare(b.check_in_at));
+  const where = dayNow(stops, visits, now);
+  const last = visits.length ? stops.findIndex((s) => s.account_id === visits[visits.length - 1].account_id) : -1;
+  let index = where.nextIndex;
+  if (index !== -1 && index < last) index = where.states.findIndex((s, i) => i > last && ["later", "past", "next"].includes(s.state));
+  if (index === -1) return null;
+  const stop = stops[index];
+  const leaveBy = new Date(new Date(stop.planned_arrival).getTime() - stop.travel_minutes * 60_000).toISOString();
+  return { stop, number: index + 1, leaveBy };
+}
+
+/** A check-in: the visit is face-to-face time. */
+export async function visitStarted(at) {
+  return runFrom("face_to_face", at);
+}
+
+/** A check-out: travel to the next stop, or, after the day's last stop, the clock stops. */
+export async function visitEnded(at) {
+  const next = await nextStop(new Date(at));
+  if (next) await runFrom("travel", at);
+  else await stopRunning(at);
+  return next;
+}

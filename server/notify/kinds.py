@@ -1,0 +1,60 @@
+"""What is sent: each kind of notice, whom it is for, and its words in the user's language.
+
+A notice is stored with its kind and figures (`params`) and put into words when it goes out (and when
+the in-app list shows it), so "tomorrow" is said as of the moment the user reads it.
+"""
+
+from datetime import date
+
+# kind -> who receives it
+KINDS = {
+    "plan_ready": "rep",  # the evening batch planned the rep's next day
+    "plan_changed": "rep",  # a manager re-planned or re-ordered the rep's day
+    "day_summary": "manager",  # the team's daily reports at the end of the working day
+}
+
+TEXT = {
+    "zh-CN": {
+        "plan_ready": ("{day}的路线已排好", "{day}：{stops} 个拜访，{leave_at} 出发"),
+        "plan_ready_empty": ("{day}的路线已排好", "{day}：没有拜访"),
+        "plan_changed": ("{day}的路线有变", "{by} 改了{day}的路线：{stops} 个拜访，{leave_at} 出发"),
+        "plan_changed_empty": ("{day}的路线有变", "{by} 改了{day}的路线：没有拜访"),
+        "day_summary": ("{day}的日报", "{written}/{reps} 人写了日报，共 {visits} 个拜访"),
+        "today": "今天",
+        "tomorrow": "明天",
+        "date": "{month}月{day}日",
+    },
+    "en": {
+        "plan_ready": ("{Day}'s route is ready", "{Day}: {stops} stops, leave at {leave_at}"),
+        "plan_ready_empty": ("{Day}'s route is ready", "{Day}: no stops"),
+        "plan_changed": ("{Day}'s route changed", "{by} changed {day}'s route: {stops} stops, leave at {leave_at}"),
+        "plan_changed_empty": ("{Day}'s route changed", "{by} changed {day}'s route: no stops"),
+        "day_summary": ("{Day}'s daily reports", "{written} of {reps} wrote their daily report; {visits} visits"),
+        "today": "today",
+        "tomorrow": "tomorrow",
+        "date": "{month}/{day}",
+    },
+}
+
+
+def _day_word(words, day_iso, today):
+    day = date.fromisoformat(day_iso)
+    if day == today:
+        return words["today"]
+    if (day - today).days == 1:
+        return words["tomorrow"]
+    return words["date"].format(month=day.month, day=day.day)
+
+
+def render(kind, params, locale, today):
+    """(title, text) of a notice in `locale` (zh-CN unless "en"), "today"/"tomorrow" as of `today`."""
+    words = TEXT["en" if locale == "en" else "zh-CN"]
+    values = dict(params)
+    if "date" in params:
+        values["day"] = _day_word(words, params["date"], today)
+        values["Day"] = values["day"][:1].upper() + values["day"][1:]
+    key = kind
+    if kind in ("plan_ready", "plan_changed") and not params.get("stops"):
+        key = f"{kind}_empty"
+    title, text = words[key]
+    return title.format(**values), text.format(**values)

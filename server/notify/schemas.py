@@ -1,0 +1,123 @@
+from marshmallow import Schema, fields, validate
+
+from ..auth.schemas import TokensSchema
+from ..models.notify import CHANNELS, NOTIFICATION_STATES, PROVIDERS
+from ..schemas import StrictSchema
+from .kinds import KINDS
+
+SECRET_NOTE = "write-only: never answered; the answer says only whether one is set"
+
+
+class ChannelSchema(Schema):
+    """A team's channel as answered: the secrets are never part of it, only whether each is set."""
+
+    team_id = fields.UUID()
+    channel = fields.String()
+    wecom_corp_id = fields.String(allow_none=True)
+    wecom_agent_id = fields.String(allow_none=True)
+    wecom_secret_set = fields.Boolean()
+    dingtalk_corp_id = fields.String(allow_none=True)
+    dingtalk_app_key = fields.String(allow_none=True)
+    dingtalk_agent_id = fields.String(allow_none=True)
+    dingtalk_app_secret_set = fields.Boolean()
+    app_url = fields.String(allow_none=True)
+    hours_from = fields.Time(format="%H:%M")
+    hours_until = fields.Time(format="%H:%M")
+    ready = fields.Boolean(metadata={"description": "the chosen channel has all its settings (else: in-app only)"})
+    changed_by = fields.UUID(allow_none=True)
+    changed_at = fields.DateTime(allow_none=True)
+
+
+def _text(max_len):
+    return fields.String(allow_none=True, validate=validate.Length(max=max_len))
+
+
+class ChannelEditSchema(StrictSchema):
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    wecom_corp_id = _text(64)
+    wecom_agent_id = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{1,32}$"))
+    wecom_secret = fields.String(
+        allow_none=True, load_only=True, validate=validate.Length(max=128), metadata={"description": SECRET_NOTE}
+    )
+    dingtalk_corp_id = _text(64)
+    dingtalk_app_key = _text(64)
+    dingtalk_agent_id = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{1,32}$"))
+    dingtalk_app_secret = fields.String(
+        allow_none=True, load_only=True, validate=validate.Length(max=128), metadata={"description": SECRET_NOTE}
+    )
+    app_url = fields.Url(allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=300))
+    hours_from = fields.Time(format="%H:%M")
+    hours_until = fields.Time(format="%H:%M")
+
+
+class NoticeSchema(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    title = fields.String()
+    text = fields.String()
+    params = fields.Dict()
+    channel = fields.String()
+    state = fields.String(metadata={"description": "queued, sent or failed (`failure` says why)"})
+    failure = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    not_before = fields.DateTime(metadata={"description": "a queued notice goes out from then on"})
+    sent_at = fields.DateTime(allow_none=True)
+    read_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class OutboxNoticeSchema(NoticeSchema):
+    user_id = fields.UUID()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class OutboxQuery(StrictSchema):
+    team_id = fields.UUID()
+    state = fields.String(validate=validate.OneOf(NOTIFICATION_STATES))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class MineQuery(StrictSchema):
+    unread = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class KindPrefSchema(StrictSchema):
+    on = fields.Boolean(required=True)
+    any_time = fields.Boolean(
+        load_default=False, metadata={"description": "also outside the team's working hours (asked for by the user)"}
+    )
+
+
+class PrefsSchema(StrictSchema):
+    kinds = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(tuple(KINDS))), values=fields.Nested(KindPrefSchema), required=True
+    )
+
+
+class PrefsAnswerSchema(Schema):
+    kinds = fields.Dict()
+    mine = fields.List(fields.String(), metadata={"description": "the kinds this user's role receives"})
+
+
+class ImSignInSchema(StrictSchema):
+    provider = fields.String(required=True, validate=validate.OneOf(PROVIDERS))
+    corp_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = fields.String(required=True, validate=validate.Length(min=1, max=512))
+    refresh_in_cookie = fields.Boolean(load_default=False)
+
+
+class ImConfirmSchema(StrictSchema):
+    ticket = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    refresh_in_cookie = fields.Boolean(load_default=False)
+
+
+class ImLinksSchema(StrictSchema):
+    wecom_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    dingtalk_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+
+
+class ImSignInAnswer(TokensSchema):
+    pass

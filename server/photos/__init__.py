@@ -1,0 +1,12 @@
+"""Photos taken at visits: metadata as a synced record, bytes by PUT/GET under the photo's id."""
+
+from flask_smorest import Blueprint
+
+blp = Blueprint(
+    "photos",
+    __name__,
+    url_prefix="/api/photos",
+    description="Photos taken at visits: metadata synced like other records, bytes uploaded apart.",
+)
+
+from . import views  # noqa: F401

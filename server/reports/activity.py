@@ -1,0 +1,99 @@
+"""Activity: visits per working day, effective (face-to-face) visits, visits with a purpose, plan against done."""
+
+import uuid
+from collections import Counter, defaultdict
+
+from sqlalchemy import select
+
+from .. import team_settings
+from ..extensions import db
+from ..models import (
+    RoutePlan,
+    RouteStop,
+)
+from .reads import visit_rows, worked_days
+from .rows import core_rows as _rows
+from .rows import raw_text as _raw
+from .rows import rep_keys
+from .rows import rep_row as _rep_row
+from .timesplit import LocalDays
+
+
+def activity(scope):
+    """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
+    visits = visit_rows(scope)
+    radius = {rep.id: team_settings.for_user(rep).checkin_radius_m for rep in scope.reps}  # each rep's team's
+    days = worked_days(scope)
+    counts = defaultdict(Counter)
+    done = set()
+    keys = rep_keys(scope.rep_ids)
+    local_day = LocalDays(scope.tz)
+    first = scope.start_utc.timestamp()
+    for raw_rep, check_in, check_out, met, account_id, purpose, distance in visits:
+        if check_in < first:
+            continue  # read for working days only: it started the evening before the period
+        rep_id = keys[raw_rep]
+        c = counts[rep_id]
+        c["visits"] += 1
+        c["not_met"] += met is False  # an unsuccessful call: counted apart, never face-to-face
+        c["away"] += distance is not None and distance > radius[rep_id]  # checked in away from the account
+        c["face_to_face_visits"] += check_out is not None and met is not False
+        c["with_purpose"] += bool((purpose or "").strip())
+        done.add((rep_id, account_id, local_day(check_in)))
+    # A day's plan as it stood at its first check-in (the snapshot), else as it stands.
+    in_period = (
+        RoutePlan.rep_id.in_(scope.rep_ids),
+        RoutePlan.plan_date >= scope.start,
+        RoutePlan.plan_date <= scope.end,
+    )
+    frozen = {}
+    for raw_rep, plan_date, snapshot in _rows(
+        select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, RoutePlan.snapshot).where(
+            *in_period, RoutePlan.snapshot.is_not(None)
+        )
+    ):
+        frozen[(raw_rep, plan_date)] = snapshot
+    stops = [
+        row
+        for row in _rows(
+            select(_raw(RoutePlan.rep_id), RoutePlan.plan_date, _raw(RouteStop.account_id))
+            .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id)
+            .where(*in_period)
+        )
+        if (row[0], row[1]) not in frozen
+    ]
+    as_raw = (
+        (lambda i: uuid.UUID(i).hex) if db.session.get_bind().dialect.name == "sqlite" else str
+    )  # as _raw reads ids
+    stops += [
+        (raw_rep, plan_date, as_raw(account_id)) for (raw_rep, plan_date), ids in frozen.items() for account_id in ids
+    ]
+    for raw_rep, plan_date, account_id in stops:
+        rep_id = keys[raw_rep]
+        counts[rep_id]["planned"] += 1
+        counts[rep_id]["planned_done"] += (rep_id, account_id, plan_date) in done
+    rows = []
+    for rep in scope.reps:
+        c = counts[rep.id]
+        worked = len(days.get(rep.id, ()))
+        rows.append({**_rep_row(rep), "working_days": worked, **_activity_figures(c, worked)})
+    team_counts = sum(counts.values(), Counter())
+    team = {
+        "working_days": sum(r["working_days"] for r in rows),
+        **_activity_figures(team_counts, sum(r["working_days"] for r in rows)),
+    }
+    return {"rows": rows, "team": team}
+
+
+def _activity_figures(c, worked):
+    return {
+        "visits": c["visits"],
+        "face_to_face_visits": c["face_to_face_visits"],
+        "not_met": c["not_met"],
+        "away_from_account": c["away"],
+        "with_purpose": c["with_purpose"],
+        "visits_per_day": round(c["visits"] / worked, 2) if worked else None,
+        "planned": c["planned"],
+        "planned_done": c["planned_done"],
+        "plan_done_pct": round(c["planned_done"] / c["planned"] * 100, 1) if c["planned"] else None,
+    }

@@ -1,0 +1,44 @@
+"""The 8:45 habit: the share of working days whose first visit started by the rep's first-appointment time."""
+
+import statistics
+
+from .. import team_settings
+from .reads import first_check_ins, first_visits, hhmm, worked_days
+from .rows import rep_row as _rep_row
+
+
+def first_appointment(scope, tolerance_min=10):
+    """Per rep: the share of working days whose first visit started by their first-appointment time."""
+    days = worked_days(scope)
+    first = first_check_ins(scope)
+    rows = []
+    for rep in scope.reps:
+        worked = days.get(rep.id, set())
+        target = team_settings.first_appointment(rep)
+        limit = target.hour * 60 + target.minute + tolerance_min
+        starts = list(first.get(rep.id, {}).values())
+        on_time = sum(1 for m in starts if m <= limit)
+        rows.append(
+            {
+                **_rep_row(rep),
+                "first_appointment_time": target.strftime("%H:%M"),
+                "tolerance_min": tolerance_min,
+                "working_days": len(worked),
+                "days_with_visit": len(starts),
+                "on_time_days": on_time,
+                "on_time_pct": round(on_time / len(worked) * 100, 1) if worked else None,
+                "median_first_visit": hhmm(statistics.median(starts)) if starts else None,
+            }
+        )
+    worked = sum(r["working_days"] for r in rows)
+    on_time = sum(r["on_time_days"] for r in rows)
+    all_starts = [m for rep in first.values() for m in rep.values()]
+    team = {
+        "working_days": worked,
+        "on_time_days": on_time,
+        "on_time_pct": round(on_time / worked * 100, 1) if worked else None,
+        "median_first_visit": hhmm(statistics.median(all_starts)) if all_starts else None,
+    }
+    # Each working day's first check-in, for the strip of first-visit times against 8:45.
+    times = first_visits(scope)
+    return {"rows": rows, "team": team, "first_visits": {str(rep.id): times.get(rep.id, []) for rep in scope.reps}}

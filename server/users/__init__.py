@@ -1,0 +1,7 @@
+"""Users (reps, managers, admins): administration through the API."""
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("users", __name__, url_prefix="/api/users", description="People: create, edit, reset, deactivate")
+
+from . import views  # noqa: F401

@@ -1,0 +1,168 @@
+"""Local stand-ins for 高德's and 百度's web geocoders, answering as each documents (CHINA.md, Geocoding).
+
+Each fake knows some addresses by their true WGS-84 position and answers in its provider's datum:
+高德 GCJ-02 as a "lng,lat" string of 6 decimals, 百度 BD-09 as numbers. One address of each is a
+published reference pair, answered with the published figures (not computed here): 高德 the
+eviltransform test pair, 百度 gcoord's README pair. Every request is counted (`asked`). `mode` turns
+on a provider's error answers: "bad_key" (refused key) or "quota_after" (the daily quota runs out
+after that many requests).
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlparse
+
+from server.datum import wgs84_to_bd09, wgs84_to_gcj02
+from tests.fake_http import json_server
+
+# Published pairs: eviltransform python/test.py (WGS-84 -> GCJ-02); gcoord README (WGS-84 -> BD-09).
+AMAP_REFERENCE = ("上海市浦东新区参考路1号", (121.5272106, 31.1774276), "121.531542,31.175304")
+BAIDU_REFERENCE = ("北京市东城区参考路1号", (116.403988, 39.914266), (116.41661560068297, 39.92196580126834))
+
+
+def shanghai(n):
+    """n addresses in 徐汇 with their true WGS-84 (lng, lat)."""
+    return {f"上海市徐汇区漕溪北路{i}号": (121.43 + i * 0.001, 31.19 + i * 0.0007) for i in range(1, n + 1)}
+
+
+@dataclass
+class Fake:
+    url: str = ""
+    known: dict = field(default_factory=dict)  # address -> true WGS-84 (lng, lat)
+    asked: list = field(default_factory=list)  # (path, {param: value}) of every request
+    mode: dict = field(default_factory=dict)
+    key: str = "good-key"
+
+    def requests(self, path_part):
+        return [params for path, params in self.asked if path_part in path]
+
+
+def _params(path):
+    return path.split("?")[0], {k: v[0] for k, v in parse_qs(urlparse(path).query).items()}
+
+
+def _amap_geocode(fake, address):
+    if address == AMAP_REFERENCE[0]:
+        location = AMAP_REFERENCE[2]
+    elif address in fake.known:
+        lng, lat = wgs84_to_gcj02(*fake.known[address])
+        location = f"{lng:.6f},{lat:.6f}"
+    else:
+        return None
+    return {
+        "formatted_address": address,
+        "country": "中国",
+        "province": "上海市",
+        "citycode": "021",
+        "city": "上海市",
+        "district": "徐汇区",
+        "township": [],
+        "adcode": "310104",
+        "location": location,
+        "level": "门牌号",
+    }
+
+
+# In a batch, an address 高德 does not know still takes its place in `geocodes`, with empty fields.
+AMAP_UNKNOWN = {"formatted_address": [], "country": [], "province": [], "city": [], "location": [], "level": []}
+
+
+def amap_answer(fake):
+    def answer(path):
+        route, params = _params(path)
+        fake.asked.append((route, params))
+        if params.get("key") != fake.key or fake.mode.get("bad_key"):
+            return 200, {"status": "0", "info": "INVALID_USER_KEY", "infocode": "10001"}
+        if "quota_after" in fake.mode and len(fake.asked) > fake.mode["quota_after"]:
+            return 200, {"status": "0", "info": "DAILY_QUERY_OVER_LIMIT", "infocode": "10003"}
+        if route.endswith("/v3/geocode/geo"):
+            addresses = params.get("address", "").split("|")
+            if params.get("batch") != "true":
+                addresses = addresses[:1]  # without batch=true only the first address is answered
+            if len(addresses) > 10:
+                return 200, {"status": "0", "info": "INVALID_PARAMS", "infocode": "20000"}
+            found = [_amap_geocode(fake, a) for a in addresses]
+            if params.get("batch") != "true":
+                found = [f for f in found if f]
+                return 200, {
+                    "status": "1",
+                    "info": "OK",
+                    "infocode": "10000",
+                    "count": str(len(found)),
+                    "geocodes": found,
+                }
+            geocodes = [f or AMAP_UNKNOWN for f in found]
+            count = sum(1 for f in found if f)
+            return 200, {"status": "1", "info": "OK", "infocode": "10000", "count": str(count), "geocodes": geocodes}
+        if route.endswith("/v3/geocode/regeo"):
+            lng, lat = (float(v) for v in params["location"].split(","))
+            return 200, {
+                "status": "1",
+                "info": "OK",
+                "infocode": "10000",
+                "regeocode": {"formatted_address": f"上海市徐汇区@{lng:.6f},{lat:.6f}", "addressComponent": {}},
+            }
+        return 404, {"status": "0", "info": "UNKNOWN_API", "infocode": "20003"}
+
+    return answer
+
+
+def baidu_answer(fake):
+    def answer(path):
+        route, params = _params(path)
+        fake.asked.append((route, params))
+        if params.get("ak") != fake.key or fake.mode.get("bad_key"):
+            return 200, {"status": 200, "message": "APP不存在，AK有误请检查再重试"}
+        if "quota_after" in fake.mode and len(fake.asked) > fake.mode["quota_after"]:
+            return 200, {"status": 302, "message": "天配额超限，限制访问"}
+        if route.endswith("/geocoding/v3/"):
+            address = params.get("address", "")
+            if address == BAIDU_REFERENCE[0]:
+                lng, lat = BAIDU_REFERENCE[2]
+            elif address in fake.known:
+                lng, lat = wgs84_to_bd09(*fake.known[address])
+            else:
+                return 200, {"status": 1, "msg": "Internal Service Error:无相关结果", "results": []}
+            return 200, {
+                "status": 0,
+                "result": {
+                    "location": {"lng": lng, "lat": lat},
+                    "precise": 1,
+                    "confidence": 80,
+                    "comprehension": 100,
+                    "level": "门址",
+                },
+            }
+        if route.endswith("/reverse_geocoding/v3/"):
+            lat, lng = (float(v) for v in params["location"].split(","))
+            return 200, {
+                "status": 0,
+                "result": {
+                    "location": {"lng": lng, "lat": lat},
+                    "formatted_address": f"北京市东城区@{lng:.6f},{lat:.6f}",
+                    "addressComponent": {},
+                },
+            }
+        return 200, {"status": 2, "message": "Request Parameter Error"}
+
+    return answer
+
+
+@contextmanager
+def fake_amap(known=None, **mode):
+    fake = Fake(known=dict(known or {}), mode=mode)
+    with json_server(amap_answer(fake)) as url:
+        fake.url = url
+        yield fake
+
+
+@contextmanager
+def fake_baidu(known=None, **mode):
+    fake = Fake(known=dict(known or {}), mode=mode)
+    with json_server(baidu_answer(fake)) as url:
+        fake.url = url
+        yield fake
+
+
+def configure(app, provider, fake, key=None):
+    app.config.update(GEOCODER=provider, GEOCODER_URL=fake.url, GEOCODER_KEY=key or fake.key, GEOCODER_MIN_DELAY_S=0)

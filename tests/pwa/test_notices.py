@@ -1,0 +1,168 @@
+"""The notices in Chromium at 360×740: a manager re-plans a rep's day, the rep's WeCom (a local fake) gets the
+card and the rep's app shows it as a banner and in the Me screen's list, with a switch per kind; the manager's
+settings screen lists the team's notices with their states; and a rep opening the app from inside WeCom is
+signed in by the code it adds to the address."""
+
+import json
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from server.extensions import db
+from tests.fake_im import FakeWeCom, serving
+from tests.pwa.conftest import PASSWORD, phone_context, shot, start_live_server, today_local
+
+SECRET = "wecom-secret-browser"
+
+
+def call(server, method, path, token=None, body=None):
+    request = urllib.request.Request(
+        server.url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def login_token(server, username):
+    return call(server, "POST", "/api/auth/login", body={"username": username, "password": PASSWORD})["access_token"]
+
+
+@pytest.fixture(scope="module")
+def wecom():
+    fake = FakeWeCom(app_id="ww-corp-1", secret=SECRET, agent_id="1000002", members={"rep1.wx", "rep2.wx"})
+    with serving(fake):
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, wecom):
+    live = start_live_server(
+        tmp_path_factory.mktemp("notices"), today_local(), weeks=1, WECOM_API_URL=wecom.url, NOTIFY_TIMER=False
+    )
+    manager = login_token(live, "manager")
+    team = call(live, "GET", "/api/auth/me", manager)["team_id"]
+    # Every day and hour is a working one here, so what is sent does not depend on when the test runs.
+    call(live, "PATCH", f"/api/teams/{team}/settings", manager, {"working_days": [1, 2, 3, 4, 5, 6, 7]})
+    channel = {
+        "channel": "wecom",
+        "wecom_corp_id": "ww-corp-1",
+        "wecom_agent_id": "1000002",
+        "wecom_secret": SECRET,
+        "hours_from": "00:00",
+        "hours_until": "23:59",
+    }
+    call(live, "PATCH", f"/api/teams/{team}/channel", manager, channel)
+    for rep in ("rep1", "rep2"):
+        rep_id = call(live, "POST", "/api/auth/login", body={"username": rep, "password": PASSWORD})["user"]["id"]
+        call(live, "PUT", f"/api/users/{rep_id}/im-links", manager, {"wecom_userid": f"{rep}.wx"})
+    yield live
+    live.stop()
+    with live.app.app_context():
+        db.engine.dispose()
+
+
+def _wait_idle(server):
+    from server.notify.runner import wait_idle
+
+    wait_idle(server.app)
+
+
+@pytest.mark.calendar
+def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_it_sent(browser, server, wecom):
+    tomorrow = today_local() + timedelta(days=1)
+    manager = login_token(server, "manager")
+    rep1 = call(server, "POST", "/api/auth/login", body={"username": "rep1", "password": PASSWORD})["user"]["id"]
+    plan = call(server, "POST", "/api/routes/plan", manager, {"date": tomorrow.isoformat(), "rep_id": rep1})
+    _wait_idle(server)
+    assert [d[0] for d in wecom.delivered] == ["rep1.wx"]
+    stops = len(plan["stops"])
+    # In the rep's own language as the server knows it (zh-CN): the same words in WeCom and in the app.
+    said = wecom.delivered[0][2]
+    assert said.startswith(f"陈经理 Manager Chen 改了明天的路线：{stops} 个拜访，") and said.endswith(" 出发")
+
+    context = phone_context(browser, server.url, service_workers="allow")
+    errors = []
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto("/")
+        page.get_by_label("Username").fill("rep1")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        banner = page.locator("#notice-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("明天的路线有变")
+        expect(banner).to_contain_text(said)
+        shot(page, "notice-banner")
+        page.locator("#account-button").click()
+        card = page.locator("#notices-card")
+        # Newest first: the manager's change on WeCom, then today's plan the seed made (before the channel: in-app).
+        items = card.locator("li.notice")
+        expect(items).to_have_count(2)
+        expect(items.nth(0)).to_contain_text(said)
+        expect(items.nth(0)).to_contain_text("WeCom · sent")
+        expect(items.nth(1)).to_contain_text("In the app · sent")
+        switch = card.locator('input[data-kind="plan_ready"][data-part="any_time"]')
+        expect(switch).not_to_be_checked()
+        with page.expect_response("**/api/notifications/prefs") as answer:
+            switch.check()
+        assert answer.value.ok
+        prefs = call(server, "GET", "/api/notifications/prefs", login_token(server, "rep1"))
+        assert prefs["kinds"]["plan_ready"] == {"on": True, "any_time": True}
+        card.scroll_into_view_if_needed()
+        shot(page, "notice-me-screen")
+        # Dismissed, the next unread one shows; then the banner goes and both are read.
+        page.locator("#notice-dismiss").click()
+        expect(banner).to_contain_text("今天的路线已排好")
+        page.locator("#notice-dismiss").click()
+        expect(banner).to_be_hidden()
+        assert call(server, "GET", "/api/notifications?unread=true", login_token(server, "rep1")) == []
+    finally:
+        context.close()
+    assert not errors, errors
+
+    context = phone_context(browser, server.url, service_workers="allow")
+    page = context.new_page()
+    try:
+        page.goto("/")
+        page.get_by_label("Username").fill("manager")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name="Settings").click()
+        outbox = page.locator("#notice-outbox li.notice")
+        expect(outbox.first).to_contain_text("WeCom · sent")
+        page.locator("#notice-outbox").scroll_into_view_if_needed()
+        shot(page, "notice-outbox")
+    finally:
+        context.close()
+
+
+@pytest.mark.calendar  # signed in, the phone syncs its territory (due dates by today)
+def test_opened_inside_wecom_the_rep_is_signed_in_by_the_code(browser, server, wecom):
+    wecom.codes["code-from-wecom"] = "rep2.wx"
+    context = phone_context(browser, server.url, service_workers="allow")
+    page = context.new_page()
+    try:
+        page.goto("/?im=wecom&corp=ww-corp-1&code=code-from-wecom")
+        expect(page.locator("#account-button")).to_be_visible()
+        page.locator("#account-button").click()
+        expect(page.locator("main")).to_contain_text("(rep2)")
+        assert "code=" not in page.url  # a code works once: it is not left in the address
+        # A code WeCom refuses falls back to the password login, saying why.
+        page.goto("/?im=wecom&corp=ww-corp-1&code=used-or-forged")
+        page.evaluate("indexedDB.deleteDatabase('fieldday')")
+    finally:
+        context.close()
+    context = phone_context(browser, server.url, service_workers="allow")
+    page = context.new_page()
+    try:
+        page.goto("/?im=wecom&corp=ww-corp-1&code=forged")
+        expect(page.locator("#login-error")).to_contain_text("Signing in from the app did not work")
+        expect(page.get_by_label("Username")).to_be_visible()
+    finally:
+        context.close()
