@@ -27,7 +27,7 @@ from ..errors import AppError
 from ..extensions import db
 from ..messages import message_code
 from ..models import Account, Contact, Device, User
-from .columns import REQUIRED, VALUES, map_header
+from .columns import REQUIRED, VALUES, column_names, map_header
 from .reading import FileProblem, read_rows
 
 EXPUNGE_EVERY = 1000
@@ -362,14 +362,14 @@ def _read_into(handler, report, kind, binary, progress):
         rows = read_rows(binary)
         _, header = next(rows)
         mapping, unknown = map_header(kind, header)
-        missing = sorted(REQUIRED[kind] - set(mapping))
+        missing = [column_names(kind, f) for f in sorted(REQUIRED[kind] - set(mapping))]
         if kind != "accounts" and not {"account_key", "account_name"} & set(mapping):
-            missing.append("account_key or account_name")
+            missing.append(f"{column_names(kind, 'account_key')} or {column_names(kind, 'account_name')}")
+        if unknown:  # said also when the file is refused: a misspelt header is the usual cause
+            report.warn(1, "header", f"Ignored column(s): {', '.join(unknown)}.")
         if missing:
             report.error(1, "header", f"Missing column(s): {', '.join(missing)}.")
             return False
-        if unknown:
-            report.warn(1, "header", f"Ignored column(s): {', '.join(unknown)}.")
         for number, cells in rows:
             report.rows += 1
             before = report.error_count

@@ -19,6 +19,7 @@ from ..reports.scope import resolve_scope
 from ..schemas import StrictSchema
 from ..security import login_required, principal
 from . import blp, jobs
+from .columns import template_header
 from .exporting import KINDS, WITH_FILES, export_photos, export_rows, photo_file
 from .geocoding import from_config
 from .importing import HANDLERS, import_file
@@ -43,6 +44,14 @@ class ImportArgs(StrictSchema):
         metadata={
             "description": "import as a background job (202) even when the file is small; larger files always are"
         },
+    )
+
+
+class TemplateArgs(StrictSchema):
+    lang = fields.String(
+        load_default="zh-CN",
+        validate=validate.OneOf(["zh-CN", "en"]),
+        metadata={"description": "the language of the column names"},
     )
 
 
@@ -212,6 +221,24 @@ class Import(MethodView):
                 extra={"report": report.as_dict()},
             )
         return report.as_dict()
+
+
+@blp.route(f"/imports/<any({', '.join(HANDLERS)}):kind>/template")
+class ImportTemplate(MethodView):
+    decorators = [login_required("manager", "admin")]
+
+    @blp.arguments(TemplateArgs, location="query")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "A CSV (UTF-8 with BOM) of the header row alone",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    )
+    def get(self, args, kind):
+        """An empty import file: the columns the import reads, named in Chinese or English, required first"""
+        return csv_response(template_header(kind, args["lang"]), [], f"{kind}-template-{args['lang']}.csv")
 
 
 @blp.route("/imports/jobs")

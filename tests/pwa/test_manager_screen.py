@@ -360,6 +360,13 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
         text = page.locator("#import-report").inner_text()
         assert not re.search(r"Must be|No user|Not a valid", text), text
         shot(page, "import-zh")
+        # An empty file of the kind chosen, to fill in, with the columns named in Chinese.
+        page.locator("#import-kind").select_option("devices")
+        with page.expect_download() as download:
+            page.locator("[data-template='zh-CN']").click()
+        assert download.value.suggested_filename == "devices-template-zh-CN.csv"
+        header = download.value.path().read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header.startswith("归属,品牌,") and "型号" in header
     finally:
         context.close()
 

@@ -82,7 +82,8 @@ def test_one_bad_row_writes_nothing_dry_run_writes_nothing_skip_invalid_writes_t
     "content, message",
     [
         ("name,address\n".encode("utf-16"), "neither UTF-8 nor GB18030"),
-        (b"address,region\nRoad,Xuhui\n", "Missing column(s): name"),
+        (b"address,region\nRoad,Xuhui\n", "Missing column(s): name / 客户名称."),
+        ("地址,客户名字\n某路,甲\n".encode(), "Ignored column(s): 客户名字."),  # a misspelt header is named
         (b"", "empty"),
         ("客户编号,客户名称\nK1,甲\nK1,乙\n".encode(), "Same record as row 2"),
         ("客户名称,负责人\n甲,nobody\n".encode(), "No user 'nobody'"),
@@ -313,3 +314,35 @@ def test_exports_write_instants_in_the_teams_time_zone(client, world, clock):
     assert (row["started_at"], row["ended_at"]) == ("2026-11-02T08:30:00+08:00", "2026-11-02T09:00:00+08:00")
     opportunities = _export(client, world, "m1", "opportunities", "json")
     assert {r["opened_at"] for r in opportunities["rows"]} == {"2026-11-02T09:00:00+08:00"}
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+@pytest.mark.parametrize("kind", ["accounts", "devices", "contacts"])
+def test_the_import_template_names_every_column_the_import_reads(client, world, kind, lang):
+    from server.transfer.columns import COLUMNS, REQUIRED, map_header
+
+    response = client.get(f"/api/imports/{kind}/template?lang={lang}", headers=world.headers("m1"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f"{kind}-template-{lang}.csv" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff") and text.count("\r\n") == 1  # the header row alone
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    mapping, unknown = map_header(kind, header)
+    assert unknown == [] and set(mapping) == set(COLUMNS[kind])
+    assert set(header[: len(REQUIRED[kind])]) == {header[mapping[f]] for f in REQUIRED[kind]}  # required first
+    chinese = [name for name in header if any("\u4e00" <= ch <= "\u9fff" for ch in name)]
+    assert (len(chinese) == len(header)) if lang == "zh-CN" else chinese == []
+
+
+def test_a_filled_template_imports_and_only_managers_get_one(client, world):
+    template = client.get("/api/imports/accounts/template", headers=world.headers("m1")).get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(template.lstrip("\ufeff"))))
+    row = {"客户名称": "模板客户", "地址": "徐汇区模板路1号", "纬度": "31.2", "经度": "121.4", "负责人": "r1"}
+    line = ",".join(row.get(name, "") for name in header)
+    answer = _upload(client, world, "m1", (template + line + "\r\n").encode(), "?dry_run=true")
+    assert answer.status_code == 200, answer.get_json()
+    assert (answer.get_json()["created"], answer.get_json()["error_count"]) == (1, 0)
+    assert client.get("/api/imports/accounts/template", headers=world.headers("r1")).status_code == 403
+    bad = client.get("/api/imports/accounts/template?lang=fr", headers=world.headers("m1"))
+    assert bad.status_code == 422 and "lang" in bad.get_json()["error"]["fields"]
+    assert client.get("/api/imports/secrets/template", headers=world.headers("m1")).status_code == 404

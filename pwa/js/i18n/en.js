@@ -144,7 +144,7 @@ export default {
   "transfer.datum": "Coordinates of the file (accounts; a datum column overrides it per row)",
   "transfer.datum.wgs84": "WGS-84 (GPS, 天地图)", "transfer.datum.gcj02": "GCJ-02 (高德, 腾讯)", "transfer.datum.bd09": "BD-09 (百度)",
   "transfer.owner": "Owner for rows without one (username)", "transfer.dry_run": "Check only (write nothing)",
-  "transfer.skip_invalid": "Write the valid rows, list the others", "transfer.upload": "Import",
+  "transfer.skip_invalid": "Write the valid rows, list the others", "transfer.template": "Empty file to fill in:", "transfer.upload": "Import",
   "transfer.written": "Imported.", "transfer.not_written": "Nothing was written.",
   "transfer.counts": "{rows} rows: {created} new, {updated} updated, {unchanged} unchanged, {skipped} skipped, {geocoded} geocoded",
   "transfer.row": "Row", "transfer.field": "Field", "transfer.message": "Problem", "transfer.export": "Export for the team",

@@ -144,7 +144,7 @@ export default {
   "transfer.datum": "文件的坐标系（客户；“坐标系”列可逐行指定）",
   "transfer.datum.wgs84": "WGS-84（GPS、天地图）", "transfer.datum.gcj02": "GCJ-02（高德、腾讯）", "transfer.datum.bd09": "BD-09（百度）",
   "transfer.owner": "无负责人时的负责人（用户名）", "transfer.dry_run": "仅检查（不写入）",
-  "transfer.skip_invalid": "写入有效行，列出其他行", "transfer.upload": "导入",
+  "transfer.skip_invalid": "写入有效行，列出其他行", "transfer.template": "下载空白导入模板：", "transfer.upload": "导入",
   "transfer.written": "已导入。", "transfer.not_written": "未写入任何内容。",
   "transfer.counts": "{rows} 行：新建 {created}，更新 {updated}，未变 {unchanged}，跳过 {skipped}，地理编码 {geocoded}",
   "transfer.row": "行", "transfer.field": "字段", "transfer.message": "问题", "transfer.export": "导出团队数据",

@@ -80,6 +80,9 @@ export async function render(main) {
       <label class="check"><input type="checkbox" name="dry_run" checked>${t("transfer.dry_run")}</label>
       <label class="check"><input type="checkbox" name="skip_invalid">${t("transfer.skip_invalid")}</label>
       <button type="submit">${t("transfer.upload")}</button>
+      <p class="row">${t("transfer.template")}
+        <button type="button" class="secondary" data-template="zh-CN">中文 CSV</button>
+        <button type="button" class="secondary" data-template="en">English CSV</button></p>
     </form>
     <p id="import-error" class="error-text" role="alert"></p>
     <div id="import-result" aria-live="polite"></div>
@@ -116,6 +119,11 @@ export async function render(main) {
       if (recent && !main.querySelector("#import-result").childElementCount) follow(main, last);
     }).catch(() => {});
   }
+  main.querySelectorAll("[data-template]").forEach((button) => button.addEventListener("click", () => {
+    const kind = form.kind.value, lang = button.dataset.template;
+    download(`/api/imports/${kind}/template?lang=${lang}`, `${kind}-template-${lang}.csv`)
+      .catch((e) => { main.querySelector("#import-error").textContent = describe(e); });
+  }));
   main.querySelectorAll("[data-export]").forEach((button) => button.addEventListener("click", () => {
     const format = button.dataset.format ?? "csv"; // zip: the CSV and the photos it names
     const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value,
