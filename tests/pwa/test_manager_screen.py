@@ -359,6 +359,14 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
         assert ["3", "负责人", "没有用户 'nobody'。"] in cells
         text = page.locator("#import-report").inner_text()
         assert not re.search(r"Must be|No user|Not a valid", text), text
+        # A check (the default) says what would happen, and the counts add up: none new, two at fault.
+        expect(page.locator("#import-counts")).to_have_text(
+            re.compile(r"^已检查 2 行：将新建 0，更新 0，未变 0；2 行有问题。")
+        )
+        # Sent for real, the file is refused: no "new" that reads as written, two rows read, two at fault.
+        page.locator("#import-form input[name=dry_run]").uncheck()
+        page.locator("#import-form button[type=submit]").click()
+        expect(page.locator("#import-counts")).to_have_text(re.compile(r"^已读取 2 行：0 行无问题，2 行有问题。"))
         shot(page, "import-zh")
         # An empty file of the kind chosen, to fill in, with the columns named in Chinese.
         page.locator("#import-kind").select_option("devices")

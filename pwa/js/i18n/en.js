@@ -147,6 +147,8 @@ export default {
   "transfer.skip_invalid": "Write the valid rows, list the others", "transfer.template": "Empty file to fill in:", "transfer.upload": "Import",
   "transfer.written": "Imported.", "transfer.not_written": "Nothing was written.",
   "transfer.counts": "{rows} rows: {created} new, {updated} updated, {unchanged} unchanged, {skipped} skipped, {geocoded} geocoded",
+  "transfer.counts_dry": "{rows} rows checked: {created} would be new, {updated} updated, {unchanged} unchanged; {skipped} have problems.",
+  "transfer.counts_refused": "{rows} rows read: {fine} without a problem, {skipped} with problems. Fix the rows listed, or tick “Write the valid rows”.",
   "transfer.row": "Row", "transfer.field": "Field", "transfer.message": "Problem", "transfer.export": "Export for the team",
   "error.field": "{field}: {message}",
   "msg.required": "Required.", "msg.null": "Must not be empty.", "msg.invalid": "Not a valid value.",

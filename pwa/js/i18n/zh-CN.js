@@ -147,6 +147,8 @@ export default {
   "transfer.skip_invalid": "写入有效行，列出其他行", "transfer.template": "下载空白导入模板：", "transfer.upload": "导入",
   "transfer.written": "已导入。", "transfer.not_written": "未写入任何内容。",
   "transfer.counts": "{rows} 行：新建 {created}，更新 {updated}，未变 {unchanged}，跳过 {skipped}，地理编码 {geocoded}",
+  "transfer.counts_dry": "已检查 {rows} 行：将新建 {created}，更新 {updated}，未变 {unchanged}；{skipped} 行有问题。",
+  "transfer.counts_refused": "已读取 {rows} 行：{fine} 行无问题，{skipped} 行有问题。请修改所列各行，或勾选“写入有效行”。",
   "transfer.row": "行", "transfer.field": "字段", "transfer.message": "问题", "transfer.export": "导出团队数据",
   "error.field": "{field}：{message}",
   "msg.required": "必填。", "msg.null": "不能为空。", "msg.invalid": "取值无效。", "msg.unknown_field": "不是此记录的字段。",

@@ -12,12 +12,19 @@ function problemText(problem) {
   return problem.codes.every((c) => c.code) ? problem.codes.map((c) => messageText("", c)).join(" ") : problem.message;
 }
 
+/** The counts line: what was written; on a check, what would be; on a refusal, rows fine and rows at fault
+ * (a refused file's "new" would read as written). */
+function countsKey(result) {
+  if (result.dry_run) return "transfer.counts_dry";
+  return result.written || !result.error_count ? "transfer.counts" : "transfer.counts_refused";
+}
+
 export function report(result) {
   const problems = [...(result.errors || []).map((p) => ({ ...p, kind: "error" })),
                     ...(result.warnings || []).map((p) => ({ ...p, kind: "warning" }))];
   return html`<div class="card" id="import-report">
     <p><strong>${result.written ? t("transfer.written") : t("transfer.not_written")}</strong></p>
-    <p>${t("transfer.counts", result)}</p>
+    ${result.rows ? html`<p id="import-counts">${t(countsKey(result), { ...result, fine: result.rows - result.skipped })}</p>` : ""}
     ${result.error_count > (result.errors || []).length ? html`<p class="muted">${t("transfer.more_problems",
       { shown: result.errors.length, total: result.error_count })}</p>` : ""}
     ${problems.length ? html`<div style="overflow-x:auto"><table class="report-table"><thead><tr>
