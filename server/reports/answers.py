@@ -330,7 +330,7 @@ HuntingWeekSchema = Schema.from_dict(
 
 class HuntingExtraSchema(Schema):
     weeks = fields.List(fields.Nested(HuntingWeekSchema))
-    farming_stages = fields.List(fields.String())
+    hunting_stages = fields.List(fields.String())
 
 
 HuntingFarmingSchema = _answer(

@@ -1,7 +1,7 @@
-"""Hunting and farming: the method wants both going on every week. A visit farms when it works an
-opportunity that stood open at D (demo) or C (proposal) when the visit began: a short-term order.
-Every other met visit develops (hunts): S, P or A, or no opportunity at all. Visits the customer
-missed (not met) and cancelled ones count for neither."""
+"""Hunting and farming, as the method names them: hunting is for short-term orders, farming develops
+accounts for the long term, and both must go on every week. A visit hunts when it works an opportunity
+that stood open at D (demo) or C (proposal) when the visit began. Every other met visit farms: S, P or A,
+or no opportunity at all. Visits the customer missed (not met) and cancelled ones count for neither."""
 
 from collections import defaultdict
 
@@ -12,7 +12,7 @@ from ..models import Opportunity, StageChange, Visit
 from .rows import pct, rep_row
 from .timesplit import week_start
 
-FARMING_STAGES = ("D", "C")
+HUNTING_STAGES = ("D", "C")
 
 
 def hunting_farming(scope):
@@ -37,7 +37,7 @@ def hunting_farming(scope):
         o.id: (o.stage, o.status) for o in db.session.scalars(select(Opportunity).where(Opportunity.id.in_(linked)))
     }
 
-    def farms(opportunity_id, at):
+    def hunts(opportunity_id, at):
         if opportunity_id is None:
             return False
         before = [h for h in history.get(opportunity_id, ()) if h[0] <= at]
@@ -47,12 +47,12 @@ def hunting_farming(scope):
             stage, status = current.get(opportunity_id, (None, None))
         else:
             return False  # not opened yet when the visit began
-        return status == "open" and stage in FARMING_STAGES
+        return status == "open" and stage in HUNTING_STAGES
 
     counts = defaultdict(lambda: defaultdict(lambda: {"farming": 0, "hunting": 0}))  # rep -> week -> counts
     for rep_id, at, opportunity_id in visits:
         week = week_start(at.astimezone(scope.tz).date()).isoformat()
-        counts[rep_id][week]["farming" if farms(opportunity_id, at) else "hunting"] += 1
+        counts[rep_id][week]["hunting" if hunts(opportunity_id, at) else "farming"] += 1
     rows, weeks_all = [], sorted({w for rep in counts.values() for w in rep})
     for rep in scope.reps:
         mine = counts[rep.id]
@@ -84,4 +84,4 @@ def hunting_farming(scope):
         "hunting": team_h,
         "farming_pct": pct(team_f, team_f + team_h),
     }
-    return {"rows": rows, "team": team, "weeks": weeks, "farming_stages": list(FARMING_STAGES)}
+    return {"rows": rows, "team": team, "weeks": weeks, "hunting_stages": list(HUNTING_STAGES)}

@@ -102,9 +102,9 @@ def test_the_lists_follow_the_callers_scope(app, client, world):
 
 @pytest.mark.calendar
 def test_hunting_and_farming_by_the_stage_each_visit_worked(app, client, world):
-    """Four visits by r1 in the week of 16 November, counted by hand: one on a deal at D (farming), one on
-    the same deal before it reached D (hunting: it stood at P then), one with no deal (hunting), one the
-    customer missed (neither)."""
+    """Four visits by r1 in the week of 16 November, counted by hand: one on a deal at D (hunting: a
+    short-term order, as the method names it), one on the same deal before it reached D (farming: it stood
+    at P then), one with no deal (farming), one the customer missed (neither)."""
     r1 = world.users["r1"]
     with writing(app):
         account = Account(name="Farm", account_class="A", owner_id=r1, latitude=31.2, longitude=121.4)
@@ -160,8 +160,9 @@ def test_hunting_and_farming_by_the_stage_each_visit_worked(app, client, world):
         db.session.commit()
     answer = get(client, world, "r1", "/api/reports/hunting-farming?from=2026-11-16&to=2026-11-22")
     row = answer["rows"][0]
-    assert (row["visits"], row["farming"], row["hunting"], row["farming_pct"]) == (3, 1, 2, 33.3)
-    assert answer["extra"]["weeks"] == [{"week_start": "2026-11-16", "farming": 1, "hunting": 2}]
+    assert (row["visits"], row["hunting"], row["farming"], row["farming_pct"]) == (3, 1, 2, 66.7)
+    assert answer["extra"]["weeks"] == [{"week_start": "2026-11-16", "farming": 2, "hunting": 1}]
+    assert answer["extra"]["hunting_stages"] == ["D", "C"]
 
 
 @pytest.mark.calendar
