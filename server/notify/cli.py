@@ -1,5 +1,6 @@
-"""`flask --app wsgi notify run`: write the day's summaries that are due and send the due notices once
-(for a cron line where no Celery beat runs; the web process's own runner also sends as notices come)."""
+"""`flask --app wsgi notify run`: write the day's summaries and late first visits that are due and send
+the due notices once (for a cron line where no Celery beat runs; the web process's own runner also sends as
+notices come)."""
 
 import click
 from flask.cli import with_appcontext
@@ -13,10 +14,14 @@ def notify_group():
 @notify_group.command("run")
 @with_appcontext
 def run_command():
-    """Queue the day's summaries that are due, then send every due notice."""
+    """Queue the day's summaries and late first visits that are due, then send every due notice."""
+    from .late import write_late
     from .queue import drain
     from .summaries import write_due
 
-    queued = write_due()
+    queued, late = write_due(), write_late()
     counts = drain()
-    click.echo(f"summaries queued: {queued}; " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    click.echo(
+        f"summaries queued: {queued}; late first visits: {late}; "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    )

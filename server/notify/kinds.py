@@ -11,6 +11,7 @@ KINDS = {
     "plan_ready": "rep",  # the evening batch planned the rep's next day
     "plan_changed": "rep",  # a manager re-planned or re-ordered the rep's day
     "day_summary": "manager",  # the team's daily reports at the end of the working day
+    "first_visit_late": "manager",  # a rep's first visit not begun by the first-appointment time (8:45)
 }
 
 TEXT = {
@@ -20,6 +21,8 @@ TEXT = {
         "plan_changed": ("{day}的路线有变", "{by} 改了{day}的路线：{stops} 个拜访，{leave_at} 出发"),
         "plan_changed_empty": ("{day}的路线有变", "{by} 改了{day}的路线：没有拜访"),
         "day_summary": ("{day}的日报", "{written}/{reps} 人写了日报，共 {visits} 个拜访"),
+        "first_visit_late": ("{rep}的首个拜访晚了", "{rep}{day}的首个拜访 {at} 开始，目标 {target}"),
+        "first_visit_late_none": ("{rep}的首个拜访晚了", "到 {checked} 还没有{rep}{day}的拜访，目标 {target}"),
         "today": "今天",
         "tomorrow": "明天",
         "date": "{month}月{day}日",
@@ -30,6 +33,11 @@ TEXT = {
         "plan_changed": ("{Day}'s route changed", "{by} changed {day}'s route: {stops} stops, leave at {leave_at}"),
         "plan_changed_empty": ("{Day}'s route changed", "{by} changed {day}'s route: no stops"),
         "day_summary": ("{Day}'s daily reports", "{written} of {reps} wrote their daily report; {visits} visits"),
+        "first_visit_late": ("{rep}'s first visit is late", "{rep}'s first visit {day} began at {at}; target {target}"),
+        "first_visit_late_none": (
+            "{rep}'s first visit is late",
+            "No visit of {rep}'s {day} had reached the server by {checked}; target {target}",
+        ),
         "today": "today",
         "tomorrow": "tomorrow",
         "date": "{month}/{day}",
@@ -56,5 +64,7 @@ def render(kind, params, locale, today):
     key = kind
     if kind in ("plan_ready", "plan_changed") and not params.get("stops"):
         key = f"{kind}_empty"
+    if kind == "first_visit_late" and not params.get("at"):
+        key = f"{kind}_none"
     title, text = words[key]
     return title.format(**values), text.format(**values)

@@ -71,8 +71,10 @@ def drain_task():
 
 
 def tick_task():
+    from .late import write_late
     from .queue import drain
     from .summaries import write_due
 
     write_due()
+    write_late()
     return drain()

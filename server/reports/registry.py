@@ -108,7 +108,8 @@ REPORTS = {
         Report(
             "hunting-farming",
             hunting_farming,
-            "Visits working D/C opportunities (hunting: short-term orders) against development visits (farming), by week",
+            "Visits working D/C opportunities (hunting: short-term orders) against development visits (farming), "
+            "by week",
             answers.HuntingFarmingSchema,
             ("rows", "weeks"),
             query=WeeklyReportQuery,

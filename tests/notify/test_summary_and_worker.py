@@ -76,3 +76,61 @@ def test_with_a_broker_a_celery_worker_sends_the_notices(app, client, world, wec
     assert "notify_runner" not in app.extensions  # not the thread runner
     with app.app_context():
         assert set(db.session.scalars(db.select(Notification.state))) == {"sent"}
+
+
+def _plan(rep_id, account_id, day, at):
+    from server.models import RoutePlan, RouteStop
+
+    plan = RoutePlan(rep_id=rep_id, plan_date=day)
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(RouteStop(route_plan_id=plan.id, position=0, account_id=account_id, planned_arrival=at))
+
+
+def test_the_manager_hears_once_of_a_first_visit_late_on_a_planned_day(app, client, world, quiet_runner, clock):
+    """Monday 9 November: r1 and r2 (North, m1) and r3 (South, m2) have a planned day. At 08:54 (within the
+    10 minutes' tolerance after 8:45) nothing is said; at 09:00 r1 has no visit on the server (late, said
+    once), r2 began at 08:50 (on time), r3 at 09:20 (late, said with the time). Later ticks add nothing."""
+    from server.models import Visit
+    from server.notify.late import write_late
+    from tests.records import add_visits, writing
+
+    day = MONDAY_10.date()
+    with writing(app):
+        for rep in ("r1", "r2", "r3"):
+            _plan(world.users[rep], world.accounts[rep], day, MONDAY_10.replace(hour=8, minute=45))
+        add_visits(
+            Visit(
+                account_id=world.accounts["r2"],
+                rep_id=world.users["r2"],
+                purpose="Demo",
+                check_in_at=MONDAY_10.replace(hour=8, minute=50),
+            ),
+            Visit(
+                account_id=world.accounts["r3"],
+                rep_id=world.users["r3"],
+                purpose="Demo",
+                check_in_at=MONDAY_10.replace(hour=9, minute=20),
+            ),
+        )
+        db.session.commit()
+
+    def late_at(hour, minute):
+        clock.set(MONDAY_10.replace(hour=hour, minute=minute))
+        with app.app_context():
+            return write_late()
+
+    assert late_at(8, 54) == 0
+    assert late_at(9, 0) == 2  # r1 (nothing yet) and r3 (begun after the tolerance)
+    assert late_at(9, 45) == 0  # once a day per rep
+    assert late_at(13, 0) == 0
+    north = client.get("/api/notifications", headers=world.headers("m1")).get_json()
+    assert [(n["kind"], n["params"]["at"], n["params"]["checked"]) for n in north] == [
+        ("first_visit_late", None, "09:00")
+    ]
+    assert north[0]["text"].startswith("到 09:00 还没有") and north[0]["text"].endswith("目标 08:45")
+    south = client.get("/api/notifications", headers=world.headers("m2")).get_json()
+    assert [(n["kind"], n["params"]["at"], n["params"]["target"]) for n in south] == [
+        ("first_visit_late", "09:20", "08:45")
+    ]
+    assert client.get("/api/notifications", headers=world.headers("r1")).get_json() == []

@@ -698,6 +698,7 @@ export default {
   "notice.kind.plan_ready": "Tomorrow's route is ready",
   "notice.kind.plan_changed": "My route was changed by my manager",
   "notice.kind.day_summary": "The team's daily reports at the end of the day",
+  "notice.kind.first_visit_late": "A rep's first visit late (after the first-appointment time)",
   "notice.state.queued": "waiting to be sent",
   "notice.state.sent": "sent",
   "notice.state.failed": "failed",

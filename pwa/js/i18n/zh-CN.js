@@ -687,6 +687,7 @@ export default {
   "notice.kind.plan_ready": "明天的路线已排好",
   "notice.kind.plan_changed": "经理改了我的路线",
   "notice.kind.day_summary": "下班前的团队日报汇总",
+  "notice.kind.first_visit_late": "销售的首个拜访晚于首约时间",
   "notice.state.queued": "等待发送",
   "notice.state.sent": "已发送",
   "notice.state.failed": "发送失败",
