@@ -23,8 +23,10 @@ from tests.pwa.conftest import (
 
 PUJIA = "浦嘉办公设备有限公司"
 # Every test here syncs the territory, whose accounts say how many days since their last contact (the server's
-# date); the overdue order and Tomorrow depend on it too.
-pytestmark = pytest.mark.calendar
+# date); the overdue order and Tomorrow depend on it too. What is read here is the screens, not the calendar:
+# the module runs at one fixed instant (see `fixed_clock`), and the date's edges of last contact, cadence and
+# Tomorrow are the calendar set's (tests/sync, tests/reports, test_field_app's Tomorrow).
+pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 
 @pytest.fixture(scope="module")
