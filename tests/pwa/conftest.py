@@ -36,14 +36,29 @@ WAIT_MS = 60_000
 expect.set_options(timeout=15_000)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Under pytest-xdist (`--dist loadgroup`, as `make test` runs) a browser module's tests stay on one
-    worker, so the live server it seeds once is seeded once."""
+    worker, so the live server it seeds once is seeded once.
+
+    The modules are also put first, the largest first: the workers take groups in this order, so the long
+    ones are shared out while there is other work left, and the run ends on short server tests instead of
+    one worker finishing a browser module while the other waits (pytest's own order put them last)."""
     here = Path(__file__).resolve().parent
+    modules = {}
     for item in items:
         if item.path.parent == here:
             item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
+            modules.setdefault(item.path, []).append(item)
+    if not modules:
+        return
+
+    def weight(module):  # tests that drive the browser; the rest of a module (no page) takes next to nothing
+        return sum(1 for item in module if {"browser", "page", "context"} & set(item.fixturenames))
+
+    largest_first = sorted(modules.values(), key=weight, reverse=True)
+    rest = [item for item in items if item.path.parent != here]
+    items[:] = [item for module in largest_first for item in module] + rest
 
 
 def chromium_path():
