@@ -208,6 +208,16 @@ def save_new_account(page, button=None):
     return page.url.rsplit("/", 1)[-1]
 
 
+def wait_until(page, predicate, arg=None, timeout=WAIT_MS):
+    """Wait until the page function `predicate(arg)` answers true, polled from here every 100 ms. Unlike
+    `wait_for_function`, which takes a promise for a true answer at once, this awaits an async predicate."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(predicate, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} ms: {predicate}")
+        page.wait_for_timeout(100)
+
+
 SYNCED = """async (n) => { const s = document.getElementById('sync-status').dataset;
                           if (s.state !== 'idle' || s.waiting !== String(n) || !s.lastSync) return false;
                           const { waitingCount } = await import('/js/db.js');

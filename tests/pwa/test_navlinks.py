@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from server import datum
-from tests.pwa.conftest import log_in, wait_synced
+from tests.pwa.conftest import log_in, wait_synced, wait_until
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -193,8 +193,9 @@ def test_rep_picks_amap_once_and_today_and_the_account_navigate_there(page, live
     assert first.locator("a.nav-link").get_attribute("href").startswith("geo:")  # a desktop Chromium: geo:
     page.goto("/#/me")
     page.get_by_label("Navigation app").select_option("amap")
-    page.wait_for_function(
-        """async () => { const n = await import('/js/navlinks.js'); return (await n.chosenProvider()) === 'amap'; }"""
+    wait_until(
+        page,
+        """async () => { const n = await import('/js/navlinks.js'); return (await n.chosenProvider()) === 'amap'; }""",
     )
     page.goto("/#/today")
     first = page.locator("#route li.stop").first

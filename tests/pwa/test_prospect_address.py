@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from server.datum import wgs84_to_gcj02
 from tests.fake_geocoders import configure, fake_amap
-from tests.pwa.conftest import idb_all, log_in, save_new_account, shot, wait_synced
+from tests.pwa.conftest import idb_all, log_in, save_new_account, shot, wait_synced, wait_until
 from tests.pwa.test_field_capture import rep_get
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
@@ -63,7 +63,8 @@ def test_offline_the_address_is_filled_at_sync(context, page, live_server, amap)
     assert rep_get(live_server, f"/api/accounts/{account_id}")["address"] == expected_address()
     # The server's edit reaches the phone with a pull, and the account screen shows it.
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    page.wait_for_function(
+    wait_until(
+        page,
         """async (id) => { const db = await new Promise((ok) => { const r = indexedDB.open('fieldday');
                                                                    r.onsuccess = () => ok(r.result); });
              const a = await new Promise((ok) => { const r = db.transaction('accounts').objectStore('accounts').get(id);

@@ -13,7 +13,17 @@ import pytest
 from playwright.sync_api import expect
 
 from server import clock as server_clock
-from tests.pwa.conftest import IDB_GET_META, PASSWORD, TZ, idb_all, phone_context, shot, today_local, wait_synced
+from tests.pwa.conftest import (
+    IDB_GET_META,
+    PASSWORD,
+    TZ,
+    idb_all,
+    phone_context,
+    shot,
+    today_local,
+    wait_synced,
+    wait_until,
+)
 from tests.pwa.test_field_app import api, token
 
 HERE = {"latitude": 31.2304, "longitude": 121.4737, "accuracy": 12}
@@ -142,7 +152,7 @@ def test_today_at_eleven_opens_on_the_next_stop_and_the_loop_keeps_the_day_clock
         shot(page, f"today-next-stop-first-{locale}")
         # The map folds, and stays folded on this phone.
         page.locator("#map-fold > summary").click()
-        page.wait_for_function(f"async () => ({IDB_GET_META})('today_map_folded').then((v) => v === true)")
+        wait_until(page, f"async () => ({IDB_GET_META})('today_map_folded').then((v) => v === true)")
         page.reload()
         page.wait_for_selector("#route")
         assert page.locator("#map-fold").get_attribute("open") is None
