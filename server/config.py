@@ -97,6 +97,9 @@ class Config:
         self.GEOCODER_KEY = env.get("GEOCODER_KEY", "")
         self.GEOCODER_CITY = env.get("GEOCODER_CITY", "")
         self.GEOCODER_MIN_DELAY_S = float(env.get("GEOCODER_MIN_DELAY_S", "1.0"))
+        # Days an address the geocoder answered it does not know is taken as not found without asking
+        # again (the geocode cache; 0: never kept). Refusals and failures are never kept.
+        self.GEOCODER_NOT_FOUND_DAYS = _int(env, "GEOCODER_NOT_FOUND_DAYS", 30, minimum=0)
         self.IMPORT_MAX_BYTES = _int(env, "IMPORT_MAX_BYTES", 20 * 1024 * 1024)
         # Photos taken at visits: the largest upload, and where the bytes are kept
         # (folder:<path under the instance folder>, default folder:photos; s3: a bucket; memory: for tests).

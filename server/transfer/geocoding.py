@@ -14,10 +14,13 @@ points 高德 and 百度 elsewhere than their public hosts (a proxy, or a test's
   and stops the geocoder asking for the rest of its life (one import): each later row is told why.
 - Cache: found addresses are kept in `geocode_cache` by (provider, normalised address, city) with
   the raw coordinate, its datum and the WGS-84 point, so a second import of the same addresses asks
-  the provider nothing. An address not found is remembered only for the geocoder's life (the next
-  import asks again: the address may have been corrected or the provider may know it by then). New
-  entries are written by `save()` on a connection of their own once the caller's transaction is
-  over (an import's dry run or refused file rolls back its rows, never what the provider answered);
+  the provider nothing. An address the provider answered it does not know is kept too (without a
+  coordinate) for `GEOCODER_NOT_FOUND_DAYS` (30 by default; 0 keeps none), so re-importing a file
+  with a few unknown addresses does not spend the quota on them again; after that the provider is
+  asked again (it may know the address by then) and the entry is replaced by its new answer. A
+  refusal (key, quota, too fast) or a failure (timeout, no answer) is never kept. New entries are
+  written by `save()` on a connection of their own once the caller's transaction is over (an
+  import's dry run or refused file rolls back its rows, never what the provider answered);
   `import_file` calls it, and `prefetch` too before the import writes anything.
 
 The interface the importers use is `from_config(config)` -> a Geocoder or None, and
@@ -30,6 +33,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from datetime import timedelta
 from functools import partial
 from urllib.parse import urlencode, urlparse
 
@@ -204,10 +208,13 @@ NAME = {"nominatim": "Nominatim", "amap": "高德 (AMap)", "baidu": "百度 (Bai
 class Geocoder:
     """One provider with its rate limit, its cache and its memory of a fatal refusal."""
 
-    def __init__(self, provider="nominatim", url="", key="", min_delay_s=1.0, timeout_s=10, city=""):
+    def __init__(
+        self, provider="nominatim", url="", key="", min_delay_s=1.0, timeout_s=10, city="", not_found_days=30
+    ):
         if provider not in PROVIDERS:
             raise ValueError(f"unknown geocoder {provider!r}: one of {', '.join(PROVIDERS)}")
         self.provider, self.datum, self.city = provider, DATUM[provider], city or ""
+        self.not_found_days = max(0, int(not_found_days))
         if provider == "nominatim":
             scheme, domain = _endpoint(url, "nominatim.openstreetmap.org")
             self._client = Nominatim(domain=domain, scheme=scheme, user_agent=USER_AGENT, timeout=timeout_s)
@@ -308,8 +315,21 @@ class Geocoder:
         self.save()
 
     def _remember(self, key, location):
+        """Keep the provider's answer for this geocoder's life and for the cache (`save`)."""
         if location is None:
             self._known[key] = None
+            if self.not_found_days:
+                self._pending[key] = {
+                    "provider": self.provider,
+                    "address": key[0][:500],
+                    "city": key[1][:64],
+                    "raw_longitude": None,
+                    "raw_latitude": None,
+                    "datum": self.datum,
+                    "longitude": None,
+                    "latitude": None,
+                    "formatted_address": None,
+                }
             return
         raw_lat, raw_lng = float(location.latitude), float(location.longitude)
         lng, lat = to_wgs84(raw_lng, raw_lat, self.datum)
@@ -329,31 +349,51 @@ class Geocoder:
         }
 
     def _load_cached(self, keys):
+        """What the cache knows of these keys: a point, or None for "not found" while it is recent
+        enough (an older one is left out, so the provider is asked again)."""
         table = GeocodeCache
+        since = None
         for start in range(0, len(keys), 200):
             chunk = keys[start : start + 200]
             rows = db.session.execute(
-                select(table.address, table.city, table.latitude, table.longitude).where(
+                select(table.address, table.city, table.latitude, table.longitude, table.created_at).where(
                     table.provider == self.provider, tuple_(table.address, table.city).in_(chunk)
                 )
             ).all()
-            for address, city, lat, lng in rows:
-                self._known[(address, city)] = (lat, lng)
+            for address, city, lat, lng, created_at in rows:
+                if lat is not None and lng is not None:
+                    self._known[(address, city)] = (lat, lng)
+                    continue
+                if not self.not_found_days:
+                    continue
+                if since is None:  # the clock is read only when a "not found" entry is met
+                    since = clock.now() - timedelta(days=self.not_found_days)
+                if created_at > since:
+                    self._known[(address, city)] = None
 
     def save(self):
-        """Write the new answers to geocode_cache on a connection of its own (committed at once);
-        an entry another import wrote meanwhile is left as it is. A failure is logged and the
-        entries are kept for the next call: the cache is an economy, never a reason to fail."""
+        """Write the new answers to geocode_cache on a connection of its own (committed at once).
+        A "not found" entry already there (one past its time, asked again) is replaced by the new
+        answer; a found one another import wrote meanwhile is left as it is. A failure is logged and
+        the entries are kept for the next call: the cache is an economy, never a reason to fail."""
         if not self._pending:
             return
         rows = [{**row, "created_at": clock.stamp()} for row in self._pending.values()]
+        table = GeocodeCache.__table__
         try:
             with db.engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
                     from sqlalchemy.dialects.postgresql import insert
                 else:
                     from sqlalchemy.dialects.sqlite import insert
-                connection.execute(insert(GeocodeCache.__table__).on_conflict_do_nothing(), rows)
+                statement = insert(table)
+                replaced = ("raw_longitude", "raw_latitude", "longitude", "latitude", "formatted_address", "created_at")
+                statement = statement.on_conflict_do_update(
+                    index_elements=["provider", "address", "city"],
+                    set_={name: statement.excluded[name] for name in replaced},
+                    where=table.c.latitude.is_(None),
+                )
+                connection.execute(statement, rows)
         except SQLAlchemyError:
             log.warning("geocode cache not written (%d entries kept for later)", len(rows), exc_info=True)
             return
@@ -393,4 +433,5 @@ def from_config(config):
         key=key,
         min_delay_s=float(config.get("GEOCODER_MIN_DELAY_S", 1.0)),
         city=config.get("GEOCODER_CITY") or "",
+        not_found_days=int(config.get("GEOCODER_NOT_FOUND_DAYS", 30)),
     )

@@ -43,7 +43,10 @@ def cache_rows(app, provider):
         return db.session.scalars(select(GeocodeCache).where(GeocodeCache.provider == provider)).all()
 
 
-def test_amap_import_stores_wgs84_in_batches_of_ten_and_a_second_import_asks_nothing(app, runner, world, tmp_path):
+def test_amap_import_stores_wgs84_in_batches_of_ten_and_a_second_import_asks_nothing(
+    app, runner, world, tmp_path, clock
+):
+    clock.set("2026-11-18T10:00:00+08:00")  # a cached "not found" is read against the clock
     known = shanghai(12)
     addresses = [*known, AMAP_REFERENCE[0], "火星市不存在路1号"]
     with fake_amap(known) as fake:
@@ -65,7 +68,10 @@ def test_amap_import_stores_wgs84_in_batches_of_ten_and_a_second_import_asks_not
         assert points["火星市不存在路1号"] is None
 
         cached = {row.address: row for row in cache_rows(app, "amap")}
-        assert len(cached) == 13
+        assert len(cached) == 14
+        # The address 高德 does not know is kept as "not found": no coordinate, nothing made up.
+        unknown = cached[normalise_address("火星市不存在路1号")]
+        assert (unknown.latitude, unknown.longitude, unknown.raw_latitude, unknown.raw_longitude) == (None,) * 4
         reference = cached[normalise_address(AMAP_REFERENCE[0])]
         assert (reference.datum, f"{reference.raw_longitude:.6f},{reference.raw_latitude:.6f}") == (
             "gcj02",
@@ -85,9 +91,9 @@ def test_amap_import_stores_wgs84_in_batches_of_ten_and_a_second_import_asks_not
         second = stored(app, prefix="H")
         assert distance_m(second[AMAP_REFERENCE[0]], AMAP_REFERENCE[1]) < 0.5
 
-        # An address not found is not kept: the next import asks for it again (alone).
-        run_import(runner, tmp_path, accounts_file(["火星市不存在路1号"], prefix="M"))
-        assert fake.asked[before:] and fake.requests("/v3/geocode/geo")[-1]["address"] == "火星市不存在路1号"
+        # The address not found is answered by the cache too: reported again, the provider not asked.
+        again = run_import(runner, tmp_path, accounts_file(["火星市不存在路1号"], prefix="M"))
+        assert "row 2: address: Not geocoded (address not found)" in again.output and len(fake.asked) == before
 
 
 def test_amap_daily_quota_is_a_clear_message_per_row_and_the_import_is_kept(app, runner, world, tmp_path):
@@ -200,7 +206,8 @@ def test_a_dry_run_keeps_what_the_provider_answered(app, runner, world, tmp_path
         assert "4 geocoded" in done.output and len(fake.asked) == 1
 
 
-def test_baidu_through_geopy_baiduv3_stores_wgs84_and_caches(app, runner, world, tmp_path):
+def test_baidu_through_geopy_baiduv3_stores_wgs84_and_caches(app, runner, world, tmp_path, clock):
+    clock.set("2026-11-18T10:00:00+08:00")  # a cached "not found" is read against the clock
     known = {"北京市东城区东长安街1号": (116.4039, 39.9151), "北京市朝阳区阜通东大街6号": (116.4810, 39.9896)}
     addresses = [*known, BAIDU_REFERENCE[0], "火星市不存在路2号"]
     with fake_baidu(known) as fake:
@@ -214,13 +221,65 @@ def test_baidu_through_geopy_baiduv3_stores_wgs84_and_caches(app, runner, world,
         for address, truth in known.items():
             assert distance_m(points[address], truth) < 0.5, address
         assert distance_m(points[BAIDU_REFERENCE[0]], BAIDU_REFERENCE[1]) < 0.5  # gcoord's published pair
-        rows = {r.address: r for r in cache_rows(app, "baidu")}
+        rows = {r.address: r for r in cache_rows(app, "baidu") if r.latitude is not None}
         assert {r.datum for r in rows.values()} == {"bd09"} and len(rows) == 3
+        assert [r.address for r in cache_rows(app, "baidu") if r.latitude is None] == ["火星市不存在路2号"]
         assert (rows[BAIDU_REFERENCE[0]].raw_longitude, rows[BAIDU_REFERENCE[0]].raw_latitude) == BAIDU_REFERENCE[2]
 
         before = len(fake.asked)
-        again = run_import(runner, tmp_path, accounts_file(addresses[:3], prefix="H"))
+        again = run_import(runner, tmp_path, accounts_file(addresses, prefix="H"))
         assert "3 geocoded" in again.output and len(fake.asked) == before
+        assert "row 5: address: Not geocoded (address not found)" in again.output
+
+
+@pytest.mark.parametrize("fake_of, provider", [(fake_amap, "amap"), (fake_baidu, "baidu")])
+def test_not_found_is_cached_for_its_days_and_a_refusal_never(app, clock, fake_of, provider):
+    """Each step is a new geocoder (a new import): only the database remembers."""
+    clock.set("2026-11-18T10:00:00+08:00")
+    known = shanghai(2)
+    first, second = known
+    unknown = "火星市不存在路7号"
+
+    def ask(address):
+        geocoder = from_config(app.config)
+        try:
+            return geocoder.lookup(address)
+        except LookupError as exc:
+            return str(exc)
+        finally:
+            geocoder.save()
+
+    def kept(address):
+        return [(r.latitude is None) for r in cache_rows(app, provider) if r.address == normalise_address(address)]
+
+    with fake_of(known, quota_after=1) as fake, app.app_context():
+        configure(app, provider, fake)
+        assert ask(unknown) == "address not found" and len(fake.asked) == 1 and kept(unknown) == [True]
+        assert ask(unknown) == "address not found" and len(fake.asked) == 1  # the cache answered
+        # A used-up quota is a refusal, not an answer: nothing kept, asked again once it resets.
+        assert "daily quota used up" in ask(first) and len(fake.asked) == 2 and kept(first) == []
+        del fake.mode["quota_after"]
+        assert distance_m(ask(first)[::-1], known[first]) < 0.5 and len(fake.asked) == 3
+        # A refused key is not kept either.
+        fake.mode["bad_key"] = True
+        assert "refused the key" in ask(second) and len(fake.asked) == 4 and kept(second) == []
+        del fake.mode["bad_key"]
+        assert distance_m(ask(second)[::-1], known[second]) < 0.5 and len(fake.asked) == 5
+
+        # Still "not found" on the last of its 30 days; asked again after them, and the new answer
+        # (the provider knows the address by now) replaces the entry.
+        clock.set("2026-12-18T09:00:00+08:00")
+        assert ask(unknown) == "address not found" and len(fake.asked) == 5
+        clock.set("2026-12-18T11:00:00+08:00")
+        fake.known[unknown] = (121.5, 31.2)
+        assert distance_m(ask(unknown)[::-1], (121.5, 31.2)) < 0.5 and len(fake.asked) == 6
+        assert kept(unknown) == [False]
+
+        # GEOCODER_NOT_FOUND_DAYS=0: not found is never kept, every lookup asks.
+        app.config["GEOCODER_NOT_FOUND_DAYS"] = 0
+        other = "火星市不存在路8号"
+        assert ask(other) == "address not found" and ask(other) == "address not found"
+        assert len(fake.asked) == 8 and kept(other) == []
 
 
 @pytest.mark.parametrize(
