@@ -208,9 +208,7 @@ NAME = {"nominatim": "Nominatim", "amap": "高德 (AMap)", "baidu": "百度 (Bai
 class Geocoder:
     """One provider with its rate limit, its cache and its memory of a fatal refusal."""
 
-    def __init__(
-        self, provider="nominatim", url="", key="", min_delay_s=1.0, timeout_s=10, city="", not_found_days=30
-    ):
+    def __init__(self, provider="nominatim", url="", key="", min_delay_s=1.0, timeout_s=10, city="", not_found_days=30):
         if provider not in PROVIDERS:
             raise ValueError(f"unknown geocoder {provider!r}: one of {', '.join(PROVIDERS)}")
         self.provider, self.datum, self.city = provider, DATUM[provider], city or ""
