@@ -71,8 +71,9 @@ class Config:
                 setattr(self, key, env.get(key, source.url))
                 if source.overlay_url:
                     setattr(self, f"{key}_OVERLAY", env.get(f"{key}_OVERLAY", source.overlay_url))
-        # Map tiles the phone has seen are kept for use without signal, this many at most (the oldest go first).
-        self.MAP_TILE_CACHE_TILES = _int(env, "MAP_TILE_CACHE_TILES", 3000, minimum=10)
+        # Map tiles the phone has seen are kept for use without signal, this many bytes of them at most (the least
+        # recently used go first).
+        self.MAP_TILE_CACHE_BYTES = _int(env, "MAP_TILE_CACHE_BYTES", 50 * 1024 * 1024, minimum=64 * 1024)
         # 腾讯地图's navigation links need the company's key as `referer`; without one the app does not offer 腾讯.
         self.TENCENT_MAP_KEY = env.get("TENCENT_MAP_KEY", "")
         self.ROUTING_DETOUR = float(env.get("ROUTING_DETOUR", "1.35"))
