@@ -14,8 +14,17 @@ from server import clock as server_clock
 from server.datum import distance_m, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from server.extensions import db
 from server.models import Account, GeocodeCache
-from server.transfer.geocoding import from_config, normalise_address
-from tests.fake_geocoders import AMAP_REFERENCE, BAIDU_REFERENCE, configure, fake_amap, fake_baidu, shanghai
+from server.transfer.geocoding import STOPPING, GeocodeError, from_config, normalise_address
+from tests.fake_geocoders import (
+    AMAP_CODES,
+    AMAP_REFERENCE,
+    BAIDU_CODES,
+    BAIDU_REFERENCE,
+    configure,
+    fake_amap,
+    fake_baidu,
+    shanghai,
+)
 from tests.records import writing
 from tests.sync.phone import Phone
 
@@ -285,8 +294,11 @@ def test_not_found_is_cached_for_its_days_and_a_refusal_never(app, clock, fake_o
 @pytest.mark.parametrize(
     "mode, reason",
     [
-        ({"quota_after": 1}, "百度 (Baidu) daily quota used up (Quota Error.); import the file again once it resets"),
-        ({"bad_key": True}, "百度 (Baidu) refused the key (Invalid AK); check GEOCODER_KEY"),
+        (
+            {"quota_after": 1},
+            "百度 (Baidu) daily quota used up (天配额超限，限制访问 (302)); import the file again once it resets",
+        ),
+        ({"bad_key": True}, "百度 (Baidu) refused the key (APP不存在，AK有误请检查再重试 (200)); check GEOCODER_KEY"),
     ],
 )
 def test_baidu_quota_and_key_errors_are_per_row_messages(app, runner, world, tmp_path, mode, reason):
@@ -336,6 +348,11 @@ def test_reverse_geocoding_answers_the_address_at_a_wgs84_position(app, client, 
         sent_lat, sent_lng = (float(v) for v in fake.requests("/reverse_geocoding/v3/")[0]["location"].split(","))
         assert distance_m((sent_lng, sent_lat), wgs84_to_bd09(lng, lat)) < 0.2  # 百度 is asked in BD-09
         assert found["provider"] == "baidu" and found["address"].startswith("北京市东城区@")
+    with fake_amap() as fake:
+        configure(app, "amap", fake)
+        # Abroad 高德 knows no address (formatted_address []): an answer, no address, not an error.
+        paris = client.get("/api/geocode/reverse?latitude=48.8584&longitude=2.2945", headers=headers)
+        assert paris.status_code == 200 and paris.get_json() == {"address": None, "provider": "amap"}
     with fake_amap(bad_key=True) as fake:
         configure(app, "amap", fake)
         refused = client.get(f"/api/geocode/reverse?latitude={lat}&longitude={lng}", headers=headers)
@@ -387,3 +404,94 @@ def test_reverse_geocoding_is_rate_limited_per_user(app, client, world):
         answers = [client.get(url, headers=world.headers("r1")).status_code for _ in range(3)]
         assert answers == [200, 200, 429] and len(fake.asked) == 2
         assert client.get(url, headers=world.headers("r2")).status_code == 200  # another rep counts apart
+
+
+def refusals(app, fake_of, provider, mode):
+    """The two errors of two lookups on one geocoder, the requests they made, and the cache after."""
+    known = shanghai(2)
+    with fake_of(known, **mode) as fake, app.app_context():
+        configure(app, provider, fake)
+        geocoder = from_config(app.config)
+        errors = []
+        for address in known:
+            with pytest.raises(GeocodeError) as error:
+                geocoder.lookup(address)
+            errors.append(error.value)
+        geocoder.save()
+        return errors, len(fake.asked), cache_rows(app, provider)
+
+
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        ("10001", "key_refused"),  # INVALID_USER_KEY
+        ("10009", "key_refused"),  # USERKEY_PLAT_NOMATCH: not a Web服务 key
+        ("10010", "key_refused"),  # IP_QUERY_OVER_LIMIT: blocked until a ticket
+        ("10003", "quota"),  # DAILY_QUERY_OVER_LIMIT
+        ("10044", "quota"),  # USER_DAILY_QUERY_OVER_LIMIT
+        ("10004", "rate_limited"),  # ACCESS_TOO_FREQUENT
+        ("10021", "rate_limited"),  # CUQPS_HAS_EXCEEDED_THE_LIMIT
+        ("20003", "failed"),  # UNKNOWN_ERROR
+    ],
+)
+def test_each_amap_error_code_is_read_as_its_reason_and_none_is_cached(app, code, reason):
+    errors, asked, cached = refusals(app, fake_amap, "amap", {"code": code})
+    assert [e.code for e in errors] == [reason, reason]
+    if reason != "failed":  # the provider's own words, for the manager to look up
+        assert f"{AMAP_CODES[code]} ({code})" in str(errors[0])
+    # A refused key or a used-up quota stops the asking: the second address is told without a request.
+    assert asked == (1 if reason in STOPPING else 2)
+    assert cached == []
+
+
+def test_amap_busy_is_asked_once_more_then_unavailable(app):
+    errors, asked, cached = refusals(app, fake_amap, "amap", {"code": "10016"})  # SERVER_IS_BUSY
+    assert [e.code for e in errors] == ["unavailable", "unavailable"]
+    assert asked == 4 and cached == []  # each address asked twice: busy may pass on its own
+
+
+@pytest.mark.parametrize(
+    "status, reason",
+    [
+        (5, "key_refused"),  # AK Failure (geopy takes it for a bad query)
+        (101, "key_refused"),  # AK参数不存在
+        (200, "key_refused"),  # APP不存在，AK有误
+        (240, "key_refused"),  # APP 服务被禁用
+        (4, "quota"),  # Quota Failure
+        (302, "quota"),  # 天配额超限
+        (401, "rate_limited"),  # 并发量超限 (geopy takes it for a used-up quota)
+        (2, "failed"),  # Parameter Invalid
+        (1, "failed"),  # 服务器内部错误, without "无相关结果": a failure, not "not found"
+    ],
+)
+def test_each_baidu_status_is_read_as_its_reason_and_none_is_cached(app, status, reason):
+    errors, asked, cached = refusals(app, fake_baidu, "baidu", {"code": status})
+    assert [e.code for e in errors] == [reason, reason]
+    if reason != "failed":
+        assert f"{BAIDU_CODES[status]} ({status})" in str(errors[0])
+    assert asked == (1 if reason in STOPPING else 2)
+    assert cached == []
+
+
+@pytest.mark.parametrize(
+    "code, asked",
+    [
+        ("10004", 1),  # too frequent: the next request would be refused too, so no more are made
+        ("10001", 1),  # the key refused
+        ("20003", 2),  # a failure of one request: the next prospect is asked for all the same
+    ],
+)
+def test_filling_prospects_addresses_stops_or_goes_on_by_the_reason_code(app, client, world, code, asked):
+    server_clock.set_now(datetime(2026, 11, 10, 9, 0, tzinfo=UTC))
+    phone = Phone(client, world.headers("r1"))
+    bare = [
+        phone.create("account", {"name": f"路边新客户{i}", "latitude": 31.1955 + i / 1000, "longitude": 121.4365})
+        for i in range(2)
+    ]
+    with fake_amap(code=code) as fake:
+        configure(app, "amap", fake)
+        answer = phone.push()
+        assert answer.status_code == 200 and all(r["status"] == "applied" for r in answer.get_json()["results"])
+        assert len(fake.requests("/v3/geocode/regeo")) == asked
+    phone.pull()
+    assert not any(phone.store[("account", b)]["data"].get("address") for b in bare)
