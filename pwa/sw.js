@@ -1,12 +1,13 @@
 // The service worker. The server prepends BUILD (a hash of the app's files), PRECACHE (the shell and every
-// file at its versioned URL) and TILE_CACHE_MAX.
+// file at its versioned URL) and TILE_CACHE_BYTES.
 // Shell and vendored files: cache-first from a cache named for this build; old builds' caches
 // are deleted on activate. API calls always go to the network: the app keeps its data in
 // IndexedDB, so nothing from /api is cached here (a stale API answer could undo a sync).
 // Map tiles (the only images the app loads from another origin: the CSP lets in nothing else) are kept
-// in a cache of their own across builds, at most TILE_CACHE_MAX of them, the oldest dropped first: a map
-// seen in the morning still draws in a basement. A tile kept is drawn from the cache, without the network.
-/* global BUILD, PRECACHE, TILE_CACHE_MAX */
+// in a cache of their own across builds, at most TILE_CACHE_BYTES of them, the least recently used dropped
+// first: a map seen in the morning still draws in a basement. A tile kept is drawn from the cache, without the
+// network.
+/* global BUILD, PRECACHE, TILE_CACHE_BYTES */
 const CACHE = `fieldday-shell-${BUILD}`;
 const TILES = "fieldday-tiles";
 
@@ -23,24 +24,100 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-// Tiles are counted once per worker's life (the worker may be stopped between uses), then kept count of;
-// one trim at a time, in the order the tiles were put (the Cache API keeps that order).
-let tileCount = null;
-let trimming = Promise.resolve();
+// Tiles are kept least recently used first: a tile drawn from the cache is put again (the Cache API appends
+// a put, so its order is the order of use, and survives the worker being stopped between uses). Their bytes
+// are added up once per worker's life from the size each was stored with, then kept count of; one change at
+// a time. A readable tile (its server answers CORS) is stored with its size; an opaque one cannot be read and
+// is counted as OPAQUE_TILE_BYTES (a typical tile).
+const TILE_BYTES = "X-Fieldday-Tile-Bytes";
+const OPAQUE_TILE_BYTES = 32 * 1024;
+let tileIndex = null; // url -> bytes, least recently used first (a Map keeps the order of its sets)
+let tileBytes = 0;
+let tileQueue = Promise.resolve();
 
-function trimTiles(cache) {
-  trimming = trimming.then(async () => {
-    if (tileCount === null || tileCount > TILE_CACHE_MAX) {
-      const keys = await cache.keys();
-      tileCount = keys.length;
-      // Past the cap: down to nine tenths of it, so that the next trim is some tiles away.
-      const keep = keys.length > TILE_CACHE_MAX ? Math.floor(TILE_CACHE_MAX * 0.9) : keys.length;
-      for (const request of keys.slice(0, keys.length - keep)) {
-        if (await cache.delete(request)) tileCount -= 1;
-      }
+function tileJob(job) {
+  tileQueue = tileQueue.then(job).catch(() => { tileIndex = null; }); // counted afresh next time
+  return tileQueue;
+}
+
+function storedBytes(response) {
+  const bytes = Number(response.headers.get(TILE_BYTES));
+  return Number.isFinite(bytes) && bytes > 0 ? bytes : OPAQUE_TILE_BYTES;
+}
+
+async function tileSizes(cache) {
+  if (tileIndex) return tileIndex;
+  const index = new Map();
+  let total = 0;
+  for (const request of await cache.keys()) {
+    const kept = await cache.match(request);
+    if (!kept) continue;
+    const bytes = storedBytes(kept);
+    index.set(request.url, bytes);
+    total += bytes;
+  }
+  tileIndex = index;
+  tileBytes = total;
+  return index;
+}
+
+function noteTile(index, url, bytes) {
+  tileBytes += bytes - (index.get(url) || 0);
+  index.delete(url);
+  index.set(url, bytes); // now the most recently used
+}
+
+// Past the cap (or when the storage refused a tile): the least recently used go, down to nine tenths of it,
+// so that the next trim is some tiles away. The tile just kept is never the one dropped.
+async function trimTiles(cache, index, limit, spare, full = false) {
+  if (tileBytes <= limit && !full) return;
+  const target = Math.floor(limit * 0.9);
+  for (const [url, bytes] of index) {
+    if (tileBytes <= target) break;
+    if (url === spare) continue;
+    await cache.delete(url);
+    index.delete(url);
+    tileBytes -= bytes;
+  }
+}
+
+// A tile drawn from the cache: put again, as the most recently used.
+function touchTile(cache, url, response) {
+  return tileJob(async () => {
+    const index = await tileSizes(cache);
+    await cache.put(url, response);
+    noteTile(index, url, storedBytes(response));
+    await trimTiles(cache, index, TILE_CACHE_BYTES, url);
+  });
+}
+
+// A tile from the network, stored (readable: with its size) before it is answered, so a tile drawn is a tile
+// kept; counted, and the cache trimmed, after.
+async function keepTile(event, cache, url, response) {
+  let stored = response;
+  let bytes = OPAQUE_TILE_BYTES;
+  if (response.type !== "opaque") {
+    const body = await response.blob();
+    bytes = body.size;
+    const headers = new Headers(response.headers);
+    headers.set(TILE_BYTES, String(bytes));
+    stored = new Response(body, { status: response.status, statusText: response.statusText, headers });
+  }
+  let full = false;
+  try {
+    await cache.put(url, stored);
+  } catch {
+    full = true; // the storage refused it: make room; the tile is still drawn
+  }
+  event.waitUntil(tileJob(async () => {
+    const index = await tileSizes(cache);
+    if (full) {
+      await trimTiles(cache, index, Math.min(TILE_CACHE_BYTES, tileBytes), url, true);
+      return;
     }
-  }).catch(() => { tileCount = null; });
-  return trimming;
+    noteTile(index, url, bytes);
+    await trimTiles(cache, index, TILE_CACHE_BYTES, url);
+  }));
 }
 
 // A tile server that answers CORS gives a readable tile, stored at its own size; one that does not gives an
@@ -61,20 +138,19 @@ async function fetchTile(request) {
   }
 }
 
-async function tile(request) {
+// A kept tile is answered at once, noting its use after; a new one once it is kept.
+async function tile(event) {
+  const url = event.request.url;
   const cache = await caches.open(TILES);
-  const kept = await cache.match(request.url);
-  if (kept) return kept;
-  const response = await fetchTile(request);
+  const kept = await cache.match(url);
+  if (kept) {
+    event.waitUntil(touchTile(cache, url, kept.clone()));
+    return kept;
+  }
+  const response = await fetchTile(event.request);
   // An opaque answer (a tile server without CORS) cannot be read, only kept: status 0 is taken as a tile.
   if (response.ok || response.type === "opaque") {
-    try {
-      await cache.put(request.url, response.clone());
-      if (tileCount !== null) tileCount += 1;
-    } catch {
-      tileCount = TILE_CACHE_MAX + 1; // the storage is full: trim now; the tile is still drawn
-    }
-    await trimTiles(cache);
+    await keepTile(event, cache, url, response.clone()).catch(() => {}); // not kept: still drawn
   }
   return response;
 }
@@ -83,7 +159,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET") return;
   if (url.origin !== self.location.origin) {
-    if (event.request.destination === "image" && /^https?:$/.test(url.protocol)) event.respondWith(tile(event.request));
+    if (event.request.destination === "image" && /^https?:$/.test(url.protocol)) event.respondWith(tile(event));
     return;
   }
   if (url.pathname.startsWith("/api/")) return;

@@ -71,8 +71,9 @@ class Config:
                 setattr(self, key, env.get(key, source.url))
                 if source.overlay_url:
                     setattr(self, f"{key}_OVERLAY", env.get(f"{key}_OVERLAY", source.overlay_url))
-        # Map tiles the phone has seen are kept for use without signal, this many at most (the oldest go first).
-        self.MAP_TILE_CACHE_TILES = _int(env, "MAP_TILE_CACHE_TILES", 3000, minimum=10)
+        # Map tiles the phone has seen are kept for use without signal, this many bytes of them at most (the least
+        # recently used go first).
+        self.MAP_TILE_CACHE_BYTES = _int(env, "MAP_TILE_CACHE_BYTES", 50 * 1024 * 1024, minimum=64 * 1024)
         # 腾讯地图's navigation links need the company's key as `referer`; without one the app does not offer 腾讯.
         self.TENCENT_MAP_KEY = env.get("TENCENT_MAP_KEY", "")
         self.ROUTING_DETOUR = float(env.get("ROUTING_DETOUR", "1.35"))
@@ -97,6 +98,9 @@ class Config:
         self.GEOCODER_KEY = env.get("GEOCODER_KEY", "")
         self.GEOCODER_CITY = env.get("GEOCODER_CITY", "")
         self.GEOCODER_MIN_DELAY_S = float(env.get("GEOCODER_MIN_DELAY_S", "1.0"))
+        # Days an address the geocoder answered it does not know is taken as not found without asking
+        # again (the geocode cache; 0: never kept). Refusals and failures are never kept.
+        self.GEOCODER_NOT_FOUND_DAYS = _int(env, "GEOCODER_NOT_FOUND_DAYS", 30, minimum=0)
         self.IMPORT_MAX_BYTES = _int(env, "IMPORT_MAX_BYTES", 20 * 1024 * 1024)
         # Photos taken at visits: the largest upload, and where the bytes are kept
         # (folder:<path under the instance folder>, default folder:photos; s3: a bucket; memory: for tests).

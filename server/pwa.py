@@ -131,7 +131,7 @@ def service_worker():
     precache = ["/"] + [url for path, url in versioned(paths).items() if path != "/index.html"]
     head = (
         f"const BUILD = {json.dumps(build_id(paths))};\nconst PRECACHE = {json.dumps(precache)};\n"
-        f"const TILE_CACHE_MAX = {int(current_app.config.get('MAP_TILE_CACHE_TILES', 3000))};\n"
+        f"const TILE_CACHE_BYTES = {int(current_app.config.get('MAP_TILE_CACHE_BYTES', 50 * 1024 * 1024))};\n"
     )
     body = (head + (PWA_DIR / "sw.js").read_text(encoding="utf-8")).encode()
     response = _answer(assets.of_bytes(body, "sw"), "text/javascript", "no-cache")

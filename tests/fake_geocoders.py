@@ -3,9 +3,24 @@
 Each fake knows some addresses by their true WGS-84 position and answers in its provider's datum:
 高德 GCJ-02 as a "lng,lat" string of 6 decimals, 百度 BD-09 as numbers. One address of each is a
 published reference pair, answered with the published figures (not computed here): 高德 the
-eviltransform test pair, 百度 gcoord's README pair. Every request is counted (`asked`). `mode` turns
-on a provider's error answers: "bad_key" (refused key) or "quota_after" (the daily quota runs out
-after that many requests).
+eviltransform test pair, 百度 gcoord's README pair. Every request is counted (`asked`).
+
+The shapes, as each provider documents them:
+- 高德 (lbs.amap.com/api/webservice/guide/api/georegeo, and the error code table at
+  .../guide/tools/info): HTTP 200 always; `status` "1" with `info` "OK", `infocode` "10000", `count`
+  (a string) and `geocodes`; "not found" is `count` "0" and no geocodes (in a batch, the unknown
+  address keeps its place as an entry whose fields are empty lists, as 高德 writes an empty string);
+  an error is `status` "0" with `info` the code's name and `infocode` its number (AMAP_CODES).
+  regeo answers `regeocode.formatted_address`, an empty list where there is no address (at sea,
+  abroad).
+- 百度 (lbsyun.baidu.com webapi/guide/webservice-geocoding and webapi/appendix): `status` a number, 0
+  with `result`; "not found" is status 1 with msg "Internal Service Error:无相关结果" and an empty
+  `results`; a missing parameter is status 2 with `msg`; key and quota refusals carry `message`
+  (BAIDU_CODES).
+
+`mode` turns on a provider's error answers: "bad_key" (the key refused: 高德 10001, 百度 200, or the
+code given), "quota_after" (the daily quota runs out after that many requests: 高德 `quota_code`
+10003 by default, 百度 302) or "code" (every request answered with that error code).
 """
 
 from contextlib import contextmanager
@@ -64,23 +79,84 @@ def _amap_geocode(fake, address):
 
 
 # In a batch, an address 高德 does not know still takes its place in `geocodes`, with empty fields.
-AMAP_UNKNOWN = {"formatted_address": [], "country": [], "province": [], "city": [], "location": [], "level": []}
+AMAP_UNKNOWN = {
+    "formatted_address": [],
+    "country": [],
+    "province": [],
+    "citycode": [],
+    "city": [],
+    "district": [],
+    "township": [],
+    "neighborhood": {"name": [], "type": []},
+    "building": {"name": [], "type": []},
+    "adcode": [],
+    "street": [],
+    "number": [],
+    "location": [],
+    "level": [],
+}
+
+# 高德's error codes (infocode -> info), from its table.
+AMAP_CODES = {
+    "10001": "INVALID_USER_KEY",
+    "10002": "SERVICE_NOT_AVAILABLE",
+    "10003": "DAILY_QUERY_OVER_LIMIT",
+    "10004": "ACCESS_TOO_FREQUENT",
+    "10009": "USERKEY_PLAT_NOMATCH",
+    "10010": "IP_QUERY_OVER_LIMIT",
+    "10016": "SERVER_IS_BUSY",
+    "10021": "CUQPS_HAS_EXCEEDED_THE_LIMIT",
+    "10044": "USER_DAILY_QUERY_OVER_LIMIT",
+    "20000": "INVALID_PARAMS",
+    "20001": "MISSING_REQUIRED_PARAMS",
+    "20003": "UNKNOWN_ERROR",
+}
+
+# 百度's status codes (status -> its words), from its appendix.
+BAIDU_CODES = {
+    1: "服务器内部错误",
+    2: "Parameter Invalid",
+    4: "Quota Failure",
+    5: "AK Failure",
+    101: "AK参数不存在",
+    200: "APP不存在，AK有误请检查再重试",
+    240: "APP 服务被禁用",
+    302: "天配额超限，限制访问",
+    401: "当前并发量已经超过约定并发配额，限制访问",
+}
+
+
+def amap_error(code):
+    return 200, {"status": "0", "info": AMAP_CODES[code], "infocode": code}
+
+
+def baidu_error(status):
+    return 200, {"status": status, "message": BAIDU_CODES[status]}
+
+
+def _outside_china(lng, lat):
+    return not (73.5 < lng < 135.1 and 18.1 < lat < 53.6)
 
 
 def amap_answer(fake):
     def answer(path):
         route, params = _params(path)
         fake.asked.append((route, params))
-        if params.get("key") != fake.key or fake.mode.get("bad_key"):
-            return 200, {"status": "0", "info": "INVALID_USER_KEY", "infocode": "10001"}
+        bad_key = fake.mode.get("bad_key")
+        if params.get("key") != fake.key or bad_key:
+            return amap_error(bad_key if isinstance(bad_key, str) else "10001")
         if "quota_after" in fake.mode and len(fake.asked) > fake.mode["quota_after"]:
-            return 200, {"status": "0", "info": "DAILY_QUERY_OVER_LIMIT", "infocode": "10003"}
+            return amap_error(fake.mode.get("quota_code", "10003"))
+        if "code" in fake.mode:
+            return amap_error(fake.mode["code"])
         if route.endswith("/v3/geocode/geo"):
-            addresses = params.get("address", "").split("|")
+            if not params.get("address"):
+                return amap_error("20001")
+            addresses = params["address"].split("|")
             if params.get("batch") != "true":
                 addresses = addresses[:1]  # without batch=true only the first address is answered
             if len(addresses) > 10:
-                return 200, {"status": "0", "info": "INVALID_PARAMS", "infocode": "20000"}
+                return amap_error("20000")
             found = [_amap_geocode(fake, a) for a in addresses]
             if params.get("batch") != "true":
                 found = [f for f in found if f]
@@ -95,14 +171,17 @@ def amap_answer(fake):
             count = sum(1 for f in found if f)
             return 200, {"status": "1", "info": "OK", "infocode": "10000", "count": str(count), "geocodes": geocodes}
         if route.endswith("/v3/geocode/regeo"):
+            if not params.get("location"):
+                return amap_error("20001")
             lng, lat = (float(v) for v in params["location"].split(","))
+            address = [] if _outside_china(lng, lat) else f"上海市徐汇区@{lng:.6f},{lat:.6f}"
             return 200, {
                 "status": "1",
                 "info": "OK",
                 "infocode": "10000",
-                "regeocode": {"formatted_address": f"上海市徐汇区@{lng:.6f},{lat:.6f}", "addressComponent": {}},
+                "regeocode": {"formatted_address": address, "addressComponent": {}},
             }
-        return 404, {"status": "0", "info": "UNKNOWN_API", "infocode": "20003"}
+        return amap_error("10002")  # a path it does not serve: "SERVICE_NOT_AVAILABLE", as 高德 answers
 
     return answer
 
@@ -111,12 +190,19 @@ def baidu_answer(fake):
     def answer(path):
         route, params = _params(path)
         fake.asked.append((route, params))
-        if params.get("ak") != fake.key or fake.mode.get("bad_key"):
-            return 200, {"status": 200, "message": "APP不存在，AK有误请检查再重试"}
+        bad_key = fake.mode.get("bad_key")
+        if not params.get("ak"):
+            return baidu_error(101)
+        if params["ak"] != fake.key or bad_key:
+            return baidu_error(bad_key if isinstance(bad_key, int) and bad_key is not True else 200)
         if "quota_after" in fake.mode and len(fake.asked) > fake.mode["quota_after"]:
-            return 200, {"status": 302, "message": "天配额超限，限制访问"}
+            return baidu_error(fake.mode.get("quota_code", 302))
+        if "code" in fake.mode:
+            return baidu_error(fake.mode["code"])
         if route.endswith("/geocoding/v3/"):
             address = params.get("address", "")
+            if not address:
+                return 200, {"status": 2, "msg": "Request Parameter Error: lack address or location", "results": []}
             if address == BAIDU_REFERENCE[0]:
                 lng, lat = BAIDU_REFERENCE[2]
             elif address in fake.known:
@@ -143,7 +229,7 @@ def baidu_answer(fake):
                     "addressComponent": {},
                 },
             }
-        return 200, {"status": 2, "message": "Request Parameter Error"}
+        return baidu_error(240)  # a service the key may not use
 
     return answer
 

@@ -40,35 +40,48 @@ def json_server(answer):
 TILE = re.compile(r"^/(?P<source>\w+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.png$")
 
 
-def _png(size=256):
-    """A plain light tile with a darker edge (the tiles' seams show on the screenshots)."""
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _png(size=256, padding=0):
+    """A plain light tile with a darker edge (the tiles' seams show on the screenshots); `padding` bytes of
+    text in a tEXt chunk make it that much larger, the image the same."""
     rows = []
     for y in range(size):
         edge = y in (0, size - 1)
         rows.append(b"\x00" + bytes([200 if edge or x in (0, size - 1) else 236 for x in range(size)]))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    chunk = _chunk
 
     header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + (chunk(b"tEXt", b"Comment\x00" + b"x" * padding) if padding else b"")
         + chunk(b"IEND", b"")
     )
 
 
 class FakeTiles:
     """A tile server: a PNG for /<source>/<z>/<x>/<y>.png, each request recorded; `down` answers 503.
-    With `cors` its tiles may be read by the app's origin (the service worker keeps them at their size)."""
+    With `cors` its tiles may be read by the app's origin (the service worker keeps them at their size).
+    `padding(z, x, y)` -> bytes added to that tile (tiles of different sizes); `sizes` has each tile's size."""
 
-    def __init__(self, cors=False):
+    def __init__(self, cors=False, padding=None):
         self.seen = []  # (source, z, x, y) in the order asked
+        self.sizes = {}  # (source, z, x, y) -> bytes of the tile answered
         self.refused = 0
         self.down = False
-        body = _png()
+        plain = _png()
+        padded = {}
         fake = self
+
+        def body_of(z, x, y):
+            extra = padding(z, x, y) if padding else 0
+            if extra not in padded:
+                padded[extra] = _png(padding=extra) if extra else plain
+            return padded[extra]
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
@@ -79,7 +92,10 @@ class FakeTiles:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                fake.seen.append((match["source"], int(match["z"]), int(match["x"]), int(match["y"])))
+                tile = (match["source"], int(match["z"]), int(match["x"]), int(match["y"]))
+                body = body_of(*tile[1:])
+                fake.seen.append(tile)
+                fake.sizes[tile] = len(body)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 self.send_header("Content-Length", str(len(body)))

@@ -9,6 +9,9 @@
   the phone gets it with its next pull. Only accounts created by that push, still without an address
   and with a position, are filled, at most FILL_PER_PUSH of them (each is one rate-limited request
   to the provider); a failure (no answer, quota, network) leaves the address empty for the rep.
+  The geocoder's reason code (GeocodeError.code) decides what follows a failure: a refused key, a
+  used-up quota or "too many requests" ends the filling for this push (the next request would be
+  refused too); any other reason (a timeout, no answer) passes on to the next account.
 """
 
 import logging
@@ -19,11 +22,13 @@ from ..accounts.services import accounts as account_service
 from ..errors import AppError, Unavailable
 from ..extensions import db
 from ..models import Account
-from ..transfer.geocoding import from_config
+from ..transfer.geocoding import STOPPING, GeocodeError, from_config
 
 log = logging.getLogger(__name__)
 
 FILL_PER_PUSH = 10
+# Reason codes (messages.GEO_REASONS) after which no more addresses are asked for in this push.
+STOP_FILLING = (*STOPPING, "rate_limited")
 
 
 def reverse(latitude, longitude):
@@ -66,9 +71,9 @@ def fill_addresses(principal, account_ids):
             continue
         try:
             address = geocoder.reverse(account.latitude, account.longitude)
-        except LookupError as exc:
-            log.info("prospect %s: address not filled (%s)", account_id, exc)
-            if "quota" in str(exc) or "key" in str(exc):
+        except GeocodeError as exc:
+            log.info("prospect %s: address not filled (%s: %s)", account_id, exc.code, exc)
+            if exc.code in STOP_FILLING:
                 break
             continue
         if not address:

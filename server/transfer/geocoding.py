@@ -14,15 +14,19 @@ points 高德 and 百度 elsewhere than their public hosts (a proxy, or a test's
   and stops the geocoder asking for the rest of its life (one import): each later row is told why.
 - Cache: found addresses are kept in `geocode_cache` by (provider, normalised address, city) with
   the raw coordinate, its datum and the WGS-84 point, so a second import of the same addresses asks
-  the provider nothing. An address not found is remembered only for the geocoder's life (the next
-  import asks again: the address may have been corrected or the provider may know it by then). New
-  entries are written by `save()` on a connection of their own once the caller's transaction is
-  over (an import's dry run or refused file rolls back its rows, never what the provider answered);
+  the provider nothing. An address the provider answered it does not know is kept too (without a
+  coordinate) for `GEOCODER_NOT_FOUND_DAYS` (30 by default; 0 keeps none), so re-importing a file
+  with a few unknown addresses does not spend the quota on them again; after that the provider is
+  asked again (it may know the address by then) and the entry is replaced by its new answer. A
+  refusal (key, quota, too fast) or a failure (timeout, no answer) is never kept. New entries are
+  written by `save()` on a connection of their own once the caller's transaction is over (an
+  import's dry run or refused file rolls back its rows, never what the provider answered);
   `import_file` calls it, and `prefetch` too before the import writes anything.
 
 The interface the importers use is `from_config(config)` -> a Geocoder or None, and
-`Geocoder.lookup(address, city=None)` -> (latitude, longitude) in WGS-84 or LookupError with the
-reason; `prefetch(addresses)`, `save()` and `reverse(lat, lng)` are optional extras.
+`Geocoder.lookup(address, city=None)` -> (latitude, longitude) in WGS-84 or GeocodeError (a
+LookupError) with the reason, as a code (`.code`, one of messages.GEO_REASONS) and in English;
+`prefetch(addresses)`, `save()` and `reverse(lat, lng)` are optional extras.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from datetime import timedelta
 from functools import partial
 from urllib.parse import urlencode, urlparse
 
 from geopy.exc import (
     GeocoderAuthenticationFailure,
+    GeocoderQueryError,
     GeocoderQuotaExceeded,
     GeocoderRateLimited,
     GeocoderServiceError,
@@ -59,6 +65,23 @@ from ..models import GeocodeCache
 log = logging.getLogger(__name__)
 
 PROVIDERS = ("nominatim", "amap", "baidu")
+# The reasons after which the provider is not asked again by this geocoder (see `Geocoder._fail`).
+STOPPING = ("quota", "key_refused")
+
+
+class GeocodeError(LookupError):
+    """Why an address (or a position) was not geocoded: `code` is its reason's code (messages.GEO_REASONS:
+    not_found, quota, key_refused, rate_limited, timed_out, unavailable, failed, no_address), the text
+    its English words. Callers decide by the code, never by the words."""
+
+    def __init__(self, code, reason):
+        super().__init__(reason)
+        self.code = code
+
+    def again(self):
+        return GeocodeError(self.code, str(self))
+
+
 AMAP_BATCH = 10  # addresses per v3/geocode/geo request, as 高德 documents
 USER_AGENT = "fieldday-import"
 
@@ -103,10 +126,40 @@ class AMap(GeopyGeocoder):
 
     geocode_path = "/v3/geocode/geo"
     reverse_path = "/v3/geocode/regeo"
-    # infocode -> geopy error (高德's error code table; `status` is "0" on any of them).
-    QUOTA = {"10003", "10044"}  # DAILY_QUERY_OVER_LIMIT, USER_DAILY_QUERY_OVER_LIMIT
-    TOO_FAST = {"10004", "10014", "10019", "10020", "10021"}  # ACCESS_TOO_FREQUENT, QPS over limits
-    KEY = {"10001", "10002", "10005", "10006", "10007", "10008", "10009", "10010", "10011", "10012"}
+    # infocode -> geopy error, by 高德's error code table (lbs.amap.com/api/webservice/guide/tools/info;
+    # `status` is "0" on any of them, `info` the code's name). Any other code is a plain service error.
+    QUOTA = {
+        "10003",  # DAILY_QUERY_OVER_LIMIT: the key's daily quota, back at 0:00
+        "10029",  # ABROAD_DAILY_QUERY_OVER_LIMIT
+        "10044",  # USER_DAILY_QUERY_OVER_LIMIT: the account's daily quota
+        "10045",  # USER_ABROAD_DAILY_QUERY_OVER_LIMIT
+        "40000",  # QUOTA_PLAN_RUN_OUT: a bought plan used up
+        "40003",  # ABROAD_QUOTA_PLAN_RUN_OUT
+    }
+    TOO_FAST = {
+        "10004",  # ACCESS_TOO_FREQUENT (per minute)
+        "10014",  # QPS_HAS_EXCEEDED_THE_LIMIT
+        "10015",  # GATEWAY_TIMEOUT: a single machine's QPS limit
+        "10019",  # CQPS_HAS_EXCEEDED_THE_LIMIT
+        "10020",  # CKQPS_HAS_EXCEEDED_THE_LIMIT
+        "10021",  # CUQPS_HAS_EXCEEDED_THE_LIMIT
+    }
+    KEY = {
+        "10001",  # INVALID_USER_KEY
+        "10002",  # SERVICE_NOT_AVAILABLE: the key may not use this service
+        "10005",  # INVALID_USER_IP: the server's address is not on the key's whitelist
+        "10006",  # INVALID_USER_DOMAIN
+        "10007",  # INVALID_USER_SIGNATURE
+        "10008",  # INVALID_USER_SCODE
+        "10009",  # USERKEY_PLAT_NOMATCH: not a "Web服务" key
+        "10010",  # IP_QUERY_OVER_LIMIT: this address is blocked until a ticket lifts it
+        "10012",  # INSUFFICIENT_PRIVILEGES
+        "10013",  # USER_KEY_RECYCLED: the key was deleted
+        "10026",  # INVALID_REQUEST: the account is banned
+        "10041",  # NO_EFFECTIVE_INTERFACE: the service's permission expired
+        "40002",  # SERVICE_EXPIRED
+    }
+    BUSY = {"10016", "10017"}  # SERVER_IS_BUSY, RESOURCE_UNAVAILABLE: may pass on its own (retried)
 
     def __init__(self, api_key, *, domain="restapi.amap.com", scheme="https", timeout=DEFAULT_SENTINEL):
         super().__init__(scheme=scheme, timeout=timeout, user_agent=USER_AGENT)
@@ -150,6 +203,8 @@ class AMap(GeopyGeocoder):
             raise GeocoderRateLimited(f"{info} ({code})")
         if code in self.KEY:
             raise GeocoderAuthenticationFailure(f"{info} ({code})")
+        if code in self.BUSY:
+            raise GeocoderUnavailable(f"{info} ({code})")
         raise GeocoderServiceError(f"{info} ({code})")
 
     def _parse_geocodes(self, page, count):
@@ -181,8 +236,17 @@ class AMap(GeopyGeocoder):
 
 
 class _Baidu(BaiduV3):
-    """geopy's BaiduV3 pointed at GEOCODER_URL when given, and reading 百度's "no such address"
-    (status 1 with msg "…无相关结果") as not found, not as a server error."""
+    """geopy's BaiduV3 pointed at GEOCODER_URL when given, reading 百度's status codes as its table
+    defines them (lbsyun.baidu.com webapi/appendix) rather than as geopy does (status 5, "ak不存在或者
+    非法", is a refused key, not a bad query; 401 and 402 are too many requests at once, not a used-up
+    quota), with the provider's own words in the error. "No such address" is status 1 (otherwise
+    "服务器内部错误") with msg "Internal Service Error:无相关结果": read as not found, not as an error."""
+
+    QUOTA = {4, 301, 302}  # Quota Failure, 永久配额超限, 天配额超限
+    TOO_FAST = {401, 402}  # 当前并发量已经超过约定并发配额
+    KEY = {3, 5, 9, 101, 102}  # Verify Failure, AK Failure, Permission Denied, AK参数不存在, MCODE; and 2xx
+    BAD_QUERY = {2, 8}  # Parameter Invalid, Parse Proto Failure
+    NOT_FOUND = "无相关结果"
 
     def __init__(self, api_key, *, domain=None, scheme="https", timeout=DEFAULT_SENTINEL):
         super().__init__(api_key, scheme=scheme, timeout=timeout, user_agent=USER_AGENT)
@@ -190,10 +254,35 @@ class _Baidu(BaiduV3):
             self.api = f"{self.scheme}://{domain}{self.api_path}"
             self.reverse_api = f"{self.scheme}://{domain}{self.reverse_path}"
 
+    def _answered(self, page):
+        """True when the page carries an answer, False for "no such address"; else the error raised."""
+        if not isinstance(page, dict):
+            raise GeocoderServiceError("百度: not a JSON object")
+        try:
+            status = int(page.get("status"))
+        except (TypeError, ValueError):
+            raise GeocoderServiceError("百度: no status") from None
+        if status == 0:
+            return True
+        words = str(page.get("message") or page.get("msg") or "").strip()
+        if status == 1 and self.NOT_FOUND in words:
+            return False
+        detail = f"{words} ({status})" if words else f"status {status}"
+        if status in self.QUOTA:
+            raise GeocoderQuotaExceeded(detail)
+        if status in self.TOO_FAST:
+            raise GeocoderRateLimited(detail)
+        if status in self.KEY or 200 <= status < 300:
+            raise GeocoderAuthenticationFailure(detail)
+        if status in self.BAD_QUERY:
+            raise GeocoderQueryError(detail)
+        raise GeocoderServiceError(detail)
+
     def _parse_json(self, page, exactly_one=True):
-        if isinstance(page, dict) and page.get("status") == 1 and "无相关结果" in str(page.get("msg", "")):
-            return None
-        return super()._parse_json(page, exactly_one)
+        return super()._parse_json(page, exactly_one) if self._answered(page) else None
+
+    def _parse_reverse_json(self, page, exactly_one=True):
+        return super()._parse_reverse_json(page, exactly_one) if self._answered(page) else None
 
 
 # provider -> (datum of its answers, its name in messages)
@@ -204,10 +293,11 @@ NAME = {"nominatim": "Nominatim", "amap": "高德 (AMap)", "baidu": "百度 (Bai
 class Geocoder:
     """One provider with its rate limit, its cache and its memory of a fatal refusal."""
 
-    def __init__(self, provider="nominatim", url="", key="", min_delay_s=1.0, timeout_s=10, city=""):
+    def __init__(self, provider="nominatim", url="", key="", min_delay_s=1.0, timeout_s=10, city="", not_found_days=30):
         if provider not in PROVIDERS:
             raise ValueError(f"unknown geocoder {provider!r}: one of {', '.join(PROVIDERS)}")
         self.provider, self.datum, self.city = provider, DATUM[provider], city or ""
+        self.not_found_days = max(0, int(not_found_days))
         if provider == "nominatim":
             scheme, domain = _endpoint(url, "nominatim.openstreetmap.org")
             self._client = Nominatim(domain=domain, scheme=scheme, user_agent=USER_AGENT, timeout=timeout_s)
@@ -233,7 +323,7 @@ class Geocoder:
             code = "rate_limited"
         elif isinstance(exc, GeocoderQuotaExceeded):
             code = "quota"
-        elif isinstance(exc, GeocoderAuthenticationFailure) or (self.provider == "baidu" and "AK" in str(exc)):
+        elif isinstance(exc, GeocoderAuthenticationFailure):
             code = "key_refused"
         elif isinstance(exc, GeocoderTimedOut):
             return "timed_out", geo_reason("timed_out")
@@ -245,23 +335,23 @@ class Geocoder:
 
     def _fail(self, exc):
         code, reason = self._reason(exc)
-        if code in ("quota", "key_refused"):
-            self._stopped = reason
-        raise LookupError(reason) from exc
+        if code in STOPPING:
+            self._stopped = GeocodeError(code, reason)
+        raise GeocodeError(code, reason) from exc
 
     def _key(self, address, city):
         return normalise_address(address), (city if city is not None else self.city) or ""
 
     def lookup(self, address, city=None):
-        """(latitude, longitude) in WGS-84 for an address, or LookupError saying why not."""
+        """(latitude, longitude) in WGS-84 for an address, or GeocodeError saying why not."""
         key = self._key(address, city)
         if not key[0]:
-            raise LookupError(geo_reason("no_address"))
+            raise GeocodeError("no_address", geo_reason("no_address"))
         if key not in self._known:
             self._load_cached([key])
         if key not in self._known:
             if self._stopped:
-                raise LookupError(self._stopped)
+                raise self._stopped.again()
             try:
                 if self.provider == "amap":
                     found = self._batch([str(address).strip()], key[1] or None)[0]
@@ -274,7 +364,7 @@ class Geocoder:
             self._remember(key, found)
         point = self._known[key]
         if point is None:
-            raise LookupError(geo_reason("not_found"))
+            raise GeocodeError("not_found", geo_reason("not_found"))
         return point
 
     def prefetch(self, addresses, city=None):
@@ -298,7 +388,7 @@ class Geocoder:
                     except GeopyError as exc:
                         try:
                             self._fail(exc)
-                        except LookupError:
+                        except GeocodeError:
                             pass
                         if self._stopped:
                             break
@@ -308,8 +398,21 @@ class Geocoder:
         self.save()
 
     def _remember(self, key, location):
+        """Keep the provider's answer for this geocoder's life and for the cache (`save`)."""
         if location is None:
             self._known[key] = None
+            if self.not_found_days:
+                self._pending[key] = {
+                    "provider": self.provider,
+                    "address": key[0][:500],
+                    "city": key[1][:64],
+                    "raw_longitude": None,
+                    "raw_latitude": None,
+                    "datum": self.datum,
+                    "longitude": None,
+                    "latitude": None,
+                    "formatted_address": None,
+                }
             return
         raw_lat, raw_lng = float(location.latitude), float(location.longitude)
         lng, lat = to_wgs84(raw_lng, raw_lat, self.datum)
@@ -329,31 +432,51 @@ class Geocoder:
         }
 
     def _load_cached(self, keys):
+        """What the cache knows of these keys: a point, or None for "not found" while it is recent
+        enough (an older one is left out, so the provider is asked again)."""
         table = GeocodeCache
+        since = None
         for start in range(0, len(keys), 200):
             chunk = keys[start : start + 200]
             rows = db.session.execute(
-                select(table.address, table.city, table.latitude, table.longitude).where(
+                select(table.address, table.city, table.latitude, table.longitude, table.created_at).where(
                     table.provider == self.provider, tuple_(table.address, table.city).in_(chunk)
                 )
             ).all()
-            for address, city, lat, lng in rows:
-                self._known[(address, city)] = (lat, lng)
+            for address, city, lat, lng, created_at in rows:
+                if lat is not None and lng is not None:
+                    self._known[(address, city)] = (lat, lng)
+                    continue
+                if not self.not_found_days:
+                    continue
+                if since is None:  # the clock is read only when a "not found" entry is met
+                    since = clock.now() - timedelta(days=self.not_found_days)
+                if created_at > since:
+                    self._known[(address, city)] = None
 
     def save(self):
-        """Write the new answers to geocode_cache on a connection of its own (committed at once);
-        an entry another import wrote meanwhile is left as it is. A failure is logged and the
-        entries are kept for the next call: the cache is an economy, never a reason to fail."""
+        """Write the new answers to geocode_cache on a connection of its own (committed at once).
+        A "not found" entry already there (one past its time, asked again) is replaced by the new
+        answer; a found one another import wrote meanwhile is left as it is. A failure is logged and
+        the entries are kept for the next call: the cache is an economy, never a reason to fail."""
         if not self._pending:
             return
         rows = [{**row, "created_at": clock.stamp()} for row in self._pending.values()]
+        table = GeocodeCache.__table__
         try:
             with db.engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
                     from sqlalchemy.dialects.postgresql import insert
                 else:
                     from sqlalchemy.dialects.sqlite import insert
-                connection.execute(insert(GeocodeCache.__table__).on_conflict_do_nothing(), rows)
+                statement = insert(table)
+                replaced = ("raw_longitude", "raw_latitude", "longitude", "latitude", "formatted_address", "created_at")
+                statement = statement.on_conflict_do_update(
+                    index_elements=["provider", "address", "city"],
+                    set_={name: statement.excluded[name] for name in replaced},
+                    where=table.c.latitude.is_(None),
+                )
+                connection.execute(statement, rows)
         except SQLAlchemyError:
             log.warning("geocode cache not written (%d entries kept for later)", len(rows), exc_info=True)
             return
@@ -361,9 +484,9 @@ class Geocoder:
 
     def reverse(self, latitude, longitude):
         """The address at a WGS-84 position (converted to the provider's datum), or None when the
-        provider knows none; LookupError when it cannot be asked."""
+        provider knows none; GeocodeError when it cannot be asked."""
         if self._stopped:
-            raise LookupError(self._stopped)
+            raise self._stopped.again()
         lng, lat = from_wgs84(longitude, latitude, self.datum)
         try:
             found = self._reverse((round(lat, 7), round(lng, 7)))
@@ -393,4 +516,5 @@ def from_config(config):
         key=key,
         min_delay_s=float(config.get("GEOCODER_MIN_DELAY_S", 1.0)),
         city=config.get("GEOCODER_CITY") or "",
+        not_found_days=int(config.get("GEOCODER_NOT_FOUND_DAYS", 30)),
     )

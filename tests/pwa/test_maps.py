@@ -29,6 +29,7 @@ from tests.fake_http import FakeTiles
 from tests.pwa.conftest import (
     IDB_GET_META,
     PASSWORD,
+    WAIT_MS,
     log_in,
     phone_context,
     shot,
@@ -41,7 +42,12 @@ from tests.pwa.conftest import (
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
-CAP = 20  # the tile cache's cap on this server: small, so a few zooms pass it
+CAP_BYTES = 400 * 1024  # the tile cache's cap on this server: small, so a few zooms pass it
+
+
+def tile_padding(z, x, y):
+    """The GCJ-02 fake's tiles differ in size (479 to about 45,500 bytes): the cache counts bytes, not tiles."""
+    return (x % 4) * 15000
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +59,7 @@ def wgs_tiles():
 
 @pytest.fixture(scope="module")
 def gcj_tiles():
-    tiles = FakeTiles(cors=True)
+    tiles = FakeTiles(cors=True, padding=tile_padding)
     yield tiles
     tiles.stop()
 
@@ -67,7 +73,7 @@ def map_server(tmp_path_factory, wgs_tiles, gcj_tiles):
         MAP_TILE_ATTRIBUTION="Fake OSM tiles",
         MAP_TILE_URL_AMAP=f"{gcj_tiles.url}/amap/{{z}}/{{x}}/{{y}}.png",
         MAP_TILE_URL_TENCENT=f"{gcj_tiles.url}/tencent/{{z}}/{{x}}/{{-y}}.png",
-        MAP_TILE_CACHE_TILES=CAP,
+        MAP_TILE_CACHE_BYTES=CAP_BYTES,
     )
     yield server
     server.stop()
@@ -131,6 +137,35 @@ SHOW_AT = """([lat, lng, zoom]) =>
   document.querySelector('#territory-map').fieldMap.map.setView([lat, lng], zoom, { animate: false })"""
 
 CACHED_TILES = "async () => (await (await caches.open('fieldday-tiles')).keys()).map((r) => r.url)"
+
+
+# An image of a tile URL, loaded as the map loads its tiles (through the service worker).
+LOAD_TILE = """(url) => new Promise((done, fail) => {
+  const img = new Image();
+  img.onload = () => done(true);
+  img.onerror = () => fail(new Error(`tile not drawn: ${url}`));
+  img.src = url;
+})"""
+
+# The tile cache has settled: `last` is in it and the tiles in it (sizes from the fake server) add up to at most `cap`.
+TILE_CACHE_SETTLED = """async ([last, sizes, cap]) => {
+  const urls = (await (await caches.open('fieldday-tiles')).keys()).map((r) => r.url);
+  return urls.includes(last) && urls.reduce((sum, url) => sum + (sizes[url] || 0), 0) <= cap;
+}"""
+
+
+def until(page, script, arg=None):
+    """Ask the page until `script` (async: Playwright's wait_for_function takes a promise for a true answer)
+    answers true."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < deadline, f"never true: {script} {arg}"
+        page.wait_for_timeout(50)
+
+
+def tile_sizes(tiles):
+    """{tile URL: bytes} of every tile the fake server has answered."""
+    return {f"{tiles.url}/{source}/{z}/{x}/{y}.png": n for (source, z, x, y), n in tiles.sizes.items()}
 
 
 def centre(page, selector):
@@ -377,22 +412,80 @@ def test_tiles_seen_are_drawn_offline_and_the_cache_keeps_under_its_cap(phone, m
         context.set_offline(False)
         gcj_tiles.down = False
 
-    # Looking around at other zooms asks for more tiles than the cap: the cache keeps at most CAP, the oldest gone.
+    # Looking around at other zooms asks for more bytes of tiles than the cap: the cache keeps at most CAP_BYTES,
+    # the least recently used gone.
     page.evaluate("location.hash = '#/map'")
     page.wait_for_selector("#territory-map[data-ready='1']")
     first = len(gcj_tiles.seen)
     for zoom in (8, 9, 10, 11, 12, 13, 14, 15, 16, 17):
         page.evaluate(SHOW_AT, [31.23, 121.47, zoom])
         page.wait_for_function(TILES_LOADED, arg="#territory-map")
-    assert len(gcj_tiles.seen) - first > CAP
-    page.wait_for_function(
-        "(cap) => caches.open('fieldday-tiles').then((c) => c.keys()).then((k) => k.length <= cap)", arg=CAP
-    )
-    cached = page.evaluate(CACHED_TILES)
-    assert 0 < len(cached) <= CAP
-    assert not set(view) & set(cached)  # the first tiles seen were the first to go
+    sizes = tile_sizes(gcj_tiles)
+    assert sum(gcj_tiles.sizes[t] for t in gcj_tiles.seen[first:]) > CAP_BYTES
     source, z, x, y = gcj_tiles.seen[-1]
-    assert f"{gcj_tiles.url}/{source}/{z}/{x}/{y}.png" in cached  # the last one seen is kept
+    last = f"{gcj_tiles.url}/{source}/{z}/{x}/{y}.png"
+    until(page, TILE_CACHE_SETTLED, [last, sizes, CAP_BYTES])
+    cached = page.evaluate(CACHED_TILES)
+    assert 0 < sum(sizes[url] for url in cached) <= CAP_BYTES
+    assert not set(view) & set(cached)  # the first tiles seen (and drawn offline since) were the first to go
+    assert last in cached  # the last one seen is kept
+
+
+def test_the_tile_cache_is_bounded_in_bytes_and_drops_the_least_recently_used(phone, map_server, gcj_tiles):
+    _, page = phone
+    use_tiles(map_server, "amap")
+    log_in(page, "rep1")
+    wait_synced(page)
+    wait_controlled(page)
+    page.wait_for_function(TILES_LOADED, arg="#today-map")
+    page.evaluate("location.hash = '#/accounts'")  # no map on the screen: only this test's tiles are asked for
+    page.wait_for_selector("#today-map", state="detached")
+
+    def url(x):
+        return f"{gcj_tiles.url}/amap/19/{x}/200000.png"
+
+    def load(xs):
+        for x in xs:
+            page.evaluate(LOAD_TILE, url(x))
+        until(page, TILE_CACHE_SETTLED, [url(xs[-1]), tile_sizes(gcj_tiles), CAP_BYTES])
+
+    def size(x):
+        return gcj_tiles.sizes[("amap", 19, x, 200000)]
+
+    # Half the cap of tiles, of several sizes; the first is then drawn again: from the cache, and now the most
+    # recently used (last in the cache's order).
+    older = []
+    while sum(size(x) for x in older) < CAP_BYTES // 2:
+        x = 1000 + len(older)
+        load([x])
+        older.append(x)
+    assert len({size(x) for x in older}) == 4
+    asked = len(gcj_tiles.seen)
+    page.reload()  # a new page: the image is not the one this page already holds, the worker is asked for it
+    wait_controlled(page)
+    page.evaluate(LOAD_TILE, url(older[0]))
+    until(
+        page,
+        "async (u) => (await (await caches.open('fieldday-tiles')).keys()).map((r) => r.url).at(-1) === u",
+        url(older[0]),
+    )
+    assert len(gcj_tiles.seen) == asked  # drawn without the network
+
+    # More than the cap in all: the least recently used go, down to within the cap; the tile drawn again stays.
+    newer = []
+    while sum(size(x) for x in newer) < CAP_BYTES // 2:
+        x = 2000 + len(newer)
+        load([x])
+        newer.append(x)
+    sizes = tile_sizes(gcj_tiles)
+    cached = page.evaluate(CACHED_TILES)
+    assert sum(sizes[u] for u in cached) <= CAP_BYTES
+    assert url(older[0]) in cached and url(older[1]) not in cached
+    assert {url(x) for x in newer} <= set(cached)
+    # Counted in bytes: what is kept is the most recent tiles that fit, whatever their number.
+    dropped = [x for x in older[1:] if url(x) not in cached]
+    kept = [x for x in older[1:] if url(x) in cached]
+    assert dropped == older[1 : 1 + len(dropped)] and kept == older[1 + len(dropped) :]
 
 
 def test_the_manager_picks_the_tile_source_on_the_settings_screen_and_the_reps_map_follows(browser, map_server):
