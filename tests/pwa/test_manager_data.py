@@ -1,0 +1,161 @@
+"""The manager's data screen in the browser, at one fixed instant (see `fixed_clock`): imports (a GB18030 file
+after a dry run, a large file in the background, the report in Chinese) and a slow screen never drawing over the
+next. None of it turns on the date; the team's numbers and periods are test_manager_screen's, in the calendar set."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.pwa.conftest import PASSWORD, phone_context, shot
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+
+def test_manager_imports_a_gb18030_file_after_a_dry_run_and_exports(page, live_server, tmp_path):
+    csv_file = tmp_path / "客户.csv"
+    csv_file.write_bytes(
+        "客户编号,客户名称,地址,纬度,经度,客户等级,负责人\nP1,浦东新客户,浦东路1号,31.22,121.54,A,rep1\n"
+        "P2,坏行,某路,91,121,A,rep1\n".encode("gb18030")
+    )
+    page.goto("/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Data").click()
+    page.get_by_label("CSV file (UTF-8 or GB18030)").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_selector("#import-report")
+    assert "Nothing was written." in page.locator("#import-report").inner_text()
+    assert page.locator("#import-report tr.error td").first.inner_text() == "3"  # the row with latitude 91
+    page.get_by_label("Check only (write nothing)").uncheck()
+    page.get_by_label("Write the valid rows, list the others").check()
+    page.get_by_label("Coordinates of the file").select_option("gcj02")  # the file's positions came from 高德
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_selector("#import-report >> text=Imported.")
+    shot(page, "import")
+    with live_server.app.app_context():
+        from server import datum
+        from server.extensions import db
+        from server.models import Account
+
+        p1 = db.session.query(Account).filter_by(external_key="P1").one()
+        assert p1.name == "浦东新客户"
+        # Stored as WGS-84: the file's GCJ-02 point is what the stored point converts to.
+        assert datum.distance_m(datum.wgs84_to_gcj02(p1.longitude, p1.latitude), (121.54, 31.22)) < 0.5
+        assert datum.distance_m((p1.longitude, p1.latitude), (121.54, 31.22)) > 300
+        db.session.remove()
+    with page.expect_download() as download:
+        page.locator("[data-export='accounts']").click()
+    with open(download.value.path(), encoding="utf-8-sig") as f:
+        assert "浦东新客户" in f.read()
+
+
+def test_a_large_file_imports_in_the_background_with_progress_and_the_screen_finds_it_again(
+    page, live_server, tmp_path
+):
+    """Over IMPORT_BACKGROUND_BYTES the upload is answered at once and the screen follows the job: a progress
+    card, then the report. Leaving the screen and coming back shows the same job."""
+    csv_file = tmp_path / "big.csv"
+    csv_file.write_text(
+        "external_key,name,address,latitude,longitude,class,owner\n"
+        + "".join(f"BG{i},Background account {i},Road {i},31.2{i % 10},121.4{i % 7},B,rep1\n" for i in range(600))
+    )
+    saved = live_server.app.config["IMPORT_BACKGROUND_BYTES"]
+    live_server.app.config["IMPORT_BACKGROUND_BYTES"] = 2048
+    try:
+        page.goto("/")
+        page.get_by_label("Username").fill("manager")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name="Data").click()
+        page.get_by_label("CSV file (UTF-8 or GB18030)").set_input_files(str(csv_file))
+        page.get_by_label("Check only (write nothing)").uncheck()
+        page.get_by_role("button", name="Import", exact=True).click()
+        card = page.locator("#import-progress")
+        expect(card).to_be_visible()
+        assert "leave this screen" in card.inner_text()
+        shot(page, "import-background")
+        page.get_by_role("link", name="Team").click()
+        page.get_by_role("link", name="Data").click()  # back: the job is found again, running or ended
+        page.wait_for_selector("#import-report >> text=Imported.", timeout=60000)
+    finally:
+        live_server.app.config["IMPORT_BACKGROUND_BYTES"] = saved
+    assert "600 rows: 600 new" in page.locator("#import-report").inner_text()
+    with live_server.app.app_context():
+        from server.extensions import db
+        from server.models import Account
+
+        assert db.session.query(Account).filter(Account.external_key.like("BG%")).count() == 600
+        db.session.remove()
+
+
+def test_a_slow_screen_never_draws_over_the_one_the_user_moved_to(page, live_server):
+    """The team screen waits for its reports; the manager moves on to Data before they arrive."""
+    held = []
+    page.route("**/api/reports/**", lambda route: held.append(route))
+    page.goto("/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_function("location.hash === '#/team'")
+    for _ in range(200):  # the screen's module loads on demand, then asks for its reports
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the team screen asked for its reports"
+    page.get_by_role("link", name="Data").click()
+    expect(page.get_by_label("CSV file (UTF-8 or GB18030)")).to_be_visible()
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/reports/**")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)  # let the team screen's render finish, into its detached element
+    expect(page.get_by_label("CSV file (UTF-8 or GB18030)")).to_be_visible()
+    assert page.locator("#report-face_time, [id^='report-']").count() == 0
+
+
+def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live_server, tmp_path):
+    """A refused row is told in the manager's language: the field's name and the message by its code."""
+
+    csv_file = tmp_path / "设备.csv"
+    csv_file.write_bytes(
+        "客户编号,客户名称,地址,纬度,经度,客户等级,负责人\nZ1,坏行,某路,91,121,A,rep1\n"
+        "Z2,没有负责人,某路,31.2,121.5,A,nobody\n".encode("gb18030")
+    )
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("#username").fill("manager")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#login-form button[type=submit]").click()
+        page.wait_for_selector("nav")
+        page.goto("/#/data")
+        page.locator("#import-form input[type=file]").set_input_files(str(csv_file))
+        page.locator("#import-form button[type=submit]").click()
+        page.wait_for_selector("#import-report tr.error")
+        rows = page.locator("#import-report tr.error")
+        cells = [[c.strip() for c in rows.nth(i).locator("td").all_inner_texts()] for i in range(rows.count())]
+        assert ["2", "纬度", "从 -90 到 90。"] in cells
+        assert ["3", "负责人", "没有用户 'nobody'。"] in cells
+        text = page.locator("#import-report").inner_text()
+        assert not re.search(r"Must be|No user|Not a valid", text), text
+        # A check (the default) says what would happen, and the counts add up: none new, two at fault.
+        expect(page.locator("#import-counts")).to_have_text(
+            re.compile(r"^已检查 2 行：将新建 0，更新 0，未变 0；2 行有问题。")
+        )
+        # Sent for real, the file is refused: no "new" that reads as written, two rows read, two at fault.
+        page.locator("#import-form input[name=dry_run]").uncheck()
+        page.locator("#import-form button[type=submit]").click()
+        expect(page.locator("#import-counts")).to_have_text(re.compile(r"^已读取 2 行：0 行无问题，2 行有问题。"))
+        shot(page, "import-zh")
+        # An empty file of the kind chosen, to fill in, with the columns named in Chinese.
+        page.locator("#import-kind").select_option("devices")
+        with page.expect_download() as download:
+            page.locator("[data-template='zh-CN']").click()
+        assert download.value.suggested_filename == "devices-template-zh-CN.csv"
+        header = download.value.path().read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header.startswith("归属,品牌,") and "型号" in header
+    finally:
+        context.close()
