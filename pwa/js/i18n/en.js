@@ -226,6 +226,7 @@ export default {
   "field.account_class": "Class (A/B/C)",
   "field.org_type": "Organisation type",
   "field.industry": "Industry",
+  "field.next_step_due": "Next step due on",
   "field.employee_band": "Employees",
   "field.region": "Region",
   "field.notes": "Notes",

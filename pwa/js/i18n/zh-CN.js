@@ -215,6 +215,7 @@ export default {
   "field.account_class": "等级（A/B/C）",
   "field.org_type": "机构类型",
   "field.industry": "行业",
+  "field.next_step_due": "下一步的跟进日期",
   "field.employee_band": "员工人数",
   "field.region": "区域",
   "field.notes": "备注",
