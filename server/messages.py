@@ -59,6 +59,7 @@ TEMPLATES = (
     ("must_be_after", "Must be after {start}."),
     ("before_from", "Before `from`."),
     ("not_in_future", "Must not be in the future."),
+    ("not_before_visit_day", "Not before the visit's day ({day})."),
     ("too_far_ahead", "More than 24 h in the future."),
     ("unknown", "Unknown."),
     ("not_yours", "Not yours."),

@@ -36,6 +36,8 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
         Index("ix_visits_rep_check_in", "rep_id", "check_in_at"),
         # Covers the reports' counts of an account's visits (not cancelled, met) without reading the rows.
         Index("ix_visits_account_check_in", "account_id", "check_in_at", "cancelled_at", "met"),
+        # The periodic tick finds the follow-ups due on a day (server/notify/followup.py).
+        Index("ix_visits_next_step_due", "next_step_due"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -56,6 +58,8 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     outcome: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(Text, default="")
+    # When the next step is due (the rep's own day, no time): the rep hears of it that morning. None: no date.
+    next_step_due: Mapped[date | None] = mapped_column(Date)
     # False: the customer was not met (absent). An unsuccessful call: no contact, no face time.
     met: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # A visit recorded by mistake is cancelled with a reason, never deleted: the manager still sees it.

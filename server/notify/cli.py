@@ -1,4 +1,4 @@
-"""`flask --app wsgi notify run`: write the day's summaries and late first visits that are due and send
+"""`flask --app wsgi notify run`: write the day's summaries, late first visits and follow-ups that are due and send
 the due notices once (for a cron line where no Celery beat runs; the web process's own runner also sends as
 notices come)."""
 
@@ -14,14 +14,15 @@ def notify_group():
 @notify_group.command("run")
 @with_appcontext
 def run_command():
-    """Queue the day's summaries and late first visits that are due, then send every due notice."""
+    """Queue the day's summaries, late first visits and follow-ups that are due, then send every due notice."""
+    from .followup import write_follow_ups
     from .late import write_late
     from .queue import drain
     from .summaries import write_due
 
-    queued, late = write_due(), write_late()
+    queued, late, follow_ups = write_due(), write_late(), write_follow_ups()
     counts = drain()
     click.echo(
-        f"summaries queued: {queued}; late first visits: {late}; "
+        f"summaries queued: {queued}; late first visits: {late}; follow-ups due: {follow_ups}; "
         + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     )

@@ -10,6 +10,7 @@ from datetime import date
 KINDS = {
     "plan_ready": "rep",  # the evening batch planned the rep's next day
     "plan_changed": "rep",  # a manager re-planned or re-ordered the rep's day
+    "follow_up_due": "rep",  # a visit's next step is due today (its next_step_due)
     "day_summary": "manager",  # the team's daily reports at the end of the working day
     "first_visit_late": "manager",  # a rep's first visit not begun by the first-appointment time (8:45)
 }
@@ -20,6 +21,8 @@ TEXT = {
         "plan_ready_empty": ("{day}的路线已排好", "{day}：没有拜访"),
         "plan_changed": ("{day}的路线有变", "{by} 改了{day}的路线：{stops} 个拜访，{leave_at} 出发"),
         "plan_changed_empty": ("{day}的路线有变", "{by} 改了{day}的路线：没有拜访"),
+        "follow_up_due": ("{day}要跟进", "{account}：{next_step}"),
+        "follow_up_due_bare": ("{day}要跟进", "{account}：跟进拜访（{purpose}）"),
         "day_summary": ("{day}的日报", "{written}/{reps} 人写了日报，共 {visits} 个拜访"),
         "first_visit_late": ("{rep}的首个拜访晚了", "{rep}{day}的首个拜访 {at} 开始，目标 {target}"),
         "first_visit_late_none": ("{rep}的首个拜访晚了", "到 {checked} 还没有{rep}{day}的拜访，目标 {target}"),
@@ -32,6 +35,8 @@ TEXT = {
         "plan_ready_empty": ("{Day}'s route is ready", "{Day}: no stops"),
         "plan_changed": ("{Day}'s route changed", "{by} changed {day}'s route: {stops} stops, leave at {leave_at}"),
         "plan_changed_empty": ("{Day}'s route changed", "{by} changed {day}'s route: no stops"),
+        "follow_up_due": ("Follow up {day}", "{account}: {next_step}"),
+        "follow_up_due_bare": ("Follow up {day}", "{account}: follow up on the visit ({purpose})"),
         "day_summary": ("{Day}'s daily reports", "{written} of {reps} wrote their daily report; {visits} visits"),
         "first_visit_late": ("{rep}'s first visit is late", "{rep}'s first visit {day} began at {at}; target {target}"),
         "first_visit_late_none": (
@@ -66,5 +71,7 @@ def render(kind, params, locale, today):
         key = f"{kind}_empty"
     if kind == "first_visit_late" and not params.get("at"):
         key = f"{kind}_none"
+    if kind == "follow_up_due" and not (params.get("next_step") or "").strip():
+        key = f"{kind}_bare"
     title, text = words[key]
     return title.format(**values), text.format(**values)

@@ -1,6 +1,7 @@
 """Who drains the queue: a Celery task when CELERY_BROKER_URL is set (and the beat's minutely run for
 retries and held notices), otherwise one thread of this process, which sets a timer for the next
-notice due. `flask notify run` drains and writes the day's summaries once (for cron without Celery)."""
+notice due. `flask notify run` drains and writes the day's summaries, late first visits and follow-ups once
+(for cron without Celery)."""
 
 import logging
 import threading
@@ -71,10 +72,12 @@ def drain_task():
 
 
 def tick_task():
+    from .followup import write_follow_ups
     from .late import write_late
     from .queue import drain
     from .summaries import write_due
 
     write_due()
     write_late()
+    write_follow_ups()
     return drain()

@@ -25,6 +25,13 @@ class VisitSchema(RecordSchema):
     outcome = text(5000)
     notes = text(20000)
     next_step = text(2000)
+    next_step_due = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "when the next step is due (YYYY-MM-DD, not before the visit's day): the rep is reminded "
+            "that morning (notice follow_up_due); null: no date"
+        },
+    )
     met = fields.Boolean(metadata={"description": "false: the customer was not met (absent), an unsuccessful call"})
     cancelled_at = instant(
         allow_none=True, metadata={"description": "set with cancel_reason to cancel a visit recorded by mistake"}

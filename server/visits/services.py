@@ -112,6 +112,7 @@ class VisitService(ScopedResource):
         require_order(obj.check_in_at, obj.check_out_at, "check_in_at", "check_out_at")
         if obj.cancelled_at is not None and not (obj.cancel_reason or "").strip():
             raise ValidationFailed("Say why the visit is cancelled.", {"cancel_reason": ["Required to cancel."]})
+        refuse_due_before_the_visit(obj)
         if obj.opportunity_id is not None:
             opp = db.session.get(Opportunity, obj.opportunity_id)
             if opp is None or opp.account_id != obj.account_id:
@@ -119,6 +120,27 @@ class VisitService(ScopedResource):
                     "The opportunity is not at this account.",
                     {"opportunity_id": ["Not an opportunity of this account."]},
                 )
+
+
+def visit_day(visit):
+    """The day of a visit in its rep's team's zone: its check-in's, else its planned start's (None: neither)."""
+    at = visit.check_in_at or visit.planned_start
+    if at is None:
+        return None
+    rep = db.session.get(User, visit.rep_id) if visit.rep_id else None
+    return at.astimezone(team_zone(db.session.get(Team, rep.team_id) if rep and rep.team_id else None)).date()
+
+
+def refuse_due_before_the_visit(visit):
+    """A next step is not due before the visit that set it."""
+    if visit.next_step_due is None:
+        return
+    day = visit_day(visit)
+    if day is not None and visit.next_step_due < day:
+        raise ValidationFailed(
+            f"The next step cannot be due before the visit's day ({day.isoformat()}).",
+            {"next_step_due": [f"Not before the visit's day ({day.isoformat()})."]},
+        )
 
 
 def snapshot_plan(rep_id, check_in_at):

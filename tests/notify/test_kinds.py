@@ -55,3 +55,13 @@ def test_a_change_names_who_made_it_and_the_summary_counts_the_reports():
 def test_both_languages_have_every_text():
     assert set(TEXT["en"]) == set(TEXT["zh-CN"])
     assert set(KINDS) <= set(TEXT["en"])
+
+
+def test_a_follow_up_names_the_account_and_the_next_step_or_the_visit():
+    due = {"date": "2026-11-09", "account": "华东医院", "next_step": "送报价", "purpose": "演示"}
+    assert render("follow_up_due", due, "zh-CN", MONDAY) == ("今天要跟进", "华东医院：送报价")
+    assert render("follow_up_due", {**due, "next_step": ""}, "en", MONDAY) == (
+        "Follow up today",
+        "华东医院: follow up on the visit (演示)",
+    )
+    assert render("follow_up_due", due, "en", date(2026, 11, 8)) == ("Follow up tomorrow", "华东医院: 送报价")

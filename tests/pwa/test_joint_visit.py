@@ -151,6 +151,13 @@ def test_a_rep_records_a_visit_with_the_manager_going_along(phone, live_server, 
     expect(rep.locator("#joint-line")).to_contain_text("陈经理 Manager Chen")
     expect(rep.locator("#visit-form #accompanied")).to_be_checked()
     rep.locator("#outcome").fill("Buyer wants a trial")
+    # The next step's due date: not before the visit's day (said on the phone), then two days on.
+    rep.locator("#next_step").fill("Send the trial terms")
+    rep.locator("#next_step_due").fill((today_local() - timedelta(days=1)).isoformat())
+    rep.locator("#save-visit").click()
+    expect(rep.locator("#next-step-due-error")).to_contain_text(today_local().isoformat())
+    due = (today_local() + timedelta(days=2)).isoformat()
+    rep.locator("#next_step_due").fill(due)
     rep.locator("#check-out").click()
     rep.wait_for_selector("#check-out", state="detached")
     wait_synced(rep)
@@ -160,6 +167,7 @@ def test_a_rep_records_a_visit_with_the_manager_going_along(phone, live_server, 
     manager_id = api(live_server, "/api/auth/me", token(live_server, "manager"))["id"]
     stored = api(live_server, f"/api/visits/{visit_id}", token(live_server, "manager"))
     assert stored["accompanied_by"] == manager_id and stored["outcome"] == "Buyer wants a trial"
+    assert (stored["next_step"], stored["next_step_due"]) == ("Send the trial terms", due)
     assert [v["accompanied_by"] for v in idb_all(rep, "visits") if v["id"] == visit_id] == [manager_id]
     day = today_local().isoformat()
     report = api(live_server, f"/api/reports/time-ratios?from={day}&to={day}", token(live_server, "manager"))
@@ -178,6 +186,7 @@ def test_a_rep_records_a_visit_with_the_manager_going_along(phone, live_server, 
     manager.goto(f"/#/visit/{visit_id}")
     expect(manager.locator("#joint-line")).to_contain_text(WORDS[locale]["you"])
     expect(manager.locator("#visit-read")).to_contain_text("Buyer wants a trial")
+    expect(manager.locator("#visit-read")).to_contain_text(due)
     expect(manager.locator("#visit-read")).to_contain_text(WORDS[locale]["read_only"])
     expect(manager.locator("#visit-form")).to_have_count(0)
     expect(manager.locator("#cancel-visit")).to_have_count(0)

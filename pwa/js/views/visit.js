@@ -2,7 +2,7 @@
 import { all, byIndex, get, getMeta, uuid, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
 import { teamSettings } from "../settings.js";
-import { HHMM, atTime, fixProblem, freshFix, hhmm, html, metresBetween, presetChips, stageLabel } from "../ui.js";
+import { HHMM, atTime, fixProblem, freshFix, hhmm, html, localDate, metresBetween, presetChips, stageLabel } from "../ui.js";
 import { nextStop, running, visitEnded, visitStarted } from "../dayclock.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { manUnknown, moveNeeds, stages } from "./opportunity.js";
@@ -141,6 +141,8 @@ export async function render(main, { id, user = null }) {
   const afterAccount = after ? await get("accounts", after.stop.account_id) : null;
   const clock = latest?.id === visit.id ? await running() : null;
   const nav = after ? await navContext() : null;
+  // The visit's own day (as the phone counts days): its next step may not be due before it.
+  const visitDay = visit.check_in_at || visit.planned_start ? localDate(new Date(visit.check_in_at || visit.planned_start)) : null;
   const undecided = visits.length >= 3 && !allOpportunities.some((o) => o.status !== "open" || ["A", "D", "C", "O"].includes(o.stage));
   main.innerHTML = html`
     <h1>${t("visit.title", { name: account.name })}</h1>
@@ -165,7 +167,8 @@ export async function render(main, { id, user = null }) {
       · ${gpsText(visit.check_in_lat, visit.check_in_accuracy_m)}
       ${visit.check_out_at ? html`<br>${t("visit.checked_out", { time: hhmm(visit.check_out_at) })}` : ""}</p>
     ${mine ? "" : html`<div class="card" id="visit-read">
-      ${[["visit.notes", visit.notes], ["visit.outcome", visit.outcome], ["visit.next_step", visit.next_step]]
+      ${[["visit.notes", visit.notes], ["visit.outcome", visit.outcome], ["visit.next_step", visit.next_step],
+        ["visit.next_step_due", visit.next_step_due]]
         .filter(([, text]) => text).map(([key, text]) => html`<p><strong>${t(key)}</strong><br>${text}</p>`)}
       <p class="muted">${t("visit.rep_only")}</p>
       ${may(user, "join_visit") && user?.may && !visit.cancelled_at && !visit.accompanied_by
@@ -208,8 +211,14 @@ export async function render(main, { id, user = null }) {
       <textarea id="notes" name="notes" maxlength="20000">${visit.notes ?? ""}</textarea>
       <label for="outcome">${t("visit.outcome")}</label>
       <textarea id="outcome" name="outcome" maxlength="5000">${visit.outcome ?? ""}</textarea>${presetChips("visit_outcome", "outcome")}
-      <label for="next_step">${t("visit.next_step")}</label>
-      <input id="next_step" name="next_step" maxlength="2000" value="${visit.next_step ?? ""}">
+      <div class="row next-step">
+        <div><label for="next_step">${t("visit.next_step")}</label>
+          <input id="next_step" name="next_step" maxlength="2000" value="${visit.next_step ?? ""}"></div>
+        <div><label for="next_step_due">${t("visit.next_step_due")}</label>
+          <input id="next_step_due" name="next_step_due" type="date" min="${visitDay ?? ""}" value="${visit.next_step_due ?? ""}"
+            aria-describedby="next-step-due-error"></div>
+      </div>
+      <p id="next-step-due-error" class="error-text" role="alert"></p>
       ${opportunity ? html`
         <fieldset><legend>${opportunity.title}</legend>
           <label for="stage">${t("visit.stage")}</label>
@@ -275,6 +284,14 @@ export async function render(main, { id, user = null }) {
     for (const field of ["notes", "outcome", "next_step"]) {
       if (form[field].value !== (latest[field] ?? "")) changes[field] = form[field].value;
     }
+    const due = form.next_step_due.value || null; // "": no date (or one the phone could not read)
+    const dueError = main.querySelector("#next-step-due-error");
+    dueError.textContent = "";
+    if (due && visitDay && due < visitDay) {
+      dueError.textContent = t("msg.not_before_visit_day", { day: visitDay });
+      return false;
+    }
+    if (due !== (latest.next_step_due ?? null)) changes.next_step_due = due;
     if (form.purpose.value.trim() && form.purpose.value.trim() !== latest.purpose) changes.purpose = form.purpose.value.trim();
     const met = !form.not_met.checked;
     if (met !== (latest.met !== false)) changes.met = met;
