@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from . import clock, last_contact
+from . import clock, demo_reports, last_contact
 from .auth.services import hash_password
 from .cadence import cadence_days, days_since
 from .changelog import recorded
@@ -199,6 +199,8 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
         "visits": 0,
         "activities": 0,
         "appointments": 0,
+        "route_plans": 0,
+        "targets": 0,
     }
     for n, districts in enumerate(territories, start=1):
         home = districts[0]
@@ -217,7 +219,12 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
         db.session.flush()
         counts["users"] += 1
         accounts = _accounts(rng, rep, districts, accounts_per_rep, counts, today, weeks)
-        _history(rng, rep, accounts, today, weeks, counts)
+        more = demo_reports.rng_for(rng_seed, n)  # its own stream: the rest of the demo stays as it was
+        visits = _history(rng, rep, accounts, today, weeks, counts, more)
+        counts["route_plans"] = counts.get("route_plans", 0) + demo_reports.planned_days(
+            more, rep, accounts, visits, TZ
+        )
+        counts["targets"] = counts.get("targets", 0) + demo_reports.targets(more, rep, manager, today, TZ)
         _appointments(rng, rep, accounts, today, counts)
         if weeks:
             _focus(rep, accounts, today, manager, counts)
@@ -369,8 +376,9 @@ def _opportunity(rng, rep, account, today, weeks):
     db.session.add(opp)
 
 
-def _history(rng, rep, accounts, today, weeks, counts):
-    """Lay `weeks` of working days: first visit near 8:45, travel, visits, admin, meetings."""
+def _history(rng, rep, accounts, today, weeks, counts, more):
+    """Lay `weeks` of working days: first visit near 8:45, travel, visits, admin, meetings; some visits work a
+    deal, a few found the customer out or checked in away (`more`: demo_reports' stream). Returns the visits."""
     seen, visits = {}, []
     start = today - timedelta(weeks=weeks)
     day = start
@@ -379,7 +387,9 @@ def _history(rng, rep, accounts, today, weeks, counts):
             visits += _working_day(rng, rep, accounts, day, seen, counts)
         day += timedelta(days=1)
     db.session.flush()
+    demo_reports.vary_visits(more, rep, accounts, visits)
     last_contact.follow(db.session, [(visit, None) for visit in visits])  # as the visit service does
+    return visits
 
 
 def _working_day(rng, rep, accounts, day, seen, counts):

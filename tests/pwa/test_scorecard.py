@@ -26,6 +26,7 @@ def team20(tmp_path_factory):
 
         this_month = today.replace(day=1)
         last_month = (this_month.replace(day=1) - date.resolution).replace(day=1)
+        db.session.query(SalesTarget).delete()  # the demo's own targets (every rep) give way to these
         for n in range(1, REPS + 1, 2):
             rep = db.session.query(User).filter_by(username=f"rep{n}").one()
             for month in (last_month, this_month):
