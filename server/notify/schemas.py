@@ -2,8 +2,12 @@ from marshmallow import Schema, fields, validate
 
 from ..auth.schemas import TokensSchema
 from ..models.notify import CHANNELS, NOTIFICATION_STATES, PROVIDERS
-from ..schemas import StrictSchema
+from ..schemas import Pattern, StrictSchema
 from .kinds import KINDS
+
+# The field app's address as a link in a notice: http or https, a host name or address, a port, a path.
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+APP_URL = rf"^https?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?([/?#][^\s\x00]*)?$"
 
 SECRET_NOTE = "write-only: never answered; the answer says only whether one is set"
 
@@ -45,7 +49,11 @@ class ChannelEditSchema(StrictSchema):
     dingtalk_app_secret = fields.String(
         allow_none=True, load_only=True, validate=validate.Length(max=128), metadata={"description": SECRET_NOTE}
     )
-    app_url = fields.Url(allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=300))
+    app_url = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=300), Pattern(APP_URL, error="Not a valid URL.")],
+        metadata={"description": "http(s)://host[:port][/path]: the address links in notices open"},
+    )
     hours_from = fields.Time(format="%H:%M")
     hours_until = fields.Time(format="%H:%M")
 

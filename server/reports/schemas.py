@@ -131,7 +131,7 @@ class WeeklyQuery(StrictSchema):
 class FocusPoint(StrictSchema):
     text = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^\s*\S", error="Write what to focus on.")],
+        validate=[validate.Length(min=1, max=200), Pattern(r"^\s*[^\s\x00][^\x00]*$", error="Write what to focus on.")],
     )
     account_id = fields.UUID(allow_none=True, metadata={"description": "an account of the rep's to see"})
 
