@@ -38,7 +38,7 @@ def _date_parameter(_converter):
 
 
 def _feed_token_parameter(_converter):
-    return {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}
+    return {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}(?!\n)$"}
 
 
 def init_app(app, api):

@@ -156,6 +156,22 @@ def _free_text(field, ret):
     )
 
 
+def one_reading_of_the_end(pattern):
+    """A pattern whose final `$` means the end of the value to every reader: ECMA's `$` (what OpenAPI
+    says patterns are) does, but Python's re (jsonschema validators and generators written in Python)
+    also matches it before a final newline, which the server (a full match) refuses."""
+    if pattern.endswith("$") and not pattern.endswith(("\\$", r"(?!\n)$")):
+        return pattern[:-1] + r"(?!\n)$"
+    return pattern
+
+
+def _one_reading_of_the_end(_converter, field, ret=None, **_):
+    for schema in (ret, *ret.get("oneOf", ())):
+        if isinstance(schema.get("pattern"), str):
+            schema["pattern"] = one_reading_of_the_end(schema["pattern"])
+    return {}
+
+
 class WhatEveryOperationMayAnswer(BasePlugin):
     """What the server applies to every operation, in each one's document: a PATCH body (a partial
     schema) names at least one field (an empty one changes nothing: 422); a body over MAX_CONTENT_LENGTH
@@ -193,6 +209,7 @@ class FielddayApi(Api):
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(_numbers_not_strings)
         self.ma_plugin.converter.add_attribute_function(_bounds_the_server_applies)
+        self.ma_plugin.converter.add_attribute_function(_one_reading_of_the_end)
         self.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
 
 

@@ -39,13 +39,13 @@ def _text(max_len):
 class ChannelEditSchema(StrictSchema):
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     wecom_corp_id = _text(64)
-    wecom_agent_id = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{1,32}$"))
+    wecom_agent_id = fields.String(allow_none=True, validate=Pattern(r"^[0-9]{1,32}$"))
     wecom_secret = fields.String(
         allow_none=True, load_only=True, validate=validate.Length(max=128), metadata={"description": SECRET_NOTE}
     )
     dingtalk_corp_id = _text(64)
     dingtalk_app_key = _text(64)
-    dingtalk_agent_id = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{1,32}$"))
+    dingtalk_agent_id = fields.String(allow_none=True, validate=Pattern(r"^[0-9]{1,32}$"))
     dingtalk_app_secret = fields.String(
         allow_none=True, load_only=True, validate=validate.Length(max=128), metadata={"description": SECRET_NOTE}
     )
