@@ -83,8 +83,11 @@ class Pattern(validate.Regexp):
         return value
 
 
+# The white space a published pattern names, spelled out: `\s` is not the same set in ECMA (the document's
+# reading), in Python's re and in Python's re.ASCII.
+SPACE = r" \t\n\r\f\v\u00a0\u3000"
 # An address as the OpenAPI document publishes it (one @, no spaces nor NUL, a dot in the domain), or empty.
-EMAIL = r"^(|[^@\s\x00]+@[^@\s.\x00]+(\.[^@\s.\x00]+)+)$"
+EMAIL = rf"^(|[^@{SPACE}\x00]+@[^@{SPACE}.\x00]+(\.[^@{SPACE}.\x00]+)+)$"
 
 
 def text(max_length, **kwargs):

@@ -123,7 +123,7 @@ class TeamSettingsEditSchema(StrictSchema):
     working_days = fields.List(
         fields.Integer(validate=validate.Range(1, 7)),
         validate=validate.Length(min=1, max=7),
-        metadata={"description": "ISO weekdays, 1 Monday .. 7 Sunday, each once"},
+        metadata={"description": "ISO weekdays, 1 Monday .. 7 Sunday, each once", "uniqueItems": True},
     )
     visit_purposes = _presets("visit purposes")
     visit_outcomes = _presets("visit outcomes")
