@@ -2,12 +2,12 @@ from marshmallow import Schema, fields, validate
 
 from ..auth.schemas import TokensSchema
 from ..models.notify import CHANNELS, NOTIFICATION_STATES, PROVIDERS
-from ..schemas import Pattern, StrictSchema
+from ..schemas import SPACE, Pattern, StrictSchema
 from .kinds import KINDS
 
 # The field app's address as a link in a notice: http or https, a host name or address, a port, a path.
 _LABEL = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
-APP_URL = rf"^https?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?([/?#][^\s\x00]*)?$"
+APP_URL = rf"^https?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?([/?#][^{SPACE}\x00]*)?$"
 
 SECRET_NOTE = "write-only: never answered; the answer says only whether one is set"
 
