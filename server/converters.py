@@ -26,11 +26,24 @@ class ShellPathConverter(PathConverter):
     regex = r"(?!api(?:/|$))[^/].*?"
 
 
+class FeedTokenConverter(BaseConverter):
+    """A calendar feed's token as server/calendars/services.py makes it (43 URL-safe characters); any
+    other string in its place is no such feed (404), as an unknown token is."""
+
+    regex = r"[A-Za-z0-9_-]{43}"
+
+
 def _date_parameter(_converter):
     return {"type": "string", "format": "date"}
+
+
+def _feed_token_parameter(_converter):
+    return {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}(?!\n)$"}
 
 
 def init_app(app, api):
     app.url_map.converters["date"] = DateConverter
     app.url_map.converters["shell_path"] = ShellPathConverter
+    app.url_map.converters["feed_token"] = FeedTokenConverter
     api.register_converter(DateConverter, _date_parameter)
+    api.register_converter(FeedTokenConverter, _feed_token_parameter)

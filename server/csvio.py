@@ -3,7 +3,9 @@
 import csv
 import io
 
-from flask import Response
+from flask import Response, request
+
+from .errors import ValidationFailed
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,3 +49,17 @@ def csv_response(columns, rows, filename):
     response = Response(to_csv(columns, rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def uploaded_csv():
+    """The CSV of an import: the multipart field `file`, and nothing else (an unknown field is an error,
+    as in every JSON body, not silently dropped)."""
+    unknown = sorted({*request.form, *request.files} - {"file"})
+    if unknown:
+        raise ValidationFailed(
+            f"The request has invalid fields: {', '.join(unknown)}", {name: ["Unknown field."] for name in unknown}
+        )
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("Send the CSV as a multipart field named `file`.", {"file": ["Missing."]})
+    return upload.stream.read()

@@ -9,7 +9,7 @@ from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import MetaData
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -106,12 +106,13 @@ _DAY = r"(19\d\d|20\d\d|21\d\d|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 DATE_PATTERN = f"^{_DAY}$"
 INSTANT_PATTERN = rf"^{_DAY}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{{1,6}})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
 _BIGINT = 2**63 - 1
+NO_NUL_PATTERN = r"^[^\u0000]*$"  # what no column keeps (PostgreSQL's text refuses it): see unstorable()
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 def _bounds_the_server_applies(_converter, field, ret=None, **_):
-    """The limits StrictSchema applies to every date and number, and the HH:MM form of a time, in the
-    document beside the field's own."""
+    """The limits StrictSchema applies to every date, number and text (no NUL), and the HH:MM form of a
+    time, in the document beside the field's own."""
     out = {}
     if isinstance(field, (fields.Date, fields.AwareDateTime)):
         out["pattern"] = DATE_PATTERN if isinstance(field, fields.Date) else INSTANT_PATTERN
@@ -119,11 +120,56 @@ def _bounds_the_server_applies(_converter, field, ret=None, **_):
             ret["description"] = (ret.get("description", "") + " (years 1900-2200)").strip()
     elif isinstance(field, fields.Time) and getattr(field, "format", None) == "%H:%M":
         ret.pop("format", None)
-        out["pattern"] = HHMM_PATTERN
+        out["pattern"] = ret.get("pattern", HHMM_PATTERN)  # a narrower one of the field's own stays
     elif isinstance(field, fields.Integer) and not field.dump_only:
         ret.setdefault("minimum", -_BIGINT)
         ret.setdefault("maximum", _BIGINT)
+    elif _free_text(field, ret):
+        out["pattern"] = NO_NUL_PATTERN
+    elif isinstance(field, fields.Dict) and _choices(field.key_field):
+        # Keys from a fixed list (OpenAPI 3.0 has no propertyNames): each one a property, no other.
+        value = ret.pop("additionalProperties", {})
+        out = {"properties": {key: value for key in _choices(field.key_field)}, "additionalProperties": False}
     return out
+
+
+def _choices(field):
+    """The values a field's OneOf validator allows, or None."""
+    for validator in getattr(field, "validators", ()) if field is not None else ():
+        if isinstance(validator, validate.OneOf):
+            return list(validator.choices)
+    return None
+
+
+def _free_text(field, ret):
+    """A string a client sends (a StrictSchema's: server/schemas.py) with no pattern nor choices of its own
+    (those leave NUL out themselves)."""
+    from .schemas import StrictSchema
+
+    return (
+        isinstance(field, fields.String)
+        and isinstance(getattr(field, "parent", None), StrictSchema)
+        and not isinstance(field, fields.UUID)
+        and not field.dump_only
+        and "pattern" not in ret
+        and "enum" not in ret
+    )
+
+
+def one_reading_of_the_end(pattern):
+    """A pattern whose final `$` means the end of the value to every reader: ECMA's `$` (what OpenAPI
+    says patterns are) does, but Python's re (jsonschema validators and generators written in Python)
+    also matches it before a final newline, which the server (a full match) refuses."""
+    if pattern.endswith("$") and not pattern.endswith(("\\$", r"(?!\n)$")):
+        return pattern[:-1] + r"(?!\n)$"
+    return pattern
+
+
+def _one_reading_of_the_end(_converter, field, ret=None, **_):
+    for schema in (ret, *ret.get("oneOf", ())):
+        if isinstance(schema.get("pattern"), str):
+            schema["pattern"] = one_reading_of_the_end(schema["pattern"])
+    return {}
 
 
 class WhatEveryOperationMayAnswer(BasePlugin):
@@ -163,6 +209,7 @@ class FielddayApi(Api):
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(_numbers_not_strings)
         self.ma_plugin.converter.add_attribute_function(_bounds_the_server_applies)
+        self.ma_plugin.converter.add_attribute_function(_one_reading_of_the_end)
         self.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
 
 

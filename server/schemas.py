@@ -45,13 +45,17 @@ class StrictSchema(Schema):
 
     @pre_load
     def _refuse_fractions_for_whole_numbers(self, data, **_):
-        """2.7 for a whole number is an error, not 2 (marshmallow would truncate it)."""
+        """2.7 for a whole number is an error, not 2 (marshmallow would truncate it); 0 or 1 for a boolean
+        too (marshmallow would read them as false and true)."""
         if isinstance(data, dict):
             problems = {}
             for field in self.load_fields.values():
                 value = data.get(field.data_key or field.name)
                 if isinstance(field, fields.Integer) and isinstance(value, float) and not value.is_integer():
                     problems[field.data_key or field.name] = ["Must be a whole number."]
+                elif isinstance(field, fields.Boolean) and type(value) in (int, float):
+                    # 0 and 1 for false and true (marshmallow would take them): the document says boolean.
+                    problems[field.data_key or field.name] = ["Not a valid boolean."]
             if problems:
                 raise ValidationError(problems)
         return data
@@ -79,8 +83,11 @@ class Pattern(validate.Regexp):
         return value
 
 
-# An address as the OpenAPI document publishes it (one @, no spaces, a dot in the domain), or empty.
-EMAIL = r"^(|[^@\s]+@[^@\s.]+(\.[^@\s.]+)+)$"
+# The white space a published pattern names, spelled out: `\s` is not the same set in ECMA (the document's
+# reading), in Python's re and in Python's re.ASCII.
+SPACE = r" \t\n\r\f\v\u00a0\u3000"
+# An address as the OpenAPI document publishes it (one @, no spaces nor NUL, a dot in the domain), or empty.
+EMAIL = rf"^(|[^@{SPACE}\x00]+@[^@{SPACE}.\x00]+(\.[^@{SPACE}.\x00]+)+)$"
 
 
 def text(max_length, **kwargs):

@@ -278,6 +278,9 @@ def test_the_openapi_document_describes_the_real_api(client):
     assert text["type"] == "string" and re.fullmatch(text["pattern"].strip("^$"), "99999999999.99")
     assert not re.search(text["pattern"], "-1") and not re.search(text["pattern"], "100000000001")
     assert number == {"type": "number", "minimum": 0.0, "maximum": 1e11}
+    # A pattern's end is the value's end read by Python's re too (its `$` also matches before a final newline).
+    day = spec["components"]["schemas"]["Device"]["properties"]["installed_on"]["pattern"]
+    assert re.search(day, "2026-11-05") and not re.search(day, "2026-11-05\n")
 
 
 def test_the_change_log_is_hooked_in_by_the_factory_once_however_many_apps(app, world, database_url):

@@ -11,7 +11,7 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
-from ..errors import AppError
+from ..errors import Forbidden, Unauthorized
 from ..extensions import ErrorSchema
 from . import blp
 from .schemas import (
@@ -74,6 +74,10 @@ class Logout(MethodView):
 
     @blp.arguments(LogoutSchema, required=False)
     @blp.response(204)
+    @blp.alt_response(
+        401, schema=ErrorSchema, description="No valid access token, or the refresh token sent is no valid token"
+    )
+    @blp.alt_response(403, schema=ErrorSchema, description="The refresh token sent is another user's")
     def post(self, data):
         """Revoke the presented token, and the refresh token if one is sent"""
         revoke(get_jwt(), current_user.id)
@@ -85,9 +89,9 @@ class Logout(MethodView):
             try:
                 payload = decode_token(refresh_token)
             except (PyJWTError, JWTExtendedException) as exc:
-                raise AppError("The refresh token is invalid.", {"refresh_token": [str(exc)]}) from exc
+                raise Unauthorized("The refresh token is invalid.", {"refresh_token": [str(exc)]}) from exc
             if payload.get("sub") != str(current_user.id):
-                raise AppError("That refresh token is not yours.", {"refresh_token": ["Not yours."]})
+                raise Forbidden("That refresh token is not yours.", {"refresh_token": ["Not yours."]})
             revoke(payload, current_user.id)
         response = current_app.response_class(status=204)
         unset_refresh_cookies(response)  # the browser forgets the cookie too

@@ -14,6 +14,8 @@ from .schemas import FeedStateSchema, NewFeedSchema
 from .services import appointment_file, feed, feed_state, new_token, revoke
 
 ICS = "text/calendar; charset=utf-8"
+CALENDAR = {"schema": {"type": "string"}}  # an RFC 5545 file
+FEED = "The owner's planned stops and appointments of the coming 14 days (RFC 5545), times in the team's time zone"
 NO_FEED = {"schema": ErrorSchema, "description": "No such feed: an unknown or revoked token (or a deactivated user)"}
 
 
@@ -58,16 +60,12 @@ class MyFeed(MethodView):
         revoke(principal().id)
 
 
-@blp.route("/<string:token>.ics")
+@blp.route("/<feed_token:token>.ics")
 class Feed(MethodView):
     decorators = [limiter.limit(_feed_limit, key_func=_feed_key)]
 
-    @blp.response(
-        200,
-        content_type="text/calendar",
-        description="The owner's planned stops and appointments of "
-        "the coming 14 days (RFC 5545), times in the team's time zone",
-    )
+    @blp.doc(security=[], responses={"200": {"description": FEED, "content": {"text/calendar": CALENDAR}}})
+    @blp.response(200, content_type="text/calendar", description=FEED)
     @blp.alt_response(404, **NO_FEED)
     @blp.alt_response(429, schema=ErrorSchema, description="Read too often (CALENDAR_RATE_LIMIT, per feed)")
     def get(self, token):
@@ -79,6 +77,9 @@ class Feed(MethodView):
 class AppointmentFile(MethodView):
     decorators = [login_required()]
 
+    @blp.doc(
+        responses={"200": {"description": "One appointment as a calendar file", "content": {"text/calendar": CALENDAR}}}
+    )
     @blp.response(200, content_type="text/calendar", description="One appointment as a calendar file")
     @blp.alt_response(404, schema=ErrorSchema, description="No such appointment in the caller's territory")
     def get(self, appointment_id):

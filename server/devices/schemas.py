@@ -10,7 +10,9 @@ class DeviceSchema(AccountChildSchema):
     brand = required_text(80)
     model = text(80)
     colour = fields.String(validate=validate.OneOf(DEVICE_COLOUR))
-    installed_on = fields.Date(allow_none=True)
+    installed_on = fields.Date(
+        allow_none=True, metadata={"description": "not after today (the latest date anywhere on Earth now)"}
+    )
     monthly_volume = fields.Integer(
         validate=validate.Range(min=0, max=10_000_000), metadata={"description": "Pages per month (CV/PV)"}
     )

@@ -67,7 +67,7 @@ def fill_addresses(principal, account_ids):
     filled = 0
     for account_id in account_ids:
         account = db.session.get(Account, account_id)
-        if account is None or (account.address or "").strip() or account.latitude is None:
+        if account is None or (account.address or "").strip() or None in (account.latitude, account.longitude):
             continue
         try:
             address = geocoder.reverse(account.latitude, account.longitude)

@@ -2,8 +2,12 @@ from marshmallow import Schema, fields, validate
 
 from ..auth.schemas import TokensSchema
 from ..models.notify import CHANNELS, NOTIFICATION_STATES, PROVIDERS
-from ..schemas import StrictSchema
+from ..schemas import SPACE, Pattern, StrictSchema
 from .kinds import KINDS
+
+# The field app's address as a link in a notice: http or https, a host name or address, a port, a path.
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+APP_URL = rf"^https?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?([/?#][^{SPACE}\x00]*)?$"
 
 SECRET_NOTE = "write-only: never answered; the answer says only whether one is set"
 
@@ -35,17 +39,21 @@ def _text(max_len):
 class ChannelEditSchema(StrictSchema):
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     wecom_corp_id = _text(64)
-    wecom_agent_id = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{1,32}$"))
+    wecom_agent_id = fields.String(allow_none=True, validate=Pattern(r"^[0-9]{1,32}$"))
     wecom_secret = fields.String(
         allow_none=True, load_only=True, validate=validate.Length(max=128), metadata={"description": SECRET_NOTE}
     )
     dingtalk_corp_id = _text(64)
     dingtalk_app_key = _text(64)
-    dingtalk_agent_id = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{1,32}$"))
+    dingtalk_agent_id = fields.String(allow_none=True, validate=Pattern(r"^[0-9]{1,32}$"))
     dingtalk_app_secret = fields.String(
         allow_none=True, load_only=True, validate=validate.Length(max=128), metadata={"description": SECRET_NOTE}
     )
-    app_url = fields.Url(allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=300))
+    app_url = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=300), Pattern(APP_URL, error="Not a valid URL.")],
+        metadata={"description": "http(s)://host[:port][/path]: the address links in notices open"},
+    )
     hours_from = fields.Time(format="%H:%M")
     hours_until = fields.Time(format="%H:%M")
 

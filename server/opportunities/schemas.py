@@ -19,7 +19,8 @@ class OpportunitySchema(AccountChildSchema):
     loss_note = text(2000)
     opened_at = fields.AwareDateTime(
         metadata={
-            "description": "when the opportunity was opened (defaults to now); the funnel counts it from this instant"
+            "description": "when the opportunity was opened (defaults to now), at most 24 h after the server's "
+            "clock; the funnel counts it from this instant"
         }
     )
     device_id = fields.UUID(allow_none=True, metadata={"description": "the machine a replacement would replace"})

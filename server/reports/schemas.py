@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import Pattern, RecordSchema, StrictSchema
+from ..schemas import SPACE, Pattern, RecordSchema, StrictSchema
 
 PERIOD_RULE = (
     "A period covers at most 400 days and does not end before it starts; without `to` it ends today, so `from` "
@@ -131,7 +131,10 @@ class WeeklyQuery(StrictSchema):
 class FocusPoint(StrictSchema):
     text = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^\s*\S", error="Write what to focus on.")],
+        validate=[
+            validate.Length(min=1, max=200),
+            Pattern(rf"^[{SPACE}]*[^{SPACE}\x00][^\x00]*$", error="Write what to focus on."),
+        ],
     )
     account_id = fields.UUID(allow_none=True, metadata={"description": "an account of the rep's to see"})
 

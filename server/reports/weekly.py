@@ -214,7 +214,7 @@ def _check_accounts(rep, focus):
         str(i) for i in db.session.scalars(select(Account.id).where(Account.id.in_(named), Account.owner_id == rep.id))
     }
     wrong = {
-        str(i): ["Not one of the rep's accounts."]
+        str(i): {"account_id": ["Not one of the rep's accounts."]}
         for i, p in enumerate(focus)
         if p.get("account_id") and str(p["account_id"]) not in mine
     }

@@ -46,7 +46,7 @@ def edit_stops(principal, plan, stops, changed_at=None):
         appointment = db.session.get(Appointment, item["appointment_id"]) if item.get("appointment_id") else None
         fixed = appointment.starts_at if appointment else _pinned_at(pins, account.id, old, plan.plan_date, tz)
         service = old.service_minutes if old is not None else settings.service(account.account_class)
-        point = (account.latitude, account.longitude) if account.latitude is not None else None
+        point = None if None in (account.latitude, account.longitude) else (account.latitude, account.longitude)
         legs.append(Leg(point, service * 60, fixed, visited.get(account.id)))
     origin = _origin(rep, plan)
     day_start = datetime.combine(plan.plan_date, settings.first_appointment(rep), tz)

@@ -112,7 +112,9 @@ class TeamSettingsEditSchema(StrictSchema):
 
     timezone = time_zone()
     cadence_days = fields.Nested(CadenceSchema, metadata={"description": "any of A, B, C: 1-365 days"})
-    first_appointment_time = fields.Time(**HHMM, metadata={"description": "HH:MM, 05:00-12:00"})
+    first_appointment_time = fields.Time(
+        **HHMM, metadata={"description": "HH:MM, 05:00-12:00", "pattern": r"^((0[5-9]|1[01]):[0-5]\d|12:00)$"}
+    )
     service_minutes = fields.Nested(ServiceSchema, metadata={"description": "any of A, B, C: 5-480 minutes"})
     lunch_earliest = fields.Time(**HHMM, metadata={"description": "HH:MM, not after lunch_latest"})
     lunch_latest = fields.Time(**HHMM)
@@ -121,7 +123,7 @@ class TeamSettingsEditSchema(StrictSchema):
     working_days = fields.List(
         fields.Integer(validate=validate.Range(1, 7)),
         validate=validate.Length(min=1, max=7),
-        metadata={"description": "ISO weekdays, 1 Monday .. 7 Sunday, each once"},
+        metadata={"description": "ISO weekdays, 1 Monday .. 7 Sunday, each once", "uniqueItems": True},
     )
     visit_purposes = _presets("visit purposes")
     visit_outcomes = _presets("visit outcomes")

@@ -49,7 +49,10 @@ class MutationSchema(StrictSchema):
 class PushSchema(StrictSchema):
     client_id = fields.UUID(required=True)
     mutations = fields.List(
-        fields.Nested(MutationSchema), required=True, validate=validate.Length(max=protocol.MAX_MUTATIONS)
+        fields.Nested(MutationSchema),
+        required=True,
+        validate=validate.Length(max=protocol.MAX_MUTATIONS),
+        metadata={"description": "in increasing seq order, each seq once (else a 422 naming mutations)"},
     )
 
 

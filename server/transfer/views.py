@@ -10,7 +10,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from .. import limits
-from ..csvio import csv_response, csv_too, to_csv
+from ..csvio import csv_response, csv_too, to_csv, uploaded_csv
 from ..errors import NotFound, ValidationFailed
 from ..extensions import ErrorSchema
 from ..photos.storage import store as photo_store
@@ -187,10 +187,7 @@ class Import(MethodView):
         answer is 202 with the job and its address, which tells the progress and then the report."""
         caller = principal()
         require_manager(caller, "Managers and admins import data.")
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed("Send the CSV as a multipart field named `file`.", {"file": ["Missing."]})
-        data = upload.stream.read()
+        data = uploaded_csv()
         if args["background"] or len(data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
             options = {
                 "owner": args.get("owner"),

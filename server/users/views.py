@@ -2,10 +2,11 @@
 
 import io
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 
 from .. import limits
+from ..csvio import uploaded_csv
 from ..errors import ValidationFailed
 from ..extensions import ErrorSchema
 from ..policy import require_manager
@@ -75,12 +76,9 @@ class UserImport(MethodView):
         reps of their own team. Created users get a temporary password each (in the report, once written)."""
         caller = principal()
         require_manager(caller, "Only a manager or an admin imports users.")
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed("Send the CSV as a multipart field named `file`.", {"file": ["Missing."]})
         report = import_users(
             caller,
-            io.BytesIO(upload.stream.read()),
+            io.BytesIO(uploaded_csv()),
             dry_run=args["dry_run"],
             geocoder=from_config(current_app.config),
             datum=args["datum"],

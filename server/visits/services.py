@@ -87,7 +87,12 @@ class VisitService(ScopedResource):
         # Measured here, not taken from the phone: how far from the account the rep checked in.
         if before is None or {"check_in_lat", "check_in_lng", "account_id"} & set(before):
             account = db.session.get(Account, obj.account_id)
-            if obj.check_in_lat is None or obj.check_in_lng is None or account is None or account.latitude is None:
+            # An account may hold half a position (a latitude alone): no distance from it, as from none.
+            if (
+                None in (obj.check_in_lat, obj.check_in_lng)
+                or account is None
+                or None in (account.latitude, account.longitude)
+            ):
                 obj.check_in_distance_m = None
             else:
                 obj.check_in_distance_m = round(

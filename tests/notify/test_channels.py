@@ -319,3 +319,29 @@ def test_the_channels_secrets_are_never_answered_nor_logged(app, client, world, 
     assert logged  # the failure was logged
     for text in answers + [logged]:
         assert WECOM_SECRET not in text and DINGTALK_SECRET not in text
+
+
+def test_the_app_url_is_an_http_address_as_the_document_says(client, world):
+    """The pattern the document publishes for app_url is the server's rule: what it matches is kept,
+    what it does not is a 422 naming the field."""
+    team_id = client.get("/api/auth/me", headers=world.headers("m1")).get_json()["team_id"]
+    url = f"/api/teams/{team_id}/channel"
+    pattern = client.get("/api/openapi.json").get_json()["components"]["schemas"]["ChannelEdit"]["properties"]
+    assert pattern["app_url"]["pattern"].startswith("^https?://")
+    for good in (
+        "https://fieldday.example.cn/",
+        "http://10.0.0.2:8080/app?x=1",
+        "https://localhost",
+    ):
+        answer = client.patch(url, json={"app_url": good}, headers=world.headers("m1"))
+        assert answer.status_code == 200 and answer.get_json()["app_url"] == good
+    for bad in (
+        "0000",
+        "ftp://example.cn",
+        "https://-bad-.cn",
+        "https://example.cn/a b",
+        "https://example.cn/a\u3000b",
+        "https://a.cn/\x00",
+    ):
+        answer = client.patch(url, json={"app_url": bad}, headers=world.headers("m1"))
+        assert answer.status_code == 422 and list(answer.get_json()["error"]["fields"]) == ["app_url"], bad

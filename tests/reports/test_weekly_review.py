@@ -156,6 +156,13 @@ def test_bad_focus_and_other_territories_are_refused(client, world, week):
         answer = client.put("/api/reports/weekly-review", headers=world.headers(who), json=body)
         assert answer.status_code == status, (who, body, answer.get_json())
         assert field in answer.get_json()["error"]["fields"], answer.get_json()
+        if body.get("focus") and "account_id" in body["focus"][0]:  # the point's field, as a bound's would be
+            assert answer.get_json()["error"]["fields"]["focus"] == {
+                "0": {"account_id": ["Not one of the rep's accounts."]}
+            }
+            assert (
+                answer.get_json()["error"]["field_codes"]["focus"]["0"]["account_id"][0]["code"] == "not_reps_account"
+            )
     assert (
         client.get(f"/api/reports/weekly-review?week=2026-11-16&rep_id={r1}", headers=world.headers("r2")).status_code
         == 404

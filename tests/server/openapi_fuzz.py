@@ -4,7 +4,7 @@ fuzzing, stateful), as one caller."""
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
@@ -42,6 +42,44 @@ def keep_the_period_rule(today):
     return hook
 
 
+def keep_the_rules_json_schema_cannot_say(today):
+    """A `map_case` hook: the rules the document states in words because JSON Schema cannot (one value
+    against another in the same array, or against the server's clock), applied to the requests meant to
+    be valid, as the period rule is: a push's mutations in increasing seq order, each seq once; a machine
+    not installed after today; an opportunity not opened more than 24 h ahead."""
+    period = keep_the_period_rule(today)
+
+    def hook(context, case):
+        case = period(context, case)
+        meta, body = case.meta, case.body
+        if meta is None or not meta.generation.mode.is_positive or not isinstance(body, dict):
+            return case
+        mutations = body.get("mutations")
+        if case.path == "/api/sync/push" and isinstance(mutations, list):
+            by_seq = {}
+            for mutation in mutations:
+                if isinstance(mutation, dict) and isinstance(mutation.get("seq"), int):
+                    by_seq.setdefault(mutation["seq"], mutation)
+            body["mutations"] = [by_seq[seq] for seq in sorted(by_seq)]
+        if isinstance(body.get("installed_on"), str) and body["installed_on"] > today.isoformat():
+            body["installed_on"] = today.isoformat()
+        # Midnight UTC of the business day: never more than 24 h after the server's clock, whatever its zone.
+        midnight = datetime.combine(today, time(0), UTC)
+        if isinstance(body.get("opened_at"), str) and _instant(body["opened_at"]) > midnight:
+            body["opened_at"] = midnight.isoformat()
+        return case
+
+    return hook
+
+
+def _instant(text):
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 @dataclass
 class Outcome:
     """One caller's run: how many requests each phase sent and every distinct failure."""
@@ -60,9 +98,11 @@ class Outcome:
 # The fields a 422 names when a request, valid field by field, breaks a rule between fields or records,
 # which the document states in words and JSON Schema cannot: an end after its start, an opportunity's
 # stage and status agreeing, a reason for a cancelled visit, the lunch window's order, and every id in a
-# body naming a record that exists and that the caller may reach (a generated id never does).
+# body naming a record that exists and that the caller may reach (a generated id never does); a plan's
+# start time against its date (after 19:00 that day is too late).
 RECORD_RULE_FIELDS = frozenset(
     {
+        "start",
         *("ended_at", "ends_at", "check_out_at", "lunch_latest", "lunch_earliest"),
         *("stage", "status", "loss_reason", "cancel_reason"),
         *("account_id", "contact_id", "device_id", "opportunity_id", "visit_id", "appointment_id"),
@@ -73,14 +113,25 @@ RECORD_RULE_FIELDS = frozenset(
 )
 
 
+def named_fields(messages, parent=None):
+    """The fields an error's `fields` names at its leaves: a nested field by its own name, an item of a
+    list by the list's ({"focus": {"0": {"account_id": [...]}}} names account_id, {"focus": {"0": [...]}}
+    focus)."""
+    named = set()
+    for key, value in messages.items():
+        name = parent if key.isdigit() and parent else key
+        named |= named_fields(value, name) if isinstance(value, dict) else {name}
+    return named
+
+
 def broke_a_record_rule(_context, failure, _case, response):
-    """A `filter_failure` hook: keep every failure but a valid request's 422 that names only the fields
-    of RECORD_RULE_FIELDS (any other 422 of a valid request, a bound or a form, still fails the run)."""
+    """A `filter_failure` hook: keep every failure but a valid request's 422 whose fields are all of
+    RECORD_RULE_FIELDS (any other 422 of a valid request, a bound or a form, still fails the run)."""
     if failure.code != "ST202" or response.status_code != 422:
         return True
     try:
-        named = set(response.json()["error"]["fields"])
-    except (ValueError, KeyError, TypeError):
+        named = named_fields(response.json()["error"]["fields"])
+    except (ValueError, KeyError, TypeError, AttributeError):
         return True
     return not (named and named <= RECORD_RULE_FIELDS)
 
@@ -101,7 +152,7 @@ def run(url, headers, *, max_examples, today, logout_headers=None, seed=1, phase
     if max_steps:
         config["phases"]["stateful"]["max-steps"] = max_steps
     schema = schemathesis.openapi.from_url(f"{url}/api/openapi.json", config=SchemathesisConfig.from_dict(config))
-    schema.hook("map_case")(keep_the_period_rule(today))
+    schema.hook("map_case")(keep_the_rules_json_schema_cannot_say(today))
     schema.hook("filter_failure")(broke_a_record_rule)
     if only:
         schema = schema.include(path_regex=only)

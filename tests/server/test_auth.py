@@ -95,9 +95,18 @@ def test_logout_refuses_someone_elses_refresh_token(client, world):
     response = client.post(
         "/api/auth/logout", headers=bearer(mine["access_token"]), json={"refresh_token": theirs["refresh_token"]}
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "refresh_token" in response.get_json()["error"]["fields"]
     assert client.post("/api/auth/refresh", headers=bearer(theirs["refresh_token"])).status_code == 200
+
+
+def test_logout_with_a_refresh_token_that_is_no_token_is_a_401_and_still_ends_the_login(client, world):
+    tokens = login(client).get_json()
+    response = client.post("/api/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": "0" * 40})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["fields"]["refresh_token"]
+    assert client.get("/api/auth/me", headers=bearer(tokens["access_token"])).status_code == 401
+    assert client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"])).status_code == 401
 
 
 def test_ten_failures_in_a_minute_get_429(app, client, world):

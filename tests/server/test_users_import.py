@@ -184,6 +184,18 @@ def test_a_file_without_the_required_columns_or_not_text(client, world):
     assert binary.status_code == 422
     nothing = client.post("/api/users/import", headers=world.headers("admin"), content_type="multipart/form-data")
     assert nothing.status_code == 422 and "file" in nothing.get_json()["error"]["fields"]
+    csv = "username,role,team\nnewrep,rep,North\n"
+    for extra in ({"note": "hello"}, {"other": (io.BytesIO(b"x"), "other.csv")}):
+        unknown = client.post(
+            "/api/users/import",
+            query_string={"dry_run": "true"},
+            data={"file": (io.BytesIO(csv.encode()), "users.csv"), **extra},
+            headers=world.headers("admin"),
+            content_type="multipart/form-data",
+        )
+        assert unknown.status_code == 422
+        assert unknown.get_json()["error"]["fields"] == {name: ["Unknown field."] for name in extra}
+    assert send(client, world.headers("admin"), csv, dry_run=True).status_code == 200
 
 
 def test_start_and_end_set_by_address_or_refused_per_field(app, client, world, geocoder):

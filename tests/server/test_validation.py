@@ -1,5 +1,7 @@
 """Bad input gets a clear 4xx with the field named, and nothing is written."""
 
+import re
+
 import pytest
 
 from tests.conftest import new_id
@@ -122,6 +124,22 @@ def test_unknown_fields_are_named(client, world):
     response = client.patch(f"/api/accounts/{world.accounts['r1']}", json={"nmae": "typo"}, headers=world.headers("r1"))
     assert response.status_code == 422
     assert fields_of(response) == {"nmae": ["Unknown field."]}
+
+
+def test_a_number_for_a_boolean_is_refused_and_text_with_nul_too(client, world):
+    """What the document says of every field: a boolean is true or false (not 0 or 1), text holds no NUL;
+    a boolean in the query string is the words true and false."""
+    url = f"/api/visits/{world.visits['r1']}"
+    before = client.get(url, headers=world.headers("r1")).get_json()
+    for body, field in (({"met": 0}, "met"), ({"met": 1.0}, "met"), ({"notes": "a\x00b"}, "notes")):
+        response = client.patch(url, json=body, headers=world.headers("r1"))
+        assert response.status_code == 422 and list(fields_of(response)) == [field], body
+    assert client.get(url, headers=world.headers("r1")).get_json() == before
+    assert client.patch(url, json={"met": False}, headers=world.headers("r1")).get_json()["met"] is False
+    assert client.get("/api/visits?open=true", headers=world.headers("r1")).status_code == 200
+    spec = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    pattern = spec["VisitPatch"]["properties"]["notes"]["pattern"]
+    assert re.search(pattern, "a\nb") and not re.search(pattern, "a\x00b")
 
 
 def test_bad_query_parameters_are_named(client, world):

@@ -1,5 +1,6 @@
 """A customer not met is an unsuccessful call, and a visit recorded by mistake is cancelled, not deleted."""
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -103,3 +104,28 @@ def test_a_check_in_away_from_the_account_is_measured_and_flagged(app, client, w
     assert activity["away_from_account"] == 1
     daily = client.get("/api/reports/daily?date=2026-11-16", headers=h).get_json()["reports"][0]
     assert [v["away"] for v in daily["visits"]] == [False, True]
+
+
+def test_a_visit_moved_to_an_account_with_half_a_position_keeps_no_distance(app, client, world, clock):
+    """An account may hold a latitude without a longitude: a visit moved to it is measured from nowhere
+    (no distance), not a server error."""
+    clock.set(datetime(2026, 11, 16, 18, 0, tzinfo=SH))
+    h = world.headers("r1")
+    half = client.post("/api/accounts", json={"name": "Half a pin", "latitude": 31.3}, headers=h)
+    assert half.status_code == 201 and half.get_json()["longitude"] is None
+    visit = {
+        "account_id": str(world.accounts["r1"]),
+        "purpose": "At the door",
+        "check_in_at": at(9),
+        "check_in_lat": 31.2005,
+        "check_in_lng": 121.4,
+    }
+    stored = client.post("/api/visits", json=visit, headers=h).get_json()
+    assert 50 < stored["check_in_distance_m"] < 60
+    moved = client.patch(f"/api/visits/{stored['id']}", json={"account_id": half.get_json()["id"]}, headers=h)
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["account_id"] == half.get_json()["id"] and moved.get_json()["check_in_distance_m"] is None
+    with app.app_context():
+        assert db.session.get(Account, uuid.UUID(half.get_json()["id"])).last_contact_at == datetime.fromisoformat(
+            at(9)
+        )
