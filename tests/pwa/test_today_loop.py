@@ -217,9 +217,11 @@ def test_the_map_draws_from_the_plans_start_shows_you_are_here_and_no_label_cove
     context, page, errors = open_today(browser, live_server, "rep2", eleven, HERE)
     try:
         wait_synced(page)
-        the_map = page.locator("#today-map")
-        assert the_map.get_attribute("data-start") == f"{HERE['latitude']},{HERE['longitude']}"
+        # The map's modules load after Today draws: wait for it to be drawn from the plan's start.
+        expect(page.locator("#today-map")).to_have_attribute("data-start", f"{HERE['latitude']},{HERE['longitude']}")
         # The line's first point is the start marker, which stands where the plan starts.
+        page.wait_for_selector("#today-map .route-start")
+        page.wait_for_selector("#today-map .route-line")
         box = page.locator("#today-map .route-start").bounding_box()
         start_px = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         line_box = page.evaluate("""() => { const p = document.querySelector('#today-map .route-line');
