@@ -15,12 +15,10 @@ def notify_group():
 @with_appcontext
 def run_command():
     """Queue the day's summaries, late first visits and follow-ups that are due, then send every due notice."""
-    from .followup import write_follow_ups
-    from .late import write_late
     from .queue import drain
-    from .summaries import write_due
+    from .runner import write_timed
 
-    queued, late, follow_ups = write_due(), write_late(), write_follow_ups()
+    queued, late, follow_ups = write_timed()
     counts = drain()
     click.echo(
         f"summaries queued: {queued}; late first visits: {late}; follow-ups due: {follow_ups}; "

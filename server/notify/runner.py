@@ -71,13 +71,18 @@ def drain_task():
     return drain()
 
 
-def tick_task():
+def write_timed():
+    """Write the notices the clock brings due (the day's summaries, late first visits, follow-ups due): how
+    many of each, in that order. The tick and `flask notify run` both call it."""
     from .followup import write_follow_ups
     from .late import write_late
-    from .queue import drain
     from .summaries import write_due
 
-    write_due()
-    write_late()
-    write_follow_ups()
+    return write_due(), write_late(), write_follow_ups()
+
+
+def tick_task():
+    from .queue import drain
+
+    write_timed()
     return drain()

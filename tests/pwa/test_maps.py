@@ -29,7 +29,6 @@ from tests.fake_http import FakeTiles
 from tests.pwa.conftest import (
     IDB_GET_META,
     PASSWORD,
-    WAIT_MS,
     log_in,
     phone_context,
     shot,
@@ -37,6 +36,7 @@ from tests.pwa.conftest import (
     today_local,
     wait_controlled,
     wait_synced,
+    wait_until,
 )
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
@@ -152,15 +152,6 @@ TILE_CACHE_SETTLED = """async ([last, sizes, cap]) => {
   const urls = (await (await caches.open('fieldday-tiles')).keys()).map((r) => r.url);
   return urls.includes(last) && urls.reduce((sum, url) => sum + (sizes[url] || 0), 0) <= cap;
 }"""
-
-
-def until(page, script, arg=None):
-    """Ask the page until `script` (async: Playwright's wait_for_function takes a promise for a true answer)
-    answers true."""
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not page.evaluate(script, arg):
-        assert time.monotonic() < deadline, f"never true: {script} {arg}"
-        page.wait_for_timeout(50)
 
 
 def tile_sizes(tiles):
@@ -424,7 +415,7 @@ def test_tiles_seen_are_drawn_offline_and_the_cache_keeps_under_its_cap(phone, m
     assert sum(gcj_tiles.sizes[t] for t in gcj_tiles.seen[first:]) > CAP_BYTES
     source, z, x, y = gcj_tiles.seen[-1]
     last = f"{gcj_tiles.url}/{source}/{z}/{x}/{y}.png"
-    until(page, TILE_CACHE_SETTLED, [last, sizes, CAP_BYTES])
+    wait_until(page, TILE_CACHE_SETTLED, [last, sizes, CAP_BYTES])
     cached = page.evaluate(CACHED_TILES)
     assert 0 < sum(sizes[url] for url in cached) <= CAP_BYTES
     assert not set(view) & set(cached)  # the first tiles seen (and drawn offline since) were the first to go
@@ -447,7 +438,7 @@ def test_the_tile_cache_is_bounded_in_bytes_and_drops_the_least_recently_used(ph
     def load(xs):
         for x in xs:
             page.evaluate(LOAD_TILE, url(x))
-        until(page, TILE_CACHE_SETTLED, [url(xs[-1]), tile_sizes(gcj_tiles), CAP_BYTES])
+        wait_until(page, TILE_CACHE_SETTLED, [url(xs[-1]), tile_sizes(gcj_tiles), CAP_BYTES])
 
     def size(x):
         return gcj_tiles.sizes[("amap", 19, x, 200000)]
@@ -464,7 +455,7 @@ def test_the_tile_cache_is_bounded_in_bytes_and_drops_the_least_recently_used(ph
     page.reload()  # a new page: the image is not the one this page already holds, the worker is asked for it
     wait_controlled(page)
     page.evaluate(LOAD_TILE, url(older[0]))
-    until(
+    wait_until(
         page,
         "async (u) => (await (await caches.open('fieldday-tiles')).keys()).map((r) => r.url).at(-1) === u",
         url(older[0]),
