@@ -79,22 +79,19 @@ def map_header(kind, header):
     return mapping, unknown
 
 
-def _has_cjk(text):
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+def _chinese_name(aliases):
+    """The first Chinese name among a field's header names (None: it has none)."""
+    return next((a for a in aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)), None)
 
 
 def template_header(kind, lang):
     """The header row of an empty import file in `lang` ("en" or "zh-CN"): one column per field the import
     reads, the required ones first, each under the first name of that language that `map_header` accepts."""
-    names = []
-    for field_name, aliases in sorted(COLUMNS[kind].items(), key=lambda item: item[0] not in REQUIRED[kind]):
-        chinese = [a for a in aliases if _has_cjk(a)]
-        names.append(chinese[0] if lang == "zh-CN" and chinese else aliases[0])
-    return names
+    ordered = sorted(COLUMNS[kind].items(), key=lambda item: item[0] not in REQUIRED[kind])
+    return [(lang == "zh-CN" and _chinese_name(aliases)) or aliases[0] for _, aliases in ordered]
 
 
 def column_names(kind, field_name):
     """How a file may name a field's column, in both languages: "name / 客户名称"."""
     aliases = COLUMNS[kind][field_name]
-    chinese = [a for a in aliases if _has_cjk(a)]
-    return " / ".join([aliases[0], *chinese[:1]])
+    return " / ".join(filter(None, [aliases[0], _chinese_name(aliases)]))
