@@ -6,6 +6,7 @@ import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
+import { renderRepDay } from "./repday.js";
 
 const MAX_FOCUS = 3;
 
@@ -98,7 +99,7 @@ export async function render(main, { user, query }) {
       <input id="week-date" type="date" value="${week}"></div>
       <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button>
       <button type="button" id="week-csv" class="secondary" style="flex:0 0 auto;align-self:end">${t("team.csv")}</button></form>
-    <p id="week-error" class="error-text" role="alert"></p><div id="week-reviews"></div>`;
+    <p id="week-error" class="error-text" role="alert"></p><div id="week-reviews"></div><div id="week-rep-day"></div>`;
   let latest = 0; // the newest request draws: an older answer arriving late is dropped
   const load = async () => {
     const mine = ++latest;
@@ -124,6 +125,10 @@ export async function render(main, { user, query }) {
     const folded = user.role !== "rep" && reviews.length > 1;
     target.innerHTML = html`${folded ? summary(reviews) : ""}${reviews.map((r) => one(r, owned(r.rep_id), folded))}`;
     target.dataset.week = reviews[0]?.week_start ?? "";
+    const day = main.querySelector("#week-rep-day");
+    if (rep && reviews.length === 1 && day && !day.firstChild) { // the manager plans this rep's day here
+      renderRepDay(day, { rep: { id: rep, name: reviews[0].name }, names: new Map(accounts.map((a) => [a.id, a.name])) });
+    }
     target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
       event.preventDefault();
       const card = target.querySelector(`#week-${link.dataset.open}`);

@@ -1,0 +1,72 @@
+// A rep's day from the manager's screen: the stored plan of a date, and plan or re-plan it there (the
+// server plans and stores it; the rep's phone gets it at its next sync, with a notice that it changed).
+import { online, request } from "../api.js";
+import { t } from "../i18n.js";
+import { describe, html, hhmm, localDate, reasonLabels } from "../ui.js";
+
+function stopsList(plan, names) {
+  if (!plan.stops.length) return html`<p class="muted" id="rep-day-empty">${plan.empty_reason
+    ? t(`replan.empty.${plan.empty_reason}`) : t("repday.no_stops")}</p>`;
+  return html`<ol class="list rep-day-stops">${plan.stops.map((s) => html`<li data-account="${s.account_id}">
+      <strong>${hhmm(s.planned_arrival)}</strong> ${names.get(s.account_id) ?? "?"}
+      <span class="muted">${reasonLabels(s.reason).join(" · ")}</span></li>`)}</ol>`;
+}
+
+function planText(plan, names) {
+  const left = (plan.dropped ?? []).length;
+  const changer = plan.changed_by_name ? t("repday.changed", { name: plan.changed_by_name, at: hhmm(plan.changed_at) }) : "";
+  return html`<p id="rep-day-summary">${t("repday.summary", { n: plan.stops.length,
+      min: Math.round((plan.total_travel_s ?? 0) / 60) })}${left ? html` · ${t("repday.left_out", { n: left })}` : ""}</p>
+    ${plan.lunch?.status === "planned" ? html`<p class="muted">${t("replan.lunch", { time: hhmm(plan.lunch.start) })}</p>` : ""}
+    ${changer ? html`<p class="muted">${changer}</p>` : ""}${stopsList(plan, names)}`;
+}
+
+/** The panel inside `el` for one rep (`rep` {id, name}); `names` maps account ids to names. */
+export function renderRepDay(el, { rep, names }) {
+  const today = localDate();
+  el.innerHTML = html`<section class="card" id="rep-day" data-rep="${rep.id}"><h2>${t("repday.title", { name: rep.name })}</h2>
+    <form class="row" id="rep-day-form" novalidate><div><label for="rep-day-date">${t("repday.date")}</label>
+      <input id="rep-day-date" type="date" value="${today}" min="${today}" required></div>
+      <button type="submit" class="secondary" style="flex:0 0 auto;align-self:end">${t("team.show")}</button></form>
+    <label class="check"><input type="checkbox" id="rep-day-override"> ${t("repday.override")}</label>
+    <button type="button" id="rep-day-plan">${t("repday.plan")}</button>
+    <p class="muted" id="rep-day-status" role="status" aria-live="polite"></p>
+    <div id="rep-day-plan-view"></div></section>`;
+  const view = el.querySelector("#rep-day-plan-view");
+  const status = el.querySelector("#rep-day-status");
+  const day = () => el.querySelector("#rep-day-date").value;
+  const planButton = el.querySelector("#rep-day-plan");
+  const show = async () => {
+    status.textContent = online() ? "" : t("team.offline");
+    if (!online()) return;
+    view.innerHTML = "";
+    try {
+      const plan = await request("GET", `/api/routes/${rep.id}/${day()}`);
+      view.innerHTML = planText(plan, names);
+      planButton.textContent = t("repday.replan");
+    } catch (e) {
+      if (e.status !== 404) { status.textContent = describe(e); return; }
+      view.innerHTML = html`<p class="muted" id="rep-day-none">${t("repday.none")}</p>`;
+      planButton.textContent = t("repday.plan");
+    }
+  };
+  el.querySelector("#rep-day-form").addEventListener("submit", (event) => { event.preventDefault(); show(); });
+  planButton.addEventListener("click", async () => {
+    if (!online()) { status.textContent = t("team.offline"); return; }
+    if (day() < localDate()) { status.textContent = t("repday.past"); return; }
+    planButton.disabled = true;
+    status.textContent = t("today.planning");
+    try {
+      const plan = await request("POST", "/api/routes/plan", {
+        rep_id: rep.id, date: day(), override: el.querySelector("#rep-day-override").checked });
+      view.innerHTML = planText(plan, names);
+      planButton.textContent = t("repday.replan");
+      status.textContent = t("repday.saved");
+    } catch (e) {
+      status.textContent = describe(e);
+    } finally {
+      planButton.disabled = false;
+    }
+  });
+  return show();
+}

@@ -1,0 +1,79 @@
+"""A manager plans and re-plans a rep's day from the rep's week (Chromium, 1280×800 in English and 360×740 in
+Chinese), at one fixed instant (see `fixed_clock`): the plan is stored as the manager's, and the rep's own
+leave-outs stand unless the manager replaces them."""
+
+import uuid
+
+import pytest
+
+from server.extensions import db
+from server.models import Account, RoutePlan
+from tests.pwa.conftest import DESKTOP, PHONE, shot, today_local, wait_synced
+from tests.pwa.test_field_app import api, token
+from tests.pwa.test_team_lists import manager_page
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+
+def _stored(live_server, rep_id, day):
+    with live_server.app.app_context():
+        plan = db.session.query(RoutePlan).filter_by(rep_id=uuid.UUID(rep_id), plan_date=day).one_or_none()
+        answer = None
+        if plan is not None:
+            stops = [(s.account_id, db.session.get(Account, s.account_id).name) for s in plan.stops]
+            answer = (plan.changed_by, stops, plan.version)
+        db.session.remove()
+    return answer
+
+
+def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
+    manager = token(live_server, "manager")
+    users = {u["username"]: u for u in api(live_server, "/api/users?role=rep", manager)["items"]}
+    rep1 = users["rep1"]["id"]
+    manager_id = api(live_server, "/api/auth/me", manager)["id"]
+    day = today_local()
+    before = _stored(live_server, rep1, day)
+    context, page, errors = manager_page(browser, live_server, viewport=DESKTOP)
+    try:
+        wait_synced(page)  # the team's accounts are on this device: the stops are named
+        page.goto(f"{live_server.url}/#/week?rep={rep1}")
+        panel = page.locator("#rep-day")
+        panel.wait_for()
+        assert panel.get_attribute("data-rep") == rep1
+        assert page.locator("#rep-day-date").input_value() == day.isoformat()
+        # What is stored for the day shows first: its stops, or that there is none yet.
+        page.locator("#rep-day-summary, #rep-day-none").first.wait_for()
+        page.locator("#rep-day-plan").click()
+        page.get_by_text("Planned and kept").wait_for()
+        stops = panel.locator(".rep-day-stops li")
+        assert stops.count() > 0
+        assert page.locator("#rep-day-plan").inner_text() == "Re-plan this day"
+        shot(page, "manager-plans-rep-day-desktop")
+        changed_by, kept, version = _stored(live_server, rep1, day)
+        assert str(changed_by) == manager_id  # stored as the manager's change
+        assert [s.get_attribute("data-account") for s in stops.all()] == [str(a) for a, _ in kept]
+        assert all(name in s.inner_text() for s, (_, name) in zip(stops.all(), kept, strict=True))
+        assert before is None or version > before[2]
+        # A past day is not planned: the panel says so and sends nothing.
+        page.locator("#rep-day-date").fill((day.replace(day=1) if day.day > 1 else day).isoformat())
+        if day.day > 1:
+            page.locator("#rep-day-plan").click()
+            page.get_by_text("A past day cannot be planned.").wait_for()
+            assert _stored(live_server, rep1, day)[2] == version
+        assert errors == []
+    finally:
+        context.close()
+
+    context, page, errors = manager_page(browser, live_server, viewport=PHONE, locale="zh-CN")
+    try:
+        wait_synced(page)  # the team's accounts are on this device: the stops are named
+        page.goto(f"{live_server.url}/#/week?rep={rep1}")
+        page.locator("#rep-day-summary").wait_for()
+        assert "的行程" in page.locator("#rep-day h2").inner_text()
+        assert page.locator("#rep-day-plan").inner_text() == "重新规划这一天"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.locator("#rep-day").scroll_into_view_if_needed()
+        shot(page, "manager-plans-rep-day-phone-zh")
+        assert errors == []
+    finally:
+        context.close()
