@@ -260,6 +260,7 @@ export async function clearRecords({ reoffer = false } = {}) {
   await tx.objectStore("meta").delete("team_settings"); // the team's settings come again with the next sync
   await tx.objectStore("meta").delete("calendar_feed"); // the feed's URL is its user's secret
   await tx.objectStore("meta").delete("reminders_seen");
+  await tx.objectStore("meta").delete("team_figures"); // the Team screen's last figures: this user's team only
   if (reoffer) await tx.objectStore("meta").put(true, "reoffer");
   else await Promise.all([tx.objectStore("sent").clear(), tx.objectStore("meta").delete("reoffer")]);
   await tx.done;

@@ -1,10 +1,11 @@
-"""A manager plans and re-plans a rep's day from the rep's week (Chromium, 1280×800 in English and 360×740 in
-Chinese), at one fixed instant (see `fixed_clock`): the plan is stored as the manager's, and the rep's own
-leave-outs stand unless the manager replaces them."""
+"""A manager away from the desk, in Chromium at one fixed instant (see `fixed_clock`): plans and re-plans a
+rep's day from the rep's week (1280×800 in English, 360×740 in Chinese), stored as the manager's change; and
+with no signal the Team screen shows the figures last fetched, saying when."""
 
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from server.extensions import db
 from server.models import Account, RoutePlan
@@ -74,6 +75,28 @@ def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.locator("#rep-day").scroll_into_view_if_needed()
         shot(page, "manager-plans-rep-day-phone-zh")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_offline_the_team_screen_shows_the_figures_last_fetched_and_says_when(browser, live_server):
+    context, page, errors = manager_page(browser, live_server, viewport=PHONE, locale="zh-CN")
+    try:
+        wait_synced(page)
+        page.wait_for_selector("#report-time-ratios table:not(.chart-data)")
+        expect(page.locator("#scorecard")).to_have_attribute("aria-busy", "false")
+        online_rows = page.locator("#scorecard [data-rep]").count()
+        online_funnel = page.locator("#report-funnel table:not(.chart-data) tbody").inner_text()
+        assert online_rows == 2
+        context.set_offline(True)
+        page.goto(f"{live_server.url}/#/accounts")
+        page.goto(f"{live_server.url}/#/team")
+        expect(page.locator("#team-error")).to_contain_text("离线：显示")
+        expect(page.locator("#scorecard [data-rep]")).to_have_count(online_rows)
+        assert page.locator("#report-funnel table:not(.chart-data) tbody").inner_text() == online_funnel
+        expect(page.locator("#overdue-accounts")).to_have_text("此列表需要网络。")
+        shot(page, "team-offline-kept-zh")
         assert errors == []
     finally:
         context.close()

@@ -98,6 +98,7 @@ export default {
   "score.rule_title.visits": "Visits", "score.rule_title.face_to_face": "Face-to-face",
   "score.rule_title.on_time": "First visit", "score.rule_title.overdue_a": "Overdue A",
   "score.rule_title.pipeline": "Pipeline", "score.rule_title.won": "Won",
+  "team.offline_kept": "Offline: the figures as fetched {at}.", "team.lists_online": "This list needs a connection.",
   "team.offline": "Reports need a connection.", "team.csv": "CSV", "team.team": "Team", "team.baseline": "Method baseline",
   "team.target": "Target", "team.reached": "Reached stage", "team.volume": "Volume / age (years)",
   "team.replacement": "Replacement opportunity: 5+ years, high volume", "team.ratios": "Visit-time ratios",

@@ -98,6 +98,7 @@ export default {
   "score.rule_title.visits": "拜访", "score.rule_title.face_to_face": "面谈占比",
   "score.rule_title.on_time": "首访", "score.rule_title.overdue_a": "逾期A类",
   "score.rule_title.pipeline": "在谈金额", "score.rule_title.won": "赢单",
+  "team.offline_kept": "离线：显示 {at} 获取的数据。", "team.lists_online": "此列表需要网络。",
   "team.offline": "报表需要网络。", "team.csv": "CSV", "team.team": "团队", "team.baseline": "方法基准",
   "team.target": "目标", "team.reached": "到达阶段", "team.volume": "印量 / 机龄（年）",
   "team.replacement": "换机机会：5 年以上、高印量", "team.ratios": "拜访时间比例",

@@ -9,6 +9,7 @@ import { chartjs } from "../lazy.js";
 import { word } from "./records.js";
 import { renderScorecard } from "./scorecard.js";
 import { renderOverdue, renderTargets } from "./teamlists.js";
+import { keepTeamFigures, keptTeamFigures } from "../teamdata.js";
 
 // The reports to fetch come from the server's list (GET /api/reports); the scorecard draws first, on its own.
 let reportList = null;
@@ -109,41 +110,57 @@ export async function render(main, { user }) {
   form.to.addEventListener("change", custom);
   // Each Show starts a load; only the latest one draws (an earlier period's answers arriving late are dropped).
   let latest = 0;
+  const drawScorecard = (report, query) => {
+    const card = main.querySelector("#scorecard");
+    if (!card) return;
+    renderScorecard(card, report, { week: report.period.to, onCsv: () => downloadCsv("scorecard", query)
+      .catch((e) => { main.querySelector("#team-error").textContent = describe(e); }) });
+    card.setAttribute("aria-busy", "false");
+  };
   const load = async () => {
     const mine = ++latest;
     const error = main.querySelector("#team-error");
     error.textContent = "";
-    if (!online()) {
-      error.textContent = t("team.offline");
-      return;
-    }
-    const query = new URLSearchParams({ from: form.from.value, to: form.to.value });
+    let query = new URLSearchParams({ from: form.from.value, to: form.to.value });
     const team = pickedTeam(form, teams);
     if (user.role === "rep") query.set("rep_id", user.id);
     else if (team) query.set("team_id", team);
     let data;
-    // The scorecard first: it draws as soon as it comes, the other reports under it after.
-    const scorecard = request("GET", `/api/reports/scorecard?${query}`).then((report) => {
-      const card = main.querySelector("#scorecard");
-      if (!card || mine !== latest) return;
-      renderScorecard(card, report, { week: report.period.to, onCsv: () => downloadCsv("scorecard", query)
-        .catch((e) => { main.querySelector("#team-error").textContent = describe(e); }) });
-      card.setAttribute("aria-busy", "false");
-    });
-    scorecard.catch(() => {}); // a failure shows once, below, with the other reports'
     let pictures;
-    try {
-      const names = await reportNames();
-      // The charts' code: only on this screen, loaded while the reports come.
-      const [answers, module] = await Promise.all([Promise.all(names.map((name) => request("GET", `/api/reports/${name}?${query}`))),
-                                                   import("./teamcharts.js")]);
-      await scorecard;
-      data = Object.fromEntries(names.map((name, i) => [name, answers[i]]));
-      pictures = { ...module, tables: module.chartTables(data) };
-    } catch (e) {
-      if (!error.isConnected) return;
-      error.textContent = describe(e);
-      return;
+    const offline = !online();
+    if (offline) { // the figures last shown online, said to be so, or nothing to show
+      const kept = await keptTeamFigures();
+      if (mine !== latest) return;
+      if (!kept) {
+        error.textContent = t("team.offline");
+        return;
+      }
+      error.textContent = t("team.offline_kept", { at: `${shortDate(kept.at)} ${hhmm(kept.at)}` });
+      query = new URLSearchParams(kept.query);
+      data = kept.data;
+      drawScorecard(kept.scorecard, query);
+      pictures = await import("./teamcharts.js").then((module) => ({ ...module, tables: module.chartTables(data) }));
+    } else {
+      // The scorecard first: it draws as soon as it comes, the other reports under it after.
+      const scorecard = request("GET", `/api/reports/scorecard?${query}`).then((report) => {
+        if (mine === latest) drawScorecard(report, query);
+        return report;
+      });
+      scorecard.catch(() => {}); // a failure shows once, below, with the other reports'
+      try {
+        const names = await reportNames();
+        // The charts' code: only on this screen, loaded while the reports come.
+        const [answers, module] = await Promise.all([Promise.all(names.map((name) => request("GET", `/api/reports/${name}?${query}`))),
+                                                     import("./teamcharts.js")]);
+        const report = await scorecard;
+        data = Object.fromEntries(names.map((name, i) => [name, answers[i]]));
+        pictures = { ...module, tables: module.chartTables(data) };
+        if (mine === latest) await keepTeamFigures(query, report, data);
+      } catch (e) {
+        if (!error.isConnected) return;
+        error.textContent = describe(e);
+        return;
+      }
     }
     const target = main.querySelector("#team-reports");
     if (!target || mine !== latest) return; // the manager moved on to another screen meanwhile
@@ -243,7 +260,9 @@ export async function render(main, { user }) {
         <ul id="mif-accounts" class="list" aria-live="polite"></ul>`),
       section("targets", t("team.targets"), html`<div id="targets-panel"></div>`),
     ]}`;
-    const lists = Promise.all([ // their own requests, while the charts draw
+    const needsNetwork = html`<p class="muted">${t("team.lists_online")}</p>`;
+    if (offline) ["#overdue-accounts", "#targets-panel"].forEach((id) => { main.querySelector(id).innerHTML = needsNetwork; });
+    const lists = offline ? Promise.resolve() : Promise.all([ // their own requests, while the charts draw
       renderOverdue(main.querySelector("#overdue-accounts"), { query, reps: data.cadence.rows }),
       renderTargets(main.querySelector("#targets-panel"), { teamId: user.role === "rep" ? null : pickedTeam(form, teams),
                                                            month: shown.to.slice(0, 7), editable: manages }),
