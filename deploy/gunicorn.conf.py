@@ -23,6 +23,8 @@ keepalive = 60  # longer than nginx's upstream keepalive_timeout (50 s): nginx c
 # Access and error logs to standard output and error: the journal keeps them (journalctl -u fieldday-web).
 accesslog = "-"
 errorlog = "-"
+# A calendar feed's URL holds its owner's secret token: access lines carry "[token]" instead.
+logger_class = "server.accesslog.RedactingLogger"
 loglevel = "info"
 # X-Forwarded-Proto from nginx on this host sets the request's scheme (the app's ProxyFix does the same,
 # and more, with TRUSTED_PROXIES).

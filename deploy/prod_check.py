@@ -75,10 +75,11 @@ def _replace_each(text, pairs, source):
     return text
 
 
-def render_nginx_site(text, *, http_port, https_port, app_port, cert, key, acme_root):
+def render_nginx_site(text, *, http_port, https_port, app_port, cert, key, acme_root, access_log):
     """deploy/nginx/fieldday.conf on loopback ports with a self-signed certificate: the listen addresses, the
-    upstream's port, the certificate paths and the host name are this machine's, and the redirect names the
-    HTTPS port (on a real host it is 443, which a URL leaves out). Everything else is the file as it is."""
+    upstream's port, the certificate paths, the access log's path and the host name are this machine's, and
+    the redirect names the HTTPS port (on a real host it is 443, which a URL leaves out). Everything else is
+    the file as it is."""
     return _replace_each(
         text,
         [
@@ -91,6 +92,7 @@ def render_nginx_site(text, *, http_port, https_port, app_port, cert, key, acme_
             ("/etc/letsencrypt/live/fieldday.example.com/fullchain.pem", str(cert)),
             ("/etc/letsencrypt/live/fieldday.example.com/privkey.pem", str(key)),
             ("root /var/www/html;", f"root {acme_root};"),
+            ("access_log /var/log/nginx/access.log", f"access_log {access_log}"),
             ("server_name fieldday.example.com;", "server_name 127.0.0.1 localhost;"),
         ],
         "deploy/nginx/fieldday.conf",
@@ -122,7 +124,11 @@ def write_nginx(folder, **ports_and_paths):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "acme").mkdir(exist_ok=True)
     site = folder / "fieldday.conf"
-    site.write_text(render_nginx_site(NGINX_SITE.read_text(), acme_root=folder / "acme", **ports_and_paths))
+    site.write_text(
+        render_nginx_site(
+            NGINX_SITE.read_text(), acme_root=folder / "acme", access_log=folder / "access.log", **ports_and_paths
+        )
+    )
     main = folder / "nginx.conf"
     main.write_text(nginx_main_conf(folder, site))
     return main

@@ -3,11 +3,16 @@ environment file documents every setting the app reads and is a valid production
 files agree with each other (ports, timeouts, paths). `make prod-check` runs the whole stack."""
 
 import importlib.util
+import os
 import re
 import runpy
 import shutil
+import ssl
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -97,6 +102,7 @@ def test_the_check_refuses_a_setting_the_template_lacks_and_a_site_line_that_mov
             cert="c",
             key="k",
             acme_root="a",
+            access_log="l",
         )
 
 
@@ -198,3 +204,114 @@ def test_systemd_accepts_the_units(tmp_path):
     assert len(units) >= 5
     done = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and not done.stderr.strip() and not done.stdout.strip(), done.stderr + done.stdout
+
+
+FEED_SECRET = "feedsecret0123456789abcdef"
+
+
+def _logged(path, needle, seconds=10):
+    """The text of the log at `path` once `needle` is in it (logs are written after the answer)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if needle in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.1)
+
+
+def test_gunicorns_access_log_keeps_no_calendar_feed_token(tmp_path):
+    """gunicorn as deploy/gunicorn.conf.py runs it (its logger), on a free port with one worker."""
+    port = prod_check.free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "JWT_SECRET_KEY": "deploy-test-secret-key-long-enough-for-hs256",
+        "FIELDDAY_INSTANCE": str(tmp_path / "instance"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(DEPLOY / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5):
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/calendar/{FEED_SECRET}.ics?x=1", timeout=10)
+        answer.value.close()
+        assert answer.value.code == 404  # no such feed: answered, and logged
+        text = _logged(log, "/api/calendar/[token].ics")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "GET /api/calendar/[token].ics?x=1 HTTP/1.1" in text and " 404 " in text
+    assert FEED_SECRET not in text
+
+
+@pytest.mark.skipif(not prod_check.nginx_binary(), reason="nginx is not installed (apt-get install -y nginx)")
+@pytest.mark.skipif(not shutil.which("openssl"), reason="openssl is not installed")
+def test_nginxs_access_log_keeps_no_calendar_feed_token(tmp_path):
+    """nginx with the site as `make prod-check` runs it (no app behind it: a 502 is logged all the same)."""
+    cert, key = prod_check.self_signed_certificate(tmp_path)
+    http_port, https_port = prod_check.free_port(), prod_check.free_port()
+    folder = tmp_path / "nginx"
+    main = prod_check.write_nginx(
+        folder, http_port=http_port, https_port=https_port, app_port=prod_check.free_port(), cert=cert, key=key
+    )
+    server = subprocess.Popen(
+        [prod_check.nginx_binary(), "-c", str(main), "-e", str(folder / "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        insecure = ssl.create_default_context()
+        insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
+        deadline = time.monotonic() + 30
+        for url, context in (
+            (f"https://127.0.0.1:{https_port}", insecure),
+            (f"http://127.0.0.1:{http_port}", insecure),
+        ):
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/api/calendar/{FEED_SECRET}.ics", timeout=10, context=context)
+                except urllib.error.HTTPError as refused:
+                    refused.close()
+                    break  # 502 (no app) over HTTPS; over HTTP the redirect's target, the HTTPS 502
+                except OSError:
+                    assert server.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.1)
+        text = _logged(folder / "access.log", '[token].ics" 301')
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert '"GET /api/calendar/[token].ics HTTP/1.1" 502' in text
+    assert '"GET /api/calendar/[token].ics HTTP/1.1" 301' in text
+    assert FEED_SECRET not in text
