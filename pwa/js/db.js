@@ -13,6 +13,8 @@ export function filesStore(entity) {
   return `${entity}_files`;
 }
 export const DB_NAME = "fieldday";
+/** The meta key of the Team screen's last figures (reports.js), forgotten for another user. */
+export const TEAM_FIGURES = "team_figures";
 export const SCHEMA = 1; // the sync protocol's mutation schema this app writes
 
 // STORES (entity -> [object store, indexes, version that made it]) and DB_VERSION come from the
@@ -260,7 +262,7 @@ export async function clearRecords({ reoffer = false } = {}) {
   await tx.objectStore("meta").delete("team_settings"); // the team's settings come again with the next sync
   await tx.objectStore("meta").delete("calendar_feed"); // the feed's URL is its user's secret
   await tx.objectStore("meta").delete("reminders_seen");
-  await tx.objectStore("meta").delete("team_figures"); // the Team screen's last figures: this user's team only
+  await tx.objectStore("meta").delete(TEAM_FIGURES); // the Team screen's last figures: this user's team only
   if (reoffer) await tx.objectStore("meta").put(true, "reoffer");
   else await Promise.all([tx.objectStore("sent").clear(), tx.objectStore("meta").delete("reoffer")]);
   await tx.done;

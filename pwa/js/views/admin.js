@@ -2,7 +2,9 @@
 // or many (a CSV, checked first), and for one person: their details and team, where their day starts and ends
 // (on a map or by address), a password reset, and deactivation with a hand-over of their territory in one step.
 // Online only: every change is the server's to make and check.
-import { online, request, upload } from "../api.js";
+import { online } from "../api.js";
+import { createUser, deactivateUser, getUser, importUsers, listTeams, listUsers, reactivateUser, resetPassword,
+         updateUser } from "../people.js";
 import { t } from "../i18n.js";
 import { fieldMap } from "../map.js";
 import { HHMM, describe, html } from "../ui.js";
@@ -13,8 +15,7 @@ const ROLES = ["rep", "manager", "admin"];
 const LISTED = 500; // the API's largest page: the first 500 people by username
 
 async function people() {
-  const [users, teams] = await Promise.all([request("GET", `/api/users?per_page=${LISTED}`),
-                                            request("GET", `/api/teams?per_page=${LISTED}`)]);
+  const [users, teams] = await Promise.all([listUsers({ per_page: LISTED }), listTeams(LISTED)]);
   return { users: users.items, total: users.total, teams: teams.items };
 }
 
@@ -113,7 +114,7 @@ export async function render(main, { user, navigate }) {
     const body = Object.fromEntries(Object.entries(Object.fromEntries(new FormData(form))).filter(([, v]) => v !== ""));
     if ("team_id" in form.elements && !form.team_id.value) body.team_id = null;
     try {
-      const created = await request("POST", "/api/users", body);
+      const created = await createUser(body);
       navigate(`#/admin/user/${created.id}`);
     } catch (e) {
       error.textContent = describe(e);
@@ -130,7 +131,7 @@ export async function render(main, { user, navigate }) {
     const body = new FormData();
     body.append("file", importForm.file.files[0]);
     try {
-      const answer = await upload(`/api/users/import?${new URLSearchParams({ dry_run: importForm.dry_run.checked })}`, body);
+      const answer = await importUsers(body, importForm.dry_run.checked);
       result.innerHTML = usersReport(answer);
       if (answer.written) { // the list below shows the new people; the report (with the passwords) stays
         const fresh = await people();
@@ -188,7 +189,7 @@ export async function renderUser(main, { user, id, navigate }) {
   let person;
   let data;
   try {
-    [person, data] = await Promise.all([request("GET", `/api/users/${id}`), people()]);
+    [person, data] = await Promise.all([getUser(id), people()]);
   } catch (e) {
     main.innerHTML = html`<h1>${t("admin.title")}</h1><p class="error-text" role="alert">${describe(e)}</p>
       <a href="#/admin">${t("admin.back")}</a>`;
@@ -278,7 +279,7 @@ export async function renderUser(main, { user, id, navigate }) {
     const body = { display_name: details.display_name.value.trim(), first_appointment_time: details.first_appointment_time.value.trim(),
                    locale: details.locale.value };
     if (isAdmin) Object.assign(body, { role: details.role.value, team_id: details.team_id.value || null });
-    const saved = await attempt("#details-error", () => request("PATCH", `/api/users/${id}`, body));
+    const saved = await attempt("#details-error", () => updateUser(id, body));
     if (saved) {
       main.querySelector("#person-summary").textContent = `${saved.username} · ${teamName(teams, saved.team_id)}`;
       done(t("admin.saved"));
@@ -316,7 +317,7 @@ export async function renderUser(main, { user, id, navigate }) {
       delete body.end_lng;
     }
     if (positions.end_at_start.checked) Object.assign(body, { end_lat: null, end_lng: null });
-    const saved = await attempt("#positions-error", () => request("PATCH", `/api/users/${id}`, body));
+    const saved = await attempt("#positions-error", () => updateUser(id, body));
     if (saved) {
       Object.assign(person, saved);
       picked.start = saved.start_lat != null ? [saved.start_lat, saved.start_lng] : null;
@@ -333,7 +334,7 @@ export async function renderUser(main, { user, id, navigate }) {
   });
 
   main.querySelector("#reset-password").addEventListener("click", async () => {
-    const answer = await attempt("#reset-error", () => request("POST", `/api/users/${id}/password-reset`, {}));
+    const answer = await attempt("#reset-error", () => resetPassword(id));
     if (answer) {
       const note = main.querySelector("#temporary-password");
       note.hidden = false;
@@ -344,7 +345,7 @@ export async function renderUser(main, { user, id, navigate }) {
   main.querySelector("#deactivate")?.addEventListener("click", async (event) => {
     event.target.disabled = true;
     const to = main.querySelector("#hand-over").value || null;
-    const answer = await attempt("#deactivate-error", () => request("POST", `/api/users/${id}/deactivate`, { hand_over_to: to }));
+    const answer = await attempt("#deactivate-error", () => deactivateUser(id, to));
     event.target.disabled = false;
     if (answer) {
       await renderUser(main, { user, id, navigate });
@@ -353,7 +354,7 @@ export async function renderUser(main, { user, id, navigate }) {
     }
   });
   main.querySelector("#reactivate")?.addEventListener("click", async () => {
-    if (await attempt("#deactivate-error", () => request("POST", `/api/users/${id}/reactivate`))) {
+    if (await attempt("#deactivate-error", () => reactivateUser(id))) {
       await renderUser(main, { user, id, navigate });
       done(t("admin.reactivated"));
     }

@@ -1,6 +1,7 @@
 // The daily visit report (每日销售报告): built by the server from the day's records; the rep adds a
 // short review, the manager a comment; printable.
-import { online, request } from "../api.js";
+import { online } from "../api.js";
+import { dailyReports, saveDayComment, saveDayReview } from "../reports.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { describe, hhmm, html, localDate } from "../ui.js";
@@ -109,7 +110,7 @@ export async function render(main, { user }) {
       const query = new URLSearchParams({ date: main.querySelector("#daily-date").value });
       const team = pickedTeam(main.querySelector("#daily-pick"), teams);
       if (team) query.set("team_id", team);
-      const { reports } = await request("GET", `/api/reports/daily?${query}`);
+      const reports = await dailyReports(query);
       const target = main.querySelector("#daily-reports");
       if (!target) return; // another screen is showing now
       // A manager's team: the summary first, each rep's day folded under it, one tap away.
@@ -136,11 +137,9 @@ export async function render(main, { user }) {
       const status = form.querySelector("[role=status]");
       try {
         if (user.role === "rep") {
-          await request("PUT", "/api/reports/daily/review", { date: form.dataset.date, went_well: form.went_well.value,
-                                                             to_improve: form.to_improve.value });
+          await saveDayReview(form.dataset.date, form.went_well.value, form.to_improve.value);
         } else {
-          await request("PUT", "/api/reports/daily/comment", { rep_id: form.dataset.rep, date: form.dataset.date,
-                                                              comment: form.comment.value });
+          await saveDayComment(form.dataset.rep, form.dataset.date, form.comment.value);
         }
         status.textContent = t("daily.saved");
       } catch (e) {

@@ -1,6 +1,7 @@
 // A rep's day from the manager's screen: the stored plan of a date, and plan or re-plan it there (the
 // server plans and stores it; the rep's phone gets it at its next sync, with a notice that it changed).
-import { online, request } from "../api.js";
+import { online } from "../api.js";
+import { planDay, storedPlan } from "../plans.js";
 import { t } from "../i18n.js";
 import { describe, html, hhmm, localDate, reasonLabels } from "../ui.js";
 
@@ -41,7 +42,7 @@ export function renderRepDay(el, { rep, names }) {
     if (!online()) return;
     view.innerHTML = "";
     try {
-      const plan = await request("GET", `/api/routes/${rep.id}/${day()}`);
+      const plan = await storedPlan(rep.id, day());
       view.innerHTML = planText(plan, names);
       planButton.textContent = t("repday.replan");
     } catch (e) {
@@ -57,8 +58,7 @@ export function renderRepDay(el, { rep, names }) {
     planButton.disabled = true;
     status.textContent = t("today.planning");
     try {
-      const plan = await request("POST", "/api/routes/plan", {
-        rep_id: rep.id, date: day(), override: el.querySelector("#rep-day-override").checked });
+      const plan = await planDay({ rep_id: rep.id, date: day(), override: el.querySelector("#rep-day-override").checked });
       view.innerHTML = planText(plan, names);
       planButton.textContent = t("repday.replan");
       status.textContent = t("repday.saved");

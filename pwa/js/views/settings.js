@@ -3,7 +3,8 @@
 // (who, when, each value before and after). An admin creates a team here too: its name, time zone, manager
 // and cadence in one step. Below, the team's notice channel (views/channel.js) and its notices, each with
 // whether it was sent. The server checks every value.
-import { noticeOutbox, online, request } from "../api.js";
+import { noticeOutbox, online } from "../api.js";
+import { createTeam, listTeams, listUsers, saveTeamSettings, settingsHistory, teamSettingsOf } from "../people.js";
 import { lang, t } from "../i18n.js";
 import { noticeItem } from "../notices.js";
 import { renderChannel } from "./channel.js";
@@ -189,11 +190,10 @@ export async function render(main, { user }) {
     return;
   }
   const admin = user.role === "admin";
-  let teams = admin ? (await request("GET", "/api/teams?per_page=500")).items : [];
-  const managers = admin ? (await request("GET", "/api/users?role=manager&active=true&per_page=500")).items : [];
+  let teams = admin ? (await listTeams(500)).items : [];
+  const managers = admin ? (await listUsers({ role: "manager", active: true, per_page: 500 })).items : [];
   let teamId = user.team_id ?? teams[0]?.id ?? null;
-  const load = async () => Promise.all([request("GET", `/api/teams/${teamId}/settings`),
-                                        request("GET", `/api/teams/${teamId}/settings/history?per_page=20`)]);
+  const load = async () => Promise.all([teamSettingsOf(teamId), settingsHistory(teamId)]);
   const picker = () => teams.length > 1 ? html`<div class="card"><label for="settings-team">${t("team.team")}</label>
     <select id="settings-team">${teams.map((team) => html`<option value="${team.id}" ${team.id === teamId ? html`selected` : ""}>${team.name}</option>`)}
     </select></div>` : "";
@@ -204,12 +204,12 @@ export async function render(main, { user }) {
     error.textContent = "";
     let made;
     try {
-      made = await request("POST", "/api/teams", newTeamValues(form));
+      made = await createTeam(newTeamValues(form));
     } catch (e) {
       error.textContent = describe(e);
       return;
     }
-    teams = (await request("GET", "/api/teams?per_page=500")).items;
+    teams = (await listTeams(500)).items;
     teamId = made.id;
     draw(...await load());
     body.querySelector("#settings-team")?.scrollIntoView({ block: "start" });
@@ -238,14 +238,14 @@ export async function render(main, { user }) {
       error.textContent = "";
       let answer;
       try {
-        answer = await request("PATCH", `/api/teams/${teamId}/settings`, values(form));
+        answer = await saveTeamSettings(teamId, values(form));
       } catch (e) {
         error.textContent = describe(e);
         return;
       }
       // The caller's own team: this phone plans and flags by the new values at once.
       if (teamId === user.team_id) await fetchTeamSettings().catch(() => {});
-      const history = await request("GET", `/api/teams/${teamId}/settings/history?per_page=20`);
+      const history = await settingsHistory(teamId);
       draw(answer, history, true);
     });
   };

@@ -1,5 +1,5 @@
 // The manager's screen: where the team's time goes and the method's numbers, with tables and CSV.
-import { download, online, request } from "../api.js";
+import { online } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
@@ -9,15 +9,9 @@ import { chartjs } from "../lazy.js";
 import { word } from "./records.js";
 import { renderScorecard } from "./scorecard.js";
 import { renderOverdue, renderTargets } from "./teamlists.js";
-import { keepTeamFigures, keptTeamFigures } from "../teamdata.js";
+import { keepTeamFigures, keptTeamFigures, report, reportCsv, reportNames, saveFaceTimeGoal } from "../reports.js";
 
 // The reports to fetch come from the server's list (GET /api/reports); the scorecard draws first, on its own.
-let reportList = null;
-async function reportNames() {
-  reportList ??= request("GET", "/api/reports").then((answer) => answer.reports.map((r) => r.name).filter((n) => n !== "scorecard"))
-    .catch((e) => { reportList = null; throw e; });
-  return reportList;
-}
 const charts = [];
 
 function table(columns, rows, amounts = []) {
@@ -31,10 +25,6 @@ function fmt(value) {
   if (value === null || value === undefined) return "–";
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(1);
   return String(value);
-}
-
-function downloadCsv(name, query, table = "rows") {
-  return download(`/api/reports/${name}?${query}&format=csv&table=${table}`, `${name}.csv`);
 }
 
 function section(name, title, body) {
@@ -113,7 +103,7 @@ export async function render(main, { user }) {
   const drawScorecard = (report, query) => {
     const card = main.querySelector("#scorecard");
     if (!card) return;
-    renderScorecard(card, report, { week: report.period.to, onCsv: () => downloadCsv("scorecard", query)
+    renderScorecard(card, report, { week: report.period.to, onCsv: () => reportCsv("scorecard", query)
       .catch((e) => { main.querySelector("#team-error").textContent = describe(e); }) });
     card.setAttribute("aria-busy", "false");
   };
@@ -142,20 +132,20 @@ export async function render(main, { user }) {
       pictures = await import("./teamcharts.js").then((module) => ({ ...module, tables: module.chartTables(data) }));
     } else {
       // The scorecard first: it draws as soon as it comes, the other reports under it after.
-      const scorecard = request("GET", `/api/reports/scorecard?${query}`).then((report) => {
-        if (mine === latest) drawScorecard(report, query);
-        return report;
+      const scorecard = report("scorecard", query).then((answer) => {
+        if (mine === latest) drawScorecard(answer, query);
+        return answer;
       });
       scorecard.catch(() => {}); // a failure shows once, below, with the other reports'
       try {
         const names = await reportNames();
         // The charts' code: only on this screen, loaded while the reports come.
-        const [answers, module] = await Promise.all([Promise.all(names.map((name) => request("GET", `/api/reports/${name}?${query}`))),
+        const [answers, module] = await Promise.all([Promise.all(names.map((name) => report(name, query))),
                                                      import("./teamcharts.js")]);
-        const report = await scorecard;
+        const card = await scorecard;
         data = Object.fromEntries(names.map((name, i) => [name, answers[i]]));
         pictures = { ...module, tables: module.chartTables(data) };
-        if (mine === latest) await keepTeamFigures(query, report, data);
+        if (mine === latest) await keepTeamFigures(query, card, data);
       } catch (e) {
         if (!error.isConnected) return;
         error.textContent = describe(e);
@@ -291,10 +281,9 @@ export async function render(main, { user }) {
       main.querySelector("#team-error").insertAdjacentHTML("afterend", html`<p id="team-saved" class="muted" role="status">${t("team.saved")}</p>`);
     };
     main.querySelector("#goal-form")?.addEventListener("submit", (event) => settle(event, (f) =>
-      request("PUT", "/api/reports/face-time-target", { team_id: pickedTeam(form, teams) ?? user.team_id,
-                                                        face_time_target_pct: Number(f.pct.value) })));
+      saveFaceTimeGoal(pickedTeam(form, teams) ?? user.team_id, Number(f.pct.value))));
     main.querySelectorAll("[data-csv]").forEach((b) => b.addEventListener("click", () =>
-      downloadCsv(b.dataset.csv, query).catch((e) => { main.querySelector("#team-error").textContent = describe(e); })));
+      reportCsv(b.dataset.csv, query).catch((e) => { main.querySelector("#team-error").textContent = describe(e); })));
     main.querySelectorAll("[data-mif]").forEach((b) => b.addEventListener("click", () => {
       const names = JSON.parse(b.dataset.names || "[]");
       main.querySelector("#mif-accounts").innerHTML = b.dataset.mif.split(",").map((id, i) =>

@@ -1,6 +1,6 @@
 // The lists a manager works from on the Team screen: every overdue account, a page at a time and by rep,
 // counted in days past the cadence; and the targets as a grid of reps by months, typed in place.
-import { request } from "../api.js";
+import { monthlyTargets, overduePage, saveMonthlyTarget } from "../reports.js";
 import { lang, t } from "../i18n.js";
 import { describe, html, money } from "../ui.js";
 
@@ -30,7 +30,7 @@ export function renderOverdue(el, { query, reps }) {
     error.textContent = "";
     let answer;
     try {
-      answer = await request("GET", `/api/reports/overdue?${params}`);
+      answer = await overduePage(params);
     } catch (e) {
       error.textContent = describe(e);
       return;
@@ -106,7 +106,7 @@ export function renderTargets(el, { teamId, month, editable }) {
     if (teamId) params.set("team_id", teamId);
     let answer;
     try {
-      answer = await request("GET", `/api/reports/targets?${params}`);
+      answer = await monthlyTargets(params);
     } catch (e) {
       status.textContent = describe(e);
       return;
@@ -138,8 +138,7 @@ export function renderTargets(el, { teamId, month, editable }) {
       return;
     }
     try {
-      const saved = await request("PUT", "/api/reports/targets/monthly",
-                                  { rep_id: input.dataset.rep, month: input.dataset.month, amount });
+      const saved = await saveMonthlyTarget(input.dataset.rep, input.dataset.month, amount);
       input.value = grouped(saved.amount); // the amount as the server keeps it, at once
       input.defaultValue = input.value;
       input.removeAttribute("aria-invalid");

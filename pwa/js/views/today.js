@@ -1,6 +1,7 @@
 // Today: the route plan with arrival times, legs, why each stop is there, and a map.
-import { online, request } from "../api.js";
-import { all, byIndex, getMeta, keepPlan, outbox, planOn, setMeta } from "../db.js";
+import { online } from "../api.js";
+import { all, byIndex, getMeta, outbox, planOn, setMeta } from "../db.js";
+import { planAndKeep, previewPlan } from "../plans.js";
 import { t } from "../i18n.js";
 import { teamSettings } from "../settings.js";
 import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
@@ -135,7 +136,7 @@ export async function render(main, { user }) {
       try {
         // Later than the first appointment: plan from here and now, not from 08:45 at home.
         const start = afterFirstAppointment(user) ? await restStart() : null;
-        await keepPlan(await request("POST", "/api/routes/plan", { date: today, ...(start ? { start } : {}) }));
+        await planAndKeep({ date: today, ...(start ? { start } : {}) });
         render(main, { user });
       } catch (e) {
         error.textContent = describe(e);
@@ -246,7 +247,7 @@ export async function render(main, { user }) {
     const start = await restStart();
     const body = { date: today, ...(start ? { start } : {}) };
     try {
-      const proposed = await request("POST", "/api/routes/plan", { ...body, preview: true });
+      const proposed = await previewPlan(body);
       box.innerHTML = html`<div class="card" id="replan-preview"><strong>${t("replan.proposed")}</strong>
         <ol class="list">${changes(stops, proposed.stops, accounts)}</ol>${planNotes(proposed)}
         <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
@@ -257,7 +258,7 @@ export async function render(main, { user }) {
         event.target.disabled = false;
       });
       box.querySelector("#replan-accept").addEventListener("click", async () => {
-        await keepPlan(await request("POST", "/api/routes/plan", body));
+        await planAndKeep(body);
         render(main, { user });
       });
     } catch (e) {

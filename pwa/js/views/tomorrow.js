@@ -1,6 +1,7 @@
 // Tomorrow: keep or leave out stops, add dropped candidates, pin times, and re-plan (online only).
-import { online, request } from "../api.js";
-import { all, keepPlan, planOn } from "../db.js";
+import { online } from "../api.js";
+import { all, planOn } from "../db.js";
+import { planAndKeep } from "../plans.js";
 import { errorText, t } from "../i18n.js";
 import { HHMM, addDays, daysSince, distanceText, fieldErrors, hhmm, html, isOverdue, localDate, metresBetween, reasonLabels,
   shortDate } from "../ui.js";
@@ -106,7 +107,7 @@ export async function render(main, { user } = {}) {
     button.disabled = true;
     message.textContent = t("today.planning");
     try {
-      await keepPlan(await request("POST", "/api/routes/plan", { date: day, include, exclude, pins }));
+      await planAndKeep({ date: day, include, exclude, pins });
       await render(main);
       main.querySelector("#tomorrow-message").textContent = t("tomorrow.done");
     } catch (error) {

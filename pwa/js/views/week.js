@@ -1,7 +1,8 @@
 // The weekly PDCA review: plan against do, the week's check figures, and the act — up to three focus
 // points for the next week, written by the rep or their manager. Last week's points are shown against
 // what this week did. The focus points also reach the rep's phone (Today shows them offline).
-import { download, online, request } from "../api.js";
+import { online } from "../api.js";
+import { saveWeeklyFocus, weeklyCsv, weeklyReviews } from "../reports.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
@@ -112,7 +113,7 @@ export async function render(main, { user, query }) {
     else if (team) query.set("team_id", team);
     let reviews;
     try {
-      ({ reviews } = await request("GET", `/api/reports/weekly-review?${query}`));
+      reviews = await weeklyReviews(query);
     } catch (e) {
       error.textContent = describe(e);
       return;
@@ -148,7 +149,7 @@ export async function render(main, { user, query }) {
         return;
       }
       try {
-        const saved = await request("PUT", "/api/reports/weekly-review", {
+        const saved = await saveWeeklyFocus({
           ...(user.role === "rep" ? {} : { rep_id: form.dataset.rep }), week: main.querySelector("#week-date").value,
           focus, version: Number(form.dataset.version) });
         form.dataset.version = saved.version;
@@ -175,7 +176,7 @@ export async function render(main, { user, query }) {
     const query = new URLSearchParams({ week: main.querySelector("#week-date").value, format: "csv" });
     const team = pickedTeam(main.querySelector("#week-pick"), teams);
     if (team) query.set("team_id", team);
-    download(`/api/reports/weekly-review?${query}`, `weekly-review-${query.get("week")}.csv`)
+    weeklyCsv(query)
       .catch((e) => { main.querySelector("#week-error").textContent = describe(e); });
   });
   await load();

@@ -1,0 +1,26 @@
+// Route plans from the server: plan a day (kept on this phone when it is the user's own), preview a re-plan,
+// and read a rep's stored plan (a manager's view of a rep's day).
+import { request } from "./api.js";
+import { keepPlan } from "./db.js";
+
+/** Plan a day on the server (`body`: date, rep_id for a manager, include/exclude/pins, start, override). */
+export function planDay(body) {
+  return request("POST", "/api/routes/plan", body);
+}
+
+/** Plan one's own day and keep the plan on this phone; answers the plan kept. */
+export async function planAndKeep(body) {
+  const plan = await planDay(body);
+  await keepPlan(plan);
+  return plan;
+}
+
+/** What a re-plan would be, nothing stored. */
+export function previewPlan(body) {
+  return planDay({ ...body, preview: true });
+}
+
+/** A rep's stored plan for `day` (YYYY-MM-DD); 404 when there is none. */
+export function storedPlan(repId, day) {
+  return request("GET", `/api/routes/${repId}/${day}`);
+}
