@@ -14,13 +14,14 @@ def notify_group():
 @notify_group.command("run")
 @with_appcontext
 def run_command():
-    """Queue the day's summaries, late first visits and follow-ups that are due, then send every due notice."""
+    """Queue the day's summaries, late first visits, follow-ups and unresolved conflicts that
+    are due, then send every due notice."""
     from .queue import drain
     from .runner import write_timed
 
-    queued, late, follow_ups = write_timed()
+    queued, late, follow_ups, conflicts = write_timed()
     counts = drain()
     click.echo(
         f"summaries queued: {queued}; late first visits: {late}; follow-ups due: {follow_ups}; "
-        + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        f"unresolved conflicts: {conflicts}; " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     )

@@ -13,6 +13,7 @@ KINDS = {
     "follow_up_due": "rep",  # a visit's next step is due today (its next_step_due)
     "day_summary": "manager",  # the team's daily reports at the end of the working day
     "first_visit_late": "manager",  # a rep's first visit not begun by the first-appointment time (8:45)
+    "conflict_unresolved": "manager",  # a rep left an account conflict undecided on the phone (conflicts.py)
 }
 
 TEXT = {
@@ -26,9 +27,14 @@ TEXT = {
         "day_summary": ("{day}的日报", "{written}/{reps} 人写了日报，共 {visits} 个拜访"),
         "first_visit_late": ("{rep}的首个拜访晚了", "{rep}{day}的首个拜访 {at} 开始，目标 {target}"),
         "first_visit_late_none": ("{rep}的首个拜访晚了", "到 {checked} 还没有{rep}{day}的拜访，目标 {target}"),
+        "conflict_unresolved": (
+            "{rep}有未处理的冲突",
+            "{rep}有 {count} 处修改与办公室的修改冲突，最早在{since}，还没有选择保留哪一个",
+        ),
         "today": "今天",
         "tomorrow": "明天",
         "date": "{month}月{day}日",
+        "at_time": "{day} {time}",
     },
     "en": {
         "plan_ready": ("{Day}'s route is ready", "{Day}: {stops} stops, leave at {leave_at}"),
@@ -43,9 +49,14 @@ TEXT = {
             "{rep}'s first visit is late",
             "No visit of {rep}'s {day} had reached the server by {checked}; target {target}",
         ),
+        "conflict_unresolved": (
+            "{rep} left a conflict unresolved",
+            "{rep} has {count} edit(s) clashing with a change made in the office, the first {since}, not yet decided",
+        ),
         "today": "today",
         "tomorrow": "tomorrow",
         "date": "{month}/{day}",
+        "at_time": "at {time} {day}",
     },
 }
 
@@ -66,6 +77,10 @@ def render(kind, params, locale, today):
     if "date" in params:
         values["day"] = _day_word(words, params["date"], today)
         values["Day"] = values["day"][:1].upper() + values["day"][1:]
+    if "since_date" in params:  # when the first open conflict was raised: its day unless it is today's
+        since_day = date.fromisoformat(params["since_date"])
+        on = "" if since_day == today else _day_word(words, params["since_date"], today)
+        values["since"] = words["at_time"].format(day=on, time=params["since"]).strip()
     key = kind
     if kind in ("plan_ready", "plan_changed") and not params.get("stops"):
         key = f"{kind}_empty"

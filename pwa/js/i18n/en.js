@@ -701,6 +701,7 @@ export default {
   "notice.kind.day_summary": "The team's daily reports at the end of the day",
   "notice.kind.first_visit_late": "A rep's first visit late (after the first-appointment time)",
   "notice.kind.follow_up_due": "A follow-up due today (from a visit's next step)",
+  "notice.kind.conflict_unresolved": "A rep's edit clashing with the office, left undecided for 2 hours",
   "notice.state.queued": "waiting to be sent",
   "notice.state.sent": "sent",
   "notice.state.failed": "failed",

@@ -690,6 +690,7 @@ export default {
   "notice.kind.day_summary": "下班前的团队日报汇总",
   "notice.kind.first_visit_late": "销售的首个拜访晚于首约时间",
   "notice.kind.follow_up_due": "今天要跟进的下一步（来自拜访）",
+  "notice.kind.conflict_unresolved": "销售的修改与办公室冲突，2 小时未处理",
   "notice.state.queued": "等待发送",
   "notice.state.sent": "已发送",
   "notice.state.failed": "发送失败",

@@ -27,6 +27,7 @@ export async function logOutHere() {
     await setMeta("next_seq", 1);
     await setMeta("rejected", []);
     await setMeta("conflicts", []);
+    await setMeta("conflicts_decided", []);
   }
   return waiting;
 }
