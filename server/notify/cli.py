@@ -19,9 +19,10 @@ def run_command():
     from .queue import drain
     from .runner import write_timed
 
-    queued, late, follow_ups, conflicts = write_timed()
+    queued, late, follow_ups, conflicts, reminders = write_timed()
     counts = drain()
     click.echo(
         f"summaries queued: {queued}; late first visits: {late}; follow-ups due: {follow_ups}; "
-        f"unresolved conflicts: {conflicts}; " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        f"unresolved conflicts: {conflicts}; reminders: {reminders}; "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     )

@@ -227,6 +227,10 @@ def _attempt(notice, now):
     if user is None or not user.active:
         _fail(notice, "The user is no longer active.")
         return "failed"
+    until = (notice.params or {}).get("until")  # a reminder's moment (an arrival, a start): never sent after it
+    if until and now >= datetime.fromisoformat(until):
+        _fail(notice, "Its moment passed before it could be sent.")
+        return "failed"
     if not notice.any_time:
         opens = next_in_hours(now, notice.team_id, row)
         if opens > now:

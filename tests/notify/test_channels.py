@@ -254,7 +254,7 @@ def test_outside_the_working_hours_a_notice_waits_unless_the_user_asked_for_it(a
         headers=world.headers("r2"),
     )
     assert asked.status_code == 200 and asked.get_json()["kinds"]["plan_ready"] == {"on": True, "any_time": True}
-    assert asked.get_json()["mine"] == ["plan_ready", "plan_changed", "follow_up_due"]
+    assert asked.get_json()["mine"] == ["plan_ready", "plan_changed", "follow_up_due", "leave_by", "appointment_soon"]
     _notify(app, world.users["r1"])
     _notify(app, world.users["r2"])
     assert [d[0] for d in wecom.delivered] == ["li.si"]

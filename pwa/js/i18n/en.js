@@ -702,6 +702,8 @@ export default {
   "notice.kind.first_visit_late": "A rep's first visit late (after the first-appointment time)",
   "notice.kind.follow_up_due": "A follow-up due today (from a visit's next step)",
   "notice.kind.conflict_unresolved": "A rep's edit clashing with the office, left undecided for 2 hours",
+  "notice.kind.leave_by": "Time to leave for the next stop (also when the app is closed)",
+  "notice.kind.appointment_soon": "An appointment about to start (also when the app is closed)",
   "notice.state.queued": "waiting to be sent",
   "notice.state.sent": "sent",
   "notice.state.failed": "failed",

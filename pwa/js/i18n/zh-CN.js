@@ -691,6 +691,8 @@ export default {
   "notice.kind.first_visit_late": "销售的首个拜访晚于首约时间",
   "notice.kind.follow_up_due": "今天要跟进的下一步（来自拜访）",
   "notice.kind.conflict_unresolved": "销售的修改与办公室冲突，2 小时未处理",
+  "notice.kind.leave_by": "该出发去下一站了（应用关着也提醒）",
+  "notice.kind.appointment_soon": "预约快到了（应用关着也提醒）",
   "notice.state.queued": "等待发送",
   "notice.state.sent": "已发送",
   "notice.state.failed": "发送失败",
