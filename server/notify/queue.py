@@ -90,8 +90,13 @@ def enqueue(user, kind, params, dedupe_key=None):
         state="sent" if channel == "inapp" else "queued",
         sent_at=now if channel == "inapp" else None,
     )
+    if channel == "inapp" and has_app_context():
+        from .webpush import wanted
+
+        if wanted(user):  # Web Push beside the in-app list, where the user's browser subscribed (webpush.py)
+            notice.push_state = "queued"
     db.session.add(notice)
-    if channel != "inapp":
+    if channel != "inapp" or notice.push_state:
         db.session.info["notify_dispatch"] = True
     return notice
 
@@ -296,9 +301,17 @@ def drain(limit=DRAIN_BATCH):
             outcome = "error"
         if outcome:
             counts[outcome] = counts.get(outcome, 0) + 1
+    from .webpush import push_due
+
+    for outcome, count in push_due(now).items():
+        counts[outcome] = counts.get(outcome, 0) + count
     return counts
 
 
 def next_due():
-    """When the earliest queued notice is due (None: nothing queued)."""
-    return db.session.scalar(select(func.min(Notification.not_before)).where(Notification.state == "queued"))
+    """When the earliest queued notice (or Web Push) is due (None: nothing queued)."""
+    return db.session.scalar(
+        select(func.min(Notification.not_before)).where(
+            (Notification.state == "queued") | (Notification.push_state == "queued")
+        )
+    )
