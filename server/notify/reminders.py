@@ -3,7 +3,9 @@
 
 Written by the periodic tick, once per stop and leave-by time and once per appointment and start time, from
 the team's minutes before (`leave_reminder_minutes`, `appointment_reminder_minutes`) until the arrival or the
-start; within the team's working hours unless the rep asked for the kind at any time. The next stop is the
+start; within the team's working hours unless the rep asked for the kind at any time; only where they reach
+a closed app: a team on WeCom or DingTalk, or (in-app teams) a rep whose browser takes Web Push, else the
+phone's own reminder is all (a server copy would only be a second banner in the open app). The next stop is the
 phone's: today's first stop not yet visited after the stop visited last (stops passed by are not reminded
 of). A notice still unsent when its moment has passed (held by a provider's limit) is marked failed, never
 sent late (queue.py, `until`)."""
@@ -16,7 +18,8 @@ from .. import clock, team_settings
 from ..extensions import db
 from ..models import Account, Appointment, RoutePlan, Team, User, Visit
 from ..models.users import team_zone
-from .queue import channel_row, enqueue, next_in_hours, prefs_of
+from .queue import channel_row, configured, enqueue, next_in_hours, prefs_of
+from .webpush import wanted
 
 
 def _next_stop(plan, visits):
@@ -114,7 +117,10 @@ def write_reminders(now=None):
         reps = db.session.scalars(
             select(User).where(in_team, User.role == "rep", User.active.is_(True)).order_by(User.username)
         )
+        in_app_only = configured(channel_row(team_id)) == "inapp"
         for rep in reps:
+            if in_app_only and not wanted(rep):
+                continue  # the open app reminds by itself; a server copy would only be a second banner
             queued += _leave_by(rep, day, tz, now, settings.leave_reminder_minutes, in_hours)
             queued += _appointments_soon(rep, day, tz, now, settings.appointment_reminder_minutes, in_hours)
     db.session.commit()

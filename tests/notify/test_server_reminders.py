@@ -84,9 +84,11 @@ def test_the_rep_is_told_to_leave_and_of_the_appointment_once_each_through_wecom
     assert client.get("/api/notifications", headers=world.headers("r2")).get_json() == []
 
 
-def test_a_stop_passed_by_is_not_reminded_and_the_minutes_are_the_teams(app, client, world, quiet_runner, clock):
+def test_a_stop_passed_by_is_not_reminded_and_the_minutes_are_the_teams(app, client, world, wecom, clock):
     """r1 visits the second stop first: the first, passed by, is never reminded of. The team sets 30 minutes
     before an appointment: the reminder comes at 13:30."""
+    use_wecom(client, world)
+    link(client, world, "r1", wecom_userid="zhang.san")
     _day(app, world)
     team_id = client.get("/api/auth/me", headers=world.headers("m1")).get_json()["team_id"]
     answer = client.patch(
@@ -147,3 +149,12 @@ def test_off_hours_and_switched_off_kinds_are_not_written_and_a_late_one_is_not_
         assert (late.params["leave_by"], late.attempts) == ("10:30", 1)  # tried once while WeCom was down
         assert (late.state, late.failure) == ("failed", "Its moment passed before it could be sent.")
     assert len(wecom.to("zhang.san")) == 1
+
+
+def test_an_in_app_team_gets_no_server_copy_of_the_phones_reminders(app, client, world, quiet_runner, clock):
+    """North has no outside channel: the open app reminds r1 itself and the server writes nothing (no second
+    banner); with Web Push it would (test_web_push)."""
+    _day(app, world)
+    assert _tick(app, clock, NINE.replace(hour=8, minute=30)) == 0
+    assert _tick(app, clock, NINE.replace(hour=13, minute=45)) == 0
+    assert client.get("/api/notifications", headers=world.headers("r1")).get_json() == []

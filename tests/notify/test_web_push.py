@@ -149,3 +149,35 @@ def test_a_push_the_service_refuses_is_marked_failed_and_the_notice_stays_in_the
     app.config["VAPID_SUBJECT"] = "the ops team"
     assert client.get("/api/push/key", headers=world.headers("r3")).get_json()["enabled"] is False
     assert _push_state(app, _notify(app, world.users["r3"], stops=4)) is None
+
+
+def test_a_rep_of_an_in_app_team_with_web_push_gets_the_leave_by_reminder_pushed(app, client, world, push, clock):
+    """The phone reminds only while open; with Web Push the server's reminder reaches the closed app too."""
+    from server.models import RouteStop
+    from server.notify.reminders import write_reminders
+    from tests.records import writing
+
+    subscription = push.subscribe()
+    client.put("/api/push/subscription", json=subscription, headers=world.headers("r3"))
+    nine = MONDAY_10.replace(hour=9)
+    with writing(app):
+        from server.models import RoutePlan
+
+        plan = RoutePlan(rep_id=world.users["r3"], plan_date=nine.date())
+        db.session.add(plan)
+        db.session.flush()
+        db.session.add(
+            RouteStop(
+                route_plan_id=plan.id,
+                position=0,
+                account_id=world.accounts["r3"],
+                planned_arrival=nine,
+                travel_minutes=20,
+            )
+        )
+        db.session.commit()
+    clock.freeze(nine.replace(hour=8, minute=30))
+    with app.app_context():
+        assert write_reminders() == 1
+    wait_idle(app)
+    assert [p["body"] for p in push.to(subscription)] == ["08:40 前出发去第 1 站 Account of r3（09:00 到达）"]
