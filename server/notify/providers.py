@@ -85,7 +85,7 @@ class Client:
         answer = _call(self.name, self._token_url())
         if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
             code = answer.get("errcode")
-            raise ProviderError(self.name, code, answer.get("errmsg", ""), code in self.retry_codes)
+            raise ProviderError(self.name, code, answer.get("errmsg", ""), self._retryable(answer))
         lifetime = int(answer.get("expires_in", 7200))
         expires = now + timedelta(seconds=lifetime - min(TOKEN_MARGIN_S, lifetime // 10))
         with _tokens_lock:
