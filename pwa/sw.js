@@ -1,5 +1,6 @@
 // The service worker. The server prepends BUILD (a hash of the app's files), PRECACHE (the shell and every
 // file at its versioned URL) and TILE_CACHE_BYTES.
+// Web Push messages (server/notify/webpush.py) are shown as notifications; a tap opens the app.
 // Shell and vendored files: cache-first from a cache named for this build; old builds' caches
 // are deleted on activate. API calls always go to the network: the app keeps its data in
 // IndexedDB, so nothing from /api is cached here (a stale API answer could undo a sync).
@@ -172,4 +173,31 @@ self.addEventListener("fetch", (event) => {
   // version of each path, which answers whatever version is asked for (a page of an older build included).
   event.respondWith(caches.match(url.pathname, { cacheName: CACHE, ignoreSearch: true })
     .then((hit) => hit || fetch(event.request)));
+});
+
+// Web Push (server/notify/webpush.py): a notice shown as a notification; a tap opens the app at its address.
+self.addEventListener("push", (event) => {
+  let message;
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch {
+    message = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(self.registration.showNotification(message.title || "Fieldday", {
+    body: message.body || "", tag: message.tag, icon: "/icons/icon-192.png", data: { url: message.url || "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || "/", self.location.origin).href;
+  event.waitUntil((async () => {
+    for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
+      if ("focus" in client) {
+        await client.navigate?.(url).catch(() => {});
+        return client.focus();
+      }
+    }
+    return self.clients.openWindow(url);
+  })());
 });

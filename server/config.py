@@ -92,6 +92,10 @@ class Config:
         self.APP_URL = env.get("APP_URL", "")
         self.NOTIFY_RETRY_BASE_S = _int(env, "NOTIFY_RETRY_BASE_S", 60, minimum=1)
         self.NOTIFY_MAX_ATTEMPTS = _int(env, "NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+        # Web Push beside the in-app list (server/notify/webpush.py): the server's VAPID key (base64url of the
+        # raw P-256 private key, or DER) and its contact (mailto: or https:); off unless both are set.
+        self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY", "")
+        self.VAPID_SUBJECT = env.get("VAPID_SUBJECT", "")
         self.GEOCODER = env.get("GEOCODER", "none")
         self.GEOCODER_URL = env.get("GEOCODER_URL", "")
         # 高德 (amap) and 百度 (baidu) web service key; the city 高德 narrows a search to, if any.

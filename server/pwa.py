@@ -31,6 +31,9 @@ PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 SKIP = {"sw.js", "README.md", "LICENSE", "LICENSE.md"}
 # Pictures for the README, not for the app: never precached (they are still served).
 NOT_SHELL = ("screenshots",)
+# Files the shell links but the service worker does not precache: needed by few phones and only online
+# (DingTalk's JS API, for signing in inside DingTalk). Fetched from the network when asked for.
+NOT_PRECACHED = ("/vendor/dingtalk-jsapi/",)
 # What the import map names: the modules, and the libraries and stylesheets the app loads by URL.
 MAPPED = {".js", ".mjs", ".css"}
 YEAR = 365 * 24 * 3600
@@ -128,7 +131,9 @@ def index():
 def service_worker():
     paths = shell_files()
     # The shell once, as "/" (every navigation opens it), not again as /index.html.
-    precache = ["/"] + [url for path, url in versioned(paths).items() if path != "/index.html"]
+    precache = ["/"] + [
+        url for path, url in versioned(paths).items() if path != "/index.html" and not path.startswith(NOT_PRECACHED)
+    ]
     head = (
         f"const BUILD = {json.dumps(build_id(paths))};\nconst PRECACHE = {json.dumps(precache)};\n"
         f"const TILE_CACHE_BYTES = {int(current_app.config.get('MAP_TILE_CACHE_BYTES', 50 * 1024 * 1024))};\n"

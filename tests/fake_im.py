@@ -7,7 +7,9 @@ Each fake records what it was asked (`asked`) and what reached whom (`delivered`
 provider's per-user limits as the provider does: WeCom delivers 30 a minute / 1,000 an hour to a member
 and drops the excess without a word (the answer is still "ok": `dropped` counts them); DingTalk delivers
 the same content to a user once a day. `mode` turns on error answers: "busy" (errcode -1 on every send),
-"expire_once" (the next send answers 42001, the token expired), "down" (HTTP 503).
+"expire_once" (the next send answers 42001, the token expired), "down" (HTTP 503); DingTalk's sends also
+"too_frequent" (errcode 90018), "too_frequent_88" (errcode 88, sub_code 90018) and "no_permission" (errcode 88,
+sub_code 60011).
 """
 
 import json
@@ -110,6 +112,24 @@ class FakeDingTalk(FakeProvider):
         if path == "/topapi/message/corpconversation/asyncsend_v2":
             if "busy" in self.mode:
                 return {"errcode": -1, "errmsg": "系统繁忙"}
+            if "too_frequent" in self.mode:  # the app's calls of the API over 40 a second
+                return {"errcode": 90018, "errmsg": "当前企业的应用调用该接口的频率超过限制"}
+            if "too_frequent_88" in self.mode:  # the gateway's way: errcode 88, the limit as sub_code
+                return {
+                    "errcode": 88,
+                    "sub_code": "90018",
+                    "sub_msg": "当前企业的应用调用该接口的频率超过限制",
+                    "errmsg": "ding talk error[subcode=90018,submsg=当前企业的应用调用该接口的频率超过限制]",
+                    "request_id": uuid.uuid4().hex[:12],
+                }
+            if "no_permission" in self.mode:
+                return {
+                    "errcode": 88,
+                    "sub_code": "60011",
+                    "sub_msg": "没有调用该接口的权限",
+                    "errmsg": "ding talk error[subcode=60011,submsg=没有调用该接口的权限]",
+                    "request_id": uuid.uuid4().hex[:12],
+                }
             if str(body.get("agent_id")) != self.agent_id:
                 return {"errcode": 40056, "errmsg": "不合法的agentid"}
             card = body["msg"]["action_card"]

@@ -211,6 +211,8 @@ async function start(u) {
   // Reminders and notices load once the first screen has drawn (they are not part of it).
   if (user.role === "rep") import("./reminders.js").then((m) => m.startReminders(user)).catch(() => {});
   import("./notices.js").then((m) => m.showNoticeBanner(document.getElementById("notice-banner"))).catch(() => {});
+  // Web Push where this browser may show notifications and reaches a push service (not relied upon).
+  import("./webpush.js").then((m) => m.keepPushSubscription()).catch(() => {});
   // What this user's phone may create comes from the server (with the login, and here once per start): a change
   // of role or team, or a session from before the server said it, is taken up without a new login.
   const fresh = await refreshUser();

@@ -1,5 +1,6 @@
 // Libraries only some screens need, loaded the first time such a screen draws: Leaflet (and its CSS)
-// when a map draws, leaflet.markercluster on the territory map, Chart.js on the manager's Team screen. Each loads once; a library that cannot load
+// when a map draws, leaflet.markercluster on the territory map, Chart.js on the manager's Team screen, DingTalk's
+// JS API on the login screen inside DingTalk only. Each loads once; a library that cannot load
 // (offline before the service worker cached it) resolves to null and the screen draws without it.
 // Each is asked for by its versioned URL: the shell's import map gives it (`import.meta.resolve`).
 const loading = new Map();
@@ -55,4 +56,10 @@ export async function markercluster() {
     style("/vendor/markercluster/MarkerCluster.Default.css")]);
   const js = await script("/vendor/markercluster/leaflet.markercluster.js");
   return css && cssDefault && js && L.markerClusterGroup ? L : null;
+}
+
+/** DingTalk's JS API (`dd`), only when the page is inside DingTalk (its user agent says so); else null. */
+export async function dingtalk() {
+  if (!/DingTalk/i.test(navigator.userAgent)) return null;
+  return (await script("/vendor/dingtalk-jsapi/dingtalk.open.js")) ? window.dd ?? null : null;
 }

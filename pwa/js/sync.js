@@ -44,6 +44,7 @@ export async function syncNow() {
     await publish({ state: "syncing", error: null, progress: null });
     try {
       await push();
+      await reportDecided();
       // Photos' bytes, once their records are accepted; a refusal blocks nothing. The photo module loads
       // only when there is a photo to send (a phone that takes none never loads it).
       if ((await waitingFiles("photo")).length) await (await import("./photos.js")).uploadWaiting();
@@ -99,6 +100,21 @@ async function push() {
     }
     await revert(await settle(batch, answer.results));
   }
+}
+
+/** The conflicts whose fields the rep has decided (kept theirs or the office's), told to the server, which
+ *  otherwise tells the rep's manager of one left open (sync/PROTOCOL.md). One the server does not know (this
+ *  phone's client id was replaced) is dropped; a network failure keeps them for the next run. */
+async function reportDecided() {
+  const ids = (await getMeta("conflicts_decided", [])).slice(0, BATCH);
+  if (!ids.length) return;
+  try {
+    await request("POST", "/api/sync/conflicts/resolved", { client_id: await clientId(), ids });
+  } catch (error) {
+    if (!(error instanceof ApiError && [404, 422].includes(error.status))) throw error;
+  }
+  const told = new Set(ids);
+  await setMeta("conflicts_decided", (await getMeta("conflicts_decided", [])).filter((id) => !told.has(id)));
 }
 
 /** A refused change does not stay on the phone as if it were stored: the record is read back from the

@@ -6,7 +6,7 @@ from .calendar import CalendarEvent, CalendarFeed
 from .field import Activity, Appointment, Photo, RoutePlan, RouteStop, Visit
 from .geocache import GeocodeCache
 from .jobs import ImportJob
-from .notify import ImLink, Notification, NotifyPrefs, TeamChannel
+from .notify import ImLink, Notification, NotifyPrefs, PushSubscription, TeamChannel
 from .settings import TeamSettings, TeamSettingsChange
 from .sync import Change, SyncClient, SyncMutation, SyncState
 from .targets import DailyReview, SalesTarget, WeeklyReview
@@ -31,6 +31,7 @@ __all__ = [
     "NotifyPrefs",
     "Opportunity",
     "Photo",
+    "PushSubscription",
     "RevokedToken",
     "RoutePlan",
     "RouteStop",

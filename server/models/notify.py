@@ -92,3 +92,16 @@ class Notification(UUIDPrimaryKey, Timestamped, db.Model):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Web Push beside the in-app list (server/notify/webpush.py): queued, sent or failed; None: not pushed.
+    push_state: Mapped[str | None] = mapped_column(String(16))
+
+
+class PushSubscription(UUIDPrimaryKey, Timestamped, db.Model):
+    """A browser's Web Push subscription (RFC 8030 push resource with its RFC 8291 keys) for one user."""
+
+    __tablename__ = "push_subscriptions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(120))
+    auth: Mapped[str] = mapped_column(String(40))

@@ -67,6 +67,7 @@ class SyncMutation(db.Model):
     __table_args__ = (
         Index("ix_sync_mutations_client_mutation", "client_id", "mutation_id"),
         Index("ix_sync_mutations_client_record", "client_id", "entity_id"),
+        Index("ix_sync_mutations_conflict_at", "conflict_at"),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(
@@ -82,3 +83,8 @@ class SyncMutation(db.Model):
     entity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     version: Mapped[int | None] = mapped_column(Integer)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An account edit answered `conflict` (the rep chooses on the phone which value stays): when it was
+    # raised, and when the phone said the rep had chosen (POST /api/sync/conflicts/resolved). One raised and
+    # not resolved for a while is news for the rep's manager (server/notify/conflicts.py).
+    conflict_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

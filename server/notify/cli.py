@@ -14,13 +14,15 @@ def notify_group():
 @notify_group.command("run")
 @with_appcontext
 def run_command():
-    """Queue the day's summaries, late first visits and follow-ups that are due, then send every due notice."""
+    """Queue the day's summaries, late first visits, follow-ups and unresolved conflicts that
+    are due, then send every due notice."""
     from .queue import drain
     from .runner import write_timed
 
-    queued, late, follow_ups = write_timed()
+    queued, late, follow_ups, conflicts, reminders = write_timed()
     counts = drain()
     click.echo(
         f"summaries queued: {queued}; late first visits: {late}; follow-ups due: {follow_ups}; "
+        f"unresolved conflicts: {conflicts}; reminders: {reminders}; "
         + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     )

@@ -24,7 +24,14 @@ INVALID_TOKEN = {40014, 42001}  # invalid / expired access_token (both providers
 
 # Answers worth retrying later: the provider busy or throttling the app, or not reached at all.
 WECOM_RETRY = {-1, 45009, 45033}  # system busy, API call limit, concurrent call limit
-DINGTALK_RETRY = {-1}  # system busy; its throttling codes are not checked here: a throttled send fails
+# DingTalk answers a call made too often with one of these (its frequency-limit codes, as DingTalk's
+# developer answers and the SDKs that handle them name them): 90002 the API's limit across all companies,
+# 90005 the company's calls to one API over 1,500 a minute, 90006 the app's over 1,500 a minute, 90018 the
+# app's over 40 a second, 90019 a third-party app's over 40 a second per company, 41047 / 41048 the work
+# notices a minute (the company's, and all of them). The newer gateway answers errcode 88 with the same code
+# as its `sub_code`; 88 with another sub_code (no permission, say) is a refusal.
+DINGTALK_TOO_FREQUENT = {90002, 90005, 90006, 90018, 90019, 41047, 41048}
+DINGTALK_RETRY = {-1} | DINGTALK_TOO_FREQUENT  # system busy, or throttled: tried again with backoff
 
 
 class ProviderError(Exception):
@@ -78,12 +85,15 @@ class Client:
         answer = _call(self.name, self._token_url())
         if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
             code = answer.get("errcode")
-            raise ProviderError(self.name, code, answer.get("errmsg", ""), code in self.retry_codes)
+            raise ProviderError(self.name, code, answer.get("errmsg", ""), self._retryable(answer))
         lifetime = int(answer.get("expires_in", 7200))
         expires = now + timedelta(seconds=lifetime - min(TOKEN_MARGIN_S, lifetime // 10))
         with _tokens_lock:
             _tokens[self._key()] = (answer["access_token"], expires)
         return answer["access_token"]
+
+    def _retryable(self, answer):
+        return answer.get("errcode") in self.retry_codes
 
     def _drop_token(self):
         with _tokens_lock:
@@ -99,7 +109,7 @@ class Client:
                 self._drop_token()
                 continue
             if code != 0:
-                raise ProviderError(self.name, code, answer.get("errmsg", ""), code in self.retry_codes)
+                raise ProviderError(self.name, code, answer.get("errmsg", ""), self._retryable(answer))
             return answer
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -150,6 +160,15 @@ class DingTalk(Client):
     def __init__(self, base_url, app_key, secret, agent_id=None):
         super().__init__(base_url, app_key, secret)
         self.agent_id = agent_id
+
+    def _retryable(self, answer):
+        """Busy or throttled, also when said as errcode 88 with the throttling code as its sub_code."""
+        if answer.get("errcode") == 88:
+            try:
+                return int(answer.get("sub_code")) in DINGTALK_TOO_FREQUENT
+            except (TypeError, ValueError):
+                return False
+        return super()._retryable(answer)
 
     def _token_url(self):
         return f"{self.base_url}/gettoken?{urllib.parse.urlencode({'appkey': self.app_id, 'appsecret': self.secret})}"

@@ -90,8 +90,13 @@ def enqueue(user, kind, params, dedupe_key=None):
         state="sent" if channel == "inapp" else "queued",
         sent_at=now if channel == "inapp" else None,
     )
+    if channel == "inapp" and has_app_context():
+        from .webpush import wanted
+
+        if wanted(user):  # Web Push beside the in-app list, where the user's browser subscribed (webpush.py)
+            notice.push_state = "queued"
     db.session.add(notice)
-    if channel != "inapp":
+    if channel != "inapp" or notice.push_state:
         db.session.info["notify_dispatch"] = True
     return notice
 
@@ -227,6 +232,10 @@ def _attempt(notice, now):
     if user is None or not user.active:
         _fail(notice, "The user is no longer active.")
         return "failed"
+    until = (notice.params or {}).get("until")  # a reminder's moment (an arrival, a start): never sent after it
+    if until and now >= datetime.fromisoformat(until):
+        _fail(notice, "Its moment passed before it could be sent.")
+        return "failed"
     if not notice.any_time:
         opens = next_in_hours(now, notice.team_id, row)
         if opens > now:
@@ -292,9 +301,17 @@ def drain(limit=DRAIN_BATCH):
             outcome = "error"
         if outcome:
             counts[outcome] = counts.get(outcome, 0) + 1
+    from .webpush import push_due
+
+    for outcome, count in push_due(now).items():
+        counts[outcome] = counts.get(outcome, 0) + count
     return counts
 
 
 def next_due():
-    """When the earliest queued notice is due (None: nothing queued)."""
-    return db.session.scalar(select(func.min(Notification.not_before)).where(Notification.state == "queued"))
+    """When the earliest queued notice (or Web Push) is due (None: nothing queued)."""
+    return db.session.scalar(
+        select(func.min(Notification.not_before)).where(
+            (Notification.state == "queued") | (Notification.push_state == "queued")
+        )
+    )

@@ -1,7 +1,7 @@
 """Who drains the queue: a Celery task when CELERY_BROKER_URL is set (and the beat's minutely run for
 retries and held notices), otherwise one thread of this process, which sets a timer for the next
-notice due. `flask notify run` drains and writes the day's summaries, late first visits and follow-ups once
-(for cron without Celery)."""
+notice due. `flask notify run` drains and writes the day's summaries, late first visits, follow-ups,
+unresolved conflicts and reminders once (for cron without Celery)."""
 
 import logging
 import threading
@@ -72,13 +72,16 @@ def drain_task():
 
 
 def write_timed():
-    """Write the notices the clock brings due (the day's summaries, late first visits, follow-ups due): how
-    many of each, in that order. The tick and `flask notify run` both call it."""
+    """Write the notices the clock brings due (the day's summaries, late first visits, follow-ups due, conflicts
+    left unresolved, leave-by and appointment-soon reminders): how many of each, in that order. The tick and
+    `flask notify run` both call it."""
+    from .conflicts import write_unresolved
     from .followup import write_follow_ups
     from .late import write_late
+    from .reminders import write_reminders
     from .summaries import write_due
 
-    return write_due(), write_late(), write_follow_ups()
+    return write_due(), write_late(), write_follow_ups(), write_unresolved(), write_reminders()
 
 
 def tick_task():

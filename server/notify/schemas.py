@@ -129,3 +129,36 @@ class ImLinksSchema(StrictSchema):
 
 class ImSignInAnswer(TokensSchema):
     pass
+
+
+class PushKeyAnswerSchema(Schema):
+    enabled = fields.Boolean(metadata={"description": "Web Push is set up on this server (VAPID key and subject)"})
+    public_key = fields.String(
+        allow_none=True, metadata={"description": "the VAPID public key, base64url: the browser's applicationServerKey"}
+    )
+
+
+class PushKeysSchema(StrictSchema):
+    p256dh = fields.String(required=True, validate=validate.Length(min=80, max=120))
+    auth = fields.String(required=True, validate=validate.Length(min=16, max=40))
+
+
+class PushSubscriptionSchema(StrictSchema):
+    """A browser's PushSubscription as its toJSON() gives it."""
+
+    endpoint = fields.String(
+        required=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "the push resource: https (http only on this machine, for a local push service)"},
+    )
+    keys = fields.Nested(PushKeysSchema, required=True)
+    expirationTime = fields.Integer(allow_none=True, metadata={"description": "the browser's; ignored"})
+
+
+class PushEndpointSchema(StrictSchema):
+    endpoint = fields.String(required=True, validate=validate.Length(max=1000))
+
+
+class PushSubscribedSchema(Schema):
+    endpoint = fields.String()
+    created_at = fields.AwareDateTime()

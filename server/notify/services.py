@@ -1,12 +1,13 @@
 """The notices through the API: a user's own list, the outbox a manager watches, a team's channel
 (credentials write-only), each user's kinds, and the ids an admin links."""
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, select
 
 from .. import clock
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import ImLink, Notification, NotifyPrefs, TeamChannel, User
+from ..models import ImLink, Notification, NotifyPrefs, PushSubscription, TeamChannel, User
 from ..models.notify import DEFAULT_HOURS
 from ..policy import managed_team, may_manage_user, require_manager
 from .kinds import KINDS
@@ -181,3 +182,64 @@ def set_links(principal, user_id, data):
         link(user, provider, corp, data[field].strip())
     db.session.commit()
     return _linked(user)
+
+
+# --- Web Push subscriptions (webpush.py sends) ---------------------------------------
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def push_key():
+    from .webpush import public_key
+
+    key = public_key(current_app.config)
+    return {"enabled": key is not None, "public_key": key}
+
+
+def _checked_subscription(data):
+    from base64 import urlsafe_b64decode
+    from urllib.parse import urlparse
+
+    errors = {}
+    url = urlparse(data["endpoint"])
+    if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and url.hostname in LOCAL_HOSTS)):
+        errors["endpoint"] = ["Invalid value."]
+
+    def raw(text):
+        try:
+            return urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except ValueError:
+            return b""
+
+    keys = {}
+    p256dh, auth = raw(data["keys"]["p256dh"]), raw(data["keys"]["auth"])
+    if len(p256dh) != 65 or p256dh[:1] != b"\x04":  # an uncompressed P-256 point (RFC 8291)
+        keys["p256dh"] = ["Invalid value."]
+    if len(auth) != 16:  # the 16-octet authentication secret
+        keys["auth"] = ["Invalid value."]
+    if keys:
+        errors["keys"] = keys
+    if errors:
+        raise ValidationFailed("The push subscription is not one a browser gives.", errors)
+
+
+def subscribe_push(principal, data):
+    """Keep the caller's browser subscription (one endpoint belongs to the user who subscribed it last)."""
+    if not push_key()["enabled"]:
+        raise NotFound("Web Push is not set up on this server.")
+    _checked_subscription(data)
+    row = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == data["endpoint"]))
+    if row is None:
+        row = PushSubscription(endpoint=data["endpoint"])
+        db.session.add(row)
+    row.user_id, row.p256dh, row.auth = principal.id, data["keys"]["p256dh"], data["keys"]["auth"]
+    db.session.commit()
+    return row
+
+
+def unsubscribe_push(principal, endpoint):
+    """Forget the caller's subscription at `endpoint` (none there: nothing to do)."""
+    db.session.execute(
+        delete(PushSubscription).where(PushSubscription.endpoint == endpoint, PushSubscription.user_id == principal.id)
+    )
+    db.session.commit()

@@ -21,6 +21,10 @@ from .schemas import (
     OutboxQuery,
     PrefsAnswerSchema,
     PrefsSchema,
+    PushEndpointSchema,
+    PushKeyAnswerSchema,
+    PushSubscribedSchema,
+    PushSubscriptionSchema,
 )
 
 NOT_FOUND = {"schema": ErrorSchema, "description": "Not found, or not the caller's"}
@@ -151,3 +155,31 @@ class ImLinks(MethodView):
     def put(self, data, user_id):
         """Link the user's WeCom / DingTalk user ids (null unlinks), in the corp of the user's team"""
         return services.set_links(principal(), user_id, data)
+
+
+@blp.route("/push/key")
+class PushKey(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, PushKeyAnswerSchema)
+    def get(self):
+        """Whether Web Push is set up here, and the VAPID public key a browser subscribes with"""
+        return services.push_key()
+
+
+@blp.route("/push/subscription")
+class PushSubscriptionView(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(PushSubscriptionSchema)
+    @blp.response(200, PushSubscribedSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="Web Push is not set up on this server")
+    def put(self, data):
+        """Keep this browser's push subscription: notices then come as Web Push too (in-app channel only)"""
+        return services.subscribe_push(principal(), data)
+
+    @blp.arguments(PushEndpointSchema)
+    @blp.response(204)
+    def delete(self, data):
+        """Forget this browser's push subscription"""
+        services.unsubscribe_push(principal(), data["endpoint"])

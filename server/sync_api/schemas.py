@@ -56,6 +56,20 @@ class PushSchema(StrictSchema):
     )
 
 
+class ResolvedSchema(StrictSchema):
+    client_id = fields.UUID(required=True)
+    ids = fields.List(
+        fields.UUID(),
+        required=True,
+        validate=validate.Length(min=1, max=protocol.MAX_MUTATIONS),
+        metadata={"description": "ids of the mutations answered `conflict` whose fields the rep has decided"},
+    )
+
+
+class ResolvedAnswerSchema(Schema):
+    resolved = fields.Integer(metadata={"description": "how many of them were open until now"})
+
+
 class ResultSchema(Schema):
     id = fields.String()
     status = fields.String(metadata={"description": "applied | duplicate | rejected | conflict"})

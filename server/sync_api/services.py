@@ -377,6 +377,7 @@ class _Chunk:
     def note(self, mutation, result):
         """Journal the mutation's result under its seq, naming the record it wrote (the version is
         filled in when known)."""
+        decided_on_phone = result.get("status") == "conflict" and mutation.entity == "account"
         self.journal.append(
             {
                 "client_id": self.client.id,
@@ -387,6 +388,8 @@ class _Chunk:
                 "entity": mutation.entity[:32],
                 "entity_id": mutation.entity_id,
                 "version": None,
+                # The rep decides an account's clashing fields on the phone: open until it says they did.
+                "conflict_at": clock.stamp() if decided_on_phone else None,
             }
         )
 
@@ -592,6 +595,26 @@ def _was_deleted(entity_name, record_id):
         )
         > 0
     )
+
+
+def resolve_conflicts(principal, client_id, mutation_ids):
+    """Mark the conflicts this client's pushes raised under `mutation_ids` as decided by the rep (the phone
+    sends them once the rep chose, or once more if it did not hear the answer); how many were open."""
+    client = db.session.get(SyncClient, client_id)
+    if client is None or client.user_id != principal.id:
+        raise NotFound("No phone with this client id pushed as you.", {"client_id": ["Unknown."]})
+    done = db.session.execute(
+        update(SyncMutation)
+        .where(
+            SyncMutation.client_id == client_id,
+            SyncMutation.mutation_id.in_(mutation_ids),
+            SyncMutation.conflict_at.is_not(None),
+            SyncMutation.resolved_at.is_(None),
+        )
+        .values(resolved_at=clock.stamp())
+    ).rowcount
+    db.session.commit()
+    return done
 
 
 def prune(days, now=None):

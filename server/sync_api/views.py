@@ -2,10 +2,11 @@ from flask import jsonify
 from flask.views import MethodView
 
 from ..errors import ValidationFailed
+from ..extensions import ErrorSchema
 from ..models import utcnow
 from ..security import login_required, principal
 from . import blp, services
-from .schemas import PullArgs, PullSchema, PushResultSchema, PushSchema
+from .schemas import PullArgs, PullSchema, PushResultSchema, PushSchema, ResolvedAnswerSchema, ResolvedSchema
 
 
 @blp.route("/pull")
@@ -47,3 +48,15 @@ class Push(MethodView):
             raise ValidationFailed("Mutations must be sent in increasing seq order.", {"mutations": ["Out of order."]})
         result = services.push(principal(), body["client_id"], body["mutations"])
         return {**result, "server_time": utcnow()}
+
+
+@blp.route("/conflicts/resolved")
+class ConflictsResolved(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(ResolvedSchema)
+    @blp.response(200, ResolvedAnswerSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No phone with this client id pushed as the caller")
+    def post(self, body):
+        """Say that the rep decided the clashing fields of these conflicts (kept theirs or the office's)"""
+        return {"resolved": services.resolve_conflicts(principal(), body["client_id"], body["ids"])}

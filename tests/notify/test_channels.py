@@ -254,7 +254,7 @@ def test_outside_the_working_hours_a_notice_waits_unless_the_user_asked_for_it(a
         headers=world.headers("r2"),
     )
     assert asked.status_code == 200 and asked.get_json()["kinds"]["plan_ready"] == {"on": True, "any_time": True}
-    assert asked.get_json()["mine"] == ["plan_ready", "plan_changed", "follow_up_due"]
+    assert asked.get_json()["mine"] == ["plan_ready", "plan_changed", "follow_up_due", "leave_by", "appointment_soon"]
     _notify(app, world.users["r1"])
     _notify(app, world.users["r2"])
     assert [d[0] for d in wecom.delivered] == ["li.si"]
@@ -345,3 +345,36 @@ def test_the_app_url_is_an_http_address_as_the_document_says(client, world):
     ):
         answer = client.patch(url, json={"app_url": bad}, headers=world.headers("m1"))
         assert answer.status_code == 422 and list(answer.get_json()["error"]["fields"]) == ["app_url"], bad
+
+
+def test_dingtalk_saying_too_often_is_tried_again_later_and_a_refusal_fails_at_once(
+    app, client, world, dingtalk, clock
+):
+    """DingTalk's throttling answers (errcode 90018, or errcode 88 with sub_code 90018) wait and are tried again
+    with backoff, and go out once DingTalk takes them; errcode 88 with another sub_code fails at once."""
+    clock.freeze(MONDAY_10)
+    use_dingtalk(client, world)
+    link(client, world, "r3", dingtalk_userid="wang.wu")
+    dingtalk.mode.add("too_frequent")
+    _notify(app, world.users["r3"])
+    assert _states(app, world.users["r3"]) == [
+        ("queued", "Attempt 1: dingtalk errcode 90018: 当前企业的应用调用该接口的频率超过限制", 1)
+    ]
+    dingtalk.mode = {"too_frequent_88"}
+    clock.freeze(MONDAY_10 + timedelta(seconds=60))
+    _run(app)
+    state, failure, attempts = _states(app, world.users["r3"])[0]
+    assert (state, attempts) == ("queued", 2) and "subcode=90018" in failure
+    with app.app_context():
+        due = db.session.scalar(db.select(Notification.not_before).where(Notification.user_id == world.users["r3"]))
+    assert due - clock.now() == timedelta(seconds=120)  # backoff doubled
+    dingtalk.mode = set()
+    clock.freeze(due)
+    _run(app)
+    assert _states(app, world.users["r3"]) == [("sent", None, 3)]
+    assert [d[0] for d in dingtalk.delivered] == ["wang.wu"]
+
+    dingtalk.mode = {"no_permission"}
+    _notify(app, world.users["r3"], date="2026-11-10", stops=3, leave_at="08:00")
+    state, failure, attempts = _states(app, world.users["r3"])[1]
+    assert (state, attempts) == ("failed", 1) and "subcode=60011" in failure and "after 1 attempt" in failure

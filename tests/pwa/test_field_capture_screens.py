@@ -44,10 +44,40 @@ def test_an_account_edit_that_clashes_with_the_office_shows_both_and_the_reps_ch
     expect(card).to_contain_text("Rep: the buyer moved to the 5th floor")
     expect(card).to_contain_text("Office: call before visiting")
     shot(page, "capture-conflict")
+    with live_server.app.app_context():  # the server holds the conflict open until the rep decides
+        assert _open_conflicts(target["id"]) == [True]
     card.get_by_role("button", name="Keep mine").click()
     expect(page.locator(".card.conflict")).to_have_count(0)
     wait_synced(page, 0)
     assert rep_get(live_server, f"/api/accounts/{target['id']}")["notes"] == "Rep: the buyer moved to the 5th floor"
+    # The phone told the server the rep decided (the manager hears of no conflict left open).
+    for _ in range(100):
+        with live_server.app.app_context():
+            if _open_conflicts(target["id"]) == [False]:
+                break
+        page.wait_for_timeout(100)
+    with live_server.app.app_context():
+        assert _open_conflicts(target["id"]) == [False]
+    assert page.evaluate(DECIDED) == []
+
+
+DECIDED = """async () => (await import('/js/db.js')).getMeta('conflicts_decided', [])"""
+
+
+def _open_conflicts(account_id):
+    """For each conflict journaled on this account: whether it is still open."""
+    import uuid
+
+    from server.extensions import db
+    from server.models import SyncMutation
+
+    rows = db.session.scalars(
+        db.select(SyncMutation).where(
+            SyncMutation.entity_id == uuid.UUID(account_id), SyncMutation.conflict_at.is_not(None)
+        )
+    ).all()
+    db.session.remove()
+    return [row.resolved_at is None for row in rows]
 
 
 def test_the_capture_screens_speak_chinese_with_no_code_on_screen(browser, live_server):

@@ -114,6 +114,9 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
         assert answer.value.ok
         prefs = call(server, "GET", "/api/notifications/prefs", login_token(server, "rep1"))
         assert prefs["kinds"]["plan_ready"] == {"on": True, "any_time": True}
+        # The reminders from the server are the rep's kinds too.
+        expect(card).to_contain_text("Time to leave for the next stop (also when the app is closed)")
+        expect(card).to_contain_text("An appointment about to start (also when the app is closed)")
         card.scroll_into_view_if_needed()
         shot(page, "notice-me-screen")
         # Dismissed, the next unread one shows; then the banner goes and both are read.
@@ -138,6 +141,19 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
         expect(outbox.first).to_contain_text("WeCom · sent")
         page.locator("#notice-outbox").scroll_into_view_if_needed()
         shot(page, "notice-outbox")
+        # The manager's own kinds, the unresolved conflicts among them, each switchable.
+        page.locator("#account-button").click()
+        kinds = page.locator("#notice-kinds")
+        expect(kinds).to_contain_text("A rep's edit clashing with the office, left undecided for 2 hours")
+        expect(kinds).not_to_contain_text("Time to leave")  # a rep's kind
+        box = kinds.locator('input[data-kind="conflict_unresolved"][data-part="on"]')
+        with page.expect_response("**/api/notifications/prefs") as answer:
+            box.uncheck()
+        assert answer.value.ok
+        prefs = call(server, "GET", "/api/notifications/prefs", login_token(server, "manager"))
+        assert prefs["kinds"]["conflict_unresolved"]["on"] is False
+        kinds.scroll_into_view_if_needed()
+        shot(page, "notice-me-manager-kinds")
     finally:
         context.close()
 

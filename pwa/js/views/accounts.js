@@ -4,7 +4,7 @@ import { t } from "../i18n.js";
 import { cadenceDays, daysSince, distanceText, hhmm, html, isOverdue, metresBetween, money, position, shortDate, stageLabel } from "../ui.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { fieldMap } from "../map.js";
-import { on } from "../state.js";
+import { emit, on } from "../state.js";
 import { may } from "../may.js";
 import { teamReps } from "../teams.js";
 import { flags as opportunityFlags } from "./opportunity.js";
@@ -266,6 +266,10 @@ export async function renderDetail(main, { id, user = null }) {
       return { ...c, conflicts: Object.fromEntries(Object.entries(c.conflicts).filter(([f]) => !fields.includes(f))) };
     }).filter((c) => Object.keys(c.conflicts).length);
     await setMeta("conflicts", rest);
+    if (!rest.some((c) => c.key === entry.key)) { // every field decided: the server hears so with the next sync
+      await setMeta("conflicts_decided", [...await getMeta("conflicts_decided", []), entry.key]);
+      emit("local-write");
+    }
     await renderDetail(main, { id });
   }));
 }

@@ -1,9 +1,11 @@
 // Login: keeps the token on the phone; a different user cannot log in over queued records. Opened from inside
-// WeCom or DingTalk (?im=wecom|dingtalk&corp=<corp id>&code=<code the provider added>), it signs the user in with
-// that code first; a user not linked yet whose username matches confirms the link once with their password.
+// WeCom (?im=wecom&corp=<corp id>&code=<code WeCom added>) or DingTalk (?im=dingtalk&corp=<corp id>: the code comes
+// from DingTalk's JS API, loaded only inside DingTalk), it signs the user in with that code first; a user not
+// linked yet whose username matches confirms the link once with their password.
 import { confirmImLink, imSignIn, login, online } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
 import { errorText, t } from "../i18n.js";
+import { dingtalk } from "../lazy.js";
 import { html } from "../ui.js";
 
 export async function render(main, { onLoggedIn }) {
@@ -33,12 +35,14 @@ export async function render(main, { onLoggedIn }) {
   };
   const im = imParams();
   if (im && online() && !(previous?.user && (await waitingCount()) > 0)) {
-    history.replaceState(null, "", location.pathname + location.hash); // a code works once: never sent again
+    if (im.code) history.replaceState(null, "", location.pathname + location.hash); // a code works once: never sent again
     try {
-      return await finish(await imSignIn(im.provider, im.corp, im.code));
+      const code = im.code ?? (im.provider === "dingtalk" ? await dingtalkCode(im.corp) : null);
+      if (code) return await finish(await imSignIn(im.provider, im.corp, code));
     } catch (e) {
       if (e.code === "confirm_link") return confirmLink(main, e.body.error, im.provider, finish);
-      main.querySelector("#login-error").textContent = t("login.im_failed", { message: errorText(e.code, e.message) });
+      const message = e instanceof Error ? errorText(e.code, e.message) : e?.errorMessage ?? String(e?.errorCode ?? "");
+      main.querySelector("#login-error").textContent = t("login.im_failed", { message });
     }
   }
   form.addEventListener("submit", async (event) => {
@@ -63,13 +67,25 @@ export async function render(main, { onLoggedIn }) {
   });
 }
 
-/** The sign-in code WeCom or DingTalk added to the page's address, with whose company it is. */
+/** The sign-in code WeCom or DingTalk added to the page's address, with whose company it is. DingTalk adds none:
+ *  its page asks DingTalk's JS API for one (`dingtalkCode`), so there `code` is null. */
 function imParams() {
   const params = new URLSearchParams(location.search);
   const provider = params.get("im");
   const corp = params.get("corp");
-  const code = params.get("code") || params.get("authCode");
-  return ["wecom", "dingtalk"].includes(provider) && corp && code ? { provider, corp, code } : null;
+  const code = params.get("code") || params.get("authCode") || null;
+  if (!["wecom", "dingtalk"].includes(provider) || !corp) return null;
+  return code || provider === "dingtalk" ? { provider, corp, code } : null;
+}
+
+/** Inside DingTalk: the 免登 code from DingTalk's JS API for the company (null outside DingTalk, where the API
+ *  is not loaded and the password login shows as usual). DingTalk refusing is thrown as its `{errorCode,
+ *  errorMessage}`. */
+async function dingtalkCode(corpId) {
+  const dd = await dingtalk();
+  if (!dd) return null;
+  const answer = await dd.runtime.permission.requestAuthCode({ corpId });
+  return answer?.code || null;
 }
 
 /** Once: the user's Fieldday password links their WeCom / DingTalk id to their account and signs them in. */

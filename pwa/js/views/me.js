@@ -18,6 +18,7 @@ import { passwordForm, wirePasswordForm } from "./password.js";
 export async function logOutHere() {
   const waiting = await waitingCount();
   stopReminders();
+  await (await import("../webpush.js")).dropPushSubscription().catch(() => {});
   await logout(); // revokes the tokens on the server when it answers; offline, the phone forgets them
   await clearRecords();
   const auth = await session();
@@ -27,6 +28,7 @@ export async function logOutHere() {
     await setMeta("next_seq", 1);
     await setMeta("rejected", []);
     await setMeta("conflicts", []);
+    await setMeta("conflicts_decided", []);
   }
   return waiting;
 }
@@ -115,6 +117,7 @@ export async function render(main, { user, onLoggedOut }) {
     if (event.target.id !== "allow-notifications") return;
     await allowNotifications();
     main.querySelector("#reminders-body").innerHTML = remindersBody();
+    import("../webpush.js").then((m) => m.keepPushSubscription()).catch(() => {}); // where it works, not relied upon
   });
   main.querySelectorAll("#notice-kinds input").forEach((box) => box.addEventListener("change", async () => {
     const kind = box.dataset.kind;

@@ -1,0 +1,37 @@
+// Web Push where it works (server/notify/webpush.py): once this browser may show notifications, it subscribes at
+// its push service with the server's VAPID key and the server keeps the subscription; the service worker shows
+// what comes (sw.js, "push"). Not relied upon: in China Chrome's push service is not reached, the notices still
+// come in the app (and through WeCom / DingTalk). Every step is best effort and says how far it got.
+import { online, request } from "./api.js";
+
+/** Subscribe this browser if it can and the server pushes: "subscribed", or why not ("unsupported", "not_allowed",
+ *  "offline", "off" on the server, "refused" by the browser or its push service). */
+export async function keepPushSubscription() {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return "unsupported";
+  if (Notification.permission !== "granted") return "not_allowed";
+  if (!online()) return "offline";
+  try {
+    const key = await request("GET", "/api/push/key");
+    if (!key.enabled) return "off";
+    const registration = await navigator.serviceWorker.ready;
+    const subscription = (await registration.pushManager.getSubscription())
+      ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key.public_key }));
+    await request("PUT", "/api/push/subscription", subscription.toJSON());
+    return "subscribed";
+  } catch {
+    return "refused";
+  }
+}
+
+/** At logout: the server forgets this browser's subscription and the browser drops it (best effort). */
+export async function dropPushSubscription() {
+  try {
+    const registration = await navigator.serviceWorker?.getRegistration?.();
+    const subscription = await registration?.pushManager?.getSubscription();
+    if (!subscription) return;
+    await request("DELETE", "/api/push/subscription", { endpoint: subscription.endpoint }).catch(() => {});
+    await subscription.unsubscribe();
+  } catch {
+    // Nothing to drop, or the browser would not: the next login's subscription replaces it on the server.
+  }
+}

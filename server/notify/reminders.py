@@ -1,0 +1,127 @@
+"""Leave-by and appointment-soon from the server: the reminders the phone shows while the app is open
+(pwa/js/reminders.js), sent through the team's channel so that they reach a rep whose app is closed.
+
+Written by the periodic tick, once per stop and leave-by time and once per appointment and start time, from
+the team's minutes before (`leave_reminder_minutes`, `appointment_reminder_minutes`) until the arrival or the
+start; within the team's working hours unless the rep asked for the kind at any time; only where they reach
+a closed app: a team on WeCom or DingTalk, or (in-app teams) a rep whose browser takes Web Push, else the
+phone's own reminder is all (a server copy would only be a second banner in the open app). The next stop is the
+phone's: today's first stop not yet visited after the stop visited last (stops passed by are not reminded
+of). A notice still unsent when its moment has passed (held by a provider's limit) is marked failed, never
+sent late (queue.py, `until`)."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from .. import clock, team_settings
+from ..extensions import db
+from ..models import Account, Appointment, RoutePlan, Team, User, Visit
+from ..models.users import team_zone
+from .queue import channel_row, configured, enqueue, next_in_hours, prefs_of
+from .webpush import wanted
+
+
+def _next_stop(plan, visits):
+    """(the stop, its number) of the plan's next stop after the visits so far, or None."""
+    stops = sorted(plan.stops, key=lambda stop: stop.position)
+    visited = {visit.account_id for visit in visits}
+    last = -1
+    if visits:
+        latest = max(visits, key=lambda visit: visit.check_in_at).account_id
+        last = next((i for i, stop in enumerate(stops) if stop.account_id == latest), -1)
+    for index, stop in enumerate(stops):
+        if index > last and stop.account_id not in visited:
+            return stop, index + 1
+    return None
+
+
+def _may_write(rep, kind, in_hours):
+    pref = prefs_of(rep.id)[kind]
+    return pref["on"] and (in_hours or pref["any_time"])
+
+
+def _leave_by(rep, day, tz, now, minutes, in_hours):
+    if not _may_write(rep, "leave_by", in_hours):
+        return 0
+    plan = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep.id, RoutePlan.plan_date == day))
+    if plan is None or not plan.stops:
+        return 0
+    midnight = datetime.combine(day, datetime.min.time(), tz)
+    visits = db.session.scalars(
+        select(Visit).where(
+            Visit.rep_id == rep.id,
+            Visit.check_in_at >= midnight,
+            Visit.check_in_at < midnight + timedelta(days=1),
+            Visit.cancelled_at.is_(None),
+        )
+    ).all()
+    found = _next_stop(plan, visits)
+    if found is None:
+        return 0
+    stop, number = found
+    leave = stop.planned_arrival - timedelta(minutes=stop.travel_minutes or 0)
+    if not leave - timedelta(minutes=minutes) <= now < stop.planned_arrival:
+        return 0
+    params = {
+        "date": day.isoformat(),
+        "leave_by": leave.astimezone(tz).strftime("%H:%M"),
+        "n": number,
+        "account": db.session.scalar(select(Account.name).where(Account.id == stop.account_id)) or "?",
+        "arrive": stop.planned_arrival.astimezone(tz).strftime("%H:%M"),
+        "until": stop.planned_arrival.isoformat(),
+    }
+    key = f"leave_by:{rep.id}:{stop.account_id}:{leave.isoformat()}"
+    return 1 if enqueue(rep, "leave_by", params, dedupe_key=key) else 0
+
+
+def _appointments_soon(rep, day, tz, now, minutes, in_hours):
+    if not _may_write(rep, "appointment_soon", in_hours):
+        return 0
+    rows = db.session.execute(
+        select(Appointment, Account.name)
+        .join(Account, Account.id == Appointment.account_id)
+        .where(
+            Appointment.rep_id == rep.id,
+            Appointment.starts_at > now,
+            Appointment.starts_at <= now + timedelta(minutes=minutes),
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
+    queued = 0
+    for appointment, account in rows:
+        params = {
+            "date": appointment.starts_at.astimezone(tz).date().isoformat(),
+            "at": appointment.starts_at.astimezone(tz).strftime("%H:%M"),
+            "account": account,
+            "purpose": appointment.purpose or "",
+            "until": appointment.starts_at.isoformat(),
+        }
+        key = f"appointment_soon:{appointment.id}:{appointment.starts_at.isoformat()}"
+        if enqueue(rep, "appointment_soon", params, dedupe_key=key):
+            queued += 1
+    return queued
+
+
+def write_reminders(now=None):
+    """Queue each active rep's leave-by and appointment-soon notices that are due now; how many."""
+    now = now or clock.now()
+    queued = 0
+    teams = [(team.id, team) for team in db.session.scalars(select(Team))] + [(None, None)]
+    for team_id, team in teams:
+        tz = team_zone(team)
+        day = now.astimezone(tz).date()
+        settings = team_settings.for_team(team)
+        in_hours = next_in_hours(now, team_id, channel_row(team_id)) == now
+        in_team = User.team_id == team_id if team_id is not None else User.team_id.is_(None)
+        reps = db.session.scalars(
+            select(User).where(in_team, User.role == "rep", User.active.is_(True)).order_by(User.username)
+        )
+        in_app_only = configured(channel_row(team_id)) == "inapp"
+        for rep in reps:
+            if in_app_only and not wanted(rep):
+                continue  # the open app reminds by itself; a server copy would only be a second banner
+            queued += _leave_by(rep, day, tz, now, settings.leave_reminder_minutes, in_hours)
+            queued += _appointments_soon(rep, day, tz, now, settings.appointment_reminder_minutes, in_hours)
+    db.session.commit()
+    return queued

@@ -1,0 +1,133 @@
+"""Web Push beside the in-app list, where it works: a notice for a user of a team on the in-app channel also goes
+to each browser the user subscribed (the Me screen), through the browser's push service: the message encrypted
+for the subscription (RFC 8291, aes128gcm) and signed with the server's VAPID key (RFC 8292), POSTed to the
+subscription's push resource (RFC 8030). Not relied upon: Chrome's push service depends on FCM, blocked in
+China; WeCom and DingTalk are the channels that reach people there, and a team on one of them gets no push.
+
+Sent by the same worker as the channels, within the team's working hours unless the user asked for the kind at
+any time, once; a push service that says the subscription is gone (404, 410) has it deleted; any other refusal
+marks the push failed (the notice stays in the in-app list). Off unless VAPID_PRIVATE_KEY and VAPID_SUBJECT
+are set."""
+
+import json
+import logging
+from datetime import datetime
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from flask import current_app
+from py_vapid import Vapid
+from py_vapid.utils import b64urlencode
+from pywebpush import WebPushException, webpush
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Notification, PushSubscription, User
+from .queue import channel_row, next_in_hours, words
+
+log = logging.getLogger(__name__)
+
+TTL_S = 3600  # how long a push service keeps a message for a browser that is not reachable now
+TIMEOUT_S = 10
+BATCH = 200
+GONE = (404, 410)  # RFC 8030 §7.3: the subscription expired or was removed
+
+
+def vapid(config):
+    """The server's VAPID key, or None: Web Push off (no key or no subject, or a key that does not read)."""
+    key, subject = config.get("VAPID_PRIVATE_KEY"), config.get("VAPID_SUBJECT")
+    if not key or not subject:
+        return None
+    if not subject.startswith(("mailto:", "https:")):  # RFC 8292 §2.1: a contact the push service can use
+        log.warning("VAPID_SUBJECT is neither a mailto: nor an https: address: Web Push is off")
+        return None
+    try:
+        return Vapid.from_string(private_key=key)
+    except Exception:  # noqa: BLE001 - any unreadable key: the setting is wrong, say so, push stays off
+        log.warning("VAPID_PRIVATE_KEY does not read as a P-256 key (base64url raw or DER): Web Push is off")
+        return None
+
+
+def public_key(config):
+    """The VAPID public key as browsers take it (`applicationServerKey`): base64url of the uncompressed point."""
+    key = vapid(config)
+    if key is None:
+        return None
+    raw = key.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64urlencode(raw)
+
+
+def wanted(user):
+    """Whether a notice for `user` is to be pushed too: Web Push on and the user has a subscription."""
+    if vapid(current_app.config) is None:
+        return False
+    mine = select(PushSubscription.id).where(PushSubscription.user_id == user.id).limit(1)
+    return db.session.scalar(mine) is not None
+
+
+def push_due(now):
+    """Push every due notice queued for Web Push; {"pushed": n, "push_failed": n, "push_held": n} (zeros left out)."""
+    key = vapid(current_app.config)
+    ids = db.session.scalars(
+        select(Notification.id)
+        .where(Notification.push_state == "queued", Notification.not_before <= now)
+        .order_by(Notification.not_before)
+        .limit(BATCH)
+    ).all()
+    db.session.rollback()
+    counts = {}
+    for notice_id in ids:
+        try:
+            outcome = _push_one(notice_id, key, now)
+        except Exception:
+            db.session.rollback()
+            log.exception("notice %s could not be pushed", notice_id)
+            outcome = "push_error"
+        if outcome:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _push_one(notice_id, key, now):
+    query = select(Notification).where(Notification.id == notice_id, Notification.push_state == "queued")
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # another worker pushing it skips it
+    notice = db.session.scalar(query)
+    if notice is None:
+        db.session.rollback()
+        return None
+    outcome = _attempt(notice, key, now)
+    db.session.commit()
+    return outcome
+
+
+def _attempt(notice, key, now):
+    user = db.session.get(User, notice.user_id)
+    until = (notice.params or {}).get("until")
+    if key is None or user is None or not user.active or (until and now >= datetime.fromisoformat(until)):
+        notice.push_state = "failed"
+        return "push_failed"
+    if not notice.any_time:
+        opens = next_in_hours(now, notice.team_id, channel_row(notice.team_id))
+        if opens > now:
+            notice.not_before = opens
+            return "push_held"
+    title, text = words(notice, user, now)
+    data = json.dumps({"title": title, "body": text, "tag": str(notice.id), "url": "/#/me"}, ensure_ascii=False)
+    subject = current_app.config["VAPID_SUBJECT"]
+    delivered = 0
+    for subscription in db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)):
+        info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+        try:
+            webpush(info, data=data, vapid_private_key=key, vapid_claims={"sub": subject}, ttl=TTL_S, timeout=TIMEOUT_S)
+            delivered += 1
+        except WebPushException as exc:
+            if exc.status_code in GONE:
+                db.session.delete(subscription)
+                log.info("push subscription %s is gone (%s): deleted", subscription.id, exc.status_code)
+            else:
+                log.warning("push of notice %s refused: HTTP %s", notice.id, exc.status_code)
+        except requests.RequestException as exc:
+            log.warning("push service of subscription %s not reached: %s", subscription.id, type(exc).__name__)
+    notice.push_state = "sent" if delivered else "failed"
+    return "pushed" if delivered else "push_failed"
