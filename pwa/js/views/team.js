@@ -1,7 +1,7 @@
 // The manager's screen: where the team's time goes and the method's numbers, with tables and CSV.
 import { download, online, request } from "../api.js";
 import { all } from "../db.js";
-import { t } from "../i18n.js";
+import { lang, t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, describe, hhmm, html, money, period, shortDate, stageLabel } from "../ui.js";
 import { vocab } from "../settings.js";
@@ -33,7 +33,7 @@ function fmt(value) {
 }
 
 function downloadCsv(name, query, table = "rows") {
-  return download(`/api/reports/${name}?${query}&format=csv&table=${table}`, `${name}.csv`);
+  return download(`/api/reports/${name}?${query}&format=csv&table=${table}&lang=${lang()}`, `${name}.csv`);
 }
 
 function section(name, title, body) {
