@@ -171,3 +171,28 @@ def test_a_report_csv_gives_its_coded_cells_in_words_with_the_codes(client, code
     assert {r["ownership"] for r in english} == {"Competitor's"}
     bad = client.get("/api/reports/installed-base?format=csv&lang=de", headers=coded.headers("m1"))
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_every_code_an_export_words_has_words_in_both_catalogues(lang):
+    from server.models import vocab
+    from server.words import code_for, word
+
+    coded = {
+        "org_type": vocab.ORG_TYPES,
+        "employee_band": vocab.EMPLOYEE_BANDS,
+        "purchase_role": vocab.PURCHASE_ROLES,
+        "ownership": vocab.DEVICE_OWNERSHIP,
+        "colour": vocab.DEVICE_COLOUR,
+        "kind": vocab.OPPORTUNITY_KINDS,
+        "status": vocab.OPPORTUNITY_STATUSES,
+        "loss_reason": vocab.LOSS_REASONS,
+        "category": vocab.ACTIVITY_CATEGORIES,
+        "stage": vocab.FUNNEL_STAGES,
+        "mark": ("good", "warn", "bad"),
+    }
+    for name, codes in coded.items():
+        for code in codes:
+            text = word(name, code, lang)
+            assert text and text != code, (name, code)  # words, not the code again
+            assert code_for(name, text) == code  # and they read back as that code
