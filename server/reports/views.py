@@ -1,6 +1,6 @@
 """`/api/reports/*`: JSON by default, CSV with `format=csv`; reps see themselves, managers their team."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask.views import MethodView
 
@@ -45,11 +45,23 @@ def _vocab_of(column):
     )
 
 
-def in_words(flat, lang):
-    """(columns, rows) of a report's flat rows, each coded cell in words of `lang` and its code beside it."""
+def _local(value, tz):
+    """An instant's text (ISO 8601 with its offset) in the team's time zone; anything else as it is."""
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) and "T" in value else None
+    except ValueError:
+        return value
+    return at.astimezone(tz).isoformat() if at is not None and at.tzinfo is not None else value
+
+
+def in_words(flat, lang, tz):
+    """(columns, rows) of a report's flat rows for a CSV: each coded cell in words of `lang` with its code
+    beside it, each instant (`…_at`) in the team's time zone `tz`, as the exports write them."""
     columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
     coded = {c: v for c in columns if (v := _vocab_of(c))}
     for row in flat:
+        for column in [c for c in row if c.endswith("_at")]:
+            row[column] = _local(row[column], tz)
         for column, vocab in coded.items():
             row[f"{column}_code"] = row.get(column)
             row[column] = word(vocab, row.get(column), lang)
@@ -100,7 +112,7 @@ def _run(report, args, **options):
             flat = [_flatten(r) for r in rows]
             if team is not None and len(rows) > 1 and report.name != "installed-base":
                 flat.append(_flatten({"username": "TEAM", **team}))
-        columns, flat = in_words(flat, language(args.get("lang")))
+        columns, flat = in_words(flat, language(args.get("lang")), scope.tz)
         return csv_response(columns, flat, f"{report.name}-{scope.start}-{scope.end}.csv")
     return {"period": period, "rows": rows, "team": team, "extra": result}
 
@@ -263,7 +275,7 @@ class WeeklyReviewView(MethodView):
                 }
                 for r in reviews
             ]
-            columns, flat = in_words(flat, language(args.get("lang")))
+            columns, flat = in_words(flat, language(args.get("lang")), scope.tz)
             return csv_response(columns, flat, f"weekly-review-{scope.start}.csv")
         return {"reviews": reviews}
 

@@ -171,6 +171,13 @@ def test_a_report_csv_gives_its_coded_cells_in_words_with_the_codes(client, code
     assert {r["ownership"] for r in english} == {"Competitor's"}
     bad = client.get("/api/reports/installed-base?format=csv&lang=de", headers=coded.headers("m1"))
     assert bad.status_code == 422
+    # Its instants in the team's time zone, as the exports write them: the 01:00 UTC visit reads 09:00+08:00.
+    with writing(coded.app):
+        for rep in ("r1", "r2"):  # there since October: overdue at the end of November (A: every 7 days)
+            db.session.get(Account, coded.accounts[rep]).created_at = datetime(2026, 10, 1, tzinfo=UTC)
+        db.session.commit()
+    overdue = _csv(_get(client, coded, "/api/reports/cadence?format=csv&table=overdue&from=2026-11-01&to=2026-11-30"))
+    assert {r["last_contact_at"] for r in overdue} == {"2026-11-02T09:00:00+08:00"}
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
