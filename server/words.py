@@ -57,7 +57,8 @@ def word(vocab, code, lang):
     return catalogue(lang).get(f"{KEY_PREFIX.get(vocab, f'code.{vocab}.')}{code}", code)
 
 
-def _fold(text):
+def fold(text):
+    """Text as a match ignores it: without spaces, case folded (客户 要求 = 客户要求, Branch = branch)."""
     return "".join(str(text).split()).casefold()
 
 
@@ -67,29 +68,29 @@ def _codes(vocab):
     found = {}
     if vocab == "stage":
         for code, names in STAGE_NAMES.items():
-            found.update({_fold(code): code, _fold(names["en"]): code, _fold(names["zh-CN"]): code})
-            found.update({_fold(f"{code} {names[lang]}"): code for lang in LANGUAGES})
+            found.update({fold(code): code, fold(names["en"]): code, fold(names["zh-CN"]): code})
+            found.update({fold(f"{code} {names[lang]}"): code for lang in LANGUAGES})
         return found
     prefix = KEY_PREFIX.get(vocab, f"code.{vocab}.")
     for lang in LANGUAGES:
         for key, text in catalogue(lang).items():
             if key.startswith(prefix):
                 code = key[len(prefix) :]
-                found.setdefault(_fold(text), code)
-                found.setdefault(_fold(code), code)
+                found.setdefault(fold(text), code)
+                found.setdefault(fold(code), code)
     return found
 
 
 def code_for(vocab, text):
     """The code whose words (in either language) or code `text` is; None when it is neither."""
-    return _codes(vocab).get(_fold(text))
+    return _codes(vocab).get(fold(text))
 
 
 def read_coded(vocab, text, code):
     """The value a file gives a coded field in its words column (`text`) and its code column (`code`): the
     code, unless the words were changed to say something else (then what they say, as a code if they
     are one's words, else as written)."""
-    if code and (not text or code_for(vocab, text) == code or _fold(text) == _fold(code)):
+    if code and (not text or code_for(vocab, text) == code or fold(text) == fold(code)):
         return code
     if not text:
         return code

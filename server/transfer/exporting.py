@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Account, Activity, Contact, Device, Opportunity, Photo, User, Visit
-from ..words import word
+from ..words import fold, word
 from .columns import ACCOUNT_COLUMNS, CODED, COLUMNS, CONTACT_COLUMNS, DEVICE_COLUMNS, code_column, header_name
 
 ACCOUNT_FIELDS = [a[0] for a in ACCOUNT_COLUMNS.values()]
@@ -30,15 +30,11 @@ CODED_EXPORTS = {
 PHRASES = {"purpose": "visit_purpose", "outcome": "visit_outcome"}  # a visit's fields the team's presets word
 
 
-def _fold(text):
-    return "".join(str(text).split()).casefold()
-
-
 def _phrasebook(scope, lang):
     """{field: {folded preset in either language: the preset in `lang`}} of the scope's team."""
     phrases = scope.settings.phrases()
     return {
-        name: {_fold(p[other]): p[lang] for p in phrases[preset] for other in ("en", "zh-CN") if p.get(other)}
+        name: {fold(p[other]): p[lang] for p in phrases[preset] for other in ("en", "zh-CN") if p.get(other)}
         for name, preset in PHRASES.items()
     }
 
@@ -56,7 +52,7 @@ def in_words(kind, columns, rows, lang, scope=None):
         for name, words in book.items():
             text = row.get(name, "")
             row[code_column(name)] = text
-            row[name] = words.get(_fold(text), text) if text else text
+            row[name] = words.get(fold(text), text) if text else text
     return [*columns, *(code_column(name) for name in [*coded, *book])], rows
 
 
