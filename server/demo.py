@@ -228,6 +228,11 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
         _appointments(rng, rep, accounts, today, counts)
         if weeks:
             _focus(rep, accounts, today, manager, counts)
+        # Streams of their own again: what came before stays as it was.
+        counts["visits"] += demo_reports.deal_visits(demo_reports.rng_for(rng_seed, n, "deals"), rep, TZ)
+        counts["photos"] = counts.get("photos", 0) + demo_reports.photos(
+            demo_reports.rng_for(rng_seed, n, "photos"), rep, visits, TZ
+        )
         db.session.flush()
     db.session.commit()
     return counts

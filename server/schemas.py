@@ -144,3 +144,18 @@ def page_schema(item_schema, name):
         },
         name=name,
     )
+
+
+LANGUAGES = ("zh-CN", "en")  # what the server writes for people speaks one of these
+
+
+def lang_field():
+    """The `lang` query parameter of a file the server writes for people (an export, a report's CSV)."""
+    return fields.String(
+        validate=validate.OneOf(LANGUAGES),
+        metadata={
+            "description": "the language of the words in the file (zh-CN or en): coded fields (industry, stage, "
+            "status, category ...) in words, with the code beside them in `<field>_code`; by default the "
+            "request's Accept-Language, else the user's language"
+        },
+    )

@@ -3,6 +3,7 @@
 // device for when there is no signal (forgotten with the other records when another user signs in).
 import { download, request } from "./api.js";
 import { TEAM_FIGURES, getMeta, setMeta } from "./db.js";
+import { lang } from "./i18n.js";
 
 let reportList = null;
 /** The names of the reports the server offers (GET /api/reports), the scorecard apart; asked once. */
@@ -17,9 +18,9 @@ export function report(name, query) {
   return request("GET", `/api/reports/${name}?${query}`);
 }
 
-/** One report's table as a CSV file, downloaded. */
+/** One report's table as a CSV file in the app's language (codes beside the words), downloaded. */
 export function reportCsv(name, query, table = "rows") {
-  return download(`/api/reports/${name}?${query}&format=csv&table=${table}`, `${name}.csv`);
+  return download(`/api/reports/${name}?${query}&format=csv&table=${table}&lang=${lang()}`, `${name}.csv`);
 }
 
 /** Keep the Team screen's figures of `query` (the scorecard and every other report's answer), with when. */

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import SPACE, Pattern, RecordSchema, StrictSchema
+from ..schemas import SPACE, Pattern, RecordSchema, StrictSchema, lang_field
 
 PERIOD_RULE = (
     "A period covers at most 400 days and does not end before it starts; without `to` it ends today, so `from` "
@@ -30,6 +30,7 @@ class ReportQuery(StrictSchema):
         metadata={"description": "csv: the table `table` names as text/csv, a file to save"},
     )
     table = report_table("rows")
+    lang = lang_field()
 
 
 class WeeklyReportQuery(ReportQuery):
@@ -126,6 +127,7 @@ class WeeklyQuery(StrictSchema):
     team_id = fields.UUID(metadata={"description": "Managers: every rep of the team"})
     week = fields.Date(required=True, metadata={"description": "any day of the week; weeks start on Monday"})
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    lang = lang_field()
 
 
 class FocusPoint(StrictSchema):

@@ -1,6 +1,6 @@
 """`/api/reports/*`: JSON by default, CSV with `format=csv`; reps see themselves, managers their team."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask.views import MethodView
 
@@ -8,6 +8,7 @@ from ..csvio import csv_response, csv_too
 from ..errors import Forbidden, ValidationFailed
 from ..policy import managed_rep, managed_team, self_or_managed_rep
 from ..security import login_required, principal
+from ..words import language, word
 from . import blp
 from .daily import daily_report, save_review
 from .registry import REPORTS
@@ -32,6 +33,39 @@ from .schemas import (
 from .scope import Scope, report_teams, resolve_scope
 from .targets import set_face_time_target, set_target
 from .weekly import save_focus, week_start, weekly_reviews
+
+# A report CSV's columns that hold a code (column, or prefix ending in "_", -> vocabulary): in words of the
+# chosen language, the code beside them in `<column>_code`.
+CODED_COLUMNS = {"ownership": "ownership", "marks_": "mark"}
+
+
+def _vocab_of(column):
+    return CODED_COLUMNS.get(column) or next(
+        (v for k, v in CODED_COLUMNS.items() if k.endswith("_") and column.startswith(k)), None
+    )
+
+
+def _local(value, tz):
+    """An instant's text (ISO 8601 with its offset) in the team's time zone; anything else as it is."""
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) and "T" in value else None
+    except ValueError:
+        return value
+    return at.astimezone(tz).isoformat() if at is not None and at.tzinfo is not None else value
+
+
+def in_words(flat, lang, tz):
+    """(columns, rows) of a report's flat rows for a CSV: each coded cell in words of `lang` with its code
+    beside it, each instant (`…_at`) in the team's time zone `tz`, as the exports write them."""
+    columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
+    coded = {c: v for c in columns if (v := _vocab_of(c))}
+    for row in flat:
+        for column in [c for c in row if c.endswith("_at")]:
+            row[column] = _local(row[column], tz)
+        for column, vocab in coded.items():
+            row[f"{column}_code"] = row.get(column)
+            row[column] = word(vocab, row.get(column), lang)
+    return [*columns, *(f"{c}_code" for c in coded)], flat
 
 
 def _flatten(row, prefix=""):
@@ -78,7 +112,7 @@ def _run(report, args, **options):
             flat = [_flatten(r) for r in rows]
             if team is not None and len(rows) > 1 and report.name != "installed-base":
                 flat.append(_flatten({"username": "TEAM", **team}))
-        columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
+        columns, flat = in_words(flat, language(args.get("lang")), scope.tz)
         return csv_response(columns, flat, f"{report.name}-{scope.start}-{scope.end}.csv")
     return {"period": period, "rows": rows, "team": team, "extra": result}
 
@@ -241,7 +275,7 @@ class WeeklyReviewView(MethodView):
                 }
                 for r in reviews
             ]
-            columns = list(dict.fromkeys(k for r in flat for k in r)) or ["empty"]
+            columns, flat = in_words(flat, language(args.get("lang")), scope.tz)
             return csv_response(columns, flat, f"weekly-review-{scope.start}.csv")
         return {"reviews": reviews}
 

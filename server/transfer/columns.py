@@ -45,6 +45,14 @@ CONTACT_COLUMNS = {
 DATUM_COLUMN = {"datum": ["datum", "坐标系", "coordinate_system", "coord_type"]}
 COLUMNS = {"accounts": {**ACCOUNT_COLUMNS, **DATUM_COLUMN}, "devices": DEVICE_COLUMNS, "contacts": CONTACT_COLUMNS}
 REQUIRED = {"accounts": {"name"}, "devices": {"ownership", "brand"}, "contacts": {"name"}}
+# The fields that hold a code of the method's vocabulary (field -> vocabulary, server/words.py): an export
+# writes its words in the chosen language under the field's column and the code in `<field>_code` beside it,
+# for machines; an import reads either (the words in zh-CN or English, or the code).
+CODED = {
+    "accounts": {"industry": "industry", "employee_band": "employee_band", "org_type": "org_type"},
+    "devices": {"ownership": "ownership", "colour": "colour"},
+    "contacts": {"purchase_role": "purchase_role"},
+}
 
 # Values a spreadsheet may hold in zh-CN, mapped to the stored codes.
 VALUES = {
@@ -64,9 +72,16 @@ def _norm(header):
     return "".join(header.split()).lower().lstrip("\ufeff")
 
 
+def code_column(field_name):
+    """The column that holds a coded field's code beside its words: `industry_code`."""
+    return f"{field_name}_code"
+
+
 def map_header(kind, header):
-    """{field: column index} for a header row; unknown columns are reported, not guessed."""
+    """{field: column index} for a header row (a coded field's code column under `<field>_code`); unknown
+    columns are reported, not guessed."""
     lookup = {_norm(alias): field for field, aliases in COLUMNS[kind].items() for alias in aliases}
+    lookup.update({_norm(code_column(f)): code_column(f) for f in CODED.get(kind, ())})
     mapping, unknown, seen = {}, [], set()
     for index, name in enumerate(header):
         field = lookup.get(_norm(name))
@@ -87,8 +102,15 @@ def _chinese_name(aliases):
 def template_header(kind, lang):
     """The header row of an empty import file in `lang` ("en" or "zh-CN"): one column per field the import
     reads, the required ones first, each under the first name of that language that `map_header` accepts."""
-    ordered = sorted(COLUMNS[kind].items(), key=lambda item: item[0] not in REQUIRED[kind])
-    return [(lang == "zh-CN" and _chinese_name(aliases)) or aliases[0] for _, aliases in ordered]
+    ordered = sorted(COLUMNS[kind], key=lambda name: name not in REQUIRED[kind])
+    return [header_name(kind, name, lang) for name in ordered]
+
+
+def header_name(kind, field_name, lang):
+    """A field's column name in `lang` ("en" or "zh-CN"), one that `map_header` reads back: the template's and
+    the export's."""
+    aliases = COLUMNS[kind][field_name]
+    return (lang == "zh-CN" and _chinese_name(aliases)) or aliases[0]
 
 
 def column_names(kind, field_name):

@@ -1,4 +1,10 @@
-"""Export a team's records as CSV or JSON, in the columns the importer reads (a round trip is lossless)."""
+"""Export a team's records as CSV or JSON, in the columns the importer reads (a round trip is lossless).
+
+An export speaks the language asked for (zh-CN or English): a coded field (an industry, a stage, a status,
+an activity's category ...) holds the code's words, and `<field>_code` beside it the code as stored, for
+machines; a visit's purpose or outcome that is one of the team's presets reads in that language, its text
+as recorded in `purpose_code` / `outcome_code`. The CSV of an importable kind names its columns as the
+import template of that language does, so the file imports back as it is."""
 
 from datetime import datetime
 
@@ -7,13 +13,56 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Account, Activity, Contact, Device, Opportunity, Photo, User, Visit
-from .columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, DEVICE_COLUMNS
+from ..words import fold, word
+from .columns import ACCOUNT_COLUMNS, CODED, COLUMNS, CONTACT_COLUMNS, DEVICE_COLUMNS, code_column, header_name
 
 ACCOUNT_FIELDS = [a[0] for a in ACCOUNT_COLUMNS.values()]
 KINDS = ("accounts", "contacts", "devices", "opportunities", "visits", "activities", "photos")
 # Kinds whose export may be a ZIP holding the CSV and the photos it names (`format=zip`).
 WITH_FILES = ("visits", "photos")
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+# Every kind's coded fields (field -> vocabulary): the importable kinds' and the rest's.
+CODED_EXPORTS = {
+    **CODED,
+    "opportunities": {"kind": "kind", "stage": "stage", "status": "status", "loss_reason": "loss_reason"},
+    "activities": {"category": "category"},
+}
+PHRASES = {"purpose": "visit_purpose", "outcome": "visit_outcome"}  # a visit's fields the team's presets word
+
+
+def _phrasebook(scope, lang):
+    """{field: {folded preset in either language: the preset in `lang`}} of the scope's team."""
+    phrases = scope.settings.phrases()
+    return {
+        name: {fold(p[other]): p[lang] for p in phrases[preset] for other in ("en", "zh-CN") if p.get(other)}
+        for name, preset in PHRASES.items()
+    }
+
+
+def in_words(kind, columns, rows, lang, scope=None):
+    """The rows with each coded field in words of `lang` and its code in `<field>_code` (appended to the
+    columns); a visit's preset phrases in `lang`, as recorded beside them."""
+    coded = CODED_EXPORTS.get(kind, {})
+    book = _phrasebook(scope, lang) if kind == "visits" and scope is not None else {}
+    for row in rows:
+        for name, vocab in coded.items():
+            code = row.get(name, "")
+            row[code_column(name)] = code
+            row[name] = word(vocab, code, lang)
+        for name, words in book.items():
+            text = row.get(name, "")
+            row[code_column(name)] = text
+            row[name] = words.get(fold(text), text) if text else text
+    return [*columns, *(code_column(name) for name in [*coded, *book])], rows
+
+
+def headed(kind, columns, rows, lang):
+    """(columns, rows) for a CSV: an importable kind's columns named as its import template of `lang` names
+    them (the importer reads them back); the code columns and every other kind's keep their field names."""
+    if kind not in COLUMNS:
+        return columns, rows
+    names = {aliases[0]: header_name(kind, name, lang) for name, aliases in COLUMNS[kind].items()}
+    return [names.get(c, c) for c in columns], [{names.get(k, k): v for k, v in row.items()} for row in rows]
 
 
 def photo_file(photo):

@@ -27,7 +27,8 @@ from ..errors import AppError
 from ..extensions import db
 from ..messages import message_code
 from ..models import Account, Contact, Device, User
-from .columns import REQUIRED, VALUES, column_names, map_header
+from ..words import read_coded
+from .columns import CODED, REQUIRED, VALUES, code_column, column_names, map_header
 from .reading import FileProblem, read_rows
 
 EXPUNGE_EVERY = 1000
@@ -88,6 +89,7 @@ def _cell(cells, index):
 class _Rows:
     """Shared row handling: header mapping, value translation, validation, matching and writing."""
 
+    kind = None
     schema = None
     service = None
     model = None
@@ -100,6 +102,10 @@ class _Rows:
 
     def values(self, mapping, cells):
         raw = {f: _cell(cells, i) for f, i in mapping.items()}
+        for name, vocab in CODED.get(self.kind, {}).items():  # words in either language, or the code beside them
+            code = raw.pop(code_column(name), "")
+            if raw.get(name) or code:
+                raw[name] = read_coded(vocab, raw.get(name, ""), code)
         return {f: VALUES.get(f, {}).get(v, v) for f, v in raw.items() if v != ""}
 
     def load(self, row, data):
@@ -163,7 +169,7 @@ class _Rows:
 
 
 class AccountRows(_Rows):
-    schema, service, model = AccountSchema(), account_service, Account
+    kind, schema, service, model = "accounts", AccountSchema(), account_service, Account
 
     def to_wgs84(self, row, data):
         """The row's position as stored (WGS-84), from the datum its `datum` column or the import names;
@@ -242,7 +248,7 @@ class AccountRows(_Rows):
 
 
 class DeviceRows(_Rows):
-    schema, service, model = DeviceSchema(), device_service, Device
+    kind, schema, service, model = "devices", DeviceSchema(), device_service, Device
 
     def handle(self, row, data):
         found = self.load_for_account(row, data)
@@ -266,7 +272,7 @@ class DeviceRows(_Rows):
 
 
 class ContactRows(_Rows):
-    schema, service, model = ContactSchema(), contact_service, Contact
+    kind, schema, service, model = "contacts", ContactSchema(), contact_service, Contact
 
     def handle(self, row, data):
         found = self.load_for_account(row, data)
@@ -362,7 +368,8 @@ def _read_into(handler, report, kind, binary, progress):
         rows = read_rows(binary)
         _, header = next(rows)
         mapping, unknown = map_header(kind, header)
-        missing = [column_names(kind, f) for f in sorted(REQUIRED[kind] - set(mapping))]
+        present = set(mapping) | {f for f in CODED.get(kind, ()) if code_column(f) in mapping}
+        missing = [column_names(kind, f) for f in sorted(REQUIRED[kind] - present)]
         if kind != "accounts" and not {"account_key", "account_name"} & set(mapping):
             missing.append(f"{column_names(kind, 'account_key')} or {column_names(kind, 'account_name')}")
         if unknown:  # said also when the file is refused: a misspelt header is the usual cause

@@ -16,11 +16,12 @@ from ..extensions import ErrorSchema
 from ..photos.storage import store as photo_store
 from ..policy import require_manager
 from ..reports.scope import resolve_scope
-from ..schemas import StrictSchema
+from ..schemas import StrictSchema, lang_field
 from ..security import login_required, principal
+from ..words import language
 from . import blp, jobs
 from .columns import template_header
-from .exporting import KINDS, WITH_FILES, export_photos, export_rows, photo_file
+from .exporting import KINDS, WITH_FILES, export_photos, export_rows, headed, in_words, photo_file
 from .geocoding import from_config
 from .importing import HANDLERS, import_file
 
@@ -133,6 +134,7 @@ def _job_view(job):
 
 
 class ExportArgs(StrictSchema):
+    lang = lang_field()
     team_id = fields.UUID()
     rep_id = fields.UUID()
     from_ = fields.Date(data_key="from")
@@ -286,12 +288,16 @@ class Export(MethodView):
     @blp.response(200, ExportSchema)
     @blp.doc(**csv_too(ExportSchema, zip_too=True))
     def get(self, args, kind):
-        """Export a team's (or a rep's) records as CSV or JSON, in the importer's columns"""
-        scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
-        columns, rows = export_rows(kind, scope)
+        """Export a team's (or a rep's) records as CSV or JSON, in the importer's columns, in words of the
+        language asked for (codes beside them); a CSV of accounts, devices or contacts imports back as it is"""
+        caller = principal()
+        scope = resolve_scope(caller, args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
+        lang = language(args.get("lang"))
+        columns, rows = in_words(kind, *export_rows(kind, scope), lang, scope)
         name = f"{kind}-{scope.start}-{scope.end}"
+        if args["format"] == "json":
+            return {"columns": columns, "rows": rows}
+        columns, rows = headed(kind, columns, rows, lang)
         if args["format"] == "csv":
             return csv_response(columns, rows, f"{name}.csv")
-        if args["format"] == "zip":
-            return zip_response(columns, rows, name, scope if kind in WITH_FILES else None)
-        return {"columns": columns, "rows": rows}
+        return zip_response(columns, rows, name, scope if kind in WITH_FILES else None)

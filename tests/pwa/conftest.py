@@ -117,17 +117,22 @@ def start_live_server(folder, today, weeks=3, reps=2, accounts_per_rep=40, **con
     """A server on a fresh SQLite file with `reps` demo reps (rep1, rep2 by default) of `accounts_per_rep`
     accounts each, `weeks` of history before `today` and rep1's route for `today`; `config`: settings of the
     app beside the tests'. The file is a copy of one this process seeded with the same arguments on the same
-    day (seeding takes seconds)."""
+    day (seeding takes seconds), the demo's photos a copy of the ones seeded with it."""
     path = folder / "live.sqlite3"
-    shutil.copyfile(_seeded(today, weeks, reps, accounts_per_rep), path)
+    seeded = _seeded(today, weeks, reps, accounts_per_rep)
+    shutil.copyfile(seeded, path)
     os.environ.setdefault("FIELDDAY_INSTANCE", str(folder / "instance"))
     app = create_app(
         make_config("sqlite:///" + str(path), TESTING=False, FIELDDAY_INSTANCE=str(folder / "instance"), **config)
     )
+    photos, here = _seed_photos.get(seeded), Path(app.instance_path) / "photos"
+    if photos is not None and photos.is_dir() and photos != here:  # the demo's photos, where this server looks
+        shutil.copytree(photos, here, dirs_exist_ok=True)
     return LiveServer(app)
 
 
 _seeds = {}
+_seed_photos = {}  # a seeded file -> the folder its demo photos were stored in
 
 
 def _seeded(today, weeks, reps, accounts_per_rep):
@@ -144,6 +149,7 @@ def _seeded(today, weeks, reps, accounts_per_rep):
             from server.route_plans.planner import plan_day
 
             seed(PASSWORD, reps=reps, accounts_per_rep=accounts_per_rep, weeks=weeks, today=today)
+            _seed_photos[folder / "seeded.sqlite3"] = Path(app.instance_path) / "photos"  # the default store
             rep1 = db.session.query(User).filter_by(username="rep1").one()
             plan_day(rep1.id, today, time_limit_s=1.0)
             db.session.remove()

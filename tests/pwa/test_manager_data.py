@@ -159,3 +159,43 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
         assert header.startswith("归属,品牌,") and "型号" in header
     finally:
         context.close()
+
+
+def test_an_export_in_chinese_reads_in_words_with_the_codes_beside(browser, live_server):
+    """The Data screen asks for the app's language: the accounts' file names its columns as the Chinese
+    template does and says 医疗, 总部 … where the records hold codes, the codes in their own columns."""
+    import csv
+    import io
+
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("#username").fill("manager")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#login-form button[type=submit]").click()
+        page.wait_for_selector("nav")
+        page.goto("/#/data")
+        asking = page.expect_request(lambda r: "/api/exports/accounts" in r.url)
+        with asking as asked, page.expect_download() as download:
+            page.locator("[data-export='accounts']").click()
+        assert "lang=zh-CN" in asked.value.url  # the app's language, not the browser's guess
+        rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+        assert rows and {"客户名称", "行业", "机构类型", "industry_code", "org_type_code"} <= set(rows[0])
+        industries = {"制造", "物流", "金融", "医疗", "教育", "律师事务所", "设计", "贸易", "软件", "酒店"}
+        words = {r["行业"] for r in rows if r["industry_code"]}  # an account another test imports has none
+        assert words <= industries and len(words) > 3 and "医疗" in words
+        assert {r["机构类型"] for r in rows if r["org_type_code"]} <= {"总部", "分支机构", "工厂"}
+        assert {r["industry_code"] for r in rows} - {""} <= {
+            "manufacturing", "logistics", "finance", "healthcare", "education", "legal", "design", "trade",
+            "software", "hospitality",
+        }  # fmt: skip
+        assert {r["org_type_code"] for r in rows} - {""} <= {"head_office", "branch", "factory"}
+        with page.expect_download() as download:
+            page.locator("[data-export='opportunities']").click()
+        deals = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+        assert {r["status"] for r in deals} <= {"进行中", "赢单", "失单"} and "进行中" in {r["status"] for r in deals}
+        stages = {"潜在客户", "有意向客户", "需求分析", "演示/提案", "争取签单", "订单执行"}
+        assert {r["stage"][2:] for r in deals} <= stages
+    finally:
+        context.close()

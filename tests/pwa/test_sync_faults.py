@@ -23,6 +23,7 @@ STORES = {
     "activity": "activities",
     "route_plan": "route_plans",
     "weekly_review": "weekly_reviews",
+    "photo": "photos",  # the demo's photos of recent visits
 }
 
 

@@ -248,7 +248,7 @@ def test_exports_of_the_rest_and_who_may_export(client, world):
     visits = _export(client, world, "r1", "visits", query="&from=2026-11-01&to=2026-11-30")
     assert "Meet the buyer" in visits and visits.splitlines()[0].lstrip("\ufeff").startswith("rep,account_key")
     activities = _export(client, world, "r1", "activities", "json", query="&from=2026-11-01&to=2026-11-30")
-    assert [r["category"] for r in activities["rows"]] == ["travel"]
+    assert [(r["category"], r["category_code"]) for r in activities["rows"]] == [("路途", "travel")]  # user's zh-CN
     opportunities = _export(client, world, "m1", "opportunities", "json")
     assert {r["title"] for r in opportunities["rows"]} == {"Deal r1", "Deal r2"}
     assert (

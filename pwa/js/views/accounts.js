@@ -8,7 +8,7 @@ import { emit, on } from "../state.js";
 import { may } from "../may.js";
 import { teamReps } from "../teams.js";
 import { flags as opportunityFlags } from "./opportunity.js";
-import { word } from "./records.js";
+import { word, wordOrText } from "./records.js";
 import { photoItems } from "./visit.js";
 import { photosOf } from "../photos.js";
 
@@ -196,7 +196,7 @@ export async function renderDetail(main, { id, user = null }) {
   const visitOf = new Map(visits.map((v) => [v.id, v]));
   main.innerHTML = html`
     <h1>${account.name} <span class="tag">${account.account_class}</span></h1>
-    <p class="muted">${[account.address, account.region, account.industry, account.org_type ? word("org_type", account.org_type) : ""]
+    <p class="muted">${[account.address, account.region, wordOrText("industry", account.industry), account.org_type ? word("org_type", account.org_type) : ""]
       .filter(Boolean).join(" · ")}</p>
     ${account.latitude == null || account.longitude == null ? html`<p><span class="tag bad">${t("account.no_position")}</span></p>` : ""}
     <p>${days === null ? t("account.never") : t("account.days", { days, cadence })}

@@ -4,7 +4,7 @@
 import { addressAt, online } from "../api.js";
 import { downloadAppointment } from "../calendar.js";
 import { all, byIndex, get, uuid, writeLocal } from "../db.js";
-import { t } from "../i18n.js";
+import { has, t } from "../i18n.js";
 import { vocab } from "../settings.js";
 import { addDays, html, localDate, metresBetween, position } from "../ui.js";
 import { fieldMap } from "../map.js";
@@ -17,6 +17,11 @@ export const BRANDS = ["Canon", "Ricoh", "Konica Minolta", "Kyocera", "Sharp", "
 /** A stored code in words, through the catalogue. */
 export function word(vocab, code) {
   return code === null || code === undefined || code === "" ? "–" : t(`code.${vocab}.${code}`);
+}
+
+/** A free-text field that may hold a code (an industry): its words when the catalogue has them, else the text. */
+export function wordOrText(vocab, text) {
+  return text && has(`code.${vocab}.${text}`) ? t(`code.${vocab}.${text}`) : text;
 }
 
 const FORMS = {

@@ -1,6 +1,6 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
 import { download, online, request, upload } from "../api.js";
-import { t } from "../i18n.js";
+import { lang, t } from "../i18n.js";
 import { defaultPeriodKind, describe, fieldLabel, html, messageText, period } from "../ui.js";
 
 const IMPORTS = ["accounts", "devices", "contacts"];
@@ -127,14 +127,14 @@ export async function render(main) {
     }).catch(() => {});
   }
   main.querySelectorAll("[data-template]").forEach((button) => button.addEventListener("click", () => {
-    const kind = form.kind.value, lang = button.dataset.template;
-    download(`/api/imports/${kind}/template?lang=${lang}`, `${kind}-template-${lang}.csv`)
+    const kind = form.kind.value, language = button.dataset.template;
+    download(`/api/imports/${kind}/template?lang=${language}`, `${kind}-template-${language}.csv`)
       .catch((e) => { main.querySelector("#import-error").textContent = describe(e); });
   }));
   main.querySelectorAll("[data-export]").forEach((button) => button.addEventListener("click", () => {
     const format = button.dataset.format ?? "csv"; // zip: the CSV and the photos it names
     const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value,
-                                        format });
+                                        format, lang: lang() }); // the file in the app's language, codes beside
     download(`/api/exports/${button.dataset.export}?${query}`, `${button.dataset.export}.${format}`)
       .catch((e) => { main.querySelector("#import-error").textContent = describe(e); });
   }));

@@ -4,7 +4,7 @@
 import { online } from "../api.js";
 import { saveWeeklyFocus, weeklyCsv, weeklyReviews } from "../reports.js";
 import { all } from "../db.js";
-import { t } from "../i18n.js";
+import { lang, t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
 import { renderRepDay } from "./repday.js";
@@ -173,7 +173,7 @@ export async function render(main, { user, query }) {
   };
   main.querySelector("#week-pick").addEventListener("submit", (e) => { e.preventDefault(); load(); });
   main.querySelector("#week-csv").addEventListener("click", () => {
-    const query = new URLSearchParams({ week: main.querySelector("#week-date").value, format: "csv" });
+    const query = new URLSearchParams({ week: main.querySelector("#week-date").value, format: "csv", lang: lang() });
     const team = pickedTeam(main.querySelector("#week-pick"), teams);
     if (team) query.set("team_id", team);
     weeklyCsv(query)
