@@ -1,6 +1,7 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
-import { download, online, request, upload } from "../api.js";
-import { lang, t } from "../i18n.js";
+import { online } from "../api.js";
+import { t } from "../i18n.js";
+import { exportFile, importFile, importJob, importJobs, importTemplate } from "../transfers.js";
 import { defaultPeriodKind, describe, fieldLabel, html, messageText, period } from "../ui.js";
 
 const IMPORTS = ["accounts", "devices", "contacts"];
@@ -54,7 +55,7 @@ async function follow(main, job) {
     result.innerHTML = progress(job);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     try {
-      job = await request("GET", `/api/imports/jobs/${job.id}`);
+      job = await importJob(job.id);
     } catch (e) {
       main.querySelector("#import-error").textContent = describe(e);
       return; // offline or signed out: the job goes on, and this screen shows it again when opened
@@ -107,11 +108,11 @@ export async function render(main) {
     if (!online() || !form.file.files.length) return;
     const body = new FormData();
     body.append("file", form.file.files[0]);
-    const query = new URLSearchParams({ dry_run: form.dry_run.checked, skip_invalid: form.skip_invalid.checked });
-    if (form.owner.value.trim()) query.set("owner", form.owner.value.trim());
-    if (form.kind.value === "accounts") query.set("datum", form.datum.value);
+    const options = { dry_run: form.dry_run.checked, skip_invalid: form.skip_invalid.checked };
+    if (form.owner.value.trim()) options.owner = form.owner.value.trim();
+    if (form.kind.value === "accounts") options.datum = form.datum.value;
     try {
-      const answer = await upload(`/api/imports/${form.kind.value}?${query}`, body);
+      const answer = await importFile(form.kind.value, body, options);
       if (answer.status && answer.id) await follow(main, answer); // a large file: imported in the background
       else main.querySelector("#import-result").innerHTML = report(answer);
     } catch (e) {
@@ -120,22 +121,19 @@ export async function render(main) {
     }
   });
   if (online()) { // the newest import, still going or ended a moment ago, from an earlier visit
-    request("GET", "/api/imports/jobs").then(({ jobs }) => {
+    importJobs().then((jobs) => {
       const [last] = jobs;
       const recent = last && (!last.finished_at || Date.now() - Date.parse(last.finished_at) < RECENT_MS);
       if (recent && !main.querySelector("#import-result").childElementCount) follow(main, last);
     }).catch(() => {});
   }
   main.querySelectorAll("[data-template]").forEach((button) => button.addEventListener("click", () => {
-    const kind = form.kind.value, language = button.dataset.template;
-    download(`/api/imports/${kind}/template?lang=${language}`, `${kind}-template-${language}.csv`)
+    importTemplate(form.kind.value, button.dataset.template)
       .catch((e) => { main.querySelector("#import-error").textContent = describe(e); });
   }));
   main.querySelectorAll("[data-export]").forEach((button) => button.addEventListener("click", () => {
     const format = button.dataset.format ?? "csv"; // zip: the CSV and the photos it names
-    const query = new URLSearchParams({ from: main.querySelector("#export-from").value, to: main.querySelector("#export-to").value,
-                                        format, lang: lang() }); // the file in the app's language, codes beside
-    download(`/api/exports/${button.dataset.export}?${query}`, `${button.dataset.export}.${format}`)
+    exportFile(button.dataset.export, main.querySelector("#export-from").value, main.querySelector("#export-to").value, format)
       .catch((e) => { main.querySelector("#import-error").textContent = describe(e); });
   }));
 }
