@@ -8,8 +8,9 @@ was worked, its minutes by category, and its plan against the accounts visited.
 
 Kept on write: whenever a visit, activity, route plan or stop is written (REST, sync push, import, re-plan,
 delete: every write goes through the ORM), the session's `after_flush` recomputes the rep-days the old and
-new values touch from the flushed rows, in the same transaction. The migration that made the table filled it
-from the rows there were (`rebuild`).
+new values touch from the flushed rows, in the same transaction; an account deleted (its visits and stops go
+with it in the database) has its visits' and stops' rep-days noted before the flush. The migration that made
+the table filled it from the rows there were (`rebuild`).
 
 A row is dated in its rep's team's zone when it was written (`tz`). A report reads the rows only when every
 row of its period is in the report's zone and none is `odd` (a record started two days or more before runs
@@ -27,7 +28,7 @@ from sqlalchemy.orm import attributes
 
 from ..extensions import db
 from ..fastpaths import epoch
-from ..models import Activity, RepDay, RoutePlan, RouteStop, Team, User, Visit
+from ..models import Account, Activity, RepDay, RoutePlan, RouteStop, Team, User, Visit
 from ..models.users import team_zone
 from .timesplit import CATEGORIES, Interval, LocalDays, by_local_day, day_minutes
 
@@ -356,9 +357,34 @@ def _collect(session):
     return touched
 
 
+@event.listens_for(db.session, "before_flush")
+def _before(session, _context, _instances):
+    """An account deleted takes its visits and planned stops with it in the database (ON DELETE CASCADE),
+    past the ORM: their rep-days are noted while the rows are still there."""
+    gone = [obj.id for obj in session.deleted if isinstance(obj, Account)]
+    if not gone:
+        return
+    touched = session.info.setdefault("rep_days_touched", defaultdict(set))
+    conn = session.connection()
+    for rep_id, start, end in conn.execute(
+        select(Visit.rep_id, Visit.check_in_at, Visit.check_out_at).where(
+            Visit.account_id.in_(gone), Visit.check_in_at.is_not(None)
+        )
+    ):
+        _touch(touched, rep_id, _span(start, end))
+    for rep_id, plan_date in conn.execute(
+        select(RoutePlan.rep_id, RoutePlan.plan_date)
+        .join(RouteStop, RouteStop.route_plan_id == RoutePlan.id)
+        .where(RouteStop.account_id.in_(gone))
+    ):
+        _touch(touched, rep_id, plan_date)
+
+
 @event.listens_for(db.session, "after_flush")
 def _keep(session, _context):
     touched = _collect(session)
+    for rep_id, marks in session.info.pop("rep_days_touched", {}).items():
+        touched[rep_id] |= marks
     if touched:
         refresh(session.connection(), touched)
 

@@ -134,13 +134,25 @@ def recorded(app, client, world, clock):
     return world
 
 
-def test_the_kept_rows_equal_a_recomputation_from_the_records(app, recorded):
+def _rebuilt(app):
+    """The kept rows, and the rows recomputed from scratch."""
     with app.app_context():
         kept = _kept()
         with db.engine.begin() as conn:
             repdays.rebuild(conn)
-        again = _kept()
+        return kept, _kept()
+
+
+def test_the_kept_rows_equal_a_recomputation_from_the_records(app, client, recorded):
+    kept, again = _rebuilt(app)
     assert kept == again
+    # A manager deletes r2's account: the database takes its visits and planned stops with it.
+    r2_day = (recorded.users["r2"], date(2026, 11, 17))
+    response = client.delete(f"/api/accounts/{recorded.accounts['r2']}", headers=recorded.headers("m1"))
+    assert response.status_code == 204
+    after, again_after = _rebuilt(app)
+    assert after == again_after
+    assert (after[r2_day]["visits"], after[r2_day]["planned"], after[r2_day]["travel_min"]) == (0, 0, 45.0)
     r1 = recorded.users["r1"]
     # Counted by hand: the plan of 3 Nov, both stops at the account r1 visited that day, after the re-plan.
     assert (kept[(r1, date(2026, 11, 3))]["planned"], kept[(r1, date(2026, 11, 3))]["planned_done"]) == (2, 2)
