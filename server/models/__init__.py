@@ -3,7 +3,7 @@
 from .accounts import Account, AccountReassignment, Contact, Device, Opportunity, StageChange
 from .base import utcnow
 from .calendar import CalendarEvent, CalendarFeed
-from .field import Activity, Appointment, Photo, RoutePlan, RouteStop, Visit
+from .field import Activity, Appointment, Photo, RepDay, RoutePlan, RouteStop, Visit
 from .geocache import GeocodeCache
 from .jobs import ImportJob
 from .notify import ImLink, Notification, NotifyPrefs, PushSubscription, TeamChannel
@@ -32,6 +32,7 @@ __all__ = [
     "Opportunity",
     "Photo",
     "PushSubscription",
+    "RepDay",
     "RevokedToken",
     "RoutePlan",
     "RouteStop",

@@ -183,3 +183,39 @@ class Photo(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     # Set when the bytes are stored (None: still on the phone).
     content_type: Mapped[str | None] = mapped_column(String(20))
     uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RepDay(db.Model):
+    """A rep's recorded day in figures, kept with the visits, activities and plans it is made of (written in
+    the same transaction: server/reports/repdays.py). The reports read these rows instead of every visit and
+    activity; they are exactly what the reports would work out from the rows themselves."""
+
+    __tablename__ = "rep_days"
+
+    rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the local date in `tz`
+    tz: Mapped[str] = mapped_column(String(64))  # the rep's team's zone when it was written
+    # Any visit or activity started or ended that day (a working day of the first-appointment report).
+    worked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A record from two days before or earlier runs into this day: a report reads this day from the rows.
+    odd: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The visits checked in that day (not cancelled): all, customer not met, met and checked out, with a purpose,
+    # still open; the first check-in (epoch seconds).
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    not_met: Mapped[int] = mapped_column(Integer, default=0)
+    face_to_face_visits: Mapped[int] = mapped_column(Integer, default=0)
+    with_purpose: Mapped[int] = mapped_column(Integer, default=0)
+    open_visits: Mapped[int] = mapped_column(Integer, default=0)
+    open_activities: Mapped[int] = mapped_column(Integer, default=0)
+    first_check_in: Mapped[float | None] = mapped_column(Float)
+    # The time split of the day (server/reports/timesplit.py); split: the day has recorded time at all.
+    split: Mapped[bool] = mapped_column(Boolean, default=False)
+    face_to_face_min: Mapped[float] = mapped_column(Float, default=0.0)
+    travel_min: Mapped[float] = mapped_column(Float, default=0.0)
+    admin_min: Mapped[float] = mapped_column(Float, default=0.0)
+    meeting_min: Mapped[float] = mapped_column(Float, default=0.0)
+    unrecorded_min: Mapped[float] = mapped_column(Float, default=0.0)
+    span_min: Mapped[float] = mapped_column(Float, default=0.0)
+    # The day's plan (its snapshot at the first check-in, else its stops) and the stops visited that day.
+    planned: Mapped[int] = mapped_column(Integer, default=0)
+    planned_done: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,4 +7,4 @@ blp = Blueprint(
     description="The manager's numbers: time split, 8:45 habit, activity, funnel, cadence, MIF, targets",
 )
 
-from . import views  # noqa: F401
+from . import repdays, views  # noqa: F401  (repdays: the rep-days kept on every write)

@@ -7,11 +7,8 @@ from sqlalchemy import select
 
 from .. import team_settings
 from ..extensions import db
-from ..models import (
-    RoutePlan,
-    RouteStop,
-)
-from .reads import visit_rows, worked_days
+from ..models import RoutePlan, RouteStop, Visit
+from .reads import rep_days, visit_rows, worked_days
 from .rows import core_rows as _rows
 from .rows import raw_text as _raw
 from .rows import rep_keys
@@ -21,9 +18,49 @@ from .timesplit import LocalDays
 
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
-    visits = visit_rows(scope)
     radius = {rep.id: team_settings.for_user(rep).checkin_radius_m for rep in scope.reps}  # each rep's team's
     days = worked_days(scope)
+    kept = rep_days(scope)
+    counts = _read_counts(scope, radius) if kept is None else _kept_counts(scope, radius, kept)
+    rows = []
+    for rep in scope.reps:
+        c = counts[rep.id]
+        worked = len(days.get(rep.id, ()))
+        rows.append({**_rep_row(rep), "working_days": worked, **_activity_figures(c, worked)})
+    team_counts = sum(counts.values(), Counter())
+    team = {
+        "working_days": sum(r["working_days"] for r in rows),
+        **_activity_figures(team_counts, sum(r["working_days"] for r in rows)),
+    }
+    return {"rows": rows, "team": team}
+
+
+def _kept_counts(scope, radius, kept):
+    """The counts from the rep-days kept on write (repdays.py), and the visits away from their account."""
+    counts = defaultdict(Counter)
+    for rep_id, rows in kept.items():
+        c = counts[rep_id]
+        for row in rows.values():
+            for key in ("visits", "not_met", "face_to_face_visits", "with_purpose", "planned", "planned_done"):
+                c[key] += getattr(row, key)
+    if radius:
+        # Only the visits checked in further than the smallest radius come back; each is held to its rep's.
+        for rep_id, distance in db.session.execute(
+            select(Visit.rep_id, Visit.check_in_distance_m).where(
+                Visit.rep_id.in_(scope.rep_ids),
+                Visit.cancelled_at.is_(None),
+                Visit.check_in_at >= scope.start_utc,
+                Visit.check_in_at < scope.end_utc,
+                Visit.check_in_distance_m > min(radius.values()),
+            )
+        ):
+            counts[rep_id]["away"] += distance > radius[rep_id]
+    return counts
+
+
+def _read_counts(scope, radius):
+    """The counts from the period's visits and plans themselves."""
+    visits = visit_rows(scope)
     counts = defaultdict(Counter)
     done = set()
     keys = rep_keys(scope.rep_ids)
@@ -72,17 +109,7 @@ def activity(scope):
         rep_id = keys[raw_rep]
         counts[rep_id]["planned"] += 1
         counts[rep_id]["planned_done"] += (rep_id, account_id, plan_date) in done
-    rows = []
-    for rep in scope.reps:
-        c = counts[rep.id]
-        worked = len(days.get(rep.id, ()))
-        rows.append({**_rep_row(rep), "working_days": worked, **_activity_figures(c, worked)})
-    team_counts = sum(counts.values(), Counter())
-    team = {
-        "working_days": sum(r["working_days"] for r in rows),
-        **_activity_figures(team_counts, sum(r["working_days"] for r in rows)),
-    }
-    return {"rows": rows, "team": team}
+    return counts
 
 
 def _activity_figures(c, worked):

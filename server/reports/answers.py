@@ -4,6 +4,7 @@ only what a schema declares (tests/reports/test_answers.py holds every report's 
 
 from marshmallow import Schema, fields, validate
 
+from ..fastpaths import PlainList
 from ..models.vocab import ACCOUNT_CLASSES, FUNNEL_STAGES
 from .schemas import OverdueItemSchema, PeriodSchema
 from .timesplit import CATEGORIES
@@ -16,7 +17,7 @@ def _answer(name, row, team, extra):
     return Schema.from_dict(
         {
             "period": fields.Nested(PeriodSchema),
-            "rows": fields.List(fields.Nested(row)),
+            "rows": PlainList(fields.Nested(row)),
             "team": fields.Nested(team, allow_none=True),
             "extra": fields.Nested(extra),
         },
@@ -80,10 +81,10 @@ TimeManagerSchema = Schema.from_dict(
 class TimeExtraSchema(Schema):
     baseline_pct = _keyed(fields.Float(), "the method's time study, by category")
     face_time_target_pct = fields.Float()
-    weeks = fields.List(fields.Nested(TimeWeekSchema))
+    weeks = PlainList(fields.Nested(TimeWeekSchema))
     face_time_target_set_by_name = fields.String(allow_none=True)
     face_time_target_set_at = fields.String(allow_none=True)
-    managers = fields.List(fields.Nested(TimeManagerSchema))
+    managers = PlainList(fields.Nested(TimeManagerSchema))
 
 
 TimeRatiosSchema = _answer("TimeRatiosAnswer", TimeRowSchema, TimeTeamSchema, TimeExtraSchema)
@@ -114,7 +115,7 @@ FirstVisitSchema = Schema.from_dict(
 class FirstExtraSchema(Schema):
     first_visits = fields.Dict(
         keys=fields.String(),
-        values=fields.List(fields.Nested(FirstVisitSchema)),
+        values=PlainList(fields.Nested(FirstVisitSchema)),
         metadata={"description": "per rep id: each working day's first check-in, local time"},
     )
 
@@ -206,7 +207,7 @@ _CADENCE = {
 
 class CadenceExtraSchema(Schema):
     as_of = fields.String()
-    overdue_accounts = fields.List(fields.Nested(OverdueItemSchema))
+    overdue_accounts = PlainList(fields.Nested(OverdueItemSchema))
 
 
 CadenceSchema = _answer(
@@ -243,8 +244,8 @@ UnvisitedSchema = Schema.from_dict(
 
 
 class CoverageExtraSchema(Schema):
-    weeks = fields.List(fields.Nested(CoverageWeekSchema))
-    unvisited_new = fields.List(fields.Nested(UnvisitedSchema))
+    weeks = PlainList(fields.Nested(CoverageWeekSchema))
+    unvisited_new = PlainList(fields.Nested(UnvisitedSchema))
     first_quarter_days = fields.Integer()
 
 
@@ -283,9 +284,9 @@ StaleSchema = Schema.from_dict(
 class QualificationExtraSchema(Schema):
     as_of = fields.String()
     rules = _keyed(fields.Integer(), "judge_within_visits, horizon_days, c_stage_days")
-    undecided_list = fields.List(fields.Nested(UndecidedSchema))
-    beyond_horizon_list = fields.List(fields.Nested(BeyondSchema))
-    stale_at_c_list = fields.List(fields.Nested(StaleSchema))
+    undecided_list = PlainList(fields.Nested(UndecidedSchema))
+    beyond_horizon_list = PlainList(fields.Nested(BeyondSchema))
+    stale_at_c_list = PlainList(fields.Nested(StaleSchema))
 
 
 QualificationSchema = _answer(
@@ -302,11 +303,11 @@ LossReasonSchema = Schema.from_dict({"reason": fields.String(), "lost": fields.I
 
 
 class WinLossExtraSchema(Schema):
-    by_stage = fields.List(fields.Nested(WinLossCutSchema))
-    by_visits = fields.List(fields.Nested(WinLossCutSchema))
-    by_man = fields.List(fields.Nested(WinLossCutSchema))
-    by_class = fields.List(fields.Nested(WinLossCutSchema))
-    loss_reasons = fields.List(fields.Nested(LossReasonSchema))
+    by_stage = PlainList(fields.Nested(WinLossCutSchema))
+    by_visits = PlainList(fields.Nested(WinLossCutSchema))
+    by_man = PlainList(fields.Nested(WinLossCutSchema))
+    by_class = PlainList(fields.Nested(WinLossCutSchema))
+    loss_reasons = PlainList(fields.Nested(LossReasonSchema))
 
 
 WinLossSchema = _answer(
@@ -329,7 +330,7 @@ HuntingWeekSchema = Schema.from_dict(
 
 
 class HuntingExtraSchema(Schema):
-    weeks = fields.List(fields.Nested(HuntingWeekSchema))
+    weeks = PlainList(fields.Nested(HuntingWeekSchema))
     hunting_stages = fields.List(fields.String())
 
 
@@ -390,7 +391,7 @@ TargetRowSchema = _with_rep(
         "attainment_pct": fields.Float(**PCT),
         "set_by_name": fields.String(allow_none=True),
         "set_at": fields.String(allow_none=True),
-        "weeks": fields.List(fields.Nested(TargetWeekSchema)),
+        "weeks": PlainList(fields.Nested(TargetWeekSchema)),
     },
 )
 TargetsSchema = _answer(

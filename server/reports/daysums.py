@@ -267,3 +267,34 @@ def exact_day_figures(scope):
         figures["not_met"] += met is False
         figures["face_to_face_visits"] += check_out is not None and met is not False
     return out
+
+
+def kept_day_figures(scope):
+    """The same figures from the rep-days kept on write (repdays.py), or None when they cannot answer for the
+    scope: a thousand rows for a team's month instead of every visit and activity."""
+    from .reads import rep_days
+
+    kept = rep_days(scope)
+    if kept is None:
+        return None
+    first = {r["rep_id"]: r for r in first_appointment(scope)["rows"]}  # reads the same rows
+    out = {}
+    for rep_id in scope.rep_ids:
+        habit = first[str(rep_id)]
+        figures = out[rep_id] = {
+            "visits": 0,
+            "not_met": 0,
+            "face_to_face_visits": 0,
+            "working_days": habit["working_days"],
+            "on_time_days": habit["on_time_days"],
+            "face_min": 0.0,
+            "span_min": 0.0,
+        }
+        for _, row in sorted(kept.get(rep_id, {}).items()):
+            figures["visits"] += row.visits
+            figures["not_met"] += row.not_met
+            figures["face_to_face_visits"] += row.face_to_face_visits
+            if row.split:
+                figures["face_min"] += row.face_to_face_min
+                figures["span_min"] += row.span_min
+    return out

@@ -8,22 +8,35 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from ..extensions import db
+from ..fastpaths import epoch
 from ..models import Opportunity, StageChange, Visit
-from .rows import pct, rep_row
-from .timesplit import week_start
+from .rows import core_rows, pct, raw_text, rep_keys, rep_row
+from .timesplit import LocalDays, week_start
 
 HUNTING_STAGES = ("D", "C")
 
 
 def hunting_farming(scope):
+    counted = (
+        Visit.rep_id.in_(scope.rep_ids),
+        Visit.check_in_at >= scope.start_utc,
+        Visit.check_in_at < scope.end_utc,
+        Visit.cancelled_at.is_(None),
+        Visit.met.is_not(False),
+    )
+    # A visit working no opportunity farms: only its week is needed (epoch seconds, the day from them).
+    counts = defaultdict(lambda: defaultdict(lambda: {"farming": 0, "hunting": 0}))  # rep -> week -> counts
+    keys, local_day, weeks_of = rep_keys(scope.rep_ids), LocalDays(scope.tz), {}
+    for raw_rep, at in core_rows(
+        select(raw_text(Visit.rep_id), epoch(Visit.check_in_at)).where(*counted, Visit.opportunity_id.is_(None))
+    ):
+        day = local_day(at)
+        week = weeks_of.get(day)
+        if week is None:
+            week = weeks_of[day] = week_start(day).isoformat()
+        counts[keys[raw_rep]][week]["farming"] += 1
     visits = db.session.execute(
-        select(Visit.rep_id, Visit.check_in_at, Visit.opportunity_id).where(
-            Visit.rep_id.in_(scope.rep_ids),
-            Visit.check_in_at >= scope.start_utc,
-            Visit.check_in_at < scope.end_utc,
-            Visit.cancelled_at.is_(None),
-            Visit.met.is_not(False),
-        )
+        select(Visit.rep_id, Visit.check_in_at, Visit.opportunity_id).where(*counted, Visit.opportunity_id.is_not(None))
     ).all()
     linked = {v.opportunity_id for v in visits if v.opportunity_id is not None}
     history = defaultdict(list)  # opportunity -> [(changed_at, to_stage, status)] in time order
@@ -49,7 +62,6 @@ def hunting_farming(scope):
             return False  # not opened yet when the visit began
         return status == "open" and stage in HUNTING_STAGES
 
-    counts = defaultdict(lambda: defaultdict(lambda: {"farming": 0, "hunting": 0}))  # rep -> week -> counts
     for rep_id, at, opportunity_id in visits:
         week = week_start(at.astimezone(scope.tz).date()).isoformat()
         counts[rep_id][week]["hunting" if hunts(opportunity_id, at) else "farming"] += 1

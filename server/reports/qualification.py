@@ -26,7 +26,7 @@ def qualification(scope, lists=True):
     """The three counts per rep and for the team, and (unless `lists` is False) the accounts behind them.
     Ids are read as the database's text and turned into the API's form only for the listed items."""
     as_of = min(scope.end_utc, clock.now())
-    owners, keys = {rep.id: rep for rep in scope.reps}, rep_keys(scope.rep_ids)
+    keys = rep_keys(scope.rep_ids)
     mine = Account.owner_id.in_(scope.rep_ids)
     # Each opportunity and visit count comes with its account's name and owner (the account as it is now).
     opportunities = core_rows(
@@ -80,16 +80,13 @@ def qualification(scope, lists=True):
     )
     found = {rep.id: {"undecided": [], "beyond_horizon": [], "stale_at_c": []} for rep in scope.reps}
 
+    heads = {rep.id: (str(rep.id), rep_name(rep)) for rep in scope.reps}  # once per rep, not per account
+
     def note(kind, account_id, name, owner, **more):
-        rep = owners[keys[owner]]
-        found[rep.id][kind].append(
-            {
-                "account_id": canonical(account_id),
-                "name": name,
-                "rep_id": str(rep.id),
-                "rep_name": rep_name(rep),
-                **more,
-            }
+        rep_id = keys[owner]
+        head = heads[rep_id]
+        found[rep_id][kind].append(
+            {"account_id": canonical(account_id), "name": name, "rep_id": head[0], "rep_name": head[1], **more}
             if lists
             else None
         )

@@ -15,15 +15,15 @@ Each step is the share of the step before, next to the method's share; the count
 """
 
 import itertools
+import uuid
 from collections import Counter, defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import case, distinct, func, select
 
 from .. import clock
-from ..extensions import db
 from ..models import Account, Opportunity, Visit
 from . import history
-from .rows import core_rows, held_by, pct, raw_text, rep_keys, rep_row
+from .rows import canonical, core_rows, held_by, pct, raw_text, rep_keys, rep_row
 
 CHAINS = {
     "calls": (("calls", 10), ("meetings", 3), ("prospects", 1)),
@@ -34,21 +34,34 @@ CHAINS = {
 
 def method_ratios(scope):
     counts = defaultdict(Counter)
-    accounts_seen, accounts_met = defaultdict(set), defaultdict(set)
-    for rep_id, account_id, met in db.session.execute(
-        select(Visit.rep_id, Visit.account_id, Visit.met).where(
-            Visit.rep_id.in_(scope.rep_ids),
-            Visit.cancelled_at.is_(None),
-            Visit.check_in_at >= scope.start_utc,
-            Visit.check_in_at < scope.end_utc,
+    keys = rep_keys(scope.rep_ids)
+    in_period = (
+        Visit.rep_id.in_(scope.rep_ids),
+        Visit.cancelled_at.is_(None),
+        Visit.check_in_at >= scope.start_utc,
+        Visit.check_in_at < scope.end_utc,
+    )
+    met = Visit.met.is_not(False)
+    # The visit counts per rep, counted by the database: calls, meetings, accounts visited, accounts met.
+    for raw_rep, calls, meetings, contacted, conversations in core_rows(
+        select(
+            raw_text(Visit.rep_id),
+            func.count(),
+            func.sum(case((met, 1), else_=0)),
+            func.count(distinct(Visit.account_id)),
+            func.count(distinct(case((met, Visit.account_id)))),
         )
+        .where(*in_period)
+        .group_by(Visit.rep_id)
     ):
-        counts[rep_id]["calls"] += 1
-        accounts_seen[rep_id].add(account_id)
-        if met is not False:
-            counts[rep_id]["meetings"] += 1
-            counts[rep_id]["met_visits"] += 1
-            accounts_met[rep_id].add(account_id)
+        rep_id = keys[raw_rep]
+        counts[rep_id].update(
+            calls=calls,
+            meetings=meetings or 0,
+            met_visits=meetings or 0,
+            contacted=contacted,
+            conversations=conversations,
+        )
     as_of = min(scope.end_utc, clock.now())
     opened = (
         *held_by(scope.rep_ids),
@@ -56,19 +69,31 @@ def method_ratios(scope):
         Opportunity.opened_at < scope.end_utc,
     )
     states = history.states_as_of(opened, as_of)
-    keys = rep_keys(scope.rep_ids)
     steps = defaultdict(lambda: defaultdict(set))  # rep -> step -> accounts
-    for opp_id, owner_id, account_id, stage, status in core_rows(
+    deals = core_rows(
         select(
             raw_text(Opportunity.id),
             raw_text(Account.owner_id),
-            Opportunity.account_id,
+            raw_text(Opportunity.account_id),
             Opportunity.stage,
             Opportunity.status,
         ).where(*opened)
-    ):
+    )
+    # Of the deals' accounts, those each rep met in the period.
+    accounts = sorted({uuid.UUID(canonical(d[2])) for d in deals})
+    accounts_met = set()
+    for chunk in range(0, len(accounts), 900):
+        accounts_met.update(
+            (keys[raw_rep], account_id)
+            for raw_rep, account_id in core_rows(
+                select(raw_text(Visit.rep_id), raw_text(Visit.account_id))
+                .where(*in_period, met, Visit.account_id.in_(accounts[chunk : chunk + 900]))
+                .distinct()
+            )
+        )
+    for opp_id, owner_id, account_id, stage, status in deals:
         rep_id = keys[owner_id]
-        if account_id not in accounts_met[rep_id]:
+        if (rep_id, account_id) not in accounts_met:
             continue
         state = states.get(opp_id)
         furthest, status = (state.furthest, state.status) if state else (stage, status)
@@ -82,11 +107,8 @@ def method_ratios(scope):
             mine["orders"].add(account_id)
             mine["deals"].add(account_id)
     for rep_id, mine in steps.items():
-        for step, accounts in mine.items():
-            counts[rep_id][step] = len(accounts)
-    for rep_id in scope.rep_ids:
-        counts[rep_id]["contacted"] = len(accounts_seen[rep_id])
-        counts[rep_id]["conversations"] = len(accounts_met[rep_id])
+        for step, held in mine.items():
+            counts[rep_id][step] = len(held)
     rows = [{**rep_row(rep), **_figures(counts[rep.id])} for rep in scope.reps]
     team = _figures(sum((counts[r.id] for r in scope.reps), Counter()))
     return {

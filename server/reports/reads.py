@@ -85,9 +85,33 @@ def joint_rows(scope):
     )
 
 
+def rep_days(scope):
+    """{rep id: {local date: rep-day row}} kept on write (repdays.py), read once per scope; None when they
+    cannot answer for the scope (then the reports read the visits and activities)."""
+    from . import repdays
+
+    return scope.once("rep_days", lambda: repdays.read(scope))
+
+
 def worked_days(scope):
     """{rep id: set of local dates with any visit or activity}: cheaper than the full time split."""
-    return scope.once("worked_days", lambda: _read_worked_days(scope))
+    return scope.once("worked_days", lambda: _either(_kept_worked_days(scope), _read_worked_days, scope))
+
+
+def _either(kept, read, scope):
+    return read(scope) if kept is None else kept
+
+
+def _kept_worked_days(scope):
+    kept = rep_days(scope)
+    if kept is None:
+        return None
+    days = defaultdict(set)
+    for rep_id, rows in kept.items():
+        worked = {day for day, row in rows.items() if row.worked}
+        if worked:
+            days[rep_id] = worked
+    return days
 
 
 def _read_worked_days(scope):
@@ -108,7 +132,20 @@ def _read_worked_days(scope):
 def first_check_ins(scope):
     """{rep id: {local date: minutes after local midnight of the first check-in}} in the period,
     worked out once per scope."""
-    return scope.once("first_check_ins", lambda: _read_first_check_ins(scope))
+    return scope.once("first_check_ins", lambda: _either(_kept_first_check_ins(scope), _read_first_check_ins, scope))
+
+
+def _kept_first_check_ins(scope):
+    kept = rep_days(scope)
+    if kept is None:
+        return None
+    first = defaultdict(dict)
+    for rep_id, rows in kept.items():
+        for row in rows.values():
+            if row.first_check_in is not None:
+                local = datetime.fromtimestamp(row.first_check_in, scope.tz)
+                first[rep_id][local.date()] = local.hour * 60 + local.minute + local.second / 60
+    return first
 
 
 def _read_first_check_ins(scope):

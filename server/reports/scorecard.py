@@ -26,7 +26,7 @@ from ..fastpaths import epoch
 from ..models import Account, Opportunity, SalesTarget
 from ..models.vocab import FUNNEL_STAGES
 from . import history
-from .daysums import exact_day_figures, summed_day_figures
+from .daysums import exact_day_figures, kept_day_figures, summed_day_figures
 from .reads import period_end
 from .rows import core_rows, held_by, pct, raw_text, rep_keys
 from .rows import rep_row as rep_head
@@ -169,8 +169,9 @@ def scorecard(scope):
     """One row per rep (and the team's): visits, face-to-face share, first visits on time, overdue A
     accounts, pipeline by stage, won and lost against the target, each with its mark."""
     as_of = period_end(scope)
-    # Summed by the database where the zone keeps one offset (daysums.py), else read as the reports read them.
-    days = summed_day_figures(scope) or exact_day_figures(scope)
+    # From the rep-days kept on write; else summed by the database where the zone keeps one offset
+    # (daysums.py); else read as the reports read them.
+    days = kept_day_figures(scope) or summed_day_figures(scope) or exact_day_figures(scope)
     asked, a_total, a_overdue = _cadence_targets(scope, as_of)
     pipeline, closed = _deals(scope, as_of)
     targets = _period_targets(scope)

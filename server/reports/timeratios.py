@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import (
     User,
 )
-from .reads import activity_rows, joint_rows, set_by, visit_rows
+from .reads import activity_rows, joint_rows, rep_days, set_by, visit_rows
 from .rows import canonical, natural_key, rep_keys, rep_name
 from .rows import rep_row as _rep_row
 from .timesplit import BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares, week_start
@@ -42,6 +42,26 @@ def _recorded(scope):
         for rep_id, items in per_rep.items()
     }
     return days, open_visits, open_activities
+
+
+def _day_minutes(scope):
+    """Per rep: {local date: minutes of the day by category, unrecorded and span}, plus counts of records still
+    open: from the rep-days kept on write when they answer for the scope, else from the records."""
+    kept = rep_days(scope)
+    if kept is None:
+        days, open_visits, open_activities = _recorded(scope)
+        # In date order, as the kept rows are summed: the same sums to the last digit.
+        minutes = {rep: {d: day_minutes(v) for d, v in sorted(mine.items())} for rep, mine in days.items()}
+        return minutes, (open_visits, open_activities)
+    days, open_visits, open_activities = {}, Counter(), Counter()
+    keys = (*CATEGORIES, "unrecorded", "span")
+    for rep_id, rows in kept.items():
+        for day, row in sorted(rows.items()):
+            open_visits[rep_id] += row.open_visits
+            open_activities[rep_id] += row.open_activities
+            if row.split:
+                days.setdefault(rep_id, {})[day] = {k: getattr(row, f"{k}_min") for k in keys}
+    return days, (open_visits, open_activities)
 
 
 def _in_period_days(intervals, scope, local_day):
@@ -103,14 +123,13 @@ def _ratio_fields(minutes):
 
 def time_ratios(scope):
     """Share of the working day face-to-face, travelling, on admin, in meetings and unrecorded."""
-    days, open_visits, open_activities = _recorded(scope)
+    days, (open_visits, open_activities) = _day_minutes(scope)
     coaching, managers = joint_time(scope)
     target = scope.team.face_time_target_pct if scope.team else 30.0
     rows, team_total, weekly = [], {}, defaultdict(dict)
     for rep in scope.reps:
         total = {}
-        for day, intervals in days.get(rep.id, {}).items():
-            minutes = day_minutes(intervals)
+        for day, minutes in days.get(rep.id, {}).items():
             add(total, minutes)
             add(weekly[week_start(day)], minutes)
         add(team_total, total)

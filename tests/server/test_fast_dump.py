@@ -113,3 +113,20 @@ def test_every_report_and_a_sync_pull_answer_the_same_on_the_plain_path(app, cli
     for path in paths:
         assert fast[path] == plain[path], path
     assert len(fast["/api/sync/pull?limit=1000"]["changes"]) > 100
+
+
+def test_dump_dicts_equals_the_schema_dump_for_a_reports_list():
+    from server.fastpaths import dump_dicts
+    from server.reports.answers import BeyondSchema, UndecidedSchema
+
+    rep = uuid.uuid4()
+    items = [
+        # ids as UUIDs and as text (upper case is normalised), a key left out, None, a number as text
+        {"account_id": uuid.uuid4(), "name": "甲 A", "rep_id": rep, "rep_name": None, "visits": 3},
+        {"account_id": str(uuid.uuid4()).upper(), "name": "B", "rep_id": str(rep), "rep_name": "r1", "visits": True},
+        {"account_id": str(uuid.uuid4()), "name": 7, "rep_id": rep, "visits": 4},
+    ]
+    assert dump_dicts(UndecidedSchema(), items) == UndecidedSchema().dump(items, many=True)
+    deal = {"opportunity_id": uuid.uuid4(), "title": "Deal", "stage": "P", "expected_close": "2027-09-01"}
+    beyond = [{**items[0], **deal}]
+    assert dump_dicts(BeyondSchema(), beyond) == BeyondSchema().dump(beyond, many=True)
