@@ -6,6 +6,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Team, User
 from ..policy import require_manager
+from ..reports import repdays
 
 
 def team_scope(principal):
@@ -102,7 +103,10 @@ def update_team(principal, team_id, data):
             raise NotFound(
                 "No active manager of this team by that id.", {"manager_id": ["Not an active manager of the team."]}
             )
+    old_zone = team.timezone
     for key, value in data.items():
         setattr(team, key, value)
+    if team.timezone != old_zone:  # the reps' recorded days are dated again in the new zone
+        repdays.rezone(db.session, db.session.scalars(select(User.id).where(User.team_id == team.id)))
     db.session.commit()
     return _with_members([team])[0]

@@ -15,7 +15,9 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..messages import geo_reason
 from ..models import Account, Appointment, Opportunity, Team, TokenFamily, User
+from ..models.users import team_zone
 from ..policy import require_manager
+from ..reports import repdays
 
 ADMINS_ONLY = "Admins only."
 
@@ -175,8 +177,15 @@ def update_user(principal, user_id, data, geocoder=None):
         team = db.session.get(Team, user.team_id)
         if team.manager_id is None:
             team.manager_id = user.id
+    if before_team != user.team_id and _zone_of(before_team) != _zone_of(user.team_id):
+        repdays.rezone(db.session, [user.id])  # their recorded days, dated in the new team's zone
     db.session.commit()
     return user
+
+
+def _zone_of(team_id):
+    team = db.session.get(Team, team_id) if team_id is not None else None
+    return team_zone(team).key
 
 
 def _leave_management(user, team_id):

@@ -216,3 +216,35 @@ def test_a_day_run_into_from_two_days_before_and_a_new_zone_read_the_records(app
     # 5th, so the 4th has none.
     days = [next(r for r in report["rows"] if r["username"] == "r1")["working_days"] for report in (before, after)]
     assert days == [11, 10]
+
+
+def test_a_zone_changed_through_the_api_dates_the_kept_days_again(app, client, recorded, monkeypatch, clock):
+    """A team's new time zone (PATCH /api/teams/{id}), and a rep moved to a team in another zone (PATCH
+    /api/users/{id}), date the kept rows again in the same request: the reports read them, not the records,
+    and answer as the records say."""
+    r1, r2 = recorded.users["r1"], recorded.users["r2"]
+    with app.app_context():
+        north = db.session.get(User, r1).team_id
+        south = db.session.get(User, recorded.users["r3"]).team_id
+    moved = client.patch(f"/api/teams/{north}", json={"timezone": "Asia/Tokyo"}, headers=recorded.headers("m1"))
+    assert moved.status_code == 200, moved.get_json()
+    with app.app_context():
+        kept = _kept()
+        assert {row["tz"] for row in kept.values() if row["rep_id"] in (r1, r2)} == {"Asia/Tokyo"}
+        assert repdays.read(_scope(recorded, date(2026, 11, 1), date(2026, 11, 30))) is not None
+        repdays.rebuild(db.session.connection(), [r1, r2])
+        assert _kept() == kept  # what a rebuild from the records gives
+        db.session.rollback()
+    headers = recorded.headers("m1")
+    clock.freeze(at(28, 20))
+    fast = _answers(client, headers)
+    monkeypatch.setattr(repdays, "read", lambda scope: None)
+    slow = _answers(client, headers)
+    monkeypatch.undo()
+    for name in REPORTS:
+        assert fast[name] == slow[name], name
+    # r1 moves to the South team, in Shanghai: their days are dated in Shanghai again.
+    to_south = client.patch(f"/api/users/{r1}", json={"team_id": str(south)}, headers=recorded.headers("admin"))
+    assert to_south.status_code == 200, to_south.get_json()
+    with app.app_context():
+        assert {row["tz"] for row in _kept().values() if row["rep_id"] == r1} == {"Asia/Shanghai"}
