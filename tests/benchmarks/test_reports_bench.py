@@ -98,6 +98,8 @@ def _generate(rng):
                     "latitude": 31.2,
                     "longitude": 121.4,
                     "last_contact_at": datetime(2026, 10, 1, tzinfo=TZ) - timedelta(days=rng.randint(0, 60)),
+                    # On the books before the year: cadence, overdue and the scorecard count every account.
+                    "created_at": datetime.combine(FIRST_DAY - timedelta(days=30), clock_time(9), TZ),
                 }
             )
             devices.append(
