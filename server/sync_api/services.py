@@ -474,10 +474,14 @@ def _stage_create(principal, entity, mutation):
 def _lock_client(client_id):
     """Open the write transaction with an UPDATE of the client row: it row-locks the client on
     PostgreSQL and takes SQLite's write lock, so a concurrent push of the same client waits, and
-    the savepoints that follow nest in a real transaction on both."""
-    db.session.execute(update(SyncClient).where(SyncClient.id == client_id).values(last_seen_at=utcnow()))
+    the savepoints that follow nest in a real transaction on both. The row comes back with the UPDATE
+    (RETURNING): one statement, as it stands now."""
     return db.session.scalars(
-        select(SyncClient).where(SyncClient.id == client_id).execution_options(populate_existing=True)
+        update(SyncClient)
+        .where(SyncClient.id == client_id)
+        .values(last_seen_at=utcnow())
+        .returning(SyncClient)
+        .execution_options(populate_existing=True)
     ).one()
 
 
