@@ -2,8 +2,9 @@
 
 Every file goes out with a strong ETag per representation (a hash of its bytes) and, when the client takes
 it and it is smaller, brotli- or gzip-compressed (server/assets.py computes each variant once). The app
-loads its files by versioned URLs (`/js/app.js?v=<hash of the file>`): the shell names its stylesheet,
-icons and first module so, and carries an import map that sends every module and library the app loads
+loads its files by versioned URLs (`/js/app.js?v=<hash of the file>`): the shell (which carries its stylesheet
+inline, so that the first paint waits for no other file) names its icons and first module so, and carries an
+import map that sends every module and library the app loads
 (`./db.js`, `import.meta.resolve("/vendor/leaflet/leaflet.js")`) to its versioned URL. A request naming the
 file's current version may be kept for a year without asking (`immutable`); anything else (the shell, the
 service worker, the manifest, a URL without or with an old version) goes out `no-cache`: kept, but asked
@@ -104,26 +105,36 @@ def _send(filename):
 # href="/…" and src="/…" in the shell: the files it links, put at their versioned URLs (not the manifest: its
 # URL is part of what the browser knows the installed app by).
 LINK = re.compile(r'\b(href|src)="(/[^"?#]+)"')
+# The app's stylesheet, put into the shell itself: the first paint (the login form, a screen's skeleton) waits
+# for no second request. Leaflet's stylesheet goes in before it (js/lazy.js), as it did before the link.
+STYLESHEET = '<link rel="stylesheet" href="/css/app.css">'
+INLINE_SCRIPT = re.compile(r"<script(?: type=\"importmap\")?>(.*?)</script>", re.DOTALL)
 
 
 def shell():
-    """The shell's HTML: its links at their versioned URLs and the import map before any script; and the
-    import map's CSP hash (inline scripts run only by hash: `script-src 'self' 'sha256-…'`)."""
+    """The shell's HTML: its stylesheet inlined, its links at their versioned URLs and the import map before any
+    script; and the CSP hashes of its inline scripts (they run only by hash: `script-src 'self' 'sha256-…'`)."""
     paths = shell_files()
     urls = versioned(paths)
     mapped = json.dumps({"imports": {p: u for p, u in urls.items() if Path(p).suffix in MAPPED}}, separators=(",", ":"))
     html = (PWA_DIR / "index.html").read_text(encoding="utf-8")
     html = LINK.sub(lambda m: f'{m[1]}="{urls.get(m[2], m[2]) if not m[2].endswith(".webmanifest") else m[2]}"', html)
+    css = (PWA_DIR / "css" / "app.css").read_text(encoding="utf-8")
+    linked = LINK.sub(lambda m: f'{m[1]}="{urls[m[2]]}"', STYLESHEET)
+    html = html.replace(linked, f'<style id="app-css">{css}</style>', 1)
     html = html.replace("</head>", f'  <script type="importmap">{mapped}</script>\n</head>', 1)
-    digest = base64.b64encode(hashlib.sha256(mapped.encode()).digest()).decode()
-    return html.encode(), f"'sha256-{digest}'"
+    hashes = tuple(
+        f"'sha256-{base64.b64encode(hashlib.sha256(m[1].encode()).digest()).decode()}'"
+        for m in INLINE_SCRIPT.finditer(html)
+    )
+    return html.encode(), hashes
 
 
 @bp.get("/")
 def index():
-    html, script_hash = shell()
+    html, script_hashes = shell()
     response = _answer(assets.of_bytes(html, "shell"), "text/html", "no-cache")
-    response.headers["Content-Security-Policy"] = headers.policy(current_app.config, scripts=(script_hash,))
+    response.headers["Content-Security-Policy"] = headers.policy(current_app.config, scripts=script_hashes)
     return response
 
 

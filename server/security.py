@@ -8,7 +8,7 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from .errors import Forbidden, error_response
 from .extensions import db, jwt
-from .models import RevokedToken, User
+from .models import User
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,13 @@ def init_app(app):
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):
-        from .auth.services import family_ended
+        from .auth.services import token_revoked
 
         if not payload.get("jti") or not payload.get("exp"):
             return True  # a token that never expires or cannot be revoked is not one we issue
         if payload.get("type") == "refresh" and not payload.get("fam"):
             return True  # every refresh token belongs to a login's family
-        return db.session.get(RevokedToken, payload["jti"]) is not None or family_ended(payload)
+        return token_revoked(payload)
 
     @jwt.additional_claims_loader
     def _claims(user):

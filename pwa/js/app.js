@@ -113,6 +113,7 @@ async function route() {
       const screen = document.createElement("div");
       main.replaceChildren(screen);
       await view(screen, match, query);
+      drawnAt = Date.now();
       warmViews();
       return;
     }
@@ -121,11 +122,17 @@ async function route() {
 }
 
 let warmed = false;
+let drawnAt = 0; // when the screen showing was drawn
+// A sync that changed nothing does not draw again a screen drawn less than this ago (the start's sync, just after
+// the first screen); an older one is drawn again, so that what depends on the time of day moves on with each sync.
+const REDRAW_UNCHANGED_MS = 30_000;
 /** Once the first screen after login has drawn, every other screen's module is fetched in idle time: a screen
- *  first opened later, without signal and before the service worker has finished its cache, still opens. */
+ *  first opened later, without signal and before the service worker has finished its cache, still opens.
+ *  A page the service worker controls has them all in its cache already: nothing to fetch or compile. */
 function warmViews() {
   if (warmed) return;
   warmed = true;
+  if (navigator.serviceWorker?.controller) return;
   const idle = window.requestIdleCallback ?? ((fn) => setTimeout(fn, 200));
   idle(() => { for (const load of Object.values(VIEWS)) load().catch(() => {}); });
 }
@@ -176,12 +183,17 @@ function showStatus(status) {
   document.getElementById("dismiss-rejected")?.addEventListener("click", dismissRejected);
 }
 
+// The shell (index.html) paints the login form, or a screen's skeleton while someone is signed in here.
+const SIGNED_IN = "fieldday.signed-in";
+
 async function showLogin({ force = false } = {}) {
   user = null;
+  localStorage.removeItem(SIGNED_IN);
   tabs.hidden = true;
   document.getElementById("notice-banner").hidden = true;
   document.getElementById("account-button").hidden = true;
-  if (!force && main.querySelector("#login-form")) return; // already asking: never wipe what is being typed
+  // Already asking: never wipe what is being typed (the shell's form, painted before this module ran, is taken over).
+  if (!force && main.querySelector("#login-form:not([data-shell])")) return;
   await login.render(main, { onLoggedIn: (u) => start(u) });
 }
 
@@ -201,6 +213,7 @@ async function showPasswordChange({ force = false } = {}) {
 
 async function start(u) {
   user = u;
+  localStorage.setItem(SIGNED_IN, "1");
   if (user.must_change_password) return showPasswordChange();
   // The team's settings: those kept since the last sync, or (just logged in) the server's before the first screen.
   if (!(await loadTeamSettings())) await fetchTeamSettings().catch(() => {}); // offline: they come with the next sync
@@ -283,7 +296,8 @@ async function boot() {
     }
   });
   on("local-write", () => { refreshStatus(); syncNow(); });
-  on("data-changed", () => {
+  on("data-changed", ({ changed = true } = {}) => {
+    if (!changed && Date.now() - drawnAt < REDRAW_UNCHANGED_MS) return;
     // A new plan or appointment may make a reminder due now; a notice may have come with the news.
     if (user?.role === "rep") import("./reminders.js").then((m) => m.startReminders(user)).catch(() => {});
     if (user) import("./notices.js").then((m) => m.showNoticeBanner(document.getElementById("notice-banner"))).catch(() => {});

@@ -28,7 +28,7 @@ function style(path) {
     element.addEventListener("error", () => { element.remove(); reject(new Error(`${href} did not load`)); }, { once: true });
     // Before the app's own stylesheet, as a vendor's styles were when the shell linked them: the app's rules
     // (tap-sized map controls) still win over the library's at equal specificity.
-    const own = document.querySelector('link[rel="stylesheet"][href*="/css/app.css"]');
+    const own = document.getElementById("app-css") ?? document.querySelector('link[rel="stylesheet"][href*="/css/app.css"]');
     if (own) own.before(element);
     else document.head.append(element);
   }));

@@ -4,7 +4,7 @@
 import { ApiError, online, request, session } from "./api.js";
 import { AUTHORED, PATHS } from "./entities.js";
 import { STORES, RECORD_STORES, clearRecords, db, getMeta, outbox, setMeta, uuid, waitingCount, waitingFiles } from "./db.js";
-import { keepTeamSettings } from "./settings.js";
+import { keepTeamSettings, teamSettings } from "./settings.js";
 import { emit } from "./state.js";
 
 const BATCH = 200;
@@ -43,20 +43,25 @@ export async function syncNow() {
   const run = async () => {
     await publish({ state: "syncing", error: null, progress: null });
     try {
-      await push();
+      let changed = (await push()) > 0;
       await reportDecided();
       // Photos' bytes, once their records are accepted; a refusal blocks nothing. The photo module loads
       // only when there is a photo to send (a phone that takes none never loads it).
-      if ((await waitingFiles("photo")).length) await (await import("./photos.js")).uploadWaiting();
-      await pull();
+      if ((await waitingFiles("photo")).length) {
+        await (await import("./photos.js")).uploadWaiting();
+        changed = true;
+      }
+      changed = (await pull()) > 0 || changed;
       if (await offerAgain()) {
         await push();
         await pull();
+        changed = true;
       }
-      await fetchTeamSettings();
+      changed = (await fetchTeamSettings()) || changed;
       await setMeta("last_sync", new Date().toISOString());
       await publish({ state: "idle" });
-      emit("data-changed");
+      // `changed`: whether anything the phone holds changed (a screen drawn a moment ago needs no new drawing).
+      emit("data-changed", { changed });
     } catch (error) {
       const state = error.status === 0 ? "offline" : error.code === "login_required" ? "login" : "error";
       await publish({ state, error: state === "offline" ? null : error.message, code: error.code });
@@ -75,16 +80,22 @@ export async function syncNow() {
   });
 }
 
-/** The team's settings as the server has them now (after login and with each sync), kept on the phone. */
+/** The team's settings as the server has them now (after login and with each sync), kept on the phone;
+ *  whether they differ from those kept before. */
 export async function fetchTeamSettings() {
-  await keepTeamSettings(await request("GET", "/api/settings"));
+  const before = JSON.stringify(teamSettings());
+  const answer = await request("GET", "/api/settings");
+  await keepTeamSettings(answer);
+  return JSON.stringify(answer) !== before;
 }
 
+/** Send the outbox; how many changes were sent. */
 async function push() {
   const client_id = await clientId();
+  let sent = 0;
   for (;;) {
     const batch = (await outbox()).slice(0, BATCH);
-    if (!batch.length) return;
+    if (!batch.length) return sent;
     let answer;
     try {
       answer = await request("POST", "/api/sync/push", { client_id, mutations: batch });
@@ -99,6 +110,7 @@ async function push() {
       throw error;
     }
     await revert(await settle(batch, answer.results));
+    sent += batch.length;
   }
 }
 
@@ -244,17 +256,19 @@ async function recordsHeld() {
 
 /** Pull until the server has nothing more: page N+1 is fetched while page N is written. A snapshot taken
  *  into an empty phone writes its records without reading each first (there is nothing to compare with),
- *  and the indicator counts its progress ("12,000 / 25,188"). */
+ *  and the indicator counts its progress ("12,000 / 25,188"). Returns how many changes came (a reset counts). */
 async function pull() {
   const cursor = await getMeta("cursor", null);
   let blind = !cursor && (await recordsHeld()) === 0;
   let next = fetchPage(cursor);
   let done = 0;
+  let resets = 0;
   let total = null;
   for (;;) {
     const page = await next;
     if (page.reset_required) {
       await clearRecords({ reoffer: true });
+      resets += 1; // the phone's copy is gone: whatever the snapshot brings, the screens change
       blind = true; // emptied just now
       next = fetchPage(null);
       continue;
@@ -266,7 +280,7 @@ async function pull() {
     if (total !== null && page.has_more) await publish({ progress: { done: Math.min(done, total), total } });
     if (!page.has_more) {
       if (total !== null) await publish({ progress: null });
-      return;
+      return done + resets;
     }
   }
 }

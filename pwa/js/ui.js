@@ -117,9 +117,22 @@ export function defaultPeriodKind(anchor = new Date()) {
   return anchor.getDate() <= 7 ? "last_month" : "month";
 }
 
+// One formatter per kind and language: making one costs far more than using it (a list formats hundreds).
+const formatters = new Map();
+const FORMATS = {
+  hhmm: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  shortDate: { month: "short", day: "numeric", weekday: "short" },
+};
+
+function formatter(kind) {
+  const key = `${kind} ${lang()}`;
+  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(lang(), FORMATS[kind]));
+  return formatters.get(key);
+}
+
 export function hhmm(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  return formatter("hhmm").format(new Date(iso));
 }
 
 /** A 24-hour time field's pattern, whatever the phone's locale. */
@@ -134,7 +147,7 @@ export function atTime(iso, time) {
 }
 
 export function shortDate(iso) {
-  return new Date(iso).toLocaleDateString(lang(), { month: "short", day: "numeric", weekday: "short" });
+  return formatter("shortDate").format(new Date(iso));
 }
 
 export function daysSince(iso, now = new Date()) {

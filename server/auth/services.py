@@ -110,12 +110,17 @@ def end_family(payload):
         db.session.commit()
 
 
-def family_ended(payload):
+def token_revoked(payload):
+    """Whether this token may no longer be used: revoked itself (`revoke`), or its login's family ended or gone.
+    One query (every authenticated request asks it)."""
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == payload["jti"]).exists()
     family_id = _family_id(payload)
     if family_id is None:
-        return False
-    revoked = db.session.scalar(select(TokenFamily.revoked_at).where(TokenFamily.id == family_id))
-    return revoked is not None or db.session.get(TokenFamily, family_id) is None
+        return bool(db.session.scalar(select(revoked)))
+    row = db.session.execute(
+        select(revoked.label("revoked"), TokenFamily.revoked_at).where(TokenFamily.id == family_id)
+    ).first()
+    return row is None or bool(row[0]) or row[1] is not None
 
 
 def _family_id(payload):

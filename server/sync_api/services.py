@@ -16,7 +16,7 @@ from .. import clock
 from ..changelog import MissingCounter, recorded
 from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from ..extensions import db
-from ..fastpaths import dump_many
+from ..fastpaths import dump_many, row_dump
 from ..geocode.services import fill_addresses, fill_candidates
 from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
 from ..scoping import team_member_ids
@@ -102,13 +102,24 @@ def _snapshot_page(principal, cursor, limit):
     while index < len(protocol.PULL_ORDER) and len(changes) < limit:
         entity = ENTITIES[protocol.PULL_ORDER[index]]
         model = entity.model
-        stmt = select(model).where(entity.service.read_scope(principal))
+        fast = row_dump(entity.schema, model)
+        stmt = select(*fast.columns) if fast else select(model)
+        stmt = stmt.where(entity.service.read_scope(principal))
         if after is not None:
             stmt = stmt.where(model.id > uuid.UUID(after))
-        rows = db.session.scalars(stmt.order_by(model.id).limit(limit - len(changes))).all()
-        changes += _upserts(entity, rows)
+        stmt = stmt.order_by(model.id).limit(limit - len(changes))
+        if fast:  # the records' columns, dumped row by row: no ORM object per record
+            rows = db.session.execute(stmt).all()
+            changes += [
+                {"entity": entity.name, "id": data["id"], "op": "upsert", "version": row[fast.version_at], "data": data}
+                for row in rows
+                for data in (fast.dump(row),)
+            ]
+        else:
+            rows = db.session.scalars(stmt).all()
+            changes += _upserts(entity, rows)
         if len(rows) and len(changes) >= limit:
-            after = str(rows[-1].id)
+            after = changes[-1]["id"]
             break
         index, after = index + 1, None
     if index >= len(protocol.PULL_ORDER):
@@ -466,10 +477,14 @@ def _stage_create(principal, entity, mutation):
 def _lock_client(client_id):
     """Open the write transaction with an UPDATE of the client row: it row-locks the client on
     PostgreSQL and takes SQLite's write lock, so a concurrent push of the same client waits, and
-    the savepoints that follow nest in a real transaction on both."""
-    db.session.execute(update(SyncClient).where(SyncClient.id == client_id).values(last_seen_at=utcnow()))
+    the savepoints that follow nest in a real transaction on both. The row comes back with the UPDATE
+    (RETURNING): one statement, as it stands now."""
     return db.session.scalars(
-        select(SyncClient).where(SyncClient.id == client_id).execution_options(populate_existing=True)
+        update(SyncClient)
+        .where(SyncClient.id == client_id)
+        .values(last_seen_at=utcnow())
+        .returning(SyncClient)
+        .execution_options(populate_existing=True)
     ).one()
 
 

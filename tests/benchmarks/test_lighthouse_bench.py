@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from server import pwa
 from tests.pwa.conftest import PASSWORD, chromium_path, start_live_server, today_local, wait_synced
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,7 @@ def lighthouse_bin():
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
     server = start_live_server(tmp_path_factory.mktemp("lighthouse"), today_local(), weeks=1)
+    pwa.warm()  # as a serving worker does at start (wsgi.py): the files are compressed before the first audit
     yield server
     server.stop()
 
@@ -63,12 +65,38 @@ def audit(url, out, port=None):
     env = {**os.environ, "CHROME_PATH": chromium_path()}
     subprocess.run(command, check=True, env=env, timeout=300, capture_output=True)
     report = json.loads(Path(out).read_text())
+    if os.environ.get("BENCH_LIGHTHOUSE_KEEP"):  # a folder to keep the reports in, to read them whole
+        keep = Path(os.environ["BENCH_LIGHTHOUSE_KEEP"])
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / Path(out).name).write_text(Path(out).read_text())
     audits = report["audits"]
+    print(f"  {url}: {diagnosis(audits)}")
     return (
         round(report["categories"]["performance"]["score"] * 100),
         audits["largest-contentful-paint"]["numericValue"],
         audits["total-blocking-time"]["numericValue"],
     )
+
+
+def diagnosis(audits):
+    """What Lighthouse names as the LCP element, the render-blocking files and the longest main-thread tasks."""
+    element = next(
+        (
+            item.get("node", {}).get("snippet", "")
+            for table in audits.get("largest-contentful-paint-element", {}).get("details", {}).get("items", [])
+            for item in table.get("items", [])
+            if item.get("node")
+        ),
+        "?",
+    )
+    blocking = [
+        f"{item['url'].rsplit('/', 1)[-1]} {item.get('wastedMs', 0):.0f} ms"
+        for item in audits.get("render-blocking-resources", {}).get("details", {}).get("items", [])
+    ]
+    tasks = [
+        f"{item['duration']:.0f} ms" for item in audits.get("long-tasks", {}).get("details", {}).get("items", [])[:3]
+    ]
+    return f"LCP element {element[:90]}; render-blocking [{', '.join(blocking)}]; long tasks [{', '.join(tasks)}]"
 
 
 def summary(label, runs):

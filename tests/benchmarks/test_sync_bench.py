@@ -69,25 +69,24 @@ def test_initial_pull_and_push(backend, tmp_path):
     plain = _login(client, "rep1")
     headers = {**plain, "Accept-Encoding": "gzip"}
 
-    cursor, pages, gz_bytes, records, server_s = None, 0, 0, 0, 0.0
-    while True:
-        query = "/api/sync/pull?limit=1000" + (f"&cursor={cursor}" if cursor else "")
-        t0 = time.perf_counter()
-        response = client.get(query, headers=headers)
-        server_s += time.perf_counter() - t0
-        assert response.status_code == 200
-        gz_bytes += len(response.get_data())
-        page = json.loads(gzip.decompress(response.get_data()))
-        pages += 1
-        records += len(page["changes"])
-        cursor = page["cursor"]
-        if not page["has_more"]:
-            break
     print(f"\n[{backend}] seeded {counts} in {seeded:.1f}s")
-    print(
-        f"[{backend}] initial pull: {records} records, {pages} pages, {gz_bytes / 1e6:.2f} MB gzipped, "
-        f"{server_s:.2f} s server time (target < 3 s, < 2 MB)"
-    )
+    # The snapshot as this server builds it, and (in turns, same data, same process) with every entity's
+    # records built as ORM objects first, as before `fastpaths.row_dump`: each way's parts per page.
+    from server.sync_api import services
+
+    ways = {"rows": services.row_dump, "objects": lambda schema, model: None}
+    for _ in range(ROUNDS):
+        for way, choice in ways.items():
+            services.row_dump = choice
+            try:
+                pages, records, gz_bytes, server_s, parts = _snapshot(app, client, headers)
+            finally:
+                services.row_dump = ways["rows"]
+            print(
+                f"[{backend}] initial pull ({way}): {records} records, {pages} pages, {gz_bytes / 1e6:.2f} MB "
+                f"gzipped, {server_s:.2f} s server time (target < 3 s, < 2 MB)"
+            )
+            parts.report(f"{backend}, {way}", server_s, pages)
 
     account_ids = [c for c in _account_ids(client, headers)][:500]
     now = datetime.now(UTC)
@@ -121,6 +120,109 @@ def test_initial_pull_and_push(backend, tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+ROUNDS = int(os.environ.get("BENCH_PULL_ROUNDS", "2"))
+
+
+def _snapshot(app, client, headers):
+    """Pull a whole snapshot page by page: (pages, records, gzipped bytes, server seconds, PullParts)."""
+    cursor, pages, gz_bytes, records, server_s = None, 0, 0, 0, 0.0
+    parts = PullParts(app)
+    try:
+        while True:
+            query = "/api/sync/pull?limit=1000" + (f"&cursor={cursor}" if cursor else "")
+            t0 = time.perf_counter()
+            with parts:
+                response = client.get(query, headers=headers)
+            server_s += time.perf_counter() - t0
+            assert response.status_code == 200
+            gz_bytes += len(response.get_data())
+            page = json.loads(gzip.decompress(response.get_data()))
+            pages += 1
+            records += len(page["changes"])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                return pages, records, gz_bytes, server_s, parts
+    finally:
+        parts.close()
+
+
+class PullParts:
+    """Where a pull page's server time goes: SQL (the statements as the driver executes them: with psycopg2
+    that includes receiving every row; SQLite steps to its rows as they are read, so there part of the SQL
+    is counted in the rest), the records' serialisation (their schemas' dump), the page's JSON, its gzip,
+    and the rest (rows into ORM objects, the cursor, the request's own machinery). Measured by wrapping
+    those calls while pages are requested (`with parts:`)."""
+
+    def __init__(self, app):
+        from types import SimpleNamespace
+
+        from sqlalchemy import event
+
+        from server import compression
+        from server.sync_api import services
+
+        self.totals = {"sql": 0.0, "dump": 0.0, "json": 0.0, "gzip": 0.0}
+        self.active = False
+        starts = []
+        with app.app_context():
+            engine = db.engine
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before(conn, cursor, statement, parameters, context, executemany):
+            starts.append(time.perf_counter())
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _after(conn, cursor, statement, parameters, context, executemany):
+            spent = time.perf_counter() - starts.pop()
+            if self.active:
+                self.totals["sql"] += spent
+
+        def timed(name, function):
+            def wrapper(*args, **kwargs):
+                t0 = time.perf_counter()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    if self.active:
+                        self.totals[name] += time.perf_counter() - t0
+
+            return wrapper
+
+        self._engine = engine
+        self._listeners = [("before_cursor_execute", _before), ("after_cursor_execute", _after)]
+        self._restore = [
+            (services, "dump_many", services.dump_many),
+            (app.json, "response", app.json.response),
+            (compression, "gzip", compression.gzip),
+        ]
+        services.dump_many = timed("dump", services.dump_many)
+        app.json.response = timed("json", app.json.response)
+        compression.gzip = SimpleNamespace(compress=timed("gzip", gzip.compress))
+
+    def __enter__(self):
+        self.active = True
+
+    def __exit__(self, *exc):
+        self.active = False
+
+    def close(self):
+        from sqlalchemy import event
+
+        for owner, name, value in self._restore:
+            setattr(owner, name, value)
+        for name, listener in self._listeners:
+            event.remove(self._engine, name, listener)
+
+    def report(self, backend, server_s, pages):
+        known = sum(self.totals.values())
+        ms = {name: 1000 * value / pages for name, value in self.totals.items()}
+        print(
+            f"[{backend}] pull per page ({pages} pages): {1000 * server_s / pages:.0f} ms = SQL {ms['sql']:.0f} ms"
+            f" + records' dump {ms['dump']:.0f} ms + page JSON {ms['json']:.0f} ms + gzip {ms['gzip']:.0f} ms"
+            f" + the rest (rows into objects, cursor, request) {1000 * (server_s - known) / pages:.0f} ms"
+        )
 
 
 def _account_ids(client, headers):

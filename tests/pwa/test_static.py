@@ -152,7 +152,9 @@ def test_the_shell_links_versioned_files_and_maps_every_module_to_its_version(cl
         for p in PWA_DIR.rglob("*")
         if p.is_file()
     }
-    assert f'<link rel="stylesheet" href="/css/app.css?v={version["/css/app.css"]}">' in html
+    # The stylesheet is in the shell itself (the first paint waits for no other file), as the file has it.
+    assert f'<style id="app-css">{(PWA_DIR / "css" / "app.css").read_text()}</style>' in html
+    assert "/css/app.css" not in html.split('<script type="importmap">')[0]
     assert f'<script type="module" src="/js/app.js?v={version["/js/app.js"]}"></script>' in html
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html  # the installed app's identity
     mapped = re.search(r'<script type="importmap">(.*?)</script>', html).group(1)
@@ -161,19 +163,30 @@ def test_the_shell_links_versioned_files_and_maps_every_module_to_its_version(cl
     assert modules <= set(imports)
     for path, url in imports.items():
         assert url == f"{path}?v={version[path]}", path
-    # The import map is the only inline script, and runs only because the policy names its hash.
-    digest = base64.b64encode(hashlib.sha256(mapped.encode()).digest()).decode()
+    # The import map and the script choosing what the shell paints are the only inline scripts, and run only
+    # because the policy names their hashes.
+    boot = re.search(r"<script>(.*?)</script>", html, re.DOTALL).group(1)
+    digests = [base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() for text in (boot, mapped)]
     csp = headers["Content-Security-Policy"]
-    assert f"script-src 'self' 'sha256-{digest}';" in csp and "unsafe-inline" not in csp.split("style-src")[0]
-    assert html.count("<script") == 2
+    assert f"script-src 'self' 'sha256-{digests[0]}' 'sha256-{digests[1]}';" in csp
+    assert "unsafe-inline" not in csp.split("style-src")[0]
+    assert html.count("<script") == 3
 
 
 def test_the_shell_paints_without_scripts_and_loads_no_library_up_front(client):
     html = fetch(client, "/")[1].decode()
-    body = html.split('<script type="importmap">')[0] + html.split("</script>", 1)[1]  # what loads, not the map
-    assert "chart.umd" not in body and "leaflet" not in body  # loaded when a chart or a map draws
+    body = re.sub(r'<script type="importmap">.*?</script>', "", html, flags=re.DOTALL)  # what loads, not the map
+    loads = re.findall(r'\b(?:src|href)="([^"]+)"', body)
+    assert not [url for url in loads if "chart" in url or "leaflet" in url]  # loaded when a chart or a map draws
     assert re.search(r'<button id="sync-status"[^>]*>[^<]+</button>', html)  # text before any module runs
-    assert 'class="card skeleton"' in html and body.count("<script") == 1
+    assert 'class="card skeleton shell-screen"' in html and body.count('<script type="module"') == 1
+    # The login form too, in both languages, its words the catalogues' (the app shows the same words).
+    for language in ("en", "zh-CN"):
+        catalogue = (PWA_DIR / "js" / "i18n" / f"{language}.js").read_text()
+        for key in ("login.title", "login.username", "login.password", "login.submit"):
+            words = re.search(rf'"{re.escape(key)}": "([^"]*)"', catalogue).group(1)
+            spans = re.search(rf'data-t="{re.escape(key)}"[^>]*>((?:<span lang="[^"]+">[^<]*</span>)+)<', html).group(1)
+            assert dict(re.findall(r'<span lang="([^"]+)">([^<]*)</span>', spans))[language] == words, (language, key)
 
 
 def fetch_with(client, path, headers):

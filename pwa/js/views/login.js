@@ -10,12 +10,15 @@ import { html } from "../ui.js";
 
 export async function render(main, { onLoggedIn }) {
   const previous = await getMeta("auth", null);
-  main.innerHTML = html`
+  const again = previous?.expired && !previous.logged_out;
+  const username = previous?.logged_out ? "" : previous?.user?.username ?? "";
+  if (!again && main.querySelector("#login-form[data-shell]")) adoptShell(main, username);
+  else main.innerHTML = html`
     <h1>${t("login.title")}</h1>
-    ${previous?.expired && !previous.logged_out ? html`<p class="banner">${t("login.again")}</p>` : ""}
+    ${again ? html`<p class="banner">${t("login.again")}</p>` : ""}
     <form id="login-form" class="card" novalidate>
       <label for="username">${t("login.username")}</label>
-      <input id="username" name="username" autocomplete="username" required value="${previous?.logged_out ? "" : previous?.user?.username ?? ""}">
+      <input id="username" name="username" autocomplete="username" required value="${username}">
       <label for="password">${t("login.password")}</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required>
       <p id="login-error" class="error-text" role="alert"></p>
@@ -65,6 +68,23 @@ export async function render(main, { onLoggedIn }) {
       error.textContent = t("login.failed", { message: errorText(e.code, e.message) });
     }
   });
+}
+
+/** The login form the shell painted before any module ran (index.html) becomes this view's: its words from the
+ *  catalogue (the same, in the same language), what was typed in it kept; the screen's skeleton goes. */
+function adoptShell(main, username) {
+  for (const element of main.querySelectorAll("[data-t]")) {
+    element.textContent = t(element.dataset.t);
+    element.removeAttribute("data-t");
+    element.classList.remove("shell-login");
+  }
+  const form = main.querySelector("#login-form");
+  form.classList.remove("shell-login");
+  form.removeAttribute("data-shell");
+  form.querySelector('button[type="submit"]').disabled = false;
+  main.querySelector(".shell-screen")?.remove();
+  const input = main.querySelector("#username");
+  if (!input.value) input.value = username;
 }
 
 /** The sign-in code WeCom or DingTalk added to the page's address, with whose company it is. DingTalk adds none:

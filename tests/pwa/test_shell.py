@@ -1,0 +1,82 @@
+"""The shell paints before any module runs: the login form in the phone's language (its words the catalogues'),
+or, with someone signed in on the phone, a screen's skeleton; under the app's own Content-Security-Policy (the
+script choosing what to paint runs by its hash). What is typed into the form before the modules arrive stays."""
+
+import pytest
+
+from tests.pwa.conftest import PASSWORD, phone_context
+
+# Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+
+def held_app(page):
+    """Hold the first module's request until `release()`: the shell alone is on screen meanwhile."""
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/js/app.js*", hold)
+
+    def release():
+        for route in held:
+            route.continue_()
+        page.unroute("**/js/app.js*", hold)
+
+    return held, release
+
+
+def test_the_shell_paints_the_login_form_before_any_module_and_keeps_what_was_typed(browser, live_server):
+    # No service worker: every start asks the server for the first module (and the test holds it).
+    context = phone_context(browser, live_server.url, bypass_csp=False, service_workers="block")
+    errors = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        held, release = held_app(page)
+        page.goto("/", wait_until="commit")
+        page.wait_for_selector("#username", state="visible")
+        assert held and page.evaluate("document.documentElement.lang") == "en"
+        assert page.locator("main h1").inner_text() == "Log in"
+        assert not page.locator(".skeleton").is_visible()
+        submit = page.get_by_role("button", name="Log in")
+        assert submit.is_disabled()  # Enter cannot send the form to the page's address before the app has it
+        page.get_by_label("Username").fill("rep1")
+        page.get_by_label("Password").fill(PASSWORD)
+        release()
+        page.wait_for_selector('#login-form:not([data-shell]) button[type="submit"]:not([disabled])')
+        assert page.get_by_label("Username").input_value() == "rep1"
+        assert page.get_by_label("Password").input_value() == PASSWORD
+        submit.click()
+        page.wait_for_selector("#route, #plan-today")
+
+        # Signed in: the next start paints a screen's skeleton, not the login form.
+        held, release = held_app(page)
+        page.reload(wait_until="commit")
+        page.wait_for_selector(".skeleton", state="visible")
+        assert held and not page.locator("#login-form").is_visible()
+        release()
+        page.wait_for_selector("#route, #plan-today")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_shell_speaks_chinese_on_a_chinese_phone(browser, live_server):
+    context = phone_context(browser, live_server.url, locale="zh-CN", bypass_csp=False)
+    try:
+        page = context.new_page()
+        held, release = held_app(page)
+        page.goto("/", wait_until="commit")
+        page.wait_for_selector("#username", state="visible")
+        assert held and page.evaluate("document.documentElement.lang") == "zh-CN"
+        assert page.locator('label[for="username"]').inner_text() == "用户名"
+        assert page.get_by_role("button", name="登录").is_disabled()
+        release()
+        # The app speaks the language the shell chose, in the same words.
+        page.wait_for_selector('#login-form:not([data-shell]) button[type="submit"]:not([disabled])')
+        assert page.locator('label[for="username"]').inner_text() == "用户名"
+        assert page.locator("#lang-switch").inner_text() == "EN"
+    finally:
+        context.close()
