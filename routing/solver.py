@@ -175,10 +175,11 @@ def _local_search(day, matrix, deadline, start):
     from .ils import search_day
 
     now = time.perf_counter()
-    if deadline - FINISH_S - now <= 0:
+    left = deadline - now
+    if left <= 0:
         return [None]
-    give_up = now + (deadline - now) * FALLBACK_SHARE
-    order = search_day(day, matrix, deadline - FINISH_S, start=start, give_up=give_up)
+    give_up = now + left * FALLBACK_SHARE
+    order = search_day(day, matrix, deadline - min(FINISH_S, left / 4), start=start, give_up=give_up)
     if order is not None or deadline - time.perf_counter() < MIN_ROUTING_S:
         return [order]
     return [_order(_solve_routing(day, matrix, deadline, start))]
