@@ -31,7 +31,7 @@ build/.editable-here: $(VENV)/.installed-$(DEPS_HASH)
 		|| $(BIN)/pip install --quiet --no-deps -e .
 	@mkdir -p build && touch $@
 
-# The routing benchmarks' peers (PyVRP, VROOM): `make bench` only, never the app or the tests.
+# The routing benchmarks' peer VROOM (PyVRP, the other, is a dependency of the optimiser): `make bench` only, never the app or the tests.
 $(VENV)/.installed-bench-$(DEPS_HASH): | $(VENV)/.installed-test-$(DEPS_HASH)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@

@@ -30,7 +30,7 @@ import numpy as np
 
 from .schedule import PENALTY_UNIT, lower_bound, upper_bound
 
-MAX_STOPS = 25  # beyond this the search rarely completes in seconds: OR-Tools takes over
+MAX_STOPS = 25  # beyond this the search rarely completes in seconds: the local search (ils.py) takes over
 BEAM = 64  # labels per layer in the first, heuristic run that finds a plan to beat
 SUBSETS_MAX = 16  # up to this many stops the bound also looks up the timeless completions of every subset
 TABLE_CELLS = 1 << 22  # the largest knapsack table (sets x penalty units) built for a small day: 32 MB

@@ -1,16 +1,19 @@
-"""Order a rep's day: the bounded exact search up to MAX_STOPS stops, a beam run and OR-Tools routing beyond.
+"""Order a rep's day: the bounded exact search up to MAX_STOPS stops, PyVRP's iterated local search beyond
+(and after an exact search that cannot finish), OR-Tools routing when that finds no plan.
 
 Every phase runs under one deadline (`time_limit_s` after the call, or the caller's `deadline` on
-`time.perf_counter()`'s clock): the travel times, the exact search, its wide beam run, the beam run of a
-large day and OR-Tools. A day is refused as `Unplannable` only with a proof (the screening, or the exact
-search completing without a plan); a search that runs out of time without a plan raises `NoPlanFound`.
-OR-Tools is imported on first use (a day the exact search proves never loads it).
+`time.perf_counter()`'s clock): the travel times, the exact search, the local search and OR-Tools. Every
+order any of them proposes is timed again by `best_timeline` and kept only when that accepts it; the best
+is kept. A day is refused as `Unplannable` only with a proof (the screening: a stop out of reach or outside
+the day, two appointments too close for the drive between them; or the exact search completing without a
+plan); a search that runs out of time without a plan raises `NoPlanFound`. PyVRP and OR-Tools are imported
+on first use (a day the exact search proves loads neither).
 """
 
 import time
 from dataclasses import replace
 
-from .exact import MAX_STOPS, beam_search, solve_exact
+from .exact import MAX_STOPS, solve_exact
 from .matrix import geodesic_matrix
 from .model import NoPlanFound, Plan, PlannedStop, Unplannable
 from .reinsert import reinsert
@@ -23,15 +26,12 @@ def travel_points(day):
     return [day.start] + [(s.lat, s.lng) for s in usable] + [day.end]
 
 
-EXACT_SHARE = 0.6  # of the time limit for the exact search; a wide beam run and OR-Tools follow when it cannot finish
-WIDE_BEAM = 2048  # labels a layer: under a second at 25 stops, and within 1 % of the optimum there
-MIN_ROUTING_S = 0.1  # OR-Tools joins an unproven exact search only with at least this much time left
-# A large day: a beam run of the exact search's steps (in at most BEAM_SHARE of the time left) finds a
-# plan that keeps tight windows, and OR-Tools improves it in the rest. 256 labels a layer find the Dumas
-# TSPTW n150w60.001 and n200w20.001 tours, which 64 labels and OR-Tools started cold miss.
-LARGE_BEAM = 256
-BEAM_SHARE = 0.5
-FINISH_S = 0.1  # kept back from OR-Tools' time limit: it overruns it a little on a busy machine; reading its answer
+EXACT_SHARE = 0.6  # of the time limit for the exact search; PyVRP's local search follows when it cannot finish
+# PyVRP (routing/ils.py) searches in the rest of the time; when it has found no plan keeping every rule by this
+# share of its time, OR-Tools routing gets what is left.
+FALLBACK_SHARE = 0.5
+MIN_ROUTING_S = 0.1  # OR-Tools runs only with at least this much time left
+FINISH_S = 0.1  # kept back from a search's time limit: reading its answer and timing the orders
 
 CANNOT_BE_REACHED = "cannot_be_reached_in_its_window"  # a fixed stop too far for the time left
 DO_NOT_FIT_TOGETHER = "mandatory_stops_do_not_fit"  # Unplannable: the mandatory stops cannot all fit in the day
@@ -115,22 +115,15 @@ def _solve_matrix(day, matrix, deadline, exact_max, dropped):
         matrix = [[matrix[a][b] for b in keep] for a in keep]
         dropped += [(day.stops[i].id, CANNOT_BE_REACHED) for i in late]
         day = _with_stops(day, [s for i, s in enumerate(day.stops) if i not in late])
+    _screen_pairs(day, matrix)
+    proven, orders = False, []
     if len(day.stops) <= exact_max:
-        # Proven optimal when the search completes in time; else the best of its best plan, a wide
-        # beam run of the same search and OR-Tools in what is left of the time limit.
+        # Proven optimal when the search completes in time; else its best plan starts the local search.
         share = max(deadline - time.perf_counter(), 0.0) * EXACT_SHARE
-        order, _, proven = solve_exact(day, matrix, time_limit_s=share, wide=WIDE_BEAM, deadline=deadline)
-        orders = [order]
-        if not proven and deadline - time.perf_counter() >= MIN_ROUTING_S:
-            orders.append(_order(_solve_routing(day, matrix, deadline)))
-    else:
-        # A beam run finds a plan that keeps the windows; OR-Tools, started from it, improves it.
-        proven = False
-        beam_deadline = time.perf_counter() + max(deadline - time.perf_counter(), 0.0) * BEAM_SHARE
-        seed = _order(beam_search(day, matrix, LARGE_BEAM, deadline=beam_deadline))
-        orders = [seed]
-        if deadline - time.perf_counter() >= MIN_ROUTING_S:
-            orders.append(_order(_solve_routing(day, matrix, deadline, seed)))
+        order, _, proven = solve_exact(day, matrix, time_limit_s=share, deadline=deadline)
+        orders.append(order)
+    if not proven:
+        orders += _local_search(day, matrix, deadline, _best_order(day, matrix, orders))
     best = None  # (objective, order, times) of the best order that keeps every rule, the first on ties
     for order in orders:
         times = None if order is None else best_timeline(day, list(order), matrix)
@@ -174,6 +167,34 @@ def _solve_matrix(day, matrix, deadline, exact_max, dropped):
         proven_optimal=proven,
         empty_reason=empty_reason,
     )
+
+
+def _local_search(day, matrix, deadline, start):
+    """Orders from PyVRP's iterated local search, started from the order `start` when there is one, until
+    `deadline`; when it has found no plan by FALLBACK_SHARE of that time, from OR-Tools routing in the rest."""
+    from .ils import search_day
+
+    now = time.perf_counter()
+    left = deadline - now
+    if left <= 0:
+        return [None]
+    give_up = now + left * FALLBACK_SHARE
+    order = search_day(day, matrix, deadline - min(FINISH_S, left / 4), start=start, give_up=give_up)
+    if order is not None or deadline - time.perf_counter() < MIN_ROUTING_S:
+        return [order]
+    return [_order(_solve_routing(day, matrix, deadline, start))]
+
+
+def _best_order(day, matrix, orders):
+    """The order of `orders` with the least objective that keeps every rule, or None."""
+    best = None
+    for order in orders:
+        times = None if order is None else best_timeline(day, list(order), matrix)
+        if times is not None:
+            objective = times["travel"] + _dropped_penalty(day, order)
+            if best is None or objective < best[0]:
+                best = (objective, list(order))
+    return None if best is None else best[1]
 
 
 def _why_dropped(day, matrix, i):
@@ -232,6 +253,30 @@ def _screen_reach(day, matrix):
                 raise Unplannable(stop.id, CANNOT_BE_REACHED)
             late.append(i)
     return late
+
+
+def _screen_pairs(day, matrix):
+    """Refuses the day when two mandatory stops cannot both be visited, in either order, even with no lunch and
+    nothing else in between (two appointments too close in time for the drive between them): a proof."""
+    import numpy as np
+
+    mandatory = [i for i, s in enumerate(day.stops) if s.mandatory]
+    if len(mandatory) < 2:
+        return
+    nodes, whole = np.array(mandatory) + 1, np.asarray(matrix, dtype=np.int64)
+    travel = whole[np.ix_(nodes, nodes)]
+    stops = [day.stops[i] for i in mandatory]
+    lo = np.array([lower_bound(day, s) for s in stops], dtype=np.int64)
+    hi = np.array([upper_bound(day, s) for s in stops], dtype=np.int64)
+    service = np.array([s.service_s for s in stops], dtype=np.int64)
+    first = np.maximum(lo, day.day_start + whole[0, nodes])  # the earliest arrival
+    # then[a, b]: b can be reached in its window after a (a's earliest visit, then the drive)
+    then = (first + service)[:, None] + travel <= hi[None, :]
+    clash = ~(then | then.T)
+    np.fill_diagonal(clash, False)
+    if clash.any():
+        a, b = (int(x) for x in np.argwhere(clash)[0])
+        raise Unplannable((stops[a].id, stops[b].id), DO_NOT_FIT_TOGETHER)
 
 
 def travel_and_time(routing, matrix, service, horizon):

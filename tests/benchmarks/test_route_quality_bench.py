@@ -10,7 +10,9 @@ Kept short by default (a subset at one limit); the environment widens it:
   ROUTE_BENCH_LIMITS="2,10"  time limits of the rep days (seconds)
   ROUTE_BENCH_SEEDS=10       rep days per size
   ROUTE_BENCH_SOLOMON=all    every Solomon 100 instance in ../shared/benchmarks/routing (else a subset)
+  ROUTE_BENCH_SOLOMON=C101,R112  those Solomon instances
   ROUTE_BENCH_SOLOMON_S=30   the limit on Solomon;  ROUTE_BENCH_DUMAS_S=5 the limit on Dumas
+  ROUTE_BENCH_DUMAS_N=100    every Dumas instance of up to 100 customers (else a subset)
 Peers are skipped (ours still measured and checked) when the `bench` extra is not installed.
 """
 
@@ -106,9 +108,25 @@ def test_rep_days_against_pyvrp():
 
 
 def _solomon_names():
-    if os.environ.get("ROUTE_BENCH_SOLOMON") == "all":
+    chosen = os.environ.get("ROUTE_BENCH_SOLOMON")
+    if chosen == "all":
         return sorted(p.stem for p in (SHARED / "solomon" / "instances").glob("*.txt"))
-    return SOLOMON_SUBSET
+    return chosen.split(",") if chosen else SOLOMON_SUBSET
+
+
+def _dumas_names():
+    """The subset, or (ROUTE_BENCH_DUMAS_N) every instance of at most that many customers, smallest first."""
+    most = os.environ.get("ROUTE_BENCH_DUMAS_N")
+    if not most:
+        return DUMAS_SUBSET
+
+    def size(name):  # n20w100.001 -> (20, 100, 1)
+        n, rest = name[1:].split("w")
+        width, number = rest.split(".")
+        return int(n), int(width), int(number)
+
+    names = [p.stem for p in (SHARED / "tsptw" / "Dumas").glob("n*w*.txt")]
+    return sorted((name for name in names if size(name)[0] <= int(most)), key=size)
 
 
 def test_solomon_against_pyvrp_and_vroom():
@@ -168,7 +186,7 @@ def test_dumas_against_pyvrp():
     limit = float(os.environ.get("ROUTE_BENCH_DUMAS_S", "5"))
     print(f"\nDumas TSPTW at {limit:g} s: travel (gap to optimum %, seconds)")
     rows, at_optimum = [], {"ours": 0, "pyvrp": 0}
-    for name in DUMAS_SUBSET:
+    for name in _dumas_names():
         path = SHARED / "tsptw" / "Dumas" / f"{name}.txt"
         if not path.exists():
             path = LOCAL / "tsptw" / f"{name}.txt"

@@ -2,7 +2,7 @@
 
 1. Rep days of 8-25 candidate stops (two fixed appointments, three mandatory stops, lunch) from
    random seeds, and the demo data's days: seconds to the proven optimum, and the gap of what a
-   shorter run gives (OR-Tools alone; the 2 s run at 25 stops) to that optimum.
+   shorter run gives (the local search alone; the 2 s run at 25 stops) to that optimum.
 2. Public instances with published values, parsed from their text formats (data/routing/SOURCES.md):
    Dumas TSPTW (proven optima) and Solomon VRPTW C101/R101/RC101 at 25/50/100 customers.
 """
@@ -34,7 +34,7 @@ def _timed(fn, *args, **kwargs):
 def test_rep_days():
     print()
     for n in SIZES:
-        proof_times, gaps_ortools, gaps_short, unproven, infeasible = [], [], [], 0, 0
+        proof_times, gaps_local, gaps_short, unproven, infeasible = [], [], [], 0, 0
         for seed in SEEDS:
             day = random_day(1000 * n + seed, n=n, appointments=2, mandatory=3)
             matrix = matrix_for(day)
@@ -46,10 +46,10 @@ def test_rep_days():
             if not best.proven_optimal:
                 unproven += 1
             proof_times.append(seconds)
-            ortools, _ = _timed(solve, day, matrix, time_limit_s=2.0, exact_max=0)
-            if ortools is not None:
-                check_plan(day, ortools, matrix)
-                gaps_ortools.append((objective(day, ortools) - objective(day, best)) / objective(day, best) * 100)
+            local, _ = _timed(solve, day, matrix, time_limit_s=2.0, exact_max=0)
+            if local is not None:
+                check_plan(day, local, matrix)
+                gaps_local.append((objective(day, local) - objective(day, best)) / objective(day, best) * 100)
             if n >= 25:
                 short, short_s = _timed(solve, day, matrix, time_limit_s=2.0)
                 check_plan(day, short, matrix)
@@ -59,7 +59,7 @@ def test_rep_days():
         line = (
             f"{n:>2} candidates, {len(proof_times)} days: proven optimum in {len(proof_times) - unproven}, "
             f"seconds median {statistics.median(proof_times):.2f} max {max(proof_times):.2f}, "
-            f"{sum(t < 1 for t in proof_times)} under 1 s; OR-Tools alone (2 s) gap max {max(gaps_ortools):.1f} %"
+            f"{sum(t < 1 for t in proof_times)} under 1 s; local search alone (2 s) gap max {max(gaps_local):.1f} %"
         )
         if gaps_short:
             line += (

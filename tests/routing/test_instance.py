@@ -123,6 +123,44 @@ def test_a_broken_instance_gets_a_clear_message(tmp_path):
     }
 
 
+def test_the_fleet_is_planned_by_the_local_search_and_or_tools_takes_over_when_it_finds_nothing(monkeypatch):
+    """Both searches' routes pass the same checks (`check_fleet`, independent of the solver); PyVRP's are
+    within 1 % of C101's best known 100-customer distance in 3 s."""
+    from routing import ils
+    from tests.benchmarks.peers import check_fleet
+
+    data = formats.solomon((DATA / "solomon" / "C101.txt").read_text(), time_limit_s=3)
+    result = solve_instance(data)
+    assert check_fleet(data, result["routes"]) == result["travel"] <= 8273 * 1.01
+    monkeypatch.setattr(ils, "search_fleet", lambda *args, **kwargs: None)
+    fallback = solve_instance(data)
+    assert check_fleet(data, fallback["routes"]) == fallback["travel"]
+
+
+def test_routes_that_break_a_rule_are_not_taken_from_any_search():
+    """The fleet's own check, whichever search proposed the routes."""
+    from routing.fleet import _Fleet
+
+    data = {
+        "matrix": [[0, 10, 10, 10], [10, 0, 10, 10], [10, 10, 0, 10], [10, 10, 10, 0]],
+        "horizon": [0, 100],
+        "vehicles": 2,
+        "capacity": 2,
+        "stops": [{"id": x, "node": k, "demand": 1, "service": 5} for k, x in enumerate("abc", start=1)],
+    }
+    fleet = _Fleet(data)
+    assert fleet.checked([[1, 2], [], [3]]) == [[1, 2], [3]]
+    assert fleet.timed([[1, 2], [3]]) == ([[10, 25], [10]], 50)
+    assert fleet.checked([[1, 2], [3, 1]]) is None  # a stop twice
+    assert fleet.checked([[1, 2]]) is None  # a mandatory stop left out
+    assert fleet.checked([[1, 2, 3]]) is None  # over capacity
+    assert fleet.checked([[1], [2], [3]]) is None  # more routes than vehicles
+    late = _Fleet({**data, "stops": [*data["stops"][:2], {**data["stops"][2], "window": [0, 24]}]})
+    assert late.checked([[1, 2], [3]]) is not None and late.checked([[1], [2, 3]]) is None  # 3 reached at 25
+    optional = _Fleet({**data, "stops": [*data["stops"][:2], {**data["stops"][2], "mandatory": False}]})
+    assert optional.checked([[1, 2]]) == [[1, 2]]
+
+
 def test_first_arrival_is_the_earliest_start_of_any_visit():
     data = {**SMALL, "stops": [{**s, "window": [0, 500]} if s["id"] == "a" else s for s in SMALL["stops"]]}
     result = solve_instance(data)
@@ -131,8 +169,9 @@ def test_first_arrival_is_the_earliest_start_of_any_visit():
 
 
 def test_the_fleet_keeps_its_first_search_when_the_second_finds_nothing(monkeypatch):
-    """The fleet's time is shared by two guided searches; a second one whose first solutions all run out of
-    time leaves the first one's plan usable (OR-Tools reuses the assignment it returns)."""
+    """OR-Tools (when PyVRP finds no plan) shares its time between two guided searches; a second one whose
+    first solutions all run out of time leaves the first one's plan usable (OR-Tools reuses the assignment it
+    returns)."""
     from routing import fleet
     from tests.benchmarks.peers import check_fleet
 
@@ -144,6 +183,6 @@ def test_the_fleet_keeps_its_first_search_when_the_second_finds_nothing(monkeypa
     # The second search's first solutions get a millisecond each: too little for 100 customers.
     monkeypatch.setattr(fleet, "FIRST_SHARE", 1e-9)
     data = formats.solomon(text, time_limit_s=3)
-    result = solve_instance(data)
+    result = fleet.solve_fleet(data, local_search=False)
     assert "routes" in result, result
     assert check_fleet(data, result["routes"]) == result["travel"]

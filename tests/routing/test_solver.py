@@ -130,7 +130,7 @@ def test_small_days_are_solved_to_the_brute_force_optimum(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_or_tools_plans_keep_every_rule_and_never_beat_the_exact_optimum(seed):
+def test_local_search_plans_keep_every_rule_and_never_beat_the_exact_optimum(seed):
     day = random_day(100 + seed, n=9)
     matrix = matrix_for(day)
     exact = solve(day, matrix)
@@ -142,7 +142,7 @@ def test_or_tools_plans_keep_every_rule_and_never_beat_the_exact_optimum(seed):
     assert objective(day, exact) == solve_exact(day, matrix)[1]
 
 
-def test_a_larger_day_by_or_tools_keeps_every_rule():
+def test_a_larger_day_by_local_search_keeps_every_rule():
     day = random_day(7, n=18, appointments=2, mandatory=3)
     matrix = matrix_for(day)
     plan = solve(day, matrix, time_limit_s=1.0, exact_max=0)
@@ -254,9 +254,29 @@ def test_the_optimiser_imports_no_flask():
     assert out.stdout.strip() == "[]"
 
 
-def test_an_unproven_day_also_gets_or_tools_in_the_time_left(monkeypatch):
-    """With the exact search (and its wide beam run) cut short with nothing found, the plan is OR-Tools' own."""
-    from routing import solver
+def test_an_unproven_day_gets_the_local_search_in_the_time_left(monkeypatch):
+    """With the exact search cut short with nothing found, the plan is PyVRP's, found in the time left."""
+    from routing import ils, solver
+
+    calls = []
+    real = ils.search_day
+
+    def search_day(day, matrix, deadline, **kwargs):
+        calls.append(deadline - time.perf_counter())
+        return real(day, matrix, deadline, **kwargs)
+
+    monkeypatch.setattr(solver, "solve_exact", lambda *args, **kwargs: (None, None, False))
+    monkeypatch.setattr(ils, "search_day", search_day)
+    day = random_day(20001, n=20, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix, time_limit_s=1.0)
+    check_plan(day, plan, matrix)
+    assert not plan.proven_optimal and plan.stops
+    assert len(calls) == 1 and 0.1 <= calls[0] <= 1.0
+
+
+def test_or_tools_gets_the_rest_when_the_local_search_finds_nothing(monkeypatch):
+    from routing import ils, solver
 
     calls = []
     real = solver._solve_routing
@@ -265,14 +285,39 @@ def test_an_unproven_day_also_gets_or_tools_in_the_time_left(monkeypatch):
         calls.append(deadline - time.perf_counter())
         return real(day, matrix, deadline, seed)
 
-    monkeypatch.setattr(solver, "solve_exact", lambda *args, **kwargs: (None, None, False))
+    monkeypatch.setattr(ils, "search_day", lambda *args, **kwargs: None)
     monkeypatch.setattr(solver, "_solve_routing", routing)
-    day = random_day(20001, n=20, appointments=2, mandatory=3)
+    day = random_day(20002, n=20, appointments=2, mandatory=3)
     matrix = matrix_for(day)
-    plan = solve(day, matrix, time_limit_s=1.0)
+    plan = solve(day, matrix, time_limit_s=1.0, exact_max=0)
     check_plan(day, plan, matrix)
     assert not plan.proven_optimal and plan.stops
     assert len(calls) == 1 and 0.1 <= calls[0] <= 1.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_order_the_local_search_finds_keeps_the_days_own_rules(seed):
+    """Lunch as a group of copies of the break, 08:45, appointments and optional stops: whatever PyVRP calls
+    feasible, the project's own timing accepts (nothing it finds is thrown away by the re-check)."""
+    from routing.ils import search_day
+    from routing.schedule import best_timeline
+
+    day = random_day(31000 + seed, n=14, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    order = search_day(day, matrix, time.perf_counter() + 0.5)
+    assert order is not None and len(set(order)) == len(order)
+    assert {i for i, s in enumerate(day.stops) if s.mandatory} <= set(order)
+    assert best_timeline(day, order, matrix) is not None
+
+
+def test_two_appointments_too_close_for_the_drive_between_are_refused_at_once():
+    """A proof found by screening: no search runs, whatever the time limit."""
+    near = Stop("near", HOME[0] + 0.005, HOME[1], service_s=3600, window=(hm(14), hm(14)), mandatory=True)
+    far = Stop("far", HOME[0] - 0.08, HOME[1], service_s=1800, window=(hm(15, 10), hm(15, 10)), mandatory=True)
+    day = Day(start=HOME, end=HOME, stops=(near, far), lunch=LUNCH)
+    with pytest.raises(Unplannable) as caught:
+        solve(day, matrix_for(day), time_limit_s=0.001)
+    assert caught.value.stop_ids == ("near", "far") and caught.value.reason == "mandatory_stops_do_not_fit"
 
 
 def test_no_visit_starts_before_the_first_appointment_time_even_where_the_customer_opens_earlier():

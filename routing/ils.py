@@ -1,0 +1,192 @@
+"""PyVRP's iterated local search as a search engine for a rep's day and for a fleet (VRPTW).
+
+PyVRP only proposes orders: every order it returns for a day is timed again by the project's own rule
+(`schedule.best_timeline`) and kept only when that accepts it, and a fleet's routes are checked by
+`fleet.check_routes`. Runs are reproducible: a deadline, a seed and an iteration cap.
+
+A rep's day: one vehicle from the start to the end within the working day; each stop a client with its
+service time and the window `lower_bound` / `upper_bound` gives (so 08:45 and booked times hold),
+required when mandatory, else worth a prize of priority x PENALTY_UNIT (what leaving it out costs).
+Open-source PyVRP has no breaks, so lunch is a required group of optional, zero-prize copies of the break,
+one at each place of the day (the start, each stop, the end), each lasting the break and starting within
+its window: exactly one is visited, which is where and when the rep eats (drive, then eat near the next
+stop; or eat, then drive; or eat at home before the first visit or after the last). Travel is the
+distance PyVRP minimises, so its objective is the project's (travel + the penalties of stops left out)
+up to a constant.
+
+PyVRP (and numpy) are imported on first use.
+"""
+
+import time
+import warnings
+
+SEED = 1  # every run starts its random numbers here: the same instance, limit and load give the same plan
+MAX_ITERATIONS = 2_000_000  # an iteration cap besides the deadline (a few hundred thousand a second at most)
+
+
+INFEASIBLE = (1 << 63) - 1  # the cost PyVRP gives a best solution that breaks a rule (none feasible yet)
+
+
+def _stop_at(deadline, give_up=None, iterations=MAX_ITERATIONS):
+    """A PyVRP stopping criterion: the deadline (on `time.perf_counter()`'s clock), the iteration cap, or
+    `give_up` passed with no feasible solution found."""
+    count = [0]
+
+    def stop(best_cost):
+        count[0] += 1
+        now = time.perf_counter()
+        return (
+            count[0] > iterations
+            or now >= deadline
+            or (give_up is not None and now >= give_up and best_cost >= INFEASIBLE)
+        )
+
+    return stop
+
+
+def _run(data, deadline, seed, initial=None, give_up=None):
+    """PyVRP's best solution by `deadline`, or None when it found no feasible one (by `give_up`, if given)."""
+    from pyvrp import solve as pyvrp_solve
+    from pyvrp.exceptions import PenaltyBoundWarning
+
+    with warnings.catch_warnings():  # a hard instance: the answer (None when nothing feasible) says enough
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp_solve(
+            data,
+            stop=_stop_at(deadline, give_up),
+            seed=seed,
+            collect_stats=False,
+            display=False,
+            initial_solution=initial,
+        )
+    return result.best if result.best.is_feasible() else None
+
+
+def day_data(day, matrix):
+    """The day as PyVRP's ProblemData: clients 0..n-1 the stops, then (with lunch) n + 2 lunch copies, at
+    the start, at each stop and at the end (client n + place)."""
+    import numpy as np
+    from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, VehicleType
+
+    from .schedule import PENALTY_UNIT, lower_bound, upper_bound
+
+    n = len(day.stops)
+    travel = np.asarray(matrix, dtype=np.int64).reshape(n + 2, n + 2).copy()
+    np.fill_diagonal(travel, 0)
+    clients = [
+        Client(
+            k + 1,
+            service_duration=stop.service_s,
+            tw_early=max(lower_bound(day, stop), day.day_start),
+            tw_late=upper_bound(day, stop),
+            prize=0 if stop.mandatory else stop.priority * PENALTY_UNIT,
+            required=stop.mandatory,
+        )
+        for k, stop in enumerate(day.stops)
+    ]
+    groups = []
+    if day.lunch is not None and n:
+        clients += [
+            Client(
+                place,
+                service_duration=day.lunch.duration,
+                tw_early=max(day.lunch.earliest, day.day_start),
+                tw_late=day.lunch.latest,
+                required=False,
+                group=0,
+            )
+            for place in range(n + 2)
+        ]
+        groups = [ClientGroup(list(range(n, 2 * n + 2)), required=True)]
+    depots = [Depot(place, tw_early=day.day_start, tw_late=day.day_end) for place in (0, n + 1)]
+    vehicle = VehicleType(1, start_depot=0, end_depot=1, tw_early=day.day_start, tw_late=day.day_end)
+    return ProblemData(
+        [Location(0, 0) for _ in range(n + 2)], clients, depots, [vehicle], [travel], [travel], groups=groups
+    )
+
+
+def _day_visits(day, order, matrix):
+    """The PyVRP visits of `order` (stop indexes), the lunch copy placed where the project's rule takes
+    lunch for it; None when that rule rejects the order."""
+    from .schedule import best_timeline
+
+    times = best_timeline(day, list(order), matrix)
+    if times is None:
+        return None
+    visits = list(order)
+    if day.lunch is None or not day.stops:
+        return visits
+    n, start = len(day.stops), times["lunch_start"]
+    if start is None:  # back before lunch: eat at the end
+        return visits + [n + len(day.stops) + 1]
+    # Lunch goes before the first visit that starts after it ends, eaten at that visit's place (drive,
+    # then eat) when the break starts after the rep could arrive there, else where the rep was.
+    for k, i in enumerate(order):
+        if times["arrivals"][k] >= start + day.lunch.duration:
+            left = times["departures"][k - 1] if k else times["leave"]
+            before = order[k - 1] + 1 if k else 0
+            here = i + 1 if start >= left + matrix[before][i + 1] else before
+            return visits[:k] + [n + here] + visits[k:]
+    return visits + [n + len(day.stops) + 1]
+
+
+def search_day(day, matrix, deadline, seed=SEED, start=None, give_up=None):
+    """PyVRP's order of the day's stops (indexes into `day.stops`) by `deadline`, started from the order
+    `start` when given; None when it found no feasible plan (by `give_up`, when given: then it stops)."""
+    from pyvrp import Solution
+
+    data = day_data(day, matrix)
+    initial = None
+    if start is not None:
+        visits = _day_visits(day, start, matrix)
+        if visits is not None:
+            initial = Solution(data, [visits])
+    best = _run(data, deadline, seed, initial, give_up)
+    if best is None:
+        return None
+    n = len(day.stops)
+    return [a.idx for route in best.routes() for a in route if a.is_client() and a.idx < n]
+
+
+def fleet_data(travel, service, demand, windows, horizon, vehicles, capacity, prizes):
+    """A fleet as PyVRP's ProblemData: node 0 the depot, client k - 1 node k (prize None: required)."""
+    import numpy as np
+    from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+
+    nodes = len(travel)
+    matrix = np.asarray(travel, dtype=np.int64).reshape(nodes, nodes).copy()
+    np.fill_diagonal(matrix, 0)
+    earliest, latest = horizon
+    clients = [
+        Client(
+            k,
+            delivery=[demand[k]],
+            service_duration=service[k],
+            tw_early=windows[k][0],
+            tw_late=windows[k][1],
+            prize=prizes[k] or 0,
+            required=prizes[k] is None,
+        )
+        for k in range(1, nodes)
+    ]
+    vehicle = VehicleType(vehicles, capacity=[capacity], start_depot=0, end_depot=0, tw_early=earliest, tw_late=latest)
+    return ProblemData(
+        [Location(0, 0) for _ in range(nodes)],
+        clients,
+        [Depot(0, tw_early=earliest, tw_late=latest)],
+        [vehicle],
+        [matrix],
+        [matrix],
+    )
+
+
+def search_fleet(data, deadline, seed=SEED, start=None, give_up=None):
+    """PyVRP's routes (lists of nodes, 1..) for fleet ProblemData by `deadline`, started from the routes
+    `start` (lists of nodes) when given; None when it found no feasible plan (by `give_up`, when given)."""
+    from pyvrp import Solution
+
+    initial = Solution(data, [[k - 1 for k in route] for route in start if route]) if start else None
+    best = _run(data, deadline, seed, initial, give_up)
+    if best is None:
+        return None
+    return [[a.idx + 1 for a in route if a.is_client()] for route in best.routes()]
