@@ -21,8 +21,9 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import Account, Opportunity, Visit
+from ..models import Opportunity, Visit
 from . import history
+from .asof import as_of as accounts_as_of
 from .rows import core_rows, held_by, pct, raw_text, rep_keys, rep_row
 
 CHAINS = {
@@ -50,8 +51,9 @@ def method_ratios(scope):
             counts[rep_id]["met_visits"] += 1
             accounts_met[rep_id].add(account_id)
     as_of = min(scope.end_utc, clock.now())
+    then = accounts_as_of(scope, as_of)  # the deals of the accounts each rep held at the end
     opened = (
-        *held_by(scope.rep_ids),
+        *held_by(scope.rep_ids, then),
         Opportunity.opened_at >= scope.start_utc,
         Opportunity.opened_at < scope.end_utc,
     )
@@ -61,7 +63,7 @@ def method_ratios(scope):
     for opp_id, owner_id, account_id, stage, status in core_rows(
         select(
             raw_text(Opportunity.id),
-            raw_text(Account.owner_id),
+            raw_text(then.owner),
             Opportunity.account_id,
             Opportunity.stage,
             Opportunity.status,
