@@ -7,6 +7,7 @@ Each history is read with one query for the changes after the instant (none for 
 and what the reports read becomes SQL: `owner` and `account_class` in place of the columns, `held` in
 place of `Account.owner_id.in_(rep_ids)`. Deals go with their account: they count for its holder then."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Uuid, and_, case, literal, or_, select
@@ -99,18 +100,26 @@ class AsOf:
 
     @property
     def owner(self):
-        """The account's holder at the instant, as SQL in place of `Account.owner_id`."""
-        if not self.owners:
-            return Account.owner_id
-        whens = {account_id: literal(owner, Uuid) for account_id, owner in self.owners.items()}
-        return case(whens, value=Account.id, else_=Account.owner_id)
+        """The account's holder at the instant, as SQL in place of `Account.owner_id` (for the accounts `held`
+        picks: one per holder then, each an IN list the database looks up, not one WHEN per account)."""
+        reps = set(self.rep_ids)
+        return _by_value({a: o for a, o in self.owners.items() if o in reps}, Account.owner_id, Uuid)
 
     @property
     def account_class(self):
         """The account's class at the instant, as SQL in place of `Account.account_class`."""
-        if not self.classes:
-            return Account.account_class
-        return case(self.classes, value=Account.id, else_=Account.account_class)
+        return _by_value(self.classes, Account.account_class)
+
+
+def _by_value(then, column, type_=None):
+    """`column`, but for the accounts in `then` ({account id: value}) their value there."""
+    if not then:
+        return column
+    groups = defaultdict(list)
+    for account_id, value in then.items():
+        groups[value].append(account_id)
+    whens = [(Account.id.in_(ids), literal(value, type_) if type_ else value) for value, ids in groups.items()]
+    return case(*whens, else_=column)
 
 
 def _cadence_then(settings, instant):
