@@ -119,7 +119,10 @@ def _by_value(then, column, type_=None):
     for account_id, value in then.items():
         groups[value].append(account_id)
     whens = [(Account.id.in_(ids), literal(value, type_) if type_ else value) for value, ids in groups.items()]
-    return case(*whens, else_=column)
+    if len(whens) == 1:
+        return case(*whens, else_=column)
+    # One look-up for the accounts that did not change (most), the values' lists only for those that did.
+    return case((Account.id.in_(list(then)), case(*whens, else_=column)), else_=column)
 
 
 def _cadence_then(settings, instant):
