@@ -6,7 +6,7 @@ from .. import clock
 from ..cadence import overdue_clause
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..models import Account, AccountReassignment, Opportunity, User, utcnow
+from ..models import Account, AccountClassChange, AccountReassignment, Opportunity, User, utcnow
 from ..policy import may_manage_user, may_own_new_account, may_write_account
 from ..resource import ScopedResource
 from ..scoping import account_scope
@@ -59,6 +59,18 @@ class AccountService(ScopedResource):
             self._check_owner(principal, changes["owner_id"])
 
     def before_save(self, principal, obj, before):
+        if before is not None and "account_class" in before and before["account_class"] != obj.account_class:
+            # The classes' history, in the same transaction on every path that writes through here (the API,
+            # a phone's sync, an import): a past period's reports read the class it had then.
+            db.session.add(
+                AccountClassChange(
+                    account_id=obj.id,
+                    from_class=before["account_class"],
+                    to_class=obj.account_class,
+                    at=utcnow(),
+                    by=principal.id,
+                )
+            )
         if before is not None and "owner_id" in before and before["owner_id"] != obj.owner_id:
             # The territory's history: who held the account until when (the visit rule and coverage read it).
             db.session.add(

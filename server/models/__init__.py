@@ -1,6 +1,6 @@
 """SQLAlchemy models; names follow the sales method's vocabulary (vocab.py)."""
 
-from .accounts import Account, AccountReassignment, Contact, Device, Opportunity, StageChange
+from .accounts import Account, AccountClassChange, AccountReassignment, Contact, Device, Opportunity, StageChange
 from .base import utcnow
 from .calendar import CalendarEvent, CalendarFeed
 from .field import Activity, Appointment, Photo, RepDay, RoutePlan, RouteStop, Visit
@@ -14,6 +14,7 @@ from .users import LoginFailure, RevokedToken, Team, TokenFamily, User
 
 __all__ = [
     "Account",
+    "AccountClassChange",
     "AccountReassignment",
     "Activity",
     "Appointment",

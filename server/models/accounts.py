@@ -205,5 +205,19 @@ class AccountReassignment(db.Model):
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     from_owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # kept as it was, like the log
     to_owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # reports: moves after an instant
     by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class AccountClassChange(db.Model):
+    """One change of an account's A/B/C class: what it was, what it became, when and by whom. A past
+    period's reports read the class as it stood at the period's end from it."""
+
+    __tablename__ = "account_class_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    from_class: Mapped[str | None] = mapped_column(String(1))
+    to_class: Mapped[str] = mapped_column(String(1))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    by: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a user id kept as it was, like the reassignments'

@@ -4,13 +4,15 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from .. import last_contact, team_settings
+from .. import last_contact
 from ..cadence import days_since, is_overdue
 from ..extensions import db
 from ..models import (
     Account,
 )
 from ..models.vocab import ACCOUNT_CLASSES
+from .asof import as_of as accounts_as_of
+from .asof import rules_as_of
 from .reads import period_end
 from .rows import natural_key, rep_name
 from .rows import rep_row as _rep_row
@@ -20,22 +22,23 @@ def cadence(scope):
     """A/B/C accounts past their cadence (their owner's team's days, 7/14/30 by the method) at the end of the
     period, per rep, with the list."""
     as_of = period_end(scope)
+    then = accounts_as_of(scope, as_of)  # each account's holder and class then: later changes change nothing
     accounts = db.session.execute(
         select(
             Account.id,
             Account.name,
-            Account.owner_id,
-            Account.account_class,
+            then.owner.label("owner_id"),
+            then.account_class.label("account_class"),
             Account.last_contact_at,
             Account.created_at,
         )
         # An account created after the period's end did not exist then: it counts for nothing.
-        .where(Account.owner_id.in_(scope.rep_ids), Account.created_at <= as_of)
+        .where(then.held, Account.created_at <= as_of)
         .order_by(Account.name)
     ).all()
     per_rep = defaultdict(lambda: {c: {"total": 0, "overdue": 0} for c in ACCOUNT_CLASSES})
     owners = {rep.id: rep for rep in scope.reps}
-    settings = {rep.id: team_settings.for_user(rep) for rep in scope.reps}
+    settings = {rep.id: rules_as_of(scope, rep, as_of) for rep in scope.reps}  # the team's days then
     overdue = []
     contacts = last_contact.as_of(db.session, accounts, as_of)  # as it stood then: later work changes nothing
     for a in accounts:

@@ -14,10 +14,12 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from .. import clock, team_settings
+from .. import clock
 from ..fastpaths import epoch
 from ..models import Account, AccountReassignment, Visit
 from ..models.vocab import ACCOUNT_CLASSES
+from .asof import as_of as accounts_as_of
+from .asof import rules_as_of
 from .rows import canonical, core_rows, pct, raw_text, rep_keys, rep_name, rep_row
 from .timesplit import week_start
 
@@ -28,6 +30,7 @@ _Account = namedtuple("_Account", "id name owner_id account_class created_at")
 def coverage(scope):
     as_of = min(scope.end_utc, clock.now())
     owners, keys = {rep.id: rep for rep in scope.reps}, rep_keys(scope.rep_ids)
+    then = accounts_as_of(scope, as_of)  # each account's holder and class at the end: later changes change nothing
     # Account ids stay as the database's text (thousands of rows): only the listed ones are converted.
     accounts = [
         _Account(i, name, keys[owner], cls, created)
@@ -35,13 +38,13 @@ def coverage(scope):
             select(
                 raw_text(Account.id),
                 Account.name,
-                raw_text(Account.owner_id),
-                Account.account_class,
+                raw_text(then.owner),
+                then.account_class,
                 Account.created_at,
-            ).where(Account.owner_id.in_(scope.rep_ids))
+            ).where(then.held)
         )
     ]
-    # When the current owner took each account: its latest reassignment to them, else its creation.
+    # When the owner then took each account: its latest reassignment to them before the end, else its creation.
     reassigned = dict(
         core_rows(
             select(raw_text(AccountReassignment.account_id), func.max(AccountReassignment.at))
@@ -97,14 +100,14 @@ def coverage(scope):
     # straight from the database (tens of thousands of rows: no datetime per row).
     first_week = datetime.combine(week_start(scope.start), time(0), scope.tz)
     # Each account by its owner's team's cadence (server/team_settings.py).
-    cadence = {rep.id: team_settings.for_user(rep) for rep in scope.reps}
+    cadence = {rep.id: rules_as_of(scope, rep, as_of) for rep in scope.reps}  # as it stood at the end
     earliest = first_week - timedelta(days=max([s.longest_cadence for s in cadence.values()] or [0]))
     times = defaultdict(list)
     for raw_id, at in core_rows(
         select(raw_text(Visit.account_id), epoch(Visit.check_in_at))
         .join(Account, Account.id == Visit.account_id)
         .where(
-            Account.owner_id.in_(scope.rep_ids),
+            then.held,
             Visit.cancelled_at.is_(None),
             Visit.met.is_not(False),
             Visit.check_in_at >= earliest,

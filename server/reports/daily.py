@@ -2,13 +2,15 @@
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from .. import clock, last_contact, team_settings
 from ..cadence import days_since, is_overdue
 from ..extensions import db
 from ..models import Account, DailyReview, Opportunity, Photo, RoutePlan, RouteStop, StageChange, User, Visit
 from .activity import activity
+from .asof import as_of as accounts_as_of
+from .asof import rules_as_of
 from .firstvisit import first_appointment
 from .rows import rep_name, rep_row
 from .scope import Scope
@@ -40,7 +42,8 @@ def daily_report(scope: Scope):
         .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
         .join(Account, Account.id == Opportunity.account_id)
         .where(
-            Account.owner_id == rep.id,  # the deals on the rep's accounts now: one moved away leaves no trail
+            # The deals on the rep's accounts as the day left them (today: now): one moved away leaves no trail.
+            _held(scope, rep, min(scope.end_utc, clock.now())),
             StageChange.changed_at >= scope.start_utc,
             StageChange.changed_at < scope.end_utc,
         )
@@ -131,19 +134,33 @@ def _first_visit(visits, scope):
     return kept[0].check_in_at.astimezone(scope.tz).strftime("%H:%M") if kept else None
 
 
+def _held(scope, rep, instant):
+    then = accounts_as_of(scope, instant)
+    return and_(then.held, then.owner == rep.id)
+
+
 def _due_tomorrow(rep, scope):
     """Accounts at or past their cadence by the end of the next day: tomorrow's must-sees."""
     end = datetime.combine(scope.end + timedelta(days=2), time(0), scope.tz)
     day_end = min(datetime.combine(scope.end + timedelta(days=1), time(0), scope.tz), clock.now())
-    accounts = db.session.scalars(
+    then = accounts_as_of(scope, day_end)  # the rep's accounts and their classes as the day left them
+    accounts = db.session.execute(
         # an account created after the day did not exist for it
-        select(Account).where(Account.owner_id == rep.id, Account.created_at <= day_end).order_by(Account.name)
+        select(
+            Account.id,
+            Account.name,
+            then.account_class.label("account_class"),
+            Account.last_contact_at,
+            Account.created_at,
+        )
+        .where(_held(scope, rep, day_end), Account.created_at <= day_end)
+        .order_by(Account.name)
     ).all()
     contacts = last_contact.as_of(db.session, accounts, day_end)  # as the day left them: later visits change nothing
     out = []
     for a in accounts:
         days = days_since(contacts[a.id], end)
-        if is_overdue(contacts[a.id], a.account_class, end, a.created_at, team_settings.for_user(rep)):
+        if is_overdue(contacts[a.id], a.account_class, end, a.created_at, rules_as_of(scope, rep, day_end)):
             out.append(
                 {"account_id": str(a.id), "name": a.name, "account_class": a.account_class, "days_since_contact": days}
             )

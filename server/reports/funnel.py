@@ -11,11 +11,11 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..fastpaths import epoch as _epoch
 from ..models import (
-    Account,
     Opportunity,
 )
 from ..models.vocab import FUNNEL_STAGES
 from . import history
+from .asof import as_of as accounts_as_of
 from .reads import period_end
 from .rows import held_by, rep_keys
 from .rows import raw_text as _raw
@@ -28,8 +28,9 @@ def funnel(scope):
     """Opportunities per stage, stage-to-stage conversion, median days in stage, won/lost and why, each
     opportunity as it stood at the end of the period (its stage history up to that instant)."""
     as_of = period_end(scope)
+    then = accounts_as_of(scope, as_of)  # the deals of the accounts each rep held then
     in_period = (
-        *held_by(scope.rep_ids),
+        *held_by(scope.rep_ids, then),
         Opportunity.opened_at < scope.end_utc,
         # A superset: one closed before the period and reopened since reads open now; the history decides.
         or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc),
@@ -40,7 +41,7 @@ def funnel(scope):
     for opp_id, owner_id, stage, status, closed_at, loss_reason, amount in db.session.execute(
         select(
             _raw(Opportunity.id),
-            _raw(Account.owner_id),
+            _raw(then.owner),
             Opportunity.stage,
             Opportunity.status,
             _epoch(Opportunity.closed_at),

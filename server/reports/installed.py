@@ -9,6 +9,7 @@ from ..models import (
     Account,
     Device,
 )
+from .asof import as_of as accounts_as_of
 from .reads import period_end
 
 VOLUME_BANDS = (("<1K", 0), ("1-3K", 1000), ("3-5K", 3000), ("5-10K", 5000), ("10-20K", 10000), ("20K+", 20000))
@@ -37,7 +38,7 @@ def installed_base(scope):
     devices = db.session.execute(
         select(Device.ownership, Device.monthly_volume, Device.installed_on, Device.account_id, Account.name)
         .join(Account, Account.id == Device.account_id)
-        .where(Account.owner_id.in_(scope.rep_ids))
+        .where(accounts_as_of(scope, period_end(scope)).held)  # the accounts the reps held then
     ).all()
     cells = defaultdict(lambda: {"devices": 0, "accounts": set()})
     names = {}

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..models import Account, Opportunity, StageChange, Visit
 from . import history
+from .asof import as_of as accounts_as_of
 from .rows import canonical, core_rows, raw_text, rep_keys, rep_name, rep_row
 
 JUDGE_WITHIN_VISITS = 3
@@ -27,8 +28,9 @@ def qualification(scope, lists=True):
     Ids are read as the database's text and turned into the API's form only for the listed items."""
     as_of = min(scope.end_utc, clock.now())
     keys = rep_keys(scope.rep_ids)
-    mine = Account.owner_id.in_(scope.rep_ids)
-    # Each opportunity and visit count comes with its account's name and owner (the account as it is now).
+    then = accounts_as_of(scope, as_of)
+    mine = then.held
+    # Each opportunity and visit count comes with its account's name and its holder then (server/reports/asof.py).
     opportunities = core_rows(
         select(
             raw_text(Opportunity.id),
@@ -39,7 +41,7 @@ def qualification(scope, lists=True):
             Opportunity.expected_close,
             Opportunity.opened_at,
             Account.name,
-            raw_text(Account.owner_id),
+            raw_text(then.owner),
         )
         .join(Account, Account.id == Opportunity.account_id)
         .where(mine, Opportunity.opened_at < as_of)
@@ -59,7 +61,7 @@ def qualification(scope, lists=True):
     )
     seen = [
         row
-        for row in core_rows(select(raw_text(Account.id), Account.name, raw_text(Account.owner_id), visits).where(mine))
+        for row in core_rows(select(raw_text(Account.id), Account.name, raw_text(then.owner), visits).where(mine))
         if row[3] >= JUDGE_WITHIN_VISITS
     ]
     at_c = [o for o in opportunities if o[3] == "C" and o[4] == "open"]

@@ -21,8 +21,9 @@ from collections import Counter, defaultdict
 from sqlalchemy import case, distinct, func, select
 
 from .. import clock
-from ..models import Account, Opportunity, Visit
+from ..models import Opportunity, Visit
 from . import history
+from .asof import as_of as accounts_as_of
 from .rows import canonical, core_rows, held_by, pct, raw_text, rep_keys, rep_row
 
 CHAINS = {
@@ -63,8 +64,9 @@ def method_ratios(scope):
             conversations=conversations,
         )
     as_of = min(scope.end_utc, clock.now())
+    then = accounts_as_of(scope, as_of)  # the deals of the accounts each rep held at the end
     opened = (
-        *held_by(scope.rep_ids),
+        *held_by(scope.rep_ids, then),
         Opportunity.opened_at >= scope.start_utc,
         Opportunity.opened_at < scope.end_utc,
     )
@@ -73,7 +75,7 @@ def method_ratios(scope):
     deals = core_rows(
         select(
             raw_text(Opportunity.id),
-            raw_text(Account.owner_id),
+            raw_text(then.owner),
             raw_text(Opportunity.account_id),
             Opportunity.stage,
             Opportunity.status,

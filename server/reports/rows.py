@@ -12,10 +12,11 @@ from ..models import Account, Opportunity
 _DIGITS = re.compile(r"(\d+)")
 
 
-def held_by(rep_ids):
-    """Clauses for the opportunities on the reps' accounts now (the territory as it is, not the deal's
-    `owner_id` as some write left it): read with `Account.owner_id` as the rep they count for."""
-    return (Account.id == Opportunity.account_id, Account.owner_id.in_(rep_ids))
+def held_by(rep_ids, then=None):
+    """Clauses for the opportunities on the reps' accounts (the territory, not the deal's `owner_id` as
+    some write left it): now, or as they stood at an instant (`then`, server/reports/asof.py), read with
+    `then.owner` as the rep they count for."""
+    return (Account.id == Opportunity.account_id, then.held if then is not None else Account.owner_id.in_(rep_ids))
 
 
 def natural_key(text):

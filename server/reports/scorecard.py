@@ -26,6 +26,8 @@ from ..fastpaths import epoch
 from ..models import Account, Opportunity, SalesTarget
 from ..models.vocab import FUNNEL_STAGES
 from . import history
+from .asof import as_of as accounts_as_of
+from .asof import rules_as_of
 from .daysums import exact_day_figures, kept_day_figures, summed_day_figures
 from .reads import period_end
 from .rows import core_rows, held_by, pct, raw_text, rep_keys
@@ -80,20 +82,25 @@ def _pipeline_mark(pipeline, target, won):
 def _cadence_days_of(scope):
     """The A/B/C days the rules name: the team's when every rep in the scope is of one team, else the method's."""
     teams = {rep.team_id for rep in scope.reps}
-    rules = team_settings.for_team(teams.pop()) if len(teams) == 1 else team_settings.METHOD
+    rules = rules_as_of(scope, scope.reps[0], period_end(scope)) if len(teams) == 1 else team_settings.METHOD
     return {c: rules.cadence(c) for c in ("A", "B", "C")}
 
 
 def _cadence_targets(scope, as_of):
     """Per rep: (visits the cadence asks for in the period, A accounts, A accounts overdue at `as_of`)."""
+    then = accounts_as_of(scope, as_of)  # each account's holder and class at `as_of`
     accounts = db.session.execute(
-        select(Account.id, Account.owner_id, Account.account_class, Account.last_contact_at, Account.created_at).where(
-            Account.owner_id.in_(scope.rep_ids), Account.created_at <= as_of
-        )
+        select(
+            Account.id,
+            then.owner.label("owner_id"),
+            then.account_class.label("account_class"),
+            Account.last_contact_at,
+            Account.created_at,
+        ).where(then.held, Account.created_at <= as_of)
     ).all()
     contacts = last_contact.as_of(db.session, accounts, as_of)
     last_day = min(scope.end, as_of.astimezone(scope.tz).date())
-    settings = {rep.id: team_settings.for_user(rep) for rep in scope.reps}  # each rep's team's cadence
+    settings = {rep.id: rules_as_of(scope, rep, as_of) for rep in scope.reps}  # each rep's team's cadence then
     asked, a_total, a_overdue = defaultdict(float), defaultdict(int), defaultdict(int)
     for a in accounts:
         rules = settings.get(a.owner_id, team_settings.METHOD)
@@ -109,8 +116,9 @@ def _cadence_targets(scope, as_of):
 
 def _deals(scope, as_of):
     """Per rep: open value by stage at `as_of`, and deals won and lost in the period (count, value won)."""
+    then = accounts_as_of(scope, as_of)
     where = (
-        *held_by(scope.rep_ids),
+        *held_by(scope.rep_ids, then),
         Opportunity.opened_at < scope.end_utc,
         or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc),
     )
@@ -122,7 +130,7 @@ def _deals(scope, as_of):
     for opp_id, owner_id, stage, status, closed_at, amount in core_rows(
         select(
             raw_text(Opportunity.id),
-            raw_text(Account.owner_id),
+            raw_text(then.owner),
             Opportunity.stage,
             Opportunity.status,
             epoch(Opportunity.closed_at),

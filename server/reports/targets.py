@@ -11,12 +11,12 @@ from .. import clock, team_settings
 from ..extensions import db
 from ..fastpaths import epoch as _epoch
 from ..models import (
-    Account,
     Opportunity,
     SalesTarget,
     utcnow,
 )
 from . import history
+from .asof import as_of as accounts_as_of
 from .reads import set_by
 from .rows import held_by, rep_keys
 from .rows import raw_text as _raw
@@ -55,8 +55,9 @@ def targets(scope):
     won = defaultdict(lambda: defaultdict(Decimal))  # rep -> local date -> amount
     # Orders as they stood at the end of the months (their stage history): a win reopened since still counts.
     as_of = min(last_utc, clock.now())
+    then = accounts_as_of(scope, as_of)  # orders count for their account's holder at the end
     candidates = (
-        *held_by(scope.rep_ids),
+        *held_by(scope.rep_ids, then),
         Opportunity.opened_at < last_utc,
         or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= first_utc),
     )
@@ -65,7 +66,7 @@ def targets(scope):
     for opp_id, owner_id, status, closed_at, amount in db.session.execute(
         select(
             _raw(Opportunity.id),
-            _raw(Account.owner_id),
+            _raw(then.owner),
             Opportunity.status,
             _epoch(Opportunity.closed_at),
             Opportunity.amount,

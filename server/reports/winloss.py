@@ -12,6 +12,7 @@ from ..fastpaths import epoch
 from ..models import Account, Opportunity, Visit
 from ..models.vocab import FUNNEL_STAGES
 from . import history
+from .asof import as_of as accounts_as_of
 from .rows import pct, rep_row
 
 VISIT_BANDS = ((0, 2, "0-2"), (3, 5, "3-5"), (6, 10, "6-10"), (11, None, "11+"))
@@ -25,8 +26,10 @@ def win_loss(scope):
     """Each deal as it stood at the period's end (its stage history): one won in the period and reopened
     since still counts, one closed after the period does not."""
     as_of = min(scope.end_utc, clock.now())
+    # Each deal counts for its account's holder at the period's end, by the class it had then.
+    then = accounts_as_of(scope, as_of)
     candidates = (
-        Account.owner_id.in_(scope.rep_ids),
+        then.held,
         Opportunity.opened_at < scope.end_utc,
         or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= scope.start_utc),
     )
@@ -34,7 +37,7 @@ def win_loss(scope):
     first, last = scope.start_utc.timestamp(), scope.end_utc.timestamp()
     closed = []
     for o, account_class, owner in db.session.execute(
-        select(Opportunity, Account.account_class, Account.owner_id)
+        select(Opportunity, then.account_class, then.owner)
         .join(Account, Account.id == Opportunity.account_id)
         .where(*candidates)
     ).all():

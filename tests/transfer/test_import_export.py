@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import Account, Contact, Device
+from server.models import Account, AccountClassChange, Contact, Device
 from tests.fake_http import json_server
 from tests.records import writing
 
@@ -54,6 +54,13 @@ def test_accounts_import_in_every_excel_encoding_and_reimport_updates(app, runne
     with writing(app):
         renamed = db.session.scalar(select(Account).where(Account.external_key == "K3"))
         assert (renamed.name, renamed.account_class) == ("上海客户3 新名", "A")
+        # The class's history has the change, written with the import (a past period reads B).
+        changes = db.session.execute(
+            select(AccountClassChange.from_class, AccountClassChange.to_class).where(
+                AccountClassChange.account_id == renamed.id
+            )
+        ).all()
+        assert [tuple(c) for c in changes] == [("B", "A")]
 
 
 def test_semicolons_english_headers_and_matching_by_name_and_address(app, runner, world, tmp_path):

@@ -1,0 +1,151 @@
+"""Accounts as they stood at an instant: who held each one and its A/B/C class, read back from the
+territory's history (`AccountReassignment`) and the classes' (`AccountClassChange`).
+
+An account changed after the instant had, then, the value the last change at or before it left (`to_`),
+else the one the first change after it found (`from_`); an account not changed since has its value now.
+Each history is read with one query for the changes after the instant (none for a period that ends now),
+and what the reports read becomes SQL: `owner` and `account_class` in place of the columns, `held` in
+place of `Account.owner_id.in_(rep_ids)`. Deals go with their account: they count for its holder then."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import Uuid, and_, case, literal, or_, select
+
+from .. import team_settings
+from ..extensions import db
+from ..models import Account, AccountClassChange, AccountReassignment, TeamSettingsChange
+
+
+def _then(rows, instant):
+    """{account: its value at `instant`} from rows (account, before, after, at) in order of time, per account."""
+    then, settled = {}, set()
+    for account_id, before, after, at in rows:
+        if account_id in settled:
+            continue
+        if at <= instant:
+            then[account_id] = after
+        else:
+            if account_id not in then:
+                then[account_id] = before
+            settled.add(account_id)
+    return then
+
+
+def _changed_since(history, instant, *columns):
+    later = select(history.account_id).where(history.at > instant)
+    return db.session.execute(
+        select(history.account_id, *columns, history.at)
+        .where(history.account_id.in_(later))
+        .order_by(history.account_id, history.at, history.id)
+    ).all()
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The accounts of `rep_ids` as they stood at `instant`."""
+
+    rep_ids: list
+    instant: object
+    owners: dict = field(default_factory=dict)  # account id -> its holder then, where it differs from now's
+    classes: dict = field(default_factory=dict)  # account id -> its class then, where it differs from now's
+    gone: list = field(default_factory=list)  # the reps' accounts now that another held then
+    came: list = field(default_factory=list)  # accounts the reps held then that another holds now
+
+    @classmethod
+    def read(cls, rep_ids, instant):
+        reps = set(rep_ids)
+        owners, gone, came = {}, [], []
+        rows = _changed_since(
+            AccountReassignment, instant, AccountReassignment.from_owner_id, AccountReassignment.to_owner_id
+        )
+        current = (
+            dict(
+                db.session.execute(
+                    select(Account.id, Account.owner_id).where(Account.id.in_({r[0] for r in rows}))
+                ).all()
+            )
+            if rows
+            else {}
+        )
+        for account_id, owner in _then(rows, instant).items():
+            now = current.get(account_id)
+            if account_id not in current or owner == now:
+                continue
+            owners[account_id] = owner
+            if now in reps and owner not in reps:
+                gone.append(account_id)
+            elif owner in reps and now not in reps:
+                came.append(account_id)
+        classes = {}
+        rows = _changed_since(AccountClassChange, instant, AccountClassChange.from_class, AccountClassChange.to_class)
+        if rows:
+            current = dict(
+                db.session.execute(
+                    select(Account.id, Account.account_class).where(Account.id.in_({r[0] for r in rows}))
+                ).all()
+            )
+            classes = {a: c for a, c in _then(rows, instant).items() if a in current and c and c != current[a]}
+        return cls(list(rep_ids), instant, owners, classes, gone, came)
+
+    @property
+    def held(self):
+        """The clause for the accounts the reps held at the instant."""
+        clause = Account.owner_id.in_(self.rep_ids)
+        if self.gone:
+            clause = and_(clause, Account.id.not_in(self.gone))
+        if self.came:
+            clause = or_(clause, Account.id.in_(self.came))
+        return clause
+
+    @property
+    def owner(self):
+        """The account's holder at the instant, as SQL in place of `Account.owner_id` (for the accounts `held`
+        picks: one per holder then, each an IN list the database looks up, not one WHEN per account)."""
+        reps = set(self.rep_ids)
+        return _by_value({a: o for a, o in self.owners.items() if o in reps}, Account.owner_id, Uuid)
+
+    @property
+    def account_class(self):
+        """The account's class at the instant, as SQL in place of `Account.account_class`."""
+        return _by_value(self.classes, Account.account_class)
+
+
+def _by_value(then, column, type_=None):
+    """`column`, but for the accounts in `then` ({account id: value}) their value there."""
+    if not then:
+        return column
+    groups = defaultdict(list)
+    for account_id, value in then.items():
+        groups[value].append(account_id)
+    whens = [(Account.id.in_(ids), literal(value, type_) if type_ else value) for value, ids in groups.items()]
+    if len(whens) == 1:
+        return case(*whens, else_=column)
+    # One look-up for the accounts that did not change (most), the values' lists only for those that did.
+    return case((Account.id.in_(list(then)), case(*whens, else_=column)), else_=column)
+
+
+def _cadence_then(settings, instant):
+    """`settings` with the A/B/C days the team had at `instant`: those the first change of them after it found."""
+    if settings.team_id is None:
+        return settings
+    for changes in db.session.scalars(
+        select(TeamSettingsChange.changes)
+        .where(TeamSettingsChange.team_id == settings.team_id, TeamSettingsChange.changed_at > instant)
+        .order_by(TeamSettingsChange.changed_at, TeamSettingsChange.id)
+    ):
+        if "cadence_days" in changes:
+            return replace(settings, cadence_days={**settings.cadence_days, **changes["cadence_days"][0]})
+    return settings
+
+
+def rules_as_of(scope, rep, instant):
+    """The rep's team's settings with the cadence as it stood at `instant` (a change made since changes no
+    past period's overdue), read once per team and instant in the scope."""
+    settings = team_settings.for_user(rep)
+    return scope.once(("rules", settings.team_id, instant), lambda: _cadence_then(settings, instant))
+
+
+def as_of(scope, instant):
+    """The scope's accounts at `instant` (the period's end, or now), read once per scope and instant."""
+    return scope.once(("as_of", instant), lambda: AsOf.read(scope.rep_ids, instant))
