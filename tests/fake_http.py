@@ -11,6 +11,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextmanager
+def serve_on_a_free_port(handler):
+    """Serve `handler` (a BaseHTTPRequestHandler class) on a free localhost port in a thread; yield its base URL,
+    and stop it however the block ends. Every fake provider here runs through this."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def json_server(answer):
     """Serve `answer(path) -> (status, body)` on a free localhost port; yield the base URL."""
 
@@ -27,14 +41,8 @@ def json_server(answer):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_on_a_free_port(Handler) as url:
+        yield url
 
 
 TILE = re.compile(r"^/(?P<source>\w+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.png$")

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from .. import clock, team_settings
+from .. import clock
 from ..extensions import db
-from ..models import Notification, SyncClient, SyncMutation, Team, User
-from ..models.users import team_zone
+from ..models import Notification, SyncClient, SyncMutation, User
 from .queue import channel_row, enqueue, hours_of
+from .teamday import managed_working_days
 
 KIND = "conflict_unresolved"
 OPEN_AFTER = timedelta(hours=2)
@@ -49,12 +49,7 @@ def write_unresolved(now=None):
     """Queue a notice to each team's manager for each rep with a conflict open for `OPEN_AFTER`; how many."""
     now = now or clock.now()
     queued = 0
-    for team in db.session.scalars(select(Team).where(Team.manager_id.is_not(None))):
-        tz = team_zone(team)
-        day = now.astimezone(tz).date()
-        manager = db.session.get(User, team.manager_id)
-        if manager is None or not manager.active or not team_settings.for_team(team).is_working_day(day):
-            continue
+    for team, tz, day, manager in managed_working_days(now):
         start, until = hours_of(channel_row(team.id))
         if not datetime.combine(day, start, tz) <= now < datetime.combine(day, until, tz):
             continue

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from .. import clock, team_settings
 from ..extensions import db
-from ..models import RoutePlan, RouteStop, Team, User, Visit
-from ..models.users import team_zone
+from ..models import RoutePlan, RouteStop, User, Visit
 from .queue import enqueue
+from .teamday import managed_working_days
 
 TOLERANCE = timedelta(minutes=10)  # as server/reports/firstvisit.py counts a first visit on time
 STALE_AFTER = timedelta(hours=3)
@@ -44,12 +44,7 @@ def write_late(now=None):
     """Queue a notice to each team's manager for each rep whose first visit is late today; how many."""
     now = now or clock.now()
     queued = 0
-    for team in db.session.scalars(select(Team).where(Team.manager_id.is_not(None))):
-        tz = team_zone(team)
-        day = now.astimezone(tz).date()
-        manager = db.session.get(User, team.manager_id)
-        if manager is None or not manager.active or not team_settings.for_team(team).is_working_day(day):
-            continue
+    for team, tz, day, manager in managed_working_days(now):
         midnight = datetime.combine(day, datetime.min.time(), tz)
         for rep in _planned_reps(team.id, day):
             target = datetime.combine(day, team_settings.first_appointment(rep), tz)

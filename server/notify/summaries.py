@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from .. import clock, team_settings
+from .. import clock
 from ..extensions import db
-from ..models import DailyReview, Team, User, Visit
-from ..models.users import team_zone
+from ..models import DailyReview, User, Visit
 from .queue import channel_row, enqueue, hours_of
+from .teamday import managed_working_days
 
 BEFORE_END = timedelta(minutes=30)
 
@@ -45,18 +45,13 @@ def write_due(now=None):
     """Queue today's summary for each team's manager whose day is about to end; how many were queued."""
     now = now or clock.now()
     queued = 0
-    for team in db.session.scalars(select(Team).where(Team.manager_id.is_not(None))):
-        tz = team_zone(team)
-        local = now.astimezone(tz)
+    for team, tz, day, manager in managed_working_days(now):
         _, until = hours_of(channel_row(team.id))
-        ends = datetime.combine(local.date(), until, tz)
-        if not team_settings.for_team(team).is_working_day(local.date()) or not (ends - BEFORE_END <= now < ends):
+        ends = datetime.combine(day, until, tz)
+        if not ends - BEFORE_END <= now < ends:
             continue
-        manager = db.session.get(User, team.manager_id)
-        if manager is None or not manager.active:
-            continue
-        params = summary_params(team, local.date(), tz)
-        if enqueue(manager, "day_summary", params, dedupe_key=f"day_summary:{team.id}:{local.date().isoformat()}"):
+        params = summary_params(team, day, tz)
+        if enqueue(manager, "day_summary", params, dedupe_key=f"day_summary:{team.id}:{day.isoformat()}"):
             queued += 1
     db.session.commit()
     return queued
