@@ -21,22 +21,17 @@ from server.models import (
     Account,
     AccountClassChange,
     AccountReassignment,
-    Activity,
-    Device,
     Opportunity,
-    RoutePlan,
-    RouteStop,
-    StageChange,
-    Team,
     User,
-    Visit,
 )
-from tests.benchmarks.test_reports_bench import TZ, _bulk, _generate
+from tests.benchmarks.test_reports_bench import TZ, _generate, load
 from tests.benchmarks.test_sync_bench import BACKENDS, _fresh_app
 
 REPORTS = ("cadence", "overdue", "coverage", "funnel", "win-loss", "method-ratios", "targets", "scorecard")
 SEPTEMBER = "from=2026-09-01&to=2026-09-30"
 MOVED_AT = datetime(2026, 10, 15, 10, 0, tzinfo=TZ)
+
+from tests.benchmarks.test_reports_bench import TZ, _bulk
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -45,19 +40,7 @@ def test_past_month_after_moves_latency(backend, tmp_path):
     with app.app_context():
         data = _generate(random.Random(845))
         with db.engine.begin() as conn:
-            for model, key in (
-                (Team, "team"),
-                (User, "users"),
-                (Account, "accounts"),
-                (Device, "devices"),
-                (Opportunity, "opps"),
-                (StageChange, "changes"),
-                (Visit, "visits"),
-                (Activity, "activities"),
-                (RoutePlan, "plans"),
-                (RouteStop, "stops"),
-            ):
-                _bulk(conn, model, data[key])
+            load(conn, data)
         reps = [u["id"] for u in data["users"] if u["role"] == "rep"]
         accounts = data["accounts"]
     manager_id, team_id = data["manager_id"], data["team_id"]

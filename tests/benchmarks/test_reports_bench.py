@@ -57,6 +57,23 @@ def _bulk(conn, model, rows):
         conn.execute(insert(model.__table__), rows[i : i + 5000])
 
 
+def load(conn, data):
+    """The generated rows into their tables, parents first."""
+    for model, key in (
+        (Team, "team"),
+        (User, "users"),
+        (Account, "accounts"),
+        (Device, "devices"),
+        (Opportunity, "opps"),
+        (StageChange, "changes"),
+        (Visit, "visits"),
+        (Activity, "activities"),
+        (RoutePlan, "plans"),
+        (RouteStop, "stops"),
+    ):
+        _bulk(conn, model, data[key])
+
+
 def _generate(rng):
     team_id, manager_id = uuid.uuid4(), uuid.uuid4()
     users = [
@@ -205,19 +222,7 @@ def test_team_month_report_latency(backend, tmp_path, monkeypatch):
     with app.app_context():
         data = _generate(random.Random(845))
         with db.engine.begin() as conn:
-            for model, key in (
-                (Team, "team"),
-                (User, "users"),
-                (Account, "accounts"),
-                (Device, "devices"),
-                (Opportunity, "opps"),
-                (StageChange, "changes"),
-                (Visit, "visits"),
-                (Activity, "activities"),
-                (RoutePlan, "plans"),
-                (RouteStop, "stops"),
-            ):
-                _bulk(conn, model, data[key])
+            load(conn, data)
         t1 = time.perf_counter()
         with db.engine.begin() as conn:
             repdays.rebuild(conn)
