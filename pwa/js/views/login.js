@@ -68,6 +68,12 @@ export async function render(main, { onLoggedIn }) {
       error.textContent = t("login.failed", { message: errorText(e.code, e.message) });
     }
   });
+  // From here this view sends the form; one sent before it came (index.html kept it back) goes now.
+  form.setAttribute("data-live", "");
+  if (form.hasAttribute("data-pending")) {
+    form.removeAttribute("data-pending");
+    form.requestSubmit();
+  }
 }
 
 /** The login form the shell painted before any module ran (index.html) becomes this view's: its words from the
@@ -81,7 +87,6 @@ function adoptShell(main, username) {
   const form = main.querySelector("#login-form");
   form.classList.remove("shell-login");
   form.removeAttribute("data-shell");
-  form.querySelector('button[type="submit"]').disabled = false;
   main.querySelector(".shell-screen")?.remove();
   const input = main.querySelector("#username");
   if (!input.value) input.value = username;
