@@ -9,6 +9,7 @@ nothing covers is `unrecorded`, shown as its own share rather than hidden.
 """
 
 import itertools
+import math
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
@@ -90,10 +91,19 @@ def add(total, part):
 
 
 def shares(minutes):
-    """Percent of the working-day span per category and unrecorded (one decimal)."""
+    """Percent of the working-day span per category and unrecorded, to one decimal, adding up to exactly 100.0:
+    each share rounded down to a tenth, then the tenths left over go to the largest remainders (the largest
+    remainder method; each share stays within a tenth of its exact value)."""
     span = minutes.get("span", 0.0)
     keys = (*CATEGORIES, "unrecorded")
-    return {k: round(minutes.get(k, 0.0) / span * 100, 1) if span else None for k in keys}
+    if not span:
+        return dict.fromkeys(keys)
+    exact = {k: minutes.get(k, 0.0) / span * 1000 for k in keys}  # in tenths of a percent
+    tenths = {k: math.floor(v + 1e-9) for k, v in exact.items()}  # 1e-9: a whole tenth computed a hair under
+    left = 1000 - sum(tenths.values())
+    for k in sorted(keys, key=lambda k: (tenths[k] - exact[k], keys.index(k)))[: max(left, 0)]:
+        tenths[k] += 1
+    return {k: tenths[k] / 10 for k in keys}
 
 
 def week_start(day: date) -> date:

@@ -1,9 +1,10 @@
 """The time split on hand-built days: every figure worked out by hand in the test."""
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from server.reports.timesplit import Interval, by_local_day, day_minutes, shares
+from server.reports.timesplit import CATEGORIES, Interval, by_local_day, day_minutes, shares
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -55,3 +56,23 @@ def test_utc_instants_are_dated_in_the_teams_time_zone():
 
 def test_no_records_no_shares():
     assert shares(day_minutes([]))["face_to_face"] is None
+
+
+def test_the_shares_add_up_to_exactly_100_each_within_a_tenth_of_its_exact_value():
+    rng = random.Random(20261206)
+    sums = set()
+    for _ in range(2000):
+        parts = {k: rng.choice([0, rng.randint(1, 600), rng.random() * 600]) for k in (*CATEGORIES, "unrecorded")}
+        span = sum(parts.values())
+        if not span:
+            continue
+        got = shares({**parts, "span": span})
+        sums.add(round(sum(got.values()), 6))
+        for k, minutes in parts.items():
+            assert abs(got[k] - minutes / span * 100) < 0.1 + 1e-9, (parts, got)
+    assert sums == {100.0}
+
+
+def test_three_equal_thirds_are_not_99_9_percent():
+    got = shares({"travel": 60, "admin": 60, "unrecorded": 60, "span": 180})
+    assert sorted(v for v in got.values() if v) == [33.3, 33.3, 33.4] and round(sum(got.values()), 6) == 100.0
