@@ -61,7 +61,7 @@ PYTEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 test: install-test chromium
-	$(BIN)/python -m pytest $(XDIST)
+	$(BIN)/python -m pytest $(XDIST) --durations=25
 
 # The calendar tests (marked `calendar`: their answers depend on the date; a test that reads the clock
 # without the mark fails) again, with the server's and the browser's clock moved to the dates that break
