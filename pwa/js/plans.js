@@ -2,6 +2,16 @@
 // and read a rep's stored plan (a manager's view of a rep's day).
 import { request } from "./api.js";
 import { keepPlan } from "./db.js";
+import { teamSettings } from "./settings.js";
+
+/** Whether today's working day has begun: later than the first appointment (the server's setting, after login).
+ *  A plan of today made then starts from here and now, not from the first appointment at home. */
+export function dayHasBegun(user, now = new Date()) {
+  const first = teamSettings()?.my_first_appointment_time ?? user?.first_appointment_time;
+  if (!first) return false;
+  const [h, m] = String(first).split(":").map(Number);
+  return now.getHours() * 60 + now.getMinutes() > h * 60 + m;
+}
 
 /** Plan a day on the server (`body`: date, rep_id for a manager, include/exclude/pins, start, override). */
 export function planDay(body) {

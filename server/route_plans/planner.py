@@ -55,6 +55,21 @@ def _seconds(moment, day, tz):
     return (local.date() - day).days * 86400 + local.hour * 3600 + local.minute * 60 + local.second
 
 
+def visited_accounts(rep_id, day, tz):
+    """The accounts the rep checked in at on `day` (local), visits not cancelled."""
+    start = datetime.combine(day, time(0), tz)
+    return set(
+        db.session.scalars(
+            select(Visit.account_id).where(
+                Visit.rep_id == rep_id,
+                Visit.check_in_at >= start,
+                Visit.check_in_at < start + timedelta(days=1),
+                Visit.cancelled_at.is_(None),
+            )
+        )
+    )
+
+
 def candidates(rep, day, tz, choices=None, after=None):
     """Stops for `day`: fixed appointments (mandatory), then accounts due by cadence, with open
     opportunities in stages P to C, or never visited, each with why it is there; then the rep's
@@ -66,17 +81,7 @@ def candidates(rep, day, tz, choices=None, after=None):
     stops, appointed = {}, set()
     visited = set()
     if after is not None:
-        visited = {
-            str(a)
-            for a in db.session.scalars(
-                select(Visit.account_id).where(
-                    Visit.rep_id == rep.id,
-                    Visit.check_in_at >= start,
-                    Visit.check_in_at < start + timedelta(days=1),
-                    Visit.cancelled_at.is_(None),
-                )
-            )
-        }
+        visited = {str(a) for a in visited_accounts(rep.id, day, tz)}
         choices = Choices(
             include=tuple(a for a in choices.include if str(a) not in visited),
             exclude=choices.exclude,
@@ -150,10 +155,11 @@ def candidates(rep, day, tz, choices=None, after=None):
 
 @dataclass(frozen=True)
 class Start:
-    """Where and when the rest of a day starts: the rep's position now, or the end of the open visit."""
+    """Where and when the rest of a day starts: the rep's position now, or the end of the open visit; no position
+    (None): from the rep's home or office, at `at`."""
 
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
     at: datetime
 
 
@@ -252,11 +258,11 @@ class _Job:
 
 
 def _prepare(rep, day, choices=None, start=None):
-    if start is None and (rep.start_lat is None or rep.start_lng is None):
-        raise ValidationFailed("The rep has no start location (home or office).", {"rep_id": ["No start location."]})
     tz = _tz(rep)
-    home = (rep.start_lat, rep.start_lng) if rep.start_lat is not None else None
-    origin = (start.latitude, start.longitude) if start is not None else home
+    home = (rep.start_lat, rep.start_lng) if rep.start_lat is not None and rep.start_lng is not None else None
+    origin = (start.latitude, start.longitude) if start is not None and start.latitude is not None else home
+    if origin is None:
+        raise ValidationFailed("The rep has no start location (home or office).", {"rep_id": ["No start location."]})
     end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else (home or origin)
     settings = team_settings.for_user(rep)
     fa = settings.first_appointment(rep)
@@ -385,13 +391,18 @@ def _write_plan(job, day, plan, by, rep_choices, commit):
         raise no_plan_found_error(day, plan)
     by_id = job.by_id
     stored = locked_plan(job.rep_id, day)
+    done = []
     if stored is None:
         stored = RoutePlan(rep_id=job.rep_id, plan_date=day)
         db.session.add(stored)
     else:
+        done = _done_stops(stored, job, day)
         clear_stops(stored)
     midnight = datetime.combine(day, time(0), job.tz)
-    for position, planned in enumerate(plan.stops):
+    # The rest of the day follows what is done: the stops already visited stay first, as they were.
+    for position, kept in enumerate(done):
+        stored.stops.append(RouteStop(position=position, **kept))
+    for position, planned in enumerate(plan.stops, start=len(done)):
         appointment = (
             db.session.get(Appointment, uuid.UUID(planned.stop_id)) if by_id[planned.stop_id].mandatory else None
         )
@@ -407,7 +418,7 @@ def _write_plan(job, day, plan, by, rep_choices, commit):
                 pinned=appointment is not None or by_id[planned.stop_id].window is not None,
             )
         )
-    stored.total_travel_s = plan.travel_s
+    stored.total_travel_s = plan.travel_s + sum(kept["travel_minutes"] * 60 for kept in done)
     stored.status = "planned"
     stored.changed_by, stored.changed_at = by, utcnow()
     if rep_choices is not None:
@@ -429,6 +440,30 @@ def _write_plan(job, day, plan, by, rep_choices, commit):
         plan_stored(stored, by, job.tz)
         db.session.commit()
     return stored
+
+
+_KEPT_FIELDS = (
+    "account_id",
+    "appointment_id",
+    "planned_arrival",
+    "service_minutes",
+    "travel_minutes",
+    "reason",
+    "pinned",
+)
+
+
+def _done_stops(stored, job, day):
+    """A re-plan of the rest of the day (from here and now) keeps the stored stops the rep has visited, in their
+    order, as plain fields (the rows are deleted and written again); a plan made ahead keeps none."""
+    if job.start is None:
+        return []
+    visited = visited_accounts(job.rep_id, day, job.tz)
+    return [
+        {name: getattr(stop, name) for name in _KEPT_FIELDS}
+        for stop in sorted(stored.stops, key=lambda s: s.position)
+        if stop.account_id in visited
+    ]
 
 
 LEFT_OUT_BY_REP = "left_out_by_rep"  # the reason of a stop the rep left out of the day themselves

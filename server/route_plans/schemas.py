@@ -47,7 +47,7 @@ class RoutePlanSchema(RecordSchema):
         allow_none=True,
         metadata={
             "description": "where the plan starts when not at home (a re-plan from here and now): "
-            "{latitude, longitude, at}"
+            "{latitude, longitude, at}; latitude and longitude null: from home, at `at`"
         },
     )
     stops = fields.List(fields.Nested(RouteStopSchema))
@@ -112,9 +112,16 @@ class PinSchema(StrictSchema):
 
 
 class StartSchema(StrictSchema):
-    latitude = fields.Float(required=True, validate=validate.Range(-90, 90))
-    longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
+    latitude = fields.Float(validate=validate.Range(-90, 90))
+    longitude = fields.Float(validate=validate.Range(-180, 180))
     at = instant(required=True, metadata={"description": "when the rep is free to leave from there"})
+
+    @validates_schema
+    def _both_or_neither(self, data, **_):
+        # No position (the phone has no fix and no visit today): the rest of the day starts at home, at `at`.
+        if ("latitude" in data) != ("longitude" in data):
+            missing = "longitude" if "latitude" in data else "latitude"
+            raise ValidationError("A position needs both its latitude and longitude.", missing)
 
 
 class PlanRequest(StrictSchema):
@@ -141,7 +148,8 @@ class PlanRequest(StrictSchema):
         StartSchema,
         metadata={
             "description": "plan the rest of the day from here and now (the rep's position, or the end of the open "
-            "visit): stops already visited that day are left out, and the 8:45 start does not apply"
+            "visit; no position: from home at `at`): the stops already visited that day stay first, as they were, "
+            "the rest is planned after them, and the 8:45 start does not apply"
         },
     )
     preview = fields.Boolean(load_default=False, metadata={"description": "answer the plan without storing it"})

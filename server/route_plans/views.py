@@ -74,7 +74,7 @@ class Plan(MethodView):
             require_manager(caller, "Only a manager overrides a rep's own choices.", "override")
         start = body.get("start")
         if start is not None:
-            start = Start(start["latitude"], start["longitude"], start["at"])
+            start = Start(start.get("latitude"), start.get("longitude"), start["at"])
         with limits.planner_slot():
             plan = plan_day(
                 body["rep_id"],

@@ -3,12 +3,14 @@ rep's day from the rep's week (1280×800 in English, 360×740 in Chinese), store
 with no signal the Team screen shows the figures last fetched, saying when."""
 
 import uuid
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
 
 from server.extensions import db
 from server.models import Account, RoutePlan
+from tests.conftest import FIXED_INSTANT
 from tests.pwa.conftest import DESKTOP, PHONE, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_team_lists import manager_page
@@ -55,6 +57,12 @@ def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
         assert [s.get_attribute("data-account") for s in stops.all()] == [str(a) for a, _ in kept]
         assert all(name in s.inner_text() for s, (_, name) in zip(stops.all(), kept, strict=True))
         assert before is None or version > before[2]
+        # Today after 08:45 (the clock is at 10:00): the rest of the day, from the rep's home at this time.
+        stored = api(live_server, f"/api/routes/{rep1}/{day}", manager)
+        assert stored["start"]["latitude"] is None and stored["start"]["at"].startswith(day.isoformat())
+        since = datetime.fromisoformat(stored["start"]["at"])
+        assert since >= datetime.fromisoformat(FIXED_INSTANT)
+        assert stored["stops"] and all(datetime.fromisoformat(s["planned_arrival"]) >= since for s in stored["stops"])
         # A past day is not planned: the panel says so and sends nothing.
         page.locator("#rep-day-date").fill((day.replace(day=1) if day.day > 1 else day).isoformat())
         if day.day > 1:

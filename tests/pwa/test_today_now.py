@@ -114,10 +114,17 @@ def test_at_eleven_with_stops_done_and_one_absent_the_rest_of_the_day_is_replann
         shot(page, "today-replan-preview")
         page.get_by_role("button", name="Use this plan").click()
         page.wait_for_function("() => !document.querySelector('#replan-preview')")
-        stored = api(live_server, f"/api/routes/{me}/{today_local()}", t)["stops"]
-        assert stored and not visited & {s["account_id"] for s in stored}
-        assert min(datetime.fromisoformat(s["planned_arrival"]) for s in stored) >= eleven
-        times = page.locator("#route li.stop .time").all_inner_texts()
+        stored = sorted(api(live_server, f"/api/routes/{me}/{today_local()}", t)["stops"], key=lambda s: s["position"])
+        # The morning stays in the day, first and in its order; the rest of it is planned from 11:00.
+        assert [s["account_id"] for s in stored[:3]] == [s["account_id"] for s in stops[:3]]
+        rest = stored[3:]
+        assert rest and not visited & {s["account_id"] for s in rest}
+        assert min(datetime.fromisoformat(s["planned_arrival"]) for s in rest) >= eleven
+        states = [s.get_attribute("data-state") for s in page.locator("#route li.stop").all()]
+        assert states[:3] == ["done", "done", "not_met"] and not {"done", "not_met"} & set(states[3:])
+        times = page.locator(
+            "#route li.stop:not([data-state='done']):not([data-state='not_met']) .time"
+        ).all_inner_texts()
         assert times and min(times) >= "11:00"
     finally:
         context.close()

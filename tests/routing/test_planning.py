@@ -332,13 +332,30 @@ def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world):
     body = {"date": "2026-11-10", "start": here, "preview": True}
     preview = client.post("/api/routes/plan", json=body, headers=world.headers("r1"))
     assert preview.status_code == 200, preview.get_json()
-    rest = preview.get_json()["stops"]
+    day = sorted(preview.get_json()["stops"], key=lambda s: s["position"])
+    # The morning stays: the stop visited comes first, as it was planned; the rest of the day follows it.
+    first, rest = day[0], day[1:]
+    assert (first["account_id"], first["planned_arrival"]) == (done, morning["stops"][0]["planned_arrival"])
     assert done not in {s["account_id"] for s in rest} and rest
     assert all(s["planned_arrival"] >= "2026-11-10T03:00:00+00:00" for s in rest)  # nothing before 11:00
     stored = client.get(f"/api/routes/{world.users['r1']}/2026-11-10", headers=world.headers("r1")).get_json()
     assert [s["account_id"] for s in stored["stops"]] == planned  # a preview stores nothing
     accepted = client.post("/api/routes/plan", json={**body, "preview": False}, headers=world.headers("r1")).get_json()
-    assert [s["account_id"] for s in accepted["stops"]] == [s["account_id"] for s in rest]
+    assert [s["account_id"] for s in accepted["stops"]] == [s["account_id"] for s in day]
+    # Re-planned again later: the visited stop is kept once, not twice.
+    later = {**here, "at": "2026-11-10T14:00:00+08:00"}
+    again = client.post("/api/routes/plan", json={**body, "start": later}, headers=world.headers("r1")).get_json()
+    ids = [s["account_id"] for s in sorted(again["stops"], key=lambda s: s["position"])]
+    assert ids[0] == done and ids.count(done) == 1 and len(ids) == len(set(ids))
+    # Without a position (no fix, no visit to go from), the rest of the day starts at home at that time.
+    homeward = {"date": "2026-11-10", "start": {"at": "2026-11-10T13:00:00+08:00"}, "preview": True}
+    from_home = client.post("/api/routes/plan", json=homeward, headers=world.headers("r1"))
+    assert from_home.status_code == 200, from_home.get_json()
+    after = [s for s in from_home.get_json()["stops"] if s["account_id"] != done]
+    assert after and all(s["planned_arrival"] >= "2026-11-10T05:00:00+00:00" for s in after)
+    half = {**body, "start": {"latitude": 31.2, "at": "2026-11-10T13:00:00+08:00"}}
+    refused = client.post("/api/routes/plan", json=half, headers=world.headers("r1"))
+    assert refused.status_code == 422 and "longitude" in refused.get_json()["error"]["fields"]["start"]
     late = client.post(
         "/api/routes/plan",
         json={**body, "start": {**here, "at": "2026-11-10T20:00:00+08:00"}},

@@ -1,9 +1,8 @@
 // Today: the route plan with arrival times, legs, why each stop is there, and a map.
 import { online } from "../api.js";
 import { all, byIndex, getMeta, outbox, planOn, setMeta } from "../db.js";
-import { planAndKeep, previewPlan } from "../plans.js";
+import { dayHasBegun, planAndKeep, previewPlan } from "../plans.js";
 import { t } from "../i18n.js";
-import { teamSettings } from "../settings.js";
 import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { syncNow } from "../sync.js";
@@ -29,14 +28,8 @@ export async function restStart(now = new Date()) {
   if (gps) return { latitude: gps.lat, longitude: gps.lng, at: now.toISOString() };
   const last = visits.filter((v) => v.check_out_at).pop();
   const a = last && accounts.get(last.account_id);
-  return a?.latitude != null ? { latitude: a.latitude, longitude: a.longitude, at: now.toISOString() } : null;
-}
-
-function afterFirstAppointment(user, now = new Date()) {
-  const first = teamSettings()?.my_first_appointment_time ?? user?.first_appointment_time; // the server's, after login
-  if (!first) return false;
-  const [h, m] = String(first).split(":").map(Number);
-  return now.getHours() * 60 + now.getMinutes() > h * 60 + m;
+  // No fix and nowhere visited yet: from home (the server's start location for the rep), at this time.
+  return a?.latitude != null ? { latitude: a.latitude, longitude: a.longitude, at: now.toISOString() } : { at: now.toISOString() };
 }
 
 function changes(current, proposed, accounts) {
@@ -135,7 +128,7 @@ export async function render(main, { user }) {
       event.target.textContent = t("today.planning");
       try {
         // Later than the first appointment: plan from here and now, not from 08:45 at home.
-        const start = afterFirstAppointment(user) ? await restStart() : null;
+        const start = dayHasBegun(user) ? await restStart() : null;
         await planAndKeep({ date: today, ...(start ? { start } : {}) });
         render(main, { user });
       } catch (e) {
