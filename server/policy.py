@@ -170,6 +170,8 @@ def phone_permissions(principal):
         "book_appointment": may_book_for(principal),
         # On a rep's visit already recorded (the manager's phone holds the team's): "I went along".
         "join_visit": principal.is_manager,
+        # An account's owner changed to another rep of the team (the new rep's territory grows): not a rep's.
+        "reassign_account": not principal.is_rep,
     }
 
 

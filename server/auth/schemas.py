@@ -46,6 +46,7 @@ class PermissionsSchema(Schema):
     record_activity = fields.Boolean(metadata={"description": "the day clock"})
     book_appointment = fields.Boolean(metadata={"description": "an appointment of one's own"})
     join_visit = fields.Boolean(metadata={"description": "on a rep's visit: I went along (accompanied_by)"})
+    reassign_account = fields.Boolean(metadata={"description": "an account given to another rep (owner_id)"})
 
 
 class ManagerSchema(Schema):

@@ -108,3 +108,54 @@ def test_offline_the_team_screen_shows_the_figures_last_fetched_and_says_when(br
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_manager_gives_accounts_to_a_new_rep_who_is_then_planned(browser, live_server):
+    """No SQL and no CSV: the manager makes a rep, gives them an account from its page (360×740, Chinese),
+    and the new rep's day can be planned with it."""
+    manager = token(live_server, "manager")
+    reps = api(live_server, "/api/users?role=rep", manager)["items"]
+    rep1 = next(u for u in reps if u["username"] == "rep1")
+    new_rep = {
+        "username": "rep-new",
+        "display_name": "新人 New",
+        "role": "rep",
+        "password": "a-Temporary-pass-9",
+        "start_lat": 31.23,
+        "start_lng": 121.47,
+    }
+    created = api(live_server, "/api/users", manager, new_rep)
+    account = next(
+        a
+        for a in api(live_server, f"/api/accounts?owner_id={rep1['id']}&per_page=50", manager)["items"]
+        if a["latitude"]
+    )
+    context, page, errors = manager_page(browser, live_server, viewport=PHONE, locale="zh-CN")
+    try:
+        wait_synced(page)
+        page.goto(f"{live_server.url}/#/account/{account['id']}/edit")
+        owner = page.locator("#f-owner-id")
+        owner.wait_for()
+        assert page.locator('label[for="f-owner-id"]').inner_text() == "销售"
+        assert owner.input_value() == rep1["id"]
+        owner.select_option(created["id"])
+        shot(page, "manager-gives-account-zh")
+        page.locator("#save-record").click()
+        page.wait_for_url(f"**/#/account/{account['id']}")
+        wait_synced(page)
+        assert api(live_server, f"/api/accounts/{account['id']}", manager)["owner_id"] == created["id"]
+        assert errors == []
+    finally:
+        context.close()
+    # The new rep's day takes the account given.
+    plan = api(
+        live_server,
+        "/api/routes/plan",
+        manager,
+        {"rep_id": created["id"], "date": today_local().isoformat(), "include": [account["id"]], "preview": True},
+    )
+    assert account["id"] in {s["account_id"] for s in plan["stops"]}
+    # A rep is not offered the choice, and the server refuses it from a rep.
+    rep_token = token(live_server, "rep1")
+    me = api(live_server, "/api/auth/me", rep_token)
+    assert me["may"]["reassign_account"] is False

@@ -141,8 +141,13 @@ def test_the_phone_is_told_what_the_server_keeps(client, world, evening, user):
     logged_in = client.post("/api/auth/login", json={"username": user, "password": PASSWORD}).get_json()["user"]
     may = logged_in["may"]
     assert may == client.get("/api/auth/me", headers=world.headers(user)).get_json()["may"]
-    assert set(may) == set(phone_creates(world, user)) | {"join_visit"}
+    assert set(may) == set(phone_creates(world, user)) | {"join_visit", "reassign_account"}
     assert may["join_visit"] is (user == "m1")
+    # Giving r1's account to r2 (same team) is offered exactly when the server takes it.
+    given = client.patch(
+        f"/api/accounts/{world.accounts['r1']}", json={"owner_id": str(world.users["r2"])}, headers=world.headers(user)
+    )
+    assert (given.status_code == 200) is may["reassign_account"] is (user != "r1"), given.get_json()
     # A rep records all of it; a manager none (they go along with a rep); an admin only an unowned account.
     expected = {"r1": [True] * 4, "m1": [False] * 4, "admin": [True, False, False, False]}[user]
     assert [may[k] for k in ("create_account", "record_visit", "record_activity", "book_appointment")] == expected

@@ -9,6 +9,7 @@ import { vocab } from "../settings.js";
 import { addDays, html, localDate, metresBetween, position } from "../ui.js";
 import { fieldMap } from "../map.js";
 import { may } from "../may.js";
+import { teamReps } from "../teams.js";
 
 // The usual copier brands; any other can be typed.
 export const BRANDS = ["Canon", "Ricoh", "Konica Minolta", "Kyocera", "Sharp", "Xerox", "Fujifilm", "Toshiba",
@@ -247,11 +248,17 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
     values.duration = current ? Math.round((new Date(current.ends_at) - start) / 60_000) : 45;
     values.purpose = current?.purpose ?? query.get("purpose") ?? "";
   }
+  // A manager gives an existing account to another rep of the team (a new rep's territory is made so).
+  const owners = entity === "account" && current && may(user, "reassign_account") ? await teamReps(user) : [];
   const title = t(`form.${entity}.${current ? "edit" : "new"}`) + (account && entity !== "account" ? ` · ${account.name}` : "");
   main.innerHTML = html`<h1>${title}</h1>
     <form id="record-form" class="card" novalidate>
       ${spec.fields.map((f) => html`<label for="${fieldId(f.name)}">${t(`field.${f.name}`)}${f.required ? " *" : ""}</label>
         ${input(f, values[f.name], devices, regions)}`)}
+      ${owners.length ? html`<label for="f-owner-id">${t("accounts.owner")}</label>
+        <select id="f-owner-id" name="owner_id">${[...owners, ...(owners.some((r) => r.id === current.owner_id) ? []
+          : [{ id: current.owner_id ?? "", name: t("form.none") }])].map((r) => html`<option value="${r.id}"
+          ${r.id === (current.owner_id ?? "") ? html`selected` : ""}>${r.name}</option>`)}</select>` : ""}
       ${entity === "account" ? html`<label>${t("form.position")}</label>
         <div id="pick-map" class="map pick" role="application" aria-label="${t("form.position_map")}"></div>
         <p id="position-line" class="muted" aria-live="polite"></p>
@@ -289,6 +296,8 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
     if (entity === "opportunity" && data.amount !== null) data.amount = data.amount.toFixed(2);
     if (entity !== "account" && entity !== "appointment") data.account_id = account.id;
     if (entity === "opportunity" && !current) data = { ...data, stage: "S", status: "open", opened_at: new Date().toISOString() };
+    const owner = form.elements.owner_id?.value;
+    if (owner && owner !== current?.owner_id) data.owner_id = owner;
     if (entity === "account") await picked.ready; // a GPS fix still coming is waited for (it times out)
     if (entity === "account" && picked.lat !== null) Object.assign(data, { latitude: picked.lat, longitude: picked.lng });
     if (entity === "account" && !current) {
