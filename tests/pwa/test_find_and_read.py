@@ -283,6 +283,12 @@ def test_tomorrow_fits_a_12_stop_day_in_two_screens_with_left_out_candidates_fol
         assert folded.get_attribute("open") is None  # folded
         height = page.evaluate("document.documentElement.scrollHeight")
         assert height <= 2 * 740, height
+        # The names have the room: the controls are named once above the list, not on every line.
+        share = page.evaluate(
+            "Math.min(...[...document.querySelectorAll('#tomorrow-stops .what')]"
+            ".map((e) => e.clientWidth / e.parentElement.clientWidth))"
+        )
+        assert share >= 0.55, share  # 0.47 (English) and 0.49 (Chinese) with a label on every line
         shot(page, f"tomorrow-12-stops-{locale}")
         folded.locator("summary").click()
         candidate = plan["dropped"][0]["id"]

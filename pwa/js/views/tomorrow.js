@@ -37,14 +37,15 @@ export async function render(main, { user } = {}) {
     ${plan ? "" : html`<p class="card">${t("tomorrow.none")}</p>`}
     <form id="tomorrow-form" novalidate>
       ${stops.length ? html`<div id="tomorrow-map" class="map" role="img" aria-label="${t("today.map")}"></div>` : ""}
+      ${stops.length ? html`<p class="muted tomorrow-columns" aria-hidden="true"><span>${t("tomorrow.keep")}</span><span>${t("tomorrow.pin")}</span></p>` : ""}
       <ol class="list" id="tomorrow-stops">${stops.map((stop) => html`
         <li class="card tomorrow-stop" data-account="${stop.account_id}">
           <div class="what"><strong>${hhmm(stop.planned_arrival)} ${name(stop.account_id)}</strong>
             <span class="leg-min">${t("today.travel", { min: stop.travel_minutes })}</span><br>
             ${reasonLabels(stop.reason).map((r) => html`<span class="tag">${r}</span>`)}</div>
           <div class="controls">
-            <label class="check"><input type="checkbox" name="keep" value="${stop.account_id}" checked
-              ${stop.appointment_id ? html`disabled` : ""}>${t("tomorrow.keep")}</label>
+            <label class="check" title="${t("tomorrow.keep")}"><input type="checkbox" name="keep" value="${stop.account_id}" checked
+              aria-label="${t("tomorrow.keep")}: ${name(stop.account_id)}" ${stop.appointment_id ? html`disabled` : ""}></label>
             <input type="text" name="pin" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM" maxlength="5"
               aria-label="${t("tomorrow.pin")}: ${name(stop.account_id)}" title="${t("tomorrow.pin")}"
               data-account="${stop.account_id}" value="${stop.pinned && !stop.appointment_id ? hhmm(stop.planned_arrival) : ""}"
