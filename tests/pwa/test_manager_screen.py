@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import PASSWORD, SCREENS, phone_context, shot
+from tests.pwa.conftest import ARTEFACTS, PASSWORD, SCREENS, phone_context, shot
 
 
 @pytest.fixture(params=sorted(SCREENS))
@@ -55,6 +55,28 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(screen
     ):
         expect(page.locator(f"#report-{name}")).to_be_visible()
     shot(page, f"team-{screen}")
+    # No column squeezed to a character a line: a wide table scrolls sideways in its box instead.
+    tallest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('#view .report-table:not(.mif-table) td')]"
+        ".filter((td) => td.offsetParent).map((td) => td.getBoundingClientRect().height))"
+    )
+    assert tallest <= 130, tallest
+    # The same with Chinese words in a table as wide as the funnel's (loss reasons): words are not split.
+    height = page.evaluate(
+        """() => {
+        const box = document.createElement("div");
+        box.style.overflowX = "auto";
+        const cells = Array.from({ length: 10 }, (_, i) => `<td>${100 + i}</td>`).join("");
+        box.innerHTML = `<table class="report-table"><tbody><tr><td>孙军 rep1</td>${cells}
+          <td>预算不明\u00a02, 价格\u00a01, 采购流程不明\u00a01, 提案晚于竞争对手\u00a01</td></tr></tbody></table>`;
+        document.querySelector("#view").append(box);
+        const answer = box.querySelector("td:last-child").getBoundingClientRect().height;
+        box.remove();
+        return answer;
+    }"""
+    )
+    assert height <= 100, height
+    page.locator("#report-funnel").screenshot(path=str(ARTEFACTS / f"team-funnel-{screen}.png"))
     # The qualification lists name accounts and owners, never ids.
     expect(page.locator("#report-qualification tbody tr")).to_have_count(3)
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", page.locator("#report-qualification").inner_text())

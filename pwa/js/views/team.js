@@ -193,8 +193,8 @@ export async function render(main, { user }) {
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
                   // In the funnel's order, S>P>A>D>C>O, never alphabetically.
                   conv: data.funnel.extra.stages.slice(1).map((s, i) => `${data.funnel.extra.stages[i]}>${s}`)
-                    .map((k) => `${k} ${fmt(r.conversion_pct[k])}%`).join(" · "),
-                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)} ${v}`).join(", ") })))}`),
+                    .map((k) => `${k}\u00a0${fmt(r.conversion_pct[k])}%`).join(" · "), // a figure never parts from its name
+                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)}\u00a0${v}`).join(", ") })))}`),
       section("cadence", t("team.cadence"), html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
         <h3>${t("overdue.title")}</h3><div id="overdue-accounts"></div>`),
