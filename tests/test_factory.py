@@ -73,6 +73,7 @@ def test_client_settings_name_the_map_tiles_without_login(client, database_url, 
             "TENCENT_MAP_KEY": "company-key",
             "CURRENCY": "HKD",
             "PHOTO_MAX_BYTES": "5000000",
+            "GEOCODER": "nominatim",
         },
         instance_path=str(tmp_path),
     )
@@ -88,8 +89,9 @@ def test_client_settings_name_the_map_tiles_without_login(client, database_url, 
         "words": answer["words"],
         "currency": "HKD",
         "photo_max_bytes": 5000000,
+        "geocoding": True,
     }
-    assert body["currency"] == "CNY"
+    assert body["currency"] == "CNY" and body["geocoding"] is False  # no geocoder: no address fields
 
 
 def test_the_phone_gets_stage_names_and_visit_phrases_in_both_languages(client, world):

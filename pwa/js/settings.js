@@ -19,6 +19,11 @@ export function settings() {
   return current;
 }
 
+/** Whether the server turns addresses into positions (a geocoder is set up); an older server's answer: it may. */
+export function geocoding() {
+  return current.geocoding !== false;
+}
+
 /** The team's settings as the server last gave them, or null (not logged in, or never fetched yet). */
 export function teamSettings() {
   return team;

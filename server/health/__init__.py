@@ -73,6 +73,12 @@ class ClientSettingsSchema(Schema):
     )
     currency = fields.String(metadata={"description": "ISO 4217 code amounts are shown in"})
     photo_max_bytes = fields.Integer(metadata={"description": "the largest photo upload the server takes"})
+    geocoding = fields.Boolean(
+        metadata={
+            "description": "whether the server turns addresses into positions (GEOCODER set); false: no address "
+            "fields are offered, a position is set on the map"
+        }
+    )
 
 
 @blp.route("/client-settings")
@@ -93,4 +99,5 @@ class ClientSettings(MethodView):
             "words": {"stage": {code: dict(names) for code, names in STAGE_NAMES.items()}},
             "currency": config["CURRENCY"],
             "photo_max_bytes": config["PHOTO_MAX_BYTES"],
+            "geocoding": config["GEOCODER"] != "none",
         }

@@ -255,6 +255,8 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
     page.goto(f"/#/admin/user/{leaver['id']}")
     page.wait_for_selector("#positions-map.leaflet-container")
 
+    no_start = page.locator("#person-tags .tag.warn")
+    expect(no_start).to_have_count(1)  # no start yet: the rep's days cannot be planned
     # The start goes where the map is tapped, the end by address (geocoded on the server).
     page.locator("#positions-map").click(position={"x": 60, "y": 60})
     expect(page.locator("#start-at")).not_to_have_text(page.locator("#end-at").inner_text())
@@ -263,6 +265,7 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
     expect(page.locator("#admin-done")).to_be_visible()
     saved = manager("GET", f"/api/users/{leaver['id']}")
     assert saved["start_lat"] is not None and (saved["end_lat"], saved["end_lng"]) == (31.2397, 121.5076)
+    expect(no_start).to_have_count(0)  # said at once, not when the page is opened again
     page.locator("#end-address").fill("火星路1号")  # an address nobody knows: said on its field, nothing saved
     page.locator("#positions-form button[type=submit]").click()
     expect(page.locator("#positions-error")).not_to_be_empty()
@@ -287,6 +290,26 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
         "/api/auth/login", json={"username": f"d{suffix}", "password": "first-password"}
     )
     assert refused.status_code == 401
+
+
+def test_without_a_geocoder_no_address_field_is_offered_and_the_map_sets_the_start(admin_page, live_server, combo):
+    page = admin_page
+    live_server.app.config.update(GEOCODER="none")
+    try:
+        log_in(page, "manager")
+        page.wait_for_selector("#tabs a[href='#/admin']")
+        page.goto("/#/admin")
+        page.locator("#new-user summary").click()
+        expect(page.locator("#new-start-note")).to_be_visible()
+        assert page.locator("#new-start").count() == 0
+        page.goto(f"/#/admin/user/{user_id(live_server, 'rep1')}")
+        page.wait_for_selector("#positions-map.leaflet-container")
+        assert page.locator("#start-address, #end-address").count() == 0
+        radio = page.locator("[role=radiogroup] .check").first  # one line, not a character a line
+        assert radio.bounding_box()["height"] < 60
+        no_sideways_scroll(page)
+    finally:
+        live_server.app.config.update(GEOCODER="nominatim")
 
 
 def test_the_admin_screen_needs_no_io_in_the_view(live_server):

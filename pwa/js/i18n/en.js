@@ -474,6 +474,7 @@ export default {
   "admin.role": "Role",
   "admin.team": "Team",
   "admin.initial_password": "Initial password (at least 8 characters; changed at the first login)",
+  "admin.start_on_map": "Where the day starts is set on the map on the person's page, once created (this server has no geocoder for addresses).",
   "admin.start_address": "Start (home or office) address",
   "admin.end_address": "End address (when not back at the start)",
   "admin.first_appointment": "First appointment (HH:MM)",

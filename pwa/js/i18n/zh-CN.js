@@ -463,6 +463,7 @@ export default {
   "admin.role": "角色",
   "admin.team": "团队",
   "admin.initial_password": "初始密码（至少 8 个字符；首次登录时更改）",
+  "admin.start_on_map": "创建后在此人的页面上用地图设置出发位置（本服务器未配置地址解析服务）。",
   "admin.start_address": "出发地址（家或办公室）",
   "admin.end_address": "结束地址（不回到出发地时）",
   "admin.first_appointment": "首次拜访时间（HH:MM）",

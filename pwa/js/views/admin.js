@@ -6,6 +6,7 @@ import { online } from "../api.js";
 import { createUser, deactivateUser, getUser, importUsers, listTeams, listUsers, reactivateUser, resetPassword,
          updateUser } from "../people.js";
 import { t } from "../i18n.js";
+import { geocoding } from "../settings.js";
 import { fieldMap } from "../map.js";
 import { HHMM, describe, html } from "../ui.js";
 import { report as importReport } from "./transfer.js";
@@ -62,7 +63,8 @@ function createForm(user, teams) {
         <select id="new-team" name="team_id">${teamOptions(teams, teams[0]?.id, { none: true })}</select>` : ""}
       <label for="new-password">${t("admin.initial_password")}</label>
       <input id="new-password" name="password" type="text" autocomplete="off" minlength="8" required>
-      <label for="new-start">${t("admin.start_address")}</label><input id="new-start" name="start_address" autocomplete="off">
+      ${geocoding() ? html`<label for="new-start">${t("admin.start_address")}</label><input id="new-start" name="start_address" autocomplete="off">`
+        : html`<p class="muted" id="new-start-note">${t("admin.start_on_map")}</p>`}
       <div class="row"><div><label for="new-first">${t("admin.first_appointment")}</label>
         <input id="new-first" name="first_appointment_time" value="08:45" pattern="${HHMM}" inputmode="numeric"></div>
         <div><label for="new-locale">${t("admin.locale")}</label>
@@ -205,7 +207,7 @@ export async function renderUser(main, { user, id, navigate }) {
   };
   main.innerHTML = html`<p><a href="#/admin">${t("admin.back")}</a></p>
     <h1>${person.display_name || person.username}</h1>
-    <p class="muted" id="person-summary">${person.username} · ${teamName(teams, person.team_id)}</p><p>${userTags(person)}</p>
+    <p class="muted" id="person-summary">${person.username} · ${teamName(teams, person.team_id)}</p><p id="person-tags">${userTags(person)}</p>
     <p id="admin-done" class="banner" role="status" hidden></p>
     <form id="details-form" class="card" novalidate><h2>${t("admin.details")}</h2>
       <label for="edit-display">${t("admin.display_name")}</label>
@@ -231,10 +233,10 @@ export async function renderUser(main, { user, id, navigate }) {
          ${t("admin.end")}: <span id="end-at">${positionText(picked.end)}</span></p>
       <label for="start-label">${t("admin.start_label")}</label>
       <input id="start-label" name="start_label" value="${person.start_label}" autocomplete="off">
-      <label for="start-address">${t("admin.start_address")}</label>
+      ${geocoding() ? html`<label for="start-address">${t("admin.start_address")}</label>
       <input id="start-address" name="start_address" autocomplete="off">
       <label for="end-address">${t("admin.end_address")}</label>
-      <input id="end-address" name="end_address" autocomplete="off">
+      <input id="end-address" name="end_address" autocomplete="off">` : ""}
       <label class="check"><input type="checkbox" name="end_at_start">${t("admin.end_at_start")}</label>
       <p id="positions-error" class="error-text" role="alert"></p>
       <button type="submit">${t("admin.save_positions")}</button>
@@ -303,8 +305,8 @@ export async function renderUser(main, { user, id, navigate }) {
       if (picked.start) Object.assign(body, { start_lat: picked.start[0], start_lng: picked.start[1] });
       if (picked.end) Object.assign(body, { end_lat: picked.end[0], end_lng: picked.end[1] });
     }
-    const startAddress = positions.start_address.value.trim();
-    const endAddress = positions.end_address.value.trim();
+    const startAddress = positions.start_address?.value.trim();
+    const endAddress = positions.end_address?.value.trim();
     if (startAddress) {
       Object.assign(body, { start_address: startAddress });
       delete body.start_lat;
@@ -326,8 +328,9 @@ export async function renderUser(main, { user, id, navigate }) {
       showPicked();
       picked.redraw?.();
       positions.start_label.value = saved.start_label;
-      positions.start_address.value = "";
-      positions.end_address.value = "";
+      if (positions.start_address) positions.start_address.value = "";
+      if (positions.end_address) positions.end_address.value = "";
+      main.querySelector("#person-tags").innerHTML = userTags(person); // "no start" goes once there is one
       positions.end_at_start.checked = false;
       done(t("admin.saved"));
     }
