@@ -56,12 +56,61 @@ def in_words(kind, columns, rows, lang, scope=None):
     return [*columns, *(code_column(name) for name in [*coded, *book])], rows
 
 
+# The Chinese column names of the kinds no import reads back (a manager opens them in a spreadsheet); the code
+# columns beside the words keep their field names, for machines, as in every kind.
+CHINESE_HEADERS = {
+    "rep": "销售",
+    "account_key": "客户编号",
+    "account_name": "客户名称",
+    "account_address": "客户地址",
+    "id": "编号",
+    "title": "商机名称",
+    "kind": "类型",
+    "stage": "阶段",
+    "status": "状态",
+    "man_money": "M 预算",
+    "man_authority": "A 决策人",
+    "man_need": "N 需求",
+    "amount": "金额",
+    "expected_close": "预计成交日",
+    "loss_reason": "输单原因",
+    "loss_note": "输单说明",
+    "opened_at": "创建时间",
+    "closed_at": "关闭时间",
+    "purpose": "拜访目的",
+    "planned_start": "计划开始",
+    "check_in_at": "签到时间",
+    "check_in_lat": "签到纬度",
+    "check_in_lng": "签到经度",
+    "check_in_accuracy_m": "签到精度（米）",
+    "check_out_at": "签退时间",
+    "outcome": "拜访结果",
+    "notes": "备注",
+    "next_step": "下一步",
+    "photos": "照片",
+    "visit_id": "拜访编号",
+    "taken_at": "拍摄时间",
+    "latitude": "纬度",
+    "longitude": "经度",
+    "accuracy_m": "精度（米）",
+    "caption": "说明",
+    "size": "大小（字节）",
+    "sha256": "SHA-256",
+    "file": "文件",
+    "category": "类别",
+    "started_at": "开始时间",
+    "ended_at": "结束时间",
+}
+
+
 def headed(kind, columns, rows, lang):
     """(columns, rows) for a CSV: an importable kind's columns named as its import template of `lang` names
-    them (the importer reads them back); the code columns and every other kind's keep their field names."""
+    them (the importer reads them back); every other kind's in Chinese words for zh-CN (CHINESE_HEADERS), else
+    their field names; the code columns keep their field names."""
     if kind not in COLUMNS:
-        return columns, rows
-    names = {aliases[0]: header_name(kind, name, lang) for name, aliases in COLUMNS[kind].items()}
+        names = CHINESE_HEADERS if lang == "zh-CN" else {}
+    else:
+        names = {aliases[0]: header_name(kind, name, lang) for name, aliases in COLUMNS[kind].items()}
     return [names.get(c, c) for c in columns], [{names.get(k, k): v for k, v in row.items()} for row in rows]
 
 

@@ -263,14 +263,19 @@ class ImportJobOne(MethodView):
         return _job_view(job)
 
 
-def zip_response(columns, rows, name, scope):
+def named_files(rows):
+    """The photo files the export's rows name (a photo's `file`, a visit's `photos`), read before the columns
+    are named in words."""
+    return {row.get("file") for row in rows} | {f for row in rows for f in (row.get("photos") or "").split(" | ")}
+
+
+def zip_response(columns, rows, name, scope, named):
     """A ZIP of the CSV and every uploaded photo of the scope it names, written to a temporary file
     (photos of a team's month do not fit in memory), stored uncompressed: JPEGs do not shrink. Without a
     scope (a kind that names no photos) the ZIP holds the CSV alone."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once the answer is sent)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr(f"{name}.csv", to_csv(columns, rows))
-        named = {row.get("file") for row in rows} | {f for row in rows for f in (row.get("photos") or "").split(" | ")}
         for photo, _account, _rep in export_photos(scope) if scope is not None else ():
             file = photo_file(photo)
             data = photo_store().get(str(photo.id)) if file in named and file else None
@@ -297,7 +302,8 @@ class Export(MethodView):
         name = f"{kind}-{scope.start}-{scope.end}"
         if args["format"] == "json":
             return {"columns": columns, "rows": rows}
+        named = named_files(rows)
         columns, rows = headed(kind, columns, rows, lang)
         if args["format"] == "csv":
             return csv_response(columns, rows, f"{name}.csv")
-        return zip_response(columns, rows, name, scope if kind in WITH_FILES else None)
+        return zip_response(columns, rows, name, scope if kind in WITH_FILES else None, named)

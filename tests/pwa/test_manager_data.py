@@ -194,8 +194,8 @@ def test_an_export_in_chinese_reads_in_words_with_the_codes_beside(browser, live
         with page.expect_download() as download:
             page.locator("[data-export='opportunities']").click()
         deals = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
-        assert {r["status"] for r in deals} <= {"进行中", "赢单", "失单"} and "进行中" in {r["status"] for r in deals}
+        assert {r["状态"] for r in deals} <= {"进行中", "赢单", "失单"} and "进行中" in {r["状态"] for r in deals}
         stages = {"潜在客户", "有意向客户", "需求分析", "演示/提案", "争取签单", "订单执行"}
-        assert {r["stage"][2:] for r in deals} <= stages
+        assert {r["阶段"][2:] for r in deals} <= stages
     finally:
         context.close()

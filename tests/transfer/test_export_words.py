@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -203,3 +204,16 @@ def test_every_code_an_export_words_has_words_in_both_catalogues(lang):
             text = word(name, code, lang)
             assert text and text != code, (name, code)  # words, not the code again
             assert code_for(name, text) == code  # and they read back as that code
+
+
+def test_the_other_kinds_csv_in_chinese_names_every_column_in_words_but_the_codes(client, coded):
+    period = "&from=2026-11-01&to=2026-11-30"
+    for kind in ("opportunities", "visits", "activities", "photos"):
+        text = _get(client, coded, f"/api/exports/{kind}?lang=zh-CN{period}").get_data(as_text=True)
+        header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        english = [c for c in header if re.fullmatch(r"[a-z_0-9]+", c) and not c.endswith("_code")]
+        assert header and english == [], (kind, english)
+    visits = _csv(_get(client, coded, f"/api/exports/visits?lang=zh-CN{period}"))
+    assert {"销售", "客户名称", "签到时间", "拜访目的", "purpose_code"} <= set(visits[0])
+    english = _csv(_get(client, coded, f"/api/exports/visits?lang=en{period}"))
+    assert {"rep", "account_name", "check_in_at", "purpose"} <= set(english[0])

@@ -253,7 +253,8 @@ def test_export_then_import_changes_nothing_and_neutralises_formulas(app, client
 @pytest.mark.calendar
 def test_exports_of_the_rest_and_who_may_export(client, world):
     visits = _export(client, world, "r1", "visits", query="&from=2026-11-01&to=2026-11-30")
-    assert "Meet the buyer" in visits and visits.splitlines()[0].lstrip("\ufeff").startswith("rep,account_key")
+    # The user's language (zh-CN): columns named in Chinese, the codes' columns by their field names.
+    assert "Meet the buyer" in visits and visits.splitlines()[0].lstrip("\ufeff").startswith("销售,客户编号")
     activities = _export(client, world, "r1", "activities", "json", query="&from=2026-11-01&to=2026-11-30")
     assert [(r["category"], r["category_code"]) for r in activities["rows"]] == [("路途", "travel")]  # user's zh-CN
     opportunities = _export(client, world, "m1", "opportunities", "json")
@@ -318,7 +319,7 @@ def test_exports_write_instants_in_the_teams_time_zone(client, world, clock):
     assert {r["check_out_at"] for r in visits["rows"]} == {"2026-11-02T09:40:00+08:00"}
     activities = _export(client, world, "r1", "activities", query="&from=2026-11-01&to=2026-11-30")
     row = next(csv.DictReader(io.StringIO(activities.lstrip("\ufeff"))))
-    assert (row["started_at"], row["ended_at"]) == ("2026-11-02T08:30:00+08:00", "2026-11-02T09:00:00+08:00")
+    assert (row["开始时间"], row["结束时间"]) == ("2026-11-02T08:30:00+08:00", "2026-11-02T09:00:00+08:00")
     opportunities = _export(client, world, "m1", "opportunities", "json")
     assert {r["opened_at"] for r in opportunities["rows"]} == {"2026-11-02T09:00:00+08:00"}
 
