@@ -36,18 +36,18 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 # District name, centre latitude/longitude, spread in degrees.
 DISTRICTS = [
-    ("黄浦", "Huangpu", 31.2317, 121.4846, 0.012),
-    ("静安", "Jing'an", 31.2296, 121.4481, 0.014),
-    ("虹口", "Hongkou", 31.2646, 121.5054, 0.014),
-    ("徐汇", "Xuhui", 31.1885, 121.4365, 0.018),
-    ("长宁", "Changning", 31.2204, 121.4243, 0.016),
-    ("闵行", "Minhang", 31.1128, 121.3817, 0.030),
-    ("浦东新", "Pudong", 31.2215, 121.5447, 0.035),
-    ("普陀", "Putuo", 31.2497, 121.3972, 0.016),
-    ("杨浦", "Yangpu", 31.2595, 121.5260, 0.016),
-    ("宝山", "Baoshan", 31.4050, 121.4894, 0.030),
-    ("嘉定", "Jiading", 31.3747, 121.2655, 0.030),
-    ("松江", "Songjiang", 31.0322, 121.2277, 0.030),
+    ("黄浦", 31.2317, 121.4846, 0.012),
+    ("静安", 31.2296, 121.4481, 0.014),
+    ("虹口", 31.2646, 121.5054, 0.014),
+    ("徐汇", 31.1885, 121.4365, 0.018),
+    ("长宁", 31.2204, 121.4243, 0.016),
+    ("闵行", 31.1128, 121.3817, 0.030),
+    ("浦东新", 31.2215, 121.5447, 0.035),
+    ("普陀", 31.2497, 121.3972, 0.016),
+    ("杨浦", 31.2595, 121.5260, 0.016),
+    ("宝山", 31.4050, 121.4894, 0.030),
+    ("嘉定", 31.3747, 121.2655, 0.030),
+    ("松江", 31.0322, 121.2277, 0.030),
 ]
 NAME_WORDS = [
     "华",
@@ -211,9 +211,9 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
             role="rep",
             team_id=team.id,
             display_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)} rep{n}",
-            start_label=f"{home[0]}区 home",
-            start_lat=round(home[2] + rng.uniform(-0.01, 0.01), 6),
-            start_lng=round(home[3] + rng.uniform(-0.01, 0.01), 6),
+            start_label=f"家（{home[0]}区）",
+            start_lat=round(home[1] + rng.uniform(-0.01, 0.01), 6),
+            start_lng=round(home[2] + rng.uniform(-0.01, 0.01), 6),
         )
         db.session.add(rep)
         db.session.flush()
@@ -273,7 +273,7 @@ def _accounts(rng, rep, districts, how_many, counts, today, weeks):
     accounts = []
     on_books = _local(today - timedelta(weeks=weeks, days=31), 9 * 60)
     for i in range(how_many):
-        zh, en, lat, lng, spread = districts[i % len(districts)]
+        zh, lat, lng, spread = districts[i % len(districts)]
         industry_zh, industry_en = rng.choice(INDUSTRIES)
         cls = rng.choices("ABC", weights=(15, 30, 55))[0]
         org = rng.choices(("head_office", "branch", "factory"), weights=(5, 3, 2))[0]
@@ -286,7 +286,7 @@ def _accounts(rng, rep, districts, how_many, counts, today, weeks):
             address=f"上海市{zh}区{rng.choice(ROADS)}路{rng.randint(1, 1999)}号",
             latitude=round(rng.gauss(lat, spread / 2), 6),
             longitude=round(rng.gauss(lng, spread / 2), 6),
-            region=en,
+            region=f"{zh}区",  # a Chinese company names its districts in Chinese
             industry=industry_en,
             employee_band=rng.choice(("1-49", "50-199", "200-999", "1000+")),
             org_type=org,
