@@ -10,7 +10,9 @@ from ..policy import managed_rep, managed_team, self_or_managed_rep
 from ..security import login_required, principal
 from ..words import language, word
 from . import blp
+from .cadence import overdue_accounts
 from .daily import daily_report, save_review
+from .reads import period_end
 from .registry import REPORTS
 from .schemas import (
     CommentBody,
@@ -161,11 +163,10 @@ class Overdue(MethodView):
         """Accounts past their A/B/C cadence at the period's end, most days past the cadence first, a page at a
         time (managers: their team, or one rep of it with rep_id)"""
         scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
-        result = REPORTS["cadence"](scope)
-        items, page, per_page = result["overdue_accounts"], args["page"], args["per_page"]
+        items, page, per_page = overdue_accounts(scope), args["page"], args["per_page"]
         return {
             "period": _period(scope),
-            "as_of": result["as_of"],
+            "as_of": period_end(scope).isoformat(),
             "items": items[(page - 1) * per_page : page * per_page],
             "page": page,
             "per_page": per_page,
