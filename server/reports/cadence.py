@@ -1,5 +1,7 @@
 """Cadence: A/B/C accounts past their owner's team's days at the period's end, per rep, with the list."""
 
+from collections import Counter
+
 from ..cadence import days_since
 from ..models.vocab import ACCOUNT_CLASSES
 from .reads import period_end
@@ -15,7 +17,7 @@ def cadence(scope):
     then = standing(scope, as_of)  # holders, classes, last contacts and days as they stood then
     keys = rep_keys(scope.rep_ids)
     cells = {(rep.id, c): {"total": 0, "overdue": 0} for rep in scope.reps for c in ACCOUNT_CLASSES}
-    for holder, account_class, overdue, count in then.counts():
+    for (holder, account_class, overdue), count in Counter(row[:3] for row in then.accounts).items():
         cell = cells[keys[holder], account_class]
         cell["total"] += count
         cell["overdue"] += count if overdue else 0
@@ -37,7 +39,9 @@ def overdue_accounts(scope):
     keys = rep_keys(scope.rep_ids)
     reps = {rep.id: (rep, str(rep.id), rep_name(rep), natural_key(rep_name(rep))) for rep in scope.reps}
     overdue = []
-    for raw_id, name, holder, account_class, contact, created_at in then.overdue_accounts():
+    for holder, account_class, past_due, raw_id, name, contact, created_at in then.accounts:
+        if not past_due:
+            continue
         rep, rep_id, who, order = reps[keys[holder]]
         every = then.rules[rep.id].cadence(account_class)  # the owner's team's days for the class
         # Days past the day the next visit was due: the last contact (never visited: the account's creation)

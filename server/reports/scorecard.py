@@ -17,12 +17,12 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import or_, select
 
 from .. import team_settings
 from ..extensions import db
 from ..fastpaths import epoch
-from ..models import Account, Opportunity, SalesTarget
+from ..models import Opportunity, SalesTarget
 from ..models.vocab import FUNNEL_STAGES
 from . import history
 from .asof import as_of as accounts_as_of
@@ -94,8 +94,7 @@ def _cadence_targets(scope, as_of):
     last_day = min(scope.end, as_of.astimezone(scope.tz).date())
     asked, a_total, a_overdue = defaultdict(float), defaultdict(int), defaultdict(int)
     # An account created in the period asks from its creation's day; the others for every day of it.
-    created_in = case((Account.created_at >= scope.start_utc, Account.created_at))
-    for holder, account_class, overdue, created, count in then.counts(created_in):
+    for holder, account_class, overdue, created, count in then.counts(scope.start_utc):
         rep_id = keys[holder]
         rules = then.rules.get(rep_id, team_settings.METHOD)
         first = max(scope.start, created.astimezone(scope.tz).date()) if created else scope.start

@@ -9,6 +9,7 @@ as instants, to the microsecond, never as rounded seconds."""
 
 from collections import defaultdict
 from datetime import timedelta
+from functools import cached_property
 
 from sqlalchemy import and_, case, func, literal, select
 
@@ -27,17 +28,60 @@ class Standing:
         self.instant = instant
         self.then = accounts_as_of(scope, instant)  # each account's holder and class then
         self.rules = {rep.id: rules_as_of(scope, rep, instant) for rep in scope.reps}  # their team's days then
-        self.contact = last_contact.then(instant)  # None: never visited by then
-        # Never visited: its days count from its creation.
-        self.overdue = func.coalesce(self.contact, Account.created_at) <= self._cutoff()
 
-    def _cutoff(self):
+    @cached_property
+    def _held(self):
+        """The accounts with their holder, class and last contact then (a CTE: the last contact is looked up
+        once per account however often a statement names it), and whether each was overdue then (SQL)."""
+        held = (
+            select(
+                Account.id,
+                Account.name,
+                self.then.owner.label("holder"),
+                self.then.account_class.label("cls"),
+                last_contact.then(self.instant).label("contact"),  # None: never visited by then
+                Account.created_at,
+            )
+            .where(self.then.held, Account.created_at <= self.instant)
+            .cte("held")
+            .prefix_with("MATERIALIZED")
+        )
+        # Never visited: its days count from its creation.
+        return held, func.coalesce(held.c.contact, held.c.created_at) <= self._cutoff(held.c.holder, held.c.cls)
+
+    @cached_property
+    def accounts(self):
+        """One row per account: (holder's raw id, class, overdue then, raw id, name, last contact then,
+        created), the last four for the overdue accounts only."""
+        held, overdue = self._held
+        return core_rows(
+            select(
+                raw_text(held.c.holder),
+                held.c.cls,
+                overdue,
+                *(case((overdue, column)) for column in (raw_text(held.c.id), held.c.name, held.c.contact)),
+                case((overdue, held.c.created_at)),
+            )
+        )
+
+    def counts(self, created_since):
+        """[(holder's raw id, class, overdue then, created, accounts)] grouped by the database; `created` is
+        the creation of the accounts created at or after `created_since`, None for the others."""
+        held, overdue = self._held
+        inner = select(
+            raw_text(held.c.holder).label("holder"),
+            held.c.cls,
+            overdue.label("overdue"),
+            case((held.c.created_at >= created_since, held.c.created_at)).label("created"),
+        ).subquery()
+        return core_rows(select(*inner.c, func.count()).group_by(*inner.c))
+
+    def _cutoff(self, owner, cls):
         """The instant less the account's class's days, by its holder's team's days then (an unknown class:
         the longest), as SQL: an account last seen by this moment was overdue at the instant."""
         teams = defaultdict(list)  # the days of a class -> the reps whose team had them
         for rep_id, rules in self.rules.items():
             teams[tuple(sorted(rules.cadence_days.items()))].append(rep_id)
-        owner, cls = self.then.owner, self.then.account_class
         if len(teams) <= 1:
             days = next(iter(teams), tuple(sorted(team_settings.METHOD.cadence_days.items())))
             return case(*[(cls == c, self._less(d)) for c, d in days], else_=self._less(max(d for _, d in days)))
@@ -51,34 +95,7 @@ class Standing:
     def _less(self, days):
         return literal(self.instant - timedelta(days=days), UTCDateTime())
 
-    def select(self, *columns):
-        """A select of `columns` over the accounts (with `latest` joined for the last contact)."""
-        return select(*columns).select_from(Account).where(self.then.held, Account.created_at <= self.instant)
-
-    def counts(self, *by):
-        """[(holder's raw id, class, overdue, *by, accounts)] grouped by the database."""
-        inner = self.select(
-            raw_text(self.then.owner).label("holder"),
-            self.then.account_class.label("cls"),
-            self.overdue.label("overdue"),
-            *(column.label(f"by_{n}") for n, column in enumerate(by)),
-        ).subquery()
-        return core_rows(select(*inner.c, func.count()).group_by(*inner.c))
-
-    def overdue_accounts(self):
-        """[(raw id, name, holder's raw id, class, last contact, created)] of the accounts overdue then."""
-        return core_rows(
-            self.select(
-                raw_text(Account.id),
-                Account.name,
-                raw_text(self.then.owner),
-                self.then.account_class,
-                self.contact,
-                Account.created_at,
-            ).where(self.overdue)
-        )
-
 
 def standing(scope, instant):
-    """The scope's accounts' standing at `instant`, built once per scope and instant."""
+    """The scope's accounts' standing at `instant`, read once per scope and instant."""
     return scope.once(("standing", instant), lambda: Standing(scope, instant))
