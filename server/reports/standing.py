@@ -1,8 +1,8 @@
 """The scope's accounts as the A/B/C cadence found them at an instant, in SQL: each account's holder and class
-then (asof.py), its last contact then (server/last_contact.py: one grouped query over their visits, joined)
-and whether it was overdue then (server/cadence.py's rule, each account by its holder's team's days then).
-The reports have the database count them and read only the accounts they list: no Python loop walks the
-territory, no id becomes a UUID object.
+then (asof.py), its last contact then (server/last_contact.py `then`: one look-up in the visits' index per
+account) and whether it was overdue then (server/cadence.py's rule, each account by its holder's team's days
+then). The database decides and counts; the reports get text ids and the instants of the overdue accounts
+only, no UUID object or datetime per account of the territory.
 
 `since <= instant - days` is `is_overdue`'s `(instant - since).days >= days`, exactly: whole days are compared
 as instants, to the microsecond, never as rounded seconds."""
