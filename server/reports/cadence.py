@@ -27,39 +27,45 @@ def cadence(scope):
         rows.append({**_rep_row(rep), **figures, "overdue": sum(cells[rep.id, c]["overdue"] for c in ACCOUNT_CLASSES)})
     team = {f"{c}_{k}": sum(r[f"{c}_{k}"] for r in rows) for c in ACCOUNT_CLASSES for k in ("total", "overdue")}
     team["overdue"] = sum(r["overdue"] for r in rows)
-    return {"rows": rows, "team": team, "as_of": as_of.isoformat(), "overdue_accounts": overdue_accounts(scope)}
+    return {"rows": rows, "team": team, "as_of": as_of.isoformat(), "overdue_accounts": overdue_accounts(scope)[0]}
 
 
-def overdue_accounts(scope):
+def overdue_accounts(scope, first=0, last=None):
     """The accounts past their cadence at the period's end, most overdue first, by the days past the cadence
     (not the days since contact: a C account 35 days unseen is 5 days late, an A account 20 days unseen 13);
-    the rep's name, then the account's, break ties."""
+    the rep's name, then the account's, break ties. Returns those from `first` up to `last` (a page: the
+    others are only counted) and how many there are."""
     as_of = period_end(scope)
     then = standing(scope, as_of)
     keys = rep_keys(scope.rep_ids)
-    reps = {rep.id: (rep, str(rep.id), rep_name(rep), natural_key(rep_name(rep))) for rep in scope.reps}
+    reps = {rep.id: (str(rep.id), rep_name(rep), natural_key(rep_name(rep))) for rep in scope.reps}
     overdue = []
-    for holder, account_class, past_due, raw_id, name, contact, created_at in then.accounts:
+    for row in then.accounts:
+        holder, account_class, past_due, _, name, contact, created_at = row
         if not past_due:
             continue
-        rep, rep_id, who, order = reps[keys[holder]]
-        every = then.rules[rep.id].cadence(account_class)  # the owner's team's days for the class
+        rep = reps[keys[holder]]
+        every = then.rules[keys[holder]].cadence(account_class)  # the owner's team's days for the class
         # Days past the day the next visit was due: the last contact (never visited: the account's creation)
         # plus its class's days.
         since = days_since(contact or created_at, as_of)
         late = None if since is None else since - every
-        item = {
-            "account_id": canonical(raw_id),
-            "name": name,
-            "account_class": account_class,
-            "rep_id": rep_id,
-            "rep_name": who,
-            "days_since_contact": days_since(contact, as_of),
-            "last_contact_at": contact.isoformat() if contact else None,
-            "never_visited": contact is None,
-            "cadence_days": every,
-            "days_overdue": late,
-        }
-        overdue.append((-(late if late is not None else 10**6), order, name, item))
+        overdue.append((-(late if late is not None else 10**6), rep[2], name, row, rep, every, late))
     overdue.sort(key=lambda entry: entry[:3])
-    return [item for *_, item in overdue]
+    return [_item(*entry[3:], as_of) for entry in overdue[first:last]], len(overdue)
+
+
+def _item(row, rep, every, late, as_of):
+    _, account_class, _, raw_id, name, contact, _ = row
+    return {
+        "account_id": canonical(raw_id),
+        "name": name,
+        "account_class": account_class,
+        "rep_id": rep[0],
+        "rep_name": rep[1],
+        "days_since_contact": days_since(contact, as_of),
+        "last_contact_at": contact.isoformat() if contact else None,
+        "never_visited": contact is None,
+        "cadence_days": every,
+        "days_overdue": late,
+    }

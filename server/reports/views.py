@@ -163,15 +163,16 @@ class Overdue(MethodView):
         """Accounts past their A/B/C cadence at the period's end, most days past the cadence first, a page at a
         time (managers: their team, or one rep of it with rep_id)"""
         scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
-        items, page, per_page = overdue_accounts(scope), args["page"], args["per_page"]
+        page, per_page = args["page"], args["per_page"]
+        items, total = overdue_accounts(scope, (page - 1) * per_page, page * per_page)
         return {
             "period": _period(scope),
             "as_of": period_end(scope).isoformat(),
-            "items": items[(page - 1) * per_page : page * per_page],
+            "items": items,
             "page": page,
             "per_page": per_page,
-            "total": len(items),
-            "pages": max(1, -(-len(items) // per_page)),
+            "total": total,
+            "pages": max(1, -(-total // per_page)),
         }
 
 
