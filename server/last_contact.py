@@ -14,7 +14,7 @@ the second writer waits for the row and then goes on). The change log gets a row
 (fields `["last_contact_at"]`, the account's current version), so the phones learn the new value.
 """
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import attributes
 
 from . import clock
@@ -146,3 +146,23 @@ def as_of(session, accounts, at):
             seen = a.last_contact_at
         out[a.id] = seen
     return out
+
+
+def then(at):
+    """`as_of` in SQL over Account: the account's last contact as it stood at `at`, its latest visit by then
+    (one look-up in the visits' index per account, newest first), else the stored last contact when it is
+    no later."""
+    visits = Visit.__table__
+    latest = (
+        select(visits.c.check_in_at)
+        .where(
+            visits.c.account_id == Account.id,
+            visits.c.check_in_at <= at,
+            visits.c.cancelled_at.is_(None),
+            visits.c.met.is_(True),
+        )
+        .order_by(visits.c.check_in_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, case((Account.last_contact_at <= at, Account.last_contact_at)))

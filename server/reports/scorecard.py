@@ -19,11 +19,10 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 
-from .. import last_contact, team_settings
-from ..cadence import is_overdue
+from .. import team_settings
 from ..extensions import db
 from ..fastpaths import epoch
-from ..models import Account, Opportunity, SalesTarget
+from ..models import Opportunity, SalesTarget
 from ..models.vocab import FUNNEL_STAGES
 from . import history
 from .asof import as_of as accounts_as_of
@@ -32,6 +31,7 @@ from .daysums import exact_day_figures, kept_day_figures, summed_day_figures
 from .reads import period_end
 from .rows import core_rows, held_by, pct, raw_text, rep_keys
 from .rows import rep_row as rep_head
+from .standing import standing
 from .targets import months_of, next_month, working_days
 from .timesplit import BASELINE_PCT
 
@@ -87,30 +87,23 @@ def _cadence_days_of(scope):
 
 
 def _cadence_targets(scope, as_of):
-    """Per rep: (visits the cadence asks for in the period, A accounts, A accounts overdue at `as_of`)."""
-    then = accounts_as_of(scope, as_of)  # each account's holder and class at `as_of`
-    accounts = db.session.execute(
-        select(
-            Account.id,
-            then.owner.label("owner_id"),
-            then.account_class.label("account_class"),
-            Account.last_contact_at,
-            Account.created_at,
-        ).where(then.held, Account.created_at <= as_of)
-    ).all()
-    contacts = last_contact.as_of(db.session, accounts, as_of)
+    """Per rep: (visits the cadence asks for in the period, A accounts, A accounts overdue at `as_of`), from
+    the accounts as they stood then, counted by the database."""
+    then = standing(scope, as_of)  # each account's holder, class and last contact at `as_of`
+    keys = rep_keys(scope.rep_ids)
     last_day = min(scope.end, as_of.astimezone(scope.tz).date())
-    settings = {rep.id: rules_as_of(scope, rep, as_of) for rep in scope.reps}  # each rep's team's cadence then
     asked, a_total, a_overdue = defaultdict(float), defaultdict(int), defaultdict(int)
-    for a in accounts:
-        rules = settings.get(a.owner_id, team_settings.METHOD)
-        created = a.created_at.astimezone(scope.tz).date() if a.created_at else scope.start
-        days = (last_day - max(scope.start, created)).days + 1
+    # An account created in the period asks from its creation's day; the others for every day of it.
+    for holder, account_class, overdue, created, count in then.counts(scope.start_utc):
+        rep_id = keys[holder]
+        rules = then.rules.get(rep_id, team_settings.METHOD)
+        first = max(scope.start, created.astimezone(scope.tz).date()) if created else scope.start
+        days = (last_day - first).days + 1
         if days > 0:
-            asked[a.owner_id] += days / rules.cadence(a.account_class)
-        if a.account_class == "A":
-            a_total[a.owner_id] += 1
-            a_overdue[a.owner_id] += is_overdue(contacts[a.id], a.account_class, as_of, a.created_at, rules)
+            asked[rep_id] += count * days / rules.cadence(account_class)
+        if account_class == "A":
+            a_total[rep_id] += count
+            a_overdue[rep_id] += count if overdue else 0
     return asked, a_total, a_overdue
 
 

@@ -10,7 +10,9 @@ from ..policy import managed_rep, managed_team, self_or_managed_rep
 from ..security import login_required, principal
 from ..words import language, word
 from . import blp
+from .cadence import overdue_accounts
 from .daily import daily_report, save_review
+from .reads import period_end
 from .registry import REPORTS
 from .schemas import (
     CommentBody,
@@ -161,16 +163,16 @@ class Overdue(MethodView):
         """Accounts past their A/B/C cadence at the period's end, most days past the cadence first, a page at a
         time (managers: their team, or one rep of it with rep_id)"""
         scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args.get("from_"), args.get("to"))
-        result = REPORTS["cadence"](scope)
-        items, page, per_page = result["overdue_accounts"], args["page"], args["per_page"]
+        page, per_page = args["page"], args["per_page"]
+        items, total = overdue_accounts(scope, (page - 1) * per_page, page * per_page)
         return {
             "period": _period(scope),
-            "as_of": result["as_of"],
-            "items": items[(page - 1) * per_page : page * per_page],
+            "as_of": period_end(scope).isoformat(),
+            "items": items,
             "page": page,
             "per_page": per_page,
-            "total": len(items),
-            "pages": max(1, -(-len(items) // per_page)),
+            "total": total,
+            "pages": max(1, -(-total // per_page)),
         }
 
 
