@@ -5,7 +5,7 @@ login sent before them goes when they come."""
 
 import pytest
 
-from tests.pwa.conftest import PASSWORD, phone_context
+from tests.pwa.conftest import PASSWORD, phone_context, wait_synced
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -106,5 +106,11 @@ def test_today_says_the_route_is_on_its_way_until_the_first_sync_has_brought_it(
             route.continue_()
         page.wait_for_selector("#route, #today-none[data-first-sync='false']")
         assert page.locator("#today-none[data-first-sync='true']").count() == 0
+        # The sync indicator at a glance: nothing waiting goes unsaid on the button (read aloud, it is said).
+        wait_synced(page)
+        status = page.locator("#sync-status")
+        assert "waiting" not in status.inner_text() and "synced" in status.inner_text()
+        assert "0 waiting" in status.get_attribute("aria-label")
+        assert status.bounding_box()["height"] <= 48  # two lines at most at 360 px
     finally:
         context.close()
