@@ -7,8 +7,10 @@ to minimise travel time, keeps every mandatory stop, drops the least valuable
 optional ones when not all fit, and returns the times of the day. Days of up to
 25 stops go to a bounded exact search (exact.py) that proves the optimum when it
 finishes in time; larger ones, and those it cannot finish, to PyVRP's iterated local
-search (ils.py), with OR-Tools routing when that finds no plan. Every order is timed
-by the project's own rule (schedule.best_timeline) before it is kept.
+search (ils.py); when that finds no plan, CP-SAT on a day of up to 40 stops
+(proof.py: an order, or a proof that the mandatory stops cannot all be kept),
+OR-Tools routing on a larger one. Every order is timed by the project's own
+rule (schedule.best_timeline) before it is kept.
 instance.py and __main__.py solve JSON instance files; formats.py reads the
 published Solomon and TSPTW formats; fleet.py solves several vehicles (VRPTW).
 

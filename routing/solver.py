@@ -1,13 +1,15 @@
 """Order a rep's day: the bounded exact search up to MAX_STOPS stops, PyVRP's iterated local search beyond
-(and after an exact search that cannot finish), OR-Tools routing when that finds no plan.
+(and after an exact search that cannot finish); when that finds no plan, CP-SAT on a day of up to 40 stops
+(a proof or an order), OR-Tools routing on a larger one.
 
 Every phase runs under one deadline (`time_limit_s` after the call, or the caller's `deadline` on
-`time.perf_counter()`'s clock): the travel times, the exact search, the local search and OR-Tools. Every
-order any of them proposes is timed again by `best_timeline` and kept only when that accepts it; the best
-is kept. A day is refused as `Unplannable` only with a proof (the screening: a stop out of reach or outside
-the day, two appointments too close for the drive between them; or the exact search completing without a
-plan); a search that runs out of time without a plan raises `NoPlanFound`. PyVRP and OR-Tools are imported
-on first use (a day the exact search proves loads neither).
+`time.perf_counter()`'s clock): the travel times, the exact search, the local search, CP-SAT and OR-Tools.
+Every order any of them proposes is timed again by `best_timeline` and kept only when that accepts it; the
+best is kept. A day is refused as `Unplannable` only with a proof (the screening: a stop out of reach or
+outside the day, two appointments too close for the drive between them; the exact search completing
+without a plan; or CP-SAT answering that no order keeps the mandatory stops, proof.py); a search that runs
+out of time without a plan raises `NoPlanFound`. PyVRP and OR-Tools are imported on first use (a day the
+exact search proves loads neither).
 """
 
 import time
@@ -28,9 +30,10 @@ def travel_points(day):
 
 EXACT_SHARE = 0.6  # of the time limit for the exact search; PyVRP's local search follows when it cannot finish
 # PyVRP (routing/ils.py) searches in the rest of the time; when it has found no plan keeping every rule by this
-# share of its time, OR-Tools routing gets what is left.
+# share of its time, CP-SAT (up to PROOF_MAX stops) or OR-Tools routing gets what is left.
 FALLBACK_SHARE = 0.5
-MIN_ROUTING_S = 0.1  # OR-Tools runs only with at least this much time left
+MIN_ROUTING_S = 0.1  # CP-SAT or OR-Tools runs only with at least this much time left
+MIN_PROOF_S = 0.4  # CP-SAT runs only with this much time left: loading it takes about 0.2 s (else OR-Tools)
 FINISH_S = 0.1  # kept back from a search's time limit: reading its answer and timing the orders
 
 CANNOT_BE_REACHED = "cannot_be_reached_in_its_window"  # a fixed stop too far for the time left
@@ -84,7 +87,7 @@ def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=(),
     except _NoPlan as exc:
         if not exc.proven:
             raise NoPlanFound(time_limit_s, exc.stop_ids) from None
-        if day.lunch is None:
+        if day.lunch is None or exc.without_lunch:
             raise Unplannable(exc.stop_ids, DO_NOT_FIT_TOGETHER) from None
     plan = solve_matrix(replace(day, lunch=None), matrix, time_limit_s, exact_max, dropped, deadline)
     plan.lunch_skipped = LUNCH_NO_ROOM
@@ -92,13 +95,14 @@ def solve_matrix(day, matrix, time_limit_s=2.0, exact_max=MAX_STOPS, dropped=(),
 
 
 class _NoPlan(Exception):
-    """No order keeps every mandatory stop: `proven` when the exact search completed, else none was
-    found in time."""
+    """No order keeps the mandatory stops `stop_ids`: `proven` when the exact search completed or CP-SAT
+    answered, else none was found in time; `without_lunch` when that proof holds without lunch too."""
 
-    def __init__(self, stop_ids, proven):
+    def __init__(self, stop_ids, proven, without_lunch=False):
         super().__init__(stop_ids)
         self.stop_ids = stop_ids
         self.proven = proven
+        self.without_lunch = without_lunch
 
 
 def _solve_matrix(day, matrix, deadline, exact_max, dropped):
@@ -131,7 +135,7 @@ def _solve_matrix(day, matrix, deadline, exact_max, dropped):
             objective = times["travel"] + _dropped_penalty(day, order)
             if best is None or objective < best[0]:
                 best = (objective, list(order), times)
-    if best is None:  # proven: the exact search completed and found no order keeping every mandatory stop
+    if best is None:  # proven when the exact search completed: no order keeps every mandatory stop
         raise _NoPlan(tuple(s.id for s in day.stops if s.mandatory), proven)
     if not proven:  # optional stops the search left out, put back where they fit and pay
         order = reinsert(day, best[1], matrix, deadline)
@@ -171,8 +175,12 @@ def _solve_matrix(day, matrix, deadline, exact_max, dropped):
 
 def _local_search(day, matrix, deadline, start):
     """Orders from PyVRP's iterated local search, started from the order `start` when there is one, until
-    `deadline`; when it has found no plan by FALLBACK_SHARE of that time, from OR-Tools routing in the rest."""
+    `deadline`. When it has found no plan by FALLBACK_SHARE of that time, the rest goes to CP-SAT on a day of
+    up to PROOF_MAX stops with MIN_PROOF_S left, else to OR-Tools routing. Raises _NoPlan (proven) when CP-SAT
+    proves that the mandatory stops cannot all be kept; on a day with lunch it then asks again without lunch,
+    so that a day impossible either way is refused at once rather than searched again."""
     from .ils import search_day
+    from .proof import INFEASIBLE, PROOF_MAX, prove
 
     now = time.perf_counter()
     left = deadline - now
@@ -180,9 +188,21 @@ def _local_search(day, matrix, deadline, start):
         return [None]
     give_up = now + left * FALLBACK_SHARE
     order = search_day(day, matrix, deadline - min(FINISH_S, left / 4), start=start, give_up=give_up)
-    if order is not None or deadline - time.perf_counter() < MIN_ROUTING_S:
+    left = deadline - time.perf_counter()
+    if order is not None or left < MIN_ROUTING_S:
         return [order]
-    return [_order(_solve_routing(day, matrix, deadline, start))]
+    if len(day.stops) > PROOF_MAX or left < MIN_PROOF_S:
+        return [_order(_solve_routing(day, matrix, deadline, start))]
+    finish = deadline - min(FINISH_S, left / 4)
+    verdict, stops = prove(day, matrix, finish, narrow=day.lunch is None)
+    if verdict != INFEASIBLE:
+        return [stops]
+    without_lunch = day.lunch is None
+    if not without_lunch:
+        again, fewer = prove(replace(day, lunch=None), matrix, finish)
+        if again == INFEASIBLE:
+            without_lunch, stops = True, fewer
+    raise _NoPlan(tuple(day.stops[i].id for i in stops), True, without_lunch)
 
 
 def _best_order(day, matrix, orders):

@@ -249,8 +249,9 @@ def _focus(rep, accounts, today, manager, counts):
             written_by=manager.id,
             written_at=_local(monday - timedelta(days=3), 17 * 60 + 30),
             focus=[
-                {"text": f"拜访 {a_class.name} / See {a_class.name}", "account_id": str(a_class.id)},
-                {"text": "本周预约两次演示 / Book two demos"},
+                # As a manager writes it: in the team's language, the account linked beside the words.
+                {"text": "本周拜访两次，确认换机预算", "account_id": str(a_class.id)},
+                {"text": "本周预约两次演示"},
             ],
         )
     )

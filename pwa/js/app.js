@@ -160,7 +160,10 @@ function showStatus(status) {
   const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? syncing : t("sync.online"),
     t("sync.waiting", { n: status.waiting }),
     status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never")];
-  button.textContent = parts.join(" · ");
+  // On the button, what matters at a glance (two short lines at 360 px): records waiting only when there are
+  // some, the last sync only when not syncing now; read aloud, all three.
+  const shown = [parts[0], ...(status.waiting ? [parts[1]] : []), ...(status.state === "syncing" ? [] : [parts[2]])];
+  button.textContent = shown.join(" · ");
   button.setAttribute("aria-label", parts.join(", "));
   const messages = [];
   if (status.state === "error" && status.error) messages.push(t("sync.error", { message: errorText(status.code, status.error) }));

@@ -58,6 +58,8 @@ export async function syncNow() {
         changed = true;
       }
       changed = (await fetchTeamSettings()) || changed;
+      // The first sync this phone finishes changes what a screen may say ("bringing today's route"), even empty.
+      changed = (await getMeta("last_sync", null)) === null || changed;
       await setMeta("last_sync", new Date().toISOString());
       await publish({ state: "idle" });
       // `changed`: whether anything the phone holds changed (a screen drawn a moment ago needs no new drawing).

@@ -66,13 +66,6 @@ def _zones(conn, rep_ids):
     return {rep_id: ZoneInfo(zone) if zone else team_zone(None) for rep_id, zone in rows}
 
 
-def _raw_id(conn, value):
-    """An account id as the plan-against-done match of the activity report compares it (activity.py)."""
-    if conn.dialect.name == "sqlite":
-        return uuid.UUID(str(value)).hex
-    return str(value)
-
-
 def _read(conn, rep_id, tz, low, high):
     """The rep's records that bear on the local days low..high: (visits, activities, plans), as the reports
     read them (epoch seconds from the database, cancelled visits left out)."""
@@ -84,7 +77,9 @@ def _read(conn, rep_id, tz, low, high):
             epoch(Visit.check_out_at),
             Visit.met,
             Visit.purpose,
-            Visit.account_id,
+            # As the plan-against-done match of the activity report compares ids (activity.py): text made by
+            # the database, not a UUID object per row.
+            raw_text(Visit.account_id),
         ).where(
             Visit.rep_id == rep_id,
             Visit.cancelled_at.is_(None),
@@ -108,11 +103,11 @@ def _read(conn, rep_id, tz, low, high):
     live = [plan_id for plan_id, _, snapshot in plans if snapshot is None]
     for chunk in range(0, len(live), 500):
         for plan_id, account_id in conn.execute(
-            select(RouteStop.route_plan_id, RouteStop.account_id).where(
+            select(RouteStop.route_plan_id, raw_text(RouteStop.account_id)).where(
                 RouteStop.route_plan_id.in_(live[chunk : chunk + 500])
             )
         ):
-            stops[plan_id].append(_raw_id(conn, account_id))
+            stops[plan_id].append(account_id)
     planned = {}
     for plan_id, plan_date, snapshot in plans:
         if snapshot is not None:
@@ -129,10 +124,10 @@ def compute(conn, rep_id, tz, days):
         return []
     low, high = min(days), max(days)
     visits, activities, planned = _read(conn, rep_id, tz, low, high)
-    return _figures(conn, rep_id, tz, days, visits, activities, planned)
+    return _figures(rep_id, tz, days, visits, activities, planned)
 
 
-def _figures(conn, rep_id, tz, days, visits, activities, planned):
+def _figures(rep_id, tz, days, visits, activities, planned):
     local_day = LocalDays(tz)
     rows = {}
 
@@ -184,7 +179,7 @@ def _figures(conn, rep_id, tz, days, visits, activities, planned):
                 r["open_visits"] += end is None
                 if r["first_check_in"] is None or start < r["first_check_in"]:
                     r["first_check_in"] = start
-                done[start_day].add(_raw_id(conn, account))
+                done[start_day].add(account)
             if end is not None and end > start:
                 if met is False:
                     intervals.append(Interval(start, end, "travel"))
@@ -285,7 +280,7 @@ def rebuild(conn, rep_ids=None):
         else:
             high = max(bounds)
         days = {low + timedelta(days=i) for i in range((high - low).days + 1)}
-        rows = _figures(conn, rep_id, tz, days, visits, activities, planned)
+        rows = _figures(rep_id, tz, days, visits, activities, planned)
         for chunk in range(0, len(rows), 1000):
             conn.execute(insert(table), rows[chunk : chunk + 1000])
 

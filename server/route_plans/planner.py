@@ -558,6 +558,18 @@ def batch_outcome(exc):
     return f"{exc.code}: {exc.message}"
 
 
+def prepare_team(day, team_name=None):
+    """The evening batch's days, ready for the solver: ({username: error} of reps with none, [job]). Each job's
+    `day_model` and `matrix` are what `solve` is given."""
+    outcome, jobs = {}, []
+    for rep in active_reps(team_name):
+        try:
+            jobs.append(_prepare(rep, day, kept_choices(rep.id, day)))  # the rep's own choices stand
+        except (ValidationFailed, NotFound) as exc:
+            outcome[rep.username] = batch_outcome(exc)
+    return outcome, jobs
+
+
 def plan_team(day, team_name=None, time_limit_s=2.0, workers=None, dispatch=None):
     """Plan `day` for every active rep (of one team); return {username: stops or error}. An error is
     "<code>: <message>" (`batch_outcome`), e.g. "unplannable: …" or "no_plan_found: …".
@@ -566,15 +578,9 @@ def plan_team(day, team_name=None, time_limit_s=2.0, workers=None, dispatch=None
     broker: one task per rep, tasks.fan_out), plans them elsewhere. Otherwise candidates and travel
     times are read here; the solving runs in `workers` processes (default: one per CPU) since each
     rep's day is independent; the plans are stored here again."""
-    reps = active_reps(team_name)
     if dispatch is not None:
-        return dict(sorted(dispatch(reps, day, time_limit_s).items()))
-    outcome, jobs = {}, []
-    for rep in reps:
-        try:
-            jobs.append(_prepare(rep, day, kept_choices(rep.id, day)))  # the rep's own choices stand
-        except (ValidationFailed, NotFound) as exc:
-            outcome[rep.username] = batch_outcome(exc)
+        return dict(sorted(dispatch(active_reps(team_name), day, time_limit_s).items()))
+    outcome, jobs = prepare_team(day, team_name)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:

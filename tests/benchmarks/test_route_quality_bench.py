@@ -9,6 +9,7 @@ ratio ours/peer (< 1: ours better; a group's is the geometric mean).
 Kept short by default (a subset at one limit); the environment widens it:
   ROUTE_BENCH_LIMITS="2,10"  time limits of the rep days (seconds)
   ROUTE_BENCH_SEEDS=10       rep days per size
+  ROUTE_BENCH_BATCH_REPS=10  reps of the demo team whose evening batch days are solved (at ROUTE_BENCH_LIMITS)
   ROUTE_BENCH_SOLOMON=all    every Solomon 100 instance in ../shared/benchmarks/routing (else a subset)
   ROUTE_BENCH_SOLOMON=C101,R112  those Solomon instances
   ROUTE_BENCH_SOLOMON_S=30   the limit on Solomon;  ROUTE_BENCH_DUMAS_S=5 the limit on Dumas
@@ -105,6 +106,50 @@ def test_rep_days_against_pyvrp():
                     f"({len(peer.stops) if peer else '-'} stops, {peer_s:.2f} s) | ratio {ratio}"
                 )
             _summary(f"{n} candidates at {limit:g} s", rows)
+
+
+def test_evening_batch_days_against_pyvrp(tmp_path):
+    """The days the evening batch plans, built as it builds them (server.route_plans.planner.prepare_team): the
+    demo team's reps with their tomorrow's appointment, their due and never-visited accounts (the 25 most
+    valuable optional), the team's lunch and 08:45, geodesic travel times; each solved as the batch does."""
+    from datetime import date
+
+    from server.demo import seed
+    from server.route_plans.planner import prepare_team
+    from tests.benchmarks.test_sync_bench import _fresh_app
+
+    reps = int(os.environ.get("ROUTE_BENCH_BATCH_REPS", "10"))
+    app, _ = _fresh_app("sqlite", tmp_path, "bench_route_batch")
+    today = date(2026, 12, 2)  # a Wednesday: the batch plans Thursday
+    with app.app_context():
+        seed("bench-password", reps=reps, accounts_per_rep=60, weeks=2, today=today)
+        refused, jobs = prepare_team(date(2026, 12, 3))
+    print(f"\nevening batch days, {len(jobs)} reps ({len(refused)} without a day: {refused})")
+    for limit in _env_list("ROUTE_BENCH_LIMITS", "2"):
+        rows = []
+        print(f"evening batch days, {limit:g} s (candidates, objective, stops kept, seconds):")
+        for seed_no, job in enumerate(jobs):
+            day, matrix = job.day_model, job.matrix
+            ours, ours_s = _timed(solve, day, matrix, time_limit_s=limit)
+            if ours is not None:
+                check_plan(day, ours, matrix)
+            peer, peer_s = None, 0.0
+            if HAVE_PYVRP:
+                order, peer_s = _timed(pyvrp_day, day, matrix, limit, seed=seed_no + 1)
+                peer = None if order is None else plan_from_order(day, order, matrix)
+                if peer is not None:
+                    check_plan(day, peer, matrix)
+            o = None if ours is None else objective(day, ours)
+            p = None if peer is None else objective(day, peer)
+            rows.append((o, p))
+            ratio = f"{o / p:.4f}" if o is not None and p is not None else "-"
+            print(
+                f"    {job.username} ({len(day.stops)} candidates, {sum(s.mandatory for s in day.stops)} mandatory):"
+                f" ours {o} ({len(ours.stops) if ours else '-'} stops, {ours_s:.2f} s"
+                f"{', proven' if ours and ours.proven_optimal else ''}) | PyVRP {p} "
+                f"({len(peer.stops) if peer else '-'} stops, {peer_s:.2f} s) | ratio {ratio}"
+            )
+        _summary(f"evening batch days at {limit:g} s", rows)
 
 
 def _solomon_names():

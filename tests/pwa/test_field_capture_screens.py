@@ -156,3 +156,17 @@ def test_moving_the_opportunity_during_a_visit_follows_the_method(page, live_ser
     wait_synced(page, 0)
     stored = api(live_server, f"/api/opportunities/{opportunity['id']}", t)
     assert stored["stage"] == "P" and "rethink the budget" in stored["loss_note"]
+
+
+def test_without_a_geocoder_a_new_prospect_asks_no_address_of_its_position(context, page, live_server):
+    assert live_server.app.config["GEOCODER"] == "none"  # the test server's default
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/geocode/" in r.url else None)
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation({"latitude": 31.2304, "longitude": 121.4737, "accuracy": 15})
+    log_in(page, "rep1")
+    wait_synced(page)
+    page.goto("/#/account/new")
+    expect(page.locator("#position-line")).to_contain_text("From the phone's GPS")
+    page.wait_for_timeout(500)  # a request for the address would have gone with the fix
+    assert asked == [] and page.get_by_label("Address").input_value() == ""

@@ -5,7 +5,7 @@ login sent before them goes when they come."""
 
 import pytest
 
-from tests.pwa.conftest import PASSWORD, phone_context
+from tests.pwa.conftest import PASSWORD, phone_context, wait_synced
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -77,5 +77,40 @@ def test_the_shell_speaks_chinese_on_a_chinese_phone(browser, live_server):
         page.wait_for_selector("#login-form[data-live]")
         assert page.locator('label[for="username"]').inner_text() == "用户名"
         assert page.locator("#lang-switch").inner_text() == "EN"
+    finally:
+        context.close()
+
+
+def test_today_says_the_route_is_on_its_way_until_the_first_sync_has_brought_it(browser, live_server):
+    context = phone_context(browser, live_server.url)
+    try:
+        page = context.new_page()
+        held, released = [], []
+
+        def hold(route):  # until released: a page asked for after that goes at once
+            if released:
+                route.continue_()
+            else:
+                held.append(route)
+
+        page.route("**/api/sync/pull*", hold)  # the first sync's pages wait
+        page.goto("/")
+        page.get_by_label("Username").fill("rep1")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        waiting = page.locator("#today-none[data-first-sync='true']")
+        waiting.wait_for()
+        assert waiting.inner_text() == "Bringing today's route from the server…"  # not "no route planned"
+        released.append(True)
+        for route in held:
+            route.continue_()
+        page.wait_for_selector("#route, #today-none[data-first-sync='false']")
+        assert page.locator("#today-none[data-first-sync='true']").count() == 0
+        # The sync indicator at a glance: nothing waiting goes unsaid on the button (read aloud, it is said).
+        wait_synced(page)
+        status = page.locator("#sync-status")
+        assert "waiting" not in status.inner_text() and "synced" in status.inner_text()
+        assert "0 waiting" in status.get_attribute("aria-label")
+        assert status.bounding_box()["height"] <= 48  # two lines at most at 360 px
     finally:
         context.close()

@@ -1,6 +1,7 @@
 """The weekly PDCA review in Chromium: the manager writes next week's focus on a desktop (1280×800), the
 rep sees it on Today with no signal and reviews their own week on a phone (360×740)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -34,6 +35,8 @@ def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_rev
         card = page.locator("details.week[open]")
         rep_id = card.get_attribute("data-rep")
         assert "Plan" in card.inner_text() and "Check" in card.inner_text()
+        assert re.search(r"target for the week \S*\d", card.inner_text())
+        assert not re.search(r"target for the week \S*\.\d\d", card.inner_text())  # a week's share in whole units
         card.get_by_label("What to focus on").nth(0).fill("See the biggest account twice")
         account = card.get_by_label("Account (optional)").nth(0)
         options = account.locator("option").all_inner_texts()

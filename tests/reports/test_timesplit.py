@@ -1,5 +1,6 @@
 """The time split on hand-built days: every figure worked out by hand in the test."""
 
+import itertools
 import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -76,3 +77,32 @@ def test_the_shares_add_up_to_exactly_100_each_within_a_tenth_of_its_exact_value
 def test_three_equal_thirds_are_not_99_9_percent():
     got = shares({"travel": 60, "admin": 60, "unrecorded": 60, "span": 180})
     assert sorted(v for v in got.values() if v) == [33.3, 33.3, 33.4] and round(sum(got.values()), 6) == 100.0
+
+
+def covered_by_rule(intervals):
+    """The time split worked out piece by piece between every two bounds, the rule as the module states it:
+    of the intervals covering a piece a visit wins, then the later start (then the later end, the greater
+    category); a piece nothing covers is unrecorded."""
+    result = dict.fromkeys(("face_to_face", "travel", "admin", "meeting", "unrecorded", "span"), 0.0)
+    bounds = sorted({i.start for i in intervals} | {i.end for i in intervals})
+    for a, b in itertools.pairwise(bounds):
+        over = [i for i in intervals if i.start <= a and i.end >= b]
+        best = max(over, key=lambda i: (i.is_visit, i.start, i.end, i.category), default=None)
+        result[best.category if best else "unrecorded"] += (b - a) / 60
+    if bounds:
+        result["span"] = (bounds[-1] - bounds[0]) / 60
+    return result
+
+
+def test_crowded_days_split_as_the_rule_says_piece_by_piece():
+    rng = random.Random(20261104)
+    start_of_day = at(0, 0).timestamp()
+    for _ in range(300):
+        day = []
+        for _ in range(rng.randint(1, 30)):
+            start = start_of_day + rng.choice([rng.randint(0, 40) * 900, rng.uniform(0, 36000)])
+            end = start + rng.choice([0, rng.randint(1, 12) * 900, rng.uniform(1, 7200)])
+            category = rng.choice(["face_to_face", "travel", "admin", "meeting"])
+            day.append(Interval(start, end, category, category == "face_to_face"))
+        day += rng.sample(day, k=min(len(day), rng.randint(0, 3)))  # the same record twice, as a sync retry may
+        assert day_minutes(day) == covered_by_rule(day)

@@ -275,24 +275,33 @@ def test_an_unproven_day_gets_the_local_search_in_the_time_left(monkeypatch):
     assert len(calls) == 1 and 0.1 <= calls[0] <= 1.0
 
 
-def test_or_tools_gets_the_rest_when_the_local_search_finds_nothing(monkeypatch):
-    from routing import ils, solver
+@pytest.mark.parametrize("n", [20, 45])
+def test_cp_sat_or_or_tools_gets_the_rest_when_the_local_search_finds_nothing(monkeypatch, n):
+    """CP-SAT on a day of up to 40 stops (its order of the mandatory stops, the optional ones put back
+    after), OR-Tools routing on a larger one."""
+    from routing import ils, proof, solver
 
-    calls = []
-    real = solver._solve_routing
+    calls = {"prove": [], "routing": []}
+    real_prove, real_routing = proof.prove, solver._solve_routing
+
+    def prove(day, matrix, deadline, **kwargs):
+        calls["prove"].append(deadline - time.perf_counter())
+        return real_prove(day, matrix, deadline, **kwargs)
 
     def routing(day, matrix, deadline, seed=None):
-        calls.append(deadline - time.perf_counter())
-        return real(day, matrix, deadline, seed)
+        calls["routing"].append(deadline - time.perf_counter())
+        return real_routing(day, matrix, deadline, seed)
 
     monkeypatch.setattr(ils, "search_day", lambda *args, **kwargs: None)
+    monkeypatch.setattr(proof, "prove", prove)
     monkeypatch.setattr(solver, "_solve_routing", routing)
-    day = random_day(20002, n=20, appointments=2, mandatory=3)
+    day = random_day(20002, n=n, appointments=2, mandatory=3)
     matrix = matrix_for(day)
     plan = solve(day, matrix, time_limit_s=1.0, exact_max=0)
     check_plan(day, plan, matrix)
-    assert not plan.proven_optimal and plan.stops
-    assert len(calls) == 1 and 0.1 <= calls[0] <= 1.0
+    assert not plan.proven_optimal and len(plan.stops) > 3
+    used, unused = ("prove", "routing") if n <= proof.PROOF_MAX else ("routing", "prove")
+    assert len(calls[used]) == 1 and 0.1 <= calls[used][0] <= 1.0 and not calls[unused]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -148,6 +148,10 @@ def run_schedules(app, client, world, database_url, rng):
     phones_seen = list(phones)
     try:
         for schedule in range(SCHEDULES):
+            # A long run (1,000 schedules on a busy machine) outlives an access token (15 minutes): the phones
+            # and the manager hold fresh ones each schedule, as the app refreshes its own.
+            r1.update(world.headers("r1"))
+            manager.update(world.headers("m1"))
             net.healed = False
             if rng.random() < 0.05:  # now and then a phone is replaced by a fresh install
                 phones[rng.randrange(2)] = fresh = FlakyPhone(net, r1, rng)

@@ -17,7 +17,7 @@ export default {
   "login.other_user": "Records of {user} are still waiting to sync. Log in as {user} to send them first.",
   "login.again": "Your session has ended. Log in again; nothing you recorded is lost.",
   "logout": "Log out",
-  "today.title": "Today, {date}", "today.none": "No route planned for today.", "today.plan": "Plan today",
+  "today.title": "Today, {date}", "today.none": "No route planned for today.", "today.first_sync": "Bringing today's route from the server…", "today.plan": "Plan today",
   "today.planning": "Planning…", "today.offline_plan": "Planning needs a connection; showing the last plan.",
   "today.travel": "{min} min travel", "today.leave": "Leave at {time}", "today.total_travel": "Travel {min} min in all",
   "today.navigate": "Navigate", "nav.choose": "Navigation app",

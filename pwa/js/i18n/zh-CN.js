@@ -17,7 +17,7 @@ export default {
   "login.other_user": "{user} 的记录尚未同步。请先以 {user} 登录发送。",
   "login.again": "登录已过期，请重新登录；已记录的内容不会丢失。",
   "logout": "退出",
-  "today.title": "今天 {date}", "today.none": "今天还没有路线。", "today.plan": "规划今天",
+  "today.title": "今天 {date}", "today.none": "今天还没有路线。", "today.first_sync": "正在从服务器获取今天的路线…", "today.plan": "规划今天",
   "today.planning": "规划中…", "today.offline_plan": "规划需要网络；显示上一次的路线。",
   "today.travel": "路程 {min} 分钟", "today.leave": "{time} 出发", "today.total_travel": "总路程 {min} 分钟",
   "today.navigate": "导航", "nav.choose": "导航应用",

@@ -5,7 +5,7 @@ import { addressAt, online } from "../api.js";
 import { downloadAppointment } from "../calendar.js";
 import { all, byIndex, get, uuid, writeLocal } from "../db.js";
 import { has, t } from "../i18n.js";
-import { vocab } from "../settings.js";
+import { geocoding, vocab } from "../settings.js";
 import { addDays, html, localDate, metresBetween, position } from "../ui.js";
 import { fieldMap } from "../map.js";
 import { may } from "../may.js";
@@ -203,7 +203,8 @@ function positionPicker(main, current, user) {
  *  it); offline the server fills an empty address when the prospect syncs. A typed address is kept. */
 async function fillAddress(form, picked, line) {
   await picked.ready;
-  if (picked.lat === null || form.elements.address.value.trim()) return;
+  // No geocoder on the server: no address comes from a position (asking would only answer 503).
+  if (picked.lat === null || form.elements.address.value.trim() || !geocoding()) return;
   if (!online()) {
     line.textContent = t("form.address_at_sync");
     return;

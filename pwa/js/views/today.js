@@ -114,8 +114,10 @@ export async function render(main, { user }) {
     { name: accounts.get(open.account_id)?.name ?? "" })}</p><a class="button big" href="#/visit/${open.id}">${t("today.continue_visit")}</a>
     </section>` : ""}${focus ?? ""}`;
   if (!plan || !plan.stops?.length) {
+    // Before this phone's first sync has finished, "no route" would be a guess: the day may be on its way.
+    const first = !plan && (await getMeta("last_sync", null)) === null;
     main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
-      <p class="card">${t("today.none")}</p>
+      <p class="card" id="today-none" data-first-sync="${first}">${t(first ? "today.first_sync" : "today.none")}</p>
       <button id="plan-today" type="button">${t("today.plan")}</button>
       <p id="plan-error" class="error-text" role="alert"></p>`;
     main.querySelector("#plan-today").addEventListener("click", async (event) => {

@@ -64,7 +64,7 @@ function one(review, accounts, folded) {
   const body = html`<h2>${review.name} · ${shortDate(review.week_start)}–${shortDate(review.week_end)}</h2>
     <h3>${t("week.plan")}</h3>
     <p>${t("week.plan_line", { days: plan.planned_days, stops: plan.planned_stops })}
-       · ${t("week.target", { target: money(plan.target), won: money(done.won) })}</p>
+       · ${t("week.target", { target: money(plan.target == null ? null : Math.round(Number(plan.target))), won: money(done.won) })}</p>
     <h3>${t("week.do")}</h3>
     <p>${t("week.do_line", { visits: done.visits, met: done.face_to_face_visits, not_met: done.not_met,
                              away: done.away_from_account, pct: value(done.plan_done_pct) })}</p>
