@@ -10,7 +10,6 @@
 import uuid
 from collections import defaultdict, namedtuple
 from datetime import datetime, time, timedelta
-from itertools import repeat
 
 import numpy as np
 from sqlalchemy import func, select
@@ -148,15 +147,14 @@ def _later(a, b):
 
 def _covered(days, visits, index, ends):
     """[account][week]: whether the account (its cadence `days[i]`) had a visit in the `days` before the week's
-    end, from `visits` (account id as `index` knows it, epoch seconds) and the weeks' `ends` (in order).
+    end, from `visits` ((account id as `index` knows it, epoch seconds)) and the weeks' `ends` (in order).
     Each visit covers the run of weeks whose window holds it (the windows move forward week by week): the
     runs are added up as differences, tens of thousands of visits without a Python step each."""
     covered = np.zeros((len(days), len(ends) + 1), dtype=np.int32)
     if not visits or not ends:
         return covered[:, : len(ends)] > 0
-    ids, times = zip(*visits, strict=True)
-    account = np.fromiter(map(index.get, ids, repeat(-1)), dtype=np.int64, count=len(ids))
-    at = np.array(times, dtype=np.float64)
+    account = np.fromiter((index.get(raw, -1) for raw, _ in visits), dtype=np.int64, count=len(visits))
+    at = np.fromiter((t for _, t in visits), dtype=np.float64, count=len(visits))
     known = account >= 0
     account, at = account[known], at[known]
     cadence = np.asarray(days, dtype=np.int64)[account]
