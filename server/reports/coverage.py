@@ -8,10 +8,10 @@
 """
 
 import uuid
+from bisect import bisect_left
 from collections import defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 
-import numpy as np
 from sqlalchemy import func, select
 
 from .. import clock
@@ -102,7 +102,8 @@ def coverage(scope):
     # Each account by its owner's team's cadence (server/team_settings.py).
     cadence = {rep.id: rules_as_of(scope, rep, as_of) for rep in scope.reps}  # as it stood at the end
     earliest = first_week - timedelta(days=max([s.longest_cadence for s in cadence.values()] or [0]))
-    visits = core_rows(
+    times = defaultdict(list)
+    for raw_id, at in core_rows(
         select(raw_text(Visit.account_id), epoch(Visit.check_in_at))
         .join(Account, Account.id == Visit.account_id)
         .where(
@@ -112,23 +113,28 @@ def coverage(scope):
             Visit.check_in_at >= earliest,
             Visit.check_in_at < as_of,
         )
-    )
-    mondays, ends = [], []
+    ):
+        times[raw_id].append(at)
+    for ordered in times.values():
+        ordered.sort()
+    by_class = defaultdict(lambda: defaultdict(list))  # class -> its cadence days -> [visit times]
+    for a in accounts:
+        by_class[a.account_class][cadence[a.owner_id].cadence(a.account_class)].append(times.get(a.id, ()))
+    weeks = []
     monday = week_start(scope.start)
     while monday <= scope.end:
-        mondays.append(monday)
-        ends.append(min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of))
+        end = min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)
+        row = {"week_start": monday.isoformat()}
+        for cls in ACCOUNT_CLASSES:
+            groups = by_class[cls]
+            total = sum(len(mine) for mine in groups.values())
+            covered = sum(
+                _covered(mine, (end - timedelta(days=days)).timestamp(), end.timestamp())
+                for days, mine in groups.items()
+            )
+            row.update({f"{cls}_accounts": total, f"{cls}_covered": covered, f"{cls}_pct": pct(covered, total)})
+        weeks.append(row)
         monday += timedelta(days=7)
-    days = [cadence[a.owner_id].cadence(a.account_class) for a in accounts]
-    covered = _covered(days, visits, {a.id: i for i, a in enumerate(accounts)}, ends)  # account x week
-    classes = np.array([a.account_class for a in accounts], dtype=object)
-    weeks = [{"week_start": m.isoformat()} for m in mondays]
-    for cls in ACCOUNT_CLASSES:
-        mine = classes == cls
-        total = int(mine.sum())
-        per_week = covered[mine].sum(axis=0)
-        for row, count in zip(weeks, per_week.tolist(), strict=True):
-            row.update({f"{cls}_accounts": total, f"{cls}_covered": count, f"{cls}_pct": pct(count, total)})
     unvisited = sorted(
         (i for rep in scope.reps for i in new[rep.id]["unvisited"]), key=lambda i: (i["rep_name"] or "", i["name"])
     )
@@ -145,29 +151,10 @@ def _later(a, b):
     return b if a is None else a if b is None else max(a, b)
 
 
-def _covered(days, visits, index, ends):
-    """[account][week]: whether the account (its cadence `days[i]`) had a visit in the `days` before the week's
-    end, from `visits` ((account id as `index` knows it, epoch seconds)) and the weeks' `ends` (in order).
-    Each visit covers the run of weeks whose window holds it (the windows move forward week by week): the
-    runs are added up as differences, tens of thousands of visits without a Python step each."""
-    covered = np.zeros((len(days), len(ends) + 1), dtype=np.int32)
-    if not visits or not ends:
-        return covered[:, : len(ends)] > 0
-    account = np.fromiter((index.get(raw, -1) for raw, _ in visits), dtype=np.int64, count=len(visits))
-    at = np.fromiter((t for _, t in visits), dtype=np.float64, count=len(visits))
-    known = account >= 0
-    account, at = account[known], at[known]
-    cadence = np.asarray(days, dtype=np.int64)[account]
-    last = np.array([end.timestamp() for end in ends])
-    for span in np.unique(cadence).tolist():
-        these = cadence == span
-        first = np.array([(end - timedelta(days=span)).timestamp() for end in ends])
-        t = at[these]
-        # The weeks whose window [end - days, end) holds t: from the first ending after it to the last starting
-        # at or before it.
-        low, high = np.searchsorted(last, t, side="right"), np.searchsorted(first, t, side="right")
-        held = low < high
-        rows = account[these][held]
-        np.add.at(covered, (rows, low[held]), 1)
-        np.add.at(covered, (rows, high[held]), -1)
-    return np.cumsum(covered, axis=1)[:, : len(ends)] > 0
+def _covered(accounts, start, end):
+    """How many of the accounts' time-ordered lists of visits hold an instant in [start, end)."""
+    count = 0
+    for ordered in accounts:
+        i = bisect_left(ordered, start)
+        count += i < len(ordered) and ordered[i] < end
+    return count
