@@ -4,14 +4,15 @@ that stood open at D (demo) or C (proposal) when the visit began. Every other me
 or no opportunity at all. Visits the customer missed (not met) and cancelled ones count for neither."""
 
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, column, func, select, values
 
 from ..extensions import db
-from ..fastpaths import epoch
 from ..models import Opportunity, StageChange, Visit
+from ..models.base import UTCDateTime
 from .rows import core_rows, pct, raw_text, rep_keys, rep_row
-from .timesplit import LocalDays, week_start
+from .timesplit import week_start
 
 HUNTING_STAGES = ("D", "C")
 
@@ -24,17 +25,20 @@ def hunting_farming(scope):
         Visit.cancelled_at.is_(None),
         Visit.met.is_not(False),
     )
-    # A visit working no opportunity farms: only its week is needed (epoch seconds, the day from them).
+    # A visit working no opportunity farms: only its week is needed, so the database counts them per rep and
+    # local week (the weeks' bounds as a table it joins: a year's visits are not read one by one).
     counts = defaultdict(lambda: defaultdict(lambda: {"farming": 0, "hunting": 0}))  # rep -> week -> counts
-    keys, local_day, weeks_of = rep_keys(scope.rep_ids), LocalDays(scope.tz), {}
-    for raw_rep, at in core_rows(
-        select(raw_text(Visit.rep_id), epoch(Visit.check_in_at)).where(*counted, Visit.opportunity_id.is_(None))
-    ):
-        day = local_day(at)
-        week = weeks_of.get(day)
-        if week is None:
-            week = weeks_of[day] = week_start(day).isoformat()
-        counts[keys[raw_rep]][week]["farming"] += 1
+    keys, weeks = rep_keys(scope.rep_ids), _weeks(scope)
+    if weeks is not None:
+        for raw_rep, week, count in core_rows(
+            select(raw_text(Visit.rep_id), weeks.c.week, func.count())
+            .select_from(weeks)
+            .join(Visit, and_(Visit.check_in_at >= weeks.c.since, Visit.check_in_at < weeks.c.until))
+            # The period's bounds are the weeks': the visits are looked up week by week (rep, check-in).
+            .where(counted[0], *counted[3:], Visit.opportunity_id.is_(None))
+            .group_by(Visit.rep_id, weeks.c.week)
+        ):
+            counts[keys[raw_rep]][week]["farming"] += count
     visits = db.session.execute(
         select(Visit.rep_id, Visit.check_in_at, Visit.opportunity_id).where(*counted, Visit.opportunity_id.is_not(None))
     ).all()
@@ -97,3 +101,18 @@ def hunting_farming(scope):
         "farming_pct": pct(team_f, team_f + team_h),
     }
     return {"rows": rows, "team": team, "weeks": weeks, "hunting_stages": list(HUNTING_STAGES)}
+
+
+def _weeks(scope):
+    """The period's local weeks as a table (week, since, until): each week's instants within the period."""
+    rows, monday = [], week_start(scope.start)
+    while monday <= scope.end:
+        since = max(datetime.combine(monday, time(0), scope.tz), scope.start_utc)
+        until = min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), scope.end_utc)
+        if since < until:
+            rows.append((monday.isoformat(), since, until))
+        monday += timedelta(days=7)
+    if not rows:
+        return None
+    table = values(column("week", String), column("since", UTCDateTime), column("until", UTCDateTime), name="weeks")
+    return table.data(rows).cte("weeks")

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..fastpaths import epoch
 from ..models import Account, Activity, RepDay, RoutePlan, RouteStop, Team, User, Visit
 from ..models.users import team_zone
-from .rows import raw_text
+from .rows import raw_text, rep_keys
 from .timesplit import CATEGORIES, Interval, LocalDays, by_local_day, day_minutes
 
 MAX_SPAN_DAYS = 400
@@ -403,13 +403,20 @@ def read(scope):
     table = RepDay.__table__
     out = {rep_id: {} for rep_id in scope.rep_ids}
     zone = scope.tz.key
+    # A year of a team is thousands of rows: the rep's id and the day come as the database's text, each
+    # turned into its UUID and date once (not a UUID and a date parsed per row).
+    keys, days = rep_keys(scope.rep_ids), {}
+    columns = [raw_text(c).label(c.name) if c.name in ("rep_id", "day") else c for c in table.c]
     rows = db.session.connection().execute(
-        select(table).where(
+        select(*columns).where(
             table.c.rep_id.in_(scope.rep_ids), and_(table.c.day >= scope.start, table.c.day <= scope.end)
         )
     )
-    for row in rows:
+    for row in rows.all():
         if row.tz != zone or row.odd:
             return None
-        out[row.rep_id][row.day] = row
+        day = days.get(row.day)
+        if day is None:
+            day = days[row.day] = date.fromisoformat(row.day)
+        out[keys[row.rep_id]][day] = row
     return out
