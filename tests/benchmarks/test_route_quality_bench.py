@@ -62,6 +62,28 @@ def _geomean(ratios):
     return math.exp(statistics.fmean(math.log(r) for r in ratios)) if ratios else float("nan")
 
 
+def _side_by_side(day, matrix, limit, peer_seed):
+    """Ours and PyVRP on one day at `limit` seconds, each plan checked: (our objective, PyVRP's, a line)."""
+    ours, ours_s = _timed(solve, day, matrix, time_limit_s=limit)
+    if ours is not None:
+        check_plan(day, ours, matrix)
+    peer, peer_s = None, 0.0
+    if HAVE_PYVRP:
+        order, peer_s = _timed(pyvrp_day, day, matrix, limit, seed=peer_seed)
+        peer = None if order is None else plan_from_order(day, order, matrix)
+        if peer is not None:
+            check_plan(day, peer, matrix)
+    o = None if ours is None else objective(day, ours)
+    p = None if peer is None else objective(day, peer)
+    ratio = f"{o / p:.4f}" if o is not None and p is not None else "-"
+    line = (
+        f"ours {o} ({len(ours.stops) if ours else '-'} stops, {ours_s:.2f} s"
+        f"{', proven' if ours and ours.proven_optimal else ''}) | PyVRP {p} "
+        f"({len(peer.stops) if peer else '-'} stops, {peer_s:.2f} s) | ratio {ratio}"
+    )
+    return o, p, line
+
+
 def _summary(label, rows):
     """rows: (ours, peer) objectives, None when that solver had no checked plan."""
     both = [(o, p) for o, p in rows if o is not None and p is not None]
@@ -86,25 +108,9 @@ def test_rep_days_against_pyvrp():
             print(f"rep days, {n} candidates, {limit:g} s (objective, stops kept, seconds):")
             for seed in seeds:
                 day = random_day(7000 + 100 * n + seed, n=n, appointments=2, mandatory=3)
-                matrix = matrix_for(day)
-                ours, ours_s = _timed(solve, day, matrix, time_limit_s=limit)
-                if ours is not None:
-                    check_plan(day, ours, matrix)
-                peer, peer_s = None, 0.0
-                if HAVE_PYVRP:
-                    order, peer_s = _timed(pyvrp_day, day, matrix, limit, seed=seed + 1)
-                    peer = None if order is None else plan_from_order(day, order, matrix)
-                    if peer is not None:
-                        check_plan(day, peer, matrix)
-                o = None if ours is None else objective(day, ours)
-                p = None if peer is None else objective(day, peer)
+                o, p, line = _side_by_side(day, matrix_for(day), limit, seed + 1)
                 rows.append((o, p))
-                ratio = f"{o / p:.4f}" if o is not None and p is not None else "-"
-                print(
-                    f"    seed {seed}: ours {o} ({len(ours.stops) if ours else '-'} stops, {ours_s:.2f} s"
-                    f"{', proven' if ours and ours.proven_optimal else ''}) | PyVRP {p} "
-                    f"({len(peer.stops) if peer else '-'} stops, {peer_s:.2f} s) | ratio {ratio}"
-                )
+                print(f"    seed {seed}: {line}")
             _summary(f"{n} candidates at {limit:g} s", rows)
 
 
@@ -129,26 +135,11 @@ def test_evening_batch_days_against_pyvrp(tmp_path):
         rows = []
         print(f"evening batch days, {limit:g} s (candidates, objective, stops kept, seconds):")
         for seed_no, job in enumerate(jobs):
-            day, matrix = job.day_model, job.matrix
-            ours, ours_s = _timed(solve, day, matrix, time_limit_s=limit)
-            if ours is not None:
-                check_plan(day, ours, matrix)
-            peer, peer_s = None, 0.0
-            if HAVE_PYVRP:
-                order, peer_s = _timed(pyvrp_day, day, matrix, limit, seed=seed_no + 1)
-                peer = None if order is None else plan_from_order(day, order, matrix)
-                if peer is not None:
-                    check_plan(day, peer, matrix)
-            o = None if ours is None else objective(day, ours)
-            p = None if peer is None else objective(day, peer)
+            day = job.day_model
+            o, p, line = _side_by_side(day, job.matrix, limit, seed_no + 1)
             rows.append((o, p))
-            ratio = f"{o / p:.4f}" if o is not None and p is not None else "-"
-            print(
-                f"    {job.username} ({len(day.stops)} candidates, {sum(s.mandatory for s in day.stops)} mandatory):"
-                f" ours {o} ({len(ours.stops) if ours else '-'} stops, {ours_s:.2f} s"
-                f"{', proven' if ours and ours.proven_optimal else ''}) | PyVRP {p} "
-                f"({len(peer.stops) if peer else '-'} stops, {peer_s:.2f} s) | ratio {ratio}"
-            )
+            mandatory = sum(s.mandatory for s in day.stops)
+            print(f"    {job.username} ({len(day.stops)} candidates, {mandatory} mandatory): {line}")
         _summary(f"evening batch days at {limit:g} s", rows)
 
 
