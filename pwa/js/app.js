@@ -189,6 +189,8 @@ function showStatus(status) {
 // The shell (index.html) paints the login form, or a screen's skeleton while someone is signed in here.
 const SIGNED_IN = "fieldday.signed-in";
 
+let loginShowing = null; // the login form being drawn or taken over, until it is
+
 async function showLogin({ force = false } = {}) {
   user = null;
   localStorage.removeItem(SIGNED_IN);
@@ -196,8 +198,12 @@ async function showLogin({ force = false } = {}) {
   document.getElementById("notice-banner").hidden = true;
   document.getElementById("account-button").hidden = true;
   // Already asking: never wipe what is being typed (the shell's form, painted before this module ran, is taken over).
+  // A second ask while the form is being taken over (the start's own, and a sync's "log in first") waits for the
+  // first: drawn again, the form would lose what was typed and a login sent meanwhile.
   if (!force && main.querySelector("#login-form:not([data-shell])")) return;
-  await login.render(main, { onLoggedIn: (u) => start(u) });
+  if (!force && loginShowing) return loginShowing;
+  loginShowing = login.render(main, { onLoggedIn: (u) => start(u) }).finally(() => { loginShowing = null; });
+  await loginShowing;
 }
 
 /** A temporary password (after a reset) is changed before anything else opens: no tabs, no sync. */
