@@ -18,7 +18,7 @@ from .. import clock, team_settings
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Account, Appointment, RouteStop, User, Visit
-from .planner import Choices, _lunch, _provider, _tz, clear_stops, with_left_out
+from .planner import Choices, _lunch, _provider, _tz, clear_stops, day_visits, with_left_out
 
 MAX_STOPS = 60
 ADDED = "rep_added"  # the reason of a stop the rep inserted by hand
@@ -126,18 +126,8 @@ def _pinned_at(pins, account_id, old, day, tz):
 
 def _visits(rep, day, tz):
     """{account id: (check-in, check-out)} of the rep's visits that day (the first of each account)."""
-    start = datetime.combine(day, time(0), tz)
     out = {}
-    for visit in db.session.scalars(
-        select(Visit)
-        .where(
-            Visit.rep_id == rep.id,
-            Visit.check_in_at >= start,
-            Visit.check_in_at < start + timedelta(days=1),
-            Visit.cancelled_at.is_(None),
-        )
-        .order_by(Visit.check_in_at)
-    ):
+    for visit in db.session.scalars(day_visits(rep.id, day, tz, Visit).order_by(Visit.check_in_at)):
         out.setdefault(visit.account_id, (visit.check_in_at, visit.check_out_at))
     return out
 

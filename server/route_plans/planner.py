@@ -55,33 +55,37 @@ def _seconds(moment, day, tz):
     return (local.date() - day).days * 86400 + local.hour * 3600 + local.minute * 60 + local.second
 
 
-def visited_accounts(rep_id, day, tz):
-    """The accounts the rep checked in at on `day` (local), visits not cancelled."""
+def day_visits(rep_id, day, tz, *columns):
+    """A select of `columns` of the rep's visits checked in on `day` (local), visits not cancelled."""
     start = datetime.combine(day, time(0), tz)
-    return set(
-        db.session.scalars(
-            select(Visit.account_id).where(
-                Visit.rep_id == rep_id,
-                Visit.check_in_at >= start,
-                Visit.check_in_at < start + timedelta(days=1),
-                Visit.cancelled_at.is_(None),
-            )
-        )
+    return select(*columns).where(
+        Visit.rep_id == rep_id,
+        Visit.check_in_at >= start,
+        Visit.check_in_at < start + timedelta(days=1),
+        Visit.cancelled_at.is_(None),
     )
 
 
-def candidates(rep, day, tz, choices=None, after=None):
+def visited_accounts(rep_id, day, tz):
+    """The accounts the rep checked in at on `day` (local), as text ids."""
+    return frozenset(str(a) for a in db.session.scalars(day_visits(rep_id, day, tz, Visit.account_id)))
+
+
+def candidates(rep, day, tz, choices=None, after=None, visited=None):
     """Stops for `day`: fixed appointments (mandatory), then accounts due by cadence, with open
     opportunities in stages P to C, or never visited, each with why it is there; then the rep's
     own choices (`Choices`: accounts picked, left out, or pinned to a time). With `after` (the rest
-    of the day from then), appointments before it and accounts already visited that day are left out."""
+    of the day from then), appointments before it and accounts already visited that day (`visited`, read here
+    when not given) are left out."""
     choices = choices or Choices()
     settings = team_settings.for_user(rep)
     start = datetime.combine(day, time(0), tz)
     stops, appointed = {}, set()
-    visited = set()
+    if after is None:
+        visited = frozenset()
+    elif visited is None:
+        visited = visited_accounts(rep.id, day, tz)
     if after is not None:
-        visited = {str(a) for a in visited_accounts(rep.id, day, tz)}
         choices = Choices(
             include=tuple(a for a in choices.include if str(a) not in visited),
             exclude=choices.exclude,
@@ -255,6 +259,7 @@ class _Job:
     tz: ZoneInfo
     start: dict | None = None  # where the plan starts when not at home: {latitude, longitude, at}
     excluded: frozenset = frozenset()  # accounts left out by the choices the plan was made with
+    visited: frozenset = frozenset()  # a re-plan of the rest of the day: the accounts visited so far that day
 
 
 def _prepare(rep, day, choices=None, start=None):
@@ -266,7 +271,10 @@ def _prepare(rep, day, choices=None, start=None):
     end = (rep.end_lat, rep.end_lng) if rep.end_lat is not None else (home or origin)
     settings = team_settings.for_user(rep)
     fa = settings.first_appointment(rep)
-    stops = candidates(rep, day, tz, choices, after=start.at if start is not None else None)
+    # The rest of the day (from here and now): the accounts visited so far that day, read once for the
+    # candidates and for the stored day (they stay first in it).
+    visited = visited_accounts(rep.id, day, tz) if start is not None else frozenset()
+    stops = candidates(rep, day, tz, choices, after=start.at if start is not None else None, visited=visited)
     first = fa.hour * 3600 + fa.minute * 60
     extra = {}
     if start is not None:
@@ -296,7 +304,7 @@ def _prepare(rep, day, choices=None, start=None):
         else None
     )
     excluded = frozenset(str(a) for a in (choices or Choices()).exclude)
-    return _Job(rep.id, rep.username, model, matrix, {s.id: s for s in stops}, tz, where, excluded)
+    return _Job(rep.id, rep.username, model, matrix, {s.id: s for s in stops}, tz, where, excluded, visited)
 
 
 def _solve(job, time_limit_s):
@@ -396,7 +404,7 @@ def _write_plan(job, day, plan, by, rep_choices, commit):
         stored = RoutePlan(rep_id=job.rep_id, plan_date=day)
         db.session.add(stored)
     else:
-        done = _done_stops(stored, job, day)
+        done = _done_stops(stored, job)
         clear_stops(stored)
     midnight = datetime.combine(day, time(0), job.tz)
     # The rest of the day follows what is done: the stops already visited stay first, as they were.
@@ -453,16 +461,13 @@ _KEPT_FIELDS = (
 )
 
 
-def _done_stops(stored, job, day):
+def _done_stops(stored, job):
     """A re-plan of the rest of the day (from here and now) keeps the stored stops the rep has visited, in their
     order, as plain fields (the rows are deleted and written again); a plan made ahead keeps none."""
-    if job.start is None:
-        return []
-    visited = visited_accounts(job.rep_id, day, job.tz)
     return [
         {name: getattr(stop, name) for name in _KEPT_FIELDS}
         for stop in sorted(stored.stops, key=lambda s: s.position)
-        if stop.account_id in visited
+        if str(stop.account_id) in job.visited
     ]
 
 
