@@ -34,6 +34,9 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
         CheckConstraint("check_out_at IS NULL OR check_in_at IS NOT NULL", name="out_needs_in"),
         CheckConstraint("check_out_at IS NULL OR check_out_at >= check_in_at", name="out_after_in"),
         Index("ix_visits_rep_check_in", "rep_id", "check_in_at"),
+        # The rep-days a write touches read the rep's visits that ended on or after a day, whenever they
+        # started (server/reports/repdays.py): without it, the rep's whole history before the day.
+        Index("ix_visits_rep_check_out", "rep_id", "check_out_at"),
         # Covers the reports' counts of an account's visits (not cancelled, met) without reading the rows.
         Index("ix_visits_account_check_in", "account_id", "check_in_at", "cancelled_at", "met"),
         # The periodic tick finds the follow-ups due on a day (server/notify/followup.py).
@@ -79,6 +82,7 @@ class Activity(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     __table_args__ = (
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
         Index("ix_activities_rep_started", "rep_id", "started_at"),
+        Index("ix_activities_rep_ended", "rep_id", "ended_at"),  # as ix_visits_rep_check_out
     )
 
     rep_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))

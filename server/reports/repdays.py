@@ -23,7 +23,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, event, func, insert, or_, select
+from sqlalchemy import and_, delete, event, func, insert, select, union_all
 from sqlalchemy.orm import attributes
 
 from ..extensions import db
@@ -71,27 +71,31 @@ def _read(conn, rep_id, tz, low, high):
     read them (epoch seconds from the database, cancelled visits left out)."""
     since, until = _midnight(low - timedelta(days=2), tz), _midnight(high + timedelta(days=1), tz)
     first = _midnight(low, tz)
+    # The records started from two days before `low`, and the older ones still running at its start: two
+    # index ranges (by start, by end), not the rep's whole history before `high`, which an OR of the two
+    # conditions reads on SQLite.
+    visit = select(
+        epoch(Visit.check_in_at),
+        epoch(Visit.check_out_at),
+        Visit.met,
+        Visit.purpose,
+        # As the plan-against-done match of the activity report compares ids (activity.py): text made by the
+        # database, not a UUID object per row.
+        raw_text(Visit.account_id),
+    ).where(Visit.rep_id == rep_id, Visit.cancelled_at.is_(None))
     visits = conn.execute(
-        select(
-            epoch(Visit.check_in_at),
-            epoch(Visit.check_out_at),
-            Visit.met,
-            Visit.purpose,
-            # As the plan-against-done match of the activity report compares ids (activity.py): text made by
-            # the database, not a UUID object per row.
-            raw_text(Visit.account_id),
-        ).where(
-            Visit.rep_id == rep_id,
-            Visit.cancelled_at.is_(None),
-            Visit.check_in_at < until,
-            or_(Visit.check_in_at >= since, Visit.check_out_at >= first),
+        union_all(
+            visit.where(Visit.check_in_at >= since, Visit.check_in_at < until),
+            visit.where(Visit.check_out_at >= first, Visit.check_in_at < since),
         )
     ).all()
+    activity = select(epoch(Activity.started_at), epoch(Activity.ended_at), Activity.category).where(
+        Activity.rep_id == rep_id
+    )
     activities = conn.execute(
-        select(epoch(Activity.started_at), epoch(Activity.ended_at), Activity.category).where(
-            Activity.rep_id == rep_id,
-            Activity.started_at < until,
-            or_(Activity.started_at >= since, Activity.ended_at >= first),
+        union_all(
+            activity.where(Activity.started_at >= since, Activity.started_at < until),
+            activity.where(Activity.ended_at >= first, Activity.started_at < since),
         )
     ).all()
     plans = conn.execute(

@@ -198,6 +198,11 @@ def test_a_day_run_into_from_two_days_before_and_a_new_zone_read_the_records(app
         r1 = recorded.users["r1"]
         assert [kept[(r1, date(2026, 11, d))]["odd"] for d in (20, 21, 22, 23)] == [False, False, True, True]
         team = db.session.get(User, r1).team_id
+        # The 23rd worked out alone (as a later write of that day does) reads the meeting still running into
+        # it, started three days before.
+        [again] = repdays.compute(db.session.connection(), r1, ZoneInfo("Asia/Shanghai"), {date(2026, 11, 23)})
+        assert again["odd"] and again["meeting_min"] > 0
+        assert {k: again[k] for k in repdays.FIGURES} == {k: kept[(r1, date(2026, 11, 23))][k] for k in repdays.FIGURES}
     before = client.get(f"/api/reports/time-ratios?{NOVEMBER}", headers=recorded.headers("m1")).get_json()
     # From the 22nd the reports do not read the meeting (it started before the evening before): nor do they
     # read the rep-days' figures for those days.
