@@ -6,7 +6,7 @@ import { saveWeeklyFocus, weeklyCsv, weeklyReviews } from "../reports.js";
 import { all } from "../db.js";
 import { lang, t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
+import { byName, describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
 import { renderRepDay } from "./repday.js";
 
 const MAX_FOCUS = 3;
@@ -122,7 +122,7 @@ export async function render(main, { user, query }) {
     if (!target || mine !== latest) return; // another screen, or a newer request, is showing now
     const accounts = await all("accounts");
     const owned = (rep) => accounts.filter((a) => a.owner_id === rep && !a.deleted_at)
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort(byName.of((a) => a.name));
     const folded = user.role !== "rep" && reviews.length > 1;
     target.innerHTML = html`${folded ? summary(reviews) : ""}${reviews.map((r) => one(r, owned(r.rep_id), folded))}`;
     target.dataset.week = reviews[0]?.week_start ?? "";
