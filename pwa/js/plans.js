@@ -34,7 +34,9 @@ export function previewPlan(body) {
   return planDay({ ...body, preview: true });
 }
 
-/** A rep's stored plan for `day` (YYYY-MM-DD); 404 when there is none. */
-export function storedPlan(repId, day) {
-  return request("GET", `/api/routes/${repId}/${day}`);
+/** A rep's stored plan for `day` (YYYY-MM-DD), null when there is none: asked of the plans' list, which answers
+ *  a day without a plan with no rows (the one plan's address answers 404, an error in the browser's console). */
+export async function storedPlan(repId, day) {
+  const { items } = await request("GET", `/api/route-plans?${new URLSearchParams({ rep_id: repId, date: day })}`);
+  return items[0] ?? null;
 }

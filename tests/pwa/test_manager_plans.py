@@ -3,7 +3,7 @@ rep's day from the rep's week (1280×800 in English, 360×740 in Chinese), store
 with no signal the Team screen shows the figures last fetched, saying when."""
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -57,7 +57,18 @@ def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
         panel.wait_for()
         assert panel.get_attribute("data-rep") == rep1
         assert page.locator("#rep-day-date").input_value() == day.isoformat()
-        # What is stored for the day shows first: its stops, or that there is none yet.
+        # What is stored for the day shows first: its stops, or that there is none yet; a day without a plan is
+        # no error, in the browser's console either.
+        page.locator("#rep-day-summary, #rep-day-none").first.wait_for()
+        console = []
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        page.locator("#rep-day-date").fill((day + timedelta(days=40)).isoformat())
+        page.locator("#rep-day-form button[type=submit]").click()
+        expect(page.locator("#rep-day-none")).to_have_text("No plan for this day yet.")
+        expect(page.locator("#rep-day-plan")).to_have_text("Plan this day")
+        assert console == []
+        page.locator("#rep-day-date").fill(day.isoformat())
+        page.locator("#rep-day-form button[type=submit]").click()
         page.locator("#rep-day-summary, #rep-day-none").first.wait_for()
         page.locator("#rep-day-plan").click()
         page.get_by_text("Planned and kept").wait_for()

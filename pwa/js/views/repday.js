@@ -42,15 +42,15 @@ export function renderRepDay(el, { rep, names }) {
     status.textContent = online() ? "" : t("team.offline");
     if (!online()) return;
     view.innerHTML = "";
+    let plan;
     try {
-      const plan = await storedPlan(rep.id, day());
-      view.innerHTML = planText(plan, names);
-      planButton.textContent = t("repday.replan");
+      plan = await storedPlan(rep.id, day());
     } catch (e) {
-      if (e.status !== 404) { status.textContent = describe(e); return; }
-      view.innerHTML = html`<p class="muted" id="rep-day-none">${t("repday.none")}</p>`;
-      planButton.textContent = t("repday.plan");
+      status.textContent = describe(e);
+      return;
     }
+    view.innerHTML = plan ? planText(plan, names) : html`<p class="muted" id="rep-day-none">${t("repday.none")}</p>`;
+    planButton.textContent = t(plan ? "repday.replan" : "repday.plan");
   };
   el.querySelector("#rep-day-form").addEventListener("submit", (event) => { event.preventDefault(); show(); });
   planButton.addEventListener("click", async () => {
