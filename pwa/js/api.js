@@ -207,10 +207,12 @@ export async function confirmImLink(ticket, password) {
   return send("POST", "/api/auth/im/confirm", { ticket, password, refresh_in_cookie: true });
 }
 
-/** The user's notices, newest first (none when offline: they are not kept on the phone). */
-export async function notices({ unread = false } = {}) {
+/** The user's notices, newest first (none when offline: they are not kept on the phone), in `lang` (the language
+ *  the app shows; without it the server's words are in the user's own, as the channel said them). */
+export async function notices({ unread = false, lang } = {}) {
   if (!online()) return [];
-  return request("GET", `/api/notifications${unread ? "?unread=true" : ""}`);
+  const query = new URLSearchParams({ ...(unread ? { unread: "true" } : {}), ...(lang ? { lang } : {}) });
+  return request("GET", `/api/notifications${String(query) ? `?${query}` : ""}`);
 }
 
 export async function markNoticeRead(id) {

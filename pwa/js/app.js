@@ -287,6 +287,8 @@ async function boot() {
     renderInsecureBanner();
     showStatus(currentStatus());
     user ? route() : showLogin({ force: true });
+    // The notice banner in the language now shown (the server words notices in the one asked).
+    if (user) import("./notices.js").then((m) => m.showNoticeBanner(document.getElementById("notice-banner"))).catch(() => {});
   });
   document.getElementById("sync-status").addEventListener("click", () => syncNow());
   document.getElementById("account-button").addEventListener("click", () => navigate("#/me"));

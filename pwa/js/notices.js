@@ -2,12 +2,12 @@
 // the per-kind switches on the Me screen, and the team's outbox (each notice's state) for a manager. Nothing of
 // them is kept on the phone: offline there is nothing to show.
 import { markNoticeRead, notices } from "./api.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { hhmm, html, shortDate } from "./ui.js";
 
 /** Show the newest unread notice in `el` (hidden when none); dismissing it marks it read. */
 export async function showNoticeBanner(el) {
-  const unread = await notices({ unread: true }).catch(() => []);
+  const unread = await notices({ unread: true, lang: lang() }).catch(() => []);
   const newest = unread[0];
   el.hidden = !newest;
   if (!newest) {

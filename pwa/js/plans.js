@@ -7,7 +7,11 @@ import { teamSettings } from "./settings.js";
 /** Whether today's working day has begun: later than the first appointment (the server's setting, after login).
  *  A plan of today made then starts from here and now, not from the first appointment at home. */
 export function dayHasBegun(user, now = new Date()) {
-  const first = teamSettings()?.my_first_appointment_time ?? user?.first_appointment_time;
+  return passed(teamSettings()?.my_first_appointment_time ?? user?.first_appointment_time, now);
+}
+
+/** Whether `now` is later than `first` ("HH:MM", someone's first-appointment time) on its day. */
+export function passed(first, now = new Date()) {
   if (!first) return false;
   const [h, m] = String(first).split(":").map(Number);
   return now.getHours() * 60 + now.getMinutes() > h * 60 + m;
@@ -30,7 +34,9 @@ export function previewPlan(body) {
   return planDay({ ...body, preview: true });
 }
 
-/** A rep's stored plan for `day` (YYYY-MM-DD); 404 when there is none. */
-export function storedPlan(repId, day) {
-  return request("GET", `/api/routes/${repId}/${day}`);
+/** A rep's stored plan for `day` (YYYY-MM-DD), null when there is none: asked of the plans' list, which answers
+ *  a day without a plan with no rows (the one plan's address answers 404, an error in the browser's console). */
+export async function storedPlan(repId, day) {
+  const { items } = await request("GET", `/api/route-plans?${new URLSearchParams({ rep_id: repId, date: day })}`);
+  return items[0] ?? null;
 }

@@ -25,7 +25,9 @@ export async function dueReminders(user, now = new Date()) {
     const leaveBy = new Date(next.leaveBy).getTime();
     const arrive = new Date(next.stop.planned_arrival).getTime();
     if (now.getTime() >= leaveBy - settings.leave_reminder_minutes * MINUTE && now.getTime() < arrive) {
-      due.push({ key: `leave:${next.stop.account_id}:${next.leaveBy}`, kind: "leave", until: arrive,
+      // The key is the notification's tag, the same the server's pushed reminder has (server/notify/reminders.py
+      // `reminder_tag`: the stop and the moment in ms): the phone shows one of the two, not both.
+      due.push({ key: `leave:${next.stop.account_id}:${leaveBy}`, kind: "leave", until: arrive,
                  text: t("reminder.leave", { time: hhmm(next.leaveBy), n: next.number,
                                              name: accounts.get(next.stop.account_id)?.name ?? "?", arrive: hhmm(next.stop.planned_arrival) }) });
     }
@@ -35,7 +37,7 @@ export async function dueReminders(user, now = new Date()) {
     if (a.rep_id && user && a.rep_id !== user.id) continue;
     const starts = new Date(a.starts_at).getTime();
     if (now.getTime() >= starts - soon && now.getTime() < starts) {
-      due.push({ key: `appointment:${a.id}:${a.starts_at}`, kind: "appointment", until: starts,
+      due.push({ key: `appointment:${a.id}:${starts}`, kind: "appointment", until: starts,
                  text: t("reminder.appointment", { time: hhmm(a.starts_at), name: accounts.get(a.account_id)?.name ?? "?",
                                                    min: Math.ceil((starts - now.getTime()) / MINUTE) }) });
     }

@@ -2,7 +2,7 @@
 import { online, request } from "./api.js";
 import { getMeta, setMeta } from "./db.js";
 import { t } from "./i18n.js";
-import { html } from "./ui.js";
+import { byName, html } from "./ui.js";
 
 /** {teams, own}: the caller's reportable teams (none for reps or offline) and the one to show first. */
 export async function reportTeams(user) {
@@ -31,9 +31,8 @@ export async function teamReps(user) {
   if (online()) {
     try {
       const { items } = await request("GET", "/api/users?role=rep&per_page=500");
-      const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
       const reps = items.map((u) => ({ id: u.id, name: u.display_name || u.username }))
-        .sort((a, b) => collator.compare(a.name, b.name));
+        .sort(byName.of((a) => a.name));
       await setMeta("team_reps", reps);
       return reps;
     } catch {

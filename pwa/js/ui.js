@@ -162,6 +162,17 @@ export function isOverdue(account, now = new Date()) {
   return days !== null && cadence !== null && days >= cadence;
 }
 
+// Names (accounts, people, regions) in one order whichever language the app shows: Chinese by pinyin, as the
+// team reads them (an English collator orders Han characters by code point, which means nothing to anyone),
+// Latin letters alphabetically, numbers by value ("1-9" before "1-10").
+const NAMES = new Intl.Collator("zh-CN", { numeric: true, sensitivity: "base" });
+
+/** Compare two names (`sort(byName)`); `key` picks the name of a record: `sort(byName.of((a) => a.name))`. */
+export function byName(a, b) {
+  return NAMES.compare(a ?? "", b ?? "");
+}
+byName.of = (key) => (a, b) => byName(key(a), key(b));
+
 export function reasonLabels(reason) {
   return String(reason || "").split(",").filter(Boolean).map((code) => {
     if (code.startsWith("opportunity_")) return t("reason.opportunity", { stage: code.slice(-1) });

@@ -180,12 +180,13 @@ def _sent_today_alike(notice, content_hash, now):
     )
 
 
-def words(notice, user, at=None):
+def words(notice, user, at=None, locale=None):
     """(title, text) of a notice for its user as said at `at` ("tomorrow" is the day after it): by default as
-    it went out, or will go out, so the in-app copy says what the channel said."""
+    it went out, or will go out, so the in-app copy says what the channel said; in `locale` (the language the
+    app shows) or the user's own."""
     at = at or notice.sent_at or notice.not_before
     today = at.astimezone(team_zone(user.team)).date()
-    return render(notice.kind, notice.params or {}, user.locale, today)
+    return render(notice.kind, notice.params or {}, locale or user.locale, today)
 
 
 def _fail(notice, why):

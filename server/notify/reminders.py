@@ -41,6 +41,12 @@ def _may_write(rep, kind, in_hours):
     return pref["on"] and (in_hours or pref["any_time"])
 
 
+def reminder_tag(kind, record_id, moment):
+    """The tag a pushed reminder is shown with: the open app's own reminder of the same stop or appointment
+    (pwa/js/reminders.js) is shown with the same, so the phone keeps one notification, not two."""
+    return f"{kind}:{record_id}:{round(moment.timestamp() * 1000)}"
+
+
 def _leave_by(rep, day, tz, now, minutes, in_hours):
     if not _may_write(rep, "leave_by", in_hours):
         return 0
@@ -70,6 +76,7 @@ def _leave_by(rep, day, tz, now, minutes, in_hours):
         "account": db.session.scalar(select(Account.name).where(Account.id == stop.account_id)) or "?",
         "arrive": stop.planned_arrival.astimezone(tz).strftime("%H:%M"),
         "until": stop.planned_arrival.isoformat(),
+        "tag": reminder_tag("leave", stop.account_id, leave),
     }
     key = f"leave_by:{rep.id}:{stop.account_id}:{leave.isoformat()}"
     return 1 if enqueue(rep, "leave_by", params, dedupe_key=key) else 0
@@ -96,6 +103,7 @@ def _appointments_soon(rep, day, tz, now, minutes, in_hours):
             "account": account,
             "purpose": appointment.purpose or "",
             "until": appointment.starts_at.isoformat(),
+            "tag": reminder_tag("appointment", appointment.id, appointment.starts_at),
         }
         key = f"appointment_soon:{appointment.id}:{appointment.starts_at.isoformat()}"
         if enqueue(rep, "appointment_soon", params, dedupe_key=key):

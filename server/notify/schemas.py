@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 from ..auth.schemas import TokensSchema
 from ..models.notify import CHANNELS, NOTIFICATION_STATES, PROVIDERS
 from ..schemas import SPACE, Pattern, StrictSchema
+from ..users.schemas import LOCALES
 from .kinds import KINDS
 
 # The field app's address as a link in a notice: http or https, a host name or address, a port, a path.
@@ -89,6 +90,10 @@ class OutboxQuery(StrictSchema):
 class MineQuery(StrictSchema):
     unread = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    lang = fields.String(
+        validate=validate.OneOf(LOCALES),
+        metadata={"description": "the language the app shows (default: the user's locale, the channel's)"},
+    )
 
 
 class KindPrefSchema(StrictSchema):

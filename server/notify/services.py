@@ -68,8 +68,8 @@ def update_channel(principal, team_id, data):
     return channel_answer(team.id, row)
 
 
-def _shown(notice, user):
-    title, text = words(notice, user)
+def _shown(notice, user, lang=None):
+    title, text = words(notice, user, locale=lang)
     return {
         **{
             name: getattr(notice, name)
@@ -95,13 +95,13 @@ def _shown(notice, user):
     }
 
 
-def mine(principal, unread=False, limit=50):
+def mine(principal, unread=False, limit=50, lang=None):
     user = db.session.get(User, principal.id)
     query = select(Notification).where(Notification.user_id == user.id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
     notices = db.session.scalars(query.order_by(Notification.created_at.desc()).limit(limit)).all()
-    return [_shown(n, user) for n in notices]
+    return [_shown(n, user, lang) for n in notices]
 
 
 def mark_read(principal, notice_id):

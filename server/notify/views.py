@@ -73,8 +73,9 @@ class Mine(MethodView):
     @blp.arguments(MineQuery, location="query")
     @blp.response(200, NoticeSchema(many=True))
     def get(self, args):
-        """Your notices, newest first (the Me screen's list and the banner)"""
-        return services.mine(principal(), args["unread"], args["limit"])
+        """Your notices, newest first (the Me screen's list and the banner), in the language asked (`lang`: the
+        one the app shows) or your own"""
+        return services.mine(principal(), args["unread"], args["limit"], args.get("lang"))
 
 
 @blp.route("/notifications/<uuid:notice_id>/read")

@@ -113,7 +113,9 @@ def _attempt(notice, key, now):
             notice.not_before = opens
             return "push_held"
     title, text = words(notice, user, now)
-    data = json.dumps({"title": title, "body": text, "tag": str(notice.id), "url": "/#/me"}, ensure_ascii=False)
+    # A reminder's tag is the one the open app shows its own with (one notification of the two); others, the notice's.
+    tag = (notice.params or {}).get("tag") or str(notice.id)
+    data = json.dumps({"title": title, "body": text, "tag": tag, "url": "/#/me"}, ensure_ascii=False)
     subject = current_app.config["VAPID_SUBJECT"]
     delivered = 0
     for subscription in db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)):

@@ -74,6 +74,15 @@ def test_the_evening_plan_reaches_the_rep_in_wecom_as_a_card_and_in_the_app(app,
     outbox = client.get("/api/notifications/outbox", headers=world.headers("m1")).get_json()
     by_user = {n["username"]: (n["state"], n["failure"]) for n in outbox}
     assert by_user == {"r1": ("sent", None), "r2": ("failed", "No WeCom user id is linked to this user.")}
+    # The app asks in the language it shows: the same notice in English inside an English screen, and in the
+    # user's own when it asks in that; a language the app does not speak is refused.
+    english = client.get("/api/notifications?lang=en", headers=world.headers("r1")).get_json()
+    assert [(n["title"], n["text"]) for n in english] == [
+        ("Tomorrow's route is ready", f"Tomorrow: {stops} stops, leave at {leave:%H:%M}")
+    ]
+    chinese = client.get("/api/notifications?lang=zh-CN&unread=true", headers=world.headers("r1")).get_json()
+    assert [n["text"] for n in chinese] == [f"明天：{stops} 个拜访，{leave:%H:%M} 出发"]
+    assert client.get("/api/notifications?lang=fr", headers=world.headers("r1")).status_code == 422
     # In English for a rep who reads English; read marks it read.
     with app.app_context():
         db.session.get(User, world.users["r1"]).locale = "en"

@@ -181,3 +181,6 @@ def test_a_rep_of_an_in_app_team_with_web_push_gets_the_leave_by_reminder_pushed
         assert write_reminders() == 1
     wait_idle(app)
     assert [p["body"] for p in push.to(subscription)] == ["08:40 前出发去第 1 站 Account of r3（09:00 到达）"]
+    # Tagged as the open app tags its own reminder of that leave-by (the stop, the moment in ms): shown once.
+    leave_ms = round(nine.replace(hour=8, minute=40).timestamp() * 1000)
+    assert [p["tag"] for p in push.to(subscription)] == [f"leave:{world.accounts['r3']}:{leave_ms}"]

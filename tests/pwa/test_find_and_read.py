@@ -22,6 +22,9 @@ from tests.pwa.conftest import (
 )
 
 PUJIA = "浦嘉办公设备有限公司"
+# Names as a Chinese reader orders them: by pinyin (ICU's Chinese collation), numbers by value.
+PINYIN_ORDER = """(names) =>
+  names.slice().sort(new Intl.Collator('zh-CN', { numeric: true, sensitivity: 'base' }).compare)"""
 # Every test here syncs the territory, whose accounts say how many days since their last contact (the server's
 # date); the overdue order and Tomorrow depend on it too. What is read here is the screens, not the calendar:
 # the module runs at one fixed instant (see `fixed_clock`), and the date's edges of last contact, cadence and
@@ -94,15 +97,20 @@ def test_regions_come_from_a_list_and_the_list_sorts_three_ways(context, page, l
     log_in(page, "rep1")
     wait_synced(page)
     accounts = idb_all(page, "accounts")
-    regions = sorted({a["region"] for a in accounts if a["region"]})
+    # Names and regions in pinyin order, whichever language the app shows (this one shows English).
+    regions = page.evaluate(PINYIN_ORDER, sorted({a["region"] for a in accounts if a["region"]}))
+    assert regions.index("虹口区") < regions.index("黄浦区") < regions.index("杨浦区")  # hong, huang, yang
     page.goto("/#/accounts")
     expect(page.locator("#region option")).to_have_text([re.compile(".+"), *regions])  # "any" first
     page.select_option("#region", "Pudong")
     expect(page.locator("#account-count")).to_contain_text(f"of {sum(a['region'] == 'Pudong' for a in accounts)}")
     page.select_option("#region", "")
     by_name = {a["name"]: a for a in accounts}
-    # By name (the default), by the most overdue, by distance from the GPS position.
-    assert page.evaluate("(names) => names.every((n, i) => !i || names[i - 1].localeCompare(n) <= 0)", _names(page))
+    # By name (the default), by the most overdue, by distance from the GPS position. By name is by pinyin in this
+    # English app too (Chinese names in an English collator's order are in code-point order: 东 before 安).
+    names = _names(page)
+    assert names == page.evaluate(PINYIN_ORDER, names)
+    assert names != page.evaluate("(names) => names.slice().sort((a, b) => a.localeCompare(b, 'en'))", names)
     page.select_option("#sort", "distance")
     expect(page.locator("#account-list li").first).to_contain_text(PUJIA)
     shown = [by_name_km for by_name_km in page.locator("#account-list li .distance").all_inner_texts()[:20]]

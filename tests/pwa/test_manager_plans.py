@@ -3,13 +3,13 @@ rep's day from the rep's week (1280×800 in English, 360×740 in Chinese), store
 with no signal the Team screen shows the figures last fetched, saying when."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from server.extensions import db
-from server.models import Account, RoutePlan
+from server.models import Account, RoutePlan, User
 from tests.conftest import FIXED_INSTANT
 from tests.pwa.conftest import DESKTOP, PHONE, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
@@ -29,6 +29,16 @@ def _stored(live_server, rep_id, day):
     return answer
 
 
+def _first_appointment(live_server, user_id, at):
+    """Set a user's own first-appointment time; answers the one it had."""
+    with live_server.app.app_context():
+        user = db.session.get(User, uuid.UUID(user_id))
+        before, user.first_appointment_time = user.first_appointment_time, at
+        db.session.commit()
+        db.session.remove()
+    return before
+
+
 def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
     manager = token(live_server, "manager")
     users = {u["username"]: u for u in api(live_server, "/api/users?role=rep", manager)["items"]}
@@ -36,6 +46,9 @@ def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
     manager_id = api(live_server, "/api/auth/me", manager)["id"]
     day = today_local()
     before = _stored(live_server, rep1, day)
+    # The manager's own first appointment is later than the clock (10:00), the rep's is not: whether the
+    # rep's day has begun is the rep's time, not the manager's.
+    managers_own = _first_appointment(live_server, manager_id, time(11, 0))
     context, page, errors = manager_page(browser, live_server, viewport=DESKTOP)
     try:
         wait_synced(page)  # the team's accounts are on this device: the stops are named
@@ -44,7 +57,18 @@ def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
         panel.wait_for()
         assert panel.get_attribute("data-rep") == rep1
         assert page.locator("#rep-day-date").input_value() == day.isoformat()
-        # What is stored for the day shows first: its stops, or that there is none yet.
+        # What is stored for the day shows first: its stops, or that there is none yet; a day without a plan is
+        # no error, in the browser's console either.
+        page.locator("#rep-day-summary, #rep-day-none").first.wait_for()
+        console = []
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        page.locator("#rep-day-date").fill((day + timedelta(days=40)).isoformat())
+        page.locator("#rep-day-form button[type=submit]").click()
+        expect(page.locator("#rep-day-none")).to_have_text("No plan for this day yet.")
+        expect(page.locator("#rep-day-plan")).to_have_text("Plan this day")
+        assert console == []
+        page.locator("#rep-day-date").fill(day.isoformat())
+        page.locator("#rep-day-form button[type=submit]").click()
         page.locator("#rep-day-summary, #rep-day-none").first.wait_for()
         page.locator("#rep-day-plan").click()
         page.get_by_text("Planned and kept").wait_for()
@@ -72,6 +96,7 @@ def test_a_manager_plans_a_reps_day_from_the_reps_week(browser, live_server):
         assert errors == []
     finally:
         context.close()
+        _first_appointment(live_server, manager_id, managers_own)
 
     context, page, errors = manager_page(browser, live_server, viewport=PHONE, locale="zh-CN")
     try:

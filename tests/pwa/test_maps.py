@@ -221,6 +221,38 @@ def test_on_a_wgs84_source_the_day_is_drawn_where_it_is_stored(phone, map_server
     assert view and set(view) <= set(page.evaluate(CACHED_TILES))
 
 
+# Scroll `control` (a map's control) under `bar` (the sticky header or the fixed tab bar) and answer whether the
+# bar is what a tap at the control's centre reaches, and whether the control is under the bar there at all.
+UNDER_BAR = """([control, bar]) => {
+  const c = document.querySelector(control);
+  const b = document.querySelector(bar).getBoundingClientRect();
+  const box = c.getBoundingClientRect();
+  window.scrollBy(0, box.top + box.height / 2 - (b.top + b.height / 2));
+  const at = c.getBoundingClientRect();
+  const x = at.left + at.width / 2, y = at.top + at.height / 2;
+  return { under: y > b.top && y < b.bottom, bar: document.elementFromPoint(x, y)?.closest(bar) !== null };
+}"""
+
+
+def test_the_maps_controls_scroll_under_the_header_and_the_tabs_not_over_them(phone, map_server, wgs_tiles):
+    """Today at 360×740: the attribution scrolled up under the sticky header and the zoom buttons down under the
+    tab bar stay beneath them (Leaflet's controls stack at z-index 1000, the bars' own: a tap there reached the
+    map's link instead of Me or the language switch)."""
+    _, page = phone
+    use_tiles(map_server, "osm")
+    log_in(page, "rep1")
+    wait_synced(page)
+    page.wait_for_selector("#today-map .leaflet-control-attribution")
+    page.evaluate("document.querySelector('#today-map').closest('details').open = true")
+    page.evaluate("document.querySelector('main').style.paddingBottom = '800px'")  # room to scroll it up
+    header = page.evaluate(UNDER_BAR, ["#today-map .leaflet-control-attribution", ".bar"])
+    shot(page, "map-under-header")
+    assert header == {"under": True, "bar": True}
+    page.evaluate("window.scrollTo(0, 0)")
+    tabs = page.evaluate(UNDER_BAR, ["#today-map .leaflet-control-zoom-in", ".tabs"])
+    assert tabs == {"under": True, "bar": True}
+
+
 def test_on_a_gcj02_source_every_position_is_drawn_at_its_gcj02_point(phone, map_server, gcj_tiles):
     context, page = phone
     use_tiles(map_server, "amap")

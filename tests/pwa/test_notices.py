@@ -81,9 +81,10 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
     _wait_idle(server)
     assert [d[0] for d in wecom.delivered] == ["rep1.wx"]
     stops = len(plan["stops"])
-    # In the rep's own language as the server knows it (zh-CN): the same words in WeCom and in the app.
+    # WeCom in the rep's own language as the server knows it (zh-CN); the app in the language it shows.
     said = wecom.delivered[0][2]
     assert said.startswith(f"陈经理 Manager Chen 改了明天的路线：{stops} 个拜访，") and said.endswith(" 出发")
+    shown = f"陈经理 Manager Chen changed tomorrow's route: {stops} stops, leave at {said[-8:-3]}"
 
     context = phone_context(browser, server.url, service_workers="allow")
     errors = []
@@ -96,15 +97,22 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
         page.get_by_role("button", name="Log in").click()
         banner = page.locator("#notice-banner")
         expect(banner).to_be_visible()
+        # The app is in English (the browser's language): so is the banner, never Chinese words inside it.
+        expect(banner).to_contain_text("Tomorrow's route changed")
+        expect(banner).to_contain_text(shown)
+        shot(page, "notice-banner")
+        # Switched to Chinese, the banner says what WeCom said; switched back, English again.
+        page.locator("#lang-switch").click()
         expect(banner).to_contain_text("明天的路线有变")
         expect(banner).to_contain_text(said)
-        shot(page, "notice-banner")
+        page.locator("#lang-switch").click()
+        expect(banner).to_contain_text(shown)
         page.locator("#account-button").click()
         card = page.locator("#notices-card")
         # Newest first: the manager's change on WeCom, then today's plan the seed made (before the channel: in-app).
         items = card.locator("li.notice")
         expect(items).to_have_count(2)
-        expect(items.nth(0)).to_contain_text(said)
+        expect(items.nth(0)).to_contain_text(shown)
         expect(items.nth(0)).to_contain_text("WeCom · sent")
         expect(items.nth(1)).to_contain_text("In the app · sent")
         switch = card.locator('input[data-kind="plan_ready"][data-part="any_time"]')
@@ -121,7 +129,7 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
         shot(page, "notice-me-screen")
         # Dismissed, the next unread one shows; then the banner goes and both are read.
         page.locator("#notice-dismiss").click()
-        expect(banner).to_contain_text("今天的路线已排好")
+        expect(banner).to_contain_text("Today's route is ready")
         page.locator("#notice-dismiss").click()
         expect(banner).to_be_hidden()
         assert call(server, "GET", "/api/notifications?unread=true", login_token(server, "rep1")) == []

@@ -11,6 +11,7 @@ import icalendar
 import pytest
 from playwright.sync_api import expect
 
+from server.notify.reminders import reminder_tag
 from tests.pwa.conftest import PASSWORD, TZ, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 
@@ -114,6 +115,8 @@ def test_allowed_notifications_carry_the_reminder_instead_of_the_banner(browser,
         )
         key = next(k for k in seen if k.startswith(f"leave:{first['account_id']}:"))
         assert seen[key] == "notified"
+        # Its notification's tag is the one the server's pushed reminder of the same leave-by has: one, not two.
+        assert key == reminder_tag("leave", first["account_id"], leave_by)
         expect(page.locator("#reminder-banner [data-reminder=leave]")).to_have_count(0)
         assert not errors, errors
     finally:

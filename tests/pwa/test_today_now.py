@@ -111,6 +111,14 @@ def test_at_eleven_with_stops_done_and_one_absent_the_rest_of_the_day_is_replann
         preview = page.locator("#replan-preview")
         expect(preview).to_contain_text("The rest of today, from here")
         visited = {s["account_id"] for s in stops[:3]}
+        # The stops visited this morning stay first, said as visited at the time they were (from 11:00 here), not
+        # at the times they were once planned for; every time listed runs forward.
+        done = preview.locator("li[data-done]")
+        expect(done).to_have_count(3)
+        assert all("visited" in row for row in done.all_inner_texts())
+        assert min(row[:5] for row in done.all_inner_texts()) >= "11:00"
+        listed = [row[:5] for row in preview.locator("ol li:not(.muted), ol li[data-done]").all_inner_texts()]
+        assert len(listed) > 3 and listed == sorted(listed)
         shot(page, "today-replan-preview")
         page.get_by_role("button", name="Use this plan").click()
         page.wait_for_function("() => !document.querySelector('#replan-preview')")

@@ -567,6 +567,7 @@ export default {
   "replan.added": "new",
   "replan.moved": "moved",
   "replan.left_out": "left out",
+  "replan.visited": "visited",
   "replan.accept": "Use this plan",
   "replan.keep": "Keep my plan",
   "replan.lunch": "Lunch break at {time}",

@@ -556,6 +556,7 @@ export default {
   "replan.added": "新增",
   "replan.moved": "顺序调整",
   "replan.left_out": "移出",
+  "replan.visited": "已拜访",
   "replan.accept": "采用此计划",
   "replan.keep": "保留原计划",
   "replan.lunch": "午休 {time}",

@@ -1,7 +1,7 @@
 // Accounts: offline search and filters over the cached territory; the account's whole picture.
 import { all, byIndex, get, getMeta, setMeta, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
-import { cadenceDays, daysSince, distanceText, hhmm, html, isOverdue, metresBetween, money, position, shortDate, stageLabel } from "../ui.js";
+import { byName, cadenceDays, daysSince, distanceText, hhmm, html, isOverdue, metresBetween, money, position, shortDate, stageLabel } from "../ui.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { fieldMap } from "../map.js";
 import { emit, on } from "../state.js";
@@ -43,7 +43,7 @@ on("local-write", () => { cache = null; }); // a prospect created on the phone i
 
 async function index() {
   cache ??= (await all("accounts"))
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort(byName.of((a) => a.name))
     .map((account) => ({
       account,
       haystack: `${account.name} ${account.address}`.toLowerCase(),
@@ -62,18 +62,18 @@ function overdueBy(account, now) {
 /** The accounts in an order: `name`, `overdue` (most overdue first) or `distance` from `here` (nearest first;
  *  accounts without a position last). Without `here`, distance falls back to the name order. */
 export function sortAccounts(accounts, sort, here = null, now = new Date()) {
-  const byName = (a, b) => a.name.localeCompare(b.name);
+  const byAccountName = byName.of((a) => a.name);
   if (sort === "overdue") {
     const key = new Map(accounts.map((a) => [a.id, overdueBy(a, now)]));
-    return accounts.slice().sort((a, b) => (key.get(b.id) - key.get(a.id)) || byName(a, b));
+    return accounts.slice().sort((a, b) => (key.get(b.id) - key.get(a.id)) || byAccountName(a, b));
   }
   if (sort === "distance" && here) {
     const away = (a) => (a.latitude == null || a.longitude == null ? Infinity
       : metresBetween(here.lat, here.lng, a.latitude, a.longitude));
     const key = new Map(accounts.map((a) => [a.id, away(a)]));
-    return accounts.slice().sort((a, b) => (key.get(a.id) - key.get(b.id)) || byName(a, b));
+    return accounts.slice().sort((a, b) => (key.get(a.id) - key.get(b.id)) || byAccountName(a, b));
   }
-  return accounts.slice().sort(byName);
+  return accounts.slice().sort(byAccountName);
 }
 
 /** Accounts matching a query and filters, from the phone's copy. */
@@ -90,7 +90,7 @@ export async function search({ q = "", cls = "", region = "", overdue = false, o
 
 /** The territory's regions, as the accounts on the phone name them. */
 export async function regions() {
-  return [...new Set((await index()).map((e) => e.account.region).filter(Boolean))].sort((a, b) => a.localeCompare(b));
+  return [...new Set((await index()).map((e) => e.account.region).filter(Boolean))].sort(byName);
 }
 
 function option(value, label, selected) {

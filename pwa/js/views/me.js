@@ -6,7 +6,7 @@
 import { logout, noticePrefs, notices, online, saveNoticePrefs, session } from "../api.js";
 import { feedState, keptFeed, makeFeed, qrSvg, revokeFeed } from "../calendar.js";
 import { clearRecords, getMeta, setMeta, waitingCount, waitingFiles } from "../db.js";
-import { t } from "../i18n.js";
+import { lang, t } from "../i18n.js";
 import { chooseProvider, navChoice, navContext } from "../navlinks.js";
 import { noticeItem } from "../notices.js";
 import { allowNotifications, notificationState, stopReminders } from "../reminders.js";
@@ -95,7 +95,7 @@ export async function render(main, { user, onLoggedOut }) {
   const last = await getMeta("last_sync", null);
   const photos = await waitingFiles("photo");
   const photoBytes = photos.reduce((sum, f) => sum + f.blob.size, 0);
-  const [mine, prefs] = await Promise.all([notices().catch(() => []), noticePrefs().catch(() => null)]);
+  const [mine, prefs] = await Promise.all([notices({ lang: lang() }).catch(() => []), noticePrefs().catch(() => null)]);
   main.innerHTML = html`<h1>${t("me.title")}</h1>
     <p class="card"><strong>${user.display_name || user.username}</strong> (${user.username})<br>
       ${t("sync.waiting", { n: waiting })} · ${last ? t("sync.last", { time: hhmm(last) }) : t("sync.never")}</p>

@@ -6,7 +6,7 @@ import { downloadAppointment } from "../calendar.js";
 import { all, byIndex, get, uuid, writeLocal } from "../db.js";
 import { has, t } from "../i18n.js";
 import { geocoding, vocab } from "../settings.js";
-import { addDays, html, localDate, metresBetween, position } from "../ui.js";
+import { addDays, byName, html, localDate, metresBetween, position } from "../ui.js";
 import { fieldMap } from "../map.js";
 import { may } from "../may.js";
 import { teamReps } from "../teams.js";
@@ -235,7 +235,7 @@ export async function renderForm(main, { entity, id = null, accountId = null, qu
   }
   const devices = entity === "opportunity" ? await byIndex("devices", "account_id", account.id) : [];
   const regions = entity === "account"
-    ? [...new Set((await all("accounts")).map((a) => a.region).filter(Boolean))].sort((a, b) => a.localeCompare(b)) : [];
+    ? [...new Set((await all("accounts")).map((a) => a.region).filter(Boolean))].sort(byName) : [];
   const values = { ...Object.fromEntries(spec.fields.map((f) => [f.name, f.initial ?? null])), ...(current ?? {}) };
   if (entity === "opportunity" && !current && query.get("device")) {
     const device = devices.find((d) => d.id === query.get("device"));

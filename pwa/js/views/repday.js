@@ -1,7 +1,7 @@
 // A rep's day from the manager's screen: the stored plan of a date, and plan or re-plan it there (the
 // server plans and stores it; the rep's phone gets it at its next sync, with a notice that it changed).
 import { online } from "../api.js";
-import { dayHasBegun, planDay, storedPlan } from "../plans.js";
+import { passed, planDay, storedPlan } from "../plans.js";
 import { t } from "../i18n.js";
 import { describe, html, hhmm, localDate, reasonLabels } from "../ui.js";
 
@@ -22,8 +22,9 @@ function planText(plan, names) {
     ${changer ? html`<p class="muted">${changer}</p>` : ""}${stopsList(plan, names)}`;
 }
 
-/** The panel inside `el` for one rep (`rep` {id, name}); `names` maps account ids to names; `user` is who looks. */
-export function renderRepDay(el, { rep, names, user }) {
+/** The panel inside `el` for one rep (`rep` {id, name, first_appointment_time "HH:MM"}); `names` maps account ids
+ *  to names. */
+export function renderRepDay(el, { rep, names }) {
   const today = localDate();
   el.innerHTML = html`<section class="card" id="rep-day" data-rep="${rep.id}"><h2>${t("repday.title", { name: rep.name })}</h2>
     <form class="row" id="rep-day-form" novalidate><div><label for="rep-day-date">${t("repday.date")}</label>
@@ -41,15 +42,15 @@ export function renderRepDay(el, { rep, names, user }) {
     status.textContent = online() ? "" : t("team.offline");
     if (!online()) return;
     view.innerHTML = "";
+    let plan;
     try {
-      const plan = await storedPlan(rep.id, day());
-      view.innerHTML = planText(plan, names);
-      planButton.textContent = t("repday.replan");
+      plan = await storedPlan(rep.id, day());
     } catch (e) {
-      if (e.status !== 404) { status.textContent = describe(e); return; }
-      view.innerHTML = html`<p class="muted" id="rep-day-none">${t("repday.none")}</p>`;
-      planButton.textContent = t("repday.plan");
+      status.textContent = describe(e);
+      return;
     }
+    view.innerHTML = plan ? planText(plan, names) : html`<p class="muted" id="rep-day-none">${t("repday.none")}</p>`;
+    planButton.textContent = t(plan ? "repday.replan" : "repday.plan");
   };
   el.querySelector("#rep-day-form").addEventListener("submit", (event) => { event.preventDefault(); show(); });
   planButton.addEventListener("click", async () => {
@@ -58,10 +59,12 @@ export function renderRepDay(el, { rep, names, user }) {
     planButton.disabled = true;
     status.textContent = t("today.planning");
     try {
-      // Today, once the working day has begun: the rest of it, from the rep's home at this time (the rep's
-      // visits so far stay first); the manager does not know where the rep stands.
+      // Today, once the rep's working day has begun (the rep's first-appointment time, not the manager's own):
+      // the rest of it, from the rep's home at this time (the rep's visits so far stay first); the manager
+      // does not know where the rep stands.
       const now = new Date();
-      const start = day() === localDate(now) && dayHasBegun(user, now) ? { start: { at: now.toISOString() } } : {};
+      const begun = day() === localDate(now) && passed(rep.first_appointment_time, now);
+      const start = begun ? { start: { at: now.toISOString() } } : {};
       const plan = await planDay({ rep_id: rep.id, date: day(), override: el.querySelector("#rep-day-override").checked, ...start });
       view.innerHTML = planText(plan, names);
       planButton.textContent = t("repday.replan");

@@ -2,8 +2,8 @@
 // target or the method's rule by the server (good, warn, bad) and shown with a symbol and a word as well as a
 // colour, the rule in a tooltip and in words under the table. Any column sorts (buttons: keyboard and tap);
 // a rep's name opens that rep's week.
-import { lang, t } from "../i18n.js";
-import { html, money, stageLabel } from "../ui.js";
+import { t } from "../i18n.js";
+import { byName, html, money, stageLabel } from "../ui.js";
 
 const SYMBOL = { good: "✓", warn: "!", bad: "✗" };
 const pct = (v) => (v === null || v === undefined ? "–" : `${Number(v).toFixed(1)} %`);
@@ -41,13 +41,12 @@ function columns(stages) {
 }
 
 function compare(column, direction) {
-  const collator = new Intl.Collator(lang(), { numeric: true, sensitivity: "base" });
   return (a, b) => {
     const x = column.sort(a);
     const y = column.sort(b);
     if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1; // no figure: last either way
     if (y === null || y === undefined) return -1;
-    const order = column.text ? collator.compare(String(x), String(y)) : x - y;
+    const order = column.text ? byName(String(x), String(y)) : x - y;
     return direction === "descending" ? -order : order;
   };
 }

@@ -32,11 +32,15 @@ export async function restStart(now = new Date()) {
   return a?.latitude != null ? { latitude: a.latitude, longitude: a.longitude, at: now.toISOString() } : { at: now.toISOString() };
 }
 
-function changes(current, proposed, accounts) {
+function changes(current, proposed, accounts, visitedAt) {
   const before = new Map(current.map((s) => [s.account_id, s]));
   const after = new Set(proposed.map((s) => s.account_id));
   const name = (id) => accounts.get(id)?.name ?? "?";
   const rows = proposed.map((s, i) => {
+    // A stop visited already stays first: said with when it was visited, not the time it was once planned for
+    // (which may be later than the next stop's new time).
+    const at = visitedAt.get(s.account_id);
+    if (at) return html`<li class="muted" data-done>${hhmm(at)} ${i + 1}. ${name(s.account_id)} <span class="tag">${t("replan.visited")}</span></li>`;
     const old = before.get(s.account_id);
     const what = !old ? t("replan.added") : old.position !== s.position ? t("replan.moved") : "";
     return html`<li>${hhmm(s.planned_arrival)} ${i + 1}. ${name(s.account_id)} ${what ? html`<span class="tag">${what}</span>` : ""}</li>`;
@@ -106,8 +110,8 @@ export async function render(main, { user }) {
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
   const visits = (await all("visits")).filter((v) => v.check_in_at && !v.cancelled_at);
   // "Visit" on a stop already visited today opens that visit rather than starting a second one.
-  const visitedToday = new Map(visits.filter((v) => localDate(new Date(v.check_in_at)) === today)
-    .map((v) => [v.account_id, v.id]));
+  const todays = visits.filter((v) => localDate(new Date(v.check_in_at)) === today);
+  const visitedToday = new Map(todays.map((v) => [v.account_id, v.id]));
   const open = visits.find((v) => !v.check_out_at);
   const focus = await weekFocus(today, accounts);
   const openCard = html`${open ? html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
@@ -144,7 +148,6 @@ export async function render(main, { user }) {
   const stops = plan.stops.slice().sort((a, b) => a.position - b.position);
   const now = new Date();
   const ctx = dayContext(plan, { user, accounts, visits, appointments: await all("appointments") });
-  const todays = visits.filter((v) => localDate(new Date(v.check_in_at)) === today);
   const where = dayNow(stops, todays, now);
   const count = (state) => where.states.filter((s) => s.state === state).length;
   const nav = await navContext();
@@ -244,7 +247,7 @@ export async function render(main, { user }) {
     try {
       const proposed = await previewPlan(body);
       box.innerHTML = html`<div class="card" id="replan-preview"><strong>${t("replan.proposed")}</strong>
-        <ol class="list">${changes(stops, proposed.stops, accounts)}</ol>${planNotes(proposed)}
+        <ol class="list">${changes(stops, proposed.stops, accounts, new Map(todays.map((v) => [v.account_id, v.check_in_at])))}</ol>${planNotes(proposed)}
         <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
           <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
       box.querySelector("#replan-keep").addEventListener("click", () => {

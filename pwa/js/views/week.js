@@ -6,7 +6,7 @@ import { saveWeeklyFocus, weeklyCsv, weeklyReviews } from "../reports.js";
 import { all } from "../db.js";
 import { lang, t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
+import { byName, describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
 import { renderRepDay } from "./repday.js";
 
 const MAX_FOCUS = 3;
@@ -122,13 +122,15 @@ export async function render(main, { user, query }) {
     if (!target || mine !== latest) return; // another screen, or a newer request, is showing now
     const accounts = await all("accounts");
     const owned = (rep) => accounts.filter((a) => a.owner_id === rep && !a.deleted_at)
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort(byName.of((a) => a.name));
     const folded = user.role !== "rep" && reviews.length > 1;
     target.innerHTML = html`${folded ? summary(reviews) : ""}${reviews.map((r) => one(r, owned(r.rep_id), folded))}`;
     target.dataset.week = reviews[0]?.week_start ?? "";
     const day = main.querySelector("#week-rep-day");
     if (rep && reviews.length === 1 && day && !day.firstChild) { // the manager plans this rep's day here
-      renderRepDay(day, { rep: { id: rep, name: reviews[0].name }, names: new Map(accounts.map((a) => [a.id, a.name])), user });
+      const { name, do: done } = reviews[0];
+      renderRepDay(day, { rep: { id: rep, name, first_appointment_time: done.first_appointment_time },
+        names: new Map(accounts.map((a) => [a.id, a.name])) });
     }
     target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
       event.preventDefault();
