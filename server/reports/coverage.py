@@ -8,14 +8,13 @@
 """
 
 import uuid
-from bisect import bisect_left
-from collections import defaultdict, namedtuple
+from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+import numpy
+from sqlalchemy import String, and_, case, cast, extract, func, select, true
 
 from .. import clock
-from ..fastpaths import epoch
 from ..models import Account, AccountReassignment, Visit
 from ..models.vocab import ACCOUNT_CLASSES
 from .asof import as_of as accounts_as_of
@@ -96,45 +95,21 @@ def coverage(scope):
         )
     team = {"new_accounts": sum(r["new_accounts"] for r in rows), "new_visited": sum(r["new_visited"] for r in rows)}
     team["new_coverage_pct"] = pct(team["new_visited"], team["new_accounts"])
-    # Week by week: each account's met visits from a cadence before the first week, as epoch seconds
-    # straight from the database (tens of thousands of rows: no datetime per row).
-    first_week = datetime.combine(week_start(scope.start), time(0), scope.tz)
-    # Each account by its owner's team's cadence (server/team_settings.py).
+    # Week by week, against each account's cadence then (its holder's team's days, server/team_settings.py).
     cadence = {rep.id: rules_as_of(scope, rep, as_of) for rep in scope.reps}  # as it stood at the end
-    earliest = first_week - timedelta(days=max([s.longest_cadence for s in cadence.values()] or [0]))
-    times = defaultdict(list)
-    for raw_id, at in core_rows(
-        select(raw_text(Visit.account_id), epoch(Visit.check_in_at))
-        .join(Account, Account.id == Visit.account_id)
-        .where(
-            then.held,
-            Visit.cancelled_at.is_(None),
-            Visit.met.is_not(False),
-            Visit.check_in_at >= earliest,
-            Visit.check_in_at < as_of,
-        )
-    ):
-        times[raw_id].append(at)
-    for ordered in times.values():
-        ordered.sort()
-    by_class = defaultdict(lambda: defaultdict(list))  # class -> its cadence days -> [visit times]
-    for a in accounts:
-        by_class[a.account_class][cadence[a.owner_id].cadence(a.account_class)].append(times.get(a.id, ()))
-    weeks = []
-    monday = week_start(scope.start)
+    ends, monday = [], week_start(scope.start)
     while monday <= scope.end:
-        end = min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)
+        ends.append((monday, min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)))
+        monday += timedelta(days=7)
+    covered = _covered_by_week(then, cadence, [end for _, end in ends])
+    totals = Counter(a.account_class for a in accounts)
+    weeks = []
+    for k, (monday, _) in enumerate(ends):
         row = {"week_start": monday.isoformat()}
         for cls in ACCOUNT_CLASSES:
-            groups = by_class[cls]
-            total = sum(len(mine) for mine in groups.values())
-            covered = sum(
-                _covered(mine, (end - timedelta(days=days)).timestamp(), end.timestamp())
-                for days, mine in groups.items()
-            )
-            row.update({f"{cls}_accounts": total, f"{cls}_covered": covered, f"{cls}_pct": pct(covered, total)})
+            total, seen = totals[cls], covered[cls][k]
+            row.update({f"{cls}_accounts": total, f"{cls}_covered": seen, f"{cls}_pct": pct(seen, total)})
         weeks.append(row)
-        monday += timedelta(days=7)
     unvisited = sorted(
         (i for rep in scope.reps for i in new[rep.id]["unvisited"]), key=lambda i: (i["rep_name"] or "", i["name"])
     )
@@ -151,10 +126,72 @@ def _later(a, b):
     return b if a is None else a if b is None else max(a, b)
 
 
-def _covered(accounts, start, end):
-    """How many of the accounts' time-ordered lists of visits hold an instant in [start, end)."""
-    count = 0
-    for ordered in accounts:
-        i = bisect_left(ordered, start)
-        count += i < len(ordered) and ordered[i] < end
-    return count
+def _covered_by_week(then, cadence, ends):
+    """{class: [how many of the accounts held then had a met visit within their cadence before each of `ends`]}.
+
+    An account is covered at an end when its last met visit before it is within its cadence: each visit
+    answers for the ends after it up to its account's next visit, and of those for the ones within its
+    cadence. The database gives each account's visits as one list of epoch seconds (thousands of rows, not
+    one per visit); the ends each visit answers for are found for all of them at once (numpy)."""
+    n = len(ends)
+    if not cadence:  # no rep, no account
+        return {cls: [0] * n for cls in ACCOUNT_CLASSES}
+    days = _cadence_days(then, cadence)
+    earliest = ends[0] - timedelta(days=max(rules.longest_cadence for rules in cadence.values()))
+    accounts = core_rows(
+        select(
+            func.min(then.account_class),  # one value per account: grouped by its id
+            func.min(days),
+            func.count(),
+            # Epoch seconds as the database writes them (to the microsecond on PostgreSQL).
+            func.aggregate_strings(cast(extract("epoch", Visit.check_in_at), String), ","),
+        )
+        .join(Account, Account.id == Visit.account_id)
+        .where(
+            then.held,
+            then.account_class.in_(ACCOUNT_CLASSES),
+            Visit.cancelled_at.is_(None),
+            Visit.met.is_not(False),
+            Visit.check_in_at >= earliest,
+            Visit.check_in_at < ends[-1],
+        )
+        .group_by(Visit.account_id)
+    )
+    if not accounts or not n:
+        return {cls: [0] * n for cls in ACCOUNT_CLASSES}
+    classes, spans, counts, times = zip(*accounts, strict=True)
+    counts = numpy.array(counts)
+    account = numpy.repeat(numpy.arange(len(counts)), counts)
+    at = numpy.fromstring(",".join(times), dtype=float, sep=",")
+    order = numpy.lexsort((at, account))  # each account's visits in time order
+    at = at[order]
+    following = numpy.full(len(at), numpy.inf)  # the account's next visit (none: never)
+    same = account[1:] == account[:-1]
+    following[:-1][same] = at[1:][same]
+    bounds = numpy.array([end.timestamp() for end in ends])
+    first = numpy.searchsorted(bounds, at, side="right")  # the first end after the visit
+    until = numpy.searchsorted(bounds, following, side="right")  # ... up to the next visit
+    span = numpy.repeat(numpy.array(spans), counts)
+    for d in set(spans):  # ... and within the cadence
+        mine = span == d
+        cutoffs = numpy.array([(end - timedelta(days=d)).timestamp() for end in ends])
+        until[mine] = numpy.minimum(until[mine], numpy.searchsorted(cutoffs, at[mine], side="right"))
+    kind = numpy.repeat(numpy.array(classes), counts)
+    covered = {}
+    for cls in ACCOUNT_CLASSES:
+        mine = kind == cls
+        steps = numpy.bincount(first[mine], minlength=n + 1) - numpy.bincount(until[mine], minlength=n + 1)
+        covered[cls] = [int(c) for c in numpy.cumsum(steps)[:n]]
+    return covered
+
+
+def _cadence_days(then, cadence):
+    """The days of the account's class by its holder's team then, as SQL (the classes of ACCOUNT_CLASSES)."""
+    teams = defaultdict(list)  # the days of each class -> the reps whose team had them
+    for rep_id, rules in cadence.items():
+        teams[tuple(sorted(rules.cadence_days.items()))].append(rep_id)
+    whens = []
+    for days, reps in teams.items():
+        holder = then.owner.in_(reps) if len(teams) > 1 else true()
+        whens += [(and_(holder, then.account_class == cls), d) for cls, d in days]
+    return case(*whens)

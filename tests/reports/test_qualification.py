@@ -306,6 +306,60 @@ def test_coverage_counts_a_reassigned_account_from_the_day_the_rep_took_it(app, 
 
 
 @pytest.mark.calendar
+def test_coverage_week_by_week_at_the_edges_of_the_cadence(app, client, world):
+    """r1's November, counted by hand: a met visit covers the weeks whose end comes after it and no more than
+    the cadence after it. Four accounts added to the world's (weeks end on Mondays, 00:00 Shanghai):
+    X (A, 7 days) seen at 00:00 on 9 November exactly, twice: not before that week's end, within 7 days of the
+    next; Y (A) seen at 23:59:59 on 15 November: that week only; Z (C, 30 days) seen on 20 October (the ends
+    to 19 November) and on 25 November (the last two ends); W (B) only a visit where the customer was absent and
+    a cancelled one: never covered."""
+    r1 = world.users["r1"]
+
+    def weeks():
+        answer = get(client, world, "r1", f"/api/reports/coverage?{NOV}")
+        return {
+            w["week_start"]: tuple(w[f"{c}_{k}"] for c in "ABC" for k in ("accounts", "covered"))
+            for w in answer["extra"]["weeks"]
+        }
+
+    before = weeks()
+    with writing(app):
+
+        def account(name, account_class, *visits):
+            a = Account(
+                name=name,
+                account_class=account_class,
+                owner_id=r1,
+                latitude=31.2,
+                longitude=121.4,
+                created_at=datetime(2026, 5, 1, tzinfo=SH),
+            )
+            db.session.add(a)
+            db.session.flush()
+            for at, extra in visits:
+                db.session.add(Visit(account_id=a.id, rep_id=r1, purpose="See", check_in_at=at, **extra))
+
+        monday = datetime(2026, 11, 9, tzinfo=SH)
+        account("X", "A", (monday, {}), (monday, {}))
+        account("Y", "A", (monday + timedelta(days=7) - timedelta(seconds=1), {}))
+        account("Z", "C", (datetime(2026, 10, 20, 10, tzinfo=SH), {}), (datetime(2026, 11, 25, 10, tzinfo=SH), {}))
+        cancelled = {"cancelled_at": datetime(2026, 11, 20, 11, tzinfo=SH), "cancel_reason": "Recorded twice"}
+        account("W", "B", (datetime(2026, 11, 20, 10, tzinfo=SH), {"met": False}), (monday, cancelled))
+        db.session.commit()
+    after = weeks()
+    added = {week: tuple(a - b for a, b in zip(after[week], before[week], strict=True)) for week in after}
+    assert added == {
+        # week: (A accounts, A covered, B accounts, B covered, C accounts, C covered)
+        "2026-10-26": (2, 0, 1, 0, 1, 1),
+        "2026-11-02": (2, 0, 1, 0, 1, 1),
+        "2026-11-09": (2, 2, 1, 0, 1, 1),
+        "2026-11-16": (2, 0, 1, 0, 1, 0),
+        "2026-11-23": (2, 0, 1, 0, 1, 1),
+        "2026-11-30": (2, 0, 1, 0, 1, 1),
+    }
+
+
+@pytest.mark.calendar
 def test_the_methods_ratios_from_the_weeks_records(app, client, world):
     """r1's week of 16 November, counted by hand: 5 calls (one cancelled visit left out), 3 of them met,
     at 3 accounts of which 2 met; one deal opened, demonstrated, proposed and won."""
