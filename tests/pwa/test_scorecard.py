@@ -85,6 +85,8 @@ def test_the_scorecard_shows_20_reps_on_one_desktop_screen_and_sorts(browser, te
             assert box["y"] >= bar["y"] + bar["height"] - 1, f"row {i} under the header bar"
             assert box["y"] + box["height"] <= tabs["y"] + 1, f"row {i} below the fold: {box} vs tabs at {tabs['y']}"
         page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")  # once drawn
+        # The sync state is a button of its own size beside the others, not the header's whole width.
+        assert page.locator("header.bar .sync").bounding_box()["width"] <= 22 * 16 + 1
         # Reps by name as people read it: the server's order; the name column says it is sorted.
         header = page.locator("#scorecard thead th[data-col='name']")
         expect(header).to_have_attribute("aria-sort", "ascending")
@@ -168,6 +170,16 @@ def test_the_scorecard_is_cards_on_a_phone_in_chinese(browser, team20):
         )
         assert first.locator("td[data-mark] .mark-word").first.is_visible()
         assert first.locator("td[data-mark] .mark-word").first.inner_text().strip() in ("达标", "关注", "需改进")
+        # A mark's word is never split over two lines (需 / 改进 read as two words).
+        assert page.evaluate(
+            "[...document.querySelectorAll('#scorecard .mark-word')].every((e) => e.getClientRects().length === 1)"
+        )
+        # The overdue list's rows: the name across the card, its facts on a line of their own below it.
+        row = page.locator("#overdue-list a.item").first
+        expect(row).to_be_visible()
+        name_line, facts = row.locator(".tag").bounding_box(), row.locator(".muted").bounding_box()
+        assert facts["y"] >= name_line["y"] + name_line["height"] - 1, (name_line, facts)
+        assert facts["width"] > 0.7 * row.bounding_box()["width"]
         # The sort buttons are tap-sized; a tap sorts the cards.
         chip = page.locator("[data-sort='overdue_a']")
         assert chip.bounding_box()["height"] >= 44
