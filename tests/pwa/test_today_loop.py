@@ -132,6 +132,13 @@ def test_today_at_eleven_opens_on_the_next_stop_and_the_loop_keeps_the_day_clock
         page.wait_for_selector("#visit-form")
         assert [a["category"] for a in running(page)] == ["face_to_face"]  # the clock switched itself
         assert too_small(page) == [], "the visit screen's tap targets"
+        # Back on Today while checked in: the open visit first, said once, with one button back into it.
+        page.goto("/#/today")
+        expect(page.locator("#open-visit")).to_be_visible()
+        back = page.locator("#next-up a.button")
+        assert back.inner_text().lower() not in page.locator("#open-visit").inner_text().lower()
+        back.click()
+        page.wait_for_selector("#check-out")
         page.locator("#check-out").click()
         page.wait_for_selector("#next-stop")
         out = page.locator("#next-stop")

@@ -396,7 +396,7 @@ export default {
   "visit.cancel_reason": "Recorded by mistake? Why cancel it",
   "visit.cancel": "Cancel this visit",
   "visit.cancel_needs_reason": "Say why the visit is cancelled.",
-  "today.open_visit": "Checked in at {name}: continue the visit",
+  "today.open_visit": "Checked in at {name}, not yet out",
   "visit.book_follow_up": "Book the follow-up",
   "today.state_done": "Done {from}–{to}",
   "today.state_current": "In the visit since {from}",

@@ -385,7 +385,7 @@ export default {
   "visit.cancel_reason": "记错了？取消原因",
   "visit.cancel": "取消此拜访",
   "visit.cancel_needs_reason": "请说明取消原因。",
-  "today.open_visit": "正在 {name} 拜访：继续",
+  "today.open_visit": "已在 {name} 签到，尚未签退",
   "visit.book_follow_up": "预约下次拜访",
   "today.state_done": "已完成 {from}–{to}",
   "today.state_current": "自 {from} 起拜访中",

@@ -59,14 +59,17 @@ function planNotes(plan) {
   return notes.map((note) => html`<p class="muted" data-note>${note}</p>`);
 }
 
+/** The visit checked in and not yet out: where, and one big button back into it. */
+function openVisitCard(open, accounts) {
+  return html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
+    { name: accounts.get(open.account_id)?.name ?? "" })}</p>
+    <a class="button big" href="#/visit/${open.id}">${t("today.continue_visit")}</a></section>`;
+}
+
 /** What comes next, first on the screen: the open visit, or the next stop with its leave-by time and one big
  *  Visit button (and Navigate); nothing once the day is done. */
 function nextUp(where, stops, accounts, open, nav, visitedToday) {
-  if (open) {
-    return html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
-      { name: accounts.get(open.account_id)?.name ?? "" })}</p>
-      <a class="button big" href="#/visit/${open.id}">${t("today.continue_visit")}</a></section>`;
-  }
+  if (open) return openVisitCard(open, accounts);
   const stop = stops[where.nextIndex];
   if (!stop) return "";
   const account = accounts.get(stop.account_id) ?? { name: "?" };
@@ -114,9 +117,7 @@ export async function render(main, { user }) {
   const visitedToday = new Map(todays.map((v) => [v.account_id, v.id]));
   const open = visits.find((v) => !v.check_out_at);
   const focus = await weekFocus(today, accounts);
-  const openCard = html`${open ? html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
-    { name: accounts.get(open.account_id)?.name ?? "" })}</p><a class="button big" href="#/visit/${open.id}">${t("today.continue_visit")}</a>
-    </section>` : ""}${focus ?? ""}`;
+  const openCard = html`${open ? openVisitCard(open, accounts) : ""}${focus ?? ""}`;
   if (!plan || !plan.stops?.length) {
     // Before this phone's first sync has finished, "no route" would be a guess: the day may be on its way.
     const first = !plan && (await getMeta("last_sync", null)) === null;
