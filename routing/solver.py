@@ -367,3 +367,38 @@ def _solve_routing(day, matrix, deadline, seed=None):
     if any(s.mandatory and i not in kept for i, s in enumerate(day.stops)):
         return None
     return tuple(order), solution.ObjectiveValue()
+
+
+def timed_order(day, matrix, stop_ids, dropped=(), without_lunch=False):
+    """The plan of a day in a given order (`stop_ids`, e.g. a previewed plan accepted as shown), timed again by
+    `best_timeline` on the travel times `solve` was given (`travel_points(day)`), or None when an id is not a
+    stop of the day, a stop comes twice, a mandatory stop is missing (and not among the `dropped` ids: too late
+    to reach) or the order no longer keeps every rule. `without_lunch`: the plan was made without the lunch
+    break (its `lunch_skipped`)."""
+    usable, _ = _screen(day)
+    day = _with_stops(day, usable)
+    if without_lunch:
+        day = replace(day, lunch=None)
+    index = {s.id: i for i, s in enumerate(day.stops)}
+    order = [index.get(stop_id) for stop_id in stop_ids]
+    mandatory = {i for i, s in enumerate(day.stops) if s.mandatory and s.id not in set(dropped)}
+    if None in order or len(set(order)) != len(order) or not mandatory <= set(order):
+        return None
+    times = best_timeline(day, order, matrix)
+    if times is None:
+        return None
+    prev, planned = 0, []
+    for k, i in enumerate(order):
+        stop = day.stops[i]
+        planned.append(
+            PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1], stop.reason)
+        )
+        prev = i + 1
+    return Plan(
+        leave_at=times["leave"],
+        back_at=times["back"],
+        stops=planned,
+        travel_s=times["travel"],
+        service_s=sum(day.stops[i].service_s for i in order),
+        lunch_start=times["lunch_start"],
+    )

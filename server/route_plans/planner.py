@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
 from ..models.users import team_zone
 from ..notify.events import plan_stored
+from .preview import accepted_plan, preview_token, stored_version
 
 CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
 STAGE_PRIORITY = {"P": 2, "A": 3, "D": 4, "C": 5}
@@ -505,8 +506,13 @@ def kept_choices(rep_id, day):
     return Choices.from_json(stored) if stored else Choices()
 
 
-def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=False, start=None, preview=False):
+def plan_day(
+    rep_id, day, time_limit_s=2.0, choices=None, by=None, override=False, start=None, preview=False, accept=None
+):
     """Plan `day` for the rep and store it (replacing an earlier plan for that day).
+
+    `preview`: answer the plan without storing it, with its `preview_token`; `accept` (that token, with the
+    same request): store the plan the preview showed instead of solving again (preview.py).
 
     `by` is who asks (None: the evening batch). The rep's own choices are kept with the plan; the
     batch re-plans with them, and a manager's re-plan keeps them too (the rep's leave-outs and pins
@@ -524,6 +530,9 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=Fals
         else:
             effective = (choices or Choices()).keeping(kept)
         job = _prepare(rep, day, effective, start)
+        if accept is not None:
+            return _store_accepted(job, day, accept, by, effective if own else None)
+        version = stored_version(rep.id, day)
         plan = _solve(job, time_limit_s)
         if preview:
             break
@@ -543,9 +552,18 @@ def plan_day(rep_id, day, time_limit_s=2.0, choices=None, by=None, override=Fals
     with recorded(db.session):
         savepoint = db.session.begin_nested()
         try:
-            return PlanAnswerSchema().dump(_write_plan(job, day, plan, by, None, commit=False))
+            answer = PlanAnswerSchema().dump(_write_plan(job, day, plan, by, None, commit=False))
         finally:
             savepoint.rollback()
+    return {**answer, "preview_token": preview_token(job, day, plan, version)}
+
+
+def _store_accepted(job, day, token, by, rep_choices):
+    """The previewed plan `token` stored as shown (timed again), or 409 when the day changed since."""
+    with recorded(db.session):
+        stored = locked_plan(job.rep_id, day)
+        plan = accepted_plan(job, day, token, stored.version if stored is not None else None)
+        return _write_plan(job, day, plan, by, rep_choices, commit=True)
 
 
 def active_reps(team_name=None):

@@ -80,6 +80,15 @@ class PlanAnswerSchema(RoutePlanSchema):
             "description": "when the plan has no stop: why (no_stops, none_fits, not_worth_the_time)",
         },
     )
+    preview_token = fields.Function(
+        lambda p: _answered(p, "preview_token"),
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "a preview's (null otherwise): what it showed, signed; send it back as `accept` to store "
+            "exactly this plan",
+        },
+    )
 
 
 class RoutePlanQuery(PageArgs):
@@ -152,7 +161,19 @@ class PlanRequest(StrictSchema):
             "the rest is planned after them, and the 8:45 start does not apply"
         },
     )
-    preview = fields.Boolean(load_default=False, metadata={"description": "answer the plan without storing it"})
+    preview = fields.Boolean(
+        load_default=False,
+        metadata={"description": "answer the plan without storing it, with its `preview_token`"},
+    )
+    accept = fields.String(
+        validate=validate.Length(min=1, max=20000),
+        metadata={
+            "description": "a preview's `preview_token`, sent with the preview's own request: store exactly the plan "
+            "that preview showed (timed again, not solved again); 409 `preview_stale` when the day changed since "
+            "(its stops, appointments or visits, or another plan stored) and nothing is stored; 422 when not a "
+            "preview token of this rep's day"
+        },
+    )
 
     @validates_schema
     def _disjoint(self, data, **_):
@@ -160,3 +181,8 @@ class PlanRequest(StrictSchema):
         clash = left_out & (set(data.get("include", ())) | {p["account_id"] for p in data.get("pins", ())})
         if clash:
             raise ValidationError(f"Both kept and left out: {sorted(map(str, clash))}", "exclude")
+
+    @validates_schema
+    def _preview_or_accept(self, data, **_):
+        if data.get("preview") and data.get("accept"):
+            raise ValidationError("A preview is answered, not accepted: send `accept` without `preview`.", "accept")

@@ -33,6 +33,13 @@ class Plan(MethodView):
     @blp.arguments(PlanRequest)
     @blp.response(200, PlanAnswerSchema)
     @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="`accept`: the day changed since the preview (its stops, appointments or visits, or another "
+        "plan of it stored meanwhile), or the previewed order no longer fits it. Error code `preview_stale`; nothing "
+        "is stored; preview the day again.",
+    )
+    @blp.alt_response(
         429,
         schema=ErrorSchema,
         description="Too many plans by this user (PLAN_RATE_LIMIT, 30 per minute by default). Error code "
@@ -84,6 +91,7 @@ class Plan(MethodView):
                 override=body["override"],
                 start=start,
                 preview=body["preview"],
+                accept=body.get("accept"),
             )
         return jsonify(plan) if body["preview"] else plan
 

@@ -120,9 +120,30 @@ def test_at_eleven_with_stops_done_and_one_absent_the_rest_of_the_day_is_replann
         listed = [row[:5] for row in preview.locator("ol li:not(.muted), ol li[data-done]").all_inner_texts()]
         assert len(listed) > 3 and listed == sorted(listed)
         shot(page, "today-replan-preview")
+        previews = []  # the previews the phone was answered, as the server sent them
+        page.on(
+            "response",
+            lambda r: (
+                previews.append(r.json())
+                if r.url.endswith("/api/routes/plan") and r.ok and r.request.post_data_json.get("preview")
+                else None
+            ),
+        )
+        # The day changes on the server after the preview (the rest of it planned again from home at 11:00, the
+        # visits kept first): the preview shown cannot be stored as it was, and the phone shows the new one.
+        from_home = {"date": today_local().isoformat(), "start": {"at": eleven.isoformat()}}
+        api(live_server, "/api/routes/plan", t, from_home)
+        page.get_by_role("button", name="Use this plan").click()
+        expect(page.locator("#replan-stale")).to_contain_text("Your day changed since this preview")
+        expect(preview).to_contain_text("The rest of today, from here")
         page.get_by_role("button", name="Use this plan").click()
         page.wait_for_function("() => !document.querySelector('#replan-preview')")
         stored = sorted(api(live_server, f"/api/routes/{me}/{today_local()}", t)["stops"], key=lambda s: s["position"])
+        shown = sorted(previews[-1]["stops"], key=lambda s: s["position"])
+        assert len(previews) == 1 and [s["account_id"] for s in stored] == [s["account_id"] for s in shown]
+        assert [datetime.fromisoformat(s["planned_arrival"]) for s in stored] == [
+            datetime.fromisoformat(s["planned_arrival"]) for s in shown
+        ]
         # The morning stays in the day, first and in its order; the rest of it is planned from 11:00.
         assert [s["account_id"] for s in stored[:3]] == [s["account_id"] for s in stops[:3]]
         rest = stored[3:]

@@ -107,6 +107,7 @@ RECORD_RULE_FIELDS = frozenset(
         *("stage", "status", "loss_reason", "cancel_reason"),
         *("account_id", "contact_id", "device_id", "opportunity_id", "visit_id", "appointment_id"),
         *("owner_id", "rep_id", "manager_id", "team_id", "accompanied_by", "hand_over_to", "accounts"),
+        "accept",  # a re-plan's accept sends back a preview's signed token, which no document knows
         "old_password",  # a password change names the caller's current password, which no document knows
         "rows",  # an import's CSV: its columns and values are in the operation's words, the file is binary
     }

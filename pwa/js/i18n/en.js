@@ -352,6 +352,7 @@ export default {
   "error.code.unauthorized": "Log in first.",
   "error.code.method_not_allowed": "That action is not possible here.",
   "error.code.conflict": "It clashes with stored data.",
+  "error.code.preview_stale": "Your day changed since this preview; here is the new one.",
   "error.code.version_conflict": "Someone else changed this meanwhile; reload and try again.",
   "error.code.payload_too_large": "Too large to send.",
   "error.code.unsupported_media_type": "The app sent data in a form the server does not take.",

@@ -341,6 +341,7 @@ export default {
   "error.code.unauthorized": "请先登录。",
   "error.code.method_not_allowed": "此处不能进行该操作。",
   "error.code.conflict": "与已保存的数据冲突。",
+  "error.code.preview_stale": "预览之后当天的安排有变；以下是新的预览。",
   "error.code.version_conflict": "其他人同时修改了此记录；请刷新后重试。",
   "error.code.payload_too_large": "内容太大，无法发送。",
   "error.code.unsupported_media_type": "应用发送的数据格式服务器不接受。",

@@ -245,26 +245,41 @@ export async function render(main, { user }) {
     if ((await outbox()).some((m) => m.entity === "route_plan")) await syncNow();
     const start = await restStart();
     const body = { date: today, ...(start ? { start } : {}) };
-    try {
-      const proposed = await previewPlan(body);
-      box.innerHTML = html`<div class="card" id="replan-preview"><strong>${t("replan.proposed")}</strong>
-        <ol class="list">${changes(stops, proposed.stops, accounts, new Map(todays.map((v) => [v.account_id, v.check_in_at])))}</ol>${planNotes(proposed)}
-        <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
-          <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
-      box.querySelector("#replan-keep").addEventListener("click", () => {
-        box.innerHTML = "";
+    // The plan accepted is the one shown: the server stores it as previewed, or refuses it (409 preview_stale)
+    // when the day changed since, and the phone shows the new preview instead.
+    const preview = async (note = "") => {
+      try {
+        const proposed = await previewPlan(body);
+        box.innerHTML = html`<div class="card" id="replan-preview">${note ? html`<p class="error-text" id="replan-stale" role="status">${note}</p>` : ""}
+          <strong>${t("replan.proposed")}</strong>
+          <ol class="list">${changes(stops, proposed.stops, accounts, new Map(todays.map((v) => [v.account_id, v.check_in_at])))}</ol>${planNotes(proposed)}
+          <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
+            <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
+        box.querySelector("#replan-keep").addEventListener("click", () => {
+          box.innerHTML = "";
+          box.classList.remove("busy");
+          event.target.disabled = false;
+        });
+        box.querySelector("#replan-accept").addEventListener("click", async (click) => {
+          click.target.disabled = true;
+          try {
+            await planAndKeep({ ...body, accept: proposed.preview_token });
+          } catch (e) {
+            if (e.status === 409) return preview(t("error.code.preview_stale")); // the day changed: its new preview instead
+            box.innerHTML = html`<p class="error-text">${describe(e)}</p>`;
+            box.classList.remove("busy");
+            event.target.disabled = false;
+            return;
+          }
+          render(main, { user });
+        });
+      } catch (e) {
+        box.innerHTML = html`<p class="error-text">${describe(e)}</p>`;
         box.classList.remove("busy");
         event.target.disabled = false;
-      });
-      box.querySelector("#replan-accept").addEventListener("click", async () => {
-        await planAndKeep(body);
-        render(main, { user });
-      });
-    } catch (e) {
-      box.innerHTML = html`<p class="error-text">${describe(e)}</p>`;
-      box.classList.remove("busy");
-      event.target.disabled = false;
-    }
+      }
+    };
+    await preview();
   });
   // The map's modules (and Leaflet) load after the day is drawn and usable: never on the way to it.
   const { drawRoute, showHere } = await import("../map.js");
