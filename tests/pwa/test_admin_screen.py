@@ -225,6 +225,11 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
         rep_page.locator("#password-form button[type=submit]").click()
         rep_page.wait_for_selector("#route, #plan-today")  # the rep's Today opens
         expect(rep_page.locator("#tabs")).to_be_visible()
+        # Their first plan: a territory with no account yet says so and how to go on, not "no route" again.
+        rep_page.wait_for_selector("#today-none[data-first-sync='false']")  # the first sync is done
+        rep_page.locator("#plan-today").click()
+        expect(rep_page.locator("#plan-empty[data-why='no_accounts'] a[href='#/account/new']")).to_be_visible()
+        expect(rep_page.locator("#today-none")).to_have_count(0)
         # On the Me screen anyone changes their own password again.
         rep_page.locator("#account-button").click()
         rep_page.locator("#old-password").fill("my-own-password")

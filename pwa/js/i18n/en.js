@@ -18,6 +18,7 @@ export default {
   "login.again": "Your session has ended. Log in again; nothing you recorded is lost.",
   "logout": "Log out",
   "today.title": "Today, {date}", "today.none": "No route planned for today.", "today.first_sync": "Bringing today's route from the server…", "today.plan": "Plan today",
+  "today.no_accounts": "Your territory has no account yet, so there is nothing to plan: add a prospect, or ask your manager to hand accounts over to you.",
   "today.planning": "Planning…", "today.offline_plan": "Planning needs a connection; showing the last plan.",
   "today.travel": "{min} min travel", "today.leave": "Leave at {time}", "today.total_travel": "Travel {min} min in all",
   "today.navigate": "Navigate", "nav.choose": "Navigation app",

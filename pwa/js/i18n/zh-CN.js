@@ -18,6 +18,7 @@ export default {
   "login.again": "登录已过期，请重新登录；已记录的内容不会丢失。",
   "logout": "退出",
   "today.title": "今天 {date}", "today.none": "今天还没有路线。", "today.first_sync": "正在从服务器获取今天的路线…", "today.plan": "规划今天",
+  "today.no_accounts": "你的辖区还没有客户，没有可排的拜访：先新建潜在客户，或请经理把客户转给你。",
   "today.planning": "规划中…", "today.offline_plan": "规划需要网络；显示上一次的路线。",
   "today.travel": "路程 {min} 分钟", "today.leave": "{time} 出发", "today.total_travel": "总路程 {min} 分钟",
   "today.navigate": "导航", "nav.choose": "导航应用",
