@@ -231,6 +231,8 @@ export default {
   "field.next_step_due": "Next step due on",
   "field.employee_band": "Employees",
   "field.region": "Region",
+  "field.external_key": "Account number", "field.last_year_sales": "Last year's sales", "field.account_key": "Account number",
+  "field.account_name": "Account name", "field.account_address": "Account address", "field.department": "Department",
   "field.notes": "Notes",
   "field.title": "Title",
   "field.purchase_role": "Role in the purchase",

@@ -220,6 +220,8 @@ export default {
   "field.next_step_due": "下一步的跟进日期",
   "field.employee_band": "员工人数",
   "field.region": "区域",
+  "field.external_key": "客户编号", "field.last_year_sales": "去年销售额", "field.account_key": "客户编号",
+  "field.account_name": "客户名称", "field.account_address": "客户地址", "field.department": "部门",
   "field.notes": "备注",
   "field.title": "职务",
   "field.purchase_role": "采购角色",
