@@ -312,6 +312,9 @@ def test_without_a_geocoder_no_address_field_is_offered_and_the_map_sets_the_sta
         assert page.locator("#start-address, #end-address").count() == 0
         radio = page.locator("[role=radiogroup] .check").first  # one line, not a character a line
         assert radio.bounding_box()["height"] < 60
+        # Where the day starts and ends, each with the language's own colon.
+        colon = "：" if combo[1] == "zh-CN" else ": "
+        expect(page.locator("#start-at").locator("..")).to_contain_text(re.compile(f"{colon}31\\.\\d+, 121\\.\\d+"))
         no_sideways_scroll(page)
     finally:
         live_server.app.config.update(GEOCODER="nominatim")
