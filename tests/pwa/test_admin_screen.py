@@ -115,6 +115,14 @@ def no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.evaluate(WIDEST)
 
 
+def uncovered(page, selector):
+    """The element is in the viewport between the sticky bar on top and the tab bar below, neither covers it."""
+    box, bar = page.locator(selector).bounding_box(), page.locator("header.bar, .bar").first.bounding_box()
+    tabs = page.locator("#tabs").bounding_box()
+    assert bar["y"] + bar["height"] <= box["y"] + 1, (selector, box, bar)
+    assert box["y"] + box["height"] <= tabs["y"] + 1, (selector, box, tabs)
+
+
 def test_an_admin_imports_reps_with_home_addresses_and_a_new_reps_day_plans(admin_page, live_server, combo):
     page, suffix = admin_page, tag(combo)
     log_in(page, "admin")
@@ -268,6 +276,7 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
     page.locator("#end-address").fill("上海市浦东新区世纪大道100号")
     page.locator("#positions-form button[type=submit]").click()
     expect(page.locator("#admin-done")).to_be_visible()
+    uncovered(page, "#admin-done")  # "Saved" scrolled into sight below the sticky bar, not under it
     saved = manager("GET", f"/api/users/{leaver['id']}")
     assert saved["start_lat"] is not None and (saved["end_lat"], saved["end_lng"]) == (31.2397, 121.5076)
     expect(no_start).to_have_count(0)  # said at once, not when the page is opened again
