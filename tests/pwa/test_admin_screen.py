@@ -238,6 +238,13 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
         rep_page.locator("#plan-today").click()
         expect(rep_page.locator("#plan-empty[data-why='no_accounts'] a[href='#/account/new']")).to_be_visible()
         expect(rep_page.locator("#today-none")).to_have_count(0)
+        # Tomorrow, not planned yet, offers to plan it (not to "re-plan"); planned, it says the same as Today.
+        rep_page.locator("#tabs a[href='#/tomorrow']").click()
+        expect(rep_page.locator("#replan")).to_have_text("规划明天" if locale == "zh-CN" else "Plan tomorrow")
+        rep_page.locator("#replan").click()
+        expect(rep_page.locator("#plan-empty[data-why='no_accounts']")).to_be_visible()
+        expect(rep_page.locator("#replan")).to_have_text("重新规划" if locale == "zh-CN" else "Re-plan")
+        rep_page.locator("#tabs a[href='#/today']").click()
         # On the Me screen anyone changes their own password again.
         rep_page.locator("#account-button").click()
         rep_page.locator("#old-password").fill("my-own-password")

@@ -70,7 +70,7 @@ export default {
   "category.face_to_face": "Face-to-face", "category.travel": "Travel", "category.admin": "Admin",
   "category.meeting": "Meeting", "category.unrecorded": "Unrecorded",
   "tomorrow.title": "Tomorrow, {date}", "tomorrow.none": "No plan for tomorrow yet.",
-  "tomorrow.replan": "Re-plan", "tomorrow.offline": "Re-planning needs a connection; the last plan stays.",
+  "tomorrow.replan": "Re-plan", "tomorrow.plan": "Plan tomorrow", "tomorrow.offline": "Re-planning needs a connection; the last plan stays.",
   "tomorrow.keep": "Keep", "tomorrow.pin": "Pin time", "tomorrow.dropped": "Not in the plan",
   "drop.not_worth_the_time": "Did not fit: others are worth more", "drop.no_coordinates": "No map position",
   "drop.window_outside_day": "Its time is outside the working day", "drop.mandatory": "Must be visited",

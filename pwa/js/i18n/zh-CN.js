@@ -70,7 +70,7 @@ export default {
   "category.face_to_face": "面谈", "category.travel": "路途", "category.admin": "事务",
   "category.meeting": "会议", "category.unrecorded": "未记录",
   "tomorrow.title": "明天 {date}", "tomorrow.none": "明天还没有路线。",
-  "tomorrow.replan": "重新规划", "tomorrow.offline": "重新规划需要网络；保留上一次的路线。",
+  "tomorrow.replan": "重新规划", "tomorrow.plan": "规划明天", "tomorrow.offline": "重新规划需要网络；保留上一次的路线。",
   "tomorrow.keep": "保留", "tomorrow.pin": "固定时间", "tomorrow.dropped": "未排入",
   "drop.not_worth_the_time": "排不下：其他拜访价值更高", "drop.no_coordinates": "缺少地图位置",
   "drop.window_outside_day": "时间不在工作时段内", "drop.mandatory": "必须拜访",

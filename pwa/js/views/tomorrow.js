@@ -64,7 +64,7 @@ export async function render(main, { user } = {}) {
       <datalist id="territory">${[...accounts.values()].slice(0, 2000).map((a) => html`<option value="${a.name}">`)}</datalist>
       <ul class="list" id="added"></ul>
       <div class="sticky-actions"><p id="tomorrow-message" role="status"></p>
-        <button id="replan" type="submit">${t("tomorrow.replan")}</button></div>
+        <button id="replan" type="submit">${t(plan ? "tomorrow.replan" : "tomorrow.plan")}</button></div>
     </form>`;
   const form = main.querySelector("#tomorrow-form");
   if (stops.length) {
