@@ -115,6 +115,14 @@ def no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.evaluate(WIDEST)
 
 
+def uncovered(page, selector):
+    """The element is in the viewport between the sticky bar on top and the tab bar below, neither covers it."""
+    box, bar = page.locator(selector).bounding_box(), page.locator("header.bar, .bar").first.bounding_box()
+    tabs = page.locator("#tabs").bounding_box()
+    assert bar["y"] + bar["height"] <= box["y"] + 1, (selector, box, bar)
+    assert box["y"] + box["height"] <= tabs["y"] + 1, (selector, box, tabs)
+
+
 def test_an_admin_imports_reps_with_home_addresses_and_a_new_reps_day_plans(admin_page, live_server, combo):
     page, suffix = admin_page, tag(combo)
     log_in(page, "admin")
@@ -225,6 +233,18 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
         rep_page.locator("#password-form button[type=submit]").click()
         rep_page.wait_for_selector("#route, #plan-today")  # the rep's Today opens
         expect(rep_page.locator("#tabs")).to_be_visible()
+        # Their first plan: a territory with no account yet says so and how to go on, not "no route" again.
+        rep_page.wait_for_selector("#today-none[data-first-sync='false']")  # the first sync is done
+        rep_page.locator("#plan-today").click()
+        expect(rep_page.locator("#plan-empty[data-why='no_accounts'] a[href='#/account/new']")).to_be_visible()
+        expect(rep_page.locator("#today-none")).to_have_count(0)
+        # Tomorrow, not planned yet, offers to plan it (not to "re-plan"); planned, it says the same as Today.
+        rep_page.locator("#tabs a[href='#/tomorrow']").click()
+        expect(rep_page.locator("#replan")).to_have_text("规划明天" if locale == "zh-CN" else "Plan tomorrow")
+        rep_page.locator("#replan").click()
+        expect(rep_page.locator("#plan-empty[data-why='no_accounts']")).to_be_visible()
+        expect(rep_page.locator("#replan")).to_have_text("重新规划" if locale == "zh-CN" else "Re-plan")
+        rep_page.locator("#tabs a[href='#/today']").click()
         # On the Me screen anyone changes their own password again.
         rep_page.locator("#account-button").click()
         rep_page.locator("#old-password").fill("my-own-password")
@@ -263,6 +283,7 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
     page.locator("#end-address").fill("上海市浦东新区世纪大道100号")
     page.locator("#positions-form button[type=submit]").click()
     expect(page.locator("#admin-done")).to_be_visible()
+    uncovered(page, "#admin-done")  # "Saved" scrolled into sight below the sticky bar, not under it
     saved = manager("GET", f"/api/users/{leaver['id']}")
     assert saved["start_lat"] is not None and (saved["end_lat"], saved["end_lng"]) == (31.2397, 121.5076)
     expect(no_start).to_have_count(0)  # said at once, not when the page is opened again
@@ -307,6 +328,9 @@ def test_without_a_geocoder_no_address_field_is_offered_and_the_map_sets_the_sta
         assert page.locator("#start-address, #end-address").count() == 0
         radio = page.locator("[role=radiogroup] .check").first  # one line, not a character a line
         assert radio.bounding_box()["height"] < 60
+        # Where the day starts and ends, each with the language's own colon.
+        colon = "：" if combo[1] == "zh-CN" else ": "
+        expect(page.locator("#start-at").locator("..")).to_contain_text(re.compile(f"{colon}31\\.\\d+, 121\\.\\d+"))
         no_sideways_scroll(page)
     finally:
         live_server.app.config.update(GEOCODER="nominatim")

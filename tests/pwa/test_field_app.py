@@ -214,7 +214,7 @@ def test_tomorrow_replans_online_with_a_pin_and_says_so_offline(context, page, l
     log_in(page, "rep1")
     wait_synced(page)
     page.get_by_role("link", name="Tomorrow").click()
-    page.get_by_role("button", name="Re-plan").click()
+    page.get_by_role("button", name="Plan tomorrow").click()  # nothing planned yet: planned, not re-planned
     page.wait_for_selector("text=Plan updated.")
     free = [i.get_attribute("value") for i in page.locator("input[name='keep']:not([disabled])").all()]
     assert len(free) >= 2 and len(free) == len(set(free))  # an account is on the route once

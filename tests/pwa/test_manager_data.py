@@ -120,8 +120,8 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
 
     csv_file = tmp_path / "设备.csv"
     csv_file.write_bytes(
-        "客户编号,客户名称,地址,纬度,经度,客户等级,负责人\nZ1,坏行,某路,91,121,A,rep1\n"
-        "Z2,没有负责人,某路,31.2,121.5,A,nobody\n".encode("gb18030")
+        "客户编号,客户名称,地址,纬度,经度,客户等级,负责人,机构类型,去年销售额\nZ1,坏行,某路,91,121,A,rep1,,\n"
+        "Z2,没有负责人,某路,31.2,121.5,A,nobody,,\nZ3,政府,某路,31.2,121.5,A,rep1,政府机关,12万\n".encode("gb18030")
     )
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
@@ -139,16 +139,19 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
         cells = [[c.strip() for c in rows.nth(i).locator("td").all_inner_texts()] for i in range(rows.count())]
         assert ["2", "纬度", "从 -90 到 90。"] in cells
         assert ["3", "负责人", "没有用户 'nobody'。"] in cells
+        # A value outside a vocabulary lists the words the import reads, not the stored codes; every column by name.
+        assert ["4", "机构类型", "须为其中之一：总部 / 分支机构 / 工厂。"] in cells
+        assert ["4", "去年销售额", "必须是数字。"] in cells
         text = page.locator("#import-report").inner_text()
-        assert not re.search(r"Must be|No user|Not a valid", text), text
+        assert not re.search(r"Must be|No user|Not a valid|head_office|last_year_sales", text), text
         # A check (the default) says what would happen, and the counts add up: none new, two at fault.
         expect(page.locator("#import-counts")).to_have_text(
-            re.compile(r"^已检查 2 行：将新建 0，更新 0，未变 0；2 行有问题。")
+            re.compile(r"^已检查 3 行：将新建 0，更新 0，未变 0；3 行有问题。")
         )
         # Sent for real, the file is refused: no "new" that reads as written, two rows read, two at fault.
         page.locator("#import-form input[name=dry_run]").uncheck()
         page.locator("#import-form button[type=submit]").click()
-        expect(page.locator("#import-counts")).to_have_text(re.compile(r"^已读取 2 行：0 行无问题，2 行有问题。"))
+        expect(page.locator("#import-counts")).to_have_text(re.compile(r"^已读取 3 行：0 行无问题，3 行有问题。"))
         shot(page, "import-zh")
         # An empty file of the kind chosen, to fill in, with the columns named in Chinese.
         page.locator("#import-kind").select_option("devices")

@@ -262,6 +262,10 @@ def test_the_daily_report_shows_not_met_away_cancelled_and_lost_to_the_rep_and_t
         expect(rep1).to_contain_text("已取消：Tapped the wrong account")
         expect(rep1).to_contain_text("S → 失单（价格）")
         expect(rep1).not_to_contain_text("必填")
+        # Label and value with the language's own colon, the day as every other screen writes it.
+        expect(rep1).to_contain_text("目的：Purpose 0")
+        expect(rep1).not_to_contain_text(re.compile(r"目的: |结果: |下一步: "))
+        expect(rep1.locator("h2").first).not_to_contain_text(day.isoformat())
     finally:
         context.close()
 

@@ -308,8 +308,8 @@ async function positionMap(main, account) {
     fm.place(marker, next.lat, next.lng);
     box.classList.add("busy"); // a sync's redraw must not drop the rep's correction
     box.innerHTML = html`<div class="card" id="position-preview" data-lat="${next.lat}" data-lng="${next.lng}">
-      <p>${t("account.position_old")}: <strong id="position-old">${old ? coordinates(old) : "–"}</strong></p>
-      <p>${t("account.position_new")}: <strong id="position-new">${coordinates(next)}</strong>
+      <p>${t("ui.labelled", { label: t("account.position_old") })}<strong id="position-old">${old ? coordinates(old) : "–"}</strong></p>
+      <p>${t("ui.labelled", { label: t("account.position_new") })}<strong id="position-new">${coordinates(next)}</strong>
         ${old ? html`<span class="muted">${t("account.position_moved", { m: Math.round(metresBetween(old.lat, old.lng, next.lat, next.lng)) })}</span>` : ""}</p>
       <div class="row"><button type="button" id="position-save">${t("account.position_save")}</button>
         <button type="button" class="secondary" id="position-cancel">${t("account.position_cancel")}</button></div></div>`;

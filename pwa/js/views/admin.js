@@ -229,8 +229,8 @@ export async function renderUser(main, { user, id, navigate }) {
         <label class="check"><input type="radio" name="which" value="start" checked>${t("admin.start")}</label>
         <label class="check"><input type="radio" name="which" value="end">${t("admin.end")}</label></div>
       <div id="positions-map" class="map pick" role="application" aria-label="${t("admin.positions_map")}"></div>
-      <p>${t("admin.start")}: <span id="start-at">${positionText(picked.start)}</span><br>
-         ${t("admin.end")}: <span id="end-at">${positionText(picked.end)}</span></p>
+      <p>${t("ui.labelled", { label: t("admin.start") })}<span id="start-at">${positionText(picked.start)}</span><br>
+         ${t("ui.labelled", { label: t("admin.end") })}<span id="end-at">${positionText(picked.end)}</span></p>
       <label for="start-label">${t("admin.start_label")}</label>
       <input id="start-label" name="start_label" value="${person.start_label}" autocomplete="off">
       ${geocoding() ? html`<label for="start-address">${t("admin.start_address")}</label>

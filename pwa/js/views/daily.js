@@ -4,7 +4,7 @@ import { online } from "../api.js";
 import { dailyReports, saveDayComment, saveDayReview } from "../reports.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { describe, hhmm, html, localDate } from "../ui.js";
+import { describe, hhmm, html, localDate, shortDate } from "../ui.js";
 import { vocab } from "../settings.js";
 import { word } from "./records.js";
 import { thumbnailUrl } from "../photos.js";
@@ -54,9 +54,12 @@ function moveTo(move) {
   return move.to;
 }
 
+/** "Purpose: …" with the language's own colon (目的：…). */
+const labelled = (key, value) => t("ui.labelled", { label: t(key), value });
+
 function oneBody(report, mine) {
   return html`
-    <h2>${report.name} · ${report.date}</h2>
+    <h2>${report.name} · ${shortDate(report.date)}</h2>
     <p>${t("daily.plan", { done: report.plan.done, planned: report.plan.planned })}
        · ${t("daily.first", { at: report.first_visit.at ?? "–", target: report.first_visit.target })}
        ${report.first_visit.on_time === false ? html`<span class="tag warn">${t("daily.late")}</span>` : ""}</p>
@@ -66,13 +69,13 @@ function oneBody(report, mine) {
     <h3>${t("daily.visits")}</h3>
     ${report.visits.length ? html`<ol>${report.visits.map((v) => html`<li data-visit="${v.id}"><strong>${hhmm(v.check_in_at)} ${v.account}</strong>
       ${v.planned ? "" : html`<span class="tag">${t("daily.unplanned")}</span>`} ${visitFlags(v)}
-      <div>${t("daily.purpose")}: ${v.purpose}</div><div>${t("visit.outcome")}: ${v.outcome || "–"}</div>
-      <div>${t("visit.next_step")}: ${v.next_step || "–"}</div>
+      <div>${labelled("daily.purpose", v.purpose)}</div><div>${labelled("visit.outcome", v.outcome || "–")}</div>
+      <div>${labelled("visit.next_step", v.next_step || "–")}</div>
       ${v.photos?.length ? html`<div class="daily-photos">${v.photos.map((p) => html`<img class="photo-thumb" data-photo="${p.id}"
         alt="${p.caption || t("photo.taken_at", { time: hhmm(p.taken_at) })}" title="${p.uploaded ? "" : t("photo.waiting")}">`)}</div>` : ""}</li>`)}</ol>`
       : html`<p class="muted">${t("account.none")}</p>`}
     <h3>${t("daily.opportunities")}</h3>
-    <ul>${report.new_opportunities.map((o) => html`<li>${t("daily.new")}: ${o.title} (${o.account}) ${o.stage}</li>`)}
+    <ul>${report.new_opportunities.map((o) => html`<li>${labelled("daily.new", `${o.title} (${o.account}) ${o.stage}`)}</li>`)}
         ${report.stage_moves.map((m) => html`<li>${m.title} (${m.account}): ${m.from} → ${moveTo(m)}</li>`)}</ul>
     <h3>${t("clock.split")}</h3>
     <table class="split"><tbody>${vocab("time_split").map((k) => html`<tr><th>${t(`category.${k}`)}</th>

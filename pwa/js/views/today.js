@@ -59,6 +59,18 @@ function planNotes(plan) {
   return notes.map((note) => html`<p class="muted" data-note>${note}</p>`);
 }
 
+/** Why a planned day has no stop: a territory with no account yet (a new rep: add a prospect, or the manager
+ *  hands accounts over), else what the planner said (`reasons`: its words speak of today). */
+export function emptyDay(plan, accounts, { reasons = true } = {}) {
+  if (!plan || plan.stops?.length) return "";
+  if (!accounts.size) {
+    return html`<p class="card" id="plan-empty" data-why="no_accounts">${t("today.no_accounts")}
+      <a href="#/account/new">${t("accounts.new")}</a></p>`;
+  }
+  return reasons && plan.empty_reason
+    ? html`<p class="card" id="plan-empty" data-why="${plan.empty_reason}">${t(`replan.empty.${plan.empty_reason}`)}</p>` : "";
+}
+
 /** The visit checked in and not yet out: where, and one big button back into it. */
 function openVisitCard(open, accounts) {
   return html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
@@ -122,7 +134,7 @@ export async function render(main, { user }) {
     // Before this phone's first sync has finished, "no route" would be a guess: the day may be on its way.
     const first = !plan && (await getMeta("last_sync", null)) === null;
     main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
-      <p class="card" id="today-none" data-first-sync="${first}">${t(first ? "today.first_sync" : "today.none")}</p>
+      ${emptyDay(plan, accounts) || html`<p class="card" id="today-none" data-first-sync="${first}">${t(first ? "today.first_sync" : "today.none")}</p>`}
       <button id="plan-today" type="button">${t("today.plan")}</button>
       <p id="plan-error" class="error-text" role="alert"></p>`;
     main.querySelector("#plan-today").addEventListener("click", async (event) => {

@@ -7,7 +7,7 @@ import { HHMM, addDays, daysSince, distanceText, fieldErrors, hhmm, html, isOver
   shortDate } from "../ui.js";
 import { planStart } from "../dayedit.js";
 import { drawRoute } from "../map.js";
-import { planNotices } from "./today.js";
+import { emptyDay, planNotices } from "./today.js";
 
 /** What a left-out candidate is: its class, days overdue (or never visited) and distance from the nearest stop. */
 function candidateFacts(account, planned, now) {
@@ -34,7 +34,7 @@ export async function render(main, { user } = {}) {
   const planned = stops.map((stop) => accounts.get(stop.account_id)).filter((a) => a?.latitude != null && a.longitude != null);
   main.innerHTML = html`
     <h1>${t("tomorrow.title", { date: shortDate(day) })}${stops.length ? html` <span class="muted">${t("tomorrow.stops", { n: stops.length })}</span>` : ""}</h1>${notices}
-    ${plan ? "" : html`<p class="card">${t("tomorrow.none")}</p>`}
+    ${plan ? emptyDay(plan, accounts, { reasons: false }) : html`<p class="card">${t("tomorrow.none")}</p>`}
     <form id="tomorrow-form" novalidate>
       ${stops.length ? html`<div id="tomorrow-map" class="map" role="img" aria-label="${t("today.map")}"></div>` : ""}
       ${stops.length ? html`<p class="muted tomorrow-columns" aria-hidden="true"><span>${t("tomorrow.keep")}</span><span>${t("tomorrow.pin")}</span></p>` : ""}
@@ -64,7 +64,7 @@ export async function render(main, { user } = {}) {
       <datalist id="territory">${[...accounts.values()].slice(0, 2000).map((a) => html`<option value="${a.name}">`)}</datalist>
       <ul class="list" id="added"></ul>
       <div class="sticky-actions"><p id="tomorrow-message" role="status"></p>
-        <button id="replan" type="submit">${t("tomorrow.replan")}</button></div>
+        <button id="replan" type="submit">${t(plan ? "tomorrow.replan" : "tomorrow.plan")}</button></div>
     </form>`;
   const form = main.querySelector("#tomorrow-form");
   if (stops.length) {

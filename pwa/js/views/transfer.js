@@ -1,16 +1,25 @@
 // Managers bring a team's spreadsheet in (accounts, installed base, contacts) and take data out.
 import { online } from "../api.js";
-import { t } from "../i18n.js";
+import { has, t } from "../i18n.js";
 import { exportFile, importFile, importJob, importJobs, importTemplate } from "../transfers.js";
 import { defaultPeriodKind, describe, fieldLabel, html, messageText, period } from "../ui.js";
 
 const IMPORTS = ["accounts", "devices", "contacts"];
 const EXPORTS = ["accounts", "contacts", "devices", "opportunities", "visits", "activities", "photos"];
 
+/** A coded field's allowed values as the phone's words (which an import reads as well as the codes): "one of
+ *  head_office, branch, factory" reads 总部 / 分支机构 / 工厂 in zh-CN; the codes when a word is missing. */
+function choicesInWords(field, coded) {
+  const choices = coded.code === "one_of" && typeof coded.params?.choices === "string" ? coded.params.choices.split(", ") : [];
+  if (!choices.length || !choices.every((c) => has(`code.${field}.${c}`))) return coded;
+  return { ...coded, params: { ...coded.params, choices: choices.map((c) => t(`code.${field}.${c}`)).join(" / ") } };
+}
+
 /** A listed problem in the phone's language: each of its messages by code, the English text as a fallback. */
 function problemText(problem) {
   if (!problem.codes?.length) return problem.message;
-  return problem.codes.every((c) => c.code) ? problem.codes.map((c) => messageText("", c)).join(" ") : problem.message;
+  return problem.codes.every((c) => c.code)
+    ? problem.codes.map((c) => messageText("", choicesInWords(problem.field, c))).join(" ") : problem.message;
 }
 
 /** The counts line: what was written; on a check, what would be; on a refusal, rows fine and rows at fault

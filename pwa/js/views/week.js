@@ -74,8 +74,8 @@ function one(review, accounts, folded) {
       <tbody>${done.first_visits.map((f) => html`<tr class="${f.at > done.first_appointment_time ? "late" : ""}">
         <td>${shortDate(f.date)}</td><td>${f.at}${f.at > done.first_appointment_time
           ? html` <span class="late-word">${t("daily.late")}</span>` : ""}</td></tr>`)}</tbody></table>
-    ${done.photos_per_day?.length ? html`<p class="photos-per-day">${t("week.photos")}: ${done.photos_per_day.map((d) =>
-      t("week.photos_day", { day: shortDate(d.date), n: d.photos })).join(" · ")}</p>` : ""}
+    ${done.photos_per_day?.length ? html`<p class="photos-per-day">${t("ui.labelled", { label: t("week.photos"), value: done.photos_per_day.map((d) =>
+      t("week.photos_day", { day: shortDate(d.date), n: d.photos })).join(" · ") })}</p>` : ""}
     <h3>${t("week.check")}</h3>
     <ul class="check-figures">${Object.values(check.chains).map((steps) => html`<li>${chain(check.ratios, steps)}</li>`)}
       <li>${t("week.hunting", { farming: check.hunting_farming.farming, hunting: check.hunting_farming.hunting,
