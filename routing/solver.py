@@ -145,13 +145,7 @@ def _solve_matrix(day, matrix, deadline, exact_max, dropped):
     _, order, times = best
     visited = set(order)
     dropped += [(s.id, _why_dropped(day, matrix, i)) for i, s in enumerate(day.stops) if i not in visited]
-    prev, planned = 0, []
-    for k, i in enumerate(order):
-        stop = day.stops[i]
-        planned.append(
-            PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1], stop.reason)
-        )
-        prev = i + 1
+    planned = _planned_stops(day, order, times, matrix)
     if planned:
         empty_reason = None
     elif not dropped:
@@ -369,6 +363,18 @@ def _solve_routing(day, matrix, deadline, seed=None):
     return tuple(order), solution.ObjectiveValue()
 
 
+def _planned_stops(day, order, times, matrix):
+    """[PlannedStop] of the stops in `order` (indexes into day.stops) at their `times` (best_timeline's)."""
+    planned, prev = [], 0
+    for k, i in enumerate(order):
+        stop = day.stops[i]
+        planned.append(
+            PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1], stop.reason)
+        )
+        prev = i + 1
+    return planned
+
+
 def timed_order(day, matrix, stop_ids, dropped=(), without_lunch=False):
     """The plan of a day in a given order (`stop_ids`, e.g. a previewed plan accepted as shown), timed again by
     `best_timeline` on the travel times `solve` was given (`travel_points(day)`), or None when an id is not a
@@ -387,13 +393,7 @@ def timed_order(day, matrix, stop_ids, dropped=(), without_lunch=False):
     times = best_timeline(day, order, matrix)
     if times is None:
         return None
-    prev, planned = 0, []
-    for k, i in enumerate(order):
-        stop = day.stops[i]
-        planned.append(
-            PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1], stop.reason)
-        )
-        prev = i + 1
+    planned = _planned_stops(day, order, times, matrix)
     return Plan(
         leave_at=times["leave"],
         back_at=times["back"],
