@@ -301,6 +301,11 @@ def test_tomorrow_fits_a_12_stop_day_in_two_screens_with_left_out_candidates_fol
             ".map((e) => e.clientWidth / e.parentElement.clientWidth))"
         )
         assert share >= 0.55, share  # 0.47 (English) and 0.49 (Chinese) with a label on every line
+        # A long name may end in "…", but each stop's travel minutes show whole, on the line under it.
+        assert page.evaluate(
+            "[...document.querySelectorAll('#tomorrow-stops .leg-min')].every((e) =>"
+            " e.getBoundingClientRect().right <= e.closest('.what').getBoundingClientRect().right + 0.5)"
+        )
         shot(page, f"tomorrow-12-stops-{locale}")
         folded.locator("summary").click()
         candidate = plan["dropped"][0]["id"]
