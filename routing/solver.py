@@ -145,7 +145,7 @@ def _solve_matrix(day, matrix, deadline, exact_max, dropped):
     _, order, times = best
     visited = set(order)
     dropped += [(s.id, _why_dropped(day, matrix, i)) for i, s in enumerate(day.stops) if i not in visited]
-    planned = _planned_stops(day, order, times, matrix)
+    planned = planned_stops(day, order, times, matrix)
     if planned:
         empty_reason = None
     elif not dropped:
@@ -363,8 +363,9 @@ def _solve_routing(day, matrix, deadline, seed=None):
     return tuple(order), solution.ObjectiveValue()
 
 
-def _planned_stops(day, order, times, matrix):
-    """[PlannedStop] of the stops in `order` (indexes into day.stops) at their `times` (best_timeline's)."""
+def planned_stops(day, order, times, matrix):
+    """[PlannedStop] of the stops in `order` (indexes into day.stops) at their `times` (best_timeline's), each
+    with its leg from the stop before (`matrix`: start, stops, end)."""
     planned, prev = [], 0
     for k, i in enumerate(order):
         stop = day.stops[i]
@@ -393,7 +394,7 @@ def timed_order(day, matrix, stop_ids, dropped=(), without_lunch=False):
     times = best_timeline(day, order, matrix)
     if times is None:
         return None
-    planned = _planned_stops(day, order, times, matrix)
+    planned = planned_stops(day, order, times, matrix)
     return Plan(
         leave_at=times["leave"],
         back_at=times["back"],

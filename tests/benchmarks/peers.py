@@ -12,8 +12,9 @@ order of real stops is then timed by the project's own rule (`best_timeline`) an
 import importlib.util
 import warnings
 
-from routing import Plan, PlannedStop
+from routing import Plan
 from routing.schedule import PENALTY_UNIT, best_timeline, lower_bound, upper_bound
+from routing.solver import planned_stops
 
 HAVE_PYVRP = importlib.util.find_spec("pyvrp") is not None
 HAVE_VROOM = importlib.util.find_spec("vroom") is not None
@@ -68,18 +69,11 @@ def plan_from_order(day, order, matrix):
     times = best_timeline(day, list(order), matrix)
     if times is None:
         return None
-    planned, prev = [], 0
-    for k, i in enumerate(order):
-        stop = day.stops[i]
-        planned.append(
-            PlannedStop(stop.id, times["arrivals"][k], times["departures"][k], matrix[prev][i + 1], stop.reason)
-        )
-        prev = i + 1
     kept = set(order)
     return Plan(
         leave_at=times["leave"],
         back_at=times["back"],
-        stops=planned,
+        stops=planned_stops(day, order, times, matrix),
         dropped=[(s.id, "dropped") for i, s in enumerate(day.stops) if i not in kept],
         travel_s=times["travel"],
         service_s=sum(day.stops[i].service_s for i in order),
