@@ -120,6 +120,11 @@ def test_at_eleven_with_stops_done_and_one_absent_the_rest_of_the_day_is_replann
         listed = [row[:5] for row in preview.locator("ol li:not(.muted), ol li[data-done]").all_inner_texts()]
         assert len(listed) > 3 and listed == sorted(listed)
         shot(page, "today-replan-preview")
+        # Keeping the plan closes the preview and leaves Re-plan ready; asked again, a preview comes back.
+        page.get_by_role("button", name="Keep my plan").click()
+        expect(preview).to_have_count(0)
+        page.get_by_role("button", name="Re-plan the rest of today").click()
+        expect(preview).to_contain_text("The rest of today, from here")
         previews = []  # the previews the phone was answered, as the server sent them
         page.on(
             "response",

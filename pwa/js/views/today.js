@@ -259,6 +259,12 @@ export async function render(main, { user }) {
     const body = { date: today, ...(start ? { start } : {}) };
     // The plan accepted is the one shown: the server stores it as previewed, or refuses it (409 preview_stale)
     // when the day changed since, and the phone shows the new preview instead.
+    // Done with the preview (kept the old plan, or it failed): the box emptied or saying why, Re-plan again.
+    const close = (message = "") => {
+      box.innerHTML = message ? html`<p class="error-text">${message}</p>` : "";
+      box.classList.remove("busy");
+      event.target.disabled = false;
+    };
     const preview = async (note = "") => {
       try {
         const proposed = await previewPlan(body);
@@ -267,28 +273,20 @@ export async function render(main, { user }) {
           <ol class="list">${changes(stops, proposed.stops, accounts, new Map(todays.map((v) => [v.account_id, v.check_in_at])))}</ol>${planNotes(proposed)}
           <div class="row"><button type="button" id="replan-accept">${t("replan.accept")}</button>
             <button type="button" class="secondary" id="replan-keep">${t("replan.keep")}</button></div></div>`;
-        box.querySelector("#replan-keep").addEventListener("click", () => {
-          box.innerHTML = "";
-          box.classList.remove("busy");
-          event.target.disabled = false;
-        });
+        box.querySelector("#replan-keep").addEventListener("click", () => close());
         box.querySelector("#replan-accept").addEventListener("click", async (click) => {
           click.target.disabled = true;
           try {
             await planAndKeep({ ...body, accept: proposed.preview_token });
           } catch (e) {
-            if (e.status === 409) return preview(t("error.code.preview_stale")); // the day changed: its new preview instead
-            box.innerHTML = html`<p class="error-text">${describe(e)}</p>`;
-            box.classList.remove("busy");
-            event.target.disabled = false;
-            return;
+            // The day changed since (and only that): its new preview instead.
+            if (e.code === "preview_stale") return preview(t("error.code.preview_stale"));
+            return close(describe(e));
           }
           render(main, { user });
         });
       } catch (e) {
-        box.innerHTML = html`<p class="error-text">${describe(e)}</p>`;
-        box.classList.remove("busy");
-        event.target.disabled = false;
+        close(describe(e));
       }
     };
     await preview();
