@@ -4,7 +4,7 @@
 // linked yet whose username matches confirms the link once with their password.
 import { confirmImLink, imSignIn, login, online } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
-import { errorText, t } from "../i18n.js";
+import { errorText, lang, t } from "../i18n.js";
 import { dingtalk } from "../lazy.js";
 import { html } from "../ui.js";
 
@@ -12,10 +12,9 @@ export async function render(main, { onLoggedIn }) {
   const previous = await getMeta("auth", null);
   const again = previous?.expired && !previous.logged_out;
   const username = previous?.logged_out ? "" : previous?.user?.username ?? "";
-  if (!again && main.querySelector("#login-form[data-shell]")) adoptShell(main, username);
+  if (main.querySelector("#login-form[data-shell]")) adoptShell(main, username);
   else main.innerHTML = html`
     <h1>${t("login.title")}</h1>
-    ${again ? html`<p class="banner">${t("login.again")}</p>` : ""}
     <form id="login-form" class="card" novalidate>
       <label for="username">${t("login.username")}</label>
       <input id="username" name="username" autocomplete="username" required value="${username}">
@@ -25,6 +24,8 @@ export async function render(main, { onLoggedIn }) {
       <button type="submit">${t("login.submit")}</button>
     </form>`;
   const form = main.querySelector("#login-form");
+  // Below the form: nothing the user may be pressing moves when it comes (see adoptShell).
+  if (again) form.insertAdjacentHTML("afterend", html`<p class="banner">${t("login.again")}</p>`);
   const finish = async (tokens) => {
     if (previous?.user && previous.user.id !== tokens.user.id) {
       // Another person on this phone: drop the last one's copy and start a new sync client.
@@ -48,24 +49,15 @@ export async function render(main, { onLoggedIn }) {
       main.querySelector("#login-error").textContent = t("login.im_failed", { message });
     }
   }
+  let sending = false; // one login at a time: a second tap or Enter while one is on its way sends nothing more
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const error = main.querySelector("#login-error");
-    error.textContent = "";
-    const username = form.username.value.trim();
-    if (!online()) {
-      error.textContent = t("login.offline");
-      return;
-    }
-    const waiting = await waitingCount();
-    if (previous?.user && previous.user.username !== username && waiting > 0) {
-      error.textContent = previous.logged_out ? t("login.other_user_waiting") : t("login.other_user", { user: previous.user.username });
-      return;
-    }
+    if (sending) return;
+    sending = true;
     try {
-      await finish(await login(username, form.password.value));
-    } catch (e) {
-      error.textContent = t("login.failed", { message: errorText(e.code, e.message) });
+      await send(form, main.querySelector("#login-error"), previous, finish);
+    } finally {
+      sending = false;
     }
   });
   // From here this view sends the form; one sent before it came (index.html kept it back) goes now.
@@ -76,11 +68,38 @@ export async function render(main, { onLoggedIn }) {
   }
 }
 
+/** The form's login: said why not (offline, another user's records waiting, refused), or sent and finished. */
+async function send(form, error, previous, finish) {
+  error.textContent = "";
+  const username = form.username.value.trim();
+  if (!online()) {
+    error.textContent = t("login.offline");
+    return;
+  }
+  const waiting = await waitingCount();
+  if (previous?.user && previous.user.username !== username && waiting > 0) {
+    error.textContent = previous.logged_out ? t("login.other_user_waiting") : t("login.other_user", { user: previous.user.username });
+    return;
+  }
+  try {
+    await finish(await login(username, form.password.value));
+  } catch (e) {
+    error.textContent = t("login.failed", { message: errorText(e.code, e.message) });
+  }
+}
+
 /** The login form the shell painted before any module ran (index.html) becomes this view's: its words from the
- *  catalogue (the same, in the same language), what was typed in it kept; the screen's skeleton goes. */
+ *  catalogue (the same, in the same language), what was typed in it kept; the screen's skeleton goes.
+ *  No element on screen is replaced: the span showing a word stays and only its text is set (the other language's,
+ *  hidden, goes). A finger (or mouse) pressed on 登录 while this runs has its press on that span; were the span
+ *  replaced, the browser would send no click when it lifts, and the login would silently not go. */
 function adoptShell(main, username) {
   for (const element of main.querySelectorAll("[data-t]")) {
-    element.textContent = t(element.dataset.t);
+    const text = t(element.dataset.t);
+    const shown = element.querySelector(`:scope > [lang="${lang()}"]`);
+    for (const child of [...element.children]) if (child !== shown) child.remove();
+    if (!shown) element.textContent = text;
+    else if (shown.textContent !== text) shown.textContent = text;
     element.removeAttribute("data-t");
     element.classList.remove("shell-login");
   }
