@@ -114,3 +114,96 @@ def test_today_says_the_route_is_on_its_way_until_the_first_sync_has_brought_it(
         assert status.bounding_box()["height"] <= 48  # two lines at most at 360 px
     finally:
         context.close()
+
+
+def held(page, pattern):
+    """Requests matching `pattern` wait until `release()` (those asked for after it go at once)."""
+    routes, released = [], []
+
+    def hold(route):
+        (route.continue_() if released else routes.append(route))
+
+    def release():
+        released.append(True)
+        for route in routes:
+            route.continue_()
+
+    page.route(pattern, hold)
+    return routes, release
+
+
+def wait_for(page, routes):
+    while not routes:
+        page.wait_for_timeout(20)
+
+
+def press_across_the_takeover(page, view, login):
+    """A finger on 登录 while the app takes the shell's form over, lifted after: the word it pressed on stays."""
+    button = page.locator("#login-form button[type=submit]").bounding_box()
+    page.mouse.move(button["x"] + button["width"] / 2, button["y"] + button["height"] / 2)
+    page.mouse.down()
+    view()
+    page.wait_for_selector("#login-form[data-live]", state="attached")
+    page.mouse.up()
+    login()
+
+
+def enter_then_tap(page, view, login):
+    """Enter before the app has the form, then (nothing seemed to happen) a tap while that login is on its way."""
+    page.locator("#password").press("Enter")
+    page.wait_for_selector("#login-form[data-pending]", state="attached")
+    routes, release = held(page, "**/api/auth/login")
+    view()
+    wait_for(page, routes)
+    page.locator("#login-form button[type=submit]").click()
+    page.locator("#password").press("Enter")
+    # The taps' own handlers have run (an IndexedDB read is all they await before sending) before the first goes.
+    page.evaluate("async () => (await import('/js/db.js')).waitingCount()")
+    release()
+    login()
+
+
+def tap_before_the_view(page, view, login):
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_selector("#login-form[data-pending]", state="attached")
+    view()
+    login()
+
+
+def tap_once_live(page, view, login):
+    view()
+    page.wait_for_selector("#login-form[data-live]", state="attached")
+    page.locator("#login-form button[type=submit]").click()
+    login()
+
+
+MOMENTS = {f.__name__: f for f in (press_across_the_takeover, enter_then_tap, tap_before_the_view, tap_once_live)}
+
+
+@pytest.mark.parametrize("moment", sorted(MOMENTS))
+def test_a_login_asked_for_at_any_moment_of_a_slow_start_goes_once(browser, live_server, moment):
+    """On a slow phone (the CPU throttled) with the login view's module held back: a tap or Enter before the app
+    has the form, a press held while it takes the form over, a second tap while the login is on its way: one login
+    goes, and the first screen opens."""
+    context = phone_context(browser, live_server.url, locale="zh-CN", bypass_csp=False, service_workers="block")
+    errors, logins = [], []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("request", lambda r: logins.append(r) if r.url.endswith("/api/auth/login") else None)
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        view, release = held(page, "**/js/views/login.js*")
+        page.goto("/", wait_until="commit")
+        page.locator("#username").fill("rep1")
+        page.locator("#password").fill(PASSWORD)
+        wait_for(page, view)  # the app has booted and asks for the login view: the shell's form is still the shell's
+        assert page.locator("#login-form[data-shell]").count() == 1
+
+        def opened():
+            page.wait_for_selector("#route, #plan-today")
+
+        MOMENTS[moment](page, release, opened)
+        assert [r.method for r in logins] == ["POST"]
+        assert errors == []
+    finally:
+        context.close()

@@ -54,10 +54,12 @@ export async function render(main, { onLoggedIn }) {
     event.preventDefault();
     if (sending) return;
     sending = true;
+    form.setAttribute("aria-busy", "true");
     try {
       await send(form, main.querySelector("#login-error"), previous, finish);
     } finally {
       sending = false;
+      form.removeAttribute("aria-busy");
     }
   });
   // From here this view sends the form; one sent before it came (index.html kept it back) goes now.
