@@ -1,11 +1,14 @@
 """The shell paints before any module runs: the login form in the phone's language (its words the catalogues'),
 or, with someone signed in on the phone, a screen's skeleton; under the app's own Content-Security-Policy (the
 script choosing what to paint runs by its hash). What is typed into the form before the modules arrive stays, and a
-login sent before them goes when they come."""
+login sent before them goes when they come; on a slow phone, a login asked for at any moment of the start goes
+once."""
+
+import time
 
 import pytest
 
-from tests.pwa.conftest import PASSWORD, phone_context, wait_synced
+from tests.pwa.conftest import PASSWORD, WAIT_MS, phone_context, wait_synced
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -133,7 +136,10 @@ def held(page, pattern):
 
 
 def wait_for(page, routes):
+    """Wait until a held request has come."""
+    deadline = time.monotonic() + WAIT_MS / 1000
     while not routes:
+        assert time.monotonic() < deadline, "the request held back never came"
         page.wait_for_timeout(20)
 
 
