@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.pwa.conftest import PASSWORD, WAIT_MS, phone_context, wait_synced
+from tests.pwa.conftest import IDB_PUT_META, PASSWORD, WAIT_MS, phone_context, wait_synced
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -211,5 +211,31 @@ def test_a_login_asked_for_at_any_moment_of_a_slow_start_goes_once(browser, live
         MOMENTS[moment](page, release, opened)
         assert [r.method for r in logins] == ["POST"]
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_login_sent_before_the_app_came_goes_when_the_last_session_had_ended(browser, live_server):
+    """A phone whose session ended paints the login form (no one is signed in): what was typed in it before the
+    app came, and Enter, are kept when the app says the session ended (below the form) and the login goes."""
+    context = phone_context(browser, live_server.url, service_workers="block")
+    logins = []
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: logins.append(r) if r.url.endswith("/api/auth/login") else None)
+        page.goto("/")
+        page.wait_for_selector("#login-form[data-live]", state="attached")
+        ended = {"user": {"id": "someone-before", "username": "rep1"}, "access_token": "spent", "expired": True}
+        page.evaluate(IDB_PUT_META, ["auth", ended])
+        view, release = held(page, "**/js/views/login.js*")
+        page.reload(wait_until="commit")
+        page.locator("#username").fill("rep1")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#password").press("Enter")
+        page.wait_for_selector("#login-form[data-pending]", state="attached")
+        wait_for(page, view)
+        release()
+        page.wait_for_selector("#route, #plan-today")
+        assert len(logins) == 1
     finally:
         context.close()
