@@ -167,6 +167,15 @@ export function isOverdue(account, now = new Date()) {
 // Latin letters alphabetically, numbers by value ("1-9" before "1-10").
 const NAMES = new Intl.Collator("zh-CN", { numeric: true, sensitivity: "base" });
 
+/** Rep rows (`rep_id`, `name`, `username`) with each name two rows share told apart by the username:
+ *  孙军（rep3）. Two reps may bear the same name; a manager's table must not show them as one. */
+export function distinctNames(rows) {
+  const seen = new Map();
+  rows.forEach((r) => seen.set(r.name, (seen.get(r.name) ?? 0) + 1));
+  return rows.map((r) => (seen.get(r.name) > 1 && r.username && r.username !== r.name
+    ? { ...r, name: t("ui.name_username", { name: r.name, username: r.username }) } : r));
+}
+
 /** Compare two names (`sort(byName)`); `key` picks the name of a record: `sort(byName.of((a) => a.name))`. */
 export function byName(a, b) {
   return NAMES.compare(a ?? "", b ?? "");

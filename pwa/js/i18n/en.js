@@ -136,7 +136,7 @@ export default {
   "daily.summary": "The team's day", "daily.first_col": "First visit", "daily.review_written": "Review written",
   "daily.yes": "yes", "daily.no": "no", "daily.date": "Date", "daily.print": "Print", "daily.plan": "Planned stops visited: {done} of {planned}",
   "daily.first": "first visit {at} (target {target})", "daily.late": "Late", "daily.visits": "Visits",
-  "ui.labelled": "{label}: {value}",
+  "ui.labelled": "{label}: {value}", "ui.name_username": "{name} ({username})",
   "daily.unplanned": "Not planned", "daily.opportunities": "Opportunities", "daily.new": "New",
   "daily.overdue": "Overdue for tomorrow", "daily.review": "Review of the day", "daily.went_well": "What went well",
   "daily.to_improve": "What to improve", "daily.comment": "Manager's comment", "daily.saved": "Saved.",

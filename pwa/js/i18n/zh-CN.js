@@ -136,7 +136,7 @@ export default {
   "daily.summary": "团队当天概况", "daily.first_col": "首次拜访", "daily.review_written": "已写总结",
   "daily.yes": "是", "daily.no": "否", "daily.date": "日期", "daily.print": "打印", "daily.plan": "计划拜访完成：{done} / {planned}",
   "daily.first": "首次拜访 {at}（目标 {target}）", "daily.late": "迟到", "daily.visits": "拜访",
-  "ui.labelled": "{label}：{value}",
+  "ui.labelled": "{label}：{value}", "ui.name_username": "{name}（{username}）",
   "daily.unplanned": "计划外", "daily.opportunities": "商机", "daily.new": "新建",
   "daily.overdue": "明天应拜访的逾期客户", "daily.review": "当天拜访工作总结", "daily.went_well": "做得好的",
   "daily.to_improve": "需改进的", "daily.comment": "经理评语", "daily.saved": "已保存。",
