@@ -87,6 +87,14 @@ export function localDate(date = new Date()) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+/** An instant's date ("YYYY-MM-DD") and minutes past midnight in an IANA time zone (a team's, as the server
+ *  gives it); in the browser's own when none is given. */
+export function zonedClock(date = new Date(), zone = undefined) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(date).map((p) => [p.type, p.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+}
+
 export function addDays(date, days) {
   const copy = new Date(date);
   copy.setDate(copy.getDate() + days);

@@ -1,7 +1,10 @@
 """The manager's tables at 360x740 in zh-CN. Two reps with the same display name: the daily report, the weekly
 review and the scorecard tell them apart by the username. The weekly review opens on the last complete week
-while the current one has no working day over. The module runs at one fixed instant (`fixed_clock`, a
+while the current one has no working day over. The rep-day panel counts the rep's day in the team's zone,
+not the manager's browser's. The module runs at one fixed instant (`fixed_clock`, a
 Wednesday); the week test moves the app's clock (server and browser) to the days it needs and back."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -87,3 +90,29 @@ def test_the_weekly_review_opens_on_the_last_complete_week_until_a_working_day_i
         context.close()
         server_clock.restore(saved)
         call(live_server, "PATCH", f"/api/teams/{team}/settings", manager, {"working_days": [1, 2, 3, 4, 5]})
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/Los_Angeles"])
+def test_the_rep_day_panel_counts_the_reps_day_in_the_teams_zone(browser, live_server, zone):
+    """At 10:00 in the team's zone (Shanghai, the fixed instant) rep2's day has begun (first appointment 08:45):
+    a manager whose browser reads 02:00 (London) or 18:00 the day before (Los Angeles) still plans the rest of
+    the team's today from now, and the panel's date is the team's."""
+    with live_server.app.app_context():
+        from server.models import User
+
+        rep2 = str(db.session.query(User.id).filter_by(username="rep2").scalar())
+        db.session.remove()
+    context = phone_context(browser, live_server.url, locale="zh-CN", timezone_id=zone)
+    try:
+        page = context.new_page()
+        _manager(page)
+        page.goto(f"/#/week?rep={rep2}")
+        expect(page.locator("#rep-day-date")).to_have_value("2026-11-18")
+        assert page.locator("#rep-day-date").get_attribute("min") == "2026-11-18"
+        with page.expect_request(lambda r: r.url.endswith("/api/routes/plan") and r.method == "POST") as sent:
+            page.locator("#rep-day-plan").click()
+        body = sent.value.post_data_json
+        assert body["date"] == "2026-11-18" and "at" in body["start"], body
+        expect(page.locator("#rep-day-status")).to_have_text(re.compile("^已规划并保存"))
+    finally:
+        context.close()

@@ -139,8 +139,8 @@ export async function render(main, { user, query }) {
     target.dataset.week = reviews[0]?.week_start ?? "";
     const day = main.querySelector("#week-rep-day");
     if (rep && reviews.length === 1 && day && !day.firstChild) { // the manager plans this rep's day here
-      const { name, do: done } = reviews[0];
-      renderRepDay(day, { rep: { id: rep, name, first_appointment_time: done.first_appointment_time },
+      const { name, do: done, timezone } = reviews[0];
+      renderRepDay(day, { rep: { id: rep, name, first_appointment_time: done.first_appointment_time, timezone },
         names: new Map(accounts.map((a) => [a.id, a.name])) });
     }
     target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
