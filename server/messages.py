@@ -19,6 +19,7 @@ TEMPLATES = (
     ("invalid", "Invalid value."),
     ("invalid", "Invalid input."),
     ("unknown_field", "Unknown field."),
+    ("past_day", "A past day."),
     ("invalid_type", "Invalid type."),
     ("invalid_type", "Invalid input type."),
     ("not_string", "Not a valid string."),

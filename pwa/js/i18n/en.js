@@ -154,7 +154,7 @@ export default {
   "transfer.counts_refused": "{rows} rows read: {fine} without a problem, {skipped} with problems. Fix the rows listed, or tick “Write the valid rows”.",
   "transfer.row": "Row", "transfer.field": "Field", "transfer.message": "Problem", "transfer.export": "Export for the team",
   "error.field": "{field}: {message}",
-  "msg.required": "Required.", "msg.null": "Must not be empty.", "msg.invalid": "Not a valid value.",
+  "msg.past_day": "A past day: plan today or a later day.", "msg.required": "Required.", "msg.null": "Must not be empty.", "msg.invalid": "Not a valid value.",
   "msg.unknown_field": "Not a field of this record.", "msg.invalid_type": "Of the wrong type.",
   "msg.not_string": "Must be text.", "msg.not_integer": "Must be a whole number.",
   "msg.not_number": "Must be a number.", "msg.number_too_large": "The number is too large.",

@@ -154,7 +154,7 @@ export default {
   "transfer.counts_refused": "已读取 {rows} 行：{fine} 行无问题，{skipped} 行有问题。请修改所列各行，或勾选“写入有效行”。",
   "transfer.row": "行", "transfer.field": "字段", "transfer.message": "问题", "transfer.export": "导出团队数据",
   "error.field": "{field}：{message}",
-  "msg.required": "必填。", "msg.null": "不能为空。", "msg.invalid": "取值无效。", "msg.unknown_field": "不是此记录的字段。",
+  "msg.past_day": "已过去的日期：请规划今天或以后的日期。", "msg.required": "必填。", "msg.null": "不能为空。", "msg.invalid": "取值无效。", "msg.unknown_field": "不是此记录的字段。",
   "msg.invalid_type": "类型不对。", "msg.not_string": "必须是文字。", "msg.not_integer": "必须是整数。", "msg.not_number": "必须是数字。",
   "msg.number_too_large": "数字太大。", "msg.not_finite": "必须是有限的数字。", "msg.whole_number": "必须是整数。",
   "msg.not_boolean": "必须是“是”或“否”。", "msg.not_date": "日期无效。", "msg.not_datetime": "日期时间无效。", "msg.not_time": "时间无效（HH:MM）。",
