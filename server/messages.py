@@ -19,6 +19,7 @@ TEMPLATES = (
     ("invalid", "Invalid value."),
     ("invalid", "Invalid input."),
     ("unknown_field", "Unknown field."),
+    ("past_day", "A past day."),
     ("invalid_type", "Invalid type."),
     ("invalid_type", "Invalid input type."),
     ("not_string", "Not a valid string."),
@@ -122,6 +123,9 @@ TEMPLATES = (
     ("import_not_text", "The file is neither UTF-8 nor GB18030 text; save it as CSV UTF-8."),
     ("import_bad_encoding", "The file is not valid {encoding} text."),
     ("import_empty", "The file is empty: the first row must name the columns."),
+    ("import_no_rows", "No rows under the header: nothing to import."),
+    ("import_note_line", "A note line (its first cell starts with #): not imported."),
+    ("import_example_row", "The template's example row, left as it is: not imported."),
     ("import_bad_row_encoding", "Row {row} is not valid {encoding} text."),
     ("import_bad_csv", "Row {row} cannot be read as CSV: {reason}"),
 )

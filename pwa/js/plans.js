@@ -3,18 +3,21 @@
 import { request } from "./api.js";
 import { keepPlan } from "./db.js";
 import { teamSettings } from "./settings.js";
+import { zonedClock } from "./ui.js";
 
-/** Whether today's working day has begun: later than the first appointment (the server's setting, after login).
- *  A plan of today made then starts from here and now, not from the first appointment at home. */
+/** Whether today's working day has begun: later than the first appointment (the server's setting, after login),
+ *  in the team's time zone. A plan of today made then starts from here and now, not from the first appointment. */
 export function dayHasBegun(user, now = new Date()) {
-  return passed(teamSettings()?.my_first_appointment_time ?? user?.first_appointment_time, now);
+  const team = teamSettings();
+  return passed(team?.my_first_appointment_time ?? user?.first_appointment_time, now, team?.timezone);
 }
 
-/** Whether `now` is later than `first` ("HH:MM", someone's first-appointment time) on its day. */
-export function passed(first, now = new Date()) {
+/** Whether `now` is later than `first` ("HH:MM", someone's first-appointment time) on its day in `zone` (the
+ *  team's, where that time is meant; the browser's when none). */
+export function passed(first, now = new Date(), zone = undefined) {
   if (!first) return false;
   const [h, m] = String(first).split(":").map(Number);
-  return now.getHours() * 60 + now.getMinutes() > h * 60 + m;
+  return zonedClock(now, zone).minutes > h * 60 + m;
 }
 
 /** Plan a day on the server (`body`: date, rep_id for a manager, include/exclude/pins, start, override). */

@@ -4,6 +4,7 @@
 import { download, request } from "./api.js";
 import { TEAM_FIGURES, getMeta, setMeta } from "./db.js";
 import { lang } from "./i18n.js";
+import { distinctNames } from "./ui.js";
 
 let reportList = null;
 /** The names of the reports the server offers (GET /api/reports), the scorecard apart; asked once. */
@@ -52,7 +53,7 @@ export function saveMonthlyTarget(repId, month, amount) {
 
 /** The daily reports of `query` (date, team_id). */
 export async function dailyReports(query) {
-  return (await request("GET", `/api/reports/daily?${query}`)).reports;
+  return distinctNames((await request("GET", `/api/reports/daily?${query}`)).reports);
 }
 
 /** The rep's own review of their day. */
@@ -67,7 +68,7 @@ export function saveDayComment(repId, date, comment) {
 
 /** The weekly reviews of `query` (week, team_id or rep_id). */
 export async function weeklyReviews(query) {
-  return (await request("GET", `/api/reports/weekly-review?${query}`)).reviews;
+  return distinctNames((await request("GET", `/api/reports/weekly-review?${query}`)).reviews);
 }
 
 /** A week's focus points (`body`: week, focus, version, and rep_id for a manager). */

@@ -87,6 +87,14 @@ export function localDate(date = new Date()) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+/** An instant's date ("YYYY-MM-DD") and minutes past midnight in an IANA time zone (a team's, as the server
+ *  gives it); in the browser's own when none is given. */
+export function zonedClock(date = new Date(), zone = undefined) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(date).map((p) => [p.type, p.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+}
+
 export function addDays(date, days) {
   const copy = new Date(date);
   copy.setDate(copy.getDate() + days);
@@ -166,6 +174,15 @@ export function isOverdue(account, now = new Date()) {
 // team reads them (an English collator orders Han characters by code point, which means nothing to anyone),
 // Latin letters alphabetically, numbers by value ("1-9" before "1-10").
 const NAMES = new Intl.Collator("zh-CN", { numeric: true, sensitivity: "base" });
+
+/** Rep rows (`rep_id`, `name`, `username`) with each name two rows share told apart by the username:
+ *  孙军（rep3）. Two reps may bear the same name; a manager's table must not show them as one. */
+export function distinctNames(rows) {
+  const seen = new Map();
+  rows.forEach((r) => seen.set(r.name, (seen.get(r.name) ?? 0) + 1));
+  return rows.map((r) => (seen.get(r.name) > 1 && r.username && r.username !== r.name
+    ? { ...r, name: t("ui.name_username", { name: r.name, username: r.username }) } : r));
+}
 
 /** Compare two names (`sort(byName)`); `key` picks the name of a record: `sort(byName.of((a) => a.name))`. */
 export function byName(a, b) {

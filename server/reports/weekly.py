@@ -64,6 +64,7 @@ def weekly_reviews(scope):
                 **rep_row(rep),
                 "week_start": monday.isoformat(),
                 "week_end": scope.end.isoformat(),
+                "timezone": scope.tz.key,  # the team's: its days and clock times are counted there
                 "plan": {
                     "planned_days": planned_days.get(rep.id, 0),
                     "planned_stops": d["planned"],

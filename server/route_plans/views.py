@@ -4,10 +4,13 @@ read one day's plan, and the rep's own order of it."""
 from flask import jsonify
 from flask.views import MethodView
 
-from .. import limits
+from .. import clock, limits
 from ..crud_views import register_crud
-from ..extensions import ErrorSchema
+from ..errors import ValidationFailed
+from ..extensions import ErrorSchema, db
 from ..limits import limiter
+from ..models import Team, User
+from ..models.users import team_zone
 from ..policy import require_manager, resolve_rep
 from ..security import login_required, principal
 from . import blp
@@ -69,6 +72,8 @@ class Plan(MethodView):
         """Plan a rep's day now: candidate stops ordered for the least travel, first visit at 8:45"""
         caller = principal()
         resolve_rep(caller, body)
+        if not caller.is_rep:
+            _not_past(body["rep_id"], body["date"])
         # No choices sent (re-plan the rest of today): the rep's stored picks and leave-outs stand.
         choices = None
         if {"include", "exclude", "pins"} & set(body):
@@ -94,6 +99,13 @@ class Plan(MethodView):
                 accept=body.get("accept"),
             )
         return jsonify(plan) if body["preview"] else plan
+
+
+def _not_past(rep_id, day):
+    """A manager plans a rep's today or a later day: a past day's plan is what the day was measured against."""
+    rep = db.session.get(User, rep_id)
+    if day < clock.today(team_zone(db.session.get(Team, rep.team_id) if rep.team_id else None)):
+        raise ValidationFailed("A past day is not planned: plan today or a later day.", {"date": ["A past day."]})
 
 
 @blp.route("/routes/<uuid:rep_id>/<date:day>")

@@ -99,11 +99,15 @@ def _chinese_name(aliases):
     return next((a for a in aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)), None)
 
 
+def template_fields(kind):
+    """The fields of an import template's columns: every field the import reads, the required ones first."""
+    return sorted(COLUMNS[kind], key=lambda name: name not in REQUIRED[kind])
+
+
 def template_header(kind, lang):
-    """The header row of an empty import file in `lang` ("en" or "zh-CN"): one column per field the import
+    """The header row of an import template in `lang` ("en" or "zh-CN"): one column per field the import
     reads, the required ones first, each under the first name of that language that `map_header` accepts."""
-    ordered = sorted(COLUMNS[kind], key=lambda name: name not in REQUIRED[kind])
-    return [header_name(kind, name, lang) for name in ordered]
+    return [header_name(kind, name, lang) for name in template_fields(kind)]
 
 
 def header_name(kind, field_name, lang):

@@ -30,11 +30,14 @@ from ..models import Account, Contact, Device, User
 from ..words import read_coded
 from .columns import CODED, REQUIRED, VALUES, code_column, column_names, map_header
 from .reading import FileProblem, read_rows
+from .template import is_example, is_note
 
 EXPUNGE_EVERY = 1000
 PROGRESS_EVERY = 250  # rows between two progress calls
 # The report lists at most this many problems of each kind; the counts say how many there were.
 MAX_LISTED = 500
+NOTE_SKIPPED = "A note line (its first cell starts with #): not imported."
+EXAMPLE_SKIPPED = "The template's example row, left as it is: not imported."
 
 
 @dataclass
@@ -362,6 +365,17 @@ def _prefetch(geocoder, binary):
         geocoder.prefetch(addresses)
 
 
+def _handled(handler, report, number, values):
+    """Hand one row to the handler; False when it conflicts with a record written meanwhile (the file stops)."""
+    try:
+        handler.handle(number, values)
+    except IntegrityError:
+        db.session.rollback()
+        report.error(number, "row", "Conflicts with a stored record (written meanwhile?); nothing was imported.")
+        return False
+    return True
+
+
 def _read_into(handler, report, kind, binary, progress):
     """Hand every row to the handler; False when the file cannot be imported at all."""
     try:
@@ -380,15 +394,14 @@ def _read_into(handler, report, kind, binary, progress):
         for number, cells in rows:
             report.rows += 1
             before = report.error_count
-            try:
-                handler.handle(number, handler.values(mapping, cells))
-            except IntegrityError:
-                db.session.rollback()
-                report.error(
-                    number, "row", "Conflicts with a stored record (written meanwhile?); nothing was imported."
-                )
+            values = None if is_note(cells) else handler.values(mapping, cells)
+            if values is None or is_example(kind, values):  # the template's lines, skipped with the reason
+                report.warn(number, "row", NOTE_SKIPPED if values is None else EXAMPLE_SKIPPED)
+                report.skipped += 1
+            elif not _handled(handler, report, number, values):
                 return False
-            report.skipped += report.error_count > before
+            else:
+                report.skipped += report.error_count > before
             if report.rows % EXPUNGE_EVERY == 0:
                 db.session.flush()
                 db.session.expunge_all()  # keeps memory flat on large files; the rows are written
@@ -396,4 +409,7 @@ def _read_into(handler, report, kind, binary, progress):
                 progress(report.rows, binary.tell())
     except FileProblem as exc:
         report.error(0, "file", str(exc))
+        return True
+    if not report.rows:
+        report.warn(0, "file", "No rows under the header: nothing to import.")
     return True

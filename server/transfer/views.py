@@ -20,10 +20,10 @@ from ..schemas import StrictSchema, lang_field
 from ..security import login_required, principal
 from ..words import language
 from . import blp, jobs
-from .columns import template_header
 from .exporting import KINDS, WITH_FILES, export_photos, export_rows, headed, in_words, photo_file
 from .geocoding import from_config
 from .importing import HANDLERS, import_file
+from .template import template
 
 
 class ImportArgs(StrictSchema):
@@ -230,14 +230,15 @@ class ImportTemplate(MethodView):
     @blp.doc(
         responses={
             "200": {
-                "description": "A CSV (UTF-8 with BOM) of the header row alone",
+                "description": "A CSV (UTF-8 with BOM): the header row; for accounts, then an example row and a "
+                "note line of each column's allowed values (the import skips both as they are)",
                 "content": {"text/csv": {"schema": {"type": "string"}}},
             }
         }
     )
     def get(self, args, kind):
-        """An empty import file: the columns the import reads, named in Chinese or English, required first"""
-        return csv_response(template_header(kind, args["lang"]), [], f"{kind}-template-{args['lang']}.csv")
+        """An import file to fill in: the columns the import reads, named in Chinese or English, required first"""
+        return csv_response(*template(kind, args["lang"], principal()), f"{kind}-template-{args['lang']}.csv")
 
 
 @blp.route("/imports/jobs")

@@ -103,10 +103,11 @@ def phone_context(browser, base_url, locale="en-US", at=None, **options):
 
     The test tooling's own page scripts (wait_for_function) are evaluated as strings, which the app's
     Content-Security-Policy refuses; such contexts bypass it, and test_csp.py runs the app under it.
-    `viewport=DESKTOP` makes it a desktop browser instead."""
+    `viewport=DESKTOP` makes it a desktop browser instead, `timezone_id` one away from the team's zone (TZ)."""
     options.setdefault("bypass_csp", True)
     options.setdefault("viewport", PHONE)
-    context = browser.new_context(locale=locale, timezone_id=TZ, base_url=base_url, **options)
+    options.setdefault("timezone_id", TZ)
+    context = browser.new_context(locale=locale, base_url=base_url, **options)
     context.set_default_timeout(WAIT_MS)
     if at is not None or server_clock.shifted():
         context.clock.install(time=at or server_clock.now())

@@ -164,6 +164,37 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
         context.close()
 
 
+def test_the_account_template_sent_unchanged_says_what_it_skipped_and_why(browser, live_server):
+    """The Data screen's template has an example row and a note line of the allowed values; sent back as it is,
+    the screen counts both rows read, none written, both skipped, and gives each one's reason."""
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("#username").fill("manager")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#login-form button[type=submit]").click()
+        page.wait_for_selector("nav")
+        page.goto("/#/data")
+        with page.expect_download() as download:
+            page.locator("[data-template='zh-CN']").click()
+        lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+        assert len(lines) == 3 and "总部" in lines[1] and lines[2].startswith("#")
+        page.locator("#import-form input[type=file]").set_input_files(str(download.value.path()))
+        page.locator("#import-form input[name=dry_run]").uncheck()
+        page.locator("#import-form button[type=submit]").click()
+        expect(page.locator("#import-counts")).to_have_text(re.compile(r"^2 行：新建 0，更新 0，未变 0，跳过 2"))
+        assert "未写入任何内容" in page.locator("#import-report strong").inner_text()
+        cells = [row.locator("td").all_inner_texts() for row in page.locator("#import-report tbody tr").all()]
+        assert cells == [
+            ["2", "整行", "模板的示例行未修改：不导入。请改成你的数据。"],
+            ["3", "整行", "说明行（第一格以 # 开头）：不导入。"],
+        ]
+        shot(page, "import-template-unchanged-zh")
+    finally:
+        context.close()
+
+
 def test_an_export_in_chinese_reads_in_words_with_the_codes_beside(browser, live_server):
     """The Data screen asks for the app's language: the accounts' file names its columns as the Chinese
     template does and says 医疗, 总部 … where the records hold codes, the codes in their own columns."""

@@ -217,7 +217,8 @@ def test_an_offline_edit_of_today_syncs_and_two_queued_edits_both_land(app, clie
 
 
 @pytest.mark.calendar
-def test_a_managers_replan_meanwhile_wins_over_the_reps_offline_order_and_says_so(app, client, world):
+def test_a_managers_replan_meanwhile_wins_over_the_reps_offline_order_and_says_so(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a manager plans no past day
     plan, _ = _day(client, world, app)
     phone = Phone(client, world.headers("r1"))
     phone.pull()

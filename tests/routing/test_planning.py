@@ -36,7 +36,8 @@ def test_replanning_replaces_the_stored_plan(client, world):
     assert listed["total"] == 1
 
 
-def test_who_may_plan_whom(client, world):
+def test_who_may_plan_whom(client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a manager plans no past day
     body = {"date": "2026-11-10", "rep_id": str(world.users["r2"])}
     assert client.post("/api/routes/plan", json=body, headers=world.headers("r1")).status_code == 403
     assert client.post("/api/routes/plan", json=body, headers=world.headers("m1")).status_code == 200
@@ -263,7 +264,8 @@ def test_the_evening_run_plans_tomorrow_as_each_team_counts_it(app, world):
     assert expected[world.users["r1"]] != expected[world.users["r3"]]
 
 
-def test_a_managers_replan_keeps_the_reps_pins_and_leave_outs_unless_overridden(app, client, world):
+def test_a_managers_replan_keeps_the_reps_pins_and_leave_outs_unless_overridden(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a manager plans no past day
     left_out, pinned, _ = _more_accounts(app, world)
     mine = {"date": "2026-11-10", "exclude": [left_out], "pins": [{"account_id": pinned, "at": "15:00"}]}
     assert client.post("/api/routes/plan", json=mine, headers=world.headers("r1")).status_code == 200
@@ -291,7 +293,7 @@ def test_the_evening_batch_keeps_the_reps_choices_for_the_day(app, client, world
 
 
 @pytest.mark.calendar
-def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, client, world):
+def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, client, world, clock):
     extra = _more_accounts(app, world)
     plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     planned = [s["account_id"] for s in plan["stops"]]
@@ -307,6 +309,7 @@ def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, cli
     before = client.get(f"/api/reports/activity?{period}", headers=world.headers("r1")).get_json()["rows"][0]
     assert (before["planned"], before["planned_done"]) == (len(planned), 1)
     # Later that day the manager re-plans with stops left out: yesterday's figures must not move.
+    clock.set("2026-11-10T18:00:00+08:00")  # the evening of that day (a manager plans no past day)
     boss = {"date": "2026-11-10", "rep_id": str(world.users["r1"]), "exclude": [a for a in extra if a in planned][:2]}
     assert client.post("/api/routes/plan", json=boss, headers=world.headers("m1")).status_code == 200
     after = client.get(f"/api/reports/activity?{period}", headers=world.headers("r1")).get_json()["rows"][0]
@@ -363,3 +366,19 @@ def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world):
     )
     assert late.status_code == 422 and "start" in late.get_json()["error"]["fields"]
     assert extra  # the extra accounts gave the rest of the day stops to order
+
+
+def test_a_manager_may_not_plan_a_past_day_of_a_rep(client, world, clock):
+    """A past day's plan is what the day was measured against: a manager's plan of it is refused with the date's
+    code, the day counted in the team's zone (00:30 in Shanghai is already the 18th there)."""
+    body = {"rep_id": str(world.users["r1"]), "date": "2026-11-17"}
+    for at in ("2026-11-18T10:00:00+08:00", "2026-11-18T00:30:00+08:00"):
+        clock.set(at)
+        refused = client.post("/api/routes/plan", json=body, headers=world.headers("m1"))
+        assert refused.status_code == 422, refused.get_json()
+        error = refused.get_json()["error"]
+        assert error["code"] == "validation_failed" and error["field_codes"]["date"][0]["code"] == "past_day"
+        assert client.get(f"/api/routes/{world.users['r1']}/2026-11-17", headers=world.headers("m1")).status_code == 404
+    for day in ("2026-11-18", "2026-11-19"):
+        planned = client.post("/api/routes/plan", json={**body, "date": day}, headers=world.headers("m1"))
+        assert planned.status_code == 200, planned.get_json()

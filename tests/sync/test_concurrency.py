@@ -139,7 +139,7 @@ def test_two_phones_and_a_manager_at_the_same_moment_lose_nothing(app, world):
 
 
 @pytest.mark.calendar
-def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app, world):
+def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app, world, clock):
     """The phone reorders today's stops by sync while the manager re-plans the same day. Every push is
     answered (applied, or conflict when the manager came between), every re-plan succeeds, and the
     stored day is whole afterwards: one stop per position, no account twice, the phone's copy equal."""
@@ -148,6 +148,7 @@ def test_a_reps_offline_day_edits_and_a_managers_replans_at_the_same_moment(app,
     _more_accounts(app, world)
     rep, manager = world.headers("r1"), world.headers("m1")
     day = "2026-11-10"
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a manager plans no past day
     first = app.test_client().post("/api/routes/plan", json={"date": day}, headers=rep).get_json()
     plan_id = first["id"]
     phone = Phone(app.test_client(), rep)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Account, AccountClassChange, Contact, Device
+from server.transfer.columns import header_name
 from tests.fake_http import json_server
 from tests.records import writing
 
@@ -333,7 +334,8 @@ def test_the_import_template_names_every_column_the_import_reads(client, world, 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert f"{kind}-template-{lang}.csv" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff") and text.count("\r\n") == 1  # the header row alone
+    # The header row; for accounts an example row and a note line of the allowed values as well.
+    assert text.startswith("\ufeff") and text.count("\r\n") == (3 if kind == "accounts" else 1)
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     mapping, unknown = map_header(kind, header)
     assert unknown == [] and set(mapping) == set(COLUMNS[kind])
@@ -342,8 +344,57 @@ def test_the_import_template_names_every_column_the_import_reads(client, world, 
     assert (len(chinese) == len(header)) if lang == "zh-CN" else chinese == []
 
 
+@pytest.mark.parametrize(
+    ("lang", "industry", "band", "org_type"),
+    [("zh-CN", "制造", "50–199 人", "总部"), ("en", "Manufacturing", "50–199", "Head office")],
+)
+def test_the_account_template_shows_an_example_and_the_allowed_values(client, world, lang, industry, band, org_type):
+    """The template's example row has values the import reads as they are, its vocabulary columns in the file's
+    language; a note line says each coded column's allowed values. Sent unchanged, the template writes nothing
+    and says why: two rows read, none written, two skipped (the example, the note)."""
+    text = client.get(f"/api/imports/accounts/template?lang={lang}", headers=world.headers("m1")).get_data(as_text=True)
+    header, example, note = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    example, note = dict(zip(header, example, strict=True)), dict(zip(header, note, strict=True))
+    names = {f: (header_name("accounts", f, lang)) for f in ("industry", "employee_band", "org_type", "name")}
+    assert (example[names["industry"]], example[names["employee_band"]], example[names["org_type"]]) == (
+        industry,
+        band,
+        org_type,
+    )
+    assert note[names["name"]].startswith("#") and org_type in note[names["org_type"]].split(" / ")
+    assert band in note[names["employee_band"]].split(" / ") and "A / B / C" in note.values()
+    for query in ("?dry_run=true", ""):
+        answer = _upload(client, world, "m1", text.encode("utf-8"), query)
+        assert answer.status_code == 200, answer.get_json()
+        report = answer.get_json()
+        assert (report["rows"], report["created"], report["updated"], report["skipped"]) == (2, 0, 0, 2)
+        assert [(w["row"], w["codes"][0]["code"]) for w in report["warnings"]] == [
+            (2, "import_example_row"),
+            (3, "import_note_line"),
+        ]
+    # The example with a name of one's own is imported with the values as read (the words become the codes).
+    edited = text.replace(example[names["name"]], "模板客户")
+    answer = _upload(client, world, "m1", edited.encode("utf-8"), "?dry_run=false")
+    assert answer.status_code == 200, answer.get_json()
+    assert (answer.get_json()["created"], answer.get_json()["skipped"], answer.get_json()["error_count"]) == (1, 1, 0)
+    with writing(client.application):
+        account = db.session.scalar(select(Account).where(Account.name == "模板客户"))
+        assert (account.industry, account.employee_band, account.org_type, account.account_class) == (
+            "manufacturing",
+            "50-199",
+            "head_office",
+            "B",
+        )
+
+
+def test_a_file_of_a_header_alone_says_there_is_nothing_to_import(client, world):
+    answer = _upload(client, world, "m1", "客户名称,地址\r\n".encode(), "?dry_run=true").get_json()
+    assert (answer["rows"], answer["skipped"], answer["warnings"][0]["codes"][0]["code"]) == (0, 0, "import_no_rows")
+
+
 def test_a_filled_template_imports_and_only_managers_get_one(client, world):
     template = client.get("/api/imports/accounts/template", headers=world.headers("m1")).get_data(as_text=True)
+    template = template.split("\r\n")[0] + "\r\n"  # the header row, without the example and the note
     header = next(csv.reader(io.StringIO(template.lstrip("\ufeff"))))
     row = {"客户名称": "模板客户", "地址": "徐汇区模板路1号", "纬度": "31.2", "经度": "121.4", "负责人": "r1"}
     line = ",".join(row.get(name, "") for name in header)

@@ -3,7 +3,7 @@
 // colour, the rule in a tooltip and in words under the table. Any column sorts (buttons: keyboard and tap);
 // a rep's name opens that rep's week.
 import { t } from "../i18n.js";
-import { byName, html, money, stageLabel } from "../ui.js";
+import { byName, distinctNames, html, money, stageLabel } from "../ui.js";
 
 const SYMBOL = { good: "✓", warn: "!", bad: "✗" };
 const pct = (v) => (v === null || v === undefined ? "–" : `${Number(v).toFixed(1)} %`);
@@ -70,7 +70,7 @@ export function renderScorecard(el, report, { week = "", onCsv = null } = {}) {
   const state = { key: el.dataset.sortKey || "name", direction: el.dataset.sortDirection || "ascending" };
   const draw = () => {
     const column = cols.find((c) => c.key === state.key) ?? cols[0];
-    const rows = report.rows.slice().sort(compare(column, state.direction));
+    const rows = distinctNames(report.rows).sort(compare(column, state.direction));
     const team = { name: t("team.team"), ...report.team };
     const weekOf = (row) => `#/week?rep=${row.rep_id}${week ? `&week=${week}` : ""}`;
     el.innerHTML = html`

@@ -33,8 +33,8 @@ export function report(result) {
   const problems = [...(result.errors || []).map((p) => ({ ...p, kind: "error" })),
                     ...(result.warnings || []).map((p) => ({ ...p, kind: "warning" }))];
   return html`<div class="card" id="import-report">
-    <p><strong>${result.written ? t("transfer.written") : t("transfer.not_written")}</strong></p>
-    ${result.rows ? html`<p id="import-counts">${t(countsKey(result), { ...result, fine: result.rows - result.skipped })}</p>` : ""}
+    <p><strong>${result.written && result.rows > result.skipped ? t("transfer.written") : t("transfer.not_written")}</strong></p>
+    ${typeof result.rows === "number" ? html`<p id="import-counts">${t(countsKey(result), { ...result, fine: result.rows - result.skipped })}</p>` : ""}
     ${result.error_count > (result.errors || []).length ? html`<p class="muted">${t("transfer.more_problems",
       { shown: result.errors.length, total: result.error_count })}</p>` : ""}
     ${problems.length ? html`<div style="overflow-x:auto"><table class="report-table"><thead><tr>

@@ -5,6 +5,7 @@ import { online } from "../api.js";
 import { saveWeeklyFocus, weeklyCsv, weeklyReviews } from "../reports.js";
 import { all } from "../db.js";
 import { lang, t } from "../i18n.js";
+import { teamSettings } from "../settings.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { byName, describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
 import { renderRepDay } from "./repday.js";
@@ -15,6 +16,16 @@ const MAX_FOCUS = 3;
 function pointMessage(messages, codes) {
   if (Array.isArray(messages)) return messages.map((m, k) => messageText(m, codes?.[k])).join(" ");
   return Object.entries(messages ?? {}).map(([k, v]) => pointMessage(v, codes?.[k])).join(" ");
+}
+
+/** The week the review opens on: this one once a working day of the team's in it is over, else the last complete
+ *  one (on the week's first working day there is nothing of this week to review yet). */
+function weekToOpen(today = localDate()) {
+  const monday = mondayOf(today);
+  const weekday = Math.round((Date.parse(`${today}T12:00:00Z`) - Date.parse(`${monday}T12:00:00Z`)) / 86400000) + 1;
+  const working = teamSettings()?.working_days ?? [1, 2, 3, 4, 5]; // ISO weekdays, Monday 1
+  if (working.some((d) => d < weekday)) return monday;
+  return mondayOf(new Date(Date.parse(`${monday}T12:00:00`) - 7 * 86400000));
 }
 
 function value(v) {
@@ -93,7 +104,7 @@ function one(review, accounts, folded) {
 
 export async function render(main, { user, query }) {
   const teams = await reportTeams(user);
-  const week = mondayOf(query?.get("week") || localDate());
+  const week = query?.get("week") ? mondayOf(query.get("week")) : weekToOpen();
   const rep = user.role === "rep" ? null : query?.get("rep"); // one rep's week, opened from the scorecard
   main.innerHTML = html`<h1>${t("week.title")}</h1>
     <form id="week-pick" class="row">${teamPicker(teams)}<div><label for="week-date">${t("week.week_of")}</label>
@@ -128,8 +139,8 @@ export async function render(main, { user, query }) {
     target.dataset.week = reviews[0]?.week_start ?? "";
     const day = main.querySelector("#week-rep-day");
     if (rep && reviews.length === 1 && day && !day.firstChild) { // the manager plans this rep's day here
-      const { name, do: done } = reviews[0];
-      renderRepDay(day, { rep: { id: rep, name, first_appointment_time: done.first_appointment_time },
+      const { name, do: done, timezone } = reviews[0];
+      renderRepDay(day, { rep: { id: rep, name, first_appointment_time: done.first_appointment_time, timezone },
         names: new Map(accounts.map((a) => [a.id, a.name])) });
     }
     target.querySelectorAll("[data-open]").forEach((link) => link.addEventListener("click", (event) => {
