@@ -4,7 +4,7 @@ import { errorText, lang, setLang, t } from "./i18n.js";
 import { loadSettings, loadTeamSettings } from "./settings.js";
 import { on } from "./state.js";
 import { currentStatus, dismissRejected, fetchTeamSettings, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
-import { describe, hhmm, html } from "./ui.js";
+import { describe, hhmm, html, idle } from "./ui.js";
 
 // Each screen's module loads the first time it is shown (the service worker precaches them all for offline use).
 const VIEWS = {
@@ -133,8 +133,7 @@ function warmViews() {
   if (warmed) return;
   warmed = true;
   if (navigator.serviceWorker?.controller) return;
-  const idle = window.requestIdleCallback ?? ((fn) => setTimeout(fn, 200));
-  idle(() => { for (const load of Object.values(VIEWS)) load().catch(() => {}); });
+  idle().then(() => { for (const load of Object.values(VIEWS)) load().catch(() => {}); });
 }
 
 function renderTabs(active) {

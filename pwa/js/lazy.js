@@ -14,7 +14,8 @@ function script(path) {
   const src = import.meta.resolve(path);
   return once(src, () => new Promise((resolve, reject) => {
     const element = Object.assign(document.createElement("script"), { src, async: true });
-    element.addEventListener("load", () => resolve(element), { once: true });
+    // Resolved in a task of its own: the library's evaluation is one long task, what uses it another.
+    element.addEventListener("load", () => setTimeout(() => resolve(element)), { once: true });
     element.addEventListener("error", () => { element.remove(); reject(new Error(`${src} did not load`)); }, { once: true });
     document.head.append(element);
   }));
@@ -24,7 +25,8 @@ function style(path) {
   const href = import.meta.resolve(path);
   return once(href, () => new Promise((resolve, reject) => {
     const element = Object.assign(document.createElement("link"), { rel: "stylesheet", href });
-    element.addEventListener("load", () => resolve(element), { once: true });
+    // Resolved in a task of its own: the library's evaluation is one long task, what uses it another.
+    element.addEventListener("load", () => setTimeout(() => resolve(element)), { once: true });
     element.addEventListener("error", () => { element.remove(); reject(new Error(`${href} did not load`)); }, { once: true });
     // Before the app's own stylesheet, as a vendor's styles were when the shell linked them: the app's rules
     // (tap-sized map controls) still win over the library's at equal specificity.

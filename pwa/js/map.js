@@ -7,7 +7,7 @@
 import { WGS84, fromWgs84, toWgs84 } from "./datum.js";
 import { leaflet, markercluster } from "./lazy.js";
 import { settings, teamSettings } from "./settings.js";
-import { position } from "./ui.js";
+import { nextTask, position } from "./ui.js";
 
 /** The tile source the team picked ({source, datum, url, overlay_url, attribution, subdomains, max_zoom}). */
 export function tileSource() {
@@ -150,6 +150,8 @@ function placePins(map, pins) {
 export async function drawRoute(element, start, points) {
   const fm = await fieldMap(element);
   if (!fm) return null;
+  // The map's frame, the route and its pins each in a task of their own: none keeps a tap waiting long.
+  await nextTask();
   const { map } = fm;
   const line = [];
   if (start) element.dataset.start = start.join(",");
@@ -161,14 +163,20 @@ export async function drawRoute(element, start, points) {
   fm.fitDay = () => fm.fit(line);
   if (line.length) fm.line(line, { color: "#0f766e", weight: 4, interactive: false, className: "route-line" }).addTo(map);
   fm.fitDay();
+  await nextTask();
+  // Each pin's icon made once, where it goes, before it is on the map.
   const pins = points.map(({ lat, lng, label, name }) => {
-    const marker = fm.marker(lat, lng, { title: name ?? label, alt: name ?? label, icon: L.divIcon({ className: "stop-pin" }) })
-      .addTo(map).bindTooltip(name ?? label, { direction: "top", offset: [0, -PIN / 2] });
-    const tie = L.polyline([], { color: "#0f766e", weight: 1, interactive: false }).addTo(map);
+    const marker = fm.marker(lat, lng, { title: name ?? label, alt: name ?? label })
+      .bindTooltip(name ?? label, { direction: "top", offset: [0, -PIN / 2] });
+    const tie = L.polyline([], { color: "#0f766e", weight: 1, interactive: false });
     return { marker, tie, latlng: marker.getLatLng(), label };
   });
   if (pins.length) {
     placePins(map, pins);
+    for (const { marker, tie } of pins) {
+      marker.addTo(map);
+      tie.addTo(map);
+    }
     map.on("zoomend", () => placePins(map, pins));
   }
   return fm;

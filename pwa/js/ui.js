@@ -143,6 +143,18 @@ export function hhmm(iso) {
   return formatter("hhmm").format(new Date(iso));
 }
 
+/** Resolves when the phone is idle (with `timeoutMs`, at the latest then): work a screen does not need to be
+ *  drawn and used (a map, a prefetch) waits for it, out of the way of the screen's first layout and taps. */
+export function idle(timeoutMs = undefined) {
+  return new Promise((resolve) => (window.requestIdleCallback
+    ? requestIdleCallback(() => resolve(), timeoutMs ? { timeout: timeoutMs } : {}) : setTimeout(resolve, 200)));
+}
+
+/** Resolves in a task of its own: long work split with it lets the page answer a tap between its parts. */
+export function nextTask() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** A 24-hour time field's pattern, whatever the phone's locale. */
 export const HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]";
 

@@ -2,9 +2,10 @@
 
     make bench
 
-the login page cold (empty cache, no service worker) and Today warm (logged in, synced, the service worker
-installed), each with Lighthouse's mobile emulation and simulated throttling, in Debian's Chromium. Prints
-the performance score, LCP and total blocking time of each (median of BENCH_LIGHTHOUSE_RUNS, 3 by default).
+the login page cold (empty cache, no service worker), a rep's Today warm and the manager's Team screen warm
+(logged in, synced, the service worker installed), each with Lighthouse's mobile emulation and simulated
+throttling, in Debian's Chromium. Prints the performance score, LCP and total blocking time of each (median of
+BENCH_LIGHTHOUSE_RUNS, 3 by default).
 Lighthouse is the npm package pinned in tests/benchmarks/lighthouse/ (its node_modules/.bin/lighthouse, which
 `make bench` installs, or LIGHTHOUSE=path).
 Nothing is asserted: compare runs on one machine.
@@ -107,18 +108,23 @@ def summary(label, runs):
     )
 
 
-def test_lighthouse_figures(demo_server, tmp_path):
-    if not lighthouse_bin() or not chromium_path():
-        pytest.skip("Lighthouse (npm ci: package.json pins it) or Chromium is missing")
-    print()
-    summary("login page, cold", [audit(demo_server.url + "/", tmp_path / f"cold-{i}.json") for i in range(RUNS)])
+# What is on each warm screen once it has drawn: Today's plan (or its Plan button), the Team screen's first table.
+WARM = {
+    "today": ("rep1", "#route, #plan-today", "Today"),
+    "team": ("manager", "#report-time-ratios table:not(.chart-data)", "Team (the manager's screen)"),
+}
 
+
+def warm_runs(server, folder, screen):
+    """Lighthouse runs on a screen warm: its user logged in and synced in a Chromium of its own, the service
+    worker in control, then each audit in that Chromium with its storage kept."""
     from playwright.sync_api import sync_playwright
 
+    username, drawn, _ = WARM[screen]
     port = free_port()
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
+            str(folder / f"profile-{screen}"),
             executable_path=chromium_path(),
             headless=True,
             args=["--no-sandbox", f"--remote-debugging-port={port}"],
@@ -126,11 +132,11 @@ def test_lighthouse_figures(demo_server, tmp_path):
         )
         try:
             page = context.new_page()
-            page.goto(demo_server.url + "/")
-            page.get_by_label("Username").fill("rep1")
+            page.goto(server.url + "/")
+            page.get_by_label("Username").fill(username)
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Log in").click()
-            page.wait_for_selector("#route, #plan-today")
+            page.wait_for_selector(drawn)
             wait_synced(page)
             # Polled with evaluate: the page's CSP (kept as served, so that Lighthouse measures it) refuses the
             # string evaluation wait_for_function's polling uses.
@@ -141,7 +147,15 @@ def test_lighthouse_figures(demo_server, tmp_path):
             else:
                 raise AssertionError("the service worker never took control of the page")
             page.wait_for_timeout(1000)  # the precache settles
-            runs = [audit(demo_server.url + "/#/today", tmp_path / f"warm-{i}.json", port) for i in range(RUNS)]
+            return [audit(f"{server.url}/#/{screen}", folder / f"{screen}-{i}.json", port) for i in range(RUNS)]
         finally:
             context.close()
-    summary("Today, warm (logged in, service worker installed)", runs)
+
+
+def test_lighthouse_figures(demo_server, tmp_path):
+    if not lighthouse_bin() or not chromium_path():
+        pytest.skip("Lighthouse (npm ci: package.json pins it) or Chromium is missing")
+    print()
+    summary("login page, cold", [audit(demo_server.url + "/", tmp_path / f"cold-{i}.json") for i in range(RUNS)])
+    for screen, (_, _, label) in WARM.items():
+        summary(f"{label}, warm (logged in, service worker installed)", warm_runs(demo_server, tmp_path, screen))

@@ -3,7 +3,7 @@ import { online } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { defaultPeriodKind, describe, hhmm, html, money, period, shortDate, stageLabel } from "../ui.js";
+import { defaultPeriodKind, describe, hhmm, html, money, nextTask, period, shortDate, stageLabel } from "../ui.js";
 import { vocab } from "../settings.js";
 import { chartjs } from "../lazy.js";
 import { word } from "./records.js";
@@ -38,10 +38,11 @@ async function drawCharts(main, data, pictures) {
   charts.splice(0).forEach((c) => c.destroy());
   // Chart.js loads the first time the Team screen draws its charts, never on a rep's screens.
   if (!(await chartjs()) || !main.isConnected) return;
-  charts.push(...pictures.drawAll(Chart, main, pictures.tables));
+  await pictures.drawAll(Chart, main, pictures.tables, charts);
   const ratios = data["time-ratios"];
   const weeks = ratios.extra.weeks;
-  if (weeks.length) {
+  await nextTask();
+  if (weeks.length && main.querySelector("#chart-trend")?.isConnected) {
     charts.push(new Chart(main.querySelector("#chart-trend"), {
       type: "line",
       data: { labels: weeks.map((w) => w.week_start),

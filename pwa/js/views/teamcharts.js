@@ -4,7 +4,7 @@
 // its table behind a toggle and its own CSV (the figures the chart draws). Loaded by team.js only when a
 // manager's Team screen draws its charts (a dynamic import), with Chart.js itself (lazy.js).
 import { t } from "../i18n.js";
-import { html, shortDate, stageLabel } from "../ui.js";
+import { html, nextTask, shortDate, stageLabel } from "../ui.js";
 import { vocab } from "../settings.js";
 import { word } from "./records.js";
 
@@ -193,10 +193,12 @@ function lossChart(Chart, canvas, table) {
 
 const DRAW = { funnel: funnelChart, split: splitChart, first: firstChart, coverage: coverageChart, losses: lossChart };
 
-/** Draw every chart whose block is on the screen; returns the Chart objects (to destroy on the next draw). */
-export function drawAll(Chart, root, tables) {
-  return Object.entries(DRAW).flatMap(([key, draw]) => {
+/** Draw every chart whose block is on the screen, one a task, each Chart object pushed to `drawn` as it is made
+ *  (to destroy on the next draw). */
+export async function drawAll(Chart, root, tables, drawn) {
+  for (const [key, draw] of Object.entries(DRAW)) {
+    await nextTask(); // one chart a task: the screen answers a tap between them
     const canvas = root.querySelector(`#chart-${key}`);
-    return canvas && tables[key].rows.length ? [draw(Chart, canvas, tables[key])] : [];
-  });
+    if (canvas?.isConnected && tables[key].rows.length) drawn.push(draw(Chart, canvas, tables[key]));
+  }
 }

@@ -6,9 +6,10 @@ import { t } from "../i18n.js";
 import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { syncNow } from "../sync.js";
-import { addDays, describe, hhmm, html, localDate, mondayOf, position, reasonLabels, shortDate } from "../ui.js";
+import { addDays, describe, hhmm, html, idle, localDate, mondayOf, position, reasonLabels, shortDate } from "../ui.js";
 
 const MINUTE = 60_000;
+const MAP_WAIT_MS = 1500; // the map waits for an idle moment, this long at most
 export { dayNow };
 
 /** Where and when the rest of today starts: at the end of the open visit, else here (GPS) and now,
@@ -291,12 +292,16 @@ export async function render(main, { user }) {
     };
     await preview();
   });
-  // The map's modules (and Leaflet) load after the day is drawn and usable: never on the way to it.
-  const { drawRoute, showHere } = await import("../map.js");
-  map = await drawRoute(main.querySelector("#today-map"), planStart(plan, user), stops.map((stop, i) => {
-    const account = accounts.get(stop.account_id);
-    return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}`,
-                                         name: `${i + 1}. ${account.name}` } : null;
-  }).filter(Boolean));
-  showHere(map);
+  // The map's modules (and Leaflet) load once the day is drawn, laid out and the phone idle: never on the way to
+  // it, and the screen does not wait for them (a screen drawn again meanwhile draws its own map).
+  idle(MAP_WAIT_MS).then(async () => {
+    if (!main.isConnected) return;
+    const { drawRoute, showHere } = await import("../map.js");
+    map = await drawRoute(main.querySelector("#today-map"), planStart(plan, user), stops.map((stop, i) => {
+      const account = accounts.get(stop.account_id);
+      return account?.latitude != null ? { lat: account.latitude, lng: account.longitude, label: `${i + 1}`,
+                                           name: `${i + 1}. ${account.name}` } : null;
+    }).filter(Boolean));
+    showHere(map);
+  });
 }
