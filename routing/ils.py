@@ -27,11 +27,13 @@ MAX_ITERATIONS = 2_000_000  # an iteration cap besides the deadline (a few hundr
 # so the search settles sooner. Solomon 100 at 5 s, both in one run: worse than VROOM on 4 of 56 instead of 8,
 # mean gap to best known 0.44 % instead of 0.61 % (README, Routing). A rep's day keeps PyVRP's default.
 FLEET_HISTORY = 50
-# A fleet's granular neighbourhood: the stops each stop's moves look at (PyVRP's default 50). Fewer make each
-# local search cheaper, so a few seconds hold more iterations; on Solomon 100 at 5 s of CPU, 40 was as good or
-# better on 13 of 14 instances measured (C204 0.10 % above best known instead of 1.00 %, RC103 1.20 % instead
-# of 3.35 %; R101 0.07 % instead of 0.00 %), 30 worse on some (R112). A rep's day keeps PyVRP's default.
+# A fleet's granular neighbourhood when the search has less than FLEET_SHORT_S: the stops each stop's moves
+# look at (PyVRP's default 50, kept for longer searches). Fewer make each local search cheaper, so a few seconds
+# hold more iterations. Solomon 100 at 5 s of CPU, 40 as good or better on 9 of 10 instances (C204 0.10 % above
+# best known instead of 1.00 %); all 56 at 5 s in turns (load 21-35) mean gap 1.19 % instead of 1.47 %. At 30 s,
+# 7 instances in turns, 40 was behind on 3 (R101, R205, RC208), ahead on 1: a long search keeps the default.
 FLEET_NEIGHBOURS = 40
+FLEET_SHORT_S = 10.0
 
 
 INFEASIBLE = (1 << 63) - 1  # the cost PyVRP gives a best solution that breaks a rule (none feasible yet)
@@ -56,7 +58,8 @@ def _stop_at(deadline, give_up=None, iterations=MAX_ITERATIONS):
 
 def _run(data, deadline, seed, initial=None, give_up=None, fleet=False):
     """PyVRP's best solution by `deadline`, or None when it found no feasible one (by `give_up`, if given);
-    `fleet`: with FLEET_HISTORY and FLEET_NEIGHBOURS (else PyVRP's defaults)."""
+    `fleet`: with FLEET_HISTORY, and FLEET_NEIGHBOURS when `deadline` is less than FLEET_SHORT_S away (else
+    PyVRP's defaults)."""
     from pyvrp import SolveParams
     from pyvrp import solve as pyvrp_solve
     from pyvrp.exceptions import PenaltyBoundWarning
@@ -65,9 +68,10 @@ def _run(data, deadline, seed, initial=None, give_up=None, fleet=False):
 
     params = SolveParams()
     if fleet:
+        short = deadline - time.perf_counter() < FLEET_SHORT_S
         params = SolveParams(
             ils=IteratedLocalSearchParams(history_length=FLEET_HISTORY),
-            neighbourhood=NeighbourhoodParams(num_neighbours=FLEET_NEIGHBOURS),
+            neighbourhood=NeighbourhoodParams(num_neighbours=FLEET_NEIGHBOURS) if short else NeighbourhoodParams(),
         )
 
     with warnings.catch_warnings():  # a hard instance: the answer (None when nothing feasible) says enough
