@@ -35,6 +35,10 @@ FALLBACK_SHARE = 0.5
 MIN_ROUTING_S = 0.1  # CP-SAT or OR-Tools runs only with at least this much time left
 MIN_PROOF_S = 0.4  # CP-SAT runs only with this much time left: loading it takes about 0.2 s (else OR-Tools)
 FINISH_S = 0.1  # kept back from a search's time limit: reading its answer and timing the orders
+# The put-back of left-out optional stops (reinsert.py, a few milliseconds) always gets this much, even when a
+# search overran the limit: on a starved machine the search may stop at its first order (one stop), and the
+# day would be stored so.
+REINSERT_MIN_S = 0.1
 
 CANNOT_BE_REACHED = "cannot_be_reached_in_its_window"  # a fixed stop too far for the time left
 DO_NOT_FIT_TOGETHER = "mandatory_stops_do_not_fit"  # Unplannable: the mandatory stops cannot all fit in the day
@@ -138,7 +142,7 @@ def _solve_matrix(day, matrix, deadline, exact_max, dropped):
     if best is None:  # proven when the exact search completed: no order keeps every mandatory stop
         raise _NoPlan(tuple(s.id for s in day.stops if s.mandatory), proven)
     if not proven:  # optional stops the search left out, put back where they fit and pay
-        order = reinsert(day, best[1], matrix, deadline)
+        order = reinsert(day, best[1], matrix, max(deadline, time.perf_counter() + REINSERT_MIN_S))
         times = best_timeline(day, order, matrix) if len(order) > len(best[1]) else None
         if times is not None and times["travel"] + _dropped_penalty(day, order) < best[0]:
             best = (times["travel"] + _dropped_penalty(day, order), order, times)
