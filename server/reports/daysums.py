@@ -267,6 +267,7 @@ def exact_day_figures(scope):
 def kept_day_figures(scope):
     """The same figures from the rep-days kept on write (repdays.py), or None when they cannot answer for the
     scope: a thousand rows for a team's month instead of every visit and activity."""
+    from . import repdays
     from .reads import first_check_ins, rep_days, worked_days
 
     kept = rep_days(scope)
@@ -275,6 +276,7 @@ def kept_day_figures(scope):
     # The working and on-time days as the first-appointment report counts them, from the same rows (not the
     # whole report: its strip of every day's first visit is not needed here).
     worked, first = worked_days(scope), first_check_ins(scope)
+    figures_of = repdays.getter("visits", "not_met", "face_to_face_visits", "split", "face_to_face_min", "span_min")
     out = {}
     for rep in scope.reps:
         rep_id, limit = rep.id, on_time_limit(rep)
@@ -287,11 +289,12 @@ def kept_day_figures(scope):
             "face_min": 0.0,
             "span_min": 0.0,
         }
-        for _, row in sorted(kept.get(rep_id, {}).items()):
-            figures["visits"] += row.visits
-            figures["not_met"] += row.not_met
-            figures["face_to_face_visits"] += row.face_to_face_visits
-            if row.split:
-                figures["face_min"] += row.face_to_face_min
-                figures["span_min"] += row.span_min
+        for _, row in sorted(kept.get(rep_id, {}).items()):  # the minutes in date order, as the time split
+            visits, not_met, met_done, split, face, span = figures_of(row)
+            figures["visits"] += visits
+            figures["not_met"] += not_met
+            figures["face_to_face_visits"] += met_done
+            if split:
+                figures["face_min"] += face
+                figures["span_min"] += span
     return out

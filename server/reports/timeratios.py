@@ -3,7 +3,6 @@ week, against the team's goal and the method's baseline, and the managers' own t
 
 import uuid
 from collections import Counter, defaultdict
-from operator import attrgetter
 
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from ..extensions import db
 from ..models import (
     User,
 )
+from . import repdays
 from .reads import activity_rows, joint_rows, rep_days, set_by, visit_rows
 from .rows import canonical, natural_key, rep_keys, rep_name
 from .rows import rep_row as _rep_row
@@ -46,7 +46,7 @@ def _recorded(scope):
 
 
 SPLIT_KEYS = (*CATEGORIES, "unrecorded", "span")  # the minutes a day's split adds up
-_split_of = attrgetter(*(f"{k}_min" for k in SPLIT_KEYS))
+SPLIT_MINUTES = tuple(f"{k}_min" for k in SPLIT_KEYS)  # ... as the rep-days keep them
 
 
 def _day_minutes(scope):
@@ -62,13 +62,15 @@ def _day_minutes(scope):
         }
         return minutes, (open_visits, open_activities)
     days, open_visits, open_activities = {}, Counter(), Counter()
+    opened, split = repdays.getter("open_visits", "open_activities", "split"), repdays.getter(*SPLIT_MINUTES)
     for rep_id, rows in kept.items():
         mine = {}
         for day, row in sorted(rows.items()):
-            open_visits[rep_id] += row.open_visits
-            open_activities[rep_id] += row.open_activities
-            if row.split:
-                mine[day] = _split_of(row)
+            visits, activities, whole = opened(row)
+            open_visits[rep_id] += visits
+            open_activities[rep_id] += activities
+            if whole:
+                mine[day] = split(row)
         if mine:
             days[rep_id] = mine
     return days, (open_visits, open_activities)
