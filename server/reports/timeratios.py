@@ -3,6 +3,7 @@ week, against the team's goal and the method's baseline, and the managers' own t
 
 import uuid
 from collections import Counter, defaultdict
+from operator import itemgetter
 
 from sqlalchemy import select
 
@@ -55,11 +56,9 @@ def _day_minutes(scope):
     kept = rep_days(scope)
     if kept is None:
         days, open_visits, open_activities = _recorded(scope)
+        by_key = itemgetter(*SPLIT_KEYS)
         # In date order, as the kept rows are summed: the same sums to the last digit.
-        minutes = {
-            rep: {d: tuple(day_minutes(v)[k] for k in SPLIT_KEYS) for d, v in sorted(mine.items())}
-            for rep, mine in days.items()
-        }
+        minutes = {rep: {d: by_key(day_minutes(v)) for d, v in sorted(mine.items())} for rep, mine in days.items()}
         return minutes, (open_visits, open_activities)
     days, open_visits, open_activities = {}, Counter(), Counter()
     opened, split = repdays.getter("open_visits", "open_activities", "split"), repdays.getter(*SPLIT_MINUTES)
