@@ -8,6 +8,7 @@ from sqlalchemy import select
 from .. import team_settings
 from ..extensions import db
 from ..models import RoutePlan, RouteStop, Visit
+from . import repdays
 from .reads import rep_days, visit_rows, worked_days
 from .rows import core_rows as _rows
 from .rows import raw_text as _raw
@@ -35,14 +36,17 @@ def activity(scope):
     return {"rows": rows, "team": team}
 
 
+_KEPT = ("visits", "not_met", "face_to_face_visits", "with_purpose", "planned", "planned_done")
+
+
 def _kept_counts(scope, radius, kept):
     """The counts from the rep-days kept on write (repdays.py), and the visits away from their account."""
     counts = defaultdict(Counter)
+    figures = repdays.getter(*_KEPT)
     for rep_id, rows in kept.items():
-        c = counts[rep_id]
-        for row in rows.values():
-            for key in ("visits", "not_met", "face_to_face_visits", "with_purpose", "planned", "planned_done"):
-                c[key] += getattr(row, key)
+        if rows:  # whole numbers: summed column by column
+            sums = map(sum, zip(*map(figures, rows.values()), strict=True))
+            counts[rep_id].update(dict(zip(_KEPT, sums, strict=True)))
     if radius:
         # Only the visits checked in further than the smallest radius come back; each is held to its rep's.
         for rep_id, distance in db.session.execute(

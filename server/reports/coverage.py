@@ -8,11 +8,11 @@
 """
 
 import uuid
-from collections import Counter, defaultdict, namedtuple
+from collections import defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 
 import numpy
-from sqlalchemy import String, and_, case, cast, extract, func, select, true
+from sqlalchemy import String, and_, case, cast, extract, func, or_, select, true
 
 from .. import clock
 from ..models import Account, AccountReassignment, Visit
@@ -30,7 +30,18 @@ def coverage(scope):
     as_of = min(scope.end_utc, clock.now())
     owners, keys = {rep.id: rep for rep in scope.reps}, rep_keys(scope.rep_ids)
     then = accounts_as_of(scope, as_of)  # each account's holder and class at the end: later changes change nothing
-    # Account ids stay as the database's text (thousands of rows): only the listed ones are converted.
+    # When the owner then took each account: its latest reassignment to them before the end, else its creation.
+    moved = (AccountReassignment.to_owner_id.in_(scope.rep_ids), AccountReassignment.at < as_of)
+    reassigned = dict(
+        core_rows(
+            select(raw_text(AccountReassignment.account_id), func.max(AccountReassignment.at))
+            .where(*moved)
+            .group_by(AccountReassignment.account_id)
+        )
+    )
+    since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
+    # The accounts taken in the 90 days are among those created since, or moved to one of the reps: only those
+    # are read (ids as the database's text, converted when listed); the others are counted by class.
     accounts = [
         _Account(i, name, keys[owner], cls, created)
         for i, name, owner, cls, created in core_rows(
@@ -40,18 +51,12 @@ def coverage(scope):
                 raw_text(then.owner),
                 then.account_class,
                 Account.created_at,
-            ).where(then.held)
+            ).where(
+                then.held,
+                or_(Account.created_at >= since, Account.id.in_(select(AccountReassignment.account_id).where(*moved))),
+            )
         )
     ]
-    # When the owner then took each account: its latest reassignment to them before the end, else its creation.
-    reassigned = dict(
-        core_rows(
-            select(raw_text(AccountReassignment.account_id), func.max(AccountReassignment.at))
-            .where(AccountReassignment.to_owner_id.in_(scope.rep_ids), AccountReassignment.at < as_of)
-            .group_by(AccountReassignment.account_id)
-        )
-    )
-    since = as_of - timedelta(days=FIRST_QUARTER_DAYS)
     took = {a.id: _later(reassigned.get(a.id), a.created_at) for a in accounts}
     fresh = [a for a in accounts if since <= took[a.id] < as_of]
     visits = defaultdict(list)  # new account -> [(check-in, rep)]
@@ -102,12 +107,13 @@ def coverage(scope):
         ends.append((monday, min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)))
         monday += timedelta(days=7)
     covered = _covered_by_week(then, cadence, [end for _, end in ends])
-    totals = Counter(a.account_class for a in accounts)
+    held = select(then.account_class.label("cls")).where(then.held).subquery()
+    totals = dict(core_rows(select(held.c.cls, func.count()).group_by(held.c.cls)))  # accounts by class then
     weeks = []
     for k, (monday, _) in enumerate(ends):
         row = {"week_start": monday.isoformat()}
         for cls in ACCOUNT_CLASSES:
-            total, seen = totals[cls], covered[cls][k]
+            total, seen = totals.get(cls, 0), covered[cls][k]
             row.update({f"{cls}_accounts": total, f"{cls}_covered": seen, f"{cls}_pct": pct(seen, total)})
         weeks.append(row)
     unvisited = sorted(
@@ -138,29 +144,31 @@ def _covered_by_week(then, cadence, ends):
         return {cls: [0] * n for cls in ACCOUNT_CLASSES}
     days = _cadence_days(then, cadence)
     earliest = ends[0] - timedelta(days=max(rules.longest_cadence for rules in cadence.values()))
-    accounts = core_rows(
-        select(
-            func.min(then.account_class),  # one value per account: grouped by its id
-            func.min(days),
-            func.count(),
-            # Epoch seconds as the database writes them (to the microsecond on PostgreSQL).
-            func.aggregate_strings(cast(extract("epoch", Visit.check_in_at), String), ","),
-        )
-        .join(Account, Account.id == Visit.account_id)
+    # Each account's visits as one text of epoch seconds (as the database writes them: to the microsecond on
+    # PostgreSQL), read by a subquery per account from the visits' index on (account, check-in): no sort or
+    # grouping of the year's visits as a GROUP BY over their join needs on SQLite.
+    stamps = (
+        select(func.aggregate_strings(cast(extract("epoch", Visit.check_in_at), String), ","))
         .where(
-            then.held,
-            then.account_class.in_(ACCOUNT_CLASSES),
+            Visit.account_id == Account.id,
             Visit.cancelled_at.is_(None),
             Visit.met.is_not(False),
             Visit.check_in_at >= earliest,
             Visit.check_in_at < ends[-1],
         )
-        .group_by(Visit.account_id)
+        .scalar_subquery()
     )
+    accounts = [
+        row
+        for row in core_rows(
+            select(then.account_class, days, stamps).where(then.held, then.account_class.in_(ACCOUNT_CLASSES))
+        )
+        if row[2] is not None
+    ]
     if not accounts or not n:
         return {cls: [0] * n for cls in ACCOUNT_CLASSES}
-    classes, spans, counts, times = zip(*accounts, strict=True)
-    counts = numpy.array(counts)
+    classes, spans, times = zip(*accounts, strict=True)
+    counts = numpy.array([t.count(",") + 1 for t in times])
     account = numpy.repeat(numpy.arange(len(counts)), counts)
     at = numpy.fromstring(",".join(times), dtype=float, sep=",")
     order = numpy.lexsort((at, account))  # each account's visits in time order

@@ -16,10 +16,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Float, Integer, and_, case, cast, extract, func, literal, select, text, union_all
 
-from .. import team_settings
 from ..extensions import db
 from ..models import Activity, Visit
-from .firstvisit import first_appointment
+from .firstvisit import first_appointment, on_time_limit
 from .rows import core_rows, raw_text, rep_keys
 from .timeratios import time_ratios
 from .timesplit import Interval, LocalDays, by_local_day, day_minutes
@@ -92,11 +91,7 @@ def _intervals(scope):
 def _limits(scope):
     """{rep id: seconds after local midnight by which a first visit is on time}: the rep's first-appointment
     time plus the ten minutes' tolerance the first-appointment report allows."""
-    out = {}
-    for rep in scope.reps:
-        at = team_settings.first_appointment(rep)
-        out[rep.id] = (at.hour * 60 + at.minute + 10) * 60
-    return out
+    return {rep.id: on_time_limit(rep) * 60 for rep in scope.reps}
 
 
 def summed_day_figures(scope):
@@ -272,29 +267,34 @@ def exact_day_figures(scope):
 def kept_day_figures(scope):
     """The same figures from the rep-days kept on write (repdays.py), or None when they cannot answer for the
     scope: a thousand rows for a team's month instead of every visit and activity."""
-    from .reads import rep_days
+    from . import repdays
+    from .reads import first_check_ins, rep_days, worked_days
 
     kept = rep_days(scope)
     if kept is None:
         return None
-    first = {r["rep_id"]: r for r in first_appointment(scope)["rows"]}  # reads the same rows
+    # The working and on-time days as the first-appointment report counts them, from the same rows (not the
+    # whole report: its strip of every day's first visit is not needed here).
+    worked, first = worked_days(scope), first_check_ins(scope)
+    figures_of = repdays.getter("visits", "not_met", "face_to_face_visits", "split", "face_to_face_min", "span_min")
     out = {}
-    for rep_id in scope.rep_ids:
-        habit = first[str(rep_id)]
+    for rep in scope.reps:
+        rep_id, limit = rep.id, on_time_limit(rep)
         figures = out[rep_id] = {
             "visits": 0,
             "not_met": 0,
             "face_to_face_visits": 0,
-            "working_days": habit["working_days"],
-            "on_time_days": habit["on_time_days"],
+            "working_days": len(worked.get(rep_id, ())),
+            "on_time_days": sum(1 for m in first.get(rep_id, {}).values() if m <= limit),
             "face_min": 0.0,
             "span_min": 0.0,
         }
-        for _, row in sorted(kept.get(rep_id, {}).items()):
-            figures["visits"] += row.visits
-            figures["not_met"] += row.not_met
-            figures["face_to_face_visits"] += row.face_to_face_visits
-            if row.split:
-                figures["face_min"] += row.face_to_face_min
-                figures["span_min"] += row.span_min
+        for _, row in sorted(kept.get(rep_id, {}).items()):  # the minutes in date order, as the time split
+            visits, not_met, met_done, split, face, span = figures_of(row)
+            figures["visits"] += visits
+            figures["not_met"] += not_met
+            figures["face_to_face_visits"] += met_done
+            if split:
+                figures["face_min"] += face
+                figures["span_min"] += span
     return out

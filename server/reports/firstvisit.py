@@ -6,8 +6,16 @@ from .. import team_settings
 from .reads import first_check_ins, first_visits, hhmm, worked_days
 from .rows import rep_row as _rep_row
 
+TOLERANCE_MIN = 10  # a first visit this many minutes after the rep's time is still on time
 
-def first_appointment(scope, tolerance_min=10):
+
+def on_time_limit(rep, tolerance_min=TOLERANCE_MIN):
+    """The minutes after local midnight by which the rep's first visit of a day is on time."""
+    target = team_settings.first_appointment(rep)
+    return target.hour * 60 + target.minute + tolerance_min
+
+
+def first_appointment(scope, tolerance_min=TOLERANCE_MIN):
     """Per rep: the share of working days whose first visit started by their first-appointment time."""
     days = worked_days(scope)
     first = first_check_ins(scope)
@@ -15,7 +23,7 @@ def first_appointment(scope, tolerance_min=10):
     for rep in scope.reps:
         worked = days.get(rep.id, set())
         target = team_settings.first_appointment(rep)
-        limit = target.hour * 60 + target.minute + tolerance_min
+        limit = on_time_limit(rep, tolerance_min)
         starts = list(first.get(rep.id, {}).values())
         on_time = sum(1 for m in starts if m <= limit)
         rows.append(

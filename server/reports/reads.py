@@ -106,9 +106,11 @@ def _kept_worked_days(scope):
     kept = rep_days(scope)
     if kept is None:
         return None
-    days = defaultdict(set)
+    from . import repdays
+
+    days, was_worked = defaultdict(set), repdays.getter("worked")
     for rep_id, rows in kept.items():
-        worked = {day for day, row in rows.items() if row.worked}
+        worked = {day for day, row in rows.items() if was_worked(row)}
         if worked:
             days[rep_id] = worked
     return days
@@ -139,11 +141,13 @@ def _kept_first_check_ins(scope):
     kept = rep_days(scope)
     if kept is None:
         return None
-    first = defaultdict(dict)
+    from . import repdays
+
+    first, check_in = defaultdict(dict), repdays.getter("first_check_in")
     for rep_id, rows in kept.items():
-        for row in rows.values():
-            if row.first_check_in is not None:
-                local = datetime.fromtimestamp(row.first_check_in, scope.tz)
+        for at in map(check_in, rows.values()):
+            if at is not None:
+                local = datetime.fromtimestamp(at, scope.tz)
                 first[rep_id][local.date()] = local.hour * 60 + local.minute + local.second / 60
     return first
 

@@ -21,6 +21,7 @@ record's start (a report covers at most 400 days)."""
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, event, func, insert, select, union_all
@@ -34,6 +35,7 @@ from .rows import raw_text, rep_keys
 from .timesplit import CATEGORIES, Interval, LocalDays, by_local_day, day_minutes
 
 MAX_SPAN_DAYS = 400
+_POSITIONS = {column.name: i for i, column in enumerate(RepDay.__table__.c)}  # as `read` selects them
 FIGURES = (
     "worked",
     "odd",
@@ -399,6 +401,12 @@ def _keep(session, _context):
         refresh(session.connection(), touched)
 
 
+def getter(*names):
+    """row -> the named figures (a tuple for several) of the rows `read` gives: by position, as `read` reads
+    them (a row's attribute by name costs a look-up of the name, thousands of times a report)."""
+    return itemgetter(*(_POSITIONS[name] for name in names))
+
+
 def read(scope):
     """{rep id: {local date: row}} for the scope's period, or None when the rows cannot answer for it (a row
     in another zone, or an odd day: see the module's docstring)."""
@@ -416,11 +424,13 @@ def read(scope):
             table.c.rep_id.in_(scope.rep_ids), and_(table.c.day >= scope.start, table.c.day <= scope.end)
         )
     )
+    rep_at, day_at, tz_at, odd_at = (_POSITIONS[n] for n in ("rep_id", "day", "tz", "odd"))
     for row in rows.all():
-        if row.tz != zone or row.odd:
+        if row[tz_at] != zone or row[odd_at]:
             return None
-        day = days.get(row.day)
+        text = row[day_at]
+        day = days.get(text)
         if day is None:
-            day = days[row.day] = date.fromisoformat(row.day)
-        out[keys[row.rep_id]][day] = row
+            day = days[text] = date.fromisoformat(text)
+        out[keys[row[rep_at]]][day] = row
     return out

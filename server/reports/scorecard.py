@@ -28,6 +28,7 @@ from . import history
 from .asof import as_of as accounts_as_of
 from .asof import rules_as_of
 from .daysums import exact_day_figures, kept_day_figures, summed_day_figures
+from .firstvisit import TOLERANCE_MIN
 from .reads import period_end
 from .rows import core_rows, held_by, pct, raw_text, rep_keys
 from .rows import rep_row as rep_head
@@ -231,7 +232,7 @@ def scorecard(scope):
         "rules": {
             **RULES,
             "face_to_face": {"goal_pct": goal, "baseline_pct": baseline},
-            "on_time": {**RULES["on_time"], "tolerance_min": 10},
+            "on_time": {**RULES["on_time"], "tolerance_min": TOLERANCE_MIN},
             "cadence_days": _cadence_days_of(scope),
         },
     }

@@ -3,6 +3,7 @@ week, against the team's goal and the method's baseline, and the managers' own t
 
 import uuid
 from collections import Counter, defaultdict
+from operator import itemgetter
 
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from ..extensions import db
 from ..models import (
     User,
 )
+from . import repdays
 from .reads import activity_rows, joint_rows, rep_days, set_by, visit_rows
 from .rows import canonical, natural_key, rep_keys, rep_name
 from .rows import rep_row as _rep_row
@@ -44,24 +46,53 @@ def _recorded(scope):
     return days, open_visits, open_activities
 
 
+SPLIT_KEYS = (*CATEGORIES, "unrecorded", "span")  # the minutes a day's split adds up
+SPLIT_MINUTES = tuple(f"{k}_min" for k in SPLIT_KEYS)  # ... as the rep-days keep them
+
+
 def _day_minutes(scope):
-    """Per rep: {local date: minutes of the day by category, unrecorded and span}, plus counts of records still
-    open: from the rep-days kept on write when they answer for the scope, else from the records."""
+    """Per rep: {local date: the day's minutes by SPLIT_KEYS (a tuple)} in date order, plus counts of records
+    still open: from the rep-days kept on write when they answer for the scope, else from the records."""
     kept = rep_days(scope)
     if kept is None:
         days, open_visits, open_activities = _recorded(scope)
+        by_key = itemgetter(*SPLIT_KEYS)
         # In date order, as the kept rows are summed: the same sums to the last digit.
-        minutes = {rep: {d: day_minutes(v) for d, v in sorted(mine.items())} for rep, mine in days.items()}
+        minutes = {rep: {d: by_key(day_minutes(v)) for d, v in sorted(mine.items())} for rep, mine in days.items()}
         return minutes, (open_visits, open_activities)
     days, open_visits, open_activities = {}, Counter(), Counter()
-    keys = (*CATEGORIES, "unrecorded", "span")
+    opened, split = repdays.getter("open_visits", "open_activities", "split"), repdays.getter(*SPLIT_MINUTES)
     for rep_id, rows in kept.items():
+        mine = {}
         for day, row in sorted(rows.items()):
-            open_visits[rep_id] += row.open_visits
-            open_activities[rep_id] += row.open_activities
-            if row.split:
-                days.setdefault(rep_id, {})[day] = {k: getattr(row, f"{k}_min") for k in keys}
+            visits, activities, whole = opened(row)
+            open_visits[rep_id] += visits
+            open_activities[rep_id] += activities
+            if whole:
+                mine[day] = split(row)
+        if mine:
+            days[rep_id] = mine
     return days, (open_visits, open_activities)
+
+
+def _sums(days, reps):
+    """Per rep its days' minutes summed, and per week the team's, as tuples by SPLIT_KEYS: each sum added up in
+    one order (reps in their order, each rep's days in date order), so equal inputs give equal figures."""
+    per_rep, weekly, monday_of = {}, {}, {}
+    for rep in reps:
+        total = [0.0] * len(SPLIT_KEYS)
+        for day, minutes in days.get(rep.id, {}).items():
+            monday = monday_of.get(day)
+            if monday is None:
+                monday = monday_of[day] = week_start(day)
+            week = weekly.get(monday)
+            if week is None:
+                week = weekly[monday] = [0.0] * len(SPLIT_KEYS)
+            for i, value in enumerate(minutes):
+                total[i] += value
+                week[i] += value
+        per_rep[rep.id] = total
+    return per_rep, weekly
 
 
 def _in_period_days(intervals, scope, local_day):
@@ -126,17 +157,16 @@ def time_ratios(scope):
     days, (open_visits, open_activities) = _day_minutes(scope)
     coaching, managers = joint_time(scope)
     target = scope.team.face_time_target_pct if scope.team else 30.0
-    rows, team_total, weekly = [], {}, defaultdict(dict)
+    per_rep, weekly = _sums(days, scope.reps)
+    rows, team_total = [], [0.0] * len(SPLIT_KEYS)
     for rep in scope.reps:
-        total = {}
-        for day, minutes in days.get(rep.id, {}).items():
-            add(total, minutes)
-            add(weekly[week_start(day)], minutes)
-        add(team_total, total)
+        total = per_rep[rep.id]
+        for i, value in enumerate(total):
+            team_total[i] += value
         row = {
             **_rep_row(rep),
             "working_days": len(days.get(rep.id, {})),
-            **_ratio_fields(total),
+            **_ratio_fields(dict(zip(SPLIT_KEYS, total, strict=True))),
             "open_visits": open_visits[rep.id],
             "open_activities": open_activities[rep.id],
             **coaching[rep.id],
@@ -145,13 +175,16 @@ def time_ratios(scope):
         rows.append(row)
     team = {
         "working_days": sum(r["working_days"] for r in rows),
-        **_ratio_fields(team_total),
+        **_ratio_fields(dict(zip(SPLIT_KEYS, team_total, strict=True))),
         "open_visits": sum(open_visits.values()),
         "open_activities": sum(open_activities.values()),
         "joint_visits": sum(r["joint_visits"] for r in rows),
         "joint_min": round(sum(r["joint_min"] for r in rows), 1),
     }
-    trend = [{"week_start": w.isoformat(), **_ratio_fields(m)} for w, m in sorted(weekly.items())]
+    trend = [
+        {"week_start": w.isoformat(), **_ratio_fields(dict(zip(SPLIT_KEYS, m, strict=True)))}
+        for w, m in sorted(weekly.items())
+    ]
     goal = set_by(scope.team, "face_time_target_set_by", "face_time_target_set_at")
     return {
         "rows": rows,

@@ -306,6 +306,63 @@ def test_coverage_counts_a_reassigned_account_from_the_day_the_rep_took_it(app, 
 
 
 @pytest.mark.calendar
+def test_coverage_takes_an_account_from_its_latest_move_or_creation_within_the_90_days(app, client, world):
+    """r1's November, by hand (the end: 1 December 00:00, so the 90 days start on 2 September): an old account
+    moved to r1 in August is not new (taken before the 90 days); one created in October and moved to r1 on
+    10 November is new from the move, unseen (its visit came before it); one created in October and moved to r1
+    only after the end is new from its creation, as r1 held it then (by the history), seen on 5 November. Each
+    counts once in its class's accounts."""
+    r1, r2 = world.users["r1"], world.users["r2"]
+    before = get(client, world, "r1", f"/api/reports/coverage?{NOV}")
+    with writing(app):
+
+        def account(name, account_class, created, owner, moves=(), visits=()):
+            a = Account(
+                name=name,
+                account_class=account_class,
+                owner_id=owner,
+                latitude=31.2,
+                longitude=121.4,
+                created_at=created,
+            )
+            db.session.add(a)
+            db.session.flush()
+            for from_, to, on in moves:
+                db.session.add(AccountReassignment(account_id=a.id, from_owner_id=from_, to_owner_id=to, at=on))
+            for at in visits:
+                db.session.add(Visit(account_id=a.id, rep_id=r1, purpose="See", check_in_at=at))
+
+        account(
+            "Moved in August", "A", datetime(2026, 1, 5, tzinfo=SH), r1, [(r2, r1, datetime(2026, 8, 20, tzinfo=SH))]
+        )
+        account(
+            "Moved in November",
+            "B",
+            datetime(2026, 10, 2, tzinfo=SH),
+            r1,
+            [(r2, r1, datetime(2026, 11, 10, 9, tzinfo=SH))],
+            [datetime(2026, 11, 3, 10, tzinfo=SH)],
+        )
+        account(
+            "Moved after the end",
+            "C",
+            datetime(2026, 10, 6, 9, tzinfo=SH),
+            r2,
+            [(r1, r2, datetime(2026, 12, 3, 9, tzinfo=SH))],
+            [datetime(2026, 11, 5, 10, tzinfo=SH)],
+        )
+        db.session.commit()
+    answer = get(client, world, "r1", f"/api/reports/coverage?{NOV}")
+    row, was = answer["rows"][0], before["rows"][0]
+    assert (row["new_accounts"] - was["new_accounts"], row["new_visited"] - was["new_visited"]) == (2, 1)
+    unvisited = {i["name"]: i for i in answer["extra"]["unvisited_new"]}
+    assert set(unvisited) - {i["name"] for i in before["extra"]["unvisited_new"]} == {"Moved in November"}
+    assert unvisited["Moved in November"]["taken_on"] == "2026-11-10"
+    [week], [was_week] = answer["extra"]["weeks"][-1:], before["extra"]["weeks"][-1:]
+    assert [week[f"{c}_accounts"] - was_week[f"{c}_accounts"] for c in "ABC"] == [1, 1, 1]
+
+
+@pytest.mark.calendar
 def test_coverage_week_by_week_at_the_edges_of_the_cadence(app, client, world):
     """r1's November, counted by hand: a met visit covers the weeks whose end comes after it and no more than
     the cadence after it. Four accounts added to the world's (weeks end on Mondays, 00:00 Shanghai):
