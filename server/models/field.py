@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,7 +34,8 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
     __table_args__ = (
         CheckConstraint("check_out_at IS NULL OR check_in_at IS NOT NULL", name="out_needs_in"),
         CheckConstraint("check_out_at IS NULL OR check_out_at >= check_in_at", name="out_after_in"),
-        Index("ix_visits_rep_check_in", "rep_id", "check_in_at"),
+        # With the distance and cancellation it covers the activity report's visits away from their account.
+        Index("ix_visits_rep_check_in", "rep_id", "check_in_at", "check_in_distance_m", "cancelled_at"),
         # The rep-days a write touches read the rep's visits that ended on or after a day, whenever they
         # started (server/reports/repdays.py): without it, the rep's whole history before the day.
         Index("ix_visits_rep_check_out", "rep_id", "check_out_at"),
@@ -41,6 +43,14 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
         Index("ix_visits_account_check_in", "account_id", "check_in_at", "cancelled_at", "met"),
         # The periodic tick finds the follow-ups due on a day (server/notify/followup.py).
         Index("ix_visits_next_step_due", "next_step_due"),
+        # The few joint visits (陪访) of a team's period for the time split, without reading every visit of it.
+        Index(
+            "ix_visits_rep_joint",
+            "rep_id",
+            "check_in_at",
+            postgresql_where=text("accompanied_by IS NOT NULL"),
+            sqlite_where=text("accompanied_by IS NOT NULL"),
+        ),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
