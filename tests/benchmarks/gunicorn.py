@@ -45,21 +45,25 @@ def _wait_until_serving(port, server, seconds=180):
 
 
 @contextlib.contextmanager
-def gunicorn(database_url, folder, workers, threads=4, **env):
-    """Serve `wsgi:app` on `database_url` with `workers` processes of `threads` threads; yield its port and pid
-    once /api/health answers, and stop it (its log is `folder`/gunicorn.log) however the block ends."""
+def gunicorn(database_url, folder, workers, threads=4, config=None, root=ROOT, **env):
+    """Serve `wsgi:app` from the checkout at `root` on `database_url` with `workers` processes of `threads`
+    threads (and gunicorn's `config` file, if any); yield its port and pid once /api/health answers, and stop
+    it (its log is `folder`/gunicorn.log) however the block ends."""
     port = free_port()
     environ = {
         **os.environ,
         "DATABASE_URL": database_url,
         "JWT_SECRET_KEY": "bench-secret-key-long-enough-for-hs256",
         "FIELDDAY_INSTANCE": str(Path(folder) / "instance"),
+        "PYTHONPATH": str(root),
         **env,
     }
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads)]
+    if config is not None:
+        command += ["-c", str(config)]
     with open(Path(folder) / "gunicorn.log", "wb") as log:
         server = subprocess.Popen(
-            [*command, "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=environ, stdout=log, stderr=log
+            [*command, "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=root, env=environ, stdout=log, stderr=log
         )
         try:
             _wait_until_serving(port, server)

@@ -1,32 +1,24 @@
-"""Sync figures: a 5,000-account territory's first pull, a 500-visit push, 100 reps syncing at once.
+"""Sync figures: a 5,000-account territory's first pull and a 500-visit push (reps syncing at once under
+load: test_sync_load_bench.py).
 
     make bench                      # SQLite, and PostgreSQL too when TEST_DATABASE_URL is set
-    BENCH_LOAD_SECONDS=60 make bench
-
-The load run needs PostgreSQL (TEST_DATABASE_URL) and starts gunicorn on 127.0.0.1.
 """
 
 import gzip
-import http.client
 import json
 import os
-import statistics
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from server import create_app
 from server.demo import seed
 from server.extensions import db
 from server.fastpaths import freeze_startup_heap
-from server.models import Visit
-from tests.benchmarks.gunicorn import gunicorn
 from tests.conftest import make_config
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -231,166 +223,3 @@ def _account_ids(client, headers):
     if body.headers.get("Content-Encoding") == "gzip":
         data = gzip.decompress(data)
     return [a["id"] for a in json.loads(data)["items"]]
-
-
-class Rep(threading.Thread):
-    """One simulated rep: log in and list accounts, wait for `go`, then push a visit, pull changes, repeat
-    until `deadline[0]` (set when `go` is)."""
-
-    def __init__(self, port, username, deadline, stats, go):
-        super().__init__(daemon=True)
-        self.port, self.username, self.deadline, self.stats, self.go = port, username, deadline, stats, go
-        self.client_id, self.seq, self.cursor = str(uuid.uuid4()), 0, None
-        self.acked = []
-        self.ready = threading.Event()  # logged in (or failed to): the sync loop waits for `go`
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        t0 = time.perf_counter()
-        try:
-            conn.request(
-                method,
-                path,
-                body=json.dumps(body) if body is not None else None,
-                headers={"Content-Type": "application/json", **(headers or {})},
-            )
-            response = conn.getresponse()
-            data = response.read()
-            status = response.status
-        except OSError:
-            status, data = 0, b""
-        finally:
-            conn.close()
-        self.stats["latency"].append(time.perf_counter() - t0)
-        if status >= 500 or status == 0:
-            self.stats["errors"] += 1
-        return status, (json.loads(data) if data else None)
-
-    def run(self):
-        try:
-            status, body = self.request(
-                "POST", "/api/auth/login", {"username": self.username, "password": "bench-password"}
-            )
-            if status != 200:
-                self.stats["errors"] += 1
-                return
-            auth = {"Authorization": f"Bearer {body['access_token']}"}
-            status, page = self.request("GET", "/api/accounts?per_page=20", headers=auth)
-            accounts = [a["id"] for a in page["items"]]
-        finally:
-            self.ready.set()
-        self.go.wait()
-        outbox = []
-        while time.time() < self.deadline[0]:
-            self.seq += 1
-            visit_id = str(uuid.uuid4())
-            outbox.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "seq": self.seq,
-                    "entity": "visit",
-                    "entity_id": visit_id,
-                    "op": "create",
-                    "data": {"account_id": accounts[self.seq % len(accounts)], "purpose": "Load visit"},
-                }
-            )
-            status, body = self.request(
-                "POST", "/api/sync/push", {"client_id": self.client_id, "mutations": outbox}, headers=auth
-            )
-            if status == 200:
-                self.acked += [m["entity_id"] for m in outbox]
-                outbox = []
-            query = "/api/sync/pull?limit=200" + (f"&cursor={self.cursor}" if self.cursor else "")
-            status, page = self.request("GET", query, headers=auth)
-            if status == 200:
-                self.cursor = page["cursor"]
-
-
-def _process_cpu(pid):
-    """CPU seconds (user + system) a process has used so far; 0 when it is gone or not visible."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(master, url):
-    """CPU used so far by gunicorn's workers (the children of `master`) and by the PostgreSQL backends
-    serving this database (when the server runs on this machine, in sight of /proc)."""
-    workers = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
-                    workers.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        backends = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        ).scalars()
-        backends = list(backends)
-    engine.dispose()
-    return {
-        "gunicorn": sum(_process_cpu(pid) for pid in workers),
-        "postgresql": sum(_process_cpu(pid) for pid in backends),
-        "pg_visible": any(Path(f"/proc/{pid}").exists() for pid in backends),
-    }
-
-
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the load run needs PostgreSQL (TEST_DATABASE_URL)")
-def test_load_100_reps_against_gunicorn(tmp_path):
-    seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
-    app, url = _fresh_app("postgresql", tmp_path, "bench_load")
-    with app.app_context():
-        seed("bench-password", reps=100, accounts_per_rep=30, weeks=0)
-        db.session.remove()
-        db.engine.dispose()
-    with gunicorn(url, tmp_path, workers=4) as served:
-        port = served.port
-        login, go, deadline = {"latency": [], "errors": 0}, threading.Event(), [0.0]
-        reps = [Rep(port, f"rep{i}", deadline, login, go) for i in range(1, 101)]
-        started = time.time()
-        for rep in reps:
-            rep.start()
-        for rep in reps:
-            rep.ready.wait(timeout=300)
-        logins_took = time.time() - started
-        cpu_before = _cpu_seconds(served.pid, url)
-        stats = {"latency": [], "errors": 0}  # the sync loop's own figures (the reps wait for `go`)
-        for rep in reps:
-            rep.stats = stats
-        started = time.time()
-        deadline[0] = started + seconds
-        go.set()
-        for rep in reps:
-            rep.join(timeout=seconds + 120)
-        elapsed = time.time() - started
-        cpu_after = _cpu_seconds(served.pid, url)
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        stored = {str(v) for v in conn.execute(select(Visit.id)).scalars()}
-        total = conn.execute(select(func.count()).select_from(Visit)).scalar()
-    engine.dispose()
-    acked = [v for rep in reps for v in rep.acked]
-    lost = [v for v in acked if v not in stored]
-    latencies = sorted(stats["latency"])
-    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
-    print(
-        f"\n[postgresql/gunicorn] 100 reps logged in and listed their accounts ({len(login['latency'])} requests, "
-        f"{login['errors']} errors) in {logins_took:.1f} s; then synced for {elapsed:.0f} s: {len(latencies)} "
-        f"requests, {len(latencies) / elapsed:.0f} req/s, p95 {p95 * 1000:.0f} ms, median "
-        f"{statistics.median(latencies) * 1000:.0f} ms, errors {stats['errors']}, "
-        f"visits acked {len(acked)}, stored {total}, lost {len(lost)}"
-    )
-    used = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
-    if latencies:
-        print(
-            f"[postgresql/gunicorn] CPU over the sync run: gunicorn workers {used['gunicorn']:.1f} s, PostgreSQL "
-            f"backends {used['postgresql']:.1f} s ({'measured' if cpu_after['pg_visible'] else 'not visible here'}): "
-            f"{(used['gunicorn'] + used['postgresql']) / len(latencies) * 1000:.1f} ms of CPU a request "
-            f"(machine load average {os.getloadavg()[0]:.1f} at the end)"
-        )
-    assert not lost
