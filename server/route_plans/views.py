@@ -9,12 +9,11 @@ from ..crud_views import register_crud
 from ..errors import ValidationFailed
 from ..extensions import ErrorSchema, db
 from ..limits import limiter
-from ..models import Team, User
-from ..models.users import team_zone
+from ..models import User
 from ..policy import require_manager, resolve_rep
 from ..security import login_required, principal
 from . import blp
-from .planner import Choices, Start, plan_day
+from .planner import Choices, Start, _tz, plan_day
 from .schemas import PlanAnswerSchema, PlanRequest, RoutePlanEditSchema, RoutePlanQuery, RoutePlanSchema
 from .services import edit_day, route_plans, stored_plan
 
@@ -104,7 +103,7 @@ class Plan(MethodView):
 def _not_past(rep_id, day):
     """A manager plans a rep's today or a later day: a past day's plan is what the day was measured against."""
     rep = db.session.get(User, rep_id)
-    if day < clock.today(team_zone(db.session.get(Team, rep.team_id) if rep.team_id else None)):
+    if day < clock.today(_tz(rep)):
         raise ValidationFailed("A past day is not planned: plan today or a later day.", {"date": ["A past day."]})
 
 
