@@ -115,6 +115,18 @@ def test_a_slow_screen_never_draws_over_the_one_the_user_moved_to(page, live_ser
     assert page.locator("#report-face_time, [id^='report-']").count() == 0
 
 
+def _manager_on_data(context):
+    """A page of `context` with the manager logged in (in the context's language) on the Data screen."""
+    page = context.new_page()
+    page.goto("/")
+    page.locator("#username").fill("manager")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_selector("nav")
+    page.goto("/#/data")
+    return page
+
+
 def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live_server, tmp_path):
     """A refused row is told in the manager's language: the field's name and the message by its code."""
 
@@ -125,13 +137,7 @@ def test_the_import_report_speaks_chinese_field_names_and_messages(browser, live
     )
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
-        page = context.new_page()
-        page.goto("/")
-        page.locator("#username").fill("manager")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#login-form button[type=submit]").click()
-        page.wait_for_selector("nav")
-        page.goto("/#/data")
+        page = _manager_on_data(context)
         page.locator("#import-form input[type=file]").set_input_files(str(csv_file))
         page.locator("#import-form button[type=submit]").click()
         page.wait_for_selector("#import-report tr.error")
@@ -169,13 +175,7 @@ def test_the_account_template_sent_unchanged_says_what_it_skipped_and_why(browse
     the screen counts both rows read, none written, both skipped, and gives each one's reason."""
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
-        page = context.new_page()
-        page.goto("/")
-        page.locator("#username").fill("manager")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#login-form button[type=submit]").click()
-        page.wait_for_selector("nav")
-        page.goto("/#/data")
+        page = _manager_on_data(context)
         with page.expect_download() as download:
             page.locator("[data-template='zh-CN']").click()
         lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
@@ -203,13 +203,7 @@ def test_an_export_in_chinese_reads_in_words_with_the_codes_beside(browser, live
 
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
-        page = context.new_page()
-        page.goto("/")
-        page.locator("#username").fill("manager")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#login-form button[type=submit]").click()
-        page.wait_for_selector("nav")
-        page.goto("/#/data")
+        page = _manager_on_data(context)
         asking = page.expect_request(lambda r: "/api/exports/accounts" in r.url)
         with asking as asked, page.expect_download() as download:
             page.locator("[data-export='accounts']").click()
