@@ -25,7 +25,8 @@ function planText(plan, names) {
 /** The panel inside `el` for one rep (`rep` {id, name, first_appointment_time "HH:MM", timezone: the team's});
  *  `names` maps account ids to names. The rep's today and clock are the team's zone's, not the manager's browser's. */
 export function renderRepDay(el, { rep, names }) {
-  const today = zonedClock(new Date(), rep.timezone).date;
+  const repToday = (now = new Date()) => zonedClock(now, rep.timezone).date;
+  const today = repToday();
   el.innerHTML = html`<section class="card" id="rep-day" data-rep="${rep.id}"><h2>${t("repday.title", { name: rep.name })}</h2>
     <form class="row" id="rep-day-form" novalidate><div><label for="rep-day-date">${t("repday.date")}</label>
       <input id="rep-day-date" type="date" value="${today}" min="${today}" required></div>
@@ -55,7 +56,7 @@ export function renderRepDay(el, { rep, names }) {
   el.querySelector("#rep-day-form").addEventListener("submit", (event) => { event.preventDefault(); show(); });
   planButton.addEventListener("click", async () => {
     if (!online()) { status.textContent = t("team.offline"); return; }
-    if (day() < zonedClock(new Date(), rep.timezone).date) { status.textContent = t("repday.past"); return; }
+    if (day() < repToday()) { status.textContent = t("repday.past"); return; }
     planButton.disabled = true;
     status.textContent = t("today.planning");
     try {
@@ -63,7 +64,7 @@ export function renderRepDay(el, { rep, names }) {
       // the rest of it, from the rep's home at this time (the rep's visits so far stay first); the manager
       // does not know where the rep stands.
       const now = new Date();
-      const begun = day() === zonedClock(now, rep.timezone).date && passed(rep.first_appointment_time, now, rep.timezone);
+      const begun = day() === repToday(now) && passed(rep.first_appointment_time, now, rep.timezone);
       const start = begun ? { start: { at: now.toISOString() } } : {};
       const plan = await planDay({ rep_id: rep.id, date: day(), override: el.querySelector("#rep-day-override").checked, ...start });
       view.innerHTML = planText(plan, names);
