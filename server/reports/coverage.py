@@ -13,6 +13,8 @@ from datetime import datetime, time, timedelta
 
 import numpy
 from sqlalchemy import String, and_, case, cast, extract, func, or_, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from .. import clock
 from ..models import Account, AccountReassignment, Visit
@@ -144,11 +146,11 @@ def _covered_by_week(then, cadence, ends):
         return {cls: [0] * n for cls in ACCOUNT_CLASSES}
     days = _cadence_days(then, cadence)
     earliest = ends[0] - timedelta(days=max(rules.longest_cadence for rules in cadence.values()))
-    # Each account's visits as one text of epoch seconds (as the database writes them: to the microsecond on
-    # PostgreSQL), read by a subquery per account from the visits' index on (account, check-in): no sort or
-    # grouping of the year's visits as a GROUP BY over their join needs on SQLite.
+    # Each account's visits as one value of epoch seconds, read by a subquery per account from the visits'
+    # index on (account, check-in): no sort or grouping of the year's visits as a GROUP BY over their join
+    # needs on SQLite.
     stamps = (
-        select(func.aggregate_strings(cast(extract("epoch", Visit.check_in_at), String), ","))
+        select(_Epochs(Visit.check_in_at))
         .where(
             Visit.account_id == Account.id,
             Visit.cancelled_at.is_(None),
@@ -167,15 +169,9 @@ def _covered_by_week(then, cadence, ends):
     ]
     if not accounts or not n:
         return {cls: [0] * n for cls in ACCOUNT_CLASSES}
-    classes, spans, times = zip(*accounts, strict=True)
-    counts = numpy.array([t.count(",") + 1 for t in times])
-    account = numpy.repeat(numpy.arange(len(counts)), counts)
-    at = numpy.fromstring(",".join(times), dtype=float, sep=",")
-    order = numpy.lexsort((at, account))  # each account's visits in time order
-    at = at[order]
-    following = numpy.full(len(at), numpy.inf)  # the account's next visit (none: never)
-    same = account[1:] == account[:-1]
-    following[:-1][same] = at[1:][same]
+    classes, spans, stamps = zip(*accounts, strict=True)
+    counts, at = _epoch_seconds(stamps)
+    at, following = _in_time_order(at, numpy.repeat(numpy.arange(len(counts)), counts))
     bounds = numpy.array([end.timestamp() for end in ends])
     first = numpy.searchsorted(bounds, at, side="right")  # the first end after the visit
     until = numpy.searchsorted(bounds, following, side="right")  # ... up to the next visit
@@ -184,13 +180,52 @@ def _covered_by_week(then, cadence, ends):
         mine = span == d
         cutoffs = numpy.array([(end - timedelta(days=d)).timestamp() for end in ends])
         until[mine] = numpy.minimum(until[mine], numpy.searchsorted(cutoffs, at[mine], side="right"))
-    kind = numpy.repeat(numpy.array(classes), counts)
+    kind = numpy.repeat(numpy.array([ACCOUNT_CLASSES.index(c) for c in classes], dtype=numpy.int8), counts)
     covered = {}
-    for cls in ACCOUNT_CLASSES:
-        mine = kind == cls
+    for k, cls in enumerate(ACCOUNT_CLASSES):
+        mine = kind == k
         steps = numpy.bincount(first[mine], minlength=n + 1) - numpy.bincount(until[mine], minlength=n + 1)
         covered[cls] = [int(c) for c in numpy.cumsum(steps)[:n]]
     return covered
+
+
+def _in_time_order(at, account):
+    """Each account's instants in time order (`account` numbers them, its instants one after another), and each
+    one's next instant of the same account (none: infinity). The database reads them from an index in that
+    order already: they are sorted only when not."""
+    same = account[1:] == account[:-1]
+    if (at[1:][same] < at[:-1][same]).any():
+        at = at[numpy.lexsort((at, account))]
+    following = numpy.full(len(at), numpy.inf)
+    following[:-1][same] = at[1:][same]
+    return at, following
+
+
+class _Epochs(FunctionElement):
+    """An aggregate of instants as seconds since the epoch: on PostgreSQL the float8 of each, 8 bytes big-endian
+    one after another (read as they come, nothing to parse: the text of a team's year of visits took longer to
+    parse than to query); elsewhere their whole seconds as text, comma-separated."""
+
+    inherit_cache = True
+
+
+@compiles(_Epochs, "postgresql")
+def _epochs_postgresql(element, compiler, **kw):
+    return f"string_agg(float8send(date_part('epoch', {compiler.process(element.clauses, **kw)})), ''::bytea)"
+
+
+@compiles(_Epochs)
+def _epochs_text(element, compiler, **kw):
+    (instant,) = element.clauses
+    return compiler.process(func.aggregate_strings(cast(extract("epoch", instant), String), ","), **kw)
+
+
+def _epoch_seconds(values):
+    """(how many instants each value of `_Epochs` holds, all of them as one float array in that order)."""
+    if isinstance(values[0], bytes | memoryview):
+        blob = b"".join(values)
+        return [len(v) // 8 for v in values], numpy.frombuffer(blob, dtype=">f8").astype(float)
+    return [v.count(",") + 1 for v in values], numpy.fromstring(",".join(values), dtype=float, sep=",")
 
 
 def _cadence_days(then, cadence):

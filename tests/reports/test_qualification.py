@@ -5,10 +5,12 @@ import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy
 import pytest
 
 from server.extensions import db
 from server.models import Account, AccountReassignment, Opportunity, StageChange, Visit
+from server.reports import coverage
 from tests.records import writing
 from tests.reports.test_reports_api import NOV, get
 
@@ -414,6 +416,18 @@ def test_coverage_week_by_week_at_the_edges_of_the_cadence(app, client, world):
         "2026-11-23": (2, 0, 1, 0, 1, 1),
         "2026-11-30": (2, 0, 1, 0, 1, 1),
     }
+
+
+def test_coverage_puts_each_accounts_visits_in_time_order_in_whatever_order_they_come():
+    """The database gives each account's visits in time order from its index, but SQL does not promise it:
+    visits that come out of order are sorted within their account, and each gets its account's next."""
+    account = numpy.array([0, 0, 0, 1, 1, 2])
+    ordered, following = coverage._in_time_order(numpy.array([30.0, 10.0, 20.0, 7.0, 5.0, 1.0]), account)
+    assert ordered.tolist() == [10.0, 20.0, 30.0, 5.0, 7.0, 1.0]
+    assert following.tolist() == [20.0, 30.0, numpy.inf, 7.0, numpy.inf, numpy.inf]
+    ordered, following = coverage._in_time_order(numpy.array([10.0, 20.0, 20.0, 5.0, 7.0, 1.0]), account)
+    assert ordered.tolist() == [10.0, 20.0, 20.0, 5.0, 7.0, 1.0]
+    assert following.tolist() == [20.0, 20.0, numpy.inf, 7.0, numpy.inf, numpy.inf]
 
 
 @pytest.mark.calendar
