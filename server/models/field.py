@@ -51,6 +51,26 @@ class Visit(UUIDPrimaryKey, Timestamped, Versioned, db.Model):
             postgresql_where=text("accompanied_by IS NOT NULL"),
             sqlite_where=text("accompanied_by IS NOT NULL"),
         ),
+        # The rep's visits in two parts, with and without an opportunity: the hunting and farming report counts
+        # the unlinked ones week by week from the index alone (opportunity_id in it too, or SQLite reads the
+        # rows) and reads the linked ones without passing over the others.
+        Index(
+            "ix_visits_rep_unlinked",
+            "rep_id",
+            "check_in_at",
+            "cancelled_at",
+            "met",
+            "opportunity_id",
+            postgresql_where=text("opportunity_id IS NULL"),
+            sqlite_where=text("opportunity_id IS NULL"),
+        ),
+        Index(
+            "ix_visits_rep_linked",
+            "rep_id",
+            "check_in_at",
+            postgresql_where=text("opportunity_id IS NOT NULL"),
+            sqlite_where=text("opportunity_id IS NOT NULL"),
+        ),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
