@@ -28,6 +28,12 @@ export function html(strings, ...values) {
   return new Html(strings.reduce((out, s, i) => out + piece(values[i - 1]) + s));
 }
 
+/** The sign that a screen is fetching what it will show (a report from the server): words beside a spinner,
+ *  announced to screen readers; `hidden` to show it later, at each request. */
+export function loading({ hidden = false } = {}) {
+  return html`<p class="loading muted" role="status" ${hidden ? html`hidden` : ""}>${t("ui.loading")}</p>`;
+}
+
 /** Days after the last face-to-face contact an account of this class is due again (the team's table, from the
  *  server after login); null while the phone has not had it yet. */
 export function cadenceDays(accountClass) {
@@ -157,6 +163,13 @@ export function nextTask() {
 
 /** A 24-hour time field's pattern, whatever the phone's locale. */
 export const HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]";
+
+/** A time of day typed as 24-hour "HH:MM" (`<input type="time">` follows the browser's locale, which may be
+ *  an English phone's AM/PM while the app speaks Chinese; a clock in China is read 08:45, 17:30). */
+export function clockInput(id, value, { name = id } = {}) {
+  return html`<input id="${id}" name="${name}" type="text" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM"
+    maxlength="5" autocomplete="off" value="${value ?? ""}" required>`;
+}
 
 /** The instant at local time "HH:MM" on the local day of `iso`. */
 export function atTime(iso, time) {
