@@ -187,3 +187,13 @@ def test_the_settings_take_times_on_a_24_hour_clock(zh, live_server):
         manager,
         {"first_appointment_time": "08:45", "lunch_latest": "13:00"},
     )
+
+
+def test_the_daily_reports_overdue_accounts_say_what_their_number_is(zh):
+    log_in_zh(zh, "rep1")
+    zh.goto("/#/report")
+    items = zh.locator("h3:has-text('明天应拜访的逾期客户') + ul li")
+    expect(items.first).to_be_visible()
+    # Days since the last contact in words, not a bare number beside the class.
+    for text in items.all_inner_texts():
+        assert re.search(r"(\d+ 天未接触|从未拜访)$", text.strip()), text

@@ -138,7 +138,7 @@ export default {
   "daily.first": "first visit {at} (target {target})", "daily.late": "Late", "daily.visits": "Visits",
   "ui.loading": "Loading…", "ui.labelled": "{label}: {value}", "ui.name_username": "{name} ({username})",
   "daily.unplanned": "Not planned", "daily.opportunities": "Opportunities", "daily.new": "New",
-  "daily.overdue": "Overdue for tomorrow", "daily.review": "Review of the day", "daily.went_well": "What went well",
+  "daily.since": "{days} days since the last contact", "daily.overdue": "Overdue for tomorrow", "daily.review": "Review of the day", "daily.went_well": "What went well",
   "daily.to_improve": "What to improve", "daily.comment": "Manager's comment", "daily.saved": "Saved.",
   "tab.data": "Data", "transfer.title": "Import and export", "transfer.import": "Import a CSV file",
   "transfer.kind": "What the file holds", "transfer.accounts": "Accounts", "transfer.devices": "Installed base (MIF)",

@@ -138,7 +138,7 @@ export default {
   "daily.first": "首次拜访 {at}（目标 {target}）", "daily.late": "迟到", "daily.visits": "拜访",
   "ui.loading": "正在加载…", "ui.labelled": "{label}：{value}", "ui.name_username": "{name}（{username}）",
   "daily.unplanned": "计划外", "daily.opportunities": "商机", "daily.new": "新建",
-  "daily.overdue": "明天应拜访的逾期客户", "daily.review": "当天拜访工作总结", "daily.went_well": "做得好的",
+  "daily.since": "{days} 天未接触", "daily.overdue": "明天应拜访的逾期客户", "daily.review": "当天拜访工作总结", "daily.went_well": "做得好的",
   "daily.to_improve": "需改进的", "daily.comment": "经理评语", "daily.saved": "已保存。",
   "tab.data": "数据", "transfer.title": "导入与导出", "transfer.import": "导入 CSV 文件",
   "transfer.kind": "文件内容", "transfer.accounts": "客户", "transfer.devices": "保有机器（MIF）",

@@ -86,8 +86,9 @@ function oneBody(report, mine) {
       <td class="num">${Math.round(report.time_split[`${k}_min`] ?? 0)} ${t("clock.minutes")}</td>
       <td class="num">${report.time_split[`${k}_pct`] ?? "–"} %</td></tr>`)}</tbody></table>
     <h3>${t("daily.overdue")}</h3>
-    <ul>${report.overdue_tomorrow.slice(0, 15).map((a) => html`<li><a href="#/account/${a.account_id}">${a.name}</a>
-      <span class="tag">${a.account_class}</span> ${a.days_since_contact ?? "–"}</li>`)}</ul>
+    <ul class="overdue-tomorrow">${report.overdue_tomorrow.slice(0, 15).map((a) => html`<li><a href="#/account/${a.account_id}">${a.name}</a>
+      <span class="tag">${a.account_class}</span> <span class="muted">${a.days_since_contact === null
+        ? t("account.never") : t("daily.since", { days: a.days_since_contact })}</span></li>`)}</ul>
     <form class="review" data-date="${report.date}" data-rep="${report.rep_id}">
       <h3>${t("daily.review")}</h3>
       <label for="went-${report.rep_id}">${t("daily.went_well")}</label>
