@@ -101,6 +101,12 @@ export function zonedClock(date = new Date(), zone = undefined) {
   return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 
+/** Today's date ("YYYY-MM-DD") in the team's time zone (its days are the server's: plans, reports), in the phone's
+ *  own before the team's settings have come. */
+export function teamToday(now = new Date()) {
+  return zonedClock(now, teamSettings()?.timezone).date;
+}
+
 export function addDays(date, days) {
   const copy = new Date(date);
   copy.setDate(copy.getDate() + days);

@@ -140,7 +140,7 @@ def test_an_admins_report_says_it_is_loading_until_it_comes(zh, screen, answer, 
     expect(sign).to_be_hidden()
 
 
-def test_the_weekly_review_opens_on_the_teams_week_not_the_phones(browser, live_server):
+def test_the_reports_open_on_the_teams_day_and_week_not_the_phones(browser, live_server):
     """Tuesday 07:00 in Shanghai (the team's zone) is still Monday afternoon on a phone set to Los Angeles: the
     team's Monday is over, so its review opens on this week, not on the last as the phone's Monday would."""
     context = phone_context(
@@ -152,6 +152,8 @@ def test_the_weekly_review_opens_on_the_teams_week_not_the_phones(browser, live_
         page.goto("/#/week")
         expect(page.locator("#week-date")).to_have_value("2026-11-16")
         expect(page.locator("#week-reviews[data-week='2026-11-16'] article.week")).to_be_visible()
+        page.goto("/#/report")  # and the daily report opens on the team's today, Tuesday
+        expect(page.locator("#daily-date")).to_have_value("2026-11-17")
     finally:
         context.close()
 

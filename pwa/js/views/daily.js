@@ -4,8 +4,8 @@ import { online } from "../api.js";
 import { dailyReports, saveDayComment, saveDayReview } from "../reports.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTabs, reportTeams, teamPicker } from "../teams.js";
-import { describe, hhmm, html, loading, shortDate, zonedClock } from "../ui.js";
-import { teamSettings, vocab } from "../settings.js";
+import { describe, hhmm, html, loading, shortDate, teamToday } from "../ui.js";
+import { vocab } from "../settings.js";
 import { word } from "./records.js";
 import { thumbnailUrl } from "../photos.js";
 
@@ -107,7 +107,7 @@ export async function render(main, { user }) {
   const teams = await reportTeams(user);
   main.innerHTML = html`${reportTabs("daily")}<h1>${t("daily.title")}</h1>
     <form id="daily-pick" class="row">${teamPicker(teams)}<div><label for="daily-date">${t("daily.date")}</label>
-      <input id="daily-date" type="date" value="${zonedClock(new Date(), teamSettings()?.timezone).date}"></div>
+      <input id="daily-date" type="date" value="${teamToday()}"></div>
       <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button>
       <button type="button" id="print" class="secondary" style="flex:0 0 auto;align-self:end">${t("daily.print")}</button></form>
     <p id="daily-error" class="error-text" role="alert"></p>${loading({ hidden: true })}<div id="daily-reports"></div>`;

@@ -7,7 +7,7 @@ import { all } from "../db.js";
 import { lang, t } from "../i18n.js";
 import { teamSettings } from "../settings.js";
 import { pickedTeam, reportTabs, reportTeams, teamPicker } from "../teams.js";
-import { byName, describe, html, loading, messageText, mondayOf, money, shortDate, zonedClock } from "../ui.js";
+import { byName, describe, html, loading, messageText, mondayOf, money, shortDate, teamToday } from "../ui.js";
 import { renderRepDay } from "./repday.js";
 
 const MAX_FOCUS = 3;
@@ -21,11 +21,10 @@ function pointMessage(messages, codes) {
 /** The week the review opens on: this one once a working day of the team's in it is over, else the last complete
  *  one (on the week's first working day there is nothing of this week to review yet). Today is the team's, in its
  *  time zone (the server's weeks are), not the phone's: a phone set to another zone would open another week. */
-export function weekToOpen(now = new Date(), settings = teamSettings()) {
-  const today = zonedClock(now, settings?.timezone).date;
+function weekToOpen(today = teamToday()) {
   const monday = mondayOf(today);
   const weekday = Math.round((Date.parse(`${today}T12:00:00Z`) - Date.parse(`${monday}T12:00:00Z`)) / 86400000) + 1;
-  const working = settings?.working_days ?? [1, 2, 3, 4, 5]; // ISO weekdays, Monday 1
+  const working = teamSettings()?.working_days ?? [1, 2, 3, 4, 5]; // ISO weekdays, Monday 1
   if (working.some((d) => d < weekday)) return monday;
   return mondayOf(new Date(Date.parse(`${monday}T12:00:00`) - 7 * 86400000));
 }
