@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import PASSWORD, phone_context, shot
+from tests.pwa.conftest import PASSWORD, phone_context, shot, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_notices import call
 
@@ -199,3 +199,21 @@ def test_the_daily_reports_overdue_accounts_say_what_their_number_is(zh):
     # Days since the last contact in words, not a bare number beside the class.
     for text in items.all_inner_texts():
         assert re.search(r"(\d+ 天未接触|从未拜访)$", text.strip()), text
+
+
+def test_a_check_in_far_from_the_account_says_how_far_in_kilometres(browser, live_server):
+    """Checked in 5.6 km north of the account: "5.6 公里", not a count of metres ("5565 米") to read digit by digit."""
+    rep = token(live_server, "rep1")
+    account = api(live_server, "/api/accounts?per_page=1", rep)["items"][0]
+    north = {"latitude": account["latitude"] + 0.05, "longitude": account["longitude"]}
+    context = phone_context(browser, live_server.url, locale="zh-CN", geolocation=north, permissions=["geolocation"])
+    try:
+        page = context.new_page()
+        log_in_zh(page, "rep1")
+        wait_synced(page)  # the account is on the phone
+        page.goto(f"/#/visit/new?account={account['id']}")
+        page.get_by_label("拜访目的（必填）").fill("路过拜访")
+        page.get_by_role("button", name="签到").click()
+        expect(page.locator("#away-flag")).to_have_text("不在客户处：签到位置距客户 5.6 公里")
+    finally:
+        context.close()

@@ -4,7 +4,7 @@ import { online } from "../api.js";
 import { dailyReports, saveDayComment, saveDayReview } from "../reports.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTabs, reportTeams, teamPicker } from "../teams.js";
-import { describe, hhmm, html, loading, shortDate, teamToday } from "../ui.js";
+import { describe, distanceText, hhmm, html, loading, shortDate, teamToday } from "../ui.js";
 import { vocab } from "../settings.js";
 import { word } from "./records.js";
 import { thumbnailUrl } from "../photos.js";
@@ -47,7 +47,7 @@ function one(report, user, folded = false) {
 /** What the server flags on a visit: not met, checked in away from the account, cancelled (with why). */
 function visitFlags(v) {
   return html`${v.met === false ? html`<span class="tag warn" data-flag="not_met">${t("daily.not_met")}</span>` : ""}
-    ${v.away ? html`<span class="tag warn" data-flag="away">${t("daily.away", { m: Math.round(v.check_in_distance_m) })}</span>` : ""}
+    ${v.away ? html`<span class="tag warn" data-flag="away">${t("daily.away", { distance: distanceText(v.check_in_distance_m) })}</span>` : ""}
     ${v.accompanied_by ? html`<span class="tag joint" data-flag="joint">${t("visit.joint_with", { name: v.accompanied_by_name ?? "" })}</span>` : ""}
     ${v.cancelled ? html`<span class="tag bad" data-flag="cancelled">${t("daily.cancelled", { reason: v.cancel_reason || "–" })}</span>` : ""}`;
 }
