@@ -1,4 +1,5 @@
-// The teams a manager or admin may report on, and the picker the report screens show for them.
+// The teams a manager or admin may report on, and the picker the report screens show for them; the two report
+// screens' own tabs (daily, weekly) under the tab bar's Reports.
 import { online, request } from "./api.js";
 import { getMeta, setMeta } from "./db.js";
 import { t } from "./i18n.js";
@@ -40,4 +41,12 @@ export async function teamReps(user) {
     }
   }
   return getMeta("team_reps", []);
+}
+
+const REPORT_SCREENS = [["daily", "#/report"], ["weekly", "#/week"]];
+
+/** The report screens' tabs, the one showing marked: the tab bar's Reports leads to both. */
+export function reportTabs(active) {
+  return html`<nav class="subtabs" aria-label="${t("tab.report")}">${REPORT_SCREENS.map(([name, href]) =>
+    html`<a href="${href}" ${name === active ? html`aria-current="page"` : ""}>${t(`report.tab.${name}`)}</a>`)}</nav>`;
 }

@@ -28,6 +28,12 @@ export function html(strings, ...values) {
   return new Html(strings.reduce((out, s, i) => out + piece(values[i - 1]) + s));
 }
 
+/** The sign that a screen is fetching what it will show (a report from the server): words beside a spinner,
+ *  announced to screen readers; `hidden` to show it later, at each request. */
+export function loading({ hidden = false } = {}) {
+  return html`<p class="loading muted" role="status" ${hidden ? html`hidden` : ""}>${t("ui.loading")}</p>`;
+}
+
 /** Days after the last face-to-face contact an account of this class is due again (the team's table, from the
  *  server after login); null while the phone has not had it yet. */
 export function cadenceDays(accountClass) {
@@ -95,6 +101,12 @@ export function zonedClock(date = new Date(), zone = undefined) {
   return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 
+/** Today's date ("YYYY-MM-DD") in the team's time zone (its days are the server's: plans, reports), in the phone's
+ *  own before the team's settings have come. */
+export function teamToday(now = new Date()) {
+  return zonedClock(now, teamSettings()?.timezone).date;
+}
+
 export function addDays(date, days) {
   const copy = new Date(date);
   copy.setDate(copy.getDate() + days);
@@ -157,6 +169,13 @@ export function nextTask() {
 
 /** A 24-hour time field's pattern, whatever the phone's locale. */
 export const HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]";
+
+/** A time of day typed as 24-hour "HH:MM" (`<input type="time">` follows the browser's locale, which may be
+ *  an English phone's AM/PM while the app speaks Chinese; a clock in China is read 08:45, 17:30). */
+export function clockInput(id, value, { name = id } = {}) {
+  return html`<input id="${id}" name="${name}" type="text" inputmode="numeric" pattern="${HHMM}" placeholder="HH:MM"
+    maxlength="5" autocomplete="off" value="${value ?? ""}" required>`;
+}
 
 /** The instant at local time "HH:MM" on the local day of `iso`. */
 export function atTime(iso, time) {

@@ -48,7 +48,7 @@ def test_every_screen_runs_under_the_strict_policy(browser, live_server):
             ("Accounts", "#account-list a.item"),
             ("Day clock", ".clock button"),
             ("Tomorrow", "main h1"),
-            ("Daily report", "main h1"),
+            ("Reports", "main h1"),
         ):
             page.get_by_role("link", name=link).click()
             page.wait_for_selector(ready)

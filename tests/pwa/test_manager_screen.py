@@ -116,7 +116,7 @@ def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live
             page.get_by_label("Username").fill(username)
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Log in").click()
-            page.get_by_role("link", name="Daily report").click()
+            page.get_by_role("link", name="Reports", exact=True).click()
             if username == "manager":
                 # The team's day as one table, a line per rep; a rep's name opens that rep's full day.
                 summary = page.locator("#daily-summary tbody tr")
@@ -180,7 +180,7 @@ def test_an_admin_picks_the_team_to_report_on(page, live_server):
             "() => document.querySelectorAll('#report-time-ratios table:not(.chart-data) tbody tr').length === 3"
         )
         with page.expect_response("**/api/reports/daily*") as answer:
-            page.get_by_role("link", name="Daily report").click()  # the daily report offers the same choice
+            page.get_by_role("link", name="Reports", exact=True).click()  # the daily report offers the same choice
         assert answer.value.status == 200 and answer.value.json()["reports"] == []  # the first team has no reps
         daily_picker = page.get_by_label("Team", exact=True)
         daily_picker.select_option(label="上海一部 Shanghai Team 1")
@@ -298,7 +298,7 @@ def test_a_late_first_visit_is_marked_in_words_not_only_in_colour(page, live_ser
     page.get_by_label("Username").fill("manager")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Daily report").click()
+    page.get_by_role("link", name="Reports", exact=True).click()
     rows = page.locator("#daily-summary tbody tr")
     expect(rows).to_have_count(2)
     late, on_time = rows.nth(0).locator("td.late"), rows.nth(1).locator("td").nth(3)

@@ -225,7 +225,7 @@ def _read_report(page, day: date):
 
 def _assert_flags(report):
     expect(report).to_contain_text("Customer not met")
-    expect(report).to_contain_text(re.compile(r"Away from the account: \d+ m"))
+    expect(report).to_contain_text(re.compile(r"Away from the account: (\d+ m|\d+\.\d km)"))
     expect(report).to_contain_text("Cancelled: Tapped the wrong account")
     expect(report).to_contain_text(re.compile(r"Lost fleet \(.*\): S → lost \(Price\)"))
     expect(report).not_to_contain_text("S → S")
@@ -258,7 +258,7 @@ def test_the_daily_report_shows_not_met_away_cancelled_and_lost_to_the_rep_and_t
         expect(rep1).to_have_count(1)
         rep1.locator("summary").click()
         expect(rep1).to_contain_text("未见到客户")
-        expect(rep1).to_contain_text(re.compile(r"不在客户处：\d+ 米"))
+        expect(rep1).to_contain_text(re.compile(r"不在客户处：(\d+ 米|\d+\.\d 公里)"))
         expect(rep1).to_contain_text("已取消：Tapped the wrong account")
         expect(rep1).to_contain_text("S → 失单（价格）")
         expect(rep1).not_to_contain_text("必填")

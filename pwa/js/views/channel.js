@@ -3,7 +3,7 @@
 // its value; one left empty is kept. The server checks every value and its refusals are shown under each field.
 import { saveTeamChannel, teamChannel } from "../api.js";
 import { errorText, t } from "../i18n.js";
-import { html, messageText } from "../ui.js";
+import { clockInput, html, messageText } from "../ui.js";
 
 const CHANNELS = ["inapp", "wecom", "dingtalk"];
 const PROVIDERS = {
@@ -51,7 +51,7 @@ function formHtml(c, saved) {
     ${Object.keys(PROVIDERS).map((provider) => providerFields(provider, c))}
     <fieldset><legend>${t("channel.hours")}</legend><div class="row">
       ${HOURS.map((name) => html`<div><label for="${name}">${t(`channel.${name}`)}</label>
-        <input id="${name}" name="${name}" type="time" value="${c[name] ?? ""}" required>${fieldError(name)}</div>`)}</div>
+        ${clockInput(name, c[name])}${fieldError(name)}</div>`)}</div>
     </fieldset>
     <p id="channel-error" class="error" role="alert"></p>
     <button type="submit">${t("channel.save")}</button>

@@ -3,32 +3,36 @@
 import { online } from "../api.js";
 import { dailyReports, saveDayComment, saveDayReview } from "../reports.js";
 import { t } from "../i18n.js";
-import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { describe, hhmm, html, localDate, shortDate } from "../ui.js";
+import { pickedTeam, reportTabs, reportTeams, teamPicker } from "../teams.js";
+import { describe, distanceText, hhmm, html, loading, shortDate, teamToday } from "../ui.js";
 import { vocab } from "../settings.js";
 import { word } from "./records.js";
 import { thumbnailUrl } from "../photos.js";
 
 
-/** The team's day on one screen: a line per rep, each opening that rep's full report below. */
+/** The team's day on one screen: a line per rep, each opening that rep's full report below. At a phone's width
+ *  each line is a card of labelled figures (eight columns do not fit 360 px). */
 function summary(reports) {
+  const columns = [
+    [t("team.planned"), (r) => r.plan.planned],
+    [t("team.done"), (r) => r.plan.done],
+    [t("team.not_met"), (r, kept) => kept.filter((v) => v.met === false).length],
+    [t("daily.first_col"), (r) => html`${r.first_visit.at ?? "–"}${
+      r.first_visit.on_time === false ? html` <span class="late-word">${t("daily.late")}</span>` : ""}`,
+     (r) => (r.first_visit.on_time === false ? "late" : "")],
+    [`${t("category.face_to_face")} %`, (r) => r.time_split.face_to_face_pct ?? "–"],
+    [t("team.away"), (r, kept) => kept.filter((v) => v.away).length],
+    [t("daily.review_written"), (r) => (r.review.went_well || r.review.to_improve ? t("daily.yes") : t("daily.no"))],
+  ];
   const rows = reports.map((r) => {
     const kept = r.visits.filter((v) => !v.cancelled);
-    const written = Boolean(r.review.went_well || r.review.to_improve);
     return html`<tr data-rep="${r.rep_id}">
       <th scope="row"><a href="#/report" data-open="${r.rep_id}">${r.name}</a></th>
-      <td>${r.plan.planned}</td><td>${r.plan.done}</td><td>${kept.filter((v) => v.met === false).length}</td>
-      <td class="${r.first_visit.on_time === false ? "late" : ""}">${r.first_visit.at ?? "–"}${
-        r.first_visit.on_time === false ? html` <span class="late-word">${t("daily.late")}</span>` : ""}</td>
-      <td>${r.time_split.face_to_face_pct ?? "–"}</td><td>${kept.filter((v) => v.away).length}</td>
-      <td>${written ? t("daily.yes") : t("daily.no")}</td></tr>`;
+      ${columns.map(([label, cell, cls]) => html`<td data-label="${label}" class="${cls?.(r) ?? ""}"><span class="v">${cell(r, kept)}</span></td>`)}</tr>`;
   });
   return html`<section class="card" id="daily-summary"><h2>${t("daily.summary")}</h2>
-    <div style="overflow-x:auto"><table class="report-table"><thead><tr>
-      <th scope="col">${t("team.rep")}</th><th scope="col">${t("team.planned")}</th><th scope="col">${t("team.done")}</th>
-      <th scope="col">${t("team.not_met")}</th><th scope="col">${t("daily.first_col")}</th>
-      <th scope="col">${t("category.face_to_face")} %</th><th scope="col">${t("team.away")}</th>
-      <th scope="col">${t("daily.review_written")}</th></tr></thead>
+    <div class="table-box"><table class="report-table cards"><thead><tr>
+      <th scope="col">${t("team.rep")}</th>${columns.map(([label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
     <tbody>${rows}</tbody></table></div></section>`;
 }
 
@@ -43,7 +47,7 @@ function one(report, user, folded = false) {
 /** What the server flags on a visit: not met, checked in away from the account, cancelled (with why). */
 function visitFlags(v) {
   return html`${v.met === false ? html`<span class="tag warn" data-flag="not_met">${t("daily.not_met")}</span>` : ""}
-    ${v.away ? html`<span class="tag warn" data-flag="away">${t("daily.away", { m: Math.round(v.check_in_distance_m) })}</span>` : ""}
+    ${v.away ? html`<span class="tag warn" data-flag="away">${t("daily.away", { distance: distanceText(v.check_in_distance_m) })}</span>` : ""}
     ${v.accompanied_by ? html`<span class="tag joint" data-flag="joint">${t("visit.joint_with", { name: v.accompanied_by_name ?? "" })}</span>` : ""}
     ${v.cancelled ? html`<span class="tag bad" data-flag="cancelled">${t("daily.cancelled", { reason: v.cancel_reason || "–" })}</span>` : ""}`;
 }
@@ -82,8 +86,9 @@ function oneBody(report, mine) {
       <td class="num">${Math.round(report.time_split[`${k}_min`] ?? 0)} ${t("clock.minutes")}</td>
       <td class="num">${report.time_split[`${k}_pct`] ?? "–"} %</td></tr>`)}</tbody></table>
     <h3>${t("daily.overdue")}</h3>
-    <ul>${report.overdue_tomorrow.slice(0, 15).map((a) => html`<li><a href="#/account/${a.account_id}">${a.name}</a>
-      <span class="tag">${a.account_class}</span> ${a.days_since_contact ?? "–"}</li>`)}</ul>
+    <ul class="overdue-tomorrow">${report.overdue_tomorrow.slice(0, 15).map((a) => html`<li><a href="#/account/${a.account_id}">${a.name}</a>
+      <span class="tag">${a.account_class}</span> <span class="muted">${a.days_since_contact === null
+        ? t("account.never") : t("daily.since", { days: a.days_since_contact })}</span></li>`)}</ul>
     <form class="review" data-date="${report.date}" data-rep="${report.rep_id}">
       <h3>${t("daily.review")}</h3>
       <label for="went-${report.rep_id}">${t("daily.went_well")}</label>
@@ -98,24 +103,29 @@ function oneBody(report, mine) {
 }
 
 export async function render(main, { user }) {
+  main.innerHTML = html`${reportTabs("daily")}<h1>${t("daily.title")}</h1>${loading()}`; // an admin's teams take a moment to come
   const teams = await reportTeams(user);
-  main.innerHTML = html`<h1>${t("daily.title")}</h1>
+  main.innerHTML = html`${reportTabs("daily")}<h1>${t("daily.title")}</h1>
     <form id="daily-pick" class="row">${teamPicker(teams)}<div><label for="daily-date">${t("daily.date")}</label>
-      <input id="daily-date" type="date" value="${localDate()}"></div>
+      <input id="daily-date" type="date" value="${teamToday()}"></div>
       <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button>
       <button type="button" id="print" class="secondary" style="flex:0 0 auto;align-self:end">${t("daily.print")}</button></form>
-    <p id="daily-error" class="error-text" role="alert"></p><div id="daily-reports"></div>`;
+    <p id="daily-error" class="error-text" role="alert"></p>${loading({ hidden: true })}<div id="daily-reports"></div>`;
+  const busy = main.querySelector(".loading");
+  let latest = 0; // the newest request draws: an older answer arriving late is dropped
   const load = async () => {
+    const mine = ++latest;
     const error = main.querySelector("#daily-error");
     error.textContent = online() ? "" : t("team.offline");
     if (!online()) return;
+    busy.hidden = false;
     try {
       const query = new URLSearchParams({ date: main.querySelector("#daily-date").value });
       const team = pickedTeam(main.querySelector("#daily-pick"), teams);
       if (team) query.set("team_id", team);
-      const reports = await dailyReports(query);
+      const reports = await dailyReports(query).finally(() => { if (mine === latest) busy.hidden = true; });
       const target = main.querySelector("#daily-reports");
-      if (!target) return; // another screen is showing now
+      if (!target || mine !== latest) return; // another screen, or a newer request, is showing now
       // A manager's team: the summary first, each rep's day folded under it, one tap away.
       const folded = user.role !== "rep" && reports.length > 1;
       target.innerHTML = html`${folded ? summary(reports) : ""}${reports.map((r) => one(r, user, folded))}`;

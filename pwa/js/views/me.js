@@ -133,14 +133,19 @@ export async function render(main, { user, onLoggedOut }) {
   });
 }
 
-/** The user's notices and a switch per kind they receive (on; also outside the team's working hours). */
+/** The user's notices and two switches per kind they receive: on, and also outside the team's working hours. The
+ *  switches stand in two columns, each named once at its head (and to a screen reader at each box). */
 function noticesCard(mine, prefs) {
   const list = mine.length ? html`<ul class="notices">${mine.map((n) => noticeItem(n))}</ul>` : html`<p>${t("notice.none")}</p>`;
-  const kinds = prefs ? prefs.mine.map((kind) => {
+  const box = (kind, part, checked, label) => html`<td><label class="tap"><input type="checkbox" data-kind="${kind}" data-part="${part}"
+    aria-label="${t("ui.labelled", { label: t(`notice.kind.${kind}`), value: label })}" ${checked ? html`checked` : ""}></label></td>`;
+  const rows = prefs ? prefs.mine.map((kind) => {
     const pref = prefs.kinds[kind];
-    return html`<li><label><input type="checkbox" data-kind="${kind}" data-part="on" ${pref.on ? html`checked` : ""}> ${t(`notice.kind.${kind}`)}</label>
-      <label><input type="checkbox" data-kind="${kind}" data-part="any_time" ${pref.any_time ? html`checked` : ""}> ${t("notice.any_time")}</label></li>`;
+    return html`<tr><th scope="row">${t(`notice.kind.${kind}`)}</th>${box(kind, "on", pref.on, t("notice.on"))}${
+      box(kind, "any_time", pref.any_time, t("notice.any_time"))}</tr>`;
   }) : [];
   return html`<div class="card" id="notices-card"><h2>${t("notice.title")}</h2>${list}
-    ${kinds.length ? html`<h3>${t("notice.kinds")}</h3><ul id="notice-kinds" class="plain">${kinds}</ul>` : ""}</div>`;
+    ${rows.length ? html`<h3>${t("notice.kinds")}</h3><table id="notice-kinds" class="notice-kinds"><thead><tr>
+      <th scope="col">${t("notice.kind")}</th><th scope="col">${t("notice.on")}</th><th scope="col">${t("notice.any_time")}</th>
+      </tr></thead><tbody>${rows}</tbody></table>` : ""}</div>`;
 }

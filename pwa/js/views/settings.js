@@ -9,7 +9,7 @@ import { lang, t } from "../i18n.js";
 import { noticeItem } from "../notices.js";
 import { renderChannel } from "./channel.js";
 import { fetchTeamSettings } from "../sync.js";
-import { describe, html, shortDate, hhmm } from "../ui.js";
+import { clockInput, describe, html, shortDate, hhmm } from "../ui.js";
 
 const CLASSES = ["A", "B", "C"];
 const DAYS = [1, 2, 3, 4, 5, 6, 7];
@@ -38,7 +38,7 @@ function number(id, label, value, { min, max, step = 1 } = {}) {
 }
 
 function clock(id, label, value) {
-  return html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" type="time" value="${value}" required></div>`;
+  return html`<div><label for="${id}">${label}</label>${clockInput(id, value)}</div>`;
 }
 
 function changedLine(s) {

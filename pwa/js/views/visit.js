@@ -2,7 +2,7 @@
 import { all, byIndex, get, getMeta, uuid, writeLocal } from "../db.js";
 import { t } from "../i18n.js";
 import { teamSettings } from "../settings.js";
-import { HHMM, atTime, fixProblem, freshFix, hhmm, html, localDate, metresBetween, presetChips, stageLabel } from "../ui.js";
+import { HHMM, atTime, distanceText, fixProblem, freshFix, hhmm, html, localDate, metresBetween, presetChips, stageLabel } from "../ui.js";
 import { nextStop, running, visitEnded, visitStarted } from "../dayclock.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { manUnknown, moveNeeds, stages } from "./opportunity.js";
@@ -158,7 +158,7 @@ export async function render(main, { id, user = null }) {
       : latest?.id === visit.id && !visit.cancelled_at ? html`<p class="card" id="day-done">${t("visit.day_done")}</p>` : ""}
     ${visit.met === false && !visit.cancelled_at && mine ? html`<p class="card" id="not-met-next">${t("visit.not_met_next")}
       <a class="button" href="#/nearby">${t("nearby.title")}</a></p>` : ""}
-    ${away ? html`<p><span class="tag warn" id="away-flag">${t("visit.away", { m: Math.round(distance) })}</span></p>` : ""}
+    ${away ? html`<p><span class="tag warn" id="away-flag">${t("visit.away", { distance: distanceText(distance) })}</span></p>` : ""}
     ${joint ? html`<p class="card" id="joint-line"><span class="tag joint">${t("visit.joint_tag")}</span> ${joint}</p>` : ""}
     ${mine && account.id && account.latitude == null && visit.check_in_lat != null ? html`<p class="card" id="no-position">${t("visit.no_account_position")}
       <button type="button" class="secondary" id="take-position">${t("visit.take_position")}</button></p>` : ""}

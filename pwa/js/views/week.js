@@ -6,8 +6,8 @@ import { saveWeeklyFocus, weeklyCsv, weeklyReviews } from "../reports.js";
 import { all } from "../db.js";
 import { lang, t } from "../i18n.js";
 import { teamSettings } from "../settings.js";
-import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { byName, describe, html, localDate, messageText, mondayOf, money, shortDate } from "../ui.js";
+import { pickedTeam, reportTabs, reportTeams, teamPicker } from "../teams.js";
+import { byName, describe, html, loading, messageText, mondayOf, money, shortDate, teamToday } from "../ui.js";
 import { renderRepDay } from "./repday.js";
 
 const MAX_FOCUS = 3;
@@ -19,8 +19,9 @@ function pointMessage(messages, codes) {
 }
 
 /** The week the review opens on: this one once a working day of the team's in it is over, else the last complete
- *  one (on the week's first working day there is nothing of this week to review yet). */
-function weekToOpen(today = localDate()) {
+ *  one (on the week's first working day there is nothing of this week to review yet). Today is the team's, in its
+ *  time zone (the server's weeks are), not the phone's: a phone set to another zone would open another week. */
+function weekToOpen(today = teamToday()) {
   const monday = mondayOf(today);
   const weekday = Math.round((Date.parse(`${today}T12:00:00Z`) - Date.parse(`${monday}T12:00:00Z`)) / 86400000) + 1;
   const working = teamSettings()?.working_days ?? [1, 2, 3, 4, 5]; // ISO weekdays, Monday 1
@@ -32,17 +33,22 @@ function value(v) {
   return v === null || v === undefined ? "–" : String(v);
 }
 
+/** The team's week, a line per rep; at a phone's width each line is a card of labelled figures. */
 function summary(reviews) {
+  const columns = [
+    [t("team.planned"), (r) => r.plan.planned_stops],
+    [t("week.visits"), (r) => r.do.visits],
+    [t("team.not_met"), (r) => r.do.not_met],
+    [`${t("category.face_to_face")} %`, (r) => value(r.do.face_to_face_pct)],
+    [t("week.on_time"), (r) => `${r.do.on_time_days}/${r.do.days_with_visit}`],
+    [t("week.focus_set"), (r) => (r.act.focus.length ? t("daily.yes") : t("daily.no"))],
+  ];
   return html`<section class="card" id="week-summary"><h2>${t("week.summary")}</h2>
-    <div style="overflow-x:auto"><table class="report-table"><thead><tr>
-      <th scope="col">${t("team.rep")}</th><th scope="col">${t("team.planned")}</th><th scope="col">${t("week.visits")}</th>
-      <th scope="col">${t("team.not_met")}</th><th scope="col">${t("category.face_to_face")} %</th>
-      <th scope="col">${t("week.on_time")}</th><th scope="col">${t("week.focus_set")}</th></tr></thead>
+    <div class="table-box"><table class="report-table cards"><thead><tr>
+      <th scope="col">${t("team.rep")}</th>${columns.map(([label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
     <tbody>${reviews.map((r) => html`<tr data-rep="${r.rep_id}">
-      <th scope="row"><a href="#/week" data-open="${r.rep_id}">${r.name}</a></th><td>${r.plan.planned_stops}</td>
-      <td>${r.do.visits}</td><td>${r.do.not_met}</td><td>${value(r.do.face_to_face_pct)}</td>
-      <td>${r.do.on_time_days}/${r.do.days_with_visit}</td>
-      <td>${r.act.focus.length ? t("daily.yes") : t("daily.no")}</td></tr>`)}</tbody></table></div></section>`;
+      <th scope="row"><a href="#/week" data-open="${r.rep_id}">${r.name}</a></th>
+      ${columns.map(([label, cell]) => html`<td data-label="${label}"><span class="v">${cell(r)}</span></td>`)}</tr>`)}</tbody></table></div></section>`;
 }
 
 function chain(ratios, steps) {
@@ -103,15 +109,18 @@ function one(review, accounts, folded) {
 }
 
 export async function render(main, { user, query }) {
+  main.innerHTML = html`${reportTabs("weekly")}<h1>${t("week.title")}</h1>${loading()}`; // an admin's teams take a moment to come
   const teams = await reportTeams(user);
   const week = query?.get("week") ? mondayOf(query.get("week")) : weekToOpen();
   const rep = user.role === "rep" ? null : query?.get("rep"); // one rep's week, opened from the scorecard
-  main.innerHTML = html`<h1>${t("week.title")}</h1>
+  main.innerHTML = html`${reportTabs("weekly")}<h1>${t("week.title")}</h1>
     <form id="week-pick" class="row">${teamPicker(teams)}<div><label for="week-date">${t("week.week_of")}</label>
       <input id="week-date" type="date" value="${week}"></div>
       <button type="submit" style="flex:0 0 auto;align-self:end">${t("team.show")}</button>
       <button type="button" id="week-csv" class="secondary" style="flex:0 0 auto;align-self:end">${t("team.csv")}</button></form>
-    <p id="week-error" class="error-text" role="alert"></p><div id="week-reviews"></div><div id="week-rep-day"></div>`;
+    <p id="week-error" class="error-text" role="alert"></p>${loading({ hidden: true })}
+    <div id="week-reviews"></div><div id="week-rep-day"></div>`;
+  const busy = main.querySelector(".loading");
   let latest = 0; // the newest request draws: an older answer arriving late is dropped
   const load = async () => {
     const mine = ++latest;
@@ -123,11 +132,14 @@ export async function render(main, { user, query }) {
     if (rep) query.set("rep_id", rep);
     else if (team) query.set("team_id", team);
     let reviews;
+    busy.hidden = false;
     try {
       reviews = await weeklyReviews(query);
     } catch (e) {
-      error.textContent = describe(e);
+      if (mine === latest) error.textContent = describe(e);
       return;
+    } finally {
+      if (mine === latest) busy.hidden = true;
     }
     const target = main.querySelector("#week-reviews");
     if (!target || mine !== latest) return; // another screen, or a newer request, is showing now
