@@ -16,7 +16,7 @@ import uuid
 from contextlib import contextmanager
 from functools import cache
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import BigInteger, bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import scoped_session
 
 from sync import entities as declared
@@ -164,16 +164,18 @@ class MissingCounter(RuntimeError):
         super().__init__("The sync_state row is missing: the database was not built by `flask db upgrade`.")
 
 
+# A Core statement, built once: no ORM bookkeeping on the hot path of every write.
+_TAKE_NUMBERS = (
+    update(SyncState.__table__)
+    .where(SyncState.__table__.c.id == 1)
+    .values(counter=SyncState.__table__.c.counter + bindparam("count", type_=BigInteger))
+    .returning(SyncState.__table__.c.counter)
+)
+
+
 def next_numbers(session, count):
     """Take `count` change numbers; the counter row stays locked until this transaction ends."""
-    state = SyncState.__table__  # a Core statement: no ORM bookkeeping on the hot path of every write
-    head = (
-        session.connection()
-        .execute(
-            update(state).where(state.c.id == 1).values(counter=state.c.counter + count).returning(state.c.counter)
-        )
-        .scalar()
-    )
+    head = session.connection().execute(_TAKE_NUMBERS, {"count": count}).scalar()
     if head is None:
         raise MissingCounter()
     return head - count + 1

@@ -15,10 +15,10 @@ saves, measured on this project's 2-core machine, and FIELDDAY_FAST_PATHS=0 (rea
 3. `freeze_startup_heap`: `gc.freeze()` after start-up, so full collections in requests that build
    many rows do not walk the long-lived start-up objects again (report latency down by about a third
    when it was added). Plain: nothing frozen.
-4. `row_dump`: a snapshot page of an entity whose schema dumps only plain conversions of its model's
-   columns (contacts, devices, visits, ...: three quarters of a territory's records) selects those columns
-   and dumps each row, with no ORM object built per record (identity map, instrumented attributes).
-   Plain: the model's objects, dumped by `dump_many`.
+4. `row_dump`: a pull page (a snapshot's, or the change log's records as they are now) of an entity whose
+   schema dumps only plain conversions of its model's columns (contacts, devices, visits, ...: three quarters
+   of a territory's records) selects those columns and dumps each row, with no ORM object built per record
+   (identity map, instrumented attributes). Plain: the model's objects, dumped by `dump_many`.
 """
 
 import gc

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from functools import wraps
 
+from flask import g
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from .errors import Forbidden, error_response
@@ -39,6 +40,8 @@ def principal():
 
 
 PASSWORD_CHANGE_REQUIRED = "password_change_required"
+# Where the token check leaves the user it read (with the token's id) for the user lookup that follows.
+_TOKEN_USER = "fieldday_token_user"
 
 
 def login_required(*roles):
@@ -74,22 +77,29 @@ def init_app(app):
 
     @jwt.user_lookup_loader
     def _lookup(_header, payload):
-        try:
-            user_id = uuid.UUID(payload["sub"])
-        except (KeyError, ValueError):
-            return None
-        user = db.session.get(User, user_id)
+        read = g.pop(_TOKEN_USER, None)
+        if read is not None and read[0] == payload.get("jti"):
+            user = read[1]  # read with the token's revocation, just before
+        else:
+            try:
+                user_id = uuid.UUID(payload["sub"])
+            except (KeyError, ValueError):
+                return None
+            user = db.session.get(User, user_id)
         return user if user is not None and user.active else None
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):
-        from .auth.services import token_revoked
+        from .auth.services import token_state
 
         if not payload.get("jti") or not payload.get("exp"):
             return True  # a token that never expires or cannot be revoked is not one we issue
         if payload.get("type") == "refresh" and not payload.get("fam"):
             return True  # every refresh token belongs to a login's family
-        return token_revoked(payload)
+        # The token's user comes with the same query; the user lookup that follows takes it from here.
+        revoked, user = token_state(payload)
+        setattr(g, _TOKEN_USER, (payload["jti"], user))
+        return revoked
 
     @jwt.additional_claims_loader
     def _claims(user):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cache
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, insert, or_, select, true, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,11 +30,32 @@ class ResetRequired(Exception):
 # --- pull ------------------------------------------------------------------------
 
 
-def _state():
-    state = db.session.get(SyncState, 1)
-    if state is None:
+def _state(seq=0):
+    """The change counter's row (counter, epoch, horizon) and, read in the same statement, the mark of
+    the change numbered `seq` (None: there is none)."""
+    row = db.session.execute(_STATE, {"seq": max(seq, 0)}).first()
+    if row is None:
         raise MissingCounter()
-    return state
+    return row, None if row[3] is None else protocol.change_mark(*row[3:])
+
+
+# What a change's mark is made of (protocol.change_mark).
+_MARKED = (Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
+
+# The statements every pull runs, built once with their values bound per request (building a statement
+# and its cache key costs a few tenths of a millisecond each time): the counter with the cursor's change,
+# and a rep's change rows after the cursor (a manager's or an admin's are built per request).
+_STATE = (
+    select(SyncState.counter, SyncState.epoch, SyncState.horizon, *_MARKED)
+    .select_from(SyncState)
+    .outerjoin(Change, Change.seq == bindparam("seq"))
+    .where(SyncState.id == 1)
+)
+_CHANGES = select(Change.seq, *_MARKED).order_by(Change.seq)
+_REP_CHANGES = _CHANGES.where(
+    Change.seq > bindparam("after"),
+    or_(Change.owner_id == bindparam("me"), Change.prev_owner_id == bindparam("me"), Change.rep_id == bindparam("me")),
+).limit(bindparam("limit", type_=Integer))
 
 
 def _concerning(principal):
@@ -58,22 +79,23 @@ def _upserts(entity, objs):
 
 def pull(principal, cursor_text, limit):
     """Return one page of changes for the caller after `cursor_text` (None: start a snapshot)."""
-    state = _state()
-    head, epoch = state.counter, state.epoch
     if cursor_text is None:
-        cursor = protocol.Cursor(epoch=epoch, seq=head, entity=0, mark=_mark_at(head))
-    else:
-        try:
-            cursor = protocol.Cursor.decode(cursor_text)
-            protocol.check_cursor(cursor, epoch, head, state.horizon, _mark_at)
-        except protocol.CursorError as exc:
-            raise ResetRequired(str(exc)) from exc
-    if cursor.in_snapshot:
+        state, _ = _state()
+        cursor = protocol.Cursor(epoch=state.epoch, seq=state.counter, entity=0, mark=_mark_at(state.counter))
         page = _snapshot_page(principal, cursor, limit)
-        if cursor_text is None:
-            page["snapshot_total"] = _snapshot_total(principal)
+        page["snapshot_total"] = _snapshot_total(principal)
         return page
-    return _change_page(principal, cursor, limit)
+    try:
+        cursor = protocol.Cursor.decode(cursor_text)
+        state, mark = _state(cursor.seq)  # the cursor's change is read with the counter: one statement
+        protocol.check_cursor(
+            cursor, state.epoch, state.counter, state.horizon, lambda seq: mark if seq == cursor.seq else _mark_at(seq)
+        )
+    except protocol.CursorError as exc:
+        raise ResetRequired(str(exc)) from exc
+    if cursor.in_snapshot:
+        return _snapshot_page(principal, cursor, limit)
+    return _change_page(principal, cursor, limit, mark)
 
 
 def _snapshot_total(principal):
@@ -86,14 +108,26 @@ def _snapshot_total(principal):
 
 def _mark_at(seq):
     """The mark of the change numbered `seq` (None: there is none, e.g. seq 0)."""
-    row = (
-        db.session.execute(
-            select(Change.entity, Change.entity_id, Change.version, Change.op, Change.at).where(Change.seq == seq)
-        ).first()
-        if seq > 0
-        else None
-    )
+    row = db.session.execute(select(*_MARKED).where(Change.seq == seq)).first() if seq > 0 else None
     return None if row is None else protocol.change_mark(*row)
+
+
+def _upserts_of(principal, entity, *where, limit=None):
+    """The caller's records of `entity` that match `where` (with a `limit`: the first in id order), as upserts.
+    An entity whose schema dumps plain columns (fastpaths.row_dump) is read as rows and dumped row by row: no
+    ORM object per record."""
+    model = entity.model
+    fast = row_dump(entity.schema, model)
+    stmt = (select(*fast.columns) if fast else select(model)).where(entity.service.read_scope(principal), *where)
+    if limit is not None:
+        stmt = stmt.order_by(model.id).limit(limit)
+    if not fast:
+        return _upserts(entity, db.session.scalars(stmt).all())
+    return [
+        {"entity": entity.name, "id": data["id"], "op": "upsert", "version": row[fast.version_at], "data": data}
+        for row in db.session.execute(stmt)
+        for data in (fast.dump(row),)
+    ]
 
 
 def _snapshot_page(principal, cursor, limit):
@@ -101,24 +135,10 @@ def _snapshot_page(principal, cursor, limit):
     changes, index, after = [], cursor.entity, cursor.after_id
     while index < len(protocol.PULL_ORDER) and len(changes) < limit:
         entity = ENTITIES[protocol.PULL_ORDER[index]]
-        model = entity.model
-        fast = row_dump(entity.schema, model)
-        stmt = select(*fast.columns) if fast else select(model)
-        stmt = stmt.where(entity.service.read_scope(principal))
-        if after is not None:
-            stmt = stmt.where(model.id > uuid.UUID(after))
-        stmt = stmt.order_by(model.id).limit(limit - len(changes))
-        if fast:  # the records' columns, dumped row by row: no ORM object per record
-            rows = db.session.execute(stmt).all()
-            changes += [
-                {"entity": entity.name, "id": data["id"], "op": "upsert", "version": row[fast.version_at], "data": data}
-                for row in rows
-                for data in (fast.dump(row),)
-            ]
-        else:
-            rows = db.session.scalars(stmt).all()
-            changes += _upserts(entity, rows)
-        if len(rows) and len(changes) >= limit:
+        where = () if after is None else (entity.model.id > uuid.UUID(after),)
+        found = _upserts_of(principal, entity, *where, limit=limit - len(changes))
+        changes += found
+        if found and len(changes) >= limit:
             after = changes[-1]["id"]
             break
         index, after = index + 1, None
@@ -138,28 +158,22 @@ def _has_changes_after(principal, seq):
     return db.session.scalar(select(Change.seq).where(Change.seq > seq, _concerning(principal)).limit(1)) is not None
 
 
-def _change_page(principal, cursor, limit):
-    rows = [
-        decide.ChangeRow(*row)
-        for row in db.session.execute(
-            select(Change.seq, Change.entity, Change.entity_id, Change.version, Change.op, Change.at)
-            .where(Change.seq > cursor.seq, _concerning(principal))
-            .order_by(Change.seq)
-            .limit(limit + 1)
-        )
-    ]
+def _change_page(principal, cursor, limit, mark):
+    """The change log after `cursor` (whose change's mark now is `mark`)."""
+    if principal.is_admin or principal.is_manager:
+        found = db.session.execute(_CHANGES.where(Change.seq > cursor.seq, _concerning(principal)).limit(limit + 1))
+    else:  # _concerning's rows of a rep
+        found = db.session.execute(_REP_CHANGES, {"after": cursor.seq, "me": principal.id, "limit": limit + 1})
+    rows = [decide.ChangeRow(*row) for row in found]
     has_more = len(rows) > limit
     rows = rows[:limit]
     latest = decide.latest_per_record(rows)  # the newest change per record wins within the page
     current = {}
     for name, ids in decide.to_load(latest).items():
         entity = ENTITIES[name]
-        objs = db.session.scalars(
-            select(entity.model).where(entity.model.id.in_(ids), entity.service.read_scope(principal))
-        ).all()
-        for obj, change in zip(objs, _upserts(entity, objs)):
-            current[(name, obj.id)] = change
-    next_cursor = decide.next_change_cursor(cursor, rows, lambda: _mark_at(cursor.seq))
+        for change in _upserts_of(principal, entity, entity.model.id.in_(ids)):
+            current[(name, uuid.UUID(change["id"]))] = change
+    next_cursor = decide.next_change_cursor(cursor, rows, lambda: mark)
     return {"changes": decide.page(latest, current), "cursor": next_cursor.encode(), "has_more": has_more}
 
 
@@ -205,8 +219,9 @@ def push(principal, client_id, mutations):
     other, and commits its results with its records: a retry after a lost response finds them.
     A chunk that meets a transient clash is rolled back and run again; a permanent refusal is
     only ever a mutation's own fault."""
-    _claim_client(principal, client_id)
     mutations = [decide.Mutation.of(m) for m in mutations]
+    if not mutations:  # otherwise the first chunk registers the client id, or checks it is the caller's
+        _claim_client(principal, client_id)
     results, last_seq = [], None
     for start in range(0, len(mutations), CHUNK):
         part = mutations[start : start + CHUNK]
@@ -259,11 +274,15 @@ def _claim_client(principal, client_id):
             db.session.rollback()
             client = db.session.get(SyncClient, client_id)
     if client is not None and client.user_id != principal.id:
-        raise Forbidden(
-            "This client id belongs to another user; log in as that user to push its outbox.",
-            {"client_id": ["Belongs to another user."]},
-        )
+        raise _foreign_client()
     db.session.commit()
+
+
+def _foreign_client():
+    return Forbidden(
+        "This client id belongs to another user; log in as that user to push its outbox.",
+        {"client_id": ["Belongs to another user."]},
+    )
 
 
 def _final(refusal):
@@ -288,7 +307,7 @@ class _Chunk:
 
     def __init__(self, principal, client_id, mutations, batched):
         self.principal, self.mutations, self.batched = principal, mutations, batched
-        self.client = _lock_client(client_id)
+        self.client = _lock_client(principal, client_id)
         self.last_seq = self.client.last_seq
         self.journal, self.rows, self.absent, self.staged = [], [], set(), []
         done = [m.seq for m in mutations if m.seq <= self.last_seq]
@@ -309,9 +328,7 @@ class _Chunk:
         self.applied = {}
         if fresh:
             for mutation_id, digest, result in db.session.execute(
-                select(SyncMutation.mutation_id, SyncMutation.payload_hash, SyncMutation.result)
-                .where(SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_([m.id for m in fresh]))
-                .order_by(SyncMutation.seq)
+                _APPLIED, {"client_id": client_id, "ids": [m.id for m in fresh]}
             ):
                 self.applied.setdefault(mutation_id, decide.Journaled(digest, result))
         self._warm(fresh)
@@ -326,7 +343,7 @@ class _Chunk:
             by_entity.setdefault("account", set()).update(account_ids - {None})
         for name, ids in by_entity.items():
             model = ENTITIES[name].model
-            found = db.session.scalars(select(model).where(model.id.in_(ids))).all()
+            found = db.session.scalars(_records_by_id(model), {"ids": list(ids)}).all()
             self.rows += found
             self.absent |= {(name, i) for i in ids} - {(name, row.id) for row in found}
 
@@ -474,18 +491,47 @@ def _stage_create(principal, entity, mutation):
     return entity.service.stage_create(principal, {**data, "id": mutation.entity_id})
 
 
-def _lock_client(client_id):
+def _lock_client(principal, client_id):
     """Open the write transaction with an UPDATE of the client row: it row-locks the client on
     PostgreSQL and takes SQLite's write lock, so a concurrent push of the same client waits, and
     the savepoints that follow nest in a real transaction on both. The row comes back with the UPDATE
-    (RETURNING): one statement, as it stands now."""
-    return db.session.scalars(
-        update(SyncClient)
-        .where(SyncClient.id == client_id)
-        .values(last_seen_at=utcnow())
-        .returning(SyncClient)
-        .execution_options(populate_existing=True)
-    ).one()
+    (RETURNING): one statement, as it stands now. A client id not seen before is registered to the
+    caller first (committed on its own); one bound to another user is refused (403), nothing changed."""
+    client = _locked_client(client_id)
+    if client is None:
+        _claim_client(principal, client_id)
+        client = _locked_client(client_id)
+    if client.user_id != principal.id:
+        raise _foreign_client()
+    return client
+
+
+def _locked_client(client_id):
+    return db.session.scalars(_LOCK_CLIENT, {"client_id": client_id, "now": utcnow()}).one_or_none()
+
+
+# The statements every push runs, built once with their values bound per push (building a statement and
+# its cache key costs a few tenths of a millisecond each time).
+_LOCK_CLIENT = (
+    update(SyncClient)
+    .where(SyncClient.id == bindparam("client_id"))
+    .values(last_seen_at=bindparam("now"))
+    .returning(SyncClient)
+    .execution_options(populate_existing=True)
+)
+_APPLIED = (
+    select(SyncMutation.mutation_id, SyncMutation.payload_hash, SyncMutation.result)
+    .where(
+        SyncMutation.client_id == bindparam("client_id"),
+        SyncMutation.mutation_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(SyncMutation.seq)
+)
+
+
+@cache
+def _records_by_id(model):
+    return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
 
 
 def _as_uuid(value):

@@ -161,8 +161,11 @@ class Rep(threading.Thread):
         self.close()
 
 
-def run(port, reps, seconds):
-    """Log `reps` reps in, let them sync for `seconds`; (setup figures, sync figures, acked visit ids)."""
+def run(port, reps, seconds, handshake=False):
+    """Log `reps` reps in, let them sync for `seconds`; (setup figures, sync figures, acked visit ids).
+    With `handshake`, once every rep is set up it prints `ready` and waits for a line on stdin before the
+    sync starts (the caller measures the server's CPU from there: the logins' password checks and the first
+    syncs are not the sync loop's)."""
     setup, figures, go, deadline = Figures(), Figures(), threading.Event(), [0.0]
     team = [Rep(port, f"rep{i}", setup, go, deadline) for i in range(1, reps + 1)]
     started = time.time()
@@ -171,6 +174,9 @@ def run(port, reps, seconds):
     for rep in team:
         rep.ready.wait(timeout=300)
     setup_s = time.time() - started
+    if handshake:
+        print("ready", flush=True)
+        sys.stdin.readline()
     for rep in team:
         rep.figures = figures  # the sync loop's own figures
     started = time.time()
@@ -209,8 +215,9 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--acked", help="a file for the ids of the visits whose push was answered 200")
+    parser.add_argument("--handshake", action="store_true", help="print `ready` once set up; start on a line on stdin")
     args = parser.parse_args(argv)
-    out, acked = run(args.port, args.reps, args.seconds)
+    out, acked = run(args.port, args.reps, args.seconds, args.handshake)
     if args.acked:
         with open(args.acked, "w") as f:
             f.write("".join(f"{v}\n" for v in acked))

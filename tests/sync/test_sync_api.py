@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask_jwt_extended import create_access_token
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 
 from server import clock, create_app
 from server.extensions import db
@@ -718,3 +718,36 @@ def test_an_accounts_pinyin_keys_follow_its_name_and_reach_the_phone(client, wor
     assert (rejected["status"], rejected["reason"]) == ("rejected", "validation_failed")
     phone.pull()
     assert phone.store[key]["data"]["name_pinyin"] == "pujiabangongshebeico"
+
+
+@pytest.mark.calendar  # the snapshot dumps accounts, whose days since contact read the clock
+def test_a_steady_push_and_pull_take_few_statements(app, client, world, phone):
+    """A rep's phone that synced before pushes one visit and pulls it back: the statements each request runs
+    (the CPU of a sync under load goes mostly to them). The token check reads the user in the same query; a
+    known client is locked without being read first; the counter comes with the cursor's change."""
+    phone.sync()
+    phone.create("visit", visit_data(world))
+    phone.sync()  # the client id is registered now
+    statements = []
+
+    def count(_conn, _cursor, statement, *_):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        visit_id = phone.create("visit", visit_data(world))
+        assert phone.push().status_code == 200
+        pushed = list(statements)
+        statements.clear()
+        phone.pull()
+        pulled = list(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert ("visit", visit_id) in phone.store
+    # The token with its user; the client row locked; journal, record and account read; the counter taken;
+    # the change, the visit and the journal written; the client's last seq.
+    assert pushed.count("SELECT") == 4 and len(pushed) == 10, pushed
+    # The token with its user; the counter with the cursor's change; the change rows; the visits they name.
+    assert pulled == ["SELECT"] * 4, pulled
