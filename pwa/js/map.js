@@ -118,6 +118,7 @@ export async function clusteredMap(element, options = {}) {
 }
 
 const PIN = 44; // a stop's numbered marker: a whole tap target, its number inside it
+const PINS_A_TASK = 4; // pins put on the map in one task
 const NEAR = [[0, 0], [0, -1], [1, 0], [0, 1], [-1, 0], [1, -1], [1, 1], [-1, 1], [-1, -1]];
 
 /** Numbered stop markers placed so that none covers another: a marker that would land on one already
@@ -146,23 +147,23 @@ function placePins(map, pins) {
 
 /** A day on a map: the route line from where the plan starts (`start`, [lat, lng]: home, or where a
  *  re-plan from here and now was made), numbered stops that never cover each other, the name on tap.
- *  `points`: [{lat, lng, label, name}], stored positions. Returns the FieldMap (its `fitDay()` shows the day). */
+ *  `points`: [{lat, lng, label, name}], stored positions. Returns the FieldMap (its `fitDay()` shows the day).
+ *  Drawn in short tasks (the view and its tiles, the line, a few pins at a time): none keeps a tap waiting long. */
 export async function drawRoute(element, start, points) {
   const fm = await fieldMap(element);
   if (!fm) return null;
-  // The map's frame, the route and its pins each in a task of their own: none keeps a tap waiting long.
   await nextTask();
   const { map } = fm;
-  const line = [];
+  const line = [...(start ? [start] : []), ...points.map(({ lat, lng }) => [lat, lng])];
   if (start) element.dataset.start = start.join(",");
+  fm.fitDay = () => fm.fit(line);
+  fm.fitDay(); // the view, and with it the tiles
+  await nextTask();
   if (start) {
-    line.push(start);
     fm.circleMarker(...start, { radius: 7, color: "#0f766e", fillOpacity: 1, interactive: false, className: "route-start" }).addTo(map);
   }
-  points.forEach(({ lat, lng }) => line.push([lat, lng]));
-  fm.fitDay = () => fm.fit(line);
   if (line.length) fm.line(line, { color: "#0f766e", weight: 4, interactive: false, className: "route-line" }).addTo(map);
-  fm.fitDay();
+  if (!points.length) return fm;
   await nextTask();
   // Each pin's icon made once, where it goes, before it is on the map.
   const pins = points.map(({ lat, lng, label, name }) => {
@@ -171,13 +172,14 @@ export async function drawRoute(element, start, points) {
     const tie = L.polyline([], { color: "#0f766e", weight: 1, interactive: false });
     return { marker, tie, latlng: marker.getLatLng(), label };
   });
-  if (pins.length) {
-    placePins(map, pins);
-    for (const { marker, tie } of pins) {
+  placePins(map, pins);
+  map.on("zoomend", () => placePins(map, pins));
+  for (let i = 0; i < pins.length; i += PINS_A_TASK) {
+    await nextTask();
+    for (const { marker, tie } of pins.slice(i, i + PINS_A_TASK)) {
       marker.addTo(map);
       tie.addTo(map);
     }
-    map.on("zoomend", () => placePins(map, pins));
   }
   return fm;
 }
