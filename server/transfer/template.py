@@ -1,7 +1,8 @@
-"""The import template of a kind and language: the header row, then, for accounts, one example row whose values
-the import reads as they are (a vocabulary's words in the file's language) and a note line giving each coded
-column's allowed values. The import skips a note line (its first cell starts with #) and the example row left
-unchanged (its key and name are the template's), each with its reason in the report."""
+"""The import template of a kind and language: the header row, one example row whose values the import reads as
+they are (a vocabulary's words in the file's language) and a note line giving each coded column's allowed
+values. A device's or contact's example hangs off the account example's key and name. The import skips a note
+line (its first cell starts with #) and the example row left unchanged (an account's key and name, a device's
+brand, a contact's name are the template's), each with its reason in the report."""
 
 from sqlalchemy import select
 
@@ -40,6 +41,37 @@ EXAMPLE_COMMON = {
     "last_year_sales": "120000",
     "datum": "gcj02",
 }
+# A device's and a contact's example, by language; their account is the account example.
+CHILD_EXAMPLE = {
+    "devices": {
+        "zh-CN": {"brand": "示例品牌", "model": "示例型号 C300", "notes": "示例行：原样不导入，改成你的设备"},
+        "en": {
+            "brand": "Example Brand",
+            "model": "Example C300",
+            "notes": "Example row: not imported as it is; replace it with your device",
+        },
+    },
+    "contacts": {
+        "zh-CN": {
+            "name": "王示例",
+            "title": "行政经理",
+            "department": "行政部",
+            "notes": "示例行：原样不导入，改成你的联系人",
+        },
+        "en": {
+            "name": "Example Wang",
+            "title": "Office manager",
+            "department": "Administration",
+            "notes": "Example row: not imported as it is; replace it with your contact",
+        },
+    },
+}
+CHILD_COMMON = {
+    "devices": {"ownership": "competitor", "colour": "colour", "installed_on": "2023-05-10", "monthly_volume": "8000"},
+    "contacts": {"phone": "13800000000", "email": "wang@example.com", "purchase_role": "decision_maker"},
+}
+# The field that tells a child example from a real row, with the account's key.
+CHILD_MARK = {"devices": "brand", "contacts": "name"}
 NOTE = {
     "zh-CN": ("# 说明行（以 # 开头，不导入）：各列可选值", "用户名或姓名"),
     "en": ("# Note line (starts with #, not imported): the allowed values of each column", "username or name"),
@@ -68,23 +100,32 @@ def example_owner(principal):
     return db.session.scalar(query.limit(1)) or ""
 
 
-def example(lang, owner=""):
-    """The example account's row, {field: cell}, in `lang`, held by `owner` (a username)."""
-    values = {**EXAMPLE_COMMON, **EXAMPLE[lang], "owner": owner}
-    coded = CODED["accounts"]
+def example(lang, owner="", kind="accounts"):
+    """The example row of `kind`, {field: cell}, in `lang`; an account's held by `owner` (a username)."""
+    if kind == "accounts":
+        values = {**EXAMPLE_COMMON, **EXAMPLE[lang], "owner": owner}
+    else:
+        account = {"account_key": EXAMPLE[lang]["external_key"], "account_name": EXAMPLE[lang]["name"]}
+        values = {**account, **CHILD_COMMON[kind], **CHILD_EXAMPLE[kind][lang]}
+    coded = CODED[kind]
     return {f: word(coded[f], v, lang) if f in coded else v for f, v in values.items()}
 
 
 def template(kind, lang, principal):
-    """(header, rows) of the import template of `kind` in `lang` for the caller."""
+    """(header, rows) of the import template of `kind` in `lang` for the caller: the header, an example, a note."""
     header = template_header(kind, lang)
-    if kind != "accounts":
-        return header, []
     fields = template_fields(kind)
     first, owner = NOTE[lang]
-    note = {**allowed(kind, lang), "owner": owner, fields[0]: first}
-    rows = (example(lang, example_owner(principal)), note)
-    return header, [{header_name(kind, f, lang): row.get(f, "") for f in fields} for row in rows]
+    sep = "。本列：" if lang == "zh-CN" else ". This column: "
+    note = allowed(kind, lang)
+    # The first cell starts the note line with its mark; a coded first column (a device's ownership) follows it.
+    note[fields[0]] = f"{first}{sep}{note[fields[0]]}" if fields[0] in note else first
+    if kind == "accounts":
+        note["owner"] = owner
+        row = example(lang, example_owner(principal))
+    else:
+        row = example(lang, kind=kind)
+    return header, [{header_name(kind, f, lang): r.get(f, "") for f in fields} for r in (row, note)]
 
 
 def is_note(cells):
@@ -92,9 +133,17 @@ def is_note(cells):
 
 
 def is_example(kind, values):
-    """Whether a row's values ({field: text}) are the template's example account left as it is: its key and name
-    (a spreadsheet may have reformatted the numbers)."""
-    return kind == "accounts" and any(
-        values.get("external_key") == EXAMPLE[lang]["external_key"] and values.get("name") == EXAMPLE[lang]["name"]
+    """Whether a row's values ({field: text}) are the template's example left as it is: an account's key and name,
+    a device's account key and brand, a contact's account key and name (a spreadsheet may have reformatted the
+    numbers and dates)."""
+    if kind == "accounts":
+        return any(
+            values.get("external_key") == EXAMPLE[lang]["external_key"] and values.get("name") == EXAMPLE[lang]["name"]
+            for lang in EXAMPLE
+        )
+    mark = CHILD_MARK[kind]
+    return any(
+        values.get("account_key") == EXAMPLE[lang]["external_key"]
+        and values.get(mark) == CHILD_EXAMPLE[kind][lang][mark]
         for lang in EXAMPLE
     )

@@ -186,11 +186,11 @@ def test_devices_and_contacts_import_against_accounts_by_key_or_name(app, runner
     assert result.exit_code == 1 and "row 3: email" in result.output and count(app, Contact) == 3
 
 
-def _upload(client, world, who, content, query=""):
+def _upload(client, world, who, content, query="", kind="accounts"):
     return client.post(
-        f"/api/imports/accounts{query}",
+        f"/api/imports/{kind}{query}",
         headers=world.headers(who),
-        data={"file": (io.BytesIO(content), "accounts.csv")},
+        data={"file": (io.BytesIO(content), f"{kind}.csv")},
         content_type="multipart/form-data",
     )
 
@@ -334,8 +334,8 @@ def test_the_import_template_names_every_column_the_import_reads(client, world, 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert f"{kind}-template-{lang}.csv" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
-    # The header row; for accounts an example row and a note line of the allowed values as well.
-    assert text.startswith("\ufeff") and text.count("\r\n") == (3 if kind == "accounts" else 1)
+    # The header row, an example row and a note line of the allowed values.
+    assert text.startswith("\ufeff") and text.count("\r\n") == 3
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     mapping, unknown = map_header(kind, header)
     assert unknown == [] and set(mapping) == set(COLUMNS[kind])
@@ -385,6 +385,48 @@ def test_the_account_template_shows_an_example_and_the_allowed_values(client, wo
             "head_office",
             "B",
         )
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "coded", "word", "mark"),
+    [
+        ("devices", "zh-CN", "ownership", "竞争对手", "brand"),
+        ("devices", "en", "colour", "Colour", "brand"),
+        ("contacts", "zh-CN", "purchase_role", "决策人", "name"),
+        ("contacts", "en", "purchase_role", "Decision maker", "name"),
+    ],
+)
+def test_the_device_and_contact_templates_show_an_example_on_the_example_account(
+    client, world, clock, kind, lang, coded, word, mark
+):
+    """A device's or a contact's template has an example row hung off the account example (its key and name) and
+    a note line of the allowed values; sent unchanged, nothing is written and each line says why. With the
+    example's account key changed to a real account and its brand or name changed, the row imports as it reads."""
+    clock.set("2026-11-18T10:00:00+08:00")  # the example device's installation date is in the past
+    text = client.get(f"/api/imports/{kind}/template?lang={lang}", headers=world.headers("m1")).get_data(as_text=True)
+    header, example, note = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    example, note = dict(zip(header, example, strict=True)), dict(zip(header, note, strict=True))
+    column = header_name(kind, coded, lang)
+    assert example[column] == word and word in note[column].rsplit("：" if lang == "zh-CN" else ": ", 1)[-1].split(
+        " / "
+    )
+    assert note[header[0]].startswith("#")
+    assert example[header_name(kind, "account_key", lang)] == "KH-0001"
+    answer = _upload(client, world, "m1", text.encode("utf-8"), "?dry_run=false", kind=kind).get_json()
+    assert (answer["rows"], answer["created"], answer["skipped"], answer["error_count"]) == (2, 0, 2, 0), answer
+    assert [w["codes"][0]["code"] for w in answer["warnings"]] == ["import_example_row", "import_note_line"]
+    with writing(client.application):
+        account = db.session.scalar(select(Account).where(Account.owner_id == world.users["r1"]).limit(1))
+        account.external_key = "KH-7001"
+        db.session.commit()
+    before = count(client.application, Device if kind == "devices" else Contact)
+    row = {**example, header_name(kind, "account_key", lang): "KH-7001", header_name(kind, "account_name", lang): ""}
+    row[header_name(kind, mark, lang)] = "Own"
+    edited = io.StringIO()
+    csv.writer(edited).writerows([header, [row[name] for name in header]])
+    answer = _upload(client, world, "m1", edited.getvalue().encode("utf-8"), "?dry_run=false", kind=kind).get_json()
+    assert (answer["created"], answer["error_count"]) == (1, 0), answer
+    assert count(client.application, Device if kind == "devices" else Contact) == before + 1
 
 
 def test_a_file_of_a_header_alone_says_there_is_nothing_to_import(client, world):
