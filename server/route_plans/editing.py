@@ -33,6 +33,12 @@ def edit_stops(principal, plan, stops, changed_at=None):
     rep = db.session.get(User, plan.rep_id)
     tz = _tz(rep)
     now = min(changed_at or clock.now(), clock.now())
+    if now.astimezone(tz).date() > plan.plan_date:
+        # An order changed on the day (offline, sent later) is kept; one changed after the day is refused:
+        # the day's plan is what the reports measured it against.
+        raise ValidationFailed(
+            "A past day's stops stay as the day left them: change today's or a later day's.", {"date": ["A past day."]}
+        )
     before = sorted(plan.stops, key=lambda s: s.position)
     by_account = {s.account_id: s for s in before}
     accounts = _checked(rep, plan, stops, before)

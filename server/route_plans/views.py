@@ -71,8 +71,7 @@ class Plan(MethodView):
         """Plan a rep's day now: candidate stops ordered for the least travel, first visit at 8:45"""
         caller = principal()
         resolve_rep(caller, body)
-        if not caller.is_rep:
-            _not_past(body["rep_id"], body["date"])
+        _not_past(body["rep_id"], body["date"])
         # No choices sent (re-plan the rest of today): the rep's stored picks and leave-outs stand.
         choices = None
         if {"include", "exclude", "pins"} & set(body):
@@ -101,7 +100,8 @@ class Plan(MethodView):
 
 
 def _not_past(rep_id, day):
-    """A manager plans a rep's today or a later day: a past day's plan is what the day was measured against."""
+    """Today or a later day is planned, by the rep or their manager: a past day's plan is what the day was
+    measured against (the activity report counts its stops), so it stays as the day left it."""
     rep = db.session.get(User, rep_id)
     if day < clock.today(_tz(rep)):
         raise ValidationFailed("A past day is not planned: plan today or a later day.", {"date": ["A past day."]})

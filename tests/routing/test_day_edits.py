@@ -75,7 +75,8 @@ def check_times(plan, since):
 
 
 @pytest.mark.calendar
-def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, client, world):
+def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     plan, extra = _day(client, world, app)
     order = _order(plan)
     assert len(order) >= 3
@@ -83,6 +84,7 @@ def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, c
     url = f"/api/routes/{world.users['r1']}/2026-11-10"
     edited_at = "2026-11-10T09:30:00+08:00"
     new_order = list(reversed(rest))
+    clock.set("2026-11-10T09:35:00+08:00")  # sent a few minutes after it was made
     response = client.patch(
         url,
         json={"stops": [{"account_id": a} for a in new_order], "changed_at": edited_at, "version": plan["version"]},
@@ -125,7 +127,8 @@ def test_the_rep_drops_inserts_and_moves_stops_and_the_day_is_timed_again(app, c
 
 
 @pytest.mark.calendar
-def test_edits_that_break_the_rules_are_refused_and_change_nothing(app, client, world):
+def test_edits_that_break_the_rules_are_refused_and_change_nothing(app, client, world, clock):
+    clock.set("2026-11-03T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     plan = client.post("/api/routes/plan", json={"date": "2026-11-03"}, headers=world.headers("r1")).get_json()
     url = f"/api/routes/{world.users['r1']}/2026-11-03"
     appointment_stop = next(s for s in plan["stops"] if s["appointment_id"])
@@ -185,7 +188,8 @@ def test_edits_that_break_the_rules_are_refused_and_change_nothing(app, client, 
 
 
 @pytest.mark.calendar
-def test_an_offline_edit_of_today_syncs_and_two_queued_edits_both_land(app, client, world):
+def test_an_offline_edit_of_today_syncs_and_two_queued_edits_both_land(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     plan, _ = _day(client, world, app)
     phone = Phone(client, world.headers("r1"))
     phone.pull()
@@ -240,7 +244,8 @@ def test_a_managers_replan_meanwhile_wins_over_the_reps_offline_order_and_says_s
 
 
 @pytest.mark.calendar
-def test_a_stop_the_rep_leaves_out_is_stored_as_left_out_by_the_rep_and_stays_so(app, client, world):
+def test_a_stop_the_rep_leaves_out_is_stored_as_left_out_by_the_rep_and_stays_so(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     plan, _ = _day(client, world, app)
     left_out, *rest = _order(plan)
     url = f"/api/routes/{world.users['r1']}/2026-11-10"
@@ -265,7 +270,10 @@ def test_a_stop_the_rep_leaves_out_is_stored_as_left_out_by_the_rep_and_stays_so
 
 
 @pytest.mark.calendar
-def test_a_replan_from_here_and_now_says_where_it_starts_and_an_edit_times_the_day_from_there(app, client, world):
+def test_a_replan_from_here_and_now_says_where_it_starts_and_an_edit_times_the_day_from_there(
+    app, client, world, clock
+):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     _day(client, world, app)
     start = {"latitude": 31.30, "longitude": 121.60, "at": "2026-11-10T10:30:00+08:00"}
     plan = client.post(
@@ -292,3 +300,32 @@ def test_a_replan_from_here_and_now_says_where_it_starts_and_an_edit_times_the_d
     # A plan made ahead (no start) starts at home again.
     ahead = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     assert ahead["start"] is None
+
+
+def test_a_past_day_is_not_planned_or_edited_by_its_rep_but_an_edit_made_on_the_day_lands_later(
+    app, client, world, clock
+):
+    """A past day's plan is what the day was measured against (the activity report counts its stops): the rep may
+    not plan it or change its order after the day. An order changed offline on the day and sent the next morning
+    lands, timed from when it was made."""
+    clock.set("2026-11-10T07:00:00+08:00")
+    plan, _ = _day(client, world, app)
+    order = _order(plan)
+    clock.set("2026-11-11T08:00:00+08:00")  # the next morning
+    late = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1"))
+    assert late.status_code == 422 and late.get_json()["error"]["field_codes"]["date"][0]["code"] == "past_day"
+    url = f"/api/routes/{world.users['r1']}/2026-11-10"
+    edit = client.patch(url, json={"stops": [{"account_id": a} for a in order[1:]]}, headers=world.headers("r1"))
+    assert edit.status_code == 422 and edit.get_json()["error"]["field_codes"]["date"][0]["code"] == "past_day"
+    phone = Phone(client, world.headers("r1"))
+    phone.pull()
+    local = phone.store[("route_plan", plan["id"])]
+    made = {"2026-11-10T17:50:00+08:00": "applied", "2026-11-11T07:55:00+08:00": "rejected"}
+    for changed_at in made:
+        stops = [{"account_id": a} for a in order[1:]]
+        phone.queue("route_plan", "update", plan["id"], {"stops": stops, "changed_at": changed_at}, local["version"])
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == list(made.values()), results
+    assert results[1]["fields"] == {"date": ["A past day."]}, results
+    stored = client.get(url, headers=world.headers("r1")).get_json()
+    assert _order(stored) == order[1:] and stored["version"] == plan["version"] + 1

@@ -48,7 +48,8 @@ def test_unroutable_pairs_and_a_failing_server_fall_back_to_geodesic(fake_osrm, 
     assert "OSRM table failed" in caplog.text
 
 
-def test_the_app_plans_with_osrm_when_configured(app, client, world, fake_osrm):
+def test_the_app_plans_with_osrm_when_configured(app, client, world, fake_osrm, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     url, state = fake_osrm
     app.config["OSRM_URL"] = url
     assert isinstance(provider_from_config(app.config), OSRMProvider)

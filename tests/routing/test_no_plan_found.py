@@ -188,9 +188,10 @@ def _no_plan_in_time(monkeypatch):
 
 
 @pytest.mark.calendar
-def test_the_api_answers_no_plan_found_apart_from_unplannable(client, world, monkeypatch):
+def test_the_api_answers_no_plan_found_apart_from_unplannable(client, world, monkeypatch, clock):
     """422 with code no_plan_found and the time limit; the message says a longer limit may find one.
     (Each rep of the world has an appointment that day, a mandatory stop.)"""
+    clock.set("2026-11-03T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     _no_plan_in_time(monkeypatch)
     response = client.post("/api/routes/plan", json={"date": "2026-11-03"}, headers=world.headers("r1"))
     assert response.status_code == 422, response.get_json()

@@ -8,7 +8,8 @@ from tests.records import writing
 from tests.sync.phone import Phone
 
 
-def test_rep_plans_their_day_first_visit_at_845(client, world):
+def test_rep_plans_their_day_first_visit_at_845(client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     response = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1"))
     assert response.status_code == 200, response.get_json()
     plan = response.get_json()
@@ -21,14 +22,16 @@ def test_rep_plans_their_day_first_visit_at_845(client, world):
     assert stored.status_code == 200 and stored.get_json()["stops"] == plan["stops"]
 
 
-def test_fixed_appointments_are_kept_at_their_time(client, world):
+def test_fixed_appointments_are_kept_at_their_time(client, world, clock):
+    clock.set("2026-11-03T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     plan = client.post("/api/routes/plan", json={"date": "2026-11-03"}, headers=world.headers("r1")).get_json()
     pinned = [s for s in plan["stops"] if s["pinned"]]
     assert len(pinned) == 1 and pinned[0]["appointment_id"] == str(world.appointments["r1"])
     assert pinned[0]["planned_arrival"] == "2026-11-03T01:00:00+00:00"
 
 
-def test_replanning_replaces_the_stored_plan(client, world):
+def test_replanning_replaces_the_stored_plan(client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     first = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     again = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     assert again["id"] == first["id"]
@@ -49,7 +52,8 @@ def test_who_may_plan_whom(client, world, clock):
     assert bad.status_code == 422 and "date" in bad.get_json()["error"]["fields"]
 
 
-def test_a_rep_without_a_start_location_gets_a_clear_error(app, client, world):
+def test_a_rep_without_a_start_location_gets_a_clear_error(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     from server.extensions import db
     from server.models import User
 
@@ -96,13 +100,15 @@ def _more_accounts(app, world, rep="r1"):
     return ids
 
 
-def test_an_account_with_an_appointment_is_on_the_route_once(client, world):
+def test_an_account_with_an_appointment_is_on_the_route_once(client, world, clock):
+    clock.set("2026-11-03T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     plan = client.post("/api/routes/plan", json={"date": "2026-11-03"}, headers=world.headers("r1")).get_json()
     assert [s["account_id"] for s in plan["stops"]] == [str(world.accounts["r1"])]
     assert plan["stops"][0]["reason"] == "appointment"
 
 
-def test_the_rep_leaves_out_adds_and_pins_stops(app, client, world):
+def test_the_rep_leaves_out_adds_and_pins_stops(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     left_out, pinned, not_due = _more_accounts(app, world)
     plain = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     assert {left_out, pinned} <= {s["account_id"] for s in plain["stops"]}
@@ -122,7 +128,8 @@ def test_the_rep_leaves_out_adds_and_pins_stops(app, client, world):
     assert not stops[not_due]["pinned"]
 
 
-def test_choices_outside_the_territory_or_contradicting_are_refused(client, world):
+def test_choices_outside_the_territory_or_contradicting_are_refused(client, world, clock):
+    clock.set("2026-11-03T07:00:00+08:00")  # the first day planned below: a past day is not planned
     foreign = str(world.accounts["r3"])
     response = client.post(
         "/api/routes/plan", json={"date": "2026-11-10", "include": [foreign]}, headers=world.headers("r1")
@@ -283,7 +290,8 @@ def test_a_managers_replan_keeps_the_reps_pins_and_leave_outs_unless_overridden(
     assert refused.status_code == 403
 
 
-def test_the_evening_batch_keeps_the_reps_choices_for_the_day(app, client, world, runner):
+def test_the_evening_batch_keeps_the_reps_choices_for_the_day(app, client, world, runner, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     left_out, _, _ = _more_accounts(app, world)
     mine = {"date": "2026-11-10", "exclude": [left_out]}
     assert client.post("/api/routes/plan", json=mine, headers=world.headers("r1")).status_code == 200
@@ -294,6 +302,7 @@ def test_the_evening_batch_keeps_the_reps_choices_for_the_day(app, client, world
 
 @pytest.mark.calendar
 def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     extra = _more_accounts(app, world)
     plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     planned = [s["account_id"] for s in plan["stops"]]
@@ -319,7 +328,8 @@ def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, cli
 
 
 @pytest.mark.calendar
-def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world):
+def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     extra = _more_accounts(app, world)
     morning = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     planned = [s["account_id"] for s in morning["stops"]]

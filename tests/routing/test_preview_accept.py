@@ -42,7 +42,8 @@ def test_an_accepted_preview_is_stored_as_shown_where_a_fresh_solve_differs(app,
 
 
 @pytest.mark.calendar
-def test_a_preview_is_accepted_once_and_a_stale_one_is_refused(app, client, world):
+def test_a_preview_is_accepted_once_and_a_stale_one_is_refused(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     _more_accounts(app, world)
     here = {"latitude": 31.215, "longitude": 121.46, "at": "2026-11-10T11:00:00+08:00"}
     body = {"date": "2026-11-10", "start": here}

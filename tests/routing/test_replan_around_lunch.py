@@ -10,18 +10,23 @@ from tests.routing.test_planning import _more_accounts
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _replan(client, world, at, rep="r1"):
+def _replan(client, world, clock, at, rep="r1"):
+    """Re-plan the rest of 10 November from here at `at`, the server's clock at that moment (a past day is
+    not planned)."""
+    clock.set(at)
     here = {"latitude": 31.215, "longitude": 121.46, "at": at}
     body = {"date": "2026-11-10", "start": here, "preview": True}
     return client.post("/api/routes/plan", json=body, headers=world.headers(rep))
 
 
-def test_replanning_the_rest_of_today_during_the_lunch_window_keeps_the_stops(app, client, world):
+def test_replanning_the_rest_of_today_during_the_lunch_window_keeps_the_stops(app, client, world, clock):
     """Lunch 12:00-13:00 for 45 minutes: at 12:30 the rest of the day used to come back empty."""
     _more_accounts(app, world)
-    morning = _replan(client, world, "2026-11-10T11:00:00+08:00").get_json()
+    morning = _replan(client, world, clock, "2026-11-10T11:00:00+08:00").get_json()
     assert len(morning["stops"]) >= 3
-    answers = {at: _replan(client, world, f"2026-11-10T{at}:00+08:00") for at in ("12:15", "12:17", "12:30", "13:00")}
+    answers = {
+        at: _replan(client, world, clock, f"2026-11-10T{at}:00+08:00") for at in ("12:15", "12:17", "12:30", "13:00")
+    }
     assert {at: r.status_code for at, r in answers.items()} == dict.fromkeys(answers, 200)
     kept = {at: len(r.get_json()["stops"]) for at, r in answers.items()}
     assert kept == dict.fromkeys(answers, len(morning["stops"]))  # every stop still fits: none dropped
@@ -38,21 +43,22 @@ def test_replanning_the_rest_of_today_during_the_lunch_window_keeps_the_stops(ap
                 arrival >= start + timedelta(minutes=45)
                 or arrival + timedelta(minutes=stop["service_minutes"]) <= start
             ), at
-    after = _replan(client, world, "2026-11-10T13:05:00+08:00").get_json()
+    after = _replan(client, world, clock, "2026-11-10T13:05:00+08:00").get_json()
     assert len(after["stops"]) == len(morning["stops"])
     assert after["lunch"] == {"status": "skipped", "reason": "window_passed", "minutes": 45}
 
 
-def test_an_empty_rest_of_the_day_says_why(app, client, world):
-    response = _replan(client, world, "2026-11-10T18:55:00+08:00")
+def test_an_empty_rest_of_the_day_says_why(app, client, world, clock):
+    response = _replan(client, world, clock, "2026-11-10T18:55:00+08:00")
     plan = response.get_json()
     assert response.status_code == 200, plan
     assert plan["stops"] == [] and plan["empty_reason"] == "none_fits"
     assert plan["dropped"] and all(d["reason"] == "no_time_left" for d in plan["dropped"])
 
 
-def test_mandatory_stops_that_cannot_all_fit_are_named_by_their_accounts(app, client, world):
+def test_mandatory_stops_that_cannot_all_fit_are_named_by_their_accounts(app, client, world, clock):
     """Two accounts pinned to the same minute: the error names both accounts; the ids come beside."""
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     ids = _more_accounts(app, world)[:2]
     body = {"date": "2026-11-10", "pins": [{"account_id": a, "at": "10:00"} for a in ids]}
     response = client.post("/api/routes/plan", json=body, headers=world.headers("r1"))

@@ -4,7 +4,8 @@ Retry-After, and another user is not held up by it."""
 from tests.transfer.test_import_export import HEADER_ZH, _upload, rows_zh
 
 
-def test_route_planning_is_limited_per_user(app, client, world):
+def test_route_planning_is_limited_per_user(app, client, world, clock):
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     app.config["PLAN_RATE_LIMIT"] = "3 per minute"
     answers = [
         client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")) for _ in range(4)
@@ -26,11 +27,12 @@ def test_imports_are_limited_per_user(app, client, world):
     assert codes == [200, 200, 429]
 
 
-def test_a_plan_beyond_the_processs_solver_slots_is_refused_at_once_with_retry_after(app, world, monkeypatch):
+def test_a_plan_beyond_the_processs_solver_slots_is_refused_at_once_with_retry_after(app, world, monkeypatch, clock):
     """Two real requests at once, on two threads: while one plan holds the only slot, a second is refused
     at once (503 planner_busy, Retry-After PLAN_QUEUE_WAIT_S: it never waits on a server thread for the
     slot) and other requests (the health check, a stored plan) are served meanwhile; once the slot is
     free, the refused plan asked again goes through."""
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     import threading
     import time
 

@@ -134,7 +134,7 @@ def fake_nominatim():
 
 @pytest.mark.calendar
 def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannable(
-    app, client, runner, world, tmp_path, fake_nominatim
+    app, client, runner, world, tmp_path, fake_nominatim, clock
 ):
     url, asked = fake_nominatim
     app.config.update(GEOCODER="nominatim", GEOCODER_URL=url, GEOCODER_MIN_DELAY_S=0)
@@ -151,6 +151,7 @@ def test_rows_without_coordinates_are_geocoded_and_failures_flagged_not_plannabl
         assert (found["G1"].latitude, found["G1"].longitude) == (31.1955, 121.4365)
         assert found["G3"].latitude is None
         missing = str(found["G3"].id)
+    clock.set("2026-11-10T07:00:00+08:00")  # the morning of the day planned: a past day is not planned
     plan = client.post("/api/routes/plan", json={"date": "2026-11-10"}, headers=world.headers("r1")).get_json()
     assert {"id": missing, "reason": "no_coordinates"} in plan["dropped"]
     assert client.get(f"/api/accounts/{missing}", headers=world.headers("r1")).get_json()["plannable"] is False
