@@ -86,6 +86,24 @@ def test_a_reps_name_in_the_accounts_list_is_never_split(zh):
     assert split == []
 
 
+def test_a_persons_username_and_team_in_the_admins_list_stay_on_one_line(zh):
+    """ "rep1 · 上海一部 Shanghai Team 1" used to break inside the team's name, leaving "1" (or "一部 …") alone."""
+    log_in_zh(zh, "admin")
+    details = zh.locator("#user-list .muted")
+    expect(details.first).to_be_visible()
+    assert details.count() >= 3
+    assert (
+        details.evaluate_all("(ds) => ds.filter((d) => d.getClientRects().length !== 1).map((d) => d.textContent)")
+        == []
+    )
+    lines = details.evaluate_all(
+        "(ds) => ds.map((d) => { const r = document.createRange(); r.selectNodeContents(d);"
+        " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; })"
+    )
+    assert lines and set(lines) == {1}, lines  # each one line, as a whole
+    shot(zh, "zh-admin-people")
+
+
 def test_the_notice_switches_name_their_column_once_and_each_box_its_kind(zh, live_server):
     log_in_zh(zh, "rep1")
     zh.locator("#account-button").click()

@@ -105,7 +105,7 @@ export async function render(main, { user, navigate }) {
     ${createForm(user, teams)}
     ${IMPORT_FORM()}
     <ul class="list card" id="user-list">${users.map((u) => html`<li><a class="item" href="#/admin/user/${u.id}" data-username="${u.username}">
-      <strong>${u.display_name || u.username}</strong> <span class="muted">${u.username} · ${teamName(teams, u.team_id)}</span><br>
+      <strong>${u.display_name || u.username}</strong> <span class="muted unit">${u.username} · ${teamName(teams, u.team_id)}</span><br>
       ${userTags(u)}</a></li>`)}</ul>`;
 
   const form = main.querySelector("#create-form");
@@ -138,7 +138,7 @@ export async function render(main, { user, navigate }) {
       if (answer.written) { // the list below shows the new people; the report (with the passwords) stays
         const fresh = await people();
         main.querySelector("#user-list").innerHTML = html`${fresh.users.map((u) => html`<li><a class="item" href="#/admin/user/${u.id}" data-username="${u.username}">
-          <strong>${u.display_name || u.username}</strong> <span class="muted">${u.username} · ${teamName(fresh.teams, u.team_id)}</span><br>
+          <strong>${u.display_name || u.username}</strong> <span class="muted unit">${u.username} · ${teamName(fresh.teams, u.team_id)}</span><br>
           ${userTags(u)}</a></li>`)}`;
       }
     } catch (e) {
