@@ -104,6 +104,25 @@ def test_a_persons_username_and_team_in_the_admins_list_stay_on_one_line(zh):
     shot(zh, "zh-admin-people")
 
 
+def test_the_team_screens_figures_wrap_whole_on_a_phone(zh):
+    """A funnel step's conversion ("S>P 57.9%") and a percentage ("30 %") stay on one line at 360 px: the steps
+    used to wrap with each "·" alone on a line, and the method ratios' "30" parted from its "%"."""
+    log_in_zh(zh, "manager")
+    steps = zh.locator("#report-funnel .steps > span")
+    expect(steps.first).to_be_visible()
+    assert steps.count() >= 5 and all(re.fullmatch(r"[SPADC]>[PADCO]\s[\d.–]+%", s) for s in steps.all_inner_texts())
+    assert steps.evaluate_all("(ss) => ss.filter((s) => s.getClientRects().length !== 1).length") == 0
+    percentages = zh.locator("#report-method-ratios tbody td").filter(has_text=re.compile(r"^\s*[\d.]+\s%"))
+    assert percentages.count() >= 5
+    tops = percentages.evaluate_all(
+        "(cells) => cells.map((c) => { const r = document.createRange(); r.setStart(c.firstChild, 0);"
+        " r.setEnd(c.firstChild, Math.min(c.firstChild.length, c.textContent.indexOf('%') + 1));"
+        " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; })"
+    )
+    assert set(tops) == {1}, tops  # the figure and its % on one line
+    shot(zh, "zh-team-funnel")
+
+
 def test_the_notice_switches_name_their_column_once_and_each_box_its_kind(zh, live_server):
     log_in_zh(zh, "rep1")
     zh.locator("#account-button").click()

@@ -53,7 +53,7 @@ export async function render(main) {
     <h2>${t("clock.split")}</h2>
     <table class="split"><tbody>${categories().map((c) => html`<tr><th>${t(`category.${c}`)}</th>
       <td class="num">${Math.round(split[c])} ${t("clock.minutes")}</td>
-      <td class="num">${total ? Math.round((split[c] / total) * 100) : 0} %</td></tr>`)}
+      <td class="num">${total ? Math.round((split[c] / total) * 100) : 0}\u00a0%</td></tr>`)}
       <tr><th>${t("clock.total")}</th><td class="num">${Math.round(total)} ${t("clock.minutes")}</td><td></td></tr>
     </tbody></table>`;
   main.querySelectorAll("[data-category]").forEach((button) => button.addEventListener("click", async () => {

@@ -84,7 +84,7 @@ function oneBody(report, mine) {
     <h3>${t("clock.split")}</h3>
     <table class="split"><tbody>${vocab("time_split").map((k) => html`<tr><th>${t(`category.${k}`)}</th>
       <td class="num">${Math.round(report.time_split[`${k}_min`] ?? 0)} ${t("clock.minutes")}</td>
-      <td class="num">${report.time_split[`${k}_pct`] ?? "–"} %</td></tr>`)}</tbody></table>
+      <td class="num">${report.time_split[`${k}_pct`] ?? "–"}\u00a0%</td></tr>`)}</tbody></table>
     <h3>${t("daily.overdue")}</h3>
     <ul class="overdue-tomorrow">${report.overdue_tomorrow.slice(0, 15).map((a) => html`<li><a href="#/account/${a.account_id}">${a.name}</a>
       <span class="tag">${a.account_class}</span> <span class="muted">${a.days_since_contact === null

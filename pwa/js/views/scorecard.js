@@ -6,7 +6,7 @@ import { t } from "../i18n.js";
 import { byName, distinctNames, html, money, stageLabel } from "../ui.js";
 
 const SYMBOL = { good: "✓", warn: "!", bad: "✗" };
-const pct = (v) => (v === null || v === undefined ? "–" : `${Number(v).toFixed(1)} %`);
+const pct = (v) => (v === null || v === undefined ? "–" : `${Number(v).toFixed(1)}\u00a0%`);
 const count = (n, of) => `${n ?? 0} / ${of ?? "–"}`;
 
 /** The rule behind each mark, in words, from the thresholds the server sent (`extra.rules`). */

@@ -17,8 +17,14 @@ const charts = [];
 function table(columns, rows, amounts = []) {
   return html`<div style="overflow-x:auto"><table class="report-table">
     <thead><tr>${columns.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
-    <tbody>${rows.map((row) => html`<tr>${columns.map(([key]) => html`<td>${amounts.includes(key) && row[key] != null ? money(row[key]) : fmt(row[key])}</td>`)}</tr>`)}</tbody>
+    <tbody>${rows.map((row) => html`<tr>${columns.map(([key]) => html`<td>${cell(row[key], amounts.includes(key))}</td>`)}</tr>`)}</tbody>
   </table></div>`;
+}
+
+/** A cell: an amount, a figure, or a list of figures side by side that wrap a whole figure at a time. */
+function cell(value, amount) {
+  if (Array.isArray(value)) return html`<span class="steps">${value.map((v) => html`<span>${v}</span>`)}</span>`;
+  return amount && value != null ? money(value) : fmt(value);
 }
 
 function fmt(value) {
@@ -194,7 +200,7 @@ export async function render(main, { user }) {
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
                   // In the funnel's order, S>P>A>D>C>O, never alphabetically.
                   conv: data.funnel.extra.stages.slice(1).map((s, i) => `${data.funnel.extra.stages[i]}>${s}`)
-                    .map((k) => `${k}\u00a0${fmt(r.conversion_pct[k])}%`).join(" · "), // a figure never parts from its name
+                    .map((k) => `${k}\u00a0${fmt(r.conversion_pct[k])}%`), // side by side, a whole step a line on a phone
                   reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)}\u00a0${v}`).join(", ") })))}`),
       section("cadence", t("team.cadence"), html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
@@ -206,11 +212,11 @@ export async function render(main, { user }) {
           const people = [...r.rows, { name: t("team.team"), ...r.team }];
           const share = (row, [before, after]) => {
             const pct = row[`${before}_to_${after}_pct`];
-            return `${pct === null || pct === undefined ? "–" : pct} % (${row[after]}/${row[before]})`;
+            return `${pct === null || pct === undefined ? "–" : pct}\u00a0% (${row[after]}/${row[before]})`;
           };
           return table([["step", t("team.step")], ["method", t("team.method")], ...people.map((p, i) => [`p${i}`, p.name])],
             pairs.map((pair) => ({ step: `${t(`ratio.${pair[0]}`)} → ${t(`ratio.${pair[1]}`)}`,
-                                   method: `${r.extra.method[`${pair[0]}_to_${pair[1]}_pct`]} %`,
+                                   method: `${r.extra.method[`${pair[0]}_to_${pair[1]}_pct`]}\u00a0%`,
                                    ...Object.fromEntries(people.map((p, i) => [`p${i}`, share(p, pair)])) })));
         })()}`),
       section("coverage", t("team.coverage"), html`<p class="muted">${t("team.coverage_hint")}</p>

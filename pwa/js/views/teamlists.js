@@ -126,7 +126,7 @@ export function renderTargets(el, { teamId, month, editable }) {
                 data-month="${m}" data-name="${name}" value="${grouped(r.target)}" placeholder="–">`
             : html`<span id="${id}">${grouped(r.target) || "–"}</span>`}</span>
           <span class="muted won-line">${t("targets.won", { amount: money(r.won ?? 0),
-            pct: r.attainment_pct === null || r.attainment_pct === undefined ? "–" : `${r.attainment_pct} %` })}</span></td>`;
+            pct: r.attainment_pct === null || r.attainment_pct === undefined ? "–" : `${r.attainment_pct}\u00a0%` })}</span></td>`;
       })}</tr>`)}</tbody>`;
   };
   const save = async (input) => {
