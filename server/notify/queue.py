@@ -35,10 +35,21 @@ PROVIDER_NAMES = {"wecom": "WeCom", "dingtalk": "DingTalk"}
 DRAIN_BATCH = 200
 
 
-def prefs_of(user_id):
-    row = db.session.get(NotifyPrefs, user_id)
+def _prefs(row):
     kinds = dict(row.kinds or {}) if row else {}
     return {kind: {"on": True, "any_time": False, **kinds.get(kind, {})} for kind in KINDS}
+
+
+def prefs_of(user_id):
+    return _prefs(db.session.get(NotifyPrefs, user_id))
+
+
+def prefs_of_many(user_ids):
+    """{user id: prefs} of several users, read in one query."""
+    rows = {
+        row.user_id: row for row in db.session.scalars(select(NotifyPrefs).where(NotifyPrefs.user_id.in_(user_ids)))
+    }
+    return {user_id: _prefs(rows.get(user_id)) for user_id in user_ids}
 
 
 def channel_row(team_id):

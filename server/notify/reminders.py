@@ -13,13 +13,14 @@ sent late (queue.py, `until`)."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import clock, team_settings
 from ..extensions import db
 from ..models import Account, Appointment, RoutePlan, Team, User, Visit
 from ..models.users import team_zone
-from .queue import channel_row, configured, enqueue, next_in_hours, prefs_of
-from .webpush import wanted
+from .queue import channel_row, configured, enqueue, next_in_hours, prefs_of_many
+from .webpush import subscribed
 
 
 def _next_stop(plan, visits):
@@ -36,8 +37,8 @@ def _next_stop(plan, visits):
     return None
 
 
-def _may_write(rep, kind, in_hours):
-    pref = prefs_of(rep.id)[kind]
+def _may_write(prefs, kind, in_hours):
+    pref = prefs[kind]
     return pref["on"] and (in_hours or pref["any_time"])
 
 
@@ -47,21 +48,8 @@ def reminder_tag(kind, record_id, moment):
     return f"{kind}:{record_id}:{round(moment.timestamp() * 1000)}"
 
 
-def _leave_by(rep, day, tz, now, minutes, in_hours):
-    if not _may_write(rep, "leave_by", in_hours):
-        return 0
-    plan = db.session.scalar(select(RoutePlan).where(RoutePlan.rep_id == rep.id, RoutePlan.plan_date == day))
-    if plan is None or not plan.stops:
-        return 0
-    midnight = datetime.combine(day, datetime.min.time(), tz)
-    visits = db.session.scalars(
-        select(Visit).where(
-            Visit.rep_id == rep.id,
-            Visit.check_in_at >= midnight,
-            Visit.check_in_at < midnight + timedelta(days=1),
-            Visit.cancelled_at.is_(None),
-        )
-    ).all()
+def _leave_by(rep, plan, visits, names, tz, now, minutes):
+    """Queue the rep's leave-by for the plan's next stop when it is due now; 1 when queued, else 0."""
     found = _next_stop(plan, visits)
     if found is None:
         return 0
@@ -70,10 +58,10 @@ def _leave_by(rep, day, tz, now, minutes, in_hours):
     if not leave - timedelta(minutes=minutes) <= now < stop.planned_arrival:
         return 0
     params = {
-        "date": day.isoformat(),
+        "date": plan.plan_date.isoformat(),
         "leave_by": leave.astimezone(tz).strftime("%H:%M"),
         "n": number,
-        "account": db.session.scalar(select(Account.name).where(Account.id == stop.account_id)) or "?",
+        "account": names.get(stop.account_id) or "?",
         "arrive": stop.planned_arrival.astimezone(tz).strftime("%H:%M"),
         "until": stop.planned_arrival.isoformat(),
         "tag": reminder_tag("leave", stop.account_id, leave),
@@ -82,33 +70,21 @@ def _leave_by(rep, day, tz, now, minutes, in_hours):
     return 1 if enqueue(rep, "leave_by", params, dedupe_key=key) else 0
 
 
-def _appointments_soon(rep, day, tz, now, minutes, in_hours):
-    if not _may_write(rep, "appointment_soon", in_hours):
-        return 0
-    rows = db.session.execute(
-        select(Appointment, Account.name)
-        .join(Account, Account.id == Appointment.account_id)
-        .where(
-            Appointment.rep_id == rep.id,
-            Appointment.starts_at > now,
-            Appointment.starts_at <= now + timedelta(minutes=minutes),
-        )
-        .order_by(Appointment.starts_at)
-    ).all()
-    queued = 0
-    for appointment, account in rows:
-        params = {
-            "date": appointment.starts_at.astimezone(tz).date().isoformat(),
-            "at": appointment.starts_at.astimezone(tz).strftime("%H:%M"),
-            "account": account,
-            "purpose": appointment.purpose or "",
-            "until": appointment.starts_at.isoformat(),
-            "tag": reminder_tag("appointment", appointment.id, appointment.starts_at),
-        }
-        key = f"appointment_soon:{appointment.id}:{appointment.starts_at.isoformat()}"
-        if enqueue(rep, "appointment_soon", params, dedupe_key=key):
-            queued += 1
-    return queued
+def _appointment_soon(rep, appointment, account, tz):
+    params = {
+        "date": appointment.starts_at.astimezone(tz).date().isoformat(),
+        "at": appointment.starts_at.astimezone(tz).strftime("%H:%M"),
+        "account": account,
+        "purpose": appointment.purpose or "",
+        "until": appointment.starts_at.isoformat(),
+        "tag": reminder_tag("appointment", appointment.id, appointment.starts_at),
+    }
+    key = f"appointment_soon:{appointment.id}:{appointment.starts_at.isoformat()}"
+    return 1 if enqueue(rep, "appointment_soon", params, dedupe_key=key) else 0
+
+
+# Reps read at a time: each team's reps are looked at in groups, a handful of queries a group, never a query a rep.
+GROUP = 500
 
 
 def write_reminders(now=None):
@@ -118,18 +94,70 @@ def write_reminders(now=None):
     teams = [(team.id, team) for team in db.session.scalars(select(Team))] + [(None, None)]
     for team_id, team in teams:
         tz = team_zone(team)
-        day = now.astimezone(tz).date()
         settings = team_settings.for_team(team)
-        in_hours = next_in_hours(now, team_id, channel_row(team_id)) == now
+        row = channel_row(team_id)
+        in_hours = next_in_hours(now, team_id, row) == now
         in_team = User.team_id == team_id if team_id is not None else User.team_id.is_(None)
         reps = db.session.scalars(
             select(User).where(in_team, User.role == "rep", User.active.is_(True)).order_by(User.username)
-        )
-        in_app_only = configured(channel_row(team_id)) == "inapp"
-        for rep in reps:
-            if in_app_only and not wanted(rep):
-                continue  # the open app reminds by itself; a server copy would only be a second banner
-            queued += _leave_by(rep, day, tz, now, settings.leave_reminder_minutes, in_hours)
-            queued += _appointments_soon(rep, day, tz, now, settings.appointment_reminder_minutes, in_hours)
+        ).all()
+        if configured(row) == "inapp":  # the open app reminds by itself; a server copy would only be a second banner
+            reps = [rep for rep in reps if rep.id in subscribed([rep.id for rep in reps])]
+        for start in range(0, len(reps), GROUP):
+            queued += _write_group(reps[start : start + GROUP], tz, now, settings, in_hours)
     db.session.commit()
+    return queued
+
+
+def _write_group(reps, tz, now, settings, in_hours):
+    """The due reminders of a group of one team's reps, read with one query a kind of record."""
+    ids = [rep.id for rep in reps]
+    prefs = prefs_of_many(ids)
+    leaving = [i for i in ids if _may_write(prefs[i], "leave_by", in_hours)]
+    meeting = [i for i in ids if _may_write(prefs[i], "appointment_soon", in_hours)]
+    by_id = {rep.id: rep for rep in reps}
+    queued = 0
+    day = now.astimezone(tz).date()
+    if leaving:
+        plans = db.session.scalars(
+            select(RoutePlan)
+            .where(RoutePlan.rep_id.in_(leaving), RoutePlan.plan_date == day)
+            .options(selectinload(RoutePlan.stops))
+        ).all()
+        plans = [plan for plan in plans if plan.stops]
+        midnight = datetime.combine(day, datetime.min.time(), tz)
+        visits = {}
+        if plans:
+            for visit in db.session.execute(
+                select(Visit.rep_id, Visit.account_id, Visit.check_in_at).where(
+                    Visit.rep_id.in_([plan.rep_id for plan in plans]),
+                    Visit.check_in_at >= midnight,
+                    Visit.check_in_at < midnight + timedelta(days=1),
+                    Visit.cancelled_at.is_(None),
+                )
+            ):
+                visits.setdefault(visit.rep_id, []).append(visit)
+        nexts = {plan.rep_id: _next_stop(plan, visits.get(plan.rep_id, [])) for plan in plans}
+        wanted_names = {found[0].account_id for found in nexts.values() if found is not None}
+        names = (
+            dict(db.session.execute(select(Account.id, Account.name).where(Account.id.in_(wanted_names))).all())
+            if wanted_names
+            else {}
+        )
+        for plan in plans:
+            rep = by_id[plan.rep_id]
+            queued += _leave_by(rep, plan, visits.get(plan.rep_id, []), names, tz, now, settings.leave_reminder_minutes)
+    if meeting:
+        rows = db.session.execute(
+            select(Appointment, Account.name)
+            .join(Account, Account.id == Appointment.account_id)
+            .where(
+                Appointment.rep_id.in_(meeting),
+                Appointment.starts_at > now,
+                Appointment.starts_at <= now + timedelta(minutes=settings.appointment_reminder_minutes),
+            )
+            .order_by(Appointment.starts_at)
+        ).all()
+        for appointment, account in rows:
+            queued += _appointment_soon(by_id[appointment.rep_id], appointment, account, tz)
     return queued

@@ -65,6 +65,14 @@ def wanted(user):
     return db.session.scalar(mine) is not None
 
 
+def subscribed(user_ids):
+    """The users among `user_ids` whose notices are to be pushed too (as `wanted`), read in one query."""
+    if vapid(current_app.config) is None or not user_ids:
+        return set()
+    query = select(PushSubscription.user_id).where(PushSubscription.user_id.in_(user_ids)).distinct()
+    return set(db.session.scalars(query))
+
+
 def push_due(now):
     """Push every due notice queued for Web Push; {"pushed": n, "push_failed": n, "push_held": n} (zeros left out)."""
     key = vapid(current_app.config)

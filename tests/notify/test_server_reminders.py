@@ -3,8 +3,10 @@ the tick once per stop and leave-by time and once per appointment, from the team
 arrival or start, within working hours unless the rep asked otherwise, each kind switchable, sent through WeCom
 within its limits, and failed rather than sent late when held past its moment."""
 
+from sqlalchemy import event, select
+
 from server.extensions import db
-from server.models import Appointment, Notification, RoutePlan, RouteStop, Visit
+from server.models import Appointment, Notification, RoutePlan, RouteStop, User, Visit
 from server.notify.reminders import write_reminders
 from server.notify.runner import wait_idle
 from tests.notify.conftest import MONDAY_10, link, use_wecom
@@ -158,3 +160,57 @@ def test_an_in_app_team_gets_no_server_copy_of_the_phones_reminders(app, client,
     assert _tick(app, clock, NINE.replace(hour=8, minute=30)) == 0
     assert _tick(app, clock, NINE.replace(hour=13, minute=45)) == 0
     assert client.get("/api/notifications", headers=world.headers("r1")).get_json() == []
+
+
+def _more_reps_with_a_day(app, world, count):
+    """`count` more reps of r1's team, each with r1's Monday: a stop at r1's account at 09:00, 20 minutes away."""
+    with writing(app):
+        team_id = db.session.get(User, world.users["r1"]).team_id
+        for n in range(count):
+            rep = User(username=f"extra{n}", password_hash="x", role="rep", team_id=team_id)
+            db.session.add(rep)
+            db.session.flush()
+            plan = RoutePlan(rep_id=rep.id, plan_date=NINE.date())
+            db.session.add(plan)
+            db.session.flush()
+            stop = RouteStop(
+                route_plan_id=plan.id,
+                position=0,
+                account_id=world.accounts["r1"],
+                planned_arrival=NINE,
+                travel_minutes=20,
+            )
+            db.session.add(stop)
+        db.session.commit()
+
+
+def test_the_tick_reads_a_team_in_a_few_queries_however_many_reps_it_has(app, client, world, wecom, clock):
+    """The tick used to run five queries or so a rep each minute (250 a second for 3,000 reps); now a handful a
+    team. Eight more reps with a day to be reminded of: each gets its leave-by, in the same number of reads."""
+    use_wecom(client, world)
+    _day(app, world)
+    clock.freeze(NINE.replace(hour=7))  # nothing due yet: the reads alone
+    statements = []
+
+    def count(_conn, _cursor, statement, *_):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with app.app_context():
+            assert write_reminders() == 0
+        few = len(statements)
+        _more_reps_with_a_day(app, world, 8)
+        statements.clear()
+        with app.app_context():
+            assert write_reminders() == 0
+        many = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert many == few, (few, many)
+    assert _tick(app, clock, NINE.replace(hour=8, minute=31)) == 1 + 8  # r1's and each new rep's leave-by
+    with writing(app):
+        left = db.session.scalars(select(Notification).where(Notification.kind == "leave_by")).all()
+        assert len({n.user_id for n in left}) == 9
