@@ -21,3 +21,22 @@ def writing(app):
     services' writes are (outside one, such a write fails: see changelog.recorded)."""
     with app.app_context(), recorded(db.session):
         yield
+
+
+@contextmanager
+def statements_run(app):
+    """The list of statements the app's engine runs inside the block, each as its first word (SELECT, INSERT…)."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(_conn, _cursor, statement, *_):
+        seen.append(statement.split(None, 1)[0].upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

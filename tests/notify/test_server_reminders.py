@@ -3,14 +3,14 @@ the tick once per stop and leave-by time and once per appointment, from the team
 arrival or start, within working hours unless the rep asked otherwise, each kind switchable, sent through WeCom
 within its limits, and failed rather than sent late when held past its moment."""
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Appointment, Notification, RoutePlan, RouteStop, User, Visit
 from server.notify.reminders import write_reminders
 from server.notify.runner import wait_idle
 from tests.notify.conftest import MONDAY_10, link, use_wecom
-from tests.records import add_visits, writing
+from tests.records import add_visits, statements_run, writing
 
 NINE = MONDAY_10.replace(hour=9)
 
@@ -190,15 +190,7 @@ def test_the_tick_reads_a_team_in_a_few_queries_however_many_reps_it_has(app, cl
     use_wecom(client, world)
     _day(app, world)
     clock.freeze(NINE.replace(hour=7))  # nothing due yet: the reads alone
-    statements = []
-
-    def count(_conn, _cursor, statement, *_):
-        statements.append(statement.split(None, 1)[0].upper())
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         with app.app_context():
             assert write_reminders() == 0
         few = len(statements)
@@ -207,8 +199,6 @@ def test_the_tick_reads_a_team_in_a_few_queries_however_many_reps_it_has(app, cl
         with app.app_context():
             assert write_reminders() == 0
         many = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert many == few, (few, many)
     assert _tick(app, clock, NINE.replace(hour=8, minute=31)) == 1 + 8  # r1's and each new rep's leave-by
     with writing(app):
