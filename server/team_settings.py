@@ -7,7 +7,8 @@ photos come from the camera only (no album).
 A team's row (models/settings.py) holds what it chose; a team without one, or a user without a team,
 works by the method's values (`METHOD`, from METHOD.md). Every caller (the planner, the reports, the
 cadence rule and its SQL, the API the phone reads after login) asks here; nothing else keeps a copy.
-Within one app context a team's settings are read once (`flask.g`); a write through `save` forgets them.
+Within one app context a team's settings are read once (`flask.g`), and a user's team once; a write through `save`,
+or a user moved to another team, forgets them.
 """
 
 import uuid
@@ -151,9 +152,17 @@ def for_user(user):
 
 
 def for_user_id(user_id):
-    from .models import User
+    """The settings of the team of the user with this id, looked up once per user within an app context (a
+    snapshot's page asks for each of a thousand accounts' owner's); a user moved to another team forgets it."""
+    if user_id is None:
+        return METHOD
+    cache = _cache()
+    key = ("user", user_id)
+    if key not in cache:
+        from .models import User
 
-    return for_user(db.session.get(User, user_id) if user_id is not None else None)
+        cache[key] = for_user(db.session.get(User, user_id))
+    return cache[key]
 
 
 def for_teams(team_ids):

@@ -26,7 +26,7 @@ _ENTRY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 @cache
 def catalogue(language):
     """{key: text} of the app's catalogue of `language` (zh-CN or en)."""
-    text = (CATALOGUES / f"{language}.js").read_text(encoding="utf-8")
+    text = "".join((CATALOGUES / f"{language}{part}.js").read_text(encoding="utf-8") for part in ("", ".more"))
     return {json.loads(f'"{key}"'): json.loads(f'"{value}"') for key, value in _ENTRY.findall(text)}
 
 

@@ -1,6 +1,6 @@
 // The app shell: boot, hash routes, the sync indicator, the language switch, the service worker.
 import { ApiError, refreshUser, session } from "./api.js";
-import { errorText, lang, setLang, t } from "./i18n.js";
+import { errorText, lang, loadAll, setLang, t } from "./i18n.js";
 import { loadSettings, loadTeamSettings } from "./settings.js";
 import { on } from "./state.js";
 import { currentStatus, dismissRejected, fetchTeamSettings, refreshStatus, startSyncTriggers, syncNow } from "./sync.js";
@@ -27,8 +27,14 @@ const VIEWS = {
   visit: () => import("./views/visit.js"),
   week: () => import("./views/week.js"),
 };
-/** A route's view: `lazy("today", "render")` calls views/today.js's render once the module has loaded. */
-const lazy = (name, fn) => async (...args) => (await VIEWS[name]())[fn](...args);
+// The screens whose words are all in the first part of the catalogue (js/i18n.js): every other waits for the rest.
+const FIRST_SCREENS = new Set(["login", "today"]);
+/** A route's view: `lazy("today", "render")` calls views/today.js's render once the module (and, for a screen
+ *  other than the first ones, the rest of the catalogue) has loaded. */
+const lazy = (name, fn) => async (...args) => {
+  const [module] = await Promise.all([VIEWS[name](), FIRST_SCREENS.has(name) || loadAll()]);
+  return module[fn](...args);
+};
 const admin = { render: lazy("admin", "render"), renderUser: lazy("admin", "renderUser") };
 const accounts = { renderList: lazy("accounts", "renderList"), renderDetail: lazy("accounts", "renderDetail") };
 const clock = { render: lazy("clock", "render") };
@@ -132,6 +138,8 @@ const REDRAW_UNCHANGED_MS = 30_000;
 function warmViews() {
   if (warmed) return;
   warmed = true;
+  // The rest of the catalogue: the next screen draws without waiting for it.
+  idle().then(() => loadAll().catch(() => {}));
   if (navigator.serviceWorker?.controller) return;
   idle().then(() => { for (const load of Object.values(VIEWS)) load().catch(() => {}); });
 }

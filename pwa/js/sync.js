@@ -6,6 +6,7 @@ import { AUTHORED, PATHS } from "./entities.js";
 import { STORES, RECORD_STORES, clearRecords, db, getMeta, outbox, setMeta, uuid, waitingCount, waitingFiles } from "./db.js";
 import { keepTeamSettings, teamSettings } from "./settings.js";
 import { emit } from "./state.js";
+import { unwrap } from "../vendor/idb/idb.js";
 
 const BATCH = 200;
 const PAGE = 1000; // the server's largest page: fewer round trips and transactions
@@ -296,6 +297,7 @@ export async function applyPage(page, { blind = false } = {}) {
   const tx = (await db()).transaction([...RECORD_STORES, "outbox", "meta"], "readwrite");
   // A record with queued local edits keeps the local copy until those edits are pushed.
   const pending = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.entity_id));
+  if (blind) return writeBlind(tx, page, pending);
   const notices = (await tx.objectStore("meta").get("plan_notices")) ?? [];
   const noticed = notices.length;
   // A page names each record once, so its requests can all be queued at once (IndexedDB runs them in order).
@@ -305,10 +307,6 @@ export async function applyPage(page, { blind = false } = {}) {
     const store = tx.objectStore(entry[0]);
     if (change.op === "delete") {
       await store.delete(change.id);
-      return;
-    }
-    if (blind) {
-      await store.put({ ...change.data, version: change.version });
       return;
     }
     const local = await store.get(change.id);
@@ -322,6 +320,29 @@ export async function applyPage(page, { blind = false } = {}) {
   }));
   if (notices.length !== noticed) await tx.objectStore("meta").put(notices.slice(-10), "plan_notices");
   await tx.objectStore("meta").put(page.cursor, "cursor");
+  await tx.done;
+}
+
+/** A snapshot's page written blind, as plain IndexedDB requests, none awaited on its own: the transaction's end
+ *  says every one was written (a failed one aborts it, and the page with it). A promise and a wrapper per record
+ *  cost about as much as the write: a 25,000-record snapshot's writes alone took 0.79 of the time this way (medians
+ *  of 14 turns in one page, 2.67 -> 2.11 s on a loaded machine). A page's records are the sync's own, parsed from
+ *  its answer: each takes its version in place. */
+async function writeBlind(tx, page, pending) {
+  const raw = unwrap(tx);
+  const stores = {};
+  for (const change of page.changes) {
+    const entry = STORES[change.entity];
+    if (!entry || pending.has(change.id)) continue;
+    const store = (stores[entry[0]] ??= raw.objectStore(entry[0]));
+    if (change.op === "delete") {
+      store.delete(change.id);
+      continue;
+    }
+    change.data.version = change.version;
+    store.put(change.data);
+  }
+  raw.objectStore("meta").put(page.cursor, "cursor");
   await tx.done;
 }
 

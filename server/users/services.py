@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy import false, func, or_, select, true, update
 
-from .. import clock
+from .. import clock, team_settings
 from ..accounts.services import accounts
 from ..auth.services import hash_password
 from ..changelog import recorded
@@ -171,6 +171,8 @@ def update_user(principal, user_id, data, geocoder=None):
     for key, value in data.items():
         setattr(user, key, value)
     _check_positions(user)
+    if before_team != user.team_id:
+        team_settings.forget()  # the user's team was looked up by their id (for_user_id)
     if before_team != user.team_id or (before_role == "manager" and user.role != "manager"):
         _leave_management(user, before_team)
     if user.role == "manager" and user.team_id is not None:

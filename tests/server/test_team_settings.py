@@ -77,6 +77,24 @@ def test_a_user_created_without_a_first_appointment_takes_the_teams_default(app,
     assert (times["new_north"], times["new_south"], times["own"]) == (time(9, 15), time(8, 45), time(8, 0))
 
 
+def test_a_users_team_is_looked_up_once_and_forgotten_when_they_move(app, world):
+    """for_user_id (an account's owner's team, asked for by each of a snapshot's accounts) reads the user once
+    per app context; moving the user to another team (users.services) makes it read them again."""
+    from server.security import Principal
+    from server.users import services as users
+
+    with writing(app):
+        north, south = db.session.get(Team, team_id(app, "North")), db.session.get(Team, team_id(app, "South"))
+        team_settings.save(north, {"cadence_days": {"A": 10}}, by=None)
+        r1 = world.users["r1"]
+        assert team_settings.for_user_id(r1).cadence("A") == 10
+        assert team_settings.for_user_id(r1) is team_settings.for_user_id(r1)
+        admin = db.session.get(User, world.users["admin"])
+        users.update_user(Principal(id=admin.id, role=admin.role, team_id=admin.team_id), r1, {"team_id": south.id})
+        assert team_settings.for_user_id(r1).team_id == south.id and team_settings.for_user_id(r1).cadence("A") == 7
+        assert team_settings.for_user_id(None) is METHOD
+
+
 # --- the API -----------------------------------------------------------------------------------------------
 
 

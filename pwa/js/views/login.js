@@ -5,7 +5,6 @@
 import { confirmImLink, imSignIn, login, online } from "../api.js";
 import { clearRecords, getMeta, setMeta, waitingCount } from "../db.js";
 import { errorText, lang, t } from "../i18n.js";
-import { dingtalk } from "../lazy.js";
 import { html } from "../ui.js";
 
 export async function render(main, { onLoggedIn }) {
@@ -128,6 +127,7 @@ function imParams() {
  *  is not loaded and the password login shows as usual). DingTalk refusing is thrown as its `{errorCode,
  *  errorMessage}`. */
 async function dingtalkCode(corpId) {
+  const { dingtalk } = await import("../lazy.js"); // inside DingTalk only: not on every login's way
   const dd = await dingtalk();
   if (!dd) return null;
   const answer = await dd.runtime.permission.requestAuthCode({ corpId });
