@@ -20,6 +20,7 @@ after a reassignment) so a pull can pick the caller's changes without leaking ot
 """
 
 import hashlib
+import random
 import uuid
 from contextlib import contextmanager
 from functools import cache
@@ -187,17 +188,19 @@ class MissingCounter(RuntimeError):
 # Core statements, built once: no ORM bookkeeping on the hot path of every write.
 _STATE = SyncState.__table__
 _CHANGES = Change.__table__
-# Committed change rows never have a provisional (negative) number: these are this transaction's own.
-_MINE = _CHANGES.c.seq < 0
-# As many numbers as the transaction's own rows (those a rolled-back savepoint removed are gone).
+# This transaction's rows: its provisional numbers lie in [low, high] (no other transaction's do, and
+# committed rows have real numbers). A range, not `seq < 0`: the renumbered rows' dead index entries
+# (until vacuum) sit below zero too, and a scan of all of them would cost more than the write.
+_MINE = _CHANGES.c.seq.between(bindparam("low", type_=BigInteger), bindparam("high", type_=BigInteger))
+# As many numbers as the transaction's rows (those a rolled-back savepoint removed are gone).
 _TAKE_NUMBERS = (
     update(_STATE)
     .where(_STATE.c.id == 1)
     .values(counter=_STATE.c.counter + select(func.count()).select_from(_CHANGES).where(_MINE).scalar_subquery())
     .returning(_STATE.c.counter)
 )
-# The real numbers, ending at the counter's new head: the row written last (the lowest provisional
-# number) gets the head, the one before it head - 1, and so on.
+# Their real numbers, ending at the counter's new head, in the order written: the row written last (the
+# lowest provisional number) gets the head, the one before it head - 1, and so on.
 _ORDERED = (
     select(
         _CHANGES.c.seq.label("old"),
@@ -208,45 +211,51 @@ _ORDERED = (
 )
 _RENUMBER = update(_CHANGES).where(_CHANGES.c.seq == _ORDERED.c.old).values(seq=_ORDERED.c.new)
 
-PROVISIONAL = "fieldday.provisional"  # session.info: the count of provisional numbers given this transaction
+PROVISIONAL = "fieldday.provisional"  # session.info: (low, high), this transaction's provisional numbers
 NUMBERED = "fieldday.numbered"  # session.info: this transaction's changes have their numbers
-_SPAN = 2**32  # provisional numbers per connection and transaction
+_SPAN = 2**32  # provisional numbers per connection (a new one starts at a random place among them)
 
 
-def _backend_id(conn):
-    """A number no other connection to the database has while this one lives (PostgreSQL's backend
-    pid; 0 on SQLite, which has one writer at a time), kept with the pooled connection."""
+def _next_provisional(conn, count):
+    """The connection's next `count` provisional numbers, each below the one before: minus (a number no
+    other connection to the database has while this one lives, PostgreSQL's backend pid, 0 on SQLite whose
+    writers never overlap, times _SPAN, plus a count kept with the pooled connection that never goes back,
+    so no number is used twice while the dead index entries of its last use may still be there)."""
     info = conn.info
-    if "fieldday.backend" not in info:
-        if conn.dialect.name != "postgresql":
-            info["fieldday.backend"] = 0
-        else:
+    if "fieldday.provisional" not in info:
+        if conn.dialect.name == "postgresql":
             pid = getattr(getattr(conn.connection.dbapi_connection, "info", None), "backend_pid", None)
-            info["fieldday.backend"] = pid or conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    return info["fieldday.backend"]
+            pid = pid or conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        else:
+            pid = 0
+        info["fieldday.provisional"] = pid * _SPAN + random.randrange(_SPAN // 2)
+    given = info["fieldday.provisional"]
+    info["fieldday.provisional"] = given + count
+    return [-(given + n) for n in range(1, count + 1)]
 
 
 def provisional_numbers(session, count):
     """`count` provisional change numbers for rows written now, in order (each one below the one before,
     all negative); `before_commit` gives them their real numbers, in the same order."""
-    conn = session.connection()
-    given = session.info.get(PROVISIONAL, 0)
-    session.info[PROVISIONAL] = given + count
-    base = _backend_id(conn) * _SPAN + given
-    return [-(base + n) for n in range(1, count + 1)]
+    numbers = _next_provisional(session.connection(), count)
+    low, high = session.info.get(PROVISIONAL, (numbers[-1], numbers[0]))
+    session.info[PROVISIONAL] = (min(low, numbers[-1]), max(high, numbers[0]))
+    return numbers
 
 
 def number_changes(session):
     """Give this transaction's change rows their real numbers: the last step before its COMMIT. The
     counter row is locked from here to the end of the commit."""
-    if not session.info.pop(PROVISIONAL, None):
+    mine = session.info.pop(PROVISIONAL, None)
+    if mine is None:
         return
     session.info[NUMBERED] = True  # nothing more may be logged before the commit
     conn = session.connection()
-    head = conn.execute(_TAKE_NUMBERS).scalar()
+    span = {"low": mine[0], "high": mine[1]}
+    head = conn.execute(_TAKE_NUMBERS, span).scalar()
     if head is None:
         raise MissingCounter()
-    conn.execute(_RENUMBER, {"head": head})
+    conn.execute(_RENUMBER, {**span, "head": head})
 
 
 RECORDING = "fieldday.recording"
