@@ -5,8 +5,9 @@ numbers until its COMMIT, so writers overlap until they commit, and the numbers 
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from server.changelog import MissingCounter
 from server.extensions import db
 from server.models import Account, Change, SyncState, Visit
 from server.sync_api.services import _was_deleted
@@ -143,3 +144,19 @@ def test_two_teams_writers_overlap_and_a_pull_misses_nothing_committed_later(app
     assert numbers[world.accounts["r3"]] == seen < numbers[world.accounts["r1"]]  # numbered in commit order
     admin.pull()
     assert admin.store[("account", str(world.accounts["r1"]))]["data"]["notes"] == "North, committed last"
+
+
+def test_a_commit_without_the_counters_row_fails_and_leaves_nothing(app, world):
+    """A database not built by the migrations (no counter row) refuses the write instead of committing rows
+    under provisional numbers that no pull would ever read."""
+    with app.app_context():
+        head = _head()
+    with writing(app):
+        db.session.execute(delete(SyncState))
+        db.session.get(Account, world.accounts["r1"]).notes = "never"
+        with pytest.raises(MissingCounter):
+            db.session.commit()
+        db.session.rollback()
+    with app.app_context():
+        assert _head() == head and db.session.get(Account, world.accounts["r1"]).notes != "never"
+        assert db.session.scalar(select(func.count()).where(Change.seq < 0)) == 0
