@@ -5,18 +5,27 @@ writes the change rows of what it flushes. A flush of a synced record outside su
 `UnrecordedChange` and writes nothing, so a write path that forgot the phones fails loudly instead
 of leaving them behind. Nothing here writes domain data.
 
-Numbers come from one counter row that each write transaction updates (and so
-locks until it commits): transactions that write changes commit in number order,
-so a reader that has seen number N has seen every change up to N, on PostgreSQL
-as on SQLite. Each change row notes whose territory the record is in (and was in,
+Numbers are given at commit, in commit order. A flush writes its change rows at once (so the
+transaction's own reads of the log see them, and a rolled-back savepoint takes its rows with it) under
+provisional numbers: negative, unique among the transactions in flight (the connection's backend id
+and a count), in the order written. The last thing before COMMIT (`before_commit`) takes as many real
+numbers from one counter row (`sync_state`, id 1) as the transaction's rows that survived, and renumbers
+them in that order. The counter row stays locked from there to the end of the commit: numbers are
+gapless, transactions commit in number order, and so a reader that has seen number N has seen every
+change up to N, on PostgreSQL as on SQLite. The holder of the counter waits for no other lock after
+taking it (it only renumbers its own rows and commits), so the counter can take part in no deadlock,
+and it is held for a renumbering and a commit, not for the whole write: writers of other records (another
+team's) overlap up to their commits. Each change row notes whose territory the record is in (and was in,
 after a reassignment) so a pull can pick the caller's changes without leaking others'.
 """
 
+import hashlib
+import random
 import uuid
 from contextlib import contextmanager
 from functools import cache
 
-from sqlalchemy import BigInteger, bindparam, event, insert, inspect, select, update
+from sqlalchemy import BigInteger, bindparam, event, func, insert, inspect, select, text, update
 from sqlalchemy.orm import scoped_session
 
 from sync import entities as declared
@@ -141,20 +150,32 @@ def _collect(session):
     return out
 
 
-def lock_counter(session):
-    """Take the counter's row lock now, before any record row is locked.
+def write_lock(session, *key):
+    """Take what makes the caller's read-then-write safe from other writers, before it reads.
 
-    Locks are always taken in one order, a sync client's row, then the counter, then records, so
-    two writers never wait for each other in a circle: a write that locks a record to read it
-    (an update, a delete) takes the counter first, as every flush that logs a change takes it anyway."""
-    state = SyncState.__table__
+    On SQLite: the database's one write lock. SQLite ignores FOR UPDATE and locks only at a transaction's
+    first write: this write takes its write lock at once, so what the caller reads next stays current until
+    it commits. On PostgreSQL the caller's row locks (FOR UPDATE) do that for rows that exist; a `key`
+    (e.g. "route_plan", a rep's id, a day) also takes a lock on that name until the transaction ends, so two
+    writers of a record that may not exist yet (or of rows derived from others) take turns. Nothing global
+    is taken: the change counter is taken at commit only (see the module's docstring)."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        # SQLite ignores FOR UPDATE and locks only at a transaction's first write: this write takes
-        # its one write lock now, so what the caller reads next stays current until it commits.
+        state = SyncState.__table__
         conn.execute(update(state).where(state.c.id == 1).values(counter=state.c.counter))
-    else:
-        conn.execute(select(state.c.counter).where(state.c.id == 1).with_for_update())
+    elif key:
+        name_lock(conn, *key)
+
+
+def name_lock(conn, *key):
+    """PostgreSQL: lock the name `key` until this transaction ends (a transaction-scoped advisory lock on a
+    64-bit hash of it); nothing on SQLite, whose writers never overlap."""
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.blake2b(repr(tuple(str(part) for part in key)).encode(), digest_size=8).digest()
+        conn.execute(_NAME_LOCK, {"key": int.from_bytes(digest, "big", signed=True)})
+
+
+_NAME_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
 
 class MissingCounter(RuntimeError):
@@ -164,21 +185,91 @@ class MissingCounter(RuntimeError):
         super().__init__("The sync_state row is missing: the database was not built by `flask db upgrade`.")
 
 
-# A Core statement, built once: no ORM bookkeeping on the hot path of every write.
+# Core statements, built once: no ORM bookkeeping on the hot path of every write.
+_STATE = SyncState.__table__
+_CHANGES = Change.__table__
+# This transaction's rows: its provisional numbers lie in [low, high] (no other transaction's do, and
+# committed rows have real numbers). A range, not `seq < 0`: the renumbered rows' dead index entries
+# (until vacuum) sit below zero too, and a scan of all of them would cost more than the write.
+_MINE = _CHANGES.c.seq.between(bindparam("low", type_=BigInteger), bindparam("high", type_=BigInteger))
+# As many numbers as the transaction's rows (those a rolled-back savepoint removed are gone).
 _TAKE_NUMBERS = (
-    update(SyncState.__table__)
-    .where(SyncState.__table__.c.id == 1)
-    .values(counter=SyncState.__table__.c.counter + bindparam("count", type_=BigInteger))
-    .returning(SyncState.__table__.c.counter)
+    update(_STATE)
+    .where(_STATE.c.id == 1)
+    .values(counter=_STATE.c.counter + select(func.count()).select_from(_CHANGES).where(_MINE).scalar_subquery())
+    .returning(_STATE.c.counter)
 )
+# Their real numbers, ending at the counter's new head, in the order written: the row written last (the
+# lowest provisional number) gets the head, the one before it head - 1, and so on.
+_ORDERED = (
+    select(
+        _CHANGES.c.seq.label("old"),
+        (bindparam("head", type_=BigInteger) + 1 - func.row_number().over(order_by=_CHANGES.c.seq)).label("new"),
+    )
+    .where(_MINE)
+    .subquery()
+)
+_RENUMBER = update(_CHANGES).where(_CHANGES.c.seq == _ORDERED.c.old).values(seq=_ORDERED.c.new)
+# PostgreSQL does both in one statement: under load each round trip in the lock costs a wait for a CPU.
+_NUMBER_AT_ONCE = text(
+    "WITH taken AS (UPDATE sync_state SET counter = counter"
+    " + (SELECT count(*) FROM changes WHERE seq BETWEEN :low AND :high) WHERE id = 1 RETURNING counter),"
+    " mine AS (SELECT seq AS old, row_number() OVER (ORDER BY seq) AS n FROM changes"
+    " WHERE seq BETWEEN :low AND :high)"
+    " UPDATE changes SET seq = taken.counter + 1 - mine.n FROM taken, mine WHERE changes.seq = mine.old"
+)
+_COUNT_MINE = select(func.count()).select_from(_CHANGES).where(_MINE)
+
+PROVISIONAL = "fieldday.provisional"  # session.info: (low, high), this transaction's provisional numbers
+NUMBERED = "fieldday.numbered"  # session.info: this transaction's changes have their numbers
+_SPAN = 2**32  # provisional numbers per connection (a new one starts at a random place among them)
 
 
-def next_numbers(session, count):
-    """Take `count` change numbers; the counter row stays locked until this transaction ends."""
-    head = session.connection().execute(_TAKE_NUMBERS, {"count": count}).scalar()
+def _next_provisional(conn, count):
+    """The connection's next `count` provisional numbers, each below the one before: minus (a number no
+    other connection to the database has while this one lives, PostgreSQL's backend pid, 0 on SQLite whose
+    writers never overlap, times _SPAN, plus a count kept with the pooled connection that never goes back,
+    so no number is used twice while the dead index entries of its last use may still be there)."""
+    info = conn.info
+    if "fieldday.provisional" not in info:
+        if conn.dialect.name == "postgresql":
+            pid = getattr(getattr(conn.connection.dbapi_connection, "info", None), "backend_pid", None)
+            pid = pid or conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        else:
+            pid = 0
+        info["fieldday.provisional"] = pid * _SPAN + random.randrange(_SPAN // 2)
+    given = info["fieldday.provisional"]
+    info["fieldday.provisional"] = given + count
+    return [-(given + n) for n in range(1, count + 1)]
+
+
+def provisional_numbers(session, count):
+    """`count` provisional change numbers for rows written now, in order (each one below the one before,
+    all negative); `before_commit` gives them their real numbers, in the same order."""
+    numbers = _next_provisional(session.connection(), count)
+    low, high = session.info.get(PROVISIONAL, (numbers[-1], numbers[0]))
+    session.info[PROVISIONAL] = (min(low, numbers[-1]), max(high, numbers[0]))
+    return numbers
+
+
+def number_changes(session):
+    """Give this transaction's change rows their real numbers: the last step before its COMMIT. The
+    counter row is locked from here to the end of the commit."""
+    mine = session.info.pop(PROVISIONAL, None)
+    if mine is None:
+        return
+    session.info[NUMBERED] = True  # nothing more may be logged before the commit
+    conn = session.connection()
+    span = {"low": mine[0], "high": mine[1]}
+    if conn.dialect.name == "postgresql":
+        # None renumbered: all were rolled back with savepoints, or the counter's row is missing.
+        if not conn.execute(_NUMBER_AT_ONCE, span).rowcount and conn.execute(_COUNT_MINE, span).scalar():
+            raise MissingCounter()
+        return
+    head = conn.execute(_TAKE_NUMBERS, span).scalar()
     if head is None:
         raise MissingCounter()
-    return head - count + 1
+    conn.execute(_RENUMBER, {**span, "head": head})
 
 
 RECORDING = "fieldday.recording"
@@ -209,6 +300,21 @@ def init_app(app, session):
     """Hook the change log into the app's sessions, once. It writes change rows only, never domain data."""
     if not event.contains(session, "before_flush", _log_changes):
         event.listen(session, "before_flush", _log_changes)
+        event.listen(session, "before_commit", _number_at_commit)
+        event.listen(session, "after_transaction_end", _forget)
+
+
+def _number_at_commit(session):
+    if session.in_nested_transaction():
+        return  # a savepoint's release: its rows wait for the transaction's commit
+    session.flush()  # what the commit would flush next logs its changes first
+    number_changes(session)
+
+
+def _forget(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(PROVISIONAL, None)
+        session.info.pop(NUMBERED, None)
 
 
 def _log_changes(session, _flush_context, _instances):
@@ -219,14 +325,16 @@ def _log_changes(session, _flush_context, _instances):
         if not session.info.get(RECORDING):
             _op, obj, *_ = pending[0]
             raise UnrecordedChange(entity_of(obj).name, obj.id)
-        first = next_numbers(session, len(pending))
+        if session.info.get(NUMBERED):
+            raise RuntimeError("A change was flushed after its transaction's changes were numbered for the commit.")
+        numbers = provisional_numbers(session, len(pending))
     now = utcnow()
     # Written straight away in the flush's transaction: plain rows, no unit-of-work bookkeeping.
     session.connection().execute(
         insert(Change.__table__),
         [
             {
-                "seq": first + offset,
+                "seq": number,
                 "entity": entity_of(obj).name,
                 "entity_id": obj.id,
                 "op": op,
@@ -237,6 +345,6 @@ def _log_changes(session, _flush_context, _instances):
                 "fields": fields,
                 "at": now,
             }
-            for offset, (op, obj, fields, version, owner, prev, rep) in enumerate(pending)
+            for number, (op, obj, fields, version, owner, prev, rep) in zip(numbers, pending)
         ],
     )

@@ -18,7 +18,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import attributes
 
 from . import clock
-from .changelog import next_numbers
+from .changelog import provisional_numbers
 from .models import Account, Change, Visit
 
 # A change to any of these can move an account's last contact backward: it is then recomputed.
@@ -86,13 +86,13 @@ def follow(session, writes):
         if account is not None:
             attributes.set_committed_value(account, "last_contact_at", value)
     if written:
-        first = next_numbers(session, len(written))
+        numbers = provisional_numbers(session, len(written))
         now = clock.now()
         conn.execute(
             insert(Change.__table__),
             [
                 {
-                    "seq": first + n,
+                    "seq": number,
                     "entity": "account",
                     "entity_id": account_id,
                     "op": "upsert",
@@ -103,7 +103,7 @@ def follow(session, writes):
                     "fields": ["last_contact_at"],
                     "at": now,
                 }
-                for n, (account_id, version, owner) in enumerate(written)
+                for number, (account_id, version, owner) in zip(numbers, written)
             ],
         )
 

@@ -8,7 +8,7 @@ validated data) and commit in one place.
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .changelog import lock_counter, recorded
+from .changelog import recorded, write_lock
 from .errors import Conflict, NotFound
 from .extensions import db
 from .references import clear_before_delete
@@ -90,7 +90,7 @@ class ScopedResource:
         so nothing changes it between this read and the caller's write."""
         stmt = select(self.model).where(self.model.id == record_id, self.read_scope(principal))
         if for_update:
-            lock_counter(db.session)  # the lock order: the change counter before any record
+            write_lock(db.session)  # SQLite: its write lock before the read (PostgreSQL: the row lock below)
             stmt = stmt.with_for_update(of=self.model).execution_options(populate_existing=True)
         obj = db.session.scalars(stmt).first()
         if obj is None:

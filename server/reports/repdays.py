@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, delete, event, func, insert, select, union_all
 from sqlalchemy.orm import attributes
 
+from ..changelog import name_lock
 from ..extensions import db
 from ..fastpaths import epoch
 from ..models import Account, Activity, RepDay, RoutePlan, RouteStop, Team, User, Visit
@@ -217,6 +218,10 @@ def refresh(conn, touched):
     """Recompute the rep-days `touched` names: {rep id: [(start epoch, end epoch or None) or a date]}, the
     instants of records written (their old and new values) and the dates of plans written."""
     zones = _zones(conn, touched)
+    for rep_id in sorted(touched, key=str):
+        # Two writers of one rep's records (the rep's two phones) recompute the rep's days in turn, each
+        # from what the other committed (PostgreSQL; SQLite's writers never overlap).
+        name_lock(conn, "rep_days", rep_id)
     for rep_id, marks in touched.items():
         tz = zones.get(rep_id)
         if tz is None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
-from ..changelog import lock_counter, recorded
+from ..changelog import recorded, write_lock
 from ..errors import Conflict, Unavailable, ValidationFailed
 from ..extensions import db
 from ..models import Account, Photo, RoutePlan, RouteStop, User, Visit, WeeklyReview
@@ -232,7 +232,7 @@ def save_focus(rep, monday, focus, by, version=None):
         for p in focus
     ]
     for _ in range(3):
-        lock_counter(db.session)  # the lock order: the change counter before any record
+        write_lock(db.session, "weekly_review", rep.id, monday)  # SQLite: its write lock; PostgreSQL: this week's
         review = db.session.scalar(
             select(WeeklyReview)
             .where(WeeklyReview.rep_id == rep.id, WeeklyReview.week == monday)

@@ -20,7 +20,7 @@ from routing.solver import travel_points
 
 from .. import team_settings
 from ..cadence import days_since, is_overdue
-from ..changelog import lock_counter, recorded
+from ..changelog import recorded, write_lock
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Account, Appointment, Opportunity, RoutePlan, RouteStop, Team, User, Visit, utcnow
@@ -485,7 +485,7 @@ def with_left_out(dropped, left_out):
 def locked_plan(rep_id, day):
     """The stored plan of a rep's day, its row locked (PostgreSQL) and read afresh: a re-plan and the
     rep's own edit of the same day (or two re-plans) take turns instead of mixing their stops."""
-    lock_counter(db.session)  # the lock order: the change counter before any record
+    write_lock(db.session, "route_plan", rep_id, day)  # SQLite: its write lock; PostgreSQL: this day's
     return db.session.scalar(
         select(RoutePlan)
         .where(RoutePlan.rep_id == rep_id, RoutePlan.plan_date == day)

@@ -190,8 +190,8 @@ class UpgradeRequired(SequenceError):
     status = 426
 
 
-# Mutations applied per commit: a 500-mutation push takes a handful of commits, and the change
-# counter (locked by every write transaction, see changelog.py) is never held for long.
+# Mutations applied per commit: a 500-mutation push takes a handful of commits, each holding its
+# records' row locks (and, at its commit, the change counter: see changelog.py) for a while only.
 CHUNK = 100
 # How often a chunk that met a transient clash is run again, from fresh reads, before the push
 # answers 503 (what was committed before it stays, with its results).

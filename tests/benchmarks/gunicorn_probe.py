@@ -46,9 +46,10 @@ def _profiled(app):
 
 
 def _takes_counter(statement):
-    """Whether a statement locks the change counter's row (an UPDATE of it, or a SELECT ... FOR UPDATE)."""
+    """Whether a statement locks the change counter's row (an UPDATE of it, also in a WITH, or a SELECT ... FOR
+    UPDATE)."""
     head = statement.lstrip()[:200].upper()
-    return "SYNC_STATE" in head and (head.startswith("UPDATE") or "FOR UPDATE" in statement.upper())
+    return "UPDATE SYNC_STATE" in head or ("SYNC_STATE" in head and "FOR UPDATE" in statement.upper())
 
 
 def _probe_counter(engine):

@@ -117,7 +117,7 @@ def test_terminated_connections_mid_sync_answer_503_or_200_and_lose_or_double_no
         phone.outbox_history = []
     with app.app_context():
         engine = db.engine
-    with Terminator(engine, database_url, seed=35) as terminator:
+    with Terminator(engine, database_url, seed=36) as terminator:
         terminator.armed = True
         for round_ in range(12):
             for phone, rep in zip(phones, ("r1", "r2"), strict=True):
