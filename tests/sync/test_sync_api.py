@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask_jwt_extended import create_access_token
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from server import clock, create_app
 from server.extensions import db
@@ -16,7 +16,7 @@ from server.sync_api import services
 from sync import protocol
 from sync.entities import DECLARED
 from tests.conftest import make_config
-from tests.records import writing
+from tests.records import statements_run, writing
 from tests.sync.phone import Phone
 
 # Each synced entity's REST collection, as sync/entities.py declares it.
@@ -728,28 +728,20 @@ def test_a_steady_push_and_pull_take_few_statements(app, client, world, phone):
     phone.sync()
     phone.create("visit", visit_data(world))
     phone.sync()  # the client id is registered now
-    statements = []
-
-    def count(_conn, _cursor, statement, *_):
-        statements.append(statement.split(None, 1)[0].upper())
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         visit_id = phone.create("visit", visit_data(world))
         assert phone.push().status_code == 200
         pushed = list(statements)
         statements.clear()
         phone.pull()
         pulled = list(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert ("visit", visit_id) in phone.store
     # The token with its user; the client row locked; journal, record and account read; the change (under a
     # provisional number), the visit and the journal written; the client's last seq; at the commit, the
     # counter taken and the change renumbered (one statement on PostgreSQL).
-    renumbering = ["WITH"] if engine.dialect.name == "postgresql" else ["UPDATE", "UPDATE"]
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    renumbering = ["WITH"] if dialect == "postgresql" else ["UPDATE", "UPDATE"]
     assert pushed.count("SELECT") == 4 and len(pushed) == 9 + len(renumbering), pushed
     assert pushed[-len(renumbering) :] == renumbering, pushed
     # The token with its user; the counter with the cursor's change; the change rows; the visits they name.
