@@ -132,8 +132,12 @@ def _clients(route):
     return [activity.idx for activity in route if activity.is_client()]
 
 
-def vroom_fleet(data, seconds):
-    """VROOM's routes (lists of stop ids) for a fleet instance; it stops on its own (exploration level 5)."""
+def vroom_fleet(data, seconds, exploration_level=5):
+    """VROOM's routes (lists of stop ids) for a fleet instance: its widest search (exploration level 5) with
+    `seconds` as its timeout, the limit ours and PyVRP have (without one it stops on its own, 3-12 s on Solomon
+    100 on this machine)."""
+    from datetime import timedelta
+
     import vroom
 
     matrix, stops = data["matrix"], data["stops"]
@@ -154,7 +158,7 @@ def vroom_fleet(data, seconds):
                 time_windows=[tuple(int(t) for t in window)],
             )
         )  # fmt: skip
-    solution = problem.solve(exploration_level=5, nb_threads=1)
+    solution = problem.solve(exploration_level=exploration_level, nb_threads=1, timeout=timedelta(seconds=seconds))
     routes = {}
     for row in solution.routes.itertuples():
         if row.type == "job":
