@@ -45,8 +45,9 @@ def keep_the_period_rule(today):
 def keep_the_rules_json_schema_cannot_say(today):
     """A `map_case` hook: the rules the document states in words because JSON Schema cannot (one value
     against another in the same array, or against the server's clock), applied to the requests meant to
-    be valid, as the period rule is: a push's mutations in increasing seq order, each seq once; a machine
-    not installed after today; an opportunity not opened more than 24 h ahead."""
+    be valid, as the period rule is: a push's mutations in increasing seq order, each seq once; a plan of
+    today or a later day; a machine not installed after today; an opportunity not opened more than 24 h
+    ahead."""
     period = keep_the_period_rule(today)
 
     def hook(context, case):
@@ -61,6 +62,8 @@ def keep_the_rules_json_schema_cannot_say(today):
                 if isinstance(mutation, dict) and isinstance(mutation.get("seq"), int):
                     by_seq.setdefault(mutation["seq"], mutation)
             body["mutations"] = [by_seq[seq] for seq in sorted(by_seq)]
+        if case.path == "/api/routes/plan" and isinstance(body.get("date"), str) and body["date"] < today.isoformat():
+            body["date"] = today.isoformat()  # a past day is not planned
         if isinstance(body.get("installed_on"), str) and body["installed_on"] > today.isoformat():
             body["installed_on"] = today.isoformat()
         # Midnight UTC of the business day: never more than 24 h after the server's clock, whatever its zone.

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def catalogue():
     def keys(language):
-        text = (ROOT / "pwa" / "js" / "i18n" / f"{language}.js").read_text(encoding="utf-8")
+        folder = ROOT / "pwa" / "js" / "i18n"  # each catalogue in two parts: the first screen's words, the rest
+        text = "".join((folder / f"{language}{part}.js").read_text(encoding="utf-8") for part in ("", ".more"))
         return set(re.findall(r'"([a-z][\w.-]*)":', text))
 
     return {"en": keys("en"), "zh-CN": keys("zh-CN")}
