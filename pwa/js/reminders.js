@@ -60,7 +60,8 @@ async function notify(reminder) {
   const options = { body: reminder.text, tag: reminder.key, icon: "/icons/icon-192.png" };
   // Chrome on Android shows notifications through the service worker only.
   const registration = await navigator.serviceWorker?.getRegistration?.().catch(() => null);
-  if (registration) await registration.showNotification(t(`reminder.title.${reminder.kind}`), options);
+  // A worker still installing cannot show one yet (it throws): the page's own Notification does meanwhile.
+  if (registration?.active) await registration.showNotification(t(`reminder.title.${reminder.kind}`), options);
   else new Notification(t(`reminder.title.${reminder.kind}`), options);
 }
 
