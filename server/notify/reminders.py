@@ -48,9 +48,9 @@ def reminder_tag(kind, record_id, moment):
     return f"{kind}:{record_id}:{round(moment.timestamp() * 1000)}"
 
 
-def _leave_by(rep, plan, visits, names, tz, now, minutes):
-    """Queue the rep's leave-by for the plan's next stop when it is due now; 1 when queued, else 0."""
-    found = _next_stop(plan, visits)
+def _leave_by(rep, plan, found, names, tz, now, minutes):
+    """Queue the rep's leave-by for the plan's next stop (`found`, from _next_stop) when it is due now; 1 when
+    queued, else 0."""
     if found is None:
         return 0
     stop, number = found
@@ -102,7 +102,8 @@ def write_reminders(now=None):
             select(User).where(in_team, User.role == "rep", User.active.is_(True)).order_by(User.username)
         ).all()
         if configured(row) == "inapp":  # the open app reminds by itself; a server copy would only be a second banner
-            reps = [rep for rep in reps if rep.id in subscribed([rep.id for rep in reps])]
+            pushed = subscribed([rep.id for rep in reps])
+            reps = [rep for rep in reps if rep.id in pushed]
         for start in range(0, len(reps), GROUP):
             queued += _write_group(reps[start : start + GROUP], tz, now, settings, in_hours)
     db.session.commit()
@@ -146,7 +147,7 @@ def _write_group(reps, tz, now, settings, in_hours):
         )
         for plan in plans:
             rep = by_id[plan.rep_id]
-            queued += _leave_by(rep, plan, visits.get(plan.rep_id, []), names, tz, now, settings.leave_reminder_minutes)
+            queued += _leave_by(rep, plan, nexts[plan.rep_id], names, tz, now, settings.leave_reminder_minutes)
     if meeting:
         rows = db.session.execute(
             select(Appointment, Account.name)
