@@ -277,6 +277,11 @@ async function pull() {
       continue;
     }
     next = page.has_more ? fetchPage(page.cursor) : null;
+    if (blind && page.first?.length) {
+      // The day's plans and their accounts first: Today draws while the rest of the snapshot comes.
+      await writeFirst(page.first);
+      emit("data-changed", { changed: true });
+    }
     total ??= page.snapshot_total ?? null;
     await applyPage(page, { blind: blind && page.snapshot === true });
     done += page.changes.length;
@@ -329,9 +334,23 @@ export async function applyPage(page, { blind = false } = {}) {
  *  of 14 turns in one page, 2.67 -> 2.11 s on a loaded machine). A page's records are the sync's own, parsed from
  *  its answer: each takes its version in place. */
 async function writeBlind(tx, page, pending) {
-  const raw = unwrap(tx);
+  putBlind(unwrap(tx), page.changes, pending).objectStore("meta").put(page.cursor, "cursor");
+  await tx.done;
+}
+
+/** A snapshot's first records (its first page's `first`: the day's plans, their accounts and appointments, open
+ *  and recent visits), written blind before the rest, without a cursor: each comes again in its place. */
+async function writeFirst(changes) {
+  const tx = (await db()).transaction([...RECORD_STORES, "outbox"], "readwrite");
+  const pending = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.entity_id));
+  putBlind(unwrap(tx), changes, pending);
+  await tx.done;
+}
+
+/** Queue a put (or delete) of each change not waiting in the outbox, on the raw transaction; returns it. */
+function putBlind(raw, changes, pending) {
   const stores = {};
-  for (const change of page.changes) {
+  for (const change of changes) {
     const entry = STORES[change.entity];
     if (!entry || pending.has(change.id)) continue;
     const store = (stores[entry[0]] ??= raw.objectStore(entry[0]));
@@ -342,8 +361,7 @@ async function writeBlind(tx, page, pending) {
     change.data.version = change.version;
     store.put(change.data);
   }
-  raw.objectStore("meta").put(page.cursor, "cursor");
-  await tx.done;
+  return raw;
 }
 
 export async function dismissRejected() {

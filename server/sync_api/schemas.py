@@ -29,6 +29,14 @@ class PullSchema(Schema):
     snapshot_total = fields.Integer(
         metadata={"description": "On a snapshot's first page (no cursor): how many records the snapshot holds"}
     )
+    first = fields.List(
+        fields.Nested(ChangeSchema),
+        metadata={
+            "description": "On a snapshot's first page (no cursor): the caller's day plans from yesterday on, the "
+            "accounts and appointments their stops name, and the caller's open and recent visits with their "
+            "accounts, as upserts to write before the rest (each comes again in its place)"
+        },
+    )
     reset_required = fields.Boolean()
     reason = fields.String()
     server_time = fields.AwareDateTime()

@@ -18,7 +18,7 @@ from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, Valid
 from ..extensions import db
 from ..fastpaths import dump_many, row_dump
 from ..geocode.services import fill_addresses, fill_candidates
-from ..models import Change, SyncClient, SyncMutation, SyncState, utcnow
+from ..models import Account, Appointment, Change, RoutePlan, SyncClient, SyncMutation, SyncState, Visit, utcnow
 from ..scoping import team_member_ids
 from .entities import ENTITIES
 
@@ -84,6 +84,7 @@ def pull(principal, cursor_text, limit):
         cursor = protocol.Cursor(epoch=state.epoch, seq=state.counter, entity=0, mark=_mark_at(state.counter))
         page = _snapshot_page(principal, cursor, limit)
         page["snapshot_total"] = _snapshot_total(principal)
+        page["first"] = _first_records(principal)
         return page
     try:
         cursor = protocol.Cursor.decode(cursor_text)
@@ -104,6 +105,32 @@ def _snapshot_total(principal):
         db.session.scalar(select(func.count()).select_from(entity.model).where(entity.service.read_scope(principal)))
         for entity in (ENTITIES[name] for name in protocol.PULL_ORDER)
     )
+
+
+def _first_records(principal):
+    """What the caller's day needs before the rest of a snapshot: their own day plans from yesterday on (a date
+    as seen anywhere on Earth), the appointments and accounts those plans' stops name, and their own visits
+    still open or checked in within the last 36 hours with those visits' accounts. The phone writes them first
+    and draws Today while the snapshot goes on; each comes again in its place in the snapshot."""
+    since = clock.latest_today() - timedelta(days=2)
+    mine = (RoutePlan.rep_id == principal.id, RoutePlan.plan_date >= since)
+    plans = _upserts_of(principal, ENTITIES["route_plan"], *mine)
+    recent = clock.now() - timedelta(hours=36)
+    visits = _upserts_of(
+        principal,
+        ENTITIES["visit"],
+        Visit.rep_id == principal.id,
+        Visit.check_in_at.is_not(None),
+        or_(Visit.check_out_at.is_(None), Visit.check_in_at >= recent),
+    )
+    stops = [stop for plan in plans for stop in plan["data"]["stops"]]
+    account_ids = {uuid.UUID(s["account_id"]) for s in stops} | {uuid.UUID(v["data"]["account_id"]) for v in visits}
+    appointment_ids = {uuid.UUID(s["appointment_id"]) for s in stops if s.get("appointment_id")}
+    accounts = _upserts_of(principal, ENTITIES["account"], Account.id.in_(account_ids)) if account_ids else []
+    appointments = (
+        _upserts_of(principal, ENTITIES["appointment"], Appointment.id.in_(appointment_ids)) if appointment_ids else []
+    )
+    return accounts + appointments + visits + plans
 
 
 def _mark_at(seq):

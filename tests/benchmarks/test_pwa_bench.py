@@ -3,7 +3,8 @@
     make bench
 
 Prints: bytes of JS+CSS the app ships (raw and gzip, app and vendored), first load to the login
-screen, login to an interactive Today screen (including the first full sync), an online reload
+screen, login to Today's route drawn (the rep's plan for today, made as the evening batch makes it,
+comes first in the snapshot) and to the end of the first full sync, an online reload
 and an airplane-mode reload to Today, and the time from a keystroke in the account search to
 rendered results over 5,000 cached accounts. Nothing is asserted: compare runs on one machine.
 """
@@ -75,8 +76,11 @@ def big_server(tmp_path_factory):
     app = create_app(make_config(url, TESTING=False))
     with app.app_context():
         from server.demo import seed
+        from server.models import User
+        from server.route_plans.planner import plan_day
 
         seed(PASSWORD, reps=1, accounts_per_rep=ACCOUNTS, weeks=1, today=today_local())
+        plan_day(db.session.query(User).filter_by(username="rep1").one().id, today_local(), time_limit_s=1.0)
         db.session.remove()
     server = LiveServer(app)
     yield server
@@ -109,6 +113,8 @@ def test_field_app_figures(browser, big_server):  # noqa: F811 (the imported fix
     page.get_by_label("Password").fill(PASSWORD)
     t0 = time.perf_counter()
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("#route li.stop", timeout=600_000)
+    print(f"login to Today's route drawn (the snapshot goes on): {(time.perf_counter() - t0):.2f} s")
     wait_synced(page, timeout=600_000)
     accounts = page.evaluate("""async () => {
         const db = await new Promise((ok) => { const r = indexedDB.open('fieldday');

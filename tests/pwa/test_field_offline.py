@@ -4,6 +4,7 @@ shared phone, a refused change, the first sync, the keyboard, the language) does
 date's own edges (today's route, the day clock, tokens, Tomorrow) are test_field_app's, in the calendar set."""
 
 import json
+import re
 import urllib.request
 
 import pytest
@@ -17,6 +18,7 @@ from tests.pwa.conftest import (
     phone_context,
     record_visit,
     shot,
+    today_local,
     wait_controlled,
     wait_synced,
     wait_until,
@@ -347,6 +349,46 @@ RECORDS_HELD = """async () => { const { RECORD_STORES, db } = await import('/js/
   const tx = (await db()).transaction(RECORD_STORES);
   const counts = await Promise.all(RECORD_STORES.map((name) => tx.objectStore(name).count()));
   return counts.reduce((a, b) => a + b, 0); }"""
+
+
+def test_the_first_sync_draws_today_from_its_first_page_while_the_rest_is_held_back(browser, live_server):
+    """The snapshot's first page brings the day's plan with its accounts (`first`): with every later page held back,
+    Today shows the route, each stop under its account's name and address; let through, the snapshot ends with
+    every record held once and the route unchanged."""
+    key = token(live_server)
+    plan = api(live_server, f"/api/routes/{api(live_server, '/api/auth/me', key)['id']}/{today_local()}", key)
+    names = [api(live_server, f"/api/accounts/{s['account_id']}", key)["name"] for s in plan["stops"]]
+    held, release = [], []
+    context = phone_context(browser, live_server.url)
+    try:
+        page = context.new_page()
+
+        def pull(route):  # pages of 50, so that the plan's own page (route plans come last) is far behind
+            url = route.request.url.replace("limit=1000", "limit=50")
+            if "cursor=" in url and not release:
+                held.append((route, url))
+            else:
+                route.continue_(url=url)
+
+        page.route("**/api/sync/pull?*", pull)
+        log_in(page)
+        stops = page.locator("#route li.stop")
+        expect(stops).to_have_count(len(names))
+        for stop, name in zip(stops.all(), names, strict=True):
+            expect(stop.locator("strong")).to_contain_text(name)
+            expect(stop.locator(".muted").first).not_to_be_empty()
+        assert held, "the second page was asked for and is held back"
+        expect(page.locator("#sync-status")).to_have_attribute("data-progress", re.compile(r"^50/\d+$"))
+        early = page.evaluate(RECORDS_HELD)
+        release.append(True)
+        for route, url in held:
+            route.continue_(url=url)
+        wait_synced(page)
+        total = page.evaluate(RECORDS_HELD)
+        assert early < total, (early, total)
+        expect(stops).to_have_count(len(names))
+    finally:
+        context.close()
 
 
 def test_the_first_sync_fetches_ahead_writes_blind_into_an_empty_phone_and_shows_its_progress(browser, live_server):

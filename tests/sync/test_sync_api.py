@@ -11,7 +11,7 @@ from sqlalchemy import select, text, update
 
 from server import clock, create_app
 from server.extensions import db
-from server.models import Account, Change, RoutePlan, SyncState, User, Visit, WeeklyReview
+from server.models import Account, Change, RoutePlan, RouteStop, SyncState, User, Visit, WeeklyReview
 from server.sync_api import services
 from sync import protocol
 from sync.entities import DECLARED
@@ -81,6 +81,61 @@ def test_a_snapshots_first_page_says_how_many_records_it_holds(client, world):
         assert first["snapshot"] is True
     # The change log after the snapshot is not one.
     assert "snapshot" not in client.get(f"/api/sync/pull?cursor={page['cursor']}", headers=headers).get_json()
+
+
+def test_a_snapshots_first_page_brings_the_days_plans_and_their_accounts_first(app, client, world, clock):
+    """`first`: the caller's own plans from yesterday on, the accounts and appointments their stops name, and the
+    caller's open visit with its account; not an older plan, not another rep's, not an account outside the plans.
+    Each comes again in its place: the snapshot's pages still name every record once."""
+    clock.set("2026-11-18T10:00:00+08:00")
+    with writing(app):
+        spare = Account(name="Not planned", address="r1 road 2", latitude=31.3, longitude=121.5)
+        spare.owner_id = world.users["r1"]
+        db.session.add(spare)
+        db.session.flush()
+        plans = {}
+        for rep, day in (("r1", "2026-11-18"), ("r1", "2026-11-19"), ("r1", "2026-11-10"), ("r2", "2026-11-18")):
+            plan = RoutePlan(rep_id=world.users[rep], plan_date=datetime.fromisoformat(day).date())
+            plan.stops = [
+                RouteStop(
+                    position=0,
+                    account_id=world.accounts[rep],
+                    appointment_id=world.appointments[rep] if day == "2026-11-18" else None,
+                    planned_arrival=datetime.fromisoformat(f"{day}T09:00:00+08:00"),
+                )
+            ]
+            db.session.add(plan)
+            db.session.flush()
+            plans[rep, day] = str(plan.id)
+        spare_id = str(spare.id)
+        db.session.commit()
+    r1 = Phone(client, world.headers("r1"))
+    open_visit = r1.create("visit", visit_data(world, check_in_at=now_iso(minutes=-20)))
+    r1.sync()
+    first = client.get("/api/sync/pull?limit=2", headers=world.headers("r1")).get_json()
+    named = {(c["entity"], c["id"]) for c in first["first"]}
+    assert named == {
+        ("route_plan", plans["r1", "2026-11-18"]),
+        ("route_plan", plans["r1", "2026-11-19"]),
+        ("account", str(world.accounts["r1"])),
+        ("appointment", str(world.appointments["r1"])),
+        ("visit", open_visit),
+    }, named
+    assert first["first"][0]["entity"] == "account"  # parents before what hangs off them
+    assert all(c["op"] == "upsert" and c["data"]["id"] == c["id"] for c in first["first"])
+    assert ("account", spare_id) not in named
+    later = client.get(f"/api/sync/pull?limit=2&cursor={first['cursor']}", headers=world.headers("r1")).get_json()
+    assert "first" not in later
+    # Another rep's first records are their own.
+    other = client.get("/api/sync/pull", headers=world.headers("r2")).get_json()["first"]
+    assert {(c["entity"], c["id"]) for c in other} == {
+        ("route_plan", plans["r2", "2026-11-18"]),
+        ("account", str(world.accounts["r2"])),
+        ("appointment", str(world.appointments["r2"])),
+    }
+    fresh = Phone(client, world.headers("r1"))
+    fresh.pull(limit=3)
+    assert phone_state(fresh) == server_state(client, world.headers("r1"))
 
 
 @pytest.mark.calendar
