@@ -222,8 +222,8 @@ def test_on_the_first_of_a_month_the_team_and_data_screens_open_on_the_last_full
         assert page.get_by_label("To", exact=True).input_value() == last_month_end.isoformat()
         expect(page.locator("#period-shown")).to_contain_text("Showing Last month")
         team_row = page.locator("#report-time-ratios table:not(.chart-data) tbody tr").last
-        assert "–" not in team_row.locator("td").nth(1).inner_text()  # the team's face-to-face share is a number
-        visits = page.locator("#report-activity tbody tr").last.locator("td").nth(1).inner_text()
+        assert "–" not in team_row.locator("td").nth(0).inner_text()  # the team's face-to-face share is a number
+        visits = page.locator("#report-activity tbody tr").last.locator("td .v").nth(0).inner_text()
         assert int(visits) > 20  # four weeks of two reps' visits, not one morning's
         funnel_team = page.locator("#report-funnel table:not(.chart-data) tbody tr").last.inner_text()
         assert any(ch.isdigit() and ch != "0" for ch in funnel_team)  # opportunities were opened last month

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import PASSWORD, phone_context, shot, wait_synced
+from tests.pwa.conftest import DESKTOP, PASSWORD, phone_context, shot, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_notices import call
 
@@ -112,15 +112,55 @@ def test_the_team_screens_figures_wrap_whole_on_a_phone(zh):
     expect(steps.first).to_be_visible()
     assert steps.count() >= 5 and all(re.fullmatch(r"[SPADC]>[PADCO]\s[\d.–]+%", s) for s in steps.all_inner_texts())
     assert steps.evaluate_all("(ss) => ss.filter((s) => s.getClientRects().length !== 1).length") == 0
-    percentages = zh.locator("#report-method-ratios tbody td").filter(has_text=re.compile(r"^\s*[\d.]+\s%"))
+    percentages = zh.locator("#report-method-ratios tbody td .v").filter(has_text=re.compile(r"^\s*[\d.]+\s%"))
     assert percentages.count() >= 5
     tops = percentages.evaluate_all(
-        "(cells) => cells.map((c) => { const r = document.createRange(); r.setStart(c.firstChild, 0);"
-        " r.setEnd(c.firstChild, Math.min(c.firstChild.length, c.textContent.indexOf('%') + 1));"
+        "(cells) => cells.map((c) => { const text = c.firstChild; const r = document.createRange();"
+        " r.setStart(text, 0);"
+        " r.setEnd(text, Math.min(text.length, text.textContent.indexOf('%') + 1));"
         " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; })"
     )
     assert set(tops) == {1}, tops  # the figure and its % on one line
     shot(zh, "zh-team-funnel")
+
+
+# Each report table's box on the Team screen: [its section's id (with " chart" for a chart's table), whether it is
+# a card a row, whether its box is wider than shown].
+TABLE_BOXES = """() => [...document.querySelectorAll('#team-reports table.fit')].filter((t) => t.offsetParent)
+  .map((t) => [t.closest('section').id + (t.classList.contains('chart-data') ? ' chart' : ''),
+               t.classList.contains('cards'), t.parentElement.scrollWidth > t.parentElement.clientWidth + 1])"""
+
+
+def test_the_team_screens_tables_that_would_not_fit_a_phone_are_a_card_a_row(zh, browser, live_server):
+    """At 360 px in zh-CN no report table on the Team screen scrolls sideways in its box, charts' tables shown
+    too: a table too wide is a card a row, each figure beside its column's name; one that fits (coverage) stays a
+    table. On a desktop every one is a table."""
+    log_in_zh(zh, "manager")
+    expect(zh.locator("#report-activity table.fit")).to_be_visible()
+    for button in zh.locator("[data-chart-table]").all():
+        button.click()
+    boxes = zh.evaluate(TABLE_BOXES)
+    assert len(boxes) >= 10, boxes
+    assert not [b for b in boxes if b[2]], boxes  # nothing scrolls sideways
+    cards = {section for section, card, _ in boxes if card}
+    assert {"report-activity", "report-funnel", "report-method-ratios"} <= cards, boxes
+    assert "report-coverage" not in cards, boxes
+    card = zh.locator("#report-activity tbody tr").first
+    assert card.locator("th").inner_text().strip() and card.locator("td").first.get_attribute("data-label") == "拜访"
+    assert zh.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    zh.locator("#report-activity").scroll_into_view_if_needed()
+    shot(zh, "zh-team-cards")
+    zh.set_viewport_size({"width": 1280, "height": 800})  # turned wide: tables again where they fit
+    zh.wait_for_function("!document.querySelector('#report-activity table').classList.contains('cards')")
+    desktop = phone_context(browser, live_server.url, locale="zh-CN", viewport=DESKTOP)
+    try:
+        page = desktop.new_page()
+        log_in_zh(page, "manager")
+        expect(page.locator("#report-activity table.fit")).to_be_visible()
+        boxes = page.evaluate(TABLE_BOXES)
+        assert boxes and not [b for b in boxes if b[1] or b[2]], boxes
+    finally:
+        desktop.close()
 
 
 def test_the_notice_switches_name_their_column_once_and_each_box_its_kind(zh, live_server):
