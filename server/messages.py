@@ -58,6 +58,7 @@ TEMPLATES = (
     ("cannot_change", "Cannot change."),
     ("already_exists", "Already exists."),
     ("must_be_after", "Must be after {start}."),
+    ("day_over", "The working day ended at {time}: plan tomorrow."),
     ("before_from", "Before `from`."),
     ("not_in_future", "Must not be in the future."),
     ("not_before_visit_day", "Not before the visit's day ({day})."),

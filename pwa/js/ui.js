@@ -150,6 +150,12 @@ function formatter(kind) {
   return formatters.get(key);
 }
 
+/** A number of minutes in words: "45 min", or "13 h 51 min" from an hour on. */
+export function duration(minutes) {
+  const whole = Math.round(minutes);
+  return whole < 60 ? t("duration.min", { min: whole }) : t("duration.hm", { h: Math.floor(whole / 60), min: whole % 60 });
+}
+
 export function hhmm(iso) {
   if (!iso) return "";
   return formatter("hhmm").format(new Date(iso));

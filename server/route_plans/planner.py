@@ -282,7 +282,10 @@ def _prepare(rep, day, choices=None, start=None):
         # The rest of the day starts here and now; the 8:45 rule is for a day planned ahead.
         now = _seconds(start.at, day, tz)
         if now >= 19 * 3600:
-            raise ValidationFailed("The working day is over; plan tomorrow instead.", {"start": ["After 19:00."]})
+            raise ValidationFailed(
+                "The working day is over; plan tomorrow instead.",
+                {"start": ["The working day ended at 19:00: plan tomorrow."]},
+            )
         extra = {"day_start": max(now, 0), "first_appointment": max(now, 0)}
     # Lunch stays in the day: the optimiser takes it in what is left of its window (before the first
     # visit when need be) or, once the window has passed, skips it and says so.

@@ -294,3 +294,10 @@ def test_a_check_in_far_from_the_account_says_how_far_in_kilometres(browser, liv
         expect(page.locator("#away-flag")).to_have_text("不在客户处：签到位置距客户 5.6 公里")
     finally:
         context.close()
+
+
+def test_a_delay_of_hours_is_said_in_hours_and_minutes(zh):
+    """A delay such as 比计划晚 831 分钟 was a count to do in one's head: from an hour on, hours and minutes."""
+    log_in_zh(zh, "rep1")
+    said = zh.evaluate("import('/js/ui.js').then((ui) => [0, 45, 60, 831].map(ui.duration))")
+    assert said == ["0 分钟", "45 分钟", "1 小时 0 分", "13 小时 51 分"], said

@@ -47,7 +47,8 @@ def test_today_tells_done_next_and_how_far_behind(browser, live_server):
         leave_by = (second - timedelta(minutes=stops[1]["travel_minutes"])).astimezone(ZoneInfo(TZ)).strftime("%H:%M")
         expect(nxt).to_contain_text(f"Next: leave by {leave_by}")
         behind = 15 + stops[1]["travel_minutes"]
-        expect(page.locator("#day-delay")).to_have_text(f"{behind} min behind the plan")
+        words = f"{behind} min" if behind < 60 else f"{behind // 60} h {behind % 60} min"
+        expect(page.locator("#day-delay")).to_have_text(f"{words} behind the plan")
         assert [s.get_attribute("data-state") for s in page.locator("#route li.stop").all()][2:] == ["later"] * (
             len(stops) - 2
         )

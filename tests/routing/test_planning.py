@@ -375,6 +375,8 @@ def test_replan_the_rest_of_the_day_from_here_and_now(app, client, world, clock)
         headers=world.headers("r1"),
     )
     assert late.status_code == 422 and "start" in late.get_json()["error"]["fields"]
+    # The phone words it in its own language: the field's code, with the hour the day ended.
+    assert late.get_json()["error"]["field_codes"]["start"][0] == {"code": "day_over", "params": {"time": "19:00"}}
     assert extra  # the extra accounts gave the rest of the day stops to order
 
 

@@ -35,7 +35,8 @@ function columns(stages) {
                             sort: (r) => r.pipeline[s], show: (r) => money(r.pipeline[s]), stage: true })),
     { key: "pipeline", label: t("score.pipeline"), sort: (r) => r.pipeline_total, show: (r) => money(r.pipeline_total), mark: "pipeline" },
     { key: "won_amount", label: t("score.won_amount"), sort: (r) => r.won_amount,
-      show: (r) => (r.target ? `${money(r.won_amount)} / ${money(r.target)}` : money(r.won_amount)), mark: "won" },
+      // A period's target is the months' spread over working days: shown to the yuan, as the weekly review does.
+      show: (r) => (r.target ? `${money(r.won_amount)} / ${money(Math.round(r.target))}` : money(r.won_amount)), mark: "won" },
     { key: "won_lost", label: t("score.won_lost"), sort: (r) => r.won, show: (r) => `${r.won} / ${r.lost}` },
   ];
 }

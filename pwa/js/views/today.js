@@ -6,7 +6,7 @@ import { t } from "../i18n.js";
 import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { syncNow } from "../sync.js";
-import { addDays, describe, hhmm, html, idle, localDate, mondayOf, position, reasonLabels, shortDate } from "../ui.js";
+import { addDays, describe, duration, hhmm, html, idle, localDate, mondayOf, position, reasonLabels, shortDate } from "../ui.js";
 
 const MINUTE = 60_000;
 const MAP_WAIT_MS = 1500; // the map waits for an idle moment, this long at most
@@ -189,7 +189,7 @@ export async function render(main, { user }) {
           ${status ? html`<div class="state"><span class="tag ${state === "past" || state === "not_met" ? "warn" : ""}">${status}</span></div>` : ""}
           <div class="muted">${account.address}</div>
           <div>${reasons.map((r) => html`<span class="tag">${r}</span>`)}
-            ${late > 0 ? html`<span class="tag bad late-fixed">${t("today.late_fixed", { min: late })}</span>` : ""}</div>
+            ${late > 0 ? html`<span class="tag bad late-fixed">${t("today.late_fixed", { time: duration(late) })}</span>` : ""}</div>
           <div class="row" style="margin-top:6px">
             <a class="button" href="${done ? `#/visit/${visitedToday.get(stop.account_id)}` : `#/visit/new?account=${stop.account_id}`}">${t("today.visit")}</a>
             ${navButton(account, nav)}
@@ -212,7 +212,7 @@ export async function render(main, { user }) {
     <p id="day-count">${t("today.count", { done: count("done"), planned: stops.length })}${
       count("not_met") ? html` · <span class="tag warn">${t("today.count_not_met", { n: count("not_met") })}</span>` : ""}</p>
     ${where.delay !== null ? html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
-      where.delay > 0 ? t("today.behind", { min: where.delay }) : where.delay < 0 ? t("today.ahead", { min: -where.delay }) : t("today.on_time")}</p>`
+      where.delay > 0 ? t("today.behind", { time: duration(where.delay) }) : where.delay < 0 ? t("today.ahead", { time: duration(-where.delay) }) : t("today.on_time")}</p>`
       : where.nextIndex === -1 && todays.length ? html`<p id="day-delay" class="card">${count("not_met")
         ? t("today.none_left", { done: count("done"), not_met: count("not_met") }) : t("today.all_done")}</p>` : ""}
     <details id="map-fold" ${mapFolded ? "" : html`open`}><summary>${t("today.map_fold")}</summary>
