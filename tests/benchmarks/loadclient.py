@@ -67,9 +67,10 @@ def _percentile(values, q):
 class Rep(threading.Thread):
     """One simulated rep (see the module's docstring)."""
 
-    def __init__(self, port, username, figures, go, deadline):
+    def __init__(self, port, username, figures, go, deadline, think_s=0.0):
         super().__init__(daemon=True)
         self.port, self.username, self.figures, self.go, self.deadline = port, username, figures, go, deadline
+        self.think_s = think_s  # the pause after each pull (0: the next push at once, the server's capacity)
         self.client_id, self.seq, self.cursor, self.conn = str(uuid.uuid4()), 0, None, None
         self.acked = []
         self.ready = threading.Event()  # logged in (or failed to): the sync loop waits for `go`
@@ -158,16 +159,19 @@ class Rep(threading.Thread):
             status, page = self.request("pull", "GET", query, auth=auth)
             if status == 200:
                 self.cursor = page["cursor"]
+            if self.think_s:
+                time.sleep(self.think_s)
         self.close()
 
 
-def run(port, reps, seconds, handshake=False):
+def run(port, reps, seconds, handshake=False, think_s=0.0):
     """Log `reps` reps in, let them sync for `seconds`; (setup figures, sync figures, acked visit ids).
     With `handshake`, once every rep is set up it prints `ready` and waits for a line on stdin before the
     sync starts (the caller measures the server's CPU from there: the logins' password checks and the first
-    syncs are not the sync loop's)."""
+    syncs are not the sync loop's). `think_s`: each rep's pause after each pull; without one every rep has a
+    request in flight all the time, and latency is the queue of a saturated server (Little's law)."""
     setup, figures, go, deadline = Figures(), Figures(), threading.Event(), [0.0]
-    team = [Rep(port, f"rep{i}", setup, go, deadline) for i in range(1, reps + 1)]
+    team = [Rep(port, f"rep{i}", setup, go, deadline, think_s) for i in range(1, reps + 1)]
     started = time.time()
     for rep in team:
         rep.start()
@@ -187,16 +191,17 @@ def run(port, reps, seconds, handshake=False):
     elapsed = time.time() - started
     out = figures.summary(("push", "pull"), elapsed)
     out["setup"] = setup.summary(("login", "accounts", "snapshot"), setup_s)
-    out["reps"], out["reconnects"] = reps, figures.reconnects + setup.reconnects
+    out["reps"], out["reconnects"], out["think_ms"] = reps, figures.reconnects + setup.reconnects, think_s * 1000
     return out, [v for rep in team for v in rep.acked]
 
 
 def report(out):
     """The figures as lines for a person."""
     ms = lambda v: "-" if v is None else f"{v:.0f}"
+    pausing = f" (each pausing {out['think_ms']:.0f} ms after a pull)" if out.get("think_ms") else ""
     lines = [
         (
-            f"{out['reps']} reps: setup (login, accounts, first sync) {out['setup']['seconds']:.1f} s, "
+            f"{out['reps']} reps{pausing}: setup (login, accounts, first sync) {out['setup']['seconds']:.1f} s, "
             f"{out['setup']['errors']} errors; sync {out['seconds']:.0f} s: {out['requests']} requests, "
             f"{out['req_per_s']:.1f} req/s, {out['errors']} errors, {out['reconnects']} reconnects"
         )
@@ -216,8 +221,9 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--acked", help="a file for the ids of the visits whose push was answered 200")
     parser.add_argument("--handshake", action="store_true", help="print `ready` once set up; start on a line on stdin")
+    parser.add_argument("--think-ms", type=float, default=0, help="each rep's pause after each pull (default none)")
     args = parser.parse_args(argv)
-    out, acked = run(args.port, args.reps, args.seconds, args.handshake)
+    out, acked = run(args.port, args.reps, args.seconds, args.handshake, args.think_ms / 1000)
     if args.acked:
         with open(args.acked, "w") as f:
             f.write("".join(f"{v}\n" for v in acked))

@@ -3,6 +3,9 @@
 
     TEST_DATABASE_URL=postgresql://... make bench
     BENCH_LOAD_SECONDS=60 BENCH_LOAD_REPS=100,200 make bench
+    BENCH_LOAD_THINK_MS=500 ...  # each rep pauses this long after each pull (default 0: every rep always has a
+                                 # request in flight, which measures the server's capacity; latency is then the
+                                 # queue's: reps / throughput)
     BENCH_PROFILE=1 ...   # and where a push and a pull spend the workers' CPU (cProfile; slows the server)
     BENCH_LOAD_BASE=/path/to/a/checkout/of/the/previous/commit BENCH_LOAD_ROUNDS=2 ...
                           # that checkout's server and this one's, in turns, on the same data (the machine's
@@ -38,6 +41,7 @@ REPS = [int(n) for n in os.environ.get("BENCH_LOAD_REPS", "100,200").split(",")]
 TARGET_P95_MS = {100: 150, 200: 300}
 SERVERS = {"this": ROOT, **({"base": Path(os.environ["BENCH_LOAD_BASE"])} if os.environ.get("BENCH_LOAD_BASE") else {})}
 ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "1"))
+THINK_MS = os.environ.get("BENCH_LOAD_THINK_MS", "0")
 
 
 def _process_cpu(pid):
@@ -79,6 +83,7 @@ def _load(port, reps, folder, on_ready):
     once every rep had logged in and taken its first sync, just before the sync loop started)."""
     acked_file = folder / f"acked-{reps}.txt"
     command = [sys.executable, "-m", "tests.benchmarks.loadclient", "--port", str(port), "--reps", str(reps)]
+    command += ["--think-ms", THINK_MS]
     with subprocess.Popen(
         [*command, "--seconds", str(SECONDS), "--acked", str(acked_file), "--handshake"],
         cwd=ROOT,
