@@ -89,7 +89,8 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(screen
     assert conversion.index("S>P") < conversion.index("P>A") < conversion.index("A>D") < conversion.index("D>C")
     expect(page.locator("#report-activity thead")).to_contain_text("Not met")
     overdue = page.locator("#report-cadence ul.list li").first
-    expect(overdue).to_contain_text(re.compile(r"(\d+ days overdue|never visited)"))
+    expect(overdue).to_contain_text(re.compile(r"(\d+ days overdue|due today|never visited)"))
+    expect(page.locator("#report-cadence ul.list")).not_to_contain_text(re.compile(r"\b0 days overdue"))
     expect(overdue).to_contain_text("rep")
     with page.expect_download() as download:
         page.locator("[data-csv='time-ratios']").click()

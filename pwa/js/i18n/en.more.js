@@ -474,7 +474,7 @@ export default {
   "team.not_met": "Not met",
   "team.away": "Away",
   "team.never_visited": "never visited",
-  "team.days_overdue": "{n} days overdue",
+  "team.days_overdue": "{n} days overdue", "team.due_today": "due today",
   "transfer.more_problems": "The first {shown} of {total} problems are listed.",
   "repday.title": "{name}'s day", "repday.date": "Day", "repday.plan": "Plan this day",
   "repday.replan": "Re-plan this day", "repday.override": "Replace the rep's own picks, leave-outs and pinned times",

@@ -463,7 +463,7 @@ export default {
   "team.not_met": "未见到",
   "team.away": "不在现场",
   "team.never_visited": "从未拜访",
-  "team.days_overdue": "逾期 {n} 天",
+  "team.days_overdue": "逾期 {n} 天", "team.due_today": "今天到期",
   "transfer.more_problems": "共 {total} 个问题，列出前 {shown} 个。",
   "repday.title": "{name} 的行程", "repday.date": "日期", "repday.plan": "规划这一天",
   "repday.replan": "重新规划这一天", "repday.override": "替换代表自己选定、排除和固定时间的拜访",

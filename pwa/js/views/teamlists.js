@@ -41,7 +41,7 @@ export function renderOverdue(el, { query, reps }) {
     el.querySelector("#overdue-list").innerHTML = answer.items.map((a) => html`<li><a class="item" href="#/account/${a.account_id}">
       ${a.name} <span class="tag">${a.account_class}</span>
       <span class="muted">${a.rep_name ?? ""} · ${a.days_overdue === null ? t("team.never_visited")
-        : t("team.days_overdue", { n: a.days_overdue })} · ${a.never_visited ? t("overdue.never", { days: a.cadence_days })
+        : a.days_overdue === 0 ? t("team.due_today") : t("team.days_overdue", { n: a.days_overdue })} · ${a.never_visited ? t("overdue.never", { days: a.cadence_days })
         : t("overdue.every", { days: a.cadence_days, since: a.days_since_contact })}</span></a></li>`).join("");
     el.querySelector("#overdue-prev").disabled = answer.page <= 1;
     el.querySelector("#overdue-next").disabled = answer.page >= answer.pages;
