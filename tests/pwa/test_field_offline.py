@@ -116,6 +116,38 @@ def test_works_with_the_keyboard_alone(page, live_server):
     assert small == []  # touch targets of at least 44 px
 
 
+def test_the_day_clock_holds_face_to_face_while_a_visit_is_open(page, live_server):
+    """An open visit is face-to-face until its check-out: the clock shows it pressed, says why, and offers no
+    other kind meanwhile (a tap on Admin used to light Admin beside "In a visit (face-to-face)"); once checked
+    out, the buttons switch again."""
+    log_in(page, "rep1")
+    wait_synced(page)
+    page.get_by_role("link", name="Accounts").click()
+    page.locator("#account-list a.item").first.click()
+    page.get_by_role("link", name="New visit").click()
+    page.get_by_label("Purpose of this visit (required)").fill("Renewal talk")
+    page.get_by_role("button", name="Check in").click()
+    page.wait_for_selector("#visit-form")
+    visit = page.url
+    page.get_by_role("link", name="Day clock").click()
+    expect(page.locator("#clock-held")).to_be_visible()
+    buttons = page.locator("button[data-category]")
+    assert buttons.count() >= 4
+    for button in buttons.all():
+        expect(button).to_be_disabled()
+    expect(page.locator("button[data-category='face_to_face']")).to_have_attribute("aria-pressed", "true")
+    assert page.locator("button[data-category][aria-pressed='true']").count() == 1
+    page.goto(visit)
+    page.get_by_role("button", name="Check out").click()
+    page.wait_for_selector("text=Checked out at")
+    page.get_by_role("link", name="Day clock").click()
+    admin = page.get_by_role("button", name="Admin")
+    expect(admin).to_be_enabled()
+    expect(page.locator("#clock-held")).to_have_count(0)
+    admin.click()
+    expect(admin).to_have_attribute("aria-pressed", "true")
+
+
 QUOTA_ON_OUTBOX = """(on) => {
   // Stand in for a full disk: IndexedDB refuses every write to the outbox with the browser's own error.
   if (!window.__realPut) window.__realPut = IDBObjectStore.prototype.put;

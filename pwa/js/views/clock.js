@@ -1,5 +1,6 @@
 // Day clock: one tap switches the running activity (the rules: dayclock.js, which the visit loop also runs);
-// visits count as face-to-face on their own.
+// visits count as face-to-face on their own: while one is open the clock shows face-to-face and waits for its
+// check-out (a tap on another kind beside an open visit would say two things at once).
 import { all } from "../db.js";
 import { running, switchTo } from "../dayclock.js";
 import { t } from "../i18n.js";
@@ -47,9 +48,10 @@ export async function render(main) {
     <h1>${t("clock.title")}</h1>
     <p id="clock-status" class="card" aria-live="polite">${status}
       ${openVisit ? html` <a href="#/visit/${openVisit.id}">${t("visit.open_it")}</a>` : ""}</p>
+    ${openVisit ? html`<p class="muted" id="clock-held">${t("clock.visit_holds")}</p>` : ""}
     <div class="clock">${categories().map((c) => html`
-      <button type="button" data-category="${c}" aria-pressed="${current?.category === c ? "true" : "false"}">
-        ${t(`category.${c}`)}</button>`)}</div>
+      <button type="button" data-category="${c}" aria-pressed="${(openVisit ? "face_to_face" : current?.category) === c ? "true" : "false"}"
+        ${openVisit ? html`disabled` : ""}>${t(`category.${c}`)}</button>`)}</div>
     <h2>${t("clock.split")}</h2>
     <table class="split"><tbody>${categories().map((c) => html`<tr><th>${t(`category.${c}`)}</th>
       <td class="num">${Math.round(split[c])} ${t("clock.minutes")}</td>
