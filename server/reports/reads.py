@@ -1,6 +1,7 @@
 """What several reports read once per scope: the period's visits, activities and joint visits, the working
 days and first check-ins they give, the instant a period is read as of, and who set a figure."""
 
+import math
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -170,7 +171,9 @@ def _read_first_check_ins(scope):
 def hhmm(minutes):
     if minutes is None:
         return None
-    whole = round(minutes)  # hours and minutes from one rounding: 8:59:40 is 09:00, not 08:00
+    # As a clock reads it, seconds dropped (the visit's own time shows 22:36 for 22:36:47, so does its median);
+    # hours and minutes from the one whole number.
+    whole = math.floor(minutes)
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 

@@ -258,12 +258,14 @@ def test_the_rep_and_the_manager_writing_the_act_at_the_same_moment(app, world, 
         assert db.session.query(WeeklyReview).filter_by(rep_id=world.users["r1"], week=MONDAY).count() == 1
 
 
-def test_a_first_visit_is_told_in_whole_minutes_from_one_rounding():
-    """08:59:40 reads 09:00 (it read 08:00 when the hour and the minute were rounded apart)."""
+def test_a_first_visit_is_told_in_whole_minutes_as_a_clock_reads_it():
+    """08:59:40 reads 08:59, as the visit's own check-in time reads on every screen (the median of a single
+    22:36:47 read 22:37 on the Team screen beside 22:36 on the daily report); hour and minute come from the one
+    whole number (it read 08:00 when they were rounded apart)."""
     from server.reports.reads import hhmm as _hhmm
 
     assert (_hhmm(8 * 60 + 59 + 40 / 60), _hhmm(8 * 60 + 45.2), _hhmm(0.4), _hhmm(None)) == (
-        "09:00",
+        "08:59",
         "08:45",
         "00:00",
         None,
