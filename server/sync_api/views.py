@@ -8,12 +8,17 @@ from ..security import login_required, principal
 from . import blp, services
 from .schemas import PullArgs, PullSchema, PushResultSchema, PushSchema, ResolvedAnswerSchema, ResolvedSchema
 
+# Every phone calls these two many times a minute: given a schema class, webargs builds an instance (and, for
+# a push, the nested mutation schema) on every request; one instance each, built here, serves them all.
+_PULL_ARGS = PullArgs()
+_PUSH = PushSchema()
+
 
 @blp.route("/pull")
 class Pull(MethodView):
     decorators = [login_required()]
 
-    @blp.arguments(PullArgs, location="query")
+    @blp.arguments(_PULL_ARGS, location="query")
     @blp.response(200, PullSchema)
     def get(self, args):
         """Get the caller's changes after a cursor (no cursor: a paginated full snapshot)"""
@@ -39,7 +44,7 @@ class Pull(MethodView):
 class Push(MethodView):
     decorators = [login_required()]
 
-    @blp.arguments(PushSchema)
+    @blp.arguments(_PUSH)
     @blp.response(200, PushResultSchema)
     def post(self, body):
         """Apply queued mutations in seq order; a retried push returns the same results"""
