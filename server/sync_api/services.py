@@ -20,6 +20,7 @@ from ..fastpaths import dump_many, row_dump
 from ..geocode.services import fill_addresses, fill_candidates
 from ..models import Account, Appointment, Change, RoutePlan, SyncClient, SyncMutation, SyncState, Visit, utcnow
 from ..scoping import team_member_ids
+from ..security import Principal
 from .entities import ENTITIES
 
 
@@ -148,11 +149,35 @@ def _upserts_of(principal, entity, *where, limit=None):
     stmt = (select(*fast.columns) if fast else select(model)).where(entity.service.read_scope(principal), *where)
     if limit is not None:
         stmt = stmt.order_by(model.id).limit(limit)
+    return _read_upserts(entity, fast, stmt)
+
+
+def _upserts_by_id(principal, entity, ids):
+    """The caller's records of `entity` among `ids`, as upserts: `_upserts_of` with `entity.model.id.in_(ids)`,
+    its statement built once (see `_by_id`)."""
+    fast = row_dump(entity.schema, entity.model)
+    stmt = _by_id(entity.name, principal.role, principal.team_id is not None, fast)
+    return _read_upserts(entity, fast, stmt, {"me": principal.id, "team": principal.team_id, "ids": list(ids)})
+
+
+@cache
+def _by_id(entity_name, role, has_team, fast):
+    """The statement of `_upserts_by_id` for callers of one role (with a team or none), the caller's id and team
+    bound per request (`me`, `team`) with the ids: building it and its cache key anew took about a third of a
+    millisecond on every pull that brings changes. A read scope is made of the caller's id, role and team only."""
+    entity = ENTITIES[entity_name]
+    caller = Principal(id=bindparam("me"), role=role, team_id=bindparam("team") if has_team else None)
+    return (select(*fast.columns) if fast else select(entity.model)).where(
+        entity.service.read_scope(caller), entity.model.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+def _read_upserts(entity, fast, stmt, params=None):
     if not fast:
-        return _upserts(entity, db.session.scalars(stmt).all())
+        return _upserts(entity, db.session.scalars(stmt, params).all())
     return [
         {"entity": entity.name, "id": data["id"], "op": "upsert", "version": row[fast.version_at], "data": data}
-        for row in db.session.execute(stmt)
+        for row in db.session.execute(stmt, params)
         for data in (fast.dump(row),)
     ]
 
@@ -198,7 +223,7 @@ def _change_page(principal, cursor, limit, mark):
     current = {}
     for name, ids in decide.to_load(latest).items():
         entity = ENTITIES[name]
-        for change in _upserts_of(principal, entity, entity.model.id.in_(ids)):
+        for change in _upserts_by_id(principal, entity, ids):
             current[(name, uuid.UUID(change["id"]))] = change
     next_cursor = decide.next_change_cursor(cursor, rows, lambda: mark)
     return {"changes": decide.page(latest, current), "cursor": next_cursor.encode(), "has_more": has_more}
