@@ -138,6 +138,31 @@ def test_a_snapshots_first_page_brings_the_days_plans_and_their_accounts_first(a
     assert phone_state(fresh) == server_state(client, world.headers("r1"))
 
 
+def test_each_caller_pulls_changes_of_their_own_scope_from_the_same_statements(client, world, clock):
+    """A change page reads its records with statements built once per role and kept (the caller's id and team
+    bound per request): two managers of two teams and two reps, pulling one after another through them, each
+    get their own team's or territory's changes and none of the other's."""
+    clock.set("2026-11-18T10:00:00+08:00")
+    callers = ("m1", "m2", "r1", "r3")
+    phones = {who: Phone(client, world.headers(who)) for who in callers}
+    for phone in phones.values():
+        phone.pull()
+    for rep, title in (("r1", "CFO"), ("r3", "CTO")):
+        manager = "m1" if rep == "r1" else "m2"
+        edited = client.patch(
+            f"/api/contacts/{world.contacts[rep]}", json={"title": title}, headers=world.headers(manager)
+        )
+        assert edited.status_code == 200, edited.get_json()
+    for who in callers:
+        phones[who].pull()
+    seen = {who: {key for key in phones[who].store if key[0] == "contact"} for who in callers}
+    north, south = ("contact", str(world.contacts["r1"])), ("contact", str(world.contacts["r3"]))
+    assert north in seen["m1"] and north in seen["r1"] and south in seen["m2"] and south in seen["r3"]
+    assert north not in seen["m2"] | seen["r3"] and south not in seen["m1"] | seen["r1"]
+    for who in callers:
+        assert phone_state(phones[who]) == server_state(client, world.headers(who)), who
+
+
 @pytest.mark.calendar
 def test_manager_and_admin_snapshots_match_their_scope(client, world):
     for user in ("m1", "admin"):
