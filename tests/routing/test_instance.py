@@ -137,6 +137,24 @@ def test_the_fleet_is_planned_by_the_local_search_and_or_tools_takes_over_when_i
     assert check_fleet(data, fallback["routes"]) == fallback["travel"]
 
 
+def test_a_stalled_short_fleet_search_goes_back_to_its_best_and_stays_reproducible(monkeypatch):
+    """A fleet search of less than FLEET_SHORT_S restarts from its best after FLEET_RESTART iterations without a
+    better one; with the iteration cap reached before the deadline, a second solve gives the same routes."""
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks
+
+    from routing import ils
+    from tests.benchmarks.peers import check_fleet
+
+    restarts = []
+    monkeypatch.setattr(IteratedLocalSearchCallbacks, "on_restart", lambda self, best: restarts.append(best.distance()))
+    monkeypatch.setattr(ils, "_stop_at", functools.partial(ils._stop_at, iterations=300))
+    monkeypatch.setattr(ils, "FLEET_RESTART", 20)
+    data = formats.solomon((DATA / "solomon" / "C101.txt").read_text(), customers=25, time_limit_s=5)
+    first = solve_instance(data)
+    assert restarts and check_fleet(data, first["routes"]) == first["travel"] >= restarts[-1] > 0
+    assert solve_instance(data)["routes"] == first["routes"]
+
+
 def test_routes_that_break_a_rule_are_not_taken_from_any_search():
     """The fleet's own check, whichever search proposed the routes."""
     from routing.fleet import _Fleet
