@@ -120,10 +120,11 @@ def test_days_wider_than_a_machine_word_are_searched():
 
 
 def test_or_tools_finds_a_plan_when_windows_are_tight():
-    """Every stop mandatory with 20-unit windows: its first solution alone places too few of them."""
-    data = formats.tsptw((TSPTW / "n20w20.001.txt").read_text(), time_limit_s=1)
+    """Every stop mandatory with 20-unit windows: its first solution alone places too few of them. (Three seconds:
+    with one, a CI run under the browser tests' load once ended with no plan.)"""
+    data = formats.tsptw((TSPTW / "n20w20.001.txt").read_text(), time_limit_s=3)
     day, matrix = day_from_instance(data)
-    order, _ = _solve_routing(day, matrix, deadline=time.perf_counter() + 1.0)
+    order, _ = _solve_routing(day, matrix, deadline=time.perf_counter() + 3.0)
     assert sorted(order) == list(range(20))
     assert best_timeline(day, list(order), matrix) is not None
 
