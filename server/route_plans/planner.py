@@ -32,6 +32,7 @@ CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
 STAGE_PRIORITY = {"P": 2, "A": 3, "D": 4, "C": 5}
 STORE_ATTEMPTS = 6  # a re-plan that meets a concurrent change of the same day is planned again
 MAX_OPTIONAL = 25  # the most valuable candidates the solver considers
+DAY_ENDS = time(19, 0)  # a re-plan from here and now after it is refused: plan tomorrow
 
 
 def _lunch(settings):
@@ -281,10 +282,10 @@ def _prepare(rep, day, choices=None, start=None):
     if start is not None:
         # The rest of the day starts here and now; the 8:45 rule is for a day planned ahead.
         now = _seconds(start.at, day, tz)
-        if now >= 19 * 3600:
+        if now >= DAY_ENDS.hour * 3600 + DAY_ENDS.minute * 60:
             raise ValidationFailed(
                 "The working day is over; plan tomorrow instead.",
-                {"start": ["The working day ended at 19:00: plan tomorrow."]},
+                {"start": [f"The working day ended at {DAY_ENDS:%H:%M}: plan tomorrow."]},
             )
         extra = {"day_start": max(now, 0), "first_appointment": max(now, 0)}
     # Lunch stays in the day: the optimiser takes it in what is left of its window (before the first

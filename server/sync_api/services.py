@@ -18,7 +18,7 @@ from ..errors import AppError, Conflict, Forbidden, NotFound, Unavailable, Valid
 from ..extensions import db
 from ..fastpaths import dump_many, row_dump
 from ..geocode.services import fill_addresses, fill_candidates
-from ..models import Account, Appointment, Change, RoutePlan, SyncClient, SyncMutation, SyncState, Visit, utcnow
+from ..models import Change, RoutePlan, SyncClient, SyncMutation, SyncState, Visit, utcnow
 from ..scoping import team_member_ids
 from ..security import Principal
 from .entities import ENTITIES
@@ -135,10 +135,8 @@ def _first_records(principal):
     stops = [stop for plan in plans for stop in plan["data"]["stops"]]
     account_ids = {uuid.UUID(s["account_id"]) for s in stops} | {uuid.UUID(v["data"]["account_id"]) for v in visits}
     appointment_ids = {uuid.UUID(s["appointment_id"]) for s in stops if s.get("appointment_id")}
-    accounts = _upserts_of(principal, ENTITIES["account"], Account.id.in_(account_ids)) if account_ids else []
-    appointments = (
-        _upserts_of(principal, ENTITIES["appointment"], Appointment.id.in_(appointment_ids)) if appointment_ids else []
-    )
+    accounts = _upserts_by_id(principal, ENTITIES["account"], account_ids) if account_ids else []
+    appointments = _upserts_by_id(principal, ENTITIES["appointment"], appointment_ids) if appointment_ids else []
     return accounts + appointments + visits + plans
 
 
