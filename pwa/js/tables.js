@@ -1,4 +1,16 @@
 // Report tables on a phone: a card a row where a table would not fit its box.
+import { html } from "./ui.js";
+
+/** A report's table (`columns` [[key, label]], `rows`, `value(row, key)` the cell's content): a row a rep or a
+ *  step, named in its first cell; each other cell carries its column's name, for the card a row (fitTables). */
+export function fitTable(columns, rows, value, className = "") {
+  const [[first], ...rest] = columns;
+  return html`<div class="table-box"><table class="report-table fit ${className}">
+    <thead><tr>${columns.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
+    <tbody>${rows.map((row) => html`<tr><th scope="row">${value(row, first)}</th>${rest.map(([key, label]) =>
+      html`<td data-label="${label}"><span class="v">${value(row, key)}</span></td>`)}</tr>`)}</tbody>
+  </table></div>`;
+}
 
 let refitting = false;
 

@@ -4,7 +4,7 @@ import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
 import { defaultPeriodKind, describe, hhmm, html, money, nextTask, period, shortDate, stageLabel } from "../ui.js";
-import { fitTables } from "../tables.js";
+import { fitTable, fitTables } from "../tables.js";
 import { vocab } from "../settings.js";
 import { chartjs } from "../lazy.js";
 import { word } from "./records.js";
@@ -15,16 +15,9 @@ import { keepTeamFigures, keptTeamFigures, report, reportCsv, reportNames, saveF
 // The reports to fetch come from the server's list (GET /api/reports); the scorecard draws first, on its own.
 const charts = [];
 
-/** A report's table: a row a rep (or step), named in its first cell; a card a row on a phone where the table
- *  would not fit (fitTables), each figure beside its column's name. */
+/** A report's table, its `amounts` columns as money; a card a row on a phone where it would not fit. */
 function table(columns, rows, amounts = []) {
-  const [[first], ...rest] = columns;
-  const value = (row, key) => cell(row[key], amounts.includes(key));
-  return html`<div class="table-box"><table class="report-table fit">
-    <thead><tr>${columns.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
-    <tbody>${rows.map((row) => html`<tr><th scope="row">${value(row, first)}</th>${rest.map(([key, label]) =>
-      html`<td data-label="${label}"><span class="v">${value(row, key)}</span></td>`)}</tr>`)}</tbody>
-  </table></div>`;
+  return fitTable(columns, rows, (row, key) => cell(row[key], amounts.includes(key)));
 }
 
 /** A cell: an amount, a figure, or a list of figures side by side that wrap a whole figure at a time. */

@@ -5,7 +5,7 @@
 // manager's Team screen draws its charts (a dynamic import), with Chart.js itself (lazy.js).
 import { t } from "../i18n.js";
 import { html, nextTask, shortDate, stageLabel } from "../ui.js";
-import { fitTables } from "../tables.js";
+import { fitTable, fitTables } from "../tables.js";
 import { vocab } from "../settings.js";
 import { word } from "./records.js";
 
@@ -79,11 +79,8 @@ export function chartBlock(key, table, height) {
       <button type="button" class="secondary" data-chart-table="${key}" aria-expanded="false" aria-controls="chart-table-${key}">${t("chart.show_table")}</button>
       <button type="button" class="secondary" data-chart-csv="${key}">${t("chart.csv")}</button>
     </figcaption>
-    <div id="chart-table-${key}" class="chart-table" hidden><div class="table-box"><table class="report-table chart-data fit">
-      <thead><tr>${table.columns.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
-      <tbody>${table.rows.map((row) => html`<tr><th scope="row">${cell(row[table.columns[0][0]])}</th>${table.columns.slice(1).map(([k, label]) =>
-        html`<td data-label="${label}"><span class="v">${cell(row[k])}</span></td>`)}</tr>`)}</tbody>
-    </table></div></div></figure>`;
+    <div id="chart-table-${key}" class="chart-table" hidden>${fitTable(table.columns, table.rows, (row, k) => cell(row[k]), "chart-data")}</div>
+  </figure>`;
 }
 
 /** A chart's table as CSV text: its headings in the chosen language, one line per row. */
