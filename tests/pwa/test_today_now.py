@@ -211,7 +211,9 @@ def test_offline_the_rep_drops_moves_and_inserts_stops_and_the_server_keeps_the_
         wait_synced(page)
         context.set_offline(True)
         route = page.locator("#route li.stop")
-        before = route.count()
+        # Waited for, not read once: a CI run read 0 stops here at an instant the screen was being drawn again.
+        expect(route).to_have_count(len(stops))
+        before = len(stops)
         left_out = stops[2]["account_id"]
         page.locator(f"#route li.stop[data-account='{left_out}'] details.more > summary").click()
         page.locator(f"#route li.stop[data-account='{left_out}'] button", has_text="Leave out").click()
