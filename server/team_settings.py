@@ -1,6 +1,8 @@
 """The one reader of a team's settings of the method: the A/B/C cadence, the first appointment (8:45),
 service minutes per class, the lunch break, the check-in radius, the working days, the visit presets,
-the phone's reminder minutes (before leaving for the next stop, before an appointment), the map's
+the phone's reminder minutes (before leaving for the next stop, before an appointment), the working day's end
+(the method's, for every team: no visit is planned after it, and today is not planned or edited once it has
+passed), the map's
 tile source (with 天地图's key; server/tiles.py gives its datum and attribution) and whether a visit's
 photos come from the camera only (no album).
 
@@ -37,6 +39,7 @@ class Settings:
     lunch_earliest: time = time(12, 0)
     lunch_latest: time = time(13, 0)
     lunch_minutes: int = 45
+    day_end: time = time(19, 0)
     checkin_radius_m: float = 300.0
     working_days: tuple = (1, 2, 3, 4, 5)
     visit_purposes: tuple = tuple(dict(p) for p in VISIT_PHRASES["visit_purpose"])
@@ -69,6 +72,14 @@ class Settings:
         """The rep's own first-appointment time, else the team's."""
         own = getattr(rep, "first_appointment_time", None)
         return own if own is not None else self.first_appointment_time
+
+    def day_end_seconds(self):
+        """The working day's end in seconds from midnight, for routing.Day."""
+        return _seconds(self.day_end)
+
+    def day_over(self, at_seconds):
+        """Whether `at_seconds` (from the day's midnight) is at or after the working day's end."""
+        return at_seconds >= self.day_end_seconds()
 
     def is_working_day(self, day: date):
         return day.isoweekday() in self.working_days

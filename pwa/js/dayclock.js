@@ -1,8 +1,9 @@
 // The day clock (face-to-face, travel, admin, meeting) as Activity records on the phone, and the visit loop
 // keeping it: face-to-face from check-in, travel from check-out while a stop of the day is still to come,
-// stopped after the last one. The rep only corrects (views/clock.js). The one place these rules live.
+// stopped after the last one or once the working day has ended. The rep only corrects (views/clock.js). The one place these rules live.
 import { all, planOn, uuid, writeLocal } from "./db.js";
 import { dayNow } from "./dayedit.js";
+import { dayIsOver } from "./plans.js";
 import { localDate } from "./ui.js";
 
 export async function running() {
@@ -46,7 +47,7 @@ export async function nextStop(now = new Date()) {
   const visits = (await all("visits"))
     .filter((v) => v.check_in_at && !v.cancelled_at && localDate(new Date(v.check_in_at)) === today)
     .sort((a, b) => a.check_in_at.localeCompare(b.check_in_at));
-  const where = dayNow(stops, visits, now);
+  const where = dayNow(stops, visits, now, { over: dayIsOver(now) });
   const last = visits.length ? stops.findIndex((s) => s.account_id === visits[visits.length - 1].account_id) : -1;
   let index = where.nextIndex;
   if (index !== -1 && index < last) index = where.states.findIndex((s, i) => i > last && ["later", "past", "next"].includes(s.state));

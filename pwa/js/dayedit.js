@@ -191,8 +191,9 @@ export async function saveOrder(plan, order, ctx, now = Date.now()) {
 }
 
 /** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
- *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. */
-export function dayNow(stops, visits, now = new Date()) {
+ *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. `over`: the
+ *  working day has ended, so no stop is still to do (every one not visited is past) and no one is behind. */
+export function dayNow(stops, visits, now = new Date(), { over = false } = {}) {
   const byAccount = new Map();
   for (const v of visits) if (!byAccount.has(v.account_id) || v.check_in_at > byAccount.get(v.account_id).check_in_at) byAccount.set(v.account_id, v);
   let nextIndex = -1;
@@ -204,6 +205,10 @@ export function dayNow(stops, visits, now = new Date()) {
     if (nextIndex === -1 && departs >= now.getTime()) nextIndex = i;
     return { state: departs < now.getTime() ? "past" : "later" };
   });
+  if (over) {
+    for (const s of states) if (s.state === "later") s.state = "past";
+    return { states, nextIndex: -1, delay: null, leaveBy: null };
+  }
   if (nextIndex === -1) nextIndex = states.findIndex((s) => s.state === "past"); // late for all: the first missed
   if (nextIndex !== -1) states[nextIndex].state = "next";
   const next = stops[nextIndex];

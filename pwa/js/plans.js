@@ -12,6 +12,21 @@ export function dayHasBegun(user, now = new Date()) {
   return passed(team?.my_first_appointment_time ?? user?.first_appointment_time, now, team?.timezone);
 }
 
+/** Whether today's working day has ended (the server's `day_end`, in the team's time zone): what is left of today
+ *  is then neither re-planned nor re-ordered (the server refuses both), and Today points to tomorrow. */
+export function dayIsOver(now = new Date()) {
+  const end = dayEnd();
+  if (!end) return false;
+  const [h, m] = end.split(":").map(Number);
+  return zonedClock(now, teamSettings().timezone).minutes >= h * 60 + m;
+}
+
+/** The working day's end ("HH:MM", the server's setting), null before the settings have come. */
+export function dayEnd() {
+  const end = teamSettings()?.day_end;
+  return end ? String(end).slice(0, 5) : null;
+}
+
 /** Whether `now` is later than `first` ("HH:MM", someone's first-appointment time) on its day in `zone` (the
  *  team's, where that time is meant; the browser's when none). */
 export function passed(first, now = new Date(), zone = undefined) {

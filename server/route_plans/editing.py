@@ -4,7 +4,8 @@ pass the phone ran (routing/retime.py), with the server's travel model.
 
 The same rules through REST (`PATCH /api/routes/<rep>/<day>`) and sync (`route_plan` update):
 only the plan's rep edits it this way (a manager re-plans instead); every account is the rep's; an
-appointment's stop stays (move or cancel the appointment itself). The rep's choices follow: a stop
+appointment's stop stays (move or cancel the appointment itself); a change made after the day (or after its
+working day's end, team_settings' `day_end`) is refused. The rep's choices follow: a stop
 dropped is left out of later re-plans of that day, an account inserted is kept in them.
 """
 
@@ -18,7 +19,7 @@ from .. import clock, team_settings
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Account, Appointment, RouteStop, User, Visit
-from .planner import Choices, _lunch, _provider, _tz, clear_stops, day_visits, with_left_out
+from .planner import Choices, _lunch, _provider, _tz, clear_stops, day_over, day_visits, with_left_out
 
 MAX_STOPS = 60
 ADDED = "rep_added"  # the reason of a stop the rep inserted by hand
@@ -39,12 +40,16 @@ def edit_stops(principal, plan, stops, changed_at=None):
         raise ValidationFailed(
             "A past day's stops stay as the day left them: change today's or a later day's.", {"date": ["A past day."]}
         )
+    settings = team_settings.for_user(rep)
+    local = now.astimezone(tz)
+    if local.date() == plan.plan_date and settings.day_over(local.hour * 3600 + local.minute * 60 + local.second):
+        # Once the working day has ended, what is left of it is not timed into the night: plan tomorrow.
+        raise day_over(settings, "stops")
     before = sorted(plan.stops, key=lambda s: s.position)
     by_account = {s.account_id: s for s in before}
     accounts = _checked(rep, plan, stops, before)
     visited = _visits(rep, plan.plan_date, tz)
     pins = Choices.from_json(plan.choices).pins
-    settings = team_settings.for_user(rep)
     lunch = _lunch(settings)
     legs = []
     for item, account in zip(stops, accounts):

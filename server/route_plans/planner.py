@@ -32,7 +32,14 @@ CLASS_PRIORITY = {"A": 4, "B": 3, "C": 2}
 STAGE_PRIORITY = {"P": 2, "A": 3, "D": 4, "C": 5}
 STORE_ATTEMPTS = 6  # a re-plan that meets a concurrent change of the same day is planned again
 MAX_OPTIONAL = 25  # the most valuable candidates the solver considers
-DAY_ENDS = time(19, 0)  # a re-plan from here and now after it is refused: plan tomorrow
+
+
+def day_over(settings, field):
+    """The refusal of a change to today once its working day has ended (`field`: what named the time)."""
+    return ValidationFailed(
+        "The working day is over; plan tomorrow instead.",
+        {field: [f"The working day ended at {settings.day_end:%H:%M}: plan tomorrow."]},
+    )
 
 
 def _lunch(settings):
@@ -282,11 +289,8 @@ def _prepare(rep, day, choices=None, start=None):
     if start is not None:
         # The rest of the day starts here and now; the 8:45 rule is for a day planned ahead.
         now = _seconds(start.at, day, tz)
-        if now >= DAY_ENDS.hour * 3600 + DAY_ENDS.minute * 60:
-            raise ValidationFailed(
-                "The working day is over; plan tomorrow instead.",
-                {"start": [f"The working day ended at {DAY_ENDS:%H:%M}: plan tomorrow."]},
-            )
+        if settings.day_over(now):
+            raise day_over(settings, "start")
         extra = {"day_start": max(now, 0), "first_appointment": max(now, 0)}
     # Lunch stays in the day: the optimiser takes it in what is left of its window (before the first
     # visit when need be) or, once the window has passed, skips it and says so.
@@ -295,6 +299,7 @@ def _prepare(rep, day, choices=None, start=None):
         end=end,
         stops=tuple(stops),
         lunch=_lunch(settings),
+        day_end=settings.day_end_seconds(),
         first_appointment=extra.get("first_appointment", first),
         drop_late=start is not None,
         **({"day_start": extra["day_start"]} if extra else {}),

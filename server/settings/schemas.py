@@ -78,6 +78,13 @@ class TeamSettingsSchema(Schema):
     lunch_earliest = fields.Time(**HHMM, metadata={"description": "the lunch break starts at the earliest"})
     lunch_latest = fields.Time(**HHMM, metadata={"description": "and at the latest"})
     lunch_minutes = fields.Integer()
+    day_end = fields.Time(
+        **HHMM,
+        metadata={
+            "description": "the working day's end (the method's, 19:00): no visit is planned after it, and once it "
+            "has passed today is neither re-planned nor changed by hand (plan tomorrow)"
+        },
+    )
     checkin_radius_m = fields.Float(metadata={"description": "a check-in farther from the account is flagged"})
     working_days = fields.List(fields.Integer(), metadata={"description": "ISO weekdays, 1 Monday .. 7 Sunday"})
     visit_purposes = fields.List(fields.Nested(PresetOutSchema))

@@ -25,6 +25,7 @@ def _shown(settings):
             "lunch_earliest",
             "lunch_latest",
             "lunch_minutes",
+            "day_end",
             "checkin_radius_m",
             "working_days",
             "visit_purposes",

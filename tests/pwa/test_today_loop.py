@@ -338,3 +338,49 @@ def test_a_day_whose_last_customer_was_not_met_is_not_called_done(browser, live_
             expect(summary).not_to_contain_text("都已完成")
         finally:
             context.close()
+
+
+def test_after_the_working_days_end_today_says_so_leads_to_tomorrow_and_offers_no_change_to_today(browser, live_server):
+    """A fixed day (rep2's), planned from its start, one stop visited, opened at 19:30 in Chinese: the working day
+    (the server's `day_end`, 19:00) is over, so Today says so and leads to Tomorrow; the stops not visited are past,
+    none is offered as next, none can be moved or left out, there is no re-plan, and Near me adds nothing to today.
+    The clock is this test's own (the suite puts it back), so it needs no calendar mark."""
+    day = date(2026, 11, 12)
+    server_clock.set_now(datetime.combine(day, time(7, 0), ZoneInfo(TZ)))
+    t = token(live_server, "rep2")
+    stops = sorted(
+        api(live_server, "/api/routes/plan", t, {"date": day.isoformat()})["stops"], key=lambda s: s["position"]
+    )
+    assert len(stops) >= 3
+    evening = datetime.combine(day, time(19, 30), ZoneInfo(TZ))
+    server_clock.set_now(evening)
+    arrive = datetime.fromisoformat(stops[0]["planned_arrival"])
+    api(
+        live_server,
+        "/api/visits",
+        t,
+        {
+            "account_id": stops[0]["account_id"],
+            "purpose": "Planned call",
+            "check_in_at": arrive.isoformat(),
+            "check_out_at": (arrive + timedelta(minutes=30)).isoformat(),
+        },
+    )
+    context, page, errors = open_today(browser, live_server, "rep2", evening, locale="zh-CN")
+    try:
+        wait_synced(page)
+        over = page.locator("#day-over")
+        expect(over).to_contain_text("19:00")
+        expect(page.locator("#route li.stop[data-state=done]")).to_have_count(1)
+        expect(page.locator("#route li.stop[data-state=past]")).to_have_count(len(stops) - 1)
+        assert page.locator("#next-up, #replan-rest, #route details.more, #route [data-drop]").count() == 0
+        assert not page.locator("#day-delay").count()  # no "hours behind the plan" at night
+        shot(page, "today-day-over-zh")
+        page.locator("#to-tomorrow").click()
+        expect(page).to_have_url(re.compile("#/tomorrow$"))
+        page.goto("/#/nearby")
+        expect(page.locator("#nearby-list li.nearby").first).to_be_visible()
+        assert page.locator("#nearby-list [data-insert]").count() == 0
+        assert not errors, errors
+    finally:
+        context.close()

@@ -329,3 +329,36 @@ def test_a_past_day_is_not_planned_or_edited_by_its_rep_but_an_edit_made_on_the_
     assert results[1]["fields"] == {"date": ["A past day."]}, results
     stored = client.get(url, headers=world.headers("r1")).get_json()
     assert _order(stored) == order[1:] and stored["version"] == plan["version"] + 1
+
+
+def test_after_the_working_days_end_today_is_not_reordered_into_the_night_but_an_edit_made_before_lands(
+    app, client, world, clock
+):
+    """Once today's working day has ended (the method's 19:00, `day_end` in the settings the phone reads), what is
+    left of today is not timed into the night: the rep's order is refused with `day_over` and its hour, through
+    REST and through sync, and the stored day is unchanged. An order changed offline at 18:50 and sent at 19:10
+    lands, timed from when it was made."""
+    clock.set("2026-11-10T07:00:00+08:00")
+    plan, _ = _day(client, world, app)
+    order = _order(plan)
+    assert client.get("/api/settings", headers=world.headers("r1")).get_json()["day_end"] == "19:00"
+    clock.set("2026-11-10T19:10:00+08:00")
+    url = f"/api/routes/{world.users['r1']}/2026-11-10"
+    edit = client.patch(url, json={"stops": [{"account_id": a} for a in order[1:]]}, headers=world.headers("r1"))
+    assert edit.status_code == 422, edit.get_json()
+    assert edit.get_json()["error"]["field_codes"]["stops"][0] == {"code": "day_over", "params": {"time": "19:00"}}
+    assert _order(client.get(url, headers=world.headers("r1")).get_json()) == order
+    phone = Phone(client, world.headers("r1"))
+    phone.pull()
+    local = phone.store[("route_plan", plan["id"])]
+    made = {"2026-11-10T18:50:00+08:00": "applied", "2026-11-10T19:05:00+08:00": "rejected"}
+    for changed_at, drop in zip(made, (1, 2), strict=True):
+        stops = [{"account_id": a} for a in order[drop:]]
+        phone.queue("route_plan", "update", plan["id"], {"stops": stops, "changed_at": changed_at}, local["version"])
+    results = phone.push().get_json()["results"]
+    assert [r["status"] for r in results] == list(made.values()), results
+    stored = client.get(url, headers=world.headers("r1")).get_json()
+    assert _order(stored) == order[1:] and stored["version"] == plan["version"] + 1
+    # Tomorrow is planned as ever.
+    ahead = client.post("/api/routes/plan", json={"date": "2026-11-11"}, headers=world.headers("r1"))
+    assert ahead.status_code == 200, ahead.get_json()

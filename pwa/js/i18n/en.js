@@ -93,6 +93,8 @@ export default {
   "duration.min": "{min} min", "duration.hm": "{h} h {min} min",
   "today.ahead": "{time} ahead of the plan",
   "today.on_time": "On time",
+  "today.day_over": "The working day ended at {time}: what is left of today stays as it is. Plan tomorrow.",
+  "today.to_tomorrow": "Tomorrow's route",
   "today.all_done": "Every stop of the day is done.",
   "today.none_left": "No stop left: {done} done, {not_met} not met.",
   "nearby.title": "Near me",

@@ -93,6 +93,8 @@ export default {
   "duration.min": "{min} 分钟", "duration.hm": "{h} 小时 {min} 分",
   "today.ahead": "比计划早 {time}",
   "today.on_time": "准时",
+  "today.day_over": "今天的工作时间已于 {time} 结束，剩下的站不再重新规划。请规划明天。",
+  "today.to_tomorrow": "明天的路线",
   "today.all_done": "今天的各站都已完成。",
   "today.none_left": "没有剩下的站：已完成 {done} 站，{not_met} 站未见到客户。",
   "nearby.title": "附近客户",

@@ -7,6 +7,7 @@ import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { on } from "../state.js";
 import { t } from "../i18n.js";
 import { may } from "../may.js";
+import { dayIsOver } from "../plans.js";
 import { settings } from "../settings.js";
 import { daysSince, html, isOverdue, localDate, metresBetween, position } from "../ui.js";
 import { mifCell, replacingOpportunity } from "./accounts.js";
@@ -81,7 +82,8 @@ export async function render(main, { user, query }) {
   }
   const { accounts, ...related } = await territory();
   const ranked = rank(here, accounts, related);
-  const plan = await planOn(localDate());
+  // Once the working day has ended, nothing is added to today (the server refuses it): the list still leads to a visit.
+  const plan = dayIsOver() ? null : await planOn(localDate());
   const planned = new Set((plan?.stops ?? []).map((s) => s.account_id));
   const wanted = query?.get("reason") ?? "";
   const nav = await navContext();

@@ -1,7 +1,7 @@
 // Today: the route plan with arrival times, legs, why each stop is there, and a map.
 import { online } from "../api.js";
 import { all, byIndex, getMeta, outbox, planOn, setMeta } from "../db.js";
-import { dayHasBegun, planAndKeep, previewPlan } from "../plans.js";
+import { dayEnd, dayHasBegun, dayIsOver, planAndKeep, previewPlan } from "../plans.js";
 import { t } from "../i18n.js";
 import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
@@ -72,6 +72,13 @@ export function emptyDay(plan, accounts, { reasons = true } = {}) {
     ? html`<p class="card" id="plan-empty" data-why="${plan.empty_reason}">${t(`replan.empty.${plan.empty_reason}`)}</p>` : "";
 }
 
+/** Once today's working day has ended: it says so, and leads to tomorrow (what is left of today is neither
+ *  re-planned nor re-ordered: the server refuses both). */
+function dayOverCard() {
+  return html`<section class="card" id="day-over"><p>${t("today.day_over", { time: dayEnd() })}</p>
+    <a class="button" id="to-tomorrow" href="#/tomorrow">${t("today.to_tomorrow")}</a></section>`;
+}
+
 /** The visit checked in and not yet out: where, and one big button back into it. */
 function openVisitCard(open, accounts) {
   return html`<section class="card next-up" id="next-up"><p id="open-visit">${t("today.open_visit",
@@ -120,7 +127,9 @@ async function weekFocus(today, accounts) {
 }
 
 export async function render(main, { user }) {
-  const today = localDate();
+  const now = new Date();
+  const today = localDate(now);
+  const over = dayIsOver(now);
   const notices = await planNotices(main);
   const plan = await planOn(today);
   const accounts = new Map((await all("accounts")).map((a) => [a.id, a]));
@@ -136,9 +145,9 @@ export async function render(main, { user }) {
     const first = !plan && (await getMeta("last_sync", null)) === null;
     main.innerHTML = html`<h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}${openCard}
       ${emptyDay(plan, accounts) || html`<p class="card" id="today-none" data-first-sync="${first}">${t(first ? "today.first_sync" : "today.none")}</p>`}
-      <button id="plan-today" type="button">${t("today.plan")}</button>
-      <p id="plan-error" class="error-text" role="alert"></p>`;
-    main.querySelector("#plan-today").addEventListener("click", async (event) => {
+      ${over ? dayOverCard() : html`<button id="plan-today" type="button">${t("today.plan")}</button>
+      <p id="plan-error" class="error-text" role="alert"></p>`}`;
+    main.querySelector("#plan-today")?.addEventListener("click", async (event) => {
       const error = main.querySelector("#plan-error");
       if (!online()) {
         error.textContent = t("today.offline_plan");
@@ -160,9 +169,8 @@ export async function render(main, { user }) {
     return;
   }
   const stops = plan.stops.slice().sort((a, b) => a.position - b.position);
-  const now = new Date();
   const ctx = dayContext(plan, { user, accounts, visits, appointments: await all("appointments") });
-  const where = dayNow(stops, todays, now);
+  const where = dayNow(stops, todays, now, { over });
   const count = (state) => where.states.filter((s) => s.state === state).length;
   const nav = await navContext();
   const items = stops.map((stop, i) => {
@@ -178,7 +186,7 @@ export async function render(main, { user }) {
       : state === "past" ? t("today.state_past") : "";
     const reasons = reasonLabels(stop.reason).concat(stop.pinned && stop.reason !== "appointment" ? [t("reason.pinned")] : []);
     const late = lateMinutes(stop, ctx);
-    const editable = !["done", "not_met", "current"].includes(state);
+    const editable = !over && !["done", "not_met", "current"].includes(state);
     // Two actions on the card (Visit, Navigate); the day's edits behind one "More".
     return html`
       <li class="leg">${t("today.travel", { min: stop.travel_minutes })}</li>
@@ -213,12 +221,13 @@ export async function render(main, { user }) {
       count("not_met") ? html` · <span class="tag warn">${t("today.count_not_met", { n: count("not_met") })}</span>` : ""}</p>
     ${where.delay !== null ? html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
       where.delay > 0 ? t("today.behind", { time: duration(where.delay) }) : where.delay < 0 ? t("today.ahead", { time: duration(-where.delay) }) : t("today.on_time")}</p>`
+      : over && count("past") ? dayOverCard()
       : where.nextIndex === -1 && todays.length ? html`<p id="day-delay" class="card">${count("not_met")
         ? t("today.none_left", { done: count("done"), not_met: count("not_met") }) : t("today.all_done")}</p>` : ""}
     <details id="map-fold" ${mapFolded ? "" : html`open`}><summary>${t("today.map_fold")}</summary>
       <div id="today-map" class="map" role="img" aria-label="${t("today.map")}"></div></details>
     <div class="row"><a class="button secondary" href="#/nearby">${t("nearby.title")}</a>
-      <button type="button" class="secondary" id="replan-rest">${t("replan.button")}</button></div>
+      ${over ? "" : html`<button type="button" class="secondary" id="replan-rest">${t("replan.button")}</button>`}</div>
     <div id="replan" aria-live="polite"></div>
     ${plan.edited_here ? html`<p class="muted" id="day-edited">${t("today.edited_here")}</p>` : ""}
     <ol class="list" id="route">${items}</ol>
@@ -246,7 +255,7 @@ export async function render(main, { user }) {
     await saveOrder(plan, order, ctx);
     render(main, { user });
   });
-  main.querySelector("#replan-rest").addEventListener("click", async (event) => {
+  main.querySelector("#replan-rest")?.addEventListener("click", async (event) => {
     const box = main.querySelector("#replan");
     if (!online()) {
       box.innerHTML = html`<p class="card">${t("today.offline_plan")}</p>`;
