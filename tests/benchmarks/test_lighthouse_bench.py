@@ -110,7 +110,7 @@ def summary(label, runs):
 
 # What is on each warm screen once it has drawn: Today's plan (or its Plan button), the Team screen's first table.
 WARM = {
-    "today": ("rep1", "#route, #plan-today", "Today"),
+    "today": ("rep1", "#route, #plan-today, #day-over", "Today"),
     "team": ("manager", "#report-time-ratios table:not(.chart-data)", "Team (the manager's screen)"),
 }
 

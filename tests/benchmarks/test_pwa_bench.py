@@ -129,7 +129,7 @@ def test_field_app_figures(browser, big_server):  # noqa: F811 (the imported fix
         for _ in range(5):
             t0 = time.perf_counter()
             page.reload()
-            page.wait_for_selector("#route, #plan-today")
+            page.wait_for_selector("#route, #plan-today, #day-over")
             runs.append((time.perf_counter() - t0) * 1000)
         print(f"{label} to an interactive Today: median {statistics.median(runs):.0f} ms (of 5)")
 
@@ -151,7 +151,7 @@ def test_field_app_figures(browser, big_server):  # noqa: F811 (the imported fix
     screens = []
     for _ in range(5):
         page.evaluate("location.hash = '#/today'")
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
         screens.append(page.evaluate(NEAR_SCREEN))
     print(
         f"near me screen, tap to rendered list with the GPS fix: first open (reads IndexedDB) {screens[0]:.0f} ms, "
@@ -232,7 +232,7 @@ def test_cold_path_figures(browser, demo_server):  # noqa: F811 (the imported fi
     page.get_by_label("Username").fill("rep1")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     page.wait_for_load_state("networkidle")
     kb, before, later_kb, later = _script_figures(page)
     print(
@@ -254,7 +254,7 @@ def test_cold_path_figures(browser, demo_server):  # noqa: F811 (the imported fi
     page.get_by_label("Username").fill("rep1")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     page.wait_for_load_state("networkidle")
     files, sent, decoded, paths = _transfers(requests, demo_server.url)
     print(
@@ -266,7 +266,7 @@ def test_cold_path_figures(browser, demo_server):  # noqa: F811 (the imported fi
     page.wait_for_timeout(1000)  # the precache settles
     requests.clear()
     page.reload()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     page.wait_for_load_state("networkidle")
     files, sent, decoded, paths = _transfers(requests, demo_server.url)
     print(f"Today, warm (service worker installed): {files} files, {sent / 1024:.0f} KB over the network")

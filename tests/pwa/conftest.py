@@ -196,7 +196,7 @@ def log_in(page, username="rep1", password=PASSWORD):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
 
 
 SAVED_OR_LOOKALIKE = """() => /#\\/account\\/[0-9a-f-]{36}$/.test(location.hash)

@@ -231,7 +231,7 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
         expect(rep_page.locator("#password-error")).not_to_be_empty()  # the two differ: nothing sent
         rep_page.locator("#repeat-password").fill("my-own-password")
         rep_page.locator("#password-form button[type=submit]").click()
-        rep_page.wait_for_selector("#route, #plan-today")  # the rep's Today opens
+        rep_page.wait_for_selector("#route, #plan-today, #day-over")  # the rep's Today opens
         expect(rep_page.locator("#tabs")).to_be_visible()
         # Their first plan: a territory with no account yet says so and how to go on, not "no route" again.
         rep_page.wait_for_selector("#today-none[data-first-sync='false']")  # the first sync is done

@@ -116,7 +116,7 @@ def test_a_chinese_rep_loads_only_chinese_words_the_rest_after_today(browser, li
         page.get_by_label("用户名").fill("rep1")
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
         assert _catalogues(paths)[0] == "/js/i18n/zh-CN.js", paths
         expect(page.get_by_role("link", name="今天", exact=True)).to_be_visible()
         wait_synced(page)
@@ -138,7 +138,7 @@ def test_a_chinese_rep_loads_only_chinese_words_the_rest_after_today(browser, li
 def test_an_english_phone_speaks_english_and_a_switch_loads_the_whole_other_catalogue(context, page, live_server):
     paths = _catalogue_paths(page, live_server)
     log_in(page, "rep1")
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     expect(page.get_by_role("link", name="Accounts", exact=True)).to_be_visible()
     assert "Today" in page.locator("main h1").inner_text()
     assert "/js/i18n/zh-CN.js" not in paths and "/js/i18n/zh-CN.more.js" not in paths, paths
@@ -158,7 +158,7 @@ def test_a_screen_opened_before_the_rest_has_come_waits_for_its_words(context, p
     held = []
     context.route("**/js/i18n/en.more.js*", lambda route: held.append(route))
     log_in(page, "rep1")
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     page.evaluate("location.hash = '#/accounts'")
     for _ in range(100):  # asked for (in idle time after Today, or by the screen), and held
         if held:

@@ -41,7 +41,7 @@ def test_every_screen_runs_under_the_strict_policy(browser, live_server):
         page.get_by_label("Username").fill("rep1")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
         page.locator("#today-map .leaflet-marker-icon").first.wait_for()
         markup_shown()
         for link, ready in (

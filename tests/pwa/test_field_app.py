@@ -109,7 +109,7 @@ def test_offline_reload_record_queue_and_drain_exactly_once(context, page, live_
 
     context.set_offline(True)
     page.reload()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     page.get_by_role("link", name="Accounts").click()
     page.wait_for_selector("#account-list a.item")
     assert page.locator("#account-list a.item").count() == min(len(names), 100)
@@ -136,7 +136,7 @@ def test_offline_reload_record_queue_and_drain_exactly_once(context, page, live_
     page.close()
     again = context.new_page()
     again.goto("/")
-    again.wait_for_selector("#route, #plan-today")
+    again.wait_for_selector("#route, #plan-today, #day-over")
     waiting_text(again, waiting)
     pushes = []
     again.on("request", lambda r: pushes.append(r.url) if "/api/sync/push" in r.url else None)

@@ -247,7 +247,7 @@ def test_the_whole_capture_in_chinese_shows_words_not_codes(browser, live_server
         page.locator("#username").fill("rep2")
         page.locator("#password").fill("demo-password-1")
         page.locator("form button[type=submit]").click()
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
         wait_synced(page)
         context.set_offline(True)
 

@@ -101,7 +101,7 @@ def test_works_with_the_keyboard_alone(page, live_server):
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     wait_synced(page)
     page.get_by_role("link", name="Day clock").focus()
     page.keyboard.press("Enter")
@@ -275,7 +275,7 @@ def test_logging_out_on_a_shared_phone_wipes_the_territory_and_keeps_the_queue_f
     assert visit_id not in {v["id"] for v in _rep_visits(live_server, "rep2")}
     page.get_by_label("Username").fill("rep2")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     wait_synced(page, 0)
     assert visit_id in {v["id"] for v in _rep_visits(live_server, "rep2")}
 
@@ -338,7 +338,7 @@ def test_a_reps_first_screens_load_no_chart_library_and_the_rest_on_demand_offli
     wait_controlled(page)
     context.set_offline(True)
     page.reload()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     page.get_by_role("link", name="Accounts").click()  # a view never loaded online: from the precache
     page.wait_for_selector("#account-list a.item")
     page.get_by_role("link", name="Today").click()

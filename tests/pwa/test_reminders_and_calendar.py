@@ -44,7 +44,7 @@ def log_in_at(browser, live_server, at, username="rep1"):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     wait_synced(page)
     return context, page, errors
 

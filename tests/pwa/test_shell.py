@@ -52,7 +52,7 @@ def test_the_shell_paints_the_login_form_before_any_module_and_keeps_what_was_ty
         assert page.locator("#login-form").count() == 1
         release()
         # The app takes the form with what was typed in it and sends the login it was asked for.
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
 
         # Signed in: the next start paints a screen's skeleton, not the login form.
         held, release = held_app(page)
@@ -60,7 +60,7 @@ def test_the_shell_paints_the_login_form_before_any_module_and_keeps_what_was_ty
         page.wait_for_selector(".skeleton", state="visible")
         assert held and not page.locator("#login-form").is_visible()
         release()
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
         assert errors == []
     finally:
         context.close()
@@ -206,7 +206,7 @@ def test_a_login_asked_for_at_any_moment_of_a_slow_start_goes_once(browser, live
         assert page.locator("#login-form[data-shell]").count() == 1
 
         def opened():
-            page.wait_for_selector("#route, #plan-today")
+            page.wait_for_selector("#route, #plan-today, #day-over")
 
         MOMENTS[moment](page, release, opened)
         assert [r.method for r in logins] == ["POST"]
@@ -235,7 +235,7 @@ def test_a_login_sent_before_the_app_came_goes_when_the_last_session_had_ended(b
         page.wait_for_selector("#login-form[data-pending]", state="attached")
         wait_for(page, view)
         release()
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
         assert len(logins) == 1
     finally:
         context.close()

@@ -117,7 +117,7 @@ def test_a_reps_screens_load_no_chart_code(browser, live_server):
     page.locator("#username").fill("rep1")
     page.locator("#password").fill(PASSWORD)
     page.locator("#login-form button[type=submit]").click()
-    page.wait_for_selector("#route, #plan-today")
+    page.wait_for_selector("#route, #plan-today, #day-over")
     page.wait_for_load_state("networkidle")
     assert not [u for u in scripts if "teamcharts" in u or "chartjs" in u]
     assert page.evaluate("() => window.Chart === undefined")

@@ -341,10 +341,11 @@ def test_a_day_whose_last_customer_was_not_met_is_not_called_done(browser, live_
 
 
 def test_after_the_working_days_end_today_says_so_leads_to_tomorrow_and_offers_no_change_to_today(browser, live_server):
-    """A fixed day (rep2's), planned from its start, one stop visited, opened at 19:30 in Chinese: the working day
-    (the server's `day_end`, 19:00) is over, so Today says so and leads to Tomorrow; the stops not visited are past,
-    none is offered as next, none can be moved or left out, there is no re-plan, and Near me adds nothing to today.
-    The clock is this test's own (the suite puts it back), so it needs no calendar mark."""
+    """A fixed day (rep2's), planned from its start, one stop visited, opened at 18:55 in Chinese and left open past
+    19:00 without signal: once the working day (the server's `day_end`) is over, Today turns to say so, and leads
+    to Tomorrow; the stops not visited are past, none is offered as next, none can be moved or left out, there is no
+    re-plan, and Near me adds nothing to today. The clock is this test's own (the suite puts it back), so it needs no
+    calendar mark."""
     day = date(2026, 11, 12)
     server_clock.set_now(datetime.combine(day, time(7, 0), ZoneInfo(TZ)))
     t = token(live_server, "rep2")
@@ -366,9 +367,13 @@ def test_after_the_working_days_end_today_says_so_leads_to_tomorrow_and_offers_n
             "check_out_at": (arrive + timedelta(minutes=30)).isoformat(),
         },
     )
-    context, page, errors = open_today(browser, live_server, "rep2", evening, locale="zh-CN")
+    context, page, errors = open_today(browser, live_server, "rep2", evening - timedelta(minutes=35), locale="zh-CN")
     try:
         wait_synced(page)
+        expect(page.locator("#replan-rest")).to_be_visible()  # 18:55: the day goes on
+        assert page.locator("#route details.more").count() and not page.locator("#day-over").count()
+        context.set_offline(True)  # no sync to draw the screen again: the clock alone turns it
+        page.clock.fast_forward("35:00")
         over = page.locator("#day-over")
         expect(over).to_contain_text("19:00")
         expect(page.locator("#route li.stop[data-state=done]")).to_have_count(1)

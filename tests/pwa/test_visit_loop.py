@@ -101,7 +101,7 @@ def test_a_denied_position_is_said_in_chinese(browser, live_server):
         page.get_by_label("用户名").fill("rep1")
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("#route, #plan-today")
+        page.wait_for_selector("#route, #plan-today, #day-over")
         wait_synced(page)
         visit_id = check_in(page, account["id"], button="签到", label="拜访目的（必填）")
         expect(page.locator("#fix-warning")).to_contain_text("签到时无定位：定位权限被拒绝")

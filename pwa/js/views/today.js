@@ -102,6 +102,43 @@ function nextUp(where, stops, accounts, open, nav, visitedToday) {
       ${navButton(account, nav)}</div></section>`;
 }
 
+function delayWords(delay) {
+  return delay > 0 ? t("today.behind", { time: duration(delay) }) : delay < 0 ? t("today.ahead", { time: duration(-delay) })
+    : t("today.on_time");
+}
+
+/** What of the screen the clock alone changes: each stop's state, the next stop, whether the day is over. */
+function timeKey(where, over) {
+  return JSON.stringify([where.states.map((s) => s.state), where.nextIndex, over]);
+}
+
+let ticking = null; // the one timer of the Today screen drawn last
+
+/** Time moves the day on while the screen stays open: each minute the day is worked out again from what was
+ *  drawn. The delay is written in place; a change of a stop's state, the next stop or the day's end draws the
+ *  screen again, unless the rep is busy on it (typing, a menu open, a re-plan shown), then at the next minute. */
+function tick(main, drawn, again) {
+  clearInterval(ticking);
+  ticking = setInterval(() => {
+    if (main.todayDrawn !== drawn || !main.isConnected) {
+      clearInterval(ticking);
+      return;
+    }
+    const now = new Date();
+    const over = dayIsOver(now);
+    const where = drawn.where(now, over);
+    if (timeKey(where, over) !== drawn.key) {
+      if (!main.contains(document.activeElement) && !main.querySelector(".busy, details.more[open]")) again();
+      return;
+    }
+    const delay = main.querySelector("#day-delay");
+    if (delay && where.delay !== null) {
+      delay.textContent = delayWords(where.delay);
+      delay.classList.toggle("late", where.delay > 10);
+    }
+  }, MINUTE);
+}
+
 /** "Your plan for <day> was changed by <name> at <time>", until the rep dismisses it. */
 export async function planNotices(main) {
   const notices = await getMeta("plan_notices", []);
@@ -147,6 +184,10 @@ export async function render(main, { user }) {
       ${emptyDay(plan, accounts) || html`<p class="card" id="today-none" data-first-sync="${first}">${t(first ? "today.first_sync" : "today.none")}</p>`}
       ${over ? dayOverCard() : html`<button id="plan-today" type="button">${t("today.plan")}</button>
       <p id="plan-error" class="error-text" role="alert"></p>`}`;
+    // Left open, the screen turns to the day's end when it comes.
+    const drawn = { key: timeKey(dayNow([], [], now, { over }), over), where: (at, overAt) => dayNow([], [], at, { over: overAt }) };
+    main.todayDrawn = drawn;
+    tick(main, drawn, () => render(main, { user }));
     main.querySelector("#plan-today")?.addEventListener("click", async (event) => {
       const error = main.querySelector("#plan-error");
       if (!online()) {
@@ -219,8 +260,7 @@ export async function render(main, { user }) {
       t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
     <p id="day-count">${t("today.count", { done: count("done"), planned: stops.length })}${
       count("not_met") ? html` · <span class="tag warn">${t("today.count_not_met", { n: count("not_met") })}</span>` : ""}</p>
-    ${where.delay !== null ? html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${
-      where.delay > 0 ? t("today.behind", { time: duration(where.delay) }) : where.delay < 0 ? t("today.ahead", { time: duration(-where.delay) }) : t("today.on_time")}</p>`
+    ${where.delay !== null ? html`<p id="day-delay" class="card ${where.delay > 10 ? "late" : ""}" aria-live="polite">${delayWords(where.delay)}</p>`
       : over && count("past") ? dayOverCard()
       : where.nextIndex === -1 && todays.length ? html`<p id="day-delay" class="card">${count("not_met")
         ? t("today.none_left", { done: count("done"), not_met: count("not_met") }) : t("today.all_done")}</p>` : ""}
@@ -234,6 +274,9 @@ export async function render(main, { user }) {
     ${leftOut.length ? html`<h2>${t("today.left_out")}</h2><ul class="list" id="left-out">${leftOut.map((d) =>
       html`<li class="card muted" data-account="${d.id}">${accounts.get(d.id).name}
         <span class="tag warn">${t("drop.left_out_by_rep")}</span></li>`)}</ul>` : ""}`;
+  const drawn = { key: timeKey(where, over), where: (at, overAt) => dayNow(stops, todays, at, { over: overAt }) };
+  main.todayDrawn = drawn;
+  tick(main, drawn, () => render(main, { user }));
   let map = null; // drawn below, once Leaflet has loaded
   const fold = main.querySelector("#map-fold");
   fold.addEventListener("toggle", () => {
