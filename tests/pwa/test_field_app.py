@@ -216,7 +216,7 @@ def test_token_expiring_offline_keeps_the_queue_until_the_rep_logs_in_again(cont
 def test_tomorrow_replans_online_with_a_pin_and_says_so_offline(context, page, live_server):
     log_in(page, "rep1")
     wait_synced(page)
-    page.get_by_role("link", name="Tomorrow").click()
+    page.get_by_role("link", name="Tomorrow", exact=True).click()
     page.get_by_role("button", name="Plan tomorrow").click()  # nothing planned yet: planned, not re-planned
     page.wait_for_selector("text=Plan updated.")
     free = [i.get_attribute("value") for i in page.locator("input[name='keep']:not([disabled])").all()]
