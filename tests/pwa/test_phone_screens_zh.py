@@ -301,3 +301,27 @@ def test_a_delay_of_hours_is_said_in_hours_and_minutes(zh):
     log_in_zh(zh, "rep1")
     said = zh.evaluate("import('/js/ui.js').then((ui) => [0, 45, 60, 831].map(ui.duration))")
     assert said == ["0 分钟", "45 分钟", "1 小时 0 分", "13 小时 51 分"], said
+
+
+def test_the_team_screens_go_to_menu_lands_each_report_below_the_header(zh):
+    """The Team screen is many phone screens long: its "跳到" menu lists every report by its heading and goes to the
+    one picked, its heading just below the sticky header (not under it), and is ready for the next pick."""
+    log_in_zh(zh, "manager")
+    expect(zh.locator("#report-activity table.fit")).to_be_visible()
+    # Picked once the screen is drawn (its charts come after its tables and make the page longer above).
+    zh.wait_for_function(
+        "() => !!window.Chart && [...document.querySelectorAll('canvas[id^=chart-]')].every((c) => Chart.getChart(c))"
+    )
+    menu = zh.get_by_label("跳到")
+    headings = zh.locator("#team-reports section[id^=report-] h2").all_text_contents()
+    options = menu.locator("option").all_text_contents()[1:]
+    assert len(headings) >= 10 and options == headings, (options, headings)
+    for section in ("report-funnel", "report-installed-base"):
+        menu.select_option(section)
+        heading = zh.locator(f"#{section} h2")
+        expect(heading).to_be_in_viewport()
+        bar = zh.locator("header.bar, .bar").first.bounding_box()
+        top = heading.bounding_box()["y"]
+        assert bar["y"] + bar["height"] <= top <= bar["y"] + bar["height"] + 80, (section, bar, top)
+        assert menu.input_value() == ""
+    shot(zh, "zh-team-jump")

@@ -51,6 +51,7 @@ export default {
   "drop.window_outside_day": "Its time is outside the working day", "drop.mandatory": "Must be visited",
   "drop.no_time_left": "No time left for it in the day", "drop.cannot_be_reached_in_its_window": "Its time can no longer be reached",
   "tomorrow.add": "Add", "tomorrow.failed": "Re-plan failed: {message}", "tomorrow.done": "Plan updated.",
+  "team.jump": "Go to", "team.jump_pick": "a report…",
   "team.title": "Team numbers", "team.period": "Period", "team.period.day": "Day", "team.period.week": "Week",
   "team.period.month": "Month", "team.period.last_month": "Last month", "team.period.custom": "Custom",
   "team.period_shown": "Showing {kind}: {from} – {to}", "team.from": "From", "team.to": "To", "team.show": "Show",

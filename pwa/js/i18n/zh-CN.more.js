@@ -51,6 +51,7 @@ export default {
   "drop.window_outside_day": "时间不在工作时段内", "drop.mandatory": "必须拜访",
   "drop.no_time_left": "今天已没有时间安排", "drop.cannot_be_reached_in_its_window": "已赶不上约定时间",
   "tomorrow.add": "加入", "tomorrow.failed": "重新规划失败：{message}", "tomorrow.done": "路线已更新。",
+  "team.jump": "跳到", "team.jump_pick": "选择报表…",
   "team.title": "团队数据", "team.period": "期间", "team.period.day": "日", "team.period.week": "周",
   "team.period.month": "月", "team.period.last_month": "上月", "team.period.custom": "自定义",
   "team.period_shown": "显示{kind}：{from} – {to}", "team.from": "从", "team.to": "到", "team.show": "查看",

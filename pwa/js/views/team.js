@@ -39,6 +39,19 @@ function section(name, title, body) {
     ${body}</section>`;
 }
 
+/** The reports are many screens long on a phone: one menu at the top goes to any of them by its heading. */
+function jumps(main, target) {
+  const box = main.querySelector("#team-jump");
+  const select = box.querySelector("select");
+  select.innerHTML = html`<option value="">${t("team.jump_pick")}</option>${[...target.querySelectorAll("section[id^=report-] h2")]
+    .map((h) => html`<option value="${h.closest("section").id}">${h.textContent}</option>`)}`;
+  box.hidden = false;
+  select.onchange = () => {
+    main.querySelector(`#${select.value}`)?.scrollIntoView({ block: "start" });
+    select.value = "";
+  };
+}
+
 async function drawCharts(main, data, pictures) {
   charts.splice(0).forEach((c) => c.destroy());
   // Chart.js loads the first time the Team screen draws its charts, never on a rep's screens.
@@ -93,7 +106,8 @@ export async function render(main, { user }) {
       <button type="submit">${t("team.show")}</button>
     </form>
     <p id="period-shown" class="muted" aria-live="polite"></p>
-    <a href="#/week" id="week-link">${t("week.open")}</a></div>
+    <a href="#/week" id="week-link">${t("week.open")}</a>
+    <div id="team-jump" class="jump" hidden><label for="jump-to">${t("team.jump")}</label><select id="jump-to"></select></div></div>
     <p id="team-error" class="error-text" role="alert"></p>
     <section id="scorecard" class="card scorecard-card" aria-busy="true"></section>
     <div id="team-reports"></div>`;
@@ -264,6 +278,7 @@ export async function render(main, { user }) {
                                                            month: shown.to.slice(0, 7), editable: manages }),
     ]);
     fitTables(target);
+    jumps(main, target);
     pictures.wireBlocks(main, pictures.tables, shown);
     if (mine !== latest) return;
     await drawCharts(main, data, pictures);
