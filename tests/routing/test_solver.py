@@ -297,11 +297,15 @@ def test_cp_sat_or_or_tools_gets_the_rest_when_the_local_search_finds_nothing(mo
     monkeypatch.setattr(solver, "_solve_routing", routing)
     day = random_day(20002, n=n, appointments=2, mandatory=3)
     matrix = matrix_for(day)
-    plan = solve(day, matrix, time_limit_s=1.0, exact_max=0)
+    # CP-SAT's module is imported before the clock starts: under load (20 on 2 cores) its first import alone took
+    # 2.8 s of the limit, and the day then ended with no plan. Three seconds, not one, for the same reason.
+    from ortools.sat.python import cp_model  # noqa: F401
+
+    plan = solve(day, matrix, time_limit_s=3.0, exact_max=0)
     check_plan(day, plan, matrix)
     assert not plan.proven_optimal and len(plan.stops) > 3
     used, unused = ("prove", "routing") if n <= proof.PROOF_MAX else ("routing", "prove")
-    assert len(calls[used]) == 1 and 0.1 <= calls[used][0] <= 1.0 and not calls[unused]
+    assert len(calls[used]) == 1 and 0.1 <= calls[used][0] <= 3.0 and not calls[unused]
 
 
 @pytest.mark.parametrize("seed", range(4))
