@@ -17,6 +17,11 @@ taking it (it only renumbers its own rows and commits), so the counter can take 
 and it is held for a renumbering and a commit, not for the whole write: writers of other records (another
 team's) overlap up to their commits. Each change row notes whose territory the record is in (and was in,
 after a reassignment) so a pull can pick the caller's changes without leaking others'.
+
+A user moved to another team, or given another role, changes what some phones may hold without any record
+changing: the managers of the team they left and of the one they joined (and the user, when they manage) read
+under the old scope. The same flush writes a `scope` row naming each of those users (sync.protocol.SCOPE), numbered
+as any change, and their phones' older cursors reset (sync_api/services.py).
 """
 
 import hashlib
@@ -29,8 +34,9 @@ from sqlalchemy import BigInteger, bindparam, event, func, insert, inspect, sele
 from sqlalchemy.orm import scoped_session
 
 from sync import entities as declared
+from sync.protocol import SCOPE
 
-from .models import Account, Change, RoutePlan, RouteStop, SyncState, utcnow
+from .models import Account, Change, RoutePlan, RouteStop, SyncState, User, utcnow
 
 
 @cache
@@ -304,6 +310,21 @@ def init_app(app, session):
         event.listen(session, "after_transaction_end", _forget)
 
 
+def _log_scopes(session, user_ids):
+    """A `scope` row per user whose scope changed (no record: it needs no `recorded` block)."""
+    if session.info.get(NUMBERED):
+        raise RuntimeError("A change was flushed after its transaction's changes were numbered for the commit.")
+    numbers = provisional_numbers(session, len(user_ids))
+    now = utcnow()
+    session.connection().execute(
+        insert(Change.__table__),
+        [
+            {"seq": n, "entity": SCOPE, "entity_id": u, "op": "reset", "version": 1, "at": now}
+            for n, u in zip(numbers, user_ids)
+        ],
+    )
+
+
 def _number_at_commit(session):
     if session.in_nested_transaction():
         return  # a savepoint's release: its rows wait for the transaction's commit
@@ -317,9 +338,32 @@ def _forget(session, transaction):
         session.info.pop(NUMBERED, None)
 
 
+def _scope_changed(session):
+    """The ids of the users whose scope this flush changes: for each user whose team or role changes, the managers
+    of the team left and of the team joined, and the user when they manage (before or after)."""
+    teams, users = set(), set()
+    for obj in session.dirty:
+        if not isinstance(obj, User):
+            continue
+        state = inspect(obj)
+        team, role = state.attrs.team_id.history, state.attrs.role.history
+        if not (team.has_changes() or role.has_changes()):
+            continue
+        teams |= {t for t in (*team.deleted, *team.unchanged, *team.added) if t is not None}
+        if "manager" in (*role.deleted, *role.unchanged, *role.added):
+            users.add(obj.id)
+    if teams:
+        managers = select(User.id).where(User.team_id.in_(teams), User.role == "manager")
+        users |= set(session.scalars(managers))
+    return sorted(users - {None}, key=str)
+
+
 def _log_changes(session, _flush_context, _instances):
     with session.no_autoflush:
+        rescoped = _scope_changed(session)
         pending = _collect(session)
+        if rescoped:
+            _log_scopes(session, rescoped)
         if not pending:
             return
         if not session.info.get(RECORDING):

@@ -22,6 +22,11 @@ MAX_CLOCK_AHEAD_S = 24 * 3600
 PULL_ORDER = entities.pull_order()
 
 
+# A change-log row of this entity is no record: it says the scope of the user it names (`entity_id`) changed (their
+# team or role), so that what their phone holds was read under another scope; their cursors from before it reset.
+SCOPE = "scope"
+
+
 class CursorError(ValueError):
     """The cursor cannot be used: the client must reset and pull a fresh snapshot."""
 

@@ -39,13 +39,13 @@ class ResetRequired(Exception):
 # --- pull ------------------------------------------------------------------------
 
 
-def _state(seq=0):
-    """The change counter's row (counter, epoch, horizon) and, read in the same statement, the mark of
-    the change numbered `seq` (None: there is none)."""
-    row = _read(_STATE, {"seq": max(seq, 0)}).first()
+def _state(seq=0, me=None):
+    """The change counter's row (counter, epoch, horizon, rescoped) and, read in the same statement, the mark of
+    the change numbered `seq` (None: there is none). `rescoped`: the scope of the user `me` changed after `seq`."""
+    row = _read(_STATE, {"seq": max(seq, 0), "me": me}).first()
     if row is None:
         raise MissingCounter()
-    return row, None if row[3] is None else protocol.change_mark(*row[3:])
+    return row, None if row[4] is None else protocol.change_mark(*row[4:])
 
 
 # What a change's mark is made of (protocol.change_mark).
@@ -54,8 +54,13 @@ _MARKED = (Change.entity, Change.entity_id, Change.version, Change.op, Change.at
 # The statements every pull runs, built once with their values bound per request (building a statement
 # and its cache key costs a few tenths of a millisecond each time): the counter with the cursor's change,
 # and a rep's change rows after the cursor (a manager's or an admin's are built per request).
+_RESCOPED = (
+    select(Change.seq)
+    .where(Change.entity == protocol.SCOPE, Change.entity_id == bindparam("me"), Change.seq > bindparam("seq"))
+    .exists()
+)
 _STATE = (
-    select(SyncState.counter, SyncState.epoch, SyncState.horizon, *_MARKED)
+    select(SyncState.counter, SyncState.epoch, SyncState.horizon, _RESCOPED.label("rescoped"), *_MARKED)
     .select_from(SyncState)
     .outerjoin(Change, Change.seq == bindparam("seq"))
     .where(SyncState.id == 1)
@@ -97,10 +102,13 @@ def pull(principal, cursor_text, limit):
         return page
     try:
         cursor = protocol.Cursor.decode(cursor_text)
-        state, mark = _state(cursor.seq)  # the cursor's change is read with the counter: one statement
+        # The cursor's change, and whether the caller's scope changed since, are read with the counter: one statement.
+        state, mark = _state(cursor.seq, principal.id)
         protocol.check_cursor(
             cursor, state.epoch, state.counter, state.horizon, lambda seq: mark if seq == cursor.seq else _mark_at(seq)
         )
+        if state.rescoped:
+            raise protocol.CursorError("your team or role changed since this cursor: what the phone holds is rebuilt")
     except protocol.CursorError as exc:
         raise ResetRequired(str(exc)) from exc
     if cursor.in_snapshot:
@@ -225,7 +233,8 @@ def _change_page(principal, cursor, limit, mark):
     rows = [decide.ChangeRow(*row) for row in found]
     has_more = len(rows) > limit
     rows = rows[:limit]
-    latest = decide.latest_per_record(rows)  # the newest change per record wins within the page
+    # The newest change per record wins within the page; a scope row (an admin reads them all) is no record.
+    latest = decide.latest_per_record([row for row in rows if row.entity != protocol.SCOPE])
     current = {}
     for name, ids in decide.to_load(latest).items():
         entity = ENTITIES[name]

@@ -826,3 +826,41 @@ def test_a_steady_push_and_pull_take_few_statements(app, client, world, phone):
     assert pushed[-len(renumbering) :] == renumbering, pushed
     # The token with its user; the counter with the cursor's change; the change rows; the visits they name.
     assert pulled == ["SELECT"] * 4, pulled
+
+
+def test_a_rep_moved_to_another_team_leaves_the_old_managers_phone_and_reaches_the_new_ones(client, world, clock):
+    """A rep's move to another team changes no record, yet the manager of the team left holds the rep's territory
+    and the manager of the team joined holds none of it. Their next pulls (a snapshot part-way too) answer
+    `reset_required`, and the snapshot after holds exactly their new scope; the rep's own phone and an admin's go on
+    from their cursors, the admin's change page with no record for the move."""
+    clock.set("2026-11-18T10:00:00+08:00")  # the records' days since contact are read; the move is no date's
+    r1_account = str(world.accounts["r1"])
+    phones = {name: Phone(client, world.headers(name)) for name in ("m1", "m2", "r1", "admin")}
+    for phone in phones.values():
+        phone.pull()
+    midway = Phone(client, world.headers("m2"))
+    assert midway.pull_page(limit=1)["has_more"] is True  # a snapshot part-way
+    assert ("account", r1_account) in phones["m1"].store and ("account", r1_account) not in phones["m2"].store
+    south = client.get(f"/api/users/{world.users['m2']}", headers=world.headers("admin")).get_json()["team_id"]
+    moved = client.patch(f"/api/users/{world.users['r1']}", json={"team_id": south}, headers=world.headers("admin"))
+    assert moved.status_code == 200, moved.get_json()
+    for name in ("m1", "m2"):
+        assert phones[name].pull_page()["reset_required"] is True, name
+        phones[name].pull()
+    assert midway.pull_page()["reset_required"] is True
+    midway.pull()
+    assert ("account", r1_account) not in phones["m1"].store
+    assert not {key for key in phones["m1"].store if key[1] == r1_account}
+    assert ("account", r1_account) in phones["m2"].store and ("account", r1_account) in midway.store
+    assert phones["m2"].store.keys() == midway.store.keys()
+    for name in ("r1", "admin"):
+        page = phones[name].pull_page()
+        assert page["reset_required"] is False and not page["changes"], (name, page)
+    # A later change of the rep's account reaches the new manager, not the old one.
+    client.patch(f"/api/accounts/{r1_account}", json={"notes": "after the move"}, headers=world.headers("r1"))
+    phones["m1"].pull()
+    phones["m2"].pull()
+    assert ("account", r1_account) not in phones["m1"].store
+    assert phones["m2"].store[("account", r1_account)]["data"]["notes"] == "after the move"
+    # Nothing else resets: the next pulls go on from their cursors.
+    assert all(not p.pull_page()["reset_required"] for p in phones.values())
