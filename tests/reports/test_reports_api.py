@@ -29,9 +29,10 @@ def month(app, world):
         r1 = world.users["r1"]
         main = world.accounts["r1"]
         # The cadence counts a never-visited account from its creation, and a past period leaves out an
-        # account created after it: these accounts were all on the books since 1 September.
+        # account (or machine) recorded after it: these accounts were all on the books since 1 September.
         since = local(1, 8, month=9)
         db.session.get(Account, main).created_at = since
+        db.session.get(Device, world.devices["r1"]).created_at = since
         # 4 Nov, the method's 10 h 14 day: 116 face-to-face, 116 travel, 183 admin, 199 meetings.
         db.session.add_all(
             [
@@ -107,6 +108,7 @@ def month(app, world):
                     brand="Fieldday",
                     monthly_volume=12000,
                     installed_on=date(2020, 6, 1),
+                    created_at=since,
                 ),
                 Device(
                     account_id=main,
@@ -114,6 +116,7 @@ def month(app, world):
                     brand="Ricoh",
                     monthly_volume=800,
                     installed_on=date(2025, 12, 1),
+                    created_at=since,
                 ),
             ]
         )
