@@ -327,6 +327,7 @@ def _accounts(rng, rep, districts, how_many, counts, today, weeks):
                     colour=rng.choice(("colour", "mono")),
                     installed_on=today - timedelta(days=rng.randint(60, 8 * 365)),
                     monthly_volume=int(rng.lognormvariate(8, 1)),
+                    created_at=on_books,  # recorded with its account: the installed base of a past period has it
                 )
             )
             counts["devices"] += 1

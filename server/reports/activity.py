@@ -5,11 +5,11 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import select
 
-from .. import team_settings
 from ..extensions import db
 from ..models import RoutePlan, RouteStop, Visit
 from . import repdays
-from .reads import rep_days, visit_rows, worked_days
+from .asof import rules_as_of
+from .reads import period_end, rep_days, visit_rows, worked_days
 from .rows import core_rows as _rows
 from .rows import raw_text as _raw
 from .rows import rep_keys
@@ -19,7 +19,8 @@ from .timesplit import LocalDays
 
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
-    radius = {rep.id: team_settings.for_user(rep).checkin_radius_m for rep in scope.reps}  # each rep's team's
+    as_of = period_end(scope)  # each rep's team's radius as it stood then: a change since changes no past period
+    radius = {rep.id: rules_as_of(scope, rep, as_of).checkin_radius_m for rep in scope.reps}
     days = worked_days(scope)
     kept = rep_days(scope)
     counts = _read_counts(scope, radius) if kept is None else _kept_counts(scope, radius, kept)

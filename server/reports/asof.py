@@ -125,25 +125,38 @@ def _by_value(then, column, type_=None):
     return case((Account.id.in_(list(then)), case(*whens, else_=column)), else_=column)
 
 
-def _cadence_then(settings, instant):
-    """`settings` with the A/B/C days the team had at `instant`: those the first change of them after it found."""
+# The settings a past period's figures read, each from the value the settings' history wrote before a change
+# (the API's form: server/team_settings.py `_plain`) to the value `Settings` holds.
+_THEN = {
+    "cadence_days": lambda settings, before: {**settings.cadence_days, **before},
+    "checkin_radius_m": lambda settings, before: float(before),
+    "working_days": lambda settings, before: tuple(before),
+}
+
+
+def _settings_then(settings, instant):
+    """`settings` with the A/B/C days, the check-in radius and the working days the team had at `instant`:
+    each as the first change of it after the instant found it."""
     if settings.team_id is None:
         return settings
+    then = {}
     for changes in db.session.scalars(
         select(TeamSettingsChange.changes)
         .where(TeamSettingsChange.team_id == settings.team_id, TeamSettingsChange.changed_at > instant)
         .order_by(TeamSettingsChange.changed_at, TeamSettingsChange.id)
     ):
-        if "cadence_days" in changes:
-            return replace(settings, cadence_days={**settings.cadence_days, **changes["cadence_days"][0]})
-    return settings
+        for name, (before, _) in changes.items():
+            if name in _THEN and name not in then:
+                then[name] = _THEN[name](settings, before)
+    return replace(settings, **then) if then else settings
 
 
 def rules_as_of(scope, rep, instant):
-    """The rep's team's settings with the cadence as it stood at `instant` (a change made since changes no
-    past period's overdue), read once per team and instant in the scope."""
+    """The rep's team's settings with the cadence, the check-in radius and the working days as they stood at
+    `instant` (a change made since changes no past period's overdue, away check-ins or working days), read
+    once per team and instant in the scope."""
     settings = team_settings.for_user(rep)
-    return scope.once(("rules", settings.team_id, instant), lambda: _cadence_then(settings, instant))
+    return scope.once(("rules", settings.team_id, instant), lambda: _settings_then(settings, instant))
 
 
 def as_of(scope, instant):

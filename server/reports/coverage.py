@@ -108,8 +108,10 @@ def coverage(scope):
     while monday <= scope.end:
         ends.append((monday, min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)))
         monday += timedelta(days=7)
-    covered = _covered_by_week(then, cadence, [end for _, end in ends])
-    held = select(then.account_class.label("cls")).where(then.held).subquery()
+    # The accounts held then that existed then, as the cadence report counts them: one added since is in no past week.
+    existed = (then.held, Account.created_at <= as_of)
+    covered = _covered_by_week(then, existed, cadence, [end for _, end in ends])
+    held = select(then.account_class.label("cls")).where(*existed).subquery()
     totals = dict(core_rows(select(held.c.cls, func.count()).group_by(held.c.cls)))  # accounts by class then
     weeks = []
     for k, (monday, _) in enumerate(ends):
@@ -134,8 +136,9 @@ def _later(a, b):
     return b if a is None else a if b is None else max(a, b)
 
 
-def _covered_by_week(then, cadence, ends):
-    """{class: [how many of the accounts held then had a met visit within their cadence before each of `ends`]}.
+def _covered_by_week(then, existed, cadence, ends):
+    """{class: [how many of the accounts `existed` picks (held then) had a met visit within their cadence before
+    each of `ends`]}.
 
     An account is covered at an end when its last met visit before it is within its cadence: each visit
     answers for the ends after it up to its account's next visit, and of those for the ones within its
@@ -163,7 +166,7 @@ def _covered_by_week(then, cadence, ends):
     accounts = [
         row
         for row in core_rows(
-            select(then.account_class, days, stamps).where(then.held, then.account_class.in_(ACCOUNT_CLASSES))
+            select(then.account_class, days, stamps).where(*existed, then.account_class.in_(ACCOUNT_CLASSES))
         )
         if row[2] is not None
     ]

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, select
 
-from .. import clock, last_contact, team_settings
+from .. import clock, last_contact
 from ..cadence import days_since, is_overdue
 from ..extensions import db
 from ..models import Account, DailyReview, Opportunity, Photo, RoutePlan, RouteStop, StageChange, User, Visit
@@ -12,6 +12,7 @@ from .activity import activity
 from .asof import as_of as accounts_as_of
 from .asof import rules_as_of
 from .firstvisit import first_appointment
+from .reads import period_end
 from .rows import rep_name, rep_row
 from .scope import Scope
 from .timeratios import time_ratios
@@ -21,7 +22,7 @@ from .weekly import week_focus
 def daily_report(scope: Scope):
     """One rep's day: plan vs done, each visit, opportunity moves, time split, 8:45, tomorrow's overdue."""
     rep, day = scope.reps[0], scope.start
-    radius = team_settings.for_user(rep).checkin_radius_m
+    radius = rules_as_of(scope, rep, period_end(scope)).checkin_radius_m  # the team's as the day left it
     visits = db.session.execute(
         select(Visit, Account.name)
         .join(Account, Account.id == Visit.account_id)

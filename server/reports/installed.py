@@ -34,11 +34,13 @@ def age_band(installed_on, as_of):
 
 def installed_base(scope):
     """The MIF matrix: monthly volume band x machine age, ours and competitors', with each cell's accounts."""
-    as_of = period_end(scope).astimezone(scope.tz).date()
+    end = period_end(scope)
+    as_of = end.astimezone(scope.tz).date()
     devices = db.session.execute(
         select(Device.ownership, Device.monthly_volume, Device.installed_on, Device.account_id, Account.name)
         .join(Account, Account.id == Device.account_id)
-        .where(accounts_as_of(scope, period_end(scope)).held)  # the accounts the reps held then
+        # The machines at the accounts the reps held then, recorded by then: one recorded since is in no past period.
+        .where(accounts_as_of(scope, end).held, Device.created_at <= end)
     ).all()
     cells = defaultdict(lambda: {"devices": 0, "accounts": set()})
     names = {}

@@ -33,7 +33,7 @@ from .reads import period_end
 from .rows import core_rows, held_by, pct, raw_text, rep_keys
 from .rows import rep_row as rep_head
 from .standing import standing
-from .targets import months_of, next_month, working_days
+from .targets import month_settings, months_of, next_month, working_days
 from .timesplit import BASELINE_PCT
 
 # The thresholds of the marks, in one place; the screen says them in words from the answer's `rules`.
@@ -153,13 +153,13 @@ def _period_targets(scope):
         )
     ):
         stored[rep_id][month] = amount
-    teams = {rep.id: team_settings.for_user(rep) for rep in scope.reps}  # each rep's team's working days
+    reps = {rep.id: rep for rep in scope.reps}
     out = {}
     for rep_id, by_month in stored.items():
         total = Decimal(0)
         for month, amount in by_month.items():
             last = next_month(month) - timedelta(days=1)
-            working = working_days(month, last, teams.get(rep_id, team_settings.METHOD))
+            working = working_days(month, last, month_settings(scope, reps[rep_id], month))
             inside = [d for d in working if scope.start <= d <= scope.end]
             if working:
                 total += amount * len(inside) / len(working)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 
-from .. import clock, team_settings
+from .. import clock
 from ..extensions import db
 from ..fastpaths import epoch as _epoch
 from ..models import (
@@ -17,6 +17,7 @@ from ..models import (
 )
 from . import history
 from .asof import as_of as accounts_as_of
+from .asof import rules_as_of
 from .reads import set_by
 from .rows import held_by, rep_keys
 from .rows import raw_text as _raw
@@ -38,6 +39,12 @@ def working_days(first, last, settings):
         for i in range((last - first).days + 1)
         if settings.is_working_day(first + timedelta(days=i))
     ]
+
+
+def month_settings(scope, rep, month):
+    """The rep's team's settings as they stood at the end of `month` (the month so far: now): a change of the
+    working days since changes no past month's breakdown."""
+    return rules_as_of(scope, rep, min(datetime.combine(next_month(month), time(0), scope.tz), clock.now()))
 
 
 def targets(scope):
@@ -81,7 +88,7 @@ def targets(scope):
     for rep in scope.reps:
         for month in months:
             last = next_month(month) - timedelta(days=1)
-            working = working_days(month, last, team_settings.for_user(rep))
+            working = working_days(month, last, month_settings(scope, rep, month))
             target = stored.get((rep.id, month))
             per_day = (target / len(working)) if target is not None and working else None
             weeks = []

@@ -125,7 +125,8 @@ def joint_time(scope):
     per_rep = {}
     for rep_id in scope.rep_ids:
         days = _in_period_days(coached.get(rep_id, []), scope, local_day)
-        minutes = sum(day_minutes(intervals)["face_to_face"] for intervals in days.values())
+        # A float also without a joint visit: the CSV writes 0.0, as the JSON and the other minutes.
+        minutes = sum((day_minutes(intervals)["face_to_face"] for intervals in days.values()), 0.0)
         per_rep[rep_id] = {"joint_visits": visits[rep_id], "joint_min": round(minutes, 1)}
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(managers_seen.values()))))}
     managers = []

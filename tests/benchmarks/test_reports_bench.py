@@ -128,6 +128,8 @@ def _generate(rng):
                     "monthly_volume": rng.randint(0, 30000),
                     "version": 1,
                     "installed_on": FIRST_DAY - timedelta(days=rng.randint(0, 3000)),
+                    # Recorded with its account: the installed base of every period counts it.
+                    "created_at": datetime.combine(FIRST_DAY - timedelta(days=30), clock_time(9), TZ),
                 }
             )
             if a % 2 == 0:

@@ -256,6 +256,8 @@ def test_coverage_of_new_accounts_and_of_the_cadence_week_by_week(app, client, w
             "New not met", "C", datetime(2026, 11, 21, tzinfo=SH), [datetime(2026, 11, 25, 10, tzinfo=SH)], met=False
         )
         account("Old", "A", datetime(2026, 5, 1, tzinfo=SH), [datetime(2026, 11, 10, 10, tzinfo=SH)])
+        # The world's account was on the books before November (an account added after it counts in none of its weeks).
+        db.session.get(Account, world.accounts["r1"]).created_at = datetime(2026, 5, 1, tzinfo=SH)
         db.session.commit()
     answer = get(client, world, "r1", f"/api/reports/coverage?{NOV}")
     row = answer["rows"][0]

@@ -11,6 +11,7 @@ import pytest
 
 from server.extensions import db
 from server.models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, Visit
+from server.reports.registry import REPORTS
 from tests.records import add_visits, writing
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -29,9 +30,10 @@ def month(app, world):
         r1 = world.users["r1"]
         main = world.accounts["r1"]
         # The cadence counts a never-visited account from its creation, and a past period leaves out an
-        # account created after it: these accounts were all on the books since 1 September.
+        # account (or machine) recorded after it: these accounts were all on the books since 1 September.
         since = local(1, 8, month=9)
         db.session.get(Account, main).created_at = since
+        db.session.get(Device, world.devices["r1"]).created_at = since
         # 4 Nov, the method's 10 h 14 day: 116 face-to-face, 116 travel, 183 admin, 199 meetings.
         db.session.add_all(
             [
@@ -107,6 +109,7 @@ def month(app, world):
                     brand="Fieldday",
                     monthly_volume=12000,
                     installed_on=date(2020, 6, 1),
+                    created_at=since,
                 ),
                 Device(
                     account_id=main,
@@ -114,6 +117,7 @@ def month(app, world):
                     brand="Ricoh",
                     monthly_volume=800,
                     installed_on=date(2025, 12, 1),
+                    created_at=since,
                 ),
             ]
         )
@@ -341,6 +345,22 @@ def test_csv_holds_the_same_numbers_and_neutralises_formulas(client, world, mont
     assert "'=cmd|' /C calc'!A0" in names and "=cmd|' /C calc'!A0" not in names
     wrong = client.get(f"/api/reports/funnel?{NOV}&format=csv&table=weeks", headers=world.headers("m1"))
     assert wrong.status_code == 422 and "table" in wrong.get_json()["error"]["fields"]
+
+
+@pytest.mark.calendar
+def test_each_reports_csv_writes_its_json_numbers_as_they_are(client, world, month):
+    """Every number of a report's rows (and its team row) reads in the CSV as the JSON gives it: 0.0 is 0.0."""
+    for name in REPORTS:
+        answer = client.get(f"/api/reports/{name}?{NOV}", headers=world.headers("m1")).get_json()
+        text = client.get(f"/api/reports/{name}?{NOV}&format=csv", headers=world.headers("m1")).get_data(as_text=True)
+        rows = {r.get("rep_id") or r.get("username"): r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+        expected = [(row["rep_id"], row) for row in answer["rows"] if "rep_id" in row]
+        if len(answer["rows"]) > 1 and answer["team"] and name != "installed-base":
+            expected.append(("TEAM", answer["team"]))
+        for key, row in expected:
+            for column, value in row.items():
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    assert rows[key][column] == str(value), (name, key, column, value)
 
 
 @pytest.mark.calendar

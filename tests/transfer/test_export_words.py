@@ -32,7 +32,9 @@ def coded(app, world, clock):
             account = db.session.get(Account, world.accounts[rep])
             account.industry, account.org_type, account.employee_band = "healthcare", "branch", "50-199"
             account.external_key = f"K-{rep}"
-            db.session.get(Device, world.devices[rep]).colour = "colour"
+            device = db.session.get(Device, world.devices[rep])
+            # Recorded in October: the installed base of November (the period so far) has it.
+            device.colour, device.created_at = "colour", datetime(2026, 10, 1, tzinfo=UTC)
         db.session.commit()
     return world
 
