@@ -414,6 +414,7 @@ export default {
   "admin.save": "Save",
   "admin.positions": "Where the day starts and ends",
   "admin.positions_explain": "Tap the map to place the start or the end, or type an address; the planner plans the day from the start.",
+  "admin.positions_explain_map": "Tap the map to place the start or the end; the planner plans the day from the start.",
   "admin.map_sets": "The map places",
   "admin.positions_map": "Map: tap to place the chosen position",
   "admin.start_label": "Start in words (home, office)",

@@ -403,6 +403,7 @@ export default {
   "admin.save": "保存",
   "admin.positions": "每天的出发和结束地点",
   "admin.positions_explain": "点地图放置出发或结束地点，或输入地址；排程从出发地点开始安排一天。",
+  "admin.positions_explain_map": "点地图放置出发或结束地点；排程从出发地点开始安排一天。",
   "admin.map_sets": "地图放置",
   "admin.positions_map": "地图：点按放置所选地点",
   "admin.start_label": "出发地点说明（家、办公室）",
