@@ -27,6 +27,7 @@ PLACES = {  # the fake geocoder's answers, WGS-84 as Nominatim gives them
 }
 COMBOS = [(screen, locale) for screen in sorted(SCREENS) for locale in ("en-US", "zh-CN")]
 ADDRESS = {"en-US": "address", "zh-CN": "地址"}  # the word for a typed address, in each language
+RESET = {"en-US": "reset", "zh-CN": "重置"}  # the word for a password reset, in each language
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +261,22 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
     answer = login("/api/auth/login", json={"username": f"r{suffix}", "password": "my-newer-password"})
     assert answer.status_code == 200 and answer.get_json()["user"]["must_change_password"] is False
     assert rep["id"] == answer.get_json()["user"]["id"]
+
+
+def test_a_new_accounts_first_login_asks_for_their_own_password_without_calling_it_a_reset(browser, live_server, combo):
+    """A new rep's first password is a temporary one too, but nothing was reset: the banner says temporary."""
+    suffix, (screen, locale) = tag(combo), combo
+    Api(live_server, "manager")("POST", "/api/users", {"username": f"n{suffix}", "role": "rep",
+                                                      "password": "first-password"}, status=201)  # fmt: skip
+    phone = phone_context(browser, live_server.url, locale=locale, viewport=SCREENS[screen])
+    try:
+        page = phone.new_page()
+        log_in(page, f"n{suffix}", "first-password")
+        banner = page.locator("#password-forced")
+        expect(banner).to_contain_text("临时密码" if locale == "zh-CN" else "temporary password")
+        expect(banner).not_to_contain_text(RESET[locale])
+    finally:
+        phone.close()
 
 
 def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map(admin_page, live_server, combo):

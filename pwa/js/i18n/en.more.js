@@ -435,7 +435,7 @@ export default {
   "admin.reactivated": "They can log in again.",
   "password.title": "Change my password",
   "password.forced_title": "Choose your password",
-  "password.forced": "Your password was reset: choose your own before you go on.",
+  "password.forced": "You signed in with a temporary password: choose your own before you go on.",
   "password.temporary": "Temporary password",
   "password.old": "Current password",
   "password.new": "New password (at least 8 characters)",

@@ -424,7 +424,7 @@ export default {
   "admin.reactivated": "此人可以再次登录。",
   "password.title": "修改我的密码",
   "password.forced_title": "设置你的密码",
-  "password.forced": "你的密码已被重置：请先设置自己的密码再继续。",
+  "password.forced": "你正在使用临时密码：请先设置自己的密码再继续。",
   "password.temporary": "临时密码",
   "password.old": "当前密码",
   "password.new": "新密码（至少 8 个字符）",
