@@ -26,6 +26,8 @@ PLACES = {  # the fake geocoder's answers, WGS-84 as Nominatim gives them
     "上海市浦东新区世纪大道100号": ("31.2397", "121.5076"),
 }
 COMBOS = [(screen, locale) for screen in sorted(SCREENS) for locale in ("en-US", "zh-CN")]
+ADDRESS = {"en-US": "address", "zh-CN": "地址"}  # the word for a typed address, in each language
+RESET = {"en-US": "reset", "zh-CN": "重置"}  # the word for a password reset, in each language
 
 
 @pytest.fixture(scope="module")
@@ -261,6 +263,22 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
     assert rep["id"] == answer.get_json()["user"]["id"]
 
 
+def test_a_new_accounts_first_login_asks_for_their_own_password_without_calling_it_a_reset(browser, live_server, combo):
+    """A new rep's first password is a temporary one too, but nothing was reset: the banner says temporary."""
+    suffix, (screen, locale) = tag(combo), combo
+    Api(live_server, "manager")("POST", "/api/users", {"username": f"n{suffix}", "role": "rep",
+                                                      "password": "first-password"}, status=201)  # fmt: skip
+    phone = phone_context(browser, live_server.url, locale=locale, viewport=SCREENS[screen])
+    try:
+        page = phone.new_page()
+        log_in(page, f"n{suffix}", "first-password")
+        banner = page.locator("#password-forced")
+        expect(banner).to_contain_text("临时密码" if locale == "zh-CN" else "temporary password")
+        expect(banner).not_to_contain_text(RESET[locale])
+    finally:
+        phone.close()
+
+
 def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map(admin_page, live_server, combo):
     page, suffix = admin_page, tag(combo)
     manager = Api(live_server, "manager")
@@ -277,7 +295,8 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
 
     no_start = page.locator("#person-tags .tag.warn")
     expect(no_start).to_have_count(1)  # no start yet: the rep's days cannot be planned
-    # The start goes where the map is tapped, the end by address (geocoded on the server).
+    # The start goes where the map is tapped, the end by address (geocoded on the server), as the form says.
+    expect(page.locator("#positions-form > p.muted")).to_contain_text(ADDRESS[combo[1]])
     page.locator("#positions-map").click(position={"x": 60, "y": 60})
     expect(page.locator("#start-at")).not_to_have_text(page.locator("#end-at").inner_text())
     page.locator("#end-address").fill("上海市浦东新区世纪大道100号")
@@ -326,6 +345,8 @@ def test_without_a_geocoder_no_address_field_is_offered_and_the_map_sets_the_sta
         page.goto(f"/#/admin/user/{user_id(live_server, 'rep1')}")
         page.wait_for_selector("#positions-map.leaflet-container")
         assert page.locator("#start-address, #end-address").count() == 0
+        # Nor does the form's explanation tell the user to type one.
+        expect(page.locator("#positions-form > p.muted")).not_to_contain_text(ADDRESS[combo[1]])
         radio = page.locator("[role=radiogroup] .check").first  # one line, not a character a line
         assert radio.bounding_box()["height"] < 60
         # Where the day starts and ends, each with the language's own colon.

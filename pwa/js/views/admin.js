@@ -224,7 +224,7 @@ export async function renderUser(main, { user, id, navigate }) {
       <button type="submit">${t("admin.save")}</button>
     </form>
     <form id="positions-form" class="card" novalidate><h2>${t("admin.positions")}</h2>
-      <p class="muted">${t("admin.positions_explain")}</p>
+      <p class="muted" id="positions-explain">${t(geocoding() ? "admin.positions_explain" : "admin.positions_explain_map")}</p>
       <div class="row" role="radiogroup" aria-label="${t("admin.map_sets")}">
         <label class="check"><input type="radio" name="which" value="start" checked>${t("admin.start")}</label>
         <label class="check"><input type="radio" name="which" value="end">${t("admin.end")}</label></div>
