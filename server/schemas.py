@@ -89,6 +89,11 @@ SPACE = r" \t\n\r\f\v\u00a0\u3000"
 # An address as the OpenAPI document publishes it (one @, no spaces nor NUL, a dot in the domain), or empty.
 EMAIL = rf"^(|[^@{SPACE}\x00]+@[^@{SPACE}.\x00]+(\.[^@{SPACE}.\x00]+)+)$"
 
+# A WeCom or DingTalk user id (white space around it is trimmed): one member, never a list. WeCom reads `|` in its
+# `touser` as a separator and `@all` as every member of the corp, DingTalk reads `,` in its `userid_list`: an id
+# holding one sent the user's notices to other people as well.
+IM_USERID = rf"^[{SPACE}]*[^@|,{SPACE}\x00][^|,{SPACE}\x00]*[{SPACE}]*$"
+
 
 def text(max_length, **kwargs):
     """A string field with the column's length limit."""

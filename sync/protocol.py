@@ -16,6 +16,9 @@ SCHEMA_VERSION = 1
 OLDEST_SCHEMA_VERSION = 1
 TOMBSTONE_DAYS = 180
 MAX_CLOCK_AHEAD_S = 24 * 3600
+# The largest change number a database column holds (a 64-bit integer): a cursor naming a larger one is not one
+# this server gave, and the database would refuse the number outright.
+MAX_SEQ = 2**63 - 1
 
 # Pull order: parents before the records that hang off them, as sync/entities.py declares them
 # (append only: a cursor names an entity by its place here).
@@ -68,7 +71,9 @@ class Cursor:
                 raise CursorError("unknown cursor format")
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             raise CursorError("unreadable cursor") from exc
-        if type(seq) is not int or not isinstance(epoch, str) or not (mark is None or isinstance(mark, str)):
+        if type(seq) is not int or abs(seq) > MAX_SEQ:
+            raise CursorError("unknown cursor format")
+        if not isinstance(epoch, str) or not (mark is None or isinstance(mark, str)):
             raise CursorError("unknown cursor format")
         if entity is not None and not (type(entity) is int and 0 <= entity < len(PULL_ORDER)):
             raise CursorError("unknown cursor format")

@@ -29,6 +29,18 @@ def authenticate(username, password, max_failures, window_s, now=None, address="
     (default 3 x max_failures) over all usernames (spraying one password over many). The attempt is
     written and committed before it is counted, so concurrent guesses cannot slip past the limit."""
     now = now or utcnow()
+    _count_attempt(username, address, max_failures, window_s, now, max_per_address)
+    user = db.session.scalar(select(User).where(User.username == username))
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        _keep_failure(now)
+        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+    _forget_failures(username, address)
+    return user
+
+
+def _count_attempt(username, address, max_failures, window_s, now, max_per_address=None):
+    """Write a password guess for `username` from `address` and refuse it (429) past the limits."""
     since = now - timedelta(seconds=window_s)
     max_per_address = max_per_address or 3 * max_failures
     attempt = LoginFailure(username=username, address=address, at=now)
@@ -43,15 +55,16 @@ def authenticate(username, password, max_failures, window_s, now=None, address="
         oldest = db.session.scalar(select(func.min(LoginFailure.at)).where(*recent))
         wait = max(1, int((oldest + timedelta(seconds=window_s) - now).total_seconds()) + 1) if oldest else window_s
         raise TooManyRequests("Too many failed logins from here; wait and try again.", extra={"retry_after_s": wait})
-    user = db.session.scalar(select(User).where(User.username == username))
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not valid or not user.active:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
-        db.session.commit()  # the attempt stays: it was a failure
-        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+
+
+def _keep_failure(now):
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+    db.session.commit()  # the attempt stays: it was a failure
+
+
+def _forget_failures(username, address):
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
     db.session.commit()
-    return user
 
 
 # Two tabs of one app may refresh at the same moment with the same token: the one that comes second
@@ -179,10 +192,16 @@ def revoke(payload, user_id):
     db.session.commit()
 
 
-def change_password(user, old_password, new_password, family_id=None):
-    """The user replaces their own password (a temporary one too); their other logins end."""
+def change_password(user, old_password, new_password, family_id=None, address=""):
+    """The user replaces their own password (a temporary one too); their other logins end. A guess of the old
+    password counts as a login's does (the same limits, per username and `address`): a token alone, stolen for its
+    few minutes, must not get unlimited guesses at the password, whose change then ends every other login."""
+    config, username, now = current_app.config, user.username, utcnow()
+    _count_attempt(username, address, config["LOGIN_MAX_FAILURES"], config["LOGIN_FAILURE_WINDOW_S"], now)
     if not check_password_hash(user.password_hash, old_password):
+        _keep_failure(now)
         raise ValidationFailed("The old password is wrong.", {"old_password": ["Wrong password."]})
+    _forget_failures(username, address)
     if old_password == new_password:
         raise ValidationFailed(
             "The new password must differ from the old one.", {"new_password": ["Must differ from the old password."]}

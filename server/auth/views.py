@@ -121,6 +121,18 @@ class Password(MethodView):
     @blp.arguments(PasswordChangeSchema)
     @blp.response(200, UserSchema)
     @blp.alt_response(401, schema=ErrorSchema, description="No valid access token")
+    @blp.alt_response(
+        429,
+        schema=ErrorSchema,
+        description="Over LOGIN_MAX_FAILURES wrong old passwords (with failed logins) for this user from one "
+        "address within LOGIN_FAILURE_WINDOW_S: wait the Retry-After seconds",
+    )
     def post(self, data):
         """Change your own password (the old one, and a new one of at least 8 characters); your other logins end"""
-        return change_password(current_user, data["old_password"], data["new_password"], _family_id(get_jwt()))
+        return change_password(
+            current_user,
+            data["old_password"],
+            data["new_password"],
+            _family_id(get_jwt()),
+            address=(request.remote_addr or "")[:64],
+        )

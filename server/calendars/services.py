@@ -84,8 +84,10 @@ def plan_events(user):
     shown = {a.id for a in appointments}
     for plan in plans:
         for stop in plan.stops:
-            # A stop kept for an appointment is that appointment's event (its own time and purpose).
-            if stop.appointment_id in shown:
+            # A stop kept for an appointment is that appointment's event (its own time and purpose). A stop of an
+            # account given to another rep since the day was planned is theirs now: its name and address are not
+            # shown outside its territory (the phone's sync leaves the account out too).
+            if stop.appointment_id in shown or accounts[stop.account_id].owner_id != user.id:
                 continue
             events.append(ics.stop_event(plan, stop, accounts[stop.account_id], user.locale))
     return events, zone

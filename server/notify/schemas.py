@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from ..auth.schemas import TokensSchema
 from ..models.notify import CHANNELS, NOTIFICATION_STATES, PROVIDERS
-from ..schemas import SPACE, Pattern, StrictSchema
+from ..schemas import IM_USERID, SPACE, Pattern, StrictSchema
 from ..users.schemas import LOCALES
 from .kinds import KINDS
 
@@ -127,9 +127,15 @@ class ImConfirmSchema(StrictSchema):
     refresh_in_cookie = fields.Boolean(load_default=False)
 
 
+def _im_userid():
+    return fields.String(
+        allow_none=True, validate=[validate.Length(min=1, max=64), Pattern(IM_USERID, error="Invalid value.")]
+    )
+
+
 class ImLinksSchema(StrictSchema):
-    wecom_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
-    dingtalk_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    wecom_userid = _im_userid()
+    dingtalk_userid = _im_userid()
 
 
 class ImSignInAnswer(TokensSchema):

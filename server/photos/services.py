@@ -20,6 +20,10 @@ from ..visits.services import visits
 FIXED = ("visit_id", "sha256", "size")
 KINDS = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 THUMB_PX = 320
+# The most pixels a photo may have. Its thumbnail is made by decoding it whole (a PNG or WebP has no cheaper way),
+# so a small file of a huge plain image (13,000 px square: 160 KB as a PNG) took about 1 GB and 3 s of one worker;
+# the phone sends at most 1600 px on the longer side (pwa/js/photos.js), and a phone camera's own 12 MP passes.
+MAX_PIXELS = 24_000_000
 
 
 class TooLarge(AppError):
@@ -146,9 +150,16 @@ def too_large(size, limit):
 
 
 def thumbnail(data):
-    """A JPEG at most THUMB_PX on its longer side; bytes Pillow cannot read are refused (422)."""
+    """A JPEG at most THUMB_PX on its longer side; bytes Pillow cannot read, or an image of more than MAX_PIXELS
+    (read from its header, before decoding), are refused (422)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValidationFailed(
+                    f"The image is {width} × {height} pixels; a photo may have at most {MAX_PIXELS:,} pixels.",
+                    {"body": [f"At most {MAX_PIXELS} pixels."]},
+                )
             image.draft("RGB", (THUMB_PX, THUMB_PX))  # JPEG: decode at a reduced scale, cheaply
             image = image.convert("RGB")
             image.thumbnail((THUMB_PX, THUMB_PX))

@@ -22,7 +22,7 @@ from ..datum import normalise as normalise_datum
 from ..extensions import db
 from ..models import Team, User
 from ..models.vocab import ROLES
-from ..schemas import StrictSchema, latitude, longitude, text
+from ..schemas import IM_USERID, Pattern, StrictSchema, latitude, longitude, text
 from ..transfer.columns import _norm
 from ..transfer.importing import ImportReport, _cell
 from ..transfer.reading import FileProblem, read_rows
@@ -87,8 +87,8 @@ class UserRowSchema(StrictSchema):
     end_lng = longitude()
     first_appointment_time = fields.Time(format="%H:%M")
     # The user's id in the team's WeCom / DingTalk (linked in the corp of the user's team: server/notify/).
-    wecom_userid = text(64)
-    dingtalk_userid = text(64)
+    wecom_userid = fields.String(validate=[validate.Length(max=64), Pattern(IM_USERID, error="Invalid value.")])
+    dingtalk_userid = fields.String(validate=[validate.Length(max=64), Pattern(IM_USERID, error="Invalid value.")])
 
 
 @dataclass

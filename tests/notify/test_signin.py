@@ -98,6 +98,31 @@ def test_links_are_the_admins_or_managers_and_one_id_one_user(app, client, world
     assert unlinked.get_json() == {"wecom_userid": None, "dingtalk_userid": None}
 
 
+def test_an_im_id_is_one_member_never_a_list_or_everyone(app, client, world, wecom, dingtalk):
+    """WeCom sends to every member of the corp for `@all` and to each of `a|b`; DingTalk to each of `a,b`: linked to
+    a rep, such an id sent the rep's notices (their accounts and plans) to other people as well."""
+    from tests.server.test_users_import import send
+
+    use_wecom(client, world)
+    use_dingtalk(client, world, "m2")
+    for username, field in (("r1", "wecom_userid"), ("r3", "dingtalk_userid")):
+        url = f"/api/users/{world.users[username]}/im-links"
+        for userid in ("@all", "zhang.san|li.si", "zhang.san,li.si", "zhang san"):
+            refused = client.put(url, json={field: userid}, headers=world.headers("admin"))
+            assert refused.status_code == 422 and set(refused.get_json()["error"]["fields"]) == {field}, userid
+        assert client.get(url, headers=world.headers("admin")).get_json() == {
+            "wecom_userid": None,
+            "dingtalk_userid": None,
+        }
+    padded = client.put(
+        f"/api/users/{world.users['r1']}/im-links", json={"wecom_userid": " zhang.san "}, headers=world.headers("m1")
+    )
+    assert padded.get_json()["wecom_userid"] == "zhang.san"  # white space around it is trimmed, as before
+    refused = send(client, world.headers("m1"), "username,role,wecom_userid\nr2,rep,@all\n")
+    assert refused.status_code == 422
+    assert {(e["row"], e["field"]) for e in refused.get_json()["error"]["report"]["errors"]} == {(2, "wecom_userid")}
+
+
 def test_a_team_whose_secret_wecom_refuses_says_so_without_the_secret(app, client, world, wecom):
     use_wecom(client, world)
     wecom.secret = "changed"

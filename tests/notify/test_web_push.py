@@ -74,6 +74,30 @@ def test_a_subscription_is_kept_and_refused_when_no_browser_would_give_it(app, c
     assert rows == [(world.users["r2"], good["keys"]["auth"])]
 
 
+def test_a_subscription_to_a_private_network_or_a_malformed_address_is_refused(app, client, world, push):
+    """The server posts to the endpoint: one naming a private, link-local or reserved address (however written)
+    would reach its own network's services, and a malformed host or port is a 422, not a 500."""
+    good = push.subscribe()
+    for endpoint in (
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.1/push",
+        "https://0x0a000001/push",  # 10.0.0.1 as a resolver reads it
+        "https://[fd00::1]/push",
+        "https://192.168.1.1:8443/push",
+        "https://0.0.0.0/push",
+        "https://[::1/push",
+        "https://[zz]/push",
+        "https://push.example.com:99999999/x",
+    ):
+        answer = client.put("/api/push/subscription", json={**good, "endpoint": endpoint}, headers=world.headers("r1"))
+        assert answer.status_code == 422, (endpoint, answer.status_code)
+        assert set(answer.get_json()["error"]["fields"]) == {"endpoint"}
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(PushSubscription)) == 0
+    public = {**good, "endpoint": "https://8.8.8.8/push/x"}
+    assert client.put("/api/push/subscription", json=public, headers=world.headers("r1")).status_code == 200
+
+
 def json_codes(codes):
     """Every code in a field_codes tree."""
     if isinstance(codes, dict):

@@ -128,6 +128,30 @@ def test_ten_failures_in_a_minute_get_429(app, client, world):
     assert login(client).status_code == 200
 
 
+def test_guesses_at_the_old_password_are_throttled_as_logins_are(app, client, world):
+    """A token alone (stolen for its few minutes) does not get unlimited guesses at the password through the
+    password change, whose success would end the owner's other logins."""
+    token = login(client).get_json()["access_token"]
+
+    def change(old):
+        body = {"old_password": old, "new_password": "a brand new passphrase"}
+        return client.post("/api/auth/password", json=body, headers=bearer(token))
+
+    for _ in range(10):
+        wrong = change("guess")
+        assert wrong.status_code == 422 and set(wrong.get_json()["error"]["fields"]) == {"old_password"}
+    blocked = change(PASSWORD)  # even the right one waits, from this address
+    assert blocked.status_code == 429 and blocked.get_json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 61
+    assert login(client).status_code == 429  # the guesses count with the logins'
+    with app.app_context():  # a minute later the window has passed
+        for failure in db.session.query(LoginFailure).all():
+            failure.at = failure.at - timedelta(seconds=61)
+        db.session.commit()
+    assert change(PASSWORD).status_code == 200
+    assert login(client, password="a brand new passphrase").status_code == 200
+
+
 def test_one_password_sprayed_over_many_usernames_is_throttled_by_address(client, world):
     answers = [login(client, f"nobody{n}", password="Summer2026!").status_code for n in range(40)]
     assert answers[:30] == [401] * 30 and set(answers[30:]) == {429}

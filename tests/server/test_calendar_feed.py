@@ -186,6 +186,21 @@ def test_each_feed_shows_only_its_owners_plan(client, world, planned):
     assert names["m1"] == set()  # a manager's own feed is the manager's own plan, not the team's
 
 
+def test_a_stop_of_an_account_given_to_another_team_leaves_the_feed(client, world, planned):
+    """The account is r3's now (South): r1 may no longer read it, and r1's feed stops naming it or its address,
+    though tomorrow's stored plan still holds its stop."""
+    feed = make_feed(client, world, "r1")
+    moved = planned["extra"][1]
+    answer = client.patch(
+        f"/api/accounts/{moved}", json={"owner_id": str(world.users["r3"])}, headers=world.headers("admin")
+    )
+    assert answer.status_code == 200
+    assert client.get(f"/api/accounts/{moved}", headers=world.headers("r1")).status_code == 404
+    cal = read(client, feed["url"])
+    assert {str(e["SUMMARY"]) for e in cal.walk("VEVENT")} == {"上海第1印刷厂", "Account of r1"}
+    assert all("2 号" not in str(e.get("LOCATION", "")) for e in cal.walk("VEVENT"))
+
+
 def test_a_rotated_or_revoked_token_answers_404_and_nothing_else_opens_a_feed(client, world, planned):
     headers = world.headers("r1")
     assert client.get("/api/calendar/feed", headers=headers).get_json() == {"active": False, "created_at": None}

@@ -113,6 +113,19 @@ def test_a_large_photo_gets_a_thumbnail_for_lists(client, world, store):
     assert max(Image.open(io.BytesIO(thumb.data)).size) == 320 and len(thumb.data) < len(data)
 
 
+def test_an_image_of_too_many_pixels_is_refused_before_it_is_decoded(client, world, store):
+    """A PNG of one colour packs 25 million pixels into a few kilobytes; its thumbnail would decode them all."""
+    out = io.BytesIO()
+    Image.new("1", (5000, 5000)).save(out, "PNG")
+    data = out.getvalue()
+    assert len(data) < 50_000
+    photo_id = photo_of(client, world, data)
+    refused = put(client, world, photo_id, data)
+    assert refused.status_code == 422, refused.get_json()
+    assert "pixels" in refused.get_json()["error"]["fields"]["body"][0]
+    assert store.items == {}
+
+
 def test_other_content_under_the_same_id_is_refused(client, world, store):
     data, other = jpeg(), jpeg(colour=(10, 200, 10))
     photo_id = photo_of(client, world, data)

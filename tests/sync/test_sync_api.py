@@ -407,7 +407,9 @@ def test_f11_stale_future_and_foreign_cursors_reset_and_keep_the_outbox(app, cli
     with writing(app):
         state = db.session.get(SyncState, 1)
         epoch, head = state.epoch, state.counter
-    for cursor in (protocol.Cursor(epoch, head + 50), protocol.Cursor("f" * 32, head)):
+    # A change number past what a 64-bit column holds is no cursor of this server's either (it was a 500).
+    beyond = (protocol.Cursor(epoch, 2**63), protocol.Cursor(epoch, 2**70, entity=0), protocol.Cursor(epoch, -(2**70)))
+    for cursor in (protocol.Cursor(epoch, head + 50), protocol.Cursor("f" * 32, head), *beyond):
         phone.cursor = cursor.encode()
         page = phone.pull_page()
         assert page["reset_required"] is True and phone.store == {} and len(phone.outbox) == 1
