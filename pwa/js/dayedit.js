@@ -93,6 +93,7 @@ export function dayContext(plan, { user, accounts, visits, appointments }) {
   const home = user?.start_lat != null ? [user.start_lat, user.start_lng] : null;
   const end = user?.end_lat != null ? [user.end_lat, user.end_lng] : home ?? origin;
   return { day: plan.plan_date, pins: plan.choices?.pins ?? {}, before, depart, visited, origin, end, accounts,
+           startedAt: plan.start?.at ? new Date(plan.start.at).getTime() : null,
            appointments: new Map(appointments.map((a) => [a.id, a])) };
 }
 
@@ -111,8 +112,12 @@ export function timeOrder(order, ctx, now = Date.now()) {
     const service = prev?.service_minutes ?? team?.service_minutes?.[account?.account_class] ?? 0;
     return { point: pointOf(account), service_s: service * 60, fixed, visited: ctx.visited.get(item.account_id) ?? null };
   });
-  // The lunch break starts between the team's earliest and latest start; once the latest has passed, none.
-  const lunchAt = team && now <= localAt(ctx.day, team.lunch_latest) ? localAt(ctx.day, team.lunch_earliest) : null;
+  // The lunch break starts between the team's earliest and latest start; once the latest has passed, none; nor
+  // when the day was re-planned at lunchtime with the break before its first drive (as the server times it).
+  const noon = team ? localAt(ctx.day, team.lunch_earliest) : null;
+  const eaten = team && ctx.startedAt !== null && ctx.depart >= noon
+    && ctx.depart - Math.max(ctx.startedAt, noon) >= (team.lunch_minutes - 1) * MINUTE;
+  const lunchAt = team && now <= localAt(ctx.day, team.lunch_latest) && !eaten ? noon : null;
   const timed = retime(ctx.origin, ctx.depart, legs, now, lunchAt, team?.lunch_minutes ?? 0);
   const stops = order.map((item, i) => {
     const prev = old.get(item.account_id);

@@ -65,9 +65,8 @@ def edit_stops(principal, plan, stops, changed_at=None):
     noon = datetime.combine(plan.plan_date, time(0), tz) + timedelta(seconds=lunch.earliest)
     late_lunch = datetime.combine(plan.plan_date, time(0), tz) + timedelta(seconds=lunch.latest)
     travel = _travel([origin, *(leg.point for leg in legs), _end(rep)])
-    timed = retime(
-        origin, depart, legs, now, travel, lunch_at=noon if now <= late_lunch else None, lunch_s=lunch.duration
-    )
+    due = now <= late_lunch and not _lunch_before_leaving(plan, depart, noon, lunch.duration)
+    timed = retime(origin, depart, legs, now, travel, lunch_at=noon if due else None, lunch_s=lunch.duration)
 
     clear_stops(plan)
     for position, (item, account, leg, t) in enumerate(zip(stops, accounts, legs, timed)):
@@ -141,6 +140,17 @@ def _visits(rep, day, tz):
     for visit in db.session.scalars(day_visits(rep.id, day, tz, Visit).order_by(Visit.check_in_at)):
         out.setdefault(visit.account_id, (visit.check_in_at, visit.check_out_at))
     return out
+
+
+def _lunch_before_leaving(plan, depart, noon, lunch_s):
+    """Whether the day's lunch break lies before its first departure: a day re-planned from here and now at lunchtime
+    has it there (the planner put it between the plan's start and the first drive), so an edit does not add it again.
+    A minute's slack for the stored minutes of travel."""
+    at = (plan.start or {}).get("at")
+    if at is None:
+        return False
+    started = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return depart >= noon and (depart - max(started, noon)).total_seconds() >= lunch_s - 60
 
 
 def _origin(rep, plan):

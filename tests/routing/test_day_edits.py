@@ -362,3 +362,38 @@ def test_after_the_working_days_end_today_is_not_reordered_into_the_night_but_an
     # Tomorrow is planned as ever.
     ahead = client.post("/api/routes/plan", json={"date": "2026-11-11"}, headers=world.headers("r1"))
     assert ahead.status_code == 200, ahead.get_json()
+
+
+def test_a_day_replanned_at_lunchtime_keeps_its_lunch_once_when_the_rep_then_leaves_a_stop_out(
+    app, client, world, clock
+):
+    """Re-planned from here at 12:30, the day has its lunch break before its first drive. The rep then leaves the
+    last stop out and moves another: the stops before them keep their times (lunch is not taken a second time,
+    45 minutes later at each edit)."""
+    clock.set("2026-11-10T12:30:00+08:00")
+    _more_accounts(app, world)
+    here = {"latitude": 31.2304, "longitude": 121.4737, "at": "2026-11-10T12:30:00+08:00"}
+    body = {"date": "2026-11-10", "start": here}
+    plan = client.post("/api/routes/plan", json=body, headers=world.headers("r1")).get_json()
+    assert plan["lunch"]["status"] == "planned", plan["lunch"]
+    stops = sorted(plan["stops"], key=lambda s: s["position"])
+    lunch = datetime.fromisoformat(plan["lunch"]["start"])
+    assert len(stops) >= 3 and lunch < datetime.fromisoformat(stops[0]["planned_arrival"])
+    url = f"/api/routes/{world.users['r1']}/2026-11-10"
+    clock.set("2026-11-10T12:40:00+08:00")
+    order = _order(plan)
+    first = client.patch(url, json={"stops": [{"account_id": a} for a in order[:-1]]}, headers=world.headers("r1"))
+    assert first.status_code == 200, first.get_json()
+    again = client.patch(
+        url,
+        json={"stops": [{"account_id": a} for a in [order[0], order[2], order[1], *order[3:-1]]]},
+        headers=world.headers("r1"),
+    )
+    assert again.status_code == 200, again.get_json()
+
+    def at(answer, account):
+        stop = next(s for s in answer["stops"] if s["account_id"] == account)
+        return datetime.fromisoformat(stop["planned_arrival"])
+
+    for answer in (first.get_json(), again.get_json()):
+        assert abs(at(answer, order[0]) - at(plan, order[0])) <= timedelta(minutes=1), answer["stops"]
