@@ -308,6 +308,40 @@ def test_cp_sat_or_or_tools_gets_the_rest_when_the_local_search_finds_nothing(mo
     assert len(calls[used]) == 1 and 0.1 <= calls[used][0] <= 3.0 and not calls[unused]
 
 
+def test_a_day_beyond_the_exact_search_keeps_the_beam_plan_when_the_local_search_does_worse(monkeypatch):
+    """On a day too large to prove, a narrow beam run of the exact search comes before PyVRP and its plan is
+    kept when PyVRP's is worse (here PyVRP keeps the mandatory stops alone, and the put-back of optional stops
+    is left out, so that the two plans alone are compared)."""
+    from routing import ils, solver
+    from routing.exact import beam_search
+
+    day = random_day(7004, n=30, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    monkeypatch.setattr(
+        ils, "search_day", lambda day, *args, **kwargs: [i for i, s in enumerate(day.stops) if s.mandatory]
+    )
+    monkeypatch.setattr(solver, "reinsert", lambda day, order, *args: list(order))
+    order, beam = beam_search(day, matrix)
+    plan = solve(day, matrix, time_limit_s=6.0)  # the beam may take 1.5 s, a hundred times what it takes alone
+    check_plan(day, plan, matrix)
+    assert not plan.proven_optimal
+    assert [s.stop_id for s in plan.stops] == [day.stops[i].id for i in order]
+    assert objective(day, plan) == beam
+
+
+def test_a_short_limit_leaves_the_beam_out_and_gives_pyvrp_all_the_time(monkeypatch):
+    """Below BEAM_MIN_S the beam's tenths of a second would be a real share of PyVRP's time: it does not run."""
+    from routing import exact
+
+    calls = []
+    monkeypatch.setattr(exact, "beam_search", lambda *args, **kwargs: calls.append(args))
+    day = random_day(7004, n=30, appointments=2, mandatory=3)
+    matrix = matrix_for(day)
+    plan = solve(day, matrix, time_limit_s=1.0)
+    check_plan(day, plan, matrix)
+    assert not calls
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_every_order_the_local_search_finds_keeps_the_days_own_rules(seed):
     """Lunch as a group of copies of the break, 08:45, appointments and optional stops: whatever PyVRP calls
