@@ -1,10 +1,11 @@
 // The day clock (face-to-face, travel, admin, meeting) as Activity records on the phone, and the visit loop
 // keeping it: face-to-face from check-in, travel from check-out while a stop of the day is still to come,
-// stopped after the last one or once the working day has ended. The rep only corrects (views/clock.js). The one place these rules live.
+// stopped after the last one or once the working day has ended (closeTheDay, each time the reminders look).
+// The rep only corrects (views/clock.js). The one place these rules live.
 import { all, planOn, uuid, writeLocal } from "./db.js";
 import { dayNow } from "./dayedit.js";
-import { dayIsOver } from "./plans.js";
-import { localDate } from "./ui.js";
+import { dayEnd, dayIsOver } from "./plans.js";
+import { atTime, localDate } from "./ui.js";
 
 export async function running() {
   return (await all("activities")).find((a) => !a.ended_at) ?? null;
@@ -55,6 +56,21 @@ export async function nextStop(now = new Date()) {
   const stop = stops[index];
   const leaveBy = new Date(new Date(stop.planned_arrival).getTime() - stop.travel_minutes * 60_000).toISOString();
   return { stop, number: index + 1, leaveBy };
+}
+
+/** The working day's end stops the clock: an activity still running then (the travel after a check-out, a meeting
+ *  never stopped) ends at the end of the day it started, as the rep would have stopped it; not while a visit is open
+ *  (its check-out stops it). Answers the activity ended, or null. */
+export async function closeTheDay(now = new Date()) {
+  const end = dayEnd();
+  const current = end ? await running() : null;
+  if (!current) return null;
+  const started = new Date(current.started_at);
+  const closes = new Date(atTime(`${localDate(started)}T12:00:00`, end));
+  if (now < closes || started >= closes) return null;
+  if ((await all("visits")).some((v) => v.check_in_at && !v.check_out_at && !v.cancelled_at)) return null;
+  await writeLocal("activity", "update", current.id, { ended_at: closes.toISOString() });
+  return current;
 }
 
 /** A check-in: the visit is face-to-face time. */

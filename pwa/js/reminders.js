@@ -4,7 +4,7 @@
 // appointment_reminder_minutes), never from here. A reminder is a system notification when the rep allowed them,
 // else a banner at the top of the app until the rep dismisses it or its moment has passed.
 import { all, getMeta, setMeta } from "./db.js";
-import { nextStop } from "./dayclock.js";
+import { closeTheDay, nextStop } from "./dayclock.js";
 import { t } from "./i18n.js";
 import { teamSettings } from "./settings.js";
 import { hhmm, html } from "./ui.js";
@@ -108,7 +108,8 @@ export function startReminders(user) {
       checkReminders();
     });
   }
-  if (!timer) timer = setInterval(() => checkReminders().catch(() => {}), CHECK_EVERY_MS);
+  // The same look, every few seconds, also stops the day clock at the working day's end.
+  if (!timer) timer = setInterval(() => closeTheDay().then(checkReminders).catch(() => {}), CHECK_EVERY_MS);
   return checkReminders();
 }
 

@@ -389,3 +389,35 @@ def test_after_the_working_days_end_today_says_so_leads_to_tomorrow_and_offers_n
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_the_day_clock_stops_at_the_working_days_end_without_signal(browser, live_server):
+    """An activity left running (admin from 18:30, no visit open) ends at the working day's end, 19:00 (the server's
+    `day_end`), on the phone without signal: the day clock does not count the evening. The clock is this test's own
+    (the suite puts it back), so it needs no calendar mark."""
+    day = date(2026, 11, 13)
+    server_clock.set_now(datetime.combine(day, time(7, 0), ZoneInfo(TZ)))
+    api(live_server, "/api/routes/plan", token(live_server, "rep2"), {"date": day.isoformat()})  # Today opens on it
+    at = datetime.combine(day, time(18, 30), ZoneInfo(TZ))
+    server_clock.set_now(at)
+    context, page, errors = open_today(browser, live_server, "rep2", at)
+    try:
+        wait_synced(page)
+        page.goto("/#/clock")
+        admin = page.locator("button[data-category='admin']")
+        admin.click()
+        expect(admin).to_have_attribute("aria-pressed", "true")
+        context.set_offline(True)
+        page.clock.fast_forward("20:00")  # 18:50: still running
+        [mine] = running(page)
+        assert mine["category"] == "admin"
+        page.clock.fast_forward("20:00")  # 19:10
+        for _ in range(100):  # the reminders' next look (every 15 s of the phone's clock) stops it
+            if not running(page):
+                break
+            page.wait_for_timeout(100)
+        ended = next(a for a in idb_all(page, "activities") if a["id"] == mine["id"])
+        assert local(ended["started_at"]) == "18:30" and local(ended["ended_at"]) == "19:00", ended
+        assert not errors, errors
+    finally:
+        context.close()
