@@ -14,6 +14,7 @@ const TIMER_MS = 60_000;
 const KEEP_SENT_MS = 30 * 86_400_000; // how long acknowledged visits and activities are kept to offer again
 
 let queued = null; // the one follow-up run waiting for the lock
+let ongoing = null; // without Web Locks (plain HTTP): the run under way in this tab
 let status = { state: "idle", waiting: 0, lastSync: null, error: null, rejected: [] };
 
 export function currentStatus() {
@@ -70,7 +71,7 @@ export async function syncNow() {
       await publish({ state, error: state === "offline" ? null : error.message, code: error.code });
     }
   };
-  if (!navigator.locks) return run();
+  if (!navigator.locks) return oneAtATime(run); // an insecure context (plain HTTP) has no Web Locks
   return navigator.locks.request("fieldday-sync", { ifAvailable: true }, (lock) => {
     if (lock) return run();
     // A sync is running (here or in another tab) and may have passed the outbox already:
@@ -81,6 +82,20 @@ export async function syncNow() {
     });
     return queued;
   });
+}
+
+/** Without Web Locks, runs in this tab take turns as under the lock: one under way, one more queued after it
+ *  (any number of requests made meanwhile coalesced into it). Two runs at once would each pull and write. */
+function oneAtATime(run) {
+  if (!ongoing) {
+    ongoing = run().finally(() => { ongoing = null; });
+    return ongoing;
+  }
+  queued ??= ongoing.then(() => {
+    queued = null;
+    return oneAtATime(run);
+  });
+  return queued;
 }
 
 /** The team's settings as the server has them now (after login and with each sync), kept on the phone;
