@@ -310,18 +310,15 @@ def init_app(app, session):
         event.listen(session, "after_transaction_end", _forget)
 
 
-def _log_scopes(session, user_ids):
-    """A `scope` row per user whose scope changed (no record: it needs no `recorded` block)."""
+def _write_rows(session, rows):
+    """Write change rows (dicts of their columns but the number and the instant) under provisional numbers, in
+    order, straight away in the flush's transaction: plain rows, no unit-of-work bookkeeping."""
     if session.info.get(NUMBERED):
         raise RuntimeError("A change was flushed after its transaction's changes were numbered for the commit.")
-    numbers = provisional_numbers(session, len(user_ids))
+    numbers = provisional_numbers(session, len(rows))
     now = utcnow()
     session.connection().execute(
-        insert(Change.__table__),
-        [
-            {"seq": n, "entity": SCOPE, "entity_id": u, "op": "reset", "version": 1, "at": now}
-            for n, u in zip(numbers, user_ids)
-        ],
+        insert(Change.__table__), [{**row, "seq": number, "at": now} for number, row in zip(numbers, rows)]
     )
 
 
@@ -362,33 +359,26 @@ def _log_changes(session, _flush_context, _instances):
     with session.no_autoflush:
         rescoped = _scope_changed(session)
         pending = _collect(session)
-        if rescoped:
-            _log_scopes(session, rescoped)
+        if rescoped:  # no record: these need no `recorded` block
+            _write_rows(session, [{"entity": SCOPE, "entity_id": u, "op": "reset", "version": 1} for u in rescoped])
         if not pending:
             return
         if not session.info.get(RECORDING):
             _op, obj, *_ = pending[0]
             raise UnrecordedChange(entity_of(obj).name, obj.id)
-        if session.info.get(NUMBERED):
-            raise RuntimeError("A change was flushed after its transaction's changes were numbered for the commit.")
-        numbers = provisional_numbers(session, len(pending))
-    now = utcnow()
-    # Written straight away in the flush's transaction: plain rows, no unit-of-work bookkeeping.
-    session.connection().execute(
-        insert(Change.__table__),
-        [
-            {
-                "seq": number,
-                "entity": entity_of(obj).name,
-                "entity_id": obj.id,
-                "op": op,
-                "version": version or 1,
-                "owner_id": owner,
-                "prev_owner_id": prev,
-                "rep_id": rep,
-                "fields": fields,
-                "at": now,
-            }
-            for number, (op, obj, fields, version, owner, prev, rep) in zip(numbers, pending)
-        ],
-    )
+        _write_rows(
+            session,
+            [
+                {
+                    "entity": entity_of(obj).name,
+                    "entity_id": obj.id,
+                    "op": op,
+                    "version": version or 1,
+                    "owner_id": owner,
+                    "prev_owner_id": prev,
+                    "rep_id": rep,
+                    "fields": fields,
+                }
+                for op, obj, fields, version, owner, prev, rep in pending
+            ],
+        )
