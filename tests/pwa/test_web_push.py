@@ -62,17 +62,34 @@ def test_a_pushed_notice_is_shown_by_the_service_worker(browser, server):
         registrations = []
         cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
         cdp.send("ServiceWorker.enable")
-        page.wait_for_timeout(200)
-        registration = next(r for r in registrations if not r.get("isDeleted"))["registrationId"]
-        for message in (
+        scope = server.url + "/"
+        live = []
+        for _ in range(WAIT_MS // 100):
+            live = [r for r in registrations if r.get("scopeURL") == scope and not r.get("isDeleted")]
+            if live:
+                break
+            page.wait_for_timeout(100)
+        assert live, f"no service worker registration for {scope}: {registrations}"
+        registration = live[-1]["registrationId"]
+        messages = (
             {"title": "明天的路线已排好", "body": "明天：9 个拜访，08:21 出发", "tag": "n-1", "url": "/#/me"},
             {"title": "Time to leave", "body": "Leave by 08:40 for stop 1", "tag": "n-2", "url": "/#/me"},
-        ):
-            cdp.send(
-                "ServiceWorker.deliverPushMessage",
-                {"origin": server.url, "registrationId": registration, "data": json.dumps(message)},
-            )
-        wait_until(page, f"async () => ({NOTIFICATIONS})().then((all) => all.length === 2)", timeout=WAIT_MS)
+        )
+        # The browser drops a delivery whose worker it cannot start in time (seen once under a loaded CI run);
+        # a push service delivers again, and so does this test. A notice's tag replaces the one shown before
+        # it, so a second delivery shows no second notification.
+        for attempt in range(4):
+            for message in messages:
+                cdp.send(
+                    "ServiceWorker.deliverPushMessage",
+                    {"origin": server.url, "registrationId": registration, "data": json.dumps(message)},
+                )
+            try:
+                wait_until(page, f"async () => ({NOTIFICATIONS})().then((all) => all.length === 2)", timeout=15_000)
+                break
+            except AssertionError:
+                if attempt == 3:
+                    raise
         shown = sorted(page.evaluate(NOTIFICATIONS), key=lambda n: n["tag"])
         assert shown == [
             {"title": "明天的路线已排好", "body": "明天：9 个拜访，08:21 出发", "tag": "n-1", "url": "/#/me"},
