@@ -16,9 +16,7 @@ export function dayHasBegun(user, now = new Date()) {
  *  is then neither re-planned nor re-ordered (the server refuses both), and Today points to tomorrow. */
 export function dayIsOver(now = new Date()) {
   const end = dayEnd();
-  if (!end) return false;
-  const [h, m] = end.split(":").map(Number);
-  return zonedClock(now, teamSettings().timezone).minutes >= h * 60 + m;
+  return end !== null && minutesPast(end, now, teamSettings().timezone) >= 0;
 }
 
 /** The working day's end ("HH:MM", the server's setting), null before the settings have come. */
@@ -30,9 +28,13 @@ export function dayEnd() {
 /** Whether `now` is later than `first` ("HH:MM", someone's first-appointment time) on its day in `zone` (the
  *  team's, where that time is meant; the browser's when none). */
 export function passed(first, now = new Date(), zone = undefined) {
-  if (!first) return false;
-  const [h, m] = String(first).split(":").map(Number);
-  return zonedClock(now, zone).minutes > h * 60 + m;
+  return Boolean(first) && minutesPast(first, now, zone) > 0;
+}
+
+/** Minutes from `hhmm` ("HH:MM") to `now` on its day's clock in `zone` (negative before it). */
+function minutesPast(hhmm, now, zone) {
+  const [h, m] = String(hhmm).split(":").map(Number);
+  return zonedClock(now, zone).minutes - (h * 60 + m);
 }
 
 /** Plan a day on the server (`body`: date, rep_id for a manager, include/exclude/pins, start, override). */

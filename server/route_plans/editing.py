@@ -19,7 +19,7 @@ from .. import clock, team_settings
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Account, Appointment, RouteStop, User, Visit
-from .planner import Choices, _lunch, _provider, _tz, clear_stops, day_over, day_visits, with_left_out
+from .planner import Choices, _lunch, _provider, _seconds, _tz, clear_stops, day_over, day_visits, with_left_out
 
 MAX_STOPS = 60
 ADDED = "rep_added"  # the reason of a stop the rep inserted by hand
@@ -41,8 +41,7 @@ def edit_stops(principal, plan, stops, changed_at=None):
             "A past day's stops stay as the day left them: change today's or a later day's.", {"date": ["A past day."]}
         )
     settings = team_settings.for_user(rep)
-    local = now.astimezone(tz)
-    if local.date() == plan.plan_date and settings.day_over(local.hour * 3600 + local.minute * 60 + local.second):
+    if now.astimezone(tz).date() == plan.plan_date and settings.day_over(_seconds(now, plan.plan_date, tz)):
         # Once the working day has ended, what is left of it is not timed into the night: plan tomorrow.
         raise day_over(settings, "stops")
     before = sorted(plan.stops, key=lambda s: s.position)
