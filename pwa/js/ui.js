@@ -271,9 +271,12 @@ export function fieldErrors(error) {
     t("error.field", { field: fieldLabel(field), message: flatten(messages, codes[field]) }));
 }
 
-/** A failed request in words: the error's code through the catalogue, then each field's problem. */
+/** A failed request in words: the error's code through the catalogue, then each field's problem. "Some fields
+ *  are not valid" says nothing the fields' own words do not, so it is said only when no field is named. */
 export function describe(error) {
-  return [errorText(error.code, error.message, error.params), ...fieldErrors(error)].join(" ");
+  const fields = fieldErrors(error);
+  if (error.code === "validation_failed" && fields.length) return fields.join(" ");
+  return [errorText(error.code, error.message, error.params), ...fields].join(" ");
 }
 
 /** Metres along the Earth between two positions (haversine), as the server's geodesic counts them closely enough. */
