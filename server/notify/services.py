@@ -1,6 +1,7 @@
 """The notices through the API: a user's own list, the outbox a manager watches, a team's channel
 (credentials write-only), each user's kinds, and the ids an admin links."""
 
+import hmac
 import ipaddress
 import socket
 from urllib.parse import urlparse
@@ -9,7 +10,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from .. import clock
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ImLink, Notification, NotifyPrefs, PushSubscription, TeamChannel, User
 from ..models.notify import DEFAULT_HOURS
@@ -253,8 +254,17 @@ def _checked_subscription(data):
         raise ValidationFailed("The push subscription is not one a browser gives.", errors)
 
 
+def _same_keys(row, keys):
+    """Whether `keys` are the row's own: the auth secret is known only to the browser and this server."""
+    return hmac.compare_digest(row.p256dh.encode(), keys["p256dh"].encode()) & hmac.compare_digest(
+        row.auth.encode(), keys["auth"].encode()
+    )
+
+
 def subscribe_push(principal, data):
-    """Keep the caller's browser subscription (one endpoint belongs to the user who subscribed it last)."""
+    """Keep the caller's browser subscription. One endpoint belongs to one user: the user who subscribed it last,
+    and another user takes it over only with the same keys, which only that browser has (a shared phone's next
+    login; the one before then gets no more pushes there). The endpoint's address alone takes nothing."""
     if not push_key()["enabled"]:
         raise NotFound("Web Push is not set up on this server.")
     _checked_subscription(data)
@@ -262,6 +272,12 @@ def subscribe_push(principal, data):
     if row is None:
         row = PushSubscription(endpoint=data["endpoint"])
         db.session.add(row)
+    elif row.user_id != principal.id and not _same_keys(row, data["keys"]):
+        raise Conflict(
+            "This push endpoint is another browser subscription's; subscribe this browser again.",
+            {"endpoint": ["Already exists."]},
+            code="push_endpoint_taken",
+        )
     row.user_id, row.p256dh, row.auth = principal.id, data["keys"]["p256dh"], data["keys"]["auth"]
     db.session.commit()
     return row

@@ -175,6 +175,7 @@ class PushSubscriptionView(MethodView):
     @blp.arguments(PushSubscriptionSchema)
     @blp.response(200, PushSubscribedSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="Web Push is not set up on this server")
+    @blp.alt_response(409, schema=ErrorSchema, description="The endpoint is another user's, with other keys")
     def put(self, data):
         """Keep this browser's push subscription: notices then come as Web Push too (in-app channel only)"""
         return services.subscribe_push(principal(), data)

@@ -74,6 +74,32 @@ def test_a_subscription_is_kept_and_refused_when_no_browser_would_give_it(app, c
     assert rows == [(world.users["r2"], good["keys"]["auth"])]
 
 
+def test_another_user_takes_an_endpoint_only_with_its_keys(app, client, world, push):
+    """An endpoint's address alone (seen in a log, or guessed) takes nothing: another rep posting it with keys of
+    their own gets a 409 and the owner keeps their pushes; deleting it as that rep deletes nothing. The same
+    browser's next login (a shared phone: the same endpoint and keys) takes it over."""
+    url = "/api/push/subscription"
+    owned = push.subscribe()
+    assert client.put(url, json=owned, headers=world.headers("r1")).status_code == 200
+    stolen = {**owned, "keys": push.subscribe()["keys"]}
+    answer = client.put(url, json=stolen, headers=world.headers("r2"))
+    assert answer.status_code == 409, answer.get_json()
+    error = answer.get_json()["error"]
+    assert error["code"] == "push_endpoint_taken" and set(error["fields"]) == {"endpoint"}
+    assert "r1" not in error["message"]
+    assert client.delete(url, json={"endpoint": owned["endpoint"]}, headers=world.headers("r2")).status_code == 204
+
+    def rows():
+        with app.app_context():
+            return db.session.execute(db.select(PushSubscription.user_id, PushSubscription.auth)).all()
+
+    assert rows() == [(world.users["r1"], owned["keys"]["auth"])]
+    _notify(app, world.users["r1"])
+    assert len(push.to(owned)) == 1  # still r1's browser
+    assert client.put(url, json=owned, headers=world.headers("r2")).status_code == 200  # the shared phone
+    assert rows() == [(world.users["r2"], owned["keys"]["auth"])]
+
+
 def test_a_subscription_to_a_private_network_or_a_malformed_address_is_refused(app, client, world, push):
     """The server posts to the endpoint: one naming a private, link-local or reserved address (however written)
     would reach its own network's services, and a malformed host or port is a 422, not a 500."""
