@@ -10,6 +10,7 @@ into a log line or an error text (`ProviderError` says the errcode and the provi
 """
 
 import json
+import re
 import threading
 import urllib.error
 import urllib.parse
@@ -153,6 +154,17 @@ class WeCom(Client):
         return answer.get("userid") or answer.get("UserId")
 
 
+# What DingTalk's markdown reads as markup: emphasis, code, links and images, headings, lists and quotes, tables,
+# strike-through and its HTML (<font>); each escaped with a backslash, it shows as itself.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#+\-.!|~])")
+
+
+def markdown_text(text):
+    """Plain text (a notice's words, with the account names, steps and purposes users wrote) as DingTalk markdown
+    that shows it as written: no user's text becomes a link, an image, a heading or coloured type."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
 class DingTalk(Client):
     name = "dingtalk"
     retry_codes = DINGTALK_RETRY
@@ -184,7 +196,7 @@ class DingTalk(Client):
                     "msgtype": "action_card",
                     "action_card": {
                         "title": title,
-                        "markdown": f"### {title}\n{description}",
+                        "markdown": f"### {markdown_text(title)}\n{markdown_text(description)}",
                         "single_title": "详情",
                         "single_url": url,
                     },

@@ -251,6 +251,24 @@ def test_dingtalk_gets_the_same_content_once_a_day(app, client, world, dingtalk,
     assert len(dingtalk.delivered) == 3
 
 
+def test_dingtalk_shows_what_users_wrote_as_written_not_as_markdown(app, client, world, dingtalk, clock):
+    """An account's name and a visit's next step are the users' words: in the card's markdown they cannot become a
+    link, an image, bold or coloured type, a heading or a list (each special escaped; the card's own heading stays)."""
+    clock.set(MONDAY_10)
+    use_dingtalk(client, world)
+    link(client, world, "r3", dingtalk_userid="wang.wu")
+    account = "**Acme** [pay here](https://evil.example) ![x](https://evil.example/x.png)"
+    step = '<font color="red">urgent</font>\n# call\n- 1. `ask` ~~me~~ | _now_ \\'
+    _notify(app, world.users["r3"], kind="follow_up_due", date="2026-11-10", account=account, next_step=step)
+    [(_, title, markdown, _, _)] = dingtalk.delivered
+    assert title == "明天要跟进"
+    assert markdown == (
+        "### 明天要跟进\n"
+        "\\*\\*Acme\\*\\* \\[pay here\\](https://evil\\.example) \\!\\[x\\](https://evil\\.example/x\\.png)："
+        '\\<font color="red"\\>urgent\\</font\\>\n\\# call\n\\- 1\\. \\`ask\\` \\~\\~me\\~\\~ \\| \\_now\\_ \\\\'
+    )
+
+
 def test_outside_the_working_hours_a_notice_waits_unless_the_user_asked_for_it(app, client, world, wecom, clock):
     late = MONDAY_10.replace(hour=22)
     clock.freeze(late)
