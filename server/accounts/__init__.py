@@ -1,6 +1,6 @@
 """Accounts (客户): the rep's territory."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/accounts", description="Accounts in a territory")
 

@@ -1,6 +1,6 @@
 """Day-clock activities: face-to-face, travel, admin, meeting."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "activities",

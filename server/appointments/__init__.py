@@ -1,6 +1,6 @@
 """Fixed-time appointments at accounts."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "appointments", __name__, url_prefix="/api/appointments", description="Fixed-time appointments at accounts."

@@ -1,6 +1,6 @@
 """Login, token refresh and logout."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Authentication")
 

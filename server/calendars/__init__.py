@@ -1,6 +1,6 @@
 """The rep's day in the phone's calendar: a private ICS feed per user and one appointment as a `.ics` file."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "calendars",

@@ -1,6 +1,6 @@
 """Contacts at an account and their role in the purchase."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "contacts",

@@ -1,6 +1,6 @@
 """Installed base (MIF): machines in field at an account, ours and competitors'."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "devices",

@@ -1,7 +1,7 @@
 """Addresses from positions: the phone asks for a new prospect's address at its GPS position when
 online; a prospect created offline without one gets it on the server at sync (services.py)."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "geocode",

@@ -2,13 +2,13 @@
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from ..extensions import db
 from ..models import vocab
 from ..models.vocab import STAGE_NAMES
+from ..request_json import Blueprint
 
 # The method's codes the app shows (through its catalogue) and offers in its forms, in their order.
 CLIENT_VOCAB = {

@@ -1,7 +1,7 @@
 """Notices to reps and managers (in-app, WeCom application messages, DingTalk work notices), the team's
 channel and its credentials, each user's kinds, and sign-in from inside WeCom and DingTalk."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "notify",

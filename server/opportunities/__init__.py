@@ -1,6 +1,6 @@
 """Opportunities moving through the S-P-A-D-C-O funnel."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "opportunities",

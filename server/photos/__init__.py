@@ -1,6 +1,6 @@
 """Photos taken at visits: metadata as a synced record, bytes by PUT/GET under the photo's id."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "photos",

@@ -1,6 +1,6 @@
 """Route plans: a rep's ordered stops for a day."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "route_plans",

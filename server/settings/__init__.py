@@ -1,7 +1,7 @@
 """A team's settings of the method (cadence, the day's timings, check-in radius, working days, visit
 presets): read by the team and the phone after login, edited by its manager or an admin."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "settings",

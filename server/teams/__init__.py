@@ -1,6 +1,6 @@
 """Teams: their name, time zone and manager."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint("teams", __name__, url_prefix="/api/teams", description="Teams: name, time zone, manager")
 

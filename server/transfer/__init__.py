@@ -1,4 +1,4 @@
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint("transfer", __name__, url_prefix="/api", description="CSV import and CSV/JSON export")
 

@@ -1,6 +1,6 @@
 """Users (reps, managers, admins): administration through the API."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="People: create, edit, reset, deactivate")
 

@@ -1,6 +1,6 @@
 """Visits: purpose before, check-in/out, outcome and next step after."""
 
-from flask_smorest import Blueprint
+from ..request_json import Blueprint
 
 blp = Blueprint(
     "visits",

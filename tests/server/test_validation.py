@@ -158,12 +158,48 @@ def test_oversize_body_is_refused(client, world):
     assert count(client, world, "accounts") == before
 
 
-def test_non_json_body_is_refused(client, world):
-    response = client.post(
-        "/api/accounts", data="name=x", content_type="application/x-www-form-urlencoded", headers=world.headers("r1")
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        ("name=x", "application/x-www-form-urlencoded"),
+        ('{"name": "x"}', "text/plain"),  # JSON, but not sent as JSON (fetch's default for a string body)
+        ('{"name": "x"}', "text/plain;charset=UTF-8"),
+        ('{"name": "x"}', None),
+    ],
+)
+def test_a_body_not_sent_as_json_is_a_415(client, world, body, content_type):
+    """Before, the body was read as missing: a 422 naming every required field, which sends the client looking
+    for a mistake in the fields it did send."""
+    before = count(client, world, "accounts")
+    response = client.post("/api/accounts", data=body, content_type=content_type, headers=world.headers("r1"))
+    assert response.status_code == 415, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "unsupported_media_type" and error["fields"] == {}
+    assert "application/json" in error["message"]
+    assert count(client, world, "accounts") == before
+    # The same body as JSON is taken.
+    assert (
+        client.post(
+            "/api/accounts", data='{"name": "x"}', content_type="application/json", headers=world.headers("r1")
+        ).status_code
+        == 201
     )
-    assert response.status_code in (400, 415, 422)
-    assert response.get_json()["error"]["code"]
+
+
+def test_a_request_without_a_body_is_read_as_before(client, world):
+    """No body at all is no body of the wrong type: an operation whose body is optional still works without one,
+    and one that needs fields names them."""
+    assert client.post("/api/accounts", headers=world.headers("r1")).status_code == 422
+    assert client.post("/api/auth/logout", headers=world.headers("r1")).status_code == 204
+
+
+def test_the_document_lists_415_for_every_json_body(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    operations = [op for ops in paths.values() for op in ops.values() if isinstance(op, dict) and "requestBody" in op]
+    json_bodies = [op for op in operations if "application/json" in op["requestBody"]["content"]]
+    assert json_bodies and all("415" in op["responses"] for op in json_bodies)
+    upload = paths["/api/photos/{record_id}/content"]["put"]["responses"]["415"]
+    assert upload["description"] == "Not a JPEG, PNG or WebP image"  # its own 415 stays
 
 
 def test_stale_version_is_a_409_and_keeps_the_newer_data(client, world):
