@@ -175,7 +175,7 @@ def _one_reading_of_the_end(_converter, field, ret=None, **_):
 class WhatEveryOperationMayAnswer(BasePlugin):
     """What the server applies to every operation, in each one's document: a PATCH body (a partial
     schema) names at least one field (an empty one changes nothing: 422); a body over MAX_CONTENT_LENGTH
-    is a 413, a JSON body sent as another type a 415 (server/request_json.py);
+    is a 413, a JSON body sent as another type a 415 and one naming a key twice a 400 (server/request_json.py);
     an operation that takes a bearer token answers 401 without a valid one."""
 
     ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -193,6 +193,9 @@ class WhatEveryOperationMayAnswer(BasePlugin):
                 if "application/json" in operation["requestBody"].get("content", {}):
                     responses.setdefault(
                         "415", {"description": "The body is not sent as application/json", "content": self.ERROR}
+                    )
+                    responses.setdefault(
+                        "400", {"description": "The body is not JSON, or names a key twice", "content": self.ERROR}
                     )
             if operation.get("security") != []:
                 responses.setdefault("401", {"description": "No valid access token", "content": self.ERROR})

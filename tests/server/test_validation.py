@@ -193,11 +193,29 @@ def test_a_request_without_a_body_is_read_as_before(client, world):
     assert client.post("/api/auth/logout", headers=world.headers("r1")).status_code == 204
 
 
-def test_the_document_lists_415_for_every_json_body(client):
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "x", "notes": "a", "name": "y"}',
+        '{"name": "x", "notes": [{"a": 1, "b": {"c": 1, "c": 2}}]}',
+    ],
+)
+def test_a_key_given_twice_is_refused(client, world, body):
+    """JSON parsers differ on which of two values counts (the first, the last, an error); the server took the last
+    unseen. Now the body is refused, however deep the object, and nothing is written."""
+    before = count(client, world, "accounts")
+    response = client.post("/api/accounts", data=body, content_type="application/json", headers=world.headers("r1"))
+    assert response.status_code == 400, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "duplicate_key" and "twice" in error["message"]
+    assert count(client, world, "accounts") == before
+
+
+def test_the_document_lists_415_and_400_for_every_json_body(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     operations = [op for ops in paths.values() for op in ops.values() if isinstance(op, dict) and "requestBody" in op]
     json_bodies = [op for op in operations if "application/json" in op["requestBody"]["content"]]
-    assert json_bodies and all("415" in op["responses"] for op in json_bodies)
+    assert json_bodies and all({"400", "415"} <= set(op["responses"]) for op in json_bodies)
     upload = paths["/api/photos/{record_id}/content"]["put"]["responses"]["415"]
     assert upload["description"] == "Not a JPEG, PNG or WebP image"  # its own 415 stays
 

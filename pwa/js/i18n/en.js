@@ -46,6 +46,7 @@ export default {
   "error.code.preview_stale": "Your day changed since this preview; here is the new one.",
   "error.code.version_conflict": "Someone else changed this meanwhile; reload and try again.",
   "error.code.payload_too_large": "Too large to send.",
+  "error.code.duplicate_key": "The app sent data naming one field twice.",
   "error.code.unsupported_media_type": "The app sent data in a form the server does not take.",
   "error.code.upgrade_required": "Update the app: reload the page.",
   "error.code.internal_error": "The server failed; nothing was lost on this phone.",

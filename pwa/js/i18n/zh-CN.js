@@ -46,6 +46,7 @@ export default {
   "error.code.preview_stale": "预览之后当天的安排有变；以下是新的预览。",
   "error.code.version_conflict": "其他人同时修改了此记录；请刷新后重试。",
   "error.code.payload_too_large": "内容太大，无法发送。",
+  "error.code.duplicate_key": "应用发送的数据中同一字段出现了两次。",
   "error.code.unsupported_media_type": "应用发送的数据格式服务器不接受。",
   "error.code.upgrade_required": "请更新应用：刷新页面。",
   "error.code.internal_error": "服务器出错；手机上的数据没有丢失。",
