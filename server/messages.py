@@ -97,6 +97,7 @@ TEMPLATES = (
     ("import_no_account", "No account matches {key}."),
     ("import_many_accounts", "More than one account matches {key}."),
     ("import_same_row", "Same record as row {row}."),
+    ("import_not_yours", "This row names a record outside your territory: not imported."),
     ("import_no_user", "No user {user}."),
     ("import_owner_ambiguous", "More than one person is named {user}: use the username."),
     # The geocoder's own refusals before the general "not geocoded" (whose {reason} matches anything).

@@ -4,7 +4,9 @@ Every row goes through the same marshmallow schema and service rules as the API.
 the writes of one file share one transaction, committed only when no row failed (or with
 `skip_invalid`, the valid ones) and not on a dry run. Re-importing a file updates the records it
 made: accounts are matched by `external_key`, else by name + address; devices by account, brand,
-model and install date; contacts by account and name.
+model and install date; contacts by account and name. Only the importer's territory is matched: a row naming
+another's account is "no account matches", and one whose key is another's record is refused as not theirs
+(`import_not_yours`), whatever that record holds.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -38,6 +40,7 @@ PROGRESS_EVERY = 250  # rows between two progress calls
 MAX_LISTED = 500
 NOTE_SKIPPED = "A note line (its first cell starts with #): not imported."
 EXAMPLE_SKIPPED = "The template's example row, left as it is: not imported."
+NOT_YOURS = "This row names a record outside your territory: not imported."
 
 
 @dataclass
@@ -122,10 +125,11 @@ class _Rows:
     def account_ref(self, row, data):
         key, name = data.pop("account_key", None), data.pop("account_name", None)
         address = data.pop("account_address", None)
+        mine = select(Account.id).where(account_service.read_scope(self.principal))  # another team's: no match
         if key:
-            found = db.session.scalars(select(Account.id).where(Account.external_key == key)).all()
+            found = db.session.scalars(mine.where(Account.external_key == key)).all()
         elif name:
-            query = select(Account.id).where(Account.name == name)
+            query = mine.where(Account.name == name)
             if address:
                 query = query.where(Account.address == address)
             found = db.session.scalars(query).all()
@@ -151,7 +155,12 @@ class _Rows:
                 self.service.apply_create(self.principal, data)
                 self.report.created += 1
                 return
-            current = db.session.get(self.model, existing_id)
+            current = db.session.scalar(
+                select(self.model).where(self.model.id == existing_id, self.service.read_scope(self.principal))
+            )
+            if current is None:  # the same answer whatever the other territory's record holds
+                self.report.error(row, "key", NOT_YOURS)
+                return
             changes = {k: v for k, v in data.items() if getattr(current, k) != v}
             if changes:
                 self.service.apply_update(self.principal, existing_id, changes)
@@ -243,7 +252,7 @@ class AccountRows(_Rows):
         else:
             existing = db.session.scalar(
                 select(Account.id)
-                .where(Account.name == key[1], Account.address == key[2])
+                .where(Account.name == key[1], Account.address == key[2], account_service.read_scope(self.principal))
                 .order_by(Account.created_at)
                 .limit(1)
             )

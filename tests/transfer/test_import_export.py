@@ -213,6 +213,37 @@ def test_import_through_the_api_for_managers_only(app, client, world):
     assert missing.status_code == 422 and "file" in missing.get_json()["error"]["fields"]
 
 
+def test_a_row_naming_another_teams_record_is_refused_without_telling_what_it_holds(app, client, world):
+    """m2's South account K9: m1 (North) importing the same values got "unchanged" (and other values the account's
+    id in the error); now either is the same per-row "not yours", and nothing is written. A device row naming
+    it finds no account, as for a key nobody has; the same name and address without a key is a new North account."""
+    south = HEADER_ZH + "K9,南区客户,某路 8 号,31.1,121.4,闵行,A,r3,南区的备注\n"
+    assert _upload(client, world, "m2", south.encode()).get_json()["created"] == 1
+    reports = []
+    for row in ("K9,南区客户,某路 8 号,31.1,121.4,闵行,A,,", "K9,南区客户,某路 8 号,31.1,121.4,闵行,C,,"):
+        answer = _upload(client, world, "m1", (HEADER_ZH + row + "\n").encode())
+        assert answer.status_code == 422, answer.get_json()
+        report = answer.get_json()["error"]["report"]
+        assert (report["unchanged"], report["updated"], report["written"]) == (0, 0, False)
+        reports.append(report["errors"])
+    not_yours = {
+        "row": 2,
+        "field": "key",
+        "message": "This row names a record outside your territory: not imported.",
+        "codes": [{"code": "import_not_yours", "params": {}}],
+    }
+    assert reports == [[not_yours], [not_yours]]
+    devices = "客户编号,归属,品牌,型号\nK9,竞争对手,Canon,X1\nK404,竞争对手,Canon,X1\n"
+    errors = _upload(client, world, "m1", devices.encode(), kind="devices").get_json()["error"]["report"]["errors"]
+    named = [(e["row"], e["message"].replace("K404", "K9")) for e in errors if e["field"] == "account"]
+    assert named == [(2, "No account matches 'K9'."), (3, "No account matches 'K9'.")]
+    same_place = "客户名称,地址,负责人\n南区客户,某路 8 号,r1\n"
+    assert _upload(client, world, "m1", same_place.encode()).get_json()["created"] == 1
+    with writing(app):
+        held = db.session.execute(select(Account.account_class, Account.notes).where(Account.external_key == "K9"))
+        assert held.all() == [("A", "南区的备注")]
+
+
 def test_a_50_mb_upload_is_refused_before_it_is_read(app, client, world):
     app.config["IMPORT_MAX_BYTES"] = 20 * 1024 * 1024
     big = HEADER_ZH.encode() + b"K,n,a,31,121,r,A,r1,x\n" * (50 * 1024 * 1024 // 22 + 1)
