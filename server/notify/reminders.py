@@ -7,8 +7,9 @@ start; within the team's working hours unless the rep asked for the kind at any 
 a closed app: a team on WeCom or DingTalk, or (in-app teams) a rep whose browser takes Web Push, else the
 phone's own reminder is all (a server copy would only be a second banner in the open app). The next stop is the
 phone's: today's first stop not yet visited after the stop visited last (stops passed by are not reminded
-of). A notice still unsent when its moment has passed (held by a provider's limit) is marked failed, never
-sent late (queue.py, `until`)."""
+of), at an account the rep still holds or booked by appointment: an account reassigned away since the plan was
+made is not theirs to visit, nor named to them. A notice still unsent when its moment has passed (held by a
+provider's limit) is marked failed, never sent late (queue.py, `until`)."""
 
 from datetime import datetime, timedelta
 
@@ -23,8 +24,9 @@ from .queue import channel_row, configured, enqueue, next_in_hours, prefs_of_man
 from .webpush import subscribed
 
 
-def _next_stop(plan, visits):
-    """(the stop, its number) of the plan's next stop after the visits so far, or None."""
+def _next_stop(plan, visits, held):
+    """(the stop, its number) of the plan's next stop after the visits so far, or None; a stop counts when its
+    account is one the rep holds (`held`) or its appointment the rep's."""
     stops = sorted(plan.stops, key=lambda stop: stop.position)
     visited = {visit.account_id for visit in visits}
     last = -1
@@ -32,7 +34,8 @@ def _next_stop(plan, visits):
         latest = max(visits, key=lambda visit: visit.check_in_at).account_id
         last = next((i for i, stop in enumerate(stops) if stop.account_id == latest), -1)
     for index, stop in enumerate(stops):
-        if index > last and stop.account_id not in visited:
+        theirs = stop.account_id in held or stop.appointment_id is not None
+        if index > last and stop.account_id not in visited and theirs:
             return stop, index + 1
     return None
 
@@ -138,13 +141,19 @@ def _write_group(reps, tz, now, settings, in_hours):
                 )
             ):
                 visits.setdefault(visit.rep_id, []).append(visit)
-        nexts = {plan.rep_id: _next_stop(plan, visits.get(plan.rep_id, [])) for plan in plans}
-        wanted_names = {found[0].account_id for found in nexts.values() if found is not None}
-        names = (
-            dict(db.session.execute(select(Account.id, Account.name).where(Account.id.in_(wanted_names))).all())
-            if wanted_names
-            else {}
+        stopping = {stop.account_id for plan in plans for stop in plan.stops}
+        accounts = (
+            db.session.execute(select(Account.id, Account.owner_id, Account.name).where(Account.id.in_(stopping)))
+            if stopping
+            else []
         )
+        names, held = {}, {}
+        for account_id, owner_id, name in accounts:
+            names[account_id] = name
+            held.setdefault(owner_id, set()).add(account_id)
+        nexts = {
+            plan.rep_id: _next_stop(plan, visits.get(plan.rep_id, []), held.get(plan.rep_id, set())) for plan in plans
+        }
         for plan in plans:
             rep = by_id[plan.rep_id]
             queued += _leave_by(rep, plan, nexts[plan.rep_id], names, tz, now, settings.leave_reminder_minutes)

@@ -6,7 +6,7 @@ within its limits, and failed rather than sent late when held past its moment.""
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Appointment, Notification, RoutePlan, RouteStop, User, Visit
+from server.models import Account, Appointment, Notification, RoutePlan, RouteStop, User, Visit
 from server.notify.reminders import write_reminders
 from server.notify.runner import wait_idle
 from tests.notify.conftest import MONDAY_10, link, use_wecom
@@ -16,14 +16,16 @@ NINE = MONDAY_10.replace(hour=9)
 
 
 def _day(app, world):
-    """r1's Monday: stop 1 at the r1 account 09:00 (20 min drive: leave 08:40), stop 2 at r2's account 11:00
-    (30 min: leave 10:30); an appointment at the r1 account at 14:00 ("Sign the contract")."""
+    """r1's Monday: stop 1 at the r1 account 09:00 (20 min drive: leave 08:40), stop 2 at r1's "Second account"
+    11:00 (30 min: leave 10:30); an appointment at the r1 account at 14:00 ("Sign the contract"). The second
+    account's id."""
     with writing(app):
+        second = Account(name="Second account", latitude=31.21, longitude=121.41, owner_id=world.users["r1"])
         plan = RoutePlan(rep_id=world.users["r1"], plan_date=NINE.date())
-        db.session.add(plan)
+        db.session.add_all([second, plan])
         db.session.flush()
         for position, (account, arrive, drive) in enumerate(
-            ((world.accounts["r1"], NINE, 20), (world.accounts["r2"], NINE.replace(hour=11), 30))
+            ((world.accounts["r1"], NINE, 20), (second.id, NINE.replace(hour=11), 30))
         ):
             db.session.add(
                 RouteStop(
@@ -44,6 +46,7 @@ def _day(app, world):
             )
         )
         db.session.commit()
+        return second.id
 
 
 def _tick(app, clock, when):
@@ -71,7 +74,7 @@ def test_the_rep_is_told_to_leave_and_of_the_appointment_once_each_through_wecom
         db.session.commit()
     assert _tick(app, clock, NINE.replace(hour=10, minute=19)) == 0
     assert _tick(app, clock, NINE.replace(hour=10, minute=20)) == 1
-    assert wecom.to("zhang.san")[-1][2] == "10:30 前出发去第 2 站 Account of r2（11:00 到达）"
+    assert wecom.to("zhang.san")[-1][2] == "10:30 前出发去第 2 站 Second account（11:00 到达）"
     # The appointment: 15 minutes before 14:00 (the team's default), once.
     assert _tick(app, clock, NINE.replace(hour=13, minute=44)) == 0
     assert _tick(app, clock, NINE.replace(hour=13, minute=45)) == 1
@@ -91,7 +94,7 @@ def test_a_stop_passed_by_is_not_reminded_and_the_minutes_are_the_teams(app, cli
     before an appointment: the reminder comes at 13:30."""
     use_wecom(client, world)
     link(client, world, "r1", wecom_userid="zhang.san")
-    _day(app, world)
+    second = _day(app, world)
     team_id = client.get("/api/auth/me", headers=world.headers("m1")).get_json()["team_id"]
     answer = client.patch(
         f"/api/teams/{team_id}/settings", json={"appointment_reminder_minutes": 30}, headers=world.headers("m1")
@@ -100,7 +103,7 @@ def test_a_stop_passed_by_is_not_reminded_and_the_minutes_are_the_teams(app, cli
     with writing(app):
         add_visits(
             Visit(
-                account_id=world.accounts["r2"],
+                account_id=second,
                 rep_id=world.users["r1"],
                 purpose="Demo",
                 check_in_at=NINE.replace(hour=8),
@@ -112,6 +115,34 @@ def test_a_stop_passed_by_is_not_reminded_and_the_minutes_are_the_teams(app, cli
     assert _tick(app, clock, NINE.replace(hour=13, minute=30)) == 1
     kinds = [n["kind"] for n in client.get("/api/notifications", headers=world.headers("r1")).get_json()]
     assert kinds == ["appointment_soon"]
+
+
+def test_an_account_reassigned_away_during_the_day_is_not_named_nor_reminded_of(app, client, world, wecom, clock):
+    """The manager gives r1's first stop to r2 at 08:00: r1 is not told at 08:30 to leave for it (nor told its
+    name); the next stop still r1's comes at 10:20 as its own. A stop booked by appointment stays r1's to go to
+    even when its account is given away too."""
+    use_wecom(client, world)
+    link(client, world, "r1", wecom_userid="zhang.san")
+    second = _day(app, world)
+    clock.freeze(NINE.replace(hour=8))
+    for account in (world.accounts["r1"], second):
+        given = client.patch(
+            f"/api/accounts/{account}", json={"owner_id": str(world.users["r2"])}, headers=world.headers("m1")
+        )
+        assert given.status_code == 200, given.get_json()
+    assert _tick(app, clock, NINE.replace(hour=8, minute=30)) == 0
+    assert _tick(app, clock, NINE.replace(hour=10, minute=20)) == 0  # the second account is r2's too now
+    with writing(app):
+        booked = Appointment(
+            account_id=second, rep_id=world.users["r1"], starts_at=NINE.replace(hour=11), ends_at=NINE.replace(hour=12)
+        )
+        db.session.add(booked)
+        db.session.flush()
+        stop = db.session.scalar(select(RouteStop).where(RouteStop.account_id == second))
+        stop.appointment_id = booked.id
+        db.session.commit()
+    assert _tick(app, clock, NINE.replace(hour=10, minute=21)) == 1
+    assert [d[2] for d in wecom.to("zhang.san")] == ["10:30 前出发去第 2 站 Second account（11:00 到达）"]
 
 
 def test_off_hours_and_switched_off_kinds_are_not_written_and_a_late_one_is_not_sent(app, client, world, wecom, clock):
@@ -163,7 +194,8 @@ def test_an_in_app_team_gets_no_server_copy_of_the_phones_reminders(app, client,
 
 
 def _more_reps_with_a_day(app, world, count):
-    """`count` more reps of r1's team, each with r1's Monday: a stop at r1's account at 09:00, 20 minutes away."""
+    """`count` more reps of r1's team, each with r1's Monday: a stop at an account of their own at 09:00, 20
+    minutes away."""
     with writing(app):
         team_id = db.session.get(User, world.users["r1"]).team_id
         for n in range(count):
@@ -171,12 +203,13 @@ def _more_reps_with_a_day(app, world, count):
             db.session.add(rep)
             db.session.flush()
             plan = RoutePlan(rep_id=rep.id, plan_date=NINE.date())
-            db.session.add(plan)
+            account = Account(name=f"Account of extra{n}", latitude=31.2, longitude=121.4, owner_id=rep.id)
+            db.session.add_all([plan, account])
             db.session.flush()
             stop = RouteStop(
                 route_plan_id=plan.id,
                 position=0,
-                account_id=world.accounts["r1"],
+                account_id=account.id,
                 planned_arrival=NINE,
                 travel_minutes=20,
             )
