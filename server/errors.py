@@ -55,6 +55,10 @@ class Forbidden(AppError):
     status = 403
 
 
+class UnsupportedMediaType(AppError):
+    status = 415
+
+
 class Unauthorized(AppError):
     status = 401
 

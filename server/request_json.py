@@ -9,11 +9,7 @@ import flask_smorest
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from .errors import AppError
-
-
-class UnsupportedMediaType(AppError):
-    status = 415
+from .errors import AppError, UnsupportedMediaType
 
 
 def _one_value_per_key(pairs):

@@ -8,7 +8,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .. import clock
 from ..changelog import recorded
-from ..errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import AppError, Conflict, Forbidden, NotFound, UnsupportedMediaType, ValidationFailed
 from ..extensions import db
 from ..models import Photo
 from ..policy import check_rep_write
@@ -28,10 +28,6 @@ MAX_PIXELS = 24_000_000
 
 class TooLarge(AppError):
     status = 413
-
-
-class UnsupportedType(AppError):
-    status = 415
 
 
 def sniff(data):
@@ -87,7 +83,7 @@ class PhotoService(ScopedResource):
             raise too_large(len(data), limit)
         kind = sniff(data)
         if kind is None:
-            raise UnsupportedType(
+            raise UnsupportedMediaType(
                 "A photo must be a JPEG, PNG or WebP image.", {"body": ["Not a JPEG, PNG or WebP image."]}
             )
         digest = hashlib.sha256(data).hexdigest()
