@@ -50,8 +50,14 @@ export async function nextStop(now = new Date()) {
     .sort((a, b) => a.check_in_at.localeCompare(b.check_in_at));
   const where = dayNow(stops, visits, now, { over: dayIsOver(now) });
   const last = visits.length ? stops.findIndex((s) => s.account_id === visits[visits.length - 1].account_id) : -1;
+  // A stop at an account reassigned away since the plan was made (no longer on this phone) is not the rep's to
+  // visit, unless booked by appointment: as the server's reminder (server/notify/reminders.py `_next_stop`).
+  const held = new Set((await all("accounts")).map((a) => a.id));
+  const theirs = (i) => held.has(stops[i].account_id) || Boolean(stops[i].appointment_id);
   let index = where.nextIndex;
-  if (index !== -1 && index < last) index = where.states.findIndex((s, i) => i > last && ["later", "past", "next"].includes(s.state));
+  if (index !== -1 && (index < last || !theirs(index))) {
+    index = where.states.findIndex((s, i) => i > Math.max(last, index - 1) && theirs(i) && ["later", "past", "next"].includes(s.state));
+  }
   if (index === -1) return null;
   const stop = stops[index];
   const leaveBy = new Date(new Date(stop.planned_arrival).getTime() - stop.travel_minutes * 60_000).toISOString();

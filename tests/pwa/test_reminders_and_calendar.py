@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server.notify.reminders import reminder_tag
-from tests.pwa.conftest import PASSWORD, TZ, phone_context, shot, today_local, wait_synced
+from tests.pwa.conftest import PASSWORD, TZ, phone_context, shot, start_live_server, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 
 CHECK = "async () => { const { checkReminders } = await import('/js/reminders.js'); await checkReminders(); }"
@@ -218,3 +218,60 @@ def test_an_appointment_downloads_as_ics_and_is_announced_at_the_teams_minute_of
         assert not errors, errors
     finally:
         context.close()
+
+
+@pytest.mark.calendar
+def test_a_stop_reassigned_away_is_not_reminded_of_the_reps_next_stop_is(browser, tmp_path):
+    """The phone's leave-by reminder, as the server's: a stop at an account given to another rep since the plan was
+    made is no longer on the phone and not the rep's to visit; the reminder is for the rep's next stop after it."""
+    import json
+
+    from server.extensions import db
+    from server.models import User
+
+    server = start_live_server(tmp_path, today_local())
+    context = None
+    try:
+        rep = token(server, "rep1")
+        me = api(server, "/api/auth/me", rep)["id"]
+        stops = sorted(api(server, f"/api/routes/{me}/{today_local()}", rep)["stops"], key=lambda s: s["position"])
+        first, second = stops[0], stops[1]
+        assert first["appointment_id"] is None
+        names = {a["id"]: a["name"] for a in api(server, "/api/accounts?per_page=500", rep)["items"]}
+        with server.app.app_context():
+            rep2 = str(db.session.scalar(db.select(User.id).where(User.username == "rep2")))
+            db.session.remove()
+        request = urllib.request.Request(
+            f"{server.url}/api/accounts/{first['account_id']}",
+            method="PATCH",
+            data=json.dumps({"owner_id": rep2}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token(server, 'manager')}"},
+        )
+        with urllib.request.urlopen(request) as response:
+            assert json.loads(response.read())["owner_id"] == rep2
+        minutes = api(server, "/api/settings", rep)["leave_reminder_minutes"]
+
+        def leave_by(stop):
+            return datetime.fromisoformat(stop["planned_arrival"]) - timedelta(minutes=stop["travel_minutes"])
+
+        context, page, errors = log_in_at(browser, server, leave_by(first) - timedelta(minutes=minutes + 2))
+        context.set_offline(True)
+        leave = page.locator("#reminder-banner [data-reminder=leave]")
+        # The first stop's minute: nothing, for an account the rep no longer holds (before: "stop 1, ?").
+        page.clock.fast_forward(
+            int((leave_by(first) - timedelta(minutes=minutes) - browser_now(page)).total_seconds() * 1000) + 1000
+        )
+        page.evaluate(CHECK)
+        expect(leave).to_have_count(0)
+        # The next stop of the rep's own, at its minute.
+        if leave_by(second) - timedelta(minutes=minutes) > browser_now(page):
+            page.clock.fast_forward(
+                int((leave_by(second) - timedelta(minutes=minutes) - browser_now(page)).total_seconds() * 1000) + 1000
+            )
+        page.evaluate(CHECK)
+        expect(leave).to_contain_text(f"for stop 2, {names[second['account_id']]}")
+        assert not errors, errors
+    finally:
+        if context is not None:
+            context.close()
+        server.stop()
