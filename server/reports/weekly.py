@@ -21,11 +21,11 @@ from ..models import Account, Photo, RoutePlan, RouteStop, User, Visit, WeeklyRe
 from ..resource import ScopedResource
 from ..scoping import owner_scope
 from .activity import activity
-from .firstvisit import first_appointment
+from .firstvisit import first_appointment, on_time_limit
 from .hunting import hunting_farming
 from .qualification import qualification
 from .ratios import CHAINS, method_ratios
-from .reads import first_visits as first_visit_times
+from .reads import first_check_ins, hhmm
 from .rows import rep_name, rep_row
 from .targets import targets
 from .timeratios import time_ratios
@@ -51,7 +51,7 @@ def weekly_reviews(scope):
     }
     stored = _stored(scope.rep_ids, (monday, monday - timedelta(days=7)))
     writers, names = _writers(stored.values()), _account_names(stored.values())
-    planned_days, first_visits = _planned_days(scope), first_visit_times(scope)
+    planned_days, first_visits = _planned_days(scope), _first_visits(scope)
     outcomes = _outcomes([r for (_, week), r in stored.items() if week != monday], scope)
     photos = _photos_per_day(scope)
     reviews = []
@@ -176,6 +176,19 @@ def _outcomes(reviews, scope):
                 seen[key]["visits"] += 1
                 seen[key]["met_visits"] += met is not False
     return seen
+
+
+def _first_visits(scope):
+    """{rep id: [{date, at, on_time}]}: each worked day's first check-in (local HH:MM) and whether it was on
+    time, by the rep's first-appointment time plus the tolerance: the days `on_time_days` counts."""
+    limits = {rep.id: on_time_limit(rep) for rep in scope.reps}
+    return {
+        rep_id: [
+            {"date": day.isoformat(), "at": hhmm(minutes), "on_time": minutes <= limits[rep_id]}
+            for day, minutes in sorted(days.items())
+        ]
+        for rep_id, days in first_check_ins(scope).items()
+    }
 
 
 def _planned_days(scope):

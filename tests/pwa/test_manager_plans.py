@@ -2,6 +2,7 @@
 rep's day from the rep's week (1280×800 in English, 360×740 in Chinese), stored as the manager's change; and
 with no signal the Team screen shows the figures last fetched, saying when."""
 
+import re
 import uuid
 from datetime import datetime, time, timedelta
 
@@ -184,3 +185,40 @@ def test_a_manager_gives_accounts_to_a_new_rep_who_is_then_planned(browser, live
     rep_token = token(live_server, "rep1")
     me = api(live_server, "/api/auth/me", rep_token)
     assert me["may"]["reassign_account"] is False
+
+
+def test_a_manager_sees_which_accounts_the_reps_day_left_out_and_why(browser, live_server):
+    """The panel said only "14 left out": which accounts wait, and why (no room in the day, the rep's own
+    leave-out), is listed under it by name, folded, as the stored plan says (a manager reading it in Chinese)."""
+    manager = token(live_server, "manager")
+    users = {u["username"]: u for u in api(live_server, "/api/users?role=rep", manager)["items"]}
+    rep1, day = users["rep1"]["id"], today_local()
+    context, page, errors = manager_page(browser, live_server, viewport=PHONE, locale="zh-CN")
+    try:
+        wait_synced(page)  # the team's accounts are on this device: the left-out ones are named
+        page.goto(f"{live_server.url}/#/week?rep={rep1}")
+        page.locator("#rep-day-summary, #rep-day-none").first.wait_for()
+        page.locator("#rep-day-plan").click()
+        page.get_by_text("已规划并保存").wait_for()
+        stored = api(live_server, f"/api/routes/{rep1}/{day}", manager)
+        assert stored["dropped"], "the live server's rep1 has more due accounts than one day holds"
+        folded = page.locator("#rep-day-left-out")
+        expect(folded.locator("summary")).to_have_text(f"{len(stored['dropped'])} 个未排入")
+        assert folded.get_attribute("open") is None  # folded: the day's stops come first
+        folded.locator("summary").click()
+        items = folded.locator("li")
+        expect(items).to_have_count(len(stored["dropped"]))
+        with live_server.app.app_context():
+            names = {str(a.id): a.name for a in db.session.query(Account)}
+            db.session.remove()
+        for item, left in zip(items.all(), stored["dropped"], strict=True):
+            assert item.get_attribute("data-account") == left["id"]
+            text = item.inner_text()
+            assert names[left["id"]] in text
+            assert not re.search(r"[a-z]+_[a-z_]+|drop\.", text), text  # a reason in words, not its code
+            assert re.search(r"[\u4e00-\u9fff]", text.replace(names[left["id"]], "")), text
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(page, "manager-rep-day-left-out-phone-zh")
+        assert errors == []
+    finally:
+        context.close()

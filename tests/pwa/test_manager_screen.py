@@ -311,3 +311,31 @@ def test_a_late_first_visit_is_marked_in_words_not_only_in_colour(page, live_ser
     assert late.evaluate("(td) => getComputedStyle(td).color") != plain
     symbol = late.locator(".late-word").evaluate("(w) => getComputedStyle(w, '::before').content")
     assert "⚠" in symbol
+
+
+FIGURES = """(section) => Object.fromEntries([...document.querySelectorAll(`#report-${section} table.fit`)][0]
+  .querySelectorAll('tbody tr').values().map((tr) => [tr.querySelector('th').textContent.trim(),
+    Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.label, td.textContent.trim()]))]))"""
+
+
+@pytest.mark.calendar
+def test_a_column_name_means_one_figure_across_the_team_screen(browser, live_server):
+    """The hunting-and-farming table counts the visits that met the customer; it headed them "拜访" (visits),
+    the word the activity table heads every visit with, met or not: a manager read 16 visits there and 20 in
+    the activity table for the same rep and period. Each column name the two tables share is the same figure."""
+    from tests.pwa.conftest import DESKTOP
+    from tests.pwa.test_team_lists import manager_page
+
+    context, page, errors = manager_page(browser, live_server, viewport=DESKTOP, locale="zh-CN")
+    try:
+        page.locator("#report-hunting-farming table.fit tbody tr").first.wait_for()
+        activity, hunting = page.evaluate(FIGURES, "activity"), page.evaluate(FIGURES, "hunting-farming")
+        assert set(activity) == set(hunting) and len(activity) == 3  # two reps and the team
+        shared = set(next(iter(activity.values()))) & set(next(iter(hunting.values())))
+        assert "面谈" in shared  # the met visits, by the one name
+        for rep in activity:
+            for name in shared:
+                assert activity[rep][name] == hunting[rep][name], (rep, name, activity[rep], hunting[rep])
+    finally:
+        context.close()
+    assert not errors, errors

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from server.extensions import db
 from server.models import Account
-from tests.pwa.conftest import DESKTOP, PASSWORD, TZ, phone_context, shot
+from tests.pwa.conftest import DESKTOP, PASSWORD, PHONE, TZ, phone_context, shot, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.records import writing
 
@@ -116,6 +116,41 @@ def test_a_managers_accounts_list_names_each_owner_and_filters_by_rep(browser, l
     finally:
         context.close()
     assert not errors, errors
+
+
+@pytest.mark.calendar
+def test_an_account_names_its_rep_to_a_manager_not_to_the_rep(browser, live_server):
+    """A manager opening an account (from the overdue list, a daily report, a link) reads whose it is, in
+    Chinese on a phone, before any list of accounts was opened; the rep, whose accounts are all their own, does not."""
+    team, _ = reps(live_server)
+    with live_server.app.app_context():
+        account = db.session.query(Account).filter_by(owner_id=uuid.UUID(team["rep2"]["id"])).first()
+        account_id, name = str(account.id), account.name
+        db.session.remove()
+    context, page, errors = manager_page(browser, live_server, viewport=PHONE, locale="zh-CN")
+    try:
+        wait_synced(page)  # the team's accounts are on this device
+        page.goto(f"{live_server.url}/#/account/{account_id}")
+        expect(page.locator("h1")).to_contain_text(name)
+        expect(page.locator("#account-owner")).to_have_text(f"销售：{team['rep2']['display_name']}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(page, "account-owner-manager-phone-zh")
+    finally:
+        context.close()
+    assert not errors, errors
+    rep = phone_context(browser, live_server.url, locale="zh-CN")
+    try:
+        page = rep.new_page()
+        page.goto("/")
+        page.locator("#username").fill("rep2")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#login-form button[type=submit]").click()
+        wait_synced(page)
+        page.goto(f"{live_server.url}/#/account/{account_id}")
+        expect(page.locator("h1")).to_contain_text(name)
+        expect(page.locator("#account-owner")).to_have_count(0)
+    finally:
+        rep.close()
 
 
 @pytest.mark.calendar

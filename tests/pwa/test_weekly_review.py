@@ -102,3 +102,44 @@ def test_the_manager_sets_the_focus_and_the_rep_sees_it_offline_and_in_their_rev
     this_monday = last_monday + timedelta(days=7)
     assert stored[(rep_id, last_monday)] == ["See the biggest account twice", "Two demos booked"]
     assert stored[(rep_id, this_monday)] == ["Call the three overdue A accounts"]
+
+
+@pytest.mark.calendar
+def test_a_first_visit_within_the_tolerance_is_not_marked_late_in_the_week(browser, live_server):
+    """The week's table of first visits marks late the days the 8:45 habit counts late: a first visit a few
+    minutes after the rep's time (within the report's ten minutes) is on time in both, not "late" beside
+    "on time 1/1" (a manager read 08:50 marked late for a rep whose week counted it on time)."""
+    from tests.pwa.test_admin_screen import Api, user_id
+
+    manager, rep = Api(live_server, "manager"), user_id(live_server, "rep2")
+    today = today_local()
+    last_monday = today - timedelta(days=today.weekday() + 7)
+    review = lambda: manager("GET", f"/api/reports/weekly-review?week={last_monday}&rep_id={rep}")["reviews"][0]["do"]
+    first = review()["first_visits"][0]
+    hour, minute = map(int, first["at"].split(":"))
+    own = manager("GET", f"/api/users/{rep}").get("first_appointment_time")
+    at = hour * 60 + minute - 5  # the rep's time five minutes before that day's first visit: on time by the rule
+    manager("PATCH", f"/api/users/{rep}", {"first_appointment_time": f"{at // 60:02d}:{at % 60:02d}"})
+    try:
+        days = {d["date"]: d for d in review()["first_visits"]}
+        assert days[first["date"]]["on_time"] is True
+        desk = phone_context(browser, live_server.url, viewport=DESKTOP)
+        try:
+            page = desk.new_page()
+            page.goto("/")
+            page.get_by_label("Username").fill("manager")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.locator("#tabs a").first.wait_for()
+            page.goto(f"/#/week?week={last_monday.isoformat()}&rep={rep}")
+            rows = page.locator("article.week table.first-visits tbody tr")
+            rows.first.wait_for()
+            texts = rows.all_inner_texts()
+            assert len(texts) == len(days)
+            for text, day in zip(texts, sorted(days)):
+                marked = "Late" in text or "late" in text
+                assert marked == (not days[day]["on_time"]), (text, days[day])
+        finally:
+            desk.close()
+    finally:
+        manager("PATCH", f"/api/users/{rep}", {"first_appointment_time": own})

@@ -73,7 +73,10 @@ def test_plan_do_check_and_last_weeks_focus_against_what_happened(client, world,
     assert mine["plan"] == {"planned_days": 2, "planned_stops": 3, "target": None}
     do = mine["do"]
     assert (do["visits"], do["face_to_face_visits"], do["not_met"]) == (3, 2, 1)
-    assert do["first_visits"] == [{"date": "2026-11-16", "at": "08:40"}, {"date": "2026-11-17", "at": "09:10"}]
+    assert do["first_visits"] == [
+        {"date": "2026-11-16", "at": "08:40", "on_time": True},
+        {"date": "2026-11-17", "at": "09:10", "on_time": False},
+    ]
     assert (do["on_time_days"], do["days_with_visit"], do["first_appointment_time"]) == (1, 2, "08:45")
     assert do["face_to_face_pct"] is not None and do["not_met"] + do["face_to_face_visits"] == do["visits"]
     ratios = mine["check"]["ratios"]

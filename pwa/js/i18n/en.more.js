@@ -483,7 +483,7 @@ export default {
   "repday.title": "{name}'s day", "repday.date": "Day", "repday.plan": "Plan this day",
   "repday.replan": "Re-plan this day", "repday.override": "Replace the rep's own picks, leave-outs and pinned times",
   "repday.none": "No plan for this day yet.", "repday.no_stops": "The plan has no stop.",
-  "repday.summary": "{n} stops · {min} min travel", "repday.left_out": "{n} left out",
+  "repday.summary": "{n} stops · {min} min travel", "repday.left_out": "{n} left out", "repday.left_out_by_rep": "Left out by the rep",
   "repday.changed": "Last changed by {name} at {at}", "repday.past": "A past day cannot be planned.",
   "repday.saved": "Planned and kept: the rep's phone gets it at its next sync.",
   "week.title": "Weekly review (plan, do, check, act)", "week.open": "Weekly review (PDCA) →",

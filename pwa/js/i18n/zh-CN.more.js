@@ -472,7 +472,7 @@ export default {
   "repday.title": "{name} 的行程", "repday.date": "日期", "repday.plan": "规划这一天",
   "repday.replan": "重新规划这一天", "repday.override": "替换代表自己选定、排除和固定时间的拜访",
   "repday.none": "这一天还没有行程。", "repday.no_stops": "行程中没有拜访。",
-  "repday.summary": "{n} 个拜访 · 路程 {min} 分钟", "repday.left_out": "{n} 个未排入",
+  "repday.summary": "{n} 个拜访 · 路程 {min} 分钟", "repday.left_out": "{n} 个未排入", "repday.left_out_by_rep": "代表自己移出",
   "repday.changed": "最后由 {name} 于 {at} 修改", "repday.past": "过去的日期不能规划。",
   "repday.saved": "已规划并保存：代表的手机下次同步时收到。",
   "week.title": "周回顾（计划、执行、检查、改进）", "week.open": "周回顾（PDCA）→",

@@ -177,6 +177,14 @@ export async function renderList(main, { query, user = null }) {
   await update();
 }
 
+/** The name of the rep who owns `account`, for a manager or an admin (a rep's accounts are their own): the team's
+ *  reps as last fetched, fetched again when the owner is not among them (a rep added since). */
+async function ownerName(account, user) {
+  if (!user || user.role === "rep" || !account.owner_id) return null;
+  const named = (reps) => reps.find((r) => r.id === account.owner_id)?.name;
+  return named(await getMeta("team_reps", [])) ?? named(await teamReps(user)) ?? null;
+}
+
 export async function renderDetail(main, { id, user = null }) {
   const account = await get("accounts", id);
   if (!account) {
@@ -194,8 +202,10 @@ export async function renderDetail(main, { id, user = null }) {
   const nav = await navContext();
   const photos = await photosOf({ account: id }); // newest first
   const visitOf = new Map(visits.map((v) => [v.id, v]));
+  const owner = await ownerName(account, user);
   main.innerHTML = html`
     <h1>${account.name} <span class="tag">${account.account_class}</span></h1>
+    ${owner ? html`<p id="account-owner">${t("ui.labelled", { label: t("accounts.owner"), value: owner })}</p>` : ""}
     <p class="muted">${[account.address, account.region, wordOrText("industry", account.industry), account.org_type ? word("org_type", account.org_type) : ""]
       .filter(Boolean).join(" · ")}</p>
     ${account.latitude == null || account.longitude == null ? html`<p><span class="tag bad">${t("account.no_position")}</span></p>` : ""}

@@ -1,6 +1,7 @@
 // A rep's day from the manager's screen: the stored plan of a date, and plan or re-plan it there (the
 // server plans and stores it; the rep's phone gets it at its next sync, with a notice that it changed).
 import { online } from "../api.js";
+import { LEFT_OUT_BY_REP } from "../dayedit.js";
 import { passed, planDay, storedPlan } from "../plans.js";
 import { t } from "../i18n.js";
 import { describe, html, hhmm, reasonLabels, zonedClock } from "../ui.js";
@@ -13,13 +14,24 @@ function stopsList(plan, names) {
       <span class="muted">${reasonLabels(s.reason).join(" · ")}</span></li>`)}</ol>`;
 }
 
+/** What the plan left out of the day, each with why (folded): which due accounts wait, and whether the rep
+ *  left them out or the day had no room, is what a manager re-planning the day wants to see. */
+function leftOutList(plan, names) {
+  const left = plan.dropped ?? [];
+  if (!left.length) return "";
+  return html`<details class="left-out" id="rep-day-left-out"><summary>${t("repday.left_out", { n: left.length })}</summary>
+    <ul class="list">${left.map((d) => html`<li data-account="${d.id}">${names.get(d.id) ?? "?"}
+      <span class="muted">${t(d.reason === LEFT_OUT_BY_REP ? "repday.left_out_by_rep" : `drop.${d.reason}`)}</span></li>`)}</ul>
+  </details>`;
+}
+
 function planText(plan, names) {
   const left = (plan.dropped ?? []).length;
   const changer = plan.changed_by_name ? t("repday.changed", { name: plan.changed_by_name, at: hhmm(plan.changed_at) }) : "";
   return html`<p id="rep-day-summary">${t("repday.summary", { n: plan.stops.length,
       min: Math.round((plan.total_travel_s ?? 0) / 60) })}${left ? html` · ${t("repday.left_out", { n: left })}` : ""}</p>
     ${plan.lunch?.status === "planned" ? html`<p class="muted">${t("replan.lunch", { time: hhmm(plan.lunch.start) })}</p>` : ""}
-    ${changer ? html`<p class="muted">${changer}</p>` : ""}${stopsList(plan, names)}`;
+    ${changer ? html`<p class="muted">${changer}</p>` : ""}${stopsList(plan, names)}${leftOutList(plan, names)}`;
 }
 
 /** The panel inside `el` for one rep (`rep` {id, name, first_appointment_time "HH:MM", timezone: the team's});

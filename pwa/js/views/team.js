@@ -262,7 +262,7 @@ export async function render(main, { user }) {
           ? pictures.chartBlock("losses", pictures.tables.losses, 60 + 30 * data["win-loss"].extra.loss_reasons.length)
           : html`<p class="muted">${t("chart.no_losses")}</p>`}`),
       section("hunting-farming", t("team.hunting_farming"), html`<p class="muted">${t("team.hunting_hint")}</p>
-        ${table([["name", t("team.rep")], ["visits", t("team.visits")], ["farming", t("team.farming")],
+        ${table([["name", t("team.rep")], ["visits", t("team.effective")], ["farming", t("team.farming")],
                  ["hunting", t("team.hunting")], ["farming_pct", `${t("team.farming")} %`]], withTeam(data["hunting-farming"]))}
         ${table([["week_start", t("team.week")], ["farming", t("team.farming")], ["hunting", t("team.hunting")]],
                 data["hunting-farming"].extra.weeks)}`),

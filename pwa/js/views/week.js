@@ -88,8 +88,8 @@ function one(review, accounts, folded) {
     <p>${t("week.split_line", { f2f: value(done.face_to_face_pct), travel: value(done.travel_pct), admin: value(done.admin_pct) })}</p>
     <table class="report-table first-visits"><thead><tr><th scope="col">${t("week.day")}</th>
       <th scope="col">${t("week.first_visit", { target: done.first_appointment_time })}</th></tr></thead>
-      <tbody>${done.first_visits.map((f) => html`<tr class="${f.at > done.first_appointment_time ? "late" : ""}">
-        <td>${shortDate(f.date)}</td><td>${f.at}${f.at > done.first_appointment_time
+      <tbody>${done.first_visits.map((f) => html`<tr class="${f.on_time === false ? "late" : ""}">
+        <td>${shortDate(f.date)}</td><td>${f.at}${f.on_time === false
           ? html` <span class="late-word">${t("daily.late")}</span>` : ""}</td></tr>`)}</tbody></table>
     ${done.photos_per_day?.length ? html`<p class="photos-per-day">${t("ui.labelled", { label: t("week.photos"), value: done.photos_per_day.map((d) =>
       t("week.photos_day", { day: shortDate(d.date), n: d.photos })).join(" · ") })}</p>` : ""}
