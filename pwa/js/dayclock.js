@@ -3,7 +3,7 @@
 // stopped after the last one or once the working day has ended (closeTheDay, each time the reminders look).
 // The rep only corrects (views/clock.js). The one place these rules live.
 import { all, planOn, uuid, writeLocal } from "./db.js";
-import { dayNow } from "./dayedit.js";
+import { dayNow, departure } from "./dayedit.js";
 import { dayEnd, dayIsOver } from "./plans.js";
 import { atTime, localDate } from "./ui.js";
 
@@ -38,8 +38,9 @@ export async function switchTo(category, at = new Date().toISOString()) {
   return runFrom(category, at);
 }
 
-/** Today's stop still to come after the visits so far (the stop, its number, its leave-by), or null: the next
- *  one as Today shows it, but never one before the stop visited last (those were passed by: the day goes on). */
+/** Today's stop still to come after the visits so far (the stop, its number, its leave-by and when to leave: see
+ *  dayedit.js `departure`), or null: the next one as Today shows it, but never one before the stop visited last
+ *  (those were passed by: the day goes on). */
 export async function nextStop(now = new Date()) {
   const today = localDate(now);
   const plan = await planOn(today);
@@ -60,8 +61,8 @@ export async function nextStop(now = new Date()) {
   }
   if (index === -1) return null;
   const stop = stops[index];
-  const leaveBy = new Date(new Date(stop.planned_arrival).getTime() - stop.travel_minutes * 60_000).toISOString();
-  return { stop, number: index + 1, leaveBy };
+  const leave = departure(stop, now);
+  return { stop, number: index + 1, leaveBy: leave.leaveBy, leave };
 }
 
 /** The working day's end stops the clock: an activity still running then (the travel after a check-out, a meeting

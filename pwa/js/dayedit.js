@@ -195,6 +195,20 @@ export async function saveOrder(plan, order, ctx, now = Date.now()) {
   return timed;
 }
 
+/** When to leave for `stop` (its planned arrival and travel minutes): by the plan's leave-by time while that is still
+ *  ahead; once it has passed, now, or when the rep is `free` (an open visit's time with the customer up), arriving
+ *  that much later (`late`). Answers {leaveBy, at, now, late, arrive, planned} (times as ISO strings). */
+export function departure(stop, now = new Date(), free = now.getTime()) {
+  const arrival = new Date(stop.planned_arrival).getTime();
+  const leaveBy = arrival - stop.travel_minutes * MINUTE;
+  const iso = (ms) => new Date(ms).toISOString();
+  const planned = iso(arrival);
+  if (leaveBy >= free) return { leaveBy: iso(leaveBy), at: iso(leaveBy), now: false, late: false, arrive: planned, planned };
+  const at = Math.max(free, now.getTime());
+  return { leaveBy: iso(leaveBy), at: iso(at), now: at <= now.getTime(), late: true, arrive: iso(at + stop.travel_minutes * MINUTE),
+           planned };
+}
+
 /** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
  *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. `over`: the
  *  working day has ended, so no stop is still to do (every one not visited is past) and no one is behind. */
@@ -212,21 +226,20 @@ export function dayNow(stops, visits, now = new Date(), { over = false } = {}) {
   });
   if (over) {
     for (const s of states) if (s.state === "later") s.state = "past";
-    return { states, nextIndex: -1, delay: null, leaveBy: null };
+    return { states, nextIndex: -1, delay: null, leaveBy: null, leave: null };
   }
   if (nextIndex === -1) nextIndex = states.findIndex((s) => s.state === "past"); // late for all: the first missed
   if (nextIndex !== -1) states[nextIndex].state = "next";
   const next = stops[nextIndex];
   let delay = null;
   const started = visits.length > 0 || (stops[0] && now >= new Date(new Date(stops[0].planned_arrival) - stops[0].travel_minutes * MINUTE));
-  if (next && started) {
-    const open = states.find((s) => s.state === "current");
-    const openStop = open ? stops[states.indexOf(open)] : null;
-    // Free to leave: now, or when the open visit's planned time with the customer is up.
-    const free = open ? Math.max(now.getTime(), new Date(open.visit.check_in_at).getTime() + (openStop.service_minutes ?? 0) * MINUTE)
-      : now.getTime();
-    delay = Math.round((free + next.travel_minutes * MINUTE - new Date(next.planned_arrival).getTime()) / MINUTE);
-  }
-  const leaveBy = next ? new Date(new Date(next.planned_arrival).getTime() - next.travel_minutes * MINUTE).toISOString() : null;
-  return { states, nextIndex, delay, leaveBy };
+  const open = states.find((s) => s.state === "current");
+  const openStop = open ? stops[states.indexOf(open)] : null;
+  // Free to leave: now, or when the open visit's planned time with the customer is up.
+  const free = open ? Math.max(now.getTime(), new Date(open.visit.check_in_at).getTime() + (openStop.service_minutes ?? 0) * MINUTE)
+    : now.getTime();
+  if (next && started) delay = Math.round((free + next.travel_minutes * MINUTE - new Date(next.planned_arrival).getTime()) / MINUTE);
+  // Once the plan's leave-by time has passed, the rep leaves now (or when free), not at a time gone by.
+  const leave = next ? departure(next, now, free) : null;
+  return { states, nextIndex, delay, leaveBy: leave?.leaveBy ?? null, leave };
 }

@@ -5,11 +5,13 @@ being fetched says so; the weekly review under the Reports tab and opening on th
 card per rep, never scrolled sideways."""
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import DESKTOP, PASSWORD, phone_context, shot, wait_synced
+from tests.pwa.conftest import DESKTOP, PASSWORD, TZ, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_notices import call
 
@@ -328,3 +330,36 @@ def test_the_team_screens_go_to_menu_lands_each_report_below_the_header(zh):
     # The funnel's table counts the deals open in each stage now (its chart, those that reached it): its columns say so.
     heads = zh.locator("#report-funnel table:not(.chart-data) thead th").all_text_contents()
     assert heads[1:4] == ["在谈 S", "在谈 P", "在谈 A"], heads
+
+
+def local_hhmm(moment):
+    return moment.astimezone(ZoneInfo(TZ)).strftime("%H:%M")
+
+
+def test_a_leave_by_time_gone_by_says_leave_now_and_when_the_rep_gets_there(browser, live_server):
+    """Before a re-plan, five minutes after the second stop was due and nothing visited: the next-stop card said
+    "下一站：11:47 前出发", a time gone by. It says leave now and when the rep gets there leaving now; the plan's
+    arrival is said as the plan's, and the day's line says leave now too."""
+    key = token(live_server, "rep1")
+    me = api(live_server, "/api/auth/me", key)["id"]
+    stops = sorted(api(live_server, f"/api/routes/{me}/{today_local()}", key)["stops"], key=lambda s: s["position"])
+    second = stops[1]
+    due = datetime.fromisoformat(second["planned_arrival"])
+    at = due + timedelta(minutes=5)  # its leave-by time (due less the travel) went by travel + 5 minutes ago
+    context = phone_context(browser, live_server.url, locale="zh-CN", at=at)
+    try:
+        page = context.new_page()
+        log_in_zh(page, "rep1")
+        wait_synced(page)
+        card = page.locator("#next-up")
+        expect(card).to_have_attribute("data-account", second["account_id"])
+        there = [local_hhmm(at + timedelta(minutes=second["travel_minutes"] + n)) for n in (0, 1)]  # the clock runs on
+        line = card.locator("#next-leave").inner_text()
+        assert line in [f"下一站：现在出发，约 {t} 到达 · 原计划 {local_hhmm(due)} 到达" for t in there], line
+        assert "前出发" not in page.locator("main").inner_text()
+        expect(page.locator("#day-leave")).to_contain_text("现在出发 · 总路程")
+        expect(page.locator("#route li.stop[data-state=next] [data-leave]")).to_have_text(re.compile("^下一站：现在出发"))
+        expect(page.locator("#day-delay")).to_contain_text("比计划晚")
+        shot(page, "zh-today-leave-now")
+    finally:
+        context.close()

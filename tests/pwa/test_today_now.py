@@ -1,6 +1,6 @@
 """Today knows the time, in Chromium with the clock set inside the rep's planned day: the stop
-visited is done with its times, the next one is highlighted with its leave-by time, and the header
-says how far behind the plan the rep is, offline."""
+visited is done with its times, the next one is highlighted with when to leave (now, once its leave-by time
+has gone by, and when the rep gets there), and the header says how far behind the plan the rep is, offline."""
 
 import re
 from datetime import datetime, timedelta
@@ -44,8 +44,13 @@ def test_today_tells_done_next_and_how_far_behind(browser, live_server):
         assert first.get_attribute("data-state") == "done"
         expect(first).to_contain_text("Done")
         assert nxt.get_attribute("data-state") == "next"
-        leave_by = (second - timedelta(minutes=stops[1]["travel_minutes"])).astimezone(ZoneInfo(TZ)).strftime("%H:%M")
-        expect(nxt).to_contain_text(f"Next: leave by {leave_by}")
+        # Its leave-by time has gone by: leave now, and get there that much later (the clock runs on meanwhile).
+        there = [
+            (at + timedelta(minutes=stops[1]["travel_minutes"] + n)).astimezone(ZoneInfo(TZ)).strftime("%H:%M")
+            for n in (0, 1, 2)
+        ]
+        said = nxt.locator("[data-leave]").inner_text()
+        assert said in [f"Next: leave now, there about {t}" for t in there], said
         behind = 15 + stops[1]["travel_minutes"]
         words = f"{behind} min" if behind < 60 else f"{behind // 60} h {behind % 60} min"
         expect(page.locator("#day-delay")).to_have_text(f"{words} behind the plan")

@@ -86,6 +86,25 @@ function openVisitCard(open, accounts) {
     <a class="button big" href="#/visit/${open.id}">${t("today.continue_visit")}</a></section>`;
 }
 
+/** When the rep leaves for the next stop (`leave`: dayedit.js `departure`): by the plan's time while it is ahead;
+ *  once it has passed, now (or when the open visit's time is up) and when that arrives, never a time gone by. */
+export function leaveText(leave) {
+  return !leave.late ? t("today.state_next", { time: hhmm(leave.at) })
+    : leave.now ? t("today.state_next_now", { time: hhmm(leave.arrive) })
+    : t("today.state_next_late", { time: hhmm(leave.at), arrive: hhmm(leave.arrive) });
+}
+
+/** The next-stop card's line: when to leave, and the arrival the plan has (said as the plan's once it is late). */
+function nextLine(leave) {
+  return html`<span class="unit">${leaveText(leave)}</span> · <span class="unit">${t(leave.late ? "today.arrive_planned"
+    : "today.arrive", { time: hhmm(leave.planned) })}</span>`;
+}
+
+/** The day's line above the count: when to leave ("now" once the plan's time has passed). */
+function dayLeave(leave) {
+  return leave.now ? t("today.leave_now") : t("today.leave", { time: hhmm(leave.at) });
+}
+
 /** What comes next, first on the screen: the open visit, or the next stop with its leave-by time and one big
  *  Visit button (and Navigate); nothing once the day is done. */
 function nextUp(where, stops, accounts, open, nav, visitedToday) {
@@ -97,7 +116,7 @@ function nextUp(where, stops, accounts, open, nav, visitedToday) {
   return html`<section class="card next-up" id="next-up" data-account="${stop.account_id}">
     <p class="muted">${t("today.next_up")}</p>
     <p><strong>${where.nextIndex + 1}. ${account.name}</strong><br>
-      <span id="next-leave">${t("today.state_next", { time: hhmm(where.leaveBy) })}</span> · ${t("today.arrive", { time: hhmm(stop.planned_arrival) })}</p>
+      <span id="next-leave">${nextLine(where.leave)}</span></p>
     <div class="row"><a class="button big" id="next-visit" href="${visited ? `#/visit/${visited}` : `#/visit/new?account=${stop.account_id}`}">${t("today.visit")}</a>
       ${navButton(account, nav)}</div></section>`;
 }
@@ -130,6 +149,13 @@ function tick(main, drawn, again) {
     if (timeKey(where, over) !== drawn.key) {
       if (!main.contains(document.activeElement) && !main.querySelector(".busy, details.more[open]")) again();
       return;
+    }
+    // Once the leave-by time has passed, "leave now" and its arrival move on with the clock.
+    if (where.leave) {
+      const line = main.querySelector("#next-leave");
+      if (line) line.innerHTML = nextLine(where.leave);
+      main.querySelector("#route [data-leave]")?.replaceChildren(leaveText(where.leave));
+      main.querySelector("#day-leave-at")?.replaceChildren(dayLeave(where.leave));
     }
     const delay = main.querySelector("#day-delay");
     if (delay && where.delay !== null) {
@@ -223,7 +249,7 @@ export async function render(main, { user }) {
     const status = state === "done" ? t("today.state_done", { from: hhmm(visit.check_in_at), to: hhmm(visit.check_out_at) })
       : state === "not_met" ? t("today.state_not_met", { from: hhmm(visit.check_in_at), to: hhmm(visit.check_out_at) })
       : state === "current" ? t("today.state_current", { from: hhmm(visit.check_in_at) })
-      : state === "next" ? t("today.state_next", { time: hhmm(where.leaveBy) })
+      : state === "next" ? leaveText(where.leave)
       : state === "past" ? t("today.state_past") : "";
     const reasons = reasonLabels(stop.reason).concat(stop.pinned && stop.reason !== "appointment" ? [t("reason.pinned")] : []);
     const late = lateMinutes(stop, ctx);
@@ -235,7 +261,7 @@ export async function render(main, { user }) {
         <div class="time">${hhmm(stop.planned_arrival)}</div>
         <div>
           <div><strong>${i + 1}. ${account.name}</strong> ${mark}</div>
-          ${status ? html`<div class="state"><span class="tag ${state === "past" || state === "not_met" ? "warn" : ""}">${status}</span></div>` : ""}
+          ${status ? html`<div class="state"><span class="tag ${state === "past" || state === "not_met" ? "warn" : ""}" ${state === "next" ? html`data-leave` : ""}>${status}</span></div>` : ""}
           <div class="muted">${account.address}</div>
           <div>${reasons.map((r) => html`<span class="tag">${r}</span>`)}
             ${late > 0 ? html`<span class="tag bad late-fixed">${t("today.late_fixed", { time: duration(late) })}</span>` : ""}</div>
@@ -256,7 +282,7 @@ export async function render(main, { user }) {
   main.innerHTML = html`
     <h1>${t("today.title", { date: shortDate(today) })}</h1>${notices}
     ${nextUp(where, stops, accounts, open, nav, visitedToday)}${focus ?? ""}
-    <p class="muted" id="day-leave">${where.leaveBy && where.nextIndex !== -1 && !open ? html`${t("today.leave", { time: hhmm(where.leaveBy) })} · ` : ""}${
+    <p class="muted" id="day-leave">${where.leave && where.nextIndex !== -1 && !open ? html`<span id="day-leave-at">${dayLeave(where.leave)}</span> · ` : ""}${
       t("today.total_travel", { min: Math.round(plan.total_travel_s / 60) })}</p>
     <p id="day-count">${t("today.count", { done: count("done"), planned: stops.length })}${
       count("not_met") ? html` · <span class="tag warn">${t("today.count_not_met", { n: count("not_met") })}</span>` : ""}</p>

@@ -4,6 +4,7 @@ import { t } from "../i18n.js";
 import { teamSettings } from "../settings.js";
 import { HHMM, atTime, distanceText, fixProblem, freshFix, hhmm, html, localDate, metresBetween, presetChips, stageLabel } from "../ui.js";
 import { nextStop, running, visitEnded, visitStarted } from "../dayclock.js";
+import { leaveText } from "./today.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { manUnknown, moveNeeds, stages } from "./opportunity.js";
 import { addPhoto, photosOf } from "../photos.js";
@@ -151,7 +152,7 @@ export async function render(main, { id, user = null }) {
     ${fixes.length ? html`<div class="card" id="fix-warning" role="status">${fixes.map((f) => html`<p>${f}</p>`)}</div>` : ""}
     ${after && afterAccount ? html`<section class="card next-up" id="next-stop">
       <p><strong>${t("visit.next_stop", { name: `${after.number}. ${afterAccount.name}` })}</strong><br>
-        ${t("today.state_next", { time: hhmm(after.leaveBy) })}</p>
+        ${leaveText(after.leave)}</p>
       ${clock?.category === "travel" ? html`<p class="muted" id="travel-clock">${t("visit.travel_started", { time: hhmm(clock.started_at) })}</p>` : ""}
       <div class="row"><a class="button big" href="#/visit/new?account=${afterAccount.id}">${t("today.visit")}</a>
         ${navButton(afterAccount, nav)}</div></section>`
