@@ -167,9 +167,12 @@ function showStatus(status) {
   const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? syncing : t("sync.online"),
     t("sync.waiting", { n: status.waiting }),
     status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never")];
-  // On the button, what matters at a glance (two short lines at 360 px): records waiting only when there are
-  // some, the last sync only when not syncing now; read aloud, all three.
-  const shown = [parts[0], ...(status.waiting ? [parts[1]] : []), ...(status.state === "syncing" ? [] : [parts[2]])];
+  // On the button, what matters at a glance (one line at 360 px): the state (online goes without saying beside the
+  // last sync; a failed sync is the button's colour and the banner's words), then the records waiting when there are
+  // some, else the last sync; read aloud, all three.
+  const last = status.lastSync ? t("sync.synced_at", { time: hhmm(status.lastSync) }) : t("sync.never_yet");
+  const shown = ["idle", "error"].includes(status.state) && !status.waiting ? [last]
+    : [parts[0], ...(status.waiting ? [parts[1]] : status.state === "syncing" ? [] : [parts[2]])];
   button.textContent = shown.join(" · ");
   button.setAttribute("aria-label", parts.join(", "));
   const messages = [];

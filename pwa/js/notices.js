@@ -14,7 +14,7 @@ export async function showNoticeBanner(el) {
     el.innerHTML = "";
     return;
   }
-  el.innerHTML = html`<strong>${newest.title}</strong> ${newest.text}
+  el.innerHTML = html`<span><strong>${newest.title}</strong> ${newest.text}</span>
     <button type="button" class="secondary" id="notice-dismiss">${t("notice.dismiss")}</button>`;
   el.querySelector("#notice-dismiss").addEventListener("click", async () => {
     await markNoticeRead(newest.id).catch(() => {});

@@ -451,7 +451,7 @@ def test_the_first_sync_fetches_ahead_writes_blind_into_an_empty_phone_and_shows
         assert counts and all(total == held for _, total in counts), (counts, held)
         done = [d for d, _ in counts]  # a screen change while a figure stands shows it again: rising, never back
         assert done == sorted(done) and len(set(done)) >= pages - 1, counts
-        assert counts[0][0] == 50 and f"Syncing 50 / {held:,}" in seen[0][1], seen[0]
+        assert counts[0][0] == 50 and f"Syncing 50/{held:,}" in seen[0][1], seen[0]
         assert page.locator("#sync-status").get_attribute("data-progress") == ""  # done: the count is gone
         # A later sync (the phone holds records now) reads each record before writing it, as always.
         page.evaluate("window.recordReads = 0")

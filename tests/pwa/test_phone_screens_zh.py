@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import DESKTOP, PASSWORD, TZ, phone_context, shot, today_local, wait_synced
+from tests.pwa.conftest import ARTEFACTS, DESKTOP, PASSWORD, TZ, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_notices import call
 
@@ -361,5 +361,52 @@ def test_a_leave_by_time_gone_by_says_leave_now_and_when_the_rep_gets_there(brow
         expect(page.locator("#route li.stop[data-state=next] [data-leave]")).to_have_text(re.compile("^下一站：现在出发"))
         expect(page.locator("#day-delay")).to_contain_text("比计划晚")
         shot(page, "zh-today-leave-now")
+    finally:
+        context.close()
+
+
+LINES = """(el) => { const range = document.createRange(); range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].filter((r) => r.width).map((r) => Math.round(r.top))).size; }"""
+
+STATES = [
+    {"state": "idle", "waiting": 0, "lastSync": "2026-11-18T02:00:00Z"},
+    {"state": "offline", "waiting": 12, "lastSync": "2026-11-18T02:00:00Z"},
+    {"state": "idle", "waiting": 0, "lastSync": None},
+    {"state": "syncing", "waiting": 0, "progress": {"done": 12000, "total": 25188}},
+    {"state": "error", "waiting": 0, "lastSync": "2026-11-18T02:00:00Z", "error": "Server error", "code": "server"},
+    {"state": "error", "waiting": 3, "lastSync": "2026-11-18T02:00:00Z", "error": "Server error", "code": "server"},
+]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_the_sync_state_and_a_notices_dismiss_button_each_take_one_line_on_a_phone(browser, live_server, locale):
+    """At 360 px the header's sync state wrapped to two lines, and the notice banner's dismiss button sat in the middle
+    of its words: the state is one line, whole, in each of its states; the notice's words wrap beside the button,
+    which stays whole at the banner's right."""
+    context = phone_context(browser, live_server.url, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("#username").fill("rep1")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#login-form button[type=submit]").click()
+        wait_synced(page)
+        status = page.locator("#sync-status")
+        for state in STATES:  # shown and measured in one go: no sync of the app's own comes between
+            said, lines, cut = status.evaluate(
+                f"""async (el, state) => {{ (await import('/js/state.js')).emit('sync-status', state);
+                  return [el.textContent, ({LINES})(el), el.scrollWidth > el.clientWidth]; }}""",
+                state,
+            )
+            assert (lines, cut) == (1, False), (said, lines, cut)
+        banner = page.locator("#notice-banner")
+        expect(banner).to_be_visible()
+        dismiss = banner.locator("#notice-dismiss")
+        assert dismiss.evaluate(LINES) == 1
+        box, button = banner.bounding_box(), dismiss.bounding_box()
+        assert abs(box["x"] + box["width"] - 12 - (button["x"] + button["width"])) <= 1, (box, button)  # at the right
+        words = banner.locator("span").first.bounding_box()
+        assert words["x"] + words["width"] <= button["x"], (words, button)  # beside the words, not among them
+        page.screenshot(path=str(ARTEFACTS / f"header-and-notice-{locale}.png"))
     finally:
         context.close()
