@@ -272,6 +272,14 @@ def test_tap_targets_are_44_px_on_the_account_and_tomorrow_screens(page, live_se
     assert _small(page) == []
 
 
+# The names on Tomorrow whose words run past their box (to the right, or below its two lines).
+NAMES_CUT = """() => [...document.querySelectorAll('#tomorrow-stops .what strong')].filter((name) => {
+  const words = document.createRange(); words.selectNodeContents(name);
+  const box = name.closest('.what').getBoundingClientRect(), own = name.getBoundingClientRect();
+  return [...words.getClientRects()].some((r) => r.right > box.right + 0.5 || r.bottom > own.bottom + 0.5);
+}).map((name) => name.textContent)"""
+
+
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_tomorrow_fits_a_12_stop_day_in_two_screens_with_left_out_candidates_folded(browser, live_server, locale):
     context = phone_context(browser, live_server.url, locale=locale)
@@ -301,6 +309,9 @@ def test_tomorrow_fits_a_12_stop_day_in_two_screens_with_left_out_candidates_fol
             ".map((e) => e.clientWidth / e.parentElement.clientWidth))"
         )
         assert share >= 0.55, share  # 0.47 (English) and 0.49 (Chinese) with a label on every line
+        # Each name shows whole, on two lines when it needs them (the demo's are ten Chinese characters and a number,
+        # "上海嘉明教育有限公司 1-005": cut after about seven when a stop had one line).
+        assert page.evaluate(NAMES_CUT) == []
         # A long name may end in "…", but each stop's travel minutes show whole, on the line under it.
         assert page.evaluate(
             "[...document.querySelectorAll('#tomorrow-stops .leg-min')].every((e) =>"

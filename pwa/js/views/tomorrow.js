@@ -40,7 +40,7 @@ export async function render(main, { user } = {}) {
       ${stops.length ? html`<p class="muted tomorrow-columns" aria-hidden="true"><span>${t("tomorrow.keep")}</span><span>${t("tomorrow.pin")}</span></p>` : ""}
       <ol class="list" id="tomorrow-stops">${stops.map((stop) => html`
         <li class="card tomorrow-stop" data-account="${stop.account_id}">
-          <div class="what"><strong>${hhmm(stop.planned_arrival)} ${name(stop.account_id)}</strong><br>
+          <div class="what"><strong>${hhmm(stop.planned_arrival)} ${name(stop.account_id)}</strong>
             <span class="leg-min">${t("today.travel", { min: stop.travel_minutes })}</span>
             ${reasonLabels(stop.reason).map((r) => html`<span class="tag">${r}</span>`)}</div>
           <div class="controls">
