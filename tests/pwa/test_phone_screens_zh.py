@@ -410,3 +410,20 @@ def test_the_sync_state_and_a_notices_dismiss_button_each_take_one_line_on_a_pho
         page.screenshot(path=str(ARTEFACTS / f"header-and-notice-{locale}.png"))
     finally:
         context.close()
+
+
+def test_the_running_kind_on_the_day_clock_says_a_tap_again_stops_it(zh):
+    """Nothing on the day clock said that tapping the running kind again stops the clock: its button says so (only
+    that one), and a tap there stops it."""
+    log_in_zh(zh, "rep1")
+    zh.goto("/#/clock")
+    travel = zh.locator("button[data-category='travel']")
+    travel.click()
+    expect(travel).to_have_attribute("aria-pressed", "true")
+    expect(travel).to_contain_text("再点一次结束")
+    expect(zh.locator(".clock button", has_text="再点一次结束")).to_have_count(1)
+    assert travel.evaluate("(b) => b.scrollWidth <= b.clientWidth && b.scrollHeight <= b.clientHeight")
+    shot(zh, "zh-clock-running")
+    travel.click()
+    expect(zh.locator("#clock-status")).to_have_text("未计时。")
+    expect(zh.locator(".clock")).not_to_contain_text("再点一次结束")

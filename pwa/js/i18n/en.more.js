@@ -41,7 +41,7 @@ export default {
   "visit.unknown": "This visit is not on this phone.",
   "clock.title": "Day clock", "clock.now": "Now: {category} since {time}", "clock.idle": "Nothing running.",
   "clock.in_visit": "In a visit (face-to-face) since {time}", "clock.visit_holds": "A visit counts as face-to-face until its check-out; then the clock switches again.", "clock.split": "Today's split",
-  "clock.stop": "Stop", "clock.total": "Recorded", "clock.minutes": "min",
+  "clock.tap_to_stop": "Tap again to stop", "clock.total": "Recorded", "clock.minutes": "min",
   "category.face_to_face": "Face-to-face", "category.travel": "Travel", "category.admin": "Admin",
   "category.meeting": "Meeting", "category.unrecorded": "Unrecorded",
   "tomorrow.title": "Tomorrow, {date}", "tomorrow.none": "No plan for tomorrow yet.",

@@ -41,7 +41,7 @@ export default {
   "visit.unknown": "此手机上没有该拜访。",
   "clock.title": "时间记录", "clock.now": "当前：{category}，自 {time}", "clock.idle": "未计时。",
   "clock.in_visit": "拜访中（面谈），自 {time}", "clock.visit_holds": "拜访在签退前都计为面谈时间；签退后才能切换。", "clock.split": "今日时间分配",
-  "clock.stop": "停止", "clock.total": "已记录", "clock.minutes": "分钟",
+  "clock.tap_to_stop": "再点一次结束", "clock.total": "已记录", "clock.minutes": "分钟",
   "category.face_to_face": "面谈", "category.travel": "路途", "category.admin": "事务",
   "category.meeting": "会议", "category.unrecorded": "未记录",
   "tomorrow.title": "明天 {date}", "tomorrow.none": "明天还没有路线。",

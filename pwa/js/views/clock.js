@@ -1,4 +1,5 @@
-// Day clock: one tap switches the running activity (the rules: dayclock.js, which the visit loop also runs);
+// Day clock: one tap switches the running activity, a tap on the running one stops it (its button says so; the rules:
+// dayclock.js, which the visit loop also runs);
 // visits count as face-to-face on their own: while one is open the clock shows face-to-face and waits for its
 // check-out (a tap on another kind beside an open visit would say two things at once).
 import { all } from "../db.js";
@@ -51,7 +52,8 @@ export async function render(main) {
     ${openVisit ? html`<p class="muted" id="clock-held">${t("clock.visit_holds")}</p>` : ""}
     <div class="clock">${categories().map((c) => html`
       <button type="button" data-category="${c}" aria-pressed="${(openVisit ? "face_to_face" : current?.category) === c ? "true" : "false"}"
-        ${openVisit ? html`disabled` : ""}>${t(`category.${c}`)}</button>`)}</div>
+        ${openVisit ? html`disabled` : ""}>${t(`category.${c}`)}${!openVisit && current?.category === c
+          ? html`<small class="hint" id="clock-stop-hint">${t("clock.tap_to_stop")}</small>` : ""}</button>`)}</div>
     <h2>${t("clock.split")}</h2>
     <table class="split"><tbody>${categories().map((c) => html`<tr><th>${t(`category.${c}`)}</th>
       <td class="num">${Math.round(split[c])} ${t("clock.minutes")}</td>
