@@ -427,3 +427,21 @@ def test_the_running_kind_on_the_day_clock_says_a_tap_again_stops_it(zh):
     travel.click()
     expect(zh.locator("#clock-status")).to_have_text("未计时。")
     expect(zh.locator(".clock")).not_to_contain_text("再点一次结束")
+
+
+def test_the_joint_visit_box_calls_the_manager_a_manager_once(zh, live_server):
+    """The box a rep ticks when the manager went along read "经理 陈经理 Manager Chen 陪访": the demo manager's name says
+    经理 already. Said once: the name alone when it says so, 经理 before one that does not."""
+    log_in_zh(zh, "rep1")
+    account = api(live_server, "/api/accounts?per_page=1", token(live_server, "rep1"))["items"][0]
+    wait_synced(zh)
+    zh.goto(f"/#/visit/new?account={account['id']}")
+    zh.wait_for_selector("#check-in")
+    box = zh.locator("label.check", has=zh.locator("#accompanied"))
+    expect(box).to_have_text("陈经理 Manager Chen 陪访（陪同拜访）")
+    shot(zh, "zh-joint-visit-box")
+    said = zh.evaluate(
+        """import('/js/views/visit.js').then((v) => [{ display_name: '张伟' }, { username: '王经理' }]
+             .map(v.accompaniedLabel))"""
+    )
+    assert said == ["经理 张伟 陪访（陪同拜访）", "王经理 陪访（陪同拜访）"], said

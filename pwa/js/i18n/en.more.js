@@ -552,6 +552,7 @@ export default {
   "msg.listed_twice": "Listed twice.", "msg.morning_time": "Between 05:00 and 12:00.",
   "msg.lunch_order": "Not after the latest start.",
   "visit.accompanied": "{name} (my manager) went along: a joint visit",
+  "visit.accompanied_named": "{name} went along: a joint visit",
   "visit.accompanied_generic": "My manager went along: a joint visit",
   "visit.joint_with": "Joint visit with {name}", "visit.joint_you": "Joint visit: you went along",
   "visit.joint_tag": "Joint visit",

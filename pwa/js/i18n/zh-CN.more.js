@@ -541,6 +541,7 @@ export default {
   "msg.listed_twice": "重复列出。", "msg.morning_time": "须在 05:00 到 12:00 之间。",
   "msg.lunch_order": "不能晚于最晚开始时间。",
   "visit.accompanied": "经理 {name} 陪访（陪同拜访）",
+  "visit.accompanied_named": "{name} 陪访（陪同拜访）",
   "visit.accompanied_generic": "经理陪访（陪同拜访）",
   "visit.joint_with": "陪访：{name}", "visit.joint_you": "陪访：您陪同了这次拜访",
   "visit.joint_tag": "陪访",

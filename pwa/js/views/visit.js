@@ -16,6 +16,14 @@ function personName(person) {
   return person ? person.display_name || person.username || "" : "";
 }
 
+/** The box a rep ticks when their manager went along: named, and called the manager once (a name such as
+ *  "陈经理" says it already). */
+export function accompaniedLabel(manager) {
+  const name = personName(manager);
+  return name.toLowerCase().includes(t("team.manager").toLowerCase()) ? t("visit.accompanied_named", { name })
+    : t("visit.accompanied", { name });
+}
+
 /** Who went along, in words, on this user's phone: themselves, the rep's manager by name, or a manager. */
 function jointText(visit, user) {
   if (!visit.accompanied_by) return "";
@@ -74,7 +82,7 @@ export async function renderNew(main, { query, navigate, user = null }) {
         ${opportunities.map((o) => html`<option value="${o.id}">${o.title} (${o.stage})</option>`)}
       </select>
       ${user?.manager ? html`<label class="check"><input type="checkbox" id="accompanied" name="accompanied">${
-        t("visit.accompanied", { name: personName(user.manager) })}</label>` : ""}
+        accompaniedLabel(user.manager)}</label>` : ""}
       <p id="check-in-status" class="muted" role="status" aria-live="polite"></p>
       <button id="check-in" type="submit" disabled>${t("visit.check_in")}</button>
     </form>
@@ -203,7 +211,7 @@ export async function render(main, { id, user = null }) {
       <input id="purpose-edit" name="purpose" required maxlength="500" value="${visit.purpose ?? ""}">${presetChips("visit_purpose", "purpose-edit")}
       <label class="check"><input type="checkbox" name="not_met" ${visit.met === false ? html`checked` : ""}>${t("visit.not_met")}</label>
       ${user?.manager || visit.accompanied_by ? html`<label class="check"><input type="checkbox" id="accompanied" name="accompanied"
-        ${visit.accompanied_by ? html`checked` : ""}>${user?.manager ? t("visit.accompanied", { name: personName(user.manager) })
+        ${visit.accompanied_by ? html`checked` : ""}>${user?.manager ? accompaniedLabel(user.manager)
           : t("visit.accompanied_generic")}</label>` : ""}
       ${linkable.length ? html`<label for="link-opportunity">${t("visit.opportunity")}</label>
         <select id="link-opportunity" name="link_opportunity"><option value="">${t("visit.no_opportunity")}</option>
