@@ -445,3 +445,26 @@ def test_the_joint_visit_box_calls_the_manager_a_manager_once(zh, live_server):
              .map(v.accompaniedLabel))"""
     )
     assert said == ["经理 张伟 陪访（陪同拜访）", "王经理 陪访（陪同拜访）"], said
+
+
+def test_after_check_out_the_screen_opens_at_the_top_on_what_comes_next(zh, live_server):
+    """Checked out from the bottom of a long visit screen, the screen stayed scrolled down, away from the next stop
+    that the check-out puts at its top: it goes to the top."""
+    log_in_zh(zh, "rep1")
+    wait_synced(zh)
+    key = token(live_server, "rep1")
+    me = api(live_server, "/api/auth/me", key)["id"]
+    first = min(api(live_server, f"/api/routes/{me}/{today_local()}", key)["stops"], key=lambda s: s["position"])
+    zh.goto(f"/#/visit/new?account={first['account_id']}")
+    zh.locator("#purpose").fill("换机预算")
+    zh.locator("#check-in").click()
+    check_out = zh.locator("#check-out")
+    check_out.scroll_into_view_if_needed()
+    zh.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    assert zh.evaluate("window.scrollY") > 300  # a long screen, scrolled down to its last button
+    check_out.click()
+    nxt = zh.locator("#next-stop, #day-done")
+    expect(nxt).to_be_visible()
+    zh.wait_for_function("window.scrollY === 0")
+    expect(nxt).to_be_in_viewport()
+    shot(zh, "zh-after-check-out")

@@ -357,6 +357,10 @@ export async function render(main, { id, user = null }) {
     }
     await visitEnded(at); // the day clock: travel to the next stop, or stopped after the last one
     await render(main, { id, user });
+    // What comes next (the next stop, or the day done) is at the top: the screen goes there, not left where the
+    // check-out button was.
+    window.scrollTo(0, 0);
+    main.focus({ preventScroll: true });
   });
   main.querySelector("#times-form")?.addEventListener("submit", async (event) => {
     // A wrongly recorded visit is corrected on the day it was made: times only, the date stays.
