@@ -2,7 +2,9 @@
 walk through its screens found wrong, each kept right here. Times of day typed as a 24-hour clock; links in the
 app's colour; a rep's name in the accounts list never split; the notice switches' column named once; a report
 being fetched says so; the weekly review under the Reports tab and opening on the team's week; the team's day a
-card per rep, never scrolled sideways."""
+card per rep, never scrolled sideways; a leave-by time gone by said as leave now; the sync state and a notice's
+dismiss button on one line; the running kind of the day clock saying a tap again stops it; the manager called a
+manager once on the joint-visit box; the screen at its top after check-out."""
 
 import re
 from datetime import datetime, timedelta
