@@ -87,6 +87,19 @@ def test_the_leave_by_banner_shows_at_the_teams_minute_offline(browser, live_ser
         # The timer alone (no one asks) keeps it there; dismissed, it stays away.
         page.clock.run_for(20_000)
         expect(leave).to_have_count(1)
+        # Still there once the leave-by time has gone by (halfway to the planned arrival): it says leave now and when
+        # that gets there, no time gone by.
+        if first["travel_minutes"]:
+            late = leave_by + timedelta(seconds=first["travel_minutes"] * 30)
+            page.clock.fast_forward(int((late - browser_now(page)).total_seconds() * 1000))
+            page.evaluate(CHECK)
+            there = {
+                (late + timedelta(minutes=first["travel_minutes"] + n)).astimezone(ZoneInfo(TZ)).strftime("%H:%M")
+                for n in (0, 1)
+            }
+            said = leave.inner_text()
+            name = names[first["account_id"]]
+            assert any(f"Leave now for stop 1, {name} (there about {t})." in said for t in there), said
         leave.get_by_role("button", name="Dismiss").click()
         expect(leave).to_have_count(0)
         page.evaluate(CHECK)

@@ -150,6 +150,7 @@ export default {
   "error.code.not_uploaded": "The photo has not been uploaded yet.",
   "reminder.title.leave": "Time to leave", "reminder.title.appointment": "Appointment soon",
   "reminder.leave": "Leave by {time} for stop {n}, {name} (arrive {arrive}).",
+  "reminder.leave_now": "Leave now for stop {n}, {name} (there about {arrive}).",
   "reminder.appointment": "Appointment at {time} with {name}, in {min} min.",
   "notice.dismiss": "Got it",
   "notice.state.queued": "waiting to be sent",

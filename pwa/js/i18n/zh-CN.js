@@ -150,6 +150,7 @@ export default {
   "error.code.not_uploaded": "照片尚未上传。",
   "reminder.title.leave": "该出发了", "reminder.title.appointment": "预约即将开始",
   "reminder.leave": "请在 {time} 前出发去第 {n} 站 {name}（{arrive} 到达）。",
+  "reminder.leave_now": "现在出发去第 {n} 站 {name}（约 {arrive} 到达）。",
   "reminder.appointment": "{time} 与{name}有预约，还有 {min} 分钟。",
   "notice.dismiss": "知道了",
   "notice.state.queued": "等待发送",
