@@ -3,7 +3,7 @@
 // stopped after the last one or once the working day has ended (closeTheDay, each time the reminders look).
 // The rep only corrects (views/clock.js). The one place these rules live.
 import { all, planOn, uuid, writeLocal } from "./db.js";
-import { dayNow, departure } from "./dayedit.js";
+import { dayNow, departure, heldStop } from "./dayedit.js";
 import { dayEnd, dayIsOver } from "./plans.js";
 import { atTime, localDate } from "./ui.js";
 
@@ -49,19 +49,16 @@ export async function nextStop(now = new Date()) {
   const visits = (await all("visits"))
     .filter((v) => v.check_in_at && !v.cancelled_at && localDate(new Date(v.check_in_at)) === today)
     .sort((a, b) => a.check_in_at.localeCompare(b.check_in_at));
-  const where = dayNow(stops, visits, now, { over: dayIsOver(now) });
+  const theirs = heldStop(new Set((await all("accounts")).map((a) => a.id)));
+  const where = dayNow(stops, visits, now, { over: dayIsOver(now), theirs });
   const last = visits.length ? stops.findIndex((s) => s.account_id === visits[visits.length - 1].account_id) : -1;
-  // A stop at an account reassigned away since the plan was made (no longer on this phone) is not the rep's to
-  // visit, unless booked by appointment: as the server's reminder (server/notify/reminders.py `_next_stop`).
-  const held = new Set((await all("accounts")).map((a) => a.id));
-  const theirs = (i) => held.has(stops[i].account_id) || Boolean(stops[i].appointment_id);
   let index = where.nextIndex;
-  if (index !== -1 && (index < last || !theirs(index))) {
-    index = where.states.findIndex((s, i) => i > Math.max(last, index - 1) && theirs(i) && ["later", "past", "next"].includes(s.state));
+  if (index !== -1 && index < last) {
+    index = where.states.findIndex((s, i) => i > last && theirs(stops[i]) && ["later", "past", "next"].includes(s.state));
   }
   if (index === -1) return null;
   const stop = stops[index];
-  const leave = departure(stop, now);
+  const leave = departure(stop, now, where.free); // from when the open visit's planned time is up, as Today says
   return { stop, number: index + 1, leaveBy: leave.leaveBy, leave };
 }
 

@@ -209,10 +209,20 @@ export function departure(stop, now = new Date(), free = now.getTime()) {
            planned };
 }
 
+/** A predicate for `dayNow`: a stop at an account on this phone (`accounts`: a Map or Set by id), or booked by
+ *  appointment; a stop at an account reassigned away since the plan was made is not the rep's to visit, as the
+ *  server's reminder (server/notify/reminders.py `_next_stop`). */
+export function heldStop(accounts) {
+  return (stop) => accounts.has(stop.account_id) || Boolean(stop.appointment_id);
+}
+
 /** Where the day stands now: each stop done (with its visit), current (the open visit), past (its time
  *  went by unvisited), next (the first one still to do) or later; and how far ahead or behind. `over`: the
- *  working day has ended, so no stop is still to do (every one not visited is past) and no one is behind. */
-export function dayNow(stops, visits, now = new Date(), { over = false } = {}) {
+ *  working day has ended, so no stop is still to do (every one not visited is past) and no one is behind. `leave`:
+ *  when to leave for the next stop (`departure`); `free`: when the rep is free to leave (now, or when the open
+ *  visit's planned time with the customer is up). `theirs(stop)`: whether a stop is still the rep's to visit (see
+ *  `heldStop`); one that is not is never the next. */
+export function dayNow(stops, visits, now = new Date(), { over = false, theirs = () => true } = {}) {
   const byAccount = new Map();
   for (const v of visits) if (!byAccount.has(v.account_id) || v.check_in_at > byAccount.get(v.account_id).check_in_at) byAccount.set(v.account_id, v);
   let nextIndex = -1;
@@ -221,14 +231,14 @@ export function dayNow(stops, visits, now = new Date(), { over = false } = {}) {
     // A call where the customer was not met is no visit done: it keeps its own state.
     if (visit) return { state: !visit.check_out_at ? "current" : visit.met === false ? "not_met" : "done", visit };
     const departs = new Date(stop.planned_arrival).getTime() + (stop.service_minutes ?? 0) * MINUTE;
-    if (nextIndex === -1 && departs >= now.getTime()) nextIndex = i;
+    if (nextIndex === -1 && departs >= now.getTime() && theirs(stop)) nextIndex = i;
     return { state: departs < now.getTime() ? "past" : "later" };
   });
   if (over) {
     for (const s of states) if (s.state === "later") s.state = "past";
-    return { states, nextIndex: -1, delay: null, leaveBy: null, leave: null };
+    return { states, nextIndex: -1, delay: null, leave: null, free: now.getTime() };
   }
-  if (nextIndex === -1) nextIndex = states.findIndex((s) => s.state === "past"); // late for all: the first missed
+  if (nextIndex === -1) nextIndex = states.findIndex((s, i) => s.state === "past" && theirs(stops[i])); // late for all: the first missed
   if (nextIndex !== -1) states[nextIndex].state = "next";
   const next = stops[nextIndex];
   let delay = null;
@@ -241,5 +251,5 @@ export function dayNow(stops, visits, now = new Date(), { over = false } = {}) {
   if (next && started) delay = Math.round((free + next.travel_minutes * MINUTE - new Date(next.planned_arrival).getTime()) / MINUTE);
   // Once the plan's leave-by time has passed, the rep leaves now (or when free), not at a time gone by.
   const leave = next ? departure(next, now, free) : null;
-  return { states, nextIndex, delay, leaveBy: leave?.leaveBy ?? null, leave };
+  return { states, nextIndex, delay, leave, free };
 }

@@ -27,11 +27,13 @@ export async function dueReminders(user, now = new Date()) {
     if (now.getTime() >= leaveBy - settings.leave_reminder_minutes * MINUTE && now.getTime() < arrive) {
       // The key is the notification's tag, the same the server's pushed reminder has (server/notify/reminders.py
       // `reminder_tag`: the stop and the moment in ms): the phone shows one of the two, not both.
-      // Once the leave-by time has gone by (the banner stays until the arrival): leave now, and when that gets there.
+      // Once the leave-by time has gone by (the banner stays until the arrival): leave now, and when that gets there;
+      // in a visit whose planned time is not up yet, leave when it is (as Today says), and when that gets there.
       const name = accounts.get(next.stop.account_id)?.name ?? "?";
+      const { leave } = next;
       due.push({ key: `leave:${next.stop.account_id}:${leaveBy}`, kind: "leave", until: arrive,
-                 text: next.leave.late ? t("reminder.leave_now", { n: next.number, name, arrive: hhmm(next.leave.arrive) })
-                   : t("reminder.leave", { time: hhmm(next.leaveBy), n: next.number, name, arrive: hhmm(next.stop.planned_arrival) }) });
+                 text: leave.now ? t("reminder.leave_now", { n: next.number, name, arrive: hhmm(leave.arrive) })
+                   : t("reminder.leave", { time: hhmm(leave.at), n: next.number, name, arrive: hhmm(leave.arrive) }) });
     }
   }
   const soon = settings.appointment_reminder_minutes * MINUTE;

@@ -191,6 +191,18 @@ def shot(page, name):
     page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
 
 
+@pytest.fixture
+def zh(browser, live_server):
+    """A zh-CN phone and the errors its page raises (none allowed)."""
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
 def log_in(page, username="rep1", password=PASSWORD):
     page.goto("/")
     page.get_by_label("Username").fill(username)

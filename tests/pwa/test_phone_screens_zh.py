@@ -26,18 +26,6 @@ def log_in_zh(page, username):
     expect(page.locator("#tabs")).to_be_visible()
 
 
-@pytest.fixture
-def zh(browser, live_server):
-    """A zh-CN phone and the errors its page raises (none allowed)."""
-    context = phone_context(browser, live_server.url, locale="zh-CN")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
-
-
 def test_the_report_tab_covers_both_reports_and_the_weekly_one_is_marked_on_its_screen(zh):
     log_in_zh(zh, "rep1")
     zh.get_by_role("link", name="报告", exact=True).click()

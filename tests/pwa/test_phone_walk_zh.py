@@ -19,18 +19,6 @@ from tests.pwa.test_phone_screens_zh import log_in_zh
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 
-@pytest.fixture
-def zh(browser, live_server):
-    """A zh-CN phone and the errors its page raises (none allowed)."""
-    context = phone_context(browser, live_server.url, locale="zh-CN")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
-
-
 def local_hhmm(moment):
     return moment.astimezone(ZoneInfo(TZ)).strftime("%H:%M")
 

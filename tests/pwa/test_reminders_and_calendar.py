@@ -235,8 +235,8 @@ def test_an_appointment_downloads_as_ics_and_is_announced_at_the_teams_minute_of
 
 @pytest.mark.calendar
 def test_a_stop_reassigned_away_is_not_reminded_of_the_reps_next_stop_is(browser, tmp_path):
-    """The phone's leave-by reminder, as the server's: a stop at an account given to another rep since the plan was
-    made is no longer on the phone and not the rep's to visit; the reminder is for the rep's next stop after it."""
+    """The phone's leave-by reminder, as the server's, and Today: a stop at an account given to another rep since the
+    plan was made is no longer on the phone and not the rep's to visit; the next stop is the rep's own after it."""
     import json
 
     from server.extensions import db
@@ -283,6 +283,9 @@ def test_a_stop_reassigned_away_is_not_reminded_of_the_reps_next_stop_is(browser
             )
         page.evaluate(CHECK)
         expect(leave).to_contain_text(f"for stop 2, {names[second['account_id']]}")
+        # Today names the same next stop (before: "1. ?", with a Visit button for an account not on the phone).
+        page.get_by_role("link", name="Today").click()
+        expect(page.locator("#next-up")).to_have_attribute("data-account", second["account_id"])
         assert not errors, errors
     finally:
         if context is not None:

@@ -421,3 +421,49 @@ def test_the_day_clock_stops_at_the_working_days_end_without_signal(browser, liv
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_in_a_visit_past_the_next_leave_by_the_reminder_says_when_the_visit_frees_the_rep_as_today_does(
+    browser, live_server
+):
+    """A fixed day (rep2's), the first customer called on 20 minutes late and the visit still open when the
+    second stop's leave-by time has gone by: the rep cannot leave now, so the phone's leave reminder gives the
+    time the visit's planned time with the customer is up and when that gets there, as Today's next-stop card
+    does (before: "Leave now"). The clock is this test's own (the suite puts it back): no calendar mark."""
+    day = date(2026, 11, 16)
+    server_clock.set_now(datetime.combine(day, time(7, 0), ZoneInfo(TZ)))
+    t = token(live_server, "rep2")
+    stops = sorted(
+        api(live_server, "/api/routes/plan", t, {"date": day.isoformat()})["stops"], key=lambda s: s["position"]
+    )
+    first, second = stops[0], stops[1]
+    checked_in = datetime.fromisoformat(first["planned_arrival"]) + timedelta(minutes=20)
+    free = checked_in + timedelta(minutes=first["service_minutes"])
+    leave_by = datetime.fromisoformat(second["planned_arrival"]) - timedelta(minutes=second["travel_minutes"])
+    at = leave_by + timedelta(minutes=1)
+    assert checked_in <= at < free, (checked_in, at, free)  # the day's shape this test is about
+    server_clock.set_now(checked_in + timedelta(minutes=1))
+    api(live_server, "/api/visits", t, {"account_id": first["account_id"], "purpose": "Planned call",
+                                        "check_in_at": checked_in.isoformat()})  # fmt: skip
+    server_clock.set_now(at)
+    context, page, errors = open_today(browser, live_server, "rep2", at)
+    try:
+        wait_until(page, "() => document.querySelector('#open-visit') !== null")
+        wait_synced(page)
+        texts = page.evaluate(
+            "async () => (await (await import('/js/reminders.js')).dueReminders(null, new Date()))"
+            ".filter((r) => r.kind === 'leave').map((r) => r.text)"
+        )
+        hhmm = lambda moment: moment.astimezone(ZoneInfo(TZ)).strftime("%H:%M")
+        there = free + timedelta(minutes=second["travel_minutes"])
+        assert texts == [
+            f"Leave by {hhmm(free)} for stop 2, {idb_name(page, second['account_id'])} (arrive {hhmm(there)})."
+        ]
+        expect(page.locator("#route li.stop[data-state=next]")).to_contain_text(hhmm(free))  # Today says the same
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def idb_name(page, account_id):
+    return next(a["name"] for a in idb_all(page, "accounts") if a["id"] == account_id)

@@ -3,7 +3,7 @@ import { online } from "../api.js";
 import { all, byIndex, getMeta, outbox, planOn, setMeta } from "../db.js";
 import { dayEnd, dayHasBegun, dayIsOver, planAndKeep, previewPlan } from "../plans.js";
 import { t } from "../i18n.js";
-import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
+import { LEFT_OUT_BY_REP, dayContext, dayNow, dropped, heldStop, lateMinutes, moved, planStart, saveOrder } from "../dayedit.js";
 import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { syncNow } from "../sync.js";
 import { addDays, describe, duration, hhmm, html, idle, localDate, mondayOf, position, reasonLabels, shortDate } from "../ui.js";
@@ -237,7 +237,8 @@ export async function render(main, { user }) {
   }
   const stops = plan.stops.slice().sort((a, b) => a.position - b.position);
   const ctx = dayContext(plan, { user, accounts, visits, appointments: await all("appointments") });
-  const where = dayNow(stops, todays, now, { over });
+  const theirs = heldStop(accounts);
+  const where = dayNow(stops, todays, now, { over, theirs });
   const count = (state) => where.states.filter((s) => s.state === state).length;
   const nav = await navContext();
   const items = stops.map((stop, i) => {
@@ -300,7 +301,7 @@ export async function render(main, { user }) {
     ${leftOut.length ? html`<h2>${t("today.left_out")}</h2><ul class="list" id="left-out">${leftOut.map((d) =>
       html`<li class="card muted" data-account="${d.id}">${accounts.get(d.id).name}
         <span class="tag warn">${t("drop.left_out_by_rep")}</span></li>`)}</ul>` : ""}`;
-  const drawn = { key: timeKey(where, over), where: (at, overAt) => dayNow(stops, todays, at, { over: overAt }) };
+  const drawn = { key: timeKey(where, over), where: (at, overAt) => dayNow(stops, todays, at, { over: overAt, theirs }) };
   main.todayDrawn = drawn;
   tick(main, drawn, () => render(main, { user }));
   let map = null; // drawn below, once Leaflet has loaded
