@@ -154,15 +154,23 @@ class WeCom(Client):
         return answer.get("userid") or answer.get("UserId")
 
 
-# What DingTalk's markdown reads as markup: emphasis, code, links and images, headings, lists and quotes, tables,
-# strike-through and its HTML (<font>); each escaped with a backslash, it shows as itself.
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#+\-.!|~])")
+# What DingTalk's markdown reads as markup, escaped with a backslash: anywhere, emphasis, code, strike-through,
+# the brackets of links and images and the start of its HTML (<font>); at a line's start, headings, quotes and
+# list marks. Nothing else is escaped: DingTalk documents no backslash escapes, so a backslash is put only where
+# the text would otherwise turn into markup ("1-007", "No. 3" and dates stay as written).
+MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<~])")
+MARKDOWN_LINE_START = re.compile(r"^([ \t]*)([#>]|[+\-](?=\s)|\d+\.(?=\s))", re.MULTILINE)
 
 
 def markdown_text(text):
     """Plain text (a notice's words, with the account names, steps and purposes users wrote) as DingTalk markdown
-    that shows it as written: no user's text becomes a link, an image, a heading or coloured type."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    that shows it as written: no user's text becomes a link, an image, a heading, a list or coloured type."""
+    text = MARKDOWN_INLINE.sub(r"\\\1", text)
+    return MARKDOWN_LINE_START.sub(lambda m: m.group(1) + _escaped_mark(m.group(2)), text)
+
+
+def _escaped_mark(mark):
+    return mark[:-1] + "\\." if mark.endswith(".") else "\\" + mark
 
 
 class DingTalk(Client):

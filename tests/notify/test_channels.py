@@ -264,8 +264,20 @@ def test_dingtalk_shows_what_users_wrote_as_written_not_as_markdown(app, client,
     assert title == "明天要跟进"
     assert markdown == (
         "### 明天要跟进\n"
-        "\\*\\*Acme\\*\\* \\[pay here\\](https://evil\\.example) \\!\\[x\\](https://evil\\.example/x\\.png)："
-        '\\<font color="red"\\>urgent\\</font\\>\n\\# call\n\\- 1\\. \\`ask\\` \\~\\~me\\~\\~ \\| \\_now\\_ \\\\'
+        "\\*\\*Acme\\*\\* \\[pay here\\](https://evil.example) !\\[x\\](https://evil.example/x.png)："
+        '\\<font color="red">urgent\\</font>\n\\# call\n\\- 1. \\`ask\\` \\~\\~me\\~\\~ | \\_now\\_ \\\\'
+    )
+
+
+def test_dingtalk_markdown_leaves_ordinary_words_as_written():
+    """DingTalk documents no backslash escapes: a backslash goes only where the words would turn into markup, so a
+    name like "1-007", a date or "No. 3" is sent as written; a line that would start a list or quote is escaped."""
+    from server.notify.providers import markdown_text
+
+    words = "上海源科医疗工厂 1-007，2026-12-08 08:45，No. 3 A+ (B) 50% #1 > 2 | 3!"
+    assert markdown_text(words) == words
+    assert markdown_text("1. call\n2. visit\n> quote\n+ plus\n  - dash\n-5 %") == (
+        "1\\. call\n2\\. visit\n\\> quote\n\\+ plus\n  \\- dash\n-5 %"
     )
 
 
