@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import RoutePlan, RouteStop, Visit
 from . import repdays
 from .asof import rules_as_of
-from .reads import period_end, rep_days, visit_rows, worked_days
+from .reads import period_end, plan_due_until, rep_days, visit_rows, worked_days
 from .rows import core_rows as _rows
 from .rows import raw_text as _raw
 from .rows import rep_keys
@@ -22,8 +22,7 @@ def activity(scope):
     as_of = period_end(scope)  # each rep's team's radius as it stood then: a change since changes no past period
     radius = {rep.id: rules_as_of(scope, rep, as_of).checkin_radius_m for rep in scope.reps}
     days = worked_days(scope)
-    kept = rep_days(scope)
-    counts = _read_counts(scope, radius) if kept is None else _kept_counts(scope, radius, kept)
+    counts = activity_counts(scope, radius)
     rows = []
     for rep in scope.reps:
         c = counts[rep.id]
@@ -37,17 +36,35 @@ def activity(scope):
     return {"rows": rows, "team": team}
 
 
+def activity_counts(scope, radius):
+    """{rep id: Counter} of the period, read once per scope: the activity figures' counts, and
+    `planned_visited`, the planned stops visited on any day of the period, due or not (the daily report's
+    "visited so far")."""
+
+    def read():
+        kept = rep_days(scope)
+        return _read_counts(scope, radius) if kept is None else _kept_counts(scope, radius, kept)
+
+    return scope.once("activity_counts", read)
+
+
 _KEPT = ("visits", "not_met", "face_to_face_visits", "with_purpose", "planned", "planned_done")
+_SUMMED = ("visits", "not_met", "face_to_face_visits", "with_purpose", "planned", "planned_visited")
+_DUE = ("planned_due", "planned_done")  # counted on the days whose plan is due (reads.plan_due_until)
 
 
 def _kept_counts(scope, radius, kept):
     """The counts from the rep-days kept on write (repdays.py), and the visits away from their account."""
     counts = defaultdict(Counter)
-    figures = repdays.getter(*_KEPT)
+    figures, due = repdays.getter(*_KEPT), repdays.getter("planned", "planned_done")  # as _DUE names them
+    due_until = plan_due_until(scope)
     for rep_id, rows in kept.items():
         if rows:  # whole numbers: summed column by column
             sums = map(sum, zip(*map(figures, rows.values()), strict=True))
-            counts[rep_id].update(dict(zip(_KEPT, sums, strict=True)))
+            counts[rep_id].update(dict(zip(_SUMMED, sums, strict=True)))
+            due_rows = [due(row) for day, row in rows.items() if day <= due_until]
+            if due_rows:
+                counts[rep_id].update(dict(zip(_DUE, map(sum, zip(*due_rows, strict=True)), strict=True)))
     if radius:
         # Only the visits checked in further than the smallest radius come back; each is held to its rep's.
         for rep_id, distance in db.session.execute(
@@ -110,10 +127,14 @@ def _read_counts(scope, radius):
     stops += [
         (raw_rep, plan_date, as_raw(account_id)) for (raw_rep, plan_date), ids in frozen.items() for account_id in ids
     ]
+    due_until = plan_due_until(scope)
     for raw_rep, plan_date, account_id in stops:
         rep_id = keys[raw_rep]
         counts[rep_id]["planned"] += 1
-        counts[rep_id]["planned_done"] += (rep_id, account_id, plan_date) in done
+        counts[rep_id]["planned_visited"] += (rep_id, account_id, plan_date) in done
+        if plan_date <= due_until:
+            counts[rep_id]["planned_due"] += 1
+            counts[rep_id]["planned_done"] += (rep_id, account_id, plan_date) in done
     return counts
 
 
@@ -126,6 +147,8 @@ def _activity_figures(c, worked):
         "with_purpose": c["with_purpose"],
         "visits_per_day": round(c["visits"] / worked, 2) if worked else None,
         "planned": c["planned"],
+        # Plan completion counts a day's stops once the day is over (reads.plan_due_until).
+        "planned_due": c["planned_due"],
         "planned_done": c["planned_done"],
-        "plan_done_pct": round(c["planned_done"] / c["planned"] * 100, 1) if c["planned"] else None,
+        "plan_done_pct": round(c["planned_done"] / c["planned_due"] * 100, 1) if c["planned_due"] else None,
     }

@@ -132,6 +132,7 @@ _ACTIVITY = {
     "with_purpose": fields.Integer(),
     "visits_per_day": fields.Float(allow_none=True),
     "planned": fields.Integer(),
+    "planned_due": fields.Integer(),
     "planned_done": fields.Integer(),
     "plan_done_pct": fields.Float(**PCT),
 }

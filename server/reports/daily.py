@@ -8,7 +8,7 @@ from .. import clock, last_contact
 from ..cadence import days_since, is_overdue
 from ..extensions import db
 from ..models import Account, DailyReview, Opportunity, Photo, RoutePlan, RouteStop, StageChange, User, Visit
-from .activity import activity
+from .activity import activity, activity_counts
 from .asof import as_of as accounts_as_of
 from .asof import rules_as_of
 from .firstvisit import first_appointment
@@ -72,7 +72,12 @@ def daily_report(scope: Scope):
         **rep_row(rep),
         "date": day.isoformat(),
         "timezone": str(scope.tz),
-        "plan": {"planned": done["planned"], "done": done["planned_done"], "plan_done_pct": done["plan_done_pct"]},
+        # The day's stops and those visited so far; its completion once the day is over (reads.plan_due_until).
+        "plan": {
+            "planned": done["planned"],
+            "done": activity_counts(scope, {rep.id: radius})[rep.id]["planned_visited"],
+            "plan_done_pct": done["plan_done_pct"],
+        },
         "visits": [
             {
                 "id": str(v.id),

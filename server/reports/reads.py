@@ -181,6 +181,15 @@ def period_end(scope):
     return min(scope.end_utc, clock.now())
 
 
+def plan_due_until(scope):
+    """The last local date whose planned stops count for plan completion: the days before today, and today
+    once its working day is over (the team's `day_end`); never a later day. A day still being worked
+    (or not yet started) has stops that are not due, and counting them would show every rep failing."""
+    now = clock.now().astimezone(scope.tz)
+    over = scope.settings.day_over(now.hour * 3600 + now.minute * 60 + now.second)
+    return min(scope.end, now.date() if over else now.date() - timedelta(days=1))
+
+
 def set_by(record, by_field="set_by", at_field="set_at"):
     """Who set a figure and when, by name."""
     by = getattr(record, by_field, None) if record is not None else None

@@ -75,6 +75,7 @@ def weekly_reviews(scope):
                     "face_to_face_visits": d["face_to_face_visits"],
                     "not_met": d["not_met"],
                     "away_from_account": d["away_from_account"],
+                    "planned_due": d["planned_due"],  # the stops of the days that are over
                     "planned_done": d["planned_done"],
                     "plan_done_pct": d["plan_done_pct"],
                     "working_days": d["working_days"],

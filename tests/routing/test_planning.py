@@ -316,13 +316,15 @@ def test_plan_against_done_compares_with_the_plan_at_the_first_check_in(app, cli
     assert client.post("/api/visits", json=visit, headers=world.headers("r1")).status_code == 201
     period = "from=2026-11-10&to=2026-11-10"
     before = client.get(f"/api/reports/activity?{period}", headers=world.headers("r1")).get_json()["rows"][0]
-    assert (before["planned"], before["planned_done"]) == (len(planned), 1)
-    # Later that day the manager re-plans with stops left out: yesterday's figures must not move.
+    # The day is not over: its stops are planned but not yet due for the plan's completion.
+    assert (before["planned"], before["planned_due"], before["planned_done"]) == (len(planned), 0, 0)
+    # Later that day the manager re-plans with stops left out: the day's plan must not move.
     clock.set("2026-11-10T18:00:00+08:00")  # the evening of that day (a manager plans no past day)
     boss = {"date": "2026-11-10", "rep_id": str(world.users["r1"]), "exclude": [a for a in extra if a in planned][:2]}
     assert client.post("/api/routes/plan", json=boss, headers=world.headers("m1")).status_code == 200
+    clock.set("2026-11-10T19:00:00+08:00")  # the working day's end: the plan at the first check-in counts
     after = client.get(f"/api/reports/activity?{period}", headers=world.headers("r1")).get_json()["rows"][0]
-    assert (after["planned"], after["planned_done"]) == (before["planned"], before["planned_done"])
+    assert (after["planned"], after["planned_due"], after["planned_done"]) == (len(planned), len(planned), 1)
     daily = client.get("/api/reports/daily?date=2026-11-10", headers=world.headers("r1")).get_json()["reports"][0]
     assert daily["plan"]["planned"] == len(planned)
 

@@ -84,7 +84,7 @@ export default {
   "team.open_visits": "Open visits", "team.trend": "Face-to-face by week", "team.first": "First appointment by 8:45",
   "team.on_time": "On time", "team.median_first": "Median first visit", "team.activity": "Activity, plan vs actual",
   "team.visits": "Visits", "team.per_day": "Per day", "team.effective": "Face-to-face", "team.with_purpose": "With purpose",
-  "team.planned": "Planned", "team.done": "Done", "team.funnel": "Funnel S-P-A-D-C-O", "team.conversion": "Conversion",
+  "team.planned": "Planned", "team.due": "Due (day over)", "team.done": "Done", "team.funnel": "Funnel S-P-A-D-C-O", "team.conversion": "Conversion",
   "team.won": "Won", "team.lost": "Lost", "team.loss_reasons": "Loss reasons", "team.cadence": "Overdue A/B/C accounts",
   "team.overdue": "Overdue", "team.mif": "Installed base (MIF)", "team.mif_hint": "Tap a cell to list its accounts; filled cells are 5+ years old and high volume.",
   "team.targets": "Targets", "team.month": "Month",

@@ -84,7 +84,7 @@ export default {
   "team.open_visits": "未签退", "team.trend": "每周面谈比例", "team.first": "8:45 首次拜访",
   "team.on_time": "准时", "team.median_first": "首次拜访中位时间", "team.activity": "活动量、计划与实际",
   "team.visits": "拜访", "team.per_day": "每天", "team.effective": "面谈", "team.with_purpose": "有目的",
-  "team.planned": "计划", "team.done": "完成", "team.funnel": "销售漏斗 S-P-A-D-C-O", "team.conversion": "转化率",
+  "team.planned": "计划", "team.due": "已到期", "team.done": "完成", "team.funnel": "销售漏斗 S-P-A-D-C-O", "team.conversion": "转化率",
   "team.won": "赢单", "team.lost": "输单", "team.loss_reasons": "输单原因", "team.cadence": "逾期 A/B/C 客户",
   "team.overdue": "逾期", "team.mif": "保有机器（MIF）", "team.mif_hint": "点击格子查看客户；实心格为 5 年以上的高印量机器。",
   "team.targets": "销售目标", "team.month": "月份",
