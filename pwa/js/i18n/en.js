@@ -85,6 +85,7 @@ export default {
   "today.state_next": "Next: leave by {time}", "today.state_next_now": "Next: leave now, there about {time}",
   "today.state_next_late": "Next: leave at {time}, there about {arrive}", "today.arrive_planned": "planned {time}",
   "today.leave_now": "Leave now",
+  "today.go_by": "Leave by {time}", "today.go_now": "Leave now, there about {time}", "today.go_late": "Leave at {time}, there about {arrive}",
   "today.more": "More", "today.map_fold": "Map", "today.left_out": "Left out by you",
   "drop.left_out_by_rep": "Left out by you", "today.continue_visit": "Continue the visit",
   "today.next_up": "Next", "today.arrive": "arrive {time}",

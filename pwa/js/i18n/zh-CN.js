@@ -85,6 +85,7 @@ export default {
   "today.state_next": "下一站：{time} 前出发", "today.state_next_now": "下一站：现在出发，约 {time} 到达",
   "today.state_next_late": "下一站：{time} 出发，约 {arrive} 到达", "today.arrive_planned": "原计划 {time} 到达",
   "today.leave_now": "现在出发",
+  "today.go_by": "{time} 前出发", "today.go_now": "现在出发，约 {time} 到达", "today.go_late": "{time} 出发，约 {arrive} 到达",
   "today.more": "更多", "today.map_fold": "地图", "today.left_out": "你移出的客户",
   "drop.left_out_by_rep": "你已移出", "today.continue_visit": "继续拜访",
   "today.next_up": "下一站", "today.arrive": "{time} 到达",
