@@ -375,3 +375,24 @@ def test_the_team_screen_says_a_week_as_it_says_any_day(browser, live_server):
     finally:
         context.close()
     assert not errors, errors
+
+
+@pytest.mark.calendar
+def test_a_method_ratio_with_nothing_to_divide_says_so_without_an_empty_fraction(browser, live_server):
+    """A step no one reached the step before of read "– % (0/0)": a dash and nothing else; a figure keeps its
+    fraction."""
+    from tests.pwa.test_team_lists import manager_page
+
+    context, page, errors = manager_page(browser, live_server, viewport=SCREENS["phone"], locale="zh-CN")
+    try:
+        cells = page.locator("#report-method-ratios tbody td .v")
+        cells.first.wait_for()
+        said = [text.strip() for text in cells.all_inner_texts()]
+        assert "–" in said, said  # the demo data has steps no one reached
+        for text in said:
+            assert text == "–" or re.fullmatch(r"[\d.]+\u00a0% \(\d+/[1-9]\d*\)|[\d.]+\u00a0%", text), text
+        page.locator("#report-method-ratios").scroll_into_view_if_needed()
+        shot(page, "zh-team-method-ratios")
+    finally:
+        context.close()
+    assert not errors, errors

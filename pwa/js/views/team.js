@@ -225,7 +225,8 @@ export async function render(main, { user }) {
           const people = [...r.rows, { name: t("team.team"), ...r.team }];
           const share = (row, [before, after]) => {
             const pct = row[`${before}_to_${after}_pct`];
-            return `${pct === null || pct === undefined ? "–" : pct}\u00a0% (${row[after]}/${row[before]})`;
+            // Nothing to divide (none reached the step before): no figure, not "– % (0/0)".
+            return pct === null || pct === undefined ? fmt(pct) : `${pct}\u00a0% (${row[after]}/${row[before]})`;
           };
           return table([["step", t("team.step")], ["method", t("team.method")], ...people.map((p, i) => [`p${i}`, p.name])],
             pairs.map((pair) => ({ step: `${t(`ratio.${pair[0]}`)} → ${t(`ratio.${pair[1]}`)}`,
