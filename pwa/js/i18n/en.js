@@ -165,7 +165,7 @@ export default {
   "login.im_link": "Link and sign in",
   "error.code.bad_code": "WeCom or DingTalk did not accept the sign-in code: open the app from there again.",
   "error.code.bad_ticket": "The link offer is not valid: open the app from WeCom or DingTalk again.",
-  "error.code.push_endpoint_taken": "This browser's notifications are set up for someone else: allow notifications again.",
+  "error.code.push_endpoint_taken": "This browser's push address is kept for another user: no push notifications here. Reminders still show in the app.",
   "error.code.confirm_link": "Confirm once with your password that this WeCom or DingTalk account is yours.",
   "error.code.inactive": "This account is switched off: ask your administrator.",
   "error.code.not_linked": "No user here is linked to this WeCom or DingTalk account: ask your administrator, or log in with your password.",

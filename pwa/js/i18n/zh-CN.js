@@ -165,7 +165,7 @@ export default {
   "login.im_link": "关联并登录",
   "error.code.bad_code": "企业微信或钉钉未接受登录码：请从那里重新打开应用。",
   "error.code.bad_ticket": "关联请求无效：请从企业微信或钉钉重新打开应用。",
-  "error.code.push_endpoint_taken": "此浏览器的通知属于另一位用户：请重新开启通知。",
+  "error.code.push_endpoint_taken": "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。",
   "error.code.confirm_link": "请输入密码确认一次：此企业微信或钉钉账号是您的。",
   "error.code.inactive": "此账号已停用：请联系管理员。",
   "error.code.not_linked": "没有用户与此企业微信或钉钉账号关联：请联系管理员，或用密码登录。",
