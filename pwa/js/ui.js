@@ -195,6 +195,11 @@ export function shortDate(iso) {
   return formatter("shortDate").format(new Date(iso));
 }
 
+/** A calendar day ("2026-11-30", as reports give days and weeks) said as `shortDate` says it ("11月30日周一"). */
+export function dayDate(day) {
+  return shortDate(`${day}T12:00:00`);
+}
+
 export function daysSince(iso, now = new Date()) {
   return iso ? Math.floor((now - new Date(iso)) / 86_400_000) : null;
 }

@@ -5,7 +5,8 @@
 import { online, request } from "./api.js";
 
 /** Subscribe this browser if it can and the server pushes: "subscribed", or why not ("unsupported", "not_allowed",
- *  "offline", "off" on the server, "refused" by the browser or its push service). */
+ *  "offline", "off" on the server, "refused" by the browser or its push service, "taken": the server keeps this
+ *  browser's push address for another user, even after a fresh subscription). */
 export async function keepPushSubscription() {
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return "unsupported";
   if (Notification.permission !== "granted") return "not_allowed";
@@ -14,12 +15,19 @@ export async function keepPushSubscription() {
     const key = await request("GET", "/api/push/key");
     if (!key.enabled) return "off";
     const registration = await navigator.serviceWorker.ready;
-    const subscription = (await registration.pushManager.getSubscription())
-      ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key.public_key }));
-    await request("PUT", "/api/push/subscription", subscription.toJSON());
+    const subscribe = () => registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key.public_key });
+    const subscription = (await registration.pushManager.getSubscription()) ?? (await subscribe());
+    try {
+      await request("PUT", "/api/push/subscription", subscription.toJSON());
+    } catch (error) {
+      // Another user's, with other keys: what the server asks for, a fresh subscription (a new address), once.
+      if (error.code !== "push_endpoint_taken") throw error;
+      await subscription.unsubscribe();
+      await request("PUT", "/api/push/subscription", (await subscribe()).toJSON());
+    }
     return "subscribed";
-  } catch {
-    return "refused";
+  } catch (error) {
+    return error?.code === "push_endpoint_taken" ? "taken" : "refused";
   }
 }
 

@@ -339,3 +339,60 @@ def test_a_column_name_means_one_figure_across_the_team_screen(browser, live_ser
     finally:
         context.close()
     assert not errors, errors
+
+
+ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+SAID_DAY = re.compile(r"^\d{1,2}月\d{1,2}日周[一二三四五六日]$")
+LABELS = "(id) => Chart.getChart(document.querySelector(`#chart-${id}`)).data.labels"
+
+
+@pytest.mark.calendar
+def test_the_team_screen_says_a_week_as_it_says_any_day(browser, live_server):
+    """The Team screen wrote a week two ways: "2026-11-30" under the weekly face-time chart and in the
+    hunting-and-farming weeks table, "11月30日周一" under the coverage chart. Every week (and day) is said the one
+    way, in the charts, the tables and the charts' own tables; their CSV keeps the ISO day."""
+    from tests.pwa.test_team_lists import manager_page
+
+    context, page, errors = manager_page(browser, live_server, viewport=SCREENS["phone"], locale="zh-CN")
+    try:
+        page.locator("#report-hunting-farming table.fit tbody tr").first.wait_for()
+        page.wait_for_function(
+            "() => !!window.Chart && ['trend', 'coverage'].every((id) => "
+            "Chart.getChart(document.querySelector(`#chart-${id}`)))"
+        )
+        for chart in ("trend", "coverage"):
+            labels = page.evaluate(LABELS, chart)
+            assert labels and all(SAID_DAY.match(label) for label in labels), (chart, labels)
+        weeks = page.locator("#report-hunting-farming table.fit").nth(1).locator("tbody tr")
+        assert weeks.count() > 0
+        said = weeks.locator("th").all_inner_texts()
+        assert all(SAID_DAY.match(day) for day in said), said
+        for section in ("hunting-farming", "coverage", "first-appointment"):
+            text = page.locator(f"#report-{section}").evaluate("(el) => el.textContent")
+            assert not ISO_DAY.search(text), (section, ISO_DAY.search(text))
+        page.locator("#report-hunting-farming").scroll_into_view_if_needed()
+        shot(page, "zh-team-weeks")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.mark.calendar
+def test_a_method_ratio_with_nothing_to_divide_says_so_without_an_empty_fraction(browser, live_server):
+    """A step no one reached the step before of read "– % (0/0)": a dash and nothing else; a figure keeps its
+    fraction."""
+    from tests.pwa.test_team_lists import manager_page
+
+    context, page, errors = manager_page(browser, live_server, viewport=SCREENS["phone"], locale="zh-CN")
+    try:
+        cells = page.locator("#report-method-ratios tbody td .v")
+        cells.first.wait_for()
+        said = [text.strip() for text in cells.all_inner_texts()]
+        assert "–" in said, said  # the demo data has steps no one reached
+        for text in said:
+            assert text == "–" or re.fullmatch(r"[\d.]+\u00a0% \(\d+/[1-9]\d*\)|[\d.]+\u00a0%", text), text
+        page.locator("#report-method-ratios").scroll_into_view_if_needed()
+        shot(page, "zh-team-method-ratios")
+    finally:
+        context.close()
+    assert not errors, errors

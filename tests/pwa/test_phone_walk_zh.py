@@ -2,8 +2,9 @@
 one fixed instant (see `fixed_clock`), with a live server of its own (the screens' first walk, test_phone_screens_zh.py,
 leaves rep1 checked in): what it found, each kept right here. A leave-by time gone by is said as leave now, with when
 the rep gets there; the sync state and a notice's dismiss button take one line each; the running kind on the day clock
-says a tap again stops it; the joint-visit box calls the manager a manager once; after check-out the screen is at its
-top, on what comes next. In the order they run: the first needs rep1's day with nothing visited yet, the last visits."""
+says a tap again stops it; the joint-visit box calls the manager a manager once and the joint visit once, on one line;
+after check-out the screen is at its top, on what comes next, said once. In the order they run: the first needs
+rep1's day with nothing visited yet, the last visits."""
 
 import re
 from datetime import datetime, timedelta
@@ -42,7 +43,8 @@ def test_a_leave_by_time_gone_by_says_leave_now_and_when_the_rep_gets_there(brow
         expect(card).to_have_attribute("data-account", second["account_id"])
         there = [local_hhmm(at + timedelta(minutes=second["travel_minutes"] + n)) for n in (0, 1)]  # the clock runs on
         line = card.locator("#next-leave").inner_text()
-        assert line in [f"下一站：现在出发，约 {t} 到达 · 原计划 {local_hhmm(due)} 到达" for t in there], line
+        assert line in [f"现在出发，约 {t} 到达 · 原计划 {local_hhmm(due)} 到达" for t in there], line
+        assert card.inner_text().count("下一站") == 1, card.inner_text()  # its heading says it, the line does not again
         assert "前出发" not in page.locator("main").inner_text()
         expect(page.locator("#day-leave")).to_contain_text("现在出发 · 总路程")
         expect(page.locator("#route li.stop[data-state=next] [data-leave]")).to_have_text(
@@ -127,18 +129,24 @@ def test_the_joint_visit_box_calls_the_manager_a_manager_once(zh, live_server):
     zh.goto(f"/#/visit/new?account={account['id']}")
     zh.wait_for_selector("#check-in")
     box = zh.locator("label.check", has=zh.locator("#accompanied"))
-    expect(box).to_have_text("陈经理 Manager Chen 陪访（陪同拜访）")
+    # "陪访（陪同拜访）" said it twice, and at 360 px broke inside its brackets: one word, the box one line.
+    expect(box).to_have_text("陈经理 Manager Chen 陪访")
+    words = """(el) => { const range = document.createRange(); range.setStartAfter(el.querySelector('input'));
+      range.setEndAfter(el.lastChild);
+      return new Set([...range.getClientRects()].filter((r) => r.width).map((r) => Math.round(r.top))).size; }"""
+    assert box.evaluate(words) == 1  # its words, beside the checkbox, on one line
     shot(zh, "zh-joint-visit-box")
     said = zh.evaluate(
         """import('/js/views/visit.js').then((v) => [{ display_name: '张伟' }, { username: '王经理' }]
              .map(v.accompaniedLabel))"""
     )
-    assert said == ["经理 张伟 陪访（陪同拜访）", "王经理 陪访（陪同拜访）"], said
+    assert said == ["经理 张伟 陪访", "王经理 陪访"], said
 
 
 def test_after_check_out_the_screen_opens_at_the_top_on_what_comes_next(zh, live_server):
     """Checked out from the bottom of a long visit screen, the screen stayed scrolled down, away from the next stop
-    that the check-out puts at its top: it goes to the top."""
+    that the check-out puts at its top: it goes to the top. The card there says "next stop" once, not again before
+    when to leave."""
     log_in_zh(zh, "rep1")
     wait_synced(zh)
     key = token(live_server, "rep1")
@@ -152,8 +160,11 @@ def test_after_check_out_the_screen_opens_at_the_top_on_what_comes_next(zh, live
     zh.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     assert zh.evaluate("window.scrollY") > 300  # a long screen, scrolled down to its last button
     check_out.click()
-    nxt = zh.locator("#next-stop, #day-done")
+    nxt = zh.locator("#next-stop")
     expect(nxt).to_be_visible()
     zh.wait_for_function("window.scrollY === 0")
     expect(nxt).to_be_in_viewport()
+    # It said "下一站：3. …" and then "下一站：现在出发…": next stop, said once.
+    expect(nxt.locator("strong")).to_have_text(re.compile(r"^下一站：\d+\. "))
+    assert nxt.inner_text().count("下一站") == 1, nxt.inner_text()
     shot(zh, "zh-after-check-out")

@@ -82,7 +82,7 @@ def test_the_leave_by_banner_shows_at_the_teams_minute_offline(browser, live_ser
         expect(leave).to_contain_text(f"Leave by {hhmm} for stop 1, {names[first['account_id']]} (arrive {arrive}).")
         expect(banner).to_be_visible()
         page.get_by_role("link", name="Today").click()
-        expect(page.locator("#next-leave")).to_have_text(f"Next: leave by {hhmm} · arrive {arrive}")
+        expect(page.locator("#next-leave")).to_have_text(f"Leave by {hhmm} · arrive {arrive}")
         shot(page, "reminder-leave-by")
         # The timer alone (no one asks) keeps it there; dismissed, it stays away.
         page.clock.run_for(20_000)

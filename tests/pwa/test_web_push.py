@@ -2,25 +2,30 @@
 (the push delivered through the DevTools protocol, as a push service would deliver it to the browser), in both
 languages' words as the server sent them. Subscribing needs the browser's own push service, which headless
 Chromium does not have: there the app's subscription step says "refused", the server keeps nothing, and the app
-works on (Web Push is not relied upon)."""
+works on (Web Push is not relied upon). Where a test needs subscriptions, the page is handed them in place of the
+push service (`PUSH_SERVICE`); the server, its database and the app are the real ones."""
 
 import json
+import os
+from base64 import urlsafe_b64encode
 
 import pytest
 from playwright.sync_api import expect
 
 from server.extensions import db
-from server.models import PushSubscription
+from server.models import PushSubscription, User
 from tests.fake_push import vapid_keys
 from tests.pwa.conftest import (
     WAIT_MS,
     log_in,
     phone_context,
+    shot,
     start_live_server,
     today_local,
     wait_controlled,
     wait_until,
 )
+from tests.pwa.test_phone_screens_zh import log_in_zh
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -98,3 +103,83 @@ def test_a_pushed_notice_is_shown_by_the_service_worker(browser, server):
         expect(page.locator("#account-button")).to_be_visible()  # the app works on
     finally:
         context.close()
+
+
+# The browser's push service, which headless Chromium lacks: the subscriptions it hands out in turn (each as
+# PushSubscription.toJSON() gives it), and how many the page dropped.
+PUSH_SERVICE = """(handed) => { let current = handed.shift(); window.dropped = 0;
+  const wrap = (json) => json && { endpoint: json.endpoint, toJSON: () => json,
+                                   unsubscribe: async () => { window.dropped += 1; current = null; return true; } };
+  PushManager.prototype.getSubscription = async function () { return wrap(current); };
+  PushManager.prototype.subscribe = async function () { current = handed.shift(); return wrap(current); }; }"""
+
+
+def subscription(endpoint):
+    def b64(raw):
+        return urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return {
+        "endpoint": endpoint,
+        "expirationTime": None,
+        "keys": {"p256dh": b64(b"\x04" + os.urandom(64)), "auth": b64(os.urandom(16))},
+    }
+
+
+def kept(server):
+    with server.app.app_context():
+        rows = db.session.execute(
+            db.select(PushSubscription.endpoint, User.username).join(User, User.id == PushSubscription.user_id)
+        ).all()
+        db.session.remove()
+    return sorted(map(tuple, rows))
+
+
+@pytest.mark.parametrize("fresh_is_free", [True, False])
+def test_a_push_address_kept_for_another_user_is_subscribed_afresh_or_said_on_the_me_screen(
+    browser, server, fresh_is_free
+):
+    """The server's 409 push_endpoint_taken (this browser's push address kept for another user, with other keys)
+    was taken for "refused", and its words were never shown. The browser subscribes afresh, as the server asks,
+    and keeps the new address; if even that one is taken, the Me screen, where notifications are turned on, says
+    so in the rep's language. The other user's subscription stays theirs."""
+    taken = f"{server.url}/push/taken-{fresh_is_free}"
+    with server.app.app_context():
+        rep2 = db.session.scalar(db.select(User.id).where(User.username == "rep2"))
+        theirs = subscription(taken)["keys"]
+        db.session.add(PushSubscription(endpoint=taken, user_id=rep2, p256dh=theirs["p256dh"], auth=theirs["auth"]))
+        db.session.commit()
+        db.session.remove()
+    fresh = f"{server.url}/push/fresh" if fresh_is_free else taken
+    context = phone_context(browser, server.url, locale="zh-CN", service_workers="allow")
+    page = context.new_page()
+    try:
+        log_in_zh(page, "rep1")
+        wait_controlled(page)
+        page.evaluate(PUSH_SERVICE, [subscription(taken), subscription(fresh)])
+        page.goto("/#/me")
+        allow = page.locator("#allow-notifications")
+        expect(allow).to_be_visible()
+        context.grant_permissions(["notifications"], origin=server.url)
+        allow.click()
+        expect(page.locator("#reminders-state")).to_have_attribute("data-state", "granted")
+        wait_until(page, "() => window.dropped === 1")  # the taken subscription dropped, a fresh one asked for
+        if fresh_is_free:
+            wait_until(
+                page,
+                "async () => (await import('/js/webpush.js')).keepPushSubscription()"
+                ".then((said) => said === 'subscribed')",
+            )
+            assert kept(server) == [(fresh, "rep1"), (taken, "rep2")]
+            expect(page.locator("#push-taken")).to_have_count(0)
+        else:
+            expect(page.locator("#push-taken")).to_have_text(
+                "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。"
+            )
+            assert kept(server) == [(taken, "rep2")]
+        shot(page, f"zh-push-{'fresh' if fresh_is_free else 'taken'}")
+    finally:
+        context.close()
+        with server.app.app_context():
+            db.session.execute(db.delete(PushSubscription))
+            db.session.commit()
+            db.session.remove()

@@ -116,8 +116,13 @@ export async function render(main, { user, onLoggedOut }) {
   main.querySelector("#reminders-body")?.addEventListener("click", async (event) => {
     if (event.target.id !== "allow-notifications") return;
     await allowNotifications();
-    main.querySelector("#reminders-body").innerHTML = remindersBody();
-    import("../webpush.js").then((m) => m.keepPushSubscription()).catch(() => {}); // where it works, not relied upon
+    const body = main.querySelector("#reminders-body");
+    body.innerHTML = remindersBody();
+    // Where it works, not relied upon: only a push address kept for someone else is worth saying.
+    const push = await import("../webpush.js").then((m) => m.keepPushSubscription()).catch(() => "refused");
+    if (push === "taken" && body.isConnected) {
+      body.insertAdjacentHTML("beforeend", html`<p class="banner" id="push-taken">${t("error.code.push_endpoint_taken")}</p>`);
+    }
   });
   main.querySelectorAll("#notice-kinds input").forEach((box) => box.addEventListener("change", async () => {
     const kind = box.dataset.kind;

@@ -3,7 +3,7 @@ import { online } from "../api.js";
 import { all } from "../db.js";
 import { t } from "../i18n.js";
 import { pickedTeam, reportTeams, teamPicker } from "../teams.js";
-import { defaultPeriodKind, describe, hhmm, html, money, nextTask, period, shortDate, stageLabel } from "../ui.js";
+import { dayDate, defaultPeriodKind, describe, hhmm, html, money, nextTask, period, shortDate, stageLabel } from "../ui.js";
 import { fitTable, fitTables } from "../tables.js";
 import { vocab } from "../settings.js";
 import { chartjs } from "../lazy.js";
@@ -63,7 +63,7 @@ async function drawCharts(main, data, pictures) {
   if (weeks.length && main.querySelector("#chart-trend")?.isConnected) {
     charts.push(new Chart(main.querySelector("#chart-trend"), {
       type: "line",
-      data: { labels: weeks.map((w) => w.week_start),
+      data: { labels: weeks.map((w) => dayDate(w.week_start)),
               datasets: [{ label: t("category.face_to_face"), data: weeks.map((w) => w.face_to_face_pct), borderColor: "#0f766e" },
                          { label: t("team.target"), data: weeks.map(() => ratios.extra.face_time_target_pct), borderColor: "#b91c1c", borderDash: [6, 4], pointRadius: 0 }] },
       options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } },
@@ -176,7 +176,7 @@ export async function render(main, { user }) {
     if (!target || mine !== latest) return; // the manager moved on to another screen meanwhile
     const shown = data["time-ratios"].period;
     main.querySelector("#period-shown").textContent = t("team.period_shown", {
-      kind: t(`team.period.${form.period.value}`), from: shortDate(`${shown.from}T12:00:00`), to: shortDate(`${shown.to}T12:00:00`) });
+      kind: t(`team.period.${form.period.value}`), from: dayDate(shown.from), to: dayDate(shown.to) });
     const ratios = data["time-ratios"];
     const manages = user.role !== "rep"; // managers and admins set the targets; a rep sees them
     const withTeam = (report) => [...report.rows, { name: t("team.team"), ...report.team }];
@@ -225,7 +225,8 @@ export async function render(main, { user }) {
           const people = [...r.rows, { name: t("team.team"), ...r.team }];
           const share = (row, [before, after]) => {
             const pct = row[`${before}_to_${after}_pct`];
-            return `${pct === null || pct === undefined ? "–" : pct}\u00a0% (${row[after]}/${row[before]})`;
+            // Nothing to divide (none reached the step before): no figure, not "– % (0/0)".
+            return pct === null || pct === undefined ? fmt(pct) : `${pct}\u00a0% (${row[after]}/${row[before]})`;
           };
           return table([["step", t("team.step")], ["method", t("team.method")], ...people.map((p, i) => [`p${i}`, p.name])],
             pairs.map((pair) => ({ step: `${t(`ratio.${pair[0]}`)} → ${t(`ratio.${pair[1]}`)}`,
@@ -237,7 +238,7 @@ export async function render(main, { user }) {
                  ["new_coverage_pct", "%"]], withTeam(data.coverage))}
         ${data.coverage.extra.unvisited_new.length ? html`<ul class="list" id="coverage-unvisited">${data.coverage.extra.unvisited_new.slice(0, 30)
           .map((i) => html`<li><a class="item" href="#/account/${i.account_id}">${i.name} <span class="tag">${i.account_class}</span>
-            <span class="muted">${i.rep_name ?? ""} · ${t("team.taken_on", { date: i.taken_on })}</span></a></li>`)}</ul>` : ""}
+            <span class="muted">${i.rep_name ?? ""} · ${t("team.taken_on", { date: dayDate(i.taken_on) })}</span></a></li>`)}</ul>` : ""}
         <h3>${t("team.cadence_weeks")}</h3>
         ${pictures.chartBlock("coverage", pictures.tables.coverage, 220)}`),
       section("qualification", t("team.qualification"), html`${table([["name", t("team.rep")],
@@ -265,7 +266,7 @@ export async function render(main, { user }) {
         ${table([["name", t("team.rep")], ["visits", t("team.effective")], ["farming", t("team.farming")],
                  ["hunting", t("team.hunting")], ["farming_pct", `${t("team.farming")} %`]], withTeam(data["hunting-farming"]))}
         ${table([["week_start", t("team.week")], ["farming", t("team.farming")], ["hunting", t("team.hunting")]],
-                data["hunting-farming"].extra.weeks)}`),
+                data["hunting-farming"].extra.weeks.map((w) => ({ ...w, week_start: dayDate(w.week_start) })))}`),
       section("installed-base", t("team.mif"), html`<p class="muted">${t("team.mif_hint")}</p>${mifMatrix(data["installed-base"])}
         <ul id="mif-accounts" class="list" aria-live="polite"></ul>`),
       section("targets", t("team.targets"), html`<div id="targets-panel"></div>`),

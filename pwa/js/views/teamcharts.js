@@ -4,7 +4,7 @@
 // its table behind a toggle and its own CSV (the figures the chart draws). Loaded by team.js only when a
 // manager's Team screen draws its charts (a dynamic import), with Chart.js itself (lazy.js).
 import { t } from "../i18n.js";
-import { html, nextTask, shortDate, stageLabel } from "../ui.js";
+import { dayDate, html, nextTask, stageLabel } from "../ui.js";
 import { fitTable, fitTables } from "../tables.js";
 import { vocab } from "../settings.js";
 import { word } from "./records.js";
@@ -66,8 +66,12 @@ export function chartTables(data) {
   };
 }
 
-function cell(value) {
+const DAYS = new Set(["date", "week_start"]);
+
+/** A table cell: a day ("date", "week_start": ISO in the data and its CSV) said as the app says days elsewhere. */
+function cell(value, key) {
   if (value === null || value === undefined) return "–";
+  if (DAYS.has(key)) return dayDate(value);
   return typeof value === "number" && !Number.isInteger(value) ? value.toFixed(1) : String(value);
 }
 
@@ -79,7 +83,7 @@ export function chartBlock(key, table, height) {
       <button type="button" class="secondary" data-chart-table="${key}" aria-expanded="false" aria-controls="chart-table-${key}">${t("chart.show_table")}</button>
       <button type="button" class="secondary" data-chart-csv="${key}">${t("chart.csv")}</button>
     </figcaption>
-    <div id="chart-table-${key}" class="chart-table" hidden>${fitTable(table.columns, table.rows, (row, k) => cell(row[k]), "chart-data")}</div>
+    <div id="chart-table-${key}" class="chart-table" hidden>${fitTable(table.columns, table.rows, (row, k) => cell(row[k], k), "chart-data")}</div>
   </figure>`;
 }
 
@@ -160,7 +164,7 @@ function firstChart(Chart, canvas, table) {
   const high = Math.max(target + 30, ...times);
   return new Chart(canvas, {
     type: "scatter",
-    data: { labels: days.map((d) => shortDate(`${d}T12:00:00`)),
+    data: { labels: days.map(dayDate),
             datasets: [...reps.map((name, i) => ({ label: name, backgroundColor: REPS[i % REPS.length], pointRadius: 4,
                                                    data: table.rows.filter((r) => r.name === name).map((r) => ({ x: days.indexOf(r.date), y: minutesOf(r.at) })) })),
                        { type: "line", label: `${t("team.target")} ${clockText(target)}`, data: days.map((_, i) => ({ x: i, y: target })),
@@ -168,7 +172,7 @@ function firstChart(Chart, canvas, table) {
     options: { ...BASE,
                plugins: { tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${clockText(item.parsed.y)}` } } },
                scales: { x: { type: "linear", min: -0.5, max: Math.max(days.length - 0.5, 0.5),
-                              ticks: { stepSize: 1, autoSkip: true, callback: (v) => (Number.isInteger(v) && days[v] ? shortDate(`${days[v]}T12:00:00`) : "") } },
+                              ticks: { stepSize: 1, autoSkip: true, callback: (v) => (Number.isInteger(v) && days[v] ? dayDate(days[v]) : "") } },
                          y: { min: Math.floor(low / 15) * 15, max: Math.ceil(high / 15) * 15, reverse: true, ticks: { stepSize: 15, callback: (v) => clockText(v) } } } },
   });
 }
@@ -176,7 +180,7 @@ function firstChart(Chart, canvas, table) {
 function coverageChart(Chart, canvas, table) {
   return new Chart(canvas, {
     type: "line",
-    data: { labels: table.rows.map((w) => shortDate(`${w.week_start}T12:00:00`)),
+    data: { labels: table.rows.map((w) => dayDate(w.week_start)),
             datasets: ["A", "B", "C"].map((c) => ({ label: c, data: table.rows.map((w) => w[`${c}_pct`]), borderColor: CLASSES[c],
                                                     backgroundColor: CLASSES[c], spanGaps: true })) },
     options: { ...BASE, scales: { y: { min: 0, max: 100, ticks: { callback: (v) => `${v}%` } } } },

@@ -87,16 +87,19 @@ function openVisitCard(open, accounts) {
 }
 
 /** When the rep leaves for the next stop (`leave`: dayedit.js `departure`): by the plan's time while it is ahead;
- *  once it has passed, now (or when the open visit's time is up) and when that arrives, never a time gone by. */
-export function leaveText(leave) {
-  return !leave.late ? t("today.state_next", { time: hhmm(leave.at) })
-    : leave.now ? t("today.state_next_now", { time: hhmm(leave.arrive) })
-    : t("today.state_next_late", { time: hhmm(leave.at), arrive: hhmm(leave.arrive) });
+ *  once it has passed, now (or when the open visit's time is up) and when that arrives, never a time gone by.
+ *  `headed`: under a card's own "Next" heading, said without "Next:" again. */
+export function leaveText(leave, headed = false) {
+  const [by, now, late] = headed ? ["today.go_by", "today.go_now", "today.go_late"]
+    : ["today.state_next", "today.state_next_now", "today.state_next_late"];
+  return !leave.late ? t(by, { time: hhmm(leave.at) })
+    : leave.now ? t(now, { time: hhmm(leave.arrive) })
+    : t(late, { time: hhmm(leave.at), arrive: hhmm(leave.arrive) });
 }
 
 /** The next-stop card's line: when to leave, and the arrival the plan has (said as the plan's once it is late). */
 function nextLine(leave) {
-  return html`<span class="unit">${leaveText(leave)}</span> · <span class="unit">${t(leave.late ? "today.arrive_planned"
+  return html`<span class="unit">${leaveText(leave, true)}</span> · <span class="unit">${t(leave.late ? "today.arrive_planned"
     : "today.arrive", { time: hhmm(leave.planned) })}</span>`;
 }
 

@@ -160,7 +160,7 @@ export async function render(main, { id, user = null }) {
     ${fixes.length ? html`<div class="card" id="fix-warning" role="status">${fixes.map((f) => html`<p>${f}</p>`)}</div>` : ""}
     ${after && afterAccount ? html`<section class="card next-up" id="next-stop">
       <p><strong>${t("visit.next_stop", { name: `${after.number}. ${afterAccount.name}` })}</strong><br>
-        ${leaveText(after.leave)}</p>
+        ${leaveText(after.leave, true)}</p>
       ${clock?.category === "travel" ? html`<p class="muted" id="travel-clock">${t("visit.travel_started", { time: hhmm(clock.started_at) })}</p>` : ""}
       <div class="row"><a class="button big" href="#/visit/new?account=${afterAccount.id}">${t("today.visit")}</a>
         ${navButton(afterAccount, nav)}</div></section>`
