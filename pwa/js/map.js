@@ -167,8 +167,10 @@ export async function drawRoute(element, start, points) {
   await nextTask();
   // Each pin's icon made once, where it goes, before it is on the map.
   const pins = points.map(({ lat, lng, label, name }) => {
+    // The name as text: Leaflet would read a string as HTML, and an account's name is anyone's typing.
+    const words = Object.assign(document.createElement("span"), { textContent: name ?? label });
     const marker = fm.marker(lat, lng, { title: name ?? label, alt: name ?? label })
-      .bindTooltip(name ?? label, { direction: "top", offset: [0, -PIN / 2] });
+      .bindTooltip(words, { direction: "top", offset: [0, -PIN / 2] });
     const tie = L.polyline([], { color: "#0f766e", weight: 1, interactive: false });
     return { marker, tie, latlng: marker.getLatLng(), label };
   });

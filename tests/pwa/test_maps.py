@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from server import datum, team_settings
 from server.changelog import recorded
 from server.extensions import db
-from server.models import Account, Team, User
+from server.models import Account, RoutePlan, Team, User
 from tests.fake_http import FakeTiles
 from tests.pwa.conftest import (
     IDB_GET_META,
@@ -219,6 +219,42 @@ def test_on_a_wgs84_source_the_day_is_drawn_where_it_is_stored(phone, map_server
     page.wait_for_function(TILES_LOADED, arg="#territory-map")
     view = page.evaluate("[...document.querySelectorAll('#territory-map img.leaflet-tile')].map((i) => i.src)")
     assert view and set(view) <= set(page.evaluate(CACHED_TILES))
+
+
+# Markup in an account's name, as anyone who may name an account could type it (the office, an import, the
+# rep who created it): on a page, a meta refresh would take the phone to another site.
+MARKUP_NAME = '<meta http-equiv="refresh" content="0;url=about:blank"><b id="injected">bold</b>'
+
+
+def test_an_accounts_name_on_the_days_map_is_text_never_markup(phone, map_server):
+    """The name a stop's marker shows on tap is the account's name as written, its markup shown, not run."""
+    _, page = phone
+    with map_server.app.app_context(), recorded(db.session):
+        rep = db.session.scalar(db.select(User).where(User.username == "rep1"))
+        plan = db.session.scalar(
+            db.select(RoutePlan).where(RoutePlan.rep_id == rep.id, RoutePlan.plan_date == today_local())
+        )
+        account = db.session.get(Account, plan.stops[0].account_id)
+        account_id, before = account.id, account.name
+        account.name = MARKUP_NAME
+        db.session.commit()
+    try:
+        log_in(page, "rep1")
+        wait_synced(page)
+        page.wait_for_selector("#today-map .stop-pin")
+        page.evaluate(
+            "document.querySelector('#today-map').fieldMap.map.eachLayer((l) => l.getTooltip?.() && l.openTooltip())"
+        )
+        page.wait_for_timeout(500)  # time for a refresh in the name to take the page away
+        assert page.evaluate("location.href").startswith(map_server.url)
+        assert page.locator("#injected, #today-map meta").count() == 0
+        tips = page.locator("#today-map .leaflet-tooltip")
+        expect(tips.first).to_be_visible()
+        assert any(tip.endswith(f". {MARKUP_NAME}") for tip in tips.all_inner_texts()), tips.all_inner_texts()
+    finally:
+        with map_server.app.app_context(), recorded(db.session):
+            db.session.get(Account, account_id).name = before
+            db.session.commit()
 
 
 # Scroll `control` (a map's control) under `bar` (the sticky header or the fixed tab bar) and answer whether the
