@@ -2,9 +2,6 @@
 (credentials write-only), each user's kinds, and the ids an admin links."""
 
 import hmac
-import ipaddress
-import socket
-from urllib.parse import urlparse
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -18,6 +15,7 @@ from ..policy import managed_team, may_manage_user, require_manager
 from .kinds import KINDS
 from .queue import configured, corp_of, prefs_of, words
 from .signin import link
+from .webpush import endpoint_ok, public_key
 
 SECRETS = ("wecom_secret", "dingtalk_app_secret")
 
@@ -191,49 +189,17 @@ def set_links(principal, user_id, data):
 
 # --- Web Push subscriptions (webpush.py sends) ---------------------------------------
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
 
 def push_key():
-    from .webpush import public_key
-
     key = public_key(current_app.config)
     return {"enabled": key is not None, "public_key": key}
-
-
-def _endpoint_ok(endpoint):
-    """Whether a browser's push service may be at `endpoint`: https (plain http only on this machine), a port that
-    is one, and no address of a private, link-local or reserved network. The server posts to the endpoint, so
-    one naming such an address would make it a way into its own network (the cloud's metadata address, a database
-    port); this machine stays allowed, as it is for plain http (a local push service)."""
-    try:
-        url = urlparse(endpoint)
-        host, _port = url.hostname, url.port  # a port out of range (or not a number) is a ValueError
-    except ValueError:  # a bracketed host that is no IPv6 address, a bad port
-        return False
-    if not host or url.scheme not in ("https", "http") or (url.scheme == "http" and host not in LOCAL_HOSTS):
-        return False
-    address = _address(host)
-    return address is None or address.is_global or address.is_loopback
-
-
-def _address(host):
-    """The IP address `host` names, written in any form a resolver takes (0x0a000001 is 10.0.0.1); None: a name."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    try:
-        return ipaddress.IPv4Address(socket.inet_aton(host))
-    except OSError:
-        return None
 
 
 def _checked_subscription(data):
     from base64 import urlsafe_b64decode
 
     errors = {}
-    if not _endpoint_ok(data["endpoint"]):
+    if not endpoint_ok(data["endpoint"]):
         errors["endpoint"] = ["Invalid value."]
 
     def raw(text):

@@ -9,9 +9,12 @@ any time, once; a push service that says the subscription is gone (404, 410) has
 marks the push failed (the notice stays in the in-app list). Off unless VAPID_PRIVATE_KEY and VAPID_SUBJECT
 are set."""
 
+import ipaddress
 import json
 import logging
+import socket
 from datetime import datetime
+from urllib.parse import urlparse
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -109,6 +112,49 @@ def _push_one(notice_id, key, now):
     return outcome
 
 
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def endpoint_ok(endpoint):
+    """Whether a browser's push service may be at `endpoint`: https (plain http only on this machine), a port that
+    is one, and no address of a private, link-local or reserved network, written as one or named (a name is
+    resolved, and every address it has must be allowed). The server posts to the endpoint, so one reaching such
+    an address would make it a way into its own network (the cloud's metadata address, a database port); this
+    machine stays allowed, as it is for plain http (a local push service). Checked when a browser subscribes and
+    again before each push: a name may point elsewhere by then."""
+    try:
+        url = urlparse(endpoint)
+        host, _port = url.hostname, url.port  # a port out of range (or not a number) is a ValueError
+    except ValueError:  # a bracketed host that is no IPv6 address, a bad port
+        return False
+    if not host or url.scheme not in ("https", "http") or (url.scheme == "http" and host not in LOCAL_HOSTS):
+        return False
+    address = _address(host)
+    addresses = [address] if address is not None else _resolved(host)
+    return all(a.is_global or a.is_loopback for a in addresses)
+
+
+def _address(host):
+    """The IP address `host` names, written in any form a resolver takes (0x0a000001 is 10.0.0.1); None: a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def _resolved(host):
+    """The addresses a host name has (none when it does not resolve: nothing can be posted to it then)."""
+    try:
+        answers = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return [ipaddress.ip_address(answer[4][0].split("%")[0]) for answer in answers]
+
+
 def _attempt(notice, key, now):
     user = db.session.get(User, notice.user_id)
     until = (notice.params or {}).get("until")
@@ -128,6 +174,9 @@ def _attempt(notice, key, now):
     delivered = 0
     for subscription in db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)):
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+        if not endpoint_ok(subscription.endpoint):
+            log.warning("push subscription %s names a private address now: not posted to", subscription.id)
+            continue
         try:
             webpush(info, data=data, vapid_private_key=key, vapid_claims={"sub": subject}, ttl=TTL_S, timeout=TIMEOUT_S)
             delivered += 1

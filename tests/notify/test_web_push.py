@@ -3,6 +3,7 @@ field codes when it is not one a browser gives), and a notice for a user of a te
 to a local push service answering as RFC 8030 says (which checks the VAPID signature and decrypts the
 message); a subscription the service says is gone is deleted; working hours kept; a WeCom team gets none."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -122,6 +123,53 @@ def test_a_subscription_to_a_private_network_or_a_malformed_address_is_refused(a
         assert db.session.scalar(db.select(db.func.count()).select_from(PushSubscription)) == 0
     public = {**good, "endpoint": "https://8.8.8.8/push/x"}
     assert client.put("/api/push/subscription", json=public, headers=world.headers("r1")).status_code == 200
+
+
+def resolving(monkeypatch, names):
+    """Host names resolving to the addresses `names` maps them to (changed as the test goes), the rest as ever."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host in names:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], 443))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_subscription_to_a_name_of_a_private_address_is_refused(app, client, world, push, monkeypatch):
+    """A host name is no way around the rule: one whose address is private is refused as the address would be."""
+    resolving(monkeypatch, {"push.inside.example": "10.0.0.1", "push.outside.example": "8.8.8.8"})
+    good = push.subscribe()
+    inside = {**good, "endpoint": "https://push.inside.example/push/x"}
+    answer = client.put("/api/push/subscription", json=inside, headers=world.headers("r1"))
+    assert answer.status_code == 422, answer.get_json()
+    assert set(answer.get_json()["error"]["fields"]) == {"endpoint"}
+    outside = {**good, "endpoint": "https://push.outside.example/push/x"}
+    assert client.put("/api/push/subscription", json=outside, headers=world.headers("r1")).status_code == 200
+
+
+def test_a_name_that_points_inside_later_is_not_posted_to(app, client, world, push, monkeypatch):
+    """A subscription taken while its name was public, whose name then points at a private address, gets no post:
+    the push fails, and no connection is tried to that address."""
+    names = {"push.moved.example": "8.8.8.8"}
+    resolving(monkeypatch, names)
+    subscription = {**push.subscribe(), "endpoint": "https://push.moved.example/push/x"}
+    assert client.put("/api/push/subscription", json=subscription, headers=world.headers("r3")).status_code == 200
+    names["push.moved.example"] = "10.0.0.1"
+    tried = []
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        if address[0] == "10.0.0.1":
+            tried.append(address)
+            raise ConnectionRefusedError(address)
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    notice_id = _notify(app, world.users["r3"])
+    assert tried == []
+    assert _push_state(app, notice_id) == "failed"
 
 
 def json_codes(codes):
