@@ -2,6 +2,7 @@
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
@@ -10,6 +11,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_l
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # dates outside are typing errors, and overflow time zone arithmetic
 _BIGINT = 2**63 - 1
+# The forms of a day and an instant the document publishes (YYYY-MM-DD, then T and the time): Python would also
+# read a week date (2026-W49), the basic form (20261201) and a space for the T, which no client is told of.
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_INSTANT_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T")
 
 
 def unstorable(value):
@@ -47,7 +52,7 @@ class StrictSchema(Schema):
     def _refuse_fractions_for_whole_numbers(self, data, **_):
         """2.7 for a whole number is an error, not 2 (marshmallow would truncate it); 0 or 1 for a boolean
         too (marshmallow would read them as false and true)."""
-        if isinstance(data, dict):
+        if isinstance(data, Mapping):  # a query string's too (webargs' MultiDictProxy)
             problems = {}
             for field in self.load_fields.values():
                 value = data.get(field.data_key or field.name)
@@ -56,6 +61,14 @@ class StrictSchema(Schema):
                 elif isinstance(field, fields.Boolean) and type(value) in (int, float):
                     # 0 and 1 for false and true (marshmallow would take them): the document says boolean.
                     problems[field.data_key or field.name] = ["Not a valid boolean."]
+                elif isinstance(value, str) and isinstance(field, fields.Date) and not _ISO_DAY.fullmatch(value):
+                    problems[field.data_key or field.name] = ["Not a valid date."]
+                elif (
+                    isinstance(value, str)
+                    and isinstance(field, fields.DateTime)
+                    and not _ISO_INSTANT_START.match(value)
+                ):
+                    problems[field.data_key or field.name] = ["Not a valid datetime."]
             if problems:
                 raise ValidationError(problems)
         return data
