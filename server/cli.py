@@ -79,10 +79,10 @@ def create_user_command(
     password_stdin,
 ):  # fmt: skip
     """Create a user; the password is prompted for, or read from stdin."""
-    from .auth.services import create_user
+    from .auth.services import create_user, holder_of
 
-    if db.session.scalar(select(User).where(User.username == username)):
-        raise click.ClickException(f"user {username!r} already exists")
+    if (existing := holder_of(username)) is not None:
+        raise click.ClickException(f"user {existing.username!r} already exists")
     fields = {"start_label": start_label} if start_label else {}
     if start is not None and (start_lat is not None or start_lng is not None):
         raise click.BadParameter("give --start or --start-lat/--start-lng, not both", param_hint="--start")

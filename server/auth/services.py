@@ -21,6 +21,12 @@ def hash_password(password):
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+def holder_of(username):
+    """The user whose username is this one but for case, or None: "REP1" beside "rep1" is refused, since the
+    WeCom / DingTalk sign-in matches an id to a username whatever its case."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
 def authenticate(username, password, max_failures, window_s, now=None, address="", max_per_address=None):
     """Return the user for valid credentials, throttling guesses.
 

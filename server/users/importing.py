@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 
-from ..auth.services import hash_password
+from ..auth.services import hash_password, holder_of
 from ..datum import WGS84, to_wgs84
 from ..datum import normalise as normalise_datum
 from ..extensions import db
@@ -211,14 +211,18 @@ class UserRows:
         if problems or team_id is False:
             self.entry(row, username)
             return
-        if username in self.seen:
-            self.report.error(row, "username", f"Same record as row {self.seen[username]}.")
+        if username.lower() in self.seen:
+            self.report.error(row, "username", f"Same record as row {self.seen[username.lower()]}.")
             self.entry(row, username)
             return
-        self.seen[username] = row
+        self.seen[username.lower()] = row
+        existing = holder_of(username)
+        if existing is not None and existing.username != username:  # the same name but for case: another user
+            self.report.error(row, "username", "Already exists.")
+            self.entry(row, username)
+            return
         loaded["team_id"] = team_id
         ids = {name: loaded.pop(name) for name in ("wecom_userid", "dingtalk_userid") if name in loaded}
-        existing = db.session.scalar(select(User).where(User.username == username))
         if existing is None:
             user = self.create(row, loaded, geocoded)
         else:

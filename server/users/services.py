@@ -9,7 +9,7 @@ from sqlalchemy import false, func, or_, select, true, update
 
 from .. import clock, team_settings
 from ..accounts.services import accounts
-from ..auth.services import hash_password
+from ..auth.services import hash_password, holder_of
 from ..changelog import recorded
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -133,7 +133,7 @@ def create_user(principal, data, geocoder=None):
         if data["team_id"] is None:
             raise ValidationFailed("Say which team.", {"team_id": ["Missing data for required field."]})
     team = _team_for(principal, data.get("team_id"))
-    if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
+    if holder_of(data["username"]) is not None:
         raise Conflict(f"The username {data['username']} is taken.", {"username": ["Already exists."]})
     _apply_addresses(data, geocoder)
     password = data.pop("password")

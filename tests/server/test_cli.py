@@ -16,6 +16,8 @@ def test_create_user_reads_the_password_from_stdin(app, runner):
     assert login.status_code == 200 and login.get_json()["user"]["role"] == "manager"
     again = runner.invoke(args=["create-user", "alice", "--role", "rep"], input="a-long-password\n")
     assert again.exit_code != 0 and "already exists" in again.output
+    twin = runner.invoke(args=["create-user", "Alice", "--role", "rep"], input="a-long-password\n")
+    assert twin.exit_code != 0 and "user 'alice' already exists" in twin.output
 
 
 def test_create_user_refuses_short_passwords(app, runner):

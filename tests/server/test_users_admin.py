@@ -124,6 +124,16 @@ def test_usernames_are_unique_and_managers_create_reps_of_their_team_only(app, c
     assert (
         taken.status_code == 409 and taken.get_json()["error"]["field_codes"]["username"][0]["code"] == "already_exists"
     )
+    # The same name but for case is the same name: the WeCom / DingTalk sign-in matches ids to usernames whatever
+    # their case, and a list showing "R1" beside "r1" would let one pass for the other.
+    for name in ("R1", "M1"):
+        twin = client.post(
+            "/api/users",
+            json={"username": name, "role": "rep", "password": "initial-password"},
+            headers=world.headers("admin"),
+        )
+        assert twin.status_code == 409, twin.get_json()
+        assert twin.get_json()["error"]["field_codes"]["username"][0]["code"] == "already_exists"
     manager = client.post(
         "/api/users",
         json={"username": "m9", "role": "manager", "password": "initial-password"},

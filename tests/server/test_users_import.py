@@ -310,3 +310,20 @@ def test_the_command_imports_through_the_same_service_with_the_same_report(
     refused = runner.invoke(args=["import-users", str(bad)])
     assert refused.exit_code == 1 and "row 2: role:" in refused.output
     assert by_username(app, "rep22") == {}
+
+
+def test_a_username_differing_only_in_case_is_the_rows_error(app, client, world):
+    """ "R1" is r1's name: the row neither creates a second user nor updates r1 (who keeps their own name), and two
+    rows naming one user in two cases are one record twice."""
+    text = HEADER + (
+        "R1,Twin,rep,North,,31.2,121.4,,\n"
+        "rep20,Rep Twenty,rep,North,,31.2,121.4,,\n"
+        "REP20,Again,rep,North,,31.2,121.4,,\n"
+    )
+    answer = send(client, world.headers("admin"), text)
+    assert answer.status_code == 422, answer.get_json()
+    report = answer.get_json()["error"]["report"]
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(2, "username"), (4, "username")]
+    assert report["errors"][0]["codes"] == [{"code": "already_exists", "params": {}}]
+    assert by_username(app, "R1", "rep20", "REP20") == {}
+    assert by_username(app, "r1")["r1"].display_name != "Twin"
