@@ -44,6 +44,35 @@ def test_a_refused_field_carries_its_code_and_parameters(client, world, body, fi
     assert {"code": code, "params": params} in error["field_codes"][field], error
 
 
+def test_a_record_out_of_reach_is_refused_with_a_code(client, world):
+    """The refusals of another territory's or team's records name their field with a code, so the app words them
+    in zh-CN too (they used to come with code null and showed in English)."""
+    contact = client.post(
+        "/api/contacts", json={"account_id": str(world.accounts["r3"]), "name": "x"}, headers=world.headers("r1")
+    )
+    assert contact.status_code == 404
+    assert contact.get_json()["error"]["field_codes"]["account_id"] == [{"code": "not_your_account", "params": {}}]
+    comment = client.put(
+        "/api/reports/daily/comment",
+        json={"rep_id": str(world.users["r1"]), "date": "2026-11-10", "comment": "x"},
+        headers=world.headers("m2"),
+    )
+    assert comment.status_code == 404
+    assert comment.get_json()["error"]["field_codes"]["rep_id"] == [{"code": "not_your_rep", "params": {}}]
+
+
+def test_every_field_message_written_in_the_server_has_a_code():
+    """Each message the server puts under a field (["…"] in its code) is one the codes know."""
+    written = {
+        message
+        for path in (ROOT / "server").rglob("*.py")
+        for message in re.findall(r'\[\s*"([^"{}]+\.)"\s*\]', path.read_text(encoding="utf-8"))
+    }
+    assert len(written) > 50
+    uncoded = sorted(m for m in written if message_code(m)["code"] is None)
+    assert not uncoded, uncoded
+
+
 def test_the_codes_of_nested_messages_keep_their_shape(client, world):
     response = client.post(
         "/api/sync/push", json={"client_id": "x", "mutations": [{"entity": 5}]}, headers=world.headers("r1")
