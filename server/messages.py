@@ -120,6 +120,9 @@ TEMPLATES = (
     ("not_writable", "Not writable."),
     ("out_of_order", "Out of order."),
     ("missing", "Missing."),
+    ("unsupported_schema", "Unsupported."),
+    ("seq_reused", "Reused with a different payload."),
+    ("required_for_entity", "Required for this entity."),
     # The planner's: mandatory stops it cannot keep, named by their accounts.
     ("plan_do_not_fit", "{names}: the mandatory stops cannot all fit in the day."),
     ("plan_no_coordinates", "{names}: no map position."),

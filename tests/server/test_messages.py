@@ -62,10 +62,11 @@ def test_a_record_out_of_reach_is_refused_with_a_code(client, world):
 
 
 def test_every_field_message_written_in_the_server_has_a_code():
-    """Each message the server puts under a field (["…"] in its code) is one the codes know."""
+    """Each message the server puts under a field (["…"] in its code, the sync rules' too) is one the codes know."""
     written = {
         message
-        for path in (ROOT / "server").rglob("*.py")
+        for folder in ("server", "sync")
+        for path in (ROOT / folder).rglob("*.py")
         for message in re.findall(r'\[\s*"([^"{}]+\.)"\s*\]', path.read_text(encoding="utf-8"))
     }
     assert len(written) > 50
