@@ -123,6 +123,18 @@ TEMPLATES = (
     ("unsupported_schema", "Unsupported."),
     ("seq_reused", "Reused with a different payload."),
     ("required_for_entity", "Required for this entity."),
+    # Limits and staleness, with their figures (the specific "At most" forms before the general one).
+    ("at_most_days", "At most {max} days."),
+    ("at_most_pixels", "At most {max} pixels."),
+    ("at_most_bytes", "At most {max} bytes."),
+    ("at_most", "At most {max}."),
+    ("expected", "Expected {expected}."),
+    ("not_for_report", "Not for this report: {tables}."),
+    ("reassigned_at", "Reassigned at {at}."),
+    ("stale_preview", "Stale preview: {why}."),
+    ("stale_version", "Stale: the current version is {current}."),
+    ("photo_digest_differs", "The photo is {stored}; the body is {sent}."),
+    ("tiles_need_key", "{source} needs a key: send map_tile_key with it."),
     # The planner's: mandatory stops it cannot keep, named by their accounts.
     ("plan_do_not_fit", "{names}: the mandatory stops cannot all fit in the day."),
     ("plan_no_coordinates", "{names}: no map position."),
