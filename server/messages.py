@@ -98,6 +98,8 @@ TEMPLATES = (
     ("import_many_accounts", "More than one account matches {key}."),
     ("import_same_row", "Same record as row {row}."),
     ("import_not_yours", "This row names a record outside your territory: not imported."),
+    # A record named by another (a visit's account, a plan's stop) that is not in the caller's territory.
+    ("not_your_account", "Unknown account or not in your territory."),
     ("import_no_user", "No user {user}."),
     ("import_owner_ambiguous", "More than one person is named {user}: use the username."),
     # The geocoder's own refusals before the general "not geocoded" (whose {reason} matches anything).

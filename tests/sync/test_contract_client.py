@@ -448,8 +448,11 @@ def test_records_of_another_territory_are_never_touched_nor_shown(app, server, w
     their_visit = phone.mutation("visit", "update", world.visits["r3"], {"notes": "overwritten"})
     results = phone.push_ok([edit, visit_there, contact_there, their_visit])
     assert [r["status"] for r in results] == ["rejected"] * 4
+    assert [r["reason"] for r in results] == ["not_found"] * 4  # the same answer as for a record that never was
     for r in results:
         assert "server" not in r, r  # nothing of the other territory comes back
+    for r in (results[1], results[2]):  # the phone words the refused account in the rep's language
+        assert r["field_codes"]["account_id"] == [{"code": "not_your_account", "params": {}}], r
     r3 = ContractClient(server.url, "r3")
     r3.sync_down()
     assert r3.store[("account", foreign)]["data"]["notes"] != "mine now"

@@ -167,6 +167,7 @@ export default {
   "msg.unknown_time_zone": "Not a known time zone (an IANA name such as Asia/Shanghai).",
   "msg.o_when_won": "A won deal is an order: stage O.", "msg.won_at_o": "O is won: move the stage back first.",
   "msg.import_not_yours": "This row names a record outside your territory: not imported.",
+  "msg.not_your_account": "Unknown account or not in your territory.",
   "msg.import_same_row": "The same record as row {row}.", "msg.import_no_user": "No user {user}.",
   "msg.import_not_geocoded": "Not placed on the map ({reason}): imported without a position, not plannable.",
   "msg.import_geocoder_quota": "Not placed on the map: the {provider} geocoder's daily quota is used up ({detail}); import the file again once it resets. Imported without a position, not plannable.",

@@ -159,6 +159,7 @@ export default {
   "msg.unknown_time_zone": "未知时区（请用 IANA 名称，如 Asia/Shanghai）。",
   "msg.o_when_won": "赢单即订单：阶段为 O。", "msg.won_at_o": "O 即赢单：请先把阶段退回。",
   "msg.import_not_yours": "这一行指向你辖区以外的记录：未导入。",
+  "msg.not_your_account": "未知客户，或不在你的辖区内。",
   "msg.import_same_row": "与第 {row} 行是同一条记录。", "msg.import_no_user": "没有用户 {user}。",
   "msg.import_not_geocoded": "无法在地图上定位（{reason}）：已导入但没有位置，无法排入路线。",
   "msg.import_geocoder_quota": "未能定位：{provider} 地理编码今日配额已用完（{detail}），配额重置后请重新导入此文件。已导入但没有位置，无法排入路线。",
