@@ -167,8 +167,12 @@ def test_every_answer_carries_the_server_clock(server, world):
     assert page.headers["X-Server-Time"] and page.json()["server_time"]
     pushed = phone.push([phone.mutation("visit", "create", data=visit(world))])
     assert pushed.headers["X-Server-Time"] and pushed.json()["server_time"]
-    refused = phone.pull(limit=5000)
-    assert refused.headers["X-Server-Time"]
+    for refused in (
+        phone.pull(limit=5000),
+        requests.get(f"{server.url}/api/sync/pull"),
+        phone.http.post(f"{server.url}/api/sync/push", data="{", headers={"Content-Type": "application/json"}),
+    ):
+        assert refused.status_code >= 400 and refused.headers["X-Server-Time"], refused.status_code
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "1001", "abc", "1.5", "99999999999999999999"])
@@ -242,9 +246,9 @@ def test_a_cursor_of_another_epoch_resets_and_the_phone_keeps_its_outbox(app, se
 
 def test_a_pull_across_page_boundaries_while_others_commit_misses_nothing(app, server, world):
     """Two writers (the manager over REST, the rep's other phone by push) commit between and during the
-    pages of a paged pull; after pulling on, the copy is exactly what the REST API shows."""
-    phone = ContractClient(server.url, "r1")
-    phone.sync_down()
+    pages of a paged snapshot and of the change log after it; after pulling on, the copy is exactly what
+    the REST API shows."""
+    phone = ContractClient(server.url, "r1")  # its first pull, a snapshot paged one record at a time, meets them
     other = ContractClient(server.url, "r1")
     manager = ContractClient(server.url, "m1")
     stop = threading.Event()
@@ -325,6 +329,13 @@ def test_a_reassigned_account_leaves_the_reps_copy_and_their_own_visit_stays(ser
     late = phone.mutation("visit", "create", data=visit(world, check_in_at=server_iso(minutes=1)))
     result = phone.push_ok([late])[0]
     assert (result["status"], result["reason"]) == ("rejected", "reassigned")
+    offline = phone.mutation("visit", "create", data=visit(world, check_in_at=server_iso(hours=-2)))
+    assert phone.push_ok([offline])[0]["status"] == "applied"  # it happened while the account was theirs
+    phone.sync_down()
+    assert phone.store[("visit", offline["entity_id"])]["data"]["rep_id"] == str(world.users["r1"])
+    new_owner = ContractClient(server.url, "r2")
+    new_owner.sync_down()
+    assert ("visit", offline["entity_id"]) in new_owner.store
 
 
 # --- push: exactly once -------------------------------------------------------------------------------
@@ -437,6 +448,10 @@ def test_a_stale_base_version_keeps_the_servers_field_and_says_conflict(server, 
         ("rejected", results[3].get("reason")),
     ]
     assert results[3]["fields"] and "owner_id" in results[3]["fields"]
+    now = results[0]["server"]["version"]
+    assert manager.rest("PATCH", f"/accounts/{key[1]}", json={"region": "Pudong"}).status_code == 200
+    same = phone.mutation("account", "update", key[1], {"region": "Pudong"}, base_version=now)
+    assert phone.push_ok([same])[0]["status"] == "applied"  # both sides wrote the same value: no conflict
 
 
 def test_records_of_another_territory_are_never_touched_nor_shown(app, server, world):
@@ -775,3 +790,37 @@ def test_a_photos_bytes_are_stored_once_and_never_change_under_its_id(server, wo
     assert record["uploaded_at"] and record["sha256"] == digest
     got = phone.http.get(f"{server.url}/api/photos/{photo_id}/content")
     assert got.content == body and got.headers["ETag"].strip('"') == digest
+
+
+def test_a_deleted_account_takes_what_hangs_off_it_out_of_every_copy(server, world):
+    phone = ContractClient(server.url, "r1")
+    phone.sync_down()
+    manager = ContractClient(server.url, "m1")
+    gone = manager.rest("DELETE", f"/accounts/{world.accounts['r1']}")
+    assert gone.status_code in (200, 204), gone.text
+    pages = phone.sync_down()
+    deletes = {(c["entity"], c["id"]) for p in pages for c in p["changes"] if c["op"] == "delete"}
+    for entity, ids in (("account", world.accounts), ("contact", world.contacts), ("device", world.devices)):
+        assert (entity, str(ids["r1"])) in deletes
+    for entity, path in (
+        ("account", "accounts"),
+        ("contact", "contacts"),
+        ("visit", "visits"),
+        ("activity", "activities"),
+    ):
+        items = phone.rest("GET", f"/{path}?per_page=500").json()["items"]
+        assert {i["id"] for i in items} == {rid for (e, rid) in phone.store if e == entity}, entity
+
+
+def test_a_snapshots_first_records_come_again_in_its_pages(server, world):
+    phone = ContractClient(server.url, "r1")
+    open_visit = phone.mutation("visit", "create", data=visit(world, check_in_at=server_iso(minutes=-10)))
+    assert phone.push_ok([open_visit])[0]["status"] == "applied"
+    fresh = ContractClient(server.url, "r1")
+    pages = fresh.sync_down(limit=3)
+    first = {(c["entity"], c["id"]) for c in pages[0]["first"]}
+    assert ("visit", open_visit["entity_id"]) in first and ("account", str(world.accounts["r1"])) in first
+    assert all(c["op"] == "upsert" for c in pages[0]["first"])
+    paged = {(c["entity"], c["id"]) for p in pages for c in p["changes"]}
+    assert first <= paged
+    assert "first" not in pages[1]
