@@ -394,6 +394,12 @@ def test_duplicate_mutation_ids_inside_one_push_apply_once(app, server, world):
     assert phone.push_ok([]) == []  # an empty push is answered, nothing taken
     retried = phone.push_ok([first, second])
     assert [r["status"] for r in retried] == ["duplicate", "duplicate"]
+    record = str(uuid.uuid4())  # two creates of one record (different mutations) in one push: one record
+    a = phone.mutation("visit", "create", record, visit(world, notes="a"))
+    b = phone.mutation("visit", "create", record, visit(world, notes="b"))
+    assert [r["status"] for r in phone.push_ok([a, b])] == ["applied", "applied"]
+    phone.sync_down()
+    assert phone.store[("visit", record)]["data"]["notes"] == "b" and visits_of(server, "r1") == 3
 
 
 def test_seq_gaps_and_reused_seqs_are_409_with_what_was_kept(server, world):
@@ -503,10 +509,17 @@ def test_bodies_too_big_malformed_or_of_another_type_are_refused_whole(app, serv
         answer = phone.http.post(url, data=raw, headers={"Content-Type": "application/json"})
         assert answer.status_code in (400, 422), (raw[:40], answer.status_code, answer.text[:300])
         assert_error(answer, answer.status_code)
+    phone.seq = 0
+    near_limit = [phone.mutation("visit", "create", data=visit(world, pad="x" * 3700)) for _ in range(500)]
+    body = json.dumps({"client_id": phone.client_id, "mutations": near_limit})
+    assert 1.9 * 1024 * 1024 < len(body) < 2 * 1024 * 1024
+    answer = phone.http.post(url, data=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200, answer.text[:300]  # under 2 MB is read: each mutation judged on its own
+    assert {r["reason"] for r in answer.json()["results"]} == {"validation_failed"}
     too_many = [phone.mutation("visit", "create", data=visit(world)) for _ in range(501)]
     assert_error(phone.push(too_many), 422)
     assert visits_of(server, "r1") == 1
-    phone.seq = 0
+    phone.seq = 500
     assert phone.push_ok([phone.mutation("visit", "create", data=visit(world))])[0]["status"] == "applied"
 
 
@@ -824,3 +837,30 @@ def test_a_snapshots_first_records_come_again_in_its_pages(server, world):
     paged = {(c["entity"], c["id"]) for p in pages for c in p["changes"]}
     assert first <= paged
     assert "first" not in pages[1]
+
+
+def test_every_happened_at_instant_far_ahead_is_clock_skew(server, world):
+    phone = ContractClient(server.url, "r1")
+    ahead, now = server_iso(hours=30), server_iso(minutes=-30)
+    account = str(world.accounts["r1"])
+    visit_id = str(uuid.uuid4())
+    assert phone.push_ok([phone.mutation("visit", "create", visit_id, visit(world, check_in_at=now))])[0]["status"] == (
+        "applied"
+    )
+    cases = {
+        "check_out_at": phone.mutation("visit", "update", visit_id, {"check_out_at": ahead}),
+        "started_at": phone.mutation("activity", "create", data={"category": "travel", "started_at": ahead}),
+        "ended_at": phone.mutation(
+            "activity", "create", data={"category": "travel", "started_at": now, "ended_at": ahead}
+        ),
+        "opened_at": phone.mutation(
+            "opportunity", "create", data={"account_id": account, "title": "Deal", "stage": "P", "opened_at": ahead}
+        ),
+        "taken_at": phone.mutation(
+            "photo", "create", data={"visit_id": visit_id, "taken_at": ahead, "size": 10, "sha256": "0" * 64}
+        ),
+    }
+    results = phone.push_ok(list(cases.values()))
+    for (field, _), result in zip(cases.items(), results, strict=True):
+        assert (result["status"], result["reason"]) == ("rejected", "clock_skew"), (field, result)
+        assert field in result["fields"], (field, result)
