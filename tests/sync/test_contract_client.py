@@ -228,6 +228,13 @@ def test_a_cursor_the_server_never_gave_resets_and_is_never_an_error(server, wor
         else:  # a tampering the server cannot tell from a real cursor must still be a real position
             assert bad != good and page["changes"] == [], (bad, page)
     assert phone.pull(good).json()["reset_required"] is False
+    midway = phone.pull(limit=1).json()["cursor"]  # a position inside a snapshot
+    for bad in _tampered(midway):
+        answer = phone.pull(bad, limit=5)
+        assert answer.status_code == 200, (bad, answer.status_code, answer.text)
+        page = answer.json()
+        assert page["reset_required"] is False or (page["reason"] and page["changes"] == []), (bad, page)
+        assert page["reset_required"] or page["snapshot"], (bad, page)  # else still a snapshot's position
 
 
 def test_a_cursor_of_another_epoch_resets_and_the_phone_keeps_its_outbox(app, server, world):
