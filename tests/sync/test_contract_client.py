@@ -871,3 +871,32 @@ def test_every_happened_at_instant_far_ahead_is_clock_skew(server, world):
     for (field, _), result in zip(cases.items(), results, strict=True):
         assert (result["status"], result["reason"]) == ("rejected", "clock_skew"), (field, result)
         assert field in result["fields"], (field, result)
+
+
+def test_two_phones_editing_one_account_at_the_same_moment_get_applied_and_conflict_never_rejected(server, world):
+    one, two = ContractClient(server.url, "r1"), ContractClient(server.url, "r1")
+    one.sync_down()
+    key = str(world.accounts["r1"])
+    base = one.store[("account", key)]["version"]
+    answers = {}
+
+    def send(phone, words):
+        batch = [phone.mutation("account", "update", key, {"notes": words}, base_version=base)]
+        for _ in range(20):
+            answer = phone.push(batch)
+            if answer.status_code != 503:
+                break
+        answers[words] = answer
+
+    threads = [threading.Thread(target=send, args=(p, w)) for p, w in ((one, "first phone"), (two, "second phone"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    statuses = sorted(a.json()["results"][0]["status"] for a in answers.values())
+    assert statuses == ["applied", "conflict"], {w: a.text for w, a in answers.items()}
+    winner = next(w for w, a in answers.items() if a.json()["results"][0]["status"] == "applied")
+    loser = next(a.json()["results"][0] for a in answers.values() if a.json()["results"][0]["status"] == "conflict")
+    assert loser["server"]["notes"] == winner and loser["conflicts"]["notes"]["server"] == winner
+    one.sync_down()
+    assert one.store[("account", key)]["data"]["notes"] == winner
