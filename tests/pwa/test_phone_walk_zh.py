@@ -168,3 +168,30 @@ def test_after_check_out_the_screen_opens_at_the_top_on_what_comes_next(zh, live
     expect(nxt.locator("strong")).to_have_text(re.compile(r"^下一站：\d+\. "))
     assert nxt.inner_text().count("下一站") == 1, nxt.inner_text()
     shot(zh, "zh-after-check-out")
+
+
+def test_planning_a_new_rep_with_no_start_says_why_in_words_and_leads_to_where_it_is_set(browser, live_server):
+    """A manager planning a new rep's day before the rep's home was set read "rep_id：No start location.": a field's
+    name and the server's English, and no way on. It says, in the team's language, that there is no start position,
+    and links to the rep's page, where the start is set on a map."""
+    rep = api(
+        live_server,
+        "/api/users",
+        token(live_server, "manager"),
+        {"username": "newrep", "role": "rep", "password": "new-password-1", "display_name": "新人", "locale": "zh-CN"},
+    )
+    context = phone_context(browser, live_server.url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        log_in_zh(page, "manager")
+        page.goto(f"/#/week?rep={rep['id']}")
+        page.locator("#rep-day-plan").click()
+        status = page.locator("#rep-day-status")
+        expect(status).to_contain_text("还没有出发地点（家或办公室），无法排程。")
+        assert not re.search("rep_id|No start", status.inner_text()), status.inner_text()
+        shot(page, "zh-rep-day-no-start")
+        status.get_by_role("link", name="设置 新人 的出发地点 →").click()
+        expect(page.locator("main h1")).to_have_text("新人")
+        expect(page.locator("main")).to_contain_text("出发：未设置")
+    finally:
+        context.close()
