@@ -143,6 +143,29 @@ def test_the_joint_visit_box_calls_the_manager_a_manager_once(zh, live_server):
     assert said == ["经理 张伟 陪访", "王经理 陪访"], said
 
 
+STAGE_WORDS = {"S": "潜在客户", "P": "有意向客户", "A": "需求分析", "D": "演示/提案", "C": "争取签单"}
+
+
+def test_the_opportunity_a_visit_is_for_is_listed_with_its_stage_in_words(zh, live_server):
+    """The visit's opportunity list said "新办公室采购 (P)", the stage's bare letter, where the account's screen and the
+    stage list below say "P 有意向客户": in words there too, before check-in and after."""
+    key = token(live_server, "rep1")
+    account = api(live_server, "/api/opportunities?status=open&per_page=1", key)["items"][0]["account_id"]
+    opportunities = api(live_server, f"/api/opportunities?status=open&account_id={account}", key)["items"]
+    said = [f"{o['title']} · {o['stage']} {STAGE_WORDS[o['stage']]}" for o in opportunities]
+    log_in_zh(zh, "rep1")
+    wait_synced(zh)
+    zh.goto(f"/#/visit/new?account={account}")
+    expect(zh.locator("#opportunity option")).to_have_text(["无", *said])
+    zh.locator("#purpose").fill("换机预算")
+    zh.locator("#check-in").click()
+    expect(zh.locator("#link-opportunity option")).to_have_text(["无", *said])
+    zh.locator("#cancel-reason").fill("记错客户")  # taken back: the next test's visit is the rep's only one
+    zh.locator("#cancel-visit button[type=submit]").click()
+    expect(zh.locator("#cancel-visit")).to_have_count(0)
+    wait_synced(zh)
+
+
 def test_after_check_out_the_screen_opens_at_the_top_on_what_comes_next(zh, live_server):
     """Checked out from the bottom of a long visit screen, the screen stayed scrolled down, away from the next stop
     that the check-out puts at its top: it goes to the top. The card there says "next stop" once, not again before
