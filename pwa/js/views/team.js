@@ -214,7 +214,9 @@ export async function render(main, { user }) {
                   // In the funnel's order, S>P>A>D>C>O, never alphabetically.
                   conv: data.funnel.extra.stages.slice(1).map((s, i) => `${data.funnel.extra.stages[i]}>${s}`)
                     .map((k) => `${k}\u00a0${fmt(r.conversion_pct[k])}%`), // side by side, a whole step a line on a phone
-                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)}\u00a0${v}`).join(", ") })))}`),
+                  // Side by side too, a reason at a time (its words wrap only where one is wider than the line, its count
+                  // kept with them): on a phone a line of its own, not squeezed into half of one.
+                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => html`<span class="words">${word("loss_reason", k)}</span>\u00a0${v}`) })))}`),
       section("cadence", t("team.cadence"), html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
         <h3>${t("overdue.title")}</h3><div id="overdue-accounts"></div>`),
