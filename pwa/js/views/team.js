@@ -207,7 +207,7 @@ export async function render(main, { user }) {
         ["visits_per_day", t("team.per_day")], ["face_to_face_visits", t("team.effective")], ["with_purpose", t("team.with_purpose")],
         ["not_met", t("team.not_met")], ["away_from_account", t("team.away")],
         ["planned", t("team.planned")], ["planned_due", t("team.due")], ["planned_done", t("team.done")], ["plan_done_pct", "%"]], withTeam(data.activity))),
-      section("funnel", t("team.funnel"), html`<p class="muted">${t("chart.funnel_hint")}</p>${pictures.chartBlock("funnel", pictures.tables.funnel, 240)}
+      section("funnel", t("team.funnel"), html`<p class="muted">${t("chart.funnel_hint")}</p>${pictures.chartBlock("funnel", pictures.tables.funnel, 300)}
         ${table([["name", t("team.rep")], ...data.funnel.extra.stages.map((s) => [`open_${s}`, t("team.open_stage", { stage: s })]), ["conv", t("team.conversion")],
                  ["won", t("team.won")], ["lost", t("team.lost")], ["reasons", t("team.loss_reasons")]],
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
