@@ -7,6 +7,7 @@ after check-out the screen is at its top, on what comes next, said once. In the 
 rep1's day with nothing visited yet, the last visits."""
 
 import re
+import urllib.error
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -218,3 +219,25 @@ def test_planning_a_new_rep_with_no_start_says_why_in_words_and_leads_to_where_i
         expect(page.locator("main")).to_contain_text("出发：未设置")
     finally:
         context.close()
+
+
+def test_a_visit_on_a_day_with_nothing_planned_is_not_the_days_last_stop(zh, live_server):
+    """A rep with no stops planned today (a new rep's day, a day of walk-ins) checked out of a visit at 10:00 and read
+    "这是今天最后一站：日程计时已停止。", the day clock stopped for the rest of the day. The day has no last stop: the
+    travel clock runs from the check-out, and the visit says so."""
+    key = token(live_server, "rep2")
+    me = api(live_server, "/api/auth/me", key)["id"]
+    with pytest.raises(urllib.error.HTTPError) as none:  # nothing planned: no plan stored for today
+        api(live_server, f"/api/routes/{me}/{today_local()}", key)
+    assert none.value.code == 404
+    account = api(live_server, "/api/accounts?per_page=1", key)["items"][0]
+    log_in_zh(zh, "rep2")
+    wait_synced(zh)
+    zh.goto(f"/#/visit/new?account={account['id']}")
+    zh.locator("#purpose").fill("路过拜访")
+    zh.locator("#check-in").click()
+    zh.locator("#check-out").click()
+    expect(zh.locator("#travel-clock")).to_have_text(re.compile(r"^自 \d\d:\d\d 起计入路程时间$"))
+    expect(zh.locator("#day-done")).to_have_count(0)
+    assert zh.evaluate("import('/js/dayclock.js').then((c) => c.running()).then((a) => a && a.category)") == "travel"
+    shot(zh, "zh-walk-in-day-checked-out")

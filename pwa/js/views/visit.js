@@ -167,7 +167,10 @@ export async function render(main, { id, user = null }) {
       ${clock?.category === "travel" ? html`<p class="muted" id="travel-clock">${t("visit.travel_started", { time: hhmm(clock.started_at) })}</p>` : ""}
       <div class="row"><a class="button big" href="#/visit/new?account=${afterAccount.id}">${t("today.visit")}</a>
         ${navButton(afterAccount, nav)}</div></section>`
-      : latest?.id === visit.id && !visit.cancelled_at ? html`<p class="card" id="day-done">${t("visit.day_done")}</p>` : ""}
+      : latest?.id !== visit.id || visit.cancelled_at ? ""
+      // No stop planned next but the travel clock runs (a day with nothing planned): not the day's last stop.
+      : clock?.category === "travel" ? html`<p class="card muted" id="travel-clock">${t("visit.travel_started", { time: hhmm(clock.started_at) })}</p>`
+      : html`<p class="card" id="day-done">${t("visit.day_done")}</p>`}
     ${visit.met === false && !visit.cancelled_at && mine ? html`<p class="card" id="not-met-next">${t("visit.not_met_next")}
       <a class="button" href="#/nearby">${t("nearby.title")}</a></p>` : ""}
     ${away ? html`<p><span class="tag warn" id="away-flag">${t("visit.away", { distance: distanceText(distance) })}</span></p>` : ""}
