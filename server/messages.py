@@ -20,6 +20,7 @@ TEMPLATES = (
     ("invalid", "Invalid input."),
     ("unknown_field", "Unknown field."),
     ("past_day", "A past day."),
+    ("no_start", "No start location."),
     ("invalid_type", "Invalid type."),
     ("invalid_type", "Invalid input type."),
     ("not_string", "Not a valid string."),
