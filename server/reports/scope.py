@@ -1,6 +1,6 @@
 """Whose numbers a caller may see: a rep their own, a manager their team's, an admin anyone's."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,4 +113,8 @@ def resolve_scope(principal, team_id=None, rep_id=None, start=None, end=None, to
         raise ValidationFailed("The period ends before it starts.", {"to": ["Before `from`."]})
     if (end - start).days >= MAX_DAYS:
         raise ValidationFailed(f"A report covers at most {MAX_DAYS} days.", {"to": [f"At most {MAX_DAYS} days."]})
-    return Scope(team, list(reps), tz, start, end)
+    scope = Scope(team, list(reps), tz, start, end)
+    if rep_id is None:
+        # A team's rows are the reps it had by the period's end: one taken on since is in no past period.
+        scope = replace(scope, reps=[rep for rep in reps if rep.created_at < scope.end_utc])
+    return scope

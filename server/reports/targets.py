@@ -13,6 +13,7 @@ from ..fastpaths import epoch as _epoch
 from ..models import (
     Opportunity,
     SalesTarget,
+    TeamSettingsChange,
     utcnow,
 )
 from . import history
@@ -152,8 +153,15 @@ def set_target(rep, month, amount, by=None):
 
 
 def set_face_time_target(team, pct, by=None):
-    """Store a team's goal for the face-to-face share of the day, noting who set it and when."""
+    """Store a team's goal for the face-to-face share of the day, noting who set it and when, and a change of
+    it in the settings' history (`team_settings_changes`): a past period is judged by the goal it had."""
+    before = team.face_time_target_pct
     team.face_time_target_pct = pct
     team.face_time_target_set_by, team.face_time_target_set_at = by, utcnow()
+    if before != pct:
+        change = {"face_time_target_pct": [before, pct]}
+        db.session.add(
+            TeamSettingsChange(team_id=team.id, changed_by=by, changed_at=team.face_time_target_set_at, changes=change)
+        )
     db.session.commit()
     return team

@@ -1,0 +1,50 @@
+"""A past period's team reports list the reps the team had by its end: a rep taken on on 3 December is in
+none of October's answers (no zero row in any report, the weekly review, the daily report or the overdue
+list), while December, the period that holds their first day, lists them."""
+
+from tests.reports import test_as_of as base
+from tests.reports.test_as_of_accounts import leaver  # noqa: F401 (r4, taken on 1 September)
+
+OCT = base.OCT
+october = base.october  # r1's October (tests/reports/test_as_of.py)
+
+
+def _october(client, world):
+    """Every report of October (team and r1, JSON and CSV), and the team's lists of reps of October."""
+    answers = base._every_figure(client, world)
+    for name in base.REPORTS:
+        if "weeks" in base.REPORTS[name].tables:
+            csv = client.get(f"/api/reports/{name}?{OCT}&format=csv&table=weeks", headers=world.headers("m1"))
+            answers[(name, "weeks")] = csv.get_data(as_text=True)
+    answers["weekly team"] = base.get(client, world, "m1", "/api/reports/weekly-review?week=2026-10-19")
+    answers["weekly csv"] = client.get(
+        "/api/reports/weekly-review?week=2026-10-19&format=csv", headers=world.headers("m1")
+    ).get_data(as_text=True)
+    answers["daily team"] = base.get(client, world, "m1", "/api/reports/daily?date=2026-10-21")
+    answers["overdue"] = base.get(client, world, "m1", f"/api/reports/overdue?{OCT}&per_page=100")
+    return answers
+
+
+def _names(answer):
+    return [row["username"] for row in answer["rows"]]
+
+
+def test_a_rep_taken_on_after_october_is_in_none_of_octobers_answers(client, world, october, leaver):  # noqa: F811
+    before = _october(client, world)
+    assert _names(before[("activity", "m1")]) == ["r1", "r2", "r4"]
+    body = {"username": "r5", "role": "rep", "password": "Taken-on-3-Dec", "start_lat": 31.2, "start_lng": 121.4}
+    response = client.post("/api/users", json=body, headers=world.headers("m1"))
+    assert response.status_code == 201, response.get_json()
+    r5 = response.get_json()["id"]
+    after = _october(client, world)
+    changed = [key for key in before if before[key] != after[key]]
+    assert changed == [], changed
+    # December, the period holding their first day, lists them, in every report and the weekly review.
+    for name in base.REPORTS:
+        december = base.get(client, world, "m1", f"/api/reports/{name}?from=2026-12-01&to=2026-12-31")
+        assert r5 in [row.get("rep_id") for row in december["rows"]] or name == "installed-base", name
+    week = base.get(client, world, "m1", "/api/reports/weekly-review?week=2026-11-30")["reviews"]
+    assert r5 in [review["rep_id"] for review in week]
+    # Asked for by name, the rep has their own report of any period (an empty October).
+    alone = base.get(client, world, "m1", f"/api/reports/activity?{OCT}&rep_id={r5}")
+    assert [(row["rep_id"], row["visits"]) for row in alone["rows"]] == [(r5, 0)]
