@@ -7,13 +7,13 @@ Each history is read with one query for the changes after the instant (none for 
 and what the reports read becomes SQL: `owner` and `account_class` in place of the columns, `held` in
 place of `Account.owner_id.in_(rep_ids)`. Deals go with their account: they count for its holder then."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import time
 
 from sqlalchemy import Uuid, and_, case, literal, or_, select
 
-from .. import team_settings
 from ..extensions import db
 from ..models import Account, AccountClassChange, AccountReassignment, TeamSettingsChange, UserChange
 
@@ -160,11 +160,11 @@ def _settings_then(settings, before):
     return replace(settings, **then) if then else settings
 
 
-def rules_as_of(scope, rep, instant):
-    """The rep's team's settings with the cadence, the check-in radius and the working days as they stood at
-    `instant` (a change made since changes no past period's overdue, away check-ins or working days), read
-    once per team and instant in the scope."""
-    settings = team_settings.for_user(rep)
+def rules_as_of(scope, instant):
+    """The scope's team's settings (the team its reps were in at the period's end) with the cadence, the
+    check-in radius and the working days as they stood at `instant` (a change made since changes no past
+    period's overdue, away check-ins or working days), read once per instant in the scope."""
+    settings = scope.settings
     if settings.team_id is None:
         return settings
     key = ("rules", settings.team_id, instant)
@@ -191,19 +191,31 @@ def face_time_goal(scope, instant):
     return before["face_time_target_pct"], None, None
 
 
-def own_times_then(rep_ids, instant):
-    """{rep id: their own first-appointment time at `instant` (None: unset)} for the reps who changed it since,
-    from the users' history (`user_changes`): one query for the reps."""
+def _users_then(name, instant, user_ids=None):
+    """{user id: the value of their `name` at `instant`, as the users' history (`user_changes`) wrote it} for
+    the users who changed it since (of `user_ids`, or any): one query."""
+    where = [UserChange.changed_at > instant]
+    if user_ids is not None:
+        where.append(UserChange.user_id.in_(user_ids))
     then = {}
     for user_id, changes in db.session.execute(
-        select(UserChange.user_id, UserChange.changes)
-        .where(UserChange.user_id.in_(rep_ids), UserChange.changed_at > instant)
-        .order_by(UserChange.changed_at, UserChange.id)
+        select(UserChange.user_id, UserChange.changes).where(*where).order_by(UserChange.changed_at, UserChange.id)
     ):
-        if "first_appointment_time" in changes and user_id not in then:
-            before = changes["first_appointment_time"][0]
-            then[user_id] = time.fromisoformat(before) if before else None
+        if name in changes and user_id not in then:
+            then[user_id] = changes[name][0]
     return then
+
+
+def own_times_then(rep_ids, instant):
+    """{rep id: their own first-appointment time at `instant` (None: unset)} for the reps who changed it since."""
+    then = _users_then("first_appointment_time", instant, rep_ids)
+    return {rep_id: time.fromisoformat(before) if before else None for rep_id, before in then.items()}
+
+
+def teams_then(instant):
+    """{user id: their team's id at `instant` (None: none)} for the users moved to another team since."""
+    then = _users_then("team_id", instant)
+    return {user_id: uuid.UUID(before) if before else None for user_id, before in then.items()}
 
 
 def as_of(scope, instant):

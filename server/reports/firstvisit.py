@@ -2,7 +2,6 @@
 
 import statistics
 
-from .. import team_settings
 from .asof import own_times_then
 from .reads import first_check_ins, first_visits, hhmm, period_end, worked_days
 from .rows import rep_row as _rep_row
@@ -15,7 +14,7 @@ def appointment_time(scope, rep):
     changes no past period's on-time days), else their team's."""
     then = scope.once("own first appointments", lambda: own_times_then(scope.rep_ids, period_end(scope)))
     own = then.get(rep.id, rep.first_appointment_time)
-    return own if own is not None else team_settings.for_user(rep).first_appointment_time
+    return own if own is not None else scope.settings.first_appointment_time
 
 
 def on_time_limit(scope, rep, tolerance_min=TOLERANCE_MIN):

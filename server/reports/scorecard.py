@@ -81,9 +81,8 @@ def _pipeline_mark(pipeline, target, won):
 
 
 def _cadence_days_of(scope):
-    """The A/B/C days the rules name: the team's when every rep in the scope is of one team, else the method's."""
-    teams = {rep.team_id for rep in scope.reps}
-    rules = rules_as_of(scope, scope.reps[0], period_end(scope)) if len(teams) == 1 else team_settings.METHOD
+    """The A/B/C days the rules name: the scope's team's (the team the reps were in then), else the method's."""
+    rules = rules_as_of(scope, period_end(scope))
     return {c: rules.cadence(c) for c in ("A", "B", "C")}
 
 
@@ -153,13 +152,12 @@ def _period_targets(scope):
         )
     ):
         stored[rep_id][month] = amount
-    reps = {rep.id: rep for rep in scope.reps}
     out = {}
     for rep_id, by_month in stored.items():
         total = Decimal(0)
         for month, amount in by_month.items():
             last = next_month(month) - timedelta(days=1)
-            working = working_days(month, last, month_settings(scope, reps[rep_id], month))
+            working = working_days(month, last, month_settings(scope, month))
             inside = [d for d in working if scope.start <= d <= scope.end]
             if working:
                 total += amount * len(inside) / len(working)

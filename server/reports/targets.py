@@ -42,10 +42,10 @@ def working_days(first, last, settings):
     ]
 
 
-def month_settings(scope, rep, month):
-    """The rep's team's settings as they stood at the end of `month` (the month so far: now): a change of the
+def month_settings(scope, month):
+    """The scope's team's settings as they stood at the end of `month` (the month so far: now): a change of the
     working days since changes no past month's breakdown."""
-    return rules_as_of(scope, rep, min(datetime.combine(next_month(month), time(0), scope.tz), clock.now()))
+    return rules_as_of(scope, min(datetime.combine(next_month(month), time(0), scope.tz), clock.now()))
 
 
 def targets(scope):
@@ -89,7 +89,7 @@ def targets(scope):
     for rep in scope.reps:
         for month in months:
             last = next_month(month) - timedelta(days=1)
-            working = working_days(month, last, month_settings(scope, rep, month))
+            working = working_days(month, last, month_settings(scope, month))
             target = stored.get((rep.id, month))
             per_day = (target / len(working)) if target is not None and working else None
             weeks = []

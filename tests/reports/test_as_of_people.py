@@ -48,3 +48,39 @@ def test_a_rep_taken_on_after_october_is_in_none_of_octobers_answers(client, wor
     # Asked for by name, the rep has their own report of any period (an empty October).
     alone = base.get(client, world, "m1", f"/api/reports/activity?{OCT}&rep_id={r5}")
     assert [(row["rep_id"], row["visits"]) for row in alone["rows"]] == [(r5, 0)]
+
+
+def test_a_period_before_the_team_had_a_rep_answers_with_no_rows(client, world, clock):
+    clock.set(base.at(12, 3))
+    period = "from=2019-06-01&to=2019-06-30"  # the world's people were taken on in 2020
+    for name in base.REPORTS:
+        answer = base.get(client, world, "m1", f"/api/reports/{name}?{period}")
+        assert answer["rows"] == [], name
+        csv = client.get(f"/api/reports/{name}?{period}&format=csv", headers=world.headers("m1"))
+        assert csv.status_code == 200, name
+    assert base.get(client, world, "m1", "/api/reports/weekly-review?week=2019-06-03")["reviews"] == []
+    assert base.get(client, world, "m1", "/api/reports/daily?date=2019-06-03")["reports"] == []
+    assert base.get(client, world, "m1", f"/api/reports/overdue?{period}")["items"] == []
+
+
+def test_a_rep_moved_to_another_team_after_october_stays_in_octobers_team(client, world, october, leaver):  # noqa: F811
+    def both_teams():
+        answers = _october(client, world)
+        for name in base.REPORTS:
+            answers[(name, "m2")] = base.get(client, world, "m2", f"/api/reports/{name}?{OCT}")
+        answers["weekly m2"] = base.get(client, world, "m2", "/api/reports/weekly-review?week=2026-10-12")
+        return answers
+
+    before = both_teams()
+    assert _names(before[("activity", "m1")]) == ["r1", "r2", "r4"] and _names(before[("activity", "m2")]) == ["r3"]
+    assert before[("activity", "m1")]["team"]["visits"] == 4  # r1's three and r4's one
+    south = base.get(client, world, "m2", "/api/reports/teams")["teams"][0]["id"]
+    moved = client.patch(f"/api/users/{leaver['r4']}", json={"team_id": south}, headers=world.headers("admin"))
+    assert moved.status_code == 200, moved.get_json()
+    after = both_teams()
+    changed = [key for key in before if before[key] != after[key]]
+    assert changed == [], changed
+    # December, the period holding the move, has r4 in South's rows and not in North's.
+    december = "/api/reports/activity?from=2026-12-01&to=2026-12-31"
+    assert _names(base.get(client, world, "m1", december)) == ["r1", "r2"]
+    assert _names(base.get(client, world, "m2", december)) == ["r3", "r4"]
