@@ -2,6 +2,12 @@
 none of October's answers (no zero row in any report, the weekly review, the daily report or the overdue
 list), while December, the period that holds their first day, lists them."""
 
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import User, UserChange
+from tests.conftest import TAKEN_ON
+from tests.records import statements_run, writing
 from tests.reports import test_as_of as base
 from tests.reports.test_as_of_accounts import leaver  # noqa: F401 (r4, taken on 1 September)
 
@@ -84,3 +90,34 @@ def test_a_rep_moved_to_another_team_after_october_stays_in_octobers_team(client
     december = "/api/reports/activity?from=2026-12-01&to=2026-12-31"
     assert _names(base.get(client, world, "m1", december)) == ["r1", "r2"]
     assert _names(base.get(client, world, "m2", december)) == ["r3", "r4"]
+
+
+def test_the_histories_of_more_reps_cost_no_more_queries(app, client, world, october, leaver):  # noqa: F811
+    """Each report of North's October runs as many statements with three more reps, each of whose time and
+    team changed after October, as without them: the histories are read once per report, not once per rep."""
+
+    def statements():
+        counts = {}
+        for name in [*base.REPORTS, "weekly-review"]:
+            path = "weekly-review?week=2026-10-12" if name == "weekly-review" else f"{name}?{OCT}"
+            with statements_run(app) as run:
+                base.get(client, world, "m1", f"/api/reports/{path}")
+            counts[name] = len(run)
+        return counts
+
+    before = statements()
+    with writing(app):
+        north = db.session.get(User, world.users["r1"]).team_id
+        for n in range(3):
+            db.session.add(User(username=f"new{n}", password_hash="x", role="rep", team_id=north, created_at=TAKEN_ON))
+        db.session.commit()
+        new = db.session.scalars(select(User.id).where(User.username.like("new%"))).all()
+    south = base.get(client, world, "m2", "/api/reports/teams")["teams"][0]["id"]
+    for rep in new:  # taken on before October; each one's time and team changed after it
+        body = {"first_appointment_time": "09:30", "team_id": south}
+        assert client.patch(f"/api/users/{rep}", json=body, headers=world.headers("admin")).status_code == 200
+    with writing(app):
+        assert db.session.scalar(select(func.count()).select_from(UserChange)) == 3
+    after = statements()
+    assert len(base.get(client, world, "m1", f"/api/reports/activity?{OCT}")["rows"]) == 6  # r1, r2, r4, new0-2
+    assert after == before
