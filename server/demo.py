@@ -165,6 +165,8 @@ def seed(password, reps=4, accounts_per_rep=160, weeks=8, rng_seed=845, today=No
 def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
     rng = random.Random(rng_seed)
     today = today or clock.today(TZ)
+    # The people were there before their history: a team's report of a past period lists the reps it had then.
+    taken_on = _on_books(today, weeks)
     team = Team(id=_uuid(rng), name="上海一部 Shanghai Team 1", timezone="Asia/Shanghai")
     db.session.add(team)
     db.session.flush()
@@ -175,6 +177,7 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
         password_hash=hash_password(password),
         role="admin",
         display_name="管理员 Admin",
+        created_at=taken_on,
     )
     manager = User(
         id=_uuid(rng),
@@ -183,6 +186,7 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
         role="manager",
         display_name="陈经理 Manager Chen",
         team_id=team.id,
+        created_at=taken_on,
     )
     db.session.add_all([admin, manager])
     db.session.flush()
@@ -214,6 +218,7 @@ def _seed(password, reps, accounts_per_rep, weeks, rng_seed, today):
             start_label=f"家（{home[0]}区）",
             start_lat=round(home[1] + rng.uniform(-0.01, 0.01), 6),
             start_lng=round(home[2] + rng.uniform(-0.01, 0.01), 6),
+            created_at=taken_on,
         )
         db.session.add(rep)
         db.session.flush()
@@ -270,9 +275,14 @@ def _local(day, hh_mm):
     return datetime.combine(day, time(0), TZ) + timedelta(minutes=hh_mm)
 
 
+def _on_books(today, weeks):
+    """When the team and its accounts were taken on: a month before the history starts."""
+    return _local(today - timedelta(weeks=weeks, days=31), 9 * 60)
+
+
 def _accounts(rng, rep, districts, how_many, counts, today, weeks):
     accounts = []
-    on_books = _local(today - timedelta(weeks=weeks, days=31), 9 * 60)
+    on_books = _on_books(today, weeks)
     for i in range(how_many):
         zh, lat, lng, spread = districts[i % len(districts)]
         industry_zh, industry_en = rng.choice(INDUSTRIES)

@@ -254,6 +254,11 @@ class World:
 PASSWORD = "correct horse battery"
 
 
+# When the world's people were taken on: before any period a test reads (a team's report lists the reps it
+# had by the period's end).
+TAKEN_ON = datetime(2020, 1, 1, tzinfo=UTC)
+
+
 @pytest.fixture
 def world(app):
     from server.auth.services import hash_password
@@ -280,6 +285,7 @@ def world(app):
                 team_id=team.id if team else None,
                 start_lat=31.23,
                 start_lng=121.47,
+                created_at=TAKEN_ON,
             )
             db.session.add(user)
             db.session.flush()

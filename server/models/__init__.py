@@ -10,7 +10,7 @@ from .notify import ImLink, Notification, NotifyPrefs, PushSubscription, TeamCha
 from .settings import TeamSettings, TeamSettingsChange
 from .sync import Change, SyncClient, SyncMutation, SyncState
 from .targets import DailyReview, SalesTarget, WeeklyReview
-from .users import LoginFailure, RevokedToken, Team, TokenFamily, User
+from .users import LoginFailure, RevokedToken, Team, TokenFamily, User, UserChange
 
 __all__ = [
     "Account",
@@ -48,6 +48,7 @@ __all__ = [
     "TeamSettingsChange",
     "TokenFamily",
     "User",
+    "UserChange",
     "Visit",
     "WeeklyReview",
     "utcnow",

@@ -5,7 +5,22 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import Boolean, Enum, Float, ForeignKey, Index, Integer, String, Time, Uuid, event, false, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    Uuid,
+    event,
+    false,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -50,7 +65,9 @@ class User(UUIDPrimaryKey, Timestamped, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     display_name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(Enum(*ROLES, name="user_role", native_enum=False, create_constraint=True))
-    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("teams.id", ondelete="SET NULL"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("teams.id", ondelete="SET NULL"), active_history=True
+    )
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
     active: Mapped[bool] = mapped_column(default=True)
     # Set by a password reset: the password is a temporary one the user must replace at their next login.
@@ -62,7 +79,7 @@ class User(UUIDPrimaryKey, Timestamped, db.Model):
     end_lat: Mapped[float | None] = mapped_column(Float)
     end_lng: Mapped[float | None] = mapped_column(Float)
     # Unset when created: the team's default (team_settings.first_appointment_time, 8:45 by the method).
-    first_appointment_time: Mapped[time] = mapped_column(Time)
+    first_appointment_time: Mapped[time] = mapped_column(Time, active_history=True)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
@@ -82,6 +99,46 @@ def _first_appointment_by_team(_mapper, connection, user):
             select(TeamSettings.first_appointment_time).where(TeamSettings.team_id == user.team_id)
         )
     user.first_appointment_time = chosen or METHOD.first_appointment_time
+
+
+class UserChange(db.Model):
+    """One change of what a past period's reports read of a user ({name: [before, after]}: the first-appointment
+    time as HH:MM, the team as its id's text), written on every path that changes it (the listener below):
+    a past period counts the rep's days by the time they had then."""
+
+    __tablename__ = "user_changes"
+
+    # In the order the changes were made (two within one clock tick too).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changes: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_user_changes_user_at", "user_id", "changed_at"),)
+
+
+# The user's fields with a history, each with the form it is written in.
+HISTORY_FIELDS = {
+    "first_appointment_time": lambda value: value.strftime("%H:%M"),
+    "team_id": str,
+}
+
+
+@event.listens_for(db.session, "before_flush")
+def _user_history(session, _context, _instances):
+    """A user's first-appointment time or team changed is written to `user_changes` in the same flush."""
+    for user in [obj for obj in session.dirty if isinstance(obj, User)]:
+        state, changes = inspect(user), {}
+        for name, form in HISTORY_FIELDS.items():
+            history = state.attrs[name].history
+            if not history.has_changes():
+                continue
+            before = next(iter(history.deleted), None)
+            after = next(iter(history.added), None)
+            if before != after:
+                changes[name] = [None if v is None else form(v) for v in (before, after)]
+        if changes:
+            session.add(UserChange(user_id=user.id, changes=changes))
 
 
 class RevokedToken(db.Model):

@@ -20,7 +20,7 @@ from .timesplit import LocalDays
 def activity(scope):
     """Visits per working day, effective (face-to-face) visits, visits with a purpose, plan vs actual."""
     as_of = period_end(scope)  # each rep's team's radius as it stood then: a change since changes no past period
-    radius = {rep.id: rules_as_of(scope, rep, as_of).checkin_radius_m for rep in scope.reps}
+    radius = {rep.id: rules_as_of(scope, as_of).checkin_radius_m for rep in scope.reps}
     days = worked_days(scope)
     counts = activity_counts(scope, radius)
     rows = []

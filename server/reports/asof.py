@@ -7,14 +7,15 @@ Each history is read with one query for the changes after the instant (none for 
 and what the reports read becomes SQL: `owner` and `account_class` in place of the columns, `held` in
 place of `Account.owner_id.in_(rep_ids)`. Deals go with their account: they count for its holder then."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import time
 
 from sqlalchemy import Uuid, and_, case, literal, or_, select
 
-from .. import team_settings
 from ..extensions import db
-from ..models import Account, AccountClassChange, AccountReassignment, TeamSettingsChange
+from ..models import Account, AccountClassChange, AccountReassignment, TeamSettingsChange, UserChange
 
 
 def _then(rows, instant):
@@ -134,29 +135,87 @@ _THEN = {
 }
 
 
-def _settings_then(settings, instant):
-    """`settings` with the A/B/C days, the check-in radius and the working days the team had at `instant`:
-    each as the first change of it after the instant found it."""
-    if settings.team_id is None:
-        return settings
-    then = {}
+def _befores(team_id, instant):
+    """{setting: its value before the first change of it after `instant`} from the team's settings' history
+    (the API's forms): what the team had then, for each setting changed since."""
+    before = {}
     for changes in db.session.scalars(
         select(TeamSettingsChange.changes)
-        .where(TeamSettingsChange.team_id == settings.team_id, TeamSettingsChange.changed_at > instant)
+        .where(TeamSettingsChange.team_id == team_id, TeamSettingsChange.changed_at > instant)
         .order_by(TeamSettingsChange.changed_at, TeamSettingsChange.id)
     ):
-        for name, (before, _) in changes.items():
-            if name in _THEN and name not in then:
-                then[name] = _THEN[name](settings, before)
+        for name, (value, _) in changes.items():
+            before.setdefault(name, value)
+    return before
+
+
+def _settings_before(scope, team_id, instant):
+    return scope.once(("settings changed", team_id, instant), lambda: _befores(team_id, instant))
+
+
+def _settings_then(settings, before):
+    """`settings` with the A/B/C days, the check-in radius and the working days the team had at the instant
+    whose `before` (`_befores`) is given."""
+    then = {name: _THEN[name](settings, value) for name, value in before.items() if name in _THEN}
     return replace(settings, **then) if then else settings
 
 
-def rules_as_of(scope, rep, instant):
-    """The rep's team's settings with the cadence, the check-in radius and the working days as they stood at
-    `instant` (a change made since changes no past period's overdue, away check-ins or working days), read
-    once per team and instant in the scope."""
-    settings = team_settings.for_user(rep)
-    return scope.once(("rules", settings.team_id, instant), lambda: _settings_then(settings, instant))
+def rules_as_of(scope, instant):
+    """The scope's team's settings (the team its reps were in at the period's end) with the cadence, the
+    check-in radius and the working days as they stood at `instant` (a change made since changes no past
+    period's overdue, away check-ins or working days), read once per instant in the scope."""
+    settings = scope.settings
+    if settings.team_id is None:
+        return settings
+    key = ("rules", settings.team_id, instant)
+    return scope.once(key, lambda: _settings_then(settings, _settings_before(scope, settings.team_id, instant)))
+
+
+def face_time_goal(scope, instant):
+    """The scope's team's goal for the face-to-face share at `instant`, with who set it and when:
+    (percent, set by, set at). A goal set since was not the period's: its figures are judged by the one
+    before, set by whoever the history says set it (nobody known when it was set before the history began)."""
+    team = scope.team
+    if team is None:
+        return 30.0, None, None
+    before = _settings_before(scope, team.id, instant)
+    if "face_time_target_pct" not in before:
+        return team.face_time_target_pct, team.face_time_target_set_by, team.face_time_target_set_at
+    for by, at, changes in db.session.execute(
+        select(TeamSettingsChange.changed_by, TeamSettingsChange.changed_at, TeamSettingsChange.changes)
+        .where(TeamSettingsChange.team_id == team.id, TeamSettingsChange.changed_at <= instant)
+        .order_by(TeamSettingsChange.changed_at.desc(), TeamSettingsChange.id.desc())
+    ):
+        if "face_time_target_pct" in changes:
+            return before["face_time_target_pct"], by, at
+    return before["face_time_target_pct"], None, None
+
+
+def _users_then(name, instant, user_ids=None):
+    """{user id: the value of their `name` at `instant`, as the users' history (`user_changes`) wrote it} for
+    the users who changed it since (of `user_ids`, or any): one query."""
+    where = [UserChange.changed_at > instant]
+    if user_ids is not None:
+        where.append(UserChange.user_id.in_(user_ids))
+    then = {}
+    for user_id, changes in db.session.execute(
+        select(UserChange.user_id, UserChange.changes).where(*where).order_by(UserChange.changed_at, UserChange.id)
+    ):
+        if name in changes and user_id not in then:
+            then[user_id] = changes[name][0]
+    return then
+
+
+def own_times_then(rep_ids, instant):
+    """{rep id: their own first-appointment time at `instant` (None: unset)} for the reps who changed it since."""
+    then = _users_then("first_appointment_time", instant, rep_ids)
+    return {rep_id: time.fromisoformat(before) if before else None for rep_id, before in then.items()}
+
+
+def teams_then(instant):
+    """{user id: their team's id at `instant` (None: none)} for the users moved to another team since."""
+    then = _users_then("team_id", instant)
+    return {user_id: uuid.UUID(before) if before else None for user_id, before in then.items()}
 
 
 def as_of(scope, instant):

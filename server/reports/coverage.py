@@ -103,7 +103,7 @@ def coverage(scope):
     team = {"new_accounts": sum(r["new_accounts"] for r in rows), "new_visited": sum(r["new_visited"] for r in rows)}
     team["new_coverage_pct"] = pct(team["new_visited"], team["new_accounts"])
     # Week by week, against each account's cadence then (its holder's team's days, server/team_settings.py).
-    cadence = {rep.id: rules_as_of(scope, rep, as_of) for rep in scope.reps}  # as it stood at the end
+    cadence = {rep.id: rules_as_of(scope, as_of) for rep in scope.reps}  # as it stood at the end
     ends, monday = [], week_start(scope.start)
     while monday <= scope.end:
         ends.append((monday, min(datetime.combine(monday + timedelta(days=7), time(0), scope.tz), as_of)))

@@ -22,7 +22,7 @@ from .weekly import week_focus
 def daily_report(scope: Scope):
     """One rep's day: plan vs done, each visit, opportunity moves, time split, 8:45, tomorrow's overdue."""
     rep, day = scope.reps[0], scope.start
-    radius = rules_as_of(scope, rep, period_end(scope)).checkin_radius_m  # the team's as the day left it
+    radius = rules_as_of(scope, period_end(scope)).checkin_radius_m  # the team's as the day left it
     visits = db.session.execute(
         select(Visit, Account.name)
         .join(Account, Account.id == Visit.account_id)
@@ -166,7 +166,7 @@ def _due_tomorrow(rep, scope):
     out = []
     for a in accounts:
         days = days_since(contacts[a.id], end)
-        if is_overdue(contacts[a.id], a.account_class, end, a.created_at, rules_as_of(scope, rep, day_end)):
+        if is_overdue(contacts[a.id], a.account_class, end, a.created_at, rules_as_of(scope, day_end)):
             out.append(
                 {"account_id": str(a.id), "name": a.name, "account_class": a.account_class, "days_since_contact": days}
             )

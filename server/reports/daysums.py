@@ -91,7 +91,7 @@ def _intervals(scope):
 def _limits(scope):
     """{rep id: seconds after local midnight by which a first visit is on time}: the rep's first-appointment
     time plus the ten minutes' tolerance the first-appointment report allows."""
-    return {rep.id: on_time_limit(rep) * 60 for rep in scope.reps}
+    return {rep.id: on_time_limit(scope, rep) * 60 for rep in scope.reps}
 
 
 def summed_day_figures(scope):
@@ -279,7 +279,7 @@ def kept_day_figures(scope):
     figures_of = repdays.getter("visits", "not_met", "face_to_face_visits", "split", "face_to_face_min", "span_min")
     out = {}
     for rep in scope.reps:
-        rep_id, limit = rep.id, on_time_limit(rep)
+        rep_id, limit = rep.id, on_time_limit(scope, rep)
         figures = out[rep_id] = {
             "visits": 0,
             "not_met": 0,

@@ -2,16 +2,24 @@
 
 import statistics
 
-from .. import team_settings
-from .reads import first_check_ins, first_visits, hhmm, worked_days
+from .asof import own_times_then
+from .reads import first_check_ins, first_visits, hhmm, period_end, worked_days
 from .rows import rep_row as _rep_row
 
 TOLERANCE_MIN = 10  # a first visit this many minutes after the rep's time is still on time
 
 
-def on_time_limit(rep, tolerance_min=TOLERANCE_MIN):
+def appointment_time(scope, rep):
+    """The rep's first-appointment time at the period's end: their own as it stood then (a change made since
+    changes no past period's on-time days), else their team's."""
+    then = scope.once("own first appointments", lambda: own_times_then(scope.rep_ids, period_end(scope)))
+    own = then.get(rep.id, rep.first_appointment_time)
+    return own if own is not None else scope.settings.first_appointment_time
+
+
+def on_time_limit(scope, rep, tolerance_min=TOLERANCE_MIN):
     """The minutes after local midnight by which the rep's first visit of a day is on time."""
-    target = team_settings.first_appointment(rep)
+    target = appointment_time(scope, rep)
     return target.hour * 60 + target.minute + tolerance_min
 
 
@@ -22,8 +30,8 @@ def first_appointment(scope, tolerance_min=TOLERANCE_MIN):
     rows = []
     for rep in scope.reps:
         worked = days.get(rep.id, set())
-        target = team_settings.first_appointment(rep)
-        limit = on_time_limit(rep, tolerance_min)
+        target = appointment_time(scope, rep)
+        limit = on_time_limit(scope, rep, tolerance_min)
         starts = list(first.get(rep.id, {}).values())
         on_time = sum(1 for m in starts if m <= limit)
         rows.append(

@@ -192,9 +192,14 @@ def plan_due_until(scope):
 
 def set_by(record, by_field="set_by", at_field="set_at"):
     """Who set a figure and when, by name."""
-    by = getattr(record, by_field, None) if record is not None else None
+    if record is None:
+        return named_setter(None, None)
+    return named_setter(getattr(record, by_field, None), getattr(record, at_field, None))
+
+
+def named_setter(by, at):
+    """A user id and an instant as the answers show who set a figure and when."""
     user = db.session.get(User, by) if by is not None else None
-    at = getattr(record, at_field, None) if record is not None else None
     return {"set_by_name": rep_name(user), "set_at": at.isoformat() if at else None}
 
 

@@ -1,10 +1,10 @@
 """Whose numbers a caller may see: a rep their own, a manager their team's, an admin anyone's."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import clock
 from ..errors import Forbidden, NotFound, ValidationFailed
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Team, User
 from ..models.users import team_zone
 from ..policy import may_manage_team, may_manage_user
+from .asof import teams_then
 from .rows import rep_order
 
 MAX_DAYS = 400
@@ -99,10 +100,7 @@ def resolve_scope(principal, team_id=None, rep_id=None, start=None, end=None, to
                 "No such team among those you may see (managers: their own).",
                 {"team_id": ["Unknown team or not yours."]},
             )
-        # Rows by name as people read it (rep2 before rep10), not as text.
-        reps = sorted(
-            db.session.scalars(select(User).where(User.team_id == team.id, User.role == "rep")).all(), key=rep_order
-        )
+        reps = None  # the team's at the period's end, once the period is known
     tz = team_zone(team)
     today = today or clock.today(tz)
     if start is None and end is None:
@@ -113,4 +111,20 @@ def resolve_scope(principal, team_id=None, rep_id=None, start=None, end=None, to
         raise ValidationFailed("The period ends before it starts.", {"to": ["Before `from`."]})
     if (end - start).days >= MAX_DAYS:
         raise ValidationFailed(f"A report covers at most {MAX_DAYS} days.", {"to": [f"At most {MAX_DAYS} days."]})
-    return Scope(team, list(reps), tz, start, end)
+    scope = Scope(team, reps or [], tz, start, end)
+    return scope if reps is not None else replace(scope, reps=team_reps(team, scope.end_utc))
+
+
+def team_reps(team, end):
+    """The reps `team` had at `end`, by name as people read it (rep2 before rep10): taken on by then, and in
+    the team then (the users' history): a rep taken on or moved to another team since leaves a past period's
+    rows as they were."""
+    moved = teams_then(end)
+    joined = [user_id for user_id, then in moved.items() if then == team.id]
+    candidates = db.session.scalars(
+        select(User).where(User.role == "rep", or_(User.team_id == team.id, User.id.in_(joined)))
+    ).all()
+    return sorted(
+        (rep for rep in candidates if moved.get(rep.id, rep.team_id) == team.id and rep.created_at < end),
+        key=rep_order,
+    )

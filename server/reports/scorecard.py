@@ -26,9 +26,9 @@ from ..models import Opportunity, SalesTarget
 from ..models.vocab import FUNNEL_STAGES
 from . import history
 from .asof import as_of as accounts_as_of
-from .asof import rules_as_of
+from .asof import face_time_goal, rules_as_of
 from .daysums import exact_day_figures, kept_day_figures, summed_day_figures
-from .firstvisit import TOLERANCE_MIN
+from .firstvisit import TOLERANCE_MIN, appointment_time
 from .reads import period_end
 from .rows import core_rows, held_by, pct, raw_text, rep_keys
 from .rows import rep_row as rep_head
@@ -81,9 +81,8 @@ def _pipeline_mark(pipeline, target, won):
 
 
 def _cadence_days_of(scope):
-    """The A/B/C days the rules name: the team's when every rep in the scope is of one team, else the method's."""
-    teams = {rep.team_id for rep in scope.reps}
-    rules = rules_as_of(scope, scope.reps[0], period_end(scope)) if len(teams) == 1 else team_settings.METHOD
+    """The A/B/C days the rules name: the scope's team's (the team the reps were in then), else the method's."""
+    rules = rules_as_of(scope, period_end(scope))
     return {c: rules.cadence(c) for c in ("A", "B", "C")}
 
 
@@ -153,13 +152,12 @@ def _period_targets(scope):
         )
     ):
         stored[rep_id][month] = amount
-    reps = {rep.id: rep for rep in scope.reps}
     out = {}
     for rep_id, by_month in stored.items():
         total = Decimal(0)
         for month, amount in by_month.items():
             last = next_month(month) - timedelta(days=1)
-            working = working_days(month, last, month_settings(scope, reps[rep_id], month))
+            working = working_days(month, last, month_settings(scope, month))
             inside = [d for d in working if scope.start <= d <= scope.end]
             if working:
                 total += amount * len(inside) / len(working)
@@ -177,7 +175,7 @@ def scorecard(scope):
     asked, a_total, a_overdue = _cadence_targets(scope, as_of)
     pipeline, closed = _deals(scope, as_of)
     targets = _period_targets(scope)
-    goal = scope.team.face_time_target_pct if scope.team else 30.0  # as the time split reads it
+    goal = face_time_goal(scope, as_of)[0]  # as the time split reads it: the goal of the period's end
     baseline = BASELINE_PCT["face_to_face"]
     rows = []
     for rep in scope.reps:
@@ -198,7 +196,7 @@ def scorecard(scope):
             goal=goal,
             baseline=baseline,
         )
-        at = team_settings.first_appointment(rep).strftime("%H:%M")
+        at = appointment_time(scope, rep).strftime("%H:%M")
         rows.append({**rep_head(rep), "first_appointment_time": at, **figures})
     team_pipeline = dict.fromkeys(FUNNEL_STAGES, Decimal(0))
     team_closed = {"won": 0, "lost": 0, "won_amount": Decimal(0)}

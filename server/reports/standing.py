@@ -27,7 +27,7 @@ class Standing:
     def __init__(self, scope, instant):
         self.instant = instant
         self.then = accounts_as_of(scope, instant)  # each account's holder and class then
-        self.rules = {rep.id: rules_as_of(scope, rep, instant) for rep in scope.reps}  # their team's days then
+        self.rules = {rep.id: rules_as_of(scope, instant) for rep in scope.reps}  # their team's days then
 
     @cached_property
     def _held(self):

@@ -13,6 +13,7 @@ from ..fastpaths import epoch as _epoch
 from ..models import (
     Opportunity,
     SalesTarget,
+    TeamSettingsChange,
     utcnow,
 )
 from . import history
@@ -41,10 +42,10 @@ def working_days(first, last, settings):
     ]
 
 
-def month_settings(scope, rep, month):
-    """The rep's team's settings as they stood at the end of `month` (the month so far: now): a change of the
+def month_settings(scope, month):
+    """The scope's team's settings as they stood at the end of `month` (the month so far: now): a change of the
     working days since changes no past month's breakdown."""
-    return rules_as_of(scope, rep, min(datetime.combine(next_month(month), time(0), scope.tz), clock.now()))
+    return rules_as_of(scope, min(datetime.combine(next_month(month), time(0), scope.tz), clock.now()))
 
 
 def targets(scope):
@@ -88,7 +89,7 @@ def targets(scope):
     for rep in scope.reps:
         for month in months:
             last = next_month(month) - timedelta(days=1)
-            working = working_days(month, last, month_settings(scope, rep, month))
+            working = working_days(month, last, month_settings(scope, month))
             target = stored.get((rep.id, month))
             per_day = (target / len(working)) if target is not None and working else None
             weeks = []
@@ -152,8 +153,15 @@ def set_target(rep, month, amount, by=None):
 
 
 def set_face_time_target(team, pct, by=None):
-    """Store a team's goal for the face-to-face share of the day, noting who set it and when."""
+    """Store a team's goal for the face-to-face share of the day, noting who set it and when, and a change of
+    it in the settings' history (`team_settings_changes`): a past period is judged by the goal it had."""
+    before = team.face_time_target_pct
     team.face_time_target_pct = pct
     team.face_time_target_set_by, team.face_time_target_set_at = by, utcnow()
+    if before != pct:
+        change = {"face_time_target_pct": [before, pct]}
+        db.session.add(
+            TeamSettingsChange(team_id=team.id, changed_by=by, changed_at=team.face_time_target_set_at, changes=change)
+        )
     db.session.commit()
     return team

@@ -12,7 +12,8 @@ from ..models import (
     User,
 )
 from . import repdays
-from .reads import activity_rows, joint_rows, rep_days, set_by, visit_rows
+from .asof import face_time_goal
+from .reads import activity_rows, joint_rows, named_setter, period_end, rep_days, visit_rows
 from .rows import canonical, natural_key, rep_keys, rep_name
 from .rows import rep_row as _rep_row
 from .timesplit import BASELINE_PCT, CATEGORIES, Interval, LocalDays, add, by_local_day, day_minutes, shares, week_start
@@ -157,7 +158,7 @@ def time_ratios(scope):
     """Share of the working day face-to-face, travelling, on admin, in meetings and unrecorded."""
     days, (open_visits, open_activities) = _day_minutes(scope)
     coaching, managers = joint_time(scope)
-    target = scope.team.face_time_target_pct if scope.team else 30.0
+    target, by, at = face_time_goal(scope, period_end(scope))  # the goal of the period's end
     per_rep, weekly = _sums(days, scope.reps)
     rows, team_total = [], [0.0] * len(SPLIT_KEYS)
     for rep in scope.reps:
@@ -186,7 +187,7 @@ def time_ratios(scope):
         {"week_start": w.isoformat(), **_ratio_fields(dict(zip(SPLIT_KEYS, m, strict=True)))}
         for w, m in sorted(weekly.items())
     ]
-    goal = set_by(scope.team, "face_time_target_set_by", "face_time_target_set_at")
+    goal = named_setter(by, at)
     return {
         "rows": rows,
         "team": team,

@@ -182,7 +182,7 @@ def _outcomes(reviews, scope):
 def _first_visits(scope):
     """{rep id: [{date, at, on_time}]}: each worked day's first check-in (local HH:MM) and whether it was on
     time, by the rep's first-appointment time plus the tolerance: the days `on_time_days` counts."""
-    limits = {rep.id: on_time_limit(rep) for rep in scope.reps}
+    limits = {rep.id: on_time_limit(scope, rep) for rep in scope.reps}
     return {
         rep_id: [
             {"date": day.isoformat(), "at": hhmm(minutes), "on_time": minutes <= limits[rep_id]}

@@ -29,6 +29,8 @@ from server.reports import repdays
 from tests.benchmarks.test_sync_bench import BACKENDS, _fresh_app
 
 TZ = ZoneInfo("Asia/Shanghai")
+# The team was taken on before the year the bench reads (a team's report lists the reps it had then).
+TAKEN_ON = datetime(2025, 1, 1, tzinfo=TZ)
 REPS, ACCOUNTS_PER_REP, VISITS_PER_DAY = 50, 160, 12
 FIRST_DAY = date(2025, 11, 1)
 DAYS = 365
@@ -84,6 +86,7 @@ def _generate(rng):
             "role": "manager",
             "team_id": team_id,
             "first_appointment_time": clock_time(8, 45),
+            "created_at": TAKEN_ON,
         }
     ]
     accounts, devices, opps, changes, visits, activities, plans, stops = [], [], [], [], [], [], [], []
@@ -99,6 +102,7 @@ def _generate(rng):
                 "start_lat": 31.2,
                 "start_lng": 121.4,
                 "first_appointment_time": clock_time(8, 45),
+                "created_at": TAKEN_ON,
             }
         )
         mine = []

@@ -2,7 +2,8 @@
 rep sees it on Today with no signal and reviews their own week on a phone (360×740)."""
 
 import re
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -120,6 +121,8 @@ def test_a_first_visit_within_the_tolerance_is_not_marked_late_in_the_week(brows
     own = manager("GET", f"/api/users/{rep}").get("first_appointment_time")
     at = hour * 60 + minute - 5  # the rep's time five minutes before that day's first visit: on time by the rule
     manager("PATCH", f"/api/users/{rep}", {"first_appointment_time": f"{at // 60:02d}:{at % 60:02d}"})
+    # A past week counts by the time the rep had then: the change is dated before that week.
+    _date_time_changes(live_server, rep, datetime.combine(last_monday - timedelta(days=1), time(0), UTC))
     try:
         days = {d["date"]: d for d in review()["first_visits"]}
         assert days[first["date"]]["on_time"] is True
@@ -143,3 +146,19 @@ def test_a_first_visit_within_the_tolerance_is_not_marked_late_in_the_week(brows
             desk.close()
     finally:
         manager("PATCH", f"/api/users/{rep}", {"first_appointment_time": own})
+        _date_time_changes(live_server, rep, None)  # the module's other tests read the demo's history
+
+
+def _date_time_changes(live_server, rep, at):
+    """The rep's first-appointment changes in the users' history dated `at`; None: gone."""
+    from sqlalchemy import delete, update
+
+    from server.extensions import db
+    from server.models import UserChange
+
+    mine = UserChange.user_id == uuid.UUID(rep)
+    with live_server.app.app_context():
+        db.session.execute(
+            delete(UserChange).where(mine) if at is None else update(UserChange).where(mine).values(changed_at=at)
+        )
+        db.session.commit()

@@ -24,7 +24,13 @@ def leaver(app, world, october, clock):
     with writing(app):
         for account in october["accounts"]:
             db.session.get(Account, account).created_at = at(9, 1)
-        r4 = User(username="r4", password_hash="x", role="rep", team_id=db.session.get(User, world.users["r1"]).team_id)
+        r4 = User(
+            username="r4",
+            password_hash="x",
+            role="rep",
+            team_id=db.session.get(User, world.users["r1"]).team_id,
+            created_at=at(9, 1),
+        )
         db.session.add(r4)
         db.session.flush()
         a4 = Account(name="4", account_class="A", owner_id=r4.id, latitude=31.2, longitude=121.4, created_at=at(9, 1))

@@ -12,6 +12,7 @@ import pytest
 from server.extensions import db
 from server.models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, User, Visit
 from server.reports.registry import REPORTS
+from tests.conftest import TAKEN_ON
 from tests.records import add_visits, writing
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -160,14 +161,16 @@ def test_a_rep_with_no_data_gets_empty_figures_not_an_error(client, world):
 
 
 @pytest.mark.calendar
-def test_face_time_target_set_by_the_manager(client, world, month):
+def test_face_time_target_set_by_the_manager(client, world, month, clock):
     body = {"team_id": None, "face_time_target_pct": 20}
     with client.application.app_context():
         from server.models import User
 
         body["team_id"] = str(db.session.get(User, world.users["m1"]).team_id)
+    clock.set(local(1, 9))  # set for November (a goal set after a period judges none of it)
     assert client.put("/api/reports/face-time-target", json=body, headers=world.headers("r1")).status_code == 403
     assert client.put("/api/reports/face-time-target", json=body, headers=world.headers("m1")).status_code == 200
+    clock.set(local(1, 9, month=12))
     r1 = next(r for r in get(client, world, "m1", f"/api/reports/time-ratios?{NOV}")["rows"] if r["username"] == "r1")
     assert r1["meets_target"] is True
     bad = client.put(
@@ -191,14 +194,17 @@ def test_first_appointment_habit(client, world, month):
 
 
 @pytest.mark.calendar
-def test_the_teams_first_appointment_target_is_its_reps_when_they_share_one(client, world):
+def test_the_teams_first_appointment_target_is_its_reps_when_they_share_one(client, world, clock):
     """The Team screen's first-appointment table said the team's target was "–" under a chart whose target line said
     08:45, every rep's: the team's is the reps' time when they share one, and none when they differ."""
+    clock.set(local(1, 8, month=12))
     team = get(client, world, "m1", f"/api/reports/first-appointment?{NOV}")["team"]
     assert team["first_appointment_time"] == "08:45"
+    clock.set(local(1, 8))  # r2's time of November (a time changed after a period leaves it as it was)
     with writing(client.application):
         db.session.get(User, world.users["r2"]).first_appointment_time = time(9, 0)
         db.session.commit()
+    clock.set(local(1, 8, month=12))
     team = get(client, world, "m1", f"/api/reports/first-appointment?{NOV}")["team"]
     assert team["first_appointment_time"] is None
 
@@ -490,7 +496,7 @@ def test_rep_rows_sort_by_name_naturally(app, client, world):
     with writing(app):
         north = db.session.get(User, world.users["m1"]).team_id
         for username in ("rep10", "rep2", "rep1", "rep11"):  # as text: rep1, rep10, rep11, rep2
-            db.session.add(User(username=username, password_hash="x", role="rep", team_id=north))
+            db.session.add(User(username=username, password_hash="x", role="rep", team_id=north, created_at=TAKEN_ON))
         db.session.commit()
     for report in ("cadence", "activity", "funnel"):
         rows = get(client, world, "m1", f"/api/reports/{report}?{NOV}")["rows"]

@@ -276,3 +276,45 @@ def test_upgrading_mends_deals_at_o_that_are_not_won(empty_url):
         }
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_a_database_with_users_writes_their_history_from_then_on(empty_url):
+    """The users' history starts empty on an existing database; a change made after the upgrade is written."""
+    import uuid
+    from datetime import time
+
+    from sqlalchemy import select
+
+    from server.models import User, UserChange
+
+    app = create_app(make_config(empty_url))
+    with app.app_context():
+        upgrade(revision="c3e4f5a6b7d8")
+        assert "user_changes" not in inspect(db.engine).get_table_names()
+        team, rep = uuid.uuid4(), uuid.uuid4()
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO teams (id, name, timezone, face_time_target_pct) VALUES (:t, 'T', 'Asia/Shanghai', 30)"
+                ),
+                {"t": team.hex},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, username, password_hash, role, team_id, active, display_name, "
+                    "locale, start_label, first_appointment_time) "
+                    "VALUES (:u, 'rep', 'x', 'rep', :t, true, '', 'zh-CN', '', '08:45:00')"
+                ),
+                {"u": rep.hex, "t": team.hex},
+            )
+        upgrade()
+    with writing(app):
+        assert db.session.scalars(select(UserChange)).all() == []
+        user = db.session.get(User, rep)
+        user.first_appointment_time, user.team_id = time(9, 15), None
+        db.session.commit()
+        changes = db.session.scalars(select(UserChange.changes)).all()
+        assert changes == [{"first_appointment_time": ["08:45", "09:15"], "team_id": [str(team), None]}]
+    with app.app_context():
+        downgrade(revision="c3e4f5a6b7d8")
+        assert "user_changes" not in inspect(db.engine).get_table_names()

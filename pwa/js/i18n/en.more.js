@@ -631,6 +631,7 @@ export default {
   "settings.field.map_tile_key": "天地图 key",
   "settings.field.leave_reminder_minutes": "Leave reminder (min)",
   "settings.field.appointment_reminder_minutes": "Appointment reminder (min)",
+  "settings.field.face_time_target_pct": "Face-to-face target (%)",
   "msg.import_owner_ambiguous": "More than one person is named {user}: use the username.",
   "msg.not_your_account": "Unknown account or not in your territory.",
   "msg.not_your_rep": "Unknown rep or not in your team.",

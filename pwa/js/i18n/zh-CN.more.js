@@ -620,6 +620,7 @@ export default {
   "settings.field.map_tile_key": "天地图密钥",
   "settings.field.leave_reminder_minutes": "出发提醒（分钟）",
   "settings.field.appointment_reminder_minutes": "预约提醒（分钟）",
+  "settings.field.face_time_target_pct": "面谈目标（%）",
   "msg.import_owner_ambiguous": "不止一人叫 {user}：请填写用户名。",
   "msg.not_your_account": "未知客户，或不在你的辖区内。",
   "msg.not_your_rep": "未知销售代表，或不在你的团队中。",
