@@ -4,8 +4,10 @@ settings screen lists the team's notices with their states; and a rep opening th
 signed in by the code it adds to the address."""
 
 import json
+import re
 import urllib.request
 from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -166,27 +168,66 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
         context.close()
 
 
+def wecom_authorize(context, code):
+    """WeCom's OAuth2 page (open.weixin.qq.com), as WeCom documents it for snsapi_base inside its app: straight back
+    to `redirect_uri` with a sign-in code and the `state` it was given. Returns the queries it was opened with."""
+    opened = []
+
+    def answer(route):
+        query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
+        opened.append(query)
+        back = query["redirect_uri"] + ("&" if "?" in query["redirect_uri"] else "?")
+        route.fulfill(status=302, headers={"Location": back + urlencode({"code": code, "state": query["state"]})})
+
+    context.route("https://open.weixin.qq.com/**", answer)
+    return opened
+
+
 @pytest.mark.calendar  # signed in, the phone syncs its territory (due dates by today)
 def test_opened_inside_wecom_the_rep_is_signed_in_by_the_code(browser, server, wecom):
     wecom.codes["code-from-wecom"] = "rep2.wx"
     context = phone_context(browser, server.url, service_workers="allow")
+    opened = wecom_authorize(context, "code-from-wecom")
     page = context.new_page()
     try:
-        page.goto("/?im=wecom&corp=ww-corp-1&code=code-from-wecom")
+        # WeCom's home page for the app is the app itself: it goes to WeCom for a code and comes back with it.
+        page.goto("/?im=wecom&corp=ww-corp-1&agent=1000002")
         expect(page.locator("#account-button")).to_be_visible()
         page.locator("#account-button").click()
         expect(page.locator("main")).to_contain_text("(rep2)")
-        assert "code=" not in page.url  # a code works once: it is not left in the address
-        # A code WeCom refuses falls back to the password login, saying why.
-        page.goto("/?im=wecom&corp=ww-corp-1&code=used-or-forged")
+        assert "code=" not in page.url and "state=" not in page.url  # a code works once: not left in the address
+        (trip,) = opened
+        assert trip["appid"] == "ww-corp-1" and trip["scope"] == "snsapi_base" and trip["agentid"] == "1000002"
+        assert trip["response_type"] == "code" and re.fullmatch(r"[0-9a-f]{32}", trip["state"])
+        assert trip["redirect_uri"] == f"{server.url}/?im=wecom&corp=ww-corp-1&agent=1000002"
         page.evaluate("indexedDB.deleteDatabase('fieldday')")
     finally:
         context.close()
+    # A code WeCom refuses falls back to the password login, saying why.
+    context = phone_context(browser, server.url, service_workers="allow")
+    wecom_authorize(context, "used-or-forged")
+    page = context.new_page()
+    try:
+        page.goto("/?im=wecom&corp=ww-corp-1")
+        expect(page.locator("#login-error")).to_contain_text("Signing in from the app did not work")
+        expect(page.get_by_label("Username")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_wecom_code_this_phone_did_not_ask_for_signs_no_one_in(browser, server, wecom):
+    """Someone's own valid code sent in a link (with their state, or a made-up one) would sign the phone that opens
+    it in as them: only a code coming back with the state this phone sent WeCom is taken."""
+    wecom.codes["someone-elses-code"] = "rep1.wx"
+    exchanged = len(wecom.requests("getuserinfo"))
     context = phone_context(browser, server.url, service_workers="allow")
     page = context.new_page()
     try:
-        page.goto("/?im=wecom&corp=ww-corp-1&code=forged")
-        expect(page.locator("#login-error")).to_contain_text("Signing in from the app did not work")
-        expect(page.get_by_label("Username")).to_be_visible()
+        for state in ("", "&state=fieldday"):
+            page.goto(f"/?im=wecom&corp=ww-corp-1&code=someone-elses-code{state}")
+            expect(page.locator("#login-error")).to_contain_text("This sign-in was not started on this phone")
+            expect(page.get_by_label("Username")).to_be_visible()
+        assert "someone-elses-code" in wecom.codes  # never sent to the server, so never exchanged
+        assert len(wecom.requests("getuserinfo")) == exchanged
     finally:
         context.close()

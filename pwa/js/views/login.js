@@ -38,8 +38,10 @@ export async function render(main, { onLoggedIn }) {
   };
   const im = imParams();
   if (im && online() && !(previous?.user && (await waitingCount()) > 0)) {
-    if (im.code) history.replaceState(null, "", location.pathname + location.hash); // a code works once: never sent again
+    if (im.code || im.state) history.replaceState(null, "", location.pathname + location.hash); // a code works once
+    if (im.provider === "wecom" && !im.code && !im.state) return wecomAuthorize(im); // leaves for WeCom, comes back
     try {
+      if (im.provider === "wecom" && !wecomStateOk(im.state)) throw Object.assign(new Error("im_state_mismatch"), { code: "im_state_mismatch" });
       const code = im.code ?? (im.provider === "dingtalk" ? await dingtalkCode(im.corp) : null);
       if (code) return await finish(await imSignIn(im.provider, im.corp, code));
     } catch (e) {
@@ -112,15 +114,42 @@ function adoptShell(main, username) {
   if (!input.value) input.value = username;
 }
 
-/** The sign-in code WeCom or DingTalk added to the page's address, with whose company it is. DingTalk adds none:
- *  its page asks DingTalk's JS API for one (`dingtalkCode`), so there `code` is null. */
+/** The sign-in code WeCom or DingTalk added to the page's address, with whose company it is (and for WeCom the
+ *  `state` it was given, and the app's AgentId). DingTalk adds none: its page asks DingTalk's JS API for one
+ *  (`dingtalkCode`), so there `code` is null; WeCom's home page is this page without a code, which starts the trip. */
 function imParams() {
   const params = new URLSearchParams(location.search);
   const provider = params.get("im");
   const corp = params.get("corp");
   const code = params.get("code") || params.get("authCode") || null;
   if (!["wecom", "dingtalk"].includes(provider) || !corp) return null;
-  return code || provider === "dingtalk" ? { provider, corp, code } : null;
+  return { provider, corp, code, state: params.get("state"), agent: params.get("agent") };
+}
+
+const WECOM_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize";
+const WECOM_STATE = "fieldday-wecom-state";
+
+/** WeCom's OAuth2 trip (snsapi_base), started here with a random `state` kept for this tab, so that the code coming
+ *  back can be told from one in a link someone else sent: theirs would sign this phone in as them. */
+function wecomAuthorize({ corp, agent }) {
+  const state = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  sessionStorage.setItem(WECOM_STATE, state);
+  const back = new URL(location.pathname, location.origin);
+  back.search = new URLSearchParams({ im: "wecom", corp, ...(agent ? { agent } : {}) }).toString();
+  const url = new URL(WECOM_AUTHORIZE);
+  url.search = new URLSearchParams({
+    appid: corp, redirect_uri: back.href, response_type: "code", scope: "snsapi_base", state,
+    ...(agent ? { agentid: agent } : {}),
+  }).toString();
+  url.hash = "wechat_redirect";
+  location.assign(url.href);
+}
+
+/** True once, for the state this tab sent WeCom; a code with any other state (or none) is not taken. */
+function wecomStateOk(state) {
+  const sent = sessionStorage.getItem(WECOM_STATE);
+  sessionStorage.removeItem(WECOM_STATE);
+  return Boolean(sent) && state === sent;
 }
 
 /** Inside DingTalk: the 免登 code from DingTalk's JS API for the company (null outside DingTalk, where the API
