@@ -164,13 +164,12 @@ function showStatus(status) {
   const number = (n) => n.toLocaleString(lang());
   const syncing = progress ? t("sync.progress", { done: number(progress.done), total: number(progress.total) })
     : t("sync.syncing");
+  const last = status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never");
   const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? syncing : t("sync.online"),
-    t("sync.waiting", { n: status.waiting }),
-    status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never")];
+    t("sync.waiting", { n: status.waiting }), last];
   // On the button, what matters at a glance (one line at 360 px): the state (online goes without saying beside the
   // last sync; a failed sync is the button's colour and the banner's words), then the records waiting when there are
   // some, else the last sync; read aloud, all three.
-  const last = status.lastSync ? t("sync.synced_at", { time: hhmm(status.lastSync) }) : t("sync.never_yet");
   const shown = ["idle", "error"].includes(status.state) && !status.waiting ? [last]
     : [parts[0], ...(status.waiting ? [parts[1]] : status.state === "syncing" ? [] : [parts[2]])];
   button.textContent = shown.join(" · ");

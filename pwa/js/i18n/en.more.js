@@ -1,7 +1,6 @@
 // The app's other strings in English: every screen's but the shell's, the login's and Today's (en.js);
 // pwa/js/i18n.js loads them once the first screen has drawn, and before any other screen draws.
 export default {
-  "app.name": "Fieldday",
   "report.tab.daily": "Daily report", "report.tab.weekly": "Weekly review",
   "logout": "Log out",
   "territory.filters": "Filter and colour", "territory.title": "Territory map", "territory.button": "Map", "territory.list": "List",
@@ -46,7 +45,7 @@ export default {
   "category.meeting": "Meeting", "category.unrecorded": "Unrecorded",
   "tomorrow.title": "Tomorrow, {date}", "tomorrow.none": "No plan for tomorrow yet.",
   "tomorrow.replan": "Re-plan", "tomorrow.plan": "Plan tomorrow", "tomorrow.offline": "Re-planning needs a connection; the last plan stays.",
-  "tomorrow.keep": "Keep", "tomorrow.pin": "Pin time", "tomorrow.dropped": "Not in the plan",
+  "tomorrow.keep": "Keep", "tomorrow.pin": "Pin time",
   "drop.not_worth_the_time": "Did not fit: others are worth more", "drop.no_coordinates": "No map position",
   "drop.window_outside_day": "Its time is outside the working day", "drop.mandatory": "Must be visited",
   "drop.no_time_left": "No time left for it in the day", "drop.cannot_be_reached_in_its_window": "Its time can no longer be reached",
@@ -327,7 +326,6 @@ export default {
   "field.stops": "Stops",
   "field.start": "Re-plan from here and now",
   "visit.still_open": "You are still checked in at {name} since {time}. Check out there first: one visit at a time.",
-  "visit.go_check_out": "Open that visit",
   "visit.already_today": "Already visited today at {time}.",
   "visit.open_it": "Open that visit",
   "visit.cancelled": "Cancelled",

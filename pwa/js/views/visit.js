@@ -64,7 +64,7 @@ export async function renderNew(main, { query, navigate, user = null }) {
     const where = (await get("accounts", open.account_id))?.name ?? "";
     main.innerHTML = html`<h1>${t("visit.title", { name: account.name })}</h1>
       <div class="card" id="still-open"><p>${t("visit.still_open", { name: where, time: hhmm(open.check_in_at) })}</p>
-        <a class="button" href="#/visit/${open.id}">${t("visit.go_check_out")}</a></div>`;
+        <a class="button" href="#/visit/${open.id}">${t("visit.open_it")}</a></div>`;
     return;
   }
   const today = new Date().toDateString();
