@@ -161,9 +161,9 @@ function showStatus(status) {
   // A snapshot (the first sync) counts its records as they are written: "12,000 / 25,188".
   const progress = status.state === "syncing" && status.progress ? status.progress : null;
   button.dataset.progress = progress ? `${progress.done}/${progress.total}` : "";
-  const number = (n) => n.toLocaleString(lang());
-  const syncing = progress ? t("sync.progress", { done: number(progress.done), total: number(progress.total) })
-    : t("sync.syncing");
+  const counted = (notation) => t("sync.progress", Object.fromEntries(["done", "total"].map((k) =>
+    [k, progress[k].toLocaleString(lang(), { notation })])));
+  const syncing = progress ? counted("standard") : t("sync.syncing");
   const last = status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never");
   const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? syncing : t("sync.online"),
     t("sync.waiting", { n: status.waiting }), last];
@@ -173,6 +173,9 @@ function showStatus(status) {
   const shown = ["idle", "error"].includes(status.state) && !status.waiting ? [last]
     : [parts[0], ...(status.waiting ? [parts[1]] : status.state === "syncing" ? [] : [parts[2]])];
   button.textContent = shown.join(" · ");
+  // A count too long for the button's one line ("Syncing 100,000/250,000" in English at 360 px) shows short
+  // ("100K/250K"), never cut with "…"; read aloud in full.
+  if (progress && button.scrollWidth > button.clientWidth) button.textContent = button.textContent.replace(syncing, counted("compact"));
   button.setAttribute("aria-label", parts.join(", "));
   const messages = [];
   if (status.state === "error" && status.error) messages.push(t("sync.error", { message: errorText(status.code, status.error) }));
