@@ -1,11 +1,14 @@
 """The manager's screen in the browser: the team's numbers as charts and tables, cells to accounts, CSV."""
 
+import json
 import re
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.pwa.conftest import ARTEFACTS, PASSWORD, SCREENS, phone_context, shot
+from tests.pwa.test_field_app import token
 
 
 @pytest.fixture(params=sorted(SCREENS))
@@ -245,7 +248,7 @@ def test_on_the_first_of_a_month_the_team_and_data_screens_open_on_the_last_full
 
 @pytest.mark.calendar
 def test_the_manager_sets_a_monthly_target_and_the_face_time_goal_from_the_screen(screen_page, live_server, screen):
-    from tests.pwa.test_field_app import api, token
+    from tests.pwa.test_field_app import api
 
     page = screen_page
     page.goto("/")
@@ -351,7 +354,7 @@ def test_the_team_screen_says_a_week_as_it_says_any_day(browser, live_server):
     """The Team screen wrote a week two ways: "2026-11-30" under the weekly face-time chart and in the
     hunting-and-farming weeks table, "11月30日周一" under the coverage chart. Every week (and day) is said the one
     way, in the charts, the tables and the charts' own tables; their CSV keeps the ISO day."""
-    from tests.pwa.test_team_lists import manager_page
+    from tests.pwa.test_team_lists import manager_page, reps
 
     context, page, errors = manager_page(browser, live_server, viewport=SCREENS["phone"], locale="zh-CN")
     try:
@@ -372,6 +375,27 @@ def test_the_team_screen_says_a_week_as_it_says_any_day(browser, live_server):
             assert not ISO_DAY.search(text), (section, ISO_DAY.search(text))
         page.locator("#report-hunting-farming").scroll_into_view_if_needed()
         shot(page, "zh-team-weeks")
+        # A target set says on when (the grid's cell, read on a hover); nowhere on the screen is a day said as ISO.
+        month = page.locator("#target-month").input_value()
+        rep1 = reps(live_server)[0]["rep1"]["id"]
+        put = urllib.request.Request(
+            f"{live_server.url}/api/reports/targets/monthly",
+            method="PUT",
+            data=json.dumps({"rep_id": rep1, "month": month, "amount": 120000}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token(live_server, 'manager')}"},
+        )
+        urllib.request.urlopen(put).close()
+        page.reload()
+        cell = page.locator(f"#targets-grid tr[data-rep='{rep1}'] td[data-month='{month}']")
+        expect(cell).to_have_attribute("title", re.compile("陈经理 Manager Chen"))
+        page.locator("#report-qualification table").first.wait_for()
+        said = page.evaluate(
+            "() => [document.querySelector('main').textContent, "
+            "...[...document.querySelectorAll('main [title]')].map((el) => el.title)]"
+        )
+        assert not [text for text in said if ISO_DAY.search(text)], [
+            ISO_DAY.search(t)[0] for t in said if ISO_DAY.search(t)
+        ]
     finally:
         context.close()
     assert not errors, errors
