@@ -183,3 +183,45 @@ def test_a_push_address_kept_for_another_user_is_subscribed_afresh_or_said_on_th
             db.session.execute(db.delete(PushSubscription))
             db.session.commit()
             db.session.remove()
+
+
+@pytest.mark.parametrize("fresh_is_free", [True, False])
+def test_the_apps_start_takes_the_same_step_and_the_me_screen_says_a_taken_address(browser, server, fresh_is_free):
+    """Notifications allowed before: the app's start subscribes as the Me screen does (webpush.js), a fresh
+    address once when the server answers 409 push_endpoint_taken; an address taken even then is said on the Me
+    screen, where the rep looks for notifications, without anything to tap. The start had taken it for nothing."""
+    taken = f"{server.url}/push/start-taken-{fresh_is_free}"
+    with server.app.app_context():
+        rep2 = db.session.scalar(db.select(User.id).where(User.username == "rep2"))
+        theirs = subscription(taken)["keys"]
+        db.session.add(PushSubscription(endpoint=taken, user_id=rep2, p256dh=theirs["p256dh"], auth=theirs["auth"]))
+        db.session.commit()
+        db.session.remove()
+    fresh = f"{server.url}/push/start-fresh" if fresh_is_free else taken
+    context = phone_context(browser, server.url, locale="zh-CN", service_workers="allow")
+    context.grant_permissions(["notifications"], origin=server.url)
+    handed = json.dumps([subscription(taken), subscription(fresh)])
+    context.add_init_script(f"({PUSH_SERVICE})({handed})")
+    page = context.new_page()
+    try:
+        log_in_zh(page, "rep1")
+        wait_until(page, "() => window.dropped === 1")  # the start's step: the taken one dropped, a fresh one asked
+        page.goto("/#/me")
+        expect(page.locator("#reminders-state")).to_have_attribute("data-state", "granted")
+        if fresh_is_free:
+            wait_until(
+                page, "async () => (await import('/js/db.js')).getMeta('push_taken', null).then((v) => v === false)"
+            )
+            assert kept(server) == [(fresh, "rep1"), (taken, "rep2")]
+            expect(page.locator("#push-taken")).to_have_count(0)
+        else:
+            expect(page.locator("#push-taken")).to_have_text(
+                "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。"
+            )
+            assert kept(server) == [(taken, "rep2")]
+    finally:
+        context.close()
+        with server.app.app_context():
+            db.session.execute(db.delete(PushSubscription))
+            db.session.commit()
+            db.session.remove()
