@@ -22,6 +22,8 @@ WORDS = {
         "refused": "refused by the server: Not allowed for your role",
         "not_offered": "Visits are recorded by the rep who makes them",
         "joint": "Joint visit",
+        "box": "陈经理 Manager Chen came along",
+        "boxes": ["My manager Zhang Wei came along", "Manager Wang came along", "王经理 came along"],
         "you": "Joint visit: you went along",
         "read_only": "Only the rep who made this visit changes it.",
     },
@@ -29,10 +31,18 @@ WORDS = {
         "refused": "服务器拒收 1 条记录：你的角色无此权限",
         "not_offered": "拜访由亲自拜访的销售记录",
         "joint": "陪访",
+        "box": "陈经理 Manager Chen 陪访",
+        "boxes": ["经理 Zhang Wei 陪访", "Manager Wang 陪访", "王经理 陪访"],
         "you": "陪访：您陪同了这次拜访",
         "read_only": "拜访只能由记录它的销售修改。",
     },
 }
+
+
+# How many lines the words of a checkbox's label take, beside the box.
+ONE_LINE = """(el) => { const range = document.createRange(); range.setStartAfter(el.querySelector('input'));
+  range.setEndAfter(el.lastChild);
+  return new Set([...range.getClientRects()].filter((r) => r.width).map((r) => Math.round(r.top))).size; }"""
 
 
 def sign_in(page, username):
@@ -143,7 +153,17 @@ def test_a_rep_records_a_visit_with_the_manager_going_along(phone, live_server, 
     wait_synced(rep)
     rep.goto(f"/#/visit/new?account={account['id']}")
     along = rep.locator("#accompanied")
-    expect(rep.locator("label", has=along)).to_contain_text("陈经理 Manager Chen")
+    # The box names the manager and says "manager" once (the demo manager's name says it in both languages), in a
+    # few words on one line at 360 px, as the Chinese one does ("... (my manager) went along: a joint visit" did not).
+    box = rep.locator("label", has=along)
+    expect(box).to_have_text(WORDS[locale]["box"])
+    assert box.evaluate(ONE_LINE) == 1
+    # A name that says "manager" in either language is not told so again, whichever language the phone speaks.
+    said = rep.evaluate(
+        """import('/js/views/visit.js').then((v) => [{ display_name: 'Zhang Wei' }, { username: 'Manager Wang' },
+             { display_name: '王经理' }].map(v.accompaniedLabel))"""
+    )
+    assert said == WORDS[locale]["boxes"], said
     rep.locator("#purpose").fill("Demo with the manager")
     along.check()
     rep.locator("#check-in").click()

@@ -16,12 +16,14 @@ function personName(person) {
   return person ? person.display_name || person.username || "" : "";
 }
 
+// "Manager" in either of the app's languages: a name is written in either, whatever the phone speaks.
+const SAYS_MANAGER = /经理|manager/i;
+
 /** The box a rep ticks when their manager went along: named, and called the manager once (a name such as
- *  "陈经理" says it already). */
+ *  "陈经理" or "Manager Chen" says it already). */
 export function accompaniedLabel(manager) {
   const name = personName(manager);
-  return name.toLowerCase().includes(t("team.manager").toLowerCase()) ? t("visit.accompanied_named", { name })
-    : t("visit.accompanied", { name });
+  return t(SAYS_MANAGER.test(name) ? "visit.accompanied_named" : "visit.accompanied", { name });
 }
 
 /** Who went along, in words, on this user's phone: themselves, the rep's manager by name, or a manager. */
