@@ -298,7 +298,14 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
     # The start goes where the map is tapped, the end by address (geocoded on the server), as the form says.
     expect(page.locator("#positions-form > p.muted")).to_contain_text(ADDRESS[combo[1]])
     page.locator("#positions-map").click(position={"x": 60, "y": 60})
-    expect(page.locator("#start-at")).not_to_have_text(page.locator("#end-at").inner_text())
+    # Placed, with no words for it yet: said in words, never as bare coordinates; then in the words typed.
+    unnamed = {"en-US": "Home (set on the map)", "zh-CN": "家（地图上选定）"}[combo[1]]
+    expect(page.locator("#start-at")).to_have_text(unnamed)
+    expect(page.locator("#end-at")).to_have_text({"en-US": "not set", "zh-CN": "未设置"}[combo[1]])
+    assert not re.search(r"\d+\.\d+", page.locator("#positions-form > p").nth(1).inner_text())
+    page.locator("#start-label").fill("Office")
+    expect(page.locator("#start-at")).to_have_text("Office")
+    page.locator("#start-label").fill("")
     page.locator("#end-address").fill("上海市浦东新区世纪大道100号")
     page.locator("#positions-form button[type=submit]").click()
     expect(page.locator("#admin-done")).to_be_visible()
@@ -349,9 +356,9 @@ def test_without_a_geocoder_no_address_field_is_offered_and_the_map_sets_the_sta
         expect(page.locator("#positions-form > p.muted")).not_to_contain_text(ADDRESS[combo[1]])
         radio = page.locator("[role=radiogroup] .check").first  # one line, not a character a line
         assert radio.bounding_box()["height"] < 60
-        # Where the day starts and ends, each with the language's own colon.
+        # Where the day starts and ends, each with the language's own colon, in words (the start's own: 家（…区）).
         colon = "：" if combo[1] == "zh-CN" else ": "
-        expect(page.locator("#start-at").locator("..")).to_contain_text(re.compile(f"{colon}31\\.\\d+, 121\\.\\d+"))
+        expect(page.locator("#start-at").locator("..")).to_contain_text(re.compile(f"{colon}家（.+区）"))
         no_sideways_scroll(page)
     finally:
         live_server.app.config.update(GEOCODER="nominatim")

@@ -409,6 +409,7 @@ export default {
   "admin.start": "Start",
   "admin.end": "End",
   "admin.position_none": "not set",
+  "admin.start_unnamed": "Home (set on the map)", "admin.position_set": "Set on the map",
   "admin.back": "← People",
   "admin.details": "Details",
   "admin.move_team": "Team (move to another)",

@@ -398,6 +398,7 @@ export default {
   "admin.start": "出发",
   "admin.end": "结束",
   "admin.position_none": "未设置",
+  "admin.start_unnamed": "家（地图上选定）", "admin.position_set": "已在地图上选定",
   "admin.back": "← 人员",
   "admin.details": "基本信息",
   "admin.move_team": "团队（调到其他团队）",
