@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from server import words
 from server.pwa import PWA_DIR
-from tests.pwa.conftest import PASSWORD, log_in, phone_context, wait_synced
+from tests.pwa.conftest import log_in, phone_context, wait_synced
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -112,11 +112,7 @@ def test_a_chinese_rep_loads_only_chinese_words_the_rest_after_today(browser, li
     try:
         page = context.new_page()
         paths = _catalogue_paths(page, live_server)
-        page.goto("/")
-        page.get_by_label("用户名").fill("rep1")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("#route, #plan-today, #day-over")
+        log_in(page, "rep1")
         assert _catalogues(paths)[0] == "/js/i18n/zh-CN.js", paths
         expect(page.get_by_role("link", name="今天", exact=True)).to_be_visible()
         wait_synced(page)
@@ -198,14 +194,23 @@ def test_every_word_in_the_catalogue_is_shown_somewhere():
 
 # Keys of one group that say the same in every language for a reason: each is a code the server sends (a
 # field's name, an error's), or the same word in two places on one screen (a heading and its button).
-SAME_WORDS_APART = {frozenset(pair) for pair in (
-    ("field.external_key", "field.account_key"), ("field.owner", "field.owner_id"), ("field.team", "field.team_id"),
-    ("error.code.session_ended", "error.code.token_expired"), ("error.code.login_required", "error.code.unauthorized"),
-    ("msg.not_integer", "msg.whole_number"), ("login.submit", "login.title"), ("me.button", "me.title"),
-    ("admin.must_change", "admin.temporary_password"),
-    ("account.add_contact", "account.add_device"), ("account.add_contact", "account.add_opportunity"),
-    ("account.add_device", "account.add_opportunity"),
-)}
+SAME_WORDS_APART = {
+    frozenset(pair)
+    for pair in (
+        ("field.external_key", "field.account_key"),
+        ("field.owner", "field.owner_id"),
+        ("field.team", "field.team_id"),
+        ("error.code.session_ended", "error.code.token_expired"),
+        ("error.code.login_required", "error.code.unauthorized"),
+        ("msg.not_integer", "msg.whole_number"),
+        ("login.submit", "login.title"),
+        ("me.button", "me.title"),
+        ("admin.must_change", "admin.temporary_password"),
+        ("account.add_contact", "account.add_device"),
+        ("account.add_contact", "account.add_opportunity"),
+        ("account.add_device", "account.add_opportunity"),
+    )
+}
 
 
 def test_no_two_words_of_one_group_say_the_same_in_every_language():

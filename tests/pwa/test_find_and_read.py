@@ -291,11 +291,7 @@ def test_tomorrow_fits_a_12_stop_day_in_two_screens_with_left_out_candidates_fol
     context = phone_context(browser, live_server.url, locale=locale)
     page = context.new_page()
     try:
-        page.goto("/")
-        page.locator("input[name='username']").fill("rep1")
-        page.locator("input[type='password']").fill(PASSWORD)
-        page.locator("form button[type='submit']").first.click()
-        page.wait_for_selector("#route, #plan-today, #day-over")
+        log_in(page, "rep1")
         wait_synced(page)
         plan = _fake_plan(page)
         page.goto("/#/tomorrow")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server import clock
-from tests.pwa.conftest import IDB_GET_META, PASSWORD, idb_all, phone_context, shot, today_local, wait_synced
+from tests.pwa.conftest import IDB_GET_META, idb_all, log_in, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_visit_loop import A
 
@@ -47,11 +47,7 @@ ONE_LINE = """(el) => { const range = document.createRange(); range.setStartAfte
 
 def sign_in(page, username):
     """Log in through the form in whichever language the phone speaks."""
-    page.goto("/")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_selector("#tabs a")
+    log_in(page, username, wait="#tabs a")
 
 
 def rep_accounts(live_server):

@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import ARTEFACTS, PASSWORD, SCREENS, phone_context, shot
+from tests.pwa.conftest import ARTEFACTS, PASSWORD, SCREENS, log_in, phone_context, shot
 from tests.pwa.test_field_app import token
 
 
@@ -31,11 +31,7 @@ def screen_page(browser, live_server, screen):
 @pytest.mark.calendar
 def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(screen_page, live_server, screen):
     page = screen_page
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#report-time-ratios table:not(.chart-data)")
+    log_in(page, "manager", wait="#report-time-ratios table:not(.chart-data)")
     ratios = page.locator("#report-time-ratios table:not(.chart-data) tbody tr")
     assert ratios.count() == 3  # rep1, rep2 and the team line
     # Chart.js loads when the tables are there; the chart follows.
@@ -116,10 +112,7 @@ def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live
         context = phone_context(browser, live_server.url, viewport=SCREENS[screen])
         try:
             page = context.new_page()
-            page.goto("/")
-            page.get_by_label("Username").fill(username)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            log_in(page, username, wait=None)
             page.get_by_role("link", name="Reports", exact=True).click()
             if username == "manager":
                 # The team's day as one table, a line per rep; a rep's name opens that rep's full day.
@@ -166,10 +159,7 @@ def test_an_admin_picks_the_team_to_report_on(page, live_server):
         db.session.commit()
         db.session.remove()
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "admin", wait=None)
         page.wait_for_selector("#user-list")  # an admin starts on the administration screen
         page.get_by_role("link", name="Team", exact=True).click()
         page.wait_for_selector("#report-time-ratios table:not(.chart-data)")
@@ -251,11 +241,7 @@ def test_the_manager_sets_a_monthly_target_and_the_face_time_goal_from_the_scree
     from tests.pwa.test_field_app import api
 
     page = screen_page
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#targets-grid tbody tr")
+    log_in(page, "manager", wait="#targets-grid tbody tr")
     month = page.get_by_label("From the month").input_value()
     assert re.fullmatch(r"\d{4}-\d\d", month)  # a month picker, not a typed "YYYY-MM"
     rep1 = api(live_server, "/api/auth/me", token(live_server, "rep1"))
@@ -298,10 +284,7 @@ def test_a_late_first_visit_is_marked_in_words_not_only_in_colour(page, live_ser
         route.fulfill(response=answer, json=body)
 
     page.route("**/api/reports/daily*", late_and_on_time)
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "manager", wait=None)
     page.get_by_role("link", name="Reports", exact=True).click()
     rows = page.locator("#daily-summary tbody tr")
     expect(rows).to_have_count(2)

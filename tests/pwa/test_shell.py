@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.pwa.conftest import IDB_PUT_META, PASSWORD, WAIT_MS, phone_context, wait_synced
+from tests.pwa.conftest import IDB_PUT_META, PASSWORD, WAIT_MS, log_in, phone_context, wait_synced
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -98,10 +98,7 @@ def test_today_says_the_route_is_on_its_way_until_the_first_sync_has_brought_it(
                 held.append(route)
 
         page.route("**/api/sync/pull*", hold)  # the first sync's pages wait
-        page.goto("/")
-        page.get_by_label("Username").fill("rep1")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "rep1", wait=None)
         waiting = page.locator("#today-none[data-first-sync='true']")
         waiting.wait_for()
         assert waiting.inner_text() == "Bringing today's route from the server…"  # not "no route planned"
@@ -132,10 +129,7 @@ def test_a_first_syncs_count_past_a_hundred_thousand_shows_whole_on_the_button(b
     context = phone_context(browser, live_server.url, locale=locale)
     try:
         page = context.new_page()
-        page.goto("/")
-        page.locator("#username").fill("rep1")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#login-form button[type=submit]").click()
+        log_in(page, "rep1", wait=None)
         wait_synced(page)
         status = page.locator("#sync-status")
         page.evaluate(SHOW_PROGRESS, [12000, 25188])  # as many as the demo's: in full

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from server.extensions import db
 from server.models import Account
-from tests.pwa.conftest import DESKTOP, PASSWORD, PHONE, TZ, phone_context, shot, wait_synced
+from tests.pwa.conftest import DESKTOP, PHONE, TZ, log_in, phone_context, shot, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.records import writing
 
@@ -21,10 +21,7 @@ def manager_page(browser, live_server, viewport=DESKTOP, locale="en-US"):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/")
-    page.locator("#username").fill("manager")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
+    log_in(page, "manager", wait=None)
     return context, page, errors
 
 
@@ -141,10 +138,7 @@ def test_an_account_names_its_rep_to_a_manager_not_to_the_rep(browser, live_serv
     rep = phone_context(browser, live_server.url, locale="zh-CN")
     try:
         page = rep.new_page()
-        page.goto("/")
-        page.locator("#username").fill("rep2")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#login-form button[type=submit]").click()
+        log_in(page, "rep2", wait=None)
         wait_synced(page)
         page.goto(f"{live_server.url}/#/account/{account_id}")
         expect(page.locator("h1")).to_contain_text(name)
