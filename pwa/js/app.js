@@ -174,8 +174,14 @@ function showStatus(status) {
     : [parts[0], ...(status.waiting ? [parts[1]] : status.state === "syncing" ? [] : [parts[2]])];
   button.textContent = shown.join(" · ");
   // A count too long for the button's one line ("Syncing 100,000/250,000" in English at 360 px) shows short
-  // ("100K/250K"), never cut with "…"; read aloud in full.
-  if (progress && button.scrollWidth > button.clientWidth) button.textContent = button.textContent.replace(syncing, counted("compact"));
+  // ("100K/250K"), then without the records waiting beside it; never cut with "…"; read aloud in full.
+  if (progress) {
+    const short = counted("compact");
+    for (const words of [button.textContent.replace(syncing, short), short]) {
+      if (button.scrollWidth <= button.clientWidth) break;
+      button.textContent = words;
+    }
+  }
   button.setAttribute("aria-label", parts.join(", "));
   const messages = [];
   if (status.state === "error" && status.error) messages.push(t("sync.error", { message: errorText(status.code, status.error) }));

@@ -63,6 +63,9 @@ STATES = [
     {"state": "offline", "waiting": 12, "lastSync": "2026-11-18T02:00:00Z"},
     {"state": "idle", "waiting": 0, "lastSync": None},
     {"state": "syncing", "waiting": 0, "progress": {"done": 12000, "total": 25188}},
+    # A big territory's first sync: "Syncing 100,000/250,000" was cut with "…" in English; shown short, not cut.
+    {"state": "syncing", "waiting": 0, "progress": {"done": 100000, "total": 250000}},
+    {"state": "syncing", "waiting": 3, "progress": {"done": 100000, "total": 250000}},
     {"state": "error", "waiting": 0, "lastSync": "2026-11-18T02:00:00Z", "error": "Server error", "code": "server"},
     {"state": "error", "waiting": 3, "lastSync": "2026-11-18T02:00:00Z", "error": "Server error", "code": "server"},
 ]
