@@ -133,6 +133,20 @@ def kept(server):
     return sorted(map(tuple, rows))
 
 
+def said_on_the_me_screen(page, server, taken, fresh):
+    """Once the subscription step is over: the `fresh` address kept for rep1 beside rep2's and nothing said; or,
+    with no fresh one free (None), rep2's address still theirs alone and the Me screen saying so in words."""
+    if fresh:
+        wait_until(page, "async () => (await (await import('/js/db.js')).getMeta('push_taken', null)) === false")
+        assert kept(server) == [(fresh, "rep1"), (taken, "rep2")]
+        expect(page.locator("#push-taken")).to_have_count(0)
+    else:
+        expect(page.locator("#push-taken")).to_have_text(
+            "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。"
+        )
+        assert kept(server) == [(taken, "rep2")]
+
+
 @pytest.fixture
 def kept_for_rep2(server):
     """Keep a push address on the server for rep2 (as another user's browser left it): `kept_for_rep2(endpoint)`;
@@ -177,19 +191,7 @@ def test_a_push_address_kept_for_another_user_is_subscribed_afresh_or_said_on_th
         allow.click()
         expect(page.locator("#reminders-state")).to_have_attribute("data-state", "granted")
         wait_until(page, "() => window.dropped === 1")  # the taken subscription dropped, a fresh one asked for
-        if fresh_is_free:
-            wait_until(
-                page,
-                "async () => (await import('/js/webpush.js')).keepPushSubscription()"
-                ".then((said) => said === 'subscribed')",
-            )
-            assert kept(server) == [(fresh, "rep1"), (taken, "rep2")]
-            expect(page.locator("#push-taken")).to_have_count(0)
-        else:
-            expect(page.locator("#push-taken")).to_have_text(
-                "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。"
-            )
-            assert kept(server) == [(taken, "rep2")]
+        said_on_the_me_screen(page, server, taken, fresh if fresh_is_free else None)
         shot(page, f"zh-push-{'fresh' if fresh_is_free else 'taken'}")
     finally:
         context.close()
@@ -214,16 +216,6 @@ def test_the_apps_start_takes_the_same_step_and_the_me_screen_says_a_taken_addre
         wait_until(page, "() => window.dropped === 1")  # the start's step: the taken one dropped, a fresh one asked
         page.goto("/#/me")
         expect(page.locator("#reminders-state")).to_have_attribute("data-state", "granted")
-        if fresh_is_free:
-            wait_until(
-                page, "async () => (await import('/js/db.js')).getMeta('push_taken', null).then((v) => v === false)"
-            )
-            assert kept(server) == [(fresh, "rep1"), (taken, "rep2")]
-            expect(page.locator("#push-taken")).to_have_count(0)
-        else:
-            expect(page.locator("#push-taken")).to_have_text(
-                "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。"
-            )
-            assert kept(server) == [(taken, "rep2")]
+        said_on_the_me_screen(page, server, taken, fresh if fresh_is_free else None)
     finally:
         context.close()
