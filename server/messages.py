@@ -20,6 +20,7 @@ TEMPLATES = (
     ("invalid", "Invalid input."),
     ("unknown_field", "Unknown field."),
     ("past_day", "A past day."),
+    ("no_start", "No start location."),
     ("invalid_type", "Invalid type."),
     ("invalid_type", "Invalid input type."),
     ("not_string", "Not a valid string."),
@@ -98,6 +99,8 @@ TEMPLATES = (
     ("import_many_accounts", "More than one account matches {key}."),
     ("import_same_row", "Same record as row {row}."),
     ("import_not_yours", "This row names a record outside your territory: not imported."),
+    # A record named by another (a visit's account, a plan's stop) that is not in the caller's territory.
+    ("not_your_account", "Unknown account or not in your territory."),
     ("import_no_user", "No user {user}."),
     ("import_owner_ambiguous", "More than one person is named {user}: use the username."),
     # The geocoder's own refusals before the general "not geocoded" (whose {reason} matches anything).

@@ -19,6 +19,7 @@ MAX_CLOCK_AHEAD_S = 24 * 3600
 # The largest change number a database column holds (a 64-bit integer): a cursor naming a larger one is not one
 # this server gave, and the database would refuse the number outright.
 MAX_SEQ = 2**63 - 1
+MAX_CURSOR = 2000  # characters; the server's cursors are about 130: a longer one is not one of them
 
 # Pull order: parents before the records that hang off them, as sync/entities.py declares them
 # (append only: a cursor names an entity by its place here).
@@ -58,6 +59,8 @@ class Cursor:
 
     @classmethod
     def decode(cls, text):
+        if len(text) > MAX_CURSOR:
+            raise CursorError("unreadable cursor")
         try:
             padded = text + "=" * (-len(text) % 4)
             parts = json.loads(base64.urlsafe_b64decode(padded.encode()))

@@ -10,6 +10,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ import pytest
 from flask_jwt_extended import create_access_token
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from server import clock as server_clock
 from server import create_app
@@ -201,6 +203,21 @@ def app(shared_app):
                 for table in tables:
                     conn.execute(table.delete())
         db.engine.dispose()
+
+
+class LiveServer:
+    """The app served over real HTTP on a free local port, in a thread of this process."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 // The day clock (face-to-face, travel, admin, meeting) as Activity records on the phone, and the visit loop
-// keeping it: face-to-face from check-in, travel from check-out while a stop of the day is still to come,
-// stopped after the last one or once the working day has ended (closeTheDay, each time the reminders look).
+// keeping it: face-to-face from check-in, travel from check-out while a stop of the day is still to come (or no
+// stop was planned that day), stopped after the last one or once the working day has ended (closeTheDay, each time the reminders look).
 // The rep only corrects (views/clock.js). The one place these rules live.
 import { all, planOn, uuid, writeLocal } from "./db.js";
 import { dayNow, departure, heldStop } from "./dayedit.js";
@@ -77,10 +77,14 @@ export async function visitStarted(at) {
   return runFrom("face_to_face", at);
 }
 
-/** A check-out: travel to the next stop, or, after the day's last stop, the clock stops. */
+/** A check-out: travel to the next stop, or, after the day's last stop, the clock stops. A day with no stops planned
+ *  (a new rep's, whose start is not set yet; a day of walk-ins) has no last stop: travel runs on, to the next check-in
+ *  or the working day's end (closeTheDay), unless the day is over already. */
 export async function visitEnded(at) {
-  const next = await nextStop(new Date(at));
-  if (next) await runFrom("travel", at);
+  const when = new Date(at);
+  const next = await nextStop(when);
+  const planned = (await planOn(localDate(when)))?.stops?.length > 0;
+  if (next || (!planned && !dayIsOver(when))) await runFrom("travel", at);
   else await stopRunning(at);
   return next;
 }

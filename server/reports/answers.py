@@ -96,7 +96,15 @@ _FIRST_TEAM = {
     "on_time_pct": fields.Float(**PCT),
     "median_first_visit": fields.String(allow_none=True, metadata={"description": "HH:MM, local"}),
 }
-FirstTeamSchema = Schema.from_dict(_FIRST_TEAM, name="FirstAppointmentTeam")
+FirstTeamSchema = Schema.from_dict(
+    {
+        **_FIRST_TEAM,
+        "first_appointment_time": fields.String(
+            allow_none=True, metadata={"description": "HH:MM, the reps' when they all have one time, else null"}
+        ),
+    },
+    name="FirstAppointmentTeam",
+)
 FirstRowSchema = _with_rep(
     "FirstAppointmentRow",
     {

@@ -41,7 +41,10 @@ def first_appointment(scope, tolerance_min=TOLERANCE_MIN):
     worked = sum(r["working_days"] for r in rows)
     on_time = sum(r["on_time_days"] for r in rows)
     all_starts = [m for rep in first.values() for m in rep.values()]
+    targets = {r["first_appointment_time"] for r in rows}
     team = {
+        # The reps' time when they share one (the chart's target line): none to show when they differ.
+        "first_appointment_time": targets.pop() if len(targets) == 1 else None,
         "working_days": worked,
         "on_time_days": on_time,
         "on_time_pct": round(on_time / worked * 100, 1) if worked else None,

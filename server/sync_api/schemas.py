@@ -8,7 +8,7 @@ from ..schemas import StrictSchema
 
 class PullArgs(StrictSchema):
     cursor = fields.String(
-        validate=validate.Length(max=2000), metadata={"description": "Opaque; omit for a full snapshot"}
+        metadata={"description": "Opaque; omit for a full snapshot. One the server did not give resets the phone"}
     )
     limit = fields.Integer(load_default=protocol.DEFAULT_PULL, validate=validate.Range(min=1, max=protocol.MAX_PULL))
 

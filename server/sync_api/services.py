@@ -423,6 +423,8 @@ class _Chunk:
         self.rows.append(obj)
 
     def apply(self, mutation):
+        if mutation.id in self.applied:
+            self.flush_staged()  # the first result, of a create staged in this chunk, gets its version
         try:
             admission = decide.admit(
                 self.last_seq, mutation, self.stored.get(mutation.seq), self.applied.get(mutation.id)
@@ -471,6 +473,8 @@ class _Chunk:
         """Journal the mutation's result under its seq, naming the record it wrote (the version is
         filled in when known)."""
         decided_on_phone = result.get("status") == "conflict" and mutation.entity == "account"
+        # The same id again later in this push (two entries of one mutation in an outbox) is a duplicate.
+        self.applied.setdefault(mutation.id, decide.Journaled(mutation.digest, result))
         self.journal.append(
             {
                 "client_id": self.client.id,

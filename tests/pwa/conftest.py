@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from server import clock as server_clock
 from server import create_app
 from server.extensions import db
-from tests.conftest import make_config, reset_schema
+from tests.conftest import LiveServer, make_config, reset_schema
 
 PASSWORD = "demo-password-1"
 TZ = "Asia/Shanghai"
@@ -79,19 +78,6 @@ def browser():
         browser = pw.chromium.launch(executable_path=path, headless=True, args=["--no-sandbox"])
         yield browser
         browser.close()
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 def today_local():

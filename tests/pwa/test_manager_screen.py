@@ -28,6 +28,15 @@ def screen_page(browser, live_server, screen):
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
+# Where the funnel chart's widest label line starts (less than 0: cut at the canvas's edge), and its lines.
+FUNNEL_LABELS = """() => { const chart = Chart.getChart(document.querySelector('#chart-funnel')); const ctx = chart.ctx;
+  const starts = chart.scales.y.getLabelItems().flatMap((item) => { // each drawn right-aligned at its x
+    ctx.save(); ctx.font = item.font.string;
+    const left = [item.label].flat().map((line) => item.options.translation[0] - ctx.measureText(line).width);
+    ctx.restore(); return left; });
+  return [Math.min(...starts), chart.data.labels.flat()]; }"""
+
+
 @pytest.mark.calendar
 def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(screen_page, live_server, screen):
     page = screen_page
@@ -39,6 +48,11 @@ def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(screen
         "() => { const c = document.querySelector('#chart-split');"
         " return !!window.Chart && c.width > 0 && !!Chart.getChart(c); }"
     )
+    # The funnel's stage labels are whole: "conv. 65.5% · 2.5 d in stage" on one line was wider than the axis a phone
+    # leaves it (half the chart) and was cut at its start.
+    page.wait_for_function("() => !!Chart.getChart(document.querySelector('#chart-funnel'))")
+    left, lines = page.evaluate(FUNNEL_LABELS)
+    assert len(lines) >= 12 and left >= 0, (left, lines)
     for name in (
         "first-appointment",
         "activity",

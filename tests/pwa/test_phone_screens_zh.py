@@ -88,10 +88,22 @@ def test_the_team_screens_figures_wrap_whole_on_a_phone(zh):
     """A funnel step's conversion ("S>P 57.9%") and a percentage ("30 %") stay on one line at 360 px: the steps
     used to wrap with each "·" alone on a line, and the method ratios' "30" parted from its "%"."""
     log_in(zh, "manager", wait="#tabs")
-    steps = zh.locator("#report-funnel .steps > span")
+    steps = zh.locator("#report-funnel td[data-label='转化率'] .steps > span")
     expect(steps.first).to_be_visible()
     assert steps.count() >= 5 and all(re.fullmatch(r"[SPADC]>[PADCO]\s[\d.–]+%", s) for s in steps.all_inner_texts())
     assert steps.evaluate_all("(ss) => ss.filter((s) => s.getClientRects().length !== 1).length") == 0
+    # The loss reasons were squeezed into half a card's width, right-aligned, a reason broken over lines: a line of
+    # the card's own, each reason whole ("预算不明 1").
+    reasons = zh.locator("#report-funnel td[data-label='输单原因']").last
+    assert (
+        reasons.bounding_box()["width"]
+        == zh.locator("#report-funnel td[data-label='转化率']").last.bounding_box()["width"]
+    )
+    said = reasons.locator(".steps > span")
+    assert said.count() >= 2 and all(re.fullmatch(r"\S+\s\d+", s) for s in said.all_inner_texts()), (
+        said.all_inner_texts()
+    )
+    assert said.evaluate_all("(ss) => ss.filter((s) => s.getClientRects().length !== 1).length") == 0
     percentages = zh.locator("#report-method-ratios tbody td .v").filter(has_text=re.compile(r"^\s*[\d.]+\s%"))
     assert percentages.count() >= 5
     tops = percentages.evaluate_all(

@@ -3,14 +3,14 @@
 import csv
 import io
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from server.extensions import db
-from server.models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, Visit
+from server.models import Account, Activity, Device, Opportunity, RoutePlan, RouteStop, StageChange, User, Visit
 from server.reports.registry import REPORTS
 from tests.records import add_visits, writing
 
@@ -188,6 +188,19 @@ def test_first_appointment_habit(client, world, month):
     )
     strict = get(client, world, "r1", f"/api/reports/first-appointment?{NOV}&tolerance_min=0")["rows"][0]
     assert (strict["on_time_days"], strict["on_time_pct"]) == (1, 33.3)
+
+
+@pytest.mark.calendar
+def test_the_teams_first_appointment_target_is_its_reps_when_they_share_one(client, world):
+    """The Team screen's first-appointment table said the team's target was "–" under a chart whose target line said
+    08:45, every rep's: the team's is the reps' time when they share one, and none when they differ."""
+    team = get(client, world, "m1", f"/api/reports/first-appointment?{NOV}")["team"]
+    assert team["first_appointment_time"] == "08:45"
+    with writing(client.application):
+        db.session.get(User, world.users["r2"]).first_appointment_time = time(9, 0)
+        db.session.commit()
+    team = get(client, world, "m1", f"/api/reports/first-appointment?{NOV}")["team"]
+    assert team["first_appointment_time"] is None
 
 
 @pytest.mark.calendar

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import LiveServer
 from tests.fake_geocoders import configure, fake_amap
-from tests.pwa.conftest import LiveServer
 from tests.server import openapi_fuzz
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "2"))  # per operation and phase; `make fuzz` runs more

@@ -15,7 +15,9 @@ def test_cursor_round_trips_and_is_opaque():
     assert "42" not in text and protocol.Cursor.decode(text) == cursor
 
 
-@pytest.mark.parametrize("text", ["", "garbage!", "W10", protocol.Cursor("e", 1).encode()[:-3]])
+@pytest.mark.parametrize(
+    "text", ["", "garbage!", "W10", protocol.Cursor("e", 1).encode()[:-3], protocol.Cursor("e" * 2000, 1).encode()]
+)
 def test_unreadable_cursors_raise(text):
     with pytest.raises(protocol.CursorError):
         protocol.Cursor.decode(text)

@@ -83,7 +83,10 @@ export function renderRepDay(el, { rep, names }) {
       planButton.textContent = t("repday.replan");
       status.textContent = t("repday.saved");
     } catch (e) {
-      status.textContent = describe(e);
+      // A rep with no home or office set (a new one) cannot be planned: the way to set it, not a dead end.
+      const noStart = e.fieldCodes?.rep_id?.[0]?.code === "no_start";
+      status.innerHTML = html`${describe(e)}${noStart ? html` <a id="rep-day-set-start" href="#/admin/user/${rep.id}">${
+        t("repday.set_start", { name: rep.name })}</a>` : ""}`;
     } finally {
       planButton.disabled = false;
     }

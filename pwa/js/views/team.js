@@ -207,14 +207,16 @@ export async function render(main, { user }) {
         ["visits_per_day", t("team.per_day")], ["face_to_face_visits", t("team.effective")], ["with_purpose", t("team.with_purpose")],
         ["not_met", t("team.not_met")], ["away_from_account", t("team.away")],
         ["planned", t("team.planned")], ["planned_due", t("team.due")], ["planned_done", t("team.done")], ["plan_done_pct", "%"]], withTeam(data.activity))),
-      section("funnel", t("team.funnel"), html`<p class="muted">${t("chart.funnel_hint")}</p>${pictures.chartBlock("funnel", pictures.tables.funnel, 240)}
+      section("funnel", t("team.funnel"), html`<p class="muted">${t("chart.funnel_hint")}</p>${pictures.chartBlock("funnel", pictures.tables.funnel, 300)}
         ${table([["name", t("team.rep")], ...data.funnel.extra.stages.map((s) => [`open_${s}`, t("team.open_stage", { stage: s })]), ["conv", t("team.conversion")],
                  ["won", t("team.won")], ["lost", t("team.lost")], ["reasons", t("team.loss_reasons")]],
                 withTeam(data.funnel).map((r) => ({ ...r, ...Object.fromEntries(Object.entries(r.open_by_stage).map(([s, n]) => [`open_${s}`, n])),
                   // In the funnel's order, S>P>A>D>C>O, never alphabetically.
                   conv: data.funnel.extra.stages.slice(1).map((s, i) => `${data.funnel.extra.stages[i]}>${s}`)
                     .map((k) => `${k}\u00a0${fmt(r.conversion_pct[k])}%`), // side by side, a whole step a line on a phone
-                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => `${word("loss_reason", k)}\u00a0${v}`).join(", ") })))}`),
+                  // Side by side too, a reason at a time (its words wrap only where one is wider than the line, its count
+                  // kept with them): on a phone a line of its own, not squeezed into half of one.
+                  reasons: Object.entries(r.loss_reasons).map(([k, v]) => html`<span class="words">${word("loss_reason", k)}</span>\u00a0${v}`) })))}`),
       section("cadence", t("team.cadence"), html`${table([["name", t("team.rep")], ["A_overdue", "A"], ["B_overdue", "B"], ["C_overdue", "C"],
         ["overdue", t("team.overdue")]], withTeam(data.cadence))}
         <h3>${t("overdue.title")}</h3><div id="overdue-accounts"></div>`),

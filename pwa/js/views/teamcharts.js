@@ -126,12 +126,13 @@ function funnelChart(Chart, canvas, table) {
   // A funnel: each stage a bar centred on zero, as wide as the deals that reached it; the step's conversion
   // from the stage before and the median days spent in the stage ride on its label.
   const widest = Math.max(1, ...table.rows.map((r) => r.reached));
-  // Two lines a label (the stage and its count; the step's figures), so a phone's narrow axis shows them whole.
+  // A line each (the stage and its count, the step's conversion, its days), so a phone's narrow axis (at most half
+  // the chart's width) shows them whole: "conv. 65.5% · 2.5 d in stage" on one line was cut at its start.
   const labels = table.rows.map((r, i) => {
     const figures = [];
     if (i) figures.push(`${t("chart.conv_short")} ${r.conversion === null ? "–" : `${num(r.conversion)}%`}`);
     if (r.median_days !== null) figures.push(t("chart.days_short", { n: num(r.median_days) }));
-    return [`${r.stage.split(" ")[0]} · ${r.reached}`, figures.join(" · ")];
+    return [`${r.stage.split(" ")[0]} · ${r.reached}`, ...figures];
   });
   return new Chart(canvas, {
     type: "bar",

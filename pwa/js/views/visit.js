@@ -19,6 +19,9 @@ function personName(person) {
 // "Manager" in either of the app's languages: a name is written in either, whatever the phone speaks.
 const SAYS_MANAGER = /经理|manager/i;
 
+/** An opportunity to link the visit to, with its stage in words as everywhere else ("P 有意向客户", not "(P)"). */
+const opportunityOption = (o) => `${o.title} · ${stageLabel(o.stage)}`;
+
 /** The box a rep ticks when their manager went along: named, and called the manager once (a name such as
  *  "陈经理" or "Manager Chen" says it already). */
 export function accompaniedLabel(manager) {
@@ -81,7 +84,7 @@ export async function renderNew(main, { query, navigate, user = null }) {
       <label for="opportunity">${t("visit.opportunity")}</label>
       <select id="opportunity" name="opportunity">
         <option value="">${t("visit.no_opportunity")}</option>
-        ${opportunities.map((o) => html`<option value="${o.id}">${o.title} (${o.stage})</option>`)}
+        ${opportunities.map((o) => html`<option value="${o.id}">${opportunityOption(o)}</option>`)}
       </select>
       ${user?.manager ? html`<label class="check"><input type="checkbox" id="accompanied" name="accompanied">${
         accompaniedLabel(user.manager)}</label>` : ""}
@@ -166,7 +169,10 @@ export async function render(main, { id, user = null }) {
       ${clock?.category === "travel" ? html`<p class="muted" id="travel-clock">${t("visit.travel_started", { time: hhmm(clock.started_at) })}</p>` : ""}
       <div class="row"><a class="button big" href="#/visit/new?account=${afterAccount.id}">${t("today.visit")}</a>
         ${navButton(afterAccount, nav)}</div></section>`
-      : latest?.id === visit.id && !visit.cancelled_at ? html`<p class="card" id="day-done">${t("visit.day_done")}</p>` : ""}
+      : latest?.id !== visit.id || visit.cancelled_at ? ""
+      // No stop planned next but the travel clock runs (a day with nothing planned): not the day's last stop.
+      : clock?.category === "travel" ? html`<p class="card muted" id="travel-clock">${t("visit.travel_started", { time: hhmm(clock.started_at) })}</p>`
+      : html`<p class="card" id="day-done">${t("visit.day_done")}</p>`}
     ${visit.met === false && !visit.cancelled_at && mine ? html`<p class="card" id="not-met-next">${t("visit.not_met_next")}
       <a class="button" href="#/nearby">${t("nearby.title")}</a></p>` : ""}
     ${away ? html`<p><span class="tag warn" id="away-flag">${t("visit.away", { distance: distanceText(distance) })}</span></p>` : ""}
@@ -217,7 +223,7 @@ export async function render(main, { id, user = null }) {
           : t("visit.accompanied_generic")}</label>` : ""}
       ${linkable.length ? html`<label for="link-opportunity">${t("visit.opportunity")}</label>
         <select id="link-opportunity" name="link_opportunity"><option value="">${t("visit.no_opportunity")}</option>
-          ${linkable.map((o) => html`<option value="${o.id}" ${o.id === visit.opportunity_id ? html`selected` : ""}>${o.title} (${o.stage})</option>`)}</select>` : ""}
+          ${linkable.map((o) => html`<option value="${o.id}" ${o.id === visit.opportunity_id ? html`selected` : ""}>${opportunityOption(o)}</option>`)}</select>` : ""}
       <label for="notes">${t("visit.notes")}</label>
       <textarea id="notes" name="notes" maxlength="20000">${visit.notes ?? ""}</textarea>
       <label for="outcome">${t("visit.outcome")}</label>
