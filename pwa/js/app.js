@@ -161,19 +161,27 @@ function showStatus(status) {
   // A snapshot (the first sync) counts its records as they are written: "12,000 / 25,188".
   const progress = status.state === "syncing" && status.progress ? status.progress : null;
   button.dataset.progress = progress ? `${progress.done}/${progress.total}` : "";
-  const number = (n) => n.toLocaleString(lang());
-  const syncing = progress ? t("sync.progress", { done: number(progress.done), total: number(progress.total) })
-    : t("sync.syncing");
+  const counted = (notation) => t("sync.progress", Object.fromEntries(["done", "total"].map((k) =>
+    [k, progress[k].toLocaleString(lang(), { notation })])));
+  const syncing = progress ? counted("standard") : t("sync.syncing");
+  const last = status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never");
   const parts = [status.state === "offline" ? t("sync.offline") : status.state === "syncing" ? syncing : t("sync.online"),
-    t("sync.waiting", { n: status.waiting }),
-    status.lastSync ? t("sync.last", { time: hhmm(status.lastSync) }) : t("sync.never")];
+    t("sync.waiting", { n: status.waiting }), last];
   // On the button, what matters at a glance (one line at 360 px): the state (online goes without saying beside the
   // last sync; a failed sync is the button's colour and the banner's words), then the records waiting when there are
   // some, else the last sync; read aloud, all three.
-  const last = status.lastSync ? t("sync.synced_at", { time: hhmm(status.lastSync) }) : t("sync.never_yet");
   const shown = ["idle", "error"].includes(status.state) && !status.waiting ? [last]
     : [parts[0], ...(status.waiting ? [parts[1]] : status.state === "syncing" ? [] : [parts[2]])];
   button.textContent = shown.join(" · ");
+  // A count too long for the button's one line ("Syncing 100,000/250,000" in English at 360 px) shows short
+  // ("100K/250K"), then without the records waiting beside it; never cut with "…"; read aloud in full.
+  if (progress) {
+    const short = counted("compact");
+    for (const words of [button.textContent.replace(syncing, short), short]) {
+      if (button.scrollWidth <= button.clientWidth) break;
+      button.textContent = words;
+    }
+  }
   button.setAttribute("aria-label", parts.join(", "));
   const messages = [];
   if (status.state === "error" && status.error) messages.push(t("sync.error", { message: errorText(status.code, status.error) }));

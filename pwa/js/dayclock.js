@@ -39,23 +39,18 @@ export async function switchTo(category, at = new Date().toISOString()) {
 }
 
 /** Today's stop still to come after the visits so far (the stop, its number, its leave-by and when to leave: see
- *  dayedit.js `departure`), or null: the next one as Today shows it, but never one before the stop visited last
- *  (those were passed by: the day goes on). */
+ *  dayedit.js `departure`), or null: dayNow's `onward`, the next one as Today shows it but never one before the
+ *  stop visited last (those were passed by: the day goes on). */
 export async function nextStop(now = new Date()) {
   const today = localDate(now);
   const plan = await planOn(today);
   if (!plan?.stops?.length) return null;
   const stops = plan.stops.slice().sort((a, b) => a.position - b.position);
   const visits = (await all("visits"))
-    .filter((v) => v.check_in_at && !v.cancelled_at && localDate(new Date(v.check_in_at)) === today)
-    .sort((a, b) => a.check_in_at.localeCompare(b.check_in_at));
+    .filter((v) => v.check_in_at && !v.cancelled_at && localDate(new Date(v.check_in_at)) === today);
   const theirs = heldStop(new Set((await all("accounts")).map((a) => a.id)));
   const where = dayNow(stops, visits, now, { over: dayIsOver(now), theirs });
-  const last = visits.length ? stops.findIndex((s) => s.account_id === visits[visits.length - 1].account_id) : -1;
-  let index = where.nextIndex;
-  if (index !== -1 && index < last) {
-    index = where.states.findIndex((s, i) => i > last && theirs(stops[i]) && ["later", "past", "next"].includes(s.state));
-  }
+  const index = where.onward;
   if (index === -1) return null;
   const stop = stops[index];
   const leave = departure(stop, now, where.free); // from when the open visit's planned time is up, as Today says

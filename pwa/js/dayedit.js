@@ -221,7 +221,8 @@ export function heldStop(accounts) {
  *  working day has ended, so no stop is still to do (every one not visited is past) and no one is behind. `leave`:
  *  when to leave for the next stop (`departure`); `free`: when the rep is free to leave (now, or when the open
  *  visit's planned time with the customer is up). `theirs(stop)`: whether a stop is still the rep's to visit (see
- *  `heldStop`); one that is not is never the next. */
+ *  `heldStop`); one that is not is never the next. `onward`: the next stop as the day goes on, never one before the
+ *  stop visited last (those were passed by): the next one, or the first still to do after that stop (-1: none). */
 export function dayNow(stops, visits, now = new Date(), { over = false, theirs = () => true } = {}) {
   const byAccount = new Map();
   for (const v of visits) if (!byAccount.has(v.account_id) || v.check_in_at > byAccount.get(v.account_id).check_in_at) byAccount.set(v.account_id, v);
@@ -236,10 +237,14 @@ export function dayNow(stops, visits, now = new Date(), { over = false, theirs =
   });
   if (over) {
     for (const s of states) if (s.state === "later") s.state = "past";
-    return { states, nextIndex: -1, delay: null, leave: null, free: now.getTime() };
+    return { states, nextIndex: -1, onward: -1, delay: null, leave: null, free: now.getTime() };
   }
   if (nextIndex === -1) nextIndex = states.findIndex((s, i) => s.state === "past" && theirs(stops[i])); // late for all: the first missed
   if (nextIndex !== -1) states[nextIndex].state = "next";
+  const latest = [...byAccount.values()].reduce((a, v) => (!a || v.check_in_at > a.check_in_at ? v : a), null);
+  const last = latest ? stops.findIndex((s) => s.account_id === latest.account_id) : -1;
+  const onward = nextIndex === -1 || nextIndex >= last ? nextIndex
+    : states.findIndex((s, i) => i > last && theirs(stops[i]) && ["later", "past"].includes(s.state));
   const next = stops[nextIndex];
   let delay = null;
   const started = visits.length > 0 || (stops[0] && now >= new Date(new Date(stops[0].planned_arrival) - stops[0].travel_minutes * MINUTE));
@@ -251,5 +256,5 @@ export function dayNow(stops, visits, now = new Date(), { over = false, theirs =
   if (next && started) delay = Math.round((free + next.travel_minutes * MINUTE - new Date(next.planned_arrival).getTime()) / MINUTE);
   // Once the plan's leave-by time has passed, the rep leaves now (or when free), not at a time gone by.
   const leave = next ? departure(next, now, free) : null;
-  return { states, nextIndex, delay, leave, free };
+  return { states, nextIndex, onward, delay, leave, free };
 }

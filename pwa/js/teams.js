@@ -43,6 +43,16 @@ export async function teamReps(user) {
   return getMeta("team_reps", []);
 }
 
+/** The name of rep `id` for a manager or admin (a rep's accounts are their own): {name, later}: the name as kept
+ *  on the phone, or null; when it is not kept (a rep added since, no list fetched yet), `later` promises it (or
+ *  null) once the team's reps have been asked again, so a screen draws first and fills the name in. */
+export async function repName(user, id) {
+  if (!user || user.role === "rep" || !id) return { name: null, later: null };
+  const named = (reps) => reps.find((r) => r.id === id)?.name ?? null;
+  const name = named(await getMeta("team_reps", []));
+  return { name, later: name ? null : teamReps(user).then(named) };
+}
+
 const REPORT_SCREENS = [["daily", "#/report"], ["weekly", "#/week"]];
 
 /** The report screens' tabs, the one showing marked: the tab bar's Reports leads to both. */

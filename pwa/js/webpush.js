@@ -3,11 +3,25 @@
 // what comes (sw.js, "push"). Not relied upon: in China Chrome's push service is not reached, the notices still
 // come in the app (and through WeCom / DingTalk). Every step is best effort and says how far it got.
 import { online, request } from "./api.js";
+import { getMeta, setMeta } from "./db.js";
 
 /** Subscribe this browser if it can and the server pushes: "subscribed", or why not ("unsupported", "not_allowed",
  *  "offline", "off" on the server, "refused" by the browser or its push service, "taken": the server keeps this
- *  browser's push address for another user, even after a fresh subscription). */
+ *  browser's push address for another user, even after a fresh subscription). The one step the app's start and
+ *  the Me screen's "allow" both take; whether the address was taken is kept for the Me screen to say (`pushTaken`). */
 export async function keepPushSubscription() {
+  const said = await subscribeHere();
+  if (said === "subscribed" || said === "taken") await setMeta("push_taken", said === "taken");
+  return said;
+}
+
+/** Whether the last subscription step, at the app's start or on the Me screen, found this browser's push address
+ *  kept for another user. */
+export function pushTaken() {
+  return getMeta("push_taken", false);
+}
+
+async function subscribeHere() {
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return "unsupported";
   if (Notification.permission !== "granted") return "not_allowed";
   if (!online()) return "offline";
@@ -36,6 +50,7 @@ export async function dropPushSubscription() {
   try {
     const registration = await navigator.serviceWorker?.getRegistration?.();
     const subscription = await registration?.pushManager?.getSubscription();
+    await setMeta("push_taken", false);
     if (!subscription) return;
     await request("DELETE", "/api/push/subscription", { endpoint: subscription.endpoint }).catch(() => {});
     await subscription.unsubscribe();

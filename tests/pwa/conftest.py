@@ -189,12 +189,18 @@ def zh(browser, live_server):
     assert not errors, errors
 
 
-def log_in(page, username="rep1", password=PASSWORD):
+REP_FIRST_SCREEN = "#route, #plan-today, #day-over"  # Today, whatever the day holds
+
+
+def log_in(page, username="rep1", password=PASSWORD, wait=REP_FIRST_SCREEN):
+    """Log in through the form, in any language (the fields by their ids, not their words), and wait for `wait`
+    (a selector: a rep's Today by default; None: not at all, the caller waits for what it needs)."""
     page.goto("/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#route, #plan-today, #day-over")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.locator("#login-form button[type=submit]").click()
+    if wait:
+        page.wait_for_selector(wait)
 
 
 SAVED_OR_LOOKALIKE = """() => /#\\/account\\/[0-9a-f-]{36}$/.test(location.hash)

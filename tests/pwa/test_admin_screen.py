@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Account, User
 from tests.fake_http import json_server
-from tests.pwa.conftest import PASSWORD, SCREENS, phone_context, shot, start_live_server, today_local
+from tests.pwa.conftest import PASSWORD, SCREENS, log_in, phone_context, shot, start_live_server, today_local
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -91,14 +91,6 @@ def admin_page(browser, live_server, combo):
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
-def log_in(page, username, password=PASSWORD):
-    """Log in through the form in either language (by the fields' ids, not their words)."""
-    page.goto("/")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    page.locator("#login-form button[type=submit]").click()
-
-
 def tag(combo):
     screen, locale = combo
     return f"{screen[0]}{locale[:2]}"
@@ -127,7 +119,7 @@ def uncovered(page, selector):
 
 def test_an_admin_imports_reps_with_home_addresses_and_a_new_reps_day_plans(admin_page, live_server, combo):
     page, suffix = admin_page, tag(combo)
-    log_in(page, "admin")
+    log_in(page, "admin", wait=None)
     page.wait_for_selector("#user-list")  # the admin's first screen is the administration screen
     expect(page.locator("#tabs a").first).to_have_attribute("href", "#/admin")
     team = "上海一部 Shanghai Team 1"
@@ -203,7 +195,7 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
     rep = manager("POST", "/api/users", {"username": f"r{suffix}", "role": "rep", "password": "first-password",
                                          "must_change_password": False, "start_lat": 31.2, "start_lng": 121.4},
                   status=201)  # fmt: skip
-    log_in(page, "manager")  # a manager administers their own team
+    log_in(page, "manager", wait=None)  # a manager administers their own team
     page.wait_for_selector("#tabs a[href='#/admin']")
     page.locator("#tabs a[href='#/admin']").click()
     page.locator(f"#user-list a[data-username='r{suffix}']").click()
@@ -221,7 +213,7 @@ def test_a_reset_password_is_changed_at_the_next_login_before_anything_else(brow
     phone = phone_context(browser, live_server.url, locale=locale, viewport=SCREENS[screen])
     try:
         rep_page = phone.new_page()
-        log_in(rep_page, f"r{suffix}", temporary)
+        log_in(rep_page, f"r{suffix}", temporary, wait=None)
         expect(rep_page.locator("#password-forced")).to_be_visible()
         expect(rep_page.locator("#tabs")).to_be_hidden()
         no_sideways_scroll(rep_page)
@@ -271,7 +263,7 @@ def test_a_new_accounts_first_login_asks_for_their_own_password_without_calling_
     phone = phone_context(browser, live_server.url, locale=locale, viewport=SCREENS[screen])
     try:
         page = phone.new_page()
-        log_in(page, f"n{suffix}", "first-password")
+        log_in(page, f"n{suffix}", "first-password", wait=None)
         banner = page.locator("#password-forced")
         expect(banner).to_contain_text("临时密码" if locale == "zh-CN" else "temporary password")
         expect(banner).not_to_contain_text(RESET[locale])
@@ -288,7 +280,7 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
         manager("POST", "/api/accounts", {"name": f"Leaver account {suffix} {n}", "latitude": 31.2 + n / 100,
                                           "longitude": 121.4, "owner_id": leaver["id"]}, status=201)  # fmt: skip
     rep2 = user_id(live_server, "rep2")
-    log_in(page, "manager")
+    log_in(page, "manager", wait=None)
     page.wait_for_selector("#tabs a[href='#/admin']")
     page.goto(f"/#/admin/user/{leaver['id']}")
     page.wait_for_selector("#positions-map.leaflet-container")
@@ -298,7 +290,14 @@ def test_a_rep_is_deactivated_with_a_hand_over_and_their_start_placed_on_the_map
     # The start goes where the map is tapped, the end by address (geocoded on the server), as the form says.
     expect(page.locator("#positions-form > p.muted")).to_contain_text(ADDRESS[combo[1]])
     page.locator("#positions-map").click(position={"x": 60, "y": 60})
-    expect(page.locator("#start-at")).not_to_have_text(page.locator("#end-at").inner_text())
+    # Placed, with no words for it yet: said in words, never as bare coordinates; then in the words typed.
+    unnamed = {"en-US": "Home (set on the map)", "zh-CN": "家（地图上选定）"}[combo[1]]
+    expect(page.locator("#start-at")).to_have_text(unnamed)
+    expect(page.locator("#end-at")).to_have_text({"en-US": "not set", "zh-CN": "未设置"}[combo[1]])
+    assert not re.search(r"\d+\.\d+", page.locator("#positions-form > p").nth(1).inner_text())
+    page.locator("#start-label").fill("Office")
+    expect(page.locator("#start-at")).to_have_text("Office")
+    page.locator("#start-label").fill("")
     page.locator("#end-address").fill("上海市浦东新区世纪大道100号")
     page.locator("#positions-form button[type=submit]").click()
     expect(page.locator("#admin-done")).to_be_visible()
@@ -336,7 +335,7 @@ def test_without_a_geocoder_no_address_field_is_offered_and_the_map_sets_the_sta
     page = admin_page
     live_server.app.config.update(GEOCODER="none")
     try:
-        log_in(page, "manager")
+        log_in(page, "manager", wait=None)
         page.wait_for_selector("#tabs a[href='#/admin']")
         page.goto("/#/admin")
         page.locator("#new-user summary").click()
@@ -349,9 +348,9 @@ def test_without_a_geocoder_no_address_field_is_offered_and_the_map_sets_the_sta
         expect(page.locator("#positions-form > p.muted")).not_to_contain_text(ADDRESS[combo[1]])
         radio = page.locator("[role=radiogroup] .check").first  # one line, not a character a line
         assert radio.bounding_box()["height"] < 60
-        # Where the day starts and ends, each with the language's own colon.
+        # Where the day starts and ends, each with the language's own colon, in words (the start's own: 家（…区）).
         colon = "：" if combo[1] == "zh-CN" else ": "
-        expect(page.locator("#start-at").locator("..")).to_contain_text(re.compile(f"{colon}31\\.\\d+, 121\\.\\d+"))
+        expect(page.locator("#start-at").locator("..")).to_contain_text(re.compile(f"{colon}家（.+区）"))
         no_sideways_scroll(page)
     finally:
         live_server.app.config.update(GEOCODER="nominatim")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from server import words
 from server.pwa import PWA_DIR
-from tests.pwa.conftest import PASSWORD, log_in, phone_context, wait_synced
+from tests.pwa.conftest import log_in, phone_context, wait_synced
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -112,11 +112,7 @@ def test_a_chinese_rep_loads_only_chinese_words_the_rest_after_today(browser, li
     try:
         page = context.new_page()
         paths = _catalogue_paths(page, live_server)
-        page.goto("/")
-        page.get_by_label("用户名").fill("rep1")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("#route, #plan-today, #day-over")
+        log_in(page, "rep1")
         assert _catalogues(paths)[0] == "/js/i18n/zh-CN.js", paths
         expect(page.get_by_role("link", name="今天", exact=True)).to_be_visible()
         wait_synced(page)
@@ -173,3 +169,58 @@ def test_a_screen_opened_before_the_rest_has_come_waits_for_its_words(context, p
     page.wait_for_selector("#account-list a.item")
     text = page.locator("main").inner_text()
     assert "accounts." not in text and "Accounts" in page.locator("#tabs").inner_text(), text
+
+
+def _named_anywhere(keys):
+    """The keys something names: the app's modules, the shell, or the server (which reads the catalogues for
+    its exports): as a string, or as the start (`reason.${code}`, "error.code." + code, f"code.{vocab}.") or the
+    end (`${entity}.not_offered`) of a key built from a code."""
+    sources = [p for p in JS.rglob("*.js") if "i18n" not in p.relative_to(JS).parts and "vendor" not in p.parts]
+    sources += [PWA_DIR / "index.html", *(PWA_DIR.parent / "server").rglob("*.py")]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    named = {k for k in re.findall(r"""["'`]([a-z_][\w.-]*)["'`]""", text, re.IGNORECASE) if k in keys}
+    prefixes = re.findall(r"`([a-z_][\w.-]*)\$\{", text, re.IGNORECASE)
+    prefixes += re.findall(r"""["'`]([a-z_][\w.-]*\.)["'`]\s*\+""", text, re.IGNORECASE)
+    prefixes += re.findall(r"""f["']([a-z_][\w.-]*)\{""", text, re.IGNORECASE)
+    suffixes = re.findall(r"\}(\.[\w.-]+)`", text)
+    return named | {k for k in keys if k.startswith(tuple(prefixes)) or k.endswith(tuple(suffixes))}
+
+
+def test_every_word_in_the_catalogue_is_shown_somewhere():
+    keys = set(part(JS / "i18n" / "en.js")) | set(part(JS / "i18n" / "en.more.js"))
+    unused = sorted(keys - _named_anywhere(keys))
+    assert not unused, f"no module names these words: {unused}"
+
+
+# Keys of one group that say the same in every language for a reason: each is a code the server sends (a
+# field's name, an error's), or the same word in two places on one screen (a heading and its button).
+SAME_WORDS_APART = {
+    frozenset(pair)
+    for pair in (
+        ("field.external_key", "field.account_key"),
+        ("field.owner", "field.owner_id"),
+        ("field.team", "field.team_id"),
+        ("error.code.session_ended", "error.code.token_expired"),
+        ("error.code.login_required", "error.code.unauthorized"),
+        ("msg.not_integer", "msg.whole_number"),
+        ("login.submit", "login.title"),
+        ("me.button", "me.title"),
+        ("admin.must_change", "admin.temporary_password"),
+        ("account.add_contact", "account.add_device"),
+        ("account.add_contact", "account.add_opportunity"),
+        ("account.add_device", "account.add_opportunity"),
+    )
+}
+
+
+def test_no_two_words_of_one_group_say_the_same_in_every_language():
+    """Two keys of one group (sync.last, sync.synced_at) with the same words in both languages are one word
+    kept twice: the next change of wording changes one of them."""
+    catalogues = [part(JS / "i18n" / f"{lang}.js") | part(JS / "i18n" / f"{lang}.more.js") for lang in LANGUAGES]
+    seen, twice = {}, []
+    for key in sorted(catalogues[0]):
+        said = (key.rsplit(".", 1)[0], *(c[key].casefold() for c in catalogues))
+        if said in seen and frozenset((seen[said], key)) not in SAME_WORDS_APART:
+            twice.append((seen[said], key))
+        seen.setdefault(said, key)
+    assert not twice, twice

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from server.extensions import db
 from tests.fake_im import FakeWeCom, serving
-from tests.pwa.conftest import PASSWORD, phone_context, shot, start_live_server, today_local
+from tests.pwa.conftest import PASSWORD, log_in, phone_context, shot, start_live_server, today_local
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -52,10 +52,7 @@ def test_a_manager_saves_a_wecom_channel_and_its_secret_never_comes_back(browser
     manager = json.loads(call(server, "/api/auth/login", body={"username": "manager", "password": PASSWORD}))
     token, team_id = manager["access_token"], manager["user"]["team_id"]
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("manager")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "manager", wait=None)
         page.get_by_role("link", name="Settings").click()
         form = page.locator("#channel-form")
         expect(form).to_be_visible()

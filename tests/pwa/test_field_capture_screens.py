@@ -84,11 +84,7 @@ def test_the_capture_screens_speak_chinese_with_no_code_on_screen(browser, live_
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
         page = context.new_page()
-        page.goto("/")
-        page.get_by_label("用户名").fill("rep1")
-        page.get_by_label("密码").fill("demo-password-1")
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("#route, #plan-today, #day-over")
+        log_in(page, "rep1", password="demo-password-1")
         with_devices = next(
             a
             for a in rep_get(live_server, "/api/accounts?per_page=200")["items"]

@@ -78,11 +78,7 @@ def test_speaks_chinese_to_a_chinese_browser_and_switches(browser, live_server):
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
         page = context.new_page()
-        page.goto("/")
-        page.get_by_label("用户名").fill("rep1")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("text=今天")
+        log_in(page, "rep1", wait="text=今天")
         expect(page.get_by_role("link", name="客户")).to_be_visible()
         shot(page, "today-zh")
         assert page.evaluate("import('/js/i18n.js').then((m) => m.missingKeys())") == []

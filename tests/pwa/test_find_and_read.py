@@ -214,7 +214,7 @@ def _fake_plan(page, count=12, dropped=6):
             "position": i,
             "planned_arrival": f"{tomorrow}T{8 + i // 2:02d}:{(i % 2) * 30:02d}:00+08:00",
             "travel_minutes": 10 + i,
-            "reason": "cadence_due" if i % 2 else "appointment,opportunity_D",
+            "reason": "cadence_due" if i % 2 else "appointment,opportunity_D" + (",cadence_due" if i % 4 == 0 else ""),
             "pinned": False,
             "appointment_id": None,
         }
@@ -279,17 +279,19 @@ NAMES_CUT = """() => [...document.querySelectorAll('#tomorrow-stops .what strong
   return [...words.getClientRects()].some((r) => r.right > box.right + 0.5 || r.bottom > own.bottom + 0.5);
 }).map((name) => name.textContent)"""
 
+# The reason tags on Tomorrow not shown whole inside their stop's box.
+TAGS_CUT = """() => [...document.querySelectorAll('#tomorrow-stops .what .tag')].filter((tag) => {
+  const box = tag.closest('.what').getBoundingClientRect(), own = tag.getBoundingClientRect();
+  return own.right > box.right + 0.5 || own.bottom > box.bottom + 0.5 || tag.scrollWidth > tag.clientWidth;
+}).map((tag) => tag.textContent)"""
+
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_tomorrow_fits_a_12_stop_day_in_two_screens_with_left_out_candidates_folded(browser, live_server, locale):
     context = phone_context(browser, live_server.url, locale=locale)
     page = context.new_page()
     try:
-        page.goto("/")
-        page.locator("input[name='username']").fill("rep1")
-        page.locator("input[type='password']").fill(PASSWORD)
-        page.locator("form button[type='submit']").first.click()
-        page.wait_for_selector("#route, #plan-today, #day-over")
+        log_in(page, "rep1")
         wait_synced(page)
         plan = _fake_plan(page)
         page.goto("/#/tomorrow")
@@ -317,6 +319,9 @@ def test_tomorrow_fits_a_12_stop_day_in_two_screens_with_left_out_candidates_fol
             "[...document.querySelectorAll('#tomorrow-stops .leg-min')].every((e) =>"
             " e.getBoundingClientRect().right <= e.closest('.what').getBoundingClientRect().right + 0.5)"
         )
+        # Every reason shows whole (what does not fit beside the travel goes on the next line), none cut with "…".
+        assert page.locator("#tomorrow-stops .tag").count() == 3 * 3 + 3 * 2 + 6
+        assert page.evaluate(TAGS_CUT) == []
         shot(page, f"tomorrow-12-stops-{locale}")
         folded.locator("summary").click()
         candidate = plan["dropped"][0]["id"]

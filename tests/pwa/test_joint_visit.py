@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server import clock
-from tests.pwa.conftest import IDB_GET_META, PASSWORD, idb_all, phone_context, shot, today_local, wait_synced
+from tests.pwa.conftest import IDB_GET_META, idb_all, log_in, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_visit_loop import A
 
@@ -22,6 +22,8 @@ WORDS = {
         "refused": "refused by the server: Not allowed for your role",
         "not_offered": "Visits are recorded by the rep who makes them",
         "joint": "Joint visit",
+        "box": "陈经理 Manager Chen came along",
+        "boxes": ["My manager Zhang Wei came along", "Manager Wang came along", "王经理 came along"],
         "you": "Joint visit: you went along",
         "read_only": "Only the rep who made this visit changes it.",
     },
@@ -29,19 +31,23 @@ WORDS = {
         "refused": "服务器拒收 1 条记录：你的角色无此权限",
         "not_offered": "拜访由亲自拜访的销售记录",
         "joint": "陪访",
+        "box": "陈经理 Manager Chen 陪访",
+        "boxes": ["经理 Zhang Wei 陪访", "Manager Wang 陪访", "王经理 陪访"],
         "you": "陪访：您陪同了这次拜访",
         "read_only": "拜访只能由记录它的销售修改。",
     },
 }
 
 
+# How many lines the words of a checkbox's label take, beside the box.
+ONE_LINE = """(el) => { const range = document.createRange(); range.setStartAfter(el.querySelector('input'));
+  range.setEndAfter(el.lastChild);
+  return new Set([...range.getClientRects()].filter((r) => r.width).map((r) => Math.round(r.top))).size; }"""
+
+
 def sign_in(page, username):
     """Log in through the form in whichever language the phone speaks."""
-    page.goto("/")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_selector("#tabs a")
+    log_in(page, username, wait="#tabs a")
 
 
 def rep_accounts(live_server):
@@ -143,7 +149,17 @@ def test_a_rep_records_a_visit_with_the_manager_going_along(phone, live_server, 
     wait_synced(rep)
     rep.goto(f"/#/visit/new?account={account['id']}")
     along = rep.locator("#accompanied")
-    expect(rep.locator("label", has=along)).to_contain_text("陈经理 Manager Chen")
+    # The box names the manager and says "manager" once (the demo manager's name says it in both languages), in a
+    # few words on one line at 360 px, as the Chinese one does ("... (my manager) went along: a joint visit" did not).
+    box = rep.locator("label", has=along)
+    expect(box).to_have_text(WORDS[locale]["box"])
+    assert box.evaluate(ONE_LINE) == 1
+    # A name that says "manager" in either language is not told so again, whichever language the phone speaks.
+    said = rep.evaluate(
+        """import('/js/views/visit.js').then((v) => [{ display_name: 'Zhang Wei' }, { username: 'Manager Wang' },
+             { display_name: '王经理' }].map(v.accompaniedLabel))"""
+    )
+    assert said == WORDS[locale]["boxes"], said
     rep.locator("#purpose").fill("Demo with the manager")
     along.check()
     rep.locator("#check-in").click()

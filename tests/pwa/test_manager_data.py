@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import PASSWORD, phone_context, shot
+from tests.pwa.conftest import log_in, phone_context, shot
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -18,10 +18,7 @@ def test_manager_imports_a_gb18030_file_after_a_dry_run_and_exports(page, live_s
         "客户编号,客户名称,地址,纬度,经度,客户等级,负责人\nP1,浦东新客户,浦东路1号,31.22,121.54,A,rep1\n"
         "P2,坏行,某路,91,121,A,rep1\n".encode("gb18030")
     )
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "manager", wait=None)
     page.get_by_role("link", name="Data").click()
     page.get_by_label("CSV file (UTF-8 or GB18030)").set_input_files(str(csv_file))
     page.get_by_role("button", name="Import", exact=True).click()
@@ -64,10 +61,7 @@ def test_a_large_file_imports_in_the_background_with_progress_and_the_screen_fin
     saved = live_server.app.config["IMPORT_BACKGROUND_BYTES"]
     live_server.app.config["IMPORT_BACKGROUND_BYTES"] = 2048
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("manager")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "manager", wait=None)
         page.get_by_role("link", name="Data").click()
         page.get_by_label("CSV file (UTF-8 or GB18030)").set_input_files(str(csv_file))
         page.get_by_label("Check only (write nothing)").uncheck()
@@ -94,10 +88,7 @@ def test_a_slow_screen_never_draws_over_the_one_the_user_moved_to(page, live_ser
     """The team screen waits for its reports; the manager moves on to Data before they arrive."""
     held = []
     page.route("**/api/reports/**", lambda route: held.append(route))
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "manager", wait=None)
     page.wait_for_function("location.hash === '#/team'")
     for _ in range(200):  # the screen's module loads on demand, then asks for its reports
         if held:
@@ -118,11 +109,7 @@ def test_a_slow_screen_never_draws_over_the_one_the_user_moved_to(page, live_ser
 def _manager_on_data(context):
     """A page of `context` with the manager logged in (in the context's language) on the Data screen."""
     page = context.new_page()
-    page.goto("/")
-    page.locator("#username").fill("manager")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_selector("nav")
+    log_in(page, "manager", wait="nav")
     page.goto("/#/data")
     return page
 

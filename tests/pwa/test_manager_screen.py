@@ -1,11 +1,14 @@
 """The manager's screen in the browser: the team's numbers as charts and tables, cells to accounts, CSV."""
 
+import json
 import re
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import ARTEFACTS, PASSWORD, SCREENS, phone_context, shot
+from tests.pwa.conftest import ARTEFACTS, PASSWORD, SCREENS, log_in, phone_context, shot
+from tests.pwa.test_field_app import token
 
 
 @pytest.fixture(params=sorted(SCREENS))
@@ -37,11 +40,7 @@ FUNNEL_LABELS = """() => { const chart = Chart.getChart(document.querySelector('
 @pytest.mark.calendar
 def test_manager_sees_the_team_numbers_opens_a_mif_cell_and_downloads_csv(screen_page, live_server, screen):
     page = screen_page
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#report-time-ratios table:not(.chart-data)")
+    log_in(page, "manager", wait="#report-time-ratios table:not(.chart-data)")
     ratios = page.locator("#report-time-ratios table:not(.chart-data) tbody tr")
     assert ratios.count() == 3  # rep1, rep2 and the team line
     # Chart.js loads when the tables are there; the chart follows.
@@ -127,10 +126,7 @@ def test_daily_report_review_by_the_rep_and_comment_by_the_manager(browser, live
         context = phone_context(browser, live_server.url, viewport=SCREENS[screen])
         try:
             page = context.new_page()
-            page.goto("/")
-            page.get_by_label("Username").fill(username)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            log_in(page, username, wait=None)
             page.get_by_role("link", name="Reports", exact=True).click()
             if username == "manager":
                 # The team's day as one table, a line per rep; a rep's name opens that rep's full day.
@@ -177,10 +173,7 @@ def test_an_admin_picks_the_team_to_report_on(page, live_server):
         db.session.commit()
         db.session.remove()
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "admin", wait=None)
         page.wait_for_selector("#user-list")  # an admin starts on the administration screen
         page.get_by_role("link", name="Team", exact=True).click()
         page.wait_for_selector("#report-time-ratios table:not(.chart-data)")
@@ -259,14 +252,10 @@ def test_on_the_first_of_a_month_the_team_and_data_screens_open_on_the_last_full
 
 @pytest.mark.calendar
 def test_the_manager_sets_a_monthly_target_and_the_face_time_goal_from_the_screen(screen_page, live_server, screen):
-    from tests.pwa.test_field_app import api, token
+    from tests.pwa.test_field_app import api
 
     page = screen_page
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#targets-grid tbody tr")
+    log_in(page, "manager", wait="#targets-grid tbody tr")
     month = page.get_by_label("From the month").input_value()
     assert re.fullmatch(r"\d{4}-\d\d", month)  # a month picker, not a typed "YYYY-MM"
     rep1 = api(live_server, "/api/auth/me", token(live_server, "rep1"))
@@ -309,10 +298,7 @@ def test_a_late_first_visit_is_marked_in_words_not_only_in_colour(page, live_ser
         route.fulfill(response=answer, json=body)
 
     page.route("**/api/reports/daily*", late_and_on_time)
-    page.goto("/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "manager", wait=None)
     page.get_by_role("link", name="Reports", exact=True).click()
     rows = page.locator("#daily-summary tbody tr")
     expect(rows).to_have_count(2)
@@ -365,7 +351,7 @@ def test_the_team_screen_says_a_week_as_it_says_any_day(browser, live_server):
     """The Team screen wrote a week two ways: "2026-11-30" under the weekly face-time chart and in the
     hunting-and-farming weeks table, "11月30日周一" under the coverage chart. Every week (and day) is said the one
     way, in the charts, the tables and the charts' own tables; their CSV keeps the ISO day."""
-    from tests.pwa.test_team_lists import manager_page
+    from tests.pwa.test_team_lists import manager_page, reps
 
     context, page, errors = manager_page(browser, live_server, viewport=SCREENS["phone"], locale="zh-CN")
     try:
@@ -386,6 +372,27 @@ def test_the_team_screen_says_a_week_as_it_says_any_day(browser, live_server):
             assert not ISO_DAY.search(text), (section, ISO_DAY.search(text))
         page.locator("#report-hunting-farming").scroll_into_view_if_needed()
         shot(page, "zh-team-weeks")
+        # A target set says on when (the grid's cell, read on a hover); nowhere on the screen is a day said as ISO.
+        month = page.locator("#target-month").input_value()
+        rep1 = reps(live_server)[0]["rep1"]["id"]
+        put = urllib.request.Request(
+            f"{live_server.url}/api/reports/targets/monthly",
+            method="PUT",
+            data=json.dumps({"rep_id": rep1, "month": month, "amount": 120000}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token(live_server, 'manager')}"},
+        )
+        urllib.request.urlopen(put).close()
+        page.reload()
+        cell = page.locator(f"#targets-grid tr[data-rep='{rep1}'] td[data-month='{month}']")
+        expect(cell).to_have_attribute("title", re.compile("陈经理 Manager Chen"))
+        page.locator("#report-qualification table").first.wait_for()
+        said = page.evaluate(
+            "() => [document.querySelector('main').textContent, "
+            "...[...document.querySelectorAll('main [title]')].map((el) => el.title)]"
+        )
+        assert not [text for text in said if ISO_DAY.search(text)], [
+            ISO_DAY.search(t)[0] for t in said if ISO_DAY.search(t)
+        ]
     finally:
         context.close()
     assert not errors, errors

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from server import clock as server_clock
 from server.extensions import db
-from tests.pwa.conftest import PASSWORD, phone_context, shot
+from tests.pwa.conftest import log_in, phone_context, shot
 from tests.pwa.test_notices import call, login_token
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -31,11 +31,7 @@ def namesakes(live_server):
 
 
 def _manager(page):
-    page.goto("/")
-    page.locator("#username").fill("manager")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_selector("nav")
+    log_in(page, "manager", wait="nav")
 
 
 def test_reps_of_the_same_name_are_told_apart_by_their_username(browser, namesakes):

@@ -28,7 +28,6 @@ from server.models import Account, RoutePlan, Team, User
 from tests.fake_http import FakeTiles
 from tests.pwa.conftest import (
     IDB_GET_META,
-    PASSWORD,
     log_in,
     phone_context,
     shot,
@@ -552,10 +551,7 @@ def test_the_manager_picks_the_tile_source_on_the_settings_screen_and_the_reps_m
     manager = phone_context(browser, map_server.url)
     try:
         page = manager.new_page()
-        page.goto("/")
-        page.get_by_label("Username").fill("manager")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "manager", wait=None)
         page.get_by_role("link", name="Settings").click()
         tiles = page.get_by_label("Map tiles")
         expect(tiles).to_have_value("osm")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from server.extensions import db
 from tests.fake_im import FakeWeCom, serving
-from tests.pwa.conftest import PASSWORD, phone_context, shot, start_live_server, today_local
+from tests.pwa.conftest import PASSWORD, log_in, phone_context, shot, start_live_server, today_local
 
 SECRET = "wecom-secret-browser"
 
@@ -93,10 +93,7 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("rep1")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "rep1", wait=None)
         banner = page.locator("#notice-banner")
         expect(banner).to_be_visible()
         # The app is in English (the browser's language): so is the banner, never Chinese words inside it.
@@ -142,10 +139,7 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
     context = phone_context(browser, server.url, service_workers="allow")
     page = context.new_page()
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("manager")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "manager", wait=None)
         page.get_by_role("link", name="Settings").click()
         outbox = page.locator("#notice-outbox li.notice")
         expect(outbox.first).to_contain_text("WeCom · sent")

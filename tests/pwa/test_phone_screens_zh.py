@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import DESKTOP, PASSWORD, phone_context, shot, wait_synced
+from tests.pwa.conftest import DESKTOP, log_in, phone_context, shot, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.pwa.test_notices import call
 
@@ -18,16 +18,8 @@ pytestmark = pytest.mark.usefixtures("fixed_clock")
 BRAND = "rgb(15, 118, 110)"  # --brand in app.css
 
 
-def log_in_zh(page, username):
-    page.goto("/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("#tabs")).to_be_visible()
-
-
 def test_the_report_tab_covers_both_reports_and_the_weekly_one_is_marked_on_its_screen(zh):
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     zh.get_by_role("link", name="报告", exact=True).click()
     expect(zh.locator("#tabs a[aria-current='page']")).to_have_text("报告")
     expect(zh.locator(".subtabs a[aria-current='page']")).to_have_text("每日报告")
@@ -40,7 +32,7 @@ def test_the_report_tab_covers_both_reports_and_the_weekly_one_is_marked_on_its_
 
 
 def test_the_managers_reports_link_reps_in_the_apps_colour_and_fit_a_phone_as_cards(zh):
-    log_in_zh(zh, "manager")
+    log_in(zh, "manager", wait="#tabs")
     zh.goto("/#/report")
     summary = zh.locator("#daily-summary")
     rows = summary.locator("tbody tr")
@@ -62,7 +54,7 @@ def test_the_managers_reports_link_reps_in_the_apps_colour_and_fit_a_phone_as_ca
 
 
 def test_a_reps_name_in_the_accounts_list_is_never_split(zh):
-    log_in_zh(zh, "manager")
+    log_in(zh, "manager", wait="#tabs")
     zh.get_by_role("link", name="客户", exact=True).click()
     owners = zh.locator("#account-list .owner")
     expect(owners.first).to_be_visible()
@@ -76,7 +68,7 @@ def test_a_reps_name_in_the_accounts_list_is_never_split(zh):
 
 def test_a_persons_username_and_team_in_the_admins_list_stay_on_one_line(zh):
     """ "rep1 · 上海一部 Shanghai Team 1" used to break inside the team's name, leaving "1" (or "一部 …") alone."""
-    log_in_zh(zh, "admin")
+    log_in(zh, "admin", wait="#tabs")
     details = zh.locator("#user-list .muted")
     expect(details.first).to_be_visible()
     assert details.count() >= 3
@@ -95,7 +87,7 @@ def test_a_persons_username_and_team_in_the_admins_list_stay_on_one_line(zh):
 def test_the_team_screens_figures_wrap_whole_on_a_phone(zh):
     """A funnel step's conversion ("S>P 57.9%") and a percentage ("30 %") stay on one line at 360 px: the steps
     used to wrap with each "·" alone on a line, and the method ratios' "30" parted from its "%"."""
-    log_in_zh(zh, "manager")
+    log_in(zh, "manager", wait="#tabs")
     steps = zh.locator("#report-funnel td[data-label='转化率'] .steps > span")
     expect(steps.first).to_be_visible()
     assert steps.count() >= 5 and all(re.fullmatch(r"[SPADC]>[PADCO]\s[\d.–]+%", s) for s in steps.all_inner_texts())
@@ -135,7 +127,7 @@ def test_the_team_screens_tables_that_would_not_fit_a_phone_are_a_card_a_row(zh,
     """At 360 px in zh-CN no report table on the Team screen scrolls sideways in its box, charts' tables shown
     too: a table too wide is a card a row, each figure beside its column's name; one that fits (coverage) stays a
     table. On a desktop every one is a table."""
-    log_in_zh(zh, "manager")
+    log_in(zh, "manager", wait="#tabs")
     expect(zh.locator("#report-activity table.fit")).to_be_visible()
     for button in zh.locator("[data-chart-table]").all():
         button.click()
@@ -155,7 +147,7 @@ def test_the_team_screens_tables_that_would_not_fit_a_phone_are_a_card_a_row(zh,
     desktop = phone_context(browser, live_server.url, locale="zh-CN", viewport=DESKTOP)
     try:
         page = desktop.new_page()
-        log_in_zh(page, "manager")
+        log_in(page, "manager", wait="#tabs")
         expect(page.locator("#report-activity table.fit")).to_be_visible()
         boxes = page.evaluate(TABLE_BOXES)
         assert boxes and not [b for b in boxes if b[1] or b[2]], boxes
@@ -164,7 +156,7 @@ def test_the_team_screens_tables_that_would_not_fit_a_phone_are_a_card_a_row(zh,
 
 
 def test_the_notice_switches_name_their_column_once_and_each_box_its_kind(zh, live_server):
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     zh.locator("#account-button").click()
     card = zh.locator("#notices-card")
     expect(card.locator("#notice-kinds")).to_be_visible()
@@ -199,7 +191,7 @@ def test_an_admins_report_says_it_is_loading_until_it_comes(zh, screen, answer, 
             held.append(route)
 
     zh.route(answer, hold)
-    log_in_zh(zh, "admin")
+    log_in(zh, "admin", wait="#tabs")
     zh.goto(f"/{screen}")
     sign = zh.locator("main .loading")
     expect(sign).to_be_visible()
@@ -225,7 +217,7 @@ def test_the_reports_open_on_the_teams_day_and_week_not_the_phones(browser, live
     )
     try:
         page = context.new_page()
-        log_in_zh(page, "rep1")
+        log_in(page, "rep1", wait="#tabs")
         page.goto("/#/week")
         expect(page.locator("#week-date")).to_have_value("2026-11-16")
         expect(page.locator("#week-reviews[data-week='2026-11-16'] article.week")).to_be_visible()
@@ -238,7 +230,7 @@ def test_the_reports_open_on_the_teams_day_and_week_not_the_phones(browser, live
 def test_the_settings_take_times_on_a_24_hour_clock(zh, live_server):
     """Typed on the keyboard as a Chinese clock reads: 13:15, no AM/PM to pick (a time input of the browser's own
     follows the browser's locale, not the app's language)."""
-    log_in_zh(zh, "manager")
+    log_in(zh, "manager", wait="#tabs")
     zh.get_by_role("link", name="设置", exact=True).click()
     first = zh.get_by_label("首次拜访时间（每位销售可另设）")
     expect(first).to_have_value("08:45")
@@ -269,7 +261,7 @@ def test_the_settings_take_times_on_a_24_hour_clock(zh, live_server):
 
 
 def test_the_daily_reports_overdue_accounts_say_what_their_number_is(zh):
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     zh.goto("/#/report")
     items = zh.locator("h3:has-text('明天应拜访的逾期客户') + ul li")
     expect(items.first).to_be_visible()
@@ -286,7 +278,7 @@ def test_a_check_in_far_from_the_account_says_how_far_in_kilometres(browser, liv
     context = phone_context(browser, live_server.url, locale="zh-CN", geolocation=north, permissions=["geolocation"])
     try:
         page = context.new_page()
-        log_in_zh(page, "rep1")
+        log_in(page, "rep1", wait="#tabs")
         wait_synced(page)  # the account is on the phone
         page.goto(f"/#/visit/new?account={account['id']}")
         page.get_by_label("拜访目的（必填）").fill("路过拜访")
@@ -298,7 +290,7 @@ def test_a_check_in_far_from_the_account_says_how_far_in_kilometres(browser, liv
 
 def test_a_delay_of_hours_is_said_in_hours_and_minutes(zh):
     """A delay such as 比计划晚 831 分钟 was a count to do in one's head: from an hour on, hours and minutes."""
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     said = zh.evaluate("import('/js/ui.js').then((ui) => [0, 45, 60, 831].map(ui.duration))")
     assert said == ["0 分钟", "45 分钟", "1 小时 0 分", "13 小时 51 分"], said
 
@@ -306,7 +298,7 @@ def test_a_delay_of_hours_is_said_in_hours_and_minutes(zh):
 def test_the_team_screens_go_to_menu_lands_each_report_below_the_header(zh):
     """The Team screen is many phone screens long: its "跳到" menu lists every report by its heading and goes to the
     one picked, its heading just below the sticky header (not under it), and is ready for the next pick."""
-    log_in_zh(zh, "manager")
+    log_in(zh, "manager", wait="#tabs")
     expect(zh.locator("#report-activity table.fit")).to_be_visible()
     # Picked once the screen is drawn (its charts come after its tables and make the page longer above).
     zh.wait_for_function(

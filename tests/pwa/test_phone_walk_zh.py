@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import ARTEFACTS, PASSWORD, TZ, phone_context, shot, today_local, wait_synced
+from tests.pwa.conftest import ARTEFACTS, TZ, log_in, phone_context, shot, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
-from tests.pwa.test_phone_screens_zh import log_in_zh
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -38,7 +37,7 @@ def test_a_leave_by_time_gone_by_says_leave_now_and_when_the_rep_gets_there(brow
     context = phone_context(browser, live_server.url, locale="zh-CN", at=at)
     try:
         page = context.new_page()
-        log_in_zh(page, "rep1")
+        log_in(page, "rep1", wait="#tabs")
         wait_synced(page)
         card = page.locator("#next-up")
         expect(card).to_have_attribute("data-account", second["account_id"])
@@ -65,6 +64,9 @@ STATES = [
     {"state": "offline", "waiting": 12, "lastSync": "2026-11-18T02:00:00Z"},
     {"state": "idle", "waiting": 0, "lastSync": None},
     {"state": "syncing", "waiting": 0, "progress": {"done": 12000, "total": 25188}},
+    # A big territory's first sync: "Syncing 100,000/250,000" was cut with "…" in English; shown short, not cut.
+    {"state": "syncing", "waiting": 0, "progress": {"done": 100000, "total": 250000}},
+    {"state": "syncing", "waiting": 3, "progress": {"done": 100000, "total": 250000}},
     {"state": "error", "waiting": 0, "lastSync": "2026-11-18T02:00:00Z", "error": "Server error", "code": "server"},
     {"state": "error", "waiting": 3, "lastSync": "2026-11-18T02:00:00Z", "error": "Server error", "code": "server"},
 ]
@@ -78,10 +80,7 @@ def test_the_sync_state_and_a_notices_dismiss_button_each_take_one_line_on_a_pho
     context = phone_context(browser, live_server.url, locale=locale)
     try:
         page = context.new_page()
-        page.goto("/")
-        page.locator("#username").fill("rep1")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#login-form button[type=submit]").click()
+        log_in(page, "rep1", wait=None)
         wait_synced(page)
         status = page.locator("#sync-status")
         for state in STATES:  # shown and measured in one go: no sync of the app's own comes between
@@ -107,7 +106,7 @@ def test_the_sync_state_and_a_notices_dismiss_button_each_take_one_line_on_a_pho
 def test_the_running_kind_on_the_day_clock_says_a_tap_again_stops_it(zh):
     """Nothing on the day clock said that tapping the running kind again stops the clock: its button says so (only
     that one), and a tap there stops it."""
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     zh.goto("/#/clock")
     travel = zh.locator("button[data-category='travel']")
     travel.click()
@@ -124,7 +123,7 @@ def test_the_running_kind_on_the_day_clock_says_a_tap_again_stops_it(zh):
 def test_the_joint_visit_box_calls_the_manager_a_manager_once(zh, live_server):
     """The box a rep ticks when the manager went along read "经理 陈经理 Manager Chen 陪访": the demo manager's name
     says 经理 already. Said once: the name alone when it says so, 经理 before one that does not."""
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     account = api(live_server, "/api/accounts?per_page=1", token(live_server, "rep1"))["items"][0]
     wait_synced(zh)
     zh.goto(f"/#/visit/new?account={account['id']}")
@@ -154,7 +153,7 @@ def test_the_opportunity_a_visit_is_for_is_listed_with_its_stage_in_words(zh, li
     account = api(live_server, "/api/opportunities?status=open&per_page=1", key)["items"][0]["account_id"]
     opportunities = api(live_server, f"/api/opportunities?status=open&account_id={account}", key)["items"]
     said = [f"{o['title']} · {o['stage']} {STAGE_WORDS[o['stage']]}" for o in opportunities]
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     wait_synced(zh)
     zh.goto(f"/#/visit/new?account={account}")
     expect(zh.locator("#opportunity option")).to_have_text(["无", *said])
@@ -171,7 +170,7 @@ def test_after_check_out_the_screen_opens_at_the_top_on_what_comes_next(zh, live
     """Checked out from the bottom of a long visit screen, the screen stayed scrolled down, away from the next stop
     that the check-out puts at its top: it goes to the top. The card there says "next stop" once, not again before
     when to leave."""
-    log_in_zh(zh, "rep1")
+    log_in(zh, "rep1", wait="#tabs")
     wait_synced(zh)
     key = token(live_server, "rep1")
     me = api(live_server, "/api/auth/me", key)["id"]
@@ -207,7 +206,7 @@ def test_planning_a_new_rep_with_no_start_says_why_in_words_and_leads_to_where_i
     context = phone_context(browser, live_server.url, locale="zh-CN")
     try:
         page = context.new_page()
-        log_in_zh(page, "manager")
+        log_in(page, "manager", wait="#tabs")
         page.goto(f"/#/week?rep={rep['id']}")
         page.locator("#rep-day-plan").click()
         status = page.locator("#rep-day-status")
@@ -231,7 +230,7 @@ def test_a_visit_on_a_day_with_nothing_planned_is_not_the_days_last_stop(zh, liv
         api(live_server, f"/api/routes/{me}/{today_local()}", key)
     assert none.value.code == 404
     account = api(live_server, "/api/accounts?per_page=1", key)["items"][0]
-    log_in_zh(zh, "rep2")
+    log_in(zh, "rep2", wait="#tabs")
     wait_synced(zh)
     zh.goto(f"/#/visit/new?account={account['id']}")
     zh.locator("#purpose").fill("路过拜访")

@@ -23,7 +23,6 @@ from server.models import Photo
 from server.photos.storage import make_store
 from tests.pwa.conftest import (
     IDB_GET_META,
-    PASSWORD,
     TZ,
     idb_all,
     log_in,
@@ -323,10 +322,7 @@ def test_camera_only_is_the_teams_setting_and_reaches_the_phone(browser, context
     boss = phone_context(browser, live_server.url, service_workers="allow")
     try:
         screen = boss.new_page()
-        screen.goto("/")
-        screen.get_by_label("Username").fill("manager")
-        screen.get_by_label("Password").fill(PASSWORD)
-        screen.get_by_role("button", name="Log in").click()
+        log_in(screen, "manager", wait=None)
         screen.get_by_role("link", name="Settings").click()
         box = screen.get_by_label("Camera only: no photos picked from the album")
         expect(box).not_to_be_checked()
@@ -412,10 +408,7 @@ def test_waiting_photos_show_on_me_and_the_manager_sees_them_in_the_reports(brow
     try:
         screen = boss.new_page()
         # The manager's start screen is Team, not Today: logged in by hand (log_in waits for Today).
-        screen.goto("/")
-        screen.get_by_label("Username").fill("manager")
-        screen.get_by_label("Password").fill(PASSWORD)
-        screen.get_by_role("button", name="Log in").click()
+        log_in(screen, "manager", wait=None)
         screen.goto("/#/report")
         card = open_card(screen, f'.daily[data-rep="{rep_id}"]')
         thumbs = card.locator(f'[data-visit="{visit_id}"] img.photo-thumb')

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server.notify.reminders import reminder_tag
-from tests.pwa.conftest import PASSWORD, TZ, phone_context, shot, start_live_server, today_local, wait_synced
+from tests.pwa.conftest import TZ, log_in, phone_context, shot, start_live_server, today_local, wait_synced
 from tests.pwa.test_field_app import api, token
 
 CHECK = "async () => { const { checkReminders } = await import('/js/reminders.js'); await checkReminders(); }"
@@ -40,11 +40,7 @@ def log_in_at(browser, live_server, at, username="rep1"):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#route, #plan-today, #day-over")
+    log_in(page, username)
     wait_synced(page)
     return context, page, errors
 

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from server.extensions import db
-from tests.pwa.conftest import DESKTOP, PASSWORD, PHONE, phone_context, shot, start_live_server, today_local
+from tests.pwa.conftest import DESKTOP, PHONE, shot, start_live_server, today_local
+from tests.pwa.test_team_lists import manager_page
 
 REPS = 20
 
@@ -40,14 +41,7 @@ def team20(tmp_path_factory):
 
 
 def open_team(browser, server, viewport, locale="en-US"):
-    context = phone_context(browser, server.url, viewport=viewport, locale=locale)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/")
-    page.locator("#username").fill("manager")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
+    context, page, errors = manager_page(browser, server, viewport, locale)
     expect(page.locator("#scorecard tbody tr")).to_have_count(REPS, timeout=30_000)
     return context, page, errors
 

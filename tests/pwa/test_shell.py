@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.pwa.conftest import IDB_PUT_META, PASSWORD, WAIT_MS, phone_context, wait_synced
+from tests.pwa.conftest import IDB_PUT_META, PASSWORD, WAIT_MS, log_in, phone_context, wait_synced
 
 # Nothing here depends on the date: the module runs at one fixed instant (see `fixed_clock`).
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -97,10 +97,7 @@ def test_today_says_the_route_is_on_its_way_until_the_first_sync_has_brought_it(
                 held.append(route)
 
         page.route("**/api/sync/pull*", hold)  # the first sync's pages wait
-        page.goto("/")
-        page.get_by_label("Username").fill("rep1")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "rep1", wait=None)
         waiting = page.locator("#today-none[data-first-sync='true']")
         waiting.wait_for()
         assert waiting.inner_text() == "Bringing today's route from the server…"  # not "no route planned"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import DESKTOP, PASSWORD, PHONE, phone_context, shot, today_local
+from tests.pwa.conftest import DESKTOP, PHONE, log_in, phone_context, shot, today_local
 
 CHARTS = ("funnel", "split", "first", "coverage", "losses")
 CASES = {"desktop-en": (DESKTOP, "en-US"), "phone-zh": (PHONE, "zh-CN")}
@@ -31,11 +31,7 @@ def test_each_chart_draws_with_its_table_and_csv(browser, live_server, case):
     errors, scripts = [], []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
-    page.goto("/")
-    page.locator("#username").fill("manager")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_selector("#scorecard tbody tr")
+    log_in(page, "manager", wait="#scorecard tbody tr")
     # The default period's reports drawn first, marked, so the wait below is for the new period's.
     page.wait_for_selector("#report-funnel")
     page.evaluate("() => { document.querySelector('#report-funnel').dataset.before = '1'; }")
@@ -113,11 +109,7 @@ def test_a_reps_screens_load_no_chart_code(browser, live_server):
     page = context.new_page()
     scripts = []
     page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
-    page.goto("/")
-    page.locator("#username").fill("rep1")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_selector("#route, #plan-today, #day-over")
+    log_in(page, "rep1")
     page.wait_for_load_state("networkidle")
     assert not [u for u in scripts if "teamcharts" in u or "chartjs" in u]
     assert page.evaluate("() => window.Chart === undefined")

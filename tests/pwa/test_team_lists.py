@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from server.extensions import db
 from server.models import Account
-from tests.pwa.conftest import DESKTOP, PASSWORD, PHONE, TZ, phone_context, shot, wait_synced
+from tests.pwa.conftest import DESKTOP, PHONE, TZ, log_in, phone_context, shot, wait_synced
 from tests.pwa.test_field_app import api, token
 from tests.records import writing
 
@@ -21,10 +21,7 @@ def manager_page(browser, live_server, viewport=DESKTOP, locale="en-US"):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/")
-    page.locator("#username").fill("manager")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
+    log_in(page, "manager", wait=None)
     return context, page, errors
 
 
@@ -141,16 +138,40 @@ def test_an_account_names_its_rep_to_a_manager_not_to_the_rep(browser, live_serv
     rep = phone_context(browser, live_server.url, locale="zh-CN")
     try:
         page = rep.new_page()
-        page.goto("/")
-        page.locator("#username").fill("rep2")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#login-form button[type=submit]").click()
+        log_in(page, "rep2", wait=None)
         wait_synced(page)
         page.goto(f"{live_server.url}/#/account/{account_id}")
         expect(page.locator("h1")).to_contain_text(name)
         expect(page.locator("#account-owner")).to_have_count(0)
     finally:
         rep.close()
+
+
+@pytest.mark.calendar
+def test_an_account_draws_before_the_reps_name_comes_and_fills_it_in(browser, live_server):
+    """The owner not among the team's reps kept on the phone (no list fetched yet): the account draws at once and
+    its rep's name follows when the server answers, not the other way round."""
+    team, _ = reps(live_server)
+    with live_server.app.app_context():
+        account = db.session.query(Account).filter_by(owner_id=uuid.UUID(team["rep1"]["id"])).first()
+        account_id, name = str(account.id), account.name
+        db.session.remove()
+    context, page, errors = manager_page(browser, live_server, viewport=PHONE)
+    try:
+        wait_synced(page)
+        page.evaluate("import('/js/db.js').then((db) => db.setMeta('team_reps', []))")
+        held = []
+        context.route("**/api/users?role=rep*", lambda route: held.append(route))
+        page.goto(f"{live_server.url}/#/account/{account_id}")
+        expect(page.locator("h1")).to_contain_text(name)
+        expect(page.locator("#account-owner")).to_be_hidden()
+        assert held, "the team's reps were never asked for"
+        for route in held:
+            route.continue_()
+        expect(page.locator("#account-owner")).to_have_text(f"Rep: {team['rep1']['display_name']}")
+    finally:
+        context.close()
+    assert not errors, errors
 
 
 @pytest.mark.calendar

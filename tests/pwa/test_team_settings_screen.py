@@ -29,10 +29,7 @@ def test_a_manager_saves_the_teams_cadence_and_the_screen_says_who_changed_it(br
     errors = []
     context, page = _page(browser, live_server, SCREENS[screen], errors)
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("manager")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "manager", wait=None)
         page.get_by_role("link", name="Settings").click()
         form = page.locator("#settings-form")
         expect(form).to_be_visible()
@@ -110,10 +107,7 @@ def test_an_admin_creates_a_team_with_its_manager_and_cadence_and_reads_its_hist
     errors = []
     context, page = _page(browser, live_server, SCREENS[screen], errors)
     try:
-        page.goto("/")
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "admin", wait=None)
         page.get_by_role("link", name="Settings").click()
         expect(page.locator("#settings-form")).to_be_visible()
         page.locator("#new-team summary").click()

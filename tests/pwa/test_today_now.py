@@ -273,3 +273,28 @@ def test_offline_the_rep_drops_moves_and_inserts_stops_and_the_server_keeps_the_
         assert extra["id"] not in stored["choices"]["exclude"]
     finally:
         context.close()
+
+
+ONWARD = """async ([visited, atHour]) => {
+  const { dayNow } = await import('/js/dayedit.js');
+  const at = (h) => new Date(Date.UTC(2027, 0, 4, 0, h * 60)).toISOString();
+  const stops = ['a', 'b', 'c', 'd'].map((id, i) => ({ account_id: id, planned_arrival: at(2 + 2 * i),
+                                                        service_minutes: 30, travel_minutes: 15 }));
+  const visits = visited.map(([id, h]) => ({ account_id: id, check_in_at: at(h), check_out_at: at(h) }));
+  const theirs = (s) => s.account_id !== 'd' || visited.length < 2;
+  const where = dayNow(stops, visits, new Date(at(atHour)), { theirs });
+  return [where.nextIndex, where.onward];
+}"""
+
+
+def test_the_day_goes_on_after_the_stop_visited_last_never_back_to_one_passed_by(module_page):
+    """dayNow's `onward` (the next stop the reminders and the check-out name, dayclock.js nextStop): the first stop
+    still to do after the one visited last, though Today's next is an earlier stop still in time."""
+    # Stops at 02:00, 04:00, 06:00, 08:00 UTC; the rep went to c first, at 01:00: a is still in time but passed by.
+    assert module_page.evaluate(ONWARD, [[["c", 1]], 1]) == [0, 3]
+    # In order: onward is the next.
+    assert module_page.evaluate(ONWARD, [[["a", 1]], 1]) == [1, 1]
+    # Nothing after the stop visited last that is the rep's (d is reassigned away): none.
+    assert module_page.evaluate(ONWARD, [[["b", 1], ["c", 1.5]], 1]) == [0, -1]
+    # Nothing visited yet: the next.
+    assert module_page.evaluate(ONWARD, [[], 3]) == [1, 1]

@@ -25,7 +25,6 @@ from tests.pwa.conftest import (
     wait_controlled,
     wait_until,
 )
-from tests.pwa.test_phone_screens_zh import log_in_zh
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -134,26 +133,55 @@ def kept(server):
     return sorted(map(tuple, rows))
 
 
+def said_on_the_me_screen(page, server, taken, fresh):
+    """Once the subscription step is over: the `fresh` address kept for rep1 beside rep2's and nothing said; or,
+    with no fresh one free (None), rep2's address still theirs alone and the Me screen saying so in words."""
+    if fresh:
+        wait_until(page, "async () => (await (await import('/js/db.js')).getMeta('push_taken', null)) === false")
+        assert kept(server) == [(fresh, "rep1"), (taken, "rep2")]
+        expect(page.locator("#push-taken")).to_have_count(0)
+    else:
+        expect(page.locator("#push-taken")).to_have_text(
+            "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。"
+        )
+        assert kept(server) == [(taken, "rep2")]
+
+
+@pytest.fixture
+def kept_for_rep2(server):
+    """Keep a push address on the server for rep2 (as another user's browser left it): `kept_for_rep2(endpoint)`;
+    every subscription is gone again after the test."""
+
+    def keep(endpoint):
+        with server.app.app_context():
+            rep2 = db.session.scalar(db.select(User.id).where(User.username == "rep2"))
+            keys = subscription(endpoint)["keys"]
+            db.session.add(PushSubscription(endpoint=endpoint, user_id=rep2, p256dh=keys["p256dh"], auth=keys["auth"]))
+            db.session.commit()
+            db.session.remove()
+        return endpoint
+
+    yield keep
+    with server.app.app_context():
+        db.session.execute(db.delete(PushSubscription))
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.mark.parametrize("fresh_is_free", [True, False])
 def test_a_push_address_kept_for_another_user_is_subscribed_afresh_or_said_on_the_me_screen(
-    browser, server, fresh_is_free
+    browser, server, kept_for_rep2, fresh_is_free
 ):
     """The server's 409 push_endpoint_taken (this browser's push address kept for another user, with other keys)
     was taken for "refused", and its words were never shown. The browser subscribes afresh, as the server asks,
     and keeps the new address; if even that one is taken, the Me screen, where notifications are turned on, says
     so in the rep's language. The other user's subscription stays theirs."""
-    taken = f"{server.url}/push/taken-{fresh_is_free}"
-    with server.app.app_context():
-        rep2 = db.session.scalar(db.select(User.id).where(User.username == "rep2"))
-        theirs = subscription(taken)["keys"]
-        db.session.add(PushSubscription(endpoint=taken, user_id=rep2, p256dh=theirs["p256dh"], auth=theirs["auth"]))
-        db.session.commit()
-        db.session.remove()
+    taken = kept_for_rep2(f"{server.url}/push/taken-{fresh_is_free}")
     fresh = f"{server.url}/push/fresh" if fresh_is_free else taken
     context = phone_context(browser, server.url, locale="zh-CN", service_workers="allow")
     page = context.new_page()
     try:
-        log_in_zh(page, "rep1")
+        log_in(page, "rep1", wait="#tabs")
         wait_controlled(page)
         page.evaluate(PUSH_SERVICE, [subscription(taken), subscription(fresh)])
         page.goto("/#/me")
@@ -163,23 +191,31 @@ def test_a_push_address_kept_for_another_user_is_subscribed_afresh_or_said_on_th
         allow.click()
         expect(page.locator("#reminders-state")).to_have_attribute("data-state", "granted")
         wait_until(page, "() => window.dropped === 1")  # the taken subscription dropped, a fresh one asked for
-        if fresh_is_free:
-            wait_until(
-                page,
-                "async () => (await import('/js/webpush.js')).keepPushSubscription()"
-                ".then((said) => said === 'subscribed')",
-            )
-            assert kept(server) == [(fresh, "rep1"), (taken, "rep2")]
-            expect(page.locator("#push-taken")).to_have_count(0)
-        else:
-            expect(page.locator("#push-taken")).to_have_text(
-                "此浏览器的推送地址属于另一位用户：这里收不到推送通知，应用内提醒照常。"
-            )
-            assert kept(server) == [(taken, "rep2")]
+        said_on_the_me_screen(page, server, taken, fresh if fresh_is_free else None)
         shot(page, f"zh-push-{'fresh' if fresh_is_free else 'taken'}")
     finally:
         context.close()
-        with server.app.app_context():
-            db.session.execute(db.delete(PushSubscription))
-            db.session.commit()
-            db.session.remove()
+
+
+@pytest.mark.parametrize("fresh_is_free", [True, False])
+def test_the_apps_start_takes_the_same_step_and_the_me_screen_says_a_taken_address(
+    browser, server, kept_for_rep2, fresh_is_free
+):
+    """Notifications allowed before: the app's start subscribes as the Me screen does (webpush.js), a fresh
+    address once when the server answers 409 push_endpoint_taken; an address taken even then is said on the Me
+    screen, where the rep looks for notifications, without anything to tap. The start had taken it for nothing."""
+    taken = kept_for_rep2(f"{server.url}/push/start-taken-{fresh_is_free}")
+    fresh = f"{server.url}/push/start-fresh" if fresh_is_free else taken
+    context = phone_context(browser, server.url, locale="zh-CN", service_workers="allow")
+    context.grant_permissions(["notifications"], origin=server.url)
+    handed = json.dumps([subscription(taken), subscription(fresh)])
+    context.add_init_script(f"({PUSH_SERVICE})({handed})")
+    page = context.new_page()
+    try:
+        log_in(page, "rep1", wait="#tabs")
+        wait_until(page, "() => window.dropped === 1")  # the start's step: the taken one dropped, a fresh one asked
+        page.goto("/#/me")
+        expect(page.locator("#reminders-state")).to_have_attribute("data-state", "granted")
+        said_on_the_me_screen(page, server, taken, fresh if fresh_is_free else None)
+    finally:
+        context.close()

@@ -8,7 +8,6 @@ export default {
   "sync.offline": "离线", "sync.syncing": "同步中…", "sync.online": "在线",
   "sync.progress": "同步中 {done}/{total}",
   "sync.waiting": "{n} 条待同步", "sync.last": "已同步 {time}", "sync.never": "尚未同步",
-  "sync.synced_at": "已同步 {time}", "sync.never_yet": "尚未同步",
   "sync.error": "同步失败：{message}", "sync.login": "请重新登录以发送记录",
   "sync.rejected": "服务器拒收 {n} 条记录：{reason}", "sync.dismiss": "知道了",
   "sync.update": "新版本已就绪。", "sync.reload": "重新加载",

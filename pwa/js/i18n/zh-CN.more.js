@@ -1,7 +1,6 @@
 // The app's other strings in zh-CN: every screen's but the shell's, the login's and Today's (zh-CN.js);
 // pwa/js/i18n.js loads them once the first screen has drawn, and before any other screen draws.
 export default {
-  "app.name": "Fieldday",
   "report.tab.daily": "每日报告", "report.tab.weekly": "周回顾",
   "logout": "退出",
   "territory.filters": "筛选与颜色", "territory.title": "辖区地图", "territory.button": "地图", "territory.list": "列表",
@@ -46,7 +45,7 @@ export default {
   "category.meeting": "会议", "category.unrecorded": "未记录",
   "tomorrow.title": "明天 {date}", "tomorrow.none": "明天还没有路线。",
   "tomorrow.replan": "重新规划", "tomorrow.plan": "规划明天", "tomorrow.offline": "重新规划需要网络；保留上一次的路线。",
-  "tomorrow.keep": "保留", "tomorrow.pin": "固定时间", "tomorrow.dropped": "未排入",
+  "tomorrow.keep": "保留", "tomorrow.pin": "固定时间",
   "drop.not_worth_the_time": "排不下：其他拜访价值更高", "drop.no_coordinates": "缺少地图位置",
   "drop.window_outside_day": "时间不在工作时段内", "drop.mandatory": "必须拜访",
   "drop.no_time_left": "今天已没有时间安排", "drop.cannot_be_reached_in_its_window": "已赶不上约定时间",
@@ -319,7 +318,6 @@ export default {
   "field.stops": "拜访",
   "field.start": "从此时此地重新规划",
   "visit.still_open": "你自 {time} 起仍在 {name} 签到中。请先在那里签退：一次只进行一个拜访。",
-  "visit.go_check_out": "打开该拜访",
   "visit.already_today": "今天 {time} 已拜访过。",
   "visit.open_it": "打开该拜访",
   "visit.cancelled": "已取消",
@@ -403,6 +401,7 @@ export default {
   "admin.start": "出发",
   "admin.end": "结束",
   "admin.position_none": "未设置",
+  "admin.start_unnamed": "家（地图上选定）", "admin.position_set": "已在地图上选定",
   "admin.back": "← 人员",
   "admin.details": "基本信息",
   "admin.move_team": "团队（调到其他团队）",

@@ -6,7 +6,7 @@ import { navButton, navContext, wireNavLinks } from "../navlinks.js";
 import { fieldMap } from "../map.js";
 import { emit, on } from "../state.js";
 import { may } from "../may.js";
-import { teamReps } from "../teams.js";
+import { repName, teamReps } from "../teams.js";
 import { flags as opportunityFlags } from "./opportunity.js";
 import { word, wordOrText } from "./records.js";
 import { photoItems } from "./visit.js";
@@ -177,14 +177,6 @@ export async function renderList(main, { query, user = null }) {
   await update();
 }
 
-/** The name of the rep who owns `account`, for a manager or an admin (a rep's accounts are their own): the team's
- *  reps as last fetched, fetched again when the owner is not among them (a rep added since). */
-async function ownerName(account, user) {
-  if (!user || user.role === "rep" || !account.owner_id) return null;
-  const named = (reps) => reps.find((r) => r.id === account.owner_id)?.name;
-  return named(await getMeta("team_reps", [])) ?? named(await teamReps(user)) ?? null;
-}
-
 export async function renderDetail(main, { id, user = null }) {
   const account = await get("accounts", id);
   if (!account) {
@@ -202,10 +194,11 @@ export async function renderDetail(main, { id, user = null }) {
   const nav = await navContext();
   const photos = await photosOf({ account: id }); // newest first
   const visitOf = new Map(visits.map((v) => [v.id, v]));
-  const owner = await ownerName(account, user);
+  const owner = await repName(user, account.owner_id); // drawn now, or filled in once the team's reps have come
+  const ownerLine = (name) => t("ui.labelled", { label: t("accounts.owner"), value: name });
   main.innerHTML = html`
     <h1>${account.name} <span class="tag">${account.account_class}</span></h1>
-    ${owner ? html`<p id="account-owner">${t("ui.labelled", { label: t("accounts.owner"), value: owner })}</p>` : ""}
+    ${owner.name ? html`<p id="account-owner">${ownerLine(owner.name)}</p>` : owner.later ? html`<p id="account-owner" hidden></p>` : ""}
     <p class="muted">${[account.address, account.region, wordOrText("industry", account.industry), account.org_type ? word("org_type", account.org_type) : ""]
       .filter(Boolean).join(" · ")}</p>
     ${account.latitude == null || account.longitude == null ? html`<p><span class="tag bad">${t("account.no_position")}</span></p>` : ""}
@@ -261,6 +254,13 @@ export async function renderDetail(main, { id, user = null }) {
         <a href="#/visit/${p.record.visit_id}">${shortDate(p.record.taken_at)} — ${t("photo.of_visit", { purpose: visitOf.get(p.record.visit_id)?.purpose ?? "" })}</a>
         <ul class="photo-list">${photoItems([p])}</ul></li>`)}</ul>` : none}`;
   main.querySelectorAll("a.nav-link").forEach((a) => wireNavLinks(a));
+  const ownerSlot = main.querySelector("#account-owner[hidden]");
+  owner.later?.then((name) => {
+    if (!ownerSlot.isConnected) return; // another screen meanwhile
+    if (!name) return ownerSlot.remove();
+    ownerSlot.textContent = ownerLine(name);
+    ownerSlot.hidden = false;
+  });
   const fold = main.querySelector("#position-fold");
   fold.addEventListener("toggle", () => { if (fold.open) positionMap(main, account); }, { once: true });
   main.querySelectorAll("[data-keep]").forEach((button) => button.addEventListener("click", async () => {

@@ -178,8 +178,11 @@ async function positionsMap(element, picked, which) {
   picked.redraw = draw;
 }
 
-function positionText(point) {
-  return point ? `${point[0].toFixed(5)}, ${point[1].toFixed(5)}` : t("admin.position_none");
+/** Where a day starts or ends, in words for the manager: the start's own words (start_label) when it has them,
+ *  else that it is set on the map; never bare coordinates. */
+function positionText(point, words = "") {
+  if (!point) return t("admin.position_none");
+  return words || t(words === null ? "admin.position_set" : "admin.start_unnamed");
 }
 
 /** One person: details, team, start and end, password reset, deactivation with a hand-over. */
@@ -229,8 +232,8 @@ export async function renderUser(main, { user, id, navigate }) {
         <label class="check"><input type="radio" name="which" value="start" checked>${t("admin.start")}</label>
         <label class="check"><input type="radio" name="which" value="end">${t("admin.end")}</label></div>
       <div id="positions-map" class="map pick" role="application" aria-label="${t("admin.positions_map")}"></div>
-      <p>${t("ui.labelled", { label: t("admin.start") })}<span id="start-at">${positionText(picked.start)}</span><br>
-         ${t("ui.labelled", { label: t("admin.end") })}<span id="end-at">${positionText(picked.end)}</span></p>
+      <p>${t("ui.labelled", { label: t("admin.start") })}<span id="start-at">${positionText(picked.start, person.start_label)}</span><br>
+         ${t("ui.labelled", { label: t("admin.end") })}<span id="end-at">${positionText(picked.end, null)}</span></p>
       <label for="start-label">${t("admin.start_label")}</label>
       <input id="start-label" name="start_label" value="${person.start_label}" autocomplete="off">
       ${geocoding() ? html`<label for="start-address">${t("admin.start_address")}</label>
@@ -290,13 +293,14 @@ export async function renderUser(main, { user, id, navigate }) {
 
   const positions = main.querySelector("#positions-form");
   const showPicked = () => {
-    main.querySelector("#start-at").textContent = positionText(picked.start);
-    main.querySelector("#end-at").textContent = positionText(picked.end);
+    main.querySelector("#start-at").textContent = positionText(picked.start, positions.start_label.value.trim());
+    main.querySelector("#end-at").textContent = positionText(picked.end, null);
   };
   picked.changed = () => {
     picked.dirty = true;
     showPicked();
   };
+  positions.start_label.addEventListener("input", showPicked); // the start said in the words being typed
   positionsMap(main.querySelector("#positions-map"), picked, () => positions.which.value);
   positions.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -33,13 +33,15 @@ export async function logOutHere() {
   return waiting;
 }
 
-function remindersBody() {
+/** `taken`: this browser's push address is kept for another user (webpush.js `pushTaken`). */
+function remindersBody(taken) {
   const state = notificationState();
   const minutes = teamSettings();
   return html`<p class="muted">${minutes ? t("reminders.explains", { leave: minutes.leave_reminder_minutes,
                                                                        appointment: minutes.appointment_reminder_minutes }) : ""}</p>
     <p id="reminders-state" data-state="${state}">${t(`reminders.state.${state}`)}</p>
-    ${state === "default" ? html`<button type="button" class="secondary" id="allow-notifications">${t("reminders.allow")}</button>` : ""}`;
+    ${state === "default" ? html`<button type="button" class="secondary" id="allow-notifications">${t("reminders.allow")}</button>` : ""}
+    ${taken ? html`<p class="banner" id="push-taken">${t("error.code.push_endpoint_taken")}</p>` : ""}`;
 }
 
 /** The feed's URL with Copy and its QR code; or the button that makes one. Offline: the URL kept here, if any. */
@@ -96,6 +98,9 @@ export async function render(main, { user, onLoggedOut }) {
   const photos = await waitingFiles("photo");
   const photoBytes = photos.reduce((sum, f) => sum + f.blob.size, 0);
   const [mine, prefs] = await Promise.all([notices({ lang: lang() }).catch(() => []), noticePrefs().catch(() => null)]);
+  const webpush = () => import("../webpush.js");
+  // Where Web Push works, not relied upon: only a push address kept for someone else is worth saying.
+  const pushTaken = () => webpush().then((m) => m.pushTaken()).catch(() => false);
   main.innerHTML = html`<h1>${t("me.title")}</h1>
     <p class="card"><strong>${user.display_name || user.username}</strong> (${user.username})<br>
       ${t("sync.waiting", { n: waiting })} · ${last ? t("sync.last", { time: hhmm(last) }) : t("sync.never")}</p>
@@ -104,7 +109,7 @@ export async function render(main, { user, onLoggedOut }) {
     <div class="card" id="nav-card">${navChoice(await navContext())}</div>
     ${user.role === "rep" ? html`<section class="card" id="calendar-card"><h2>${t("calendar.title")}</h2>
       <p class="muted">${t("calendar.explains")}</p><div id="calendar-body" class="busy"></div></section>
-    <section class="card" id="reminders-card"><h2>${t("reminders.title")}</h2><div id="reminders-body">${remindersBody()}</div></section>` : ""}
+    <section class="card" id="reminders-card"><h2>${t("reminders.title")}</h2><div id="reminders-body">${remindersBody(await pushTaken())}</div></section>` : ""}
     ${passwordForm()}
     <div class="card" id="logout-card">
       <p>${t("me.logout_explains")}</p>
@@ -117,12 +122,9 @@ export async function render(main, { user, onLoggedOut }) {
     if (event.target.id !== "allow-notifications") return;
     await allowNotifications();
     const body = main.querySelector("#reminders-body");
-    body.innerHTML = remindersBody();
-    // Where it works, not relied upon: only a push address kept for someone else is worth saying.
-    const push = await import("../webpush.js").then((m) => m.keepPushSubscription()).catch(() => "refused");
-    if (push === "taken" && body.isConnected) {
-      body.insertAdjacentHTML("beforeend", html`<p class="banner" id="push-taken">${t("error.code.push_endpoint_taken")}</p>`);
-    }
+    body.innerHTML = remindersBody(false);
+    await webpush().then((m) => m.keepPushSubscription()).catch(() => {});
+    body.innerHTML = remindersBody(await pushTaken());
   });
   main.querySelectorAll("#notice-kinds input").forEach((box) => box.addEventListener("change", async () => {
     const kind = box.dataset.kind;

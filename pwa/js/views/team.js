@@ -247,7 +247,7 @@ export async function render(main, { user }) {
         ["undecided", t("team.undecided")], ["beyond_horizon", t("team.beyond_horizon")], ["stale_at_c", t("team.stale_at_c")]],
         withTeam(data.qualification))}
         ${[["undecided", (i) => t("team.undecided_item", { n: i.visits })],
-           ["beyond_horizon", (i) => t("team.beyond_item", { title: i.title, stage: i.stage, date: i.expected_close })],
+           ["beyond_horizon", (i) => t("team.beyond_item", { title: i.title, stage: i.stage, date: dayDate(i.expected_close) })],
            ["stale_at_c", (i) => t("team.stale_item", { title: i.title, n: i.days_at_c })]].map(([kind, what]) => {
           const items = data.qualification.extra[`${kind}_list`];
           return items.length ? html`<h3>${t(`team.${kind}`)}</h3><ul class="list" id="qualification-${kind}">${items.slice(0, 30).map((i) =>

@@ -2,7 +2,7 @@
 // counted in days past the cadence; and the targets as a grid of reps by months, typed in place.
 import { monthlyTargets, overduePage, saveMonthlyTarget } from "../reports.js";
 import { lang, t } from "../i18n.js";
-import { describe, html, money } from "../ui.js";
+import { describe, html, money, shortDate } from "../ui.js";
 
 const PER_PAGE = 25;
 
@@ -119,7 +119,7 @@ export function renderTargets(el, { teamId, month, editable }) {
       <tbody>${reps.map(([rep, name]) => html`<tr data-rep="${rep}"><th scope="row">${name}</th>${months.map((m) => {
         const r = cells.get(`${rep}|${m}`) ?? {};
         const id = `target-${rep}-${m}`;
-        return html`<td data-month="${m}" title="${r.set_by_name ? t("team.set_by", { name: r.set_by_name, at: r.set_at.slice(0, 10) }) : ""}">
+        return html`<td data-month="${m}" title="${r.set_by_name ? t("team.set_by", { name: r.set_by_name, at: shortDate(r.set_at) }) : ""}">
           <label class="visually-hidden" for="${id}">${t("targets.cell", { name, month: monthLabel(m) })}</label>
           <span class="target-cell"><span aria-hidden="true">${symbol}</span>${editable
             ? html`<input id="${id}" class="target-input" inputmode="decimal" autocomplete="off" data-rep="${rep}"

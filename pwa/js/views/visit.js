@@ -16,15 +16,17 @@ function personName(person) {
   return person ? person.display_name || person.username || "" : "";
 }
 
+// "Manager" in either of the app's languages: a name is written in either, whatever the phone speaks.
+const SAYS_MANAGER = /经理|manager/i;
+
 /** An opportunity to link the visit to, with its stage in words as everywhere else ("P 有意向客户", not "(P)"). */
 const opportunityOption = (o) => `${o.title} · ${stageLabel(o.stage)}`;
 
 /** The box a rep ticks when their manager went along: named, and called the manager once (a name such as
- *  "陈经理" says it already). */
+ *  "陈经理" or "Manager Chen" says it already). */
 export function accompaniedLabel(manager) {
   const name = personName(manager);
-  return name.toLowerCase().includes(t("team.manager").toLowerCase()) ? t("visit.accompanied_named", { name })
-    : t("visit.accompanied", { name });
+  return t(SAYS_MANAGER.test(name) ? "visit.accompanied_named" : "visit.accompanied", { name });
 }
 
 /** Who went along, in words, on this user's phone: themselves, the rep's manager by name, or a manager. */
@@ -67,7 +69,7 @@ export async function renderNew(main, { query, navigate, user = null }) {
     const where = (await get("accounts", open.account_id))?.name ?? "";
     main.innerHTML = html`<h1>${t("visit.title", { name: account.name })}</h1>
       <div class="card" id="still-open"><p>${t("visit.still_open", { name: where, time: hhmm(open.check_in_at) })}</p>
-        <a class="button" href="#/visit/${open.id}">${t("visit.go_check_out")}</a></div>`;
+        <a class="button" href="#/visit/${open.id}">${t("visit.open_it")}</a></div>`;
     return;
   }
   const today = new Date().toDateString();
