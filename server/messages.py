@@ -116,7 +116,6 @@ TEMPLATES = (
     ("appointment_stop_kept", "An appointment's stop cannot be left out."),
     ("preview_other_day", "Another day's preview."),
     ("preview_token", "Invalid preview token."),
-    ("no_start_location", "No start location."),
     ("plan_time_limit", "No plan found within the time limit."),
     ("not_writable", "Not writable."),
     ("out_of_order", "Out of order."),
@@ -147,8 +146,6 @@ TEMPLATES = (
     ("import_many_accounts", "More than one account matches {key}."),
     ("import_same_row", "Same record as row {row}."),
     ("import_not_yours", "This row names a record outside your territory: not imported."),
-    # A record named by another (a visit's account, a plan's stop) that is not in the caller's territory.
-    ("not_your_account", "Unknown account or not in your territory."),
     ("import_no_user", "No user {user}."),
     ("import_owner_ambiguous", "More than one person is named {user}: use the username."),
     # The geocoder's own refusals before the general "not geocoded" (whose {reason} matches anything).

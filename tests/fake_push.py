@@ -99,6 +99,8 @@ class FakePushService:
 
     def answer(self, path, headers, body):
         token = path.rsplit("/", 1)[-1]
+        if path.startswith("/moved/"):  # a service answering elsewhere: 307 keeps the POST and its body
+            return 307, None
         if not path.startswith("/push/"):
             return 404, "no such resource"
         if token in self.gone:
@@ -132,6 +134,8 @@ def serving(fake):
             self.send_response(status)
             if status == 201:
                 self.send_header("Location", f"{fake.url}/message/{uuid.uuid4().hex}")
+            if status == 307:
+                self.send_header("Location", f"{fake.url}/push/{self.path.rsplit('/', 1)[-1]}")
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -24,7 +24,10 @@ def hash_password(password):
 def holder_of(username):
     """The user whose username is this one but for case, or None: "REP1" beside "rep1" is refused, since the
     WeCom / DingTalk sign-in matches an id to a username whatever its case."""
-    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    # The exact name first: a database from before the rule may hold two users differing only in case.
+    return db.session.scalar(
+        select(User).where(func.lower(User.username) == username.lower()).order_by(User.username != username).limit(1)
+    )
 
 
 def authenticate(username, password, max_failures, window_s, now=None, address="", max_per_address=None):

@@ -155,6 +155,14 @@ def _resolved(host):
     return [ipaddress.ip_address(answer[4][0].split("%")[0]) for answer in answers]
 
 
+def _no_redirects():
+    """A session that follows no redirect: a push service's 307 to another address (its own network's, say) would
+    be followed with the POST and its body, past the check of the endpoint; a redirect is a failed push instead."""
+    session = requests.Session()
+    session.max_redirects = 0
+    return session
+
+
 def _attempt(notice, key, now):
     user = db.session.get(User, notice.user_id)
     until = (notice.params or {}).get("until")
@@ -178,7 +186,15 @@ def _attempt(notice, key, now):
             log.warning("push subscription %s names a private address now: not posted to", subscription.id)
             continue
         try:
-            webpush(info, data=data, vapid_private_key=key, vapid_claims={"sub": subject}, ttl=TTL_S, timeout=TIMEOUT_S)
+            webpush(
+                info,
+                data=data,
+                vapid_private_key=key,
+                vapid_claims={"sub": subject},
+                ttl=TTL_S,
+                timeout=TIMEOUT_S,
+                requests_session=_no_redirects(),
+            )
             delivered += 1
         except WebPushException as exc:
             if exc.status_code in GONE:

@@ -172,6 +172,16 @@ def test_a_name_that_points_inside_later_is_not_posted_to(app, client, world, pu
     assert _push_state(app, notice_id) == "failed"
 
 
+def test_a_push_service_redirecting_elsewhere_is_not_followed(app, client, world, push):
+    """A redirect would take the POST and its body past the endpoint's check to any address: the push fails."""
+    subscription = push.subscribe()
+    subscription["endpoint"] = subscription["endpoint"].replace("/push/", "/moved/")
+    assert client.put("/api/push/subscription", json=subscription, headers=world.headers("r3")).status_code == 200
+    notice_id = _notify(app, world.users["r3"])
+    assert push.received == []
+    assert _push_state(app, notice_id) == "failed"
+
+
 def json_codes(codes):
     """Every code in a field_codes tree."""
     if isinstance(codes, dict):

@@ -209,19 +209,42 @@ def test_opened_inside_wecom_the_rep_is_signed_in_by_the_code(browser, server, w
         context.close()
 
 
-def test_a_wecom_code_this_phone_did_not_ask_for_signs_no_one_in(browser, server, wecom):
-    """Someone's own valid code sent in a link (with their state, or a made-up one) would sign the phone that opens
-    it in as them: only a code coming back with the state this phone sent WeCom is taken."""
+@pytest.mark.calendar  # signed in, the phone syncs its territory (due dates by today)
+def test_a_wecom_code_this_phone_did_not_ask_for_signs_no_one_in_but_its_own_user(browser, server, wecom):
+    """Someone's own valid code sent in a link (with their state, or none) would sign the phone that opens it in as
+    them: the phone drops it and asks WeCom for its own user's code; a code coming back with a state other than the
+    one the phone sent is refused."""
     wecom.codes["someone-elses-code"] = "rep1.wx"
+    wecom.codes["this-phones-code"] = "rep2.wx"
     exchanged = len(wecom.requests("getuserinfo"))
     context = phone_context(browser, server.url, service_workers="allow")
+    opened = wecom_authorize(context, "this-phones-code")
     page = context.new_page()
     try:
-        for state in ("", "&state=fieldday"):
-            page.goto(f"/?im=wecom&corp=ww-corp-1&code=someone-elses-code{state}")
-            expect(page.locator("#login-error")).to_contain_text("This sign-in was not started on this phone")
-            expect(page.get_by_label("Username")).to_be_visible()
+        page.goto("/?im=wecom&corp=ww-corp-1&code=someone-elses-code&state=fieldday")
+        expect(page.locator("#account-button")).to_be_visible()
+        page.locator("#account-button").click()
+        expect(page.locator("main")).to_contain_text("(rep2)")
+        assert len(opened) == 1 and opened[0]["state"] != "fieldday"
         assert "someone-elses-code" in wecom.codes  # never sent to the server, so never exchanged
-        assert len(wecom.requests("getuserinfo")) == exchanged
+        assert len(wecom.requests("getuserinfo")) == exchanged + 1
+        page.evaluate("indexedDB.deleteDatabase('fieldday')")
+    finally:
+        context.close()
+    context = phone_context(browser, server.url, service_workers="allow")
+
+    def another_state(route):  # a trip that comes back with a state this phone did not send
+        back = parse_qs(urlsplit(route.request.url).query)["redirect_uri"][0]
+        route.fulfill(
+            status=302, headers={"Location": back + "&" + urlencode({"code": "someone-elses-code", "state": "x"})}
+        )
+
+    context.route("https://open.weixin.qq.com/**", another_state)
+    page = context.new_page()
+    try:
+        page.goto("/?im=wecom&corp=ww-corp-1")
+        expect(page.locator("#login-error")).to_contain_text("This sign-in was not started on this phone")
+        expect(page.get_by_label("Username")).to_be_visible()
+        assert "someone-elses-code" in wecom.codes
     finally:
         context.close()

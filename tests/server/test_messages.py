@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from server import errors
-from server.messages import CODES, GEO_REASON_CODES, geo_reason, message_code
+from server.messages import CODES, GEO_REASON_CODES, TEMPLATES, geo_reason, message_code
 from tests.transfer.test_import_export import HEADER_ZH, _upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +78,12 @@ def test_every_field_message_written_in_the_server_has_a_code():
     assert len(written) > 50
     uncoded = sorted(m for m in written if message_code(m)["code"] is None)
     assert not uncoded, uncoded
+
+
+def test_each_message_is_written_once_in_the_templates():
+    """A message listed twice is matched by its first entry only: a second code for the same words is never sent."""
+    texts = [text for _code, text in TEMPLATES]
+    assert sorted({t for t in texts if texts.count(t) > 1}) == []
 
 
 def test_the_codes_of_nested_messages_keep_their_shape(client, world):

@@ -39,7 +39,9 @@ export async function render(main, { onLoggedIn }) {
   const im = imParams();
   if (im && online() && !(previous?.user && (await waitingCount()) > 0)) {
     if (im.code || im.state) history.replaceState(null, "", location.pathname + location.hash); // a code works once
-    if (im.provider === "wecom" && !im.code && !im.state) return wecomAuthorize(im); // leaves for WeCom, comes back
+    // WeCom's home page, or a code this tab did not ask for (a link someone sent, an old home page with a fixed
+    // state): the code is dropped and the tab asks WeCom for its own. It leaves for WeCom and comes back.
+    if (im.provider === "wecom" && !sessionStorage.getItem(WECOM_STATE) && (im.code || !im.state)) return wecomAuthorize(im);
     try {
       if (im.provider === "wecom" && !wecomStateOk(im.state)) throw Object.assign(new Error("im_state_mismatch"), { code: "im_state_mismatch" });
       const code = im.code ?? (im.provider === "dingtalk" ? await dingtalkCode(im.corp) : null);
