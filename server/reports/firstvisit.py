@@ -9,10 +9,13 @@ from .rows import rep_row as _rep_row
 TOLERANCE_MIN = 10  # a first visit this many minutes after the rep's time is still on time
 
 
+OWN_TIMES = "own first appointments"  # the scope's read of the reps' own times at its end (`own_times_then`)
+
+
 def appointment_time(scope, rep):
     """The rep's first-appointment time at the period's end: their own as it stood then (a change made since
     changes no past period's on-time days), else their team's."""
-    then = scope.once("own first appointments", lambda: own_times_then(scope.rep_ids, period_end(scope)))
+    then = scope.once(OWN_TIMES, lambda: own_times_then(scope.rep_ids, period_end(scope)))
     own = then.get(rep.id, rep.first_appointment_time)
     return own if own is not None else scope.settings.first_appointment_time
 

@@ -10,8 +10,10 @@ from ..policy import managed_rep, managed_team, self_or_managed_rep
 from ..security import login_required, principal
 from ..words import language, word
 from . import blp
+from .asof import own_times_then
 from .cadence import overdue_accounts
 from .daily import daily_report, save_review
+from .firstvisit import OWN_TIMES
 from .reads import period_end
 from .registry import REPORTS
 from .schemas import (
@@ -221,9 +223,11 @@ class Daily(MethodView):
     def get(self, args):
         """The daily visit report of a rep (or of every rep of a team) for a date"""
         scope = resolve_scope(principal(), args.get("team_id"), args.get("rep_id"), args["date"], args["date"])
+        # The reps' own first-appointment times as they stood then, read once for the team, not once a rep.
+        then = own_times_then(scope.rep_ids, period_end(scope))
         reports = []
         for rep in scope.reps:
-            reports.append(daily_report(Scope(scope.team, [rep], scope.tz, scope.start, scope.end)))
+            reports.append(daily_report(Scope(scope.team, [rep], scope.tz, scope.start, scope.end, {OWN_TIMES: then})))
         return {"reports": reports}
 
 
