@@ -3,10 +3,12 @@
 import json
 import re
 import urllib.request
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
+from server import clock
 from tests.pwa.conftest import ARTEFACTS, PASSWORD, SCREENS, log_in, phone_context, shot
 from tests.pwa.test_field_app import token
 
@@ -272,14 +274,20 @@ def test_the_manager_sets_a_monthly_target_and_the_face_time_goal_from_the_scree
     expect(cell).to_have_value("150,000")  # shown at once, as the server keeps it
     page.get_by_label("Face-to-face goal (%)").fill("35")
     page.get_by_role("button", name="Set the goal").click()
-    expect(page.locator("#goal-line")).to_contain_text("35 % of the working day")
-    expect(page.locator("#goal-line")).to_contain_text("set by 陈经理 Manager Chen")
+    t = token(live_server, "manager")
+    today = clock.today(ZoneInfo("Asia/Shanghai"))
+    if today.day > 7:  # the screen shows the month so far, which holds the goal set now
+        expect(page.locator("#goal-line")).to_contain_text("35 % of the working day")
+        expect(page.locator("#goal-line")).to_contain_text("set by 陈经理 Manager Chen")
+    else:  # on the 1st-7th it shows last month, judged by the goal it had then; the month so far has the new one
+        expect(page.locator("#goal-line")).not_to_contain_text("35 %")
+        now = api(live_server, f"/api/reports/time-ratios?from={today.replace(day=1)}&to={today}", t)
+        assert now["extra"]["face_time_target_pct"] == 35
     # The screen read again: the grid holds the target, and says who set it.
     saved = page.locator(f"#targets-grid tr[data-rep='{rep1['id']}'] td[data-month='{month}']")
     expect(saved.locator("input")).to_have_value("150,000")
     expect(saved).to_have_attribute("title", re.compile("陈经理 Manager Chen"))
     shot(page, f"team-targets-{screen}")
-    t = token(live_server, "manager")
     stored = api(live_server, f"/api/reports/targets?from={month}-01&to={month}-28", t)["rows"]
     mine = next(r for r in stored if r["rep_id"] == rep1["id"] and r["month"] == month)
     assert mine["target"] == 150000 and mine["set_by_name"] == "陈经理 Manager Chen" and mine["set_at"]
