@@ -162,16 +162,18 @@ def test_a_managers_replan_reaches_the_reps_wecom_and_app_and_the_manager_sees_i
         context.close()
 
 
-def wecom_authorize(context, code):
+def wecom_authorize(context, code, state=None):
     """WeCom's OAuth2 page (open.weixin.qq.com), as WeCom documents it for snsapi_base inside its app: straight back
-    to `redirect_uri` with a sign-in code and the `state` it was given. Returns the queries it was opened with."""
+    to `redirect_uri` with a sign-in code and the `state` it was given (or `state`, a trip that comes back with
+    another). Returns the queries it was opened with."""
     opened = []
 
     def answer(route):
         query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
         opened.append(query)
         back = query["redirect_uri"] + ("&" if "?" in query["redirect_uri"] else "?")
-        route.fulfill(status=302, headers={"Location": back + urlencode({"code": code, "state": query["state"]})})
+        given = {"code": code, "state": state or query["state"]}
+        route.fulfill(status=302, headers={"Location": back + urlencode(given)})
 
     context.route("https://open.weixin.qq.com/**", answer)
     return opened
@@ -232,14 +234,7 @@ def test_a_wecom_code_this_phone_did_not_ask_for_signs_no_one_in_but_its_own_use
     finally:
         context.close()
     context = phone_context(browser, server.url, service_workers="allow")
-
-    def another_state(route):  # a trip that comes back with a state this phone did not send
-        back = parse_qs(urlsplit(route.request.url).query)["redirect_uri"][0]
-        route.fulfill(
-            status=302, headers={"Location": back + "&" + urlencode({"code": "someone-elses-code", "state": "x"})}
-        )
-
-    context.route("https://open.weixin.qq.com/**", another_state)
+    wecom_authorize(context, "someone-elses-code", state="x")  # a trip back with a state this phone did not send
     page = context.new_page()
     try:
         page.goto("/?im=wecom&corp=ww-corp-1")
